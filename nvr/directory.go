@@ -1,0 +1,277 @@
+package nvr
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Directory manages households, users, cameras and API tokens: it validates
+// input, hashes passwords and keeps the rules that span rows (a viewer's
+// cameras are in their own household; the last admin cannot be removed).
+// It does not decide access: callers hold an AdminGrant or HouseholdGrant
+// from the Policy, or are the local administrator running the CLI on the
+// data directory. Safe for concurrent use.
+type Directory struct {
+	store  DirectoryStore
+	now    func() time.Time
+	argon2 Argon2Params
+}
+
+// NewDirectory returns a Directory over store.
+func NewDirectory(store DirectoryStore, now func() time.Time, argon2 Argon2Params) *Directory {
+	if now == nil {
+		now = time.Now
+	}
+	if argon2 == (Argon2Params{}) {
+		argon2 = DefaultArgon2()
+	}
+	return &Directory{store: store, now: now, argon2: argon2}
+}
+
+// Store exposes the underlying store for read-only listings.
+func (d *Directory) Store() DirectoryStore { return d.store }
+
+// AddHousehold creates a household.
+func (d *Directory) AddHousehold(ctx context.Context, name string) (Household, error) {
+	if err := ValidateDisplayName("household", name); err != nil {
+		return Household{}, err
+	}
+	if strings.Trim(name, "0123456789") == "" {
+		// "household remove 42" must never be ambiguous between a name and an ID.
+		return Household{}, Errorf("add household", KindInvalid, "household name must not be all digits")
+	}
+	h, err := d.store.CreateHousehold(ctx, name, d.now())
+	return h, Wrap("add household", err)
+}
+
+// RemoveHousehold removes an empty household.
+func (d *Directory) RemoveHousehold(ctx context.Context, id HouseholdID) error {
+	return Wrap("remove household", d.store.DeleteHousehold(ctx, id))
+}
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Name        string
+	HouseholdID HouseholdID // 0: none (appliance admin only)
+	Role        Role
+	Admin       bool
+	Password    string
+}
+
+// AddUser creates an account.
+func (d *Directory) AddUser(ctx context.Context, nu NewUser) (User, error) {
+	const op = "add user"
+	if err := ValidateUsername(nu.Name); err != nil {
+		return User{}, err
+	}
+	if err := ValidatePassword(nu.Password); err != nil {
+		return User{}, err
+	}
+	if nu.Role == "" {
+		nu.Role = RoleMember
+	}
+	if _, err := ParseRole(string(nu.Role)); err != nil {
+		return User{}, err
+	}
+	if nu.HouseholdID == 0 && !nu.Admin {
+		return User{}, Errorf(op, KindInvalid, "a user needs a household unless they are the appliance admin")
+	}
+	u := User{Name: nu.Name, HouseholdID: nu.HouseholdID, Role: nu.Role, Admin: nu.Admin, CreatedAt: d.now()}
+	u, err := d.store.CreateUser(ctx, u, HashPassword(nu.Password, d.argon2))
+	return u, Wrap(op, err)
+}
+
+// SetPassword changes a password and ends the user's sessions, so a stolen
+// session dies with the old password.
+func (d *Directory) SetPassword(ctx context.Context, id UserID, password string) error {
+	const op = "set password"
+	if err := ValidatePassword(password); err != nil {
+		return err
+	}
+	if err := d.store.SetPasswordHash(ctx, id, HashPassword(password, d.argon2)); err != nil {
+		return Wrap(op, err)
+	}
+	return Wrap(op, d.store.DeleteUserSessions(ctx, id))
+}
+
+// SetRole changes a user's household role.
+func (d *Directory) SetRole(ctx context.Context, id UserID, r Role) error {
+	if _, err := ParseRole(string(r)); err != nil {
+		return err
+	}
+	return Wrap("set role", d.store.SetRole(ctx, id, r))
+}
+
+// SetAdmin grants or removes appliance administration; the last enabled
+// admin cannot be demoted.
+func (d *Directory) SetAdmin(ctx context.Context, id UserID, admin bool) error {
+	const op = "set admin"
+	if !admin {
+		if err := d.keepOneAdmin(ctx, id); err != nil {
+			return err
+		}
+	}
+	return Wrap(op, d.store.SetAdmin(ctx, id, admin))
+}
+
+// SetDisabled disables or enables an account; a disabled account's
+// sessions and tokens stop working at once (the policy reads the flag).
+func (d *Directory) SetDisabled(ctx context.Context, id UserID, disabled bool) error {
+	if disabled {
+		if err := d.keepOneAdmin(ctx, id); err != nil {
+			return err
+		}
+	}
+	return Wrap("set disabled", d.store.SetDisabled(ctx, id, disabled))
+}
+
+// RemoveUser deletes an account with its sessions, tokens and assignments.
+func (d *Directory) RemoveUser(ctx context.Context, id UserID) error {
+	if err := d.keepOneAdmin(ctx, id); err != nil {
+		return err
+	}
+	return Wrap("remove user", d.store.DeleteUser(ctx, id))
+}
+
+// keepOneAdmin gives a friendly early answer; the store enforces the rule
+// atomically.
+func (d *Directory) keepOneAdmin(ctx context.Context, id UserID) error {
+	const op = "keep an admin"
+	u, err := d.store.UserByRef(ctx, formatID(int64(id)))
+	if err != nil {
+		return Wrap(op, err)
+	}
+	if !u.Admin || u.Disabled {
+		return nil
+	}
+	n, err := d.store.AdminCount(ctx)
+	if err != nil {
+		return Wrap(op, err)
+	}
+	if n <= 1 {
+		return Errorf(op, KindConflict, "%s is the only appliance admin; make another admin first", u.Name)
+	}
+	return nil
+}
+
+// NewCamera describes a camera to add.
+type NewCamera struct {
+	HouseholdID HouseholdID
+	Name        string
+	MainURL     string // may carry user:password@, which is split out
+	SubURL      string
+	Username    string // overrides credentials in the URL when set
+	Password    Secret
+	Transport   Transport
+}
+
+// AddCamera validates and creates a camera with a fresh immutable ID.
+func (d *Directory) AddCamera(ctx context.Context, nc NewCamera) (Camera, error) {
+	const op = "add camera"
+	if err := ValidateDisplayName("camera", nc.Name); err != nil {
+		return Camera{}, err
+	}
+	if nc.HouseholdID == 0 {
+		return Camera{}, Errorf(op, KindInvalid, "a camera needs a household")
+	}
+	main, err := ParseCameraURL(nc.MainURL)
+	if err != nil {
+		return Camera{}, err
+	}
+	c := Camera{
+		ID:          NewCameraID(),
+		HouseholdID: nc.HouseholdID,
+		Name:        nc.Name,
+		MainURL:     main.URL,
+		Username:    main.Username,
+		Password:    main.Password,
+		Enabled:     true,
+		CreatedAt:   d.now(),
+	}
+	if nc.SubURL != "" {
+		sub, err := ParseCameraURL(nc.SubURL)
+		if err != nil {
+			return Camera{}, err
+		}
+		c.SubURL = sub.URL
+		if c.Username == "" {
+			c.Username, c.Password = sub.Username, sub.Password
+		}
+	}
+	if nc.Username != "" || nc.Password.IsSet() {
+		c.Username, c.Password = nc.Username, nc.Password
+	}
+	if c.Transport, err = ParseTransport(string(nc.Transport)); err != nil {
+		return Camera{}, err
+	}
+	c, err = d.store.CreateCamera(ctx, c)
+	return c, Wrap(op, err)
+}
+
+// RemoveCamera deletes a camera.
+func (d *Directory) RemoveCamera(ctx context.Context, id CameraID) error {
+	return Wrap("remove camera", d.store.DeleteCamera(ctx, id))
+}
+
+// MoveCamera moves a camera to another household; viewer assignments in the
+// old household are dropped.
+func (d *Directory) MoveCamera(ctx context.Context, id CameraID, to HouseholdID) error {
+	return Wrap("move camera", d.store.MoveCamera(ctx, id, to))
+}
+
+// AssignCamera lets a viewer see one camera of their household.
+func (d *Directory) AssignCamera(ctx context.Context, u UserID, c CameraID) error {
+	const op = "assign camera"
+	user, err := d.store.UserByRef(ctx, formatID(int64(u)))
+	if err != nil {
+		return Wrap(op, err)
+	}
+	cam, err := d.store.Camera(ctx, c)
+	if err != nil {
+		return Wrap(op, err)
+	}
+	if user.Role != RoleViewer {
+		return Errorf(op, KindInvalid, "only viewers have assigned cameras; owners and members see every camera of their household")
+	}
+	if user.HouseholdID != cam.HouseholdID {
+		return ErrNotFound
+	}
+	return Wrap(op, d.store.AssignCamera(ctx, u, c))
+}
+
+// UnassignCamera removes a viewer's access to one camera.
+func (d *Directory) UnassignCamera(ctx context.Context, u UserID, c CameraID) error {
+	return Wrap("unassign camera", d.store.UnassignCamera(ctx, u, c))
+}
+
+// CreateToken issues an API token for a user. The token is returned once;
+// only its hash is stored. ttl 0 means no expiry.
+func (d *Directory) CreateToken(ctx context.Context, u UserID, name string, scope TokenScope, ttl time.Duration) (string, APIToken, error) {
+	const op = "create token"
+	if err := ValidateDisplayName("token", name); err != nil {
+		return "", APIToken{}, err
+	}
+	if _, err := ParseTokenScope(string(scope)); err != nil {
+		return "", APIToken{}, err
+	}
+	if ttl < 0 {
+		return "", APIToken{}, Errorf(op, KindInvalid, "token lifetime must not be negative")
+	}
+	token := newSecretToken(apiTokenPrefix)
+	now := d.now()
+	t := APIToken{UserID: u, Name: name, Scope: scope, TokenHash: HashToken(token), CreatedAt: now}
+	if ttl > 0 {
+		t.ExpiresAt = now.Add(ttl)
+	}
+	t, err := d.store.CreateToken(ctx, t)
+	if err != nil {
+		return "", APIToken{}, Wrap(op, err)
+	}
+	return token, t, nil
+}
+
+// RevokeToken deletes an API token; it stops working on the next request.
+func (d *Directory) RevokeToken(ctx context.Context, id int64) error {
+	return Wrap("revoke token", d.store.DeleteToken(ctx, id))
+}

@@ -1,0 +1,94 @@
+package nvr
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+)
+
+// HouseholdID identifies a household. Assigned by the store, never reused.
+type HouseholdID int64
+
+// UserID identifies a user account. Assigned by the store, never reused.
+type UserID int64
+
+// CameraID is a camera's immutable identity: 128 random bits as 32 lowercase
+// hex characters, assigned once at creation. Media, segments, events and
+// sessions carry it; nothing is ever looked up by a camera's name, URL or
+// position. Random rather than sequential so IDs cannot be enumerated.
+type CameraID string
+
+// NewCameraID returns a fresh random camera ID.
+func NewCameraID() CameraID {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux (Go ≥ 1.24 panics instead)
+	return CameraID(hex.EncodeToString(b[:]))
+}
+
+// ParseCameraID validates s as a camera ID. Anything but 32 lowercase hex
+// characters is rejected, so odd encodings can never alias a real ID.
+func ParseCameraID(s string) (CameraID, error) {
+	if len(s) != 32 {
+		return "", ErrNotFound
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return "", ErrNotFound
+		}
+	}
+	return CameraID(s), nil
+}
+
+// ParseInt64ID parses a positive decimal ID from a path or flag; anything
+// else is reported as not found (a malformed ID names nothing).
+func ParseInt64ID(s string) (int64, error) {
+	if s == "" || len(s) > 19 || s[0] == '0' || s[0] == '+' || s[0] == '-' {
+		return 0, ErrNotFound
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, ErrNotFound
+	}
+	return n, nil
+}
+
+// Role is a user's role inside their household.
+type Role string
+
+// Roles, from most to least capable.
+const (
+	RoleOwner  Role = "owner"  // manages the household's cameras and people; sees all its cameras
+	RoleMember Role = "member" // sees all the household's cameras
+	RoleViewer Role = "viewer" // sees only the cameras an owner assigned
+)
+
+// ParseRole validates a role name.
+func ParseRole(s string) (Role, error) {
+	switch Role(s) {
+	case RoleOwner, RoleMember, RoleViewer:
+		return Role(s), nil
+	}
+	return "", Errorf("parse role", KindInvalid, "role must be owner, member or viewer")
+}
+
+// TokenScope limits what an API token may do, on top of what its user may do.
+type TokenScope string
+
+// Token scopes.
+const (
+	ScopeView    TokenScope = "view"    // see cameras, live video, recordings and events
+	ScopeTrigger TokenScope = "trigger" // create events (doorbells, home automation)
+	ScopeAll     TokenScope = "all"     // everything the user may do
+)
+
+// ParseTokenScope validates a token scope.
+func ParseTokenScope(s string) (TokenScope, error) {
+	switch TokenScope(s) {
+	case ScopeView, ScopeTrigger, ScopeAll:
+		return TokenScope(s), nil
+	}
+	return "", Errorf("parse token scope", KindInvalid, "scope must be view, trigger or all")
+}
+
+func formatID(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,87 @@
+package nvr
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Argon2Params are the argon2id cost parameters. The defaults follow OWASP's
+// minimum (19 MiB, 2 passes, 1 lane): enough against offline guessing while
+// a Raspberry Pi still verifies a login in well under a second.
+type Argon2Params struct {
+	MemoryKiB uint32
+	Time      uint32
+	Threads   uint8
+}
+
+// DefaultArgon2 is the production cost.
+func DefaultArgon2() Argon2Params { return Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1} }
+
+const (
+	argonSaltLen = 16
+	argonKeyLen  = 32
+	// MinPasswordLen is the shortest password accepted.
+	MinPasswordLen = 8
+	// MaxPasswordLen bounds hashing work per request.
+	MaxPasswordLen = 256
+)
+
+// ValidatePassword checks a new password's length.
+func ValidatePassword(pw string) error {
+	if len(pw) < MinPasswordLen {
+		return Errorf("validate password", KindInvalid, "password must be at least %d bytes", MinPasswordLen)
+	}
+	if len(pw) > MaxPasswordLen {
+		return Errorf("validate password", KindInvalid, "password must be at most %d bytes", MaxPasswordLen)
+	}
+	return nil
+}
+
+// HashPassword returns pw hashed with argon2id in PHC string form.
+func HashPassword(pw string, p Argon2Params) string {
+	salt := make([]byte, argonSaltLen)
+	_, _ = rand.Read(salt)
+	key := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// VerifyPassword reports whether pw matches the PHC-encoded argon2id hash.
+// A malformed hash never matches.
+func VerifyPassword(pw, encoded string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return false
+	}
+	var p Argon2Params
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
+		return false
+	}
+	// Refuse absurd costs from a tampered row rather than exhaust memory.
+	if p.MemoryKiB == 0 || p.MemoryKiB > 1<<20 || p.Time == 0 || p.Time > 16 || p.Threads == 0 {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return false
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil || len(want) == 0 || len(want) > 64 {
+		return false
+	}
+	// Only the exact canonical encoding is accepted, so stray bytes in a
+	// tampered row can never still verify.
+	if encoded != fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
+		b64.EncodeToString(salt), b64.EncodeToString(want)) {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}

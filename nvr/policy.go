@@ -1,0 +1,171 @@
+package nvr
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Policy is Hearth's one access policy. It reads the database on every call
+// and never caches a decision. Denied and non-existent both answer
+// ErrNotFound; a credential that is gone, expired or belongs to a disabled
+// user answers KindUnauthorized. Safe for concurrent use.
+type Policy struct {
+	store PolicyStore
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// NewPolicy returns the policy over store. now is the clock (time.Now in
+// production); log receives failures to write audit rows.
+func NewPolicy(store PolicyStore, now func() time.Time, log *slog.Logger) *Policy {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Policy{store: store, now: now, log: log}
+}
+
+var errUnauthenticated = &Error{Op: "authorize", Kind: KindUnauthorized, Msg: "authentication required"}
+
+// Camera decides whether principal p may do action a on camera id, and
+// returns the grant. Granted media actions are written to the audit log, and
+// so are denials of an existing camera.
+func (pol *Policy) Camera(ctx context.Context, p Principal, a Action, id CameraID) (CameraGrant, error) {
+	if !isCameraAction(a) {
+		return CameraGrant{}, ErrNotFound
+	}
+	if _, err := ParseCameraID(string(id)); err != nil {
+		return CameraGrant{}, ErrNotFound
+	}
+	subj, facts, err := pol.store.CameraAccess(ctx, p, id, pol.now())
+	if err != nil {
+		return CameraGrant{}, Wrap("authorize camera", err)
+	}
+	if !subj.usable() {
+		return CameraGrant{}, errUnauthenticated
+	}
+	if !decideCamera(subj, facts, a) {
+		if facts.Exists {
+			pol.audit(ctx, subj, id, a, "denied")
+		}
+		return CameraGrant{}, ErrNotFound
+	}
+	if a.IsMedia() {
+		// The audit row is part of the grant: media is handed out only once
+		// the access is on record.
+		if err := pol.store.AppendAudit(ctx, auditEntry(pol.now(), subj, id, a, "granted")); err != nil {
+			return CameraGrant{}, Wrap("authorize camera", err)
+		}
+	}
+	return CameraGrant{camera: facts.Camera, action: a, subject: subj}, nil
+}
+
+// Recheck decides again for an existing grant, for long-lived sessions
+// (live view, downloads) that must end promptly after a revocation.
+func (pol *Policy) Recheck(ctx context.Context, g CameraGrant) error {
+	if err := g.Require(g.action); err != nil {
+		return err
+	}
+	subj, facts, err := pol.store.CameraAccess(ctx, g.subject.Principal, g.camera.ID, pol.now())
+	if err != nil {
+		return Wrap("recheck camera", err)
+	}
+	if !subj.usable() {
+		return errUnauthenticated
+	}
+	if !decideCamera(subj, facts, g.action) || facts.Camera.HouseholdID != g.camera.HouseholdID {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// VisibleCameras returns a grant for action a on every camera p may do a on,
+// ordered by name.
+func (pol *Policy) VisibleCameras(ctx context.Context, p Principal, a Action) ([]CameraGrant, error) {
+	if !isCameraAction(a) || a.IsMedia() {
+		// Media grants are handed out one camera at a time, with an audit row.
+		return nil, ErrNotFound
+	}
+	subj, err := pol.subject(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	u := subj.User
+	if u.HouseholdID == 0 || !allowedByScope(p.Scope, a) {
+		return nil, nil
+	}
+	var assignedTo UserID
+	if u.Role == RoleViewer {
+		assignedTo = u.ID
+	}
+	cams, err := pol.store.HouseholdCameras(ctx, u.HouseholdID, assignedTo)
+	if err != nil {
+		return nil, Wrap("list visible cameras", err)
+	}
+	grants := make([]CameraGrant, 0, len(cams))
+	for _, c := range cams {
+		facts := CameraFacts{Camera: c, Exists: true, Assigned: assignedTo != 0}
+		if decideCamera(subj, facts, a) {
+			grants = append(grants, CameraGrant{camera: c, action: a, subject: subj})
+		}
+	}
+	return grants, nil
+}
+
+// Household decides whether p may manage household h.
+func (pol *Policy) Household(ctx context.Context, p Principal, h HouseholdID) (HouseholdGrant, error) {
+	subj, err := pol.subject(ctx, p)
+	if err != nil {
+		return HouseholdGrant{}, err
+	}
+	if !decideHousehold(subj, h) {
+		return HouseholdGrant{}, ErrNotFound
+	}
+	return HouseholdGrant{household: h, subject: subj}, nil
+}
+
+// Admin decides whether p may administer the appliance.
+func (pol *Policy) Admin(ctx context.Context, p Principal) (AdminGrant, error) {
+	subj, err := pol.subject(ctx, p)
+	if err != nil {
+		return AdminGrant{}, err
+	}
+	if !decideAdmin(subj) {
+		return AdminGrant{}, ErrNotFound
+	}
+	return AdminGrant{subject: subj}, nil
+}
+
+// Self returns a grant over p's own account if p is a valid, enabled user.
+func (pol *Policy) Self(ctx context.Context, p Principal) (UserGrant, error) {
+	subj, err := pol.subject(ctx, p)
+	if err != nil {
+		return UserGrant{}, err
+	}
+	return UserGrant{subject: subj}, nil
+}
+
+func (pol *Policy) subject(ctx context.Context, p Principal) (Subject, error) {
+	subj, err := pol.store.Subject(ctx, p, pol.now())
+	if err != nil {
+		return Subject{}, Wrap("authorize", err)
+	}
+	if !subj.usable() {
+		return Subject{}, errUnauthenticated
+	}
+	return subj, nil
+}
+
+func (pol *Policy) audit(ctx context.Context, subj Subject, id CameraID, a Action, result string) {
+	if err := pol.store.AppendAudit(ctx, auditEntry(pol.now(), subj, id, a, result)); err != nil {
+		pol.log.Error("write audit row", "err", err, "camera", id, "action", a.String())
+	}
+}
+
+func auditEntry(at time.Time, subj Subject, id CameraID, a Action, result string) AuditEntry {
+	return AuditEntry{At: at, UserID: subj.User.ID, Principal: subj.Principal.String(),
+		CameraID: id, Action: a.String(), Result: result}
+}
