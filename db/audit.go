@@ -1,0 +1,48 @@
+package db
+
+import (
+	"context"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// DefaultAuditLimit is how many rows Audit returns when asked for none or
+// a negative number.
+const DefaultAuditLimit = 100
+
+// AppendAudit writes one audit row. A zero UserID or empty CameraID is
+// stored as NULL.
+func (d *DB) AppendAudit(ctx context.Context, e nvr.AuditEntry) error {
+	_, err := d.hot.appendAudit.ExecContext(ctx,
+		ns(e.At), nullID(int64(e.UserID)), e.Principal, nullText(string(e.CameraID)), e.Action, e.Result, e.Detail)
+	return internal("append audit", err)
+}
+
+// Audit returns the newest limit audit rows, newest first; limit <= 0
+// means DefaultAuditLimit.
+func (d *DB) Audit(ctx context.Context, limit int) ([]nvr.AuditEntry, error) {
+	const op = "read audit log"
+	if limit <= 0 {
+		limit = DefaultAuditLimit
+	}
+	rows, err := d.reader.QueryContext(ctx, `
+		SELECT id, at_ns, COALESCE(user_id, 0), principal, COALESCE(camera_id, ''), action, result, detail
+		FROM audit_log ORDER BY at_ns DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	defer rows.Close()
+	var es []nvr.AuditEntry
+	for rows.Next() {
+		var (
+			e  nvr.AuditEntry
+			at int64
+		)
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Principal, &e.CameraID, &e.Action, &e.Result, &e.Detail); err != nil {
+			return nil, internal(op, err)
+		}
+		e.At = fromNs(at)
+		es = append(es, e)
+	}
+	return es, internal(op, rows.Err())
+}

@@ -1,0 +1,110 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// CreateHousehold creates a household. Names are unique regardless of case:
+// KindConflict if one by that name exists.
+func (d *DB) CreateHousehold(ctx context.Context, name string, at time.Time) (nvr.Household, error) {
+	const op = "create household"
+	res, err := d.writer.ExecContext(ctx,
+		`INSERT INTO households (name, created_at_ns) VALUES (?, ?)`, name, ns(at))
+	switch {
+	case isUnique(err):
+		return nvr.Household{}, conflict(op, fmt.Sprintf("a household named %q already exists", name), err)
+	case isCheck(err):
+		return nvr.Household{}, invalid(op, "household name must not be empty", err)
+	case err != nil:
+		return nvr.Household{}, internal(op, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return nvr.Household{}, internal(op, err)
+	}
+	return nvr.Household{ID: nvr.HouseholdID(id), Name: name, CreatedAt: fromNs(ns(at))}, nil
+}
+
+const householdColumns = `id, name, created_at_ns`
+
+func scanHousehold(row interface{ Scan(...any) error }) (nvr.Household, error) {
+	var (
+		h  nvr.Household
+		at int64
+	)
+	if err := row.Scan(&h.ID, &h.Name, &at); err != nil {
+		return nvr.Household{}, err
+	}
+	h.CreatedAt = fromNs(at)
+	return h, nil
+}
+
+// Households lists every household ordered by name.
+func (d *DB) Households(ctx context.Context) ([]nvr.Household, error) {
+	const op = "list households"
+	rows, err := d.reader.QueryContext(ctx,
+		`SELECT `+householdColumns+` FROM households ORDER BY name, id`)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	defer rows.Close()
+	var hs []nvr.Household
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			return nil, internal(op, err)
+		}
+		hs = append(hs, h)
+	}
+	return hs, internal(op, rows.Err())
+}
+
+// HouseholdByRef finds a household by ID when ref is a decimal number, and
+// by its exact name otherwise; KindNotFound when there is none.
+func (d *DB) HouseholdByRef(ctx context.Context, ref string) (nvr.Household, error) {
+	const op = "find household"
+	var row *sql.Row
+	if isDecimal(ref) {
+		id, err := nvr.ParseInt64ID(ref)
+		if err != nil {
+			return nvr.Household{}, notFound(op, "household")
+		}
+		row = d.reader.QueryRowContext(ctx,
+			`SELECT `+householdColumns+` FROM households WHERE id = ?`, id)
+	} else {
+		// The NOCASE index finds the row; the BINARY comparison makes the
+		// match exact.
+		row = d.reader.QueryRowContext(ctx,
+			`SELECT `+householdColumns+` FROM households WHERE name = ?1 AND name = ?1 COLLATE BINARY`, ref)
+	}
+	h, err := scanHousehold(row)
+	if isNoRows(err) {
+		return nvr.Household{}, notFound(op, "household")
+	}
+	return h, internal(op, err)
+}
+
+// DeleteHousehold removes an empty household: KindConflict while users or
+// cameras still belong to it, KindNotFound if it does not exist.
+func (d *DB) DeleteHousehold(ctx context.Context, id nvr.HouseholdID) error {
+	const op = "delete household"
+	res, err := d.writer.ExecContext(ctx, `DELETE FROM households WHERE id = ?`, id)
+	switch {
+	case isForeignKey(err):
+		return conflict(op, "household still has users or cameras", err)
+	case err != nil:
+		return internal(op, err)
+	}
+	return affectedOne(res, op, "household")
+}
+
+// isDecimal reports whether s is non-empty and all ASCII digits.
+func isDecimal(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
