@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// cheapArgon keeps password hashing fast in tests; production uses DefaultArgon2.
+var cheapArgon = nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+
+const testPassword = "correct horse battery"
+
+// fixture is a real SQLite database with two households, their people and
+// cameras, behind a real Server on a loopback httptest listener.
+type fixture struct {
+	t        *testing.T
+	store    *db.DB
+	dir      *nvr.Directory
+	srv      *Server
+	ts       *httptest.Server
+	now      time.Time
+	clock    func() time.Time
+	homeA    nvr.Household
+	homeB    nvr.Household
+	ownerA   nvr.User
+	memberA  nvr.User
+	viewerA  nvr.User
+	ownerB   nvr.User
+	admin    nvr.User
+	camA1    nvr.Camera // assigned to viewerA
+	camA2    nvr.Camera
+	camB1    nvr.Camera
+	canaryPw string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "hearth.db"))
+	if err != nil {
+		t.Fatalf("open db: %v", err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	f := &fixture{t: t, store: store, now: time.Now()}
+	f.clock = func() time.Time { return f.now }
+	f.dir = nvr.NewDirectory(store, f.clock, cheapArgon)
+	policy := nvr.NewPolicy(store, f.clock, nil)
+	auth := nvr.NewAuth(store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock})
+	f.ts = httptest.NewServer(f.srv)
+	t.Cleanup(f.ts.Close)
+
+	f.homeA = must(f.dir.AddHousehold(ctx, "Alpha"))(t)
+	f.homeB = must(f.dir.AddHousehold(ctx, "Beta"))(t)
+	f.ownerA = f.addUser("ana", f.homeA.ID, nvr.RoleOwner, false)
+	f.memberA = f.addUser("mo", f.homeA.ID, nvr.RoleMember, false)
+	f.viewerA = f.addUser("vic", f.homeA.ID, nvr.RoleViewer, false)
+	f.ownerB = f.addUser("bea", f.homeB.ID, nvr.RoleOwner, false)
+	f.admin = f.addUser("root", 0, nvr.RoleMember, true)
+	f.canaryPw = "CANARY-" + string(nvr.NewCameraID())[:8] + "-%21"
+	f.camA1 = f.addCamera(f.homeA.ID, "Front door", "rtsp://cam:"+f.canaryPw+"@192.0.2.10/main")
+	f.camA2 = f.addCamera(f.homeA.ID, "Garden", "rtsp://192.0.2.11/main")
+	f.camB1 = f.addCamera(f.homeB.ID, "Beta porch", "rtsp://192.0.2.20/main")
+	if err := f.dir.AssignCamera(ctx, f.viewerA.ID, f.camA1.ID); err != nil {
+		t.Fatalf("assign: %v", err)
+	}
+	return f
+}
+
+func must[T any](v T, err error) func(*testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("setup: %v", err)
+		}
+		return v
+	}
+}
+
+func (f *fixture) addUser(name string, h nvr.HouseholdID, r nvr.Role, admin bool) nvr.User {
+	f.t.Helper()
+	return must(f.dir.AddUser(context.Background(), nvr.NewUser{Name: name, HouseholdID: h, Role: r, Admin: admin, Password: testPassword}))(f.t)
+}
+
+func (f *fixture) addCamera(h nvr.HouseholdID, name, url string) nvr.Camera {
+	f.t.Helper()
+	return must(f.dir.AddCamera(context.Background(), nvr.NewCamera{HouseholdID: h, Name: name, MainURL: url}))(f.t)
+}
+
+// login returns the session cookie of a fresh login.
+func (f *fixture) login(name string) *http.Cookie {
+	f.t.Helper()
+	resp := f.do(http.MethodPost, "/api/login", nil, `{"username":"`+name+`","password":"`+testPassword+`"}`)
+	if resp.StatusCode != http.StatusOK {
+		f.t.Fatalf("login %s: status %d: %s", name, resp.StatusCode, resp.body)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookieName {
+			return c
+		}
+	}
+	f.t.Fatalf("login %s: no session cookie", name)
+	return nil
+}
+
+type response struct {
+	*http.Response
+	body string
+}
+
+// do sends a request. Options: *http.Cookie, http.Header (merged).
+func (f *fixture) do(method, path string, opts []any, body string) response {
+	f.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, f.ts.URL+path, rd)
+	if err != nil {
+		f.t.Fatalf("new request: %v", err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, o := range opts {
+		switch v := o.(type) {
+		case *http.Cookie:
+			req.AddCookie(v)
+		case http.Header:
+			for k, vs := range v {
+				req.Header[k] = vs
+			}
+		}
+	}
+	resp, err := f.ts.Client().Do(req)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{Response: resp, body: string(b)}
+}
+
+func (f *fixture) get(path string, opts ...any) response { return f.do(http.MethodGet, path, opts, "") }
+
+func decode[T any](t *testing.T, s string) T {
+	t.Helper()
+	var v T
+	if err := json.NewDecoder(bytes.NewReader([]byte(s))).Decode(&v); err != nil {
+		t.Fatalf("decode %q: %v", s, err)
+	}
+	return v
+}
+
+func bearer(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }

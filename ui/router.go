@@ -1,0 +1,162 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// RoutePolicy names the policy that guards a route.
+type RoutePolicy string
+
+// Route policies. Every route names one; the zero value means "none" and
+// such a route answers 404 to everyone.
+const (
+	PolicyNone      RoutePolicy = ""
+	PolicyPublic    RoutePolicy = "public"    // no credential (health, login, static files)
+	PolicyUser      RoutePolicy = "user"      // any valid, enabled user: their own account
+	PolicyHousehold RoutePolicy = "household" // owner of the caller's household (or the admin)
+	PolicyAdmin     RoutePolicy = "admin"     // the appliance admin
+	PolicyCamera    RoutePolicy = "camera"    // an action on the camera named by {id}
+)
+
+// Route describes one registered route, for the route sweep.
+type Route struct {
+	Pattern string // ServeMux pattern, "METHOD /path/{id}"
+	Policy  RoutePolicy
+	Action  nvr.Action // for PolicyCamera
+}
+
+// IsPublicAllowed is the allow-list of routes that need no credential. The
+// route sweep fails on a public route that is not on it.
+func IsPublicAllowed(pattern string) bool {
+	switch pattern {
+	case "GET /healthz", "POST /api/login",
+		"/api/": // JSON 404 for unknown API paths
+		return true
+	}
+	return false
+}
+
+// router registers handlers together with their policy. Handlers receive
+// the grant their policy produced; they cannot be registered without one
+// except through handle, which denies everything.
+type router struct {
+	srv    *Server
+	mux    *http.ServeMux
+	routes []Route
+}
+
+func newRouter(s *Server) *router {
+	return &router{srv: s, mux: http.NewServeMux()}
+}
+
+// handle is the single place a route reaches the mux. A route without a
+// policy is registered as a deny-all so it can exist (and be caught by the
+// sweep) without ever serving anything.
+func (rt *router) handle(route Route, h http.Handler) {
+	if route.Policy == PolicyNone {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rt.srv.writeError(w, r, nvr.ErrNotFound)
+		})
+	}
+	rt.routes = append(rt.routes, route)
+	rt.mux.Handle(route.Pattern, h)
+}
+
+func (rt *router) public(pattern string, h http.HandlerFunc) {
+	rt.handle(Route{Pattern: pattern, Policy: PolicyPublic}, h)
+}
+
+func (rt *router) user(pattern string, h func(http.ResponseWriter, *http.Request, nvr.UserGrant)) {
+	rt.handle(Route{Pattern: pattern, Policy: PolicyUser}, rt.authenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
+		g, err := rt.srv.policy.Self(r.Context(), p)
+		if err != nil {
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		h(w, r, g)
+	}))
+}
+
+func (rt *router) household(pattern string, h func(http.ResponseWriter, *http.Request, nvr.HouseholdGrant)) {
+	rt.handle(Route{Pattern: pattern, Policy: PolicyHousehold}, rt.authenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
+		self, err := rt.srv.policy.Self(r.Context(), p)
+		if err != nil {
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		g, err := rt.srv.policy.Household(r.Context(), p, self.User().HouseholdID)
+		if err != nil {
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		h(w, r, g)
+	}))
+}
+
+func (rt *router) admin(pattern string, h func(http.ResponseWriter, *http.Request, nvr.AdminGrant)) {
+	rt.handle(Route{Pattern: pattern, Policy: PolicyAdmin}, rt.authenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
+		g, err := rt.srv.policy.Admin(r.Context(), p)
+		if err != nil {
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		h(w, r, g)
+	}))
+}
+
+// camera guards a route whose pattern names the camera as {id}.
+func (rt *router) camera(pattern string, a nvr.Action, h func(http.ResponseWriter, *http.Request, nvr.CameraGrant)) {
+	if !strings.Contains(pattern, "{id}") {
+		panic("ui: camera route without {id}: " + pattern)
+	}
+	rt.handle(Route{Pattern: pattern, Policy: PolicyCamera, Action: a}, rt.authenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
+		g, err := rt.srv.policy.Camera(r.Context(), p, a, nvr.CameraID(r.PathValue("id")))
+		if err != nil {
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		h(w, r, g)
+	}))
+}
+
+// authenticated resolves the request's credential (session cookie or
+// bearer token) against the database, or answers 401.
+func (rt *router) authenticated(h func(http.ResponseWriter, *http.Request, nvr.Principal)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := credential(r)
+		if !ok {
+			rt.srv.writeError(w, r, nvr.Errorf("authenticate", nvr.KindUnauthorized, "authentication required"))
+			return
+		}
+		p, err := rt.srv.auth.Authenticate(r.Context(), token)
+		if err != nil {
+			if nvr.ErrorKind(err) == nvr.KindUnauthorized && r.Header.Get("Authorization") == "" {
+				// The cookie is dead: tell the browser to drop it.
+				http.SetCookie(w, rt.srv.clearedSessionCookie())
+			}
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		h(w, r, p)
+	})
+}
+
+// credential returns the bearer token or the session cookie. A request that
+// sends an Authorization header is judged by it alone.
+func credential(r *http.Request) (string, bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+			return "", false
+		}
+		return strings.TrimSpace(token), true
+	}
+	c, err := r.Cookie(sessionCookieName)
+	if err != nil || c.Value == "" {
+		return "", false
+	}
+	return c.Value, true
+}

@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// Config holds the HTTP layer's settings.
+type Config struct {
+	// SecureCookies marks cookies Secure; set when serving TLS.
+	SecureCookies bool
+	// MaxBodyBytes bounds request bodies (default 1 MiB).
+	MaxBodyBytes int64
+}
+
+// Deps are the domain services the server calls.
+type Deps struct {
+	Policy    *nvr.Policy
+	Auth      *nvr.Auth
+	Directory *nvr.Directory
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// Server is Hearth's HTTP handler. Safe for concurrent use.
+type Server struct {
+	cfg     Config
+	policy  *nvr.Policy
+	auth    *nvr.Auth
+	dir     *nvr.Directory
+	log     *slog.Logger
+	now     func() time.Time
+	router  *router
+	handler http.Handler
+}
+
+// NewServer builds the server and registers every route.
+func NewServer(cfg Config, d Deps) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, log: d.Log, now: d.Now}
+	s.router = newRouter(s)
+	s.registerRoutes(s.router)
+	s.handler = s.wrap(s.router.mux)
+	return s
+}
+
+// wrap applies the middleware, outermost first.
+func (s *Server) wrap(h http.Handler) http.Handler {
+	h = withBodyLimit(s.cfg.MaxBodyBytes, h)
+	h = withCrossOriginProtection(h)
+	h = withSecurityHeaders(s.cfg.SecureCookies, h)
+	h = withRecover(s.log, h)
+	h = withAccessLog(s.log, h)
+	h = withRequestID(h)
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists every registered route with its policy, for the route sweep.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.router.routes...) }
+
+// registerRoutes is the route table. Each line names its policy.
+func (s *Server) registerRoutes(rt *router) {
+	rt.public("GET /healthz", s.handleHealth)
+	rt.public("/api/", s.handleAPINotFound)
+
+	rt.public("POST /api/login", s.handleLogin)
+	rt.user("POST /api/logout", s.handleLogout)
+	rt.user("GET /api/me", s.handleMe)
+
+	rt.user("GET /api/cameras", s.handleCameras)
+	rt.camera("GET /api/cameras/{id}", nvr.ActionViewCamera, s.handleCamera)
+
+	rt.household("GET /api/household/members", s.handleHouseholdMembers)
+	rt.household("PUT /api/household/members/{uid}/cameras/{id}", s.handleHouseholdAssign)
+	rt.household("DELETE /api/household/members/{uid}/cameras/{id}", s.handleHouseholdUnassign)
+
+	rt.admin("GET /api/admin/households", s.handleAdminHouseholds)
+	rt.admin("POST /api/admin/households", s.handleAdminAddHousehold)
+	rt.admin("DELETE /api/admin/households/{hid}", s.handleAdminRemoveHousehold)
+	rt.admin("GET /api/admin/users", s.handleAdminUsers)
+	rt.admin("POST /api/admin/users", s.handleAdminAddUser)
+	rt.admin("PATCH /api/admin/users/{uid}", s.handleAdminUpdateUser)
+	rt.admin("DELETE /api/admin/users/{uid}", s.handleAdminRemoveUser)
+	rt.admin("PUT /api/admin/users/{uid}/cameras/{id}", s.handleAdminAssign)
+	rt.admin("DELETE /api/admin/users/{uid}/cameras/{id}", s.handleAdminUnassign)
+	rt.admin("GET /api/admin/cameras", s.handleAdminCameras)
+	rt.admin("POST /api/admin/cameras", s.handleAdminAddCamera)
+	rt.admin("DELETE /api/admin/cameras/{id}", s.handleAdminRemoveCamera)
+	rt.admin("POST /api/admin/cameras/{id}/move", s.handleAdminMoveCamera)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// handleAPINotFound answers API paths no route matched: 405 with Allow when
+// the path exists under other methods, else the JSON 404.
+func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.router.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: "method not allowed"})
+		return
+	}
+	s.writeError(w, r, nvr.ErrNotFound)
+}

@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// sweepRoutes checks every route the router holds: each names a policy, a
+// public one is on the allow-list, and each answers a caller without a
+// credential with 401 and a caller from household A, asking with household
+// B's IDs, with 404 — never with B's data. It returns the problems found.
+func sweepRoutes(t *testing.T, f *fixture) []string {
+	t.Helper()
+	var problems []string
+	for _, route := range f.srv.Routes() {
+		if route.Policy == PolicyNone {
+			problems = append(problems, fmt.Sprintf("%s: no policy", route.Pattern))
+			continue
+		}
+		if route.Policy == PolicyPublic {
+			if !IsPublicAllowed(route.Pattern) {
+				problems = append(problems, fmt.Sprintf("%s: public but not on the allow-list", route.Pattern))
+			}
+			continue
+		}
+		method, path := splitPattern(route.Pattern)
+		path = strings.NewReplacer(
+			"{id}", string(f.camB1.ID),
+			"{uid}", strconv.FormatInt(int64(f.ownerB.ID), 10),
+			"{hid}", strconv.FormatInt(int64(f.homeB.ID), 10),
+		).Replace(path)
+		body := ""
+		if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+			body = `{}`
+		}
+		if r := f.do(method, path, nil, body); r.StatusCode != http.StatusUnauthorized {
+			problems = append(problems, fmt.Sprintf("%s without credential: %d, want 401", route.Pattern, r.StatusCode))
+		}
+		// A fresh session per route: the sweep also calls logout.
+		r := f.do(method, path, []any{f.login("ana")}, body)
+		// The owner of A may call their own user and household routes.
+		ownRoute := route.Policy == PolicyUser || (route.Policy == PolicyHousehold && !strings.Contains(route.Pattern, "{"))
+		if !ownRoute && r.StatusCode != http.StatusNotFound {
+			problems = append(problems, fmt.Sprintf("%s as household A with B's IDs: %d, want 404", route.Pattern, r.StatusCode))
+		}
+		if strings.Contains(r.body, f.camB1.Name) || strings.Contains(r.body, string(f.camB1.ID)) || strings.Contains(r.body, f.ownerB.Name) {
+			problems = append(problems, fmt.Sprintf("%s leaked household B's data: %s", route.Pattern, r.body))
+		}
+	}
+	return problems
+}
+
+func splitPattern(p string) (string, string) {
+	if m, path, ok := strings.Cut(p, " "); ok {
+		return m, path
+	}
+	return http.MethodGet, p
+}
+
+func TestRouteSweep(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	routes := f.srv.Routes()
+	if len(routes) < 20 {
+		t.Fatalf("only %d routes registered", len(routes))
+	}
+	for _, p := range sweepRoutes(t, f) {
+		t.Error(p)
+	}
+	t.Logf("swept %d routes", len(routes))
+}
+
+// TestRouteSweepCatchesUnguardedRoute proves the sweep fails when someone
+// adds a route without a policy, or a public route off the allow-list, and
+// that the unguarded route itself serves nothing.
+func TestRouteSweepCatchesUnguardedRoute(t *testing.T) {
+	t.Parallel()
+	for _, policy := range []RoutePolicy{PolicyNone, PolicyPublic} {
+		t.Run(string(policy)+"-route", func(t *testing.T) {
+			f := newFixture(t)
+			leak := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]string{"camera": string(f.camB1.ID)})
+			})
+			f.srv.router.handle(Route{Pattern: "GET /api/leak/{id}", Policy: policy}, leak)
+			problems := sweepRoutes(t, f)
+			found := false
+			for _, p := range problems {
+				if strings.HasPrefix(p, "GET /api/leak/{id}") {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("sweep did not flag the unguarded route; problems: %v", problems)
+			}
+			if policy == PolicyNone {
+				if r := f.get("/api/leak/" + string(f.camB1.ID)); r.StatusCode != http.StatusNotFound || strings.Contains(r.body, string(f.camB1.ID)) {
+					t.Fatalf("route without policy served: %d %s", r.StatusCode, r.body)
+				}
+			}
+		})
+	}
+}
+
+// TestCameraRoutesCarryActions keeps every camera route tied to a real action.
+func TestCameraRoutesCarryActions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, r := range f.srv.Routes() {
+		if r.Policy == PolicyCamera && (r.Action == 0 || !slices.Contains(nvr.Actions(), r.Action)) {
+			t.Errorf("%s: camera route without a camera action", r.Pattern)
+		}
+	}
+}
