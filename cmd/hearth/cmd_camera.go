@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+const cameraUsage = `hearth camera <command> [--data DIR]
+  add NAME --household H --main rtsp://... [--sub rtsp://...] [--transport tcp|udp|auto] [--rtsp-user U]
+      (credentials may be in the URL; with --rtsp-user the password is read from stdin or prompted)
+  list [--household H]
+  remove CAMERA-ID
+  move CAMERA-ID --household H`
+
+func cmdCamera(ctx context.Context, args []string, e env) error {
+	sub, rest, err := subcommand(args, cameraUsage)
+	if err != nil {
+		return err
+	}
+	fs, data := adminFlags("camera "+sub, e)
+	var household, mainURL, subURL, transport, rtspUser string
+	switch sub {
+	case "add":
+		fs.StringVar(&household, "household", "", "household name or ID (required)")
+		fs.StringVar(&mainURL, "main", "", "main stream URL, rtsp:// or rtsps:// (required)")
+		fs.StringVar(&subURL, "sub", "", "optional lower-resolution stream URL")
+		fs.StringVar(&transport, "transport", "tcp", "RTSP transport: tcp, udp or auto")
+		fs.StringVar(&rtspUser, "rtsp-user", "", "camera user name (password from stdin or prompt)")
+	case "list":
+		fs.StringVar(&household, "household", "", "only this household (name or ID)")
+	case "move":
+		fs.StringVar(&household, "household", "", "destination household name or ID (required)")
+	}
+	pos, err := parseArgs(fs, rest)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "add":
+		if err := wantArgs(pos, 1, "hearth camera add NAME --household H --main URL"); err != nil {
+			return err
+		}
+		if household == "" || mainURL == "" {
+			return usagef("camera add needs --household and --main")
+		}
+		tr, err := nvr.ParseTransport(transport)
+		if err != nil {
+			return usagef("--transport: %s", nvr.ErrorMessage(err))
+		}
+		return withApp(ctx, *data, func(a *app) error {
+			hid, err := householdRef(ctx, a, household)
+			if err != nil {
+				return err
+			}
+			nc := nvr.NewCamera{HouseholdID: hid, Name: pos[0], MainURL: mainURL, SubURL: subURL, Transport: tr}
+			if rtspUser != "" {
+				pw, err := readPassword(e, "camera password for "+rtspUser)
+				if err != nil {
+					return err
+				}
+				nc.Username, nc.Password = rtspUser, nvr.NewSecret(pw)
+			}
+			c, err := a.directory.AddCamera(ctx, nc)
+			if err != nil {
+				return errMessage(err)
+			}
+			fmt.Fprintf(e.stdout, "camera %s %q added to household %d (%s)\n", c.ID, c.Name, c.HouseholdID, credentialNote(c))
+			return nil
+		})
+	case "list":
+		if err := wantArgs(pos, 0, "hearth camera list [--household H]"); err != nil {
+			return err
+		}
+		return withApp(ctx, *data, func(a *app) error {
+			hid, err := householdRef(ctx, a, household)
+			if err != nil {
+				return err
+			}
+			cs, err := a.store.Cameras(ctx, hid)
+			if err != nil {
+				return err
+			}
+			tw := table(e.stdout)
+			fmt.Fprintln(tw, "ID\tNAME\tHOUSEHOLD\tMAIN\tSUB\tTRANSPORT\tCREDENTIALS")
+			for _, c := range cs {
+				sub := c.SubURL
+				if sub == "" {
+					sub = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.HouseholdID, c.MainURL, sub, c.Transport, credentialNote(c))
+			}
+			return tw.Flush()
+		})
+	case "remove":
+		if err := wantArgs(pos, 1, "hearth camera remove CAMERA-ID"); err != nil {
+			return err
+		}
+		return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
+			if err := a.directory.RemoveCamera(ctx, c.ID); err != nil {
+				return errMessage(err)
+			}
+			fmt.Fprintf(e.stdout, "camera %s %q removed\n", c.ID, c.Name)
+			return nil
+		})
+	case "move":
+		if err := wantArgs(pos, 1, "hearth camera move CAMERA-ID --household H"); err != nil {
+			return err
+		}
+		if household == "" {
+			return usagef("camera move needs --household")
+		}
+		return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
+			hid, err := householdRef(ctx, a, household)
+			if err != nil {
+				return err
+			}
+			if err := a.directory.MoveCamera(ctx, c.ID, hid); err != nil {
+				return errMessage(err)
+			}
+			fmt.Fprintf(e.stdout, "camera %s %q moved to household %d\n", c.ID, c.Name, hid)
+			return nil
+		})
+	}
+	return usagef("unknown camera command %q\nusage: %s", sub, cameraUsage)
+}
+
+func withCamera(ctx context.Context, data, ref string, f func(*app, nvr.Camera) error) error {
+	id, err := nvr.ParseCameraID(ref)
+	if err != nil {
+		return fmt.Errorf("camera %q: not found (camera IDs are 32 hex characters; see `hearth camera list`)", ref)
+	}
+	return withApp(ctx, data, func(a *app) error {
+		c, err := a.store.Camera(ctx, id)
+		if err != nil {
+			return fmt.Errorf("camera %s: %w", id, errMessage(err))
+		}
+		return f(a, c)
+	})
+}
+
+// credentialNote says whether credentials are stored, never what they are.
+func credentialNote(c nvr.Camera) string {
+	if c.Username != "" || c.Password.IsSet() {
+		return "credentials stored"
+	}
+	return "no credentials"
+}

@@ -1,0 +1,117 @@
+// Command hearth is a self-hosted network video recorder: it records the
+// household's IP cameras and serves each household only its own video.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/term"
+)
+
+// version and commit are stamped by the release build (-ldflags -X).
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+// env is the process environment a command runs in; tests supply their own.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	// stdinIsTerminal reports whether passwords should be prompted for.
+	stdinIsTerminal func() bool
+	// readHidden reads one line from the terminal without echo.
+	readHidden func() (string, error)
+	// onListen, if set, is told the server's bound address (tests use port 0).
+	onListen func(addr string)
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], env{
+		stdin:           os.Stdin,
+		stdout:          os.Stdout,
+		stderr:          os.Stderr,
+		stdinIsTerminal: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		readHidden: func() (string, error) {
+			b, err := term.ReadPassword(int(os.Stdin.Fd()))
+			return string(b), err
+		},
+	})
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed
+	exitUsage   = 2 // the command line was wrong
+)
+
+// usageError marks a bad command line (exit code 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+const topUsage = `usage: hearth <command> [flags]
+
+commands:
+  serve       run the NVR (--data DIR, --listen ADDR)
+  version     print the version
+  household   add | list | remove
+  user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
+  camera      add | list | remove | move
+  token       create | list | revoke
+
+Run "hearth <command> -h" for a command's flags.`
+
+// run executes one command line and returns the process exit code. Every
+// failure is one line on stderr.
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = cmdServe(ctx, rest, e)
+	case "version", "--version":
+		fmt.Fprintf(e.stdout, "hearth %s (commit %s)\n", version, commit)
+	case "household":
+		err = cmdHousehold(ctx, rest, e)
+	case "user":
+		err = cmdUser(ctx, rest, e)
+	case "camera":
+		err = cmdCamera(ctx, rest, e)
+	case "token":
+		err = cmdToken(ctx, rest, e)
+	case "help", "-h", "--help":
+		fmt.Fprintln(e.stdout, topUsage)
+	default:
+		err = usagef("unknown command %q\n%s", cmd, topUsage)
+	}
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(e.stderr, "hearth: %s\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(e.stderr, "hearth: %s\n", oneLine(err.Error()))
+	return exitFailure
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hearthnvr/hearth/ui"
+)
+
+// serveConfig is the typed configuration of "hearth serve".
+type serveConfig struct {
+	DataDir  string
+	Listen   string
+	LogLevel slog.Level
+	// ShutdownTimeout bounds graceful shutdown after SIGINT/SIGTERM.
+	ShutdownTimeout time.Duration
+}
+
+// Validate checks the configuration before anything starts.
+func (c serveConfig) Validate() error {
+	if c.DataDir == "" {
+		return usagef("--data must not be empty")
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return usagef("--listen %q is not host:port (for example :8080 or 127.0.0.1:8080)", c.Listen)
+	}
+	return nil
+}
+
+func parseServeFlags(name string, args []string, e env) (serveConfig, error) {
+	cfg := serveConfig{ShutdownTimeout: 5 * time.Second}
+	fs := newFlags(name, e)
+	fs.StringVar(&cfg.DataDir, "data", "./hearth-data", "data directory (database and recordings)")
+	fs.StringVar(&cfg.Listen, "listen", ":8080", "HTTP listen address")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return cfg, err
+	}
+	if len(pos) != 0 {
+		return cfg, usagef("%s takes no arguments, got %q", name, strings.Join(pos, " "))
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return cfg, usagef("--log-level %q: want debug, info, warn or error", *level)
+	}
+	return cfg, cfg.Validate()
+}
+
+func cmdServe(ctx context.Context, args []string, e env) error {
+	cfg, err := parseServeFlags("serve", args, e)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, e)
+}
+
+// serve runs the HTTP server until ctx ends, then shuts down gracefully
+// within cfg.ShutdownTimeout.
+func serve(ctx context.Context, cfg serveConfig, e env) error {
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	// Bind first: a port in use is the most common start failure and must be
+	// reported before anything else is touched.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, errors.Unwrap(err))
+	}
+	defer ln.Close()
+
+	a, err := openApp(ctx, cfg.DataDir, appOptions{log: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	srv := ui.NewServer(ui.Config{}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory, Log: log})
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+
+	if n, err := a.store.AdminCount(ctx); err == nil && n == 0 {
+		log.Warn("no appliance admin yet: create one with `hearth user add NAME --admin --data " + cfg.DataDir + "`")
+	}
+	addr := ln.Addr().String()
+	log.Info("hearth serving", "version", version, "url", "http://"+displayAddr(addr), "data", cfg.DataDir)
+	if e.onListen != nil {
+		e.onListen(addr)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		// Long-lived responses are cut rather than holding the stop.
+		_ = hs.Close()
+		log.Warn("shutdown timed out; closed remaining connections", "err", err)
+	}
+	<-errc
+	return nil
+}
+
+// displayAddr turns ":8080" or "[::]:8080" into a clickable localhost URL host.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
