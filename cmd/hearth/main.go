@@ -72,6 +72,7 @@ commands:
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
   camera      add | list | remove | move
   token       create | list | revoke
+  simcam      serve simulated cameras over RTSP (--listen, --cameras, --fps, --size, --flap, --stall, --user, --pass)
 
 Run "hearth <command> -h" for a command's flags.`
 
@@ -96,6 +97,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdCamera(ctx, rest, e)
 	case "token":
 		err = cmdToken(ctx, rest, e)
+	case "simcam":
+		err = cmdSimcam(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprintln(e.stdout, topUsage)
 	default:

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hearthnvr/hearth/ui"
@@ -98,6 +99,11 @@ func serve(ctx context.Context, cfg serveConfig, e env) error {
 		e.onListen(addr)
 	}
 
+	var wg sync.WaitGroup
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer func() { stopBackground(); wg.Wait() }()
+	wg.Go(func() { sweepSessions(bgCtx, a, log) })
+
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -127,4 +133,23 @@ func displayAddr(addr string) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// sweepSessions deletes expired sessions hourly so the table does not grow
+// without bound; an expired session is already refused on every request.
+func sweepSessions(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.store.DeleteExpiredSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("sweep expired sessions", "err", err)
+		} else if n > 0 {
+			log.Info("swept expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

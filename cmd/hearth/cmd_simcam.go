@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/simcam"
+)
+
+// simcamConfig is the typed configuration of "hearth simcam".
+type simcamConfig struct {
+	Listen        string
+	Cameras       int
+	FPS           int
+	Width, Height int
+	Flap          time.Duration
+	Stall         bool
+	Audio         bool
+	User, Pass    string
+}
+
+func (c simcamConfig) Validate() error {
+	if c.Cameras < 1 || c.Cameras > 1000 {
+		return usagef("--cameras must be 1-1000")
+	}
+	if c.FPS < 1 || c.FPS > 60 {
+		return usagef("--fps must be 1-60")
+	}
+	if c.Width%16 != 0 || c.Height%16 != 0 || c.Width < simcam.MinWidth || c.Height < simcam.MinHeight || c.Width > 1920 || c.Height > 1088 {
+		return usagef("--size must be WxH in multiples of 16, from %dx%d to 1920x1088", simcam.MinWidth, simcam.MinHeight)
+	}
+	if (c.User == "") != (c.Pass == "") {
+		return usagef("--user and --pass go together")
+	}
+	return nil
+}
+
+// parseSize reads "640x368".
+func parseSize(s string) (int, int, error) {
+	ws, hs, ok := strings.Cut(s, "x")
+	w, err1 := strconv.Atoi(ws)
+	h, err2 := strconv.Atoi(hs)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, 0, usagef("--size %q: want WxH, e.g. 640x368", s)
+	}
+	return w, h, nil
+}
+
+// cmdSimcam serves simulated cameras over RTSP until interrupted: a test
+// peer for Hearth itself and for anyone trying an NVR without a camera.
+func cmdSimcam(ctx context.Context, args []string, e env) error {
+	cfg := simcamConfig{}
+	fs := newFlags("simcam", e)
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8554", "RTSP listen address")
+	fs.IntVar(&cfg.Cameras, "cameras", 4, "number of cameras, served at rtsp://ADDR/cam/1..N")
+	fs.IntVar(&cfg.FPS, "fps", 10, "frames per second")
+	size := fs.String("size", "640x368", "frame size WxH (multiples of 16)")
+	fs.DurationVar(&cfg.Flap, "flap", 0, "drop every connection at this interval (fault mode)")
+	fs.BoolVar(&cfg.Stall, "stall", false, "accept connections but send no media (fault mode)")
+	fs.BoolVar(&cfg.Audio, "audio", false, "add a G.711 tone track")
+	fs.StringVar(&cfg.User, "user", "", "require this RTSP user name")
+	fs.StringVar(&cfg.Pass, "pass", "", "require this RTSP password (a test camera's, not a secret of Hearth's)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("simcam takes no arguments")
+	}
+	if cfg.Width, cfg.Height, err = parseSize(*size); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	cams := make([]simcam.CameraConfig, cfg.Cameras)
+	for i := range cams {
+		cams[i] = simcam.CameraConfig{ID: string(nvr.NewCameraID()), Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS}
+	}
+	srv, err := simcam.Listen(simcam.ServerConfig{Addr: cfg.Listen, Cameras: cams, Username: cfg.User,
+		Password: cfg.Pass, FlapEvery: cfg.Flap, Stall: cfg.Stall, Audio: cfg.Audio})
+	if err != nil {
+		return fmt.Errorf("simcam: %w", err)
+	}
+	for i, c := range cams {
+		fmt.Fprintf(e.stdout, "camera %s %s\n", c.ID, srv.URL(i+1))
+	}
+	if e.onListen != nil {
+		e.onListen(srv.Addr())
+	}
+	return srv.Run(ctx)
+}
