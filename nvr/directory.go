@@ -275,3 +275,68 @@ func (d *Directory) CreateToken(ctx context.Context, u UserID, name string, scop
 func (d *Directory) RevokeToken(ctx context.Context, id int64) error {
 	return Wrap("revoke token", d.store.DeleteToken(ctx, id))
 }
+
+// CameraChanges lists the fields of a camera to change; nil fields stay.
+type CameraChanges struct {
+	Name      *string
+	MainURL   *string // may carry user:password@, which is split out
+	SubURL    *string // "" removes the sub stream
+	Username  *string
+	Password  *Secret
+	Transport *Transport
+	Enabled   *bool
+}
+
+// EditCamera validates and applies changes to a camera's configuration.
+// Its ID and household never change here (see MoveCamera).
+func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChanges) (Camera, error) {
+	const op = "edit camera"
+	c, err := d.store.Camera(ctx, id)
+	if err != nil {
+		return Camera{}, Wrap(op, err)
+	}
+	if ch.Name != nil {
+		if err := ValidateDisplayName("camera", *ch.Name); err != nil {
+			return Camera{}, err
+		}
+		c.Name = *ch.Name
+	}
+	if ch.MainURL != nil {
+		u, err := ParseCameraURL(*ch.MainURL)
+		if err != nil {
+			return Camera{}, err
+		}
+		c.MainURL = u.URL
+		if u.Username != "" || u.Password.IsSet() {
+			c.Username, c.Password = u.Username, u.Password
+		}
+	}
+	if ch.SubURL != nil {
+		c.SubURL = ""
+		if *ch.SubURL != "" {
+			u, err := ParseCameraURL(*ch.SubURL)
+			if err != nil {
+				return Camera{}, err
+			}
+			c.SubURL = u.URL
+		}
+	}
+	if ch.Username != nil {
+		c.Username = *ch.Username
+	}
+	if ch.Password != nil {
+		c.Password = *ch.Password
+	}
+	if ch.Transport != nil {
+		if c.Transport, err = ParseTransport(string(*ch.Transport)); err != nil {
+			return Camera{}, err
+		}
+	}
+	if ch.Enabled != nil {
+		c.Enabled = *ch.Enabled
+	}
+	if err := d.store.UpdateCamera(ctx, c); err != nil {
+		return Camera{}, Wrap(op, err)
+	}
+	return c, nil
+}

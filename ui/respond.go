@@ -26,7 +26,7 @@ func statusOf(k nvr.Kind) int {
 	case nvr.KindUnauthorized:
 		return http.StatusUnauthorized
 	case nvr.KindUnavailable:
-		return http.StatusTooManyRequests
+		return http.StatusServiceUnavailable
 	case nvr.KindTooLarge:
 		return http.StatusRequestEntityTooLarge
 	case kindUnsupportedMedia:
@@ -44,6 +44,9 @@ type errorBody struct {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	kind := nvr.ErrorKind(err)
 	status := statusOf(kind)
+	if kind == nvr.KindUnavailable && nvr.RetryAfter(err) > 0 {
+		status = http.StatusTooManyRequests // rate limited, as opposed to temporarily unable
+	}
 	msg := nvr.ErrorMessage(err)
 	if kind == nvr.KindInternal {
 		msg = "internal error"

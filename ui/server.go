@@ -22,8 +22,15 @@ type Deps struct {
 	Policy    *nvr.Policy
 	Auth      *nvr.Auth
 	Directory *nvr.Directory
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Status reports cameras' live ingest state; nil reports none.
+	Status CameraStatusSource
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// CameraStatusSource reports a granted camera's ingest state.
+type CameraStatusSource interface {
+	Status(g nvr.CameraGrant) nvr.CameraStatus
 }
 
 // Server is Hearth's HTTP handler. Safe for concurrent use.
@@ -32,6 +39,7 @@ type Server struct {
 	policy  *nvr.Policy
 	auth    *nvr.Auth
 	dir     *nvr.Directory
+	status  CameraStatusSource
 	log     *slog.Logger
 	now     func() time.Time
 	router  *router
@@ -49,7 +57,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, log: d.Log, now: d.Now}
+	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status, log: d.Log, now: d.Now}
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -11,6 +12,7 @@ const cameraUsage = `hearth camera <command> [--data DIR]
   add NAME --household H --main rtsp://... [--sub rtsp://...] [--transport tcp|udp|auto] [--rtsp-user U]
       (credentials may be in the URL; with --rtsp-user the password is read from stdin or prompted)
   list [--household H]
+  edit CAMERA-ID [--name N] [--main URL] [--sub URL|""] [--transport T] [--enable|--disable] [--rtsp-user U]
   remove CAMERA-ID
   move CAMERA-ID --household H`
 
@@ -32,6 +34,14 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 		fs.StringVar(&household, "household", "", "only this household (name or ID)")
 	case "move":
 		fs.StringVar(&household, "household", "", "destination household name or ID (required)")
+	case "edit":
+		fs.String("name", "", "new name")
+		fs.String("main", "", "new main stream URL")
+		fs.String("sub", "", `new sub stream URL ("" removes it)`)
+		fs.String("transport", "", "tcp, udp or auto")
+		fs.StringVar(&rtspUser, "rtsp-user", "", "new camera user name (password from stdin or prompt)")
+		fs.Bool("enable", false, "enable the camera")
+		fs.Bool("disable", false, "disable the camera (stop recording and live view)")
 	}
 	pos, err := parseArgs(fs, rest)
 	if err != nil {
@@ -93,6 +103,30 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			}
 			return tw.Flush()
 		})
+	case "edit":
+		if err := wantArgs(pos, 1, "hearth camera edit CAMERA-ID [flags]"); err != nil {
+			return err
+		}
+		ch, err := cameraChanges(fs)
+		if err != nil {
+			return err
+		}
+		return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
+			if rtspUser != "" {
+				pw, err := readPassword(e, "camera password for "+rtspUser)
+				if err != nil {
+					return err
+				}
+				secret := nvr.NewSecret(pw)
+				ch.Username, ch.Password = &rtspUser, &secret
+			}
+			c, err := a.directory.EditCamera(ctx, c.ID, ch)
+			if err != nil {
+				return errMessage(err)
+			}
+			fmt.Fprintf(e.stdout, "camera %s %q updated (%s)\n", c.ID, c.Name, credentialNote(c))
+			return nil
+		})
 	case "remove":
 		if err := wantArgs(pos, 1, "hearth camera remove CAMERA-ID"); err != nil {
 			return err
@@ -146,4 +180,34 @@ func credentialNote(c nvr.Camera) string {
 		return "credentials stored"
 	}
 	return "no credentials"
+}
+
+// cameraChanges collects the edit flags that were given on the command line.
+func cameraChanges(fs *flag.FlagSet) (nvr.CameraChanges, error) {
+	var ch nvr.CameraChanges
+	set := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+	str := func(name string) *string {
+		if v, ok := set[name]; ok {
+			return &v
+		}
+		return nil
+	}
+	ch.Name, ch.MainURL, ch.SubURL = str("name"), str("main"), str("sub")
+	if v := str("transport"); v != nil {
+		t := nvr.Transport(*v)
+		ch.Transport = &t
+	}
+	_, enable := set["enable"]
+	_, disable := set["disable"]
+	switch {
+	case enable && disable:
+		return ch, usagef("--enable and --disable exclude each other")
+	case enable || disable:
+		ch.Enabled = &enable
+	}
+	if len(set) == 0 {
+		return ch, usagef("camera edit: nothing to change")
+	}
+	return ch, nil
 }

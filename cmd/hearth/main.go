@@ -67,6 +67,7 @@ const topUsage = `usage: hearth <command> [flags]
 
 commands:
   serve       run the NVR (--data DIR, --listen ADDR)
+  demo        run with simulated cameras, two households and printed logins (--listen, --data)
   version     print the version
   household   add | list | remove
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
@@ -99,6 +100,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdToken(ctx, rest, e)
 	case "simcam":
 		err = cmdSimcam(ctx, rest, e)
+	case "demo":
+		err = cmdDemo(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprintln(e.stdout, topUsage)
 	default:

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/ui"
 )
 
@@ -58,12 +59,13 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, e)
+	return serve(ctx, cfg, e, nil)
 }
 
-// serve runs the HTTP server until ctx ends, then shuts down gracefully
-// within cfg.ShutdownTimeout.
-func serve(ctx context.Context, cfg serveConfig, e env) error {
+// serve runs the NVR until ctx ends, then shuts down gracefully within
+// cfg.ShutdownTimeout. ready, when set, runs once the server listens (the
+// demo prints its logins there).
+func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	// Bind first: a port in use is the most common start failure and must be
@@ -80,7 +82,9 @@ func serve(ctx context.Context, cfg serveConfig, e env) error {
 	}
 	defer a.Close()
 
-	srv := ui.NewServer(ui.Config{}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory, Log: log})
+	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: a.store, Log: log})
+	srv := ui.NewServer(ui.Config{}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
+		Status: ingest, Log: log})
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -95,14 +99,19 @@ func serve(ctx context.Context, cfg serveConfig, e env) error {
 	}
 	addr := ln.Addr().String()
 	log.Info("hearth serving", "version", version, "url", "http://"+displayAddr(addr), "data", cfg.DataDir)
-	if e.onListen != nil {
-		e.onListen(addr)
-	}
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer func() { stopBackground(); wg.Wait() }()
 	wg.Go(func() { sweepSessions(bgCtx, a, log) })
+	wg.Go(func() { _ = ingest.Run(bgCtx) })
+
+	if ready != nil {
+		ready("http://" + displayAddr(addr))
+	}
+	if e.onListen != nil {
+		e.onListen(addr)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -1,0 +1,5 @@
+//go:build !race
+
+package nvr
+
+const raceEnabled = false
