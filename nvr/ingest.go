@@ -33,8 +33,8 @@ type IngestConfig struct {
 	MaxConnecting int
 	// ReadTimeout: no media for this long means reconnect (default 10 s).
 	ReadTimeout time.Duration
-	// StaggerWindow spreads the first connection of each camera at start
-	// (default 5 s).
+	// StaggerWindow spreads the first connection of each camera at start:
+	// 50 ms per camera, at most this (default 5 s).
 	StaggerWindow time.Duration
 	// Poll is how often the camera list is re-read (default 2 s).
 	Poll time.Duration
@@ -183,7 +183,8 @@ func (in *Ingest) reconcile(ctx context.Context, boot bool) error {
 		}
 		var delay time.Duration
 		if boot {
-			delay = supervisor.StartDelay(i, len(want), in.cfg.StaggerWindow)
+			window := min(in.cfg.StaggerWindow, time.Duration(len(want))*50*time.Millisecond)
+			delay = supervisor.StartDelay(i, len(want), window)
 		}
 		in.startLocked(ctx, c, delay)
 		i++

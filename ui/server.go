@@ -24,8 +24,10 @@ type Deps struct {
 	Directory *nvr.Directory
 	// Status reports cameras' live ingest state; nil reports none.
 	Status CameraStatusSource
-	Log    *slog.Logger
-	Now    func() time.Time
+	// Playback serves recordings; nil when recording is off.
+	Playback *nvr.Playback
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -35,15 +37,16 @@ type CameraStatusSource interface {
 
 // Server is Hearth's HTTP handler. Safe for concurrent use.
 type Server struct {
-	cfg     Config
-	policy  *nvr.Policy
-	auth    *nvr.Auth
-	dir     *nvr.Directory
-	status  CameraStatusSource
-	log     *slog.Logger
-	now     func() time.Time
-	router  *router
-	handler http.Handler
+	cfg      Config
+	policy   *nvr.Policy
+	auth     *nvr.Auth
+	dir      *nvr.Directory
+	status   CameraStatusSource
+	playback *nvr.Playback
+	log      *slog.Logger
+	now      func() time.Time
+	router   *router
+	handler  http.Handler
 }
 
 // NewServer builds the server and registers every route.
@@ -57,7 +60,8 @@ func NewServer(cfg Config, d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status, log: d.Log, now: d.Now}
+	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
+		playback: d.Playback, log: d.Log, now: d.Now}
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)
@@ -92,6 +96,8 @@ func (s *Server) registerRoutes(rt *router) {
 
 	rt.user("GET /api/cameras", s.handleCameras)
 	rt.camera("GET /api/cameras/{id}", nvr.ActionViewCamera, s.handleCamera)
+	rt.camera("GET /api/cameras/{id}/recordings", nvr.ActionViewRecordings, s.handleRecordings)
+	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
 
 	rt.household("GET /api/household/members", s.handleHouseholdMembers)
 	rt.household("PUT /api/household/members/{uid}/cameras/{id}", s.handleHouseholdAssign)

@@ -1,0 +1,137 @@
+package nvr
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/hearthnvr/hearth/streams/segment"
+)
+
+// MaxClipDuration bounds one clip request.
+const MaxClipDuration = 24 * time.Hour
+
+// Playback serves recorded footage: covered time ranges and clips. Every
+// method takes a media grant; segment files are found from index rows
+// read for the grant's camera, and a row's path must name that camera's
+// own directory. Safe for concurrent use.
+type Playback struct {
+	store RecordingStore
+	dir   string // the recordings directory
+}
+
+// NewPlayback returns a Playback over the index and the recordings directory.
+func NewPlayback(store RecordingStore, recordingsDir string) *Playback {
+	return &Playback{store: store, dir: recordingsDir}
+}
+
+// ParseTimeRange validates a requested [start, end) in RFC 3339.
+func ParseTimeRange(startText, endText string, maxLen time.Duration) (TimeRange, error) {
+	const op = "parse time range"
+	if startText == "" || endText == "" {
+		return TimeRange{}, Errorf(op, KindInvalid, "start and end are required (RFC 3339, e.g. 2026-11-28T08:00:00Z)")
+	}
+	start, err := time.Parse(time.RFC3339Nano, startText)
+	if err != nil {
+		return TimeRange{}, Errorf(op, KindInvalid, "start is not an RFC 3339 time")
+	}
+	end, err := time.Parse(time.RFC3339Nano, endText)
+	if err != nil {
+		return TimeRange{}, Errorf(op, KindInvalid, "end is not an RFC 3339 time")
+	}
+	if !end.After(start) {
+		return TimeRange{}, Errorf(op, KindInvalid, "end must be after start")
+	}
+	if maxLen > 0 && end.Sub(start) > maxLen {
+		return TimeRange{}, Errorf(op, KindInvalid, "the range must be at most %v", maxLen)
+	}
+	return TimeRange{Start: start, End: end}, nil
+}
+
+// rangeGap joins recordings closer than this in a timeline.
+const rangeGap = 3 * time.Second
+
+// Ranges returns the merged recorded time of the granted camera's main
+// stream within r.
+func (p *Playback) Ranges(ctx context.Context, g CameraGrant, r TimeRange) ([]TimeRange, error) {
+	if err := g.Require(ActionViewRecordings); err != nil {
+		return nil, err
+	}
+	rs, err := p.store.CoveredRanges(ctx, g.CameraID(), "main", r.Start, r.End, rangeGap)
+	return rs, Wrap("recorded ranges", err)
+}
+
+// ClipPlan is a clip's sources, resolved under the grant, ready to open.
+type ClipPlan struct {
+	Sources []segment.ClipSource
+	End     time.Time
+	// Tag identifies the exact bytes (segments, fragments), for ETags.
+	Tag string
+}
+
+// PlanClip finds the fragments of the granted camera covering r, from the
+// keyframe at or before r.Start. KindNotFound when nothing is recorded.
+func (p *Playback) PlanClip(ctx context.Context, g CameraGrant, r TimeRange) (ClipPlan, error) {
+	const op = "plan clip"
+	if err := g.Require(ActionViewRecordings); err != nil {
+		return ClipPlan{}, err
+	}
+	frags, err := p.store.FragmentsBetween(ctx, g.CameraID(), "main", r.Start, r.End)
+	if err != nil {
+		return ClipPlan{}, Wrap(op, err)
+	}
+	if len(frags) == 0 {
+		return ClipPlan{}, Errorf(op, KindNotFound, "nothing recorded in that range")
+	}
+	plan := ClipPlan{End: r.End}
+	tag := sha256.New()
+	fmt.Fprintf(tag, "%s:%d", g.CameraID(), r.End.UnixNano())
+	segs := map[SegmentID]int{} // segment → index in plan.Sources
+	for _, f := range frags {
+		i, ok := segs[f.SegmentID]
+		if !ok {
+			s, err := p.store.Segment(ctx, f.SegmentID)
+			if err != nil {
+				return ClipPlan{}, Wrap(op, err)
+			}
+			path, err := p.segmentPath(g.CameraID(), s)
+			if err != nil {
+				return ClipPlan{}, err
+			}
+			i = len(plan.Sources)
+			segs[f.SegmentID] = i
+			plan.Sources = append(plan.Sources, segment.ClipSource{Path: path})
+		}
+		plan.Sources[i].Fragments = append(plan.Sources[i].Fragments, segment.FragmentRef{Offset: f.Offset, Length: f.Length})
+		fmt.Fprintf(tag, ":%d.%d.%d", f.SegmentID, f.Offset, f.Length)
+	}
+	plan.Tag = hex.EncodeToString(tag.Sum(nil)[:16])
+	return plan, nil
+}
+
+// segmentName is the only shape a recorded file may have.
+var segmentName = regexp.MustCompile(`^[0-9a-f]{32}/[0-9]{1,20}-[0-9]{1,20}\.mp4$`)
+
+// segmentPath resolves a row's path inside the recordings directory, and
+// only inside the granted camera's own subdirectory; the file must be a
+// regular file, not a planted link.
+func (p *Playback) segmentPath(cam CameraID, s Segment) (string, error) {
+	const op = "open segment"
+	if s.CameraID != cam || !segmentName.MatchString(s.Path) || filepath.Dir(s.Path) != string(cam) {
+		return "", &Error{Op: op, Kind: KindInternal, Err: fmt.Errorf("segment %d has an unexpected path", s.ID)}
+	}
+	full := filepath.Join(p.dir, filepath.FromSlash(s.Path))
+	fi, err := os.Lstat(full)
+	if err != nil {
+		return "", &Error{Op: op, Kind: KindNotFound, Msg: "recording file is missing", Err: err}
+	}
+	if !fi.Mode().IsRegular() {
+		return "", &Error{Op: op, Kind: KindInternal, Err: fmt.Errorf("segment %d is not a regular file", s.ID)}
+	}
+	return full, nil
+}

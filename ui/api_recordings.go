@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/segment"
+)
+
+// timeRangeResponse is a recorded interval on a timeline.
+type timeRangeResponse struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+func (s *Server) handleRecordings(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
+	if s.playback == nil {
+		s.writeError(w, r, nvr.Errorf("recordings", nvr.KindUnavailable, "recording is not enabled"))
+		return
+	}
+	q := r.URL.Query()
+	tr, err := nvr.ParseTimeRange(q.Get("start"), q.Get("end"), 31*24*time.Hour)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ranges, err := s.playback.Ranges(r.Context(), g, tr)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]timeRangeResponse, 0, len(ranges))
+	for _, rg := range ranges {
+		out = append(out, timeRangeResponse{Start: rg.Start.UTC(), End: rg.End.UTC()})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"camera": g.CameraID(), "ranges": out})
+}
+
+// handleClip serves an MP4 of recorded footage, assembled on the fly from
+// segment files without re-encoding. The size is known up front, so Range,
+// If-Range and HEAD work through http.ServeContent.
+func (s *Server) handleClip(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
+	if s.playback == nil {
+		s.writeError(w, r, nvr.Errorf("clip", nvr.KindUnavailable, "recording is not enabled"))
+		return
+	}
+	q := r.URL.Query()
+	tr, err := nvr.ParseTimeRange(q.Get("start"), q.Get("end"), nvr.MaxClipDuration)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	plan, err := s.playback.PlanClip(r.Context(), g, tr)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	clip, err := segment.OpenClip(plan.Sources, segment.ClipOptions{End: plan.End})
+	if err != nil {
+		s.writeError(w, r, nvr.Errorf("clip", nvr.KindNotFound, "no playable footage in that range"))
+		s.log.WarnContext(r.Context(), "open clip", "err", err, "camera", string(g.CameraID()))
+		return
+	}
+	defer clip.Close()
+	for _, skipped := range clip.Skipped {
+		s.log.WarnContext(r.Context(), "clip skipped damaged footage", "err", skipped, "camera", string(g.CameraID()))
+	}
+	w.Header().Set("Content-Type", "video/mp4")
+	w.Header().Set("ETag", `"`+plan.Tag+`"`)
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, clipFilename(g.Camera().Name, tr.Start)))
+	http.ServeContent(w, r, "", time.Time{}, clip.NewReader())
+}
+
+var unsafeFilename = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// clipFilename is ASCII-only and free of quotes and separators, so the
+// Content-Disposition header can never be broken out of.
+func clipFilename(camera string, start time.Time) string {
+	name := strings.Trim(unsafeFilename.ReplaceAllString(camera, "-"), "-")
+	if name == "" {
+		name = "camera"
+	}
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	return name + "-" + start.UTC().Format("20060102-150405") + ".mp4"
+}
