@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +23,7 @@ type simcamConfig struct {
 	Stall         bool
 	Audio         bool
 	User, Pass    string
+	File          string // loop this H.264/H.265 or MPEG-TS file instead of rendering
 }
 
 func (c simcamConfig) Validate() error {
@@ -30,7 +33,11 @@ func (c simcamConfig) Validate() error {
 	if c.FPS < 1 || c.FPS > 60 {
 		return usagef("--fps must be 1-60")
 	}
-	if c.Width%16 != 0 || c.Height%16 != 0 || c.Width < simcam.MinWidth || c.Height < simcam.MinHeight || c.Width > 1920 || c.Height > 1088 {
+	if c.File != "" {
+		if _, err := os.Stat(c.File); err != nil {
+			return usagef("--file: %v", err)
+		}
+	} else if c.Width%16 != 0 || c.Height%16 != 0 || c.Width < simcam.MinWidth || c.Height < simcam.MinHeight || c.Width > 1920 || c.Height > 1088 {
 		return usagef("--size must be WxH in multiples of 16, from %dx%d to 1920x1088", simcam.MinWidth, simcam.MinHeight)
 	}
 	if (c.User == "") != (c.Pass == "") {
@@ -64,6 +71,8 @@ func cmdSimcam(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&cfg.Audio, "audio", false, "add a G.711 tone track")
 	fs.StringVar(&cfg.User, "user", "", "require this RTSP user name")
 	fs.StringVar(&cfg.Pass, "pass", "", "require this RTSP password (a test camera's, not a secret of Hearth's)")
+	fs.StringVar(&cfg.File, "file", "", "loop this Annex-B H.264/H.265 (.h264 .264 .h265 .265 .hevc) or MPEG-TS (.ts) file\n"+
+		"on every camera, stamped with the camera's SEI; size comes from the file, and fps from its SPS, else --fps, else 25")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -77,9 +86,18 @@ func cmdSimcam(ctx context.Context, args []string, e env) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	fileFPS := 0 // file mode: the SPS rate, else --fps only if given, else simcam.DefaultFileFPS
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "fps" {
+			fileFPS = cfg.FPS
+		}
+	})
 	cams := make([]simcam.CameraConfig, cfg.Cameras)
 	for i := range cams {
 		cams[i] = simcam.CameraConfig{ID: string(nvr.NewCameraID()), Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS}
+		if cfg.File != "" {
+			cams[i] = simcam.CameraConfig{ID: cams[i].ID, FPS: fileFPS, File: cfg.File} // loaded once, shared by all cameras
+		}
 	}
 	srv, err := simcam.Listen(simcam.ServerConfig{Addr: cfg.Listen, Cameras: cams, Username: cfg.User,
 		Password: cfg.Pass, FlapEvery: cfg.Flap, Stall: cfg.Stall, Audio: cfg.Audio})

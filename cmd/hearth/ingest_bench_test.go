@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -96,6 +97,7 @@ func BenchmarkIngest(b *testing.B) {
 		args    []string
 	}{
 		{"simcam-640x368-10fps", 16, []string{"--fps=10", "--size=640x368"}},
+		{"file-1080p25-4Mbps", 8, []string{"--file=" + benchClip(b)}},
 	} {
 		b.Run(fmt.Sprintf("%s/cameras=%d", tc.name, tc.cameras), func(b *testing.B) {
 			cams := simcamProcess(b, append(tc.args, fmt.Sprintf("--cameras=%d", tc.cameras))...)
@@ -134,4 +136,28 @@ func ingestBytes(in *nvr.Ingest, cams []nvr.Camera) uint64 {
 		n += in.BytesIngested(c.ID)
 	}
 	return n
+}
+
+// benchClip returns a 10 s 1080p25 H.264 clip at about 4 Mbit/s, made with
+// ffmpeg once and kept in the temp directory.
+func benchClip(tb testing.TB) string {
+	tb.Helper()
+	path := filepath.Join(os.TempDir(), "hearth-bench-1080p25-4M.h264")
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		tb.Fatalf("ffmpeg is needed to make the benchmark clip: %v", err)
+	}
+	tmp := path + ".tmp.h264"
+	out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
+		"-t", "10", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "50", "-bf", "0",
+		"-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M", "-f", "h264", tmp).CombinedOutput()
+	if err != nil {
+		tb.Fatalf("make benchmark clip: %v: %s", err, out)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		tb.Fatal(err)
+	}
+	return path
 }

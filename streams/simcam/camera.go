@@ -29,6 +29,9 @@ type CameraConfig struct {
 	// Now is the wall clock stamped into frames and driving the schedule.
 	Now      func() time.Time
 	Schedule Schedule
+	// File, when set, is an Annex-B H.264/H.265 or MPEG-TS file that the
+	// camera loops instead of rendering frames (file mode, see fileplay.go).
+	File string
 }
 
 // AccessUnit is one encoded frame.
@@ -49,12 +52,16 @@ type Camera struct {
 	idField []byte
 	n       uint64
 	idr     atomic.Bool
+	file    *filePlayer // file mode; enc and frame are nil then
 }
 
 // NewCamera validates cfg and returns a camera whose first frame is an IDR.
 func NewCamera(cfg CameraConfig) (*Camera, error) {
 	if err := ValidateID(cfg.ID); err != nil {
 		return nil, fmt.Errorf("new camera: %w", err)
+	}
+	if cfg.File != "" {
+		return newFileCamera(cfg, nil)
 	}
 	cfg = cfg.withDefaults()
 	if cfg.Width < MinWidth || cfg.Height < MinHeight {
@@ -98,17 +105,30 @@ func (c *Camera) ID() string { return c.cfg.ID }
 // Config returns the configuration with defaults applied.
 func (c *Camera) Config() CameraConfig { return c.cfg }
 
-// SPS returns the H.264 sequence parameter set.
-func (c *Camera) SPS() []byte { return c.enc.SPS() }
+// SPS returns the sequence parameter set (H.265 for an H.265 file camera).
+func (c *Camera) SPS() []byte {
+	if c.file != nil {
+		return c.file.src.sps
+	}
+	return c.enc.SPS()
+}
 
-// PPS returns the H.264 picture parameter set.
-func (c *Camera) PPS() []byte { return c.enc.PPS() }
+// PPS returns the picture parameter set (H.265 for an H.265 file camera).
+func (c *Camera) PPS() []byte {
+	if c.file != nil {
+		return c.file.src.pps
+	}
+	return c.enc.PPS()
+}
 
 // RequestIDR makes the next frame an IDR, e.g. after a reader missed frames.
 func (c *Camera) RequestIDR() { c.idr.Store(true) }
 
 // Next renders and encodes the next frame at the current wall-clock time.
 func (c *Camera) Next() (AccessUnit, error) {
+	if c.file != nil {
+		return c.nextFromFile()
+	}
 	t := c.cfg.Now()
 	render(c.frame, c.idField, c.cfg.ID, c.cfg.Schedule, t)
 	force := c.n%uint64(c.cfg.GOP) == 0 || c.idr.Swap(false)

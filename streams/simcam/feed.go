@@ -8,7 +8,6 @@ import (
 
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtplpcm"
 )
 
@@ -24,7 +23,7 @@ type feed struct {
 	cam    *Camera
 	audio  bool
 	stream *gortsplib.ServerStream
-	vEnc   *rtph264.Encoder
+	vEnc   videoEncoder // rtph264, or rtph265 for an H.265 file camera
 	aEnc   *rtplpcm.Encoder
 	// RTP timestamps; zero is fine because readers only use differences.
 	samples uint64 // audio samples sent so far (tone phase and timestamp)
@@ -36,8 +35,8 @@ func (f *feed) open(srv *gortsplib.Server) error {
 		return fmt.Errorf("camera %s stream: %w", f.cam.ID(), err)
 	}
 	var err error
-	if f.vEnc, err = f.stream.Desc.Medias[0].Formats[0].(*format.H264).CreateEncoder(); err != nil {
-		return fmt.Errorf("camera %s h264 packetizer: %w", f.cam.ID(), err)
+	if f.vEnc, err = newVideoEncoder(f.stream.Desc.Medias[0].Formats[0]); err != nil {
+		return fmt.Errorf("camera %s: %w", f.cam.ID(), err)
 	}
 	if f.audio {
 		if f.aEnc, err = f.stream.Desc.Medias[1].Formats[0].(*format.G711).CreateEncoder(); err != nil {
@@ -57,7 +56,7 @@ func (f *feed) close() {
 // while stalled so that the picture's clock and schedule keep going.
 func (f *feed) run(ctx context.Context, stalled func() bool) error {
 	fps := f.cam.Config().FPS
-	t := time.NewTicker(time.Second / time.Duration(fps))
+	t := time.NewTicker(f.cam.frameInterval())
 	defer t.Stop()
 	wasStalled := false
 	for {
@@ -97,6 +96,9 @@ func (f *feed) writeVideo(au AccessUnit) error {
 		return fmt.Errorf("camera %s packetize frame %d: %w", f.cam.ID(), au.Frame, err)
 	}
 	ts := uint32(au.Frame * video90k / uint64(f.cam.Config().FPS))
+	if f.cam.file != nil { // file mode: presentation time, reordered by B-frames
+		ts = rtp90k(au.PTS)
+	}
 	medi := f.stream.Desc.Medias[0]
 	for _, p := range pkts {
 		p.Timestamp = ts

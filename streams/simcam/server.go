@@ -72,11 +72,12 @@ func Listen(cfg ServerConfig) (*Server, error) {
 		Handler:     &handler{s: s},
 		RTSPAddress: cfg.Addr,
 	}
+	files := fileSources{} // file mode: cameras looping one file share it
 	for i, cc := range cfg.Cameras {
 		if cc.Now == nil {
 			cc.Now = cfg.Now
 		}
-		cam, err := NewCamera(cc)
+		cam, err := files.newCamera(cc)
 		if err != nil {
 			return nil, fmt.Errorf("listen: camera %d: %w", i+1, err)
 		}
@@ -217,6 +218,9 @@ func (f *feed) description() *description.Session {
 			PacketizationMode: 1,
 		}},
 	}}
+	if f.cam.file != nil { // file mode: the file's codec and parameter sets
+		medias[0].Formats = []format.Format{f.cam.file.format()}
+	}
 	if f.audio {
 		medias = append(medias, &description.Media{
 			Type: description.MediaTypeAudio,
