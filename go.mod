@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/bluenviron/gortsplib/v5 v5.6.5
 	github.com/bluenviron/mediacommon/v2 v2.9.4
+	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/pion/rtp v1.10.6
 	golang.org/x/crypto v0.59.0
 	golang.org/x/term v0.48.0

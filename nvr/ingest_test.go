@@ -313,11 +313,16 @@ func TestFlappingCameraLeaksNothing(t *testing.T) {
 	go func() { done <- in.Run(ctx) }()
 	waitAll(t, in, []Camera{cam}, 15*time.Second, "streaming", func(s string) bool { return s == "streaming" })
 
-	type sample struct{ goroutines, fds int }
+	type sample struct {
+		goroutines, fds int
+		heap            uint64
+	}
 	measure := func() sample {
 		runtime.GC()
 		ents, _ := os.ReadDir("/proc/self/fd")
-		return sample{runtime.NumGoroutine(), len(ents)}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return sample{runtime.NumGoroutine(), len(ents), ms.HeapInuse}
 	}
 	first := measure()
 	deadline := time.Now().Add(flapFor)
@@ -328,22 +333,23 @@ func TestFlappingCameraLeaksNothing(t *testing.T) {
 		s := measure()
 		maxSeen.goroutines = max(maxSeen.goroutines, s.goroutines)
 		maxSeen.fds = max(maxSeen.fds, s.fds)
+		maxSeen.heap = max(maxSeen.heap, s.heap)
 	}
 	attempts := in.statusOf(cam).Attempts - attemptsBefore
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("ingest run: %v", err)
 	}
-	t.Logf("flapping %v: %d reconnects; goroutines %d → max %d; fds %d → max %d", flapFor, attempts,
-		first.goroutines, maxSeen.goroutines, first.fds, maxSeen.fds)
+	t.Logf("flapping %v: %d reconnects; goroutines %d → max %d; fds %d → max %d; heap %d KiB → max %d KiB", flapFor, attempts,
+		first.goroutines, maxSeen.goroutines, first.fds, maxSeen.fds, first.heap>>10, maxSeen.heap>>10)
 	// The backoff grows with every drop (it resets only after a minute of
 	// stable streaming), so a flapping camera reconnects ever more slowly.
 	if attempts < 2 {
 		t.Errorf("only %d reconnects while flapping for %v", attempts, flapFor)
 	}
 	// A leak grows with every cycle; allow slack for one cycle in flight.
-	if maxSeen.goroutines > first.goroutines+30 || maxSeen.fds > first.fds+10 {
-		t.Errorf("resources grow while flapping: goroutines %d → %d, fds %d → %d",
-			first.goroutines, maxSeen.goroutines, first.fds, maxSeen.fds)
+	if maxSeen.goroutines > first.goroutines+30 || maxSeen.fds > first.fds+10 || maxSeen.heap > first.heap+16<<20 {
+		t.Errorf("resources grow while flapping: goroutines %d → %d, fds %d → %d, heap %d → %d KiB",
+			first.goroutines, maxSeen.goroutines, first.fds, maxSeen.fds, first.heap>>10, maxSeen.heap>>10)
 	}
 }

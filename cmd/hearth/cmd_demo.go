@@ -83,7 +83,7 @@ func householdNote(h string) string {
 }
 
 func parseDemoFlags(args []string, e env) (serveConfig, error) {
-	cfg := serveConfig{ShutdownTimeout: 5 * time.Second, LogLevel: 0}
+	cfg := serveConfig{ShutdownTimeout: 5 * time.Second, LogLevel: 0, Service: defaultServiceOptions()}
 	fl := newFlags("demo", e)
 	fl.StringVar(&cfg.DataDir, "data", "./hearth-demo", "data directory for the demo")
 	fl.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")

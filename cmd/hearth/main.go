@@ -66,9 +66,10 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 const topUsage = `usage: hearth <command> [flags]
 
 commands:
-  serve       run the NVR (--data DIR, --listen ADDR)
+  serve       run the NVR (--config FILE, --data DIR, --listen ADDR, --tls off|auto|files)
   demo        run with simulated cameras, two households and printed logins (--listen, --data)
   version     print the version
+  backup      copy the database consistently while serving (DEST [--data DIR])
   household   add | list | remove
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
   camera      add | list | remove | move
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdToken(ctx, rest, e)
 	case "simcam":
 		err = cmdSimcam(ctx, rest, e)
+	case "backup":
+		err = cmdBackup(ctx, rest, e)
 	case "demo":
 		err = cmdDemo(ctx, rest, e)
 	case "help", "-h", "--help":

@@ -22,6 +22,8 @@ type serveConfig struct {
 	LogLevel slog.Level
 	// ShutdownTimeout bounds graceful shutdown after SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration
+	// Service is TLS, WebRTC and retention (config.go).
+	Service serviceOptions
 }
 
 // Validate checks the configuration before anything starts.
@@ -32,15 +34,16 @@ func (c serveConfig) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return usagef("--listen %q is not host:port (for example :8080 or 127.0.0.1:8080)", c.Listen)
 	}
-	return nil
+	return c.Service.Validate()
 }
 
 func parseServeFlags(name string, args []string, e env) (serveConfig, error) {
-	cfg := serveConfig{ShutdownTimeout: 5 * time.Second}
+	cfg := serveConfig{ShutdownTimeout: 5 * time.Second, Service: defaultServiceOptions()}
 	fs := newFlags(name, e)
 	fs.StringVar(&cfg.DataDir, "data", "./hearth-data", "data directory (database and recordings)")
 	fs.StringVar(&cfg.Listen, "listen", ":8080", "HTTP listen address")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	configPath := addServiceFlags(fs, &cfg.Service)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return cfg, err
@@ -50,6 +53,9 @@ func parseServeFlags(name string, args []string, e env) (serveConfig, error) {
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, usagef("--log-level %q: want debug, info, warn or error", *level)
+	}
+	if err := applyConfigFile(fs, *configPath, &cfg, &cfg.Service); err != nil {
+		return cfg, err
 	}
 	return cfg, cfg.Validate()
 }
@@ -82,8 +88,21 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	}
 	defer a.Close()
 
+	ts, err := setupTLS(cfg.Service.TLS, cfg.DataDir, cfg.Service.WebRTC.HostIPs, time.Now, log)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if ts != nil {
+		scheme = "https"
+		if ts.Fingerprint != "" {
+			log.Info("self-signed TLS certificate; compare this with what the browser shows",
+				"sha256", ts.Fingerprint, "cert", ts.CertPath)
+		}
+	}
+
 	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: a.store, Log: log})
-	srv := ui.NewServer(ui.Config{}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
+	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: ingest, Log: log})
 	hs := &http.Server{
 		Handler:           srv,
@@ -93,28 +112,48 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
+	if ts != nil {
+		hs.TLSConfig = ts.Config
+	}
 
 	if n, err := a.store.AdminCount(ctx); err == nil && n == 0 {
 		log.Warn("no appliance admin yet: create one with `hearth user add NAME --admin --data " + cfg.DataDir + "`")
 	}
 	addr := ln.Addr().String()
-	log.Info("hearth serving", "version", version, "url", "http://"+displayAddr(addr), "data", cfg.DataDir)
+	log.Info("hearth serving", "version", version, "url", scheme+"://"+displayAddr(addr), "data", cfg.DataDir)
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer func() { stopBackground(); wg.Wait() }()
 	wg.Go(func() { sweepSessions(bgCtx, a, log) })
 	wg.Go(func() { _ = ingest.Run(bgCtx) })
+	if r := cfg.Service.TLS.RedirectHTTP; r != "" {
+		rln, err := net.Listen("tcp", r)
+		if err != nil {
+			return fmt.Errorf("listen on %s (HTTP redirect): %w", r, errors.Unwrap(err))
+		}
+		wg.Go(func() {
+			if err := serveRedirect(bgCtx, rln, addr, log); err != nil {
+				log.Warn("http redirect stopped", "err", err)
+			}
+		})
+	}
 
 	if ready != nil {
-		ready("http://" + displayAddr(addr))
+		ready(scheme + "://" + displayAddr(addr))
 	}
 	if e.onListen != nil {
 		e.onListen(addr)
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if ts != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve http: %w", err)

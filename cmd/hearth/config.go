@@ -1,0 +1,418 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// The configuration file (TOML) sets the same things as serve's flags; a
+// flag given on the command line wins over the file, and the file wins over
+// the flag's default. packaging/hearth.toml is the documented example.
+//
+//	listen = ":8080"
+//	data = "/var/lib/hearth"
+//	log_level = "info"
+//	[tls]        mode = "off"|"auto"|"files", cert, key, redirect_http
+//	[webrtc]     udp_port = 8189, host_ips = ["192.168.1.10"]
+//	[retention]  continuous_days = 14, events_days = 30,
+//	             min_free_percent = 5, min_free_bytes = 10737418240
+
+// fileConfig is the decoded configuration file. Pointers tell "absent" from
+// a zero value, so only keys the file names override a default.
+type fileConfig struct {
+	Listen    *string     `toml:"listen"`
+	Data      *string     `toml:"data"`
+	LogLevel  *slog.Level `toml:"log_level"`
+	TLS       fileTLS     `toml:"tls"`
+	WebRTC    fileWebRTC  `toml:"webrtc"`
+	Retention fileRetain  `toml:"retention"`
+	path      string      // for messages
+	lines     map[string]int
+}
+
+type fileTLS struct {
+	Mode         *tlsMode `toml:"mode"`
+	Cert         *string  `toml:"cert"`
+	Key          *string  `toml:"key"`
+	RedirectHTTP *string  `toml:"redirect_http"`
+}
+
+type fileWebRTC struct {
+	UDPPort *int      `toml:"udp_port"`
+	HostIPs *[]string `toml:"host_ips"`
+}
+
+type fileRetain struct {
+	ContinuousDays *int   `toml:"continuous_days"`
+	EventsDays     *int   `toml:"events_days"`
+	MinFreePercent *int   `toml:"min_free_percent"`
+	MinFreeBytes   *int64 `toml:"min_free_bytes"`
+}
+
+// serviceOptions is the part of serve's configuration beyond --data,
+// --listen and --log-level: TLS, WebRTC and retention defaults.
+type serviceOptions struct {
+	TLS       tlsOptions
+	WebRTC    webrtcOptions
+	Retention retentionOptions
+}
+
+// tlsMode is how serve speaks HTTPS.
+type tlsMode string
+
+const (
+	tlsOff   tlsMode = "off"   // plain HTTP
+	tlsAuto  tlsMode = "auto"  // self-signed certificate kept in <data>/tls/
+	tlsFiles tlsMode = "files" // the operator's certificate and key files
+)
+
+// UnmarshalText accepts off, auto or files.
+func (m *tlsMode) UnmarshalText(b []byte) error {
+	switch v := tlsMode(b); v {
+	case tlsOff, tlsAuto, tlsFiles:
+		*m = v
+		return nil
+	}
+	return fmt.Errorf("tls mode %q: want off, auto or files", b)
+}
+
+// String implements flag.Value.
+func (m *tlsMode) String() string { return string(*m) }
+
+// Set implements flag.Value.
+func (m *tlsMode) Set(s string) error { return m.UnmarshalText([]byte(s)) }
+
+type tlsOptions struct {
+	Mode tlsMode
+	// CertFile and KeyFile are PEM files (mode files).
+	CertFile, KeyFile string
+	// RedirectHTTP, when set, is a plain-HTTP listen address that redirects
+	// to the HTTPS listener.
+	RedirectHTTP string
+}
+
+type webrtcOptions struct {
+	// UDPPort is the one UDP port all WebRTC media uses (ICE UDP mux).
+	UDPPort int
+	// HostIPs are the addresses announced as ICE host candidates (and put
+	// into the self-signed certificate); empty means the interfaces' own.
+	HostIPs []string
+}
+
+type retentionOptions struct {
+	// ContinuousDays and EventsDays are the default retention of
+	// continuous recordings and of event clips; 0 keeps them until the
+	// free-space floor forces deletion.
+	ContinuousDays, EventsDays int
+	// MinFreePercent and MinFreeBytes are the free-space floor of the
+	// recordings file system: the oldest footage goes first to keep both.
+	MinFreePercent int
+	MinFreeBytes   int64
+}
+
+// defaultServiceOptions are the documented defaults.
+func defaultServiceOptions() serviceOptions {
+	return serviceOptions{
+		TLS:    tlsOptions{Mode: tlsOff},
+		WebRTC: webrtcOptions{UDPPort: 8189},
+		Retention: retentionOptions{ContinuousDays: 14, EventsDays: 30,
+			MinFreePercent: 5, MinFreeBytes: 10 << 30},
+	}
+}
+
+// Validate checks the options once flags and file are merged.
+func (o serviceOptions) Validate() error {
+	t := o.TLS
+	switch t.Mode {
+	case tlsOff, tlsAuto:
+		if t.CertFile != "" || t.KeyFile != "" {
+			return usagef("--tls-cert and --tls-key need --tls files (mode is %s)", t.Mode)
+		}
+	case tlsFiles:
+		if t.CertFile == "" || t.KeyFile == "" {
+			return usagef("--tls files needs both --tls-cert and --tls-key")
+		}
+	default:
+		return usagef("--tls %q: want off, auto or files", t.Mode)
+	}
+	if t.RedirectHTTP != "" {
+		if t.Mode == tlsOff {
+			return usagef("--tls-redirect-http needs TLS (--tls auto or files)")
+		}
+		if _, _, err := net.SplitHostPort(t.RedirectHTTP); err != nil {
+			return usagef("--tls-redirect-http %q is not host:port (for example :80)", t.RedirectHTTP)
+		}
+	}
+	if p := o.WebRTC.UDPPort; p < 1 || p > 65535 {
+		return usagef("--webrtc-udp-port %d: want 1-65535", p)
+	}
+	for _, ip := range o.WebRTC.HostIPs {
+		if net.ParseIP(ip) == nil {
+			return usagef("--webrtc-host-ips: %q is not an IP address", ip)
+		}
+	}
+	r := o.Retention
+	if r.ContinuousDays < 0 || r.EventsDays < 0 {
+		return usagef("retention days must not be negative")
+	}
+	if r.MinFreePercent < 0 || r.MinFreePercent > 90 {
+		return usagef("--min-free-percent %d: want 0-90", r.MinFreePercent)
+	}
+	if r.MinFreeBytes < 0 {
+		return usagef("--min-free-bytes must not be negative")
+	}
+	return nil
+}
+
+// addServiceFlags registers --config and the flags of serviceOptions on fs
+// with o's current values as defaults. It returns where --config lands.
+func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
+	path := fs.String("config", "", "configuration file (TOML); flags given on the command line override it")
+	fs.Var(&o.TLS.Mode, "tls", "HTTPS: off, auto (self-signed certificate in <data>/tls) or files (--tls-cert, --tls-key)")
+	fs.StringVar(&o.TLS.CertFile, "tls-cert", o.TLS.CertFile, "TLS certificate chain, PEM (with --tls files)")
+	fs.StringVar(&o.TLS.KeyFile, "tls-key", o.TLS.KeyFile, "TLS private key, PEM (with --tls files)")
+	fs.StringVar(&o.TLS.RedirectHTTP, "tls-redirect-http", o.TLS.RedirectHTTP, "also listen for plain HTTP here and redirect to HTTPS (for example :80)")
+	fs.IntVar(&o.WebRTC.UDPPort, "webrtc-udp-port", o.WebRTC.UDPPort, "UDP port for all WebRTC media")
+	fs.Func("webrtc-host-ips", "comma-separated IP addresses announced to WebRTC viewers (default: the interfaces')", func(s string) error {
+		o.WebRTC.HostIPs = splitList(s)
+		return nil
+	})
+	fs.IntVar(&o.Retention.ContinuousDays, "retain-continuous-days", o.Retention.ContinuousDays, "default days of continuous recording kept (0: until the free-space floor)")
+	fs.IntVar(&o.Retention.EventsDays, "retain-events-days", o.Retention.EventsDays, "default days of event clips kept (0: until the free-space floor)")
+	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep at least this percentage of the recordings disk free")
+	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "keep at least this many bytes of the recordings disk free")
+	return path
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// setFlags returns the names of the flags given on the command line.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// applyConfigFile loads path (when not empty) and merges it under the flags
+// that fs saw set. Call it after parsing and before Validate.
+func applyConfigFile(fs *flag.FlagSet, path string, cfg *serveConfig, o *serviceOptions) error {
+	set := setFlags(fs)
+	if path == "" {
+		impliedTLSMode(o, set)
+		return nil
+	}
+	fc, err := loadConfig(path)
+	if err != nil {
+		return err
+	}
+	return fc.applyTo(cfg, o, set)
+}
+
+// loadConfig reads and strictly decodes a configuration file: an unknown key
+// or a value of the wrong type is an error naming the key and its line.
+func loadConfig(path string) (fileConfig, error) {
+	fc := fileConfig{path: path}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		// The *PathError already names the path and the OS error.
+		return fc, fmt.Errorf("read config: %w", err)
+	}
+	dec := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		return fc, configDecodeError(path, b, err)
+	}
+	fc.path = path
+	fc.lines = keyLines(b)
+	for _, c := range []struct {
+		key      string
+		v        *int64
+		min, max int64
+	}{
+		{"webrtc.udp_port", ptr64(fc.WebRTC.UDPPort), 1, 65535},
+		{"retention.continuous_days", ptr64(fc.Retention.ContinuousDays), 0, 1 << 20},
+		{"retention.events_days", ptr64(fc.Retention.EventsDays), 0, 1 << 20},
+		{"retention.min_free_percent", ptr64(fc.Retention.MinFreePercent), 0, 90},
+		{"retention.min_free_bytes", fc.Retention.MinFreeBytes, 0, 1 << 62},
+	} {
+		if c.v != nil && (*c.v < c.min || *c.v > c.max) {
+			return fc, fmt.Errorf("config %s:%d: %s = %d is out of range (%d-%d)", path, fc.lines[c.key], c.key, *c.v, c.min, c.max)
+		}
+	}
+	if fc.TLS.Mode != nil {
+		var m tlsMode
+		if err := m.UnmarshalText([]byte(*fc.TLS.Mode)); err != nil {
+			return fc, fmt.Errorf("config %s:%d: tls.mode %q: want off, auto or files", path, fc.lines["tls.mode"], *fc.TLS.Mode)
+		}
+	}
+	if fc.WebRTC.HostIPs != nil {
+		for _, ip := range *fc.WebRTC.HostIPs {
+			if net.ParseIP(ip) == nil {
+				return fc, fmt.Errorf("config %s:%d: webrtc.host_ips: %q is not an IP address", path, fc.lines["webrtc.host_ips"], ip)
+			}
+		}
+	}
+	if fc.Listen != nil {
+		if _, _, err := net.SplitHostPort(*fc.Listen); err != nil {
+			return fc, fmt.Errorf("config %s:%d: listen %q is not host:port", path, fc.lines["listen"], *fc.Listen)
+		}
+	}
+	return fc, nil
+}
+
+func ptr64(p *int) *int64 {
+	if p == nil {
+		return nil
+	}
+	v := int64(*p)
+	return &v
+}
+
+// configDecodeError turns the decoder's error into one line with the file,
+// the line and the key.
+func configDecodeError(path string, doc []byte, err error) error {
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) && len(strict.Errors) > 0 {
+		var parts []string
+		for _, e := range strict.Errors {
+			row, _ := e.Position()
+			parts = append(parts, fmt.Sprintf("%s:%d: unknown key %q", path, row, strings.Join(e.Key(), ".")))
+		}
+		return fmt.Errorf("config %s", strings.Join(parts, "; "))
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		if strings.Join(de.Key(), ".") == "log_level" && strings.Contains(msg, "slog:") {
+			msg = "want debug, info, warn or error"
+		}
+		if m := typeMismatch.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("wrong type: got a TOML %s, want %s", m[1], tomlType(m[2]))
+		}
+		if k := strings.Join(de.Key(), "."); k != "" && !strings.Contains(msg, k) {
+			msg = k + ": " + msg
+		}
+		return fmt.Errorf("config %s:%d: %s", path, row, msg)
+	}
+	return fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "toml: "))
+}
+
+var typeMismatch = regexp.MustCompile(`^cannot decode TOML (\w+) into struct field \S+ of type (\S+)$`)
+
+// tomlType names a Go field type the way the configuration file spells it.
+func tomlType(goType string) string {
+	switch goType {
+	case "string", "main.tlsMode":
+		return "a string"
+	case "int", "int64":
+		return "an integer"
+	case "[]string":
+		return "an array of strings"
+	case "slog.Level":
+		return "a string (debug, info, warn or error)"
+	}
+	if strings.HasPrefix(goType, "main.file") {
+		return "a table"
+	}
+	return goType
+}
+
+// keyLines maps each "table.key" of a (valid) document to its line, for
+// messages about values the decoder accepted but Hearth does not.
+func keyLines(doc []byte) map[string]int {
+	lines := map[string]int{}
+	table := ""
+	for i, l := range strings.Split(string(doc), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "" || l[0] == '#':
+		case l[0] == '[':
+			table = strings.Trim(strings.SplitN(l, "#", 2)[0], "[] \t")
+		default:
+			k, _, ok := strings.Cut(l, "=")
+			if !ok {
+				continue
+			}
+			k = strings.Trim(strings.TrimSpace(k), `"'`)
+			if table != "" {
+				k = table + "." + k
+			}
+			if _, seen := lines[k]; !seen {
+				lines[k] = i + 1
+			}
+		}
+	}
+	return lines
+}
+
+// applyTo copies the values the file sets into cfg and o, except those whose
+// flag (named in set) was given on the command line.
+func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string]bool) error {
+	str := func(flag string, dst *string, v *string) {
+		if v != nil && !set[flag] {
+			*dst = *v
+		}
+	}
+	str("listen", &cfg.Listen, fc.Listen)
+	str("data", &cfg.DataDir, fc.Data)
+	if fc.LogLevel != nil && !set["log-level"] {
+		cfg.LogLevel = *fc.LogLevel
+	}
+	if fc.TLS.Mode != nil && !set["tls"] {
+		o.TLS.Mode = *fc.TLS.Mode
+	}
+	str("tls-cert", &o.TLS.CertFile, fc.TLS.Cert)
+	str("tls-key", &o.TLS.KeyFile, fc.TLS.Key)
+	str("tls-redirect-http", &o.TLS.RedirectHTTP, fc.TLS.RedirectHTTP)
+	if fc.WebRTC.UDPPort != nil && !set["webrtc-udp-port"] {
+		o.WebRTC.UDPPort = *fc.WebRTC.UDPPort
+	}
+	if fc.WebRTC.HostIPs != nil && !set["webrtc-host-ips"] {
+		o.WebRTC.HostIPs = append([]string(nil), *fc.WebRTC.HostIPs...)
+	}
+	num := func(flag string, dst *int, v *int) {
+		if v != nil && !set[flag] {
+			*dst = *v
+		}
+	}
+	num("retain-continuous-days", &o.Retention.ContinuousDays, fc.Retention.ContinuousDays)
+	num("retain-events-days", &o.Retention.EventsDays, fc.Retention.EventsDays)
+	num("min-free-percent", &o.Retention.MinFreePercent, fc.Retention.MinFreePercent)
+	if fc.Retention.MinFreeBytes != nil && !set["min-free-bytes"] {
+		o.Retention.MinFreeBytes = *fc.Retention.MinFreeBytes
+	}
+	if fc.TLS.Mode != nil {
+		set = maps.Clone(set)
+		if set == nil {
+			set = map[string]bool{}
+		}
+		set["tls"] = true // an explicit mode in the file is not implied away
+	}
+	impliedTLSMode(o, set)
+	return nil
+}
+
+// impliedTLSMode makes a certificate and key without a mode mean "files".
+func impliedTLSMode(o *serviceOptions, set map[string]bool) {
+	if !set["tls"] && o.TLS.Mode == tlsOff && o.TLS.CertFile != "" && o.TLS.KeyFile != "" {
+		o.TLS.Mode = tlsFiles
+	}
+}
