@@ -3,14 +3,15 @@
 
 GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+TEMPL         := github.com/a-h/templ/cmd/templ@v0.3.1118
 FUZZTIME      ?= 8s
 # Packages with fuzz targets, and the targets: "pkg:Target".
 FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./streams/sei:FuzzParse \
                  ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader
 
-.PHONY: test deps fmt-check vet staticcheck unit storm fuzz build release
+.PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm fuzz build release
 
-test: deps fmt-check vet staticcheck unit storm fuzz
+test: deps fmt-check templ-check vet staticcheck unit storm fuzz
 	@echo "make test: all checks passed"
 
 # Real peers (ffmpeg, ...) from Debian packages when missing.
@@ -20,6 +21,18 @@ deps:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Regenerate the templ views (commit the _templ.go files).
+generate:
+	$(GO) run $(TEMPL) generate -path ui
+
+# The committed _templ.go files must be what templ generates now: generate
+# into a scratch copy and compare, leaving the tree untouched.
+templ-check:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp -r ui "$$tmp/ui" && \
+	(cd "$$tmp" && $(GO) run $(TEMPL) generate -path ui >/dev/null 2>&1) && \
+	if ! diff -r ui "$$tmp/ui" >/dev/null; then \
+		echo "generated templ files are stale: run make generate and commit"; diff -r ui "$$tmp/ui" | head -20; exit 1; fi
 
 vet:
 	$(GO) vet ./...

@@ -33,6 +33,8 @@ type Route struct {
 func IsPublicAllowed(pattern string) bool {
 	switch pattern {
 	case "GET /healthz", "POST /api/login",
+		"GET /static/{file...}",                        // embedded assets
+		"GET /setup", "POST /setup", "POST /api/setup", // first run: the one-time token is the credential
 		"/api/": // JSON 404 for unknown API paths
 		return true
 	}

@@ -26,8 +26,10 @@ type Deps struct {
 	Status CameraStatusSource
 	// Playback serves recordings; nil when recording is off.
 	Playback *nvr.Playback
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Setup creates the first appliance admin; nil disables the setup routes.
+	Setup *nvr.Setup
+	Log   *slog.Logger
+	Now   func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -43,6 +45,7 @@ type Server struct {
 	dir      *nvr.Directory
 	status   CameraStatusSource
 	playback *nvr.Playback
+	setup    *nvr.Setup
 	log      *slog.Logger
 	now      func() time.Time
 	router   *router
@@ -61,7 +64,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, log: d.Log, now: d.Now}
+		playback: d.Playback, setup: d.Setup, log: d.Log, now: d.Now}
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)
@@ -89,6 +92,11 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.router.routes.
 func (s *Server) registerRoutes(rt *router) {
 	rt.public("GET /healthz", s.handleHealth)
 	rt.public("/api/", s.handleAPINotFound)
+
+	rt.public("GET /static/{file...}", staticHandler().ServeHTTP)
+	rt.public("GET /setup", s.handleSetupPage)
+	rt.public("POST /setup", s.handleSetupForm)
+	rt.public("POST /api/setup", s.handleSetupAPI)
 
 	rt.public("POST /api/login", s.handleLogin)
 	rt.user("POST /api/logout", s.handleLogout)

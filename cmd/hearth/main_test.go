@@ -352,3 +352,39 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version output %q", out)
 	}
 }
+
+// TestFirstRunSetup: a fresh data directory has no admin; serve prints a
+// one-time link whose token creates the admin once.
+func TestFirstRunSetup(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	addr := make(chan string, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0"},
+			env{stdin: strings.NewReader(""), stdout: out, stderr: io.Discard, onListen: func(a string) { addr <- a }})
+	}()
+	defer func() { cancel(); <-done }()
+	base := "http://" + <-addr
+	m := regexp.MustCompile(`/setup\?token=(hsetup_[A-Za-z0-9_-]{43})`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no setup link printed: %q", out.String())
+	}
+	c := newClient(t, base)
+	if code, body := c.call("GET", "/setup?token="+m[1], ""); code != 200 || !strings.Contains(body, `data-testid="setup-form"`) {
+		t.Fatalf("setup page: %d", code)
+	}
+	req := `{"token":"` + m[1] + `","username":"root","password":"a long enough passphrase"}`
+	if code, body := c.call("POST", "/api/setup", req); code != 201 {
+		t.Fatalf("setup: %d %s", code, body)
+	}
+	if code, _ := c.call("POST", "/api/setup", req); code != 404 {
+		t.Fatalf("second use: %d", code)
+	}
+	c.login("root", "a long enough passphrase")
+	if code, _ := c.call("GET", "/api/admin/users", ""); code != 200 {
+		t.Fatalf("admin after setup: %d", code)
+	}
+}

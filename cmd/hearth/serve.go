@@ -102,8 +102,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	}
 
 	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: a.store, Log: log})
+	setup := nvr.NewSetup(a.directory, time.Now)
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
-		Status: ingest, Log: log})
+		Status: ingest, Setup: setup, Log: log})
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -116,10 +117,18 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		hs.TLSConfig = ts.Config
 	}
 
-	if n, err := a.store.AdminCount(ctx); err == nil && n == 0 {
-		log.Warn("no appliance admin yet: create one with `hearth user add NAME --admin --data " + cfg.DataDir + "`")
-	}
 	addr := ln.Addr().String()
+	setupToken, err := setup.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if setupToken != "" {
+		// The one-time link goes to the terminal (or journal) of whoever
+		// started the service, never into the structured log; it works
+		// once, for an hour. There is no default password.
+		fmt.Fprintf(e.stdout, "No appliance admin yet. Within %v, create one at:\n  %s://%s/setup?token=%s\n(or run `hearth user add NAME --admin --data %s`)\n",
+			nvr.SetupTokenLifetime, scheme, displayAddr(addr), setupToken, cfg.DataDir)
+	}
 	log.Info("hearth serving", "version", version, "url", scheme+"://"+displayAddr(addr), "data", cfg.DataDir)
 
 	var wg sync.WaitGroup
