@@ -4,15 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
 
 // CreateCamera stores a new camera with the ID the caller assigned (see
-// nvr.NewCameraID); an empty Transport is stored as TCP. KindInvalid for a
-// malformed ID or a value the schema refuses, KindNotFound if the household
-// does not exist, KindConflict if the household already has a camera by
-// that name (regardless of case) or the ID is taken.
+// nvr.NewCameraID); an empty Transport is stored as TCP and zero recording
+// settings as their defaults (nvr.Camera.WithRecordingDefaults), and the
+// result carries what was stored. KindInvalid for a malformed ID, invalid
+// recording settings (nvr.Camera.ValidateRecording) or a value the schema
+// refuses, KindNotFound if the household does not exist, KindConflict if
+// the household already has a camera by that name (regardless of case) or
+// the ID is taken.
 func (d *DB) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, error) {
 	const op = "create camera"
 	if _, err := nvr.ParseCameraID(string(c.ID)); err != nil {
@@ -21,12 +25,19 @@ func (d *DB) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, error)
 	if c.Transport == "" {
 		c.Transport = nvr.TransportTCP
 	}
+	c = c.WithRecordingDefaults()
+	if err := c.ValidateRecording(); err != nil {
+		return nvr.Camera{}, invalid(op, nvr.ErrorMessage(err), nil)
+	}
 	_, err := d.writer.ExecContext(ctx, `
 		INSERT INTO cameras (id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
-		                     transport, enabled, created_at_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                     transport, enabled, created_at_ns,
+		                     record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.ID), int64(c.HouseholdID), c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(),
-		string(c.Transport), b2i(c.Enabled), ns(c.CreatedAt))
+		string(c.Transport), b2i(c.Enabled), ns(c.CreatedAt),
+		string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
+		days(c.RetainContinuous), days(c.RetainEvents))
 	if err != nil {
 		return nvr.Camera{}, cameraWriteError(op, c, err)
 	}
@@ -45,27 +56,63 @@ func cameraWriteError(op string, c nvr.Camera, err error) error {
 	case isForeignKey(err):
 		return notFound(op, "household")
 	case isCheck(err):
-		return invalid(op, "camera name must not be empty and transport must be tcp, udp or auto", err)
+		return invalid(op, "camera name must not be empty, transport must be tcp, udp or auto, and recording settings in range", err)
 	}
 	return internal(op, err)
 }
 
-const cameraColumns = `id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
-	transport, enabled, created_at_ns`
+// cameraColumns are the columns scanCamera reads, in order;
+// joinedCameraColumns the same for a query that names the table c.
+const (
+	cameraColumns = `id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
+	transport, enabled, created_at_ns,
+	record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days`
+	joinedCameraColumns = `c.id, c.household_id, c.name, c.main_url, c.sub_url, c.rtsp_username, c.rtsp_password,
+	c.transport, c.enabled, c.created_at_ns,
+	c.record_mode, c.pre_roll_ms, c.post_roll_ms, c.retain_continuous_days, c.retain_event_days`
+)
+
+// day is the unit of the retention columns.
+const day = 24 * time.Hour
+
+// days converts a retention age to the stored whole days (validated).
+func days(d time.Duration) int64 { return int64(d / day) }
+
+// cameraRecording holds the stored recording settings while scanning.
+type cameraRecording struct {
+	mode                                  string
+	preMs, postMs, continuousDays, events int64
+}
+
+// dest returns the scan destinations, in the order of cameraColumns' tail.
+func (r *cameraRecording) dest() []any {
+	return []any{&r.mode, &r.preMs, &r.postMs, &r.continuousDays, &r.events}
+}
+
+// apply sets c's recording settings from r.
+func (r *cameraRecording) apply(c *nvr.Camera) {
+	c.RecordMode = nvr.RecordMode(r.mode)
+	c.PreRoll = time.Duration(r.preMs) * time.Millisecond
+	c.PostRoll = time.Duration(r.postMs) * time.Millisecond
+	c.RetainContinuous = time.Duration(r.continuousDays) * day
+	c.RetainEvents = time.Duration(r.events) * day
+}
 
 func scanCamera(row interface{ Scan(...any) error }) (nvr.Camera, error) {
 	var (
 		c                       nvr.Camera
 		id, password, transport string
 		household, at           int64
+		rec                     cameraRecording
 	)
-	if err := row.Scan(&id, &household, &c.Name, &c.MainURL, &c.SubURL, &c.Username, &password,
-		&transport, &c.Enabled, &at); err != nil {
+	if err := row.Scan(append([]any{&id, &household, &c.Name, &c.MainURL, &c.SubURL, &c.Username, &password,
+		&transport, &c.Enabled, &at}, rec.dest()...)...); err != nil {
 		return nvr.Camera{}, err
 	}
 	c.ID, c.HouseholdID, c.Transport = nvr.CameraID(id), nvr.HouseholdID(household), nvr.Transport(transport)
 	c.Password = nvr.NewSecret(password)
 	c.CreatedAt = fromNs(at)
+	rec.apply(&c)
 	return c, nil
 }
 
@@ -114,14 +161,22 @@ func (d *DB) Camera(ctx context.Context, id nvr.CameraID) (nvr.Camera, error) {
 	return c, internal(op, err)
 }
 
-// UpdateCamera replaces a camera's name, URLs, credentials, transport and
-// enabled flag (all of them: pass the password back to keep it). The ID,
-// household and creation time never change here; a HouseholdID other than
-// the stored one is KindInvalid (use MoveCamera). KindNotFound if missing.
+// UpdateCamera replaces a camera's name, URLs, credentials, transport,
+// enabled flag and recording settings (all of them: pass the password back
+// to keep it; an empty RecordMode is continuous, but zero retention is
+// KindInvalid, never "delete everything"). The ID, household and creation
+// time never change here; a HouseholdID other than the stored one is
+// KindInvalid (use MoveCamera). KindNotFound if missing.
 func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 	const op = "update camera"
 	if c.Transport == "" {
 		c.Transport = nvr.TransportTCP
+	}
+	if c.RecordMode == "" {
+		c.RecordMode = nvr.RecordContinuous
+	}
+	if err := c.ValidateRecording(); err != nil {
+		return invalid(op, nvr.ErrorMessage(err), nil)
 	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		var h nvr.HouseholdID
@@ -137,9 +192,13 @@ func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 		}
 		_, err = tx.ExecContext(ctx, `
 			UPDATE cameras SET name = ?, main_url = ?, sub_url = ?, rtsp_username = ?, rtsp_password = ?,
-			                   transport = ?, enabled = ?
+			                   transport = ?, enabled = ?,
+			                   record_mode = ?, pre_roll_ms = ?, post_roll_ms = ?,
+			                   retain_continuous_days = ?, retain_event_days = ?
 			WHERE id = ?`,
 			c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(), string(c.Transport), b2i(c.Enabled),
+			string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
+			days(c.RetainContinuous), days(c.RetainEvents),
 			string(c.ID))
 		if err != nil {
 			return cameraWriteError(op, c, err)
@@ -149,15 +208,26 @@ func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 	return internal(op, err)
 }
 
-// DeleteCamera removes a camera and its viewer assignments; audit rows
-// stay. KindNotFound if missing.
+// DeleteCamera removes a camera and its viewer assignments and, in the same
+// transaction, marks all its segments deleting: from then on none is
+// served or counted, and the deletion procedure (SegmentsByState deleting:
+// unlink the file, then DeleteSegment) removes them. Audit rows stay.
+// KindNotFound if missing.
 func (d *DB) DeleteCamera(ctx context.Context, id nvr.CameraID) error {
 	const op = "delete camera"
-	res, err := d.writer.ExecContext(ctx, `DELETE FROM cameras WHERE id = ?`, string(id))
-	if err != nil {
-		return internal(op, err)
-	}
-	return affectedOne(res, op, "camera")
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM cameras WHERE id = ?`, string(id))
+		if err != nil {
+			return err
+		}
+		if err := affectedOne(res, op, "camera"); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE segments SET state = 'deleting' WHERE camera_id = ? AND state <> 'deleting'`, string(id))
+		return err
+	})
+	return internal(op, err)
 }
 
 // MoveCamera moves a camera to household to and, in the same transaction,

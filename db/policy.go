@@ -42,6 +42,8 @@ SELECT
 	c.id IS NOT NULL, COALESCE(c.household_id, 0), COALESCE(c.name, ''), COALESCE(c.main_url, ''),
 	COALESCE(c.sub_url, ''), COALESCE(c.rtsp_username, ''), COALESCE(c.rtsp_password, ''),
 	COALESCE(c.transport, ''), COALESCE(c.enabled, 0), COALESCE(c.created_at_ns, 0),
+	COALESCE(c.record_mode, ''), COALESCE(c.pre_roll_ms, 0), COALESCE(c.post_roll_ms, 0),
+	COALESCE(c.retain_continuous_days, 0), COALESCE(c.retain_event_days, 0),
 	EXISTS (SELECT 1 FROM camera_viewers v WHERE v.user_id = :uid AND v.camera_id = :cam)
 FROM (SELECT 1) AS one
 LEFT JOIN users u ON u.id = :uid
@@ -88,14 +90,15 @@ func (d *DB) CameraAccess(ctx context.Context, p nvr.Principal, id nvr.CameraID,
 		name, role                             string
 		c                                      nvr.Camera
 		password, transport                    string
+		rec                                    cameraRecording
 	)
 	args := append(d.principalArgs(p, now), sql.Named("cam", string(id)))
-	err := d.hot.cameraAccess.QueryRowContext(ctx, args...).Scan(
-		&userExists, &name, &userHousehold, &role, &admin, &disabled, &userAt,
+	dest := []any{&userExists, &name, &userHousehold, &role, &admin, &disabled, &userAt,
 		&valid,
 		&camExists, &camHousehold, &c.Name, &c.MainURL, &c.SubURL, &c.Username, &password,
-		&transport, &enabled, &camAt,
-		&assigned)
+		&transport, &enabled, &camAt}
+	dest = append(append(dest, rec.dest()...), &assigned)
+	err := d.hot.cameraAccess.QueryRowContext(ctx, args...).Scan(dest...)
 	if err != nil {
 		return nvr.Subject{}, nvr.CameraFacts{}, internal(op, err)
 	}
@@ -110,6 +113,7 @@ func (d *DB) CameraAccess(ctx context.Context, p nvr.Principal, id nvr.CameraID,
 		c.ID, c.HouseholdID, c.Transport, c.Enabled = id, nvr.HouseholdID(camHousehold), nvr.Transport(transport), enabled
 		c.Password = nvr.NewSecret(password)
 		c.CreatedAt = fromNs(camAt)
+		rec.apply(&c)
 		facts = nvr.CameraFacts{Camera: c, Exists: true, Assigned: userExists && assigned}
 	}
 	return subj, facts, nil

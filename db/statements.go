@@ -20,6 +20,7 @@ type hotStatements struct {
 	sessionUser      *sql.Stmt
 	tokenUser        *sql.Stmt
 	appendAudit      *sql.Stmt // on the writer
+	seg              segmentStatements
 }
 
 // joinedUserColumns is userColumns for a query that names the users table u.
@@ -36,8 +37,7 @@ func (h *hotStatements) prepare(ctx context.Context, reader, writer *sql.DB) err
 		{&h.householdCameras, reader,
 			`SELECT ` + cameraColumns + ` FROM cameras WHERE household_id = ? ORDER BY name`},
 		{&h.assignedCameras, reader, `
-			SELECT c.id, c.household_id, c.name, c.main_url, c.sub_url, c.rtsp_username, c.rtsp_password,
-			       c.transport, c.enabled, c.created_at_ns
+			SELECT ` + joinedCameraColumns + `
 			FROM cameras c JOIN camera_viewers v ON v.camera_id = c.id AND v.user_id = ?2
 			WHERE c.household_id = ?1 ORDER BY c.name`},
 		{&h.sessionByHash, reader, `SELECT ` + sessionColumns + ` FROM sessions WHERE token_hash = ?`},
@@ -59,13 +59,14 @@ func (h *hotStatements) prepare(ctx context.Context, reader, writer *sql.DB) err
 		}
 		*s.dst = st
 	}
-	return nil
+	return h.seg.prepare(ctx, reader, writer)
 }
 
 func (h *hotStatements) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{h.subject, h.cameraAccess, h.householdCameras, h.assignedCameras,
-		h.sessionByHash, h.tokenByHash, h.userByID, h.sessionUser, h.tokenUser, h.appendAudit} {
+	stmts := []*sql.Stmt{h.subject, h.cameraAccess, h.householdCameras, h.assignedCameras,
+		h.sessionByHash, h.tokenByHash, h.userByID, h.sessionUser, h.tokenUser, h.appendAudit}
+	for _, st := range append(stmts, h.seg.all()...) {
 		if st != nil {
 			errs = append(errs, st.Close()) // idempotent
 		}

@@ -61,6 +61,99 @@ type Camera struct {
 	Transport   Transport
 	Enabled     bool
 	CreatedAt   time.Time
+
+	// Recording settings (see ValidateRecording). A store fills a new
+	// camera's zero settings with the defaults below.
+	RecordMode RecordMode
+	PreRoll    time.Duration // footage kept before an event starts
+	PostRoll   time.Duration // footage kept after an event ends
+	// RetainContinuous and RetainEvents are how long continuous and event
+	// footage is kept; whole days.
+	RetainContinuous time.Duration
+	RetainEvents     time.Duration
+}
+
+// RecordMode selects what a camera records.
+type RecordMode string
+
+// Record modes.
+const (
+	RecordContinuous RecordMode = "continuous" // everything; event footage is flagged
+	RecordEvents     RecordMode = "events"     // only around events, with pre and post roll
+	RecordOff        RecordMode = "off"        // nothing
+)
+
+// ParseRecordMode validates a record mode name; "" means continuous.
+func ParseRecordMode(s string) (RecordMode, error) {
+	switch RecordMode(s) {
+	case "":
+		return RecordContinuous, nil
+	case RecordContinuous, RecordEvents, RecordOff:
+		return RecordMode(s), nil
+	}
+	return "", Errorf("parse record mode", KindInvalid, "record mode must be continuous, events or off")
+}
+
+// Recording defaults and limits.
+const (
+	DefaultCameraPreRoll    = 5 * time.Second
+	DefaultCameraPostRoll   = 10 * time.Second
+	DefaultRetainContinuous = 14 * 24 * time.Hour
+	DefaultRetainEvents     = 30 * 24 * time.Hour
+
+	MaxPreRoll  = 5 * time.Minute
+	MaxPostRoll = time.Hour
+	MaxRetain   = 3650 * 24 * time.Hour
+)
+
+// WithRecordingDefaults returns c with each zero recording setting replaced
+// by its default. (A zero pre or post roll is set afterwards, by update.)
+func (c Camera) WithRecordingDefaults() Camera {
+	if c.RecordMode == "" {
+		c.RecordMode = RecordContinuous
+	}
+	if c.PreRoll == 0 {
+		c.PreRoll = DefaultCameraPreRoll
+	}
+	if c.PostRoll == 0 {
+		c.PostRoll = DefaultCameraPostRoll
+	}
+	if c.RetainContinuous == 0 {
+		c.RetainContinuous = DefaultRetainContinuous
+	}
+	if c.RetainEvents == 0 {
+		c.RetainEvents = DefaultRetainEvents
+	}
+	return c
+}
+
+// ValidateRecording checks c's recording settings: a known mode, pre roll
+// in [0, MaxPreRoll] and post roll in [0, MaxPostRoll], both in whole
+// milliseconds, and retention ages of 1 to 3650 whole days. KindInvalid
+// otherwise.
+func (c Camera) ValidateRecording() error {
+	const op = "validate camera"
+	if _, err := ParseRecordMode(string(c.RecordMode)); err != nil || c.RecordMode == "" {
+		return Errorf(op, KindInvalid, "record mode must be continuous, events or off")
+	}
+	for _, r := range []struct {
+		name string
+		d    time.Duration
+		max  time.Duration
+	}{{"pre roll", c.PreRoll, MaxPreRoll}, {"post roll", c.PostRoll, MaxPostRoll}} {
+		if r.d < 0 || r.d > r.max || r.d%time.Millisecond != 0 {
+			return Errorf(op, KindInvalid, "%s must be 0 to %v in whole milliseconds", r.name, r.max)
+		}
+	}
+	for _, r := range []struct {
+		name string
+		d    time.Duration
+	}{{"continuous retention", c.RetainContinuous}, {"event retention", c.RetainEvents}} {
+		if r.d < 24*time.Hour || r.d > MaxRetain || r.d%(24*time.Hour) != 0 {
+			return Errorf(op, KindInvalid, "%s must be 1 to 3650 whole days", r.name)
+		}
+	}
+	return nil
 }
 
 // Secret holds a credential. Its formatting, JSON and log forms are redacted
