@@ -1,0 +1,235 @@
+package nvr
+
+import (
+	"context"
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/streams/hub"
+	"github.com/hearthnvr/hearth/streams/media"
+	"github.com/hearthnvr/hearth/streams/segment"
+	"github.com/hearthnvr/hearth/streams/sei"
+	"github.com/hearthnvr/hearth/streams/simcam"
+)
+
+// recRequireTool skips the test when an external program is missing,
+// except in CI (CI=true), where a missing peer is a failure.
+func recRequireTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s not found in PATH (required in CI): %v", name, err)
+		}
+		t.Skipf("%s not found in PATH: %v", name, err)
+	}
+	return p
+}
+
+// recDecodeErrors decodes path with ffmpeg and returns what it reported.
+func recDecodeErrors(t testing.TB, path string) string {
+	t.Helper()
+	bin := recRequireTool(t, "ffmpeg")
+	out, err := exec.Command(bin, "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		return string(out) + err.Error()
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// recStamps returns the camera IDs of the SEI stamps in the stored video
+// samples of a segment file (the video track's data leads each mdat).
+func recStamps(t testing.TB, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := scanPath(path)
+	if err != nil {
+		t.Fatalf("scan %s: %v", path, err)
+	}
+	var ids []string
+	for _, f := range l.Fragments {
+		// Skip prft (if any) and moof to the mdat payload.
+		off := f.Offset
+		for off < f.Offset+f.Length {
+			size := int64(binary.BigEndian.Uint32(data[off:]))
+			typ := string(data[off+4 : off+8])
+			if typ == "mdat" {
+				p := data[off+8 : off+8+f.Tracks[0].DataSize]
+				for len(p) >= 4 {
+					n := int(binary.BigEndian.Uint32(p))
+					if st, ok := sei.Parse(p[4 : 4+n]); ok {
+						ids = append(ids, st.CameraID)
+					}
+					p = p[4+n:]
+				}
+			}
+			off += size
+		}
+	}
+	return ids
+}
+
+// unitFeed renders a simulated camera into units with synthetic wall
+// times (base + frame/fps), for feeding hubs directly.
+type unitFeed struct {
+	t     testing.TB
+	cam   *simcam.Camera
+	info  *media.StreamInfo
+	fps   int
+	base  time.Time
+	frame int
+}
+
+func newUnitFeed(t testing.TB, id CameraID, fps, gop int, base time.Time) *unitFeed {
+	t.Helper()
+	f := &unitFeed{t: t, fps: fps, base: base}
+	cam, err := simcam.NewCamera(simcam.CameraConfig{ID: string(id), FPS: fps, GOP: gop,
+		Width: simcam.MinWidth, Height: simcam.MinHeight, Now: f.wall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cam.Config()
+	f.cam = cam
+	f.info = &media.StreamInfo{CameraID: string(id), Stream: "main", Tracks: []media.Track{{
+		Codec: media.H264, ClockRate: 90000, Width: c.Width, Height: c.Height, FPS: float64(fps),
+		SPS: cam.SPS(), PPS: cam.PPS(),
+	}}}
+	return f
+}
+
+func (f *unitFeed) wall() time.Time {
+	return f.base.Add(time.Duration(f.frame) * time.Second / time.Duration(f.fps))
+}
+
+// next returns the next frame's unit.
+func (f *unitFeed) next() *media.Unit {
+	f.t.Helper()
+	wall := f.wall()
+	au, err := f.cam.Next()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	dts := int64(f.frame) * 90000 / int64(f.fps)
+	f.frame++
+	return &media.Unit{Info: f.info, Track: 0, PTS: dts, DTS: dts, Wall: wall, Key: au.IDR, NALUs: au.NALUs}
+}
+
+// fakeHubs is a hubSource over hubs the test publishes to.
+type fakeHubs struct {
+	mu   sync.Mutex
+	hubs map[CameraID]*hub.Hub
+}
+
+func (f *fakeHubs) recordHub(id CameraID) *hub.Hub {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hubs[id]
+}
+
+func (f *fakeHubs) set(id CameraID, h *hub.Hub) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hubs == nil {
+		f.hubs = map[CameraID]*hub.Hub{}
+	}
+	f.hubs[id] = h
+}
+
+// fullDisk is a disk with a byte budget shared by every file created
+// through it: a write past the budget writes what fits and fails with
+// ENOSPC, like a real full filesystem.
+type fullDisk struct {
+	mu   sync.Mutex
+	free int64
+}
+
+func (d *fullDisk) setFree(n int64) {
+	d.mu.Lock()
+	d.free = n
+	d.mu.Unlock()
+}
+
+func (d *fullDisk) create(path string) (segment.File, error) {
+	f, err := segment.CreateFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return &budgetFile{File: f, disk: d}, nil
+}
+
+type budgetFile struct {
+	*os.File
+	disk *fullDisk
+}
+
+func (b *budgetFile) Write(p []byte) (int, error) {
+	b.disk.mu.Lock()
+	n := int64(len(p))
+	full := n > b.disk.free
+	if full {
+		n = max(b.disk.free, 0)
+	}
+	b.disk.free -= n
+	b.disk.mu.Unlock()
+	w, err := b.File.Write(p[:n])
+	if err == nil && full {
+		err = &os.PathError{Op: "write", Path: b.Name(), Err: syscall.ENOSPC}
+	}
+	return w, err
+}
+
+// waitFor polls cond every 20 ms until it holds or d passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// runRecorder runs r until the test ends (or stop is called).
+func runRecorder(t testing.TB, r *Recorder) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("recorder run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// checkClean runs the deep check and fails on any finding.
+func checkClean(t testing.TB, store RecordingStore, dir string) StorageReport {
+	t.Helper()
+	rep, err := CheckStorage(context.Background(), store, dir, CheckOptions{})
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	for _, f := range rep.Findings {
+		t.Errorf("check finding: %s", f)
+	}
+	return rep
+}
+
+func segAbs(dir string, s Segment) string { return filepath.Join(dir, filepath.FromSlash(s.Path)) }
