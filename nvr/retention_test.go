@@ -1,0 +1,336 @@
+package nvr
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRetentionAgeLimitsPerKind(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		ago   time.Duration // segment end before now
+		event bool
+		kept  bool
+	}{
+		{"continuous 13 days", 13 * retDay, false, true},
+		{"continuous just inside 14 days", 14*retDay - time.Second, false, true},
+		{"continuous exactly 14 days", 14 * retDay, false, false},
+		{"continuous 15 days", 15 * retDay, false, false},
+		{"event 15 days", 15 * retDay, true, true},
+		{"event 29 days", 29 * retDay, true, true},
+		{"event 30 days", 30 * retDay, true, false},
+		{"event 31 days", 31 * retDay, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newRetentionEnv(t)
+			e.bulk(retCamA)
+			s := e.seg(retCamA, tc.ago, retGiB, tc.event)
+			st := e.pass(e.retention(e.config()))
+			if st.Refused != "" {
+				t.Fatalf("refused: %s", st.Refused)
+			}
+			if tc.kept {
+				e.wantKept([]Segment{s}, nil)
+			} else {
+				e.wantKept(nil, []Segment{s})
+			}
+		})
+	}
+}
+
+func TestRetentionAgeOverrides(t *testing.T) {
+	t.Parallel()
+	e := newRetentionEnv(t)
+	e.bulk(retCamA)
+	e.bulk(retCamB)
+	e.bulk(retCamC)
+	a2 := e.seg(retCamA, 2*retDay, retGiB, false)   // default 14 d: kept
+	a20 := e.seg(retCamA, 20*retDay, retGiB, false) // default 14 d: deleted
+	b2 := e.seg(retCamB, 2*retDay, retGiB, false)   // override 1 d: deleted
+	bEv := e.seg(retCamB, 400*retDay, retGiB, true) // events: no limit
+	bEv12h := e.seg(retCamB, 12*time.Hour, 1, true) // events: no limit
+	c40 := e.seg(retCamC, 40*retDay, retGiB, false) // continuous: no limit
+	cEv3 := e.seg(retCamC, 3*retDay, retGiB, true)  // events 2 d: deleted
+	cEv1 := e.seg(retCamC, retDay, retGiB, true)    // events 2 d: kept
+
+	cfg := e.config()
+	cfg.Settings = RetentionSettingsFunc(func(context.Context) ([]CameraRetention, error) {
+		return []CameraRetention{
+			{CameraID: retCamB, Continuous: retDay, Events: -1},
+			{CameraID: retCamC, Continuous: -1, Events: 2 * retDay},
+		}, nil
+	})
+	st := e.pass(e.retention(cfg))
+	if st.Refused != "" {
+		t.Fatalf("refused: %s", st.Refused)
+	}
+	e.wantKept([]Segment{a2, bEv, bEv12h, c40, cEv1}, []Segment{a20, b2, cEv3})
+	if st.DeletedSegments != 3 || st.FreedBytes != 3*retGiB {
+		t.Errorf("status deleted %d segments, %d bytes; want 3, %d", st.DeletedSegments, st.FreedBytes, 3*retGiB)
+	}
+	for _, c := range st.Cameras {
+		if c.CameraID == retCamB && (c.ContinuousAge != retDay || c.EventAge >= 0) {
+			t.Errorf("camera B limits in status: %v, %v; want 24h, none", c.ContinuousAge, c.EventAge)
+		}
+	}
+}
+
+func TestRetentionCamerasRetentionReadsCameraSettings(t *testing.T) {
+	t.Parallel()
+	lister := retCameraLister(func(context.Context, HouseholdID) ([]Camera, error) {
+		return []Camera{{ID: retCamA, RetainContinuous: 3 * retDay, RetainEvents: 9 * retDay}}, nil
+	})
+	got, err := CamerasRetention{Cameras: lister}.CameraRetention(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []CameraRetention{{CameraID: retCamA, Continuous: 3 * retDay, Events: 9 * retDay}}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+type retCameraLister func(context.Context, HouseholdID) ([]Camera, error)
+
+func (f retCameraLister) Cameras(ctx context.Context, h HouseholdID) ([]Camera, error) {
+	return f(ctx, h)
+}
+
+func TestRetentionDiskBudgetOldestFirstAcrossCameras(t *testing.T) {
+	t.Parallel()
+	e := newRetentionEnv(t)
+	// Interleaved hour-old footage of two cameras, 1 GiB a segment.
+	var segs []Segment
+	for i := range 10 {
+		cam := retCamA
+		if i%2 == 1 {
+			cam = retCamB
+		}
+		segs = append(segs, e.seg(cam, time.Duration(10-i)*time.Hour, retGiB, i == 0))
+	}
+	// 100 GiB disk, 10 GiB recorded, 87 GiB other data: 3 GiB free. The
+	// target is max(5 %, 2 GiB) = 5 GiB, so the 2 oldest must go.
+	e.setDisk(100*retGiB, 87*retGiB)
+	r := e.retention(e.config())
+	st := e.pass(r)
+	if st.Refused != "" {
+		t.Fatalf("refused: %s", st.Refused)
+	}
+	e.wantKept(segs[2:], segs[:2])
+	d, _ := e.disk("")
+	if d.FreeBytes < 5*retGiB {
+		t.Errorf("free after pass %d, want at least %d", d.FreeBytes, 5*retGiB)
+	}
+	if st.MinFreeBytes != 5*retGiB || st.DiskTotalBytes != 100*retGiB || st.DiskFreeBytes != 3*retGiB || st.UsedBytes != 10*retGiB {
+		t.Errorf("status disk: min free %d total %d free %d used %d", st.MinFreeBytes, st.DiskTotalBytes,
+			st.DiskFreeBytes, st.UsedBytes)
+	}
+	// A second pass has nothing to do.
+	if st := e.pass(r); st.DeletedSegments != 0 {
+		t.Errorf("second pass deleted %d segments", st.DeletedSegments)
+	}
+
+	t.Run("byte cap", func(t *testing.T) {
+		t.Parallel()
+		e := newRetentionEnv(t)
+		var segs []Segment
+		for i := range 10 {
+			segs = append(segs, e.seg([]CameraID{retCamA, retCamB}[i%2], time.Duration(10-i)*time.Hour, retGiB, false))
+		}
+		cfg := e.config()
+		cfg.MaxBytes = 7 * retGiB
+		e.pass(e.retention(cfg))
+		e.wantKept(segs[3:], segs[:3])
+	})
+}
+
+func TestRetentionReadsTheIndexIncrementally(t *testing.T) {
+	t.Parallel()
+	e := newRetentionEnv(t)
+	var segs []Segment
+	for i := range 300 {
+		segs = append(segs, e.seg(retCamA, time.Duration(300-i)*time.Minute, 1<<20, false))
+	}
+	// 100 MiB short of the 5 GiB free target: the 100 oldest go, which
+	// takes two reads (64, then 128 segments), not the whole index.
+	e.setDisk(100*retGiB, 95*retGiB-300<<20+100<<20)
+	st := e.pass(e.retention(e.config()))
+	if st.Refused != "" || st.DeletedSegments != 100 {
+		t.Fatalf("refused %q, deleted %d; want 100", st.Refused, st.DeletedSegments)
+	}
+	e.wantKept(segs[100:], segs[:100])
+	e.store.mu.Lock()
+	lists := slices.Clone(e.store.lists)
+	e.store.mu.Unlock()
+	if want := []int{64, 128}; !slices.Equal(lists, want) {
+		t.Errorf("OldestSegments limits %v, want %v", lists, want)
+	}
+}
+
+func TestRetentionHouseholdQuota(t *testing.T) {
+	t.Parallel()
+	e := newRetentionEnv(t)
+	e.store.household[retCamA] = 1
+	e.store.household[retCamB] = 1
+	e.store.household[retCamC] = 2
+	// Household 2's footage is the oldest of all, and it is far over what
+	// household 1 may keep: it must be untouched.
+	var c []Segment
+	for i := range 5 {
+		c = append(c, e.seg(retCamC, time.Duration(20-i)*time.Hour, retGiB, false))
+	}
+	a1 := e.seg(retCamA, 10*time.Hour, retGiB, false)
+	b1 := e.seg(retCamB, 9*time.Hour, retGiB, false)
+	a2 := e.seg(retCamA, 8*time.Hour, retGiB, false)
+	b2 := e.seg(retCamB, 7*time.Hour, retGiB, false)
+	a3 := e.seg(retCamA, 6*time.Hour, retGiB, true)
+	cfg := e.config()
+	cfg.HouseholdQuota = map[HouseholdID]int64{1: 3 * retGiB, 3: retGiB}
+	st := e.pass(e.retention(cfg))
+	if st.Refused != "" {
+		t.Fatalf("refused: %s", st.Refused)
+	}
+	e.wantKept(append([]Segment{a2, b2, a3}, c...), []Segment{a1, b1})
+	var h1 HouseholdRetentionStatus
+	for _, h := range st.Households {
+		if h.HouseholdID == 1 {
+			h1 = h
+		}
+	}
+	if h1.QuotaBytes != 3*retGiB || h1.Bytes != 5*retGiB {
+		t.Errorf("household 1 status %+v; want 5 GiB used before the pass, quota 3 GiB", h1)
+	}
+}
+
+func TestRetentionPinnedFootageSurvives(t *testing.T) {
+	t.Parallel()
+	e := newRetentionEnv(t)
+	e.bulk(retCamB)
+	old := e.seg(retCamA, 40*retDay, retGiB, true)      // past every limit, pinned
+	oldFree := e.seg(retCamA, 39*retDay, retGiB, false) // past the limit, not pinned
+	full1 := e.seg(retCamA, 5*time.Hour, retGiB, false) // pinned: skipped by the disk rule
+	full2 := e.seg(retCamA, 4*time.Hour, retGiB, false) // next oldest: taken instead
+	full3 := e.seg(retCamA, 3*time.Hour+30*time.Minute, retGiB, false)
+	cfg := e.config()
+	cfg.Pins = retPins(func(_ context.Context, cam CameraID) ([]TimeRange, error) {
+		if cam != retCamA {
+			return nil, nil
+		}
+		return []TimeRange{
+			{Start: old.Start.Add(10 * time.Second), End: old.Start.Add(20 * time.Second)},
+			{Start: full1.End.Add(-time.Second), End: full1.End.Add(time.Minute)},
+		}, nil
+	})
+	// The disk rule needs 2 GiB beyond the expired 1 GiB.
+	recorded := e.store.indexedBytes()
+	e.setDisk(1000*retGiB, 1000*retGiB-recorded-(50*retGiB-3*retGiB))
+	st := e.pass(e.retention(cfg))
+	if st.Refused != "" {
+		t.Fatalf("refused: %s", st.Refused)
+	}
+	e.wantKept([]Segment{old, full1}, []Segment{oldFree, full2, full3})
+
+	t.Run("pins unknown", func(t *testing.T) {
+		t.Parallel()
+		e := newRetentionEnv(t)
+		e.bulk(retCamB)
+		old := e.seg(retCamA, 40*retDay, retGiB, false)
+		cfg := e.config()
+		cfg.Pins = retPins(func(context.Context, CameraID) ([]TimeRange, error) {
+			return nil, errors.New("events table locked")
+		})
+		r := e.retention(cfg)
+		if _, err := r.Pass(context.Background()); err == nil {
+			t.Error("pass succeeded although pins could not be read")
+		}
+		e.wantKept([]Segment{old}, nil)
+		if st := r.Status(); !strings.Contains(st.Refused, "pins") {
+			t.Errorf("status refused %q; want the pins failure", st.Refused)
+		}
+	})
+}
+
+// TestRetentionClockStep checks the rule of retention_clock.go: age limits
+// are measured from a reference that follows the wall clock backwards at
+// once but forwards at most at twice the monotonic clock's speed, so no
+// footage recent by the index relative to the last known good time is
+// deleted because the wall clock jumped.
+func TestRetentionStatusEstimates(t *testing.T) {
+	t.Parallel()
+	e := newRetentionEnv(t)
+	e.store.household[retCamA] = 7
+	e.bulk(retCamA)
+	e.seg(retCamA, 10*retDay, retGiB, false)
+	e.seg(retCamB, 36*time.Hour, retGiB, false)
+	st := e.pass(e.retention(e.config()))
+	if len(st.Cameras) != 2 {
+		t.Fatalf("cameras %+v", st.Cameras)
+	}
+	a, b := st.Cameras[0], st.Cameras[1]
+	if a.CameraID != retCamA || a.HouseholdID != 7 || a.Segments != 2 || a.Bytes != 101*retGiB {
+		t.Errorf("camera A status %+v", a)
+	}
+	// Oldest segment starts a minute before it ends.
+	if want := 10 + 1.0/(24*60); a.RetainedDays < want-1e-9 || a.RetainedDays > want+1e-9 {
+		t.Errorf("camera A retained %v days, want %v", a.RetainedDays, want)
+	}
+	if want := 1.5 + 1.0/(24*60); b.RetainedDays < want-1e-9 || b.RetainedDays > want+1e-9 {
+		t.Errorf("camera B retained %v days, want %v", b.RetainedDays, want)
+	}
+	if a.ContinuousAge != DefaultRetainContinuous || a.EventAge != DefaultRetainEvents {
+		t.Errorf("camera A limits %v, %v", a.ContinuousAge, a.EventAge)
+	}
+	if !st.LastPass.Equal(e.t0) || st.Trigger != "manual" || st.UsedBytes != 102*retGiB {
+		t.Errorf("status %+v", st)
+	}
+}
+
+func TestRetentionRunTimerAndEmergency(t *testing.T) {
+	t.Parallel()
+	e := newRetentionEnv(t)
+	e.bulk(retCamA)
+	cfg := e.config()
+	cfg.Interval = time.Hour // no timer tick during the test: passes come from start and Emergency
+	r := e.retention(cfg)
+	passes := make(chan RetentionStatus, 10)
+	r.afterPass = func(st RetentionStatus) { passes <- st }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+
+	if st := <-passes; st.Trigger != "start" {
+		t.Errorf("first pass trigger %q, want start", st.Trigger)
+	}
+	// The disk fills: the recorder reports ENOSPC.
+	var segs []Segment
+	for i := range 4 {
+		segs = append(segs, e.seg(retCamB, time.Duration(5-i)*time.Hour, retGiB, false))
+	}
+	e.setDisk(1000*retGiB, 1000*retGiB-e.store.indexedBytes()-49*retGiB) // 49 GiB free, 50 GiB wanted
+	for range 5 {
+		r.Emergency() // never blocks, however often
+	}
+	st := <-passes
+	if st.Trigger != "emergency" || st.DeletedSegments != 1 {
+		t.Errorf("emergency pass: trigger %q, deleted %d; want 1", st.Trigger, st.DeletedSegments)
+	}
+	e.wantKept(segs[1:], segs[:1])
+	if got := r.Status(); got.TotalDeletedSegments != 1 || got.Trigger != "emergency" {
+		t.Errorf("status %+v", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	// At most one more pass was queued by the coalesced calls.
+	if n := len(passes); n > 1 {
+		t.Errorf("%d extra passes from coalesced Emergency calls", n)
+	}
+}
