@@ -25,6 +25,10 @@ type StreamStatus struct {
 type CameraStatus struct {
 	State   string // the main stream's state, or "disabled" / "idle"
 	Streams []StreamStatus
+	// Recording is the recorder's state (recording, armed, off, disk-full,
+	// error: ...), when a recorder runs; RecordingSince is when it began.
+	Recording      string
+	RecordingSince time.Time
 }
 
 // Status reports the camera's ingest state. The grant proves the caller may

@@ -20,6 +20,10 @@ type cameraResponse struct {
 	// auth-failed, unreachable, unsupported, disabled, ...).
 	State   string           `json:"state,omitempty"`
 	Streams []streamResponse `json:"streams,omitempty"`
+	// Recording is the recorder's state: recording, armed (events only),
+	// off, disk-full or "error: ...".
+	Recording      string     `json:"recording,omitempty"`
+	RecordingSince *time.Time `json:"recording_since,omitempty"`
 }
 
 // streamResponse is one stream's live state.
@@ -49,6 +53,11 @@ func (s *Server) withStatus(g nvr.CameraGrant) cameraResponse {
 	}
 	st := s.status.Status(g)
 	r.State = st.State
+	r.Recording = st.Recording
+	if !st.RecordingSince.IsZero() {
+		t := st.RecordingSince.UTC()
+		r.RecordingSince = &t
+	}
 	for _, ss := range st.Streams {
 		sr := streamResponse{Stream: ss.Stream, State: ss.State, Since: ss.Since.UTC(), LastError: ss.LastError,
 			Codec: ss.Codec, Width: ss.Width, Height: ss.Height,

@@ -70,6 +70,7 @@ commands:
   demo        run with simulated cameras, two households and printed logins (--listen, --data)
   version     print the version
   backup      copy the database consistently while serving (DEST [--data DIR])
+  check       verify the recording index against the files (--repair, --data)
   household   add | list | remove
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
   camera      add | list | remove | move
@@ -103,6 +104,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdSimcam(ctx, rest, e)
 	case "backup":
 		err = cmdBackup(ctx, rest, e)
+	case "check":
+		err = cmdCheck(ctx, rest, e)
 	case "demo":
 		err = cmdDemo(ctx, rest, e)
 	case "help", "-h", "--help":

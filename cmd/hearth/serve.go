@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -102,9 +103,16 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	}
 
 	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: a.store, Log: log})
+	retention, err := newRetention(cfg, a, log)
+	if err != nil {
+		return err
+	}
+	recorder := nvr.NewRecorder(nvr.RecorderConfig{Cameras: a.store, Ingest: ingest, Store: a.store, DataDir: cfg.DataDir,
+		OnDiskFull: retention.Emergency, Log: log.With("part", "recorder")})
 	setup := nvr.NewSetup(a.directory, time.Now)
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
-		Status: ingest, Setup: setup, Log: log})
+		Status: cameraStatus{ingest, recorder}, Setup: setup, Log: log,
+		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName))})
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -136,6 +144,20 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	defer func() { stopBackground(); wg.Wait() }()
 	wg.Go(func() { sweepSessions(bgCtx, a, log) })
 	wg.Go(func() { _ = ingest.Run(bgCtx) })
+	wg.Go(func() {
+		// Recovery runs first inside the recorder; retention waits for it
+		// so the two never touch the same segment.
+		if err := recorder.Run(bgCtx); err != nil && bgCtx.Err() == nil {
+			log.Error("recorder not started", "err", err)
+		}
+	})
+	wg.Go(func() {
+		select {
+		case <-recorder.Recovered():
+			_ = retention.Run(bgCtx)
+		case <-bgCtx.Done():
+		}
+	})
 	if r := cfg.Service.TLS.RedirectHTTP; r != "" {
 		rln, err := net.Listen("tcp", r)
 		if err != nil {
@@ -209,4 +231,48 @@ func sweepSessions(ctx context.Context, a *app, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// newRetention maps the retention options onto nvr.Retention. In the
+// configuration 0 days or 0 free means "no such limit"; in nvr 0 means the
+// default and a negative value turns a rule off.
+func newRetention(cfg serveConfig, a *app, log *slog.Logger) (*nvr.Retention, error) {
+	o := cfg.Service.Retention
+	days := func(n int) time.Duration {
+		if n == 0 {
+			return -1
+		}
+		return time.Duration(n) * 24 * time.Hour
+	}
+	orOff := func(n int64) int64 {
+		if n == 0 {
+			return -1
+		}
+		return n
+	}
+	return nvr.NewRetention(nvr.RetentionConfig{
+		Store:          a.store,
+		Dir:            filepath.Join(cfg.DataDir, nvr.RecordingsDirName),
+		Settings:       nvr.CamerasRetention{Cameras: a.store},
+		ContinuousAge:  days(o.ContinuousDays),
+		EventAge:       days(o.EventsDays),
+		MinFreePercent: float64(orOff(int64(o.MinFreePercent))),
+		MinFreeBytes:   orOff(o.MinFreeBytes),
+		VolumeOK:       func() error { _, err := nvr.CheckVolume(cfg.DataDir); return err },
+		Log:            log.With("part", "retention"),
+	})
+}
+
+// cameraStatus joins ingest and recording state for the API.
+type cameraStatus struct {
+	ingest   *nvr.Ingest
+	recorder *nvr.Recorder
+}
+
+func (c cameraStatus) Status(g nvr.CameraGrant) nvr.CameraStatus {
+	st := c.ingest.Status(g)
+	rs := c.recorder.Status(g)
+	st.Recording = rs.State
+	st.RecordingSince = rs.Since
+	return st
 }

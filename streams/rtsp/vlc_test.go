@@ -103,10 +103,11 @@ func TestVLCUDP(t *testing.T) {
 		if vt.Width != 640 || vt.Height != 360 || !units[0].Key || units[0].CameraID() != idB {
 			t.Errorf("track %dx%d key %v camera %s", vt.Width, vt.Height, units[0].Key, units[0].CameraID())
 		}
-		// Arrival rate is noisy under load (VLC starts in bursts); the
-		// slice count above is the precise check, this catches ×N splits.
-		if rate < 15 || rate > 35 {
-			t.Errorf("%.1f units/s, want about 25", rate)
+		// Arrival rate is noisy under load (VLC starts in bursts, and
+		// a busy machine slows it); the slice count above is the precise
+		// check, this only catches ×N splits.
+		if rate > 35 {
+			t.Errorf("%.1f units/s, want at most about 25", rate)
 		}
 		return
 	}
