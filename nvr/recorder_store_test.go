@@ -194,4 +194,3 @@ func (m *memStore) segments() []Segment {
 	s, _ := m.AllSegments(context.Background())
 	return s
 }
-
