@@ -43,11 +43,12 @@ staticcheck:
 unit:
 	$(GO) test -race -count=1 -timeout 15m ./...
 
-# The reconnect storm at full size (200 cameras) and a camera flapping for
-# two minutes, without the race detector that would slow them tenfold (under
-# -race they run with 40 cameras and 20 s).
+# The long fault tests at full size, without the race detector that would
+# slow them tenfold (under -race they run smaller): the reconnect storm with
+# 200 cameras, a camera flapping for two minutes, 50 SIGKILL rounds.
 storm:
 	HEARTH_FLAP_DURATION=2m $(GO) test -count=1 -run 'TestStorm|TestFlapping' -v ./nvr/
+	$(GO) test -count=1 -run 'TestCrashRecovery' -v ./cmd/hearth/
 
 # Each fuzz target runs briefly; long runs: make fuzz FUZZTIME=10m.
 # Two workers: the machine has two cores.

@@ -341,7 +341,13 @@ func (c *checker) closeOne(row Segment) error {
 			return fmt.Errorf("index fragments of segment %d: %w", row.ID, err)
 		}
 	}
+	// The scan rebuilds times from the file's prft boxes and durations;
+	// for fragments the index already holds, its own (exact) times win, so
+	// the end is never before what the index recorded.
 	end := frags[len(frags)-1].End()
+	if len(idx) > 0 && idx[len(idx)-1].End().After(end) {
+		end = idx[len(idx)-1].End()
+	}
 	if err := c.store.CloseSegment(c.ctx, row.ID, end, l.ValidSize); err != nil {
 		return fmt.Errorf("close segment %d: %w", row.ID, err)
 	}
