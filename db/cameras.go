@@ -66,10 +66,10 @@ func cameraWriteError(op string, c nvr.Camera, err error) error {
 const (
 	cameraColumns = `id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
 	transport, enabled, created_at_ns,
-	record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days`
+	record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days, household_since_ns`
 	joinedCameraColumns = `c.id, c.household_id, c.name, c.main_url, c.sub_url, c.rtsp_username, c.rtsp_password,
 	c.transport, c.enabled, c.created_at_ns,
-	c.record_mode, c.pre_roll_ms, c.post_roll_ms, c.retain_continuous_days, c.retain_event_days`
+	c.record_mode, c.pre_roll_ms, c.post_roll_ms, c.retain_continuous_days, c.retain_event_days, c.household_since_ns`
 )
 
 // day is the unit of the retention columns.
@@ -82,11 +82,12 @@ func days(d time.Duration) int64 { return int64(d / day) }
 type cameraRecording struct {
 	mode                                  string
 	preMs, postMs, continuousDays, events int64
+	householdSinceNs                      int64
 }
 
 // dest returns the scan destinations, in the order of cameraColumns' tail.
 func (r *cameraRecording) dest() []any {
-	return []any{&r.mode, &r.preMs, &r.postMs, &r.continuousDays, &r.events}
+	return []any{&r.mode, &r.preMs, &r.postMs, &r.continuousDays, &r.events, &r.householdSinceNs}
 }
 
 // apply sets c's recording settings from r.
@@ -96,6 +97,7 @@ func (r *cameraRecording) apply(c *nvr.Camera) {
 	c.PostRoll = time.Duration(r.postMs) * time.Millisecond
 	c.RetainContinuous = time.Duration(r.continuousDays) * day
 	c.RetainEvents = time.Duration(r.events) * day
+	c.HouseholdSince = fromNs(r.householdSinceNs)
 }
 
 func scanCamera(row interface{ Scan(...any) error }) (nvr.Camera, error) {
@@ -235,7 +237,7 @@ func (d *DB) DeleteCamera(ctx context.Context, id nvr.CameraID) error {
 // Moving a camera to the household it is in changes nothing. KindNotFound
 // if the camera or the household is missing, KindConflict if the target
 // household already has a camera by that name.
-func (d *DB) MoveCamera(ctx context.Context, id nvr.CameraID, to nvr.HouseholdID) error {
+func (d *DB) MoveCamera(ctx context.Context, id nvr.CameraID, to nvr.HouseholdID, at time.Time) error {
 	const op = "move camera"
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		var (
@@ -253,7 +255,10 @@ func (d *DB) MoveCamera(ctx context.Context, id nvr.CameraID, to nvr.HouseholdID
 		if from == to {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE cameras SET household_id = ? WHERE id = ?`, int64(to), string(id))
+		// From now on the camera's footage is the new household's; what was
+		// recorded before stays behind household_since_ns.
+		_, err = tx.ExecContext(ctx, `UPDATE cameras SET household_id = ?, household_since_ns = ? WHERE id = ?`,
+			int64(to), ns(at), string(id))
 		if err != nil {
 			return cameraWriteError(op, nvr.Camera{ID: id, Name: name}, err)
 		}

@@ -408,22 +408,22 @@ func TestMoveCamera(t *testing.T) {
 	d := openDB(t)
 	w := newWorld(t, d)
 
-	noErr(t, d.MoveCamera(ctx, w.cam1.ID, w.h1.ID)) // same household: no change
+	noErr(t, d.MoveCamera(ctx, w.cam1.ID, w.h1.ID, time.Now())) // same household: no change
 	if got := must[[]nvr.CameraID](t)(d.AssignedCameras(ctx, w.viewer.ID)); len(got) != 1 {
 		t.Fatalf("a no-op move dropped assignments: %v", got)
 	}
-	noErr(t, d.MoveCamera(ctx, w.cam1.ID, w.h2.ID))
+	noErr(t, d.MoveCamera(ctx, w.cam1.ID, w.h2.ID, time.Now()))
 	if got := must[nvr.Camera](t)(d.Camera(ctx, w.cam1.ID)); got.HouseholdID != w.h2.ID {
 		t.Fatalf("household after move = %d, want %d", got.HouseholdID, w.h2.ID)
 	}
 	if got := must[[]nvr.CameraID](t)(d.AssignedCameras(ctx, w.viewer.ID)); len(got) != 0 {
 		t.Fatalf("assignments after move: %v", got)
 	}
-	wantKind(t, d.MoveCamera(ctx, nvr.NewCameraID(), w.h2.ID), nvr.KindNotFound)
-	wantKind(t, d.MoveCamera(ctx, w.cam1.ID, 999), nvr.KindNotFound)
+	wantKind(t, d.MoveCamera(ctx, nvr.NewCameraID(), w.h2.ID, time.Now()), nvr.KindNotFound)
+	wantKind(t, d.MoveCamera(ctx, w.cam1.ID, 999, time.Now()), nvr.KindNotFound)
 	// h1 has "Garden"; moving h2's "Garden" there clashes.
 	g := must[nvr.Camera](t)(d.CreateCamera(ctx, nvr.Camera{ID: nvr.NewCameraID(), HouseholdID: w.h2.ID, Name: "garden", MainURL: "rtsp://h/"}))
-	wantKind(t, d.MoveCamera(ctx, g.ID, w.h1.ID), nvr.KindConflict)
+	wantKind(t, d.MoveCamera(ctx, g.ID, w.h1.ID, time.Now()), nvr.KindConflict)
 }
 
 // sameCamera compares cameras field by field; Secret holds its value behind

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,10 +41,10 @@ func TestOpenFresh(t *testing.T) {
 		t.Fatalf("Path() = %q, want %q", got, want)
 	}
 	noErr(t, d.Close())
-	if got, want := rawPragma(t, path, "user_version"), "2"; got != want {
+	if got, want := rawPragma(t, path, "user_version"), strconv.Itoa(db.SchemaVersion()); got != want {
 		t.Fatalf("user_version = %s, want %s", got, want)
 	}
-	if got, want := db.SchemaVersion(), 2; got != want {
+	if got, want := db.SchemaVersion(), 3; got != want {
 		t.Fatalf("SchemaVersion() = %d, want %d", got, want)
 	}
 	if got, want := rawPragma(t, path, "journal_mode"), "wal"; got != want {
@@ -66,7 +67,7 @@ func TestReopenIsIdempotent(t *testing.T) {
 		}
 		noErr(t, d.Close())
 	}
-	if got, want := rawPragma(t, path, "user_version"), "2"; got != want {
+	if got, want := rawPragma(t, path, "user_version"), strconv.Itoa(db.SchemaVersion()); got != want {
 		t.Fatalf("user_version = %s, want %s", got, want)
 	}
 }
@@ -89,7 +90,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 		t.Fatalf("errors.Is(%v, ErrSchemaTooNew) = false", err)
 	}
 	wantKind(t, err, nvr.KindInvalid)
-	want := "database schema version 7 is newer than this hearth (knows up to 2); upgrade hearth or restore a backup"
+	want := "database schema version 7 is newer than this hearth (knows up to 3); upgrade hearth or restore a backup"
 	if got := nvr.ErrorMessage(err); got != want {
 		t.Fatalf("message = %q, want %q", got, want)
 	}
@@ -155,7 +156,7 @@ func TestOpenConcurrentlyOnFreshFile(t *testing.T) {
 	for range 4 {
 		noErr(t, <-errs)
 	}
-	if got, want := rawPragma(t, path, "user_version"), "2"; got != want {
+	if got, want := rawPragma(t, path, "user_version"), strconv.Itoa(db.SchemaVersion()); got != want {
 		t.Fatalf("user_version = %s, want %s", got, want)
 	}
 }

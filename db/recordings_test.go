@@ -386,7 +386,7 @@ func TestOldestSegmentsAndUsage(t *testing.T) {
 	}
 
 	// Moving a camera moves its usage; closing and deleting keep the sums.
-	noErr(t, d.MoveCamera(ctx, w.cam2.ID, w.h1.ID))
+	noErr(t, d.MoveCamera(ctx, w.cam2.ID, w.h1.ID, time.Now()))
 	noErr(t, d.CloseSegment(ctx, open.ID, at(4).Add(4*time.Second), 4000))
 	noErr(t, d.MarkSegmentDeleting(ctx, cam1[0].ID))
 	want = []nvr.RecordingUsage{

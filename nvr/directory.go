@@ -215,9 +215,10 @@ func (d *Directory) RemoveCamera(ctx context.Context, id CameraID) error {
 }
 
 // MoveCamera moves a camera to another household; viewer assignments in the
-// old household are dropped.
+// old household are dropped, and the footage recorded before the move is
+// no longer played back to anyone (it was the old household's).
 func (d *Directory) MoveCamera(ctx context.Context, id CameraID, to HouseholdID) error {
-	return Wrap("move camera", d.store.MoveCamera(ctx, id, to))
+	return Wrap("move camera", d.store.MoveCamera(ctx, id, to, d.now()))
 }
 
 // AssignCamera lets a viewer see one camera of their household.

@@ -62,8 +62,22 @@ func (p *Playback) Ranges(ctx context.Context, g CameraGrant, r TimeRange) ([]Ti
 	if err := g.Require(ActionViewRecordings); err != nil {
 		return nil, err
 	}
+	r, ok := ownFootage(g, r)
+	if !ok {
+		return nil, nil
+	}
 	rs, err := p.store.CoveredRanges(ctx, g.CameraID(), "main", r.Start, r.End, rangeGap)
 	return rs, Wrap("recorded ranges", err)
+}
+
+// ownFootage clamps r to the time the granted camera has belonged to its
+// household: what a moved camera recorded before belonged to the old one.
+func ownFootage(g CameraGrant, r TimeRange) (TimeRange, bool) {
+	since := g.Camera().HouseholdSince
+	if !since.IsZero() && r.Start.Before(since) {
+		r.Start = since
+	}
+	return r, r.End.After(r.Start)
 }
 
 // ClipPlan is a clip's sources, resolved under the grant, ready to open.
@@ -81,9 +95,22 @@ func (p *Playback) PlanClip(ctx context.Context, g CameraGrant, r TimeRange) (Cl
 	if err := g.Require(ActionViewRecordings); err != nil {
 		return ClipPlan{}, err
 	}
-	frags, err := p.store.FragmentsBetween(ctx, g.CameraID(), "main", r.Start, r.End)
+	r, ok := ownFootage(g, r)
+	if !ok {
+		return ClipPlan{}, Errorf(op, KindNotFound, "nothing recorded in that range")
+	}
+	all, err := p.store.FragmentsBetween(ctx, g.CameraID(), "main", r.Start, r.End)
 	if err != nil {
 		return ClipPlan{}, Wrap(op, err)
+	}
+	// The key fragment before r.Start may predate a move: never serve a
+	// fragment that began before the camera joined this household.
+	since := g.Camera().HouseholdSince
+	frags := all[:0]
+	for _, f := range all {
+		if since.IsZero() || !f.Start.Before(since) {
+			frags = append(frags, f)
+		}
 	}
 	if len(frags) == 0 {
 		return ClipPlan{}, Errorf(op, KindNotFound, "nothing recorded in that range")

@@ -94,7 +94,8 @@ type DirectoryStore interface {
 	DeleteCamera(ctx context.Context, id CameraID) error
 	// MoveCamera moves a camera to another household and drops its viewer
 	// assignments, which belonged to the old household.
-	MoveCamera(ctx context.Context, id CameraID, to HouseholdID) error
+	// Footage recorded before at stays hidden behind Camera.HouseholdSince.
+	MoveCamera(ctx context.Context, id CameraID, to HouseholdID, at time.Time) error
 
 	// AssignCamera lets viewer u see camera c (same household only).
 	AssignCamera(ctx context.Context, u UserID, c CameraID) error

@@ -71,6 +71,11 @@ type Camera struct {
 	// footage is kept; whole days.
 	RetainContinuous time.Duration
 	RetainEvents     time.Duration
+
+	// HouseholdSince is when the camera joined its household (zero: at
+	// creation). Footage recorded before it belonged to another household
+	// and is never played back (see Playback).
+	HouseholdSince time.Time
 }
 
 // RecordMode selects what a camera records.

@@ -235,6 +235,26 @@ func TestRecordingAndClips(t *testing.T) {
 	if code, body := b.call("GET", "/api/cameras/"+cam+"/clip.mp4?"+q(from, to), ""); code != 404 || strings.Contains(body, "ftyp") {
 		t.Fatalf("other household's clip: %d", code)
 	}
+
+	// Moving the camera to Beta gives Beta its future, not Alpha's past.
+	movedAt := time.Now()
+	mustCLI(t, "", "camera", "move", cam, "--household", "Beta", "--data", site.data)
+	if code, _ := c.call("GET", "/api/cameras/"+cam+"/clip.mp4?"+q(from, to), ""); code != 404 {
+		t.Fatalf("old household after the move: %d", code)
+	}
+	if code, body := b.call("GET", "/api/cameras/"+cam+"/clip.mp4?"+q(from, to), ""); code != 404 || strings.Contains(body, "ftyp") {
+		t.Fatalf("new household got footage from before the move: %d", code)
+	}
+	code, body = b.call("GET", "/api/cameras/"+cam+"/recordings?"+q(now.Add(-time.Hour), time.Now().Add(time.Minute)), "")
+	rr.Ranges = nil
+	if code != 200 || json.Unmarshal([]byte(body), &rr) != nil {
+		t.Fatalf("new household's ranges: %d %s", code, body)
+	}
+	for _, r := range rr.Ranges {
+		if r.Start.Before(movedAt.Add(-time.Second)) {
+			t.Fatalf("new household sees footage from %v, before the move at %v", r.Start, movedAt)
+		}
+	}
 }
 
 // TestCrashRecovery kills the real server with SIGKILL at random moments
