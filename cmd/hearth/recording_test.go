@@ -270,6 +270,10 @@ func TestCrashRecovery(t *testing.T) {
 	if v := os.Getenv("HEARTH_CRASH_ROUNDS"); v != "" {
 		rounds, _ = strconv.Atoi(v)
 	}
+	maxLoss := 2 * time.Second
+	if raceEnabled {
+		maxLoss = 5 * time.Second
+	}
 	site := newRecordingSite(t, 2)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	var worstLoss time.Duration
@@ -291,11 +295,13 @@ func TestCrashRecovery(t *testing.T) {
 		if out, errs, code := cli(t, "", "check", "--data", site.data); code != 0 {
 			t.Fatalf("round %d: check after restart: exit %d\n%s%s", round, code, out, errs)
 		}
-		// What was durable before the kill ends at most 2 s before it.
+		// What was durable before the kill ends at most 2 s before it (the
+		// GOP in flight). Under -race the server runs about ten times slower
+		// and falls behind real time, so only the full-speed run holds it to 2 s.
 		for id, end := range recordedBefore(segmentsOf(t, site.data), killedAt) {
 			loss := killedAt.Sub(end)
 			worstLoss = max(worstLoss, loss)
-			if loss > 2*time.Second {
+			if loss > maxLoss {
 				t.Fatalf("round %d: camera %s lost %v of footage", round, id, loss)
 			}
 		}
