@@ -1,10 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,30 +14,10 @@ import (
 	"github.com/hearthnvr/hearth/streams/simcam"
 )
 
-// checkCLI runs "hearth check ARGS". Until main.go dispatches "check" it
-// calls cmdCheck and maps the error to an exit code the way run does.
+// checkCLI runs "hearth check ARGS".
 func checkCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	stdout, stderr, code = cli(t, "", append([]string{"check"}, args...)...)
-	if !strings.Contains(stderr, `unknown command "check"`) {
-		return stdout, stderr, code
-	}
-	var out, errb bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := cmdCheck(ctx, args, env{stdout: &out, stderr: &errb})
-	var ue usageError
-	switch {
-	case err == nil:
-		code = exitOK
-	case errors.As(err, &ue):
-		code = exitUsage
-		fmt.Fprintf(&errb, "hearth: %s\n", err)
-	default:
-		code = exitFailure
-		fmt.Fprintf(&errb, "hearth: %s\n", oneLine(err.Error()))
-	}
-	return out.String(), errb.String(), code
+	return cli(t, "", append([]string{"check"}, args...)...)
 }
 
 // writeSegmentFile records seconds of a simulated camera into one segment

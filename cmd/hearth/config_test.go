@@ -298,15 +298,12 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-// TestConfigServeWiring runs "hearth serve --config" through run() once
-// serve.go registers --config; until then it is skipped.
+// TestConfigServeWiring runs "hearth serve --config" through run(): an
+// unknown key fails the start, naming the key and its line.
 func TestConfigServeWiring(t *testing.T) {
 	t.Parallel()
 	p := writeConfig(t, "listen = \"127.0.0.1:0\"\n[webrtc]\nudp_prot = 1\n")
 	_, errs, code := cli(t, "", "serve", "--config", p, "--data", t.TempDir())
-	if strings.Contains(errs, "flag provided but not defined: -config") {
-		t.Skip("serve has no --config yet (serve.go wiring not applied)")
-	}
 	if code != exitFailure || !strings.Contains(errs, "hearth.toml:3") || !strings.Contains(errs, `"webrtc.udp_prot"`) {
 		t.Errorf("exit %d, stderr %q; want 1 naming the key and line", code, errs)
 	}
