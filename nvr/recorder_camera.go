@@ -151,7 +151,9 @@ func (c *cameraRecorder) run(ctx context.Context) {
 		if sub.CameraID() != string(c.cam.ID) {
 			err = fmt.Errorf("hub carries camera %q, recorder is for %q", sub.CameraID(), c.cam.ID)
 		} else {
-			if !c.active {
+			// While the disk is full the state stays disk-full (and keeps
+			// its since) until a segment actually starts again.
+			if !c.active && c.status().State != RecordingDiskFull {
 				c.setState(c.idleState())
 			}
 			err = c.record(ctx, sub, seg, idx)
@@ -173,7 +175,9 @@ func (c *cameraRecorder) run(ctx context.Context) {
 			c.setState(RecordingWaiting) // the camera's pipeline restarted
 			sleepCtx(ctx, cfg.Pause/4)
 		case errors.Is(err, syscall.ENOSPC):
-			c.log.Warn("disk full: segment closed, recording pauses", "err", err)
+			if c.status().State != RecordingDiskFull {
+				c.log.Warn("disk full: segment closed, recording pauses", "err", err)
+			}
 			c.setState(RecordingDiskFull)
 			cfg.OnDiskFull()
 			sleepCtx(ctx, cfg.Pause)

@@ -182,14 +182,23 @@ func TestDiskFull(t *testing.T) {
 
 	// Recording stays paused (it must not eat the database's room) and the
 	// ingest keeps streaming through a few recorder retries.
+	// (Between retries the recorder shows "waiting" for an instant while
+	// it resubscribes, so the state is awaited, not read once.)
 	time.Sleep(5 * time.Second)
-	st = ana.camera(cam)
-	if st.Recording != nvr.RecordingDiskFull || st.State != "streaming" || !liveSince(st).Equal(liveSince(ana.camera(cam))) {
+	st = ana.waitRecording(cam, nvr.RecordingDiskFull, 3*time.Second)
+	if st.State != "streaming" || !liveSince(st).Equal(liveSince(ana.camera(cam))) {
 		t.Fatalf("after 5 s on a full disk: recording %q, ingest %q", st.Recording, st.State)
 	}
 	for _, s := range st.Streams {
 		if s.Stream == "main" && s.BitrateBps <= 0 {
 			t.Fatalf("main stream idle while the disk is full: %+v", s)
+		}
+	}
+	// The segment the full disk cut was closed cleanly: no row is open
+	// while recording is paused.
+	for _, s := range segmentsOf(t, data) {
+		if s.State != nvr.SegmentClosed {
+			t.Fatalf("segment %s is %s while recording is paused", s.Path, s.State)
 		}
 	}
 	if free := freeBytes(t, mnt); free < reserve/2 {
@@ -239,7 +248,8 @@ func TestDiskFull(t *testing.T) {
 	log := srv.stderr.String()
 	var retention []string
 	for line := range strings.Lines(log) {
-		if strings.Contains(line, "part=retention") || strings.Contains(line, "part=reserve") {
+		if strings.Contains(line, "part=retention") || strings.Contains(line, "part=reserve") ||
+			(strings.Contains(line, "part=recorder") && !strings.Contains(line, "level=DEBUG")) {
 			retention = append(retention, strings.TrimSpace(line))
 		}
 	}

@@ -25,6 +25,9 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 	// Service is TLS, WebRTC and retention (config.go).
 	Service serviceOptions
+	// DBReserve is the space held in <data>/.reserve for the database and
+	// released when the disk fills (nvr.Reserve); 0 turns it off.
+	DBReserve int64
 }
 
 // Validate checks the configuration before anything starts.
@@ -35,15 +38,19 @@ func (c serveConfig) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return usagef("--listen %q is not host:port (for example :8080 or 127.0.0.1:8080)", c.Listen)
 	}
+	if c.DBReserve < 0 {
+		return usagef("--db-reserve must not be negative")
+	}
 	return c.Service.Validate()
 }
 
 func parseServeFlags(name string, args []string, e env) (serveConfig, error) {
-	cfg := serveConfig{ShutdownTimeout: 5 * time.Second, Service: defaultServiceOptions()}
+	cfg := serveConfig{ShutdownTimeout: 5 * time.Second, Service: defaultServiceOptions(), DBReserve: nvr.DefaultReserveBytes}
 	fs := newFlags(name, e)
 	fs.StringVar(&cfg.DataDir, "data", "./hearth-data", "data directory (database and recordings)")
 	fs.StringVar(&cfg.Listen, "listen", ":8080", "HTTP listen address")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.Int64Var(&cfg.DBReserve, "db-reserve", cfg.DBReserve, "bytes held free for the database, released when the disk fills (0: off)")
 	configPath := addServiceFlags(fs, &cfg.Service)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -107,8 +114,16 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	if err != nil {
 		return err
 	}
-	recorder := nvr.NewRecorder(nvr.RecorderConfig{Cameras: a.store, Ingest: ingest, Store: a.store, DataDir: cfg.DataDir,
-		OnDiskFull: retention.Emergency, Log: log.With("part", "recorder")})
+	reserveSize := cfg.DBReserve
+	if reserveSize == 0 {
+		reserveSize = -1 // nvr: negative turns the reserve off
+	}
+	reserve := nvr.NewReserve(nvr.ReserveConfig{Path: filepath.Join(cfg.DataDir, nvr.ReserveFileName),
+		Size: reserveSize, Log: log.With("part", "reserve")})
+	recorder := nvr.NewRecorder(nvr.RecorderConfig{Cameras: a.store, Ingest: ingest,
+		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir,
+		OnDiskFull: func() { reserve.Release(); retention.Emergency() },
+		Log:        log.With("part", "recorder")})
 	setup := nvr.NewSetup(a.directory, time.Now)
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ingest, recorder}, Setup: setup, Log: log,
@@ -144,6 +159,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	defer func() { stopBackground(); wg.Wait() }()
 	wg.Go(func() { sweepSessions(bgCtx, a, log) })
 	wg.Go(func() { _ = ingest.Run(bgCtx) })
+	wg.Go(func() { _ = reserve.Run(bgCtx) })
 	wg.Go(func() {
 		// Recovery runs first inside the recorder; retention waits for it
 		// so the two never touch the same segment.
