@@ -1,5 +1,7 @@
 package h264enc
 
+import "github.com/hearthnvr/hearth/streams/nal"
+
 // bitWriter accumulates an RBSP (raw byte sequence payload) MSB first.
 // Emulation prevention is applied separately, when the RBSP becomes a NAL unit.
 type bitWriter struct {
@@ -85,24 +87,5 @@ func (w *bitWriter) trailing() {
 func nalUnit(refIdc, typ uint8, rbsp []byte) []byte {
 	out := make([]byte, 0, len(rbsp)+len(rbsp)/64+2)
 	out = append(out, refIdc<<5|typ&0x1f)
-	return appendEscaped(out, rbsp)
-}
-
-// appendEscaped inserts 0x03 after any two zero bytes followed by a byte <= 3,
-// so a start code can never appear inside a NAL unit.
-func appendEscaped(dst, rbsp []byte) []byte {
-	zeros := 0
-	for _, b := range rbsp {
-		if zeros >= 2 && b <= 3 {
-			dst = append(dst, 3)
-			zeros = 0
-		}
-		dst = append(dst, b)
-		if b == 0 {
-			zeros++
-		} else {
-			zeros = 0
-		}
-	}
-	return dst
+	return nal.AppendEscaped(out, rbsp)
 }

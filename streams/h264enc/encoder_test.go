@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/hearthnvr/hearth/streams/nal"
 )
 
 // testFrames returns a sequence that exercises IDR, sparse and dense P frames,
@@ -240,7 +242,7 @@ func TestEmulationPrevention(t *testing.T) {
 		{[]byte{1, 0, 0, 3}, []byte{1, 0, 0, 3, 3}},
 	}
 	for _, tc := range cases {
-		if got := appendEscaped(nil, tc.in); !bytes.Equal(got, tc.want) {
+		if got := nal.AppendEscaped(nil, tc.in); !bytes.Equal(got, tc.want) {
 			t.Errorf("escape(% x) = % x, want % x", tc.in, got, tc.want)
 		}
 	}

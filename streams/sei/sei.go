@@ -15,6 +15,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/hearthnvr/hearth/streams/nal"
 )
 
 // UUID identifies Hearth stamps among user_data_unregistered messages
@@ -49,7 +51,7 @@ func Marshal(cameraID string, frame uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return appendEscaped([]byte{naluTypeH264SEI}, rbsp), nil
+	return nal.AppendEscaped([]byte{naluTypeH264SEI}, rbsp), nil
 }
 
 // MarshalH265 returns an H.265 prefix SEI NAL unit (type 39, layer 0,
@@ -59,7 +61,7 @@ func MarshalH265(cameraID string, frame uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return appendEscaped([]byte{naluTypeH265Prefix << 1, 1}, rbsp), nil
+	return nal.AppendEscaped([]byte{naluTypeH265Prefix << 1, 1}, rbsp), nil
 }
 
 // rbsp builds sei_rbsp: one sei_message plus rbsp_trailing_bits.
@@ -82,23 +84,4 @@ func rbsp(cameraID string, frame uint64) ([]byte, error) {
 	out = append(out, cameraID...)
 	out = binary.BigEndian.AppendUint64(out, frame)
 	return append(out, 0x80), nil
-}
-
-// appendEscaped inserts emulation-prevention bytes (0x03 after two zero
-// bytes when the next byte is <= 3).
-func appendEscaped(dst, rbsp []byte) []byte {
-	zeros := 0
-	for _, b := range rbsp {
-		if zeros >= 2 && b <= 3 {
-			dst = append(dst, 3)
-			zeros = 0
-		}
-		dst = append(dst, b)
-		if b == 0 {
-			zeros++
-		} else {
-			zeros = 0
-		}
-	}
-	return dst
 }
