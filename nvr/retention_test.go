@@ -300,7 +300,15 @@ func TestRetentionRunTimerAndEmergency(t *testing.T) {
 	cfg.Interval = time.Hour // no timer tick during the test: passes come from start and Emergency
 	r := e.retention(cfg)
 	passes := make(chan RetentionStatus, 10)
-	r.afterPass = func(st RetentionStatus) { passes <- st }
+	// The start pass holds the runner until the Emergency calls are made,
+	// so coalescing is tested without depending on goroutine scheduling.
+	release := make(chan struct{})
+	r.afterPass = func(st RetentionStatus) {
+		passes <- st
+		if st.Trigger == "start" {
+			<-release
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -317,6 +325,7 @@ func TestRetentionRunTimerAndEmergency(t *testing.T) {
 	for range 5 {
 		r.Emergency() // never blocks, however often
 	}
+	close(release)
 	st := <-passes
 	if st.Trigger != "emergency" || st.DeletedSegments != 1 {
 		t.Errorf("emergency pass: trigger %q, deleted %d; want 1", st.Trigger, st.DeletedSegments)
