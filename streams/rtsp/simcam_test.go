@@ -172,7 +172,7 @@ func TestSimcamStall(t *testing.T) {
 	const timeout = 700 * time.Millisecond
 	took, err := runErr(t, Config{CameraID: idA, URL: srv.URL(1), ReadTimeout: timeout}, 10*time.Second)
 	requireKind(t, err, media.ErrNoMedia)
-	if took > 3*timeout {
+	if took > 6*timeout { // generous: a loaded machine is slow; a hang would hit the 10 s limit
 		t.Errorf("took %v, want about %v", took, timeout)
 	}
 	t.Logf("error after %v: %v", took, err)
