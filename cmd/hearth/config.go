@@ -25,7 +25,7 @@ import (
 //	[tls]        mode = "off"|"auto"|"files", cert, key, redirect_http
 //	[webrtc]     udp_port = 8189, host_ips = ["192.168.1.10"]
 //	[retention]  continuous_days = 14, events_days = 30,
-//	             min_free_percent = 5, min_free_bytes = 10737418240
+//	             min_free_percent = 5, min_free_bytes = 2147483648
 
 // fileConfig is the decoded configuration file. Pointers tell "absent" from
 // a zero value, so only keys the file names override a default.
@@ -126,7 +126,7 @@ func defaultServiceOptions() serviceOptions {
 		TLS:    tlsOptions{Mode: tlsOff},
 		WebRTC: webrtcOptions{UDPPort: 8189},
 		Retention: retentionOptions{ContinuousDays: 14, EventsDays: 30,
-			MinFreePercent: 5, MinFreeBytes: 10 << 30},
+			MinFreePercent: 5, MinFreeBytes: 2 << 30},
 	}
 }
 
