@@ -71,6 +71,9 @@ func Listen(cfg ServerConfig) (*Server, error) {
 	s.rtsp = &gortsplib.Server{
 		Handler:     &handler{s: s},
 		RTSPAddress: cfg.Addr,
+		// An I_PCM keyframe at 640×368 is about 260 RTP packets sent at once;
+		// the default queue (256) drops part of it whenever a reader lags.
+		WriteQueueSize: 4096,
 	}
 	files := fileSources{} // file mode: cameras looping one file share it
 	for i, cc := range cfg.Cameras {
