@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// BenchmarkRecord measures what recording costs end to end: N simulated
+// cameras (in another process) pulled over RTSP, fanned out by the hubs
+// and written as segments with the SQLite index, for a fixed time. Run
+// with -benchtime 1x:
+//
+//	go test -run '^$' -bench Record -benchtime 1x ./cmd/hearth/
+func BenchmarkRecord(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		cameras int
+		args    []string
+	}{
+		{"simcam-640x368-10fps", 16, []string{"--fps=10", "--size=640x368"}},
+		{"file-1080p25-4Mbps", 8, []string{"--file=" + benchClip(b)}},
+	} {
+		b.Run(fmt.Sprintf("%s/cameras=%d", tc.name, tc.cameras), func(b *testing.B) {
+			cams := simcamProcess(b, append(tc.args, fmt.Sprintf("--cameras=%d", tc.cameras))...)
+			data := b.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			store, err := db.Open(ctx, filepath.Join(data, databaseFile))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer store.Close()
+			h, err := store.CreateHousehold(ctx, "Bench", time.Now())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range cams {
+				cams[i].HouseholdID, cams[i].RecordMode, cams[i].CreatedAt = h.ID, nvr.RecordContinuous, time.Now()
+				if cams[i], err = store.CreateCamera(ctx, cams[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			in := nvr.NewIngest(nvr.IngestConfig{Cameras: store, StaggerWindow: 500 * time.Millisecond})
+			rec := nvr.NewRecorder(nvr.RecorderConfig{Cameras: store, Ingest: in, Store: store, DataDir: data})
+			var wg sync.WaitGroup
+			wg.Go(func() { _ = in.Run(ctx) })
+			wg.Go(func() { _ = rec.Run(ctx) })
+			defer func() { cancel(); wg.Wait() }()
+			time.Sleep(6 * time.Second) // connect, first keyframes, first segments
+			const window = 10 * time.Second
+			cpu0, t0 := cpuTime(), time.Now()
+			in0, disk0 := ingestBytes(in, cams), recordedBytes(b, store)
+			for b.Loop() {
+				time.Sleep(window)
+			}
+			cpu, wall := cpuTime()-cpu0, time.Since(t0)
+			received := float64(ingestBytes(in, cams) - in0)
+			written := float64(recordedBytes(b, store) - disk0)
+			mbits := written * 8 / 1e6 / wall.Seconds()
+			cpuPct := 100 * cpu.Seconds() / wall.Seconds()
+			b.ReportMetric(cpuPct/float64(len(cams)), "cpu%/camera")
+			b.ReportMetric(cpuPct/mbits, "cpu%/(recorded-Mbit/s)")
+			b.ReportMetric(mbits, "recorded-Mbit/s")
+			b.ReportMetric(written/received, "written/received")
+		})
+	}
+}
+
+// recordedBytes sums the indexed (durable) bytes of every segment.
+func recordedBytes(tb testing.TB, store *db.DB) int64 {
+	tb.Helper()
+	usage, err := store.Usage(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var n int64
+	for _, u := range usage {
+		n += u.Bytes
+	}
+	return n
+}
