@@ -28,8 +28,10 @@ type Deps struct {
 	Playback *nvr.Playback
 	// Setup creates the first appliance admin; nil disables the setup routes.
 	Setup *nvr.Setup
-	Log   *slog.Logger
-	Now   func() time.Time
+	// Storage is retention, for the admin's storage routes; nil when off.
+	Storage StorageAdmin
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -46,6 +48,7 @@ type Server struct {
 	status   CameraStatusSource
 	playback *nvr.Playback
 	setup    *nvr.Setup
+	storage  StorageAdmin
 	log      *slog.Logger
 	now      func() time.Time
 	router   *router
@@ -64,7 +67,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, log: d.Log, now: d.Now}
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, log: d.Log, now: d.Now}
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)
@@ -124,6 +127,8 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.admin("POST /api/admin/cameras", s.handleAdminAddCamera)
 	rt.admin("DELETE /api/admin/cameras/{id}", s.handleAdminRemoveCamera)
 	rt.admin("POST /api/admin/cameras/{id}/move", s.handleAdminMoveCamera)
+	rt.admin("GET /api/admin/storage", s.handleAdminStorage)
+	rt.admin("POST /api/admin/storage/approve", s.handleAdminStorageApprove)
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// fakeStorage is a StorageAdmin with function fields.
+type fakeStorage struct {
+	status   func() nvr.RetentionStatus
+	approved int
+	passes   int
+}
+
+var _ StorageAdmin = (*fakeStorage)(nil)
+
+func (f *fakeStorage) Status() nvr.RetentionStatus { return f.status() }
+func (f *fakeStorage) ApproveNextPass()            { f.approved++ }
+func (f *fakeStorage) Emergency()                  { f.passes++ }
+
+func TestAdminStorage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := &fakeStorage{status: func() nvr.RetentionStatus {
+		return nvr.RetentionStatus{LastPass: time.Now(), Trigger: "timer",
+			Refused: "the pass would delete 90 % of recorded bytes", UsedBytes: 1 << 30,
+			Cameras: []nvr.CameraRetentionStatus{{CameraID: f.camA1.ID, HouseholdID: f.homeA.ID, Bytes: 1 << 30, Segments: 10, RetainedDays: 3.5}}}
+	}}
+	// The fixture's server has no storage; make one that has.
+	f.srv = NewServer(Config{}, Deps{Policy: f.srv.policy, Auth: f.srv.auth, Directory: f.dir, Storage: st, Now: f.clock})
+	f.ts.Config.Handler = f.srv
+
+	admin := f.login("root")
+	r := f.get("/api/admin/storage", admin)
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"refused":"the pass would delete 90 % of recorded bytes"`) ||
+		!strings.Contains(r.body, `"retained_days":3.5`) || !strings.Contains(r.body, "/api/admin/storage/approve") {
+		t.Fatalf("storage: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPost, "/api/admin/storage/approve", []any{admin}, ""); r.StatusCode != http.StatusAccepted || st.approved != 1 || st.passes != 1 {
+		t.Fatalf("approve: %d %s (approved %d, passes %d)", r.StatusCode, r.body, st.approved, st.passes)
+	}
+	// Owners are not appliance admins.
+	owner := f.login("ana")
+	for _, req := range []struct{ method, path string }{{"GET", "/api/admin/storage"}, {"POST", "/api/admin/storage/approve"}} {
+		if r := f.do(req.method, req.path, []any{owner}, ""); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("%s %s as owner: %d", req.method, req.path, r.StatusCode)
+		}
+	}
+	if st.approved != 1 {
+		t.Fatalf("an owner approved a pass")
+	}
+	// Without recording, the routes say so.
+	plain := httptest.NewServer(NewServer(Config{}, Deps{Policy: f.srv.policy, Auth: f.srv.auth, Directory: f.dir, Now: f.clock}))
+	defer plain.Close()
+	req, _ := http.NewRequest("GET", plain.URL+"/api/admin/storage", nil)
+	req.AddCookie(admin)
+	resp, err := plain.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("storage without recording: %d", resp.StatusCode)
+	}
+}
