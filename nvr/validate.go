@@ -116,6 +116,11 @@ func ParseCameraURL(raw string) (CameraURL, error) {
 	}
 	u.Scheme = scheme
 	out.URL = u.String()
+	// net/url does not always re-encode what it decoded (an IPv6 zone with a
+	// non-UTF-8 byte, for one); a stored URL must parse again when dialled.
+	if _, err := url.Parse(out.URL); err != nil {
+		return CameraURL{}, Errorf(op, KindInvalid, "camera URL is not a valid URL")
+	}
 	return out, nil
 }
 
