@@ -14,8 +14,9 @@ import (
 // alone (segment start and end times, never file mtimes), checks that the
 // plan is plausible, then deletes oldest first with the storage procedure:
 // mark the row deleting, unlink the file inside the recordings directory,
-// remove the row. It only ever touches closed segments, so recording is
-// never blocked; a crash between the steps is finished by recovery.
+// remove the row. It only ever touches closed segments (and the rows of
+// removed cameras, see finishRemovedCameras), so recording is never
+// blocked; a crash between the steps is finished by recovery.
 //
 // Rules, applied in this order to the oldest footage first:
 //
@@ -72,6 +73,9 @@ type RetentionStore interface {
 	MarkSegmentDeleting(ctx context.Context, id SegmentID) error
 	// DeleteSegment removes the row once its file is unlinked.
 	DeleteSegment(ctx context.Context, id SegmentID) error
+	// SegmentsByState lists segments in a state (deleting: removed
+	// cameras' footage, finished by each pass).
+	SegmentsByState(ctx context.Context, st SegmentState) ([]Segment, error)
 }
 
 var _ RetentionStore = RecordingStore(nil)
@@ -152,6 +156,10 @@ type RetentionConfig struct {
 	Settings RetentionSettings
 	// Pins reads pinned footage; nil: nothing is pinned.
 	Pins PinSource
+	// Cameras lists the cameras that exist, so each pass finishes the
+	// deletion of removed cameras' footage; nil: left to recovery at the
+	// next start.
+	Cameras CameraLister
 	// ContinuousAge and EventAge are the default maximum ages (14 and 30
 	// days; DefaultRetainContinuous, DefaultRetainEvents).
 	ContinuousAge, EventAge time.Duration
@@ -372,6 +380,9 @@ func (r *Retention) runPass(ctx context.Context, ref time.Time, approved bool, s
 	st.DiskTotalBytes, st.DiskFreeBytes = disk.TotalBytes, disk.FreeBytes
 	st.MinFreeBytes = r.minFree(disk)
 	r.describe(st, usage, limits, ref)
+	if err := r.finishRemovedCameras(ctx, ref, st); err != nil {
+		return err
+	}
 	if disk.UsedBytes < st.UsedBytes/2 {
 		return refusef("the recordings filesystem holds %d bytes but the index records %d: "+
 			"disk empty, replaced or remounted?", disk.UsedBytes, st.UsedBytes)

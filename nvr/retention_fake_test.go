@@ -119,6 +119,19 @@ func (f *fakeRecordings) DeleteSegment(_ context.Context, id SegmentID) error {
 	return nil
 }
 
+func (f *fakeRecordings) SegmentsByState(_ context.Context, st SegmentState) ([]Segment, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Segment
+	for _, s := range f.segs {
+		if s.State == st {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b Segment) int { return a.Start.Compare(b.Start) })
+	return out, nil
+}
+
 // get records the call and returns the row.
 func (f *fakeRecordings) get(id SegmentID, call string) (Segment, error) {
 	f.mu.Lock()

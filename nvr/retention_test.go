@@ -3,6 +3,9 @@ package nvr
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -341,5 +344,72 @@ func TestRetentionRunTimerAndEmergency(t *testing.T) {
 	// At most one more pass was queued by the coalesced calls.
 	if n := len(passes); n > 1 {
 		t.Errorf("%d extra passes from coalesced Emergency calls", n)
+	}
+}
+
+// staticCameraList lists fixed cameras.
+type staticCameraList []CameraID
+
+func (l staticCameraList) Cameras(context.Context, HouseholdID) ([]Camera, error) {
+	out := make([]Camera, len(l))
+	for i, id := range l {
+		out[i] = Camera{ID: id}
+	}
+	return out, nil
+}
+
+// A removed camera's footage (rows marked deleting with the camera) goes
+// while the service runs, once the recorder has certainly stopped; an
+// existing camera's deleting row is an interrupted pass, left to recovery.
+func TestRetentionFinishesRemovedCameras(t *testing.T) {
+	e := newRetentionEnv(t)
+	e.bulk(retCamA)
+	gone1 := e.seg(retCamB, time.Hour, retGiB, false)
+	gone2 := e.seg(retCamB, 2*time.Hour, retGiB, true)
+	goneRecent := e.seg(retCamC, 10*time.Second, retGiB, false) // still being written a moment ago
+	interrupted := e.seg(retCamA, 3*time.Hour, retGiB, false)
+	for _, s := range []Segment{gone1, gone2, goneRecent, interrupted} {
+		if err := e.store.MarkSegmentDeleting(context.Background(), s.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := e.config()
+	cfg.Cameras = staticCameraList{retCamA}
+	r := e.retention(cfg)
+	st := e.pass(r)
+	if st.Refused != "" {
+		t.Fatalf("refused: %s", st.Refused)
+	}
+	for _, s := range []Segment{gone1, gone2} {
+		if _, ok := e.store.row(s.ID); ok {
+			t.Errorf("removed camera's segment %d still indexed", s.ID)
+		}
+		if _, err := os.Stat(filepath.Join(e.dir, s.Path)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("removed camera's file %s still there: %v", s.Path, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, string(retCamB))); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("removed camera's empty directory still there: %v", err)
+	}
+	if st.DeletedSegments != 2 || st.FreedBytes != 2*retGiB {
+		t.Errorf("status: %d segments, %d bytes; want 2, %d", st.DeletedSegments, st.FreedBytes, 2*retGiB)
+	}
+	for _, s := range []Segment{goneRecent, interrupted} {
+		row, ok := e.store.row(s.ID)
+		if !ok || row.State != SegmentDeleting {
+			t.Errorf("segment %d: indexed %v state %s; want left deleting", s.ID, ok, row.State)
+		}
+		if _, err := os.Stat(filepath.Join(e.dir, s.Path)); err != nil {
+			t.Errorf("segment %d file: %v; want kept", s.ID, err)
+		}
+	}
+	// Past the grace, the recently removed camera's footage goes too.
+	e.clock.advance(removedCameraGrace)
+	e.pass(r)
+	if _, ok := e.store.row(goneRecent.ID); ok {
+		t.Errorf("segment %d of a camera removed %v ago still indexed", goneRecent.ID, removedCameraGrace)
+	}
+	if _, ok := e.store.row(interrupted.ID); !ok {
+		t.Errorf("existing camera's deleting row was finished by retention; recovery owns it")
 	}
 }

@@ -270,6 +270,7 @@ func newRetention(cfg serveConfig, a *app, log *slog.Logger) (*nvr.Retention, er
 		Store:          a.store,
 		Dir:            filepath.Join(cfg.DataDir, nvr.RecordingsDirName),
 		Settings:       nvr.CamerasRetention{Cameras: a.store},
+		Cameras:        a.store,
 		ContinuousAge:  days(o.ContinuousDays),
 		EventAge:       days(o.EventsDays),
 		MinFreePercent: float64(orOff(int64(o.MinFreePercent))),
