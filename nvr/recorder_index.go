@@ -84,7 +84,7 @@ func (x *segmentIndex) Create(s segment.SegmentStart) (segment.File, error) {
 	if err := ensureDir(dir); err != nil {
 		return nil, fmt.Errorf("camera directory: %w", err)
 	}
-	name := strconv.FormatInt(s.Wall.UnixMilli(), 10) + "-" + strconv.FormatUint(s.Seq, 10) + ".mp4"
+	name := segmentFileName(s.Wall, s.Seq, x.event)
 	row := Segment{
 		CameraID: x.cam,
 		Stream:   x.stream,
@@ -137,6 +137,20 @@ func describeStream(s *Segment, info *media.StreamInfo) {
 			s.Audio = string(t.Codec)
 		}
 	}
+}
+
+// eventFileSuffix ends the names of event segments, so recovery can tell an
+// orphan file's kind without its row.
+const eventFileSuffix = "-event.mp4"
+
+// segmentFileName names a segment file: its start in Unix ms, its sequence
+// number in the recorder's run, and its kind.
+func segmentFileName(start time.Time, seq uint64, event bool) string {
+	name := strconv.FormatInt(start.UnixMilli(), 10) + "-" + strconv.FormatUint(seq, 10)
+	if event {
+		return name + eventFileSuffix
+	}
+	return name + ".mp4"
 }
 
 // ensureDir creates a camera directory and fsyncs its parent, so the new

@@ -471,7 +471,7 @@ func (c *checker) orphan(rel string) error {
 	f := Finding{Problem: ProblemOrphanFile, Path: rel,
 		Detail: fmt.Sprintf("%d whole fragments, %d valid of %d bytes", len(l.Fragments), l.ValidSize, l.Size)}
 	if c.repair {
-		id, err := c.indexFile(rel, abs, false)
+		id, err := c.indexFile(rel, abs, strings.HasSuffix(rel, eventFileSuffix))
 		var e *Error
 		if errors.As(err, &e) && e.Kind == KindNotFound {
 			f.Repair = "left alone: the index knows no camera " + camDir
@@ -513,7 +513,7 @@ func (c *checker) indexFile(rel, abs string, event bool) (SegmentID, error) {
 	for _, t := range l.Init.Tracks {
 		codec := entryCodec(t.Entry)
 		if t.Handler == "vide" && row.Codec == "" {
-			row.Codec = codec
+			row.Codec, row.Width, row.Height = codec, t.Width, t.Height
 		} else if t.Handler == "soun" && row.Audio == "" {
 			row.Audio = codec
 		}

@@ -188,7 +188,8 @@ func TestRecoverOrphansAndMissingFiles(t *testing.T) {
 	// A file without a row (e.g. a restored backup of the index): copy a
 	// segment under a new name, with a torn tail.
 	src, _ := os.ReadFile(e.abs(segs[0]))
-	orphan := string(cam) + "/99-1.mp4"
+	// Its name says it is event footage: the kind survives the lost row.
+	orphan := string(cam) + "/99-1" + eventFileSuffix
 	os.WriteFile(filepath.Join(e.dir, orphan), append(src, 0, 0, 1, 0, 'm', 'o'), 0o640)
 	// Garbage in a camera directory.
 	garbage := string(cam) + "/98-1.mp4"
@@ -217,8 +218,9 @@ func TestRecoverOrphansAndMissingFiles(t *testing.T) {
 		t.Fatalf("rows after recovery: %+v", left)
 	}
 	idx := left[1]
-	if idx.Path != orphan || idx.State != SegmentClosed || idx.Bytes != int64(len(src)) || idx.Codec != "h264" {
-		t.Errorf("indexed orphan %+v", idx)
+	if idx.Path != orphan || idx.State != SegmentClosed || idx.Bytes != int64(len(src)) || idx.Codec != "h264" ||
+		!idx.Event || idx.Width != segs[0].Width || idx.Height != segs[0].Height || idx.Width == 0 {
+		t.Errorf("indexed orphan %+v, want an event segment of %dx%d", idx, segs[0].Width, segs[0].Height)
 	}
 	f0, _ := e.store.Fragments(ctx, segs[0].ID)
 	f1, _ := e.store.Fragments(ctx, idx.ID)

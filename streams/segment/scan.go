@@ -28,6 +28,8 @@ type TrackInfo struct {
 	Timescale uint32
 	Handler   string // "vide" or "soun"
 	Entry     string // sample entry type: avc1, hvc1, mp4a, ulaw, alaw, Opus
+	// Width and Height of a video track, from its visual sample entry.
+	Width, Height int
 }
 
 // Init is what Scan learns from a segment's ftyp+moov.
@@ -290,6 +292,13 @@ func parseTrak(p []byte) (TrackInfo, error) {
 					if b, ok := find(sk, "stsd"); ok {
 						if q := sub(sp, b); len(q) >= 16 {
 							t.Entry = string(q[12:16])
+							// VisualSampleEntry (ISO 14496-12 12.1.3): after the
+							// box header, 8 bytes of SampleEntry and 16 of
+							// pre-defined/reserved, then width and height.
+							if t.Handler == "vide" && len(q) >= 44 {
+								t.Width = int(binary.BigEndian.Uint16(q[40:42]))
+								t.Height = int(binary.BigEndian.Uint16(q[42:44]))
+							}
 						}
 					}
 				}

@@ -109,6 +109,9 @@ func TestSegmentsReadByFFmpeg(t *testing.T) {
 				if l.Init.CameraID != testCamID || l.Init.Stream != "main" {
 					t.Errorf("%s: identity %q/%q", p, l.Init.CameraID, l.Init.Stream)
 				}
+				if v := l.Init.Tracks[0]; v.Handler != "vide" || v.Width == 0 || v.Width%16 != 0 || v.Height == 0 || v.Height%16 != 0 {
+					t.Errorf("%s: video track %+v, want the stream's dimensions", p, v)
+				}
 				reported := rec.frags[seq]
 				if len(reported) != len(l.Fragments) || len(reported) != 4 {
 					t.Fatalf("%s: %d reported, %d scanned fragments, want 4 each", p, len(reported), len(l.Fragments))
