@@ -6,8 +6,9 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEMPL         := github.com/a-h/templ/cmd/templ@v0.3.1118
 FUZZTIME      ?= 8s
 # Packages with fuzz targets, and the targets: "pkg:Target".
-FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./streams/sei:FuzzParse \
-                 ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader
+FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzParseTimeRange \
+                 ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader \
+                 ./streams/segment:FuzzScan ./db:FuzzFragmentBlob
 
 .PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm fuzz build release
 

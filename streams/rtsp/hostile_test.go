@@ -42,7 +42,7 @@ func validSession(t *testing.T) hostileSession {
 	sdp := sdpHead + "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n" +
 		"a=fmtp:96 packetization-mode=1;sprop-parameter-sets=" + sprop + "\r\na=control:trackID=0\r\n"
 	s := hostileSession{replies: map[string]string{
-		"OPTIONS":  "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n",
+		"OPTIONS": "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n",
 		"DESCRIBE": "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nContent-Type: application/sdp\r\nContent-Base: rtsp://127.0.0.1/cam/\r\n" +
 			fmt.Sprintf("Content-Length: %d\r\n\r\n", len(sdp)) + sdp,
 		"SETUP":    "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 12345678;timeout=60\r\n\r\n",
