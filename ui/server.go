@@ -15,6 +15,8 @@ type Config struct {
 	SecureCookies bool
 	// MaxBodyBytes bounds request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// Hosts are the Host names answered (DNS-rebinding defence).
+	Hosts HostPolicy
 }
 
 // Deps are the domain services the server calls.
@@ -79,6 +81,7 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 	h = withBodyLimit(s.cfg.MaxBodyBytes, h)
 	h = withCrossOriginProtection(h)
 	h = withSecurityHeaders(s.cfg.SecureCookies, h)
+	h = withHostCheck(s.cfg.Hosts, h)
 	h = withRecover(s.log, h)
 	h = withAccessLog(s.log, h)
 	h = withRequestID(h)

@@ -22,6 +22,7 @@ import (
 //	listen = ":8080"
 //	data = "/var/lib/hearth"
 //	log_level = "info"
+//	allowed_hosts = ["nvr.example.com"]
 //	[tls]        mode = "off"|"auto"|"files", cert, key, redirect_http
 //	[webrtc]     udp_port = 8189, host_ips = ["192.168.1.10"]
 //	[retention]  continuous_days = 14, events_days = 30,
@@ -30,14 +31,16 @@ import (
 // fileConfig is the decoded configuration file. Pointers tell "absent" from
 // a zero value, so only keys the file names override a default.
 type fileConfig struct {
-	Listen    *string     `toml:"listen"`
-	Data      *string     `toml:"data"`
-	LogLevel  *slog.Level `toml:"log_level"`
-	TLS       fileTLS     `toml:"tls"`
-	WebRTC    fileWebRTC  `toml:"webrtc"`
-	Retention fileRetain  `toml:"retention"`
-	path      string      // for messages
-	lines     map[string]int
+	Listen   *string     `toml:"listen"`
+	Data     *string     `toml:"data"`
+	LogLevel *slog.Level `toml:"log_level"`
+	// AllowedHosts are public host names the UI is reached by.
+	AllowedHosts *[]string  `toml:"allowed_hosts"`
+	TLS          fileTLS    `toml:"tls"`
+	WebRTC       fileWebRTC `toml:"webrtc"`
+	Retention    fileRetain `toml:"retention"`
+	path         string     // for messages
+	lines        map[string]int
 }
 
 type fileTLS struct {
@@ -62,9 +65,12 @@ type fileRetain struct {
 // serviceOptions is the part of serve's configuration beyond --data,
 // --listen and --log-level: TLS, WebRTC and retention defaults.
 type serviceOptions struct {
-	TLS       tlsOptions
-	WebRTC    webrtcOptions
-	Retention retentionOptions
+	// AllowedHosts are host names answered besides IP addresses and LAN
+	// names (ui.HostPolicy: the DNS-rebinding defence).
+	AllowedHosts []string
+	TLS          tlsOptions
+	WebRTC       webrtcOptions
+	Retention    retentionOptions
 }
 
 // tlsMode is how serve speaks HTTPS.
@@ -161,6 +167,11 @@ func (o serviceOptions) Validate() error {
 			return usagef("--webrtc-host-ips: %q is not an IP address", ip)
 		}
 	}
+	for _, h := range o.AllowedHosts {
+		if err := checkHostName(h); err != nil {
+			return usagef("--allowed-hosts: %v", err)
+		}
+	}
 	r := o.Retention
 	if r.ContinuousDays < 0 || r.EventsDays < 0 {
 		return usagef("retention days must not be negative")
@@ -178,6 +189,10 @@ func (o serviceOptions) Validate() error {
 // with o's current values as defaults. It returns where --config lands.
 func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	path := fs.String("config", "", "configuration file (TOML); flags given on the command line override it")
+	fs.Func("allowed-hosts", "comma-separated public host names the web UI is reached by, e.g. nvr.example.com or *.example.com (IP addresses and LAN names always work)", func(s string) error {
+		o.AllowedHosts = splitList(s)
+		return nil
+	})
 	fs.Var(&o.TLS.Mode, "tls", "HTTPS: off, auto (self-signed certificate in <data>/tls) or files (--tls-cert, --tls-key)")
 	fs.StringVar(&o.TLS.CertFile, "tls-cert", o.TLS.CertFile, "TLS certificate chain, PEM (with --tls files)")
 	fs.StringVar(&o.TLS.KeyFile, "tls-key", o.TLS.KeyFile, "TLS private key, PEM (with --tls files)")
@@ -192,6 +207,21 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep at least this percentage of the recordings disk free")
 	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "keep at least this many bytes of the recordings disk free")
 	return path
+}
+
+// checkHostName accepts a DNS name, optionally "*." + a DNS name, without
+// port or scheme.
+func checkHostName(h string) error {
+	name := strings.TrimPrefix(h, "*.")
+	if name == "" || len(name) > 253 || strings.ContainsAny(name, ":/@ ") {
+		return fmt.Errorf("%q is not a host name (for example nvr.example.com or *.example.com)", h)
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(name, "."), ".") {
+		if label == "" || len(label) > 63 || strings.Trim(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+			return fmt.Errorf("%q is not a host name (for example nvr.example.com or *.example.com)", h)
+		}
+	}
+	return nil
 }
 
 func splitList(s string) []string {
@@ -266,6 +296,13 @@ func loadConfig(path string) (fileConfig, error) {
 		for _, ip := range *fc.WebRTC.HostIPs {
 			if net.ParseIP(ip) == nil {
 				return fc, fmt.Errorf("config %s:%d: webrtc.host_ips: %q is not an IP address", path, fc.lines["webrtc.host_ips"], ip)
+			}
+		}
+	}
+	if fc.AllowedHosts != nil {
+		for _, h := range *fc.AllowedHosts {
+			if err := checkHostName(h); err != nil {
+				return fc, fmt.Errorf("config %s:%d: allowed_hosts: %v", path, fc.lines["allowed_hosts"], err)
 			}
 		}
 	}
@@ -375,6 +412,9 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	str("data", &cfg.DataDir, fc.Data)
 	if fc.LogLevel != nil && !set["log-level"] {
 		cfg.LogLevel = *fc.LogLevel
+	}
+	if fc.AllowedHosts != nil && !set["allowed-hosts"] {
+		o.AllowedHosts = append([]string(nil), *fc.AllowedHosts...)
 	}
 	if fc.TLS.Mode != nil && !set["tls"] {
 		o.TLS.Mode = *fc.TLS.Mode

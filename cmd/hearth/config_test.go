@@ -130,6 +130,8 @@ func TestConfigErrors(t *testing.T) {
 			want: []string{"hearth.toml:2", "webrtc.host_ips", "want an array of strings"}},
 		{name: "wrong type table", doc: "tls = \"auto\"\n",
 			want: []string{"hearth.toml:1", "tls", "want a table"}},
+		{name: "bad allowed host", doc: "\nallowed_hosts = [\"nvr.example.com\", \"http://evil/\"]\n",
+			want: []string{"hearth.toml:2", "allowed_hosts", "not a host name"}},
 		{name: "bad tls mode", doc: "[tls]\nmode = \"on\"\n",
 			want: []string{"hearth.toml:2", "tls.mode", `"on"`, "off, auto or files"}},
 		{name: "bad log level", doc: "\nlog_level = \"loud\"\n",
@@ -176,6 +178,7 @@ func TestConfigFlagsOverrideFile(t *testing.T) {
 listen = "127.0.0.1:9000"
 data = "/from/file"
 log_level = "debug"
+allowed_hosts = ["nvr.example.com", "*.dyn.example.net"]
 [tls]
 mode = "auto"
 redirect_http = ":9080"
@@ -198,9 +201,10 @@ min_free_bytes = 1000
 			t.Errorf("cfg = %+v", cfg)
 		}
 		want := serviceOptions{
-			TLS:       tlsOptions{Mode: tlsAuto, RedirectHTTP: ":9080"},
-			WebRTC:    webrtcOptions{UDPPort: 9189, HostIPs: []string{"192.0.2.10", "2001:db8::10"}},
-			Retention: retentionOptions{ContinuousDays: 7, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 1000},
+			AllowedHosts: []string{"nvr.example.com", "*.dyn.example.net"},
+			TLS:          tlsOptions{Mode: tlsAuto, RedirectHTTP: ":9080"},
+			WebRTC:       webrtcOptions{UDPPort: 9189, HostIPs: []string{"192.0.2.10", "2001:db8::10"}},
+			Retention:    retentionOptions{ContinuousDays: 7, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 1000},
 		}
 		if !reflect.DeepEqual(o, want) {
 			t.Errorf("options\n got %+v\nwant %+v", o, want)
@@ -214,7 +218,8 @@ min_free_bytes = 1000
 		}
 		cfg, o, err := parseServeWithConfig(t, "--listen", "127.0.0.1:7000", "--config", p, "--data", "/from/flag",
 			"--log-level", "warn", "--tls", "off", "--tls-redirect-http", "", "--webrtc-udp-port", "7189",
-			"--webrtc-host-ips", "192.0.2.99", "--retain-continuous-days", "3", "--min-free-bytes", "5")
+			"--webrtc-host-ips", "192.0.2.99", "--retain-continuous-days", "3", "--min-free-bytes", "5",
+			"--allowed-hosts", "cam.example.org")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,8 +227,9 @@ min_free_bytes = 1000
 			t.Errorf("cfg = %+v", cfg)
 		}
 		want := serviceOptions{
-			TLS:    tlsOptions{Mode: tlsOff},
-			WebRTC: webrtcOptions{UDPPort: 7189, HostIPs: []string{"192.0.2.99"}},
+			AllowedHosts: []string{"cam.example.org"},
+			TLS:          tlsOptions{Mode: tlsOff},
+			WebRTC:       webrtcOptions{UDPPort: 7189, HostIPs: []string{"192.0.2.99"}},
 			// Flags not given keep the file's values.
 			Retention: retentionOptions{ContinuousDays: 3, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 5},
 		}

@@ -125,7 +125,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		OnDiskFull: func() { reserve.Release(); retention.Emergency() },
 		Log:        log.With("part", "recorder")})
 	setup := nvr.NewSetup(a.directory, time.Now)
-	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
+	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ingest, recorder}, Setup: setup, Storage: retention, Log: log,
 		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName))})
 	hs := &http.Server{
