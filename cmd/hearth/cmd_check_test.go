@@ -56,10 +56,6 @@ func writeSegmentFile(t *testing.T, dir, cam string, seconds int) string {
 	return path
 }
 
-type segmentFilesFunc func(segment.SegmentStart) (segment.File, error)
-
-func (f segmentFilesFunc) Create(s segment.SegmentStart) (segment.File, error) { return f(s) }
-
 func TestCheckCommand(t *testing.T) {
 	data := t.TempDir()
 	mustCLI(t, "", "household", "add", "Alpha", "--data", data)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -24,6 +26,9 @@ type simcamConfig struct {
 	Audio         bool
 	User, Pass    string
 	File          string // loop this H.264/H.265 or MPEG-TS file instead of rendering
+	// IDSeed, when set, derives the camera IDs from it, so a restarted
+	// simulator serves the same cameras (storm benchmarks).
+	IDSeed string
 }
 
 func (c simcamConfig) Validate() error {
@@ -71,6 +76,7 @@ func cmdSimcam(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&cfg.Audio, "audio", false, "add a G.711 tone track")
 	fs.StringVar(&cfg.User, "user", "", "require this RTSP user name")
 	fs.StringVar(&cfg.Pass, "pass", "", "require this RTSP password (a test camera's, not a secret of Hearth's)")
+	fs.StringVar(&cfg.IDSeed, "id-seed", "", "derive camera IDs from this text (the same IDs on every start) instead of random ones")
 	fs.StringVar(&cfg.File, "file", "", "loop this Annex-B H.264/H.265 (.h264 .264 .h265 .265 .hevc) or MPEG-TS (.ts) file\n"+
 		"on every camera, stamped with the camera's SEI; size comes from the file, and fps from its SPS, else --fps, else 25")
 	pos, err := parseArgs(fs, args)
@@ -94,7 +100,12 @@ func cmdSimcam(ctx context.Context, args []string, e env) error {
 	})
 	cams := make([]simcam.CameraConfig, cfg.Cameras)
 	for i := range cams {
-		cams[i] = simcam.CameraConfig{ID: string(nvr.NewCameraID()), Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS}
+		id := string(nvr.NewCameraID())
+		if cfg.IDSeed != "" {
+			sum := sha256.Sum256([]byte(cfg.IDSeed + "/" + strconv.Itoa(i+1)))
+			id = hex.EncodeToString(sum[:16])
+		}
+		cams[i] = simcam.CameraConfig{ID: id, Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS}
 		if cfg.File != "" {
 			cams[i] = simcam.CameraConfig{ID: cams[i].ID, FPS: fileFPS, File: cfg.File} // loaded once, shared by all cameras
 		}

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -79,12 +78,6 @@ type staticCameras []nvr.Camera
 
 func (s staticCameras) Cameras(context.Context, nvr.HouseholdID) ([]nvr.Camera, error) { return s, nil }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkIngest measures what ingest costs per camera: N simulated
 // cameras (in another process) pulled over RTSP on loopback for a fixed
 // time. Run with -benchtime 1x:
@@ -111,13 +104,13 @@ func BenchmarkIngest(b *testing.B) {
 			defer func() { cancel(); wg.Wait() }()
 			time.Sleep(5 * time.Second) // connect and settle
 			const window = 10 * time.Second
-			cpu0, t0 := cpuTime(), time.Now()
-			bytes0 := ingestBytes(in, cams)
+			cpu0, t0 := processCPU(), time.Now()
+			bytes0 := ingested(in, cams)
 			for b.Loop() {
 				time.Sleep(window)
 			}
-			cpu, wall := cpuTime()-cpu0, time.Since(t0)
-			mbits := float64(ingestBytes(in, cams)-bytes0) * 8 / 1e6 / wall.Seconds()
+			cpu, wall := processCPU()-cpu0, time.Since(t0)
+			mbits := float64(ingested(in, cams)-bytes0) * 8 / 1e6 / wall.Seconds()
 			var after runtime.MemStats
 			runtime.ReadMemStats(&after)
 			cpuPct := 100 * cpu.Seconds() / wall.Seconds()
@@ -129,35 +122,16 @@ func BenchmarkIngest(b *testing.B) {
 	}
 }
 
-// ingestBytes sums the bytes every camera's hub has accepted.
-func ingestBytes(in *nvr.Ingest, cams []nvr.Camera) uint64 {
-	var n uint64
-	for _, c := range cams {
-		n += in.BytesIngested(c.ID)
-	}
-	return n
-}
-
-// benchClip returns a 10 s 1080p25 H.264 clip at about 4 Mbit/s, made with
-// ffmpeg once and kept in the temp directory.
+// benchClip returns the 1080p25 ~4 Mbit/s clip of "hearth bench".
 func benchClip(tb testing.TB) string {
 	tb.Helper()
-	path := filepath.Join(os.TempDir(), "hearth-bench-1080p25-4M.h264")
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		tb.Fatalf("ffmpeg is needed to make the benchmark clip: %v", err)
-	}
-	tmp := path + ".tmp.h264"
-	out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
-		"-t", "10", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "50", "-bf", "0",
-		"-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M", "-f", "h264", tmp).CombinedOutput()
-	if err != nil {
-		tb.Fatalf("make benchmark clip: %v: %s", err, out)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	dir := filepath.Join(os.TempDir(), "hearth-bench")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		tb.Fatal(err)
 	}
-	return path
+	p, err := benchClipFile(context.Background(), dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -31,6 +32,21 @@ type env struct {
 	readHidden func() (string, error)
 	// onListen, if set, is told the server's bound address (tests use port 0).
 	onListen func(addr string)
+	// self, if set, makes a command running this program with args (tests
+	// re-run the test binary); default: os.Executable.
+	self func(args ...string) *exec.Cmd
+}
+
+// selfCommand returns a command that runs hearth with args.
+func (e env) selfCommand(args ...string) *exec.Cmd {
+	if e.self != nil {
+		return e.self(args...)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return exec.Command(exe, args...)
 }
 
 func main() {
@@ -75,6 +91,7 @@ commands:
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
   camera      add | list | remove | move
   token       create | list | revoke
+  bench       performance scenarios on loopback: record, storm, clip (or all)
   simcam      serve simulated cameras over RTSP (--listen, --cameras, --fps, --size, --flap, --stall, --user, --pass)
 
 Run "hearth <command> -h" for a command's flags.`
@@ -108,6 +125,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdCheck(ctx, rest, e)
 	case "demo":
 		err = cmdDemo(ctx, rest, e)
+	case "bench":
+		err = cmdBench(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprintln(e.stdout, topUsage)
 	default:

@@ -55,14 +55,14 @@ func BenchmarkRecord(b *testing.B) {
 			defer func() { cancel(); wg.Wait() }()
 			time.Sleep(6 * time.Second) // connect, first keyframes, first segments
 			const window = 10 * time.Second
-			cpu0, t0 := cpuTime(), time.Now()
-			in0, disk0 := ingestBytes(in, cams), recordedBytes(b, store)
+			cpu0, t0 := processCPU(), time.Now()
+			in0, disk0 := ingested(in, cams), recordedBytesOf(ctx, store)
 			for b.Loop() {
 				time.Sleep(window)
 			}
-			cpu, wall := cpuTime()-cpu0, time.Since(t0)
-			received := float64(ingestBytes(in, cams) - in0)
-			written := float64(recordedBytes(b, store) - disk0)
+			cpu, wall := processCPU()-cpu0, time.Since(t0)
+			received := float64(ingested(in, cams) - in0)
+			written := float64(recordedBytesOf(ctx, store) - disk0)
 			mbits := written * 8 / 1e6 / wall.Seconds()
 			cpuPct := 100 * cpu.Seconds() / wall.Seconds()
 			b.ReportMetric(cpuPct/float64(len(cams)), "cpu%/camera")
@@ -71,18 +71,4 @@ func BenchmarkRecord(b *testing.B) {
 			b.ReportMetric(written/received, "written/received")
 		})
 	}
-}
-
-// recordedBytes sums the indexed (durable) bytes of every segment.
-func recordedBytes(tb testing.TB, store *db.DB) int64 {
-	tb.Helper()
-	usage, err := store.Usage(context.Background())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var n int64
-	for _, u := range usage {
-		n += u.Bytes
-	}
-	return n
 }

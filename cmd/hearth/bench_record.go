@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// benchRecord records cfg.Cameras simulated 1080p cameras (in another
+// process) through the real ingest, hubs, segmenter and index into a
+// temporary data directory, and reports what that costs.
+func benchRecord(ctx context.Context, cfg benchConfig, e env) (*benchTable, error) {
+	clip, err := benchClipFile(ctx, cfg.Work)
+	if err != nil {
+		return nil, err
+	}
+	sim, err := startSimcamChild(ctx, e, cfg.Cameras, "--listen", "127.0.0.1:0", "--file", clip,
+		"--cameras", strconv.Itoa(cfg.Cameras))
+	if err != nil {
+		return nil, err
+	}
+	defer sim.kill()
+
+	data, err := benchDataDir(cfg.Work)
+	if err != nil {
+		return nil, err
+	}
+	defer removeAllQuiet(data)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	store, err := db.Open(ctx, filepath.Join(data, databaseFile))
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	cams, err := benchCameras(ctx, store, sim.cameras)
+	if err != nil {
+		return nil, err
+	}
+	rss0 := rssBytes()
+	in := nvr.NewIngest(nvr.IngestConfig{Cameras: store, StaggerWindow: 500 * time.Millisecond})
+	rec := nvr.NewRecorder(nvr.RecorderConfig{Cameras: store, Ingest: in, Store: store, DataDir: data})
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = in.Run(ctx) })
+	wg.Go(func() { _ = rec.Run(ctx) })
+	defer func() { cancel(); wg.Wait() }()
+
+	// Warm-up: connections, first keyframes, first fragments on disk.
+	if err := sleepCtx(ctx, 8*time.Second); err != nil {
+		return nil, err
+	}
+	rss := sampleRSS(ctx)
+	cpu0, t0 := processCPU(), time.Now()
+	in0, disk0 := ingested(in, cams), recordedBytesOf(ctx, store)
+	if err := sleepCtx(ctx, cfg.Duration); err != nil {
+		return nil, err
+	}
+	cpu, wall := processCPU()-cpu0, time.Since(t0)
+	received := float64(ingested(in, cams) - in0)
+	written := float64(recordedBytesOf(ctx, store) - disk0)
+	peak := rss.Peak()
+
+	cpuPct := 100 * cpu.Seconds() / wall.Seconds()
+	recMbits := written * 8 / 1e6 / wall.Seconds()
+	t := &benchTable{title: fmt.Sprintf("record: %d cameras, 1080p25 H.264 ~4 Mbit/s, %v measured", len(cams), cfg.Duration)}
+	t.add("received", fmt.Sprintf("%.1f Mbit/s", received*8/1e6/wall.Seconds()), "")
+	t.add("recorded (indexed)", fmt.Sprintf("%.1f Mbit/s", recMbits), "")
+	t.add("CPU, % of one core", fmtPct(cpuPct), "< 50 % for 32 cameras")
+	t.add("CPU per camera", fmtPct(cpuPct/float64(len(cams))), "")
+	if recMbits > 0 {
+		t.add("CPU per recorded Mbit/s", fmtPct(cpuPct/recMbits), "")
+	}
+	t.add("RSS before / peak", fmtMB(rss0)+" / "+fmtMB(peak), fmt.Sprintf("≤ %d MiB (64 + 4 per camera)", 64+4*len(cams)))
+	if received > 0 {
+		t.add("written / received", fmt.Sprintf("%.3f", written/received), "≈ 1 (passthrough)")
+	}
+	return t, nil
+}
+
+// benchCameras registers the simulated cameras in one household.
+func benchCameras(ctx context.Context, store *db.DB, sims []nvr.Camera) ([]nvr.Camera, error) {
+	h, err := store.CreateHousehold(ctx, "Bench", time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]nvr.Camera, 0, len(sims))
+	for _, c := range sims {
+		c.HouseholdID, c.CreatedAt = h.ID, time.Now()
+		c, err = store.CreateCamera(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// ingested sums the bytes every camera's hubs accepted.
+func ingested(in *nvr.Ingest, cams []nvr.Camera) uint64 {
+	var n uint64
+	for _, c := range cams {
+		n += in.BytesIngested(c.ID)
+	}
+	return n
+}
+
+// recordedBytesOf sums the indexed (durable) bytes of every segment.
+func recordedBytesOf(ctx context.Context, store *db.DB) int64 {
+	usage, err := store.Usage(ctx)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, u := range usage {
+		n += u.Bytes
+	}
+	return n
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

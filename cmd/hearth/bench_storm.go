@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// benchStorm lets every camera drop and return together (the simulator
+// process is killed and restarted on the same port with the same camera
+// IDs) and measures the recovery.
+func benchStorm(ctx context.Context, cfg benchConfig, e env) (*benchTable, error) {
+	port, err := freeTCPPort()
+	if err != nil {
+		return nil, err
+	}
+	seed := "storm-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	simArgs := []string{"--listen", "127.0.0.1:" + strconv.Itoa(port), "--cameras", strconv.Itoa(cfg.StormCameras),
+		"--fps", "2", "--size", "512x224", "--id-seed", seed}
+	sim, err := startSimcamChild(ctx, e, cfg.StormCameras, simArgs...)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { sim.kill() }()
+
+	data, err := benchDataDir(cfg.Work)
+	if err != nil {
+		return nil, err
+	}
+	defer removeAllQuiet(data)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	store, err := db.Open(ctx, filepath.Join(data, databaseFile))
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	cams, err := benchCameras(ctx, store, sim.cameras)
+	if err != nil {
+		return nil, err
+	}
+	in := nvr.NewIngest(nvr.IngestConfig{Cameras: store})
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = in.Run(ctx) })
+	defer func() { cancel(); wg.Wait() }()
+
+	t0 := time.Now()
+	if err := waitStreaming(ctx, in, cams, time.Now(), 3*time.Minute); err != nil {
+		return nil, fmt.Errorf("boot: %w", err)
+	}
+	boot := time.Since(t0)
+	if err := sleepCtx(ctx, 3*time.Second); err != nil {
+		return nil, err
+	}
+	steady := rssBytes()
+
+	in.Admission().ResetPeak()
+	sim.kill()
+	// By default every session notices (read timeout) before the fleet
+	// returns, as when a switch or the power comes back.
+	if err := sleepCtx(ctx, cfg.StormOutage); err != nil {
+		return nil, err
+	}
+	rss := sampleRSS(ctx)
+	back := time.Now()
+	sim, err = startSimcamChild(ctx, e, cfg.StormCameras, simArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("restart the fleet: %w", err)
+	}
+	if err := waitStreaming(ctx, in, cams, back, 3*time.Minute); err != nil {
+		return nil, fmt.Errorf("after the storm: %w", err)
+	}
+	recovered := time.Since(back)
+	peakRSS := rss.Peak()
+	peak, limit := in.Admission().Peak(), in.Admission().Limit()
+
+	t := &benchTable{title: fmt.Sprintf("storm: %d cameras drop together and return after %v", len(cams), cfg.StormOutage)}
+	t.add("boot: all streaming", fmtDur(boot), "")
+	t.add("after the storm: all streaming", fmtDur(recovered), "≤ 40 s (backoff cap 30 s + 10 s)")
+	t.add("peak concurrent handshakes", fmt.Sprintf("%d (limit %d)", peak, limit), "≤ limit")
+	t.add("RSS steady / peak", fmtMB(steady)+" / "+fmtMB(peakRSS), "peak ≤ 1.5 × steady")
+	if steady > 0 {
+		t.add("peak / steady", fmt.Sprintf("%.2f", float64(peakRSS)/float64(steady)), "≤ 1.5")
+	}
+	return t, nil
+}
+
+// waitStreaming waits until every camera's hubs took new media after since.
+func waitStreaming(ctx context.Context, in *nvr.Ingest, cams []nvr.Camera, since time.Time, limit time.Duration) error {
+	base := make(map[nvr.CameraID]uint64, len(cams))
+	for _, c := range cams {
+		base[c.ID] = in.BytesIngested(c.ID)
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		waiting := 0
+		for _, c := range cams {
+			if in.BytesIngested(c.ID) == base[c.ID] {
+				waiting++
+			}
+		}
+		if waiting == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d cameras not streaming %v after %v", waiting, len(cams),
+				limit, since.Format(time.TimeOnly))
+		}
+		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+			return errors.Join(err, fmt.Errorf("%d cameras still waiting", waiting))
+		}
+	}
+}

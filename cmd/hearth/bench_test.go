@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// testSelf re-runs the test binary as "hearth ARGS" (see TestMain).
+func testSelf(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HEARTH_TEST_SUBCOMMAND="+strings.Join(args, " "))
+	return cmd
+}
+
+// TestBenchCommand runs every scenario of "hearth bench" at a small size:
+// each prints its table, and the figures that are facts rather than
+// speeds hold (admission limit, passthrough ratio).
+func TestBenchCommand(t *testing.T) {
+	requireTool(t, "ffmpeg")
+	var out, errb syncBuffer
+	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, self: testSelf}
+	code := run(context.Background(), []string{"bench", "--cameras", "2", "--duration", "3s",
+		"--storm-cameras", "6", "--storm-outage", "2s", "--clip-minutes", "1", "all"}, e)
+	t.Logf("hearth bench:\n%s", out.String())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	text := out.String()
+	for _, want := range []string{"# hearth bench: hearth", "## record: 2 cameras", "## storm: 6 cameras", "## clip: 1 min",
+		"CPU per recorded Mbit/s", "after the storm: all streaming", "throughput (open + read)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	row := func(metric string) []string {
+		for _, l := range strings.Split(text, "\n") {
+			if strings.HasPrefix(l, metric+"  ") {
+				return strings.Fields(strings.TrimPrefix(l, metric))
+			}
+		}
+		t.Fatalf("no row %q", metric)
+		return nil
+	}
+	hs := row("peak concurrent handshakes") // "3 (limit 8) ≤ limit"
+	peak, _ := strconv.Atoi(hs[0])
+	limit, _ := strconv.Atoi(strings.TrimSuffix(hs[2], ")"))
+	if peak < 1 || limit < 1 || peak > limit {
+		t.Errorf("handshakes: peak %d, limit %d", peak, limit)
+	}
+	if ratio, err := strconv.ParseFloat(row("written / received")[0], 64); err != nil || ratio < 0.5 || ratio > 2 {
+		t.Errorf("written/received %v (%v): recording is not passthrough", ratio, err)
+	}
+}
+
+func TestBenchCommandErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"bench"},
+		{"bench", "nope"},
+		{"bench", "--cameras", "0", "record"},
+		{"bench", "--duration", "1h", "record"},
+		{"bench", "--storm-cameras", "5000", "storm"},
+	} {
+		var out, errb syncBuffer
+		if code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}); code != exitUsage {
+			t.Errorf("%v: exit %d (%s), want %d", args, code, errb.String(), exitUsage)
+		}
+		if !strings.Contains(errb.String(), "hearth: ") {
+			t.Errorf("%v: stderr %q", args, errb.String())
+		}
+	}
+}

@@ -1,0 +1,345 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// benchConfig is the typed configuration of "hearth bench".
+type benchConfig struct {
+	Scenarios []string
+	// Cameras and Duration shape the record scenario.
+	Cameras  int
+	Duration time.Duration
+	// StormCameras is the fleet of the storm scenario, StormOutage how
+	// long it stays down.
+	StormCameras int
+	StormOutage  time.Duration
+	// ClipMinutes is the footage the clip scenario assembles.
+	ClipMinutes int
+	// Work holds the generated 1080p clip between runs.
+	Work string
+}
+
+var benchScenarios = []string{"record", "storm", "clip"}
+
+func (c benchConfig) Validate() error {
+	if len(c.Scenarios) == 0 {
+		return usagef("usage: hearth bench [flags] SCENARIO... (%s, or all)", strings.Join(benchScenarios, ", "))
+	}
+	for _, s := range c.Scenarios {
+		if !containsString(benchScenarios, s) {
+			return usagef("unknown scenario %q: want %s or all", s, strings.Join(benchScenarios, ", "))
+		}
+	}
+	switch {
+	case c.Cameras < 1 || c.Cameras > 256:
+		return usagef("--cameras must be 1-256")
+	case c.Duration < time.Second || c.Duration > 2*time.Minute:
+		return usagef("--duration must be 1s-2m")
+	case c.StormCameras < 1 || c.StormCameras > 1000:
+		return usagef("--storm-cameras must be 1-1000")
+	case c.StormOutage < time.Second || c.StormOutage > 5*time.Minute:
+		return usagef("--storm-outage must be 1s-5m")
+	case c.ClipMinutes < 1 || c.ClipMinutes > 60:
+		return usagef("--clip-minutes must be 1-60")
+	}
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+const benchHelp = `Runs performance scenarios on loopback and prints one table each, with
+the machine description. Each scenario finishes within a few minutes.
+
+  record  N simulated cameras (another process) looping a 1080p25 H.264
+          clip at ~4 Mbit/s (made with ffmpeg when missing) are recorded
+          for --duration: CPU, CPU per recorded Mbit/s, RSS, written/received.
+  storm   --storm-cameras cameras drop and return together: time until all
+          stream again, peak concurrent handshakes, peak RSS vs steady.
+  clip    --clip-minutes of 1080p footage assembled into one MP4 and read:
+          throughput and time to first byte.
+`
+
+// cmdBench runs the performance harness.
+func cmdBench(ctx context.Context, args []string, e env) error {
+	cfg := benchConfig{}
+	fs := newFlags("bench", e)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: hearth bench [flags] SCENARIO... (%s, or all)\n\n%s\nflags:\n", strings.Join(benchScenarios, ", "), benchHelp)
+		fs.PrintDefaults()
+	}
+	fs.IntVar(&cfg.Cameras, "cameras", 32, "record: cameras")
+	fs.DurationVar(&cfg.Duration, "duration", 20*time.Second, "record: measured time (after a warm-up)")
+	fs.IntVar(&cfg.StormCameras, "storm-cameras", 500, "storm: cameras")
+	fs.DurationVar(&cfg.StormOutage, "storm-outage", 12*time.Second, "storm: how long the fleet stays down")
+	fs.IntVar(&cfg.ClipMinutes, "clip-minutes", 10, "clip: minutes of footage in the clip")
+	fs.StringVar(&cfg.Work, "work", filepath.Join(os.TempDir(), "hearth-bench"), "directory for the generated test clip (kept between runs)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	for _, p := range pos {
+		if p == "all" {
+			cfg.Scenarios = append(cfg.Scenarios, benchScenarios...)
+		} else {
+			cfg.Scenarios = append(cfg.Scenarios, p)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.Work, 0o750); err != nil {
+		return fmt.Errorf("bench work directory: %w", err)
+	}
+	printMachine(e.stdout)
+	for _, s := range cfg.Scenarios {
+		var t *benchTable
+		switch s {
+		case "record":
+			t, err = benchRecord(ctx, cfg, e)
+		case "storm":
+			t, err = benchStorm(ctx, cfg, e)
+		case "clip":
+			t, err = benchClipAssembly(ctx, cfg)
+		}
+		if err != nil {
+			return fmt.Errorf("bench %s: %w", s, err)
+		}
+		t.print(e.stdout)
+	}
+	return nil
+}
+
+// benchTable is one scenario's result: rows of metric, value, target.
+type benchTable struct {
+	title string
+	rows  [][3]string
+}
+
+func (t *benchTable) add(metric, value, target string) {
+	t.rows = append(t.rows, [3]string{metric, value, target})
+}
+
+func (t *benchTable) print(w io.Writer) {
+	fmt.Fprintf(w, "\n## %s\n", t.title)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "metric\tvalue\ttarget")
+	for _, r := range t.rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r[0], r[1], r[2])
+	}
+	_ = tw.Flush()
+}
+
+// printMachine describes where the figures come from.
+func printMachine(w io.Writer) {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	fmt.Fprintf(w, "# hearth bench: hearth %s, %s, %s/%s, %d cores (%s)\n",
+		version, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), model)
+}
+
+// processCPU is the CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// rssBytes is this process's resident set size, from /proc.
+func rssBytes() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// rssSampler records the peak RSS while it runs.
+type rssSampler struct {
+	mu   sync.Mutex
+	peak int64
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+func sampleRSS(ctx context.Context) *rssSampler {
+	ctx, cancel := context.WithCancel(ctx)
+	s := &rssSampler{stop: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			s.mu.Lock()
+			s.peak = max(s.peak, rssBytes())
+			s.mu.Unlock()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+// Peak stops the sampler and returns the peak.
+func (s *rssSampler) Peak() int64 {
+	s.stop()
+	<-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
+// simcamChild is "hearth simcam" in another process, so the harness
+// measures Hearth's CPU and memory without the simulator's.
+type simcamChild struct {
+	cmd     *exec.Cmd
+	cameras []nvr.Camera
+	addr    string
+	done    chan struct{}
+}
+
+// startSimcamChild runs "hearth simcam ARGS" and waits for its camera list.
+func startSimcamChild(ctx context.Context, e env, want int, args ...string) (*simcamChild, error) {
+	cmd := e.selfCommand(append([]string{"simcam"}, args...)...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdin, err := cmd.StdinPipe() // closing it stops a test-binary child
+	if err != nil {
+		return nil, err
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &limitedWriter{w: &stderr, n: 4096}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start simcam: %w", err)
+	}
+	c := &simcamChild{cmd: cmd, done: make(chan struct{})}
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-c.done:
+			}
+		}
+	}()
+	go func() { _ = cmd.Wait(); _ = stdin.Close(); close(c.done) }()
+	timeout := time.NewTimer(60 * time.Second)
+	defer timeout.Stop()
+	for len(c.cameras) < want {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return nil, fmt.Errorf("simcam exited: %s", strings.TrimSpace(stderr.String()))
+			}
+			var id, url string
+			if _, err := fmt.Sscanf(l, "camera %s %s", &id, &url); err == nil {
+				c.cameras = append(c.cameras, nvr.Camera{ID: nvr.CameraID(id), Name: "bench " + id[:6], MainURL: url,
+					Transport: nvr.TransportTCP, Enabled: true, RecordMode: nvr.RecordContinuous})
+				c.addr = strings.TrimPrefix(strings.SplitN(url, "/cam/", 2)[0], "rtsp://")
+			}
+		case <-timeout.C:
+			c.kill()
+			return nil, errors.New("simcam printed no camera list within 60 s")
+		case <-ctx.Done():
+			c.kill()
+			return nil, ctx.Err()
+		}
+	}
+	go func() { // keep draining
+		for range lines {
+		}
+	}()
+	return c, nil
+}
+
+// kill ends the child at once (a camera fleet losing power) and waits.
+func (c *simcamChild) kill() {
+	_ = c.cmd.Process.Kill()
+	<-c.done
+}
+
+// limitedWriter keeps the first n bytes.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(len(p), l.n)
+		_, _ = l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}
+
+// benchClipFile returns the 1080p25 ~4 Mbit/s H.264 test clip in work,
+// made with ffmpeg when missing.
+func benchClipFile(ctx context.Context, work string) (string, error) {
+	path := filepath.Join(work, "1080p25-4M.h264")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return "", errors.New("ffmpeg makes the 1080p test clip: install it (apt-get install ffmpeg)")
+	}
+	tmp := path + ".tmp"
+	out, err := exec.CommandContext(ctx, ff, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
+		"-t", "10", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "50", "-bf", "0",
+		"-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M", "-f", "h264", tmp).CombinedOutput()
+	if err != nil {
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("make the test clip: %w: %s", err, oneLine(string(out)))
+	}
+	return path, os.Rename(tmp, path)
+}
+
+func fmtPct(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + " %" }
+func fmtMB(b int64) string    { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB" }
+func fmtDur(d time.Duration) string {
+	return d.Round(time.Millisecond).String()
+}
