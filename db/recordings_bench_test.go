@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,97 +14,15 @@ import (
 )
 
 // The synthetic index of BenchmarkIndex: a full appliance.
-const (
-	benchCameras   = 16
-	benchDays      = 30
-	benchSegment   = 60 * time.Second
-	benchFragments = 24 // 2.5 s GOPs
+var (
+	bench    = db.DefaultSyntheticIndex
+	benchEnd = bench.End
 )
 
-// benchEnd is the end of the synthetic footage.
-var benchEnd = time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)
-
-// buildBenchIndex writes 30 days × 16 cameras of 60 s segments with 24
-// fragments each (691,200 segments, 16.6M fragments) into a new database
-// at path: the directory through package db, the segments in one
-// transaction with a prepared insert on a plain connection.
-func buildBenchIndex(b *testing.B, path string) (cams []nvr.CameraID) {
-	b.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for h := range 4 {
-		hh, err := d.CreateHousehold(ctx, fmt.Sprintf("household %d", h), t0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for c := range benchCameras / 4 {
-			cam, err := d.CreateCamera(ctx, nvr.Camera{ID: nvr.NewCameraID(), HouseholdID: hh.ID,
-				Name: fmt.Sprintf("camera %d", c), MainURL: "rtsp://192.0.2.10/main", CreatedAt: t0})
-			if err != nil {
-				b.Fatal(err)
-			}
-			cams = append(cams, cam.ID)
-		}
-	}
-	if err := d.Close(); err != nil {
-		b.Fatal(err)
-	}
-
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetMaxOpenConns(1)
-	tx, err := raw.Begin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	ins, err := tx.Prepare(`
-		INSERT INTO segments (camera_id, stream, path, state, start_ns, end_ns, bytes, codec, width, height, audio, event, fragments)
-		VALUES (?, 'main', ?, 'closed', ?, ?, ?, 'h264', 1920, 1080, 'aac', ?, ?)`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	perCamera := int(benchDays * 24 * time.Hour / benchSegment)
-	start0 := benchEnd.Add(-benchDays * 24 * time.Hour)
-	frags := make([]nvr.Fragment, benchFragments)
-	fragDur := benchSegment / benchFragments
-	for i := range perCamera {
-		for ci, cam := range cams {
-			// Cameras are staggered by a second; each segment ends where
-			// the next begins, as the recorder writes them.
-			start := start0.Add(time.Duration(i)*benchSegment + time.Duration(ci)*time.Second)
-			off := int64(1200)
-			for f := range frags {
-				n := 150_000 + rng.Int64N(200_000)
-				frags[f] = nvr.Fragment{Offset: off, Length: n, Start: start.Add(time.Duration(f) * fragDur),
-					Duration90k: int64(fragDur) * 90000 / int64(time.Second), Key: true}
-				if f > 0 && rng.IntN(50) == 0 { // the odd drift correction
-					frags[f].Start = frags[f].Start.Add(time.Duration(rng.IntN(2000)-1000) * time.Microsecond)
-				}
-				off += n
-			}
-			blob, err := db.FragmentBlob(start.UnixNano(), frags)
-			if err != nil {
-				b.Fatal(err)
-			}
-			end := frags[len(frags)-1].End()
-			if _, err := ins.Exec(string(cam), fmt.Sprintf("%s/%d-%d.mp4", cam, start.UnixNano(), end.UnixNano()),
-				start.UnixNano(), end.UnixNano(), off, rng.IntN(20) == 0, blob); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
-	return cams
-}
+const (
+	benchDays      = 30
+	benchFragments = 24
+)
 
 // BenchmarkIndex measures the segment index at full size: 30 days × 16
 // cameras of 60 s segments with 24 fragments each. The index is built once
@@ -124,7 +41,10 @@ func BenchmarkIndex(b *testing.B) {
 			path = filepath.Join(b.TempDir(), "index.db")
 		}
 		start := time.Now()
-		cams = buildBenchIndex(b, path)
+		var err error
+		if cams, err = db.BuildSyntheticIndex(ctx, path, bench); err != nil {
+			b.Fatal(err)
+		}
 		build = time.Since(start)
 	}
 	d, err := db.Open(ctx, path)
