@@ -132,6 +132,7 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.admin("POST /api/admin/cameras/{id}/move", s.handleAdminMoveCamera)
 	rt.admin("GET /api/admin/storage", s.handleAdminStorage)
 	rt.admin("POST /api/admin/storage/approve", s.handleAdminStorageApprove)
+	rt.admin("GET /api/admin/debug/pprof/{name...}", s.handlePprof)
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
