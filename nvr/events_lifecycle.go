@@ -48,7 +48,7 @@ func (e *Events) record(ctx context.Context, a activity) (Event, error) {
 	}
 	if oe != nil && a.at.Sub(oe.ev.Start) >= e.cfg.MaxDuration {
 		e.closeLocked(ctx, a.cam, a.kind, oe)
-		oe = nil
+		oe, byKind = nil, e.open[a.cam] // closing may have dropped the camera's map
 	}
 	if oe == nil {
 		ev, err := e.cfg.Store.CreateEvent(ctx, Event{CameraID: a.cam, Kind: a.kind, Label: a.label,

@@ -36,7 +36,8 @@ type EventsConfig struct {
 	// Thumbnailer makes thumbnails from keyframes; nil: no thumbnails.
 	Thumbnailer Thumbnailer
 	// MergeGap: activity this close to an open event extends it even when
-	// the camera's post roll is shorter (default 3 s).
+	// the camera's post roll is shorter (default 3 s). It must exceed the
+	// detectors' report interval (1 s) or ongoing motion splits.
 	MergeGap time.Duration
 	// MaxDuration splits endless activity into events of at most this
 	// length (default 30 min).
