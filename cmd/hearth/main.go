@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/hearthnvr/hearth/nvr"
 	"golang.org/x/term"
 )
 
@@ -31,6 +32,9 @@ type env struct {
 	readHidden func() (string, error)
 	// onListen, if set, is told the server's bound address (tests use port 0).
 	onListen func(addr string)
+	// eventMedia, if set, replaces serve's motion detectors and
+	// thumbnailer. Tests only: production wiring is in serve.go.
+	eventMedia func() (nvr.DetectorFactory, nvr.Thumbnailer)
 }
 
 func main() {
