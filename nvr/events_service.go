@@ -203,11 +203,3 @@ func (e *Events) reconcile(ctx context.Context) {
 	}
 	e.reconcileDetectors(ctx, byID)
 }
-
-// camera returns the last known configuration of id.
-func (e *Events) camera(id CameraID) (Camera, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	c, ok := e.cams[id]
-	return c, ok
-}
