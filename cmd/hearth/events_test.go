@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/sei"
@@ -193,5 +194,31 @@ func TestEventsEndToEnd(t *testing.T) {
 	}
 	if _, err := os.Stat(canary); err == nil {
 		t.Fatal("canary file created: a label or camera name reached a shell")
+	}
+}
+
+// TestCameraEditMotionFlags sets a camera's detection settings from the
+// command line and refuses bad values with a usage error.
+func TestCameraEditMotionFlags(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	mustCLI(t, "", "household", "add", "Alpha", "--data", data)
+	cam := addCamera(t, data, "Alpha", "Porch", "rtsp://192.0.2.1/main")
+	mustCLI(t, "", "camera", "edit", cam, "--motion", "bitstream", "--motion-sensitivity", "80", "--data", data)
+	store, err := db.Open(context.Background(), filepath.Join(data, databaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.Camera(context.Background(), nvr.CameraID(cam))
+	_ = store.Close()
+	if err != nil || c.Detection.Detector != nvr.DetectorBitstream || c.Detection.Sensitivity != 80 {
+		t.Fatalf("detection %+v, %v", c.Detection, err)
+	}
+	for _, args := range [][]string{
+		{"--motion", "magic"}, {"--motion", ""}, {"--motion-sensitivity", "0"}, {"--motion-sensitivity", "101"},
+	} {
+		if _, errs, code := cli(t, "", append(append([]string{"camera", "edit", cam}, args...), "--data", data)...); code != 2 || !strings.Contains(errs, "--motion") {
+			t.Errorf("%v: exit %d, %s", args, code, errs)
+		}
 	}
 }
