@@ -263,7 +263,13 @@ func (e *Events) Trigger(ctx context.Context, g CameraGrant, label string, d tim
 // remove the row. Thumbnail directories of cameras that are gone go once
 // empty.
 func (e *Events) sweep(ctx context.Context) {
-	if n, err := e.cfg.Store.ExpireEvents(ctx, e.cfg.Now()); err != nil {
+	// Ages are measured like retention's: a forward clock step never makes
+	// recent events look old (see refClock).
+	now, note := e.expiryClock.observe(e.cfg.Now(), e.cfg.Elapsed())
+	if note != "" {
+		e.cfg.Log.Warn("event expiry clock", "note", note)
+	}
+	if n, err := e.cfg.Store.ExpireEvents(ctx, now); err != nil {
 		if ctx.Err() == nil {
 			e.cfg.Log.Warn("expire events", "err", err)
 		}

@@ -98,3 +98,25 @@ func TestEventSweepExpiresAndDeletes(t *testing.T) {
 		t.Fatalf("camera thumbnail directory kept: %v", err)
 	}
 }
+
+// TestEventExpiryIgnoresClockStep: a forward clock step of a year does not
+// expire recent events; the reference catches up at most at twice real time.
+func TestEventExpiryIgnoresClockStep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cam := testCamera(10 * time.Second)
+	store := newFakeEvents(cam)
+	clk := &testClock{t: evT0}
+	var mono time.Duration
+	e := NewEvents(EventsConfig{Store: store, Cameras: fakeLister{store}, Now: clk.Now,
+		Elapsed: func() time.Duration { return mono }})
+	ev, _ := store.CreateEvent(ctx, Event{CameraID: cam.ID, Kind: EventMotion, Start: evT0.Add(-time.Hour), Last: evT0.Add(-time.Hour)})
+	_ = store.CloseEvent(ctx, ev.ID, ev.Start)
+	e.sweep(ctx) // first observation
+	clk.Set(evT0.Add(365 * retDay))
+	mono = time.Minute
+	e.sweep(ctx)
+	if _, ok := store.get(ev.ID); !ok {
+		t.Fatal("a clock step expired a recent event")
+	}
+}

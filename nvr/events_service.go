@@ -52,6 +52,9 @@ type EventsConfig struct {
 	Pause time.Duration
 	Log   *slog.Logger
 	Now   func() time.Time
+	// Elapsed is a monotonic clock (time since an arbitrary origin) for
+	// the expiry's reference clock; default: since NewEvents.
+	Elapsed func() time.Duration
 
 	hubs eventHubSource // test seam
 }
@@ -64,6 +67,8 @@ type Events struct {
 	cfg    EventsConfig
 	wake   chan struct{}
 	thumbs chan thumbJob
+
+	expiryClock refClock // used by sweep only (the Run goroutine)
 
 	mu      sync.Mutex
 	cams    map[CameraID]Camera                   // last camera list
@@ -110,6 +115,10 @@ func NewEvents(cfg EventsConfig) *Events {
 	}
 	if cfg.hubs == nil && cfg.Ingest != nil {
 		cfg.hubs = cfg.Ingest
+	}
+	if cfg.Elapsed == nil {
+		origin := time.Now()
+		cfg.Elapsed = func() time.Duration { return time.Since(origin) }
 	}
 	return &Events{
 		cfg:     cfg,
