@@ -29,15 +29,20 @@ func (d *DB) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, error)
 	if err := c.ValidateRecording(); err != nil {
 		return nvr.Camera{}, invalid(op, nvr.ErrorMessage(err), nil)
 	}
+	if err := c.Detection.Validate(); err != nil {
+		return nvr.Camera{}, invalid(op, nvr.ErrorMessage(err), nil)
+	}
 	_, err := d.writer.ExecContext(ctx, `
 		INSERT INTO cameras (id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
 		                     transport, enabled, created_at_ns,
-		                     record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                     record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days,
+		                     detector, motion_sensitivity, motion_zones, events_enabled)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.ID), int64(c.HouseholdID), c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(),
 		string(c.Transport), b2i(c.Enabled), ns(c.CreatedAt),
 		string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
-		days(c.RetainContinuous), days(c.RetainEvents))
+		days(c.RetainContinuous), days(c.RetainEvents),
+		string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents))
 	if err != nil {
 		return nvr.Camera{}, cameraWriteError(op, c, err)
 	}
@@ -66,10 +71,12 @@ func cameraWriteError(op string, c nvr.Camera, err error) error {
 const (
 	cameraColumns = `id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
 	transport, enabled, created_at_ns,
-	record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days, household_since_ns`
+	record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days, household_since_ns,
+	detector, motion_sensitivity, motion_zones, events_enabled`
 	joinedCameraColumns = `c.id, c.household_id, c.name, c.main_url, c.sub_url, c.rtsp_username, c.rtsp_password,
 	c.transport, c.enabled, c.created_at_ns,
-	c.record_mode, c.pre_roll_ms, c.post_roll_ms, c.retain_continuous_days, c.retain_event_days, c.household_since_ns`
+	c.record_mode, c.pre_roll_ms, c.post_roll_ms, c.retain_continuous_days, c.retain_event_days, c.household_since_ns,
+	c.detector, c.motion_sensitivity, c.motion_zones, c.events_enabled`
 )
 
 // day is the unit of the retention columns.
@@ -83,11 +90,15 @@ type cameraRecording struct {
 	mode                                  string
 	preMs, postMs, continuousDays, events int64
 	householdSinceNs                      int64
+	detector, zones                       string
+	sensitivity                           int64
+	eventsEnabled                         bool
 }
 
 // dest returns the scan destinations, in the order of cameraColumns' tail.
 func (r *cameraRecording) dest() []any {
-	return []any{&r.mode, &r.preMs, &r.postMs, &r.continuousDays, &r.events, &r.householdSinceNs}
+	return []any{&r.mode, &r.preMs, &r.postMs, &r.continuousDays, &r.events, &r.householdSinceNs,
+		&r.detector, &r.sensitivity, &r.zones, &r.eventsEnabled}
 }
 
 // apply sets c's recording settings from r.
@@ -98,6 +109,8 @@ func (r *cameraRecording) apply(c *nvr.Camera) {
 	c.RetainContinuous = time.Duration(r.continuousDays) * day
 	c.RetainEvents = time.Duration(r.events) * day
 	c.HouseholdSince = fromNs(r.householdSinceNs)
+	c.Detection = nvr.Detection{Detector: nvr.DetectorMode(r.detector), Sensitivity: int(r.sensitivity),
+		Zones: r.zones, NoEvents: !r.eventsEnabled}
 }
 
 func scanCamera(row interface{ Scan(...any) error }) (nvr.Camera, error) {
@@ -180,6 +193,10 @@ func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 	if err := c.ValidateRecording(); err != nil {
 		return invalid(op, nvr.ErrorMessage(err), nil)
 	}
+	c.Detection = c.Detection.WithDefaults()
+	if err := c.Detection.Validate(); err != nil {
+		return invalid(op, nvr.ErrorMessage(err), nil)
+	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		var h nvr.HouseholdID
 		err := tx.QueryRowContext(ctx, `SELECT household_id FROM cameras WHERE id = ?`, string(c.ID)).Scan(&h)
@@ -196,11 +213,13 @@ func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 			UPDATE cameras SET name = ?, main_url = ?, sub_url = ?, rtsp_username = ?, rtsp_password = ?,
 			                   transport = ?, enabled = ?,
 			                   record_mode = ?, pre_roll_ms = ?, post_roll_ms = ?,
-			                   retain_continuous_days = ?, retain_event_days = ?
+			                   retain_continuous_days = ?, retain_event_days = ?,
+			                   detector = ?, motion_sensitivity = ?, motion_zones = ?, events_enabled = ?
 			WHERE id = ?`,
 			c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(), string(c.Transport), b2i(c.Enabled),
 			string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
 			days(c.RetainContinuous), days(c.RetainEvents),
+			string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents),
 			string(c.ID))
 		if err != nil {
 			return cameraWriteError(op, c, err)
@@ -211,9 +230,10 @@ func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 }
 
 // DeleteCamera removes a camera and its viewer assignments and, in the same
-// transaction, marks all its segments deleting: from then on none is
-// served or counted, and the deletion procedure (SegmentsByState deleting:
-// unlink the file, then DeleteSegment) removes them. Audit rows stay.
+// transaction, marks all its segments and events deleting: from then on
+// none is served or counted, and the deletion procedures (SegmentsByState
+// deleting: unlink the file, then DeleteSegment; DeletingEvents: unlink
+// the thumbnail, then DeleteEvent) remove them. Audit rows stay.
 // KindNotFound if missing.
 func (d *DB) DeleteCamera(ctx context.Context, id nvr.CameraID) error {
 	const op = "delete camera"
@@ -227,6 +247,11 @@ func (d *DB) DeleteCamera(ctx context.Context, id nvr.CameraID) error {
 		}
 		_, err = tx.ExecContext(ctx,
 			`UPDATE segments SET state = 'deleting' WHERE camera_id = ? AND state <> 'deleting'`, string(id))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE events SET state = 'deleting' WHERE camera_id = ? AND state <> 'deleting'`, string(id))
 		return err
 	})
 	return internal(op, err)

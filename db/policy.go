@@ -44,6 +44,8 @@ SELECT
 	COALESCE(c.transport, ''), COALESCE(c.enabled, 0), COALESCE(c.created_at_ns, 0),
 	COALESCE(c.record_mode, ''), COALESCE(c.pre_roll_ms, 0), COALESCE(c.post_roll_ms, 0),
 	COALESCE(c.retain_continuous_days, 0), COALESCE(c.retain_event_days, 0), COALESCE(c.household_since_ns, 0),
+	COALESCE(c.detector, ''), COALESCE(c.motion_sensitivity, 0), COALESCE(c.motion_zones, '[]'),
+	COALESCE(c.events_enabled, 0),
 	EXISTS (SELECT 1 FROM camera_viewers v WHERE v.user_id = :uid AND v.camera_id = :cam)
 FROM (SELECT 1) AS one
 LEFT JOIN users u ON u.id = :uid

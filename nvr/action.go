@@ -13,12 +13,13 @@ const (
 	ActionManageCamera                      // change or remove a camera's configuration
 	ActionManageHousehold                   // manage a household's people and cameras
 	ActionAdminister                        // manage households and accounts of the appliance
+	ActionDeleteEvents                      // delete a camera's events (household owners only)
 )
 
 // Actions lists every action, for table tests and route sweeps.
 func Actions() []Action {
 	return []Action{ActionViewCamera, ActionViewLive, ActionViewRecordings, ActionTriggerEvent,
-		ActionManageCamera, ActionManageHousehold, ActionAdminister}
+		ActionManageCamera, ActionManageHousehold, ActionAdminister, ActionDeleteEvents}
 }
 
 func (a Action) String() string {
@@ -37,6 +38,8 @@ func (a Action) String() string {
 		return "manage-household"
 	case ActionAdminister:
 		return "administer"
+	case ActionDeleteEvents:
+		return "delete-events"
 	}
 	return "unknown"
 }

@@ -6,7 +6,8 @@ package nvr
 
 func isCameraAction(a Action) bool {
 	switch a {
-	case ActionViewCamera, ActionViewLive, ActionViewRecordings, ActionTriggerEvent, ActionManageCamera:
+	case ActionViewCamera, ActionViewLive, ActionViewRecordings, ActionTriggerEvent, ActionManageCamera,
+		ActionDeleteEvents:
 		return true
 	}
 	return false
@@ -15,7 +16,8 @@ func isCameraAction(a Action) bool {
 // decideCamera: members of a household see its cameras, viewers only the
 // ones assigned to them, owners also manage them; the appliance admin may
 // manage any camera's configuration but sees no video of a household they do
-// not belong to.
+// not belong to. Deleting events is for the household's owners alone: it
+// destroys evidence, so members, viewers and the admin may not.
 func decideCamera(s Subject, c CameraFacts, a Action) bool {
 	if !s.usable() || !c.Exists || !isCameraAction(a) || !allowedByScope(s.Principal.Scope, a) {
 		return false
@@ -29,7 +31,7 @@ func decideCamera(s Subject, c CameraFacts, a Action) bool {
 		case RoleOwner:
 			return true
 		case RoleMember:
-			return a != ActionManageCamera
+			return a != ActionManageCamera && a != ActionDeleteEvents
 		case RoleViewer:
 			return c.Assigned && (a == ActionViewCamera || a == ActionViewLive || a == ActionViewRecordings)
 		}

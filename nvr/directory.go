@@ -286,6 +286,9 @@ type CameraChanges struct {
 	Password  *Secret
 	Transport *Transport
 	Enabled   *bool
+	// Event detection settings (see Detection).
+	Detector    *DetectorMode
+	Sensitivity *int
 }
 
 // EditCamera validates and applies changes to a camera's configuration.
@@ -335,6 +338,15 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 	}
 	if ch.Enabled != nil {
 		c.Enabled = *ch.Enabled
+	}
+	if ch.Detector != nil {
+		c.Detection.Detector = *ch.Detector
+	}
+	if ch.Sensitivity != nil {
+		c.Detection.Sensitivity = *ch.Sensitivity
+	}
+	if err := c.Detection.WithDefaults().Validate(); err != nil {
+		return Camera{}, err
 	}
 	if err := d.store.UpdateCamera(ctx, c); err != nil {
 		return Camera{}, Wrap(op, err)

@@ -150,7 +150,8 @@ func subjectFor(p nvr.Principal, u nvr.User, st userState) nvr.Subject {
 
 func isCameraAction(a nvr.Action) bool {
 	switch a {
-	case nvr.ActionViewCamera, nvr.ActionViewLive, nvr.ActionViewRecordings, nvr.ActionTriggerEvent, nvr.ActionManageCamera:
+	case nvr.ActionViewCamera, nvr.ActionViewLive, nvr.ActionViewRecordings, nvr.ActionTriggerEvent, nvr.ActionManageCamera,
+		nvr.ActionDeleteEvents:
 		return true
 	}
 	return false
@@ -167,6 +168,8 @@ func isMedia(a nvr.Action) bool { return a == nvr.ActionViewLive || a == nvr.Act
 //     recordings, and only on cameras assigned to them;
 //   - the appliance admin manages any camera's configuration but sees no
 //     video of (and triggers nothing in) a household they do not belong to;
+//   - deleting events: the household's owners only (not members, viewers or
+//     the admin);
 //   - managing a household: its owner, or the admin; administering: the admin;
 //   - token scopes cut that down: view → view camera, live, recordings;
 //     trigger → view camera, trigger event; all → everything. Sessions are all.
@@ -201,7 +204,7 @@ func specAllows(k roleKind, sameHousehold bool, a nvr.Action, scope nvr.TokenSco
 	case kindOwner:
 		return true
 	case kindMember, kindAdminMember:
-		return a != nvr.ActionManageCamera
+		return a != nvr.ActionManageCamera && a != nvr.ActionDeleteEvents
 	case kindViewerAssigned:
 		return a == nvr.ActionViewCamera || a == nvr.ActionViewLive || a == nvr.ActionViewRecordings
 	}

@@ -76,6 +76,9 @@ type Camera struct {
 	// creation). Footage recorded before it belonged to another household
 	// and is never played back (see Playback).
 	HouseholdSince time.Time
+
+	// Detection is the camera's event settings (see events_settings.go).
+	Detection Detection
 }
 
 // RecordMode selects what a camera records.
@@ -129,6 +132,7 @@ func (c Camera) WithRecordingDefaults() Camera {
 	if c.RetainEvents == 0 {
 		c.RetainEvents = DefaultRetainEvents
 	}
+	c.Detection = c.Detection.WithDefaults()
 	return c
 }
 

@@ -54,6 +54,11 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request, g nvr.Camera
 		s.writeError(w, r, err)
 		return
 	}
+	s.serveClip(w, r, g, tr)
+}
+
+// serveClip plans the granted camera's clip of tr and serves it.
+func (s *Server) serveClip(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, tr nvr.TimeRange) {
 	plan, err := s.playback.PlanClip(r.Context(), g, tr)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +44,9 @@ type fixture struct {
 	camA2    nvr.Camera
 	camB1    nvr.Camera
 	canaryPw string
+	events   *nvr.Events
+	dataDir  string
+	eventB   nvr.Event // a closed event of camB1, with a thumbnail
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -57,7 +62,9 @@ func newFixture(t *testing.T) *fixture {
 	f.dir = nvr.NewDirectory(store, f.clock, cheapArgon)
 	policy := nvr.NewPolicy(store, f.clock, nil)
 	auth := nvr.NewAuth(store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock})
+	f.dataDir = t.TempDir()
+	f.events = nvr.NewEvents(nvr.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events, Now: f.clock})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 
@@ -75,7 +82,33 @@ func newFixture(t *testing.T) *fixture {
 	if err := f.dir.AssignCamera(ctx, f.viewerA.ID, f.camA1.ID); err != nil {
 		t.Fatalf("assign: %v", err)
 	}
+	f.eventB = f.addEvent(f.camB1.ID, nvr.EventMotion, f.now.Add(-time.Hour), "beta-secret-label", []byte("beta-thumbnail"))
 	return f
+}
+
+// addEvent stores a closed event of cam lasting 10 s from start, with a
+// thumbnail file of data when data is not nil, as Events would.
+func (f *fixture) addEvent(cam nvr.CameraID, kind nvr.EventKind, start time.Time, label string, data []byte) nvr.Event {
+	f.t.Helper()
+	ctx := context.Background()
+	ev := must(f.store.CreateEvent(ctx, nvr.Event{CameraID: cam, Kind: kind, Label: label, Start: start,
+		Last: start.Add(10 * time.Second), CreatedAt: start}))(f.t)
+	if err := f.store.CloseEvent(ctx, ev.ID, start.Add(10*time.Second)); err != nil {
+		f.t.Fatalf("close event: %v", err)
+	}
+	if data != nil {
+		dir := filepath.Join(nvr.ThumbnailsDir(f.dataDir), string(cam))
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			f.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, strconv.FormatInt(int64(ev.ID), 10)+".jpg"), data, 0o640); err != nil {
+			f.t.Fatal(err)
+		}
+		if err := f.store.SetEventThumbnail(ctx, ev.ID, nvr.ThumbJPEG); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	return must(f.store.Event(ctx, cam, ev.ID))(f.t)
 }
 
 func must[T any](v T, err error) func(*testing.T) T {

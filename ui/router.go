@@ -19,13 +19,14 @@ const (
 	PolicyHousehold RoutePolicy = "household" // owner of the caller's household (or the admin)
 	PolicyAdmin     RoutePolicy = "admin"     // the appliance admin
 	PolicyCamera    RoutePolicy = "camera"    // an action on the camera named by {id}
+	PolicyEvent     RoutePolicy = "event"     // an action on the camera of the event named by {eid}
 )
 
 // Route describes one registered route, for the route sweep.
 type Route struct {
 	Pattern string // ServeMux pattern, "METHOD /path/{id}"
 	Policy  RoutePolicy
-	Action  nvr.Action // for PolicyCamera
+	Action  nvr.Action // for PolicyCamera and PolicyEvent
 }
 
 // IsPublicAllowed is the allow-list of routes that need no credential. The
@@ -116,6 +117,37 @@ func (rt *router) camera(pattern string, a nvr.Action, h func(http.ResponseWrite
 	}
 	rt.handle(Route{Pattern: pattern, Policy: PolicyCamera, Action: a}, rt.authenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
 		g, err := rt.srv.policy.Camera(r.Context(), p, a, nvr.CameraID(r.PathValue("id")))
+		if err != nil {
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		h(w, r, g)
+	}))
+}
+
+// event guards a route whose pattern names an event as {eid}: the policy
+// decides on the event's camera (nvr.Events.Grant), and a missing event
+// answers like a denied one.
+func (rt *router) event(pattern string, a nvr.Action, h func(http.ResponseWriter, *http.Request, nvr.EventGrant)) {
+	if !strings.Contains(pattern, "{eid}") {
+		panic("ui: event route without {eid}: " + pattern)
+	}
+	rt.handle(Route{Pattern: pattern, Policy: PolicyEvent, Action: a}, rt.authenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
+		if rt.srv.events == nil {
+			rt.srv.writeError(w, r, nvr.ErrNotFound)
+			return
+		}
+		id, err := nvr.ParseInt64ID(r.PathValue("eid"))
+		if err != nil {
+			// Authentication still comes first, as for a missing event.
+			if _, serr := rt.srv.policy.Self(r.Context(), p); serr != nil {
+				rt.srv.writeError(w, r, serr)
+				return
+			}
+			rt.srv.writeError(w, r, nvr.ErrNotFound)
+			return
+		}
+		g, err := rt.srv.events.Grant(r.Context(), p, a, nvr.EventID(id))
 		if err != nil {
 			rt.srv.writeError(w, r, err)
 			return

@@ -32,8 +32,11 @@ type Deps struct {
 	Setup *nvr.Setup
 	// Storage is retention, for the admin's storage routes; nil when off.
 	Storage StorageAdmin
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Events serves events, thumbnails and triggers; nil: the event
+	// routes answer 404 (503 for triggers).
+	Events *nvr.Events
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -51,6 +54,7 @@ type Server struct {
 	playback *nvr.Playback
 	setup    *nvr.Setup
 	storage  StorageAdmin
+	events   *nvr.Events
 	log      *slog.Logger
 	now      func() time.Time
 	router   *router
@@ -69,7 +73,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, storage: d.Storage, log: d.Log, now: d.Now}
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, log: d.Log, now: d.Now}
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)
@@ -112,6 +116,15 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}", nvr.ActionViewCamera, s.handleCamera)
 	rt.camera("GET /api/cameras/{id}/recordings", nvr.ActionViewRecordings, s.handleRecordings)
 	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
+	rt.camera("POST /api/cameras/{id}/events", nvr.ActionTriggerEvent, s.handleTriggerEvent)
+
+	rt.user("GET /api/events", s.handleEvents)
+	rt.event("GET /api/events/{eid}", nvr.ActionViewRecordings, s.handleEvent)
+	rt.event("GET /api/events/{eid}/thumbnail", nvr.ActionViewRecordings, s.handleEventThumbnail)
+	rt.event("GET /api/events/{eid}/clip.mp4", nvr.ActionViewRecordings, s.handleEventClip)
+	rt.event("POST /api/events/{eid}/pin", nvr.ActionViewRecordings, s.handleEventPin)
+	rt.event("DELETE /api/events/{eid}/pin", nvr.ActionViewRecordings, s.handleEventUnpin)
+	rt.event("DELETE /api/events/{eid}", nvr.ActionDeleteEvents, s.handleEventDelete)
 
 	rt.household("GET /api/household/members", s.handleHouseholdMembers)
 	rt.household("PUT /api/household/members/{uid}/cameras/{id}", s.handleHouseholdAssign)

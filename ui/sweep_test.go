@@ -34,6 +34,7 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 			"{id}", string(f.camB1.ID),
 			"{uid}", strconv.FormatInt(int64(f.ownerB.ID), 10),
 			"{hid}", strconv.FormatInt(int64(f.homeB.ID), 10),
+			"{eid}", strconv.FormatInt(int64(f.eventB.ID), 10),
 		).Replace(path)
 		body := ""
 		if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
@@ -49,7 +50,11 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 		if !ownRoute && r.StatusCode != http.StatusNotFound {
 			problems = append(problems, fmt.Sprintf("%s as household A with B's IDs: %d, want 404", route.Pattern, r.StatusCode))
 		}
-		if strings.Contains(r.body, f.camB1.Name) || strings.Contains(r.body, string(f.camB1.ID)) || strings.Contains(r.body, f.ownerB.Name) {
+		// B's owner is looked for quoted: "bea" is hex too and may occur
+		// inside a random camera ID.
+		if strings.Contains(r.body, f.camB1.Name) || strings.Contains(r.body, string(f.camB1.ID)) ||
+			strings.Contains(r.body, strconv.Quote(f.ownerB.Name)) ||
+			strings.Contains(r.body, f.eventB.Label) || strings.Contains(r.body, "beta-thumbnail") {
 			problems = append(problems, fmt.Sprintf("%s leaked household B's data: %s", route.Pattern, r.body))
 		}
 	}
@@ -107,13 +112,21 @@ func TestRouteSweepCatchesUnguardedRoute(t *testing.T) {
 	}
 }
 
-// TestCameraRoutesCarryActions keeps every camera route tied to a real action.
+// TestCameraRoutesCarryActions keeps every camera and event route tied to
+// a real action.
 func TestCameraRoutesCarryActions(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	events := 0
 	for _, r := range f.srv.Routes() {
-		if r.Policy == PolicyCamera && (r.Action == 0 || !slices.Contains(nvr.Actions(), r.Action)) {
+		if (r.Policy == PolicyCamera || r.Policy == PolicyEvent) && (r.Action == 0 || !slices.Contains(nvr.Actions(), r.Action)) {
 			t.Errorf("%s: camera route without a camera action", r.Pattern)
 		}
+		if r.Policy == PolicyEvent {
+			events++
+		}
+	}
+	if events < 6 {
+		t.Errorf("%d event routes, want at least 6", events)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
@@ -13,6 +14,7 @@ const cameraUsage = `hearth camera <command> [--data DIR]
       (credentials may be in the URL; with --rtsp-user the password is read from stdin or prompted)
   list [--household H]
   edit CAMERA-ID [--name N] [--main URL] [--sub URL|""] [--transport T] [--enable|--disable] [--rtsp-user U]
+       [--motion auto|bitstream|pixel|off] [--motion-sensitivity 1-100]
   remove CAMERA-ID
   move CAMERA-ID --household H`
 
@@ -42,6 +44,8 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 		fs.StringVar(&rtspUser, "rtsp-user", "", "new camera user name (password from stdin or prompt)")
 		fs.Bool("enable", false, "enable the camera")
 		fs.Bool("disable", false, "disable the camera (stop recording and live view)")
+		fs.String("motion", "", "motion detector: auto, bitstream, pixel or off")
+		fs.Int("motion-sensitivity", 0, "motion sensitivity, 1 (large changes only) to 100")
 	}
 	pos, err := parseArgs(fs, rest)
 	if err != nil {
@@ -197,6 +201,20 @@ func cameraChanges(fs *flag.FlagSet) (nvr.CameraChanges, error) {
 	if v := str("transport"); v != nil {
 		t := nvr.Transport(*v)
 		ch.Transport = &t
+	}
+	if v := str("motion"); v != nil {
+		m, err := nvr.ParseDetectorMode(*v)
+		if err != nil || *v == "" {
+			return ch, usagef("--motion must be auto, bitstream, pixel or off")
+		}
+		ch.Detector = &m
+	}
+	if v := str("motion-sensitivity"); v != nil {
+		n, err := strconv.Atoi(*v)
+		if err != nil || n < nvr.MinSensitivity || n > nvr.MaxSensitivity {
+			return ch, usagef("--motion-sensitivity must be %d to %d", nvr.MinSensitivity, nvr.MaxSensitivity)
+		}
+		ch.Sensitivity = &n
 	}
 	_, enable := set["enable"]
 	_, disable := set["disable"]

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/hearthnvr/hearth/nvr"
 	"golang.org/x/term"
 )
 
@@ -35,6 +36,9 @@ type env struct {
 	// self, if set, makes a command running this program with args (tests
 	// re-run the test binary); default: os.Executable.
 	self func(args ...string) *exec.Cmd
+	// eventMedia, if set, replaces serve's motion detectors and
+	// thumbnailer. Tests only: production wiring is in serve.go.
+	eventMedia func() (nvr.DetectorFactory, nvr.Thumbnailer)
 }
 
 // selfCommand returns a command that runs hearth with args.

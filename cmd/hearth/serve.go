@@ -28,6 +28,11 @@ type serveConfig struct {
 	// DBReserve is the space held in <data>/.reserve for the database and
 	// released when the disk fills (nvr.Reserve); 0 turns it off.
 	DBReserve int64
+	// Detectors and Thumbnailer are the media side of events (motion
+	// detectors, thumbnails), adapted from streams/motion and
+	// streams/thumbnail; nil: external triggers only, no thumbnails.
+	Detectors   nvr.DetectorFactory
+	Thumbnailer nvr.Thumbnailer
 }
 
 // Validate checks the configuration before anything starts.
@@ -72,6 +77,9 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	cfg, err := parseServeFlags("serve", args, e)
 	if err != nil {
 		return err
+	}
+	if e.eventMedia != nil {
+		cfg.Detectors, cfg.Thumbnailer = e.eventMedia()
 	}
 	return serve(ctx, cfg, e, nil)
 }
@@ -124,9 +132,12 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir,
 		OnDiskFull: func() { reserve.Release(); retention.Emergency() },
 		Log:        log.With("part", "recorder")})
+	events := nvr.NewEvents(nvr.EventsConfig{Store: a.store, Policy: a.policy, Cameras: a.store, Ingest: ingest,
+		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
+		Log: log.With("part", "events")})
 	setup := nvr.NewSetup(a.directory, time.Now)
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
-		Status: cameraStatus{ingest, recorder}, Setup: setup, Storage: retention, Log: log,
+		Status: cameraStatus{ingest, recorder}, Setup: setup, Storage: retention, Events: events, Log: log,
 		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName))})
 	hs := &http.Server{
 		Handler:           srv,
@@ -160,6 +171,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	wg.Go(func() { sweepSessions(bgCtx, a, log) })
 	wg.Go(func() { _ = ingest.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
+	wg.Go(func() { _ = events.Run(bgCtx) })
 	wg.Go(func() {
 		// Recovery runs first inside the recorder; retention waits for it
 		// so the two never touch the same segment.
@@ -271,6 +283,7 @@ func newRetention(cfg serveConfig, a *app, log *slog.Logger) (*nvr.Retention, er
 		Dir:            filepath.Join(cfg.DataDir, nvr.RecordingsDirName),
 		Settings:       nvr.CamerasRetention{Cameras: a.store},
 		Cameras:        a.store,
+		Pins:           a.store, // pinned events keep their footage (db.DB.PinnedRanges)
 		ContinuousAge:  days(o.ContinuousDays),
 		EventAge:       days(o.EventsDays),
 		MinFreePercent: float64(orOff(int64(o.MinFreePercent))),

@@ -1,0 +1,311 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+var _ nvr.EventStore = (*DB)(nil)
+
+const eventColumns = `id, camera_id, kind, label, start_ns, last_ns, COALESCE(end_ns, 0), score, zones,
+	pinned, thumb_type, created_at_ns`
+
+func scanEvent(row interface{ Scan(...any) error }) (nvr.Event, error) {
+	var (
+		e                             nvr.Event
+		id, startNs, lastNs, endNs, c int64
+		cam, kind, zones              string
+	)
+	if err := row.Scan(&id, &cam, &kind, &e.Label, &startNs, &lastNs, &endNs, &e.Score, &zones,
+		&e.Pinned, &e.ThumbType, &c); err != nil {
+		return nvr.Event{}, err
+	}
+	e.ID, e.CameraID, e.Kind = nvr.EventID(id), nvr.CameraID(cam), nvr.EventKind(kind)
+	e.Start, e.Last, e.End, e.CreatedAt = fromNs(startNs), fromNs(lastNs), fromNs(endNs), fromNs(c)
+	if err := json.Unmarshal([]byte(zones), &e.Zones); err != nil {
+		return nvr.Event{}, err
+	}
+	return e, nil
+}
+
+func zonesJSON(zs []string) string {
+	if len(zs) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(zs) // []string always marshals
+	return string(b)
+}
+
+// CreateEvent stores a new open event; see nvr.EventStore. The camera's
+// existence is checked in the insert itself, so no event is created for a
+// camera being deleted.
+func (d *DB) CreateEvent(ctx context.Context, e nvr.Event) (nvr.Event, error) {
+	const op = "create event"
+	if _, err := nvr.ParseCameraID(string(e.CameraID)); err != nil {
+		return nvr.Event{}, invalid(op, "camera ID must be 32 lowercase hex characters", nil)
+	}
+	if _, err := nvr.ParseEventKind(string(e.Kind)); err != nil {
+		return nvr.Event{}, err
+	}
+	if err := nvr.ValidateLabel(e.Label); err != nil {
+		return nvr.Event{}, err
+	}
+	if e.Start.IsZero() || e.Start.UnixNano() <= 0 {
+		return nvr.Event{}, invalid(op, "event start is required", nil)
+	}
+	if e.Last.Before(e.Start) {
+		e.Last = e.Start
+	}
+	e.End, e.Pinned, e.ThumbType = time.Time{}, false, ""
+	res, err := d.writer.ExecContext(ctx, `
+		INSERT INTO events (camera_id, kind, label, start_ns, last_ns, score, zones, created_at_ns)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM cameras WHERE id = ?)`,
+		string(e.CameraID), string(e.Kind), e.Label, ns(e.Start), ns(e.Last), max(e.Score, 0),
+		zonesJSON(e.Zones), ns(e.CreatedAt), string(e.CameraID))
+	if isCheck(err) {
+		return nvr.Event{}, invalid(op, "event values out of range", err)
+	}
+	if err != nil {
+		return nvr.Event{}, internal(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return nvr.Event{}, notFound(op, "camera")
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return nvr.Event{}, internal(op, err)
+	}
+	e.ID = nvr.EventID(id)
+	e.Start, e.Last, e.CreatedAt = fromNs(ns(e.Start)), fromNs(ns(e.Last)), fromNs(ns(e.CreatedAt))
+	return e, nil
+}
+
+// ExtendEvent advances an open event; see nvr.EventStore. Last and the
+// score never go back; zones are merged with the stored ones.
+func (d *DB) ExtendEvent(ctx context.Context, id nvr.EventID, last time.Time, score float64, zones []string) error {
+	const op = "extend event"
+	res, err := d.writer.ExecContext(ctx, `
+		UPDATE events SET last_ns = max(last_ns, ?), score = max(score, ?),
+		       zones = (SELECT json_group_array(value) FROM
+		                  (SELECT value FROM json_each(events.zones) UNION SELECT value FROM json_each(?) ORDER BY 1))
+		WHERE id = ? AND end_ns IS NULL AND state = 'live'`,
+		ns(last), max(score, 0), zonesJSON(zones), int64(id))
+	if err != nil {
+		return internal(op, err)
+	}
+	return affectedOne(res, op, "open event")
+}
+
+// CloseEvent sets an open event's end (not before its start).
+func (d *DB) CloseEvent(ctx context.Context, id nvr.EventID, end time.Time) error {
+	const op = "close event"
+	res, err := d.writer.ExecContext(ctx, `
+		UPDATE events SET end_ns = max(start_ns, ?), last_ns = max(last_ns, start_ns, ?)
+		WHERE id = ? AND end_ns IS NULL AND state = 'live'`, ns(end), ns(end), int64(id))
+	if err != nil {
+		return internal(op, err)
+	}
+	return affectedOne(res, op, "open event")
+}
+
+// RepairOpenEvents closes every open event at its last activity.
+func (d *DB) RepairOpenEvents(ctx context.Context) (int, error) {
+	const op = "repair open events"
+	res, err := d.writer.ExecContext(ctx, `UPDATE events SET end_ns = last_ns WHERE end_ns IS NULL`)
+	if err != nil {
+		return 0, internal(op, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), internal(op, err)
+}
+
+// SetEventThumbnail records the event's thumbnail type.
+func (d *DB) SetEventThumbnail(ctx context.Context, id nvr.EventID, contentType string) error {
+	const op = "set event thumbnail"
+	res, err := d.writer.ExecContext(ctx,
+		`UPDATE events SET thumb_type = ? WHERE id = ? AND state = 'live'`, contentType, int64(id))
+	if isCheck(err) {
+		return invalid(op, "thumbnail type must be image/jpeg or video/mp4", err)
+	}
+	if err != nil {
+		return internal(op, err)
+	}
+	return affectedOne(res, op, "event")
+}
+
+// EventCamera returns the camera of a live event.
+func (d *DB) EventCamera(ctx context.Context, id nvr.EventID) (nvr.CameraID, error) {
+	const op = "get event camera"
+	var cam string
+	err := d.reader.QueryRowContext(ctx,
+		`SELECT camera_id FROM events WHERE id = ? AND state = 'live'`, int64(id)).Scan(&cam)
+	if isNoRows(err) {
+		return "", notFound(op, "event")
+	}
+	return nvr.CameraID(cam), internal(op, err)
+}
+
+// Event returns a live event of camera cam.
+func (d *DB) Event(ctx context.Context, cam nvr.CameraID, id nvr.EventID) (nvr.Event, error) {
+	const op = "get event"
+	e, err := scanEvent(d.reader.QueryRowContext(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE id = ? AND camera_id = ? AND state = 'live'`,
+		int64(id), string(cam)))
+	if isNoRows(err) {
+		return nvr.Event{}, notFound(op, "event")
+	}
+	return e, internal(op, err)
+}
+
+// maxEventScopes bounds the cameras of one listing (SQL variables).
+const maxEventScopes = 1000
+
+// Events lists live events of the query's cameras, each from its Since
+// on, newest first (start, then ID, descending).
+func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) {
+	const op = "list events"
+	if len(q.Cameras) == 0 {
+		return nil, nil
+	}
+	if len(q.Cameras) > maxEventScopes || q.Limit <= 0 {
+		return nil, invalid(op, "too many cameras or no limit", nil)
+	}
+	var (
+		where strings.Builder
+		args  []any
+	)
+	where.WriteString(`state = 'live' AND (`)
+	for i, s := range q.Cameras {
+		if i > 0 {
+			where.WriteString(` OR `)
+		}
+		where.WriteString(`(camera_id = ? AND start_ns >= ?)`)
+		args = append(args, string(s.CameraID), ns(s.Since))
+	}
+	where.WriteString(`)`)
+	if !q.Start.IsZero() {
+		where.WriteString(` AND COALESCE(end_ns, last_ns) >= ?`)
+		args = append(args, ns(q.Start))
+	}
+	if !q.End.IsZero() {
+		where.WriteString(` AND start_ns < ?`)
+		args = append(args, ns(q.End))
+	}
+	if q.Kind != "" {
+		where.WriteString(` AND kind = ?`)
+		args = append(args, string(q.Kind))
+	}
+	if q.After.ID != 0 {
+		where.WriteString(` AND (start_ns < ? OR (start_ns = ? AND id < ?))`)
+		args = append(args, ns(q.After.Start), ns(q.After.Start), int64(q.After.ID))
+	}
+	args = append(args, q.Limit)
+	rows, err := d.reader.QueryContext(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE `+where.String()+` ORDER BY start_ns DESC, id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	return scanEvents(rows, op)
+}
+
+func scanEvents(rows *sql.Rows, op string) ([]nvr.Event, error) {
+	defer rows.Close()
+	evs := []nvr.Event{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, internal(op, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs, internal(op, rows.Err())
+}
+
+// SetEventPinned pins or unpins a live event of camera cam.
+func (d *DB) SetEventPinned(ctx context.Context, cam nvr.CameraID, id nvr.EventID, pinned bool) error {
+	const op = "pin event"
+	res, err := d.writer.ExecContext(ctx,
+		`UPDATE events SET pinned = ? WHERE id = ? AND camera_id = ? AND state = 'live'`,
+		b2i(pinned), int64(id), string(cam))
+	if err != nil {
+		return internal(op, err)
+	}
+	return affectedOne(res, op, "event")
+}
+
+// MarkEventDeleting is deletion's first step for a live event of cam.
+func (d *DB) MarkEventDeleting(ctx context.Context, cam nvr.CameraID, id nvr.EventID) error {
+	const op = "mark event deleting"
+	res, err := d.writer.ExecContext(ctx,
+		`UPDATE events SET state = 'deleting' WHERE id = ? AND camera_id = ? AND state = 'live'`,
+		int64(id), string(cam))
+	if err != nil {
+		return internal(op, err)
+	}
+	return affectedOne(res, op, "event")
+}
+
+// ExpireEvents marks deleting every closed, unpinned event whose end is
+// older than its camera's event retention at now.
+func (d *DB) ExpireEvents(ctx context.Context, now time.Time) (int, error) {
+	const op = "expire events"
+	res, err := d.writer.ExecContext(ctx, `
+		UPDATE events SET state = 'deleting'
+		WHERE state = 'live' AND pinned = 0 AND end_ns IS NOT NULL
+		  AND end_ns < ? - (SELECT c.retain_event_days FROM cameras c WHERE c.id = events.camera_id) * ?`,
+		ns(now), int64(day))
+	if err != nil {
+		return 0, internal(op, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), internal(op, err)
+}
+
+// DeletingEvents lists up to limit events marked deleting, by ID.
+func (d *DB) DeletingEvents(ctx context.Context, limit int) ([]nvr.Event, error) {
+	const op = "list deleting events"
+	rows, err := d.reader.QueryContext(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE state = 'deleting' ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	return scanEvents(rows, op)
+}
+
+// DeleteEvent removes an event's row; only a row marked deleting goes.
+func (d *DB) DeleteEvent(ctx context.Context, id nvr.EventID) error {
+	const op = "delete event"
+	res, err := d.writer.ExecContext(ctx, `DELETE FROM events WHERE id = ? AND state = 'deleting'`, int64(id))
+	if err != nil {
+		return internal(op, err)
+	}
+	return affectedOne(res, op, "deleting event")
+}
+
+// PinnedRanges returns the footage kept by cam's pinned events, each with
+// the camera's pre and post roll; see nvr.EventStore.
+func (d *DB) PinnedRanges(ctx context.Context, cam nvr.CameraID) ([]nvr.TimeRange, error) {
+	const op = "read pinned events"
+	rows, err := d.reader.QueryContext(ctx, `
+		SELECT e.start_ns - c.pre_roll_ms * 1000000, COALESCE(e.end_ns, e.last_ns) + c.post_roll_ms * 1000000
+		FROM events e JOIN cameras c ON c.id = e.camera_id
+		WHERE e.camera_id = ? AND e.pinned = 1 AND e.state = 'live'`, string(cam))
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	defer rows.Close()
+	var out []nvr.TimeRange
+	for rows.Next() {
+		var a, b int64
+		if err := rows.Scan(&a, &b); err != nil {
+			return nil, internal(op, err)
+		}
+		out = append(out, nvr.TimeRange{Start: time.Unix(0, a).UTC(), End: time.Unix(0, b).UTC()})
+	}
+	return out, internal(op, rows.Err())
+}
