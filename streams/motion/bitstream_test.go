@@ -1,0 +1,57 @@
+package motion
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/streams/simcam"
+)
+
+// t0 is a simulated start a few minutes before an hour boundary, so the
+// footage crosses minute and hour changes of the clock overlay.
+var t0 = time.Date(2030, 6, 1, 10, 55, 0, 0, time.UTC)
+
+// TestBitstreamSchedule: the simulated camera's scheduled movements each
+// yield one motion starting within ±1 s of the schedule, and nothing else.
+func TestBitstreamSchedule(t *testing.T) {
+	t.Parallel()
+	sched := simcam.Schedule{Start: t0, Still: 20 * time.Second, Move: 5 * time.Second}
+	const d = 3 * time.Minute
+	src := newCamSource(t, t0, d, sched, "")
+	got := pairs(t, runToEOF(t, NewBitstream(BitstreamConfig{}), src))
+	checkStarts(t, got, scheduledStarts(sched, t0, t0.Add(d-3*time.Second)))
+	for i, m := range got {
+		_, end := sched.NextMove(m.start.Wall.Add(-2 * time.Second))
+		if m.stop.Wall.Before(end.Add(-time.Second)) || m.stop.Wall.After(end.Add(time.Second)) {
+			t.Errorf("motion %d: last motion at %v, want within ±1s of the movement's end %v", i, m.stop.Wall, end)
+		}
+		if m.start.Zones != nil || m.stop.Zones != nil {
+			t.Errorf("motion %d: zones %v/%v from the bitstream detector, want nil", i, m.start.Zones, m.stop.Zones)
+		}
+	}
+}
+
+// TestBitstreamStatic: ten minutes of a still simulated camera (whose clock
+// and pattern overlay change every frame) yield no observation at all.
+func TestBitstreamStatic(t *testing.T) {
+	t.Parallel()
+	sched := simcam.Schedule{Start: t0, Still: 24 * time.Hour, Move: time.Second}
+	src := newCamSource(t, t0, 10*time.Minute, sched, "")
+	if obs := runToEOF(t, NewBitstream(BitstreamConfig{}), src); len(obs) != 0 {
+		t.Fatalf("%d observations from a still scene, first %+v", len(obs), obs[0])
+	}
+}
+
+// TestBitstreamX264: a libx264 clip (several slices per picture) whose
+// object moves between 8 s and 12 s yields one motion starting then.
+func TestBitstreamX264(t *testing.T) {
+	t.Parallel()
+	ffmpeg := requireTool(t, "ffmpeg")
+	clip := x264Clip(t, ffmpeg, 20, 8, 12)
+	src := newCamSource(t, t0, 20*time.Second, simcam.Schedule{}, clip)
+	got := pairs(t, runToEOF(t, NewBitstream(BitstreamConfig{}), src))
+	checkStarts(t, got, []time.Time{t0.Add(8 * time.Second)})
+	if end := got[0].stop.Wall; end.Before(t0.Add(11*time.Second)) || end.After(t0.Add(13*time.Second)) {
+		t.Errorf("last motion at %v, want near %v", end, t0.Add(12*time.Second))
+	}
+}
