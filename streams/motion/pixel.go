@@ -65,6 +65,9 @@ type Pixel struct {
 	path    string
 	noise   int
 	minArea float64
+	// frameHook, when set (tests), sees every decoded frame with the wall
+	// time it was mapped to, before the rate limit picks frames.
+	frameHook func(wall time.Time, frame []byte)
 }
 
 var _ Detector = (*Pixel)(nil)
@@ -264,6 +267,9 @@ func (p *Pixel) analyse(r io.Reader, w, h int, q *pending, tr *tracker, emit fun
 		wall, ok := q.pop()
 		if !ok {
 			return errors.New("more frames than pictures given")
+		}
+		if p.frameHook != nil {
+			p.frameHook(wall, buf)
 		}
 		if !last.IsZero() && wall.Sub(last) < interval && wall.After(last) {
 			i-- // skipped: reuse this buffer, keep the previous frame

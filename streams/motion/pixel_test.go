@@ -32,7 +32,7 @@ func TestPixelSchedule(t *testing.T) {
 	sched := simcam.Schedule{Start: t0, Still: 20 * time.Second, Move: 5 * time.Second}
 	const d = 2 * time.Minute
 	p := newTestPixel(t, PixelConfig{Masks: overlayMask(), Zones: []Zone{
-		{Name: "floor", Polygon: []Point{{0, 0.5}, {1, 0.5}, {1, 1}, {0, 1}}},         // the object's path
+		{Name: "floor", Polygon: []Point{{0, 0.5}, {1, 0.5}, {1, 1}, {0, 1}}},             // the object's path
 		{Name: "sky", Polygon: []Point{{0, 0}, {1, 0}, {1, 0.45}, {0.5, 0.6}, {0, 0.45}}}, // above it (a concave pentagon)
 	}})
 	got := pairs(t, runToEOF(t, p, newCamSource(t, t0, d, sched, "")))
