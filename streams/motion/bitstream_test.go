@@ -16,7 +16,7 @@ var t0 = time.Date(2030, 6, 1, 10, 55, 0, 0, time.UTC)
 func TestBitstreamSchedule(t *testing.T) {
 	t.Parallel()
 	sched := simcam.Schedule{Start: t0, Still: 20 * time.Second, Move: 5 * time.Second}
-	const d = 3 * time.Minute
+	const d = 2 * time.Minute
 	src := newCamSource(t, t0, d, sched, "")
 	got := pairs(t, runToEOF(t, NewBitstream(BitstreamConfig{}), src))
 	checkStarts(t, got, scheduledStarts(sched, t0, t0.Add(d-3*time.Second)))
@@ -31,12 +31,21 @@ func TestBitstreamSchedule(t *testing.T) {
 	}
 }
 
+// staticFootage is how long the static tests watch: ten minutes, two under
+// the race detector (make test runs them at full length without it too).
+func staticFootage() time.Duration {
+	if raceEnabled {
+		return 2 * time.Minute
+	}
+	return 10 * time.Minute
+}
+
 // TestBitstreamStatic: ten minutes of a still simulated camera (whose clock
 // and pattern overlay change every frame) yield no observation at all.
 func TestBitstreamStatic(t *testing.T) {
 	t.Parallel()
 	sched := simcam.Schedule{Start: t0, Still: 24 * time.Hour, Move: time.Second}
-	src := newCamSource(t, t0, 10*time.Minute, sched, "")
+	src := newCamSource(t, t0, staticFootage(), sched, "")
 	if obs := runToEOF(t, NewBitstream(BitstreamConfig{}), src); len(obs) != 0 {
 		t.Fatalf("%d observations from a still scene, first %+v", len(obs), obs[0])
 	}

@@ -116,7 +116,7 @@ func (r *recorder) all() []Observation {
 // runToEOF runs d over src until the source ends and returns what it saw.
 func runToEOF(t *testing.T, d Detector, src Source) []Observation {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var r recorder
 	err := d.Run(ctx, src, r.emit)

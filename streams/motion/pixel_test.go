@@ -54,7 +54,7 @@ func TestPixelStatic(t *testing.T) {
 	t.Parallel()
 	sched := simcam.Schedule{Start: t0, Still: 24 * time.Hour, Move: time.Second}
 	p := newTestPixel(t, PixelConfig{Masks: overlayMask()})
-	if obs := runToEOF(t, p, newCamSource(t, t0, 10*time.Minute, sched, "")); len(obs) != 0 {
+	if obs := runToEOF(t, p, newCamSource(t, t0, staticFootage(), sched, "")); len(obs) != 0 {
 		t.Fatalf("%d observations from a still scene, first %+v", len(obs), obs[0])
 	}
 }
