@@ -74,15 +74,26 @@ func sensitivity(s float64) float64 {
 	return clamp01(s)
 }
 
-// picture is one non-key picture's size and its excess over the baseline.
+// picture is one non-key picture's excess over its class's baseline, and
+// that baseline's spread.
 type picture struct {
 	wall   time.Time
 	excess float64
+	median float64
+	sigma  float64
 }
+
+// maxClasses bounds the baselines of one stream (a stream uses a handful).
+const maxClasses = 32
 
 // Run reads units from src until ctx ends (returns nil) or src fails
 // (returns its error, wrapped). Audio units and keyframes are skipped;
-// a change of stream (a new StreamInfo) resets the baseline.
+// a change of stream (a new StreamInfo) resets the baselines.
+//
+// Each picture's size is compared with the median of recent quiet pictures
+// of its class (see pictureClass); the excess, averaged over Smoothing, is
+// activity when it passes the largest of: k standard deviations of that
+// average (from the MADs), rel times the median picture, and a floor.
 func (b *Bitstream) Run(ctx context.Context, src Source, emit func(Observation)) error {
 	tr := newTracker(b.cfg.Tracker)
 	defer func() {
@@ -91,10 +102,9 @@ func (b *Bitstream) Run(ctx context.Context, src Source, emit func(Observation))
 		}
 	}()
 	var (
-		base   *baseline
+		bases  map[pictureClass]*baseline
 		info   *media.StreamInfo
 		window []picture // pictures within Smoothing of the latest
-		sum    float64   // sum of window's excess
 	)
 	for {
 		u, err := src.Next(ctx)
@@ -107,15 +117,24 @@ func (b *Bitstream) Run(ctx context.Context, src Source, emit func(Observation))
 		if !isVideo(u) {
 			continue
 		}
-		if u.Info != info || base == nil {
+		if u.Info != info || bases == nil {
 			info = u.Info
-			base = newBaseline(b.baselineLen(info.Tracks[u.Track].FPS))
-			window, sum = window[:0], 0
+			bases, window = map[pictureClass]*baseline{}, window[:0]
 		}
 		if u.Key {
 			continue // intra pictures say nothing about change
 		}
-		size := float64(vclBytes(info.Tracks[u.Track].Codec, u.NALUs))
+		codec := info.Tracks[u.Track].Codec
+		class := classOf(codec, u.NALUs)
+		base := bases[class]
+		if base == nil {
+			if len(bases) >= maxClasses {
+				continue
+			}
+			base = newBaseline(b.baselineLen(info.Tracks[u.Track].FPS))
+			bases[class] = base
+		}
+		size := float64(vclBytes(codec, u.NALUs))
 		median, sigma := base.stats()
 		ready := base.count() >= minBaselinePictures
 		if !tr.busy() {
@@ -124,15 +143,12 @@ func (b *Bitstream) Run(ctx context.Context, src Source, emit func(Observation))
 		if !ready {
 			continue
 		}
-		p := picture{wall: u.Wall, excess: size - median}
+		p := picture{wall: u.Wall, excess: size - median, median: median, sigma: sigma}
 		window = append(window, p)
-		sum += p.excess
 		for len(window) > 1 && p.wall.Sub(window[0].wall) >= b.cfg.Smoothing {
-			sum -= window[0].excess
 			window = window[1:]
 		}
-		mean := sum / float64(len(window))
-		threshold := max(b.k*sigma/math.Sqrt(float64(len(window))), b.rel*median, floorBytes)
+		mean, threshold := b.judge(window)
 		active := mean > threshold
 		wall := p.wall
 		if active && !tr.busy() {
@@ -142,10 +158,22 @@ func (b *Bitstream) Run(ctx context.Context, src Source, emit func(Observation))
 			emit(o)
 		}
 		if tr.takeExpired() {
-			base.reset()
-			window, sum = window[:0], 0
+			clear(bases)
+			window = window[:0]
 		}
 	}
+}
+
+// judge returns the window's mean excess and the threshold it must pass.
+func (b *Bitstream) judge(window []picture) (mean, threshold float64) {
+	var sum, variance, medians float64
+	for _, p := range window {
+		sum += p.excess
+		variance += p.sigma * p.sigma
+		medians += p.median
+	}
+	n := float64(len(window))
+	return sum / n, max(b.k*math.Sqrt(variance)/n, b.rel*medians/n, floorBytes)
 }
 
 // baselineLen is the number of pictures the baseline window holds at fps

@@ -51,16 +51,25 @@ func TestBitstreamStatic(t *testing.T) {
 	}
 }
 
-// TestBitstreamX264: a libx264 clip (several slices per picture) whose
-// object moves between 8 s and 12 s yields one motion starting then.
+// TestBitstreamX264: a libx264 clip whose object moves between 8 s and
+// 12 s yields one motion starting then: with several slices per picture
+// (zerolatency), and with B-frames (smaller than P-frames: a stream whose
+// picture sizes alternate by type).
 func TestBitstreamX264(t *testing.T) {
 	t.Parallel()
 	ffmpeg := requireTool(t, "ffmpeg")
-	clip := x264Clip(t, ffmpeg, 20, 8, 12)
-	src := newCamSource(t, t0, 20*time.Second, simcam.Schedule{}, clip)
-	got := pairs(t, runToEOF(t, NewBitstream(BitstreamConfig{}), src))
-	checkStarts(t, got, []time.Time{t0.Add(8 * time.Second)})
-	if end := got[0].stop.Wall; end.Before(t0.Add(11*time.Second)) || end.After(t0.Add(13*time.Second)) {
-		t.Errorf("last motion at %v, want near %v", end, t0.Add(12*time.Second))
+	for name, extra := range map[string][]string{
+		"slices":   nil,
+		"b-frames": {"-tune", "film", "-bf", "3", "-threads", "1"},
+	} {
+		clip := x264Clip(t, ffmpeg, 30, 18, 22, extra...)
+		src := newCamSource(t, t0, 30*time.Second, simcam.Schedule{}, clip)
+		got := pairs(t, runToEOF(t, NewBitstream(BitstreamConfig{}), src))
+		t.Run(name, func(t *testing.T) {
+			checkStarts(t, got, []time.Time{t0.Add(18 * time.Second)})
+			if end := got[0].stop.Wall; end.Before(t0.Add(21*time.Second)) || end.After(t0.Add(23*time.Second)) {
+				t.Errorf("last motion at %v, want near %v", end, t0.Add(22*time.Second))
+			}
+		})
 	}
 }

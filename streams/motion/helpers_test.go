@@ -201,17 +201,21 @@ func scheduledStarts(s simcam.Schedule, from, to time.Time) []time.Time {
 // (zerolatency: several slices per picture) as MPEG-TS: a frozen testsrc2
 // background with mild temporal noise, and a textured, animated patch that
 // appears and crosses the picture during [moveFrom, moveTo) seconds only.
-func x264Clip(t testing.TB, ffmpeg string, seconds, moveFrom, moveTo int) string {
+// Extra arguments go to the encoder (e.g. B-frames, which zerolatency
+// turns off: put "-tune", "film" after it to undo).
+func x264Clip(t testing.TB, ffmpeg string, seconds, moveFrom, moveTo int, extra ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "clip.ts")
 	filter := fmt.Sprintf("[0:v][1:v]overlay=x='40+(t-%d)*100':y=180:enable='between(t,%d,%d-0.05)':shortest=1,format=yuv420p",
 		moveFrom, moveFrom, moveTo)
-	cmd := exec.Command(ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y",
 		"-f", "lavfi", "-i", "testsrc2=s=640x360:r=10,loop=loop=-1:size=1:start=0,noise=alls=2:allf=t",
 		"-f", "lavfi", "-i", "testsrc2=s=80x120:r=10",
 		"-filter_complex", filter, "-t", fmt.Sprint(seconds),
 		"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-crf", "28", "-g", "25",
-		"-threads", "4", "-f", "mpegts", path)
+		"-threads", "4"}
+	args = append(append(args, extra...), "-f", "mpegts", path)
+	cmd := exec.Command(ffmpeg, args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg clip: %v\n%s", err, out)
 	}
