@@ -49,12 +49,17 @@ func collect(b *testing.B, src Source) []*media.Unit {
 }
 
 // benchClip writes a 640×360 libx264 clip at fps with motion in its middle.
-func benchClip(b *testing.B, ffmpeg string, fps, seconds int) string {
+// A busy clip animates the whole background too (the worst case to decode).
+func benchClip(b *testing.B, ffmpeg string, fps, seconds int, busy bool) string {
 	b.Helper()
+	freeze := ",loop=loop=-1:size=1:start=0"
+	if busy {
+		freeze = ""
+	}
 	path := filepath.Join(b.TempDir(), "bench.ts")
 	filter := fmt.Sprintf("[0:v][1:v]overlay=x='40+t*15':y=180:enable='between(t,%d,%d)':shortest=1,format=yuv420p", seconds/3, 2*seconds/3)
 	cmd := exec.Command(ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=640x360:r=%d,loop=loop=-1:size=1:start=0,noise=alls=2:allf=t", fps),
+		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=640x360:r=%d%s,noise=alls=2:allf=t", fps, freeze),
 		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=80x120:r=%d", fps),
 		"-filter_complex", filter, "-t", fmt.Sprint(seconds),
 		"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-crf", "28", "-g", fmt.Sprint(2*fps),
@@ -115,19 +120,27 @@ func BenchmarkBitstream(b *testing.B) {
 		runBench(b, func() Detector { return NewBitstream(BitstreamConfig{}) }, units)
 	})
 	b.Run("x264-640x360-10fps", func(b *testing.B) {
-		clip := benchClip(b, requireTool(b, "ffmpeg"), 10, 60)
+		clip := benchClip(b, requireTool(b, "ffmpeg"), 10, 60, false)
 		units := collect(b, newCamSource(b, t0, time.Minute, simcam.Schedule{}, clip))
 		runBench(b, func() Detector { return NewBitstream(BitstreamConfig{}) }, units)
 	})
 }
 
 // BenchmarkPixel: the ffmpeg pixel detector analysing 5 fps of a 640×360
-// libx264 stream sent at 10 and at 25 fps (every picture is decoded).
+// libx264 stream sent at 10 and at 25 fps (every picture is decoded), of a
+// still scene with one moving object and of a busy one (all of it moving).
 func BenchmarkPixel(b *testing.B) {
 	ffmpeg := requireTool(b, "ffmpeg")
-	for _, fps := range []int{10, 25} {
-		b.Run(fmt.Sprintf("x264-640x360-%dfps", fps), func(b *testing.B) {
-			clip := benchClip(b, ffmpeg, fps, 60)
+	for _, c := range []struct {
+		fps  int
+		busy bool
+	}{{10, false}, {25, false}, {10, true}, {25, true}} {
+		name := fmt.Sprintf("x264-640x360-%dfps", c.fps)
+		if c.busy {
+			name += "-busy"
+		}
+		b.Run(name, func(b *testing.B) {
+			clip := benchClip(b, ffmpeg, c.fps, 60, c.busy)
 			units := collect(b, newCamSource(b, t0, time.Minute, simcam.Schedule{}, clip))
 			runBench(b, func() Detector {
 				p, err := NewPixel(PixelConfig{FFmpeg: ffmpeg})
