@@ -26,9 +26,6 @@ func (b *baseline) add(v float64) {
 	b.stale = true
 }
 
-// reset forgets every sample.
-func (b *baseline) reset() { b.n, b.next, b.stale = 0, 0, true }
-
 // count returns the number of samples held.
 func (b *baseline) count() int { return b.n }
 
