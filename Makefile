@@ -46,10 +46,12 @@ unit:
 
 # The long fault tests at full size, without the race detector that would
 # slow them tenfold (under -race they run smaller): the reconnect storm with
-# 200 cameras, a camera flapping for two minutes, 50 SIGKILL rounds.
+# 200 cameras, a camera flapping for two minutes, 50 SIGKILL rounds, ten
+# minutes of a still camera through both motion detectors.
 storm:
 	HEARTH_FLAP_DURATION=2m $(GO) test -count=1 -run 'TestStorm|TestFlapping' -v ./nvr/
 	$(GO) test -count=1 -run 'TestCrashRecovery' -v ./cmd/hearth/
+	$(GO) test -count=1 -run 'Static' -v ./streams/motion/
 
 # Each fuzz target runs briefly; long runs: make fuzz FUZZTIME=10m.
 # Two workers: the machine has two cores.
