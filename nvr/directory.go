@@ -289,6 +289,7 @@ type CameraChanges struct {
 	// Event detection settings (see Detection).
 	Detector    *DetectorMode
 	Sensitivity *int
+	Zones       *[]Zone // zones and masks; an empty list: the whole picture
 }
 
 // EditCamera validates and applies changes to a camera's configuration.
@@ -344,6 +345,9 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 	}
 	if ch.Sensitivity != nil {
 		c.Detection.Sensitivity = *ch.Sensitivity
+	}
+	if ch.Zones != nil {
+		c.Detection.Zones = ZonesText(*ch.Zones)
 	}
 	if err := c.Detection.WithDefaults().Validate(); err != nil {
 		return Camera{}, err

@@ -15,6 +15,7 @@ const cameraUsage = `hearth camera <command> [--data DIR]
   list [--household H]
   edit CAMERA-ID [--name N] [--main URL] [--sub URL|""] [--transport T] [--enable|--disable] [--rtsp-user U]
        [--motion auto|bitstream|pixel|off] [--motion-sensitivity 1-100]
+       [--zones '[{"name":"drive","polygon":[[0,0.5],[1,0.5],[1,1]]},{"name":"clock","mask":true,"polygon":...}]']
   remove CAMERA-ID
   move CAMERA-ID --household H`
 
@@ -46,6 +47,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 		fs.Bool("disable", false, "disable the camera (stop recording and live view)")
 		fs.String("motion", "", "motion detector: auto, bitstream, pixel or off")
 		fs.Int("motion-sensitivity", 0, "motion sensitivity, 1 (large changes only) to 100")
+		fs.String("zones", "", `motion zones and masks (pixel detector), JSON: [{"name":..., "mask":true|false, "polygon":[[x,y],...]}] in 0..1 coordinates; "[]" clears`)
 	}
 	pos, err := parseArgs(fs, rest)
 	if err != nil {
@@ -215,6 +217,16 @@ func cameraChanges(fs *flag.FlagSet) (nvr.CameraChanges, error) {
 			return ch, usagef("--motion-sensitivity must be %d to %d", nvr.MinSensitivity, nvr.MaxSensitivity)
 		}
 		ch.Sensitivity = &n
+	}
+	if v := str("zones"); v != nil {
+		zs, err := nvr.Detection{Zones: *v}.ParsedZones()
+		if err != nil {
+			return ch, usagef("--zones: %s", nvr.ErrorMessage(err))
+		}
+		if zs == nil {
+			zs = []nvr.Zone{}
+		}
+		ch.Zones = &zs
 	}
 	_, enable := set["enable"]
 	_, disable := set["disable"]

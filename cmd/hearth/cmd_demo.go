@@ -176,6 +176,14 @@ func createDemoWorld(ctx context.Context, a *app) ([]demoLogin, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The simulated cameras print a clock and their ID at the top of the
+		// picture; a mask keeps the pixel detector from calling that motion,
+		// as a real camera's timestamp overlay would need.
+		overlay := float64(simcam.OverlayHeight) / simcam.DefaultHeight
+		masks := []nvr.Zone{{Name: "overlay", Mask: true, Polygon: [][2]float64{{0, 0}, {1, 0}, {1, overlay}, {0, overlay}}}}
+		if cam, err = d.EditCamera(ctx, cam.ID, nvr.CameraChanges{Zones: &masks}); err != nil {
+			return nil, err
+		}
 		if first.ID == "" {
 			first = cam
 		}

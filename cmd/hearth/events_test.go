@@ -214,11 +214,27 @@ func TestCameraEditMotionFlags(t *testing.T) {
 	if err != nil || c.Detection.Detector != nvr.DetectorBitstream || c.Detection.Sensitivity != 80 {
 		t.Fatalf("detection %+v, %v", c.Detection, err)
 	}
+	zones := `[{"name":"drive","polygon":[[0,0.5],[1,0.5],[1,1]]},{"name":"clock","mask":true,"polygon":[[0,0],[1,0],[1,0.1]]}]`
+	mustCLI(t, "", "camera", "edit", cam, "--zones", zones, "--data", data)
+	if store, err = db.Open(context.Background(), filepath.Join(data, databaseFile)); err != nil {
+		t.Fatal(err)
+	}
+	c, err = store.Camera(context.Background(), nvr.CameraID(cam))
+	_ = store.Close()
+	if zs, zerr := c.Detection.ParsedZones(); err != nil || zerr != nil || len(zs) != 2 || zs[0].Name != "drive" || !zs[1].Mask {
+		t.Fatalf("zones %q: %v %v", c.Detection.Zones, err, zerr)
+	}
+	if _, errs, code := cli(t, "", "camera", "edit", cam, "--zones", `[{"name":"x","polygon":[[0,0],[2,0],[1,1]]}]`, "--data", data); code != 1 || !strings.Contains(errs, "0..1") {
+		t.Errorf("zone point out of range: exit %d, %s", code, errs)
+	}
 	for _, args := range [][]string{
 		{"--motion", "magic"}, {"--motion", ""}, {"--motion-sensitivity", "0"}, {"--motion-sensitivity", "101"},
 	} {
 		if _, errs, code := cli(t, "", append(append([]string{"camera", "edit", cam}, args...), "--data", data)...); code != 2 || !strings.Contains(errs, "--motion") {
 			t.Errorf("%v: exit %d, %s", args, code, errs)
 		}
+	}
+	if _, errs, code := cli(t, "", "camera", "edit", cam, "--zones", "not json", "--data", data); code != 2 || !strings.Contains(errs, "--zones") {
+		t.Errorf("--zones not json: exit %d, %s", code, errs)
 	}
 }

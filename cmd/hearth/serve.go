@@ -132,6 +132,10 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir,
 		OnDiskFull: func() { reserve.Release(); retention.Emergency() },
 		Log:        log.With("part", "recorder")})
+	if cfg.Detectors == nil && cfg.Thumbnailer == nil {
+		m := newEventMedia(log.With("part", "events"))
+		cfg.Detectors, cfg.Thumbnailer = m.detectors, m
+	}
 	events := nvr.NewEvents(nvr.EventsConfig{Store: a.store, Policy: a.policy, Cameras: a.store, Ingest: ingest,
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
 		Log: log.With("part", "events")})
