@@ -26,6 +26,9 @@ type Route struct {
 	Pattern string // ServeMux pattern, "METHOD /path/{id}"
 	Policy  RoutePolicy
 	Action  nvr.Action // for PolicyCamera
+	// Page marks an HTML page: without a session it redirects to /login
+	// instead of answering 401.
+	Page bool
 }
 
 // IsPublicAllowed is the allow-list of routes that need no credential. The
@@ -35,7 +38,9 @@ func IsPublicAllowed(pattern string) bool {
 	case "GET /healthz", "POST /api/login",
 		"GET /static/{file...}",                        // embedded assets
 		"GET /setup", "POST /setup", "POST /api/setup", // first run: the one-time token is the credential
-		"/api/": // JSON 404 for unknown API paths
+		"/api/",                     // JSON 404 for unknown API paths
+		"GET /login", "POST /login", // the login form
+		"/": // the HTML 404 page for unknown paths
 		return true
 	}
 	return false

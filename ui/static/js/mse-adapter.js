@@ -1,0 +1,53 @@
+// The MSE fallback lives in mse.js (WebSocket /api/cameras/{id}/mse?stream=,
+// a JSON {"codec":...} message, then fMP4 init and fragments). This adapter
+// loads it on demand, so a missing or broken module only means "no
+// fallback", never a broken page.
+
+let loading = null;
+
+async function load() {
+  if (!loading) {
+    loading = import('/static/js/mse.js').catch(() => null);
+  }
+  return loading;
+}
+
+// The entry point mse.js may export under one of these names; each is
+// called as fn(video, {cameraId, stream, url, signal}) and returns (or
+// resolves to) a session with close() and, optionally, a closed promise.
+const ENTRY_POINTS = ['connectMSE', 'startMSE', 'playMSE', 'start', 'connect', 'default'];
+
+function entryOf(mod) {
+  if (!mod) return null;
+  for (const name of ENTRY_POINTS) {
+    if (typeof mod[name] === 'function') return mod[name];
+  }
+  return null;
+}
+
+export async function mseAvailable() {
+  return entryOf(await load()) !== null && typeof MediaSource !== 'undefined';
+}
+
+// mseConnect resolves to a session {closed, close()} or null when there is
+// no usable fallback.
+export async function mseConnect(video, cameraId, stream, signal) {
+  const fn = entryOf(await load());
+  if (!fn || typeof MediaSource === 'undefined') return null;
+  const q = stream === 'sub' ? '?stream=sub' : '?stream=main';
+  const url = `/api/cameras/${encodeURIComponent(cameraId)}/mse${q}`;
+  const s = await fn(video, { cameraId, stream, url, signal });
+  if (!s) return null;
+  let endSession;
+  const closed = s.closed instanceof Promise ? s.closed : new Promise((resolve) => { endSession = resolve; });
+  const onError = () => endSession && endSession();
+  video.addEventListener('error', onError, { once: true });
+  return {
+    closed,
+    close() {
+      video.removeEventListener('error', onError);
+      try { if (typeof s.close === 'function') s.close(); } catch { /* already closed */ }
+      if (endSession) endSession();
+    },
+  };
+}
