@@ -12,15 +12,12 @@ import (
 const loginFailed = "Wrong user name or password."
 
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
-	if s.needsSetup(r) {
-		http.Redirect(w, r, "/setup", http.StatusSeeOther)
-		return
-	}
-	s.render(w, r, http.StatusOK, views.Login(views.LoginModel{Next: safeNext(r.URL.Query().Get("next"))}))
+	s.render(w, r, http.StatusOK, views.Login(views.LoginModel{Next: safeNext(r.URL.Query().Get("next")), SetupPending: s.needsSetup(r)}))
 }
 
 // needsSetup reports whether no appliance admin exists yet; the login page
-// then sends the browser to first-run setup, which explains the setup link.
+// then points to the setup link that serve printed. It does not redirect:
+// household accounts made with the CLI must still be able to sign in.
 func (s *Server) needsSetup(r *http.Request) bool {
 	if s.setup == nil {
 		return false

@@ -393,3 +393,18 @@ func TestEventsPageFilters(t *testing.T) {
 }
 
 func sorted2(s []string) []string { slices.Sort(s); return s }
+
+func TestLoginPageWhileSetupIsPending(t *testing.T) {
+	t.Parallel()
+	f := newSetupFixture(t)
+	r := f.get("/login")
+	if r.StatusCode != http.StatusOK || testID(t, r.body, "login-setup-note").Length() != 1 || testID(t, r.body, "login-form").Length() != 1 {
+		t.Fatalf("login with setup pending: %d", r.StatusCode)
+	}
+	if r := f.do(http.MethodPost, "/api/setup", nil, `{"token":"`+f.token+`","username":"root","password":"`+testPassword+`"}`); r.StatusCode != http.StatusCreated {
+		t.Fatalf("setup: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.get("/login"); testID(t, r.body, "login-setup-note").Length() != 0 {
+		t.Fatalf("setup note shown after the admin exists")
+	}
+}

@@ -439,14 +439,14 @@ func Camera(m CameraModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "\" data-testid=\"timeline\" tabindex=\"0\" role=\"group\" aria-label=\"24-hour timeline: click to play, drag to select a range; arrow keys move the cursor, Enter plays\"></div><p class=\"muted\" data-timeline-status aria-live=\"polite\" data-testid=\"timeline-status\"></p><video class=\"focus\" controls playsinline data-playback data-testid=\"camera-playback\" hidden aria-label=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "\" data-testid=\"timeline\" tabindex=\"0\" role=\"group\" aria-label=\"24-hour timeline: click to play, drag to select a range; arrow keys move the cursor, Home and End jump to the first and latest recording, Enter plays\"></div><div class=\"tl-hours\" aria-hidden=\"true\"><span>00:00</span><span>06:00</span><span>12:00</span><span>18:00</span><span>24:00</span></div><p class=\"muted\" data-timeline-status aria-live=\"polite\" data-testid=\"timeline-status\"></p><video class=\"focus\" controls playsinline data-playback data-testid=\"camera-playback\" hidden aria-label=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var24 string
 			templ_7745c5c3_Var24, templ_7745c5c3_Err = templruntime.NewAttributeExpression("Recorded video of " + m.Name).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 88, Col: 138}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 89, Col: 138}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var24)
 			if templ_7745c5c3_Err != nil {

@@ -65,7 +65,7 @@ function draw(events) {
   for (const r of ranges) {
     const a = Math.max(0, minOf(new Date(r.start)));
     const b = Math.min(DAY_MIN, minOf(new Date(r.end)));
-    if (b > a) svg.append(el('rect', { x: a, y: 8, width: Math.max(b - a, 0.5), height: 24, class: 'tl-range' }));
+    if (b > a) svg.append(el('rect', { x: a, y: 8, width: Math.max(b - a, 2), height: 24, class: 'tl-range' }));
   }
   for (const ev of events) {
     const t = new Date(ev.start || ev.start_time || ev.time);
@@ -193,7 +193,7 @@ let dragX = 0;
 svg.addEventListener('pointerdown', (ev) => {
   dragFrom = minAtPointer(ev);
   dragX = ev.clientX;
-  svg.setPointerCapture(ev.pointerId);
+  try { svg.setPointerCapture(ev.pointerId); } catch { /* a synthetic pointer */ }
 });
 svg.addEventListener('pointermove', (ev) => {
   if (dragFrom !== null && Math.abs(ev.clientX - dragX) > 4) setSelection(dragFrom, minAtPointer(ev));
@@ -216,6 +216,16 @@ root.addEventListener('keydown', (ev) => {
   if (ev.key === 'ArrowLeft' || ev.key === 'ArrowRight') {
     cursorMin = Math.max(0, Math.min(DAY_MIN, cursorMin + (ev.key === 'ArrowLeft' ? -step : step)));
     status(`Cursor at ${hhmmss(timeAt(cursorMin))}${rangeAt(cursorMin) ? ' (recorded)' : ''}.`);
+    draw(events);
+    ev.preventDefault();
+  } else if ((ev.key === 'End' || ev.key === 'Home') && ranges.length) {
+    // End: shortly before the end of the latest recording; Home: the start
+    // of the first one.
+    const r = ev.key === 'End' ? ranges[ranges.length - 1] : ranges[0];
+    const start = minOf(new Date(r.start));
+    const end = minOf(new Date(r.end));
+    cursorMin = Math.max(0, ev.key === 'End' ? Math.max(start, end - 0.5) : start);
+    status(`Cursor at ${hhmmss(timeAt(cursorMin))} (recorded).`);
     draw(events);
     ev.preventDefault();
   } else if (ev.key === 'Enter' || ev.key === ' ') {
