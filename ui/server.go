@@ -153,6 +153,9 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.user("POST /api/me/tokens", s.handleCreateMyToken)
 	rt.user("DELETE /api/me/tokens/{tid}", s.handleRevokeMyToken)
 
+	rt.household("POST /api/household/members", s.handleHouseholdAddMember)
+	rt.household("PATCH /api/household/members/{uid}", s.handleHouseholdUpdateMember)
+	rt.household("DELETE /api/household/members/{uid}", s.handleHouseholdRemoveMember)
 	rt.household("POST /api/household/cameras", s.handleHouseholdAddCamera)
 	rt.camera("PATCH /api/cameras/{id}", nvr.ActionManageCamera, s.handleEditCamera)
 	rt.user("POST /api/cameras/test", s.handleProbeCamera) // owners and the admin; checked inside

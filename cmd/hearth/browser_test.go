@@ -151,7 +151,6 @@ func waitDecodedID(t *testing.T, b *browsertest.Browser, selector string, limit 
 // other household sees only theirs. Screenshots at 375 and 1280 px.
 func TestBrowserUI(t *testing.T) {
 	t.Parallel()
-	requireTool(t, "ffmpeg") // not used by the UI; keeps the peer rule of this package's media tests
 	b := browsertest.Start(t)
 	site := newBrowserSite(t)
 	start := time.Now()
