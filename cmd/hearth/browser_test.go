@@ -144,6 +144,24 @@ func waitDecodedID(t *testing.T, b *browsertest.Browser, selector string, limit 
 	return ""
 }
 
+// waitText polls until the element matched by selector has text, and
+// returns it.
+func waitText(t *testing.T, b *browsertest.Browser, selector string, limit time.Duration) string {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.textContent.trim() : ""; })()`, selector)
+	deadline := time.Now().Add(limit)
+	for {
+		s, err := browsertest.Eval[string](b, js)
+		if err == nil && s != "" && !strings.HasSuffix(s, "…") {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no text within %v (%v)", selector, limit, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // TestBrowserUI drives the web UI in headless Chromium: sign in through the
 // form, see exactly the household's tiles (the hostile camera name as
 // text), play recorded footage from the timeline and read the camera ID out
@@ -227,7 +245,26 @@ func TestBrowserUI(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	shot("people", 375, 812)
+
+	// An API token made in the browser (a JSON call through settings.js,
+	// same-origin) is shown once and works.
+	do(t, b,
+		chromedp.Navigate(srv.url+"/settings/account"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="token-form"]`)),
+		chromedp.SetValue(chromedp.CSS(`#tok-name`), "automation"),
+		chromedp.Click(chromedp.CSS(`[data-testid="token-form"] button[type="submit"]`)),
+	)
+	token := waitText(t, b, `[data-testid="token-output"]`, 10*time.Second)
+	tc := newClient(t, srv.url)
+	if code, _ := tc.call("GET", "/api/cameras", "", "Authorization", "Bearer "+token); code != 200 {
+		t.Fatalf("token from the browser: %d", code)
+	}
 	shot("settings-account", 1280, 800)
+
+	// The events page loads its list (or says events are not there yet).
+	do(t, b, chromedp.Navigate(srv.url+"/events"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="events-filter"]`)))
+	t.Logf("events page: %s", waitText(t, b, `[data-events-status]:not(:empty)`, 10*time.Second))
+	shot("events", 375, 812)
 
 	// Sign out: back to the login form, and the grid is gone.
 	do(t, b,
