@@ -30,8 +30,10 @@ type Deps struct {
 	Setup *nvr.Setup
 	// Storage is retention, for the admin's storage routes; nil when off.
 	Storage StorageAdmin
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Live is live view over WebRTC (WHEP); its zero value answers 503.
+	Live Live
+	Log  *slog.Logger
+	Now  func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -49,6 +51,7 @@ type Server struct {
 	playback *nvr.Playback
 	setup    *nvr.Setup
 	storage  StorageAdmin
+	live     Live
 	log      *slog.Logger
 	now      func() time.Time
 	router   *router
@@ -67,7 +70,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, storage: d.Storage, log: d.Log, now: d.Now}
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, live: d.Live, log: d.Log, now: d.Now}
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)
@@ -109,6 +112,8 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}", nvr.ActionViewCamera, s.handleCamera)
 	rt.camera("GET /api/cameras/{id}/recordings", nvr.ActionViewRecordings, s.handleRecordings)
 	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
+	rt.camera("POST /api/cameras/{id}/whep", nvr.ActionViewLive, s.handleWHEP)
+	rt.camera("DELETE /api/cameras/{id}/whep/{sid}", nvr.ActionViewLive, s.handleWHEPDelete)
 
 	rt.household("GET /api/household/members", s.handleHouseholdMembers)
 	rt.household("PUT /api/household/members/{uid}/cameras/{id}", s.handleHouseholdAssign)

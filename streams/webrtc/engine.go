@@ -58,6 +58,26 @@ type Engine struct {
 
 // Listen binds the ICE port(s) and returns the engine.
 func Listen(cfg Config) (*Engine, error) {
+	if cfg.Port != 0 || cfg.DisableTCP {
+		return listen(cfg)
+	}
+	// A free UDP port may be taken for TCP: try a few.
+	var err error
+	for range 5 {
+		var e *Engine
+		if e, err = listen(cfg); err == nil {
+			return e, nil
+		}
+		if !errors.Is(err, errTCPPort) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+var errTCPPort = errors.New("tcp port taken")
+
+func listen(cfg Config) (*Engine, error) {
 	if cfg.Port < 0 || cfg.Port > 65535 {
 		return nil, fmt.Errorf("webrtc: port %d out of range", cfg.Port)
 	}
@@ -99,6 +119,9 @@ func Listen(cfg Config) (*Engine, error) {
 			ln, err := net.Listen("tcp", net.JoinHostPort(ua.IP.String(), strconv.Itoa(ua.Port)))
 			if err != nil {
 				e.closeSockets()
+				if cfg.Port == 0 {
+					err = fmt.Errorf("%w: %w", errTCPPort, err)
+				}
 				return nil, fmt.Errorf("webrtc: listen tcp port %d: %w", ua.Port, err)
 			}
 			e.tcp = append(e.tcp, ln)
