@@ -124,4 +124,6 @@ func (f *liveFixture) whep(id nvr.CameraID, cred any, opts webrtctest.Options) (
 	return c, status, location, body
 }
 
-func isSDP(body string) bool { return strings.Contains(body, "v=0") || strings.Contains(body, "m=video") }
+func isSDP(body string) bool {
+	return strings.Contains(body, "v=0") || strings.Contains(body, "m=video")
+}
