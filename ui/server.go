@@ -30,6 +30,8 @@ type Deps struct {
 	Setup *nvr.Setup
 	// Storage is retention, for the admin's storage routes; nil when off.
 	Storage StorageAdmin
+	// Live is live view over WebRTC (WHEP); its zero value answers 503.
+	Live Live
 	// Probe tests a camera stream for "test connection"; nil uses
 	// nvr.ProbeCamera.
 	Probe Prober
@@ -52,6 +54,7 @@ type Server struct {
 	playback *nvr.Playback
 	setup    *nvr.Setup
 	storage  StorageAdmin
+	live     Live
 	probe    Prober
 	started  time.Time
 	log      *slog.Logger
@@ -75,7 +78,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Probe = nvr.ProbeCamera
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, storage: d.Storage, probe: d.Probe, started: time.Now(),
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, live: d.Live, probe: d.Probe, started: time.Now(),
 		log: d.Log, now: d.Now}
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
@@ -118,6 +121,8 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}", nvr.ActionViewCamera, s.handleCamera)
 	rt.camera("GET /api/cameras/{id}/recordings", nvr.ActionViewRecordings, s.handleRecordings)
 	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
+	rt.camera("POST /api/cameras/{id}/whep", nvr.ActionViewLive, s.handleWHEP)
+	rt.camera("DELETE /api/cameras/{id}/whep/{sid}", nvr.ActionViewLive, s.handleWHEPDelete)
 
 	rt.household("GET /api/household/members", s.handleHouseholdMembers)
 	rt.household("PUT /api/household/members/{uid}/cameras/{id}", s.handleHouseholdAssign)
