@@ -21,12 +21,12 @@ type EventsModel struct {
 	Cameras   []CameraOption
 	Camera    string // filter: camera ID or ""
 	Day       string // filter: YYYY-MM-DD
-	Kind      string // filter: "" (any), motion, external, ...
+	Kind      string // filter: "" (any), motion or trigger
 	CanManage bool   // owners may pin and delete
 }
 
 // EventKinds are the kinds offered in the filter.
-var EventKinds = []string{"motion", "external"}
+var EventKinds = []string{"motion", "trigger"}
 
 // Events lists events as thumbnail cards; events.js fills the list from
 // /api/events with the filter below.

@@ -1,17 +1,22 @@
 // Events page: thumbnail cards from /api/events with the filter form's
-// camera, day and kind; play a clip in a dialog; owners pin and delete.
+// camera, day and kind; play a clip in a dialog; pin; owners delete.
 // Every value from the server is set with textContent or as an attribute.
 
 const PAGE_SIZE = 24;
 
-// The event routes in one place.
+// The event routes in one place. An event in the list carries its own
+// thumbnail (when there is one) and clip URLs.
 const api = {
   list: (q) => `/api/events?${q}`,
-  thumbnail: (id) => `/api/events/${encodeURIComponent(id)}/thumbnail`,
   clip: (id) => `/api/events/${encodeURIComponent(id)}/clip.mp4`,
-  pin: (id) => `/api/events/${encodeURIComponent(id)}/pin`, // PUT pins, DELETE unpins
+  pin: (id) => `/api/events/${encodeURIComponent(id)}/pin`, // POST pins, DELETE unpins
   remove: (id) => `/api/events/${encodeURIComponent(id)}`,
 };
+
+// localURL keeps only same-origin paths from the server's answer.
+function localURL(u) {
+  return typeof u === 'string' && u.startsWith('/api/') ? u : '';
+}
 
 const form = document.querySelector('[data-events-filter]');
 const list = document.querySelector('[data-events]');
@@ -64,46 +69,56 @@ function button(label, onClick, cls = 'secondary') {
 
 function card(ev) {
   const id = String(ev.id);
-  const cam = ev.camera_id || ev.camera || '';
-  const when = new Date(ev.start || ev.start_time || ev.time);
+  const cam = ev.camera || ev.camera_id || '';
+  const when = new Date(ev.start);
   const li = document.createElement('li');
   li.className = 'card event';
   li.dataset.eventId = id;
   li.dataset.testid = 'event-card';
-  const img = document.createElement('img');
-  img.src = api.thumbnail(id);
-  img.loading = 'lazy';
-  img.alt = `${ev.kind || 'event'} on ${cameraNames.get(cam) || 'camera'} at ${when.toLocaleString()}`;
+  let picture;
+  if (localURL(ev.thumbnail)) {
+    picture = document.createElement('img');
+    picture.src = localURL(ev.thumbnail);
+    picture.loading = 'lazy';
+    picture.alt = `${ev.kind || 'event'} on ${cameraNames.get(cam) || 'camera'} at ${when.toLocaleString()}`;
+  } else {
+    picture = document.createElement('div');
+    picture.className = 'no-thumb';
+    picture.textContent = 'no picture';
+  }
   const title = document.createElement('p');
   title.className = 'event-title';
-  title.textContent = `${cameraNames.get(cam) || cam} · ${ev.kind || 'event'}`;
+  title.textContent = `${cameraNames.get(cam) || cam} · ${ev.label || ev.kind || 'event'}${ev.open ? ' (ongoing)' : ''}`;
   const time = document.createElement('p');
   time.className = 'muted';
   time.textContent = when.toLocaleString();
   const actions = document.createElement('div');
   actions.className = 'actions';
   actions.append(button('Play', () => {
-    player.src = api.clip(id);
+    player.src = localURL(ev.clip) || api.clip(id);
     dialog.showModal();
     player.play().catch(() => {});
   }, ''));
+  // Anyone who may watch an event may pin it (pinned footage outlives
+  // retention); only owners may delete.
+  let pinned = Boolean(ev.pinned);
+  const pin = button(pinned ? 'Unpin' : 'Pin', async () => {
+    try {
+      await send(pinned ? 'DELETE' : 'POST', api.pin(id));
+      pinned = !pinned;
+      pin.textContent = pinned ? 'Unpin' : 'Pin';
+      li.classList.toggle('pinned', pinned);
+    } catch (err) { status(err.message); }
+  });
+  li.classList.toggle('pinned', pinned);
+  actions.append(pin);
   if (canManage) {
-    let pinned = Boolean(ev.pinned);
-    const pin = button(pinned ? 'Unpin' : 'Pin', async () => {
-      try {
-        await send(pinned ? 'DELETE' : 'PUT', api.pin(id));
-        pinned = !pinned;
-        pin.textContent = pinned ? 'Unpin' : 'Pin';
-        li.classList.toggle('pinned', pinned);
-      } catch (err) { status(err.message); }
-    });
-    li.classList.toggle('pinned', pinned);
-    actions.append(pin, button('Delete', async () => {
+    actions.append(button('Delete', async () => {
       if (!window.confirm('Delete this event and its clip?')) return;
       try { await send('DELETE', api.remove(id)); li.remove(); } catch (err) { status(err.message); }
     }));
   }
-  li.append(img, title, time, actions);
+  li.append(picture, title, time, actions);
   return li;
 }
 
@@ -125,7 +140,7 @@ async function load(append) {
   if (!append) list.replaceChildren();
   const evs = data.events || [];
   for (const ev of evs) list.append(card(ev));
-  cursor = data.next_cursor || data.cursor || '';
+  cursor = data.next || '';
   more.hidden = !cursor;
   status(list.children.length ? `${list.children.length} event(s).` : 'No events match.');
 }
