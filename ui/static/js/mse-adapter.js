@@ -12,10 +12,10 @@ async function load() {
   return loading;
 }
 
-// The entry point mse.js may export under one of these names; each is
-// called as fn(video, {cameraId, stream, url, signal}) and returns (or
-// resolves to) a session with close() and, optionally, a closed promise.
-const ENTRY_POINTS = ['connectMSE', 'startMSE', 'playMSE', 'start', 'connect', 'default'];
+// mse.js exports playMSE(video, {camera, stream}) → {close(), done}, done
+// settling when the session ends. Other names are accepted so that a
+// renamed export degrades to "no fallback" only if none of them is there.
+const ENTRY_POINTS = ['playMSE', 'connectMSE', 'startMSE', 'start', 'connect', 'default'];
 
 function entryOf(mod) {
   if (!mod) return null;
@@ -36,10 +36,11 @@ export async function mseConnect(video, cameraId, stream, signal) {
   if (!fn || typeof MediaSource === 'undefined') return null;
   const q = stream === 'sub' ? '?stream=sub' : '?stream=main';
   const url = `/api/cameras/${encodeURIComponent(cameraId)}/mse${q}`;
-  const s = await fn(video, { cameraId, stream, url, signal });
+  const s = await fn(video, { camera: cameraId, cameraId, stream, url, signal });
   if (!s) return null;
   let endSession;
-  const closed = s.closed instanceof Promise ? s.closed : new Promise((resolve) => { endSession = resolve; });
+  const ended = s.done || s.closed;
+  const closed = ended instanceof Promise ? ended : new Promise((resolve) => { endSession = resolve; });
   const onError = () => endSession && endSession();
   video.addEventListener('error', onError, { once: true });
   return {
@@ -47,6 +48,7 @@ export async function mseConnect(video, cameraId, stream, signal) {
     close() {
       video.removeEventListener('error', onError);
       try { if (typeof s.close === 'function') s.close(); } catch { /* already closed */ }
+      video.removeAttribute('src'); // the MediaSource's object URL
       if (endSession) endSession();
     },
   };
