@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -85,6 +87,27 @@ func TestBrowserGridDecodesEachTile(t *testing.T) {
 		transport, _ := browsertest.Eval[string](b, fmt.Sprintf(`document.querySelector(%q).dataset.transport`, sel))
 		t.Logf("tile %s decodes its own camera over %s", id, transport)
 	}
+
+	// Screenshots of the grid with live video, for a look by eye.
+	dir := os.Getenv("HEARTH_SCREENSHOTS")
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "hearth-ui-screenshots-"); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []int64{375, 1280} {
+		browse(t, b, chromedp.EmulateViewport(w, 800))
+		for _, id := range ids { // the resized tiles show a frame again before the picture is taken
+			decodedCameraID(t, b, fmt.Sprintf(`video[data-camera-id="%s"]`, id), 10*time.Second)
+		}
+		if err := b.Screenshot(filepath.Join(dir, fmt.Sprintf("live-grid-%d.png", w))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("live grid screenshots in %s", dir)
 
 	cam := string(f.camA2.ID)
 	browse(t, b, chromedp.Navigate(f.ts.URL+"/cameras/"+cam), chromedp.WaitVisible(chromedp.CSS(`[data-testid="camera-live"]`)))

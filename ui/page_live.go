@@ -9,7 +9,8 @@ import (
 
 // badgeOf reduces a camera's ingest state to the three badges of the UI:
 // streaming, reconnecting (connecting or waiting to retry) and offline with
-// the reason (auth-failed, unreachable, unsupported, disabled, ...).
+// the reason (auth-failed, unreachable, unsupported, disabled, ...); unknown
+// when the server reports no ingest state.
 func badgeOf(c cameraResponse) (badge, reason string) {
 	switch c.State {
 	case "streaming":
@@ -17,7 +18,7 @@ func badgeOf(c cameraResponse) (badge, reason string) {
 	case "connecting", "backoff", "reconnecting":
 		return "reconnecting", ""
 	case "":
-		return "offline", "no status"
+		return "unknown", "" // no ingest status on this server
 	}
 	reason = c.State
 	if len(c.Streams) > 0 && c.Streams[0].LastError != "" {

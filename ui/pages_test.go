@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -406,5 +408,46 @@ func TestLoginPageWhileSetupIsPending(t *testing.T) {
 	}
 	if r := f.get("/login"); testID(t, r.body, "login-setup-note").Length() != 0 {
 		t.Fatalf("setup note shown after the admin exists")
+	}
+}
+
+// statusFunc is a CameraStatusSource from a function.
+type statusFunc func(g nvr.CameraGrant) nvr.CameraStatus
+
+func (f statusFunc) Status(g nvr.CameraGrant) nvr.CameraStatus { return f(g) }
+
+var _ CameraStatusSource = statusFunc(nil)
+
+func TestGridBadges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	states := map[nvr.CameraID]nvr.CameraStatus{
+		f.camA1.ID: {State: "streaming"},
+		f.camA2.ID: {State: "auth-failed", Streams: []nvr.StreamStatus{{Stream: "main", State: "auth-failed", LastError: "camera refused the credentials"}}},
+	}
+	f.ts.Close()
+	f.srv = NewServer(Config{}, Deps{Policy: nvr.NewPolicy(f.store, f.clock, nil),
+		Auth:      nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}),
+		Status:    statusFunc(func(g nvr.CameraGrant) nvr.CameraStatus { return states[g.CameraID()] }),
+		Directory: f.dir, Now: f.clock})
+	f.ts = httptest.NewServer(f.srv)
+	t.Cleanup(f.ts.Close)
+	got := map[string]string{}
+	testID(t, f.get("/", f.login("ana")).body, "tile").Each(func(_ int, s *goquery.Selection) {
+		got[s.AttrOr("data-camera-id", "")] = strings.Join(strings.Fields(s.Find(`[data-testid="badge"]`).Text()), " ")
+	})
+	want := map[string]string{
+		string(f.camA1.ID): "streaming",
+		string(f.camA2.ID): "offline : auth-failed (camera refused the credentials)",
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("badges = %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		state, badge string
+	}{{"connecting", "reconnecting"}, {"backoff", "reconnecting"}, {"streaming", "streaming"}, {"unreachable", "offline"}, {"disabled", "offline"}, {"", "unknown"}} {
+		if b, _ := badgeOf(cameraResponse{State: tc.state}); b != tc.badge {
+			t.Errorf("state %q: badge %q, want %q", tc.state, b, tc.badge)
+		}
 	}
 }

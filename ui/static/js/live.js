@@ -10,7 +10,7 @@ function badgeOf(cam) {
   switch (cam.state) {
     case 'streaming': return ['streaming', ''];
     case 'connecting': case 'backoff': case 'reconnecting': return ['reconnecting', ''];
-    case undefined: case '': return ['offline', 'no status'];
+    case undefined: case '': return ['unknown', ''];
   }
   let reason = cam.state;
   const s = cam.streams && cam.streams[0];
