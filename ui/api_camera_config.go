@@ -20,6 +20,10 @@ type Prober func(ctx context.Context, req nvr.ProbeRequest) (nvr.ProbeResult, er
 // probeTimeout bounds a test connection started from the UI.
 const probeTimeout = 8 * time.Second
 
+// maxProbes bounds concurrent test connections, so the button cannot be
+// turned into a flood of outgoing connections.
+const maxProbes = 4
+
 // errLocalCamera refuses, for anyone but the admin, a URL that points at
 // the appliance itself or a link-local address: a household must not use
 // Hearth to reach services on its own host.
@@ -180,6 +184,13 @@ func (s *Server) handleProbeCamera(w http.ResponseWriter, r *http.Request, g nvr
 	}
 	if err := checkCameraHost(u, pr.URL); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	select {
+	case s.probes <- struct{}{}:
+		defer func() { <-s.probes }()
+	default:
+		s.writeError(w, r, nvr.Errorf("probe camera", nvr.KindUnavailable, "too many connection tests at once; try again"))
 		return
 	}
 	res, err := s.probe(r.Context(), pr)

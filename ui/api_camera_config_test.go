@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/streams/simcam"
@@ -131,4 +132,44 @@ func closedPort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	_ = l.Close()
 	return port
+}
+
+// TestProbeConcurrencyBound: a fifth simultaneous test connection is
+// refused while four are running.
+func TestProbeConcurrencyBound(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	started := make(chan struct{}, maxProbes+1)
+	release := make(chan struct{})
+	f.srv.probe = func(ctx context.Context, req nvr.ProbeRequest) (nvr.ProbeResult, error) {
+		started <- struct{}{}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nvr.ProbeResult{Codec: "h264", Width: 640, Height: 368}, nil
+	}
+	root := f.login("root")
+	done := make(chan int, maxProbes)
+	for range maxProbes {
+		go func() {
+			done <- f.do(http.MethodPost, "/api/cameras/test", []any{root}, `{"url":"rtsp://192.0.2.50/x"}`).StatusCode
+		}()
+	}
+	for range maxProbes {
+		select {
+		case <-started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("probes did not start")
+		}
+	}
+	if r := f.do(http.MethodPost, "/api/cameras/test", []any{root}, `{"url":"rtsp://192.0.2.50/x"}`); r.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("fifth probe: %d %s", r.StatusCode, r.body)
+	}
+	close(release)
+	for range maxProbes {
+		if code := <-done; code != http.StatusOK {
+			t.Fatalf("probe: %d", code)
+		}
+	}
 }

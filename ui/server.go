@@ -56,6 +56,7 @@ type Server struct {
 	storage  StorageAdmin
 	live     Live
 	probe    Prober
+	probes   chan struct{} // a slot per running probe
 	started  time.Time
 	log      *slog.Logger
 	now      func() time.Time
@@ -78,7 +79,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Probe = nvr.ProbeCamera
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, storage: d.Storage, live: d.Live, probe: d.Probe, started: time.Now(),
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, live: d.Live, probe: d.Probe, probes: make(chan struct{}, maxProbes), started: time.Now(),
 		log: d.Log, now: d.Now}
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
