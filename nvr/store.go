@@ -105,6 +105,8 @@ type DirectoryStore interface {
 	// DeleteUserSessions ends every session of a user, e.g. after a password change.
 	DeleteUserSessions(ctx context.Context, u UserID) error
 	Sessions(ctx context.Context, u UserID) ([]Session, error)
+	// DeleteSession removes one session; deleting a missing one is not an error.
+	DeleteSession(ctx context.Context, id int64) error
 
 	CreateToken(ctx context.Context, t APIToken) (APIToken, error)
 	Tokens(ctx context.Context, u UserID) ([]APIToken, error) // u == 0: all tokens

@@ -176,7 +176,10 @@ func (f *fixture) do(method, path string, opts []any, body string) response {
 			}
 		}
 	}
-	resp, err := f.ts.Client().Do(req)
+	client := *f.ts.Client()
+	// Redirects are answers to check (a page sends the browser to /login).
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.Do(req)
 	if err != nil {
 		f.t.Fatalf("%s %s: %v", method, path, err)
 	}

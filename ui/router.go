@@ -27,6 +27,9 @@ type Route struct {
 	Pattern string // ServeMux pattern, "METHOD /path/{id}"
 	Policy  RoutePolicy
 	Action  nvr.Action // for PolicyCamera and PolicyEvent
+	// Page marks an HTML page: without a session it redirects to /login
+	// instead of answering 401.
+	Page bool
 }
 
 // IsPublicAllowed is the allow-list of routes that need no credential. The
@@ -36,7 +39,9 @@ func IsPublicAllowed(pattern string) bool {
 	case "GET /healthz", "POST /api/login",
 		"GET /static/{file...}",                        // embedded assets
 		"GET /setup", "POST /setup", "POST /api/setup", // first run: the one-time token is the credential
-		"/api/": // JSON 404 for unknown API paths
+		"/api/",                     // JSON 404 for unknown API paths
+		"GET /login", "POST /login", // the login form
+		"/": // the HTML 404 page for unknown paths
 		return true
 	}
 	return false

@@ -35,8 +35,13 @@ type Deps struct {
 	// Events serves events, thumbnails and triggers; nil: the event
 	// routes answer 404 (503 for triggers).
 	Events *nvr.Events
-	Log    *slog.Logger
-	Now    func() time.Time
+	// Live is live view over WebRTC (WHEP); its zero value answers 503.
+	Live Live
+	// Probe tests a camera stream for "test connection"; nil uses
+	// nvr.ProbeCamera.
+	Probe Prober
+	Log   *slog.Logger
+	Now   func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -55,6 +60,10 @@ type Server struct {
 	setup    *nvr.Setup
 	storage  StorageAdmin
 	events   *nvr.Events
+	live     Live
+	probe    Prober
+	probes   chan struct{} // a slot per running probe
+	started  time.Time
 	log      *slog.Logger
 	now      func() time.Time
 	router   *router
@@ -72,8 +81,12 @@ func NewServer(cfg Config, d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Probe == nil {
+		d.Probe = nvr.ProbeCamera
+	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, log: d.Log, now: d.Now}
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.Live, probe: d.Probe,
+		probes: make(chan struct{}, maxProbes), started: time.Now(), log: d.Log, now: d.Now}
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)
@@ -116,6 +129,8 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}", nvr.ActionViewCamera, s.handleCamera)
 	rt.camera("GET /api/cameras/{id}/recordings", nvr.ActionViewRecordings, s.handleRecordings)
 	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
+	rt.camera("POST /api/cameras/{id}/whep", nvr.ActionViewLive, s.handleWHEP)
+	rt.camera("DELETE /api/cameras/{id}/whep/{sid}", nvr.ActionViewLive, s.handleWHEPDelete)
 	rt.camera("POST /api/cameras/{id}/events", nvr.ActionTriggerEvent, s.handleTriggerEvent)
 
 	rt.user("GET /api/events", s.handleEvents)
@@ -146,6 +161,49 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.admin("GET /api/admin/storage", s.handleAdminStorage)
 	rt.admin("POST /api/admin/storage/approve", s.handleAdminStorageApprove)
 	rt.admin("GET /api/admin/debug/pprof/{name...}", s.handlePprof)
+
+	s.registerAccountAndConfigRoutes(rt)
+	s.registerPages(rt)
+}
+
+// registerAccountAndConfigRoutes: the user's own account, and camera
+// configuration by owners (the admin has its own routes above).
+func (s *Server) registerAccountAndConfigRoutes(rt *router) {
+	rt.user("POST /api/me/password", s.handleChangeMyPassword)
+	rt.user("GET /api/me/sessions", s.handleMySessions)
+	rt.user("DELETE /api/me/sessions/{sid}", s.handleEndMySession)
+	rt.user("GET /api/me/tokens", s.handleMyTokens)
+	rt.user("POST /api/me/tokens", s.handleCreateMyToken)
+	rt.user("DELETE /api/me/tokens/{tid}", s.handleRevokeMyToken)
+
+	rt.household("POST /api/household/members", s.handleHouseholdAddMember)
+	rt.household("PATCH /api/household/members/{uid}", s.handleHouseholdUpdateMember)
+	rt.household("DELETE /api/household/members/{uid}", s.handleHouseholdRemoveMember)
+	rt.household("POST /api/household/cameras", s.handleHouseholdAddCamera)
+	rt.camera("PATCH /api/cameras/{id}", nvr.ActionManageCamera, s.handleEditCamera)
+	rt.user("POST /api/cameras/test", s.handleProbeCamera) // owners and the admin; checked inside
+}
+
+// registerPages is the HTML side: server-rendered pages with the same
+// policies as the API, redirecting to /login without a session.
+func (s *Server) registerPages(rt *router) {
+	rt.public("GET /login", s.handleLoginPage)
+	rt.public("POST /login", s.handleLoginForm)
+	rt.pageUser("POST /logout", s.handleLogoutForm)
+	rt.public("/", s.handlePageNotFound)
+
+	rt.pageUser("GET /{$}", s.handleLivePage)
+	rt.pageCamera("GET /cameras/{id}", nvr.ActionViewCamera, s.handleCameraPage)
+	rt.pageUser("GET /events", s.handleEventsPage)
+
+	rt.pageUser("GET /settings", s.handleSettingsPage)
+	rt.pageUser("GET /settings/account", s.handleAccountPage)
+	rt.pageHousehold("GET /settings/people", s.handlePeoplePage)
+	rt.pageHousehold("GET /settings/cameras", s.handleHouseholdCamerasPage)
+	rt.pageCamera("GET /settings/cameras/{id}", nvr.ActionManageCamera, s.handleCameraEditPage)
+	rt.pageAdmin("GET /settings/admin", s.handleAdminPage)
+	rt.pageAdmin("GET /settings/admin/cameras", s.handleAdminCamerasPage)
+	rt.pageAdmin("GET /settings/admin/system", s.handleSystemPage)
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,6 +19,11 @@ import (
 func sweepRoutes(t *testing.T, f *fixture) []string {
 	t.Helper()
 	var problems []string
+	// Household B's own session and API token, for the account routes.
+	f.login("bea")
+	ctx := context.Background()
+	sessB := must(f.dir.Store().Sessions(ctx, f.ownerB.ID))(t)
+	_, tokB := must2(f.dir.CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
 	for _, route := range f.srv.Routes() {
 		if route.Policy == PolicyNone {
 			problems = append(problems, fmt.Sprintf("%s: no policy", route.Pattern))
@@ -35,18 +41,30 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 			"{uid}", strconv.FormatInt(int64(f.ownerB.ID), 10),
 			"{hid}", strconv.FormatInt(int64(f.homeB.ID), 10),
 			"{eid}", strconv.FormatInt(int64(f.eventB.ID), 10),
+			"{sid}", strconv.FormatInt(sessB[0].ID, 10),
+			"{tid}", strconv.FormatInt(tokB.ID, 10),
+			"{$}", "",
 		).Replace(path)
 		body := ""
 		if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
 			body = `{}`
 		}
-		if r := f.do(method, path, nil, body); r.StatusCode != http.StatusUnauthorized {
+		r := f.do(method, path, nil, body)
+		switch {
+		case route.Page:
+			// A page sends the browser to the login form instead.
+			if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+				problems = append(problems, fmt.Sprintf("%s without credential: %d to %q, want 303 to /login", route.Pattern, r.StatusCode, r.Header.Get("Location")))
+			}
+		case r.StatusCode != http.StatusUnauthorized:
 			problems = append(problems, fmt.Sprintf("%s without credential: %d, want 401", route.Pattern, r.StatusCode))
 		}
 		// A fresh session per route: the sweep also calls logout.
-		r := f.do(method, path, []any{f.login("ana")}, body)
-		// The owner of A may call their own user and household routes.
-		ownRoute := route.Policy == PolicyUser || (route.Policy == PolicyHousehold && !strings.Contains(route.Pattern, "{"))
+		r = f.do(method, path, []any{f.login("ana")}, body)
+		// The owner of A may call their own user and household routes; a
+		// route naming a row (B's session, token, member) must not serve it.
+		names := strings.Contains(strings.ReplaceAll(route.Pattern, "{$}", ""), "{")
+		ownRoute := (route.Policy == PolicyUser || route.Policy == PolicyHousehold) && !names
 		if !ownRoute && r.StatusCode != http.StatusNotFound {
 			problems = append(problems, fmt.Sprintf("%s as household A with B's IDs: %d, want 404", route.Pattern, r.StatusCode))
 		}
@@ -59,6 +77,16 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 		}
 	}
 	return problems
+}
+
+func must2[A, B any](a A, b B, err error) func(*testing.T) (A, B) {
+	return func(t *testing.T) (A, B) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("setup: %v", err)
+		}
+		return a, b
+	}
 }
 
 func splitPattern(p string) (string, string) {

@@ -66,6 +66,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 
 	return serve(ctx, cfg, e, func(url string) {
 		fmt.Fprintf(e.stdout, "\nHearth demo: %s  (data in %s)\n", url, cfg.DataDir)
+		fmt.Fprintf(e.stdout, "Open %s/ in a browser and sign in with one of the logins below.\n", url)
 		fmt.Fprintf(e.stdout, "%d simulated cameras at rtsp://%s/cam/1..%d\n\nLogins:\n", len(cams), sim.Addr(), len(cams))
 		for _, l := range logins {
 			fmt.Fprintf(e.stdout, "  %-6s %-20s  %s\n", l.User, l.Password, l.Role+householdNote(l.Household))

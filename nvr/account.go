@@ -1,0 +1,68 @@
+package nvr
+
+import (
+	"context"
+	"slices"
+)
+
+// A user's own account: their sessions and API tokens. Each method takes the
+// UserGrant the policy gave for the request and touches only that user's
+// rows; another user's session or token answers ErrNotFound.
+
+// CheckPassword verifies a signed-in user's current password before a
+// change, under the same failure limit as Login.
+func (a *Auth) CheckPassword(ctx context.Context, g UserGrant, password string, client ClientInfo) error {
+	name := g.User().Name
+	if wait := a.limiter.Wait(name, client.Addr); wait > 0 {
+		return &Error{Op: "check password", Kind: KindUnavailable,
+			Msg: "too many failed attempts; try again later", RetryAfter: wait}
+	}
+	_, hash, err := a.store.UserCredentials(ctx, name)
+	if err != nil && ErrorKind(err) != KindNotFound {
+		return Wrap("check password", err)
+	}
+	if err != nil || len(password) > MaxPasswordLen || !VerifyPassword(password, hash) {
+		a.limiter.Failed(name, client.Addr)
+		return &Error{Op: "check password", Kind: KindInvalid, Msg: "the current password is wrong"}
+	}
+	return nil
+}
+
+// UserSessions lists the user's sessions, oldest first, without token hashes.
+func (d *Directory) UserSessions(ctx context.Context, g UserGrant) ([]Session, error) {
+	ss, err := d.store.Sessions(ctx, g.User().ID)
+	return ss, Wrap("list sessions", err)
+}
+
+// EndUserSession signs one of the user's sessions out.
+func (d *Directory) EndUserSession(ctx context.Context, g UserGrant, id int64) error {
+	ss, err := d.UserSessions(ctx, g)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ss, func(s Session) bool { return s.ID == id }) {
+		return ErrNotFound
+	}
+	return Wrap("end session", d.store.DeleteSession(ctx, id))
+}
+
+// UserTokens lists the user's API tokens, without hashes.
+func (d *Directory) UserTokens(ctx context.Context, g UserGrant) ([]APIToken, error) {
+	ts, err := d.store.Tokens(ctx, g.User().ID)
+	for i := range ts {
+		ts[i].TokenHash = nil
+	}
+	return ts, Wrap("list tokens", err)
+}
+
+// RevokeUserToken deletes one of the user's API tokens.
+func (d *Directory) RevokeUserToken(ctx context.Context, g UserGrant, id int64) error {
+	ts, err := d.UserTokens(ctx, g)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ts, func(t APIToken) bool { return t.ID == id }) {
+		return ErrNotFound
+	}
+	return d.RevokeToken(ctx, id)
+}

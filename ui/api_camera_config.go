@@ -1,0 +1,206 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// Camera configuration for owners (their household's cameras) and the
+// appliance admin (any camera), and the "test connection" probe. Stream
+// passwords are write-only: an empty password field keeps the stored one.
+
+// Prober tests a camera stream; nvr.ProbeCamera in production.
+type Prober func(ctx context.Context, req nvr.ProbeRequest) (nvr.ProbeResult, error)
+
+// probeTimeout bounds a test connection started from the UI.
+const probeTimeout = 8 * time.Second
+
+// maxProbes bounds concurrent test connections, so the button cannot be
+// turned into a flood of outgoing connections.
+const maxProbes = 4
+
+// errLocalCamera refuses, for anyone but the admin, a URL that points at
+// the appliance itself or a link-local address: a household must not use
+// Hearth to reach services on its own host.
+var errLocalCamera = nvr.Errorf("camera url", nvr.KindInvalid,
+	"camera URL must not point at this appliance (loopback) or a link-local address")
+
+// checkCameraHost applies the loopback and link-local rule to a raw URL.
+func checkCameraHost(u nvr.User, raw string) error {
+	if raw == "" || u.Admin {
+		return nil
+	}
+	p, err := nvr.ParseCameraURL(raw)
+	if err != nil {
+		return err
+	}
+	parsed, err := url.Parse(p.URL)
+	if err != nil {
+		return errInvalid("camera URL is not a valid URL")
+	}
+	if nvr.IsLoopbackOrLinkLocal(parsed.Hostname()) {
+		return errLocalCamera
+	}
+	return nil
+}
+
+type householdCameraRequest struct {
+	Name      string        `json:"name"`
+	MainURL   string        `json:"main_url"`
+	SubURL    string        `json:"sub_url"`
+	Username  string        `json:"username"`
+	Password  string        `json:"password"`
+	Transport nvr.Transport `json:"transport"`
+}
+
+// handleHouseholdAddCamera adds a camera to the owner's own household.
+func (s *Server) handleHouseholdAddCamera(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {
+	var req householdCameraRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, raw := range []string{req.MainURL, req.SubURL} {
+		if err := checkCameraHost(g.User(), raw); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	c, err := s.dir.AddCamera(r.Context(), nvr.NewCamera{HouseholdID: g.HouseholdID(), Name: req.Name,
+		MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
+		Password: nvr.NewSecret(req.Password), Transport: req.Transport})
+	s.auditAdmin(r, g.Principal(), g.User().ID, c.ID, "add-camera", err)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, adminCameraOf(c))
+}
+
+type editCameraRequest struct {
+	Name      *string        `json:"name"`
+	MainURL   *string        `json:"main_url"`
+	SubURL    *string        `json:"sub_url"`
+	Username  *string        `json:"username"`
+	Password  *string        `json:"password"` // "" or absent: keep the stored one
+	Transport *nvr.Transport `json:"transport"`
+	Enabled   *bool          `json:"enabled"`
+}
+
+// handleEditCamera changes a camera's configuration (owner of its household
+// or the admin: ActionManageCamera).
+func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
+	var req editCameraRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, raw := range []*string{req.MainURL, req.SubURL} {
+		if raw == nil {
+			continue
+		}
+		if err := checkCameraHost(g.User(), *raw); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	ch := nvr.CameraChanges{Name: req.Name, MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
+		Transport: req.Transport, Enabled: req.Enabled}
+	if req.Password != nil && *req.Password != "" {
+		pw := nvr.NewSecret(*req.Password)
+		ch.Password = &pw
+	}
+	c, err := s.dir.EditCamera(r.Context(), g.CameraID(), ch)
+	s.auditAdmin(r, g.Principal(), g.User().ID, g.CameraID(), "edit-camera", err)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, adminCameraOf(c))
+}
+
+type probeRequest struct {
+	// CameraID, when set, tests with that camera's stored credentials
+	// (unless username or password are given) and needs ActionManageCamera.
+	CameraID  nvr.CameraID  `json:"camera_id"`
+	URL       string        `json:"url"`
+	Username  string        `json:"username"`
+	Password  string        `json:"password"`
+	Transport nvr.Transport `json:"transport"`
+}
+
+type probeResponse struct {
+	OK         bool    `json:"ok"`
+	Codec      string  `json:"codec,omitempty"`
+	Width      int     `json:"width,omitempty"`
+	Height     int     `json:"height,omitempty"`
+	FPS        float64 `json:"fps,omitempty"`
+	ErrorClass string  `json:"error_class,omitempty"` // auth, unreachable, unsupported, no-video, protocol
+	Error      string  `json:"error,omitempty"`
+}
+
+// handleProbeCamera is "test connection": DESCRIBE, SETUP, PLAY and the
+// first keyframe, bounded by probeTimeout. Only household owners and the
+// admin may probe; the answer names codec and size, or a failure class,
+// never the credentials.
+func (s *Server) handleProbeCamera(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	u := g.User()
+	if !u.Admin && (u.Role != nvr.RoleOwner || u.HouseholdID == 0) {
+		s.writeError(w, r, nvr.ErrNotFound)
+		return
+	}
+	var req probeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pr := nvr.ProbeRequest{URL: req.URL, Username: req.Username, Password: nvr.NewSecret(req.Password),
+		Transport: req.Transport, Timeout: probeTimeout}
+	if req.CameraID != "" {
+		cg, err := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionManageCamera, req.CameraID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		c := cg.Camera()
+		if pr.URL == "" {
+			pr.URL = c.MainURL
+		}
+		if req.Username == "" && req.Password == "" {
+			pr.Username, pr.Password = c.Username, c.Password
+		}
+		if pr.Transport == "" {
+			pr.Transport = c.Transport
+		}
+	}
+	if pr.URL == "" {
+		s.writeError(w, r, errInvalid("url is required"))
+		return
+	}
+	if err := checkCameraHost(u, pr.URL); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	select {
+	case s.probes <- struct{}{}:
+		defer func() { <-s.probes }()
+	default:
+		s.writeError(w, r, nvr.Errorf("probe camera", nvr.KindUnavailable, "too many connection tests at once; try again"))
+		return
+	}
+	res, err := s.probe(r.Context(), pr)
+	var pe *nvr.ProbeError
+	switch {
+	case errors.As(err, &pe):
+		writeJSON(w, http.StatusOK, probeResponse{ErrorClass: pe.Class, Error: pe.Msg})
+	case err != nil:
+		s.writeError(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, probeResponse{OK: true, Codec: res.Codec, Width: res.Width, Height: res.Height, FPS: round2(res.FPS)})
+	}
+}

@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/simcam"
+)
+
+func TestOwnerAddsAndEditsCameras(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	for _, local := range []string{"rtsp://127.0.0.1:8554/x", "rtsp://localhost/x", "rtsp://[::1]/x", "rtsp://169.254.1.1/x"} {
+		r := f.do(http.MethodPost, "/api/household/cameras", []any{ana}, `{"name":"Local","main_url":"`+local+`"}`)
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "loopback") {
+			t.Errorf("owner adding %s: %d %s", local, r.StatusCode, r.body)
+		}
+	}
+	r := f.do(http.MethodPost, "/api/household/cameras", []any{ana}, `{"name":"Shed","main_url":"rtsp://u:SECRET-pw@192.0.2.40/main"}`)
+	if r.StatusCode != http.StatusCreated || strings.Contains(r.body, "SECRET-pw") {
+		t.Fatalf("add: %d %s", r.StatusCode, r.body)
+	}
+	shed := decode[adminCameraResponse](t, r.body)
+	if shed.HouseholdID != f.homeA.ID || !shed.HasCredentials {
+		t.Fatalf("added camera: %+v", shed)
+	}
+	if r := f.do(http.MethodPost, "/api/household/cameras", []any{f.login("mo")}, `{"name":"X","main_url":"rtsp://192.0.2.41/"}`); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("member adding a camera: %d", r.StatusCode)
+	}
+
+	// Editing with an empty password keeps the stored one.
+	path := "/api/cameras/" + string(shed.ID)
+	r = f.do(http.MethodPatch, path, []any{ana}, `{"name":"Garden shed","main_url":"rtsp://192.0.2.40/main","password":"","enabled":false}`)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("edit: %d %s", r.StatusCode, r.body)
+	}
+	c, err := f.dir.Store().Camera(context.Background(), shed.ID)
+	if err != nil || c.Name != "Garden shed" || c.Enabled || c.Password.Reveal() != "SECRET-pw" || c.Username != "u" {
+		t.Fatalf("after edit: %+v %v", c, err)
+	}
+	if r := f.do(http.MethodPatch, path, []any{ana}, `{"main_url":"rtsp://127.0.0.1/x"}`); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("owner pointing a camera at loopback: %d", r.StatusCode)
+	}
+	for user, want := range map[string]int{"mo": http.StatusNotFound, "bea": http.StatusNotFound, "root": http.StatusOK} {
+		if r := f.do(http.MethodPatch, path, []any{f.login(user)}, `{"name":"Shed"}`); r.StatusCode != want {
+			t.Errorf("edit as %s: %d, want %d", user, r.StatusCode, want)
+		}
+	}
+}
+
+// startSimcam serves one simulated camera on loopback, with credentials.
+func startSimcam(t *testing.T, user, pass string) *simcam.Server {
+	t.Helper()
+	sim, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Username: user, Password: pass,
+		Cameras: []simcam.CameraConfig{{ID: string(nvr.NewCameraID()), FPS: 10, GOP: 5, Width: simcam.MinWidth, Height: simcam.MinHeight}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = sim.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return sim
+}
+
+func TestProbeCamera(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const pw = "PROBE-secret-77"
+	sim := startSimcam(t, "cam", pw)
+	root := f.login("root")
+	probe := func(c *http.Cookie, body string) (int, probeResponse, string) {
+		t.Helper()
+		r := f.do(http.MethodPost, "/api/cameras/test", []any{c}, body)
+		if strings.Contains(r.body, pw) {
+			t.Fatalf("the probe answer echoes the password: %s", r.body)
+		}
+		if r.StatusCode != http.StatusOK {
+			return r.StatusCode, probeResponse{}, r.body
+		}
+		return r.StatusCode, decode[probeResponse](t, r.body), r.body
+	}
+
+	_, ok, body := probe(root, `{"url":"`+sim.URL(1)+`","username":"cam","password":"`+pw+`"}`)
+	if !ok.OK || ok.Codec != "h264" || ok.Width != simcam.MinWidth || ok.Height != simcam.MinHeight {
+		t.Fatalf("probe: %s", body)
+	}
+	_, bad, body := probe(root, `{"url":"rtsp://cam:wrong-one@`+sim.Addr()+`/cam/1"}`)
+	if bad.OK || bad.ErrorClass != nvr.ProbeAuth || strings.Contains(body, "wrong-one") {
+		t.Fatalf("wrong password: %s", body)
+	}
+	// A port nobody listens on: the simcam's, once it is closed, is not
+	// guaranteed free; a listener we close ourselves is.
+	_, down, body := probe(root, `{"url":"rtsp://127.0.0.1:`+closedPort(t)+`/x"}`)
+	if down.OK || down.ErrorClass != nvr.ProbeUnreachable {
+		t.Fatalf("closed port: %s", body)
+	}
+
+	// A stored camera is probed with its stored credentials.
+	cam := f.addCamera(f.homeA.ID, "Sim", "rtsp://cam:"+pw+"@"+sim.Addr()+"/cam/1")
+	if _, res, body := probe(root, `{"camera_id":"`+string(cam.ID)+`"}`); !res.OK {
+		t.Fatalf("stored camera as admin: %s", body)
+	}
+	// The owner may probe, but not the appliance's own loopback; members,
+	// viewers and other households may not use the stored camera at all.
+	if st, _, body := probe(f.login("ana"), `{"camera_id":"`+string(cam.ID)+`"}`); st != http.StatusBadRequest || !strings.Contains(body, "loopback") {
+		t.Fatalf("owner probing loopback: %d %s", st, body)
+	}
+	for _, user := range []string{"mo", "vic"} {
+		if st, _, _ := probe(f.login(user), `{"url":"rtsp://192.0.2.99/x"}`); st != http.StatusNotFound {
+			t.Errorf("%s probing: %d, want 404", user, st)
+		}
+	}
+	if st, _, _ := probe(f.login("bea"), `{"camera_id":"`+string(cam.ID)+`"}`); st != http.StatusNotFound {
+		t.Errorf("other household probing a stored camera: %d", st)
+	}
+}
+
+// closedPort returns a loopback port that was just free.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	_ = l.Close()
+	return port
+}
+
+// TestProbeConcurrencyBound: a fifth simultaneous test connection is
+// refused while four are running.
+func TestProbeConcurrencyBound(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	started := make(chan struct{}, maxProbes+1)
+	release := make(chan struct{})
+	f.srv.probe = func(ctx context.Context, req nvr.ProbeRequest) (nvr.ProbeResult, error) {
+		started <- struct{}{}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nvr.ProbeResult{Codec: "h264", Width: 640, Height: 368}, nil
+	}
+	root := f.login("root")
+	done := make(chan int, maxProbes)
+	for range maxProbes {
+		go func() {
+			done <- f.do(http.MethodPost, "/api/cameras/test", []any{root}, `{"url":"rtsp://192.0.2.50/x"}`).StatusCode
+		}()
+	}
+	for range maxProbes {
+		select {
+		case <-started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("probes did not start")
+		}
+	}
+	if r := f.do(http.MethodPost, "/api/cameras/test", []any{root}, `{"url":"rtsp://192.0.2.50/x"}`); r.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("fifth probe: %d %s", r.StatusCode, r.body)
+	}
+	close(release)
+	for range maxProbes {
+		if code := <-done; code != http.StatusOK {
+			t.Fatalf("probe: %d", code)
+		}
+	}
+}

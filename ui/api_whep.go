@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/hub"
+	"github.com/hearthnvr/hearth/streams/media"
+	"github.com/hearthnvr/hearth/streams/webrtc"
+)
+
+// maxOfferBytes bounds a WHEP offer; a browser's is 5 to 15 KB.
+const maxOfferBytes = 64 << 10
+
+// LiveHubs gives the hub of a granted camera stream (nvr.Ingest).
+type LiveHubs interface {
+	Hub(g nvr.CameraGrant, stream string) (*hub.Hub, error)
+}
+
+// Live is what live view over WebRTC needs; the WHEP routes answer 503 when
+// any part is missing.
+type Live struct {
+	Engine   *webrtc.Engine
+	Hubs     LiveHubs
+	Sessions *nvr.LiveSessions
+}
+
+func (l Live) ok() bool { return l.Engine != nil && l.Hubs != nil && l.Sessions != nil }
+
+// handleWHEP starts a live session (WHEP, draft-ietf-wish-whep): the body is
+// the browser's SDP offer, the answer is 201 with the SDP answer (ICE
+// gathering complete, no trickle) and the session's Location. The grant
+// comes first; ?stream=main|sub picks the stream (default main).
+func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
+	if !s.live.ok() {
+		s.writeError(w, r, nvr.Errorf("live view", nvr.KindUnavailable, "live view is not available on this server"))
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/sdp" {
+		s.writeError(w, r, &nvr.Error{Op: "live view", Kind: kindUnsupportedMedia, Msg: "Content-Type must be application/sdp"})
+		return
+	}
+	q := r.URL.Query()
+	if q.Has("start") {
+		s.writeError(w, r, nvr.Errorf("live view", nvr.KindUnavailable, "recorded playback over WebRTC is not available yet"))
+		return
+	}
+	stream := q.Get("stream")
+	if stream == "" {
+		stream = "main"
+	}
+	if stream != "main" && stream != "sub" {
+		s.writeError(w, r, errInvalid("stream must be main or sub"))
+		return
+	}
+	offer, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOfferBytes))
+	if err != nil {
+		s.writeError(w, r, &nvr.Error{Op: "live view", Kind: nvr.KindTooLarge, Msg: "offer too large"})
+		return
+	}
+	h, err := s.live.Hubs.Hub(g, stream)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	subH264 := false
+	if stream == "main" {
+		if sh, err := s.live.Hubs.Hub(g, "sub"); err == nil {
+			if si := sh.Info(); si != nil && si.Video() >= 0 && si.Tracks[si.Video()].Codec == media.H264 {
+				subH264 = true
+			}
+		}
+	}
+	ls, err := s.live.Sessions.Admit(g)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cam := string(g.CameraID())
+	log := s.log.With("camera", cam, "session", ls.ID[:8], "stream", stream)
+	src := webrtc.NewHubSource(h)
+	sess, answer, err := s.live.Engine.NewSession(r.Context(), webrtc.SessionConfig{
+		Offer: string(offer), Source: src, SubH264: subH264,
+		OnEnd: func(end webrtc.End) {
+			ls.End(context.Background(), end.Bytes, end.Reason)
+			log.Info("live session ended", "reason", end.Reason, "bytes", end.Bytes, "err", end.Err)
+		},
+	})
+	if err != nil {
+		src.Close()
+		ls.End(r.Context(), 0, "refused")
+		s.writeError(w, r, whepError(err))
+		return
+	}
+	ls.SetStop(sess.Close)
+	info := sess.Info()
+	log.Info("live session started", "video", info.Video, "audio", info.Audio, "audio_note", info.AudioNote)
+	w.Header().Set("Content-Type", "application/sdp")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Location", "/api/cameras/"+cam+"/whep/"+ls.ID)
+	w.Header().Set("Hearth-Video", string(info.Video))
+	if info.Audio != "" {
+		w.Header().Set("Hearth-Audio", string(info.Audio))
+	}
+	if info.AudioNote != "" {
+		w.Header().Set("Hearth-Audio-Note", info.AudioNote)
+	}
+	w.WriteHeader(http.StatusCreated)
+	_, _ = io.WriteString(w, answer)
+}
+
+// whepError maps session errors onto client-safe kinds.
+func whepError(err error) error {
+	switch {
+	case errors.Is(err, webrtc.ErrNoMedia):
+		return nvr.Errorf("live view", nvr.KindUnavailable, "the camera is not streaming yet")
+	case errors.Is(err, webrtc.ErrCodec):
+		return nvr.Errorf("live view", nvr.KindInvalid, "%s", err.Error())
+	case errors.Is(err, webrtc.ErrOffer):
+		return nvr.Errorf("live view", nvr.KindInvalid, "the SDP offer is not usable")
+	case errors.Is(err, webrtc.ErrClosed):
+		return nvr.Errorf("live view", nvr.KindUnavailable, "the server is shutting down")
+	}
+	return nvr.Wrap("live view", err)
+}
+
+// handleWHEPDelete ends a session. Only its owner, still holding the grant,
+// may; any other session ID is "not found".
+func (s *Server) handleWHEPDelete(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
+	if !s.live.ok() {
+		s.writeError(w, r, nvr.ErrNotFound)
+		return
+	}
+	ls, err := s.live.Sessions.Lookup(g, r.PathValue("sid"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ls.Stop()
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/ui/views"
+)
+
+// The appliance admin's pages: households and accounts, every camera, and
+// storage with system health.
+
+func (s *Server) householdNames(r *http.Request) (map[nvr.HouseholdID]string, []views.Option, error) {
+	hs, err := s.dir.Store().Households(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[nvr.HouseholdID]string, len(hs))
+	opts := make([]views.Option, 0, len(hs))
+	for _, h := range hs {
+		names[h.ID] = h.Name
+		opts = append(opts, views.Option{Value: idString(int64(h.ID)), Label: h.Name})
+	}
+	return names, opts, nil
+}
+
+func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
+	ctx := r.Context()
+	store := s.dir.Store()
+	names, opts, err := s.householdNames(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	users, err := store.Users(ctx, 0)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	cams, err := store.Cameras(ctx, 0)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	members := map[nvr.HouseholdID]int{}
+	cameras := map[nvr.HouseholdID]int{}
+	u := g.User()
+	m := views.AdminModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "admin"), Options: opts}
+	for _, a := range users {
+		members[a.HouseholdID]++
+		m.Accounts = append(m.Accounts, views.AccountRow{ID: idString(int64(a.ID)), Name: a.Name,
+			Household: names[a.HouseholdID], Role: string(a.Role), Admin: a.Admin, Disabled: a.Disabled})
+	}
+	for _, c := range cams {
+		cameras[c.HouseholdID]++
+	}
+	for _, o := range opts {
+		id, _ := nvr.ParseInt64ID(o.Value)
+		h := nvr.HouseholdID(id)
+		m.Households = append(m.Households, views.HouseholdRow{ID: o.Value, Name: o.Label, Members: members[h], Cameras: cameras[h]})
+	}
+	s.render(w, r, http.StatusOK, views.Admin(m))
+}
+
+func (s *Server) handleAdminCamerasPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
+	names, opts, err := s.householdNames(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	cams, err := s.dir.Store().Cameras(r.Context(), 0)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	u := g.User()
+	m := views.CamerasModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "admin-cameras"), Title: "All cameras",
+		AddAPI: "/api/admin/cameras", Households: opts}
+	for _, c := range cams {
+		row := s.cameraRowOf(r, g.Principal(), c)
+		row.Household = names[c.HouseholdID]
+		m.Cameras = append(m.Cameras, row)
+	}
+	s.render(w, r, http.StatusOK, views.Cameras(m))
+}
+
+// estimateRetentionDays scales the oldest footage kept by how much of the
+// usable disk is still free: if 3 days fill half of it, about 6 fit.
+func estimateRetentionDays(st nvr.RetentionStatus) float64 {
+	var kept float64
+	for _, c := range st.Cameras {
+		kept = max(kept, c.RetainedDays)
+	}
+	if kept <= 0 || st.UsedBytes <= 0 {
+		return 0
+	}
+	usable := st.UsedBytes + st.DiskFreeBytes - st.MinFreeBytes
+	if usable <= st.UsedBytes {
+		return kept
+	}
+	return kept * float64(usable) / float64(st.UsedBytes)
+}
+
+func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
+	names, _, err := s.householdNames(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	cams, err := s.dir.Store().Cameras(r.Context(), 0)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	u := g.User()
+	m := views.SystemModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "system")}
+	if s.storage != nil {
+		st := s.storage.Status()
+		m.Storage = views.StorageModel{Enabled: true, UsedBytes: st.UsedBytes, FreeBytes: st.DiskFreeBytes,
+			TotalBytes: st.DiskTotalBytes, RetentionDays: estimateRetentionDays(st), Refused: st.Refused, Problems: st.Problems}
+	}
+	for _, c := range cams {
+		row := s.cameraRowOf(r, g.Principal(), c)
+		hc := views.HealthCamera{Name: c.Name, Household: names[c.HouseholdID], State: row.State}
+		if cg, err := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionManageCamera, c.ID); err == nil {
+			if st := s.withStatus(cg); len(st.Streams) > 0 && st.Streams[0].LastError != "" {
+				hc.Detail = st.Streams[0].LastError
+			}
+		}
+		m.Cameras = append(m.Cameras, hc)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.HeapBytes, m.SysBytes, m.Goroutines = int64(ms.HeapAlloc), int64(ms.Sys), runtime.NumGoroutine()
+	up := time.Since(s.started)
+	m.Uptime = up.Round(time.Second).String()
+	m.CPUSeconds = processCPUTime().Seconds()
+	if up > 0 {
+		m.CPUPercent = 100 * m.CPUSeconds / up.Seconds()
+	}
+	s.render(w, r, http.StatusOK, views.System(m))
+}

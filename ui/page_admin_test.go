@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+func TestEstimateRetentionDays(t *testing.T) {
+	t.Parallel()
+	const gib = 1 << 30
+	tests := []struct {
+		name string
+		st   nvr.RetentionStatus
+		want float64
+	}{
+		{"nothing recorded", nvr.RetentionStatus{DiskFreeBytes: 100 * gib}, 0},
+		{"half full", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 12 * gib, MinFreeBytes: 2 * gib,
+			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 3}, {RetainedDays: 2}}}, 6},
+		{"full", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 1 * gib, MinFreeBytes: 2 * gib,
+			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 4}}}, 4},
+	}
+	for _, tt := range tests {
+		if got := estimateRetentionDays(tt.st); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: %v days, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSystemPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := &fakeStorage{status: func() nvr.RetentionStatus {
+		return nvr.RetentionStatus{UsedBytes: 3 << 30, DiskFreeBytes: 9 << 30, DiskTotalBytes: 20 << 30,
+			Refused: "the clock stepped back", Cameras: []nvr.CameraRetentionStatus{{CameraID: f.camA1.ID, RetainedDays: 2}}}
+	}}
+	f.ts.Close()
+	f.srv = NewServer(Config{}, Deps{Policy: nvr.NewPolicy(f.store, f.clock, nil),
+		Auth: nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}), Directory: f.dir, Storage: st, Now: f.clock})
+	f.ts = httptest.NewServer(f.srv)
+	t.Cleanup(f.ts.Close)
+	r := f.get("/settings/admin/system", f.login("root"))
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("system page: %d", r.StatusCode)
+	}
+	for id, want := range map[string]string{
+		"storage-used": "3.0 GiB", "storage-free": "9.0 GiB of 20.0 GiB", "storage-retention": "about 8.0 days",
+		"storage-refused": "the clock stepped back",
+	} {
+		if got := strings.Join(strings.Fields(testID(t, r.body, id).Text()), " "); !strings.Contains(got, want) {
+			t.Errorf("%s = %q, want %q", id, got, want)
+		}
+	}
+	if n := testID(t, r.body, "health-camera").Length(); n != 3 {
+		t.Errorf("health rows: %d, want every camera (3)", n)
+	}
+	if !strings.Contains(testID(t, r.body, "health-memory").Text(), "heap") {
+		t.Errorf("no memory figures")
+	}
+	if strings.Contains(r.body, f.canaryPw) {
+		t.Fatalf("system page shows a camera password")
+	}
+}

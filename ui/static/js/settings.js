@@ -1,0 +1,136 @@
+// Settings: forms and buttons that call the JSON API (which decides access
+// on every request; the cross-origin middleware guards every change).
+//   form[data-api][data-method]   fields → JSON (checkbox → bool,
+//                                 data-type="int" → number, data-omit-empty)
+//   [data-delete], [data-patch][data-body], [data-post]   one-click calls
+//   input[data-assign]            PUT when ticked, DELETE when not
+//   button[data-probe]            "test connection" for a camera form
+// Results are shown with textContent only.
+
+function resultFor(el) {
+  const scope = el.closest('form, section') || document;
+  return scope.querySelector('[data-result]');
+}
+
+function show(el, text, ok) {
+  const out = resultFor(el);
+  if (!out) return;
+  out.textContent = text;
+  out.classList.toggle('error', !ok);
+}
+
+async function call(method, url, body) {
+  const init = { method, credentials: 'same-origin', headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  const resp = await fetch(url, init);
+  if (resp.status === 401) { window.location.assign('/login'); throw new Error('signed out'); }
+  let data = null;
+  if (resp.status !== 204) {
+    try { data = await resp.json(); } catch { data = null; }
+  }
+  if (!resp.ok) throw new Error((data && data.error) || `failed (${resp.status})`);
+  return data;
+}
+
+function formBody(form) {
+  const body = {};
+  for (const input of form.elements) {
+    if (!input.name || input.disabled) continue;
+    if (input.type === 'checkbox') { body[input.name] = input.checked; continue; }
+    if (input.value === '' && 'omitEmpty' in input.dataset) continue;
+    body[input.name] = input.dataset.type === 'int' ? Number.parseInt(input.value || '0', 10) : input.value;
+  }
+  return body;
+}
+
+for (const form of document.querySelectorAll('form[data-api]')) {
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const submit = form.querySelector('button[type="submit"]');
+    if (submit) submit.disabled = true;
+    try {
+      const data = await call(form.dataset.method || 'POST', form.dataset.api, formBody(form));
+      if ('showToken' in form.dataset && data && data.token) {
+        form.querySelector('[data-token-output]').textContent = data.token;
+        show(form, 'Token created. Copy it now: it is not shown again.', true);
+        return;
+      }
+      for (const pw of form.querySelectorAll('input[type="password"]')) pw.value = '';
+      show(form, (data && data.status) || 'Saved.', true);
+      if ('reload' in form.dataset) window.location.reload();
+    } catch (err) {
+      show(form, err.message, false);
+    } finally {
+      if (submit) submit.disabled = false;
+    }
+  });
+}
+
+async function oneClick(el, method, url, body) {
+  if (el.dataset.confirm && !window.confirm(el.dataset.confirm)) return;
+  el.disabled = true;
+  try {
+    const data = await call(method, url, body);
+    if (method === 'DELETE' && el.closest('tr')) el.closest('tr').remove();
+    else if (method === 'PATCH') window.location.reload();
+    else show(el, (data && data.status) || 'Done.', true);
+  } catch (err) {
+    show(el, err.message, false);
+    el.disabled = false;
+  }
+}
+
+for (const el of document.querySelectorAll('[data-delete]')) {
+  el.addEventListener('click', () => oneClick(el, 'DELETE', el.dataset.delete));
+}
+for (const el of document.querySelectorAll('[data-patch]')) {
+  el.addEventListener('click', () => oneClick(el, 'PATCH', el.dataset.patch, el.dataset.body));
+}
+for (const el of document.querySelectorAll('[data-post]')) {
+  el.addEventListener('click', () => oneClick(el, 'POST', el.dataset.post));
+}
+
+for (const box of document.querySelectorAll('input[data-assign]')) {
+  box.addEventListener('change', async () => {
+    box.disabled = true;
+    try {
+      await call(box.checked ? 'PUT' : 'DELETE', box.dataset.assign);
+      show(box, 'Saved.', true);
+    } catch (err) {
+      box.checked = !box.checked;
+      show(box, err.message, false);
+    } finally {
+      box.disabled = false;
+    }
+  });
+}
+
+for (const btn of document.querySelectorAll('button[data-probe]')) {
+  btn.addEventListener('click', async () => {
+    const form = btn.closest('form');
+    const out = form.querySelector('[data-probe-result]');
+    const f = formBody(form);
+    const req = { url: f.main_url || '', username: f.username || '', password: f.password || '', transport: f.transport || '' };
+    if (form.dataset.cameraId) req.camera_id = form.dataset.cameraId;
+    btn.disabled = true;
+    out.classList.remove('error');
+    out.textContent = 'Testing…';
+    try {
+      const r = await call('POST', '/api/cameras/test', req);
+      if (r.ok) {
+        out.textContent = `Connected: ${r.codec.toUpperCase()} ${r.width}×${r.height}${r.fps ? ` at ${r.fps} fps` : ''}.`;
+      } else {
+        out.textContent = `Failed (${r.error_class}): ${r.error}.`;
+        out.classList.add('error');
+      }
+    } catch (err) {
+      out.textContent = err.message;
+      out.classList.add('error');
+    } finally {
+      btn.disabled = false;
+    }
+  });
+}

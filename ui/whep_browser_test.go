@@ -1,0 +1,120 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/ui/browsertest"
+)
+
+// whepJS logs in as %[1]q, negotiates WHEP for camera %[2]q from the page
+// (Hearth's own origin) into a <video id="v">, and resolves with the
+// milliseconds from the start of negotiation to the first decoded frame.
+const whepJS = `(async () => {
+  const login = await fetch("/api/login", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({username: %[1]q, password: %[3]q})});
+  if (!login.ok) throw new Error("login: " + login.status);
+  const v = document.createElement("video");
+  v.id = "v"; v.muted = true; v.autoplay = true; v.playsInline = true;
+  document.body.appendChild(v);
+  const pc = new RTCPeerConnection();
+  window.pc = pc;
+  pc.addTransceiver("video", {direction: "recvonly"});
+  pc.addTransceiver("audio", {direction: "recvonly"});
+  pc.ontrack = (e) => { if (e.track.kind === "video") v.srcObject = new MediaStream([e.track]); };
+  const t0 = performance.now();
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((res) => {
+    if (pc.iceGatheringState === "complete") return res();
+    pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === "complete") res(); };
+    setTimeout(res, 1000);
+  });
+  const r = await fetch("/api/cameras/" + %[2]q + "/whep", {method: "POST",
+    headers: {"Content-Type": "application/sdp"}, body: pc.localDescription.sdp});
+  if (r.status !== 201) throw new Error("whep: " + r.status + " " + await r.text());
+  window.whepLocation = r.headers.get("Location");
+  await pc.setRemoteDescription({type: "answer", sdp: await r.text()});
+  await new Promise((res, rej) => {
+    v.requestVideoFrameCallback(() => res());
+    setTimeout(() => rej(new Error("no decoded frame within 5 s; ice " + pc.iceConnectionState)), 5000);
+  });
+  return performance.now() - t0;
+})()`
+
+// framesDecodedJS resolves with the video receiver's framesDecoded.
+const framesDecodedJS = `(async () => {
+  let n = 0;
+  (await window.pc.getStats()).forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "video") n = s.framesDecoded; });
+  return n;
+})()`
+
+// TestWHEPChromium: headless Chromium negotiates WHEP on Hearth's origin
+// for a simulated camera pulled by real ingest; frames keep decoding, and
+// the camera ID read from the decoded pixels is the camera asked for.
+func TestWHEPChromium(t *testing.T) {
+	t.Parallel()
+	f := newLiveFixture(t, nvr.LiveConfig{})
+	b := browsertest.Start(t)
+	if err := b.Navigate(f.ts.URL + "/healthz"); err != nil {
+		t.Fatal(err)
+	}
+	for _, cam := range []nvr.Camera{f.camA1, f.camA2} {
+		if err := b.Navigate(f.ts.URL + "/healthz"); err != nil { // a fresh page per camera
+			t.Fatal(err)
+		}
+		ms, err := browsertest.Eval[float64](b, fmt.Sprintf(whepJS, "ana", string(cam.ID), testPassword))
+		if err != nil {
+			_ = b.Screenshot(filepath.Join(t.TempDir(), "whep.png"))
+			t.Fatalf("camera %s: %v", cam.Name, err)
+		}
+		t.Logf("camera %s: time to first decoded frame in Chromium: %.0f ms", cam.Name, ms)
+
+		n0, err := browsertest.Eval[int](b, framesDecodedJS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := n0
+		for deadline := time.Now().Add(2 * time.Second); n <= n0+5 && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+			if n, err = browsertest.Eval[int](b, framesDecodedJS); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n <= n0+5 {
+			t.Fatalf("camera %s: framesDecoded %d → %d in 2 s", cam.Name, n0, n)
+		}
+
+		var id string
+		var readErr error
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			fr, err := b.VideoFrame("#v")
+			if errors.Is(err, browsertest.ErrNoFrame) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id, _, readErr = simcam.ReadPattern(fr.Luma, fr.Width, fr.Height, fr.Width); readErr == nil {
+				break
+			}
+		}
+		if readErr != nil || id != string(cam.ID) {
+			_ = b.Screenshot(filepath.Join(t.TempDir(), "whep.png"))
+			t.Fatalf("camera %s: pattern read %q, %v; want %s", cam.Name, id, readErr, cam.ID)
+		}
+		loc, err := browsertest.Eval[string](b, `window.whepLocation`)
+		if err != nil || loc == "" {
+			t.Fatalf("location %q %v", loc, err)
+		}
+		if st, err := browsertest.Eval[int](b, `fetch(window.whepLocation, {method: "DELETE"}).then(r => r.status)`); err != nil || st != 200 {
+			t.Fatalf("DELETE: %d %v", st, err)
+		}
+		t.Logf("camera %s: %s frames decoded, pattern ID %s", cam.Name, strconv.Itoa(n), id)
+	}
+}

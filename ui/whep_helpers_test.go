@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/webrtc"
+	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
+)
+
+// liveFixture is the fixture with real live view: the household cameras are
+// simulated cameras served over RTSP on loopback, pulled by a real
+// nvr.Ingest, and served by a WebRTC engine limited to loopback.
+type liveFixture struct {
+	*fixture
+	engine   *webrtc.Engine
+	sessions *nvr.LiveSessions
+	policy   *nvr.Policy
+}
+
+func newLiveFixture(t *testing.T, limits nvr.LiveConfig) *liveFixture {
+	t.Helper()
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	cams := []nvr.Camera{f.camA1, f.camA2, f.camB1}
+	var cfgs []simcam.CameraConfig
+	for _, c := range cams {
+		cfgs = append(cfgs, simcam.CameraConfig{ID: string(c.ID), Width: simcam.MinWidth, Height: simcam.MinHeight, FPS: 15, GOP: 15})
+	}
+	sim, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Cameras: cfgs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cams {
+		u := sim.URL(i + 1)
+		if _, err := f.dir.EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	engine, err := webrtc.Listen(webrtc.Config{IPFilter: webrtc.LoopbackOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: f.store, StaggerWindow: 10 * time.Millisecond, Poll: 100 * time.Millisecond})
+	policy := nvr.NewPolicy(f.store, f.clock, nil)
+	limits.Now = f.clock
+	sessions := nvr.NewLiveSessions(policy, limits)
+	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
+	f.ts.Close()
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock,
+		Live: Live{Engine: engine, Hubs: ingest, Sessions: sessions}})
+	f.ts = httptest.NewServer(f.srv)
+	t.Cleanup(f.ts.Close)
+
+	wg.Go(func() { _ = sim.Run(ctx) })
+	wg.Go(func() { _ = ingest.Run(ctx) })
+	wg.Go(func() { _ = sessions.Run(ctx) })
+	wg.Go(func() { _ = engine.Run(ctx) })
+
+	lf := &liveFixture{fixture: f, engine: engine, sessions: sessions, policy: policy}
+	// Wait until every camera streams (its hub holds a keyframe), asking
+	// as the household's owner.
+	deadline := time.Now().Add(15 * time.Second)
+	for _, c := range cams {
+		owner := f.ownerA
+		if c.HouseholdID == f.homeB.ID {
+			owner = f.ownerB
+		}
+		tok, _, err := f.dir.CreateToken(ctx, owner.ID, "wait", nvr.ScopeView, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := auth.Authenticate(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := policy.Camera(ctx, p, nvr.ActionViewLive, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if h, err := ingest.Hub(g, "main"); err == nil && h.Keyframe() != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("camera %s not streaming", c.ID)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return lf
+}
+
+// whep negotiates a session for camera id with the given credential
+// (a *http.Cookie or an http.Header).
+func (f *liveFixture) whep(id nvr.CameraID, cred any, opts webrtctest.Options) (c *webrtctest.Client, status int, location, body string) {
+	f.t.Helper()
+	c, err := webrtctest.New(opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(c.Close)
+	hdr := http.Header{}
+	switch v := cred.(type) {
+	case *http.Cookie:
+		hdr.Set("Cookie", v.String())
+	case http.Header:
+		hdr = v
+	}
+	status, location, body, err = c.WHEP(context.Background(), f.ts.Client(), f.ts.URL+"/api/cameras/"+string(id)+"/whep", hdr)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c, status, location, body
+}
+
+func isSDP(body string) bool {
+	return strings.Contains(body, "v=0") || strings.Contains(body, "m=video")
+}
