@@ -55,9 +55,9 @@ type SessionConfig struct {
 	// OnEnd, when set, is called once when the session ends, from the
 	// session's goroutine, after the peer connection is closed.
 	OnEnd func(End)
-	// OnSend, when set, is called after each unit's packets are written
-	// (metrics, benchmarks).
-	OnSend func(u *media.Unit)
+	// OnSend, when set, is called after each unit's packets are written,
+	// with the time its first packet was (metrics, benchmarks).
+	OnSend func(u *media.Unit, first time.Time)
 	// ConnectTimeout bounds ICE+DTLS; DefaultConnectTimeout when zero.
 	ConnectTimeout time.Duration
 }
@@ -356,7 +356,7 @@ func (s *Session) pump() error {
 			return err
 		}
 		if s.cfg.OnSend != nil {
-			s.cfg.OnSend(u)
+			s.cfg.OnSend(u, now)
 		}
 	}
 }

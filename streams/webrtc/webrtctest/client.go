@@ -35,6 +35,10 @@ type Options struct {
 	DataChannel bool
 	// TCPOnly offers ICE over TCP only.
 	TCPOnly bool
+	// NoNACK turns off retransmission requests (and the other default
+	// interceptors): a benchmark's viewers then cost the server only the
+	// fan-out, whatever their own CPU starvation loses.
+	NoNACK bool
 }
 
 // Stats are counters of what a Client received.
@@ -82,8 +86,10 @@ func New(opts Options) (*Client, error) {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
-		return nil, err
+	if !opts.NoNACK {
+		if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+			return nil, err
+		}
 	}
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
