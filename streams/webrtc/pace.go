@@ -12,7 +12,7 @@ import (
 // video, far below it, passes untouched.
 const (
 	paceRate  = 16 << 20 // bytes per second (128 Mbit/s)
-	paceBurst = 128 << 10
+	paceBurst = 64 << 10
 )
 
 // pacer is a token bucket. Not safe for concurrent use.
