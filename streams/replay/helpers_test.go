@@ -154,7 +154,9 @@ type waiter struct {
 	ch chan time.Time
 }
 
-func newClock(auto bool) *fakeClock { return &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), auto: auto} }
+func newClock(auto bool) *fakeClock {
+	return &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), auto: auto}
+}
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
