@@ -32,6 +32,9 @@ type Deps struct {
 	Storage StorageAdmin
 	Log     *slog.Logger
 	Now     func() time.Time
+
+	// Live gives granted cameras' hubs, for the MSE live route; nil when off.
+	Live LiveSource
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -53,6 +56,8 @@ type Server struct {
 	now      func() time.Time
 	router   *router
 	handler  http.Handler
+
+	mse mseState // the MSE live route (api_mse.go)
 }
 
 // NewServer builds the server and registers every route.
@@ -68,6 +73,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, log: d.Log, now: d.Now}
+	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)
@@ -109,6 +115,7 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}", nvr.ActionViewCamera, s.handleCamera)
 	rt.camera("GET /api/cameras/{id}/recordings", nvr.ActionViewRecordings, s.handleRecordings)
 	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
+	rt.camera("GET /api/cameras/{id}/mse", nvr.ActionViewLive, s.handleMSE)
 
 	rt.household("GET /api/household/members", s.handleHouseholdMembers)
 	rt.household("PUT /api/household/members/{uid}/cameras/{id}", s.handleHouseholdAssign)
