@@ -37,9 +37,9 @@ func (f *fakeLive) Hub(g nvr.CameraGrant, stream string) (*hub.Hub, error) {
 	return nil, nvr.Errorf("live stream", nvr.KindUnavailable, "camera is not streaming")
 }
 
-// startLive publishes simcam frames of each camera every 20 ms (media time
-// 100 ms apart) until the test ends.
-func startLive(t *testing.T, cams ...nvr.Camera) *fakeLive {
+// startLive publishes simcam frames of each camera every period, in real
+// time, until the test ends.
+func startLive(t *testing.T, period time.Duration, cams ...nvr.Camera) *fakeLive {
 	t.Helper()
 	f := &fakeLive{hubs: map[nvr.CameraID]*hub.Hub{}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -59,7 +59,8 @@ func startLive(t *testing.T, cams ...nvr.Camera) *fakeLive {
 		go func() {
 			defer wg.Done()
 			defer h.Close()
-			tick := time.NewTicker(20 * time.Millisecond)
+			tick := time.NewTicker(period)
+			step := int64(period) * media.VideoClockRate / int64(time.Second)
 			defer tick.Stop()
 			for n := int64(0); ; n++ {
 				au, err := cam.Next()
@@ -67,7 +68,7 @@ func startLive(t *testing.T, cams ...nvr.Camera) *fakeLive {
 					t.Error(err)
 					return
 				}
-				h.Publish(&media.Unit{Info: info, PTS: n * 9000, DTS: n * 9000, Wall: au.Time, Key: au.IDR, NALUs: au.NALUs})
+				h.Publish(&media.Unit{Info: info, PTS: n * step, DTS: n * step, Wall: au.Time, Key: au.IDR, NALUs: au.NALUs})
 				select {
 				case <-ctx.Done():
 					return
@@ -84,17 +85,18 @@ type mseFixture struct {
 	*fixture
 	live *fakeLive
 	url  string // ws://host
+	http string // http://host
 }
 
-func newMSEFixture(t *testing.T) *mseFixture {
+func newMSEFixture(t *testing.T, period time.Duration) *mseFixture {
 	f := newFixture(t)
-	live := startLive(t, f.camA1, f.camA2, f.camB1)
+	live := startLive(t, period, f.camA1, f.camA2, f.camB1)
 	policy := nvr.NewPolicy(f.store, f.clock, nil)
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	srv := NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Live: live})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &mseFixture{fixture: f, live: live, url: "ws" + strings.TrimPrefix(ts.URL, "http")}
+	return &mseFixture{fixture: f, live: live, url: "ws" + strings.TrimPrefix(ts.URL, "http"), http: ts.URL}
 }
 
 func (m *mseFixture) dial(ctx context.Context, cam nvr.CameraID, h http.Header) (*websocket.Conn, *http.Response, error) {
@@ -109,7 +111,7 @@ func cookieHeader(c *http.Cookie) http.Header { return http.Header{"Cookie": {c.
 
 func TestMSEDenied(t *testing.T) {
 	t.Parallel()
-	m := newMSEFixture(t)
+	m := newMSEFixture(t, 20*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, tc := range []struct {
@@ -157,7 +159,7 @@ func readHello(t *testing.T, ctx context.Context, c *websocket.Conn) mseHello {
 
 func TestMSEStreamsTheGrantedCamera(t *testing.T) {
 	t.Parallel()
-	m := newMSEFixture(t)
+	m := newMSEFixture(t, 20*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for _, tc := range []struct {
@@ -215,7 +217,7 @@ func TestMSEStreamsTheGrantedCamera(t *testing.T) {
 
 func TestMSERevocation(t *testing.T) {
 	t.Parallel()
-	m := newMSEFixture(t)
+	m := newMSEFixture(t, 20*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c, _, err := m.dial(ctx, m.camA1.ID, cookieHeader(m.login("vic")))
@@ -276,7 +278,7 @@ func TestMSERevocation(t *testing.T) {
 // nor the other viewers.
 func TestMSEStalledViewer(t *testing.T) {
 	t.Parallel()
-	m := newMSEFixture(t)
+	m := newMSEFixture(t, 20*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	stalled, _, err := m.dial(ctx, m.camA1.ID, cookieHeader(m.login("ana")))
