@@ -236,3 +236,26 @@ func TestContextEnds(t *testing.T) {
 		t.Fatalf("Next with a cancelled context: %v", err)
 	}
 }
+
+// TestRequestKeyframe: a picture-loss report goes back to the keyframe of
+// the GOP being played, with timestamps still rising; right after a
+// keyframe it changes nothing.
+func TestRequestKeyframe(t *testing.T) {
+	ft := record(t, threeSpans...)
+	r := openTest(t, ft, epoch.Add(10*time.Second), newClock(true))
+	key := must(t, r)
+	r.RequestKeyframe() // just after the keyframe: nothing to do
+	u := must(t, r)
+	if u.Key || u.Wall.Sub(key.Wall) != frameDur {
+		t.Fatalf("after a request right after the keyframe: key %v at +%v", u.Key, u.Wall.Sub(key.Wall))
+	}
+	for range 5 {
+		u = must(t, r)
+	}
+	r.RequestKeyframe()
+	v := must(t, r)
+	check(t, ft, v)
+	if !v.Key || !v.Wall.Equal(key.Wall) || v.DTS <= u.DTS {
+		t.Fatalf("after a keyframe request: key %v at %v (want the GOP's keyframe at %v), DTS %d after %d", v.Key, v.Wall, key.Wall, v.DTS, u.DTS)
+	}
+}

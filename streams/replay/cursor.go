@@ -56,9 +56,23 @@ func (c *cursor) close() {
 
 func (c *cursor) peek() *pending { return &c.units[c.at] }
 
-func (c *cursor) advance() {
-	c.units[c.at] = pending{}
-	c.at++
+// advance moves past the unit peeked. The fragment's units stay until the
+// next fragment is read, for rewind.
+func (c *cursor) advance() { c.at++ }
+
+// rewind goes back to the last keyframe returned, when units after it were
+// returned too; it reports whether it moved.
+func (c *cursor) rewind() bool {
+	for i := c.at - 1; i >= 0; i-- {
+		if c.units[i].key {
+			if i == c.at-1 {
+				return false // the keyframe was the last unit returned
+			}
+			c.at = i
+			return true
+		}
+	}
+	return false
 }
 
 // fill makes sure a unit is ready to peek, reading the next fragment,
@@ -122,6 +136,7 @@ func (c *cursor) readFragment(r *Reader) error {
 	if c.info == nil || !sameTrack(c.info.Tracks[0], c.file.track) {
 		c.info = &media.StreamInfo{CameraID: r.opts.CameraID, Stream: r.opts.Stream, Tracks: []media.Track{c.file.track}}
 	}
+	clear(c.units)
 	c.units, c.at = c.units[:0], 0
 	for _, s := range samples {
 		if c.needKey && !s.key {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
@@ -63,6 +64,7 @@ type Reader struct {
 
 	nextMu sync.Mutex // held by Next for the whole call, and by Close
 	cur    cursor     // the read position: owned by the holder of nextMu
+	rekey  atomic.Bool
 
 	mu       sync.Mutex
 	changed  chan struct{} // closed (and replaced) on every control change
@@ -213,13 +215,20 @@ func (r *Reader) Seek(t time.Time) error {
 	return nil
 }
 
+// RequestKeyframe answers a receiver's picture-loss report: the next Next
+// goes back to the keyframe that began the GOP being played (up to a GOP is
+// sent again, with new timestamps), so the receiver can decode at once. It
+// does nothing right after a keyframe. It does not block.
+func (r *Reader) RequestKeyframe() { r.rekey.Store(true) }
+
 // Close ends the Reader: a blocked Next returns ErrClosed, and the open
-// segment file is closed once Next has returned.
-func (r *Reader) Close() error {
+// segment file is closed once Next has returned. It may be called from any
+// goroutine, more than once.
+func (r *Reader) Close() {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		return nil
+		return
 	}
 	r.closed = true
 	r.notify()
@@ -228,7 +237,6 @@ func (r *Reader) Close() error {
 	r.nextMu.Lock()
 	r.cur.close()
 	r.nextMu.Unlock()
-	return nil
 }
 
 // Next returns the next access unit when it is due: at real time × speed
@@ -247,6 +255,9 @@ func (r *Reader) Next(ctx context.Context) (*media.Unit, error) {
 			r.cur.close()
 			r.cur.reset(r.seek)
 			r.seek = nil
+		}
+		if r.rekey.Swap(false) && r.cur.rewind() {
+			r.reanchor, r.jumped = true, true
 		}
 		gen, paused, changed := r.seekGen, r.paused, r.changed
 		r.mu.Unlock()
