@@ -24,7 +24,7 @@ type source struct {
 	dts0  int64
 }
 
-func newSource(t *testing.T, width int, dts0 int64) *source {
+func newSource(t testing.TB, width int, dts0 int64) *source {
 	t.Helper()
 	cam, err := simcam.NewCamera(simcam.CameraConfig{ID: camID, FPS: 10, GOP: 10, Width: width, Height: 224,
 		Now: func() time.Time { return time.Unix(1e9, 0) }})
@@ -37,7 +37,7 @@ func newSource(t *testing.T, width int, dts0 int64) *source {
 	}}}
 }
 
-func (s *source) next(t *testing.T) *media.Unit {
+func (s *source) next(t testing.TB) *media.Unit {
 	t.Helper()
 	au, err := s.cam.Next()
 	if err != nil {
