@@ -303,8 +303,8 @@ func TestMSEStalledViewer(t *testing.T) {
 		n++
 	}
 	published := h.Stats().Units - before
-	// 50 units/s are published; the reading viewer keeps up.
-	if published < 50 || uint64(n) < published*8/10 {
+	// The publisher (ingest) went on, and the reading viewer kept up.
+	if published < 10 || uint64(n) < published*8/10 {
 		t.Fatalf("in 1.5 s: %d units published, the reading viewer got %d messages", published, n)
 	}
 }
