@@ -259,3 +259,51 @@ func TestRequestKeyframe(t *testing.T) {
 		t.Fatalf("after a keyframe request: key %v at %v (want the GOP's keyframe at %v), DTS %d after %d", v.Key, v.Wall, key.Wall, v.DTS, u.DTS)
 	}
 }
+
+// TestConcurrentControls drives the controls from another goroutine while
+// Next runs (run with -race): timestamps never run back, every unit is the
+// camera's, and playback ends cleanly.
+func TestConcurrentControls(t *testing.T) {
+	ft := record(t, threeSpans...)
+	r := openTest(t, ft, epoch, newClock(true))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		speeds := []float64{1, 2, 4}
+		for i := range 300 {
+			switch i % 5 {
+			case 0:
+				r.Pause()
+			case 1:
+				r.Resume()
+			case 2:
+				_ = r.SetSpeed(speeds[i%3])
+			case 3:
+				_ = r.Seek(epoch.Add(time.Duration(i%90) * time.Second))
+			case 4:
+				r.RequestKeyframe()
+				_ = r.Position()
+				_ = r.Info()
+			}
+		}
+		r.Resume()
+	}()
+	var last *media.Unit
+	for n := 0; n < 3000; n++ {
+		u, err := r.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, ft, u)
+		if last != nil && u.DTS <= last.DTS {
+			t.Fatalf("DTS %d after %d", u.DTS, last.DTS)
+		}
+		last = u
+	}
+	<-done
+}
