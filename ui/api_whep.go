@@ -21,15 +21,15 @@ type LiveHubs interface {
 	Hub(g nvr.CameraGrant, stream string) (*hub.Hub, error)
 }
 
-// Live is what live view over WebRTC needs; the WHEP routes answer 503 when
-// any part is missing.
-type Live struct {
+// WebRTCLive is what live view over WebRTC needs; the WHEP routes answer
+// 503 when any part is missing.
+type WebRTCLive struct {
 	Engine   *webrtc.Engine
 	Hubs     LiveHubs
 	Sessions *nvr.LiveSessions
 }
 
-func (l Live) ok() bool { return l.Engine != nil && l.Hubs != nil && l.Sessions != nil }
+func (l WebRTCLive) ok() bool { return l.Engine != nil && l.Hubs != nil && l.Sessions != nil }
 
 // handleWHEP starts a live session (WHEP, draft-ietf-wish-whep): the body is
 // the browser's SDP offer, the answer is 201 with the SDP answer (ICE

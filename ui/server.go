@@ -30,10 +30,13 @@ type Deps struct {
 	Setup *nvr.Setup
 	// Storage is retention, for the admin's storage routes; nil when off.
 	Storage StorageAdmin
-	// Live is live view over WebRTC (WHEP); its zero value answers 503.
-	Live Live
-	Log  *slog.Logger
-	Now  func() time.Time
+	// WebRTC is live view over WebRTC (WHEP); its zero value answers 503.
+	WebRTC WebRTCLive
+	Log    *slog.Logger
+	Now    func() time.Time
+
+	// Live gives granted cameras' hubs, for the MSE live route; nil when off.
+	Live LiveSource
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -51,11 +54,13 @@ type Server struct {
 	playback *nvr.Playback
 	setup    *nvr.Setup
 	storage  StorageAdmin
-	live     Live
+	live     WebRTCLive
 	log      *slog.Logger
 	now      func() time.Time
 	router   *router
 	handler  http.Handler
+
+	mse mseState // the MSE live route (api_mse.go)
 }
 
 // NewServer builds the server and registers every route.
@@ -70,7 +75,8 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, storage: d.Storage, live: d.Live, log: d.Log, now: d.Now}
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, live: d.WebRTC, log: d.Log, now: d.Now}
+	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)
@@ -114,6 +120,7 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
 	rt.camera("POST /api/cameras/{id}/whep", nvr.ActionViewLive, s.handleWHEP)
 	rt.camera("DELETE /api/cameras/{id}/whep/{sid}", nvr.ActionViewLive, s.handleWHEPDelete)
+	rt.camera("GET /api/cameras/{id}/mse", nvr.ActionViewLive, s.handleMSE)
 
 	rt.household("GET /api/household/members", s.handleHouseholdMembers)
 	rt.household("PUT /api/household/members/{uid}/cameras/{id}", s.handleHouseholdAssign)

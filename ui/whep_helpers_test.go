@@ -58,7 +58,7 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig) *liveFixture {
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.ts.Close()
 	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock,
-		Live: Live{Engine: engine, Hubs: ingest, Sessions: sessions}})
+		WebRTC: WebRTCLive{Engine: engine, Hubs: ingest, Sessions: sessions}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 

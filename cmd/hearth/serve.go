@@ -138,7 +138,8 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ingest, recorder}, Setup: setup, Storage: retention, Log: log,
 		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName)),
-		Live:     ui.Live{Engine: rtc, Hubs: ingest, Sessions: live}})
+		Live:     ingest,
+		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ingest, Sessions: live}})
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
