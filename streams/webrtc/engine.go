@@ -233,14 +233,16 @@ func (e *Engine) closeSockets() {
 	}
 }
 
-// add registers a new session; false after Close.
-func (e *Engine) add(s *Session) bool {
+// add registers a new session and its goroutines (under the lock, so Close
+// never waits on a group still growing); false after Close.
+func (e *Engine) add(s *Session, goroutines int) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return false
 	}
 	e.sessions[s] = struct{}{}
+	e.wg.Add(goroutines)
 	return true
 }
 
