@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/streams/hub"
@@ -21,20 +22,21 @@ type LiveHubs interface {
 	Hub(g nvr.CameraGrant, stream string) (*hub.Hub, error)
 }
 
-// Live is what live view over WebRTC needs; the WHEP routes answer 503 when
-// any part is missing.
-type Live struct {
+// WebRTCLive is what live view over WebRTC needs; the WHEP routes answer
+// 503 when any part is missing.
+type WebRTCLive struct {
 	Engine   *webrtc.Engine
 	Hubs     LiveHubs
 	Sessions *nvr.LiveSessions
 }
 
-func (l Live) ok() bool { return l.Engine != nil && l.Hubs != nil && l.Sessions != nil }
+func (l WebRTCLive) ok() bool { return l.Engine != nil && l.Hubs != nil && l.Sessions != nil }
 
 // handleWHEP starts a live session (WHEP, draft-ietf-wish-whep): the body is
 // the browser's SDP offer, the answer is 201 with the SDP answer (ICE
 // gathering complete, no trickle) and the session's Location. The grant
-// comes first; ?stream=main|sub picks the stream (default main).
+// comes first; ?stream=main|sub picks the stream (default main);
+// ?start=RFC3339 plays the recordings from then instead (api_whep_replay.go).
 func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
 	if !s.live.ok() {
 		s.writeError(w, r, nvr.Errorf("live view", nvr.KindUnavailable, "live view is not available on this server"))
@@ -45,16 +47,12 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 		return
 	}
 	q := r.URL.Query()
-	if q.Has("start") {
-		s.writeError(w, r, nvr.Errorf("live view", nvr.KindUnavailable, "recorded playback over WebRTC is not available yet"))
-		return
-	}
 	stream := q.Get("stream")
 	if stream == "" {
 		stream = "main"
 	}
-	if stream != "main" && stream != "sub" {
-		s.writeError(w, r, errInvalid("stream must be main or sub"))
+	if stream != "main" && stream != "sub" || (q.Has("start") && stream != "main") {
+		s.writeError(w, r, errInvalid("stream must be main or sub (recordings: main)"))
 		return
 	}
 	offer, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOfferBytes))
@@ -62,43 +60,62 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 		s.writeError(w, r, &nvr.Error{Op: "live view", Kind: nvr.KindTooLarge, Msg: "offer too large"})
 		return
 	}
-	h, err := s.live.Hubs.Hub(g, stream)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	subH264 := false
-	if stream == "main" {
-		if sh, err := s.live.Hubs.Hub(g, "sub"); err == nil {
-			if si := sh.Info(); si != nil && si.Video() >= 0 && si.Tracks[si.Video()].Codec == media.H264 {
-				subH264 = true
+	cfg := webrtc.SessionConfig{Offer: string(offer)}
+	kind := "live"
+	var sessPtr atomic.Pointer[webrtc.Session]
+	if q.Has("start") {
+		// Recorded playback: the same session, fed by the replay reader,
+		// controlled over the browser's data channel.
+		rg, rd, err := s.openPlayback(r, g, q.Get("start"))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		g, kind, cfg.Source = rg, "playback", rd
+		cfg.OnMessage = playbackControls(rd, &sessPtr)
+	} else {
+		h, err := s.live.Hubs.Hub(g, stream)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if stream == "main" {
+			if sh, err := s.live.Hubs.Hub(g, "sub"); err == nil {
+				if si := sh.Info(); si != nil && si.Video() >= 0 && si.Tracks[si.Video()].Codec == media.H264 {
+					cfg.SubH264 = true
+				}
 			}
+		}
+		cfg.Source = webrtc.NewHubSource(h)
+	}
+	closeSource := func() {
+		if c, ok := cfg.Source.(webrtc.Closer); ok {
+			c.Close()
 		}
 	}
 	ls, err := s.live.Sessions.Admit(g)
 	if err != nil {
+		closeSource()
 		s.writeError(w, r, err)
 		return
 	}
 	cam := string(g.CameraID())
-	log := s.log.With("camera", cam, "session", ls.ID[:8], "stream", stream)
-	src := webrtc.NewHubSource(h)
-	sess, answer, err := s.live.Engine.NewSession(r.Context(), webrtc.SessionConfig{
-		Offer: string(offer), Source: src, SubH264: subH264,
-		OnEnd: func(end webrtc.End) {
-			ls.End(context.Background(), end.Bytes, end.Reason)
-			log.Info("live session ended", "reason", end.Reason, "bytes", end.Bytes, "err", end.Err)
-		},
-	})
+	log := s.log.With("camera", cam, "session", ls.ID[:8], "stream", stream, "kind", kind)
+	cfg.OnEnd = func(end webrtc.End) {
+		ls.End(context.Background(), end.Bytes, end.Reason)
+		log.Info("media session ended", "reason", end.Reason, "bytes", end.Bytes, "err", end.Err)
+	}
+	sess, answer, err := s.live.Engine.NewSession(r.Context(), cfg)
 	if err != nil {
-		src.Close()
+		closeSource()
 		ls.End(r.Context(), 0, "refused")
 		s.writeError(w, r, whepError(err))
 		return
 	}
+	sessPtr.Store(sess)
 	ls.SetStop(sess.Close)
 	info := sess.Info()
-	log.Info("live session started", "video", info.Video, "audio", info.Audio, "audio_note", info.AudioNote)
+	log.Info("media session started", "video", info.Video, "audio", info.Audio, "audio_note", info.AudioNote)
 	w.Header().Set("Content-Type", "application/sdp")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", "/api/cameras/"+cam+"/whep/"+ls.ID)

@@ -35,8 +35,10 @@ type Deps struct {
 	// Events serves events, thumbnails and triggers; nil: the event
 	// routes answer 404 (503 for triggers).
 	Events *nvr.Events
-	// Live is live view over WebRTC (WHEP); its zero value answers 503.
-	Live Live
+	// WebRTC is live view over WebRTC (WHEP); its zero value answers 503.
+	WebRTC WebRTCLive
+	// Live gives granted cameras' hubs, for the MSE live route; nil when off.
+	Live LiveSource
 	// Probe tests a camera stream for "test connection"; nil uses
 	// nvr.ProbeCamera.
 	Probe Prober
@@ -60,7 +62,7 @@ type Server struct {
 	setup    *nvr.Setup
 	storage  StorageAdmin
 	events   *nvr.Events
-	live     Live
+	live     WebRTCLive
 	probe    Prober
 	probes   chan struct{} // a slot per running probe
 	started  time.Time
@@ -68,6 +70,8 @@ type Server struct {
 	now      func() time.Time
 	router   *router
 	handler  http.Handler
+
+	mse mseState // the MSE live route (api_mse.go)
 }
 
 // NewServer builds the server and registers every route.
@@ -85,8 +89,9 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Probe = nvr.ProbeCamera
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.Live, probe: d.Probe,
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), started: time.Now(), log: d.Log, now: d.Now}
+	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
 	s.handler = s.wrap(s.router.mux)
@@ -131,6 +136,7 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
 	rt.camera("POST /api/cameras/{id}/whep", nvr.ActionViewLive, s.handleWHEP)
 	rt.camera("DELETE /api/cameras/{id}/whep/{sid}", nvr.ActionViewLive, s.handleWHEPDelete)
+	rt.camera("GET /api/cameras/{id}/mse", nvr.ActionViewLive, s.handleMSE)
 	rt.camera("POST /api/cameras/{id}/events", nvr.ActionTriggerEvent, s.handleTriggerEvent)
 
 	rt.user("GET /api/events", s.handleEvents)

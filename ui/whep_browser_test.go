@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -13,9 +14,10 @@ import (
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
-// whepJS logs in as %[1]q, negotiates WHEP for camera %[2]q from the page
-// (Hearth's own origin) into a <video id="v">, and resolves with the
-// milliseconds from the start of negotiation to the first decoded frame.
+// whepJS logs in as %[1]q (password %[3]q), negotiates WHEP for camera
+// %[2]q with query %[4]q from the page (Hearth's own origin) into a
+// <video id="v">, and resolves with the milliseconds from the start of
+// negotiation to the first decoded frame.
 const whepJS = `(async () => {
   const login = await fetch("/api/login", {method: "POST", headers: {"Content-Type": "application/json"},
     body: JSON.stringify({username: %[1]q, password: %[3]q})});
@@ -35,7 +37,7 @@ const whepJS = `(async () => {
     pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === "complete") res(); };
     setTimeout(res, 1000);
   });
-  const r = await fetch("/api/cameras/" + %[2]q + "/whep", {method: "POST",
+  const r = await fetch("/api/cameras/" + %[2]q + "/whep" + %[4]q, {method: "POST",
     headers: {"Content-Type": "application/sdp"}, body: pc.localDescription.sdp});
   if (r.status !== 201) throw new Error("whep: " + r.status + " " + await r.text());
   window.whepLocation = r.headers.get("Location");
@@ -68,7 +70,7 @@ func TestWHEPChromium(t *testing.T) {
 		if err := b.Navigate(f.ts.URL + "/healthz"); err != nil { // a fresh page per camera
 			t.Fatal(err)
 		}
-		ms, err := browsertest.Eval[float64](b, fmt.Sprintf(whepJS, "ana", string(cam.ID), testPassword))
+		ms, err := browsertest.Eval[float64](b, fmt.Sprintf(whepJS, "ana", string(cam.ID), testPassword, ""))
 		if err != nil {
 			_ = b.Screenshot(filepath.Join(t.TempDir(), "whep.png"))
 			t.Fatalf("camera %s: %v", cam.Name, err)
@@ -117,4 +119,49 @@ func TestWHEPChromium(t *testing.T) {
 		}
 		t.Logf("camera %s: %s frames decoded, pattern ID %s", cam.Name, strconv.Itoa(n), id)
 	}
+}
+
+// TestWHEPPlaybackChromium: recorded playback from a given instant in
+// Chromium; the clock drawn in the decoded picture is within a GOP of it.
+func TestWHEPPlaybackChromium(t *testing.T) {
+	t.Parallel()
+	f := newLiveFixture(t, nvr.LiveConfig{}, true)
+	at := time.Now().UTC().Add(2 * time.Second).Truncate(time.Second)
+	// Wait until footage past the instant is written (a GOP is 1 s here).
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(at.Add(2500 * time.Millisecond)); {
+		if time.Now().After(deadline) {
+			t.Fatal("no footage")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b := browsertest.Start(t)
+	if err := b.Navigate(f.ts.URL + "/healthz"); err != nil {
+		t.Fatal(err)
+	}
+	q := "?start=" + url.QueryEscape(at.Format(time.RFC3339))
+	ms, err := browsertest.Eval[float64](b, fmt.Sprintf(whepJS, "ana", string(f.camA2.ID), testPassword, q))
+	if err != nil {
+		t.Fatalf("playback: %v", err)
+	}
+	t.Logf("recorded playback: first decoded frame after %.0f ms", ms)
+	var id string
+	var clock time.Time
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
+		var fr browsertest.Frame
+		if fr, err = b.VideoFrame("#v"); err != nil {
+			continue
+		}
+		if id, clock, err = simcam.ReadPattern(fr.Luma, fr.Width, fr.Height, fr.Width); err == nil {
+			break
+		}
+	}
+	if err != nil || id != string(f.camA2.ID) {
+		t.Fatalf("pattern %q %v; want %s", id, err, f.camA2.ID)
+	}
+	// The playback starts at the keyframe at or before the instant (GOP 1 s);
+	// the frame read may have moved on by the time it is read.
+	if d := clock.Sub(at); d < -1500*time.Millisecond || d > 1500*time.Millisecond {
+		t.Fatalf("picture clock %v is %v from the asked %v", clock, d, at)
+	}
+	t.Logf("recorded playback: picture clock %v is %v from the asked instant", clock.UTC().Format(time.RFC3339Nano), clock.Sub(at))
 }

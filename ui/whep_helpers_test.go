@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,7 +26,7 @@ type liveFixture struct {
 	policy   *nvr.Policy
 }
 
-func newLiveFixture(t *testing.T, limits nvr.LiveConfig) *liveFixture {
+func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFixture {
 	t.Helper()
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -57,8 +58,16 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig) *liveFixture {
 	sessions := nvr.NewLiveSessions(policy, limits)
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.ts.Close()
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock,
-		Live: Live{Engine: engine, Hubs: ingest, Sessions: sessions}})
+	var playback *nvr.Playback
+	if len(record) > 0 && record[0] {
+		data := t.TempDir()
+		rec := nvr.NewRecorder(nvr.RecorderConfig{Cameras: f.store, Ingest: ingest, Store: f.store, DataDir: data,
+			Poll: 100 * time.Millisecond})
+		wg.Go(func() { _ = rec.Run(ctx) })
+		playback = nvr.NewPlayback(f.store, filepath.Join(data, nvr.RecordingsDirName))
+	}
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Playback: playback,
+		WebRTC: WebRTCLive{Engine: engine, Hubs: ingest, Sessions: sessions}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 
@@ -105,6 +114,12 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig) *liveFixture {
 // (a *http.Cookie or an http.Header).
 func (f *liveFixture) whep(id nvr.CameraID, cred any, opts webrtctest.Options) (c *webrtctest.Client, status int, location, body string) {
 	f.t.Helper()
+	return f.whepQuery(id, "", cred, opts)
+}
+
+// whepQuery is whep with a query string ("?start=...").
+func (f *liveFixture) whepQuery(id nvr.CameraID, query string, cred any, opts webrtctest.Options) (c *webrtctest.Client, status int, location, body string) {
+	f.t.Helper()
 	c, err := webrtctest.New(opts)
 	if err != nil {
 		f.t.Fatal(err)
@@ -117,7 +132,7 @@ func (f *liveFixture) whep(id nvr.CameraID, cred any, opts webrtctest.Options) (
 	case http.Header:
 		hdr = v
 	}
-	status, location, body, err = c.WHEP(context.Background(), f.ts.Client(), f.ts.URL+"/api/cameras/"+string(id)+"/whep", hdr)
+	status, location, body, err = c.WHEP(context.Background(), f.ts.Client(), f.ts.URL+"/api/cameras/"+string(id)+"/whep"+query, hdr)
 	if err != nil {
 		f.t.Fatal(err)
 	}

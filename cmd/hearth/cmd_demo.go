@@ -89,6 +89,7 @@ func parseDemoFlags(args []string, e env) (serveConfig, error) {
 	fl.StringVar(&cfg.DataDir, "data", "./hearth-demo", "data directory for the demo")
 	fl.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	level := fl.String("log-level", "warn", "log level: debug, info, warn, error")
+	fl.IntVar(&cfg.Service.WebRTC.UDPPort, "webrtc-udp-port", cfg.Service.WebRTC.UDPPort, "UDP (and TCP) port for all WebRTC media")
 	pos, err := parseArgs(fl, args)
 	if err != nil {
 		return cfg, err

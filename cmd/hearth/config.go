@@ -159,8 +159,8 @@ func (o serviceOptions) Validate() error {
 			return usagef("--tls-redirect-http %q is not host:port (for example :80)", t.RedirectHTTP)
 		}
 	}
-	if p := o.WebRTC.UDPPort; p < 1 || p > 65535 {
-		return usagef("--webrtc-udp-port %d: want 1-65535", p)
+	if p := o.WebRTC.UDPPort; p < 0 || p > 65535 {
+		return usagef("--webrtc-udp-port %d: want 1-65535 (0: any free port, for tests)", p)
 	}
 	for _, ip := range o.WebRTC.HostIPs {
 		if net.ParseIP(ip) == nil {

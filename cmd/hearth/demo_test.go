@@ -24,7 +24,7 @@ func TestDemo(t *testing.T) {
 	addr := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "--data", data, "--listen", "127.0.0.1:0"},
+		done <- run(ctx, []string{"demo", "--data", data, "--listen", "127.0.0.1:0", "--webrtc-udp-port", "0"},
 			env{stdin: strings.NewReader(""), stdout: out, stderr: io.Discard, onListen: func(a string) { addr <- a }})
 	}()
 	defer func() {

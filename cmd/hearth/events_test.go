@@ -41,7 +41,7 @@ func startServerWithEvents(t *testing.T, data string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	s := &server{stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
-	args := []string{"serve", "--data", data, "--listen", "127.0.0.1:0"}
+	args := []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--webrtc-udp-port", "0"}
 	go func() {
 		s.done <- run(ctx, args, env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.stderr,
 			onListen:   func(a string) { addr <- a },

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -70,7 +71,7 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	s := &server{stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
-	args := append([]string{"serve", "--data", data, "--listen", "127.0.0.1:0"}, extra...)
+	args := append([]string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--webrtc-udp-port", "0"}, extra...)
 	go func() {
 		s.done <- run(ctx, args, env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.stderr,
 			onListen: func(a string) { addr <- a }})
@@ -269,6 +270,13 @@ func TestStartFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { busy.Close() }) // parallel subtests run after this function returns
+	// A UDP port taken on every address: the WebRTC port of the next case.
+	busyPC, err := net.ListenPacket("udp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busyPC.Close() })
+	busyUDP := busyPC.LocalAddr().(*net.UDPAddr).Port
 
 	notDir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notDir, []byte("x"), 0o600); err != nil {
@@ -285,9 +293,10 @@ func TestStartFailures(t *testing.T) {
 		want string
 	}{
 		{"port in use", []string{"serve", "--data", t.TempDir(), "--listen", busy.Addr().String()}, 1, "address already in use"},
-		{"data dir is a file", []string{"serve", "--data", notDir, "--listen", "127.0.0.1:0"}, 1, "data directory"},
-		{"data dir under a file", []string{"serve", "--data", filepath.Join(notDir, "sub"), "--listen", "127.0.0.1:0"}, 1, "data directory"},
-		{"corrupt database", []string{"serve", "--data", corrupt, "--listen", "127.0.0.1:0"}, 1, "not a database"},
+		{"webrtc port in use", []string{"serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--webrtc-udp-port", strconv.Itoa(busyUDP)}, 1, "webrtc: listen udp port"},
+		{"data dir is a file", []string{"serve", "--data", notDir, "--listen", "127.0.0.1:0", "--webrtc-udp-port", "0"}, 1, "data directory"},
+		{"data dir under a file", []string{"serve", "--data", filepath.Join(notDir, "sub"), "--listen", "127.0.0.1:0", "--webrtc-udp-port", "0"}, 1, "data directory"},
+		{"corrupt database", []string{"serve", "--data", corrupt, "--listen", "127.0.0.1:0", "--webrtc-udp-port", "0"}, 1, "not a database"},
 		{"bad listen", []string{"serve", "--listen", "nonsense"}, 2, "--listen"},
 		{"unknown flag", []string{"serve", "--nope"}, 2, "flag provided but not defined"},
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
@@ -363,7 +372,7 @@ func TestFirstRunSetup(t *testing.T) {
 	addr := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0"},
+		done <- run(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--webrtc-udp-port", "0"},
 			env{stdin: strings.NewReader(""), stdout: out, stderr: io.Discard, onListen: func(a string) { addr <- a }})
 	}()
 	defer func() { cancel(); <-done }()

@@ -267,7 +267,7 @@ func runTarget(t *testing.T, tg releaseTarget, bin string) {
 		return
 	}
 
-	cmd := command(ctx, "serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0")
+	cmd := command(ctx, "serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--webrtc-udp-port", "0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -344,7 +344,7 @@ func recordedBefore(segs []nvr.Segment, t time.Time) map[nvr.CameraID]time.Time 
 func startServeProcess(t *testing.T, data string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "HEARTH_TEST_SUBCOMMAND=serve --data "+data+" --listen 127.0.0.1:0 --log-level warn")
+	cmd.Env = append(os.Environ(), "HEARTH_TEST_SUBCOMMAND=serve --data "+data+" --listen 127.0.0.1:0 --webrtc-udp-port 0 --log-level warn")
 	// Closing stdin would stop it gracefully; the test kills it instead,
 	// and keeps the pipe open until then.
 	stdin, err := cmd.StdinPipe()

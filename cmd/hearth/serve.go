@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/webrtc"
 	"github.com/hearthnvr/hearth/ui"
 )
 
@@ -97,6 +98,14 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, errors.Unwrap(err))
 	}
 	defer ln.Close()
+	// The one WebRTC port (UDP, and TCP on the same number) is bound now
+	// too, so a port in use stops the start with one clear line.
+	rtc, err := webrtc.Listen(webrtc.Config{Port: cfg.Service.WebRTC.UDPPort, HostIPs: cfg.Service.WebRTC.HostIPs,
+		Log: log.With("part", "webrtc")})
+	if err != nil {
+		return err
+	}
+	defer rtc.Close()
 
 	a, err := openApp(ctx, cfg.DataDir, appOptions{log: log})
 	if err != nil {
@@ -140,9 +149,12 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
 		Log: log.With("part", "events")})
 	setup := nvr.NewSetup(a.directory, time.Now)
+	live := nvr.NewLiveSessions(a.policy, nvr.LiveConfig{Log: log.With("part", "live")})
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ingest, recorder}, Setup: setup, Storage: retention, Events: events, Log: log,
-		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName))})
+		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName)),
+		Live:     ingest,
+		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ingest, Sessions: live}})
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -167,7 +179,8 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		fmt.Fprintf(e.stdout, "No appliance admin yet. Within %v, create one at:\n  %s://%s/setup?token=%s\n(or run `hearth user add NAME --admin --data %s`)\n",
 			nvr.SetupTokenLifetime, scheme, displayAddr(addr), setupToken, cfg.DataDir)
 	}
-	log.Info("hearth serving", "version", version, "url", scheme+"://"+displayAddr(addr), "data", cfg.DataDir)
+	log.Info("hearth serving", "version", version, "url", scheme+"://"+displayAddr(addr), "data", cfg.DataDir,
+		"webrtc_port", rtc.Port())
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
@@ -176,6 +189,8 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	wg.Go(func() { _ = ingest.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
 	wg.Go(func() { _ = events.Run(bgCtx) })
+	wg.Go(func() { _ = live.Run(bgCtx) })
+	wg.Go(func() { _ = rtc.Run(bgCtx) })
 	wg.Go(func() {
 		// Recovery runs first inside the recorder; retention waits for it
 		// so the two never touch the same segment.

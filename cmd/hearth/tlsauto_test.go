@@ -338,7 +338,7 @@ func TestTLSServeEndToEnd(t *testing.T) {
 	addr := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--tls", "auto"},
+		done <- run(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--webrtc-udp-port", "0", "--tls", "auto"},
 			env{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr, onListen: func(a string) { addr <- a }})
 	}()
 	var a string

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"sync"
 
 	"github.com/pion/ice/v4"
@@ -97,10 +96,17 @@ func listen(cfg Config) (*Engine, error) {
 		ice.UDPMuxFromPortWithLogger(lf.NewLogger("udpmux")),
 		ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4, ice.NetworkTypeUDP6),
 	}
+	loopback := cfg.IPFilter != nil
 	if cfg.IPFilter != nil {
 		opts = append(opts, ice.UDPMuxFromPortWithIPFilter(cfg.IPFilter), ice.UDPMuxFromPortWithLoopback())
 	}
 	udp, err := ice.NewMultiUDPMuxFromPort(cfg.Port, opts...)
+	if err == nil && len(udp.GetListenAddresses()) == 0 && !loopback {
+		// A machine with no network but loopback still serves local viewers.
+		_ = udp.Close()
+		loopback = true
+		udp, err = ice.NewMultiUDPMuxFromPort(cfg.Port, append(opts, ice.UDPMuxFromPortWithLoopback())...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: listen udp port %d: %w", cfg.Port, err)
 	}
@@ -116,7 +122,7 @@ func listen(cfg Config) (*Engine, error) {
 	if !cfg.DisableTCP {
 		for _, a := range addrs {
 			ua := a.(*net.UDPAddr)
-			ln, err := net.Listen("tcp", net.JoinHostPort(ua.IP.String(), strconv.Itoa(ua.Port)))
+			ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ua.IP, Port: ua.Port, Zone: ua.Zone})
 			if err != nil {
 				e.closeSockets()
 				if cfg.Port == 0 {
@@ -147,8 +153,8 @@ func listen(cfg Config) (*Engine, error) {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	if cfg.IPFilter != nil {
 		se.SetIPFilter(cfg.IPFilter)
-		se.SetIncludeLoopbackCandidate(true)
 	}
+	se.SetIncludeLoopbackCandidate(loopback)
 	if len(cfg.HostIPs) > 0 {
 		if err := se.SetICEAddressRewriteRules(pion.ICEAddressRewriteRule{
 			External: cfg.HostIPs, AsCandidateType: pion.ICECandidateTypeHost, Mode: pion.ICEAddressRewriteReplace,
@@ -176,7 +182,6 @@ func listen(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("webrtc: rtcp reports: %w", err)
 	}
 	e.api = pion.NewAPI(pion.WithSettingEngine(se), pion.WithMediaEngine(m), pion.WithInterceptorRegistry(ir))
-	log.Info("webrtc listening", "port", e.port, "tcp", len(e.tcp) > 0, "addresses", len(addrs), "host_ips", cfg.HostIPs)
 	return e, nil
 }
 
@@ -228,14 +233,16 @@ func (e *Engine) closeSockets() {
 	}
 }
 
-// add registers a new session; false after Close.
-func (e *Engine) add(s *Session) bool {
+// add registers a new session and its goroutines (under the lock, so Close
+// never waits on a group still growing); false after Close.
+func (e *Engine) add(s *Session, goroutines int) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return false
 	}
 	e.sessions[s] = struct{}{}
+	e.wg.Add(goroutines)
 	return true
 }
 

@@ -8,10 +8,10 @@ import (
 // Pacing of a session's sends. A keyframe or the cached GOP at start is a
 // burst of hundreds of packets; written in one go it overflows socket
 // buffers (the receiver's, a Wi-Fi access point's) and the first picture
-// arrives broken. A token bucket spreads such bursts at paceRate while live
+// arrives broken. A token bucket spreads the part of such bursts past paceBurst at paceRate while live
 // video, far below it, passes untouched.
 const (
-	paceRate  = 8 << 20 // bytes per second (64 Mbit/s)
+	paceRate  = 16 << 20 // bytes per second (128 Mbit/s)
 	paceBurst = 64 << 10
 )
 

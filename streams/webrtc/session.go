@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hearthnvr/hearth/streams/hub"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/pion/rtcp"
 	pion "github.com/pion/webrtc/v4"
@@ -55,9 +56,9 @@ type SessionConfig struct {
 	// OnEnd, when set, is called once when the session ends, from the
 	// session's goroutine, after the peer connection is closed.
 	OnEnd func(End)
-	// OnSend, when set, is called after each unit's packets are written
-	// (metrics, benchmarks).
-	OnSend func(u *media.Unit)
+	// OnSend, when set, is called after each unit's packets are written,
+	// with the time its first packet was (metrics, benchmarks).
+	OnSend func(u *media.Unit, first time.Time)
 	// ConnectTimeout bounds ICE+DTLS; DefaultConnectTimeout when zero.
 	ConnectTimeout time.Duration
 }
@@ -215,16 +216,16 @@ func (e *Engine) NewSession(ctx context.Context, cfg SessionConfig) (*Session, s
 		return fail(errors.New("new session: gathering candidates timed out"))
 	}
 
-	if !e.add(s) {
+	senders := []*pion.RTPSender{vsender}
+	if asender != nil {
+		senders = append(senders, asender)
+	}
+	if !e.add(s, 1+len(senders)) {
 		return fail(ErrClosed)
 	}
-	e.wg.Add(1)
 	go s.run()
-	for _, snd := range []*pion.RTPSender{vsender, asender} {
-		if snd != nil {
-			e.wg.Add(1)
-			go s.readRTCP(snd)
-		}
+	for _, snd := range senders {
+		go s.readRTCP(snd)
 	}
 	return s, pc.LocalDescription().SDP, nil
 }
@@ -309,6 +310,9 @@ func (s *Session) run() {
 		err = nil
 	case s.ctx.Err() != nil:
 		err = nil // ended by Close or the peer
+	case errors.Is(err, hub.ErrClosed):
+		s.end("source ended", nil) // the camera stopped or was removed
+		err = nil
 	default:
 		s.end("source ended", err)
 	}
@@ -356,7 +360,7 @@ func (s *Session) pump() error {
 			return err
 		}
 		if s.cfg.OnSend != nil {
-			s.cfg.OnSend(u)
+			s.cfg.OnSend(u, now)
 		}
 	}
 }

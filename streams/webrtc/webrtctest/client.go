@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/sei"
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp/codecs"
@@ -35,6 +36,10 @@ type Options struct {
 	DataChannel bool
 	// TCPOnly offers ICE over TCP only.
 	TCPOnly bool
+	// NoNACK turns off retransmission requests (and the other default
+	// interceptors): a benchmark's viewers then cost the server only the
+	// fan-out, whatever their own CPU starvation loses.
+	NoNACK bool
 }
 
 // Stats are counters of what a Client received.
@@ -56,6 +61,7 @@ type Client struct {
 	PC   *webrtc.PeerConnection
 	DC   *webrtc.DataChannel
 	opts Options
+	mux  *ice.UDPMuxDefault
 
 	mu    sync.Mutex
 	stats Stats
@@ -72,40 +78,56 @@ func New(opts Options) (*Client, error) {
 	var se webrtc.SettingEngine
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() && ip.To4() != nil })
 	se.SetIncludeLoopbackCandidate(true)
+	// One UDP socket with a receive buffer as large as a browser's, so a
+	// burst (the cached GOP) is not lost while this goroutine waits for a
+	// busy CPU.
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, err
+	}
+	_ = conn.SetReadBuffer(4 << 20)
+	udpMux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn})
+	se.SetICEUDPMux(udpMux)
 	if opts.TCPOnly {
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
 	} else {
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	}
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
+	fail := func(err error) (*Client, error) {
+		_ = udpMux.Close()
 		return nil, err
 	}
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		return fail(err)
+	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
-		return nil, err
+	if !opts.NoNACK {
+		if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+			return fail(err)
+		}
 	}
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
-	c := &Client{PC: pc, opts: opts, notes: make(chan struct{}, 1), closed: make(chan struct{})}
+	c := &Client{PC: pc, opts: opts, mux: udpMux, notes: make(chan struct{}, 1), closed: make(chan struct{})}
 	recv := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, recv); err != nil {
 		_ = pc.Close()
-		return nil, err
+		return fail(err)
 	}
 	if opts.Audio {
 		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, recv); err != nil {
 			_ = pc.Close()
-			return nil, err
+			return fail(err)
 		}
 	}
 	if opts.DataChannel {
 		if c.DC, err = pc.CreateDataChannel("control", nil); err != nil {
 			_ = pc.Close()
-			return nil, err
+			return fail(err)
 		}
 	}
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -221,6 +243,7 @@ func (c *Client) Close() {
 	_ = c.PC.Close()
 	c.markClosed()
 	c.wg.Wait()
+	_ = c.mux.Close()
 }
 
 // readVideo reassembles pictures (packets up to the marker bit) and checks

@@ -1,0 +1,225 @@
+package replay
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/streams/media"
+	"github.com/hearthnvr/hearth/streams/segment"
+	"github.com/hearthnvr/hearth/streams/simcam"
+)
+
+const (
+	testCamID = "0123456789abcdef0123456789abcdef"
+	testFPS   = 10
+	testGOP   = 25 // 2.5 s per fragment
+	gopDur    = time.Duration(testGOP) * time.Second / testFPS
+	frameDur  = time.Second / testFPS
+)
+
+var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// span is one recorded segment: from epoch+Start for Seconds.
+type span struct {
+	Start   time.Duration
+	Seconds int
+}
+
+// recFrag is a fragment as the index would keep it.
+type recFrag struct {
+	path string
+	f    segment.Fragment
+}
+
+// footage is recorded test footage: segment files written by the real
+// segment writer from simcam frames, and the fragment list of the index.
+type footage struct {
+	frags     []recFrag
+	frameWall map[uint64]time.Time // SEI frame counter → wall time drawn into it
+	frames    int
+	paths     []string
+}
+
+// record writes one segment file per span with one simcam camera (its frame
+// counter runs on across segments; the wall clock jumps over the gaps).
+func record(t testing.TB, spans ...span) *footage {
+	t.Helper()
+	dir := t.TempDir()
+	var wall time.Time
+	cam, err := simcam.NewCamera(simcam.CameraConfig{ID: testCamID, FPS: testFPS, GOP: testGOP, Width: 512, Height: 224, Now: func() time.Time { return wall }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := &media.StreamInfo{CameraID: testCamID, Stream: "main", Tracks: []media.Track{{
+		Codec: media.H264, ClockRate: media.VideoClockRate, Width: 512, Height: 224, FPS: testFPS, SPS: cam.SPS(), PPS: cam.PPS(),
+	}}}
+	ft := &footage{frameWall: map[uint64]time.Time{}}
+	for i, sp := range spans {
+		path := filepath.Join(dir, strconv.Itoa(i)+".mp4")
+		f, err := segment.CreateFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := segment.NewWriter(f, info, segment.WriterOptions{Seq: uint64(i + 1), SyncInterval: -1, OnFragment: func(fr segment.Fragment) {
+			ft.frags = append(ft.frags, recFrag{path: path, f: fr})
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := sp.Seconds * testFPS
+		if n%testGOP != 0 { // so that every segment starts with an IDR
+			t.Fatalf("span of %d s is not whole GOPs", sp.Seconds)
+		}
+		for k := 0; k < n; k++ {
+			wall = epoch.Add(sp.Start + time.Duration(k)*frameDur)
+			au, err := cam.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ft.frameWall[au.Frame] = wall
+			dts := int64(k) * media.VideoClockRate / testFPS
+			if err := w.WriteUnit(&media.Unit{Info: info, PTS: dts, DTS: dts, Wall: wall, Key: au.IDR, NALUs: au.NALUs}); err != nil {
+				t.Fatal(err)
+			}
+			ft.frames++
+		}
+		if err := w.Close(nil); err != nil {
+			t.Fatal(err)
+		}
+		ft.paths = append(ft.paths, path)
+	}
+	return ft
+}
+
+// planner plays the part of nvr.Playback: from the key fragment at or
+// before at (or the first fragment after it) through window. It counts
+// its calls.
+func (ft *footage) planner(window time.Duration, calls *int) Planner {
+	var mu sync.Mutex
+	return func(_ context.Context, at time.Time) ([]segment.ClipSource, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls != nil {
+			*calls++
+		}
+		from := -1
+		for i, f := range ft.frags {
+			if f.f.Wall.After(at) {
+				break
+			}
+			if f.f.Key {
+				from = i
+			}
+		}
+		if from < 0 {
+			from = sort.Search(len(ft.frags), func(i int) bool { return ft.frags[i].f.Wall.After(at) })
+		}
+		var out []segment.ClipSource
+		// The window starts at the next footage after at (gaps skipped),
+		// as nvr's planner does with the covered ranges.
+		end := at.Add(window)
+		if i := sort.Search(len(ft.frags), func(i int) bool { return ft.frags[i].f.Wall.After(at) }); i < len(ft.frags) {
+			end = ft.frags[i].f.Wall.Add(window)
+		}
+		for i := from; i < len(ft.frags) && ft.frags[i].f.Wall.Before(end); i++ {
+			fr := ft.frags[i]
+			if len(out) == 0 || out[len(out)-1].Path != fr.path {
+				out = append(out, segment.ClipSource{Path: fr.path})
+			}
+			last := &out[len(out)-1]
+			last.Fragments = append(last.Fragments, segment.FragmentRef{Offset: fr.f.Offset, Length: fr.f.Length})
+		}
+		return out, nil
+	}
+}
+
+// fakeClock is a settable clock. With auto set, After advances the clock
+// by d at once, so paced reads take no real time and the clock shows the
+// schedule; otherwise After waits for Advance.
+type fakeClock struct {
+	mu      sync.Mutex
+	t       time.Time
+	auto    bool
+	waiters []waiter
+}
+
+type waiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newClock(auto bool) *fakeClock {
+	return &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), auto: auto}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.auto {
+		c.t = c.t.Add(d)
+		ch <- c.t
+		return ch
+	}
+	c.waiters = append(c.waiters, waiter{at: c.t.Add(d), ch: ch})
+	return ch
+}
+
+// Advance moves the clock and fires the timers that are due.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if !w.at.After(c.t) {
+			w.ch <- c.t
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	c.waiters = kept
+}
+
+// Waiting returns the number of timers not fired yet.
+func (c *fakeClock) Waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
+}
+
+// waitFor polls cond for up to d.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// truncateFile cuts n bytes off the end of path: a torn last fragment.
+func truncateFile(t testing.TB, path string, n int64) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, st.Size()-n); err != nil {
+		t.Fatal(err)
+	}
+}
