@@ -85,11 +85,14 @@ func householdNote(h string) string {
 
 func parseDemoFlags(args []string, e env) (serveConfig, error) {
 	cfg := serveConfig{ShutdownTimeout: 5 * time.Second, LogLevel: 0, Service: defaultServiceOptions()}
+	// The demo is usually opened in a browser on the same machine.
+	cfg.Service.WebRTC.ICE = iceAll
 	fl := newFlags("demo", e)
 	fl.StringVar(&cfg.DataDir, "data", "./hearth-demo", "data directory for the demo")
 	fl.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	level := fl.String("log-level", "warn", "log level: debug, info, warn, error")
 	fl.IntVar(&cfg.Service.WebRTC.UDPPort, "webrtc-udp-port", cfg.Service.WebRTC.UDPPort, "UDP (and TCP) port for all WebRTC media")
+	fl.StringVar(&cfg.Service.WebRTC.ICE, "webrtc-ice", cfg.Service.WebRTC.ICE, "local addresses WebRTC media may use: lan, loopback or all")
 	pos, err := parseArgs(fl, args)
 	if err != nil {
 		return cfg, err

@@ -53,6 +53,7 @@ type fileTLS struct {
 type fileWebRTC struct {
 	UDPPort *int      `toml:"udp_port"`
 	HostIPs *[]string `toml:"host_ips"`
+	ICE     *string   `toml:"ice"`
 }
 
 type fileRetain struct {
@@ -113,7 +114,20 @@ type webrtcOptions struct {
 	// HostIPs are the addresses announced as ICE host candidates (and put
 	// into the self-signed certificate); empty means the interfaces' own.
 	HostIPs []string
+	// ICE is which local addresses media may use: "lan" (the network
+	// interfaces, not loopback), "loopback" (127.0.0.1 only: a browser on
+	// this machine, tests) or "all".
+	ICE string
 }
+
+// ICE address choices.
+const (
+	iceLAN      = "lan"
+	iceLoopback = "loopback"
+	iceAll      = "all"
+)
+
+func validICE(s string) bool { return s == iceLAN || s == iceLoopback || s == iceAll }
 
 type retentionOptions struct {
 	// ContinuousDays and EventsDays are the default retention of
@@ -130,7 +144,7 @@ type retentionOptions struct {
 func defaultServiceOptions() serviceOptions {
 	return serviceOptions{
 		TLS:    tlsOptions{Mode: tlsOff},
-		WebRTC: webrtcOptions{UDPPort: 8189},
+		WebRTC: webrtcOptions{UDPPort: 8189, ICE: iceLAN},
 		Retention: retentionOptions{ContinuousDays: 14, EventsDays: 30,
 			MinFreePercent: 5, MinFreeBytes: 2 << 30},
 	}
@@ -161,6 +175,9 @@ func (o serviceOptions) Validate() error {
 	}
 	if p := o.WebRTC.UDPPort; p < 0 || p > 65535 {
 		return usagef("--webrtc-udp-port %d: want 1-65535 (0: any free port, for tests)", p)
+	}
+	if !validICE(o.WebRTC.ICE) {
+		return usagef("--webrtc-ice %q: want lan, loopback or all", o.WebRTC.ICE)
 	}
 	for _, ip := range o.WebRTC.HostIPs {
 		if net.ParseIP(ip) == nil {
@@ -198,6 +215,7 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.StringVar(&o.TLS.KeyFile, "tls-key", o.TLS.KeyFile, "TLS private key, PEM (with --tls files)")
 	fs.StringVar(&o.TLS.RedirectHTTP, "tls-redirect-http", o.TLS.RedirectHTTP, "also listen for plain HTTP here and redirect to HTTPS (for example :80)")
 	fs.IntVar(&o.WebRTC.UDPPort, "webrtc-udp-port", o.WebRTC.UDPPort, "UDP port for all WebRTC media")
+	fs.StringVar(&o.WebRTC.ICE, "webrtc-ice", o.WebRTC.ICE, "local addresses WebRTC media may use: lan, loopback (a browser on this machine) or all")
 	fs.Func("webrtc-host-ips", "comma-separated IP addresses announced to WebRTC viewers (default: the interfaces')", func(s string) error {
 		o.WebRTC.HostIPs = splitList(s)
 		return nil
@@ -291,6 +309,9 @@ func loadConfig(path string) (fileConfig, error) {
 		if err := m.UnmarshalText([]byte(*fc.TLS.Mode)); err != nil {
 			return fc, fmt.Errorf("config %s:%d: tls.mode %q: want off, auto or files", path, fc.lines["tls.mode"], *fc.TLS.Mode)
 		}
+	}
+	if fc.WebRTC.ICE != nil && !validICE(*fc.WebRTC.ICE) {
+		return fc, fmt.Errorf("config %s:%d: webrtc.ice %q: want lan, loopback or all", path, fc.lines["webrtc.ice"], *fc.WebRTC.ICE)
 	}
 	if fc.WebRTC.HostIPs != nil {
 		for _, ip := range *fc.WebRTC.HostIPs {
@@ -424,6 +445,9 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	str("tls-redirect-http", &o.TLS.RedirectHTTP, fc.TLS.RedirectHTTP)
 	if fc.WebRTC.UDPPort != nil && !set["webrtc-udp-port"] {
 		o.WebRTC.UDPPort = *fc.WebRTC.UDPPort
+	}
+	if fc.WebRTC.ICE != nil && !set["webrtc-ice"] {
+		o.WebRTC.ICE = *fc.WebRTC.ICE
 	}
 	if fc.WebRTC.HostIPs != nil && !set["webrtc-host-ips"] {
 		o.WebRTC.HostIPs = append([]string(nil), *fc.WebRTC.HostIPs...)

@@ -130,6 +130,8 @@ func TestConfigErrors(t *testing.T) {
 			want: []string{"hearth.toml:2", "webrtc.host_ips", "want an array of strings"}},
 		{name: "wrong type table", doc: "tls = \"auto\"\n",
 			want: []string{"hearth.toml:1", "tls", "want a table"}},
+		{name: "bad ice", doc: "[webrtc]\nice = \"wan\"\n",
+			want: []string{"hearth.toml:2", "webrtc.ice", "lan, loopback or all"}},
 		{name: "bad allowed host", doc: "\nallowed_hosts = [\"nvr.example.com\", \"http://evil/\"]\n",
 			want: []string{"hearth.toml:2", "allowed_hosts", "not a host name"}},
 		{name: "bad tls mode", doc: "[tls]\nmode = \"on\"\n",
@@ -185,6 +187,7 @@ redirect_http = ":9080"
 [webrtc]
 udp_port = 9189
 host_ips = ["192.0.2.10", "2001:db8::10"]
+ice = "all"
 [retention]
 continuous_days = 7
 events_days = 60
@@ -203,7 +206,7 @@ min_free_bytes = 1000
 		want := serviceOptions{
 			AllowedHosts: []string{"nvr.example.com", "*.dyn.example.net"},
 			TLS:          tlsOptions{Mode: tlsAuto, RedirectHTTP: ":9080"},
-			WebRTC:       webrtcOptions{UDPPort: 9189, HostIPs: []string{"192.0.2.10", "2001:db8::10"}},
+			WebRTC:       webrtcOptions{UDPPort: 9189, HostIPs: []string{"192.0.2.10", "2001:db8::10"}, ICE: iceAll},
 			Retention:    retentionOptions{ContinuousDays: 7, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 1000},
 		}
 		if !reflect.DeepEqual(o, want) {
@@ -219,7 +222,7 @@ min_free_bytes = 1000
 		cfg, o, err := parseServeWithConfig(t, "--listen", "127.0.0.1:7000", "--config", p, "--data", "/from/flag",
 			"--log-level", "warn", "--tls", "off", "--tls-redirect-http", "", "--webrtc-udp-port", "7189",
 			"--webrtc-host-ips", "192.0.2.99", "--retain-continuous-days", "3", "--min-free-bytes", "5",
-			"--allowed-hosts", "cam.example.org")
+			"--allowed-hosts", "cam.example.org", "--webrtc-ice", "loopback")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +232,7 @@ min_free_bytes = 1000
 		want := serviceOptions{
 			AllowedHosts: []string{"cam.example.org"},
 			TLS:          tlsOptions{Mode: tlsOff},
-			WebRTC:       webrtcOptions{UDPPort: 7189, HostIPs: []string{"192.0.2.99"}},
+			WebRTC:       webrtcOptions{UDPPort: 7189, HostIPs: []string{"192.0.2.99"}, ICE: iceLoopback},
 			// Flags not given keep the file's values.
 			Retention: retentionOptions{ContinuousDays: 3, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 5},
 		}

@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	// The one WebRTC port (UDP, and TCP on the same number) is bound now
 	// too, so a port in use stops the start with one clear line.
 	rtc, err := webrtc.Listen(webrtc.Config{Port: cfg.Service.WebRTC.UDPPort, HostIPs: cfg.Service.WebRTC.HostIPs,
-		Log: log.With("part", "webrtc")})
+		IPFilter: iceFilter(cfg.Service.WebRTC.ICE), Log: log.With("part", "webrtc")})
 	if err != nil {
 		return err
 	}
@@ -247,6 +247,17 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	}
 	<-errc
 	return nil
+}
+
+// iceFilter maps the webrtc.ice option to the engine's address filter.
+func iceFilter(choice string) func(net.IP) bool {
+	switch choice {
+	case iceLoopback:
+		return webrtc.LoopbackOnly
+	case iceAll:
+		return func(net.IP) bool { return true }
+	}
+	return nil // the interfaces' addresses, without loopback
 }
 
 // displayAddr turns ":8080" or "[::]:8080" into a clickable localhost URL host.
