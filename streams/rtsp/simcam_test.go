@@ -86,8 +86,12 @@ func TestSimcamIdentity(t *testing.T) {
 				if isKey := st.Frame%gop == 0; u.Key != isKey {
 					t.Errorf("frame %d key = %v, want %v", st.Frame, u.Key, isKey)
 				}
-				if i > 0 && u.PTS-video[i-1].PTS != 90000/25 {
-					t.Errorf("frame %d PTS step %d, want 3600", st.Frame, u.PTS-video[i-1].PTS)
+				// Whole frame slots of the capture clock: 3600, or a multiple
+				// when the simulator fell behind on a loaded machine.
+				if i > 0 {
+					if step := u.PTS - video[i-1].PTS; step <= 0 || step%(90000/25) != 0 {
+						t.Errorf("frame %d PTS step %d, want a positive multiple of 3600", st.Frame, step)
+					}
 				}
 				if u.DTS != u.PTS {
 					t.Errorf("frame %d DTS %d != PTS %d", st.Frame, u.DTS, u.PTS)
@@ -106,9 +110,10 @@ func TestSimcamIdentity(t *testing.T) {
 			if slices != wantSlices {
 				t.Errorf("first picture has %d slices, want %d", slices, wantSlices)
 			}
+			// Wall time follows media time.
 			d := video[len(video)-1].Wall.Sub(video[0].Wall)
-			if want := time.Duration(len(video)-1) * 40 * time.Millisecond; d < want-5*time.Millisecond || d > want+5*time.Millisecond {
-				t.Errorf("wall span %v, want %v", d, want)
+			if want := time.Duration(video[len(video)-1].PTS-video[0].PTS) * time.Second / 90000; d < want-5*time.Millisecond || d > want+5*time.Millisecond {
+				t.Errorf("wall span %v, want %v (the media time span)", d, want)
 			}
 		})
 	}

@@ -14,7 +14,6 @@ import (
 const (
 	audioRate = 8000 // G.711 sample rate, Hz
 	toneHz    = 440
-	video90k  = 90000 // H.264 RTP clock rate
 )
 
 // feed is one camera's stream: its camera, its gortsplib stream and RTP
@@ -27,6 +26,13 @@ type feed struct {
 	aEnc   *rtplpcm.Encoder
 	// RTP timestamps; zero is fine because readers only use differences.
 	samples uint64 // audio samples sent so far (tone phase and timestamp)
+	// firstFrame is the capture time of the first rendered frame: video
+	// RTP time is the frame slot of the capture time since then, as a real
+	// camera's clock runs, so a simulator that falls behind on a loaded
+	// machine still stamps each frame with the moment its picture shows.
+	firstFrame time.Time
+	lastSlot   int64  // frame slot of the last frame sent
+	frames     uint64 // video frames sent
 }
 
 func (f *feed) open(srv *gortsplib.Server) error {
@@ -95,7 +101,19 @@ func (f *feed) writeVideo(au AccessUnit) error {
 	if err != nil {
 		return fmt.Errorf("camera %s packetize frame %d: %w", f.cam.ID(), au.Frame, err)
 	}
-	ts := uint32(au.Frame * video90k / uint64(f.cam.Config().FPS))
+	if f.firstFrame.IsZero() {
+		f.firstFrame = au.Time
+	}
+	// The frame slot of the capture time: whole frame intervals, like a
+	// camera's encoder clock; a late frame takes the slot it was shown in.
+	fps := int64(f.cam.Config().FPS)
+	slot := (int64(au.Time.Sub(f.firstFrame))*fps + int64(time.Second)/2) / int64(time.Second)
+	if f.frames > 0 && slot <= f.lastSlot { // a tick delivered late, then at once: the next slot
+		slot = f.lastSlot + 1
+	}
+	f.lastSlot = slot
+	f.frames++
+	ts := uint32(slot * 90000 / fps)
 	if f.cam.file != nil { // file mode: presentation time, reordered by B-frames
 		ts = rtp90k(au.PTS)
 	}

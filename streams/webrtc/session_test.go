@@ -97,8 +97,11 @@ func TestStalledViewerHarmless(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	pub, got := f.published.Load()-pub0, healthy.Stats().Frames-got0
 	t.Logf("while one viewer stalled for 3 s: %d units published, healthy viewer got %d frames", pub, got)
-	if pub < 50 || got < int(pub)*8/10 {
-		t.Fatalf("published %d, healthy viewer got %d; want ingest at ~60 and the viewer ≥ 80%% of it", pub, got)
+	// Ingest nominally publishes 60 units in the 3 s; a publisher blocked
+	// by the stalled viewer would publish a handful. The bound is loose so
+	// a loaded machine (or -race) does not fail it.
+	if pub < 20 || got < int(pub)*8/10 {
+		t.Fatalf("published %d, healthy viewer got %d; want ingest going (nominally 60) and the viewer ≥ 80%% of it", pub, got)
 	}
 	if st := healthy.Stats(); st.WrongID != 0 {
 		t.Fatalf("healthy viewer: %+v", st)
@@ -188,7 +191,7 @@ func TestFootageEnds(t *testing.T) {
 	<-s.Done()
 	select {
 	case <-c.Closed():
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second): // a hang detector, not a speed target
 		t.Fatal("viewer did not see the end")
 	}
 	if st := c.Stats(); st.Frames < 5 || st.WrongID != 0 {
