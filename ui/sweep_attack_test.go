@@ -265,4 +265,3 @@ func TestMediaPathVariants(t *testing.T) {
 	}
 	t.Logf("media path variants: %d checked", len(variants))
 }
-
