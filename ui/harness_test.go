@@ -181,6 +181,11 @@ func (f *fixture) do(method, path string, opts []any, body string) response {
 			}
 		}
 	}
+	// X-Test-Host sets the Host header (net/http takes it from req.Host).
+	if h := req.Header.Get("X-Test-Host"); h != "" {
+		req.Host = h
+		req.Header.Del("X-Test-Host")
+	}
 	client := *f.ts.Client()
 	// Redirects are answers to check (a page sends the browser to /login).
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
