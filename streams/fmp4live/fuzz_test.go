@@ -3,6 +3,7 @@ package fmp4live
 import (
 	"encoding/binary"
 	"testing"
+	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
 )
@@ -32,6 +33,18 @@ func FuzzMuxer(f *testing.F) {
 	f.Add([]byte{0x67}, []byte{0x68}, []byte{3, 0, 0, 1, 1, 0x26}) // H.265, truncated SPS
 	f.Add(sps[:len(sps)/2], pps, frame)
 	f.Fuzz(func(t *testing.T, sps, pps, data []byte) {
+		done := make(chan struct{})
+		go func() { defer close(done); muxFuzz(sps, pps, data) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the muxer hung on sps %x pps %x data %x", sps, pps, data)
+		}
+	})
+}
+
+func muxFuzz(sps, pps, data []byte) {
+	{
 		m := NewMuxer()
 		info := &media.StreamInfo{CameraID: "f1", Stream: "main", Tracks: []media.Track{{Codec: media.H264, ClockRate: media.VideoClockRate, SPS: sps, PPS: pps}}}
 		var dts int64
@@ -58,5 +71,5 @@ func FuzzMuxer(f *testing.F) {
 			}
 			_, _ = m.Write(&media.Unit{Info: info, Key: flags&1 != 0, DTS: dts, PTS: dts, NALUs: nalus})
 		}
-	})
+	}
 }
