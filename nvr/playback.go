@@ -162,7 +162,8 @@ func (p *Playback) segmentPath(cam CameraID, s Segment) (string, error) {
 	// directory is the hearth user's alone (SECURITY.md).
 	f, err := openConfined(p.dir, s.Path)
 	if err != nil {
-		return "", &Error{Op: op, Kind: KindInternal, Err: fmt.Errorf("segment %d: %w", s.ID, err)}
+		// A planted link answers as a missing file: 404, target unread.
+		return "", &Error{Op: op, Kind: KindNotFound, Msg: "recording file is missing", Err: fmt.Errorf("segment %d: %w", s.ID, err)}
 	}
 	f.Close()
 	return full, nil
