@@ -8,7 +8,9 @@ FUZZTIME      ?= 8s
 # Packages with fuzz targets, and the targets: "pkg:Target".
 FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzParseTimeRange \
                  ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader \
-                 ./streams/segment:FuzzScan ./db:FuzzFragmentBlob
+                 ./streams/segment:FuzzScan ./db:FuzzFragmentBlob \
+                 ./nvr:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
+                 ./streams/webrtc:FuzzOffer ./streams/replay:FuzzSegmentFile ./streams/fmp4live:FuzzMuxer
 
 .PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm fuzz build release
 

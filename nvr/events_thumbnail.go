@@ -214,11 +214,11 @@ func (e *Events) openThumbnail(g EventGrant) (*os.File, string, error) {
 	if !ok {
 		return nil, "", Errorf(op, KindNotFound, "this event has no thumbnail")
 	}
-	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() {
+	rel, err := filepath.Rel(ThumbnailsDir(e.cfg.DataDir), path)
+	if err != nil {
 		return nil, "", Errorf(op, KindNotFound, "this event has no thumbnail")
 	}
-	f, err := os.Open(path)
+	f, err := openConfined(ThumbnailsDir(e.cfg.DataDir), filepath.ToSlash(rel))
 	if err != nil {
 		return nil, "", Errorf(op, KindNotFound, "this event has no thumbnail")
 	}

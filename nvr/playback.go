@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -153,12 +154,17 @@ func (p *Playback) segmentPath(cam CameraID, s Segment) (string, error) {
 		return "", &Error{Op: op, Kind: KindInternal, Err: fmt.Errorf("segment %d has an unexpected path", s.ID)}
 	}
 	full := filepath.Join(p.dir, filepath.FromSlash(s.Path))
-	fi, err := os.Lstat(full)
-	if err != nil {
+	if _, err := os.Lstat(full); errors.Is(err, os.ErrNotExist) {
 		return "", &Error{Op: op, Kind: KindNotFound, Msg: "recording file is missing", Err: err}
 	}
-	if !fi.Mode().IsRegular() {
-		return "", &Error{Op: op, Kind: KindInternal, Err: fmt.Errorf("segment %d is not a regular file", s.ID)}
+	// Checked through an os.Root: no link at the camera directory or the
+	// file. The clip and replay readers open the path again; the data
+	// directory is the hearth user's alone (SECURITY.md).
+	f, err := openConfined(p.dir, s.Path)
+	if err != nil {
+		// A planted link answers as a missing file: 404, target unread.
+		return "", &Error{Op: op, Kind: KindNotFound, Msg: "recording file is missing", Err: fmt.Errorf("segment %d: %w", s.ID, err)}
 	}
+	f.Close()
 	return full, nil
 }

@@ -30,8 +30,9 @@ const maxProbes = 4
 var errLocalCamera = nvr.Errorf("camera url", nvr.KindInvalid,
 	"camera URL must not point at this appliance (loopback) or a link-local address")
 
-// checkCameraHost applies the loopback and link-local rule to a raw URL.
-func checkCameraHost(u nvr.User, raw string) error {
+// checkCameraHost applies the loopback and link-local rule to a raw URL,
+// resolving a host name first.
+func (s *Server) checkCameraHost(ctx context.Context, u nvr.User, raw string) error {
 	if raw == "" || u.Admin {
 		return nil
 	}
@@ -43,7 +44,7 @@ func checkCameraHost(u nvr.User, raw string) error {
 	if err != nil {
 		return errInvalid("camera URL is not a valid URL")
 	}
-	if nvr.IsLoopbackOrLinkLocal(parsed.Hostname()) {
+	if nvr.LocalCameraHost(ctx, parsed.Hostname(), s.lookup) {
 		return errLocalCamera
 	}
 	return nil
@@ -66,7 +67,7 @@ func (s *Server) handleHouseholdAddCamera(w http.ResponseWriter, r *http.Request
 		return
 	}
 	for _, raw := range []string{req.MainURL, req.SubURL} {
-		if err := checkCameraHost(g.User(), raw); err != nil {
+		if err := s.checkCameraHost(r.Context(), g.User(), raw); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -104,7 +105,7 @@ func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.
 		if raw == nil {
 			continue
 		}
-		if err := checkCameraHost(g.User(), *raw); err != nil {
+		if err := s.checkCameraHost(r.Context(), g.User(), *raw); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -182,7 +183,7 @@ func (s *Server) handleProbeCamera(w http.ResponseWriter, r *http.Request, g nvr
 		s.writeError(w, r, errInvalid("url is required"))
 		return
 	}
-	if err := checkCameraHost(u, pr.URL); err != nil {
+	if err := s.checkCameraHost(r.Context(), u, pr.URL); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

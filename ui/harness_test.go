@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ type fixture struct {
 	ts       *httptest.Server
 	now      time.Time
 	clock    func() time.Time
+	skew     atomic.Int64 // nanoseconds added to now by advance, race-free
 	homeA    nvr.Household
 	homeB    nvr.Household
 	ownerA   nvr.User
@@ -58,7 +60,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	f := &fixture{t: t, store: store, now: time.Now()}
-	f.clock = func() time.Time { return f.now }
+	f.clock = func() time.Time { return f.now.Add(time.Duration(f.skew.Load())) }
 	f.dir = nvr.NewDirectory(store, f.clock, cheapArgon)
 	policy := nvr.NewPolicy(store, f.clock, nil)
 	auth := nvr.NewAuth(store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
@@ -110,6 +112,9 @@ func (f *fixture) addEvent(cam nvr.CameraID, kind nvr.EventKind, start time.Time
 	}
 	return must(f.store.Event(ctx, cam, ev.ID))(f.t)
 }
+
+// advance moves the fixture clock forward by d.
+func (f *fixture) advance(d time.Duration) { f.skew.Add(int64(d)) }
 
 func must[T any](v T, err error) func(*testing.T) T {
 	return func(t *testing.T) T {
@@ -175,6 +180,11 @@ func (f *fixture) do(method, path string, opts []any, body string) response {
 				req.Header[k] = vs
 			}
 		}
+	}
+	// X-Test-Host sets the Host header (net/http takes it from req.Host).
+	if h := req.Header.Get("X-Test-Host"); h != "" {
+		req.Host = h
+		req.Header.Del("X-Test-Host")
 	}
 	client := *f.ts.Client()
 	// Redirects are answers to check (a page sends the browser to /login).

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/ui/views"
@@ -49,6 +50,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case nvr.RetryAfter(err) > 0:
 			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(int(nvr.RetryAfter(err).Seconds())+1))
 			m.Error = "Too many attempts. Wait a minute and try again."
 		case nvr.ErrorKind(err) == nvr.KindUnauthorized:
 			s.log.InfoContext(r.Context(), "login failed", "remote", r.RemoteAddr, "request_id", requestID(r.Context()))

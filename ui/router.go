@@ -70,7 +70,7 @@ func (rt *router) handle(route Route, h http.Handler) {
 		})
 	}
 	rt.routes = append(rt.routes, route)
-	rt.mux.Handle(route.Pattern, h)
+	rt.mux.Handle(route.Pattern, canonicalPath(rt.srv, h))
 }
 
 func (rt *router) public(pattern string, h http.HandlerFunc) {
@@ -198,4 +198,19 @@ func credential(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return c.Value, true
+}
+
+// canonicalPath answers 404 to a path spelled with needless or encoded
+// escapes (%32 for "2", %2f for "/", %2e%2e): each resource has one
+// spelling, so no alias of a media path can slip past a check, a log
+// search or a proxy rule written for the plain one. Go sets RawPath only
+// when the escaping differs from the canonical one.
+func canonicalPath(s *Server, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawPath != "" {
+			s.writeError(w, r, nvr.ErrNotFound)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -42,8 +42,11 @@ type Deps struct {
 	// Probe tests a camera stream for "test connection"; nil uses
 	// nvr.ProbeCamera.
 	Probe Prober
-	Log   *slog.Logger
-	Now   func() time.Time
+	// LookupHost resolves camera URL host names for the loopback check;
+	// nil uses the system resolver.
+	LookupHost nvr.LookupHost
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -65,6 +68,7 @@ type Server struct {
 	live     WebRTCLive
 	probe    Prober
 	probes   chan struct{} // a slot per running probe
+	lookup   nvr.LookupHost
 	started  time.Time
 	log      *slog.Logger
 	now      func() time.Time
@@ -90,7 +94,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.WebRTC, probe: d.Probe,
-		probes: make(chan struct{}, maxProbes), started: time.Now(), log: d.Log, now: d.Now}
+		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, started: time.Now(), log: d.Log, now: d.Now}
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)

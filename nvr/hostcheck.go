@@ -1,0 +1,125 @@
+package nvr
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LookupHost resolves a host name to addresses; net.DefaultResolver's
+// LookupHost in production.
+type LookupHost func(ctx context.Context, host string) ([]string, error)
+
+// hostLookupTimeout bounds the name lookup of a camera URL check.
+const hostLookupTimeout = 2 * time.Second
+
+// LocalCameraHost reports whether a camera URL's host reaches this
+// appliance or a link-local address, so a non-admin cannot aim Hearth at
+// its own services (its web and WebRTC ports, a local database) or a cloud
+// metadata endpoint. It catches the spellings a C resolver accepts for an
+// address (127.1, 0x7f000001, 2130706433, 0177.0.0.1), IPv4-mapped IPv6,
+// the addresses of this machine's own interfaces, and names that resolve
+// to any of these. A name that does not resolve now is not refused: the
+// connection resolves it again and fails the same way.
+//
+// A name that changes its answer between this check and the connection
+// (DNS rebinding at the camera side) is not caught here; SECURITY.md says so.
+func LocalCameraHost(ctx context.Context, host string, lookup LookupHost) bool {
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if IsLoopbackOrLinkLocal(host) {
+		return true
+	}
+	own := ownAddrs()
+	if ip, ok := parseHostAddr(host); ok {
+		return localAddr(ip, own)
+	}
+	if lookup == nil {
+		lookup = net.DefaultResolver.LookupHost
+	}
+	ctx, cancel := context.WithTimeout(ctx, hostLookupTimeout)
+	defer cancel()
+	addrs, err := lookup(ctx, host)
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if ip, ok := parseHostAddr(a); ok && localAddr(ip, own) {
+			return true
+		}
+	}
+	return false
+}
+
+func localAddr(ip netip.Addr, own []netip.Addr) bool {
+	ip = ip.Unmap().WithZone("")
+	if ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() ||
+		ip.IsInterfaceLocalMulticast() {
+		return true
+	}
+	for _, o := range own {
+		if o == ip {
+			return true
+		}
+	}
+	return false
+}
+
+// ownAddrs lists this machine's interface addresses; none when unknown.
+func ownAddrs() []netip.Addr {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil {
+			out = append(out, p.Addr().Unmap().WithZone(""))
+		}
+	}
+	return out
+}
+
+// parseHostAddr parses an IP address in any spelling inet_aton accepts
+// (1 to 4 parts, each decimal, octal with a leading 0, or hex with 0x), or
+// an IPv6 address.
+func parseHostAddr(s string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a, true
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) == 0 || len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		base := 10
+		switch {
+		case strings.HasPrefix(strings.ToLower(p), "0x"):
+			base, p = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		n, err := strconv.ParseUint(p, base, 32)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		nums[i] = n
+	}
+	// The last part fills the remaining bytes (a.b.c.d, a.b.16bits,
+	// a.24bits, 32bits).
+	last := len(nums) - 1
+	if nums[last] >= 1<<(8*(4-last)) {
+		return netip.Addr{}, false
+	}
+	v := nums[last]
+	for i := 0; i < last; i++ {
+		if nums[i] > 255 {
+			return netip.Addr{}, false
+		}
+		v |= nums[i] << (8 * (3 - i))
+	}
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
+}
