@@ -76,7 +76,11 @@ func TestCancelStorm(t *testing.T) {
 		clients, dur = 24, 5*time.Second
 	}
 	dur = time.Duration(envInt("HEARTH_CANCEL_SECONDS", int(dur/time.Second))) * time.Second
-	site := newIsoSite(t, isoConfig{Households: 3, CamsPerHousehold: 2, Servers: 1, Tokens: true,
+	households := 3
+	if raceEnabled {
+		households = 2 // each user costs two argon2 hashes, slow under -race
+	}
+	site := newIsoSite(t, isoConfig{Households: households, CamsPerHousehold: 2, Servers: 1, Tokens: true,
 		ViewersPerHousehold: func(int) int { return 1 },
 		Camera: simcam.CameraConfig{FPS: 5, GOP: 10, Width: simcam.MinWidth, Height: simcam.MinHeight,
 			Schedule: simcam.Schedule{Start: time.Now().Truncate(time.Second), Still: 4 * time.Second, Move: 2 * time.Second}}})

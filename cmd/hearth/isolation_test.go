@@ -249,6 +249,7 @@ func (c *stormClient) live(ctx context.Context, hold time.Duration) {
 // stormSize is one size of the storm.
 type stormSize struct {
 	households, cams, servers, clients, live, rounds int
+	viewers2                                         int // 1: odd households have a second viewer
 	period                                           time.Duration
 	minListings, minClipFrames, minLiveFrames        int64
 }
@@ -269,16 +270,16 @@ func envInt(name string, def int) int {
 // the rounds (100 for the long run); under the race detector it runs
 // smaller.
 func TestStormIsolation(t *testing.T) {
-	sz := stormSize{households: 8, cams: 8, servers: 4, clients: 200, live: 16, rounds: envInt("HEARTH_STORM_ROUNDS", 10),
+	sz := stormSize{households: 8, cams: 8, viewers2: 1, servers: 4, clients: 200, live: 16, rounds: envInt("HEARTH_STORM_ROUNDS", 10),
 		period: 3 * time.Second, minListings: 300, minClipFrames: 500, minLiveFrames: 200}
 	if raceEnabled {
-		sz = stormSize{households: 4, cams: 2, servers: 2, clients: 24, live: 3, rounds: envInt("HEARTH_STORM_ROUNDS", 3),
+		sz = stormSize{households: 3, cams: 2, servers: 2, clients: 24, live: 3, rounds: envInt("HEARTH_STORM_ROUNDS", 3),
 			period: 3 * time.Second, minListings: 20, minClipFrames: 20, minLiveFrames: 10}
 	}
 	t.Logf("storm: %d cameras in %d households, %d clients (%d live), %d rounds", sz.households*sz.cams, sz.households, sz.clients, sz.live, sz.rounds)
 	setupStart := time.Now()
 	site := newIsoSite(t, isoConfig{Households: sz.households, CamsPerHousehold: sz.cams, Servers: sz.servers, Tokens: true,
-		ViewersPerHousehold: func(h int) int { return 1 + h%2 },
+		ViewersPerHousehold: func(h int) int { return 1 + h%2*sz.viewers2 },
 		Camera: simcam.CameraConfig{FPS: 5, GOP: 10, Width: simcam.MinWidth, Height: simcam.MinHeight,
 			Schedule: simcam.Schedule{Start: time.Now().Truncate(time.Second), Still: 12 * time.Second, Move: 2 * time.Second}}})
 	start := time.Now()
