@@ -49,10 +49,11 @@ unit:
 # 200 cameras, a camera flapping for two minutes, 50 SIGKILL rounds, ten
 # minutes of a still camera through both motion detectors, the isolation
 # storm (64 cameras restarted together for 10 rounds under 200 clients;
-# HEARTH_STORM_ROUNDS=100 make storm for the long run) and the cancellation storm.
+# HEARTH_STORM_ROUNDS=100 make storm for the long run), the cancellation storm
+# and revocation in flight at its 1 s bound.
 storm:
 	HEARTH_FLAP_DURATION=2m $(GO) test -count=1 -run 'TestStorm|TestFlapping' -v ./nvr/
-	$(GO) test -count=1 -run 'TestCrashRecovery|TestStormIsolation|TestCancelStorm' -v ./cmd/hearth/
+	$(GO) test -count=1 -run 'TestCrashRecovery|TestStormIsolation|TestCancelStorm|TestRevocationInFlight' -v ./cmd/hearth/
 	$(GO) test -count=1 -run 'Static' -v ./streams/motion/
 
 # Each fuzz target runs briefly; long runs: make fuzz FUZZTIME=10m.

@@ -192,8 +192,15 @@ func TestRevocationInFlight(t *testing.T) {
 			got, endErr := <-dl.got, <-dl.endErr
 			t.Logf("%s (command took %v): live session ended after %v (%d frames), download after %v (%d of %d bytes: %v)",
 				tc.name, at.Sub(cliStart).Round(time.Millisecond), liveTook.Round(time.Millisecond), live.Stats().Frames, dlTook.Round(time.Millisecond), got, dl.total, endErr)
-			if liveTook > time.Second || dlTook > time.Second {
-				t.Errorf("access ended %v (live) and %v (download) after the revocation, want ≤ 1 s", liveTook, dlTook)
+			// The promise is 1 s. Under -race on a loaded machine a second
+			// is not enough for the server's own recheck; make storm runs
+			// this without the race detector, at the 1 s bound.
+			bound := time.Second
+			if raceEnabled {
+				bound = 5 * time.Second
+			}
+			if liveTook > bound || dlTook > bound {
+				t.Errorf("access ended %v (live) and %v (download) after the revocation, want ≤ %v", liveTook, dlTook, bound)
 			}
 			if got >= dl.total || errors.Is(endErr, io.EOF) {
 				t.Errorf("download delivered %d of %d bytes (%v): it should stop short", got, dl.total, endErr)
