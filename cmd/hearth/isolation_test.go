@@ -354,7 +354,7 @@ func TestStormIsolation(t *testing.T) {
 						}
 						counts.mu.Unlock()
 					}
-				} else {
+				} else if ctx.Err() == nil {
 					counts.mu.Lock()
 					if len(counts.notes) < 20 {
 						counts.notes = append(counts.notes, fmt.Sprintf("trigger: %v", err))
