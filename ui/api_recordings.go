@@ -78,7 +78,9 @@ func (s *Server) serveClip(w http.ResponseWriter, r *http.Request, g nvr.CameraG
 	w.Header().Set("ETag", `"`+plan.Tag+`"`)
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, clipFilename(g.Camera().Name, tr.Start)))
-	http.ServeContent(w, r, "", time.Time{}, clip.NewReader())
+	body, stop := s.guardDownload(w, r, g, clip.NewReader())
+	defer stop()
+	http.ServeContent(w, r, "", time.Time{}, body)
 }
 
 var unsafeFilename = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

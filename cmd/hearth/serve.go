@@ -162,6 +162,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ConnContext:       ui.ConnContext, // downloads bound their socket buffer (ui/download_guard.go)
 	}
 	if ts != nil {
 		hs.TLSConfig = ts.Config
