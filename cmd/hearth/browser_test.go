@@ -98,6 +98,19 @@ func do(t *testing.T, b *browsertest.Browser, actions ...chromedp.Action[chromed
 	}
 }
 
+// overflowJS names the elements that stick out past the viewport's right
+// edge, or "" when the page fits its width.
+const overflowJS = `(() => {
+  const w = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= w) return "";
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.right > w + 1) out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));
+  }
+  return "scrollWidth " + document.documentElement.scrollWidth + ": " + out.slice(0, 6).join(", ");
+})()`
+
 // dark switches the emulated prefers-color-scheme.
 func dark(t *testing.T, b *browsertest.Browser, on bool) {
 	t.Helper()
@@ -220,6 +233,11 @@ func TestBrowserUI(t *testing.T) {
 		time.Sleep(200 * time.Millisecond) // let the layout settle before the picture; not a synchronisation
 		if err := b.Screenshot(filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width))); err != nil {
 			t.Fatal(err)
+		}
+		// Responsive: nothing widens the page past the viewport (a wide
+		// table scrolls inside its card).
+		if over := eval[string](t, b, overflowJS); over != "" {
+			t.Errorf("%s at %d px: the page scrolls sideways: %s", name, width, over)
 		}
 	}
 
