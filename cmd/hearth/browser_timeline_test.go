@@ -56,7 +56,7 @@ func waitAnswers(t *testing.T, b *browsertest.Browser, n int) {
 	for eval[int](t, b, `Number(document.querySelector('[data-playback]').dataset.answers || 0)`) <= n {
 		if time.Now().After(deadline) {
 			t.Fatalf("no answer to control message %d: %s (channel %s)", n+1, eval[string](t, b, `document.querySelector('[data-timeline-status]').textContent`),
-				eval[string](t, b, `document.querySelector('[data-playback]').dataset.chlog || 'none'`))
+				eval[string](t, b, `document.querySelector('[data-playback]').dataset.channel || 'none'`))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

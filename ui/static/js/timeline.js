@@ -187,7 +187,6 @@ function playClip(from, to) {
 }
 
 async function playWHEP(from) {
-  playback.dataset.chlog = `${playback.dataset.chlog || ''} whep@${Math.round(performance.now())}`;
   stopPlayback();
   playback.hidden = false;
   const url = `/api/cameras/${encodeURIComponent(cameraId)}/whep?start=${encodeURIComponent(from.toISOString())}`;
@@ -204,7 +203,7 @@ async function playWHEP(from) {
   playback.dataset.transport = 'webrtc';
   const ch = s.channel;
   ch.binaryType = 'arraybuffer';
-  const mark = () => { playback.dataset.channel = ch.readyState; playback.dataset.chlog = `${playback.dataset.chlog || ''} ${ch.readyState}@${Math.round(performance.now())}`; };
+  const mark = () => { playback.dataset.channel = ch.readyState; };
   mark();
   ch.addEventListener('open', mark);
   ch.addEventListener('close', mark);
