@@ -87,20 +87,35 @@ func (s *Server) handleAdminCamerasPage(w http.ResponseWriter, r *http.Request, 
 }
 
 // estimateRetentionDays scales the oldest footage kept by how much of the
-// usable disk is still free: if 3 days fill half of it, about 6 fit.
+// usable space (the disk down to its free-space target, or the byte budget
+// when smaller) is still free: if 3 days fill half of it, about 6 fit. No
+// more than the longest continuous-recording age limit is kept, so the
+// estimate stops there.
 func estimateRetentionDays(st nvr.RetentionStatus) float64 {
-	var kept float64
+	var kept, ageDays float64
+	capped := len(st.Cameras) > 0
 	for _, c := range st.Cameras {
 		kept = max(kept, c.RetainedDays)
+		if c.ContinuousAge < 0 {
+			capped = false // a camera kept without an age limit
+		}
+		ageDays = max(ageDays, c.ContinuousAge.Hours()/24)
 	}
 	if kept <= 0 || st.UsedBytes <= 0 {
 		return 0
 	}
 	usable := st.UsedBytes + st.DiskFreeBytes - st.MinFreeBytes
-	if usable <= st.UsedBytes {
-		return kept
+	if st.MaxBytes > 0 {
+		usable = min(usable, st.MaxBytes)
 	}
-	return kept * float64(usable) / float64(st.UsedBytes)
+	days := kept
+	if usable > st.UsedBytes {
+		days = kept * float64(usable) / float64(st.UsedBytes)
+	}
+	if capped && ageDays > 0 {
+		days = min(days, max(ageDays, kept))
+	}
+	return days
 }
 
 func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
@@ -23,6 +24,12 @@ func TestEstimateRetentionDays(t *testing.T) {
 			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 3}, {RetainedDays: 2}}}, 6},
 		{"full", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 1 * gib, MinFreeBytes: 2 * gib,
 			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 4}}}, 4},
+		{"byte budget", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 100 * gib, MinFreeBytes: 2 * gib, MaxBytes: 20 * gib,
+			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 3, ContinuousAge: -1}}}, 6},
+		{"age limit", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 100 * gib, MinFreeBytes: 2 * gib,
+			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 3, ContinuousAge: 5 * 24 * time.Hour}, {RetainedDays: 1, ContinuousAge: 4 * 24 * time.Hour}}}, 5},
+		{"one camera without an age limit", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 100 * gib, MinFreeBytes: 2 * gib,
+			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 3, ContinuousAge: 5 * 24 * time.Hour}, {RetainedDays: 1, ContinuousAge: -1}}}, 32.4},
 	}
 	for _, tt := range tests {
 		if got := estimateRetentionDays(tt.st); math.Abs(got-tt.want) > 1e-9 {

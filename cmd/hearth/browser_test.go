@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -25,9 +26,10 @@ const hostileName = `<img src=x onerror=alert(1)>`
 // browserSite is two households with simulated cameras: Alpha (owner ana,
 // viewer vic; two cameras, one with a hostile name) and Beta (owner bea).
 type browserSite struct {
-	data  string
-	alpha []string // camera IDs of Alpha
-	beta  []string
+	data    string
+	alpha   []string // camera IDs of Alpha
+	beta    []string
+	trigger string // ana's trigger token (POST /api/cameras/{id}/events)
 }
 
 func newBrowserSite(t *testing.T) *browserSite {
@@ -39,6 +41,7 @@ func newBrowserSite(t *testing.T) *browserSite {
 	mustCLI(t, sitePassword+"\n", "user", "add", "ana", "--household", "Alpha", "--role", "owner", "--data", s.data)
 	mustCLI(t, sitePassword+"\n", "user", "add", "vic", "--household", "Alpha", "--role", "viewer", "--data", s.data)
 	mustCLI(t, sitePassword+"\n", "user", "add", "bea", "--household", "Beta", "--role", "owner", "--data", s.data)
+	mustCLI(t, sitePassword+"\n", "user", "add", "root", "--admin", "--data", s.data)
 	s.alpha = []string{
 		addCamera(t, s.data, "Alpha", "Front door", "rtsp://127.0.0.1:9/unset"),
 		addCamera(t, s.data, "Alpha", hostileName, "rtsp://127.0.0.1:9/unset"),
@@ -61,6 +64,7 @@ func newBrowserSite(t *testing.T) *browserSite {
 		mustCLI(t, "", "camera", "edit", id, "--main", sim.URL(i+1), "--data", s.data)
 	}
 	mustCLI(t, "", "user", "assign", "vic", s.alpha[0], "--data", s.data)
+	s.trigger = strings.TrimSpace(mustCLI(t, "", "token", "create", "--user", "ana", "--scope", "trigger", "--name", "doorbell", "--data", s.data))
 	return s
 }
 
@@ -91,6 +95,31 @@ func do(t *testing.T, b *browsertest.Browser, actions ...chromedp.Action[chromed
 			html, _ := browsertest.Eval[string](b, `location.href + "\n" + document.body.innerText.slice(0, 600)`)
 			t.Fatalf("browser step %d: %v; page: %s", i, err, html)
 		}
+	}
+}
+
+// overflowJS names the elements that stick out past the viewport's right
+// edge, or "" when the page fits its width.
+const overflowJS = `(() => {
+  const w = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= w) return "";
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.right > w + 1) out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));
+  }
+  return "scrollWidth " + document.documentElement.scrollWidth + ": " + out.slice(0, 6).join(", ");
+})()`
+
+// dark switches the emulated prefers-color-scheme.
+func dark(t *testing.T, b *browsertest.Browser, on bool) {
+	t.Helper()
+	f := &emulation.MediaFeature{Name: "prefers-color-scheme", Value: "light"}
+	if on {
+		f.Value = "dark"
+	}
+	if _, err := chromedp.Call(b.Context(), emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{f}}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -140,7 +169,10 @@ func waitDecodedID(t *testing.T, b *browsertest.Browser, selector string, limit 
 		last = err
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("%s: no camera ID decoded within %v: %v", selector, limit, last)
+	state, _ := browsertest.Eval[string](b, fmt.Sprintf(`(() => { const v = document.querySelector(%q); if (!v) return "no element";
+  const p = v.closest('[data-player]'); return "readyState " + v.readyState + ", transport " + (v.dataset.transport || "-") +
+  ", player " + (p ? p.dataset.player : "-") + ", size " + v.videoWidth + "x" + v.videoHeight; })()`, selector))
+	t.Fatalf("%s: no camera ID decoded within %v: %v (%s)", selector, limit, last, state)
 	return ""
 }
 
@@ -162,18 +194,28 @@ func waitText(t *testing.T, b *browsertest.Browser, selector string, limit time.
 	}
 }
 
-// TestBrowserUI drives the web UI in headless Chromium: sign in through the
-// form, see exactly the household's tiles (the hostile camera name as
-// text), play recorded footage from the timeline and read the camera ID out
-// of the decoded picture, change a viewer's access, sign out; a user of the
-// other household sees only theirs. Screenshots at 375 and 1280 px.
+// TestBrowserUI drives the web UI of the real binary in headless Chromium:
+// sign in through the form, see exactly the household's tiles (the hostile
+// camera name as text) each decoding its own camera's ID over WebRTC, play
+// recorded footage over WebRTC from a click on the timeline (from the
+// clicked time, at 4×, paused and resumed), play an event's clip from the
+// Events page, change a viewer's access, sign out; a user of the other
+// household sees only theirs. Screenshots at 375 and 1280 px, light and
+// dark.
 func TestBrowserUI(t *testing.T) {
 	t.Parallel()
 	b := browsertest.Start(t)
 	site := newBrowserSite(t)
 	start := time.Now()
-	srv := startServer(t, site.data)
+	srv := startServer(t, site.data, "--webrtc-ice", "loopback")
 	waitRecorded(t, site.data, site.alpha[:1], start, 4*time.Second, 30*time.Second)
+
+	// A doorbell rings on the first camera: an event to open later.
+	trig := newClient(t, srv.url)
+	if code, body := trig.call("POST", "/api/cameras/"+site.alpha[0]+"/events", `{"label":"doorbell","duration_s":2}`,
+		"Authorization", "Bearer "+site.trigger); code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
 
 	var dialogs atomic.Int32
 	if err := chromedp.Listen(b.Context(), func(ev any) {
@@ -192,6 +234,11 @@ func TestBrowserUI(t *testing.T) {
 		if err := b.Screenshot(filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width))); err != nil {
 			t.Fatal(err)
 		}
+		// Responsive: nothing widens the page past the viewport (a wide
+		// table scrolls inside its card).
+		if over := eval[string](t, b, overflowJS); over != "" {
+			t.Errorf("%s at %d px: the page scrolls sideways: %s", name, width, over)
+		}
 	}
 
 	// Signed out, every page leads to the login form.
@@ -204,26 +251,38 @@ func TestBrowserUI(t *testing.T) {
 	if !slices.Contains(names, hostileName) || eval[int](t, b, `document.querySelectorAll('img, [onerror]').length`) != 0 {
 		t.Fatalf("hostile camera name: tiles %q", names)
 	}
+	// Each tile decodes its own camera over WebRTC through the binary.
+	for _, id := range want {
+		sel := fmt.Sprintf(`[data-testid="tile"][data-camera-id="%s"] video`, id)
+		if got := waitDecodedID(t, b, sel, 20*time.Second); got != id {
+			t.Fatalf("tile of camera %s decodes camera %s", id, got)
+		}
+		if tr := eval[string](t, b, fmt.Sprintf(`document.querySelector(%q).dataset.transport`, sel)); tr != "webrtc" {
+			t.Fatalf("tile of camera %s plays over %q, want webrtc", id, tr)
+		}
+	}
 	shot("grid", 375, 812)
 	shot("grid", 1280, 800)
+	dark(t, b, true)
+	shot("grid-dark", 1280, 800)
+	dark(t, b, false)
 
-	// The camera page: the timeline shows the recording; End + Enter plays
-	// its latest stretch, and the decoded picture carries this camera's ID.
+	// The camera page: a click on the timeline plays the recording over
+	// WebRTC from that time; 4×, pause and resume over the data channel.
+	// (The footage must outlast a few seconds at 4×: recorded playback ends
+	// at the end of what is written.)
 	cam := site.alpha[0]
-	do(t, b,
-		chromedp.Navigate(srv.url+"/cameras/"+cam),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="timeline"][data-ranges]`)),
-	)
-	if n := eval[string](t, b, `document.querySelector('[data-timeline]').dataset.ranges`); n == "0" {
-		t.Fatalf("timeline shows no recording: %s", eval[string](t, b, `document.querySelector('[data-timeline-status]').textContent`))
-	}
+	waitRecorded(t, site.data, []string{cam}, start, 20*time.Second, 40*time.Second)
+	checkTimelinePlayback(t, b, srv, cam)
+	shot("camera", 375, 812)
+	shot("camera", 1280, 800)
+
+	// The keyboard: End + Enter seeks the same session to the latest
+	// stretch, still this camera.
 	do(t, b, chromedp.Focus(chromedp.CSS(`[data-timeline]`)), chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.Enter))
 	if id := waitDecodedID(t, b, `[data-playback]`, 20*time.Second); id != cam {
 		t.Fatalf("recorded playback shows camera %q, want %q", id, cam)
 	}
-	t.Logf("recorded playback decoded camera %s via %s", cam, eval[string](t, b, `document.querySelector('[data-playback]').dataset.transport`))
-	shot("camera", 375, 812)
-	shot("camera", 1280, 800)
 
 	// The owner gives the viewer the second camera.
 	vic := newClient(t, srv.url)
@@ -261,10 +320,23 @@ func TestBrowserUI(t *testing.T) {
 	}
 	shot("settings-account", 1280, 800)
 
-	// The events page loads its list (or says events are not there yet).
-	do(t, b, chromedp.Navigate(srv.url+"/events"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="events-filter"]`)))
-	t.Logf("events page: %s", waitText(t, b, `[data-events-status]:not(:empty)`, 10*time.Second))
+	// The events page lists the doorbell; its clip plays in the page and
+	// shows the camera it rang on.
+	do(t, b,
+		chromedp.Navigate(srv.url+"/events?kind=trigger"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="event-card"]`)),
+	)
+	if title := waitText(t, b, `[data-testid="event-card"] .event-title`, 5*time.Second); !strings.Contains(title, "doorbell") {
+		t.Fatalf("event card: %q", title)
+	}
 	shot("events", 375, 812)
+	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid="event-play"]`)))
+	if id := waitDecodedID(t, b, `[data-testid="event-video"]`, 20*time.Second); id != cam {
+		t.Fatalf("event clip shows camera %q, want %q", id, cam)
+	}
+	dark(t, b, true)
+	shot("event-clip-dark", 375, 812)
+	dark(t, b, false)
 
 	// Sign out: back to the login form, and the grid is gone.
 	do(t, b,
@@ -288,4 +360,42 @@ func TestBrowserUI(t *testing.T) {
 	if body := eval[string](t, b, `document.body.innerText`); strings.Contains(body, "Front door") {
 		t.Fatalf("bea sees Alpha's camera")
 	}
+
+	// The appliance admin's system page: storage used, free and the
+	// estimated retention in days; CPU, memory and every camera's state.
+	do(t, b,
+		chromedp.Click(chromedp.CSS(`[data-testid="logout-form"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+	)
+	browserLogin(t, b, srv.url, "root")
+	do(t, b,
+		chromedp.Navigate(srv.url+"/settings/admin/system"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="storage"]`)),
+	)
+	// Usage is measured by retention passes (at start, before anything was
+	// recorded, then hourly): an approved pass runs one now.
+	admin := newClient(t, srv.url)
+	admin.login("root", sitePassword)
+	if code, body := admin.call("POST", "/api/admin/storage/approve", ""); code != 202 {
+		t.Fatalf("approve a pass: %d %s", code, body)
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		do(t, b, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid="storage"]`)))
+		if strings.Contains(eval[string](t, b, `document.querySelector('[data-testid="storage-retention"]').textContent`), "days") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no retention estimate in days: %s", eval[string](t, b, `document.querySelector('[data-testid="storage"]').innerText`))
+		}
+	}
+	for _, id := range []string{"storage-used", "storage-free", "storage-retention", "health-cpu", "health-memory"} {
+		t.Logf("system page %s: %s", id, waitText(t, b, `[data-testid="`+id+`"]`, 5*time.Second))
+	}
+	if n := eval[int](t, b, `document.querySelectorAll('[data-testid="health-camera"]').length`); n != len(site.alpha)+len(site.beta) {
+		t.Fatalf("system page lists %d cameras, want %d", n, len(site.alpha)+len(site.beta))
+	}
+	shot("system", 1280, 800)
+	dark(t, b, true)
+	shot("system-dark", 375, 812)
+	dark(t, b, false)
 }

@@ -94,11 +94,14 @@ function card(ev) {
   time.textContent = when.toLocaleString();
   const actions = document.createElement('div');
   actions.className = 'actions';
-  actions.append(button('Play', () => {
+  const play = button('Play', () => {
     player.src = localURL(ev.clip) || api.clip(id);
+    player.dataset.eventId = id;
     dialog.showModal();
     player.play().catch(() => {});
-  }, ''));
+  }, '');
+  play.dataset.testid = 'event-play';
+  actions.append(play);
   // Anyone who may watch an event may pin it (pinned footage outlives
   // retention); only owners may delete.
   let pinned = Boolean(ev.pinned);

@@ -51,10 +51,16 @@ function start() {
   const players = [];
   for (const video of document.querySelectorAll('video[data-camera-id][data-stream]')) {
     const tile = video.closest('[data-camera-id]:not(video)') || video.parentElement;
+    const note = video.parentElement.querySelector('[data-audio-note]');
     const p = new LivePlayer(video, {
       cameraId: video.dataset.cameraId,
       stream: video.dataset.stream,
       onState: (s) => { tile.dataset.player = s; },
+      onAudioNote: (text) => {
+        if (!note) return;
+        note.textContent = text ? `No sound: ${text}.` : '';
+        note.hidden = !text;
+      },
     });
     players.push(p);
     p.start();

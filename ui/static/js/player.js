@@ -23,12 +23,15 @@ export function whepURL(cameraId, stream) {
 }
 
 export class LivePlayer {
-  // onState receives 'connecting', 'playing', 'retrying' or 'denied'.
-  constructor(video, { cameraId, stream, onState }) {
+  // onState receives 'connecting', 'playing', 'retrying' or 'denied';
+  // onAudioNote why the camera's audio is not heard ('' when it is or
+  // when the transport does not say).
+  constructor(video, { cameraId, stream, onState, onAudioNote }) {
     this.video = video;
     this.cameraId = cameraId;
     this.stream = stream;
     this.onState = onState || (() => {});
+    this.onAudioNote = onAudioNote || (() => {});
     this.abort = null;
     this.session = null;
     this.transport = '';
@@ -67,7 +70,7 @@ export class LivePlayer {
       }
     }
     this.transport = 'webrtc';
-    return whepConnect(this.video, whepURL(this.cameraId, this.stream), { signal });
+    return whepConnect(this.video, whepURL(this.cameraId, this.stream), { signal, audio: true });
   }
 
   async run(signal) {
@@ -80,6 +83,7 @@ export class LivePlayer {
         this.session = await this.connect(useMSE, signal);
         if (signal.aborted) break;
         this.video.dataset.transport = this.transport;
+        this.onAudioNote(this.session.audioNote || '');
         this.onState('playing');
         attempt = 0;
         if (this.transport === 'webrtc') whepFailures = 0;

@@ -1,9 +1,12 @@
 // The camera page's 24-hour timeline: recorded ranges from
-// /api/cameras/{id}/recordings, event markers from /api/events (absent until
-// that API exists), click to play, drag to select a range and download it.
-// Recorded playback tries WHEP with ?start= (a "control" data channel takes
-// {"type":"pause"|"play"} and {"type":"seek","time":RFC3339}) and falls back
-// to the MP4 clip route in a plain <video>.
+// /api/cameras/{id}/recordings, event markers from /api/events, click to
+// play, drag to select a range and download it.
+// Recorded playback is WHEP with ?start=RFC3339; the session's "control"
+// data channel takes {"op":"pause"}, {"op":"resume"},
+// {"op":"seek","at":RFC3339} and {"op":"speed","speed":1|2|4}, and answers
+// each with {"ok":bool,"error":string,"position":RFC3339}
+// (ui/api_whep_replay.go). Only when WebRTC fails does it play the MP4 clip
+// route in the same <video>, with the same controls done locally.
 
 import { whepConnect } from './whep.js';
 
@@ -115,18 +118,71 @@ function rangeAt(min) {
   return ranges.find((r) => new Date(r.start).getTime() <= t && t < new Date(r.end).getTime());
 }
 
+const controls = document.querySelector('[data-playback-controls]');
+const pauseBtn = document.querySelector('[data-playback-pause]');
+const speedSel = document.querySelector('[data-playback-speed]');
+const positionEl = document.querySelector('[data-playback-position]');
+const SNAP_PX = 3; // a click this close to a short recording plays it
+
+let transport = ''; // 'webrtc', 'clip' or '' when nothing plays
+let clipFrom = null; // Date the clip's time 0 stands for
+let clipTo = null;
+let paused = false;
+
+function showPosition(d) {
+  positionEl.textContent = hhmmss(d);
+  playback.dataset.position = d.toISOString();
+}
+
+function setPaused(p) {
+  paused = p;
+  pauseBtn.textContent = p ? 'Resume' : 'Pause';
+  pauseBtn.setAttribute('aria-pressed', String(p));
+}
+
 function stopPlayback() {
   if (session) session.close();
   session = null;
+  transport = '';
   playback.srcObject = null;
   playback.removeAttribute('src');
+  controls.hidden = true;
+  delete playback.dataset.transport;
+}
+
+// control sends one message on the playback session's data channel (once
+// it is open).
+function control(msg) {
+  const ch = session && session.channel;
+  if (!ch) return;
+  const text = JSON.stringify(msg);
+  if (ch.readyState === 'open') ch.send(text);
+  else ch.addEventListener('open', () => ch.send(text), { once: true });
+}
+
+const utf8 = new TextDecoder();
+
+function onControlAnswer(ev) {
+  let st;
+  // The server sends its answers as binary messages.
+  const text = typeof ev.data === 'string' ? ev.data : utf8.decode(ev.data);
+  try { st = JSON.parse(text); } catch { return; }
+  if (st.position) showPosition(new Date(st.position));
+  if (!st.ok) status(`Playback: ${st.error || 'refused'}.`);
+  playback.dataset.answers = String(Number(playback.dataset.answers || 0) + 1);
 }
 
 function playClip(from, to) {
   stopPlayback();
   playback.hidden = false;
+  clipFrom = from;
+  clipTo = to;
   playback.src = `/api/cameras/${encodeURIComponent(cameraId)}/clip.mp4?start=${encodeURIComponent(from.toISOString())}&end=${encodeURIComponent(to.toISOString())}`;
+  transport = 'clip';
   playback.dataset.transport = 'clip';
+  playback.playbackRate = Number(speedSel.value) || 1;
+  controls.hidden = false;
+  setPaused(false);
   playback.play().catch(() => {});
 }
 
@@ -136,30 +192,93 @@ async function playWHEP(from) {
   const url = `/api/cameras/${encodeURIComponent(cameraId)}/whep?start=${encodeURIComponent(from.toISOString())}`;
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), WHEP_PLAYBACK_TIMEOUT_MS);
+  let s;
   try {
-    session = await whepConnect(playback, url, { dataChannel: 'control', signal: ctl.signal });
+    s = await whepConnect(playback, url, { dataChannel: 'control', signal: ctl.signal });
   } finally {
     clearTimeout(timer);
   }
+  session = s;
+  transport = 'webrtc';
   playback.dataset.transport = 'webrtc';
-  const send = (msg) => { if (session && session.channel && session.channel.readyState === 'open') session.channel.send(JSON.stringify(msg)); };
-  playback.onpause = () => send({ type: 'pause' });
-  playback.onplay = () => send({ type: 'play' });
-  playback.onratechange = () => send({ type: 'speed', speed: playback.playbackRate });
+  const ch = s.channel;
+  ch.binaryType = 'arraybuffer';
+  const mark = () => { playback.dataset.channel = ch.readyState; };
+  mark();
+  ch.addEventListener('open', mark);
+  ch.addEventListener('close', mark);
+  ch.addEventListener('message', onControlAnswer);
+  s.closed.then(() => {
+    if (session !== s) return;
+    session = null;
+    transport = '';
+    controls.hidden = true;
+    status('Playback ended.');
+  });
+  controls.hidden = false;
+  setPaused(false);
+  const speed = Number(speedSel.value) || 1;
+  if (speed !== 1) control({ op: 'speed', speed });
+}
+
+// rangeNear finds the recording at min, or one within SNAP_PX pixels of it
+// (a few seconds of footage are far narrower than a pixel of a day), and
+// the time to play from inside it.
+function rangeNear(min) {
+  const t = timeAt(min).getTime();
+  const slack = (SNAP_PX / Math.max(1, svg.getBoundingClientRect().width)) * DAY_MIN * 60000;
+  let best = null;
+  for (const r of ranges) {
+    const a = new Date(r.start).getTime();
+    const b = new Date(r.end).getTime();
+    const d = t < a ? a - t : (t >= b ? t - b : 0);
+    if (d <= slack && (!best || d < best.d)) best = { r, d, at: Math.min(Math.max(t, a), Math.max(a, b - 1000)) };
+  }
+  return best;
 }
 
 async function playAt(min) {
-  const r = rangeAt(min);
-  if (!r) { status(`Nothing recorded at ${hhmmss(timeAt(min))}.`); return; }
-  const from = timeAt(min);
-  const to = new Date(Math.min(new Date(r.end).getTime(), from.getTime() + CLIP_MAX_MS));
+  const near = rangeNear(min);
+  if (!near) { status(`Nothing recorded at ${hhmmss(timeAt(min))}.`); return; }
+  const from = new Date(near.at);
+  const to = new Date(Math.min(new Date(near.r.end).getTime(), from.getTime() + CLIP_MAX_MS));
+  cursorMin = minOf(from);
+  draw(events);
+  playback.dataset.playingFrom = from.toISOString();
+  showPosition(from);
   status(`Playing from ${hhmmss(from)}.`);
+  if (transport === 'webrtc' && session) {
+    control({ op: 'seek', at: from.toISOString() });
+    if (paused) { control({ op: 'resume' }); setPaused(false); }
+    return;
+  }
+  if (transport === 'clip' && clipFrom && from >= clipFrom && from < clipTo) {
+    playback.currentTime = (from - clipFrom) / 1000;
+    return;
+  }
   try {
     await playWHEP(from);
   } catch {
     playClip(from, to);
   }
 }
+
+pauseBtn.addEventListener('click', () => {
+  const p = !paused;
+  if (transport === 'webrtc') control({ op: p ? 'pause' : 'resume' });
+  else if (transport === 'clip') { if (p) playback.pause(); else playback.play().catch(() => {}); }
+  setPaused(p);
+});
+
+speedSel.addEventListener('change', () => {
+  const speed = Number(speedSel.value) || 1;
+  if (transport === 'webrtc') control({ op: 'speed', speed });
+  else if (transport === 'clip') playback.playbackRate = speed;
+});
+
+playback.addEventListener('timeupdate', () => {
+  if (transport === 'clip' && clipFrom) showPosition(new Date(clipFrom.getTime() + playback.currentTime * 1000));
+});
 
 function setSelection(a, b) {
   selection = [Math.max(0, Math.min(a, b)), Math.min(DAY_MIN, Math.max(a, b))];

@@ -29,11 +29,13 @@ function gathered(pc) {
 }
 
 // whepConnect plays url's stream in video. options.dataChannel names a data
-// channel to open before the offer (recorded playback uses it for control).
-// It resolves once the answer is applied, to a session with:
-//   closed  a promise that settles when the connection fails or ends
-//   channel the data channel, when asked for
-//   close() ends the session (DELETE on its Location)
+// channel to open before the offer (recorded playback uses it for control);
+// options.audio also asks for the camera's audio. It resolves once the
+// answer is applied, to a session with:
+//   closed    a promise that settles when the connection fails or ends
+//   channel   the data channel, when asked for
+//   audioNote why the camera's audio is not sent (Hearth-Audio-Note), or ''
+//   close()   ends the session (DELETE on its Location)
 export async function whepConnect(video, url, options = {}) {
   if (typeof RTCPeerConnection === 'undefined') throw new WhepError('WebRTC is not available');
   const pc = new RTCPeerConnection();
@@ -50,9 +52,13 @@ export async function whepConnect(video, url, options = {}) {
   };
   try {
     pc.addTransceiver('video', { direction: 'recvonly' });
+    if (options.audio) pc.addTransceiver('audio', { direction: 'recvonly' });
     const channel = options.dataChannel ? pc.createDataChannel(options.dataChannel) : null;
+    // Video and audio may arrive as tracks of different streams: gather
+    // them into one, or the last track event would replace the picture.
+    const stream = new MediaStream();
     pc.addEventListener('track', (ev) => {
-      const stream = ev.streams[0] || new MediaStream([ev.track]);
+      stream.addTrack(ev.track);
       if (video.srcObject !== stream) video.srcObject = stream;
       video.play().catch(() => {});
     });
@@ -75,8 +81,9 @@ export async function whepConnect(video, url, options = {}) {
     if (resp.status !== 201) throw new WhepError(`WHEP offer refused (${resp.status})`, resp.status);
     const loc = resp.headers.get('Location');
     if (loc) location = new URL(loc, window.location.href).toString();
+    const audioNote = resp.headers.get('Hearth-Audio-Note') || '';
     await pc.setRemoteDescription({ type: 'answer', sdp: await resp.text() });
-    return { pc, channel, closed, close };
+    return { pc, channel, closed, close, audioNote };
   } catch (err) {
     close();
     throw err;
