@@ -21,6 +21,9 @@ func TestWHEPPlayback(t *testing.T) {
 	start := time.Now().UTC().Truncate(time.Second)
 	q := "?start=" + url.QueryEscape(start.Format(time.RFC3339))
 	ana := f.login("ana")
+	// Play a few seconds behind the live edge: playback at 1× that catches
+	// up with what is written ends there (end of footage).
+	time.Sleep(4 * time.Second)
 
 	// Footage appears once the first GOP is written.
 	var c *webrtctest.Client
