@@ -202,7 +202,10 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 		fargs = append(fargs, string(q.Kind))
 	}
 	if q.After.ID != 0 {
-		filter.WriteString(` AND (start_ns < ? OR (start_ns = ? AND id < ?))`)
+		// The plain bound first: with only the OR, SQLite does not bound
+		// the index walk by the cursor (3.5 s for the second page of a
+		// month of events, 5 ms with it).
+		filter.WriteString(` AND start_ns <= ? AND (start_ns < ? OR id < ?)`)
 		fargs = append(fargs, ns(q.After.Start), ns(q.After.Start), int64(q.After.ID))
 	}
 	const order = ` ORDER BY start_ns DESC, id DESC LIMIT ?`
