@@ -161,8 +161,13 @@ func (s *session) run(ctx context.Context) error {
 	if s.ready != nil {
 		s.ready()
 	}
+	// Packets may already be arriving: s.info changes under mu with new
+	// parameter sets.
+	s.mu.Lock()
+	videoCodec := s.info.Tracks[videoTrack].Codec
+	s.mu.Unlock()
 	s.log.Info("rtsp session playing",
-		"video", s.info.Tracks[videoTrack].Codec, "audio", s.audioCodec(), "transport", s.cfg.Transport)
+		"video", videoCodec, "audio", s.audioCodec(), "transport", s.cfg.Transport)
 
 	waitc := make(chan error, 1)
 	go func() { waitc <- s.gc.Wait() }() // ends when gc closes, at the latest in the deferred Close
