@@ -165,8 +165,18 @@ func (d *DB) Event(ctx context.Context, cam nvr.CameraID, id nvr.EventID) (nvr.E
 // maxEventScopes bounds the cameras of one listing (SQL variables).
 const maxEventScopes = 1000
 
+// maxEventUnion is the most cameras listed with one sub-select each:
+// SQLite allows 500 terms in a compound select.
+const maxEventUnion = 250
+
 // Events lists live events of the query's cameras, each from its Since
 // on, newest first (start, then ID, descending).
+//
+// Each camera is a sub-select that walks its own (camera_id, start_ns
+// DESC, id DESC) index and stops at the limit; the union is merged and cut
+// again. One WHERE with an OR per camera made SQLite collect every
+// matching row of every camera and sort them: 250,000 rows for a household
+// of four cameras with a month of busy events, about 150 ms a page.
 func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) {
 	const op = "list events"
 	if len(q.Cameras) == 0 {
@@ -176,37 +186,59 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 		return nil, invalid(op, "too many cameras or no limit", nil)
 	}
 	var (
-		where strings.Builder
-		args  []any
+		filter strings.Builder
+		fargs  []any
 	)
-	where.WriteString(`state = 'live' AND (`)
-	for i, s := range q.Cameras {
-		if i > 0 {
-			where.WriteString(` OR `)
-		}
-		where.WriteString(`(camera_id = ? AND start_ns >= ?)`)
-		args = append(args, string(s.CameraID), ns(s.Since))
-	}
-	where.WriteString(`)`)
 	if !q.Start.IsZero() {
-		where.WriteString(` AND COALESCE(end_ns, last_ns) >= ?`)
-		args = append(args, ns(q.Start))
+		filter.WriteString(` AND COALESCE(end_ns, last_ns) >= ?`)
+		fargs = append(fargs, ns(q.Start))
 	}
 	if !q.End.IsZero() {
-		where.WriteString(` AND start_ns < ?`)
-		args = append(args, ns(q.End))
+		filter.WriteString(` AND start_ns < ?`)
+		fargs = append(fargs, ns(q.End))
 	}
 	if q.Kind != "" {
-		where.WriteString(` AND kind = ?`)
-		args = append(args, string(q.Kind))
+		filter.WriteString(` AND kind = ?`)
+		fargs = append(fargs, string(q.Kind))
 	}
 	if q.After.ID != 0 {
-		where.WriteString(` AND (start_ns < ? OR (start_ns = ? AND id < ?))`)
-		args = append(args, ns(q.After.Start), ns(q.After.Start), int64(q.After.ID))
+		// The plain bound first: with only the OR, SQLite does not bound
+		// the index walk by the cursor (3.5 s for the second page of a
+		// month of events, 5 ms with it).
+		filter.WriteString(` AND start_ns <= ? AND (start_ns < ? OR id < ?)`)
+		fargs = append(fargs, ns(q.After.Start), ns(q.After.Start), int64(q.After.ID))
 	}
+	const order = ` ORDER BY start_ns DESC, id DESC LIMIT ?`
+	var (
+		query strings.Builder
+		args  []any
+	)
+	if len(q.Cameras) <= maxEventUnion {
+		for i, s := range q.Cameras {
+			if i > 0 {
+				query.WriteString(` UNION ALL `)
+			}
+			query.WriteString(`SELECT * FROM (SELECT ` + eventColumns +
+				` FROM events WHERE camera_id = ? AND start_ns >= ? AND state = 'live'` + filter.String() + order + `)`)
+			args = append(args, string(s.CameraID), ns(s.Since))
+			args = append(args, fargs...)
+			args = append(args, q.Limit)
+		}
+	} else {
+		query.WriteString(`SELECT ` + eventColumns + ` FROM events WHERE state = 'live' AND (`)
+		for i, s := range q.Cameras {
+			if i > 0 {
+				query.WriteString(` OR `)
+			}
+			query.WriteString(`(camera_id = ? AND start_ns >= ?)`)
+			args = append(args, string(s.CameraID), ns(s.Since))
+		}
+		query.WriteString(`)` + filter.String())
+		args = append(args, fargs...)
+	}
+	query.WriteString(order)
 	args = append(args, q.Limit)
-	rows, err := d.reader.QueryContext(ctx,
-		`SELECT `+eventColumns+` FROM events WHERE `+where.String()+` ORDER BY start_ns DESC, id DESC LIMIT ?`, args...)
+	rows, err := d.reader.QueryContext(ctx, query.String(), args...)
 	if err != nil {
 		return nil, internal(op, err)
 	}

@@ -65,6 +65,7 @@ func benchRecord(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 	received := float64(ingested(in, cams) - in0)
 	written := float64(recordedBytesOf(ctx, store) - disk0)
 	peak := rss.Peak()
+	heapSnapshot(cfg)
 
 	cpuPct := 100 * cpu.Seconds() / wall.Seconds()
 	recMbits := written * 8 / 1e6 / wall.Seconds()

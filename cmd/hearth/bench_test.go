@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
 // testSelf re-runs the test binary as "hearth ARGS" (see TestMain).
@@ -24,14 +27,18 @@ func TestBenchCommand(t *testing.T) {
 	var out, errb syncBuffer
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, self: testSelf}
 	code := run(context.Background(), []string{"bench", "--cameras", "2", "--duration", "3s",
-		"--storm-cameras", "6", "--storm-outage", "2s", "--clip-minutes", "1", "all"}, e)
+		"--storm-cameras", "6", "--storm-outage", "2s", "--clip-minutes", "1",
+		"--index-days", "2", "--index-events", "2000", "--viewers", "3", "--live-window", "2s",
+		"--work", t.TempDir(), "all"}, e)
 	t.Logf("hearth bench:\n%s", out.String())
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	text := out.String()
 	for _, want := range []string{"# hearth bench: hearth", "## record: 2 cameras", "## storm: 6 cameras", "## clip: 1 min",
-		"CPU per recorded Mbit/s", "after the storm: all streaming", "throughput (open + read)"} {
+		"CPU per recorded Mbit/s", "after the storm: all streaming", "throughput (open + read)",
+		"## index: 16 cameras × 2 days", "timeline (CoveredRanges 24 h) p99", "cold start (open + first timeline)",
+		"## live: one camera", "to 3 WebRTC viewers", "ingest to first packet p99"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -53,6 +60,31 @@ func TestBenchCommand(t *testing.T) {
 	}
 	if ratio, err := strconv.ParseFloat(row("written / received")[0], 64); err != nil || ratio < 0.5 || ratio > 2 {
 		t.Errorf("written/received %v (%v): recording is not passthrough", ratio, err)
+	}
+	// index: every query page of a household's 4 cameras found events
+	// (2000 over 16 cameras and one day), and the cold start answered.
+	if n, err := strconv.Atoi(row("events listed")[0]); err != nil || n < 200*51 {
+		t.Errorf("events listed %d (%v), want at least a full page per round", n, err)
+	}
+	if cold := row("cold start (open + first timeline)"); cold[1] != "ms" {
+		t.Errorf("cold start %v", cold)
+	}
+	// live: the viewers saw only this camera's frames, every session sent.
+	var frames, wrong, lost int
+	if _, err := fmt.Sscanf(strings.Join(row("viewers' frames / foreign / lost"), " "), "%d / %d / %d", &frames, &wrong, &lost); err != nil ||
+		frames < 3 || wrong != 0 {
+		t.Errorf("viewers: frames %d, foreign %d (%v)", frames, wrong, err)
+	}
+	if n, err := strconv.Atoi(row("sends measured")[0]); err != nil || n < 3 {
+		t.Errorf("sends measured %d (%v)", n, err)
+	}
+	ttff := strings.Join(row("Chromium: first decoded frame"), " ")
+	if browsertest.Available() || os.Getenv("CI") == "true" {
+		if !strings.HasSuffix(strings.Fields(ttff)[1], "ms") {
+			t.Errorf("Chromium did not decode a frame: %q", ttff)
+		}
+	} else if !strings.Contains(ttff, "not installed") {
+		t.Errorf("Chromium row without a browser: %q", ttff)
 	}
 }
 

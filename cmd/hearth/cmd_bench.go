@@ -32,11 +32,20 @@ type benchConfig struct {
 	StormOutage  time.Duration
 	// ClipMinutes is the footage the clip scenario assembles.
 	ClipMinutes int
+	// IndexDays and IndexEvents size the index scenario's 16 cameras.
+	IndexDays   int
+	IndexEvents int
+	// Viewers and LiveWindow shape the live scenario.
+	Viewers    int
+	LiveWindow time.Duration
+	// CPUProfile and MemProfile, when set, name files for pprof profiles
+	// of the whole run (go tool pprof).
+	CPUProfile, MemProfile string
 	// Work holds the generated 1080p clip between runs.
 	Work string
 }
 
-var benchScenarios = []string{"record", "storm", "clip"}
+var benchScenarios = []string{"record", "storm", "clip", "index", "live"}
 
 func (c benchConfig) Validate() error {
 	if len(c.Scenarios) == 0 {
@@ -58,6 +67,14 @@ func (c benchConfig) Validate() error {
 		return usagef("--storm-outage must be 1s-5m")
 	case c.ClipMinutes < 1 || c.ClipMinutes > 60:
 		return usagef("--clip-minutes must be 1-60")
+	case c.IndexDays < 2 || c.IndexDays > 90:
+		return usagef("--index-days must be 2-90")
+	case c.IndexEvents < 0 || c.IndexEvents > 5_000_000:
+		return usagef("--index-events must be 0-5000000")
+	case c.Viewers < 1 || c.Viewers > 200:
+		return usagef("--viewers must be 1-200")
+	case c.LiveWindow < time.Second || c.LiveWindow > 2*time.Minute:
+		return usagef("--live-window must be 1s-2m")
 	}
 	return nil
 }
@@ -81,6 +98,12 @@ the machine description. Each scenario finishes within a few minutes.
           stream again, peak concurrent handshakes, peak RSS vs steady.
   clip    --clip-minutes of 1080p footage assembled into one MP4 and read:
           throughput and time to first byte.
+  index   a synthetic index of 16 cameras × --index-days of 60 s segments
+          and --index-events events (built once, kept in --work): timeline,
+          event list and clip lookup p50/p99; cold start of a fresh process.
+  live    one simulated camera to --viewers WebRTC viewers (another
+          process): server CPU per viewer, ingest-to-send p50/p99; time to
+          first decoded frame in headless Chromium when it is installed.
 `
 
 // cmdBench runs the performance harness.
@@ -96,6 +119,12 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	fs.IntVar(&cfg.StormCameras, "storm-cameras", 500, "storm: cameras")
 	fs.DurationVar(&cfg.StormOutage, "storm-outage", 12*time.Second, "storm: how long the fleet stays down")
 	fs.IntVar(&cfg.ClipMinutes, "clip-minutes", 10, "clip: minutes of footage in the clip")
+	fs.IntVar(&cfg.IndexDays, "index-days", 30, "index: days of footage")
+	fs.IntVar(&cfg.IndexEvents, "index-events", 1_000_000, "index: events")
+	fs.IntVar(&cfg.Viewers, "viewers", 50, "live: WebRTC viewers of the camera")
+	fs.DurationVar(&cfg.LiveWindow, "live-window", 10*time.Second, "live: measured time")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
+	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile at the end of the measured window to `file` (and the run's allocations to file.allocs)")
 	fs.StringVar(&cfg.Work, "work", filepath.Join(os.TempDir(), "hearth-bench"), "directory for the generated test clip (kept between runs)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -114,6 +143,11 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	if err := os.MkdirAll(cfg.Work, 0o750); err != nil {
 		return fmt.Errorf("bench work directory: %w", err)
 	}
+	stopProfile, err := startProfiles(cfg)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	printMachine(e.stdout)
 	for _, s := range cfg.Scenarios {
 		var t *benchTable
@@ -124,6 +158,10 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 			t, err = benchStorm(ctx, cfg, e)
 		case "clip":
 			t, err = benchClipAssembly(ctx, cfg)
+		case "index":
+			t, err = benchIndex(ctx, cfg, e)
+		case "live":
+			t, err = benchLive(ctx, cfg, e)
 		}
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", s, err)

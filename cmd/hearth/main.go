@@ -95,7 +95,7 @@ commands:
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
   camera      add | list | remove | move
   token       create | list | revoke
-  bench       performance scenarios on loopback: record, storm, clip (or all)
+  bench       performance scenarios on loopback: record, storm, clip, index, live (or all)
   simcam      serve simulated cameras over RTSP (--listen, --cameras, --fps, --size, --flap, --stall, --user, --pass)
 
 Run "hearth <command> -h" for a command's flags.`
@@ -131,6 +131,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdDemo(ctx, rest, e)
 	case "bench":
 		err = cmdBench(ctx, rest, e)
+	case "bench-child": // hidden: the other side of a bench scenario
+		err = cmdBenchChild(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprintln(e.stdout, topUsage)
 	default:

@@ -13,7 +13,6 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/description"
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph265"
 	"github.com/pion/rtp"
 
@@ -206,11 +205,11 @@ func (s *session) setup(desc *description.Session) error {
 	v := &s.video
 	switch f := s.sel.videoForma.(type) {
 	case *format.H264:
-		dec, err := f.CreateDecoder()
-		if err != nil {
-			return &Error{Op: s.c.op + ": setup " + s.c.redacted, Kind: media.ErrUnsupported, Msg: "H.264: " + err.Error()}
+		if f.PacketizationMode >= 2 {
+			return &Error{Op: s.c.op + ": setup " + s.c.redacted, Kind: media.ErrUnsupported,
+				Msg: "H.264: interleaved packetization mode is not supported"}
 		}
-		v.decode = depacketizer(dec.Decode, rtph264.ErrMorePacketsNeeded, rtph264.ErrNonStartingPacketAndNoPrevious)
+		v.decode = (&h264Depacketizer{}).decode
 		v.state.codec = media.H264
 		v.state.setParams(nil, f.SPS, f.PPS)
 	case *format.H265:

@@ -105,6 +105,19 @@ func opusDuration(p []byte) int64 {
 	}
 }
 
+// fragmentSize is an upper bound of appendFragment's output for runs:
+// the sample data plus each box's fixed part and 16 bytes per sample.
+func fragmentSize(runs []*trackRun) int {
+	n := 256
+	for _, r := range runs {
+		n += 128 + 16*len(r.samples)
+		for _, s := range r.samples {
+			n += int(s.size)
+		}
+	}
+	return n
+}
+
 // appendFragment appends prft+moof+mdat for runs to dst. seq is the
 // mfhd sequence number; wall the capture time of the fragment's first
 // reference-track sample; ref the reference track's run (for prft).

@@ -106,7 +106,6 @@ type Writer struct {
 	frags    int
 	pending  []Fragment // written, not yet fsynced
 	lastSync time.Time
-	buf      []byte
 	err      error // sticky write error
 	closed   bool
 }
@@ -277,13 +276,17 @@ func (w *Writer) flush(next *media.Unit) error {
 	}
 
 	w.seq++
-	w.buf = appendFragment(w.buf[:0], w.seq, first.Wall, w.refRun, w.runs)
+	// The fragment is built in a buffer of its exact size that is dropped
+	// once written: a writer kept between GOPs would hold a GOP's worth
+	// (grown by doubling) per camera for the whole segment, which at 32
+	// cameras was over a third of the live heap.
+	buf := appendFragment(make([]byte, 0, fragmentSize(w.runs)), w.seq, first.Wall, w.refRun, w.runs)
 	dur := w.refRun.duration()
 	frag := Fragment{
 		Segment:     w.opts.Seq,
 		Index:       w.frags,
 		Offset:      w.size,
-		Length:      int64(len(w.buf)),
+		Length:      int64(len(buf)),
 		Start90k:    w.refTime * media.VideoClockRate / int64(w.ref.timescale),
 		Duration90k: dur * media.VideoClockRate / int64(w.ref.timescale),
 		Wall:        first.Wall,
@@ -297,7 +300,7 @@ func (w *Writer) flush(next *media.Unit) error {
 	w.gop = w.gop[:0]
 	w.gopSize = 0
 
-	if _, err := w.f.Write(w.buf); err != nil {
+	if _, err := w.f.Write(buf); err != nil {
 		w.err = fmt.Errorf("write segment %d fragment %d at offset %d: %w", w.opts.Seq, frag.Index, frag.Offset, err)
 		return w.err
 	}
