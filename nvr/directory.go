@@ -290,6 +290,12 @@ type CameraChanges struct {
 	Detector    *DetectorMode
 	Sensitivity *int
 	Zones       *[]Zone // zones and masks; an empty list: the whole picture
+	// Recording settings (see Camera.ValidateRecording).
+	RecordMode       *RecordMode
+	PreRoll          *time.Duration
+	PostRoll         *time.Duration
+	RetainContinuous *time.Duration // whole days
+	RetainEvents     *time.Duration // whole days
 }
 
 // EditCamera validates and applies changes to a camera's configuration.
@@ -348,6 +354,21 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 	}
 	if ch.Zones != nil {
 		c.Detection.Zones = ZonesText(*ch.Zones)
+	}
+	set := func(dst *time.Duration, v *time.Duration) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if ch.RecordMode != nil {
+		c.RecordMode = *ch.RecordMode
+	}
+	set(&c.PreRoll, ch.PreRoll)
+	set(&c.PostRoll, ch.PostRoll)
+	set(&c.RetainContinuous, ch.RetainContinuous)
+	set(&c.RetainEvents, ch.RetainEvents)
+	if err := c.ValidateRecording(); err != nil {
+		return Camera{}, err
 	}
 	if err := c.Detection.WithDefaults().Validate(); err != nil {
 		return Camera{}, err

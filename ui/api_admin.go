@@ -34,6 +34,12 @@ type adminCameraResponse struct {
 	SubURL         string        `json:"sub_url,omitempty"`
 	Transport      nvr.Transport `json:"transport"`
 	HasCredentials bool          `json:"has_credentials"`
+	// Recording settings.
+	RecordMode           nvr.RecordMode `json:"record_mode"`
+	PreRollSeconds       float64        `json:"pre_roll_s"`
+	PostRollSeconds      float64        `json:"post_roll_s"`
+	RetainContinuousDays int            `json:"retain_continuous_days"`
+	RetainEventsDays     int            `json:"retain_events_days"`
 }
 
 func userOf(u nvr.User) userResponse {
@@ -43,7 +49,9 @@ func userOf(u nvr.User) userResponse {
 
 func adminCameraOf(c nvr.Camera) adminCameraResponse {
 	return adminCameraResponse{cameraResponse: cameraOf(c), MainURL: c.MainURL, SubURL: c.SubURL,
-		Transport: c.Transport, HasCredentials: c.Username != "" || c.Password.IsSet()}
+		Transport: c.Transport, HasCredentials: c.Username != "" || c.Password.IsSet(),
+		RecordMode: c.RecordMode, PreRollSeconds: c.PreRoll.Seconds(), PostRollSeconds: c.PostRoll.Seconds(),
+		RetainContinuousDays: int(c.RetainContinuous / (24 * time.Hour)), RetainEventsDays: int(c.RetainEvents / (24 * time.Hour))}
 }
 
 // auditAdmin records an administrative change.

@@ -91,6 +91,35 @@ type editCameraRequest struct {
 	Password  *string        `json:"password"` // "" or absent: keep the stored one
 	Transport *nvr.Transport `json:"transport"`
 	Enabled   *bool          `json:"enabled"`
+	// Recording: continuous, events or off; rolls in seconds (0-300);
+	// retention in days (1-3650).
+	RecordMode           *nvr.RecordMode `json:"record_mode"`
+	PreRollSeconds       *float64        `json:"pre_roll_s"`
+	PostRollSeconds      *float64        `json:"post_roll_s"`
+	RetainContinuousDays *int            `json:"retain_continuous_days"`
+	RetainEventsDays     *int            `json:"retain_events_days"`
+}
+
+// recordingChanges maps the request's recording fields onto ch; the
+// directory validates the values.
+func (req editCameraRequest) recordingChanges(ch *nvr.CameraChanges) {
+	ch.RecordMode = req.RecordMode
+	secs := func(v *float64) *time.Duration {
+		if v == nil {
+			return nil
+		}
+		d := time.Duration(*v * float64(time.Second)).Round(time.Millisecond)
+		return &d
+	}
+	days := func(v *int) *time.Duration {
+		if v == nil {
+			return nil
+		}
+		d := time.Duration(*v) * 24 * time.Hour
+		return &d
+	}
+	ch.PreRoll, ch.PostRoll = secs(req.PreRollSeconds), secs(req.PostRollSeconds)
+	ch.RetainContinuous, ch.RetainEvents = days(req.RetainContinuousDays), days(req.RetainEventsDays)
 }
 
 // handleEditCamera changes a camera's configuration (owner of its household
@@ -112,6 +141,7 @@ func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.
 	}
 	ch := nvr.CameraChanges{Name: req.Name, MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
 		Transport: req.Transport, Enabled: req.Enabled}
+	req.recordingChanges(&ch)
 	if req.Password != nil && *req.Password != "" {
 		pw := nvr.NewSecret(*req.Password)
 		ch.Password = &pw

@@ -47,6 +47,24 @@ func TestOwnerAddsAndEditsCameras(t *testing.T) {
 	if r := f.do(http.MethodPatch, path, []any{ana}, `{"main_url":"rtsp://127.0.0.1/x"}`); r.StatusCode != http.StatusBadRequest {
 		t.Fatalf("owner pointing a camera at loopback: %d", r.StatusCode)
 	}
+	// Recording settings: events only with its rolls and retention.
+	r = f.do(http.MethodPatch, path, []any{ana}, `{"record_mode":"events","pre_roll_s":3,"post_roll_s":12.5,"retain_events_days":45}`)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("recording settings: %d %s", r.StatusCode, r.body)
+	}
+	if got := decode[adminCameraResponse](t, r.body); got.RecordMode != nvr.RecordEvents || got.PreRollSeconds != 3 ||
+		got.PostRollSeconds != 12.5 || got.RetainEventsDays != 45 || got.RetainContinuousDays != 14 {
+		t.Fatalf("recording settings answered %+v", got)
+	}
+	for _, bad := range []string{`{"record_mode":"sometimes"}`, `{"pre_roll_s":301}`, `{"post_roll_s":-1}`,
+		`{"retain_continuous_days":0}`, `{"retain_events_days":3651}`, `{"pre_roll_s":"5s"}`} {
+		if r := f.do(http.MethodPatch, path, []any{ana}, bad); r.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d %s, want 400", bad, r.StatusCode, r.body)
+		}
+	}
+	if c, _ := f.dir.Store().Camera(context.Background(), shed.ID); c.RecordMode != nvr.RecordEvents || c.PreRoll != 3*time.Second {
+		t.Errorf("a refused change altered the camera: %+v", c)
+	}
 	for user, want := range map[string]int{"mo": http.StatusNotFound, "bea": http.StatusNotFound, "root": http.StatusOK} {
 		if r := f.do(http.MethodPatch, path, []any{f.login(user)}, `{"name":"Shed"}`); r.StatusCode != want {
 			t.Errorf("edit as %s: %d, want %d", user, r.StatusCode, want)

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/ui/views"
@@ -126,6 +127,11 @@ func (s *Server) handleCameraEditPage(w http.ResponseWriter, r *http.Request, g 
 	}
 	m := views.CameraEditModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, active), Camera: views.CameraForm{
 		ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, SubURL: c.SubURL, Transport: string(c.Transport),
-		Enabled: c.Enabled, HasCredentials: c.Username != "" || c.Password.IsSet()}}
+		Enabled: c.Enabled, HasCredentials: c.Username != "" || c.Password.IsSet()},
+		Recording: views.RecordingForm{Mode: string(c.RecordMode),
+			PreRollSeconds:       strconv.FormatFloat(c.PreRoll.Seconds(), 'f', -1, 64),
+			PostRollSeconds:      strconv.FormatFloat(c.PostRoll.Seconds(), 'f', -1, 64),
+			RetainContinuousDays: strconv.Itoa(int(c.RetainContinuous / (24 * time.Hour))),
+			RetainEventsDays:     strconv.Itoa(int(c.RetainEvents / (24 * time.Hour)))}}
 	s.render(w, r, http.StatusOK, views.CameraEdit(m))
 }

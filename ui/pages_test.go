@@ -227,6 +227,14 @@ func TestSettingsPagesByRole(t *testing.T) {
 			}
 		}
 	}
+	// The camera's page shows its recording settings as stored.
+	edit := f.get(editA1, cookies["ana"])
+	rec := testID(t, edit.body, "recording-fields")
+	if mode := rec.Find(`[data-testid="record-mode"] option[selected]`).AttrOr("value", ""); mode != "continuous" ||
+		rec.Find(`[data-testid="pre-roll"]`).AttrOr("value", "") != "5" || rec.Find(`[data-testid="post-roll"]`).AttrOr("value", "") != "10" ||
+		rec.Find(`[data-testid="retain-continuous"]`).AttrOr("value", "") != "14" || rec.Find(`[data-testid="retain-events"]`).AttrOr("value", "") != "30" {
+		t.Errorf("recording fields: mode %q, %s", mode, rec.Text())
+	}
 	// The owner's people page lists only their household, with the viewer's
 	// access boxes reflecting the assignment.
 	people := f.get("/settings/people", cookies["ana"])

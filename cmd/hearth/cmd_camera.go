@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
@@ -15,6 +16,8 @@ const cameraUsage = `hearth camera <command> [--data DIR]
   list [--household H]
   edit CAMERA-ID [--name N] [--main URL] [--sub URL|""] [--transport T] [--enable|--disable] [--rtsp-user U]
        [--motion auto|bitstream|pixel|off] [--motion-sensitivity 1-100]
+       [--record continuous|events|off] [--pre-roll 5s] [--post-roll 10s]
+       [--retain-continuous-days N] [--retain-events-days N]
        [--zones '[{"name":"drive","polygon":[[0,0.5],[1,0.5],[1,1]]},{"name":"clock","mask":true,"polygon":...}]']
   remove CAMERA-ID
   move CAMERA-ID --household H`
@@ -47,6 +50,11 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 		fs.Bool("disable", false, "disable the camera (stop recording and live view)")
 		fs.String("motion", "", "motion detector: auto, bitstream, pixel or off")
 		fs.Int("motion-sensitivity", 0, "motion sensitivity, 1 (large changes only) to 100")
+		fs.String("record", "", "what to record: continuous, events (pre roll + event + post roll) or off")
+		fs.String("pre-roll", "", "footage kept before an event, e.g. 5s (0 to 5m)")
+		fs.String("post-roll", "", "footage kept after an event, e.g. 10s (0 to 5m)")
+		fs.String("retain-continuous-days", "", "days of continuous footage kept (1-3650)")
+		fs.String("retain-events-days", "", "days of event footage kept (1-3650)")
 		fs.String("zones", "", `motion zones and masks (pixel detector), JSON: [{"name":..., "mask":true|false, "polygon":[[x,y],...]}] in 0..1 coordinates; "[]" clears`)
 	}
 	pos, err := parseArgs(fs, rest)
@@ -217,6 +225,38 @@ func cameraChanges(fs *flag.FlagSet) (nvr.CameraChanges, error) {
 			return ch, usagef("--motion-sensitivity must be %d to %d", nvr.MinSensitivity, nvr.MaxSensitivity)
 		}
 		ch.Sensitivity = &n
+	}
+	if v := str("record"); v != nil {
+		m, err := nvr.ParseRecordMode(*v)
+		if err != nil || *v == "" {
+			return ch, usagef("--record must be continuous, events or off")
+		}
+		ch.RecordMode = &m
+	}
+	for _, d := range []struct {
+		flag string
+		dst  **time.Duration
+	}{{"pre-roll", &ch.PreRoll}, {"post-roll", &ch.PostRoll}} {
+		if v := str(d.flag); v != nil {
+			dur, err := time.ParseDuration(*v)
+			if err != nil || dur < 0 {
+				return ch, usagef("--%s %q: want a duration such as 5s", d.flag, *v)
+			}
+			*d.dst = &dur
+		}
+	}
+	for _, d := range []struct {
+		flag string
+		dst  **time.Duration
+	}{{"retain-continuous-days", &ch.RetainContinuous}, {"retain-events-days", &ch.RetainEvents}} {
+		if v := str(d.flag); v != nil {
+			n, err := strconv.Atoi(*v)
+			if err != nil || n < 1 || n > 3650 {
+				return ch, usagef("--%s must be 1 to 3650", d.flag)
+			}
+			days := time.Duration(n) * 24 * time.Hour
+			*d.dst = &days
+		}
 	}
 	if v := str("zones"); v != nil {
 		zs, err := nvr.Detection{Zones: *v}.ParsedZones()

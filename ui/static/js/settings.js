@@ -1,7 +1,7 @@
 // Settings: forms and buttons that call the JSON API (which decides access
 // on every request; the cross-origin middleware guards every change).
 //   form[data-api][data-method]   fields → JSON (checkbox → bool,
-//                                 data-type="int" → number, data-omit-empty)
+//                                 data-type="int"/"float" → number, data-omit-empty)
 //   [data-delete], [data-patch][data-body], [data-post]   one-click calls
 //   input[data-assign]            PUT when ticked, DELETE when not
 //   button[data-probe]            "test connection" for a camera form
@@ -41,7 +41,11 @@ function formBody(form) {
     if (!input.name || input.disabled) continue;
     if (input.type === 'checkbox') { body[input.name] = input.checked; continue; }
     if (input.value === '' && 'omitEmpty' in input.dataset) continue;
-    body[input.name] = input.dataset.type === 'int' ? Number.parseInt(input.value || '0', 10) : input.value;
+    switch (input.dataset.type) {
+      case 'int': body[input.name] = Number.parseInt(input.value || '0', 10); break;
+      case 'float': body[input.name] = Number.parseFloat(input.value || '0'); break;
+      default: body[input.name] = input.value;
+    }
   }
   return body;
 }

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// TestEventsOnlyCamera: a camera set to record only events (CLI) records
+// nothing while armed; an external trigger through the real server makes
+// it keep its pre roll, the event and its post roll, flagged as event
+// footage; the settings are refused when out of range.
+func TestEventsOnlyCamera(t *testing.T) {
+	t.Parallel()
+	site := newRecordingSite(t, 1)
+	cam := site.cams[0]
+	mustCLI(t, "", "camera", "edit", cam, "--record", "events", "--pre-roll", "2s", "--post-roll", "3s",
+		"--retain-events-days", "60", "--data", site.data)
+	for _, bad := range [][]string{{"--record", "sometimes"}, {"--pre-roll", "10m"}, {"--post-roll", "-1s"}, {"--retain-events-days", "0"}} {
+		if _, errs, code := cli(t, "", append(append([]string{"camera", "edit", cam}, bad...), "--data", site.data)...); code == 0 || !strings.Contains(errs, strings.Fields(strings.ReplaceAll(bad[0], "-", " "))[0]) {
+			t.Errorf("camera edit %v: exit %d, %s; want a refusal naming the setting", bad, code, errs)
+		}
+	}
+	token := strings.TrimSpace(mustCLI(t, "", "token", "create", "--user", "ana", "--scope", "trigger", "--name", "doorbell", "--data", site.data))
+
+	srv := startServer(t, site.data)
+	c := newClient(t, srv.url)
+	// Armed: streaming, buffering its pre roll, writing nothing.
+	time.Sleep(6 * time.Second)
+	if segs := segmentsOf(t, site.data); len(segs) != 0 {
+		t.Fatalf("an armed events-only camera wrote %d segments before any event", len(segs))
+	}
+
+	trigger := time.Now()
+	if code, body := c.call("POST", "/api/cameras/"+cam+"/events", `{"label":"doorbell","duration_s":2}`,
+		"Authorization", "Bearer "+token); code != http.StatusCreated {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	// Pre roll 2 s before, event 2 s, post roll 3 s: footage from about
+	// trigger-2s to trigger+5s, cut on keyframes (1 s GOPs).
+	var segs []nvr.Segment
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		segs = segmentsOf(t, site.data)
+		closed := len(segs) > 0
+		for _, s := range segs {
+			closed = closed && s.State == nvr.SegmentClosed
+		}
+		if closed && segs[len(segs)-1].End.After(trigger.Add(4*time.Second)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no closed event footage 30 s after the trigger: %+v", segs)
+		}
+	}
+	first, last := segs[0].Start, segs[len(segs)-1].End
+	for _, s := range segs {
+		if !s.Event {
+			t.Errorf("segment %d is not flagged as event footage", s.ID)
+		}
+		first, last = minTime(first, s.Start), maxTime(last, s.End)
+	}
+	if lead := trigger.Sub(first); lead < time.Second || lead > 4*time.Second {
+		t.Errorf("footage starts %v before the trigger; want the 2 s pre roll (±1 s GOP)", lead)
+	}
+	if tail := last.Sub(trigger); tail < 4*time.Second || tail > 8*time.Second {
+		t.Errorf("footage ends %v after the trigger; want event 2 s + post roll 3 s (±1 s GOP)", tail)
+	}
+	t.Logf("events-only: footage %v before to %v after the trigger, %d segments", trigger.Sub(first).Round(time.Millisecond),
+		last.Sub(trigger).Round(time.Millisecond), len(segs))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
