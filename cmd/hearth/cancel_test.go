@@ -141,7 +141,10 @@ func TestCancelStorm(t *testing.T) {
 	}
 	wg.Wait()
 	tr.CloseIdleConnections()
-	after := settledGoroutines(15*time.Second, baseline+15)
+	// A leak grows with the ~800 interrupted requests; the slack is for the
+	// server's own background goroutines (reconnects, detectors) coming and going.
+	const slack = 40
+	after := settledGoroutines(15*time.Second, baseline+slack)
 	t.Logf("cancel storm: %d clients for %v: %d requests cancelled, %d connections reset; checked %d listings (%d items), %d thumbnails, %d clips (%d frames); %d violations; goroutines %d before, %d after",
 		clients, dur, cancelled.Load(), resets.Load(), counts.listings.Load(), counts.listed.Load(), counts.thumbs.Load(),
 		counts.clips.Load(), counts.clipFrames.Load(), counts.violations.Load(), baseline, after)
@@ -151,7 +154,7 @@ func TestCancelStorm(t *testing.T) {
 	if counts.listings.Load() < 10 || counts.clips.Load() < 3 || cancelled.Load() < 10 || resets.Load() < 10 {
 		t.Fatal("too little done to prove anything")
 	}
-	if after > baseline+15 {
+	if after > baseline+slack {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("goroutines: %d after the storm, %d before: a leak\n%s", after, baseline, buf[:runtime.Stack(buf, true)])
 	}

@@ -265,7 +265,7 @@ func TestCrashRecovery(t *testing.T) {
 	requireTool(t, "ffmpeg")
 	rounds := 50
 	if testing.Short() || raceEnabled {
-		rounds = 10 // make test also runs the 50 rounds without -race
+		rounds = 4 // make test also runs the 50 rounds without -race
 	}
 	if v := os.Getenv("HEARTH_CRASH_ROUNDS"); v != "" {
 		rounds, _ = strconv.Atoi(v)
