@@ -27,22 +27,14 @@ func benchRecord(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 	}
 	defer sim.kill()
 
-	data, err := benchDataDir(cfg.Work)
+	site, err := openBenchSite(ctx, cfg.Work, sim.cameras)
 	if err != nil {
 		return nil, err
 	}
-	defer removeAllQuiet(data)
+	defer site.close()
+	store, cams, data := site.store, site.cams, site.dir
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	store, err := db.Open(ctx, filepath.Join(data, databaseFile))
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	cams, err := benchCameras(ctx, store, sim.cameras)
-	if err != nil {
-		return nil, err
-	}
 	rss0 := rssBytes()
 	in := nvr.NewIngest(nvr.IngestConfig{Cameras: store, StaggerWindow: 500 * time.Millisecond})
 	rec := nvr.NewRecorder(nvr.RecorderConfig{Cameras: store, Ingest: in, Store: store, DataDir: data})
@@ -82,6 +74,38 @@ func benchRecord(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 		t.add("written / received", fmt.Sprintf("%.3f", written/received), "≈ 1 (passthrough)")
 	}
 	return t, nil
+}
+
+// benchSite is a scenario's temporary data directory with its database
+// and the simulated cameras registered in one household.
+type benchSite struct {
+	dir   string
+	store *db.DB
+	cams  []nvr.Camera
+}
+
+func openBenchSite(ctx context.Context, work string, sims []nvr.Camera) (*benchSite, error) {
+	dir, err := benchDataDir(work)
+	if err != nil {
+		return nil, err
+	}
+	store, err := db.Open(ctx, filepath.Join(dir, databaseFile))
+	if err != nil {
+		removeAllQuiet(dir)
+		return nil, err
+	}
+	cams, err := benchCameras(ctx, store, sims)
+	if err != nil {
+		store.Close()
+		removeAllQuiet(dir)
+		return nil, err
+	}
+	return &benchSite{dir: dir, store: store, cams: cams}, nil
+}
+
+func (s *benchSite) close() {
+	_ = s.store.Close()
+	removeAllQuiet(s.dir)
 }
 
 // benchCameras registers the simulated cameras in one household.

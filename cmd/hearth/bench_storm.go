@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
 )
 
@@ -30,22 +28,14 @@ func benchStorm(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 	}
 	defer func() { sim.kill() }()
 
-	data, err := benchDataDir(cfg.Work)
+	site, err := openBenchSite(ctx, cfg.Work, sim.cameras)
 	if err != nil {
 		return nil, err
 	}
-	defer removeAllQuiet(data)
+	defer site.close()
+	store, cams := site.store, site.cams
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	store, err := db.Open(ctx, filepath.Join(data, databaseFile))
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	cams, err := benchCameras(ctx, store, sim.cameras)
-	if err != nil {
-		return nil, err
-	}
 	in := nvr.NewIngest(nvr.IngestConfig{Cameras: store})
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = in.Run(ctx) })

@@ -17,6 +17,13 @@ import (
 // with the test.
 func fakeServer(t *testing.T, reply func(method, cseq string) string) string {
 	t.Helper()
+	return serveTCP(t, func(c net.Conn) { serveFake(c, reply) })
+}
+
+// serveTCP runs handle for every connection to a listener on 127.0.0.1:0
+// until the test ends, then closes the connections and waits for handle.
+func serveTCP(t *testing.T, handle func(net.Conn)) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +40,7 @@ func fakeServer(t *testing.T, reply func(method, cseq string) string) string {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
-			wg.Go(func() { serveFake(c, reply) })
+			wg.Go(func() { handle(c) })
 		}
 	})
 	t.Cleanup(func() {

@@ -89,35 +89,7 @@ func rtpFrame(seq uint16, marker bool, payload []byte) []byte {
 // client that played ends by its read timeout.
 func serveHostile(t *testing.T, s hostileSession) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() { s.serve(c) })
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
+	return serveTCP(t, s.serve)
 }
 
 func (s hostileSession) serve(c net.Conn) {
@@ -310,7 +282,7 @@ func TestHostileServer(t *testing.T) {
 	for _, tc := range known {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			playHostile(t, tc.s, tc.path, time.Second)
+			playHostile(t, tc.s, tc.path, 400*time.Millisecond)
 		})
 	}
 
@@ -337,7 +309,7 @@ func TestHostileServer(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("mutation-%d", i), func(t *testing.T) {
 			t.Parallel()
-			playHostile(t, s, "/cam", time.Second)
+			playHostile(t, s, "/cam", 400*time.Millisecond)
 		})
 	}
 }
