@@ -122,12 +122,12 @@ func ParseCameraURL(raw string) (CameraURL, error) {
 	if _, err := url.Parse(out.URL); err != nil {
 		return CameraURL{}, Errorf(op, KindInvalid, "camera URL is not a valid URL")
 	}
-	// The stored URL has no user info, so an '@' left in its path or query
-	// (net/url writes %40 back as '@') would read as misplaced credentials
-	// when it is parsed again; no camera path needs one.
 	if len(out.URL) > 2048 { // escaping can make the stored form longer
 		return CameraURL{}, Errorf(op, KindInvalid, "camera URL is too long")
 	}
+	// The stored URL has no user info, so an '@' left in its path or query
+	// (net/url writes %40 back as '@') would read as misplaced credentials
+	// when it is parsed again; no camera path needs one.
 	if strings.Contains(out.URL, "@") {
 		return CameraURL{}, Errorf(op, KindInvalid, "camera URL must not contain '@' outside the user:password part")
 	}
