@@ -20,8 +20,11 @@ func benchStorm(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 		return nil, err
 	}
 	seed := "storm-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	// 2 fps keeps 500 encoders affordable; a keyframe every 4 frames (2 s)
+	// is a camera's usual 1-4 s, where the default 25 frames would make
+	// each returning camera wait up to 12.5 s for its first keyframe.
 	simArgs := []string{"--listen", "127.0.0.1:" + strconv.Itoa(port), "--cameras", strconv.Itoa(cfg.StormCameras),
-		"--fps", "2", "--size", "512x224", "--id-seed", seed}
+		"--fps", "2", "--gop", "4", "--size", "512x224", "--id-seed", seed}
 	sim, err := startSimcamChild(ctx, e, cfg.StormCameras, simArgs...)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ type simcamConfig struct {
 	Listen        string
 	Cameras       int
 	FPS           int
+	GOP           int // frames from one IDR to the next
 	Width, Height int
 	Flap          time.Duration
 	Stall         bool
@@ -37,6 +38,9 @@ func (c simcamConfig) Validate() error {
 	}
 	if c.FPS < 1 || c.FPS > 60 {
 		return usagef("--fps must be 1-60")
+	}
+	if c.GOP < 1 || c.GOP > 600 {
+		return usagef("--gop must be 1-600 frames")
 	}
 	if c.File != "" {
 		if _, err := os.Stat(c.File); err != nil {
@@ -70,6 +74,7 @@ func cmdSimcam(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8554", "RTSP listen address")
 	fs.IntVar(&cfg.Cameras, "cameras", 4, "number of cameras, served at rtsp://ADDR/cam/1..N")
 	fs.IntVar(&cfg.FPS, "fps", 10, "frames per second")
+	fs.IntVar(&cfg.GOP, "gop", simcam.DefaultGOP, "frames from one keyframe (IDR) to the next; rendered cameras only")
 	size := fs.String("size", "640x368", "frame size WxH (multiples of 16)")
 	fs.DurationVar(&cfg.Flap, "flap", 0, "drop every connection at this interval (fault mode)")
 	fs.BoolVar(&cfg.Stall, "stall", false, "accept connections but send no media (fault mode)")
@@ -105,7 +110,7 @@ func cmdSimcam(ctx context.Context, args []string, e env) error {
 			sum := sha256.Sum256([]byte(cfg.IDSeed + "/" + strconv.Itoa(i+1)))
 			id = hex.EncodeToString(sum[:16])
 		}
-		cams[i] = simcam.CameraConfig{ID: id, Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS}
+		cams[i] = simcam.CameraConfig{ID: id, Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS, GOP: cfg.GOP}
 		if cfg.File != "" {
 			cams[i] = simcam.CameraConfig{ID: cams[i].ID, FPS: fileFPS, File: cfg.File} // loaded once, shared by all cameras
 		}

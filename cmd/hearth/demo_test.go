@@ -88,8 +88,9 @@ func TestDemo(t *testing.T) {
 // camera with the RTSP client: every access unit carries the printed ID.
 func TestSimcamCommand(t *testing.T) {
 	t.Parallel()
-	cams := simcamProcess(t, "--cameras=2", "--fps=10", "--user=viewer", "--pass=simcam-pass")
+	cams := simcamProcess(t, "--cameras=2", "--fps=10", "--gop=5", "--user=viewer", "--pass=simcam-pass")
 	for _, cam := range cams {
+		var keys []int // indexes of the keyframes among the video units
 		c, err := rtsp.New(rtsp.Config{CameraID: string(cam.ID), URL: cam.MainURL, Username: "viewer", Password: "simcam-pass"})
 		if err != nil {
 			t.Fatal(err)
@@ -97,8 +98,14 @@ func TestSimcamCommand(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		units, bad := 0, 0
 		err = c.Run(ctx, func(u *media.Unit) {
-			if st, ok := sei.Find(u.NALUs); u.Info.Tracks[u.Track].Codec.IsVideo() && (!ok || st.CameraID != string(cam.ID)) {
+			if !u.Info.Tracks[u.Track].Codec.IsVideo() {
+				return
+			}
+			if st, ok := sei.Find(u.NALUs); !ok || st.CameraID != string(cam.ID) {
 				bad++
+			}
+			if u.Key {
+				keys = append(keys, units)
 			}
 			if units++; units == 20 {
 				cancel()
@@ -108,6 +115,18 @@ func TestSimcamCommand(t *testing.T) {
 		if err != nil || units < 20 || bad != 0 {
 			t.Fatalf("camera %s: err %v, %d units, %d with a wrong or missing SEI ID", cam.ID, err, units, bad)
 		}
+		// --gop=5: a keyframe every fifth frame.
+		if len(keys) < 3 {
+			t.Fatalf("camera %s: keyframes at %v in %d frames; want one every 5", cam.ID, keys, units)
+		}
+		for i := 1; i < len(keys); i++ {
+			if keys[i]-keys[i-1] != 5 {
+				t.Fatalf("camera %s: keyframes at %v; want one every 5 frames (--gop=5)", cam.ID, keys)
+			}
+		}
+	}
+	if _, errs, code := cli(t, "", "simcam", "--gop", "0"); code != 2 || !strings.Contains(errs, "--gop must be") {
+		t.Errorf("simcam --gop 0: exit %d, %q; want 2 and the limit", code, errs)
 	}
 	// Without the credentials the simulated camera refuses to play.
 	c, _ := rtsp.New(rtsp.Config{CameraID: string(cams[0].ID), URL: cams[0].MainURL})
