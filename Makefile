@@ -7,7 +7,7 @@ TEMPL         := github.com/a-h/templ/cmd/templ@v0.3.1118
 FUZZTIME      ?= 5s
 # Packages with fuzz targets, and the targets: "pkg:Target".
 FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzParseTimeRange \
-                 ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader \
+                 ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader ./streams/nal:FuzzUnescapePrefix \
                  ./streams/segment:FuzzScan ./db:FuzzFragmentBlob \
                  ./nvr:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
                  ./streams/webrtc:FuzzOffer ./streams/fmp4live:FuzzMuxer

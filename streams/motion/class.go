@@ -1,6 +1,9 @@
 package motion
 
-import "github.com/hearthnvr/hearth/streams/media"
+import (
+	"github.com/hearthnvr/hearth/streams/media"
+	"github.com/hearthnvr/hearth/streams/nal"
+)
 
 // pictureClass groups pictures whose coded sizes are comparable: an encoder
 // spends very different bits on P and B pictures, and on reference and
@@ -21,9 +24,7 @@ func classOf(codec media.Codec, nalus [][]byte) pictureClass {
 			if t < 1 || t > 5 {
 				continue
 			}
-			r := expGolomb{b: n[1:]}
-			r.ue() // first_mb_in_slice
-			st, ok := r.ue()
+			st, ok := nal.H264SliceType(n)
 			if !ok {
 				return 0
 			}
@@ -46,62 +47,4 @@ func h264Class(st uint32, ref bool) pictureClass {
 		c++
 	}
 	return c
-}
-
-// expGolomb reads unsigned Exp-Golomb codes from the start of an RBSP,
-// skipping emulation-prevention bytes (00 00 03).
-type expGolomb struct {
-	b     []byte
-	pos   int // bit position in b
-	zeros int // consecutive zero bytes before the current byte
-}
-
-// bit returns the next bit, or false at the end.
-func (r *expGolomb) bit() (uint32, bool) {
-	i := r.pos / 8
-	if r.pos%8 == 0 && i < len(r.b) {
-		if r.zeros >= 2 && r.b[i] == 3 { // emulation prevention
-			r.b = append(r.b[:i:i], r.b[i+1:]...)
-			r.zeros = 0
-		}
-		if i < len(r.b) {
-			if r.b[i] == 0 {
-				r.zeros++
-			} else {
-				r.zeros = 0
-			}
-		}
-	}
-	if i >= len(r.b) {
-		return 0, false
-	}
-	v := uint32(r.b[i]>>(7-r.pos%8)) & 1
-	r.pos++
-	return v, true
-}
-
-// ue reads one ue(v); false when the data ends or the code is absurd.
-func (r *expGolomb) ue() (uint32, bool) {
-	lz := 0
-	for {
-		v, ok := r.bit()
-		if !ok {
-			return 0, false
-		}
-		if v == 1 {
-			break
-		}
-		if lz++; lz > 31 {
-			return 0, false
-		}
-	}
-	var x uint32
-	for range lz {
-		v, ok := r.bit()
-		if !ok {
-			return 0, false
-		}
-		x = x<<1 | v
-	}
-	return 1<<lz - 1 + x, true
 }

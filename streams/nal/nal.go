@@ -1,6 +1,8 @@
-// Package nal holds byte-level helpers for H.264/H.265 NAL units that the
-// packages writing them share. (mediacommon removes emulation prevention;
-// it has no helper to insert it.)
+// Package nal holds byte-level helpers for H.264/H.265 NAL units that
+// several packages share: inserting emulation prevention (mediacommon only
+// removes it) and reading the first slice-header fields without copying a
+// whole slice (the ingest's picture assembly, the motion detector's picture
+// classes), with mediacommon's bit reader.
 package nal
 
 // AppendEscaped appends rbsp to dst with emulation-prevention bytes: a 0x03

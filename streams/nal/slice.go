@@ -1,0 +1,74 @@
+package nal
+
+import "github.com/bluenviron/mediacommon/v2/pkg/bits"
+
+// sliceHeadBytes bounds how much of a slice is unescaped to read its first
+// header fields: two ue(v) codes of at most 32 leading zeros (65 bits each)
+// fit, so a large slice is never copied whole as
+// h264.EmulationPreventionRemove would.
+const sliceHeadBytes = 20
+
+// UnescapePrefix fills dst, up to its capacity, with the start of an escaped
+// NAL unit with its emulation-prevention bytes (the 03 of 00 00 03) removed,
+// and returns it.
+func UnescapePrefix(dst, escaped []byte) []byte {
+	dst = dst[:0]
+	zeros := 0
+	for _, b := range escaped {
+		if len(dst) == cap(dst) {
+			break
+		}
+		if zeros >= 2 && b == 3 {
+			zeros = 0
+			continue
+		}
+		dst = append(dst, b)
+		if b == 0 {
+			zeros++
+		} else {
+			zeros = 0
+		}
+	}
+	return dst
+}
+
+// H264FirstMB returns first_mb_in_slice of an H.264 slice NAL unit (7.3.3):
+// 0 when the slice starts a picture. ok is false when the header is
+// truncated or malformed.
+func H264FirstMB(nalu []byte) (mb uint32, ok bool) {
+	if len(nalu) < 2 {
+		return 0, false
+	}
+	var buf [sliceHeadBytes]byte
+	head := UnescapePrefix(buf[:], nalu[1:])
+	pos := 0
+	mb, err := bits.ReadGolombUnsigned(head, &pos)
+	return mb, err == nil
+}
+
+// H264SliceType returns slice_type of an H.264 slice NAL unit (0..9: P, B,
+// I, SP, SI, and the same plus 5 when every slice of the picture has it).
+func H264SliceType(nalu []byte) (typ uint32, ok bool) {
+	if len(nalu) < 2 {
+		return 0, false
+	}
+	var buf [sliceHeadBytes]byte
+	head := UnescapePrefix(buf[:], nalu[1:])
+	pos := 0
+	if _, err := bits.ReadGolombUnsigned(head, &pos); err != nil {
+		return 0, false
+	}
+	typ, err := bits.ReadGolombUnsigned(head, &pos)
+	return typ, err == nil
+}
+
+// H265FirstSliceInPic returns first_slice_segment_in_pic_flag of an H.265
+// slice NAL unit, the first bit after its two-byte header (7.3.6.1).
+func H265FirstSliceInPic(nalu []byte) (first, ok bool) {
+	if len(nalu) < 3 {
+		return false, false
+	}
+	// The header's second byte is never zero (nuh_temporal_id_plus1 > 0),
+	// so the byte after it cannot be an emulation-prevention byte.
+	return nalu[2]&0x80 != 0, true
+}
