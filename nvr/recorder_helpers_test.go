@@ -17,26 +17,13 @@ import (
 	"github.com/hearthnvr/hearth/streams/segment"
 	"github.com/hearthnvr/hearth/streams/sei"
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
-
-// recRequireTool skips the test when an external program is missing,
-// except in CI (CI=true), where a missing peer is a failure.
-func recRequireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found in PATH (required in CI): %v", name, err)
-		}
-		t.Skipf("%s not found in PATH: %v", name, err)
-	}
-	return p
-}
 
 // recDecodeErrors decodes path with ffmpeg and returns what it reported.
 func recDecodeErrors(t testing.TB, path string) string {
 	t.Helper()
-	bin := recRequireTool(t, "ffmpeg")
+	bin := testpeer.Require(t, "ffmpeg")
 	out, err := exec.Command(bin, "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput()
 	if err != nil {
 		return string(out) + err.Error()

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/hub"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // TestRecorderRecordsSimcam runs the real path: simulated RTSP cameras →
 // Ingest → hub → Recorder → segment files and index.
 func TestRecorderRecordsSimcam(t *testing.T) {
 	t.Parallel()
-	recRequireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	fleet := newSimFleet(t, 1, 2, 10) // GOP 2 s
 	cams := fleet.cameras()
 	list := &cameraList{}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearthnvr/hearth/streams/testpeer"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
@@ -23,7 +24,7 @@ func testSelf(args ...string) *exec.Cmd {
 // each prints its table, and the figures that are facts rather than
 // speeds hold (admission limit, passthrough ratio).
 func TestBenchCommand(t *testing.T) {
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	var out, errb syncBuffer
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, self: testSelf}
 	code := run(context.Background(), []string{"bench", "--cameras", "2", "--duration", "3s",
@@ -79,7 +80,7 @@ func TestBenchCommand(t *testing.T) {
 		t.Errorf("sends measured %d (%v)", n, err)
 	}
 	ttff := strings.Join(row("Chromium: first decoded frame"), " ")
-	if browsertest.Available() || os.Getenv("CI") == "true" {
+	if browsertest.Available() || testpeer.InCI() {
 		if !strings.HasSuffix(strings.Fields(ttff)[1], "ms") {
 			t.Errorf("Chromium did not decode a frame: %q", ttff)
 		}

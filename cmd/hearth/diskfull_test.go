@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // mountTmpfs mounts a size-limited tmpfs on a fresh directory for the
@@ -21,10 +22,7 @@ func mountTmpfs(t *testing.T, size string) string {
 	t.Helper()
 	skip := func(format string, args ...any) {
 		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
+		testpeer.Missing(t, format, args...)
 	}
 	if os.Geteuid() != 0 {
 		skip("mounting a tmpfs needs root")
@@ -107,7 +105,7 @@ func freeBytes(t *testing.T, dir string) int64 {
 // `hearth check` is clean; once space is freed recording resumes, and
 // every indexed segment decodes.
 func TestDiskFull(t *testing.T) {
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	testStart := time.Now()
 	const reserve = 4 << 20
 	mnt := mountTmpfs(t, "16m")

@@ -12,6 +12,7 @@ import (
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/motion"
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // The adapter's choices: which detector each setting gets with and without
@@ -76,7 +77,7 @@ func TestEventMediaChoices(t *testing.T) {
 		t.Fatalf("thumbnail without ffmpeg: %q, %d bytes, %v", ctype, len(data), err)
 	}
 	// It decodes (ffmpeg as the reference decoder) and shows this camera.
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	path := filepath.Join(t.TempDir(), "thumb.mp4")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)

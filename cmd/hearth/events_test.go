@@ -19,6 +19,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/sei"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // keyframeThumbnailer stands in for streams/thumbnail: the keyframe's own
@@ -78,7 +79,7 @@ type apiEvent struct {
 // full of shell syntax are plain data.
 func TestEventsEndToEnd(t *testing.T) {
 	t.Parallel()
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	site := newRecordingSite(t, 1)
 	cam := site.cams[0]
 	canary := fmt.Sprintf("/tmp/hc-%08x", rand.Uint32())

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // TestMotionEventsEndToEnd runs the production wiring (no test hooks):
@@ -20,7 +21,7 @@ import (
 // event's thumbnail is a JPEG whose pixels carry its own camera's ID.
 func TestMotionEventsEndToEnd(t *testing.T) {
 	t.Parallel()
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	data := t.TempDir()
 	mustCLI(t, "", "household", "add", "Alpha", "--data", data)
 	mustCLI(t, sitePassword+"\n", "user", "add", "ana", "--household", "Alpha", "--role", "owner", "--data", data)

@@ -21,6 +21,7 @@ import (
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // recordingSite is a data directory with one household, its owner and
@@ -125,22 +126,12 @@ func ffmpegDecodes(t *testing.T, path string) {
 	}
 }
 
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required (install it: make deps): %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
-
 // TestRecordingAndClips records simulated cameras through the real server
 // and reads them back through the API: covered ranges, an MP4 clip that
 // ffmpeg decodes, Range requests, and 400/404 for bad or empty ranges.
 func TestRecordingAndClips(t *testing.T) {
 	t.Parallel()
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	site := newRecordingSite(t, 1)
 	start := time.Now()
 	srv := startServer(t, site.data)
@@ -262,7 +253,7 @@ func TestRecordingAndClips(t *testing.T) {
 // indexed segment decodes, and no camera loses more than 2 s of footage.
 func TestCrashRecovery(t *testing.T) {
 	t.Parallel()
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	rounds := 50
 	if testing.Short() || raceEnabled {
 		rounds = 4 // make test also runs the 50 rounds without -race

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hearthnvr/hearth/streams/nal"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // testFrames returns a sequence that exercises IDR, sparse and dense P frames,
@@ -71,7 +72,7 @@ func paintMB(f *Frame, mbx, mby int, y, c byte) {
 // ffmpeg decodes every frame, with no error, to exactly the input samples.
 func TestFFmpegDecodesBitExact(t *testing.T) {
 	t.Parallel()
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	cases := []struct {
 		name          string
 		w, h, slices  int

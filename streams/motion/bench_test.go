@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // sliceSource replays units, then returns io.EOF.
@@ -120,7 +121,7 @@ func BenchmarkBitstream(b *testing.B) {
 		runBench(b, func() Detector { return NewBitstream(BitstreamConfig{}) }, units)
 	})
 	b.Run("x264-640x360-10fps", func(b *testing.B) {
-		clip := benchClip(b, requireTool(b, "ffmpeg"), 10, 60, false)
+		clip := benchClip(b, testpeer.Require(b, "ffmpeg"), 10, 60, false)
 		units := collect(b, newCamSource(b, t0, time.Minute, simcam.Schedule{}, clip))
 		runBench(b, func() Detector { return NewBitstream(BitstreamConfig{}) }, units)
 	})
@@ -130,7 +131,7 @@ func BenchmarkBitstream(b *testing.B) {
 // libx264 stream sent at 10 and at 25 fps (every picture is decoded), of a
 // still scene with one moving object and of a busy one (all of it moving).
 func BenchmarkPixel(b *testing.B) {
-	ffmpeg := requireTool(b, "ffmpeg")
+	ffmpeg := testpeer.Require(b, "ffmpeg")
 	for _, c := range []struct {
 		fps  int
 		busy bool

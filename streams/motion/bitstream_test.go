@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // t0 is a simulated start a few minutes before an hour boundary, so the
@@ -57,7 +58,7 @@ func TestBitstreamStatic(t *testing.T) {
 // picture sizes alternate by type).
 func TestBitstreamX264(t *testing.T) {
 	t.Parallel()
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	for name, extra := range map[string][]string{
 		"slices":   nil,
 		"b-frames": {"-tune", "film", "-bf", "3", "-threads", "1"},

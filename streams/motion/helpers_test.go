@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -18,20 +17,6 @@ import (
 
 // camID is the simulated camera's ID in these tests.
 const camID = "0123456789abcdef0123456789abcdef"
-
-// requireTool returns an external program's path; it skips the test when
-// the program is missing, except in CI (CI=true), where that is a failure.
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found in PATH (required in CI): %v", name, err)
-		}
-		t.Skipf("%s not found in PATH: %v", name, err)
-	}
-	return p
-}
 
 // camSource turns a simulated camera into a Source, frame by frame, with a
 // simulated clock: it runs as fast as the detector reads, not in real time.

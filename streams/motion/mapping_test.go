@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearthnvr/hearth/streams/h264enc"
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // TestPixelWallMapping: every frame ffmpeg returns is mapped to the wall
@@ -22,7 +23,7 @@ import (
 // frames, at most the B-frame depth) rather than zero.
 func TestPixelWallMapping(t *testing.T) {
 	t.Parallel()
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	sched := simcam.Schedule{Start: t0}
 	const d = 12 * time.Second
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // overlayMask masks the simulated camera's pattern and clock (the top
@@ -17,7 +18,7 @@ func overlayMask() [][]Point {
 
 func newTestPixel(t *testing.T, cfg PixelConfig) *Pixel {
 	t.Helper()
-	cfg.FFmpeg = requireTool(t, "ffmpeg")
+	cfg.FFmpeg = testpeer.Require(t, "ffmpeg")
 	p, err := NewPixel(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +88,7 @@ func TestPixelNoFFmpeg(t *testing.T) {
 
 // TestPixelConfigRefused: bad zones and sizes are refused up front.
 func TestPixelConfigRefused(t *testing.T) {
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	sq := []Point{{0, 0}, {1, 0}, {1, 1}}
 	for name, cfg := range map[string]PixelConfig{
 		"two points":     {Zones: []Zone{{Name: "a", Polygon: sq[:2]}}},

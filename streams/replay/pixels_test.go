@@ -10,28 +10,15 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
-
-// requireFFmpeg returns ffmpeg's path; a missing ffmpeg skips the test,
-// except with CI=true, where CI must have installed it (.ci/deps).
-func requireFFmpeg(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("ffmpeg not found (required in CI): %v", err)
-		}
-		t.Skipf("ffmpeg not found: %v", err)
-	}
-	return p
-}
 
 // TestPixelsShowTheRequestedTime decodes what the Reader returns with
 // ffmpeg and reads the simulated camera's pattern back from the pixels:
 // the camera is the one asked for, and the clock drawn into the first
 // picture is the keyframe at or before the requested start, within a GOP.
 func TestPixelsShowTheRequestedTime(t *testing.T) {
-	ffmpeg := requireFFmpeg(t)
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	ft := record(t, threeSpans...)
 	start := epoch.Add(71*time.Second + 300*time.Millisecond)
 	r := openTest(t, ft, start, newClock(true))

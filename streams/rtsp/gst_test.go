@@ -10,16 +10,17 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // requireGstRTSP skips (fails in CI) unless the GStreamer RTSP server's
 // Python bindings load in /usr/bin/python3.
 func requireGstRTSP(t testing.TB) {
 	t.Helper()
-	requireTool(t, "/usr/bin/python3")
+	testpeer.Require(t, "/usr/bin/python3")
 	if err := exec.Command("/usr/bin/python3", "-c",
 		`import gi; gi.require_version("GstRtspServer","1.0"); from gi.repository import GstRtspServer`).Run(); err != nil {
-		requireTool(t, "gst-rtsp-server-python-bindings-missing")
+		testpeer.Require(t, "gst-rtsp-server-python-bindings-missing")
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -18,20 +16,6 @@ const (
 	idA = "aaaaaaaaaaaaaaaa0000000000000001"
 	idB = "bbbbbbbbbbbbbbbb0000000000000002"
 )
-
-// requireTool skips the test when an external program is missing, except in
-// CI (CI=true), where a missing peer is a failure: CI must install it.
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found in PATH (required in CI): %v", name, err)
-		}
-		t.Skipf("%s not found in PATH: %v", name, err)
-	}
-	return p
-}
 
 // startSimcam runs a simulated camera server on 127.0.0.1:0 until the test ends.
 func startSimcam(t testing.TB, cfg simcam.ServerConfig) *simcam.Server {

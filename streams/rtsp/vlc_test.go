@@ -12,15 +12,16 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // TestVLCUDP reads an H.264 file served by VLC (RTP over UDP only; VLC runs
 // as nobody because it refuses root) with Transport "udp".
 func TestVLCUDP(t *testing.T) {
 	t.Parallel()
-	requireTool(t, "cvlc")
-	requireTool(t, "ffmpeg")
-	requireTool(t, "runuser")
+	testpeer.Require(t, "cvlc")
+	testpeer.Require(t, "ffmpeg")
+	testpeer.Require(t, "runuser")
 	dir, err := os.MkdirTemp("", "hearth-rtsp-vlc-")
 	if err != nil {
 		t.Fatal(err)

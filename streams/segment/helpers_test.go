@@ -14,21 +14,8 @@ import (
 
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
-
-// requireTool skips the test when an external program is missing, except in
-// CI (CI=true), where a missing peer is a failure: CI must install it.
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found in PATH (required in CI): %v", name, err)
-		}
-		t.Skipf("%s not found in PATH: %v", name, err)
-	}
-	return p
-}
 
 const testCamID = "0123456789abcdef0123456789abcdef"
 
@@ -129,7 +116,7 @@ var (
 // into raw access units.
 func aacFrames(t testing.TB, seconds int) ([]byte, [][]byte) {
 	t.Helper()
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	aacOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "segment-aac")
 		if err != nil {
@@ -235,7 +222,7 @@ func recordUnits(t testing.TB, dir string, units []*media.Unit, cfg Config) reco
 // ffprobe runs ffprobe with args on path and returns trimmed stdout.
 func ffprobe(t testing.TB, path string, args ...string) string {
 	t.Helper()
-	bin := requireTool(t, "ffprobe")
+	bin := testpeer.Require(t, "ffprobe")
 	cmd := exec.Command(bin, append(append([]string{"-v", "error"}, args...), path)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -249,7 +236,7 @@ func ffprobe(t testing.TB, path string, args ...string) string {
 // decodeErrors decodes path with ffmpeg and returns what it reported.
 func decodeErrors(t testing.TB, path string) string {
 	t.Helper()
-	bin := requireTool(t, "ffmpeg")
+	bin := testpeer.Require(t, "ffmpeg")
 	out, err := exec.Command(bin, "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput()
 	if err != nil {
 		return string(out) + err.Error()

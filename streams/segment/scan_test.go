@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // oneSegment records 10 s (with PCMU audio) and returns the file's bytes.
@@ -68,7 +69,7 @@ func TestScanTornTail(t *testing.T) {
 // decodes without error, with the whole fragments' frames.
 func TestTruncateRecovers(t *testing.T) {
 	t.Parallel()
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	_, data := oneSegment(t)
 	full, _ := Scan(bytes.NewReader(data), int64(len(data)))
 	dir := t.TempDir()
@@ -143,7 +144,7 @@ func (f *failingFile) Write(p []byte) (int, error) {
 
 func TestWriteErrorKeepsValidPrefix(t *testing.T) {
 	t.Parallel()
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffmpeg")
 	_, units := makeUnits(t, feedConfig{Seconds: 10, Audio: media.PCMU})
 	dir := t.TempDir()
 	files := &dirFiles{dir: dir, wrap: func(f *os.File) File { return &failingFile{File: f, limit: 1_200_000} }}

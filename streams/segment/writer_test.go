@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/sei"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 func scanFile(t testing.TB, path string) *Layout {
@@ -60,8 +61,8 @@ func stamps(t testing.TB, path string) []sei.Stamp {
 
 func TestSegmentsReadByFFmpeg(t *testing.T) {
 	t.Parallel()
-	requireTool(t, "ffprobe")
-	requireTool(t, "ffmpeg")
+	testpeer.Require(t, "ffprobe")
+	testpeer.Require(t, "ffmpeg")
 	for _, tc := range []struct {
 		name    string
 		audio   media.Codec

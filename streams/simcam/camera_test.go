@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearthnvr/hearth/streams/h264enc"
 	"github.com/hearthnvr/hearth/streams/sei"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // fakeClock steps by a fixed interval on every call, so frames get
@@ -27,7 +28,7 @@ func fakeClock(start time.Time, step time.Duration) func() time.Time {
 // decodes them with ffmpeg and checks pixels, pattern, SEI and motion.
 func TestCameraFFmpeg(t *testing.T) {
 	t.Parallel()
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	sched := Schedule{Start: start.Add(-18 * time.Second)} // moving from start+2s
 	const frames = 40

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hearthnvr/hearth/streams/h264enc"
 	"github.com/hearthnvr/hearth/streams/sei"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // receivedAU is an access unit as a reader saw it.
@@ -118,8 +119,8 @@ func run(t *testing.T, timeout time.Duration, name string, args ...string) []byt
 // from a file camera and reads it back over RTSP for more than two loops.
 func TestFileCameraRTSP(t *testing.T) {
 	t.Parallel()
-	ffmpeg := requireTool(t, "ffmpeg")
-	ffprobe := requireTool(t, "ffprobe")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
+	ffprobe := testpeer.Require(t, "ffprobe")
 	x265 := []string{"-c:v", "libx265", "-x265-params", "keyint=25:log-level=error", "-b:v", "4M"}
 	for _, tc := range []struct {
 		name, file, codec, probe string

@@ -16,6 +16,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/hearthnvr/hearth/streams/sei"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 const (
@@ -155,7 +156,7 @@ func TestServerStampsNoCrossTalk(t *testing.T) {
 // G.711 tracks with the right geometry.
 func TestServerFFprobe(t *testing.T) {
 	t.Parallel()
-	ffprobe := requireTool(t, "ffprobe")
+	ffprobe := testpeer.Require(t, "ffprobe")
 	s := startServer(t, ServerConfig{Audio: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

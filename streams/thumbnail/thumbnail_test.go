@@ -16,23 +16,10 @@ import (
 	"github.com/hearthnvr/hearth/streams/h264enc"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 const camID = "feedface0123456789abcdef00c0ffee"
-
-// requireTool returns an external program's path; it skips the test when
-// the program is missing, except in CI (CI=true), where that is a failure.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found in PATH (required in CI): %v", name, err)
-		}
-		t.Skipf("%s not found in PATH: %v", name, err)
-	}
-	return p
-}
 
 var wall = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 
@@ -127,7 +114,7 @@ func decodeJPEG(t *testing.T, b []byte) *image.YCbCr {
 // only in the StreamInfo, and for H.265.
 func TestJPEG(t *testing.T) {
 	t.Parallel()
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	ctx := context.Background()
 	for name, key := range map[string]*media.Unit{
 		"h264":      simKeyframe(t, 640, 368, false),
@@ -150,7 +137,7 @@ func TestJPEG(t *testing.T) {
 // limit is honoured; a small picture is never enlarged.
 func TestJPEGScales(t *testing.T) {
 	t.Parallel()
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	for _, c := range []struct{ w, h, max, wantW, wantH int }{
 		{1280, 720, 640, 640, 360},
 		{1280, 720, 0, 640, 360}, // the default limit
@@ -172,7 +159,7 @@ func TestJPEGScales(t *testing.T) {
 // one picture showing the camera's ID (H.264, bare H.264, H.265).
 func TestMP4(t *testing.T) {
 	t.Parallel()
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	for name, key := range map[string]*media.Unit{
 		"h264":      simKeyframe(t, 640, 368, false),
 		"h264 bare": simKeyframe(t, 640, 368, true),
@@ -233,7 +220,7 @@ func TestNotKeyframe(t *testing.T) {
 // or a shell.
 func TestJPEGInjection(t *testing.T) {
 	t.Parallel()
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testpeer.Require(t, "ffmpeg")
 	canary := filepath.Join(t.TempDir(), "canary")
 	key := simKeyframe(t, 640, 368, false)
 	hostile := "$(touch " + canary + ");`touch " + canary + "`\n; touch " + canary

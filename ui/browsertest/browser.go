@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // ExecPath is the Debian package's browser.
@@ -58,10 +60,7 @@ func Available() bool {
 func Start(t testing.TB) *Browser {
 	t.Helper()
 	if !Available() {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s missing (CI=true): install the chromium package (.ci/deps)", ExecPath)
-		}
-		t.Skipf("%s missing; install the chromium package", ExecPath)
+		testpeer.Missing(t, "%s missing; install the chromium package", ExecPath)
 	}
 	dataDir := t.TempDir() // removed after the cleanup below (cleanups run LIFO)
 
