@@ -43,9 +43,13 @@ func newRecordingSite(t *testing.T, cameras int) *recordingSite {
 		s.cams = append(s.cams, addCamera(t, s.data, "Alpha", fmt.Sprintf("cam %d", i), "rtsp://127.0.0.1:9/unset"))
 	}
 	// One-second GOPs: a crash may lose the GOP in flight, so this bounds it.
+	// The object stays still for the whole test: by default it moves 5 s in
+	// every 25 s of wall clock, and a motion event would be one more event
+	// than a test made. Motion tests have their own schedules.
+	still := simcam.Schedule{Start: time.Now(), Still: 1000 * time.Hour}
 	var cfgs []simcam.CameraConfig
 	for _, id := range s.cams {
-		cfgs = append(cfgs, simcam.CameraConfig{ID: id, FPS: 10, GOP: 10, Width: simcam.MinWidth, Height: simcam.MinHeight})
+		cfgs = append(cfgs, simcam.CameraConfig{ID: id, FPS: 10, GOP: 10, Width: simcam.MinWidth, Height: simcam.MinHeight, Schedule: still})
 	}
 	sim, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Cameras: cfgs})
 	if err != nil {
