@@ -355,23 +355,38 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 }
 
 // benchClipFile returns the 1080p25 ~4 Mbit/s H.264 test clip in work,
-// made with ffmpeg when missing.
+// made with ffmpeg when missing: a camera's main stream.
 func benchClipFile(ctx context.Context, work string) (string, error) {
-	path := filepath.Join(work, "1080p25-4M.h264")
+	return benchEncodedClip(ctx, work, "1080p25-4M.h264", "testsrc2=size=1920x1080:rate=25",
+		"-g", "50", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M")
+}
+
+// benchSubClipFile returns a 640x360 10 fps ~1 Mbit/s clip with a keyframe
+// every 2 s: a camera's sub stream, what the live grid plays.
+func benchSubClipFile(ctx context.Context, work string) (string, error) {
+	return benchEncodedClip(ctx, work, "360p10-1M.h264", "testsrc2=size=640x360:rate=10",
+		"-g", "20", "-b:v", "1M", "-maxrate", "1M", "-bufsize", "2M")
+}
+
+// benchEncodedClip returns work/name, 10 s of the lavfi source encoded by
+// x264 the way a camera does (constant rate, no B-frames), made with ffmpeg
+// when missing.
+func benchEncodedClip(ctx context.Context, work, name, source string, rate ...string) (string, error) {
+	path := filepath.Join(work, name)
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
-		return "", errors.New("ffmpeg makes the 1080p test clip: install it (apt-get install ffmpeg)")
+		return "", errors.New("ffmpeg makes the test clips: install it (apt-get install ffmpeg)")
 	}
 	tmp := path + ".tmp"
-	out, err := exec.CommandContext(ctx, ff, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
-		"-t", "10", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "50", "-bf", "0",
-		"-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M", "-f", "h264", tmp).CombinedOutput()
+	args := append([]string{"-v", "error", "-y", "-f", "lavfi", "-i", source, "-t", "10", "-c:v", "libx264",
+		"-preset", "veryfast", "-tune", "zerolatency", "-bf", "0"}, rate...)
+	out, err := exec.CommandContext(ctx, ff, append(args, "-f", "h264", tmp)...).CombinedOutput()
 	if err != nil {
 		_ = os.Remove(tmp)
-		return "", fmt.Errorf("make the test clip: %w: %s", err, oneLine(string(out)))
+		return "", fmt.Errorf("make the test clip %s: %w: %s", name, err, oneLine(string(out)))
 	}
 	return path, os.Rename(tmp, path)
 }
