@@ -101,9 +101,11 @@ the machine description. Each scenario finishes within a few minutes.
   index   a synthetic index of 16 cameras × --index-days of 60 s segments
           and --index-events events (built once, kept in --work): timeline,
           event list and clip lookup p50/p99; cold start of a fresh process.
-  live    one simulated camera to --viewers WebRTC viewers (another
-          process): server CPU per viewer, ingest-to-send p50/p99; time to
-          first decoded frame in headless Chromium when it is installed.
+  live    one simulated camera looping a 640x360 10 fps ~1 Mbit/s H.264
+          sub-stream clip (made with ffmpeg when missing) to --viewers WebRTC
+          viewers (another process): server CPU per viewer, ingest-to-send
+          p50/p99; time to first decoded frame in headless Chromium when it
+          is installed.
 `
 
 // cmdBench runs the performance harness.
