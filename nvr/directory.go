@@ -290,6 +290,7 @@ type CameraChanges struct {
 	Detector    *DetectorMode
 	Sensitivity *int
 	Zones       *[]Zone // zones and masks; an empty list: the whole picture
+	NoEvents    *bool   // true: no detection, external triggers refused
 	// Recording settings (see Camera.ValidateRecording).
 	RecordMode       *RecordMode
 	PreRoll          *time.Duration
@@ -354,6 +355,9 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 	}
 	if ch.Zones != nil {
 		c.Detection.Zones = ZonesText(*ch.Zones)
+	}
+	if ch.NoEvents != nil {
+		c.Detection.NoEvents = *ch.NoEvents
 	}
 	set := func(dst *time.Duration, v *time.Duration) {
 		if v != nil {
