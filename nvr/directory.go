@@ -374,7 +374,13 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 	if err := c.ValidateRecording(); err != nil {
 		return Camera{}, err
 	}
-	if err := c.Detection.WithDefaults().Validate(); err != nil {
+	det := c.Detection.WithDefaults()
+	if ch.Sensitivity != nil {
+		// A sensitivity given is judged as given: 0 is refused, not read
+		// as "the default".
+		det.Sensitivity = *ch.Sensitivity
+	}
+	if err := det.Validate(); err != nil {
 		return Camera{}, err
 	}
 	if err := d.store.UpdateCamera(ctx, c); err != nil {

@@ -71,7 +71,7 @@ func detectionSection(cameraID string, d DetectionForm) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card\" id=\"detection\" aria-labelledby=\"detection-title\" data-testid=\"detection\"><h2 id=\"detection-title\">Events and motion</h2><form method=\"post\" action=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card detection\" id=\"detection\" aria-labelledby=\"detection-title\" data-testid=\"detection\"><h2 id=\"detection-title\">Events and motion</h2><form method=\"post\" action=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -192,7 +192,17 @@ func detectionSection(cameraID string, d DetectionForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "\" data-testid=\"zone-editor\"><legend>Zones and masks (pixel detector)</legend><p class=\"muted\">A zone names where motion was; motion inside a mask is ignored. No zones: the whole picture.</p><div hidden data-zone-ui><div class=\"zone-stage no-picture\" data-zone-stage><img class=\"zone-still\" alt=\"The camera's current picture\" hidden data-zone-still data-testid=\"zone-still\"><video class=\"zone-still\" muted playsinline preload=\"auto\" hidden data-zone-video></video><svg class=\"zone-svg\" viewBox=\"0 0 1 1\" preserveAspectRatio=\"none\" data-zone-svg data-testid=\"zone-overlay\" role=\"img\" aria-label=\"Zones on the picture: click to add points to the new zone\"></svg></div><p class=\"muted\" data-zone-status role=\"status\" aria-live=\"polite\" data-testid=\"zone-status\"></p><div class=\"zone-draft\"><label for=\"zone-name\">New zone's name</label> <input id=\"zone-name\" maxlength=\"64\" autocomplete=\"off\" data-zone-name data-testid=\"zone-name\"> <label class=\"check\"><input type=\"checkbox\" data-zone-mask data-testid=\"zone-mask\"> Mask: ignore motion here</label><div class=\"actions\"><button type=\"button\" data-zone-add data-testid=\"zone-add\">Add zone</button> <button type=\"button\" class=\"secondary\" data-zone-undo>Undo point</button> <button type=\"button\" class=\"secondary\" data-zone-clear>Clear points</button> <button type=\"button\" class=\"secondary\" data-zone-refresh>New picture</button></div></div><ul class=\"zone-list\" data-zone-list data-testid=\"zone-list\"></ul></div><details class=\"zone-json\"><summary>Zones as JSON (advanced)</summary> <label for=\"det-zones\">Zones: a JSON array of name, mask and polygon, points in 0..1 from the top left</label> <textarea id=\"det-zones\" name=\"zones\" rows=\"6\" spellcheck=\"false\" data-zone-json data-testid=\"zones-json\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "\" data-testid=\"zone-editor\"><legend>Zones and masks (pixel detector)</legend><p class=\"muted\">A zone names where motion was; motion inside a mask is ignored. No zones: the whole picture.</p><div hidden data-zone-ui><div class=\"zone-stage no-picture\" data-zone-stage><img class=\"zone-still\" alt=\"The camera's current picture\" hidden data-zone-still data-testid=\"zone-still\"><video class=\"zone-still\" muted playsinline preload=\"auto\" hidden data-zone-video></video><svg class=\"zone-svg\" viewBox=\"0 0 1 1\" preserveAspectRatio=\"none\" data-zone-svg data-testid=\"zone-overlay\" role=\"img\" aria-label=\"Zones on the picture: click to add points to the new zone\"></svg></div><p class=\"muted\" data-zone-status role=\"status\" aria-live=\"polite\" data-testid=\"zone-status\"></p><div class=\"zone-draft\"><label for=\"zone-name\">New zone's name</label> <input id=\"zone-name\" maxlength=\"64\" autocomplete=\"off\" data-zone-name data-testid=\"zone-name\"> <label class=\"check\"><input type=\"checkbox\" data-zone-mask data-testid=\"zone-mask\"> Mask: ignore motion here</label><div class=\"actions\"><button type=\"button\" data-zone-add data-testid=\"zone-add\">Add zone</button> <button type=\"button\" class=\"secondary\" data-zone-undo>Undo point</button> <button type=\"button\" class=\"secondary\" data-zone-clear>Clear points</button> <button type=\"button\" class=\"secondary\" data-zone-refresh>New picture</button></div></div><ul class=\"zone-list\" data-zone-list data-testid=\"zone-list\"></ul></div><details class=\"zone-json\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		if d.Error != "" {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, " open")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "><summary>Zones as JSON (advanced)</summary> <label for=\"det-zones\">Zones: a JSON array of name, mask and polygon, points in 0..1 from the top left</label> <textarea id=\"det-zones\" name=\"zones\" rows=\"6\" spellcheck=\"false\" data-zone-json data-testid=\"zones-json\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -205,7 +215,7 @@ func detectionSection(cameraID string, d DetectionForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</textarea></details></fieldset><div class=\"actions\"><button type=\"submit\" data-testid=\"detection-save\">Save events and motion</button></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</textarea></details></fieldset><div class=\"actions\"><button type=\"submit\" data-testid=\"detection-save\">Save events and motion</button></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -213,7 +223,7 @@ func detectionSection(cameraID string, d DetectionForm) templ.Component {
 			templ_7745c5c3_ElementWriter := templ_7745c5c3_Buffer
 			templ_7745c5c3_Buffer := templ.GetBuffer()
 			var templ_7745c5c3_ElementScripts []templ.ComponentScript
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<p class=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<p class=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -231,7 +241,7 @@ func detectionSection(cameraID string, d DetectionForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "\" data-result role=\"status\" aria-live=\"polite\" data-testid=\"detection-result\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "\" data-result role=\"status\" aria-live=\"polite\" data-testid=\"detection-result\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -245,7 +255,7 @@ func detectionSection(cameraID string, d DetectionForm) templ.Component {
 			}
 			templ.ReleaseBuffer(templ_7745c5c3_Buffer)
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, ">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, ">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -258,7 +268,7 @@ func detectionSection(cameraID string, d DetectionForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</p></form></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</p></form></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -179,11 +179,18 @@ function initEditor(editor) {
       const other = target === video ? still : video;
       other.hidden = true;
       other.removeAttribute('src');
-      target.addEventListener(target === video ? 'loadeddata' : 'load', () => {
+      const shown = () => {
         stage.classList.remove('no-picture');
         target.hidden = false;
-      }, { once: true });
-      target.addEventListener('error', () => noPicture('the picture could not be shown'), { once: true });
+        if (note.startsWith('No picture')) { note = ''; render(); }
+      };
+      if (target === video) {
+        video.onloadeddata = shown;
+        video.hidden = false; // a hidden <video> need not load its first frame
+      } else {
+        still.onload = shown;
+      }
+      target.onerror = () => noPicture('the picture could not be shown');
       target.src = pictureURL;
     } catch (err) {
       noPicture(err.message);
@@ -195,6 +202,8 @@ function initEditor(editor) {
 
   for (const el of form.querySelectorAll('[data-zone-ui]')) el.hidden = false;
   readText();
+  // JSON the editor cannot draw is shown where it can be fixed.
+  if (!jsonOK) textarea.closest('details').open = true;
   render();
   loadPicture();
 }
