@@ -204,6 +204,31 @@ func TestBrowserZoneEditor(t *testing.T) {
 	}
 	t.Logf("stored zones: %s", d.Zones)
 
+	// A value the server refuses, typed into the JSON field: its message
+	// next to the form, the input kept, nothing stored.
+	const bad = `[{"name":"far","polygon":[[0,0],[2,0],[1,1]]}]`
+	if _, err := browsertest.Eval[bool](b, fmt.Sprintf(`(() => { const t = document.querySelector('[data-testid="zones-json"]');
+		t.closest('details').open = true; t.value = %q; t.dispatchEvent(new Event('input')); return true; })()`, bad)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := browsertest.Eval[int](b, `document.querySelectorAll('[data-testid="zone-overlay"] polygon.zone-poly').length`); n != 1 {
+		t.Fatalf("typed JSON drew %d zones, want 1", n)
+	}
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="detection-save"]`)))
+	waitJS(t, b, `(() => { const r = document.querySelector('[data-testid="detection-result"]');
+		return r.classList.contains('error') && r.textContent.includes('zone points must be within 0..1'); })()`, 10*time.Second)
+	if v, _ := browsertest.Eval[string](b, `document.querySelector('[data-testid="zones-json"]').value`); v != bad {
+		t.Fatalf("after the refused save the field holds %q, want the input", v)
+	}
+	if again := storedDetection(t, f, f.camA1.ID); again != d {
+		t.Fatalf("refused save stored %+v", again)
+	}
+	// Delete in the list empties the field.
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="zone-item"] button`)))
+	if v, _ := browsertest.Eval[string](b, `document.querySelector('[data-testid="zones-json"]').value`); v != "[]" {
+		t.Fatalf("after delete the field holds %q", v)
+	}
+
 	// Reloaded, the page draws the stored zone; screenshots at phone and
 	// desktop widths, light and dark.
 	for _, shot := range []struct {
