@@ -290,6 +290,7 @@ type CameraChanges struct {
 	Detector    *DetectorMode
 	Sensitivity *int
 	Zones       *[]Zone // zones and masks; an empty list: the whole picture
+	NoEvents    *bool   // true: no detection, external triggers refused
 	// Recording settings (see Camera.ValidateRecording).
 	RecordMode       *RecordMode
 	PreRoll          *time.Duration
@@ -355,6 +356,9 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 	if ch.Zones != nil {
 		c.Detection.Zones = ZonesText(*ch.Zones)
 	}
+	if ch.NoEvents != nil {
+		c.Detection.NoEvents = *ch.NoEvents
+	}
 	set := func(dst *time.Duration, v *time.Duration) {
 		if v != nil {
 			*dst = *v
@@ -370,7 +374,13 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 	if err := c.ValidateRecording(); err != nil {
 		return Camera{}, err
 	}
-	if err := c.Detection.WithDefaults().Validate(); err != nil {
+	det := c.Detection.WithDefaults()
+	if ch.Sensitivity != nil {
+		// A sensitivity given is judged as given: 0 is refused, not read
+		// as "the default".
+		det.Sensitivity = *ch.Sensitivity
+	}
+	if err := det.Validate(); err != nil {
 		return Camera{}, err
 	}
 	if err := d.store.UpdateCamera(ctx, c); err != nil {

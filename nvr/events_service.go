@@ -67,6 +67,8 @@ type Events struct {
 	cfg    EventsConfig
 	wake   chan struct{}
 	thumbs chan thumbJob
+	// snapshots holds a slot per snapshot being made (events_snapshot.go).
+	snapshots chan struct{}
 
 	expiryClock refClock // used by sweep only (the Run goroutine)
 
@@ -121,12 +123,13 @@ func NewEvents(cfg EventsConfig) *Events {
 		cfg.Elapsed = func() time.Duration { return time.Since(origin) }
 	}
 	return &Events{
-		cfg:     cfg,
-		wake:    make(chan struct{}, 1),
-		thumbs:  make(chan thumbJob, thumbQueue),
-		cams:    map[CameraID]Camera{},
-		open:    map[CameraID]map[EventKind]*openEvent{},
-		running: map[CameraID]*detectorRun{},
+		cfg:       cfg,
+		wake:      make(chan struct{}, 1),
+		thumbs:    make(chan thumbJob, thumbQueue),
+		snapshots: make(chan struct{}, maxSnapshots),
+		cams:      map[CameraID]Camera{},
+		open:      map[CameraID]map[EventKind]*openEvent{},
+		running:   map[CameraID]*detectorRun{},
 	}
 }
 

@@ -40,6 +40,8 @@ type adminCameraResponse struct {
 	PostRollSeconds      float64        `json:"post_roll_s"`
 	RetainContinuousDays int            `json:"retain_continuous_days"`
 	RetainEventsDays     int            `json:"retain_events_days"`
+	// Event settings.
+	Detection detectionResponse `json:"detection"`
 }
 
 func userOf(u nvr.User) userResponse {
@@ -51,7 +53,8 @@ func adminCameraOf(c nvr.Camera) adminCameraResponse {
 	return adminCameraResponse{cameraResponse: cameraOf(c), MainURL: c.MainURL, SubURL: c.SubURL,
 		Transport: c.Transport, HasCredentials: c.Username != "" || c.Password.IsSet(),
 		RecordMode: c.RecordMode, PreRollSeconds: c.PreRoll.Seconds(), PostRollSeconds: c.PostRoll.Seconds(),
-		RetainContinuousDays: int(c.RetainContinuous / (24 * time.Hour)), RetainEventsDays: int(c.RetainEvents / (24 * time.Hour))}
+		RetainContinuousDays: int(c.RetainContinuous / (24 * time.Hour)), RetainEventsDays: int(c.RetainEvents / (24 * time.Hour)),
+		Detection: detectionOf(c)}
 }
 
 // auditAdmin records an administrative change.

@@ -98,6 +98,8 @@ type editCameraRequest struct {
 	PostRollSeconds      *float64        `json:"post_roll_s"`
 	RetainContinuousDays *int            `json:"retain_continuous_days"`
 	RetainEventsDays     *int            `json:"retain_events_days"`
+	// Event settings: detector, sensitivity, zones, events_enabled.
+	detectionRequest
 }
 
 // recordingChanges maps the request's recording fields onto ch; the
@@ -142,6 +144,10 @@ func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.
 	ch := nvr.CameraChanges{Name: req.Name, MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
 		Transport: req.Transport, Enabled: req.Enabled}
 	req.recordingChanges(&ch)
+	if err := req.detectionChanges(&ch); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if req.Password != nil && *req.Password != "" {
 		pw := nvr.NewSecret(*req.Password)
 		ch.Password = &pw

@@ -119,19 +119,28 @@ func (s *Server) handleHouseholdCamerasPage(w http.ResponseWriter, r *http.Reque
 // handleCameraEditPage edits one camera (owner of its household, or the
 // admin). The stored password is never part of the page.
 func (s *Server) handleCameraEditPage(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
+	m := cameraEditModel(g)
+	m.Detection.Saved = r.URL.Query().Get("saved") == "detection"
+	s.render(w, r, http.StatusOK, views.CameraEdit(m))
+}
+
+// cameraEditModel is the camera's settings page as stored.
+func cameraEditModel(g nvr.CameraGrant) views.CameraEditModel {
 	c := g.Camera()
 	u := g.User()
 	active := "cameras"
 	if u.Admin && u.HouseholdID != c.HouseholdID {
 		active = "admin-cameras"
 	}
-	m := views.CameraEditModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, active), Camera: views.CameraForm{
+	d := detectionOf(c)
+	return views.CameraEditModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, active), Camera: views.CameraForm{
 		ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, SubURL: c.SubURL, Transport: string(c.Transport),
 		Enabled: c.Enabled, HasCredentials: c.Username != "" || c.Password.IsSet()},
 		Recording: views.RecordingForm{Mode: string(c.RecordMode),
 			PreRollSeconds:       strconv.FormatFloat(c.PreRoll.Seconds(), 'f', -1, 64),
 			PostRollSeconds:      strconv.FormatFloat(c.PostRoll.Seconds(), 'f', -1, 64),
 			RetainContinuousDays: strconv.Itoa(int(c.RetainContinuous / (24 * time.Hour))),
-			RetainEventsDays:     strconv.Itoa(int(c.RetainEvents / (24 * time.Hour)))}}
-	s.render(w, r, http.StatusOK, views.CameraEdit(m))
+			RetainEventsDays:     strconv.Itoa(int(c.RetainEvents / (24 * time.Hour)))},
+		Detection: views.DetectionForm{Detector: string(d.Detector), Sensitivity: strconv.Itoa(d.Sensitivity),
+			Zones: nvr.ZonesText(d.Zones), EventsOn: d.EventsEnabled}}
 }

@@ -191,6 +191,7 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.household("DELETE /api/household/members/{uid}", s.handleHouseholdRemoveMember)
 	rt.household("POST /api/household/cameras", s.handleHouseholdAddCamera)
 	rt.camera("PATCH /api/cameras/{id}", nvr.ActionManageCamera, s.handleEditCamera)
+	rt.camera("GET /api/cameras/{id}/snapshot", nvr.ActionViewLive, s.handleSnapshot)
 	rt.user("POST /api/cameras/test", s.handleProbeCamera) // owners and the admin; checked inside
 }
 
@@ -211,6 +212,7 @@ func (s *Server) registerPages(rt *router) {
 	rt.pageHousehold("GET /settings/people", s.handlePeoplePage)
 	rt.pageHousehold("GET /settings/cameras", s.handleHouseholdCamerasPage)
 	rt.pageCamera("GET /settings/cameras/{id}", nvr.ActionManageCamera, s.handleCameraEditPage)
+	rt.pageCamera("POST /settings/cameras/{id}/detection", nvr.ActionManageCamera, s.handleCameraDetectionForm)
 	rt.pageAdmin("GET /settings/admin", s.handleAdminPage)
 	rt.pageAdmin("GET /settings/admin/cameras", s.handleAdminCamerasPage)
 	rt.pageAdmin("GET /settings/admin/system", s.handleSystemPage)

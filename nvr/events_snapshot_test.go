@@ -1,0 +1,52 @@
+package nvr
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/hearthnvr/hearth/streams/hub"
+	"github.com/hearthnvr/hearth/streams/media"
+)
+
+// TestEventsSnapshot: a snapshot is the granted camera's own latest
+// keyframe through the thumbnailer; a misrouted hub, a camera without
+// pictures, a missing thumbnailer and the wrong action all refuse.
+func TestEventsSnapshot(t *testing.T) {
+	t.Parallel()
+	camA, camB, camC := testCamera(0), testCamera(0), testCamera(0)
+	hubA := hub.New(string(camA.ID), hub.Options{})
+	hubIdle := hub.New(string(camC.ID), hub.Options{})
+	// camB is misrouted to camA's hub: the keyframe's camera ID refuses it.
+	hubs := &mapHubs{hubs: map[CameraID]*hub.Hub{camA.ID: hubA, camB.ID: hubA, camC.ID: hubIdle}}
+	info := &media.StreamInfo{CameraID: string(camA.ID), Stream: "sub",
+		Tracks: []media.Track{{Codec: media.H264, ClockRate: media.VideoClockRate, Width: 64, Height: 64}}}
+	hubA.Publish(&media.Unit{Info: info, Key: true, NALUs: [][]byte{[]byte("picture-of-" + string(camA.ID))}})
+
+	store := newFakeEvents(camA, camB, camC)
+	e := NewEvents(EventsConfig{Store: store, Cameras: fakeLister{store}, Thumbnailer: keyThumbnailer{}, hubs: hubs})
+	ctx := context.Background()
+	live := func(c Camera) CameraGrant { return CameraGrant{camera: c, action: ActionViewLive} }
+
+	data, ct, err := e.Snapshot(ctx, live(camA))
+	if err != nil || ct != ThumbMP4 || !bytes.Equal(data, []byte("picture-of-"+string(camA.ID))) {
+		t.Fatalf("snapshot of A: %q %q %v", data, ct, err)
+	}
+	for name, tc := range map[string]struct {
+		e    *Events
+		g    CameraGrant
+		kind Kind
+	}{
+		"misrouted hub":     {e, live(camB), KindUnavailable},
+		"no keyframe yet":   {e, live(camC), KindUnavailable},
+		"not streaming":     {e, live(testCamera(0)), KindUnavailable},
+		"wrong action":      {e, CameraGrant{camera: camA, action: ActionViewRecordings}, KindNotFound},
+		"no thumbnailer":    {NewEvents(EventsConfig{Store: store, Cameras: fakeLister{store}, hubs: hubs}), live(camA), KindUnavailable},
+		"no events service": {nil, live(camA), KindUnavailable},
+	} {
+		data, _, err := tc.e.Snapshot(ctx, tc.g)
+		if ErrorKind(err) != tc.kind || data != nil {
+			t.Errorf("%s: %d bytes, %v; want kind %v", name, len(data), err, tc.kind)
+		}
+	}
+}
