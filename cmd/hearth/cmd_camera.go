@@ -15,7 +15,7 @@ const cameraUsage = `hearth camera <command> [--data DIR]
       (credentials may be in the URL; with --rtsp-user the password is read from stdin or prompted)
   list [--household H]
   edit CAMERA-ID [--name N] [--main URL] [--sub URL|""] [--transport T] [--enable|--disable] [--rtsp-user U]
-       [--motion auto|bitstream|pixel|off] [--motion-sensitivity 1-100]
+       [--events on|off] [--motion auto|bitstream|pixel|off] [--motion-sensitivity 1-100]
        [--record continuous|events|off] [--pre-roll 5s] [--post-roll 10s]
        [--retain-continuous-days N] [--retain-events-days N]
        [--zones '[{"name":"drive","polygon":[[0,0.5],[1,0.5],[1,1]]},{"name":"clock","mask":true,"polygon":...}]']
@@ -48,6 +48,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 		fs.StringVar(&rtspUser, "rtsp-user", "", "new camera user name (password from stdin or prompt)")
 		fs.Bool("enable", false, "enable the camera")
 		fs.Bool("disable", false, "disable the camera (stop recording and live view)")
+		fs.String("events", "", "on, or off: no detection and external triggers refused")
 		fs.String("motion", "", "motion detector: auto, bitstream, pixel or off")
 		fs.Int("motion-sensitivity", 0, "motion sensitivity, 1 (large changes only) to 100")
 		fs.String("record", "", "what to record: continuous, events (pre roll + event + post roll) or off")
@@ -211,6 +212,13 @@ func cameraChanges(fs *flag.FlagSet) (nvr.CameraChanges, error) {
 	if v := str("transport"); v != nil {
 		t := nvr.Transport(*v)
 		ch.Transport = &t
+	}
+	if v := str("events"); v != nil {
+		if *v != "on" && *v != "off" {
+			return ch, usagef("--events must be on or off")
+		}
+		off := *v == "off"
+		ch.NoEvents = &off
 	}
 	if v := str("motion"); v != nil {
 		m, err := nvr.ParseDetectorMode(*v)

@@ -247,4 +247,19 @@ func TestCameraEditMotionFlags(t *testing.T) {
 	if _, errs, code := cli(t, "", "camera", "edit", cam, "--zones", "not json", "--data", data); code != 2 || !strings.Contains(errs, "--zones") {
 		t.Errorf("--zones not json: exit %d, %s", code, errs)
 	}
+	// Events off and on again; the detector setting is kept throughout.
+	for _, v := range []string{"off", "on"} {
+		mustCLI(t, "", "camera", "edit", cam, "--events", v, "--data", data)
+		if store, err = db.Open(context.Background(), filepath.Join(data, databaseFile)); err != nil {
+			t.Fatal(err)
+		}
+		c, err = store.Camera(context.Background(), nvr.CameraID(cam))
+		_ = store.Close()
+		if err != nil || c.Detection.NoEvents != (v == "off") || c.Detection.Detector != nvr.DetectorBitstream {
+			t.Fatalf("--events %s: detection %+v, %v", v, c.Detection, err)
+		}
+	}
+	if _, errs, code := cli(t, "", "camera", "edit", cam, "--events", "maybe", "--data", data); code != 2 || !strings.Contains(errs, "--events") {
+		t.Errorf("--events maybe: exit %d, %s", code, errs)
+	}
 }
