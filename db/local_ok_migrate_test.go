@@ -93,3 +93,58 @@ func TestMigrateLocalOKKeepsOldCamerasWorking(t *testing.T) {
 		t.Fatalf("the camera without local_ok on 127.0.0.1 delivered %d bytes", n)
 	}
 }
+
+// TestEditCameraLocalOK: who gives a camera's URLs decides local_ok. The
+// admin's URLs set it (also unchanged ones: a confirmation); anyone else's
+// change of a URL clears it; other edits keep it.
+func TestEditCameraLocalOK(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := Open(ctx, filepath.Join(t.TempDir(), "hearth.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	dir := nvr.NewDirectory(d, time.Now, nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1})
+	h, err := dir.AddHousehold(ctx, "Smiths")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := dir.AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Door", MainURL: "rtsp://cam.lan/main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := dir.AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Hall", MainURL: "rtsp://127.0.0.1:8554/hall", LocalOK: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes, no := true, false
+	str := func(s string) *string { return &s }
+	steps := []struct {
+		name string
+		id   nvr.CameraID
+		ch   nvr.CameraChanges
+		want bool
+	}{
+		{"owner's camera as added", owner.ID, nvr.CameraChanges{}, false},
+		{"admin's camera as added", admin.ID, nvr.CameraChanges{}, true},
+		{"rename keeps it", admin.ID, nvr.CameraChanges{Name: str("Hallway")}, true},
+		{"owner resubmits the same URL", admin.ID, nvr.CameraChanges{MainURL: str("rtsp://127.0.0.1:8554/hall"), LocalOK: &no}, true},
+		{"owner adds a sub URL", admin.ID, nvr.CameraChanges{SubURL: str("rtsp://cam.lan/sub"), LocalOK: &no}, false},
+		{"admin confirms unchanged URLs", admin.ID, nvr.CameraChanges{MainURL: str("rtsp://127.0.0.1:8554/hall"), LocalOK: &yes}, true},
+		{"a URL change without saying who", admin.ID, nvr.CameraChanges{MainURL: str("rtsp://127.0.0.1:8554/other")}, false},
+		{"admin sets the owner's URL", owner.ID, nvr.CameraChanges{MainURL: str("rtsp://cam.lan/main2"), LocalOK: &yes}, true},
+	}
+	for _, s := range steps {
+		if _, err := dir.EditCamera(ctx, s.id, s.ch); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		c, err := d.Camera(ctx, s.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.LocalOK != s.want {
+			t.Fatalf("%s: local_ok %v, want %v", s.name, c.LocalOK, s.want)
+		}
+	}
+}
