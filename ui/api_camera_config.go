@@ -180,7 +180,7 @@ type probeResponse struct {
 	Width      int     `json:"width,omitempty"`
 	Height     int     `json:"height,omitempty"`
 	FPS        float64 `json:"fps,omitempty"`
-	ErrorClass string  `json:"error_class,omitempty"` // auth, unreachable, unsupported, no-video, protocol
+	ErrorClass string  `json:"error_class,omitempty"` // auth, unreachable, unsupported, no-video, protocol, refused
 	Error      string  `json:"error,omitempty"`
 }
 
