@@ -310,6 +310,10 @@ func (s *session) dial(ctx context.Context, network, address string) (net.Conn, 
 	if err != nil {
 		return nil, err
 	}
+	// A name with several addresses may have had one refused before
+	// another, allowed, connected: that refusal is not why a later failure
+	// happens.
+	s.refused.Store(nil)
 	return &countingConn{Conn: nc, n: &s.heard}, nil
 }
 
