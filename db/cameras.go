@@ -36,13 +36,14 @@ func (d *DB) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, error)
 		INSERT INTO cameras (id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
 		                     transport, enabled, created_at_ns,
 		                     record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days,
-		                     detector, motion_sensitivity, motion_zones, events_enabled)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                     detector, motion_sensitivity, motion_zones, events_enabled, local_ok)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.ID), int64(c.HouseholdID), c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(),
 		string(c.Transport), b2i(c.Enabled), ns(c.CreatedAt),
 		string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
 		days(c.RetainContinuous), days(c.RetainEvents),
-		string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents))
+		string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents),
+		b2i(c.LocalOK))
 	if err != nil {
 		return nvr.Camera{}, cameraWriteError(op, c, err)
 	}
@@ -72,11 +73,11 @@ const (
 	cameraColumns = `id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
 	transport, enabled, created_at_ns,
 	record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days, household_since_ns,
-	detector, motion_sensitivity, motion_zones, events_enabled`
+	detector, motion_sensitivity, motion_zones, events_enabled, local_ok`
 	joinedCameraColumns = `c.id, c.household_id, c.name, c.main_url, c.sub_url, c.rtsp_username, c.rtsp_password,
 	c.transport, c.enabled, c.created_at_ns,
 	c.record_mode, c.pre_roll_ms, c.post_roll_ms, c.retain_continuous_days, c.retain_event_days, c.household_since_ns,
-	c.detector, c.motion_sensitivity, c.motion_zones, c.events_enabled`
+	c.detector, c.motion_sensitivity, c.motion_zones, c.events_enabled, c.local_ok`
 )
 
 // day is the unit of the retention columns.
@@ -93,12 +94,13 @@ type cameraRecording struct {
 	detector, zones                       string
 	sensitivity                           int64
 	eventsEnabled                         bool
+	localOK                               bool
 }
 
 // dest returns the scan destinations, in the order of cameraColumns' tail.
 func (r *cameraRecording) dest() []any {
 	return []any{&r.mode, &r.preMs, &r.postMs, &r.continuousDays, &r.events, &r.householdSinceNs,
-		&r.detector, &r.sensitivity, &r.zones, &r.eventsEnabled}
+		&r.detector, &r.sensitivity, &r.zones, &r.eventsEnabled, &r.localOK}
 }
 
 // apply sets c's recording settings from r.
@@ -111,6 +113,7 @@ func (r *cameraRecording) apply(c *nvr.Camera) {
 	c.HouseholdSince = fromNs(r.householdSinceNs)
 	c.Detection = nvr.Detection{Detector: nvr.DetectorMode(r.detector), Sensitivity: int(r.sensitivity),
 		Zones: r.zones, NoEvents: !r.eventsEnabled}
+	c.LocalOK = r.localOK
 }
 
 func scanCamera(row interface{ Scan(...any) error }) (nvr.Camera, error) {
@@ -214,13 +217,14 @@ func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 			                   transport = ?, enabled = ?,
 			                   record_mode = ?, pre_roll_ms = ?, post_roll_ms = ?,
 			                   retain_continuous_days = ?, retain_event_days = ?,
-			                   detector = ?, motion_sensitivity = ?, motion_zones = ?, events_enabled = ?
+			                   detector = ?, motion_sensitivity = ?, motion_zones = ?, events_enabled = ?,
+			                   local_ok = ?
 			WHERE id = ?`,
 			c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(), string(c.Transport), b2i(c.Enabled),
 			string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
 			days(c.RetainContinuous), days(c.RetainEvents),
 			string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents),
-			string(c.ID))
+			b2i(c.LocalOK), string(c.ID))
 		if err != nil {
 			return cameraWriteError(op, c, err)
 		}

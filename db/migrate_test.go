@@ -44,7 +44,7 @@ func TestOpenFresh(t *testing.T) {
 	if got, want := rawPragma(t, path, "user_version"), strconv.Itoa(db.SchemaVersion()); got != want {
 		t.Fatalf("user_version = %s, want %s", got, want)
 	}
-	if got, want := db.SchemaVersion(), 4; got != want {
+	if got, want := db.SchemaVersion(), 5; got != want {
 		t.Fatalf("SchemaVersion() = %d, want %d", got, want)
 	}
 	if got, want := rawPragma(t, path, "journal_mode"), "wal"; got != want {
@@ -90,7 +90,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 		t.Fatalf("errors.Is(%v, ErrSchemaTooNew) = false", err)
 	}
 	wantKind(t, err, nvr.KindInvalid)
-	want := "database schema version 7 is newer than this hearth (knows up to 4); upgrade hearth or restore a backup"
+	want := "database schema version 7 is newer than this hearth (knows up to 5); upgrade hearth or restore a backup"
 	if got := nvr.ErrorMessage(err); got != want {
 		t.Fatalf("message = %q, want %q", got, want)
 	}

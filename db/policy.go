@@ -45,7 +45,7 @@ SELECT
 	COALESCE(c.record_mode, ''), COALESCE(c.pre_roll_ms, 0), COALESCE(c.post_roll_ms, 0),
 	COALESCE(c.retain_continuous_days, 0), COALESCE(c.retain_event_days, 0), COALESCE(c.household_since_ns, 0),
 	COALESCE(c.detector, ''), COALESCE(c.motion_sensitivity, 0), COALESCE(c.motion_zones, '[]'),
-	COALESCE(c.events_enabled, 0),
+	COALESCE(c.events_enabled, 0), COALESCE(c.local_ok, 0),
 	EXISTS (SELECT 1 FROM camera_viewers v WHERE v.user_id = :uid AND v.camera_id = :cam)
 FROM (SELECT 1) AS one
 LEFT JOIN users u ON u.id = :uid

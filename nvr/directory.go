@@ -164,6 +164,9 @@ type NewCamera struct {
 	Username    string // overrides credentials in the URL when set
 	Password    Secret
 	Transport   Transport
+	// LocalOK: the appliance admin chose the URLs, which may then reach
+	// this appliance (see Camera.LocalOK). False for a household owner's.
+	LocalOK bool
 }
 
 // AddCamera validates and creates a camera with a fresh immutable ID.
@@ -188,6 +191,7 @@ func (d *Directory) AddCamera(ctx context.Context, nc NewCamera) (Camera, error)
 		Password:    main.Password,
 		Enabled:     true,
 		CreatedAt:   d.now(),
+		LocalOK:     nc.LocalOK,
 	}
 	if nc.SubURL != "" {
 		sub, err := ParseCameraURL(nc.SubURL)
@@ -286,6 +290,12 @@ type CameraChanges struct {
 	Password  *Secret
 	Transport *Transport
 	Enabled   *bool
+	// LocalOK tells who gave MainURL/SubURL: true when the appliance admin
+	// did (the camera may then reach this appliance; it also confirms
+	// URLs left unchanged). A change of either URL by anyone else, nil or
+	// false here, makes the camera's connections refuse this appliance
+	// again (see Camera.LocalOK); unchanged URLs keep the flag.
+	LocalOK *bool
 	// Event detection settings (see Detection).
 	Detector    *DetectorMode
 	Sensitivity *int
@@ -307,6 +317,7 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 	if err != nil {
 		return Camera{}, Wrap(op, err)
 	}
+	old := c
 	if ch.Name != nil {
 		if err := ValidateDisplayName("camera", *ch.Name); err != nil {
 			return Camera{}, err
@@ -332,6 +343,12 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 			}
 			c.SubURL = u.URL
 		}
+	}
+	switch {
+	case ch.LocalOK != nil && *ch.LocalOK:
+		c.LocalOK = true
+	case c.MainURL != old.MainURL || c.SubURL != old.SubURL:
+		c.LocalOK = false
 	}
 	if ch.Username != nil {
 		c.Username = *ch.Username

@@ -2,6 +2,7 @@ package nvr
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"strconv"
@@ -26,7 +27,9 @@ const hostLookupTimeout = 2 * time.Second
 // connection resolves it again and fails the same way.
 //
 // A name that changes its answer between this check and the connection
-// (DNS rebinding at the camera side) is not caught here; SECURITY.md says so.
+// (DNS rebinding at the camera side) is not caught here: RefuseLocalAddr,
+// applied by the RTSP client's dialer to the address it actually dials,
+// catches it at connect time.
 func LocalCameraHost(ctx context.Context, host string, lookup LookupHost) bool {
 	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
 	if IsLoopbackOrLinkLocal(host) {
@@ -51,6 +54,34 @@ func LocalCameraHost(ctx context.Context, host string, lookup LookupHost) bool {
 		}
 	}
 	return false
+}
+
+// ErrLocalCameraAddr is RefuseLocalAddr's refusal: its text is what a
+// camera's status shows.
+var ErrLocalCameraAddr = errors.New("camera address resolves to this appliance; refused")
+
+// RefuseLocalAddr is the connect-time form of LocalCameraHost: it refuses
+// (ErrLocalCameraAddr) an address that is loopback, link-local,
+// unspecified, interface-local multicast or one of this machine's own
+// interface addresses, IPv4-mapped or not. The ingest and the connection
+// test give it to the RTSP client (rtsp.Config.CheckAddr) for every camera
+// whose URLs the appliance admin did not set (Camera.LocalOK), so a name
+// that rebinds to this appliance after the save-time check is refused at
+// the dial. It reads the interface addresses on every call: dials are rare.
+func RefuseLocalAddr(ip netip.Addr) error {
+	if localAddr(ip, ownAddrs()) {
+		return ErrLocalCameraAddr
+	}
+	return nil
+}
+
+// checkAddrFor returns the connect-time check for a camera whose URLs
+// may (localOK) or may not reach this appliance.
+func checkAddrFor(localOK bool) func(netip.Addr) error {
+	if localOK {
+		return nil
+	}
+	return RefuseLocalAddr
 }
 
 func localAddr(ip netip.Addr, own []netip.Addr) bool {

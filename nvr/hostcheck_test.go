@@ -2,6 +2,9 @@ package nvr
 
 import (
 	"context"
+	"errors"
+	"net/netip"
+	"slices"
 	"testing"
 )
 
@@ -39,5 +42,33 @@ func TestLocalCameraHost(t *testing.T) {
 		if got := LocalCameraHost(context.Background(), host, lookup); got != want {
 			t.Errorf("LocalCameraHost(%q) = %v, want %v", host, got, want)
 		}
+	}
+}
+
+// TestRefuseLocalAddr: the connect-time check refuses this appliance's
+// addresses, IPv4-mapped too, and lets foreign ones through.
+func TestRefuseLocalAddr(t *testing.T) {
+	t.Parallel()
+	refused := []string{"127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1", "169.254.169.254", "fe80::1",
+		"fe80::1%eth0", "0.0.0.0", "::", "::ffff:169.254.1.1", "ff01::1"}
+	for _, a := range ownAddrs() {
+		refused = append(refused, a.String())
+	}
+	for _, s := range refused {
+		if err := RefuseLocalAddr(netip.MustParseAddr(s)); !errors.Is(err, ErrLocalCameraAddr) {
+			t.Errorf("RefuseLocalAddr(%s) = %v, want ErrLocalCameraAddr", s, err)
+		}
+	}
+	for _, s := range []string{"192.0.2.1", "198.51.100.9", "2001:db8::1", "::ffff:203.0.113.5"} {
+		a := netip.MustParseAddr(s)
+		if slices.Contains(ownAddrs(), a.Unmap()) {
+			continue // this machine's own address here
+		}
+		if err := RefuseLocalAddr(a); err != nil {
+			t.Errorf("RefuseLocalAddr(%s) = %v, want nil", s, err)
+		}
+	}
+	if checkAddrFor(true) != nil || checkAddrFor(false) == nil {
+		t.Error("checkAddrFor: the admin's cameras get no check, the others RefuseLocalAddr")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -38,8 +39,11 @@ type IngestConfig struct {
 	StaggerWindow time.Duration
 	// Poll is how often the camera list is re-read (default 2 s).
 	Poll time.Duration
-	Log  *slog.Logger
-	Now  func() time.Time
+	// Resolver resolves camera host names for the default source (nil:
+	// net.DefaultResolver); tests give one that talks to a fake DNS server.
+	Resolver *net.Resolver
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Ingest runs one supervised RTSP session per configured camera stream,
@@ -102,6 +106,9 @@ func NewIngest(cfg IngestConfig) *Ingest {
 // The RTSP client frees its admission slot when PLAY is answered.
 var _ supervisor.ReadySource = (*rtsp.Client)(nil)
 
+// rtspSource makes RTSP clients. A camera whose URLs the admin did not set
+// (Camera.LocalOK false) gets RefuseLocalAddr as the dial-time check: its
+// sessions, main and sub, TCP and UDP, never reach this appliance.
 func rtspSource(cfg IngestConfig) SourceFactory {
 	return func(c Camera, stream, url string) (supervisor.Source, error) {
 		return rtsp.New(rtsp.Config{
@@ -114,6 +121,8 @@ func rtspSource(cfg IngestConfig) SourceFactory {
 			ReadTimeout: cfg.ReadTimeout,
 			Now:         cfg.Now,
 			Logger:      cfg.Log.With("camera", string(c.ID), "stream", stream),
+			CheckAddr:   checkAddrFor(c.LocalOK),
+			Resolver:    cfg.Resolver,
 		})
 	}
 }
@@ -194,10 +203,11 @@ func (in *Ingest) reconcile(ctx context.Context, boot bool) error {
 
 // sameSource reports whether a running pipeline still matches the
 // configuration. Name and household are not part of it: renaming or moving
-// a camera keeps its stream (its identity is its ID).
+// a camera keeps its stream (its identity is its ID). LocalOK is: its
+// sessions must reconnect under the new connect-time check.
 func sameSource(a, b Camera) bool {
 	return a.MainURL == b.MainURL && a.SubURL == b.SubURL && a.Username == b.Username &&
-		a.Password.Reveal() == b.Password.Reveal() && a.Transport == b.Transport
+		a.Password.Reveal() == b.Password.Reveal() && a.Transport == b.Transport && a.LocalOK == b.LocalOK
 }
 
 func (in *Ingest) startLocked(parent context.Context, c Camera, delay time.Duration) {

@@ -100,7 +100,8 @@ func (f *simFleet) cameras() []Camera {
 	for i, cfgs := range f.configs {
 		for n, c := range cfgs {
 			cams = append(cams, Camera{ID: CameraID(c.ID), HouseholdID: HouseholdID(1 + len(cams)%8),
-				Name: fmt.Sprintf("cam %d", len(cams)), MainURL: f.servers[i].URL(n + 1), Transport: TransportTCP, Enabled: true})
+				Name: fmt.Sprintf("cam %d", len(cams)), MainURL: f.servers[i].URL(n + 1), Transport: TransportTCP, Enabled: true,
+				LocalOK: true}) // an admin's cameras: on loopback here
 		}
 	}
 	return cams
@@ -220,7 +221,7 @@ func TestIngestStreamsAndFollowsConfig(t *testing.T) {
 	waitAll(t, in, []Camera{off}, 10*time.Second, "disabled", func(s string) bool { return s == "disabled" })
 	// A camera whose URL points nowhere is reported unreachable, with no password in the error.
 	broken := Camera{ID: NewCameraID(), HouseholdID: 1, Name: "nowhere", MainURL: "rtsp://127.0.0.1:1/x",
-		Username: "u", Password: NewSecret("CANARY-ingest"), Transport: TransportTCP, Enabled: true}
+		Username: "u", Password: NewSecret("CANARY-ingest"), Transport: TransportTCP, Enabled: true, LocalOK: true}
 	list.set([]Camera{cams[0], broken})
 	in.Reconcile()
 	waitAll(t, in, []Camera{broken}, 15*time.Second, "unreachable", func(s string) bool { return s == "unreachable" })
@@ -304,7 +305,7 @@ func TestFlappingCameraLeaksNothing(t *testing.T) {
 	go func() { _ = srv.Run(sctx); close(sdone) }()
 	defer func() { scancel(); <-sdone }()
 
-	cam := Camera{ID: CameraID(id), HouseholdID: 1, Name: "flappy", MainURL: srv.URL(1), Transport: TransportTCP, Enabled: true}
+	cam := Camera{ID: CameraID(id), HouseholdID: 1, Name: "flappy", MainURL: srv.URL(1), Transport: TransportTCP, Enabled: true, LocalOK: true}
 	list := &cameraList{}
 	list.set([]Camera{cam})
 	in := NewIngest(IngestConfig{Cameras: list, ReadTimeout: 2 * time.Second, StaggerWindow: time.Millisecond})

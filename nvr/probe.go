@@ -3,6 +3,7 @@ package nvr
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"time"
 
@@ -20,6 +21,12 @@ type ProbeRequest struct {
 	Password  Secret
 	Transport Transport
 	Timeout   time.Duration // 0: ProbeTimeout
+	// LocalOK lets the test reach this appliance (the admin's tests). When
+	// false the dial refuses this appliance's addresses (RefuseLocalAddr),
+	// as the ingest does for a household's camera.
+	LocalOK bool
+	// Resolver resolves the host name (nil: net.DefaultResolver).
+	Resolver *net.Resolver
 }
 
 // ProbeResult is what a successful test saw: the first keyframe's codec
@@ -38,6 +45,7 @@ const (
 	ProbeUnsupported = "unsupported" // no H.264/H.265 video
 	ProbeNoVideo     = "no-video"    // connected, but no keyframe in time
 	ProbeProtocol    = "protocol"    // the peer spoke broken RTSP
+	ProbeRefused     = "refused"     // the address is this appliance's (LocalOK false)
 )
 
 // ProbeError is a failed test: a class and a message fit to show the user.
@@ -69,7 +77,8 @@ func ProbeCamera(ctx context.Context, req ProbeRequest) (ProbeResult, error) {
 		timeout = ProbeTimeout
 	}
 	client, err := rtsp.New(rtsp.Config{CameraID: "probe", URL: u.URL, Username: u.Username,
-		Password: u.Password.Reveal(), Transport: string(tr), ReadTimeout: timeout})
+		Password: u.Password.Reveal(), Transport: string(tr), ReadTimeout: timeout,
+		CheckAddr: checkAddrFor(req.LocalOK), Resolver: req.Resolver})
 	if err != nil {
 		return ProbeResult{}, Errorf("probe camera", KindInvalid, "camera URL is not usable")
 	}
@@ -101,6 +110,8 @@ func ProbeCamera(ctx context.Context, req ProbeRequest) (ProbeResult, error) {
 func probeError(err, ctxErr error) error {
 	var re *rtsp.Error
 	switch {
+	case errors.Is(err, rtsp.ErrAddrRefused):
+		return &ProbeError{Class: ProbeRefused, Msg: ErrLocalCameraAddr.Error()}
 	case errors.Is(err, media.ErrAuth):
 		return &ProbeError{Class: ProbeAuth, Msg: "the camera refused the user name or password"}
 	case errors.Is(err, media.ErrUnsupported):

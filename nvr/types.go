@@ -79,6 +79,13 @@ type Camera struct {
 
 	// Detection is the camera's event settings (see events_settings.go).
 	Detection Detection
+
+	// LocalOK tells that the appliance admin set the camera's URLs, so they
+	// may reach this appliance (a restreamer on 127.0.0.1, say). When false
+	// (a household owner's URLs, and the zero value) every connection to the
+	// camera refuses, at the dial, an address of this appliance
+	// (RefuseLocalAddr), whatever the name resolved to when it was saved.
+	LocalOK bool
 }
 
 // RecordMode selects what a camera records.

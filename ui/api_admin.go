@@ -276,7 +276,8 @@ func (s *Server) handleAdminAddCamera(w http.ResponseWriter, r *http.Request, g 
 	}
 	c, err := s.dir.AddCamera(r.Context(), nvr.NewCamera{HouseholdID: req.HouseholdID, Name: req.Name,
 		MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
-		Password: nvr.NewSecret(req.Password), Transport: req.Transport})
+		Password: nvr.NewSecret(req.Password), Transport: req.Transport,
+		LocalOK: true}) // the appliance admin may aim a camera at this appliance
 	s.auditAdmin(r, g.Principal(), g.User().ID, c.ID, "admin:add-camera", err)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -74,7 +74,10 @@ func (s *Server) handleHouseholdAddCamera(w http.ResponseWriter, r *http.Request
 	}
 	c, err := s.dir.AddCamera(r.Context(), nvr.NewCamera{HouseholdID: g.HouseholdID(), Name: req.Name,
 		MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
-		Password: nvr.NewSecret(req.Password), Transport: req.Transport})
+		Password: nvr.NewSecret(req.Password), Transport: req.Transport,
+		// Only the appliance admin's cameras may reach this appliance; the
+		// ingest enforces it at every dial (rebinding-proof).
+		LocalOK: g.User().Admin})
 	s.auditAdmin(r, g.Principal(), g.User().ID, c.ID, "add-camera", err)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -143,6 +146,12 @@ func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.
 	}
 	ch := nvr.CameraChanges{Name: req.Name, MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
 		Transport: req.Transport, Enabled: req.Enabled}
+	if req.MainURL != nil || req.SubURL != nil {
+		// Who gave the URLs decides whether the camera may reach this
+		// appliance at connect time (see nvr.CameraChanges.LocalOK).
+		admin := g.User().Admin
+		ch.LocalOK = &admin
+	}
 	req.recordingChanges(&ch)
 	if err := req.detectionChanges(&ch); err != nil {
 		s.writeError(w, r, err)
@@ -177,7 +186,7 @@ type probeResponse struct {
 	Width      int     `json:"width,omitempty"`
 	Height     int     `json:"height,omitempty"`
 	FPS        float64 `json:"fps,omitempty"`
-	ErrorClass string  `json:"error_class,omitempty"` // auth, unreachable, unsupported, no-video, protocol
+	ErrorClass string  `json:"error_class,omitempty"` // auth, unreachable, unsupported, no-video, protocol, refused
 	Error      string  `json:"error,omitempty"`
 }
 
@@ -197,7 +206,10 @@ func (s *Server) handleProbeCamera(w http.ResponseWriter, r *http.Request, g nvr
 		return
 	}
 	pr := nvr.ProbeRequest{URL: req.URL, Username: req.Username, Password: nvr.NewSecret(req.Password),
-		Transport: req.Transport, Timeout: probeTimeout}
+		Transport: req.Transport, Timeout: probeTimeout,
+		// The test dials like the ingest: an owner's test refuses this
+		// appliance's addresses at the dial, after the name check above.
+		LocalOK: u.Admin, Resolver: s.resolver}
 	if req.CameraID != "" {
 		cg, err := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionManageCamera, req.CameraID)
 		if err != nil {

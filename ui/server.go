@@ -2,6 +2,7 @@ package ui
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -43,10 +44,13 @@ type Deps struct {
 	// nvr.ProbeCamera.
 	Probe Prober
 	// LookupHost resolves camera URL host names for the loopback check;
-	// nil uses the system resolver.
+	// nil uses Resolver's, else the system resolver.
 	LookupHost nvr.LookupHost
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Resolver resolves camera host names for the test connection's dial
+	// (nil: the system resolver); tests give one talking to a fake DNS.
+	Resolver *net.Resolver
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -69,6 +73,7 @@ type Server struct {
 	probe    Prober
 	probes   chan struct{} // a slot per running probe
 	lookup   nvr.LookupHost
+	resolver *net.Resolver
 	started  time.Time
 	log      *slog.Logger
 	now      func() time.Time
@@ -92,9 +97,12 @@ func NewServer(cfg Config, d Deps) *Server {
 	if d.Probe == nil {
 		d.Probe = nvr.ProbeCamera
 	}
+	if d.LookupHost == nil && d.Resolver != nil {
+		d.LookupHost = d.Resolver.LookupHost
+	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.WebRTC, probe: d.Probe,
-		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, started: time.Now(), log: d.Log, now: d.Now}
+		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)

@@ -42,9 +42,10 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFi
 	if err != nil {
 		t.Fatal(err)
 	}
+	localOK := true // the admin points them at the simulator on loopback
 	for i, c := range cams {
 		u := sim.URL(i + 1)
-		if _, err := f.dir.EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u}); err != nil {
+		if _, err := f.dir.EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -317,7 +317,8 @@ func startSimcamChild(ctx context.Context, e env, want int, args ...string) (*si
 			var id, url string
 			if _, err := fmt.Sscanf(l, "camera %s %s", &id, &url); err == nil {
 				c.cameras = append(c.cameras, nvr.Camera{ID: nvr.CameraID(id), Name: "bench " + id[:6], MainURL: url,
-					Transport: nvr.TransportTCP, Enabled: true, RecordMode: nvr.RecordContinuous})
+					Transport: nvr.TransportTCP, Enabled: true, RecordMode: nvr.RecordContinuous,
+					LocalOK: true}) // the bench's own cameras, on loopback
 				c.addr = strings.TrimPrefix(strings.SplitN(url, "/cam/", 2)[0], "rtsp://")
 			}
 		case <-timeout.C:

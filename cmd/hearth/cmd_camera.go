@@ -79,7 +79,9 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return err
 			}
-			nc := nvr.NewCamera{HouseholdID: hid, Name: pos[0], MainURL: mainURL, SubURL: subURL, Transport: tr}
+			// The appliance admin's camera may reach this appliance (LocalOK).
+			nc := nvr.NewCamera{HouseholdID: hid, Name: pos[0], MainURL: mainURL, SubURL: subURL, Transport: tr,
+				LocalOK: true}
 			if rtspUser != "" {
 				pw, err := readPassword(e, "camera password for "+rtspUser)
 				if err != nil {
@@ -125,6 +127,10 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 		ch, err := cameraChanges(fs)
 		if err != nil {
 			return err
+		}
+		if ch.MainURL != nil || ch.SubURL != nil {
+			localOK := true // URLs from the appliance admin
+			ch.LocalOK = &localOK
 		}
 		return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
 			if rtspUser != "" {

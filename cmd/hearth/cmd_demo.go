@@ -48,9 +48,10 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	}
 	// The simulated cameras get a new port each run; point the cameras at it.
 	if err := withApp(ctx, cfg.DataDir, func(a *app) error {
+		localOK := true // the demo's simulated cameras are on loopback
 		for i, c := range cams {
 			u := sim.URL(i + 1)
-			if _, err := a.directory.EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u}); err != nil {
+			if _, err := a.directory.EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
 				return fmt.Errorf("point camera %q at the simulator: %w", c.Name, err)
 			}
 		}
@@ -177,7 +178,8 @@ func createDemoWorld(ctx context.Context, a *app) ([]demoLogin, error) {
 		h    nvr.Household
 		name string
 	}{{alvarez, "Front door"}, {alvarez, "Garden"}, {brooks, "Driveway"}, {brooks, "Back porch"}} {
-		cam, err := d.AddCamera(ctx, nvr.NewCamera{HouseholdID: c.h.ID, Name: c.name, MainURL: placeholder})
+		cam, err := d.AddCamera(ctx, nvr.NewCamera{HouseholdID: c.h.ID, Name: c.name, MainURL: placeholder,
+			LocalOK: true}) // the demo's simulated cameras are on loopback
 		if err != nil {
 			return nil, err
 		}

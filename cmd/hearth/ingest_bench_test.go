@@ -61,7 +61,7 @@ func simcamProcess(tb testing.TB, args ...string) []nvr.Camera {
 		var id, url string
 		if _, err := fmt.Sscanf(sc.Text(), "camera %s %s", &id, &url); err == nil {
 			cams = append(cams, nvr.Camera{ID: nvr.CameraID(id), HouseholdID: 1, Name: id[:6], MainURL: url,
-				Transport: nvr.TransportTCP, Enabled: true})
+				Transport: nvr.TransportTCP, Enabled: true, LocalOK: true})
 		}
 	}
 	go func() { // keep draining

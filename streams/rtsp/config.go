@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -44,6 +46,17 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives debug and warning messages (default: discarded).
 	Logger *slog.Logger
+	// CheckAddr, when set, vets every address the client is about to
+	// reach: each resolved IP the RTSP connection dials (including a
+	// redirect's), checked in the dialer after name resolution and before
+	// connect, and each UDP destination RTP/RTCP packets are sent to. An
+	// error refuses it; the session then fails with an *Error that matches
+	// ErrAddrRefused and carries the hook's message. Because the hook sees
+	// the address actually dialed, a name that changes its answer between
+	// an earlier check and the connection cannot slip past it.
+	CheckAddr func(netip.Addr) error
+	// Resolver resolves the camera's host name (nil: net.DefaultResolver).
+	Resolver *net.Resolver
 }
 
 // Validate checks the configuration.

@@ -23,7 +23,14 @@ type Error struct {
 	Op   string // e.g. `camera 0123… main: describe rtsp://host/path`
 	Kind error  // media.ErrAuth, ErrUnreachable, ErrUnsupported, ErrNoMedia or ErrProtocol
 	Msg  string // redacted detail
+	// Refused tells that Config.CheckAddr refused the address (Kind is then
+	// media.ErrUnreachable); errors.Is(err, ErrAddrRefused) tests it.
+	Refused bool
 }
+
+// ErrAddrRefused is matched (errors.Is) by the *Error of a session whose
+// address Config.CheckAddr refused.
+var ErrAddrRefused = errors.New("address refused")
 
 func (e *Error) Error() string {
 	if e.Msg == "" {
@@ -32,8 +39,14 @@ func (e *Error) Error() string {
 	return e.Op + ": " + e.Kind.Error() + ": " + e.Msg
 }
 
-// Unwrap returns the class.
-func (e *Error) Unwrap() error { return e.Kind }
+// Unwrap returns the class, and ErrAddrRefused when CheckAddr refused the
+// address.
+func (e *Error) Unwrap() []error {
+	if e.Refused {
+		return []error{e.Kind, ErrAddrRefused}
+	}
+	return []error{e.Kind}
+}
 
 // classify picks the media sentinel for an error from gortsplib or the
 // network. playing tells whether PLAY had succeeded; heard whether the peer

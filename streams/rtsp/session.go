@@ -39,9 +39,10 @@ type session struct {
 	// (gortsplib's PacketNTP; a stub in unit tests).
 	videoNTP func(pt uint8, ts uint32) (time.Time, bool)
 
-	start      time.Time    // monotonic reference for lastPacket
-	heard      atomic.Int64 // bytes read on the RTSP connection
-	lastPacket atomic.Int64 // ns since start of the last video packet
+	start      time.Time              // monotonic reference for lastPacket
+	heard      atomic.Int64           // bytes read on the RTSP connection
+	lastPacket atomic.Int64           // ns since start of the last video packet
+	refused    atomic.Pointer[string] // CheckAddr's first refusal (redacted)
 
 	// mu serializes the packet callbacks (gortsplib may call them from one
 	// goroutine per medium) and guards everything below.
@@ -81,6 +82,9 @@ func newSession(c *Client, publish func(*media.Unit)) *session {
 
 // fail builds the error Run returns.
 func (s *session) fail(phase string, err error, playing bool) error {
+	if r := s.refusal(); r != nil {
+		return r
+	}
 	return &Error{
 		Op:   s.c.op + ": " + phase + " " + s.c.redacted,
 		Kind: classify(err, playing, s.heard.Load() > 0),
@@ -283,16 +287,33 @@ func (s *session) listenPacket(network, address string) (net.PacketConn, error) 
 			}
 		}
 	}
-	return net.ListenPacket(network, address)
+	pc, err := net.ListenPacket(network, address)
+	if err != nil || s.cfg.CheckAddr == nil {
+		return pc, err
+	}
+	uc, ok := pc.(*net.UDPConn)
+	if !ok {
+		pc.Close()
+		return nil, errors.New("rtsp: udp listener is not a UDP socket")
+	}
+	return checkedUDPConn{UDPConn: uc, s: s}, nil
 }
 
-// dial opens the RTSP connection, counting the bytes read on it.
+// dial opens the RTSP connection, counting the bytes read on it. The
+// resolved address passes Config.CheckAddr before connect.
 func (s *session) dial(ctx context.Context, network, address string) (net.Conn, error) {
-	var d net.Dialer
+	d := net.Dialer{Resolver: s.cfg.Resolver}
+	if s.cfg.CheckAddr != nil {
+		d.ControlContext = s.control
+	}
 	nc, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, err
 	}
+	// A name with several addresses may have had one refused before
+	// another, allowed, connected: that refusal is not why a later failure
+	// happens.
+	s.refused.Store(nil)
 	return &countingConn{Conn: nc, n: &s.heard}, nil
 }
 
