@@ -56,7 +56,8 @@ func newSnapshotFixture(t *testing.T) (*fixture, string) {
 		t.Fatal(err)
 	}
 	u := sim.URL(1)
-	if _, err := f.dir.EditCamera(ctx, f.camA1.ID, nvr.CameraChanges{MainURL: &u}); err != nil {
+	localOK := true // the admin points it at the simulator on loopback
+	if _, err := f.dir.EditCamera(ctx, f.camA1.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
 		t.Fatal(err)
 	}
 	// Only camera A1 streams: the others are disabled, so nothing dials
