@@ -85,13 +85,16 @@ func TestEventsFromScheduledMotion(t *testing.T) {
 	// camC is misrouted to camA's hub: a bug the unit's camera ID catches.
 	hubs := &mapHubs{hubs: map[CameraID]*hub.Hub{camA.ID: hubA, camC.ID: hubA}}
 	start := time.Now() // a still period begins
-	sched := simcam.Schedule{Start: start, Still: 500 * time.Millisecond, Move: 700 * time.Millisecond}
+	// The still period between the movements is long enough for a merge gap
+	// that outlasts a loaded machine's stalls in delivering units (a 300 ms
+	// gap split one movement in two under load).
+	sched := simcam.Schedule{Start: start, Still: 1500 * time.Millisecond, Move: 700 * time.Millisecond}
 	dir := t.TempDir()
 	e := NewEvents(EventsConfig{
 		Store: store, Cameras: fakeLister{store}, DataDir: dir,
 		Detectors:   func(Camera) (Detector, error) { return scheduleDetector{sched}, nil },
 		Thumbnailer: keyThumbnailer{},
-		MergeGap:    300 * time.Millisecond, Tick: 20 * time.Millisecond, Pause: 50 * time.Millisecond, // gap > the report interval
+		MergeGap:    800 * time.Millisecond, Tick: 20 * time.Millisecond, Pause: 50 * time.Millisecond, // gap > the report interval
 		hubs: hubs,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -102,8 +105,8 @@ func TestEventsFromScheduledMotion(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
 
-	// Two motion periods: [start+500ms, start+1.2s) and [start+1.7s, start+2.4s).
-	until := start.Add(2*(500+700)*time.Millisecond + 100*time.Millisecond)
+	// Two motion periods: [start+1.5s, start+2.2s) and [start+3.7s, start+4.4s).
+	until := start.Add(2*(1500+700)*time.Millisecond + 100*time.Millisecond)
 	time.Sleep(time.Until(until))
 	stopPub()
 	wg.Wait()
@@ -134,7 +137,7 @@ func TestEventsFromScheduledMotion(t *testing.T) {
 		t.Fatalf("%d events, want 2: %+v", len(got), got)
 	}
 	for i, ev := range got {
-		moveStart := start.Add(time.Duration(i)*1200*time.Millisecond + 500*time.Millisecond)
+		moveStart := start.Add(time.Duration(i)*2200*time.Millisecond + 1500*time.Millisecond)
 		moveEnd := moveStart.Add(700 * time.Millisecond)
 		if d := ev.Start.Sub(moveStart).Abs(); d > time.Second {
 			t.Errorf("event %d starts %v from the schedule", i, d)
