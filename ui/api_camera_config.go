@@ -50,6 +50,16 @@ func (s *Server) checkCameraHost(ctx context.Context, u nvr.User, raw string) er
 	return nil
 }
 
+// sameCameraURL reports whether raw is the stored camera URL, once
+// normalized as it would be stored (credentials are kept apart).
+func sameCameraURL(raw, stored string) bool {
+	if raw == stored {
+		return true
+	}
+	p, err := nvr.ParseCameraURL(raw)
+	return err == nil && stored != "" && p.URL == stored
+}
+
 type householdCameraRequest struct {
 	Name      string        `json:"name"`
 	MainURL   string        `json:"main_url"`
@@ -135,11 +145,19 @@ func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.
 		s.writeError(w, r, err)
 		return
 	}
-	for _, raw := range []*string{req.MainURL, req.SubURL} {
-		if raw == nil {
+	cur := g.Camera()
+	for _, u := range []struct {
+		raw    *string
+		stored string
+	}{{req.MainURL, cur.MainURL}, {req.SubURL, cur.SubURL}} {
+		// A URL sent back unchanged (the settings form sends every field)
+		// keeps the decision made when it was set: an owner may rename the
+		// admin's restream on this appliance, whose connect-time check stays
+		// as the admin set it (nvr.CameraChanges.LocalOK).
+		if u.raw == nil || sameCameraURL(*u.raw, u.stored) {
 			continue
 		}
-		if err := s.checkCameraHost(r.Context(), g.User(), *raw); err != nil {
+		if err := s.checkCameraHost(r.Context(), g.User(), *u.raw); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -194,6 +194,20 @@ func TestDNSRebindingRefusedAtConnect(t *testing.T) {
 		t.Fatalf("admin's test connection: %d %s", r.StatusCode, r.body)
 	}
 
+	// The owner saving the form with the URL unchanged (the name now
+	// resolves to loopback, which the save-time check refuses for a new
+	// URL) keeps the admin's decision.
+	if r := f.do(http.MethodPatch, path, []any{ana}, `{"name":"Restream","main_url":"`+camURL+`"}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("owner saving the unchanged URL: %d %s", r.StatusCode, r.body)
+	}
+	if c := must(f.store.Camera(ctx, cam.ID))(t); !c.LocalOK || c.Name != "Restream" {
+		t.Fatalf("after the owner's unchanged save: local_ok %v, name %q", c.LocalOK, c.Name)
+	}
+	// A new loopback URL from the owner is refused at save time.
+	if r := f.do(http.MethodPatch, path, []any{ana}, `{"main_url":"rtsp://127.0.0.1:`+port+`/cam/1"}`); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("owner's new loopback URL: %d %s", r.StatusCode, r.body)
+	}
+
 	// An owner changing the URL takes the permission away again.
 	other := "rtsp://" + host + ":" + port + "/cam/1?owner"
 	dns.answerOnce(lan)
