@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -29,8 +28,9 @@ type LiveConfig struct {
 	Now          func() time.Time
 }
 
-// LiveSessions is the registry of live and playback media sessions: it
-// enforces the per-camera and per-user limits, re-decides each session's
+// LiveSessions is the one registry of live and playback media sessions,
+// whatever carries them (WHEP, MSE): it enforces the per-camera and
+// per-user limits over all of them together, re-decides each session's
 // grant every Recheck (ending revoked ones through their stop function) and
 // writes each session's audit row when it ends. Safe for concurrent use; Run
 // owns the recheck goroutine.
@@ -44,16 +44,26 @@ type LiveSessions struct {
 	perUser map[UserID]int
 }
 
+// Why the registry stopped a session (LiveSession.StopReason).
+const (
+	StopClosed   = "closed"   // its owner ended it (Stop)
+	StopRevoked  = "revoked"  // its grant is gone (Run)
+	StopShutdown = "shutdown" // the registry stopped (Run's context ended)
+)
+
 // LiveSession is one admitted media session.
 type LiveSession struct {
-	ID    string // random, unguessable; names the session in its URL
-	Grant CameraGrant
-	Start time.Time
-	l     *LiveSessions
+	ID     string // random, unguessable; names the session in its URL
+	Grant  CameraGrant
+	Kind   string // what carries it, for the audit row: "whep", "replay", "mse"
+	Stream string // "main" or "sub"
+	Start  time.Time
+	l      *LiveSessions
 
-	mu    sync.Mutex
-	stop  func()
-	ended bool
+	mu         sync.Mutex
+	stop       func()
+	stopReason string
+	media      any
 }
 
 // NewLiveSessions returns the registry over pol.
@@ -78,15 +88,17 @@ func NewLiveSessions(pol *Policy, cfg LiveConfig) *LiveSessions {
 }
 
 // Admit reserves a session slot for a live or playback grant, or answers
-// KindUnavailable when the camera or the user has too many sessions. The
-// caller starts the media, calls SetStop, and calls End when it ends.
-func (l *LiveSessions) Admit(g CameraGrant) (*LiveSession, error) {
+// KindUnavailable (503) when the camera or the user has too many sessions,
+// counted over every kind. kind and stream name the session in its audit
+// row. The caller starts the media, calls SetStop, and calls End when it
+// ends.
+func (l *LiveSessions) Admit(g CameraGrant, kind, stream string) (*LiveSession, error) {
 	if err := g.Require(ActionViewLive, ActionViewRecordings); err != nil {
 		return nil, err
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	s := &LiveSession{ID: hex.EncodeToString(b[:]), Grant: g, Start: l.cfg.Now(), l: l}
+	s := &LiveSession{ID: hex.EncodeToString(b[:]), Grant: g, Kind: kind, Stream: stream, Start: l.cfg.Now(), l: l}
 	uid := g.User().ID
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -103,21 +115,43 @@ func (l *LiveSessions) Admit(g CameraGrant) (*LiveSession, error) {
 }
 
 // SetStop installs the function that ends the session's media (it must not
-// block for long). If the session was already revoked, stop runs at once.
+// block for long, and may run on the registry's goroutine). If the session
+// was already stopped, stop runs at once.
 func (s *LiveSession) SetStop(stop func()) {
 	s.mu.Lock()
 	s.stop = stop
-	ended := s.ended
+	stopped := s.stopReason != ""
 	s.mu.Unlock()
-	if ended {
+	if stopped {
 		stop()
 	}
 }
 
-// Stop ends the session's media (the caller then sees it end and calls End).
-func (s *LiveSession) Stop() {
+// SetMedia attaches the object that carries the session (a WebRTC peer
+// connection), for the routes that act on it later (WHEP PATCH).
+func (s *LiveSession) SetMedia(m any) {
 	s.mu.Lock()
-	s.ended = true
+	s.media = m
+	s.mu.Unlock()
+}
+
+// Media returns what SetMedia attached, or nil.
+func (s *LiveSession) Media() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.media
+}
+
+// Stop ends the session's media on its owner's request (the caller then
+// sees it end and calls End).
+func (s *LiveSession) Stop() { s.stopWith(StopClosed) }
+
+// stopWith records the first reason and runs the stop function.
+func (s *LiveSession) stopWith(reason string) {
+	s.mu.Lock()
+	if s.stopReason == "" {
+		s.stopReason = reason
+	}
 	stop := s.stop
 	s.mu.Unlock()
 	if stop != nil {
@@ -125,9 +159,19 @@ func (s *LiveSession) Stop() {
 	}
 }
 
-// End releases the slot and writes the session's audit row: who, which
-// camera, start, end, bytes sent and why it ended. Idempotent.
-func (s *LiveSession) End(ctx context.Context, bytes int64, reason string) {
+// StopReason tells why the session was stopped (StopClosed, StopRevoked,
+// StopShutdown), or "" while nobody stopped it.
+func (s *LiveSession) StopReason() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopReason
+}
+
+// End releases the slot and writes the session's audit row (Policy.AuditSession:
+// who, which camera, kind, stream, start, end, bytes sent and why it
+// ended). When the session was stopped, that reason is recorded instead of
+// the caller's. Idempotent.
+func (s *LiveSession) End(bytes int64, reason string) {
 	l := s.l
 	l.mu.Lock()
 	if _, ok := l.byID[s.ID]; !ok {
@@ -143,14 +187,12 @@ func (s *LiveSession) End(ctx context.Context, bytes int64, reason string) {
 		delete(l.perUser, uid)
 	}
 	l.mu.Unlock()
-	end := l.cfg.Now()
-	e := AuditEntry{At: end, UserID: uid, Principal: s.Grant.Principal().String(), CameraID: s.Grant.CameraID(),
-		Action: s.Grant.Action().String() + "-session", Result: "ok",
-		Detail: fmt.Sprintf("start=%s end=%s bytes=%d reason=%s", s.Start.UTC().Format(time.RFC3339Nano),
-			end.UTC().Format(time.RFC3339Nano), bytes, reason)}
-	if err := l.policy.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
-		l.cfg.Log.Error("write session audit row", "err", err, "camera", s.Grant.CameraID())
+	if r := s.StopReason(); r != "" {
+		reason = r
 	}
+	// AuditSession logs its own failure.
+	_ = l.policy.AuditSession(s.Grant, MediaSession{Kind: s.Kind, Stream: s.Stream, Start: s.Start, End: l.cfg.Now(),
+		Bytes: bytes, Reason: reason})
 }
 
 // Lookup returns the session id if it belongs to the user of g and is for
@@ -194,12 +236,15 @@ func (l *LiveSessions) Run(ctx context.Context) error {
 		}
 		l.mu.Unlock()
 		for _, s := range sessions {
+			if s.StopReason() != "" {
+				continue // ending already
+			}
 			rctx, cancel := context.WithTimeout(ctx, time.Second)
 			err := l.policy.Recheck(rctx, s.Grant)
 			cancel()
 			if err != nil && ctx.Err() == nil {
 				l.cfg.Log.Info("live session revoked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
-				s.Stop()
+				s.stopWith(StopRevoked)
 			}
 		}
 	}
@@ -213,6 +258,6 @@ func (l *LiveSessions) stopAll() {
 	}
 	l.mu.Unlock()
 	for _, s := range sessions {
-		s.Stop()
+		s.stopWith(StopShutdown)
 	}
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"io"
 	"mime"
@@ -25,8 +24,9 @@ type LiveHubs interface {
 // WebRTCLive is what live view over WebRTC needs; the WHEP routes answer
 // 503 when any part is missing.
 type WebRTCLive struct {
-	Engine   *webrtc.Engine
-	Hubs     LiveHubs
+	Engine *webrtc.Engine
+	Hubs   LiveHubs
+	// Sessions is the registry of every media session (WHEP and MSE).
 	Sessions *nvr.LiveSessions
 }
 
@@ -61,7 +61,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 		return
 	}
 	cfg := webrtc.SessionConfig{Offer: string(offer)}
-	kind := "live"
+	kind, auditKind := "live", "whep"
 	var sessPtr atomic.Pointer[webrtc.Session]
 	if q.Has("start") {
 		// Recorded playback: the same session, fed by the replay reader,
@@ -71,7 +71,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 			s.writeError(w, r, err)
 			return
 		}
-		g, kind, cfg.Source = rg, "playback", rd
+		g, kind, auditKind, cfg.Source = rg, "playback", "replay", rd
 		cfg.OnMessage = playbackControls(rd, &sessPtr)
 	} else {
 		h, err := s.live.Hubs.Hub(g, stream)
@@ -93,7 +93,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 			c.Close()
 		}
 	}
-	ls, err := s.live.Sessions.Admit(g)
+	ls, err := s.live.Sessions.Admit(g, auditKind, stream)
 	if err != nil {
 		closeSource()
 		s.writeError(w, r, err)
@@ -102,13 +102,13 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 	cam := string(g.CameraID())
 	log := s.log.With("camera", cam, "session", ls.ID[:8], "stream", stream, "kind", kind)
 	cfg.OnEnd = func(end webrtc.End) {
-		ls.End(context.Background(), end.Bytes, end.Reason)
+		ls.End(end.Bytes, end.Reason)
 		log.Info("media session ended", "reason", end.Reason, "bytes", end.Bytes, "err", end.Err)
 	}
 	sess, answer, err := s.live.Engine.NewSession(r.Context(), cfg)
 	if err != nil {
 		closeSource()
-		ls.End(r.Context(), 0, "refused")
+		ls.End(0, "refused")
 		s.writeError(w, r, whepError(err))
 		return
 	}

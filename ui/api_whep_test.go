@@ -54,9 +54,10 @@ func TestWHEPLive(t *testing.T) {
 	}
 	ended := 0
 	for _, a := range audits {
-		if a.Action == "view-live-session" && a.CameraID == f.camA1.ID {
+		if a.Result == "ended" && strings.Contains(a.Detail, "session=whep stream=main") && a.CameraID == f.camA1.ID {
 			ended++
-			if !strings.Contains(a.Detail, "start=") || strings.Contains(a.Detail, "bytes=0 ") {
+			if a.Action != "view-live" || !strings.Contains(a.Detail, "start=") || strings.Contains(a.Detail, "bytes=0 ") ||
+				!strings.Contains(a.Detail, "reason=closed") {
 				t.Errorf("audit row %+v", a)
 			}
 		}

@@ -36,8 +36,11 @@ type Deps struct {
 	// routes answer 404 (503 for triggers).
 	Events *nvr.Events
 	// WebRTC is live view over WebRTC (WHEP); its zero value answers 503.
+	// Its Sessions registry admits the MSE sessions too: one set of limits,
+	// rechecks and audit rows for every live and playback session.
 	WebRTC WebRTCLive
-	// Live gives granted cameras' hubs, for the MSE live route; nil when off.
+	// Live gives granted cameras' hubs, for the MSE live route; nil (or no
+	// WebRTC.Sessions) when off.
 	Live LiveSource
 	// Probe tests a camera stream for "test connection"; nil uses
 	// nvr.ProbeCamera.
