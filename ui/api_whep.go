@@ -33,8 +33,10 @@ type WebRTCLive struct {
 func (l WebRTCLive) ok() bool { return l.Engine != nil && l.Hubs != nil && l.Sessions != nil }
 
 // handleWHEP starts a live session (WHEP, draft-ietf-wish-whep): the body is
-// the browser's SDP offer, the answer is 201 with the SDP answer (ICE
-// gathering complete, no trickle) and the session's Location. The grant
+// the browser's SDP offer, the answer is 201 with the SDP answer (every
+// server candidate: the server does not trickle), the session's Location,
+// its ETag and Accept-Patch: the viewer may trickle its own candidates with
+// PATCH (api_whep_trickle.go), so its offer need not wait for gathering. The grant
 // comes first; ?stream=main|sub picks the stream (default main);
 // ?start=RFC3339 plays the recordings from then instead (api_whep_replay.go).
 func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
@@ -113,12 +115,17 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 		return
 	}
 	sessPtr.Store(sess)
+	ls.SetMedia(sess)
 	ls.SetStop(sess.Close)
 	info := sess.Info()
 	log.Info("media session started", "video", info.Video, "audio", info.Audio, "audio_note", info.AudioNote)
 	w.Header().Set("Content-Type", "application/sdp")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", "/api/cameras/"+cam+"/whep/"+ls.ID)
+	// Trickle ICE: the viewer may PATCH its candidates to the Location
+	// (api_whep_trickle.go), conditional on this ETag if it likes.
+	w.Header().Set("Accept-Patch", trickleType)
+	w.Header().Set("ETag", whepETag(ls))
 	w.Header().Set("Hearth-Video", string(info.Video))
 	if info.Audio != "" {
 		w.Header().Set("Hearth-Audio", string(info.Audio))
@@ -148,11 +155,7 @@ func whepError(err error) error {
 // handleWHEPDelete ends a session. Only its owner, still holding the grant,
 // may; any other session ID is "not found".
 func (s *Server) handleWHEPDelete(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
-	if !s.live.ok() {
-		s.writeError(w, r, nvr.ErrNotFound)
-		return
-	}
-	ls, err := s.live.Sessions.Lookup(g, r.PathValue("sid"))
+	ls, _, err := s.whepSession(g, r.PathValue("sid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

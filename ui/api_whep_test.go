@@ -110,9 +110,9 @@ func TestWHEPDenied(t *testing.T) {
 	if r.StatusCode != http.StatusUnsupportedMediaType {
 		t.Fatalf("JSON body: %d", r.StatusCode)
 	}
-	// Trickle ICE is not offered.
+	// Trickle ICE on a session that does not exist: the same 404.
 	r = f.do(http.MethodPatch, "/api/cameras/"+string(f.camA1.ID)+"/whep/x", []any{f.login("ana")}, `{}`)
-	if r.StatusCode != http.StatusMethodNotAllowed {
+	if r.StatusCode != http.StatusNotFound {
 		t.Fatalf("PATCH: %d", r.StatusCode)
 	}
 }

@@ -143,6 +143,7 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
 	rt.camera("POST /api/cameras/{id}/whep", nvr.ActionViewLive, s.handleWHEP)
 	rt.camera("DELETE /api/cameras/{id}/whep/{sid}", nvr.ActionViewLive, s.handleWHEPDelete)
+	rt.camera("PATCH /api/cameras/{id}/whep/{sid}", nvr.ActionViewLive, s.handleWHEPPatch)
 	rt.camera("GET /api/cameras/{id}/mse", nvr.ActionViewLive, s.handleMSE)
 	rt.camera("POST /api/cameras/{id}/events", nvr.ActionTriggerEvent, s.handleTriggerEvent)
 
