@@ -49,7 +49,16 @@ const (
 	StopClosed   = "closed"   // its owner ended it (Stop)
 	StopRevoked  = "revoked"  // its grant is gone (Run)
 	StopShutdown = "shutdown" // the registry stopped (Run's context ended)
+	// StopUnverified: the grant could not be decided again (the database
+	// failed or was too slow) for longer than LiveUnverifiedLimit.
+	StopUnverified = "unverified"
 )
+
+// LiveUnverifiedLimit is how long a session may go on while its grant
+// cannot be decided again: a read that fails once (a busy disk) does not
+// end every session, and a database that stays down ends them all within
+// about a second, the same bound as a revocation.
+const LiveUnverifiedLimit = time.Second
 
 // LiveSession is one admitted media session.
 type LiveSession struct {
@@ -59,6 +68,8 @@ type LiveSession struct {
 	Stream string // "main" or "sub"
 	Start  time.Time
 	l      *LiveSessions
+
+	verified time.Time // last good recheck (admission first); Run's own
 
 	mu         sync.Mutex
 	stop       func()
@@ -98,7 +109,8 @@ func (l *LiveSessions) Admit(g CameraGrant, kind, stream string) (*LiveSession, 
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	s := &LiveSession{ID: hex.EncodeToString(b[:]), Grant: g, Kind: kind, Stream: stream, Start: l.cfg.Now(), l: l}
+	s := &LiveSession{ID: hex.EncodeToString(b[:]), Grant: g, Kind: kind, Stream: stream, Start: l.cfg.Now(), l: l,
+		verified: time.Now()}
 	uid := g.User().ID
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -160,7 +172,7 @@ func (s *LiveSession) stopWith(reason string) {
 }
 
 // StopReason tells why the session was stopped (StopClosed, StopRevoked,
-// StopShutdown), or "" while nobody stopped it.
+// StopUnverified, StopShutdown), or "" while nobody stopped it.
 func (s *LiveSession) StopReason() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,9 +228,11 @@ func (l *LiveSessions) Count() int {
 
 // Run re-decides every session's grant every Recheck until ctx ends, and
 // stops the sessions whose grant is gone (user deleted or disabled, token
-// revoked, a viewer's assignment removed, camera moved or deleted). A
-// failure to read the database counts as revoked: media is never handed out
-// on an unchecked grant.
+// revoked, a viewer's assignment removed, camera moved or deleted). When
+// the database cannot answer, a session goes on for at most
+// LiveUnverifiedLimit since its grant was last decided, then is stopped as
+// StopUnverified: media is never handed out on a grant left unchecked for
+// longer than a revocation may take.
 func (l *LiveSessions) Run(ctx context.Context) error {
 	t := time.NewTicker(l.cfg.Recheck)
 	defer t.Stop()
@@ -239,12 +253,21 @@ func (l *LiveSessions) Run(ctx context.Context) error {
 			if s.StopReason() != "" {
 				continue // ending already
 			}
-			rctx, cancel := context.WithTimeout(ctx, time.Second)
+			rctx, cancel := context.WithTimeout(ctx, LiveUnverifiedLimit)
 			err := l.policy.Recheck(rctx, s.Grant)
 			cancel()
-			if err != nil && ctx.Err() == nil {
+			switch kind := ErrorKind(err); {
+			case err == nil:
+				s.verified = time.Now() // monotonic: the injected clock may stand still
+			case ctx.Err() != nil:
+			case kind == KindNotFound || kind == KindUnauthorized:
 				l.cfg.Log.Info("live session revoked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
 				s.stopWith(StopRevoked)
+			case time.Since(s.verified) > LiveUnverifiedLimit:
+				l.cfg.Log.Warn("live session ended: its grant cannot be checked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
+				s.stopWith(StopUnverified)
+			default:
+				l.cfg.Log.Warn("live session recheck failed; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
 			}
 		}
 	}

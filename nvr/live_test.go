@@ -2,6 +2,7 @@ package nvr_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 // household A (any user ID) on its cameras, until revoked; audit rows kept.
 type liveWorld struct {
 	revoked atomic.Bool
+	failing atomic.Bool // the database cannot answer
 	mu      sync.Mutex
 	audits  []nvr.AuditEntry
 }
@@ -22,6 +24,9 @@ type liveWorld struct {
 func (w *liveWorld) store() *fakePolicyStore {
 	return &fakePolicyStore{
 		cameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+			if w.failing.Load() {
+				return nvr.Subject{}, nvr.CameraFacts{}, errors.New("database is locked")
+			}
 			u := nvr.User{ID: p.UserID, Name: "pat", HouseholdID: householdA, Role: nvr.RoleMember}
 			return nvr.Subject{Principal: p, User: u, CredentialValid: !w.revoked.Load()},
 				nvr.CameraFacts{Camera: nvr.Camera{ID: id, HouseholdID: householdA}, Exists: true}, nil
@@ -166,5 +171,42 @@ func TestLiveSessionsRevocation(t *testing.T) {
 	<-done
 	if r := last.StopReason(); r != nvr.StopShutdown {
 		t.Fatalf("after Run: stop reason %q", r)
+	}
+}
+
+// TestLiveSessionsUnverified: a database that fails for a moment ends no
+// session; one that stays down ends them after LiveUnverifiedLimit, as
+// unverified, not revoked.
+func TestLiveSessionsUnverified(t *testing.T) {
+	t.Parallel()
+	w := &liveWorld{}
+	pol := nvr.NewPolicy(w.store(), policyClock, nil)
+	l := nvr.NewLiveSessions(pol, nvr.LiveConfig{Recheck: 10 * time.Millisecond, Now: policyClock})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = l.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	s, err := l.Admit(liveGrant(t, pol, testUserID, testCamID), "mse", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Failing for a third of the limit (about 30 failed rechecks).
+	w.failing.Store(true)
+	time.Sleep(nvr.LiveUnverifiedLimit / 3)
+	w.failing.Store(false)
+	time.Sleep(50 * time.Millisecond) // a few good rechecks
+	if r := s.StopReason(); r != "" {
+		t.Fatalf("stopped (%s) by a short database failure", r)
+	}
+	// Down for good.
+	down := time.Now()
+	w.failing.Store(true)
+	deadline := down.Add(5 * time.Second)
+	for s.StopReason() == "" && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	took := time.Since(down)
+	if r := s.StopReason(); r != nvr.StopUnverified || took < nvr.LiveUnverifiedLimit-50*time.Millisecond || took > 2*nvr.LiveUnverifiedLimit {
+		t.Fatalf("stop reason %q after %v, want %q after about %v", r, took, nvr.StopUnverified, nvr.LiveUnverifiedLimit)
 	}
 }

@@ -25,6 +25,12 @@ type LiveSource interface {
 // its backlog; ingest never waits for a viewer).
 const mseWriteTimeout = 10 * time.Second
 
+// mseStopGrace is how long a write in flight may finish after the registry
+// stopped the session, so the close frame (1008 when revoked) follows it;
+// with the 250 ms recheck, revocation still ends a stalled client's session
+// within a second.
+const mseStopGrace = 300 * time.Millisecond
+
 // mseState is what the MSE route keeps: its hub source. Its sessions are
 // admitted, limited, rechecked and audited by the one registry of media
 // sessions (Deps.WebRTC.Sessions, an nvr.LiveSessions), shared with WHEP.
@@ -99,8 +105,25 @@ func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *nvr.Liv
 	defer sub.Close()
 	mux := fmp4live.NewMuxer()
 	write := func(typ websocket.MessageType, p []byte) error {
-		wctx, wcancel := context.WithTimeout(ctx, mseWriteTimeout)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// A write is not cut by the stop at once: a write cancelled
+		// mid-frame drops the connection without the close frame that
+		// tells the player why. Only a write still blocked mseStopGrace
+		// after the stop (a client that takes nothing) is cut.
+		wctx, wcancel := context.WithTimeout(peer, mseWriteTimeout)
 		defer wcancel()
+		stopWrite := context.AfterFunc(ctx, func() {
+			t := time.NewTimer(mseStopGrace)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				wcancel()
+			case <-wctx.Done():
+			}
+		})
+		defer stopWrite()
 		if err := conn.Write(wctx, typ, p); err != nil {
 			return err
 		}
@@ -109,8 +132,8 @@ func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *nvr.Liv
 	}
 	end := func(code websocket.StatusCode, why string) (int64, string) {
 		switch ls.StopReason() {
-		case nvr.StopRevoked:
-			code, why = websocket.StatusPolicyViolation, nvr.StopRevoked
+		case nvr.StopRevoked, nvr.StopUnverified:
+			code, why = websocket.StatusPolicyViolation, ls.StopReason()
 		case nvr.StopShutdown:
 			code, why = websocket.StatusGoingAway, nvr.StopShutdown
 		}

@@ -164,7 +164,7 @@ func TestWHEPTrickleStatuses(t *testing.T) {
 		}
 		r := f.do(http.MethodPatch, tc.path, opts, tc.body)
 		if r.StatusCode != tc.want {
-			t.Errorf("%s: %d %s, want %d", tc.name, r.StatusCode, r.body, tc.want)
+			t.Errorf("%s: %d %s, want %d; %s", tc.name, r.StatusCode, r.body, tc.want, endedRows(t, f))
 		}
 		if tc.want == http.StatusUnsupportedMediaType && r.Header.Get("Accept-Patch") != trickleType {
 			t.Errorf("%s: Accept-Patch %q", tc.name, r.Header.Get("Accept-Patch"))
@@ -172,9 +172,24 @@ func TestWHEPTrickleStatuses(t *testing.T) {
 	}
 	// The session itself was not harmed by any of it.
 	if err := c.WaitFrames(10, 15*time.Second); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v; %s", err, endedRows(t, f))
 	}
 	if st := c.Stats(); st.WrongID != 0 {
 		t.Fatalf("viewer: %+v", st)
 	}
+}
+
+// endedRows describes the sessions that ended, for a failure message.
+func endedRows(t *testing.T, f *liveFixture) string {
+	audits, err := f.store.Audit(context.Background(), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range audits {
+		if a.Result == "ended" {
+			out = append(out, a.Detail)
+		}
+	}
+	return fmt.Sprintf("ended sessions: %q", out)
 }
