@@ -179,10 +179,10 @@ func (s *LiveSession) StopReason() string {
 	return s.stopReason
 }
 
-// End releases the slot and writes the session's audit row (Policy.AuditSession:
-// who, which camera, kind, stream, start, end, bytes sent and why it
-// ended). When the session was stopped, that reason is recorded instead of
-// the caller's. Idempotent.
+// End releases the slot and writes the session's audit row
+// (Policy.AuditSession: who, which camera, kind, stream, start, end, bytes
+// sent and why it ended). When the session was stopped, that reason is
+// recorded instead of the caller's. Idempotent.
 func (s *LiveSession) End(bytes int64, reason string) {
 	l := s.l
 	l.mu.Lock()

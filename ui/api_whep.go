@@ -36,8 +36,8 @@ func (l WebRTCLive) ok() bool { return l.Engine != nil && l.Hubs != nil && l.Ses
 // the browser's SDP offer, the answer is 201 with the SDP answer (every
 // server candidate: the server does not trickle), the session's Location,
 // its ETag and Accept-Patch: the viewer may trickle its own candidates with
-// PATCH (api_whep_trickle.go), so its offer need not wait for gathering. The grant
-// comes first; ?stream=main|sub picks the stream (default main);
+// PATCH (api_whep_trickle.go), so its offer need not wait for gathering.
+// The grant comes first; ?stream=main|sub picks the stream (default main);
 // ?start=RFC3339 plays the recordings from then instead (api_whep_replay.go).
 func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
 	if !s.live.ok() {
