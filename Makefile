@@ -10,7 +10,7 @@ FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzPar
                  ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader ./streams/nal:FuzzUnescapePrefix \
                  ./streams/segment:FuzzScan ./db:FuzzFragmentBlob \
                  ./nvr:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
-                 ./streams/webrtc:FuzzOffer ./streams/fmp4live:FuzzMuxer
+                 ./streams/webrtc:FuzzOffer ./streams/webrtc:FuzzTrickle ./streams/fmp4live:FuzzMuxer
 
 .PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm fuzz build release
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -29,8 +28,9 @@ type LiveConfig struct {
 	Now          func() time.Time
 }
 
-// LiveSessions is the registry of live and playback media sessions: it
-// enforces the per-camera and per-user limits, re-decides each session's
+// LiveSessions is the one registry of live and playback media sessions,
+// whatever carries them (WHEP, MSE): it enforces the per-camera and
+// per-user limits over all of them together, re-decides each session's
 // grant every Recheck (ending revoked ones through their stop function) and
 // writes each session's audit row when it ends. Safe for concurrent use; Run
 // owns the recheck goroutine.
@@ -44,16 +44,37 @@ type LiveSessions struct {
 	perUser map[UserID]int
 }
 
+// Why the registry stopped a session (LiveSession.StopReason).
+const (
+	StopClosed   = "closed"   // its owner ended it (Stop)
+	StopRevoked  = "revoked"  // its grant is gone (Run)
+	StopShutdown = "shutdown" // the registry stopped (Run's context ended)
+	// StopUnverified: the grant could not be decided again (the database
+	// failed or was too slow) for longer than LiveUnverifiedLimit.
+	StopUnverified = "unverified"
+)
+
+// LiveUnverifiedLimit is how long a session may go on while its grant
+// cannot be decided again: a read that fails once (a busy disk) does not
+// end every session, and a database that stays down ends them all within
+// about a second, the same bound as a revocation.
+const LiveUnverifiedLimit = time.Second
+
 // LiveSession is one admitted media session.
 type LiveSession struct {
-	ID    string // random, unguessable; names the session in its URL
-	Grant CameraGrant
-	Start time.Time
-	l     *LiveSessions
+	ID     string // random, unguessable; names the session in its URL
+	Grant  CameraGrant
+	Kind   string // what carries it, for the audit row: "whep", "replay", "mse"
+	Stream string // "main" or "sub"
+	Start  time.Time
+	l      *LiveSessions
 
-	mu    sync.Mutex
-	stop  func()
-	ended bool
+	verified time.Time // last good recheck (admission first); Run's own
+
+	mu         sync.Mutex
+	stop       func()
+	stopReason string
+	media      any
 }
 
 // NewLiveSessions returns the registry over pol.
@@ -78,15 +99,18 @@ func NewLiveSessions(pol *Policy, cfg LiveConfig) *LiveSessions {
 }
 
 // Admit reserves a session slot for a live or playback grant, or answers
-// KindUnavailable when the camera or the user has too many sessions. The
-// caller starts the media, calls SetStop, and calls End when it ends.
-func (l *LiveSessions) Admit(g CameraGrant) (*LiveSession, error) {
+// KindUnavailable (503) when the camera or the user has too many sessions,
+// counted over every kind. kind and stream name the session in its audit
+// row. The caller starts the media, calls SetStop, and calls End when it
+// ends.
+func (l *LiveSessions) Admit(g CameraGrant, kind, stream string) (*LiveSession, error) {
 	if err := g.Require(ActionViewLive, ActionViewRecordings); err != nil {
 		return nil, err
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	s := &LiveSession{ID: hex.EncodeToString(b[:]), Grant: g, Start: l.cfg.Now(), l: l}
+	s := &LiveSession{ID: hex.EncodeToString(b[:]), Grant: g, Kind: kind, Stream: stream, Start: l.cfg.Now(), l: l,
+		verified: time.Now()}
 	uid := g.User().ID
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -103,21 +127,43 @@ func (l *LiveSessions) Admit(g CameraGrant) (*LiveSession, error) {
 }
 
 // SetStop installs the function that ends the session's media (it must not
-// block for long). If the session was already revoked, stop runs at once.
+// block for long, and may run on the registry's goroutine). If the session
+// was already stopped, stop runs at once.
 func (s *LiveSession) SetStop(stop func()) {
 	s.mu.Lock()
 	s.stop = stop
-	ended := s.ended
+	stopped := s.stopReason != ""
 	s.mu.Unlock()
-	if ended {
+	if stopped {
 		stop()
 	}
 }
 
-// Stop ends the session's media (the caller then sees it end and calls End).
-func (s *LiveSession) Stop() {
+// SetMedia attaches the object that carries the session (a WebRTC peer
+// connection), for the routes that act on it later (WHEP PATCH).
+func (s *LiveSession) SetMedia(m any) {
 	s.mu.Lock()
-	s.ended = true
+	s.media = m
+	s.mu.Unlock()
+}
+
+// Media returns what SetMedia attached, or nil.
+func (s *LiveSession) Media() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.media
+}
+
+// Stop ends the session's media on its owner's request (the caller then
+// sees it end and calls End).
+func (s *LiveSession) Stop() { s.stopWith(StopClosed) }
+
+// stopWith records the first reason and runs the stop function.
+func (s *LiveSession) stopWith(reason string) {
+	s.mu.Lock()
+	if s.stopReason == "" {
+		s.stopReason = reason
+	}
 	stop := s.stop
 	s.mu.Unlock()
 	if stop != nil {
@@ -125,9 +171,19 @@ func (s *LiveSession) Stop() {
 	}
 }
 
-// End releases the slot and writes the session's audit row: who, which
-// camera, start, end, bytes sent and why it ended. Idempotent.
-func (s *LiveSession) End(ctx context.Context, bytes int64, reason string) {
+// StopReason tells why the session was stopped (StopClosed, StopRevoked,
+// StopUnverified, StopShutdown), or "" while nobody stopped it.
+func (s *LiveSession) StopReason() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopReason
+}
+
+// End releases the slot and writes the session's audit row
+// (Policy.AuditSession: who, which camera, kind, stream, start, end, bytes
+// sent and why it ended). When the session was stopped, that reason is
+// recorded instead of the caller's. Idempotent.
+func (s *LiveSession) End(bytes int64, reason string) {
 	l := s.l
 	l.mu.Lock()
 	if _, ok := l.byID[s.ID]; !ok {
@@ -143,14 +199,12 @@ func (s *LiveSession) End(ctx context.Context, bytes int64, reason string) {
 		delete(l.perUser, uid)
 	}
 	l.mu.Unlock()
-	end := l.cfg.Now()
-	e := AuditEntry{At: end, UserID: uid, Principal: s.Grant.Principal().String(), CameraID: s.Grant.CameraID(),
-		Action: s.Grant.Action().String() + "-session", Result: "ok",
-		Detail: fmt.Sprintf("start=%s end=%s bytes=%d reason=%s", s.Start.UTC().Format(time.RFC3339Nano),
-			end.UTC().Format(time.RFC3339Nano), bytes, reason)}
-	if err := l.policy.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
-		l.cfg.Log.Error("write session audit row", "err", err, "camera", s.Grant.CameraID())
+	if r := s.StopReason(); r != "" {
+		reason = r
 	}
+	// AuditSession logs its own failure.
+	_ = l.policy.AuditSession(s.Grant, MediaSession{Kind: s.Kind, Stream: s.Stream, Start: s.Start, End: l.cfg.Now(),
+		Bytes: bytes, Reason: reason})
 }
 
 // Lookup returns the session id if it belongs to the user of g and is for
@@ -174,9 +228,11 @@ func (l *LiveSessions) Count() int {
 
 // Run re-decides every session's grant every Recheck until ctx ends, and
 // stops the sessions whose grant is gone (user deleted or disabled, token
-// revoked, a viewer's assignment removed, camera moved or deleted). A
-// failure to read the database counts as revoked: media is never handed out
-// on an unchecked grant.
+// revoked, a viewer's assignment removed, camera moved or deleted). When
+// the database cannot answer, a session goes on for at most
+// LiveUnverifiedLimit since its grant was last decided, then is stopped as
+// StopUnverified: media is never handed out on a grant left unchecked for
+// longer than a revocation may take.
 func (l *LiveSessions) Run(ctx context.Context) error {
 	t := time.NewTicker(l.cfg.Recheck)
 	defer t.Stop()
@@ -194,12 +250,24 @@ func (l *LiveSessions) Run(ctx context.Context) error {
 		}
 		l.mu.Unlock()
 		for _, s := range sessions {
-			rctx, cancel := context.WithTimeout(ctx, time.Second)
+			if s.StopReason() != "" {
+				continue // ending already
+			}
+			rctx, cancel := context.WithTimeout(ctx, LiveUnverifiedLimit)
 			err := l.policy.Recheck(rctx, s.Grant)
 			cancel()
-			if err != nil && ctx.Err() == nil {
+			switch kind := ErrorKind(err); {
+			case err == nil:
+				s.verified = time.Now() // monotonic: the injected clock may stand still
+			case ctx.Err() != nil:
+			case kind == KindNotFound || kind == KindUnauthorized:
 				l.cfg.Log.Info("live session revoked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
-				s.Stop()
+				s.stopWith(StopRevoked)
+			case time.Since(s.verified) > LiveUnverifiedLimit:
+				l.cfg.Log.Warn("live session ended: its grant cannot be checked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
+				s.stopWith(StopUnverified)
+			default:
+				l.cfg.Log.Warn("live session recheck failed; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
 			}
 		}
 	}
@@ -213,6 +281,6 @@ func (l *LiveSessions) stopAll() {
 	}
 	l.mu.Unlock()
 	for _, s := range sessions {
-		s.Stop()
+		s.stopWith(StopShutdown)
 	}
 }

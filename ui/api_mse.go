@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -21,29 +20,25 @@ type LiveSource interface {
 	Hub(g nvr.CameraGrant, stream string) (*hub.Hub, error)
 }
 
-// MSE session bounds.
-const (
-	// mseRecheck is how often a session's grant is decided again, so a
-	// revocation ends it within a second (ARCHITECTURE invariant 4).
-	mseRecheck = 400 * time.Millisecond
-	// mseWriteTimeout ends a session whose client takes no data at all;
-	// a merely slow one loses frames to the next keyframe instead (the
-	// hub drops its backlog; ingest never waits for a viewer).
-	mseWriteTimeout = 10 * time.Second
-	// Concurrent MSE sessions per camera and per user.
-	mseMaxPerCamera = 16
-	mseMaxPerUser   = 8
-)
+// mseWriteTimeout ends a session whose client takes no data at all; a
+// merely slow one loses frames to the next keyframe instead (the hub drops
+// its backlog; ingest never waits for a viewer).
+const mseWriteTimeout = 10 * time.Second
 
-// mseState is what the MSE route keeps: its hub source and session limits.
+// mseStopGrace is how long a write in flight may finish after the registry
+// stopped the session, so the close frame (1008 when revoked) follows it;
+// with the 250 ms recheck, revocation still ends a stalled client's session
+// within a second.
+const mseStopGrace = 300 * time.Millisecond
+
+// mseState is what the MSE route keeps: its hub source. Its sessions are
+// admitted, limited, rechecked and audited by the one registry of media
+// sessions (Deps.WebRTC.Sessions, an nvr.LiveSessions), shared with WHEP.
 type mseState struct {
-	live   LiveSource
-	limits *sessionLimits
+	live LiveSource
 }
 
-func newMSEState(live LiveSource) mseState {
-	return mseState{live: live, limits: newSessionLimits(mseMaxPerCamera, mseMaxPerUser)}
-}
+func newMSEState(live LiveSource) mseState { return mseState{live: live} }
 
 // mseHello is the first (text) message of a session, and is sent again
 // before an init segment with another codec.
@@ -52,51 +47,14 @@ type mseHello struct {
 	Camera string `json:"camera"` // the camera's immutable ID
 }
 
-// sessionLimits bounds concurrent sessions per camera and per user.
-type sessionLimits struct {
-	mu              sync.Mutex
-	perCamera       map[nvr.CameraID]int
-	perUser         map[nvr.UserID]int
-	maxCam, maxUser int
-}
-
-func newSessionLimits(maxCam, maxUser int) *sessionLimits {
-	return &sessionLimits{perCamera: map[nvr.CameraID]int{}, perUser: map[nvr.UserID]int{}, maxCam: maxCam, maxUser: maxUser}
-}
-
-// acquire takes a slot for g's camera and user, or answers KindUnavailable.
-func (l *sessionLimits) acquire(g nvr.CameraGrant) (release func(), err error) {
-	cam, user := g.CameraID(), g.User().ID
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.perCamera[cam] >= l.maxCam {
-		return nil, nvr.Errorf("start live session", nvr.KindUnavailable, "too many live sessions on this camera (at most %d)", l.maxCam)
-	}
-	if l.perUser[user] >= l.maxUser {
-		return nil, nvr.Errorf("start live session", nvr.KindUnavailable, "too many live sessions for this user (at most %d)", l.maxUser)
-	}
-	l.perCamera[cam]++
-	l.perUser[user]++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			if l.perCamera[cam]--; l.perCamera[cam] <= 0 {
-				delete(l.perCamera, cam)
-			}
-			if l.perUser[user]--; l.perUser[user] <= 0 {
-				delete(l.perUser, user)
-			}
-		})
-	}, nil
-}
-
 // handleMSE serves GET /api/cameras/{id}/mse?stream=main|sub: the live
 // stream as fMP4 over a WebSocket, for browsers where WebRTC cannot
 // connect. The grant comes first; the WebSocket's own same-origin check
-// stays on. Messages: a JSON text mseHello, then binary init and media
-// fragments (another hello precedes an init with a new codec).
+// stays on. The session takes a slot in the same registry as WHEP sessions
+// (503 past the per-camera or per-user limit) and ends when the registry
+// stops it (revocation: close code 1008). Messages: a JSON text mseHello,
+// then binary init and media fragments (another hello precedes an init
+// with a new codec).
 func (s *Server) handleMSE(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
 	stream := r.URL.Query().Get("stream")
 	if stream == "" {
@@ -106,7 +64,7 @@ func (s *Server) handleMSE(w http.ResponseWriter, r *http.Request, g nvr.CameraG
 		s.writeError(w, r, errInvalid("stream must be main or sub"))
 		return
 	}
-	if s.mse.live == nil {
+	if s.mse.live == nil || s.live.Sessions == nil {
 		s.writeError(w, r, nvr.Errorf("live stream", nvr.KindUnavailable, "live view is off"))
 		return
 	}
@@ -115,62 +73,57 @@ func (s *Server) handleMSE(w http.ResponseWriter, r *http.Request, g nvr.CameraG
 		s.writeError(w, r, err)
 		return
 	}
-	release, err := s.mse.limits.acquire(g)
+	ls, err := s.live.Sessions.Admit(g, "mse", stream)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	defer release()
 	conn, err := websocket.Accept(w, r, nil) // nil options: Origin must match Host
 	if err != nil {
+		ls.End(0, "refused")
 		s.log.Info("mse: websocket refused", "camera", g.CameraID(), "err", err)
 		return // Accept answered
 	}
-	start := s.now()
-	bytes, reason := s.serveMSE(r.Context(), conn, g, h)
-	if err := s.policy.AuditSession(g, nvr.MediaSession{Kind: "mse", Stream: stream, Start: start, End: s.now(), Bytes: bytes, Reason: reason}); err != nil {
-		s.log.Error("mse: audit", "camera", g.CameraID(), "err", err)
-	}
+	bytes, reason := s.serveMSE(r.Context(), conn, ls, h)
+	ls.End(bytes, reason)
 }
 
-// serveMSE streams h to conn until the client leaves, the grant is
-// revoked, or the stream fails. It returns the bytes sent and why it ended.
-func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, g nvr.CameraGrant, h *hub.Hub) (sent int64, reason string) {
-	// The client sends nothing; its close ends peer. Revocation cancels
-	// only ctx, so the close frame can still be sent (cancelling the
-	// CloseRead context would drop the connection without one).
+// serveMSE streams h to conn until the client leaves, the registry stops
+// the session (revocation, shutdown), or the stream fails. It returns the
+// bytes sent and why it ended.
+func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *nvr.LiveSession, h *hub.Hub) (sent int64, reason string) {
+	g := ls.Grant
+	// The client sends nothing; its close ends peer. The registry's stop
+	// cancels only ctx, so the close frame can still be sent (cancelling
+	// the CloseRead context would drop the connection without one).
 	peer := conn.CloseRead(ctx)
 	ctx, cancel := context.WithCancel(peer)
 	defer cancel()
-
-	var wg sync.WaitGroup
-	revoked := make(chan struct{})
-	wg.Add(1)
-	go func() { // the grant is decided again, not trusted for the session's life
-		defer wg.Done()
-		t := time.NewTicker(mseRecheck)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := s.policy.Recheck(ctx, g); err != nil && ctx.Err() == nil {
-					close(revoked)
-					cancel()
-					return
-				}
-			}
-		}
-	}()
-	defer wg.Wait()
+	ls.SetStop(cancel)
 
 	sub := h.Subscribe(hub.SubscribeOptions{Start: hub.StartCachedGOP, Overflow: hub.DropBacklog})
 	defer sub.Close()
 	mux := fmp4live.NewMuxer()
 	write := func(typ websocket.MessageType, p []byte) error {
-		wctx, wcancel := context.WithTimeout(ctx, mseWriteTimeout)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// A write is not cut by the stop at once: a write cancelled
+		// mid-frame drops the connection without the close frame that
+		// tells the player why. Only a write still blocked mseStopGrace
+		// after the stop (a client that takes nothing) is cut.
+		wctx, wcancel := context.WithTimeout(peer, mseWriteTimeout)
 		defer wcancel()
+		stopWrite := context.AfterFunc(ctx, func() {
+			t := time.NewTimer(mseStopGrace)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				wcancel()
+			case <-wctx.Done():
+			}
+		})
+		defer stopWrite()
 		if err := conn.Write(wctx, typ, p); err != nil {
 			return err
 		}
@@ -178,10 +131,11 @@ func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, g nvr.Camer
 		return nil
 	}
 	end := func(code websocket.StatusCode, why string) (int64, string) {
-		select {
-		case <-revoked:
-			code, why = websocket.StatusPolicyViolation, "revoked"
-		default:
+		switch ls.StopReason() {
+		case nvr.StopRevoked, nvr.StopUnverified:
+			code, why = websocket.StatusPolicyViolation, ls.StopReason()
+		case nvr.StopShutdown:
+			code, why = websocket.StatusGoingAway, nvr.StopShutdown
 		}
 		_ = conn.Close(code, why)
 		return sent, why

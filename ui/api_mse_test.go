@@ -83,20 +83,32 @@ func startLive(t *testing.T, period time.Duration, cams ...nvr.Camera) *fakeLive
 // mseFixture is the fixture's database behind a server with live hubs.
 type mseFixture struct {
 	*fixture
-	live *fakeLive
-	url  string // ws://host
-	http string // http://host
+	live     *fakeLive
+	sessions *nvr.LiveSessions
+	url      string // ws://host
+	http     string // http://host
 }
 
-func newMSEFixture(t *testing.T, period time.Duration) *mseFixture {
+func newMSEFixture(t *testing.T, period time.Duration, limits ...nvr.LiveConfig) *mseFixture {
 	f := newFixture(t)
 	live := startLive(t, period, f.camA1, f.camA2, f.camB1)
 	policy := nvr.NewPolicy(f.store, f.clock, nil)
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
-	srv := NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Live: live})
+	cfg := nvr.LiveConfig{}
+	if len(limits) > 0 {
+		cfg = limits[0]
+	}
+	cfg.Now = f.clock
+	sessions := nvr.NewLiveSessions(policy, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = sessions.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	srv := NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Live: live,
+		WebRTC: WebRTCLive{Sessions: sessions}})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &mseFixture{fixture: f, live: live, url: "ws" + strings.TrimPrefix(ts.URL, "http"), http: ts.URL}
+	return &mseFixture{fixture: f, live: live, sessions: sessions, url: "ws" + strings.TrimPrefix(ts.URL, "http"), http: ts.URL}
 }
 
 func (m *mseFixture) dial(ctx context.Context, cam nvr.CameraID, h http.Header) (*websocket.Conn, *http.Response, error) {
@@ -306,23 +318,6 @@ func TestMSEStalledViewer(t *testing.T) {
 	// The publisher (ingest) went on, and the reading viewer kept up.
 	if published < 10 || uint64(n) < published*8/10 {
 		t.Fatalf("in 1.5 s: %d units published, the reading viewer got %d messages", published, n)
-	}
-}
-
-func TestSessionLimits(t *testing.T) {
-	l := newSessionLimits(2, 1)
-	gA, gB := nvr.CameraGrant{}, nvr.CameraGrant{} // zero grants: the same user and camera ""
-	r1, err := l.acquire(gA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.acquire(gB); nvr.ErrorKind(err) != nvr.KindUnavailable {
-		t.Fatalf("second session of one user: %v", err)
-	}
-	r1()
-	r1() // releasing twice is harmless
-	if _, err := l.acquire(gA); err != nil {
-		t.Fatal(err)
 	}
 }
 

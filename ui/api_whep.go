@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"io"
 	"mime"
@@ -25,17 +24,20 @@ type LiveHubs interface {
 // WebRTCLive is what live view over WebRTC needs; the WHEP routes answer
 // 503 when any part is missing.
 type WebRTCLive struct {
-	Engine   *webrtc.Engine
-	Hubs     LiveHubs
+	Engine *webrtc.Engine
+	Hubs   LiveHubs
+	// Sessions is the registry of every media session (WHEP and MSE).
 	Sessions *nvr.LiveSessions
 }
 
 func (l WebRTCLive) ok() bool { return l.Engine != nil && l.Hubs != nil && l.Sessions != nil }
 
 // handleWHEP starts a live session (WHEP, draft-ietf-wish-whep): the body is
-// the browser's SDP offer, the answer is 201 with the SDP answer (ICE
-// gathering complete, no trickle) and the session's Location. The grant
-// comes first; ?stream=main|sub picks the stream (default main);
+// the browser's SDP offer, the answer is 201 with the SDP answer (every
+// server candidate: the server does not trickle), the session's Location,
+// its ETag and Accept-Patch: the viewer may trickle its own candidates with
+// PATCH (api_whep_trickle.go), so its offer need not wait for gathering.
+// The grant comes first; ?stream=main|sub picks the stream (default main);
 // ?start=RFC3339 plays the recordings from then instead (api_whep_replay.go).
 func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
 	if !s.live.ok() {
@@ -61,7 +63,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 		return
 	}
 	cfg := webrtc.SessionConfig{Offer: string(offer)}
-	kind := "live"
+	kind, auditKind := "live", "whep"
 	var sessPtr atomic.Pointer[webrtc.Session]
 	if q.Has("start") {
 		// Recorded playback: the same session, fed by the replay reader,
@@ -71,7 +73,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 			s.writeError(w, r, err)
 			return
 		}
-		g, kind, cfg.Source = rg, "playback", rd
+		g, kind, auditKind, cfg.Source = rg, "playback", "replay", rd
 		cfg.OnMessage = playbackControls(rd, &sessPtr)
 	} else {
 		h, err := s.live.Hubs.Hub(g, stream)
@@ -93,7 +95,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 			c.Close()
 		}
 	}
-	ls, err := s.live.Sessions.Admit(g)
+	ls, err := s.live.Sessions.Admit(g, auditKind, stream)
 	if err != nil {
 		closeSource()
 		s.writeError(w, r, err)
@@ -102,23 +104,28 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 	cam := string(g.CameraID())
 	log := s.log.With("camera", cam, "session", ls.ID[:8], "stream", stream, "kind", kind)
 	cfg.OnEnd = func(end webrtc.End) {
-		ls.End(context.Background(), end.Bytes, end.Reason)
+		ls.End(end.Bytes, end.Reason)
 		log.Info("media session ended", "reason", end.Reason, "bytes", end.Bytes, "err", end.Err)
 	}
 	sess, answer, err := s.live.Engine.NewSession(r.Context(), cfg)
 	if err != nil {
 		closeSource()
-		ls.End(r.Context(), 0, "refused")
+		ls.End(0, "refused")
 		s.writeError(w, r, whepError(err))
 		return
 	}
 	sessPtr.Store(sess)
+	ls.SetMedia(sess)
 	ls.SetStop(sess.Close)
 	info := sess.Info()
 	log.Info("media session started", "video", info.Video, "audio", info.Audio, "audio_note", info.AudioNote)
 	w.Header().Set("Content-Type", "application/sdp")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", "/api/cameras/"+cam+"/whep/"+ls.ID)
+	// Trickle ICE: the viewer may PATCH its candidates to the Location
+	// (api_whep_trickle.go), conditional on this ETag if it likes.
+	w.Header().Set("Accept-Patch", trickleType)
+	w.Header().Set("ETag", whepETag(ls))
 	w.Header().Set("Hearth-Video", string(info.Video))
 	if info.Audio != "" {
 		w.Header().Set("Hearth-Audio", string(info.Audio))
@@ -148,11 +155,7 @@ func whepError(err error) error {
 // handleWHEPDelete ends a session. Only its owner, still holding the grant,
 // may; any other session ID is "not found".
 func (s *Server) handleWHEPDelete(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
-	if !s.live.ok() {
-		s.writeError(w, r, nvr.ErrNotFound)
-		return
-	}
-	ls, err := s.live.Sessions.Lookup(g, r.PathValue("sid"))
+	ls, _, err := s.whepSession(g, r.PathValue("sid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -54,9 +54,10 @@ func TestWHEPLive(t *testing.T) {
 	}
 	ended := 0
 	for _, a := range audits {
-		if a.Action == "view-live-session" && a.CameraID == f.camA1.ID {
+		if a.Result == "ended" && strings.Contains(a.Detail, "session=whep stream=main") && a.CameraID == f.camA1.ID {
 			ended++
-			if !strings.Contains(a.Detail, "start=") || strings.Contains(a.Detail, "bytes=0 ") {
+			if a.Action != "view-live" || !strings.Contains(a.Detail, "start=") || strings.Contains(a.Detail, "bytes=0 ") ||
+				!strings.Contains(a.Detail, "reason=closed") {
 				t.Errorf("audit row %+v", a)
 			}
 		}
@@ -109,9 +110,9 @@ func TestWHEPDenied(t *testing.T) {
 	if r.StatusCode != http.StatusUnsupportedMediaType {
 		t.Fatalf("JSON body: %d", r.StatusCode)
 	}
-	// Trickle ICE is not offered.
+	// Trickle ICE on a session that does not exist: the same 404.
 	r = f.do(http.MethodPatch, "/api/cameras/"+string(f.camA1.ID)+"/whep/x", []any{f.login("ana")}, `{}`)
-	if r.StatusCode != http.StatusMethodNotAllowed {
+	if r.StatusCode != http.StatusNotFound {
 		t.Fatalf("PATCH: %d", r.StatusCode)
 	}
 }

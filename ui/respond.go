@@ -31,6 +31,10 @@ func statusOf(k nvr.Kind) int {
 		return http.StatusRequestEntityTooLarge
 	case kindUnsupportedMedia:
 		return http.StatusUnsupportedMediaType
+	case kindUnprocessable:
+		return http.StatusUnprocessableEntity
+	case kindPreconditionFailed:
+		return http.StatusPreconditionFailed
 	}
 	return http.StatusInternalServerError
 }
@@ -101,8 +105,12 @@ func decodeJSON(r *http.Request, dst any) error {
 	return nil
 }
 
-// kindUnsupportedMedia is a ui-local kind for 415; nvr has no use for it.
-const kindUnsupportedMedia nvr.Kind = 200
+// ui-local kinds for HTTP answers nvr has no use for.
+const (
+	kindUnsupportedMedia   nvr.Kind = 200 // 415
+	kindUnprocessable      nvr.Kind = 201 // 422: understood, not supported (WHEP ICE restart)
+	kindPreconditionFailed nvr.Kind = 202 // 412: If-Match does not match
+)
 
 func jsonError(err error) error {
 	var (

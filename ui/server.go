@@ -37,8 +37,11 @@ type Deps struct {
 	// routes answer 404 (503 for triggers).
 	Events *nvr.Events
 	// WebRTC is live view over WebRTC (WHEP); its zero value answers 503.
+	// Its Sessions registry admits the MSE sessions too: one set of limits,
+	// rechecks and audit rows for every live and playback session.
 	WebRTC WebRTCLive
-	// Live gives granted cameras' hubs, for the MSE live route; nil when off.
+	// Live gives granted cameras' hubs, for the MSE live route; nil (or no
+	// WebRTC.Sessions) when off.
 	Live LiveSource
 	// Probe tests a camera stream for "test connection"; nil uses
 	// nvr.ProbeCamera.
@@ -148,6 +151,7 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}/clip.mp4", nvr.ActionViewRecordings, s.handleClip)
 	rt.camera("POST /api/cameras/{id}/whep", nvr.ActionViewLive, s.handleWHEP)
 	rt.camera("DELETE /api/cameras/{id}/whep/{sid}", nvr.ActionViewLive, s.handleWHEPDelete)
+	rt.camera("PATCH /api/cameras/{id}/whep/{sid}", nvr.ActionViewLive, s.handleWHEPPatch)
 	rt.camera("GET /api/cameras/{id}/mse", nvr.ActionViewLive, s.handleMSE)
 	rt.camera("POST /api/cameras/{id}/events", nvr.ActionTriggerEvent, s.handleTriggerEvent)
 

@@ -18,7 +18,8 @@ import (
 
 // liveFixture is the fixture with real live view: the household cameras are
 // simulated cameras served over RTSP on loopback, pulled by a real
-// nvr.Ingest, and served by a WebRTC engine limited to loopback.
+// nvr.Ingest, and served by a WebRTC engine limited to loopback (WHEP) and
+// over WebSockets (MSE), both admitted by one session registry.
 type liveFixture struct {
 	*fixture
 	engine   *webrtc.Engine
@@ -68,7 +69,7 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFi
 		playback = nvr.NewPlayback(f.store, filepath.Join(data, nvr.RecordingsDirName))
 	}
 	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Playback: playback,
-		WebRTC: WebRTCLive{Engine: engine, Hubs: ingest, Sessions: sessions}})
+		Live: ingest, WebRTC: WebRTCLive{Engine: engine, Hubs: ingest, Sessions: sessions}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 

@@ -40,7 +40,8 @@ var (
 
 // SessionConfig describes one viewer's session.
 type SessionConfig struct {
-	// Offer is the browser's SDP offer (non-trickle; candidates optional).
+	// Offer is the browser's SDP offer. Its candidates are optional: a
+	// viewer that trickles sends them later (Session.Trickle).
 	Offer string
 	// Source feeds the session. If it implements Closer it is closed when
 	// the session ends; if it implements KeyframeRequester, picture-loss
@@ -95,6 +96,7 @@ type Session struct {
 	done      chan struct{}
 	bytes     atomic.Int64
 	reason    atomic.Pointer[string]
+	trickled  atomic.Int32 // remote candidates added by Trickle
 
 	dcMu sync.Mutex
 	dc   *pion.DataChannel
@@ -107,7 +109,8 @@ type Session struct {
 }
 
 // NewSession answers an offer and starts the session. It returns the SDP
-// answer (ICE gathering complete: no trickle). The session runs until Close,
+// answer with every server candidate (gathering is complete; the server
+// does not trickle, the viewer may: Trickle). The session runs until Close,
 // the end of the source, or the peer leaving.
 func (e *Engine) NewSession(ctx context.Context, cfg SessionConfig) (*Session, string, error) {
 	if cfg.Source == nil {

@@ -40,6 +40,10 @@ type Options struct {
 	// interceptors): a benchmark's viewers then cost the server only the
 	// fan-out, whatever their own CPU starvation loses.
 	NoNACK bool
+	// Lite makes the client an ICE-lite agent on UDP: it never sends
+	// connectivity checks, so the server reaches it only through the
+	// candidates it was given (a trickle ICE test: see OfferTrickle).
+	Lite bool
 }
 
 // Stats are counters of what a Client received.
@@ -67,6 +71,10 @@ type Client struct {
 	stats Stats
 	notes chan struct{} // a frame arrived (1 token)
 
+	candMu   sync.Mutex
+	cands    []string        // gathered after OfferTrickle, "candidate:..." values
+	gathered <-chan struct{} // closed when OfferTrickle's gathering completed
+
 	stalled atomic.Bool
 	closed  chan struct{}
 	once    sync.Once
@@ -88,9 +96,13 @@ func New(opts Options) (*Client, error) {
 	_ = conn.SetReadBuffer(4 << 20)
 	udpMux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn})
 	se.SetICEUDPMux(udpMux)
-	if opts.TCPOnly {
+	switch {
+	case opts.Lite:
+		se.SetLite(true)
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	case opts.TCPOnly:
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
-	} else {
+	default:
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	}
 	fail := func(err error) (*Client, error) {
@@ -174,17 +186,86 @@ func (c *Client) Answer(sdp string) error {
 	return c.PC.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp})
 }
 
-// WHEP posts the offer to url with the given headers (a cookie or bearer
-// token) and applies a 201 answer. It returns the status, the Location and
-// the body of any other answer.
-func (c *Client) WHEP(ctx context.Context, hc *http.Client, url string, hdr http.Header) (status int, location, body string, err error) {
-	offer, err := c.Offer()
+// OfferTrickle creates the offer without waiting for ICE gathering: it
+// carries no candidates. The candidates gathered afterwards are kept for
+// TrickleFragment.
+func (c *Client) OfferTrickle() (string, error) {
+	c.PC.OnICECandidate(func(cand *webrtc.ICECandidate) {
+		if cand == nil {
+			return // gathering complete
+		}
+		c.candMu.Lock()
+		c.cands = append(c.cands, cand.ToJSON().Candidate)
+		c.candMu.Unlock()
+	})
+	offer, err := c.PC.CreateOffer(nil)
 	if err != nil {
-		return 0, "", "", err
+		return "", err
 	}
+	c.gathered = webrtc.GatheringCompletePromise(c.PC)
+	if err := c.PC.SetLocalDescription(offer); err != nil {
+		return "", err
+	}
+	return offer.SDP, nil
+}
+
+// TrickleFragment waits (at most timeout) until gathering is complete and
+// returns the candidates gathered since OfferTrickle as an
+// application/trickle-ice-sdpfrag body (RFC 8840): the offer's ice-ufrag
+// and ice-pwd, the first media section, its candidates and
+// a=end-of-candidates.
+func (c *Client) TrickleFragment(timeout time.Duration) (string, error) {
+	if c.gathered == nil {
+		return "", errors.New("no OfferTrickle")
+	}
+	select {
+	case <-c.gathered:
+	case <-time.After(timeout):
+		return "", errors.New("gathering timed out")
+	}
+	var ufrag, pwd, mid string
+	for _, line := range strings.Split(c.PC.LocalDescription().SDP, "\n") {
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok && ufrag == "" {
+			ufrag = v
+		}
+		if v, ok := strings.CutPrefix(line, "a=ice-pwd:"); ok && pwd == "" {
+			pwd = v
+		}
+		if v, ok := strings.CutPrefix(line, "a=mid:"); ok && mid == "" {
+			mid = v
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:%s\r\n", ufrag, pwd, mid)
+	c.candMu.Lock()
+	for _, cand := range c.cands {
+		fmt.Fprintf(&b, "a=%s\r\n", cand)
+	}
+	n := len(c.cands)
+	c.candMu.Unlock()
+	if n == 0 {
+		return "", errors.New("no candidates gathered")
+	}
+	b.WriteString("a=end-of-candidates\r\n")
+	return b.String(), nil
+}
+
+// Posted is the server's answer to an offer.
+type Posted struct {
+	Status      int
+	Location    string
+	ETag        string
+	AcceptPatch string
+	Body        string // the SDP answer, or the error body
+}
+
+// Post sends offer to url with the given headers (a cookie or bearer
+// token) and applies a 201 answer.
+func (c *Client) Post(ctx context.Context, hc *http.Client, url string, hdr http.Header, offer string) (Posted, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(offer))
 	if err != nil {
-		return 0, "", "", err
+		return Posted{}, err
 	}
 	for k, v := range hdr {
 		req.Header[k] = v
@@ -192,17 +273,31 @@ func (c *Client) WHEP(ctx context.Context, hc *http.Client, url string, hdr http
 	req.Header.Set("Content-Type", "application/sdp")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, "", "", err
+		return Posted{}, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	p := Posted{Status: resp.StatusCode, Body: string(b)}
 	if resp.StatusCode != http.StatusCreated {
-		return resp.StatusCode, "", string(b), nil
+		return p, nil
 	}
-	if err := c.Answer(string(b)); err != nil {
-		return resp.StatusCode, "", string(b), fmt.Errorf("apply answer: %w", err)
+	p.Location, p.ETag, p.AcceptPatch = resp.Header.Get("Location"), resp.Header.Get("ETag"), resp.Header.Get("Accept-Patch")
+	if err := c.Answer(p.Body); err != nil {
+		return p, fmt.Errorf("apply answer: %w", err)
 	}
-	return resp.StatusCode, resp.Header.Get("Location"), string(b), nil
+	return p, nil
+}
+
+// WHEP posts the offer (every candidate in it) to url with the given
+// headers and applies a 201 answer. It returns the status, the Location and
+// the body of any other answer.
+func (c *Client) WHEP(ctx context.Context, hc *http.Client, url string, hdr http.Header) (status int, location, body string, err error) {
+	offer, err := c.Offer()
+	if err != nil {
+		return 0, "", "", err
+	}
+	p, err := c.Post(ctx, hc, url, hdr, offer)
+	return p.Status, p.Location, p.Body, err
 }
 
 // Stats returns a copy of the counters.
