@@ -279,6 +279,10 @@ func FuzzScan(f *testing.F) {
 	for _, n := range []int{0, 8, 30, 700, len(data) / 2, len(data) - 1} {
 		f.Add(data[:n])
 	}
+	// Past the caps on tracks, trafs per track and truns (TestScanBounds).
+	f.Add(boundsFile(9, []uint32{9}, 1))
+	f.Add(boundsFile(2, []uint32{2, 2}, 1))
+	f.Add(boundsFile(1, []uint32{1}, 65))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		l, err := Scan(bytes.NewReader(p), int64(len(p)))
 		if err != nil {
