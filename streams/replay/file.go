@@ -22,6 +22,12 @@ import (
 // segment.Scan caps the moof, this caps moof and mdat together.
 const maxFragment = 64 << 20
 
+// maxFragmentSamples caps the samples of one fragment, all tracks (a GOP
+// of 60 s at 60 fps with audio is under 7,000). A trun without per-sample
+// entries claims any number of samples in 20 bytes, and decoding makes an
+// object per sample: a few kilobytes must not cost gigabytes.
+const maxFragmentSamples = 1 << 16
+
 // segFile is one open segment file and the fragments of it to play.
 type segFile struct {
 	r       io.ReaderAt
@@ -187,6 +193,13 @@ type sample struct {
 func (sf *segFile) decode(fi *segment.FragmentInfo) ([]sample, int64, error) {
 	if fi.Length > maxFragment {
 		return nil, 0, fmt.Errorf("segment %s: fragment at %d: %d bytes exceeds %d", sf.path, fi.Offset, fi.Length, maxFragment)
+	}
+	var n int
+	for _, r := range fi.Tracks {
+		n += r.Samples
+	}
+	if n > maxFragmentSamples {
+		return nil, 0, fmt.Errorf("segment %s: fragment at %d: %d samples exceeds %d", sf.path, fi.Offset, n, maxFragmentSamples)
 	}
 	p := make([]byte, fi.Length)
 	if _, err := sf.r.ReadAt(p, fi.Offset); err != nil {
