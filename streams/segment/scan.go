@@ -20,12 +20,12 @@ const (
 	maxMoof    = 16 << 20
 	maxPrft    = 64
 	maxSamples = 1 << 20 // per trun
-	// The writer writes one track of video and at most one of audio, one
-	// traf per track and one trun per traf. More is no recording of ours,
-	// and without a cap their count drives quadratic work: every traf
-	// looks its track up among the init's tracks, and a parser that grows
-	// a track's sample slice per trun (mediacommon, for replay) copies it
-	// once per trun.
+	// The writer stores at most maxTracks tracks (a camera has one video
+	// and at most a few audio tracks), one traf per track and one trun per
+	// traf. More is no recording of ours, and without a cap their count
+	// drives quadratic work: every traf looks its track up among the
+	// init's tracks, and a parser that grows a track's sample slice per
+	// trun (mediacommon, for replay) copies it once per trun.
 	maxTracks = 8  // in the init
 	maxRuns   = 64 // trun boxes in one traf
 )

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/hearthnvr/hearth/streams/media"
+	"github.com/hearthnvr/hearth/streams/simcam"
 )
 
 // boundsFile builds a segment by hand: an init with tracks video tracks
@@ -118,5 +121,37 @@ func TestScanBounds(t *testing.T) {
 				t.Fatalf("%d fragments, valid %d (init %d), tail %v; want none and %q", len(l.Fragments), l.ValidSize, l.Init.Size, l.TailErr, tc.tailErr)
 			}
 		})
+	}
+}
+
+// TestWriterStoresAtMostMaxTracks: a stream with more storable tracks than
+// Scan accepts is recorded with the first maxTracks, so the file it writes
+// is always one Scan reads.
+func TestWriterStoresAtMostMaxTracks(t *testing.T) {
+	info, units := makeUnits(t, feedConfig{Seconds: 1, GOP: 5, Width: simcam.MinWidth, Height: simcam.MinHeight})
+	for range maxTracks + 2 {
+		info.Tracks = append(info.Tracks, media.Track{Codec: media.PCMU, ClockRate: 8000, SampleRate: 8000, Channels: 1})
+	}
+	var buf recFile
+	w, err := NewWriter(&buf, info, WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range units {
+		if err := w.WriteUnit(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(nil); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	l, err := Scan(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Init.Tracks) != maxTracks || len(l.Fragments) == 0 || l.ValidSize != l.Size {
+		t.Fatalf("%d tracks, %d fragments, valid %d of %d (tail %v); want %d tracks and whole fragments",
+			len(l.Init.Tracks), len(l.Fragments), l.ValidSize, l.Size, l.TailErr, maxTracks)
 	}
 }
