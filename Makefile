@@ -5,12 +5,18 @@ GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEMPL         := github.com/a-h/templ/cmd/templ@v0.3.1118
 FUZZTIME      ?= 5s
+# Executions spent minimizing one input. The engine minimizes not only a
+# failing input but every input that finds new coverage, by default for up
+# to 60 s each, and counts no progress meanwhile: with kilobyte inputs
+# (segment files) a short run then stalls after a few hundred executions.
+# Long runs that want small crashers: make fuzz FUZZMINIMIZE=60s.
+FUZZMINIMIZE  ?= 500x
 # Packages with fuzz targets, and the targets: "pkg:Target".
 FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzParseTimeRange \
                  ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader ./streams/nal:FuzzUnescapePrefix \
                  ./streams/segment:FuzzScan ./db:FuzzFragmentBlob \
                  ./nvr:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
-                 ./streams/webrtc:FuzzOffer ./streams/webrtc:FuzzTrickle ./streams/fmp4live:FuzzMuxer
+                 ./streams/webrtc:FuzzOffer ./streams/webrtc:FuzzTrickle ./streams/fmp4live:FuzzMuxer ./streams/replay:FuzzSegmentFile
 
 .PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm fuzz build release
 
@@ -64,7 +70,7 @@ fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t#*:}; \
 		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -parallel 2 $$pkg; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) -parallel 2 $$pkg; \
 	done
 
 build:

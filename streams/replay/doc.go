@@ -29,7 +29,8 @@
 // the keyframe at or before an instant, for a bounded window. The Reader
 // opens one file at a time, scans it (segment.Scan: bounded, torn tails
 // ignored), parses the init with mediacommon's fmp4 reader and decodes one
-// fragment (one GOP) at a time into units. When the plan is used up it asks
+// fragment (one GOP, at most 64 MiB and 65,536 samples) at a time into
+// units. When the plan is used up it asks
 // the Planner again from the end of the last fragment played and drops the
 // fragments it already played, so footage written meanwhile (an open
 // segment) is played too.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -21,10 +22,17 @@ import (
 // segment.Scan caps the moof, this caps moof and mdat together.
 const maxFragment = 64 << 20
 
+// maxFragmentSamples caps the samples of one fragment, all tracks (a GOP
+// of 60 s at 60 fps with audio is under 7,000). A trun without per-sample
+// entries claims any number of samples in 20 bytes, and decoding makes an
+// object per sample: a few kilobytes must not cost gigabytes.
+const maxFragmentSamples = 1 << 16
+
 // segFile is one open segment file and the fragments of it to play.
 type segFile struct {
-	f       *os.File
-	path    string
+	r       io.ReaderAt
+	closer  io.Closer   // the open file; nil for bytes in memory
+	path    string      // names the segment in errors
 	track   media.Track // the video track, ClockRate 90000
 	trackID int
 	scale   int64 // the video track's timescale
@@ -40,25 +48,39 @@ func openFile(src segment.ClipSource, after time.Time) (*segFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open segment: %w", err)
 	}
-	sf := &segFile{f: f, path: src.Path}
-	if err := sf.load(src, after); err != nil {
+	st, err := f.Stat()
+	if err != nil {
 		f.Close()
+		return nil, fmt.Errorf("open segment %s: %w", src.Path, err)
+	}
+	sf, err := loadSegment(f, st.Size(), src, after)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	sf.closer = f
+	return sf, nil
+}
+
+// loadSegment is openFile on a segment's size bytes read through r
+// (src.Path names it in errors): the file, or bytes in memory for the fuzz
+// target, which then reads exactly what playback reads without a file
+// write per input.
+func loadSegment(r io.ReaderAt, size int64, src segment.ClipSource, after time.Time) (*segFile, error) {
+	sf := &segFile{r: r, path: src.Path}
+	if err := sf.load(size, src, after); err != nil {
 		return nil, err
 	}
 	return sf, nil
 }
 
-func (sf *segFile) load(src segment.ClipSource, after time.Time) error {
-	st, err := sf.f.Stat()
-	if err != nil {
-		return fmt.Errorf("open segment %s: %w", sf.path, err)
-	}
-	l, err := segment.Scan(sf.f, st.Size())
+func (sf *segFile) load(size int64, src segment.ClipSource, after time.Time) error {
+	l, err := segment.Scan(sf.r, size)
 	if err != nil {
 		return fmt.Errorf("open segment %s: %w", sf.path, err)
 	}
 	init := make([]byte, l.Init.Size)
-	if _, err := sf.f.ReadAt(init, 0); err != nil {
+	if _, err := sf.r.ReadAt(init, 0); err != nil {
 		return fmt.Errorf("open segment %s: read init: %w", sf.path, err)
 	}
 	var in fmp4.Init
@@ -172,8 +194,15 @@ func (sf *segFile) decode(fi *segment.FragmentInfo) ([]sample, int64, error) {
 	if fi.Length > maxFragment {
 		return nil, 0, fmt.Errorf("segment %s: fragment at %d: %d bytes exceeds %d", sf.path, fi.Offset, fi.Length, maxFragment)
 	}
+	var n int
+	for _, r := range fi.Tracks {
+		n += r.Samples
+	}
+	if n > maxFragmentSamples {
+		return nil, 0, fmt.Errorf("segment %s: fragment at %d: %d samples exceeds %d", sf.path, fi.Offset, n, maxFragmentSamples)
+	}
 	p := make([]byte, fi.Length)
-	if _, err := sf.f.ReadAt(p, fi.Offset); err != nil {
+	if _, err := sf.r.ReadAt(p, fi.Offset); err != nil {
 		return nil, 0, fmt.Errorf("segment %s: read fragment at %d: %w", sf.path, fi.Offset, err)
 	}
 	var parts fmp4.Parts
@@ -212,8 +241,8 @@ func (sf *segFile) decode(fi *segment.FragmentInfo) ([]sample, int64, error) {
 }
 
 func (sf *segFile) close() {
-	if sf != nil && sf.f != nil {
-		sf.f.Close()
-		sf.f = nil
+	if sf != nil && sf.closer != nil {
+		sf.closer.Close()
+		sf.closer = nil
 	}
 }

@@ -1,8 +1,11 @@
 package replay
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -13,8 +16,14 @@ import (
 
 // FuzzSegmentFile reads arbitrary bytes as a recorded segment file the way
 // playback does (layout scan, init parse, every fragment decoded): a torn,
-// corrupted or planted file is an error, never a panic or a huge
+// corrupted or planted file is an error, never a panic, a hang or a huge
 // allocation. Seeded with a real segment, its truncations and byte flips.
+//
+// Each input is read from memory through the same code as a file
+// (loadSegment), with no file write, goroutine or channel per input: the
+// engine minimizes every input that finds new coverage by running it
+// again thousands of times, so the cost of one execution decides whether
+// the fuzzer keeps its pace (see the Makefile's FUZZMINIMIZE).
 func FuzzSegmentFile(f *testing.F) {
 	real := smallSegment(f)
 	f.Add(real)
@@ -29,36 +38,41 @@ func FuzzSegmentFile(f *testing.F) {
 	// A box claiming a size of 2^32-1, and one of 1 (64-bit size) of -1.
 	f.Add([]byte("\xff\xff\xff\xffftypisom"))
 	f.Add([]byte("\x00\x00\x00\x01moof\xff\xff\xff\xff\xff\xff\xff\xff"))
-	dir := f.TempDir()
+	// Fragments just past the caps on truns and samples that a trun claims
+	// in 20 bytes (TestHostileFragmentsAreBounded).
+	f.Add(withFragment(f, manyRunsFragment(1, 65, 1, 1)))
+	f.Add(withFragment(f, manyRunsFragment(1, 64, 1100, 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(dir, "seg.mp4")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
+		// The engine has no per-input timeout. A hang is a crash: the
+		// guard panics with every goroutine's stack, so the worker dies,
+		// the input is reported and no stuck goroutine keeps running.
+		guard := time.AfterFunc(fuzzHangAfter, func() { panic(hangReport(data)) })
+		defer guard.Stop()
+		sf, err := loadSegment(bytes.NewReader(data), int64(len(data)), segment.ClipSource{Path: "fuzz.mp4"}, time.Time{})
+		if err != nil {
+			return
 		}
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			sf, err := openFile(segment.ClipSource{Path: path}, time.Time{})
-			if err != nil {
-				return
-			}
-			defer sf.close()
-			for _, fi := range sf.frags {
-				_, _, _ = sf.decode(fi)
-			}
-		}()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("reading the segment hung on %d bytes %x", len(data), data[:min(len(data), 256)])
+		for _, fi := range sf.frags {
+			_, _, _ = sf.decode(fi)
 		}
 	})
+}
+
+// fuzzHangAfter is how long one input may take before FuzzSegmentFile
+// calls it a hang (a real input takes well under a millisecond).
+const fuzzHangAfter = 5 * time.Second
+
+// hangReport describes a hung input: its start and every goroutine's stack.
+func hangReport(data []byte) string {
+	stacks := make([]byte, 1<<20)
+	stacks = stacks[:runtime.Stack(stacks, true)]
+	return fmt.Sprintf("reading the segment hung for %v on %d bytes %x\n%s", fuzzHangAfter, len(data), data[:min(len(data), 256)], stacks)
 }
 
 // smallSegment writes a short segment file with the real writer: real
 // parameter sets, tiny stand-in slices (replay does not decode pixels), so
 // the fuzzer mutates kilobytes, not the megabytes of real footage.
-func smallSegment(f *testing.F) []byte {
+func smallSegment(f testing.TB) []byte {
 	cam, err := simcam.NewCamera(simcam.CameraConfig{ID: testCamID, FPS: testFPS, GOP: 5, Width: simcam.MinWidth, Height: simcam.MinHeight})
 	if err != nil {
 		f.Fatal(err)

@@ -64,7 +64,9 @@
 // Scan reads a file box by box: the moov (capped at 4 MiB), then for each
 // fragment the prft and moof (capped at 16 MiB) and the mdat header; every
 // size is checked against the file size and every sample range against
-// its mdat. The first box that does not fit ends the valid prefix
+// its mdat, and the counts are capped (8 tracks, one traf per track, 64
+// truns per traf) so no file costs more than linear work. The first box
+// that does not fit ends the valid prefix
 // (Layout.ValidSize, Layout.TailErr). Truncate cuts a file there and
 // fsyncs it; recovery then indexes Layout.Fragments (which carry the wall
 // time from prft, so no index row is needed to rebuild them).

@@ -20,6 +20,14 @@ const (
 	maxMoof    = 16 << 20
 	maxPrft    = 64
 	maxSamples = 1 << 20 // per trun
+	// The writer stores at most maxTracks tracks (a camera has one video
+	// and at most a few audio tracks), one traf per track and one trun per
+	// traf. More is no recording of ours, and without a cap their count
+	// drives quadratic work: every traf looks its track up among the
+	// init's tracks, and a parser that grows a track's sample slice per
+	// trun (mediacommon, for replay) copies it once per trun.
+	maxTracks = 8  // in the init
+	maxRuns   = 64 // trun boxes in one traf
 )
 
 // TrackInfo describes one track of a segment's init.
@@ -194,6 +202,9 @@ func parseMoov(p []byte, in *Init) error {
 	for _, k := range kids {
 		switch k.typ {
 		case "trak":
+			if len(in.Tracks) == maxTracks {
+				return fmt.Errorf("more than %d tracks", maxTracks)
+			}
 			t, err := parseTrak(sub(p, k))
 			if err != nil {
 				return err
@@ -404,6 +415,11 @@ func parseMoof(moof []byte, hdr int, f *FragmentInfo, in *Init, mdat box) error 
 		if ti < 0 {
 			return fmt.Errorf("fragment for unknown track %d", run.TrackID)
 		}
+		for _, o := range f.Tracks {
+			if o.TrackID == run.TrackID {
+				return fmt.Errorf("two trafs for track %d", run.TrackID)
+			}
+		}
 		q = q[8:]
 		base := f.moofOff
 		var defDur, defSize, defFlags uint32
@@ -450,10 +466,13 @@ func parseMoof(moof []byte, hdr int, f *FragmentInfo, in *Init, mdat box) error 
 			return errors.New("bad tfdt")
 		}
 		f.tfdtPos = append(f.tfdtPos, pos)
-		first := true
+		first, runs := true, 0
 		for _, tr := range tk {
 			if tr.typ != "trun" {
 				continue
+			}
+			if runs++; runs > maxRuns {
+				return fmt.Errorf("track %d: more than %d truns", run.TrackID, maxRuns)
 			}
 			q := sub(tp, tr)
 			if len(q) < 8 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
+	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
@@ -243,8 +244,22 @@ func (f *recFile) Close() error           { return nil }
 
 var _ File = (*recFile)(nil)
 
+// FuzzScan scans arbitrary bytes as a segment file. The seed is small (two
+// short GOPs with audio, tiny stand-in slices: Scan reads no pixels): the
+// engine mutates and, for every input with new coverage, minimizes in time
+// that grows with the input's size, so a seed of real footage (megabytes)
+// slows it to a crawl.
 func FuzzScan(f *testing.F) {
-	_, units := makeUnits(f, feedConfig{Seconds: 5, Audio: media.PCMU})
+	_, units := makeUnits(f, feedConfig{Seconds: 1, GOP: 5, Audio: media.PCMU, Width: simcam.MinWidth, Height: simcam.MinHeight})
+	for i, u := range units {
+		if u.Track == 0 {
+			typ := byte(0x41) // non-IDR slice
+			if u.Key {
+				typ = 0x65 // IDR slice
+			}
+			u.NALUs = [][]byte{{typ, 0x9a, byte(i)}}
+		}
+	}
 	var buf recFile
 	w, err := NewWriter(&buf, units[0].Info, WriterOptions{})
 	if err != nil {
@@ -257,10 +272,18 @@ func FuzzScan(f *testing.F) {
 	}
 	w.Close(nil)
 	data := buf.Bytes()
+	if l, err := Scan(bytes.NewReader(data), int64(len(data))); err != nil || len(l.Fragments) < 2 || l.ValidSize != int64(len(data)) {
+		f.Fatalf("seed of %d bytes is not a whole segment of fragments: %v", len(data), err)
+	}
+	f.Logf("seed: %d bytes", len(data))
 	f.Add(data)
 	for _, n := range []int{0, 8, 30, 700, len(data) / 2, len(data) - 1} {
 		f.Add(data[:n])
 	}
+	// Past the caps on tracks, trafs per track and truns (TestScanBounds).
+	f.Add(boundsFile(9, []uint32{9}, 1))
+	f.Add(boundsFile(2, []uint32{2, 2}, 1))
+	f.Add(boundsFile(1, []uint32{1}, 65))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		l, err := Scan(bytes.NewReader(p), int64(len(p)))
 		if err != nil {

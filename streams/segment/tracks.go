@@ -30,11 +30,15 @@ type track struct {
 func (t *track) video() bool { return t.codec.IsVideo() }
 
 // mapTracks builds the MP4 tracks for info. Tracks with a codec that cannot
-// be stored are left out (their units are ignored); a stream with no
-// storable track is ErrUnsupported.
+// be stored, and storable ones past the first maxTracks, are left out
+// (their units are ignored); a stream with no storable track is
+// ErrUnsupported.
 func mapTracks(info *media.StreamInfo) ([]*track, error) {
 	var out []*track
 	for i, mt := range info.Tracks {
+		if len(out) == maxTracks {
+			break // Scan refuses more: the rest are not stored
+		}
 		t := &track{id: uint32(len(out) + 1), src: i, codec: mt.Codec}
 		var err error
 		switch mt.Codec {
