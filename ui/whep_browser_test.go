@@ -3,9 +3,12 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,4 +169,78 @@ func TestWHEPPlaybackChromium(t *testing.T) {
 		t.Fatalf("picture clock %v is %v from the asked %v (%v after asking)", clock, d, at, played)
 	}
 	t.Logf("recorded playback: picture clock %v is %v from the asked instant", clock.UTC().Format(time.RFC3339Nano), clock.Sub(at))
+}
+
+// playerJS logs in as %[1]q (password %[3]q), plays camera %[2]q with the
+// web UI's own player (static/js/whep.js) and resolves with the
+// milliseconds to the first decoded frame.
+const playerJS = `(async () => {
+  const login = await fetch("/api/login", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({username: %[1]q, password: %[3]q})});
+  if (!login.ok) throw new Error("login: " + login.status);
+  const { whepConnect } = await import("/static/js/whep.js");
+  const v = document.createElement("video");
+  v.id = "v"; v.muted = true; v.autoplay = true; v.playsInline = true;
+  document.body.appendChild(v);
+  const t0 = performance.now();
+  window.session = await whepConnect(v, "/api/cameras/" + %[2]q + "/whep");
+  await new Promise((res, rej) => {
+    v.requestVideoFrameCallback(() => res());
+    setTimeout(() => rej(new Error("no decoded frame within 20 s (a hang, not a speed target)")), 20000);
+  });
+  return performance.now() - t0;
+})()`
+
+// TestWHEPPlayerTrickles: the web UI's player sends its offer before the
+// browser has gathered candidates and trickles them by PATCH (RFC 9725),
+// which the server takes (204); the picture is the camera asked for.
+func TestWHEPPlayerTrickles(t *testing.T) {
+	t.Parallel()
+	f := newLiveFixture(t, nvr.LiveConfig{})
+	var patches, taken atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPatch {
+			f.srv.ServeHTTP(w, r)
+			return
+		}
+		patches.Add(1)
+		sr := &statusRecorder{ResponseWriter: w}
+		f.srv.ServeHTTP(sr, r)
+		if sr.status == http.StatusNoContent {
+			taken.Add(1)
+		}
+	}))
+	t.Cleanup(ts.Close)
+	b := browsertest.Start(t)
+	if err := b.Navigate(ts.URL + "/healthz"); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := browsertest.Eval[float64](b, fmt.Sprintf(playerJS, "ana", string(f.camA1.ID), testPassword))
+	if err != nil {
+		t.Fatalf("player: %v", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); taken.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if taken.Load() == 0 {
+		t.Fatalf("%d trickle PATCHes, none taken", patches.Load())
+	}
+	var id string
+	var readErr error
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		fr, err := b.VideoFrame("#v")
+		if errors.Is(err, browsertest.ErrNoFrame) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id, _, readErr = simcam.ReadPattern(fr.Luma, fr.Width, fr.Height, fr.Width); readErr == nil {
+			break
+		}
+	}
+	if readErr != nil || id != string(f.camA1.ID) {
+		t.Fatalf("pattern read %q, %v; want %s", id, readErr, f.camA1.ID)
+	}
+	t.Logf("player: first decoded frame %.0f ms after the offer; %d trickle PATCHes, %d taken", ms, patches.Load(), taken.Load())
 }

@@ -289,7 +289,10 @@ func chromiumTTFF(ctx context.Context, url string, result <-chan float64) (float
 }
 
 // ttffPage negotiates WHEP with the bench server and posts the time to
-// the first decoded frame back to it.
+// the first decoded frame back to it. Like the web UI's player it sends the
+// offer at once, without waiting for its ICE candidates (the UI trickles
+// them; this bench server takes none: on loopback the browser's own checks
+// to the answer's candidates connect).
 const ttffPage = `<!doctype html><html><body><video id="v" muted autoplay playsinline></video><script>
 (async () => {
   const v = document.getElementById("v");
@@ -298,11 +301,6 @@ const ttffPage = `<!doctype html><html><body><video id="v" muted autoplay playsi
   pc.ontrack = (e) => { if (e.track.kind === "video") v.srcObject = new MediaStream([e.track]); };
   const t0 = performance.now();
   await pc.setLocalDescription(await pc.createOffer());
-  await new Promise((res) => {
-    if (pc.iceGatheringState === "complete") return res();
-    pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === "complete") res(); };
-    setTimeout(res, 1000);
-  });
   const r = await fetch("/whep", {method: "POST", headers: {"Content-Type": "application/sdp"}, body: pc.localDescription.sdp});
   await pc.setRemoteDescription({type: "answer", sdp: await r.text()});
   v.requestVideoFrameCallback(() => {
