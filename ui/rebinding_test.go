@@ -2,65 +2,18 @@ package ui
 
 import (
 	"context"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
-
-// acceptCounter forwards TCP connections on 127.0.0.1 to target and
-// counts them: whether anything reached the camera at all.
-func acceptCounter(t *testing.T, target string) (port string, n *atomic.Int64) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n = new(atomic.Int64)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			n.Add(1)
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, c, up)
-			mu.Unlock()
-			wg.Go(func() { _, _ = io.Copy(up, c); up.Close() })
-			wg.Go(func() { _, _ = io.Copy(c, up); c.Close() })
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	_, port, _ = net.SplitHostPort(l.Addr().String())
-	return port, n
-}
 
 // TestDNSRebindingRefusedAtConnect runs the ui, nvr, db and RTSP stack with
 // a real DNS server on loopback that the test rebinds. A household owner
@@ -86,7 +39,8 @@ func TestDNSRebindingRefusedAtConnect(t *testing.T) {
 	dns := startFakeDNS(t, host, lan)
 	resolver := dns.resolver()
 	sim := startSimcam(t, "", "")
-	port, accepts := acceptCounter(t, sim.Addr())
+	proxy, accepts := testpeer.CountingProxy(t, sim.Addr())
+	_, port, _ := net.SplitHostPort(proxy)
 	camURL := "rtsp://" + host + ":" + port + "/cam/1"
 
 	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: f.store, Resolver: resolver, ReadTimeout: 3 * time.Second,

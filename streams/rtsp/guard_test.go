@@ -3,61 +3,17 @@ package rtsp
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
-
-// countingProxy forwards TCP connections on 127.0.0.1 to target and counts
-// them, so a test can tell whether a client reached the camera at all.
-func countingProxy(t *testing.T, target string) (string, *atomic.Int64) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n atomic.Int64
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			n.Add(1)
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, c, up)
-			mu.Unlock()
-			wg.Go(func() { _, _ = io.Copy(up, c); up.Close() })
-			wg.Go(func() { _, _ = io.Copy(c, up); c.Close() })
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String(), &n
-}
 
 // addrLog records the addresses a CheckAddr hook saw.
 type addrLog struct {
@@ -89,7 +45,7 @@ const refusedMsg = "camera address resolves to this appliance; refused"
 func TestCheckAddrRefusesBeforeConnect(t *testing.T) {
 	t.Parallel()
 	srv := startSimcam(t, simcam.ServerConfig{Cameras: []simcam.CameraConfig{{ID: idA, FPS: 25, GOP: 10}}})
-	proxy, accepts := countingProxy(t, srv.Addr())
+	proxy, accepts := testpeer.CountingProxy(t, srv.Addr())
 	_, port, _ := net.SplitHostPort(proxy)
 	refuseLoopback := func(log *addrLog) func(netip.Addr) error {
 		return func(a netip.Addr) error {

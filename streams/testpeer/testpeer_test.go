@@ -1,7 +1,10 @@
 package testpeer
 
 import (
+	"io"
+	"net"
 	"testing"
+	"time"
 )
 
 // recorder notes how a test would have ended.
@@ -27,5 +30,42 @@ func TestRequire(t *testing.T) {
 		if r.fatal != (ci == "true") || r.skip != (ci != "true") {
 			t.Errorf("CI=%q: fatal %v skip %v", ci, r.fatal, r.skip)
 		}
+	}
+}
+
+// TestCountingProxy relays bytes both ways and counts each connection.
+func TestCountingProxy(t *testing.T) {
+	echo, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	go func() {
+		for {
+			c, err := echo.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(c, c); c.Close() }()
+		}
+	}()
+	addr, n := CountingProxy(t, echo.Addr().String())
+	for i := range 2 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, 4)
+		if _, err := io.ReadFull(c, got); err != nil || string(got) != "ping" {
+			t.Fatalf("connection %d: %q %v", i, got, err)
+		}
+		c.Close()
+	}
+	if n.Load() != 2 {
+		t.Fatalf("counted %d connections, want 2", n.Load())
 	}
 }
