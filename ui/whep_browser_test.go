@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -95,23 +94,9 @@ func TestWHEPChromium(t *testing.T) {
 			t.Fatalf("camera %s: framesDecoded %d → %d in 2 s", cam.Name, n0, n)
 		}
 
-		var id string
-		var readErr error
-		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			fr, err := b.VideoFrame("#v")
-			if errors.Is(err, browsertest.ErrNoFrame) {
-				continue
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if id, _, readErr = simcam.ReadPattern(fr.Luma, fr.Width, fr.Height, fr.Width); readErr == nil {
-				break
-			}
-		}
-		if readErr != nil || id != string(cam.ID) {
-			_ = b.Screenshot(filepath.Join(t.TempDir(), "whep.png"))
-			t.Fatalf("camera %s: pattern read %q, %v; want %s", cam.Name, id, readErr, cam.ID)
+		id := decodedCameraID(t, b, "#v", 3*time.Second)
+		if id != string(cam.ID) {
+			t.Fatalf("camera %s: pattern read %q; want %s", cam.Name, id, cam.ID)
 		}
 		loc, err := browsertest.Eval[string](b, `window.whepLocation`)
 		if err != nil || loc == "" {
@@ -225,22 +210,8 @@ func TestWHEPPlayerTrickles(t *testing.T) {
 	if taken.Load() == 0 {
 		t.Fatalf("%d trickle PATCHes, none taken", patches.Load())
 	}
-	var id string
-	var readErr error
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		fr, err := b.VideoFrame("#v")
-		if errors.Is(err, browsertest.ErrNoFrame) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if id, _, readErr = simcam.ReadPattern(fr.Luma, fr.Width, fr.Height, fr.Width); readErr == nil {
-			break
-		}
-	}
-	if readErr != nil || id != string(f.camA1.ID) {
-		t.Fatalf("pattern read %q, %v; want %s", id, readErr, f.camA1.ID)
+	if id := decodedCameraID(t, b, "#v", 3*time.Second); id != string(f.camA1.ID) {
+		t.Fatalf("pattern read %q; want %s", id, f.camA1.ID)
 	}
 	t.Logf("player: first decoded frame %.0f ms after the offer; %d trickle PATCHes, %d taken", ms, patches.Load(), taken.Load())
 }
