@@ -116,7 +116,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 	}
 	sessPtr.Store(sess)
 	ls.SetMedia(sess)
-	ls.SetStop(sess.Close)
+	ls.SetStop(sess.Stop) // no wait: the registry's recheck goes on to the next session
 	info := sess.Info()
 	log.Info("media session started", "video", info.Video, "audio", info.Audio, "audio_note", info.AudioNote)
 	w.Header().Set("Content-Type", "application/sdp")
@@ -155,12 +155,15 @@ func whepError(err error) error {
 // handleWHEPDelete ends a session. Only its owner, still holding the grant,
 // may; any other session ID is "not found".
 func (s *Server) handleWHEPDelete(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
-	ls, _, err := s.whepSession(g, r.PathValue("sid"))
+	ls, sess, err := s.whepSession(g, r.PathValue("sid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	ls.Stop()
+	// Wait for the end, so that the slot is free when DELETE answers: a
+	// viewer switching streams starts its next session at once.
+	sess.Close()
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 }

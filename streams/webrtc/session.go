@@ -257,9 +257,14 @@ func (s *Session) Send(msg []byte) error {
 // Close ends the session and waits until it has stopped. Idempotent; not
 // to be called from OnEnd or OnMessage.
 func (s *Session) Close() {
-	s.end("closed", nil)
+	s.Stop()
 	<-s.done
 }
+
+// Stop ends the session without waiting for its peer connection to close
+// (the engine's goroutine for the session does that): for a caller that
+// ends many sessions in a row, such as the live registry on a revocation.
+func (s *Session) Stop() { s.end("closed", nil) }
 
 // end records the first reason and stops the sending goroutine.
 func (s *Session) end(reason string, err error) {
