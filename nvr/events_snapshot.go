@@ -48,6 +48,8 @@ func (e *Events) Snapshot(ctx context.Context, g CameraGrant) ([]byte, string, e
 	defer cancel()
 	data, ct, err := e.cfg.Thumbnailer.Thumbnail(ctx, key)
 	if err != nil {
+		// The client gets a plain message; the cause is for the log.
+		e.cfg.Log.Warn("camera snapshot", "camera", string(id), "err", err)
 		return nil, "", Errorf(op, KindUnavailable, "could not make a picture")
 	}
 	if len(data) == 0 || len(data) > thumbMaxBytes || thumbExt(ct) == "" {
