@@ -146,7 +146,7 @@ func (s *Session) Trickle(f TrickleFragment) (added int, err error) {
 	if s.ctx.Err() != nil {
 		return 0, ErrClosed
 	}
-	ufrag, pwd := s.remoteICE()
+	ufrag, pwd := remoteICE(s.cfg.Offer)
 	if (f.Ufrag != "" && f.Ufrag != ufrag) || (f.Pwd != "" && f.Pwd != pwd) {
 		return 0, ErrICERestart
 	}
@@ -184,26 +184,17 @@ func (s *Session) Trickle(f TrickleFragment) (added int, err error) {
 	return added, nil
 }
 
-// remoteICE returns the ICE ufrag and password of the remote description
-// (the offer), as pion parsed it: session level, else the first m= section
-// that has them (with BUNDLE all sections share them).
-func (s *Session) remoteICE() (ufrag, pwd string) {
-	rd := s.pc.RemoteDescription()
-	if rd == nil {
-		return "", ""
-	}
-	d, err := rd.Unmarshal()
-	if err != nil {
-		return "", ""
-	}
-	ufrag, _ = d.Attribute("ice-ufrag")
-	pwd, _ = d.Attribute("ice-pwd")
-	for _, m := range d.MediaDescriptions {
-		if ufrag == "" {
-			ufrag, _ = m.Attribute("ice-ufrag")
+// remoteICE returns the offer's ICE ufrag and password: the first of each
+// (session level, or the first m= section; with BUNDLE all sections share
+// them).
+func remoteICE(sdp string) (ufrag, pwd string) {
+	for _, line := range strings.Split(sdp, "\n") {
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok && ufrag == "" {
+			ufrag = v
 		}
-		if pwd == "" {
-			pwd, _ = m.Attribute("ice-pwd")
+		if v, ok := strings.CutPrefix(line, "a=ice-pwd:"); ok && pwd == "" {
+			pwd = v
 		}
 	}
 	return ufrag, pwd
