@@ -186,7 +186,9 @@ func (s *Session) Trickle(f TrickleFragment) (added int, err error) {
 
 // remoteICE returns the offer's ICE ufrag and password: the first of each
 // (session level, or the first m= section; with BUNDLE all sections share
-// them).
+// them). It reads the immutable offer text: pion's
+// RemoteDescription().Unmarshal() caches into the description pion itself
+// reads, a data race (-race caught it).
 func remoteICE(sdp string) (ufrag, pwd string) {
 	for _, line := range strings.Split(sdp, "\n") {
 		line = strings.TrimSpace(line)
