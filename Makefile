@@ -20,8 +20,16 @@ FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzPar
 
 .PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm fuzz build release
 
-test: deps fmt-check templ-check vet staticcheck unit storm fuzz
-	@echo "make test: all checks passed"
+# The stages run in order; each prints its wall time, so a slow stage is
+# seen in CI's log before it meets its timeout.
+TEST_STAGES   := deps fmt-check templ-check vet staticcheck unit storm fuzz
+
+test:
+	@total=$$(date +%s); for s in $(TEST_STAGES); do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$s || { echo "make test: stage $$s failed after $$(( $$(date +%s) - start )) s"; exit 1; }; \
+		echo "make test: stage $$s took $$(( $$(date +%s) - start )) s"; \
+	done; echo "make test: all checks passed in $$(( $$(date +%s) - total )) s"
 
 # Real peers (ffmpeg, ...) from Debian packages when missing.
 deps:

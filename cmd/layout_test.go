@@ -1,0 +1,233 @@
+// Package cmd_test holds the dependency table of ../shared/ARCHITECTURE.md
+// for the whole module: every arrow between Hearth's packages is checked
+// against it, so a package that reaches across a layer fails the build
+// instead of waiting for a reviewer to notice.
+package cmd_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/hearthnvr/hearth"
+
+// layer names the row of the dependency table a package belongs to.
+func layer(pkg string) string {
+	switch {
+	case pkg == "cmd/hearth-bench" || strings.HasPrefix(pkg, "cmd/hearth-bench/"):
+		return "cmd/hearth-bench"
+	case strings.HasPrefix(pkg, "cmd/"):
+		return "cmd"
+	case pkg == "nvr":
+		return "nvr"
+	case strings.HasPrefix(pkg, "nvr/"):
+		return "nvr/sub"
+	case pkg == "db" || strings.HasPrefix(pkg, "db/"):
+		return "db"
+	case strings.HasPrefix(pkg, "streams/"):
+		return "streams"
+	case pkg == "ui" || strings.HasPrefix(pkg, "ui/"):
+		return "ui"
+	}
+	return "other"
+}
+
+// allowed reports whether a package of layer from may import to (both
+// module-relative). It is the table of ARCHITECTURE.md, "Packages and
+// their direction".
+func allowed(from, to string) bool {
+	if layer(to) == "cmd" || layer(to) == "cmd/hearth-bench" {
+		return false // nothing imports a binary
+	}
+	if to == "streams/testpeer" && strings.HasSuffix(from, "test") {
+		// Test-support packages (ui/browsertest) find real peers the
+		// one way the suite does; the shipped binary links none of
+		// them (TestShippedBinaryLinksNoTestClient).
+		return true
+	}
+	switch layer(from) {
+	case "cmd", "cmd/hearth-bench":
+		return true
+	case "nvr":
+		return to == "streams/media"
+	case "nvr/sub":
+		// Subpackages use the vocabulary, each other (the table's
+		// per-row lists are finer; the split will tighten this) and
+		// media plumbing.
+		return to == "nvr" || layer(to) == "nvr/sub" || layer(to) == "streams"
+	case "db":
+		return to == "nvr"
+	case "streams":
+		return layer(to) == "streams"
+	case "ui":
+		return to == "nvr" || layer(to) == "nvr/sub" || layer(to) == "ui"
+	}
+	return false
+}
+
+// debt lists the arrows against the table that exist today, each with the
+// step of the redesign (issue 15) that removes it. An arrow not listed
+// here fails; so does a listed arrow that no longer exists, so the list
+// only shrinks.
+var debt = map[string]string{
+	"nvr -> streams/hub":        "split nvr: hubs move to nvr/ingest",
+	"nvr -> streams/replay":     "split nvr: playback moves to nvr/view",
+	"nvr -> streams/rtsp":       "split nvr: sources move to nvr/ingest",
+	"nvr -> streams/segment":    "split nvr: segment files move to nvr/recordstore",
+	"nvr -> streams/supervisor": "split nvr: supervisor wiring moves to nvr/ingest",
+	"ui -> streams/fmp4live":    "ui free of media plumbing: MSE sessions move to nvr/view",
+	"ui -> streams/hub":         "ui free of media plumbing: live sessions move to nvr/view",
+	"ui -> streams/media":       "ui free of media plumbing: codec names come from nvr/view",
+	"ui -> streams/replay":      "ui free of media plumbing: playback moves to nvr/view",
+	"ui -> streams/segment":     "ui free of media plumbing: clips move to nvr/view",
+	"ui -> streams/webrtc":      "ui free of media plumbing: WHEP sessions move to nvr/view",
+}
+
+// shippedDebt lists test clients the release binary still links.
+var shippedDebt = map[string]string{
+	"streams/webrtc/webrtctest": "the benchmark harness moves to cmd/hearth-bench",
+}
+
+// goCmd finds the go command: on PATH, or in GOROOT when the test runs
+// with a PATH that lacks it (go test sets GOROOT for its children).
+func goCmd() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		return filepath.Join(root, "bin", "go")
+	}
+	return "go"
+}
+
+// goList runs go list over the module from its root and returns one
+// output line per package.
+func goList(t *testing.T, args ...string) []string {
+	t.Helper()
+	cmd := exec.Command(goCmd(), append([]string{"list"}, args...)...)
+	cmd.Dir = ".."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %v: %v\n%s", args, err, stderr.String())
+	}
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
+
+func rel(pkg string) (string, bool) {
+	if pkg == module {
+		return "", true
+	}
+	r, ok := strings.CutPrefix(pkg, module+"/")
+	return r, ok
+}
+
+func TestDependencyTable(t *testing.T) {
+	seen := map[string]bool{}
+	var bad []string
+	for _, line := range goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...") {
+		fields := strings.Fields(line)
+		from, ok := rel(fields[0])
+		if !ok {
+			continue
+		}
+		for _, imp := range fields[1:] {
+			to, ok := rel(imp)
+			if !ok {
+				continue
+			}
+			arrow := from + " -> " + to
+			if allowed(from, to) {
+				continue
+			}
+			if _, known := debt[arrow]; known {
+				seen[arrow] = true
+				continue
+			}
+			bad = append(bad, arrow)
+		}
+	}
+	sort.Strings(bad)
+	for _, a := range bad {
+		t.Errorf("import against ARCHITECTURE.md's dependency table: %s", a)
+	}
+	for arrow, why := range debt {
+		if !seen[arrow] {
+			t.Errorf("%s is gone (%s): remove it from the debt list", arrow, why)
+		}
+	}
+}
+
+func TestShippedBinaryLinksNoTestClient(t *testing.T) {
+	seen := map[string]bool{}
+	for _, dep := range goList(t, "-deps", "./cmd/hearth") {
+		r, ok := rel(dep)
+		if !ok {
+			continue
+		}
+		testClient := strings.HasSuffix(r, "test") || strings.Contains(r, "/testpeer") || strings.Contains(r, "browsertest")
+		if !testClient {
+			continue
+		}
+		if _, known := shippedDebt[r]; known {
+			seen[r] = true
+			continue
+		}
+		t.Errorf("the hearth binary links test code: %s", r)
+	}
+	for pkg, why := range shippedDebt {
+		if !seen[pkg] {
+			t.Errorf("%s is no longer linked (%s): remove it from the list", pkg, why)
+		}
+	}
+}
+
+// TestTableRules pins the table's rules themselves, so a loosened rule is
+// a visible change.
+func TestTableRules(t *testing.T) {
+	cases := []struct {
+		from, to string
+		want     bool
+	}{
+		{"streams/hub", "nvr", false},
+		{"streams/replay", "streams/segment", true},
+		{"streams/rtsp", "db", false},
+		{"db", "nvr", true},
+		{"db", "streams/segment", false},
+		{"db", "ui", false},
+		{"ui", "nvr", true},
+		{"ui", "nvr/view", true},
+		{"ui", "streams/hub", false},
+		{"ui", "db", false},
+		{"nvr", "streams/media", true},
+		{"nvr", "streams/rtsp", false},
+		{"nvr", "db", false},
+		{"nvr/record", "nvr/recordstore", true},
+		{"nvr/view", "streams/webrtc", true},
+		{"nvr/view", "ui", false},
+		{"ui", "cmd/hearth", false},
+		{"cmd/hearth", "ui", true},
+		{"cmd/hearth", "db", true},
+		{"ui/browsertest", "streams/testpeer", true},
+		{"ui", "streams/testpeer", false},
+	}
+	for _, c := range cases {
+		if got := allowed(c.from, c.to); got != c.want {
+			t.Errorf("allowed(%s -> %s) = %v, want %v", c.from, c.to, got, c.want)
+		}
+	}
+}
