@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -65,9 +68,11 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	go func() { simDone <- sim.Run(simCtx) }()
 	defer func() { stopSim(); <-simDone }()
 
-	return serve(ctx, cfg, e, func(url string) {
+	return serve(ctx, cfg, e, func(url string, webrtcPort int) {
 		fmt.Fprintf(e.stdout, "\nHearth demo: %s  (data in %s)\n", url, cfg.DataDir)
 		fmt.Fprintf(e.stdout, "Open %s/ in a browser and sign in with one of the logins below.\n", url)
+		fmt.Fprintf(e.stdout, "Ports: HTTP %s (--listen), WebRTC media UDP and TCP %d (--webrtc-udp-port), cameras RTSP %s.\n",
+			portOf(url), webrtcPort, portOf(sim.Addr()))
 		fmt.Fprintf(e.stdout, "%d simulated cameras at rtsp://%s/cam/1..%d\n\nLogins:\n", len(cams), sim.Addr(), len(cams))
 		for _, l := range logins {
 			fmt.Fprintf(e.stdout, "  %-6s %-20s  %s\n", l.User, l.Password, l.Role+householdNote(l.Household))
@@ -101,6 +106,12 @@ func parseDemoFlags(args []string, e env) (serveConfig, error) {
 	if len(pos) != 0 {
 		return cfg, usagef("demo takes no arguments")
 	}
+	cfg.AnyFreeWebRTCPort = true
+	fl.Visit(func(f *flag.Flag) {
+		if f.Name == "webrtc-udp-port" {
+			cfg.AnyFreeWebRTCPort = false // a port asked for is the port used
+		}
+	})
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, usagef("--log-level %q: want debug, info, warn or error", *level)
 	}
@@ -223,4 +234,15 @@ func demoPassword() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
+}
+
+// portOf returns the port of a URL or host:port, for the demo's summary.
+func portOf(addr string) string {
+	if _, rest, ok := strings.Cut(addr, "://"); ok {
+		addr = rest
+	}
+	if _, port, err := net.SplitHostPort(strings.TrimSuffix(addr, "/")); err == nil {
+		return port
+	}
+	return addr
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -34,6 +35,11 @@ type serveConfig struct {
 	// streams/thumbnail; nil: external triggers only, no thumbnails.
 	Detectors   nvr.DetectorFactory
 	Thumbnailer nvr.Thumbnailer
+	// AnyFreeWebRTCPort lets the start take any free WebRTC port when the
+	// configured one is in use (the demo without --webrtc-udp-port: a
+	// newcomer's first run must not fail on another program's port).
+	// serve keeps it off: a service's port is part of its firewall rules.
+	AnyFreeWebRTCPort bool
 }
 
 // Validate checks the configuration before anything starts.
@@ -88,7 +94,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // serve runs the NVR until ctx ends, then shuts down gracefully within
 // cfg.ShutdownTimeout. ready, when set, runs once the server listens (the
 // demo prints its logins there).
-func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) error {
+func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, webrtcPort int)) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	// Bind first: a port in use is the most common start failure and must be
@@ -100,8 +106,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	defer ln.Close()
 	// The one WebRTC port (UDP, and TCP on the same number) is bound now
 	// too, so a port in use stops the start with one clear line.
-	rtc, err := webrtc.Listen(webrtc.Config{Port: cfg.Service.WebRTC.UDPPort, HostIPs: cfg.Service.WebRTC.HostIPs,
-		IPFilter: iceFilter(cfg.Service.WebRTC.ICE), Log: log.With("part", "webrtc")})
+	rtc, err := listenWebRTC(cfg, e, log)
 	if err != nil {
 		return err
 	}
@@ -181,7 +186,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 			nvr.SetupTokenLifetime, scheme, displayAddr(addr), setupToken, cfg.DataDir)
 	}
 	log.Info("hearth serving", "version", version, "url", scheme+"://"+displayAddr(addr), "data", cfg.DataDir,
-		"webrtc_port", rtc.Port())
+		"webrtc_udp_tcp_port", rtc.Port())
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
@@ -219,7 +224,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	}
 
 	if ready != nil {
-		ready(scheme + "://" + displayAddr(addr))
+		ready(scheme+"://"+displayAddr(addr), rtc.Port())
 	}
 	if e.onListen != nil {
 		e.onListen(addr)
@@ -336,4 +341,24 @@ func (c cameraStatus) Status(g nvr.CameraGrant) nvr.CameraStatus {
 	st.Recording = rs.State
 	st.RecordingSince = rs.Since
 	return st
+}
+
+// listenWebRTC binds the one WebRTC port (UDP, and TCP on the same number).
+// With cfg.AnyFreeWebRTCPort, a port in use is replaced by any free one and
+// the terminal is told which; otherwise a port in use stops the start.
+func listenWebRTC(cfg serveConfig, e env, log *slog.Logger) (*webrtc.Engine, error) {
+	wc := webrtc.Config{Port: cfg.Service.WebRTC.UDPPort, HostIPs: cfg.Service.WebRTC.HostIPs,
+		IPFilter: iceFilter(cfg.Service.WebRTC.ICE), Log: log.With("part", "webrtc")}
+	rtc, err := webrtc.Listen(wc)
+	if err == nil || !cfg.AnyFreeWebRTCPort || wc.Port == 0 || !errors.Is(err, syscall.EADDRINUSE) {
+		return rtc, err
+	}
+	wc.Port = 0
+	rtc, anyErr := webrtc.Listen(wc)
+	if anyErr != nil {
+		return nil, fmt.Errorf("%w (and no free port instead: %w)", err, anyErr)
+	}
+	fmt.Fprintf(e.stdout, "WebRTC port %d is in use by another program; using port %d instead (--webrtc-udp-port to choose).\n",
+		cfg.Service.WebRTC.UDPPort, rtc.Port())
+	return rtc, nil
 }
