@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +55,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	msg := nvr.ErrorMessage(err)
 	if kind == nvr.KindInternal {
 		msg = "internal error"
-		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", requestID(r.Context()))
+		s.logFailure(r, "request failed", err)
 	}
 	if kind == nvr.KindNotFound {
 		// One body for "missing" and "not yours", whatever the cause.
@@ -150,4 +151,17 @@ func logAttrsOf(r *http.Request, status int, bytes int64) []slog.Attr {
 		slog.String("remote", r.RemoteAddr),
 		slog.String("request_id", requestID(r.Context())),
 	}
+}
+
+// logFailure logs a request's internal failure at ERROR, except one caused
+// by the client going away (its request context canceled while the work
+// ran): a closed tab or a player seeking is ordinary, so it goes to DEBUG
+// and an ERROR line keeps meaning something is wrong.
+func (s *Server) logFailure(r *http.Request, msg string, err error) {
+	ctx := r.Context()
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		s.log.DebugContext(ctx, msg+": the client went away", "err", err, "request_id", requestID(ctx))
+		return
+	}
+	s.log.ErrorContext(ctx, msg, "err", err, "request_id", requestID(ctx))
 }

@@ -111,7 +111,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		s.renderNotFound(w, r)
 		return
 	case nvr.KindInternal:
-		s.log.ErrorContext(r.Context(), "page failed", "err", err, "request_id", requestID(r.Context()))
+		s.logFailure(r, "page failed", err)
 	}
 	msg := nvr.ErrorMessage(err)
 	if kind == nvr.KindInternal {

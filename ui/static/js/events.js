@@ -145,7 +145,8 @@ async function load(append) {
   for (const ev of evs) list.append(card(ev));
   cursor = data.next || '';
   more.hidden = !cursor;
-  status(list.children.length ? `${list.children.length} event(s).` : 'No events match.');
+  const shown = list.children.length;
+  status(shown === 0 ? 'No events match.' : shown === 1 ? 'One event.' : `${shown} events.`);
 }
 
 form.addEventListener('submit', (ev) => {

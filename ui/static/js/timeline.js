@@ -99,7 +99,9 @@ async function load() {
   try {
     const data = await getJSON(`/api/cameras/${encodeURIComponent(cameraId)}/recordings?${q}`);
     ranges = data.ranges || [];
-    status(ranges.length ? `${ranges.length} recorded stretch(es) on this day.` : 'Nothing recorded on this day.');
+    status(ranges.length === 0 ? 'Nothing recorded on this day.'
+      : ranges.length === 1 ? 'One recorded stretch on this day.'
+      : `${ranges.length} recorded stretches on this day.`);
   } catch (err) {
     ranges = [];
     status(err.status === 503 ? 'Recording is not enabled.' : 'Could not load recordings.');
