@@ -18,7 +18,7 @@ FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzPar
                  ./nvr:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
                  ./streams/webrtc:FuzzOffer ./streams/webrtc:FuzzTrickle ./streams/fmp4live:FuzzMuxer ./streams/replay:FuzzSegmentFile
 
-.PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm fuzz build release
+.PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm fuzz build bench release
 
 # The stages run in order; each prints its wall time, so a slow stage is
 # seen in CI's log before it meets its timeout.
@@ -93,6 +93,14 @@ fuzz:
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/hearth ./cmd/hearth
+
+# The performance tables of docs/performance.md (a few minutes; the
+# harness is its own binary, not part of the release). BENCH="record live"
+# for a subset, BENCHFLAGS for sizes and profiles.
+BENCH ?= all
+bench:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/hearth-bench ./cmd/hearth-bench
+	bin/hearth-bench $(BENCHFLAGS) $(BENCH)
 
 # Release artifacts in dist/: tarballs for linux amd64, arm64, armv7, armv6,
 # .debs (amd64, arm64, armhf), SHA256SUMS. VERSION=1.2.3 to override

@@ -160,3 +160,8 @@ func TestCheckCommand(t *testing.T) {
 		t.Errorf("positional argument: exit %d", code)
 	}
 }
+
+// segmentFilesFunc adapts a function to segment.Files.
+type segmentFilesFunc func(segment.SegmentStart) (segment.File, error)
+
+func (f segmentFilesFunc) Create(s segment.SegmentStart) (segment.File, error) { return f(s) }

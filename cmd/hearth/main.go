@@ -4,16 +4,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"golang.org/x/term"
+
+	"github.com/hearthnvr/hearth/cmd/internal/cmdline"
 )
 
 // version and commit are stamped by the release build (-ldflags -X).
@@ -33,24 +33,9 @@ type env struct {
 	readHidden func() (string, error)
 	// onListen, if set, is told the server's bound address (tests use port 0).
 	onListen func(addr string)
-	// self, if set, makes a command running this program with args (tests
-	// re-run the test binary); default: os.Executable.
-	self func(args ...string) *exec.Cmd
 	// eventMedia, if set, replaces serve's motion detectors and
 	// thumbnailer. Tests only: production wiring is in serve.go.
 	eventMedia func() (nvr.DetectorFactory, nvr.Thumbnailer)
-}
-
-// selfCommand returns a command that runs hearth with args.
-func (e env) selfCommand(args ...string) *exec.Cmd {
-	if e.self != nil {
-		return e.self(args...)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		exe = os.Args[0]
-	}
-	return exec.Command(exe, args...)
 }
 
 func main() {
@@ -71,17 +56,15 @@ func main() {
 
 // Exit codes.
 const (
-	exitOK      = 0
-	exitFailure = 1 // the command ran and failed
-	exitUsage   = 2 // the command line was wrong
+	exitOK      = cmdline.ExitOK
+	exitFailure = cmdline.ExitFailure
+	exitUsage   = cmdline.ExitUsage
 )
 
 // usageError marks a bad command line (exit code 2).
-type usageError struct{ msg string }
+type usageError = cmdline.UsageError
 
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return cmdline.Usagef(format, args...) }
 
 const topUsage = `usage: hearth <command> [flags]
 
@@ -95,7 +78,6 @@ commands:
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
   camera      add | list | remove | move
   token       create | list | revoke
-  bench       performance scenarios on loopback: record, storm, clip, index, live (or all)
   simcam      serve simulated cameras over RTSP (--listen, --cameras, --fps, --size, --flap, --stall, --user, --pass)
 
 Run "hearth <command> -h" for a command's flags.`
@@ -129,26 +111,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdCheck(ctx, rest, e)
 	case "demo":
 		err = cmdDemo(ctx, rest, e)
-	case "bench":
-		err = cmdBench(ctx, rest, e)
-	case "bench-child": // hidden: the other side of a bench scenario
-		err = cmdBenchChild(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprintln(e.stdout, topUsage)
 	default:
 		err = usagef("unknown command %q\n%s", cmd, topUsage)
 	}
-	if err == nil {
-		return exitOK
-	}
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	var ue usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(e.stderr, "hearth: %s\n", err)
-		return exitUsage
-	}
-	fmt.Fprintf(e.stderr, "hearth: %s\n", oneLine(err.Error()))
-	return exitFailure
+	return cmdline.Exit("hearth", err, e.stderr)
 }

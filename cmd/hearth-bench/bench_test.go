@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,25 +11,38 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearthnvr/hearth/cmd/internal/cmdline"
 	"github.com/hearthnvr/hearth/streams/testpeer"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
-// testSelf re-runs the test binary as "hearth ARGS" (see TestMain).
+// testSelf re-runs the test binary as "hearth-bench ARGS" (see TestMain).
 func testSelf(args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "HEARTH_TEST_SUBCOMMAND="+strings.Join(args, " "))
 	return cmd
 }
 
-// TestBenchCommand runs every scenario of "hearth bench" at a small size:
+// TestBenchCommand runs every scenario of "hearth-bench" at a small size:
 // each prints its table, and the figures that are facts rather than
 // speeds hold (admission limit, passthrough ratio).
+func TestMain(m *testing.M) {
+	if args := os.Getenv("HEARTH_TEST_SUBCOMMAND"); args != "" {
+		ctx, stop := context.WithCancel(context.Background())
+		go func() { // the parent closes our stdin to stop us
+			_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+			stop()
+		}()
+		os.Exit(run(ctx, strings.Fields(args), env{stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stderr}))
+	}
+	os.Exit(m.Run())
+}
+
 func TestBenchCommand(t *testing.T) {
 	testpeer.Require(t, "ffmpeg")
-	var out, errb syncBuffer
+	var out, errb bytes.Buffer // run writes from this goroutine only
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, self: testSelf}
-	code := run(context.Background(), []string{"bench", "--cameras", "2", "--duration", "3s",
+	code := run(context.Background(), []string{"--cameras", "2", "--duration", "3s",
 		"--storm-cameras", "6", "--storm-outage", "2s", "--clip-minutes", "1",
 		"--index-days", "2", "--index-events", "2000", "--viewers", "3", "--live-window", "2s",
 		"--work", t.TempDir(), "all"}, e)
@@ -92,17 +107,17 @@ func TestBenchCommand(t *testing.T) {
 func TestBenchCommandErrors(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
-		{"bench"},
-		{"bench", "nope"},
-		{"bench", "--cameras", "0", "record"},
-		{"bench", "--duration", "1h", "record"},
-		{"bench", "--storm-cameras", "5000", "storm"},
+		{},
+		{"nope"},
+		{"--cameras", "0", "record"},
+		{"--duration", "1h", "record"},
+		{"--storm-cameras", "5000", "storm"},
 	} {
-		var out, errb syncBuffer
-		if code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}); code != exitUsage {
-			t.Errorf("%v: exit %d (%s), want %d", args, code, errb.String(), exitUsage)
+		var out, errb bytes.Buffer // run writes from this goroutine only
+		if code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}); code != cmdline.ExitUsage {
+			t.Errorf("%v: exit %d (%s), want %d", args, code, errb.String(), cmdline.ExitUsage)
 		}
-		if !strings.Contains(errb.String(), "hearth: ") {
+		if !strings.Contains(errb.String(), "hearth-bench: ") {
 			t.Errorf("%v: stderr %q", args, errb.String())
 		}
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 )
 
-// benchConfig is the typed configuration of "hearth bench".
+// benchConfig is the typed configuration of "hearth-bench".
 type benchConfig struct {
 	Scenarios []string
 	// Cameras and Duration shape the record scenario.
@@ -49,7 +49,7 @@ var benchScenarios = []string{"record", "storm", "clip", "index", "live"}
 
 func (c benchConfig) Validate() error {
 	if len(c.Scenarios) == 0 {
-		return usagef("usage: hearth bench [flags] SCENARIO... (%s, or all)", strings.Join(benchScenarios, ", "))
+		return usagef("usage: hearth-bench [flags] SCENARIO... (%s, or all)", strings.Join(benchScenarios, ", "))
 	}
 	for _, s := range c.Scenarios {
 		if !containsString(benchScenarios, s) {
@@ -108,12 +108,12 @@ the machine description. Each scenario finishes within a few minutes.
           is installed.
 `
 
-// cmdBench runs the performance harness.
+// cmdBench runs the performance harness: "hearth-bench [flags] SCENARIO...".
 func cmdBench(ctx context.Context, args []string, e env) error {
 	cfg := benchConfig{}
-	fs := newFlags("bench", e)
+	fs := newFlags("", e)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: hearth bench [flags] SCENARIO... (%s, or all)\n\n%s\nflags:\n", strings.Join(benchScenarios, ", "), benchHelp)
+		fmt.Fprintf(fs.Output(), "usage: hearth-bench [flags] SCENARIO... (%s, or all)\n\n%s\nflags:\n", strings.Join(benchScenarios, ", "), benchHelp)
 		fs.PrintDefaults()
 	}
 	fs.IntVar(&cfg.Cameras, "cameras", 32, "record: cameras")
@@ -205,7 +205,7 @@ func printMachine(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "# hearth bench: hearth %s, %s, %s/%s, %d cores (%s)\n",
-		version, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), model)
+		version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), model)
 }
 
 // processCPU is the CPU time this process has used.

@@ -17,7 +17,7 @@ import (
 // and written as segments with the SQLite index, for a fixed time. Run
 // with -benchtime 1x:
 //
-//	go test -run '^$' -bench Record -benchtime 1x ./cmd/hearth/
+//	go test -run '^$' -bench Record -benchtime 1x ./cmd/hearth-bench/
 func BenchmarkRecord(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
@@ -28,7 +28,7 @@ func BenchmarkRecord(b *testing.B) {
 		{"file-1080p25-4Mbps", 8, []string{"--file=" + benchClip(b)}},
 	} {
 		b.Run(fmt.Sprintf("%s/cameras=%d", tc.name, tc.cameras), func(b *testing.B) {
-			cams := simcamProcess(b, append(tc.args, fmt.Sprintf("--cameras=%d", tc.cameras))...)
+			cams := simcamProcess(b, tc.cameras, tc.args...)
 			data := b.TempDir()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

@@ -1,4 +1,9 @@
-package main
+// Package packaging_test checks what a release ships: packaging/release.sh
+// builds every target as `make release` does, and the tarballs, checksums,
+// binaries (on emulated ARM) and .debs are checked from outside. It lives
+// here, beside what it tests, and not in cmd/hearth, whose package timeout
+// it used to share with every end-to-end test.
+package packaging_test
 
 import (
 	"archive/tar"
@@ -35,7 +40,7 @@ const (
 	testDebVersion = "1.2.3~test"
 	testCommit     = "0123456789ab"
 	testEpoch      = 1700000000
-	packagingDir   = "../../packaging"
+	packagingDir   = "."
 )
 
 // releaseTarget is one architecture of a release.

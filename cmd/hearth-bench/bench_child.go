@@ -18,7 +18,7 @@ import (
 // "viewers URL N HOLD CAMERA". Hidden from the usage text.
 func cmdBenchChild(ctx context.Context, args []string, e env) error {
 	if len(args) == 0 {
-		return usagef("usage: hearth bench-child index-cold|viewers ARGS")
+		return usagef("usage: hearth-bench bench-child index-cold|viewers ARGS")
 	}
 	switch args[0] {
 	case "index-cold":
@@ -34,7 +34,7 @@ func cmdBenchChild(ctx context.Context, args []string, e env) error {
 // "ready ttff-p50 ttff-max", holds them for HOLD and prints their totals.
 func benchChildViewers(ctx context.Context, args []string, e env) error {
 	if len(args) != 4 {
-		return usagef("usage: hearth bench-child viewers URL N HOLD CAMERA")
+		return usagef("usage: hearth-bench bench-child viewers URL N HOLD CAMERA")
 	}
 	n, err := strconv.Atoi(args[1])
 	if err != nil || n < 1 || n > 200 {

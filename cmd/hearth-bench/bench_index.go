@@ -154,7 +154,7 @@ func benchIndex(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 	return t, nil
 }
 
-// benchColdStart runs "hearth bench-child index-cold PATH CAMERA" and
+// benchColdStart runs "hearth-bench bench-child index-cold PATH CAMERA" and
 // returns the child's own figure (open + first query) and the wall time
 // from exec to its answer.
 func benchColdStart(ctx context.Context, e env, path, cam string) (inProc, total time.Duration, err error) {
@@ -190,7 +190,7 @@ func benchColdStart(ctx context.Context, e env, path, cam string) (inProc, total
 // benchChildIndexCold is the child: open the index, one 24 h timeline.
 func benchChildIndexCold(ctx context.Context, args []string, e env) error {
 	if len(args) != 2 {
-		return usagef("usage: hearth bench-child index-cold PATH CAMERA")
+		return usagef("usage: hearth-bench bench-child index-cold PATH CAMERA")
 	}
 	t0 := time.Now()
 	d, err := db.Open(ctx, args[0])

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -16,62 +14,19 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 )
 
-// TestMain lets the test binary double as a simulated-camera process, so
-// ingest benchmarks measure Hearth's CPU without the simulator's.
-func TestMain(m *testing.M) {
-	if args := os.Getenv("HEARTH_TEST_SUBCOMMAND"); args != "" {
-		ctx, stop := context.WithCancel(context.Background())
-		go func() { // the parent closes our stdin to stop us
-			_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
-			stop()
-		}()
-		os.Exit(run(ctx, strings.Fields(args), env{stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stderr}))
-	}
-	os.Exit(m.Run())
-}
-
-// simcamProcess runs "hearth simcam" in a child process and returns the
-// camera IDs and URLs it prints.
-func simcamProcess(tb testing.TB, args ...string) []nvr.Camera {
+// simcamProcess runs the bench's simulated cameras in another process
+// (this test binary as "hearth-bench simcam ARGS") and returns them.
+func simcamProcess(tb testing.TB, cameras int, args ...string) []nvr.Camera {
 	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "HEARTH_TEST_SUBCOMMAND=simcam --listen 127.0.0.1:0 "+strings.Join(args, " "))
-	stdin, err := cmd.StdinPipe()
+	e := env{stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stderr, self: testSelf}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	child, err := startSimcamChild(ctx, e, cameras, append(args, "--listen", "127.0.0.1:0", fmt.Sprintf("--cameras=%d", cameras))...)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
-	var cams []nvr.Camera
-	sc := bufio.NewScanner(out)
-	want := 0
-	for _, a := range args {
-		if n, ok := strings.CutPrefix(a, "--cameras="); ok {
-			fmt.Sscan(n, &want)
-		}
-	}
-	for len(cams) < want && sc.Scan() {
-		var id, url string
-		if _, err := fmt.Sscanf(sc.Text(), "camera %s %s", &id, &url); err == nil {
-			cams = append(cams, nvr.Camera{ID: nvr.CameraID(id), HouseholdID: 1, Name: id[:6], MainURL: url,
-				Transport: nvr.TransportTCP, Enabled: true, LocalOK: true})
-		}
-	}
-	go func() { // keep draining
-		for sc.Scan() {
-		}
-	}()
-	if len(cams) != want {
-		tb.Fatalf("simcam printed %d cameras, want %d", len(cams), want)
-	}
-	return cams
+	tb.Cleanup(child.kill)
+	return child.cameras
 }
 
 type staticCameras []nvr.Camera
@@ -82,7 +37,7 @@ func (s staticCameras) Cameras(context.Context, nvr.HouseholdID) ([]nvr.Camera, 
 // cameras (in another process) pulled over RTSP on loopback for a fixed
 // time. Run with -benchtime 1x:
 //
-//	go test -run '^$' -bench Ingest -benchtime 1x ./cmd/hearth/
+//	go test -run '^$' -bench Ingest -benchtime 1x ./cmd/hearth-bench/
 func BenchmarkIngest(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
@@ -93,7 +48,7 @@ func BenchmarkIngest(b *testing.B) {
 		{"file-1080p25-4Mbps", 8, []string{"--file=" + benchClip(b)}},
 	} {
 		b.Run(fmt.Sprintf("%s/cameras=%d", tc.name, tc.cameras), func(b *testing.B) {
-			cams := simcamProcess(b, append(tc.args, fmt.Sprintf("--cameras=%d", tc.cameras))...)
+			cams := simcamProcess(b, tc.cameras, tc.args...)
 			runtime.GC()
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
@@ -122,7 +77,7 @@ func BenchmarkIngest(b *testing.B) {
 	}
 }
 
-// benchClip returns the 1080p25 ~4 Mbit/s clip of "hearth bench".
+// benchClip returns the 1080p25 ~4 Mbit/s clip of "hearth-bench".
 func benchClip(tb testing.TB) string {
 	tb.Helper()
 	dir := filepath.Join(os.TempDir(), "hearth-bench")
