@@ -90,3 +90,25 @@ func TestStoredCredentialsStayWithTheirHost(t *testing.T) {
 		t.Fatalf("sub URL with credentials for another host: %d %s", r.StatusCode, r.body)
 	}
 }
+
+// TestCameraEditPageSaysCredentialsBelongToTheirHost: a camera with stored
+// credentials says on its settings page what a URL on another host does
+// to them; one without says nothing.
+func TestCameraEditPageSaysCredentialsBelongToTheirHost(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	for _, tc := range []struct {
+		cam  nvr.Camera
+		want int
+	}{{f.camA1, 1}, {f.camA2, 0}} { // camA1 has credentials, camA2 none
+		r := f.get("/settings/cameras/"+string(tc.cam.ID), ana)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", tc.cam.Name, r.StatusCode)
+		}
+		note := testID(t, r.body, "credential-host-note")
+		if note.Length() != tc.want || (tc.want == 1 && !strings.Contains(note.Text(), "another host")) {
+			t.Errorf("%s: %d notes %q, want %d", tc.cam.Name, note.Length(), note.Text(), tc.want)
+		}
+	}
+}
