@@ -1,0 +1,79 @@
+package ui
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthnvr/hearth/ui/browsertest"
+)
+
+// cardOverflowJS lists what sticks out of a card: the page scrolling
+// sideways, or a card whose content is wider than the card (a table cut
+// off on a phone, its buttons out of reach).
+const cardOverflowJS = `(() => {
+  const out = [];
+  const w = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > w) out.push("page scrollWidth " + document.documentElement.scrollWidth);
+  for (const c of document.querySelectorAll('.card')) {
+    if (c.scrollWidth > c.clientWidth + 1) {
+      const id = c.dataset.testid || (c.querySelector('h2') || {}).textContent || c.className;
+      out.push("card " + id + ": content " + c.scrollWidth + " px in " + c.clientWidth + " px");
+    }
+  }
+  return out.join("; ");
+})()`
+
+// TestSettingsPagesFitAPhone opens every settings page of an owner and of
+// the admin at 375 px in Chromium: no card's content is wider than the
+// card, so no table is cut off and every button is in reach (tables
+// become labelled lists), in light and dark. Screenshots go to the
+// screenshot folder.
+func TestSettingsPagesFitAPhone(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := browsertest.Start(t)
+	shots := screenshotDir(t)
+	pages := map[string][]string{
+		"ana":  {"/settings/account", "/settings/people", "/settings/cameras", "/settings/cameras/" + string(f.camA1.ID)},
+		"root": {"/settings/admin", "/settings/admin/cameras", "/settings/admin/system"},
+	}
+	for _, user := range []string{"ana", "root"} {
+		browse(t, b,
+			chromedp.EmulateViewport(375, 812),
+			chromedp.Navigate(f.ts.URL+"/login"),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+			chromedp.SetValue(chromedp.CSS(`#username`), user),
+			chromedp.SetValue(chromedp.CSS(`#password`), testPassword),
+			chromedp.Click(chromedp.CSS(`[data-testid="login-form"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`nav`)),
+		)
+		for _, page := range pages[user] {
+			for _, dark := range []bool{false, true} {
+				colorScheme(t, b, dark)
+				browse(t, b, chromedp.Navigate(f.ts.URL+page), chromedp.WaitVisible(chromedp.CSS(`main`)))
+				over, err := browsertest.Eval[string](b, cardOverflowJS)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if over != "" {
+					t.Errorf("%s as %s at 375 px (dark %v): %s", page, user, dark, over)
+				}
+				name := strings.ReplaceAll(strings.Trim(page, "/"), "/", "_")
+				if len(name) > 40 {
+					name = name[:40]
+				}
+				scheme := "light"
+				if dark {
+					scheme = "dark"
+				}
+				if err := b.Screenshot(filepath.Join(shots, fmt.Sprintf("phone-%s-%s-375-%s.png", user, name, scheme))); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
