@@ -82,8 +82,9 @@ func (d *Directory) AddUser(ctx context.Context, nu NewUser) (User, error) {
 	return u, Wrap(op, err)
 }
 
-// SetPassword changes a password and ends the user's sessions, so a stolen
-// session dies with the old password.
+// SetPassword changes a password and ends every session and API token of
+// the user: a reset is how an account is taken back, so nothing issued
+// under the old password may keep working. Tokens are re-issued deliberately.
 func (d *Directory) SetPassword(ctx context.Context, id UserID, password string) error {
 	const op = "set password"
 	if err := ValidatePassword(password); err != nil {
@@ -92,7 +93,7 @@ func (d *Directory) SetPassword(ctx context.Context, id UserID, password string)
 	if err := d.store.SetPasswordHash(ctx, id, HashPassword(password, d.argon2)); err != nil {
 		return Wrap(op, err)
 	}
-	return Wrap(op, d.store.DeleteUserSessions(ctx, id))
+	return Wrap(op, d.store.DeleteUserCredentials(ctx, id))
 }
 
 // SetRole changes a user's household role.
@@ -115,15 +116,34 @@ func (d *Directory) SetAdmin(ctx context.Context, id UserID, admin bool) error {
 	return Wrap(op, d.store.SetAdmin(ctx, id, admin))
 }
 
-// SetDisabled disables or enables an account; a disabled account's
-// sessions and tokens stop working at once (the policy reads the flag).
+// SetDisabled disables or enables an account. Both directions end every
+// session and API token of the user: a disabled account's credentials stop
+// at once (the policy reads the flag), and enabling starts clean, so nothing
+// issued before the disable works again. Enabling deletes first and then
+// lifts the flag, so no instant exists where an old credential is usable.
+// Enabling an account that is already enabled changes nothing.
 func (d *Directory) SetDisabled(ctx context.Context, id UserID, disabled bool) error {
+	const op = "set disabled"
 	if disabled {
 		if err := d.keepOneAdmin(ctx, id); err != nil {
 			return err
 		}
+		if err := d.store.SetDisabled(ctx, id, true); err != nil {
+			return Wrap(op, err)
+		}
+		return Wrap(op, d.store.DeleteUserCredentials(ctx, id))
 	}
-	return Wrap("set disabled", d.store.SetDisabled(ctx, id, disabled))
+	u, err := d.store.UserByRef(ctx, formatID(int64(id)))
+	if err != nil {
+		return Wrap(op, err)
+	}
+	if !u.Disabled {
+		return nil
+	}
+	if err := d.store.DeleteUserCredentials(ctx, id); err != nil {
+		return Wrap(op, err)
+	}
+	return Wrap(op, d.store.SetDisabled(ctx, id, false))
 }
 
 // RemoveUser deletes an account with its sessions, tokens and assignments.
