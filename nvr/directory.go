@@ -61,25 +61,37 @@ type NewUser struct {
 
 // AddUser creates an account.
 func (d *Directory) AddUser(ctx context.Context, nu NewUser) (User, error) {
-	const op = "add user"
 	if err := ValidateUsername(nu.Name); err != nil {
 		return User{}, err
 	}
-	if err := ValidatePassword(nu.Password); err != nil {
+	if err := validateNewUser(&nu); err != nil {
 		return User{}, err
+	}
+	return d.createUser(ctx, nu, HashPassword(nu.Password, d.argon2))
+}
+
+// validateNewUser checks everything of nu but the name, and fills in the
+// default role.
+func validateNewUser(nu *NewUser) error {
+	if err := ValidatePassword(nu.Password); err != nil {
+		return err
 	}
 	if nu.Role == "" {
 		nu.Role = RoleMember
 	}
 	if _, err := ParseRole(string(nu.Role)); err != nil {
-		return User{}, err
+		return err
 	}
 	if nu.HouseholdID == 0 && !nu.Admin {
-		return User{}, Errorf(op, KindInvalid, "a user needs a household unless they are the appliance admin")
+		return Errorf("add user", KindInvalid, "a user needs a household unless they are the appliance admin")
 	}
+	return nil
+}
+
+func (d *Directory) createUser(ctx context.Context, nu NewUser, hash string) (User, error) {
 	u := User{Name: nu.Name, HouseholdID: nu.HouseholdID, Role: nu.Role, Admin: nu.Admin, CreatedAt: d.now()}
-	u, err := d.store.CreateUser(ctx, u, HashPassword(nu.Password, d.argon2))
-	return u, Wrap(op, err)
+	u, err := d.store.CreateUser(ctx, u, hash)
+	return u, Wrap("add user", err)
 }
 
 // SetPassword changes a password and ends every session and API token of
