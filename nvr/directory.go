@@ -295,13 +295,22 @@ func (d *Directory) CreateToken(ctx context.Context, u UserID, name string, scop
 	if ttl < 0 {
 		return "", APIToken{}, Errorf(op, KindInvalid, "token lifetime must not be negative")
 	}
+	owner, err := d.store.UserByRef(ctx, formatID(int64(u)))
+	if err != nil {
+		return "", APIToken{}, Wrap(op, err)
+	}
+	if owner.Disabled {
+		// Enabling the account ends every credential issued before it, so
+		// a token made now would die unseen; say so instead.
+		return "", APIToken{}, Errorf(op, KindConflict, "%s is disabled; enable the account first, then create the token", owner.Name)
+	}
 	token := newSecretToken(apiTokenPrefix)
 	now := d.now()
 	t := APIToken{UserID: u, Name: name, Scope: scope, TokenHash: HashToken(token), CreatedAt: now}
 	if ttl > 0 {
 		t.ExpiresAt = now.Add(ttl)
 	}
-	t, err := d.store.CreateToken(ctx, t)
+	t, err = d.store.CreateToken(ctx, t)
 	if err != nil {
 		return "", APIToken{}, Wrap(op, err)
 	}

@@ -631,7 +631,7 @@ func TestCreateToken(t *testing.T) {
 				stored = tok
 				tok.ID = 11
 				return tok, nil
-			}}
+			}, userByRef: enabledUser7}
 			token, got, err := newDirectory(store).CreateToken(context.Background(), 7, "doorbell", tc.scope, tc.ttl)
 			if err != nil {
 				t.Fatalf("CreateToken = %v", err)
@@ -661,7 +661,8 @@ func TestCreateToken(t *testing.T) {
 
 	t.Run("distinct tokens", func(t *testing.T) {
 		t.Parallel()
-		store := &fakeDirectoryStore{createToken: func(_ context.Context, tok nvr.APIToken) (nvr.APIToken, error) { return tok, nil }}
+		store := &fakeDirectoryStore{createToken: func(_ context.Context, tok nvr.APIToken) (nvr.APIToken, error) { return tok, nil },
+			userByRef: enabledUser7}
 		d := newDirectory(store)
 		a, _, err1 := d.CreateToken(context.Background(), 7, "a", nvr.ScopeAll, 0)
 		b, _, err2 := d.CreateToken(context.Background(), 7, "b", nvr.ScopeAll, 0)
@@ -701,12 +702,31 @@ func TestCreateToken(t *testing.T) {
 		t.Parallel()
 		store := &fakeDirectoryStore{createToken: func(context.Context, nvr.APIToken) (nvr.APIToken, error) {
 			return nvr.APIToken{}, errors.New("disk full")
-		}}
+		}, userByRef: enabledUser7}
 		token, _, err := newDirectory(store).CreateToken(context.Background(), 7, "door", nvr.ScopeAll, 0)
 		if err == nil || token != "" {
 			t.Fatalf("CreateToken = %q, %v; want no token and an error", token, err)
 		}
 	})
+
+	t.Run("disabled account", func(t *testing.T) {
+		t.Parallel()
+		store := &fakeDirectoryStore{userByRef: func(context.Context, string) (nvr.User, error) {
+			return nvr.User{ID: 7, Name: "pat", Disabled: true}, nil
+		}}
+		token, _, err := newDirectory(store).CreateToken(context.Background(), 7, "door", nvr.ScopeAll, 0)
+		wantKind(t, err, nvr.KindConflict)
+		if token != "" || !strings.Contains(nvr.ErrorMessage(err), "enable the account first") {
+			t.Fatalf("CreateToken = %q, %v", token, err)
+		}
+		if calls := strings.Join(store.recorded(), ","); calls != "UserByRef" {
+			t.Fatalf("store calls %s, want the look-up only", calls)
+		}
+	})
+}
+
+func enabledUser7(context.Context, string) (nvr.User, error) {
+	return nvr.User{ID: 7, Name: "pat", HouseholdID: 1, Role: nvr.RoleMember}, nil
 }
 
 func TestDirectoryOtherValidation(t *testing.T) {
