@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -27,6 +28,10 @@ type cameraRecorder struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// turns counts the rounds of the recording loops (units written,
+	// sync waits, resubscriptions): each round must wait on something,
+	// and a test bounds the count over a quiet window to prove it.
+	turns atomic.Uint64
 
 	mu    sync.Mutex
 	state string
@@ -140,6 +145,7 @@ func (c *cameraRecorder) run(ctx context.Context) {
 		idx.flush()
 	}()
 	for ctx.Err() == nil {
+		c.turns.Add(1)
 		h := cfg.hubs.recordHub(c.cam.ID)
 		if h == nil {
 			c.setState(RecordingWaiting)
@@ -194,24 +200,30 @@ func (c *cameraRecorder) run(ctx context.Context) {
 // sync interval.
 func (c *cameraRecorder) record(ctx context.Context, sub *hub.Subscription, seg *segment.Segmenter, idx *segmentIndex) error {
 	for {
+		c.turns.Add(1)
 		u, ok := sub.TryNext()
 		if !ok {
 			nctx, cancel := context.WithTimeout(ctx, c.r.cfg.SyncInterval)
 			var err error
 			u, err = sub.Next(nctx)
 			cancel()
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
+			// The error says why Next returned: nctx.Err() cannot, since
+			// cancel has just set it whatever happened. Only the sync
+			// deadline means "idle"; anything else (hub.ErrClosed when the
+			// camera's pipeline restarts) ends this subscription, so run
+			// subscribes to the camera's new hub.
+			switch {
+			case err == nil:
+			case ctx.Err() != nil:
+				return nil
+			case errors.Is(err, context.DeadlineExceeded):
+				err = seg.Sync()
+				idx.flush()
+				if err != nil {
+					return err
 				}
-				if nctx.Err() != nil {
-					err = seg.Sync()
-					idx.flush()
-					if err != nil {
-						return err
-					}
-					continue
-				}
+				continue
+			default:
 				return err
 			}
 		}
