@@ -45,10 +45,14 @@ func TestRecorderFollowsRestartedHub(t *testing.T) {
 	t.Parallel()
 	cam := Camera{ID: NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
 	const syncEvery = 50 * time.Millisecond
-	e := newRecorderEnv(t, cam, RecorderConfig{SyncInterval: syncEvery, Target: time.Minute})
+	e := newRecorderEnv(t, cam, RecorderConfig{SyncInterval: syncEvery, Target: time.Minute,
+		StallGrace: 200 * time.Millisecond, AssumedGOP: time.Second})
 	e.start()
 	e.publish(25) // 2.5 one-second GOPs
 	waitFor(t, 5*time.Second, "two fragments indexed", func() bool { return fragmentsOf(t, e.store, cam.ID) >= 2 })
+	if st := e.rec.statusOf(cam); st.State != RecordingActive {
+		t.Fatalf("fragments indexed, state %+v", st)
+	}
 
 	// The pipeline restarts: the old hub closes, a new one replaces it and
 	// stays quiet for a while (the camera reconnecting).
@@ -67,6 +71,8 @@ func TestRecorderFollowsRestartedHub(t *testing.T) {
 		t.Fatalf("recording loop went round %d times in a quiet %v (limit %d): it waits on nothing", turns, quiet, limit)
 	}
 	t.Logf("%d turns in a quiet %v", turns, quiet)
+	// Nothing is indexed any more: the state stops saying recording.
+	waitFor(t, 5*time.Second, "waiting", func() bool { return e.rec.statusOf(cam).State == RecordingWaiting })
 
 	// The new hub streams: footage is indexed again.
 	indexed := fragmentsOf(t, e.store, cam.ID)
@@ -75,6 +81,9 @@ func TestRecorderFollowsRestartedHub(t *testing.T) {
 	waitFor(t, 5*time.Second, "new fragments from the new hub", func() bool {
 		return fragmentsOf(t, e.store, cam.ID) >= indexed+2
 	})
+	if st := e.rec.statusOf(cam); st.State != RecordingActive {
+		t.Errorf("indexing again, state %+v", st)
+	}
 	e.stop()
 	checkClean(t, e.store, e.dir)
 }
