@@ -207,10 +207,11 @@ func TestEditedCameraKeepsRecording(t *testing.T) {
 		}
 		return m != nil
 	})
+	client := &http.Client{Timeout: 10 * time.Second}
 	camera := func() cameraAnswer {
 		req, _ := http.NewRequest(http.MethodGet, base+"/api/cameras/"+cam, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatalf("GET camera: %v", err)
 		}
