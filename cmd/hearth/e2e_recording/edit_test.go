@@ -5,7 +5,6 @@
 package e2e_recording
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -172,20 +171,19 @@ func TestEditedCameraKeepsRecording(t *testing.T) {
 	bin := buildHearth(t)
 
 	// Two simulated cameras, one-second GOPs.
-	simOut, simW := io.Pipe()
-	startDaemon(t, bin, simW, "simcam", "--listen", "127.0.0.1:0", "--cameras", "2", "--fps", "10", "--gop", "10",
+	simOut := &lockedBuffer{}
+	startDaemon(t, bin, simOut, "simcam", "--listen", "127.0.0.1:0", "--cameras", "2", "--fps", "10", "--gop", "10",
 		"--size", fmt.Sprintf("%dx%d", simcam.MinWidth, simcam.MinHeight))
 	var urls []string
-	lines := bufio.NewScanner(simOut)
-	for len(urls) < 2 && lines.Scan() {
-		if f := strings.Fields(lines.Text()); len(f) == 3 && f[0] == "camera" {
-			urls = append(urls, f[2])
+	waitFor(t, 30*time.Second, "simcam's camera URLs", func() bool {
+		urls = urls[:0]
+		for _, line := range strings.Split(simOut.String(), "\n") {
+			if f := strings.Fields(line); len(f) == 3 && f[0] == "camera" {
+				urls = append(urls, f[2])
+			}
 		}
-	}
-	if len(urls) < 2 {
-		t.Fatalf("simcam printed %d camera URLs", len(urls))
-	}
-	go func() { _, _ = io.Copy(io.Discard, simOut) }() // simcam never blocks on its stdout
+		return len(urls) == 2
+	})
 
 	data := t.TempDir()
 	cli(t, bin, "", "household", "add", "Alpha", "--data", data)
