@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/segment"
@@ -377,12 +378,20 @@ func (r *Recorder) statusOf(c Camera) RecordingStatus {
 	return st
 }
 
-// stateMessage is the client-safe text of err for a state: an *Error's
-// message when it has one (volume errors read "recordings directory …").
+// stateMessage is the client-safe text of err for a state or a stall
+// reason, which every member of the camera's household reads: an *Error's
+// message when it has one (written for people: volume errors read
+// "recordings directory …"), else only the kind of failure. A raw error's
+// text carries the server's paths and the database's words; the log has
+// it whole.
 func stateMessage(err error) string {
 	var e *Error
 	if errors.As(err, &e) && e.Msg != "" {
 		return e.Msg
 	}
-	return err.Error()
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return "recordings cannot be written: " + errno.Error()
+	}
+	return "recordings cannot be written (the server log says why)"
 }
