@@ -25,8 +25,9 @@ import (
 //     age (default 30 days). Cameras override both through Settings.
 //  2. Household quota: a household over its byte quota loses its oldest
 //     footage until it is under; other households are untouched.
-//  3. Disk budget: keep max(MinFreePercent of the filesystem, MinFreeBytes)
-//     free and, when MaxBytes is set, the recordings under MaxBytes;
+//  3. Disk budget: keep the free-space floor free (MinFreePercent of the
+//     filesystem, at most MinFreeBytes, at least MinFreeFloor; see
+//     minFree) and, when MaxBytes is set, the recordings under MaxBytes;
 //     the oldest footage of any camera goes first.
 //
 // Pinned footage (Pins) is never deleted automatically. A segment whose row
@@ -143,6 +144,10 @@ const (
 	DefaultMinFreePercent = 5.0
 	DefaultMinFreeBytes   = 2 << 30
 	DefaultMaxShare       = 0.5
+	// MinFreeFloor is the smallest free-space floor while any floor is on:
+	// room for the database's reserve, its WAL and a segment being cut. A
+	// volume under ten times this keeps a tenth of itself free instead.
+	MinFreeFloor = 64 << 20
 )
 
 // RetentionConfig configures Retention. Store and Dir are required. For the
@@ -163,8 +168,12 @@ type RetentionConfig struct {
 	// ContinuousAge and EventAge are the default maximum ages (14 and 30
 	// days; DefaultRetainContinuous, DefaultRetainEvents).
 	ContinuousAge, EventAge time.Duration
-	// MinFreePercent (5) and MinFreeBytes (2 GiB): keep the larger of the
-	// two free on the recordings filesystem.
+	// MinFreePercent (5) of the recordings filesystem is kept free, but at
+	// most MinFreeBytes (2 GiB) and at least MinFreeFloor, so the floor fits
+	// a small volume (a fixed 2 GiB is more than a 1 GiB volume holds, and
+	// every pass would then plan to delete everything and be refused) and
+	// does not waste a large one. With the percentage off, MinFreeBytes
+	// alone is the floor.
 	MinFreePercent float64
 	MinFreeBytes   int64
 	// MaxBytes caps all recordings; 0 or negative: no cap.
@@ -433,15 +442,28 @@ func (r *Retention) ages(limits map[CameraID]CameraRetention, cam CameraID) (con
 	return cont, ev
 }
 
-// minFree is the free-space target: the larger of the percentage and the
-// byte floor, each unless turned off.
+// minFree is the free-space target of a volume; see freeFloor.
 func (r *Retention) minFree(d DiskSpace) int64 {
+	return freeFloor(d.TotalBytes, r.cfg.MinFreePercent, r.cfg.MinFreeBytes)
+}
+
+// freeFloor is the free-space floor of a volume of total bytes: percent of
+// it, capped at capBytes, raised to MinFreeFloor (a tenth of the volume when
+// that is smaller). With the percentage off, capBytes alone; with both off
+// (<= 0), none. The floor scales with the volume because a fixed one either
+// exceeds a small disk or wastes a large one.
+func freeFloor(total int64, percent float64, capBytes int64) int64 {
 	var n int64
-	if r.cfg.MinFreePercent > 0 {
-		n = int64(float64(d.TotalBytes) * r.cfg.MinFreePercent / 100)
+	switch {
+	case percent > 0:
+		n = int64(float64(total) * percent / 100)
+		if capBytes > 0 {
+			n = min(n, capBytes)
+		}
+	case capBytes > 0:
+		n = capBytes
+	default:
+		return 0
 	}
-	if r.cfg.MinFreeBytes > 0 {
-		n = max(n, r.cfg.MinFreeBytes)
-	}
-	return n
+	return max(n, min(MinFreeFloor, total/10))
 }

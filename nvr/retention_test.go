@@ -119,7 +119,7 @@ func TestRetentionDiskBudgetOldestFirstAcrossCameras(t *testing.T) {
 		segs = append(segs, e.seg(cam, time.Duration(10-i)*time.Hour, retGiB, i == 0))
 	}
 	// 100 GiB disk, 10 GiB recorded, 87 GiB other data: 3 GiB free. The
-	// target is max(5 %, 2 GiB) = 5 GiB, so the 2 oldest must go.
+	// target is 5 % = 5 GiB, so the 2 oldest must go.
 	e.setDisk(100*retGiB, 87*retGiB)
 	r := e.retention(e.config())
 	st := e.pass(r)
@@ -412,4 +412,63 @@ func TestRetentionFinishesRemovedCameras(t *testing.T) {
 	if _, ok := e.store.row(interrupted.ID); !ok {
 		t.Errorf("existing camera's deleting row was finished by retention; recovery owns it")
 	}
+}
+
+func TestRetentionFreeFloorScalesWithVolume(t *testing.T) {
+	t.Parallel()
+	const mib = int64(1) << 20
+	cases := []struct {
+		name     string
+		total    int64
+		percent  float64
+		capBytes int64
+		want     int64
+	}{
+		{"200 MiB volume: a tenth", 200 * mib, 5, 2 * retGiB, 20 * mib},
+		{"1 GiB volume: the minimum", retGiB, 5, 2 * retGiB, 64 * mib},
+		{"2 GiB volume: 5 %", 2 * retGiB, 5, 2 * retGiB, 2 * retGiB / 20},
+		{"8 GiB volume: 5 %", 8 * retGiB, 5, 2 * retGiB, 8 * retGiB / 20},
+		{"32 GiB volume: 5 %", 32 * retGiB, 5, 2 * retGiB, 32 * retGiB / 20},
+		{"100 GiB volume: the cap", 100 * retGiB, 5, 2 * retGiB, 2 * retGiB},
+		{"4 TiB volume: the cap", 4096 * retGiB, 5, 2 * retGiB, 2 * retGiB},
+		{"10 % with a higher cap", 100 * retGiB, 10, 20 * retGiB, 10 * retGiB},
+		{"percentage off: the bytes", 100 * retGiB, -1, 3 * retGiB, 3 * retGiB},
+		{"cap off: the percentage", 100 * retGiB, 5, -1, 5 * retGiB},
+		{"both off: none", 100 * retGiB, -1, -1, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := freeFloor(c.total, c.percent, c.capBytes); got != c.want {
+				t.Errorf("freeFloor(%d, %v, %d) = %d, want %d", c.total, c.percent, c.capBytes, got, c.want)
+			}
+			if c.want >= c.total/2 && c.want != 0 {
+				t.Errorf("floor %d is at least half the %d-byte volume", c.want, c.total)
+			}
+		})
+	}
+}
+
+// A 1 GiB volume under the default floor: the pass frees a little and is
+// not refused (a fixed 2 GiB floor planned to delete everything, which the
+// share check refused, so recording stopped until an admin approved).
+func TestRetentionSmallVolumeDefaults(t *testing.T) {
+	t.Parallel()
+	e := newRetentionEnv(t)
+	const mib = int64(1) << 20
+	var segs []Segment
+	for i := range 10 {
+		segs = append(segs, e.seg(retCamA, time.Duration(10-i)*time.Hour, 90*mib, false))
+	}
+	// 900 MiB recorded, 74 MiB other data: 50 MiB free, 64 MiB wanted.
+	e.setDisk(retGiB, 74*mib)
+	cfg := e.config()
+	cfg.MinFreeBytes = 0 // the default cap
+	st := e.pass(e.retention(cfg))
+	if st.Refused != "" {
+		t.Fatalf("refused: %s", st.Refused)
+	}
+	if st.MinFreeBytes != 64*mib {
+		t.Errorf("min free %d, want %d", st.MinFreeBytes, 64*mib)
+	}
+	e.wantKept(segs[1:], segs[:1])
 }

@@ -135,7 +135,8 @@ type retentionOptions struct {
 	// free-space floor forces deletion.
 	ContinuousDays, EventsDays int
 	// MinFreePercent and MinFreeBytes are the free-space floor of the
-	// recordings file system: the oldest footage goes first to keep both.
+	// recordings file system: the percentage of the volume, at most the
+	// bytes (nvr.RetentionConfig); the oldest footage goes first to keep it.
 	MinFreePercent int
 	MinFreeBytes   int64
 }
@@ -222,8 +223,8 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	})
 	fs.IntVar(&o.Retention.ContinuousDays, "retain-continuous-days", o.Retention.ContinuousDays, "default days of continuous recording kept (0: until the free-space floor)")
 	fs.IntVar(&o.Retention.EventsDays, "retain-events-days", o.Retention.EventsDays, "default days of event clips kept (0: until the free-space floor)")
-	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep at least this percentage of the recordings disk free")
-	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "keep at least this many bytes of the recordings disk free")
+	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep this percentage of the recordings disk free (at most --min-free-bytes, at least 64 MiB or a tenth of a smaller disk)")
+	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
 	return path
 }
 
