@@ -16,6 +16,9 @@ type Config struct {
 	SecureCookies bool
 	// MaxBodyBytes bounds request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// BodyTimeout bounds the time a request body may take to arrive
+	// (DefaultBodyTimeout; negative: none). See withBodyDeadline.
+	BodyTimeout time.Duration
 	// Hosts are the Host names answered (DNS-rebinding defence).
 	Hosts HostPolicy
 }
@@ -91,6 +94,9 @@ func NewServer(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
@@ -116,6 +122,7 @@ func NewServer(cfg Config, d Deps) *Server {
 // wrap applies the middleware, outermost first.
 func (s *Server) wrap(h http.Handler) http.Handler {
 	h = withBodyLimit(s.cfg.MaxBodyBytes, h)
+	h = withBodyDeadline(s.cfg.BodyTimeout, h)
 	h = withCrossOriginProtection(h)
 	h = withSecurityHeaders(s.cfg.SecureCookies, h)
 	h = withHostCheck(s.cfg.Hosts, h)
