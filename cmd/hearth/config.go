@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/hearthnvr/hearth/ui"
 )
 
 // The configuration file (TOML) sets the same things as serve's flags; a
@@ -27,6 +29,7 @@ import (
 //	[webrtc]     udp_port = 8189, host_ips = ["192.168.1.10"]
 //	[retention]  continuous_days = 14, events_days = 30,
 //	             min_free_percent = 5, min_free_bytes = 2147483648
+//	[http]       max_conns_per_client = 64
 
 // fileConfig is the decoded configuration file. Pointers tell "absent" from
 // a zero value, so only keys the file names override a default.
@@ -39,6 +42,7 @@ type fileConfig struct {
 	TLS          fileTLS    `toml:"tls"`
 	WebRTC       fileWebRTC `toml:"webrtc"`
 	Retention    fileRetain `toml:"retention"`
+	HTTP         fileHTTP   `toml:"http"`
 	path         string     // for messages
 	lines        map[string]int
 }
@@ -54,6 +58,10 @@ type fileWebRTC struct {
 	UDPPort *int      `toml:"udp_port"`
 	HostIPs *[]string `toml:"host_ips"`
 	ICE     *string   `toml:"ice"`
+}
+
+type fileHTTP struct {
+	MaxConnsPerClient *int `toml:"max_conns_per_client"`
 }
 
 type fileRetain struct {
@@ -72,6 +80,9 @@ type serviceOptions struct {
 	TLS          tlsOptions
 	WebRTC       webrtcOptions
 	Retention    retentionOptions
+	// MaxConnsPerClient caps simultaneous HTTP connections from one IP
+	// address (ui.LimitConnsPerClient); 0: no cap.
+	MaxConnsPerClient int
 }
 
 // tlsMode is how serve speaks HTTPS.
@@ -148,6 +159,7 @@ func defaultServiceOptions() serviceOptions {
 		WebRTC: webrtcOptions{UDPPort: 8189, ICE: iceLAN},
 		Retention: retentionOptions{ContinuousDays: 14, EventsDays: 30,
 			MinFreePercent: 5, MinFreeBytes: 2 << 30},
+		MaxConnsPerClient: ui.DefaultMaxConnsPerClient,
 	}
 }
 
@@ -200,6 +212,9 @@ func (o serviceOptions) Validate() error {
 	if r.MinFreeBytes < 0 {
 		return usagef("--min-free-bytes must not be negative")
 	}
+	if o.MaxConnsPerClient < 0 {
+		return usagef("--max-conns-per-client %d: want 0 (no cap) or more", o.MaxConnsPerClient)
+	}
 	return nil
 }
 
@@ -224,6 +239,7 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.IntVar(&o.Retention.ContinuousDays, "retain-continuous-days", o.Retention.ContinuousDays, "default days of continuous recording kept (0: until the free-space floor)")
 	fs.IntVar(&o.Retention.EventsDays, "retain-events-days", o.Retention.EventsDays, "default days of event clips kept (0: until the free-space floor)")
 	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep this percentage of the recordings disk free (at most --min-free-bytes, at least 64 MiB or a tenth of a smaller disk)")
+	fs.IntVar(&o.MaxConnsPerClient, "max-conns-per-client", o.MaxConnsPerClient, "simultaneous HTTP connections one client address may hold (0: no cap)")
 	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
 	return path
 }
@@ -300,6 +316,7 @@ func loadConfig(path string) (fileConfig, error) {
 		{"retention.events_days", ptr64(fc.Retention.EventsDays), 0, 1 << 20},
 		{"retention.min_free_percent", ptr64(fc.Retention.MinFreePercent), 0, 90},
 		{"retention.min_free_bytes", fc.Retention.MinFreeBytes, 0, 1 << 62},
+		{"http.max_conns_per_client", ptr64(fc.HTTP.MaxConnsPerClient), 0, 1 << 20},
 	} {
 		if c.v != nil && (*c.v < c.min || *c.v > c.max) {
 			return fc, fmt.Errorf("config %s:%d: %s = %d is out of range (%d-%d)", path, fc.lines[c.key], c.key, *c.v, c.min, c.max)
@@ -461,6 +478,7 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	num("retain-continuous-days", &o.Retention.ContinuousDays, fc.Retention.ContinuousDays)
 	num("retain-events-days", &o.Retention.EventsDays, fc.Retention.EventsDays)
 	num("min-free-percent", &o.Retention.MinFreePercent, fc.Retention.MinFreePercent)
+	num("max-conns-per-client", &o.MaxConnsPerClient, fc.HTTP.MaxConnsPerClient)
 	if fc.Retention.MinFreeBytes != nil && !set["min-free-bytes"] {
 		o.Retention.MinFreeBytes = *fc.Retention.MinFreeBytes
 	}

@@ -98,6 +98,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, errors.Unwrap(err))
 	}
 	defer ln.Close()
+	// One client address holds at most so many connections: a slow or
+	// hostile client cannot take every file descriptor (issue 14).
+	ln = ui.LimitConnsPerClient(ln, cfg.Service.MaxConnsPerClient, log.With("part", "http"))
 	// The one WebRTC port (UDP, and TCP on the same number) is bound now
 	// too, so a port in use stops the start with one clear line.
 	rtc, err := webrtc.Listen(webrtc.Config{Port: cfg.Service.WebRTC.UDPPort, HostIPs: cfg.Service.WebRTC.HostIPs,
