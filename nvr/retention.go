@@ -27,8 +27,14 @@ import (
 //     footage until it is under; other households are untouched.
 //  3. Disk budget: keep the free-space floor free (MinFreePercent of the
 //     filesystem, at most MinFreeBytes, at least MinFreeFloor; see
-//     minFree) and, when MaxBytes is set, the recordings under MaxBytes;
-//     the oldest footage of any camera goes first.
+//     minFree) and, when MaxBytes is set, the recordings under MaxBytes.
+//     When more than one household has footage, each has a fair share of
+//     the budget (the bytes recordings may occupy: recorded plus free minus
+//     the floor, at most MaxBytes, divided equally): the oldest footage of
+//     the households over their share goes first, so one home's cameras
+//     cannot push out another's footage; then the oldest of any camera.
+//     A household under its share may still use free space beyond it while
+//     the disk has room: the share binds only when space is needed.
 //
 // Pinned footage (Pins) is never deleted automatically. A segment whose row
 // names a path outside its camera's directory, a link, or a missing file
@@ -181,6 +187,10 @@ type RetentionConfig struct {
 	// HouseholdQuota caps a household's recordings, in bytes; households
 	// not listed have no quota.
 	HouseholdQuota map[HouseholdID]int64
+	// NoFairShare turns off the households' fair share of the disk budget
+	// (rule 3): the disk rule then deletes the oldest footage of any
+	// camera.
+	NoFairShare bool
 	// MaxShare is the largest share of all recorded bytes one pass may
 	// delete without approval (0.5); 1 or more disables the check.
 	MaxShare float64
@@ -398,6 +408,10 @@ func (r *Retention) runPass(ctx context.Context, ref time.Time, approved bool, s
 	}
 
 	p := newPlanner(r, ref, usage, limits)
+	p.share = r.fairShare(usage, st.UsedBytes, disk, st.MinFreeBytes)
+	for i := range st.Households {
+		st.Households[i].ShareBytes = p.share
+	}
 	if err := p.plan(ctx, disk, st.MinFreeBytes); err != nil {
 		return err
 	}
@@ -440,6 +454,30 @@ func (r *Retention) ages(limits map[CameraID]CameraRetention, cam CameraID) (con
 		}
 	}
 	return cont, ev
+}
+
+// fairShare is each household's share of the disk budget when more than one
+// household has footage, else 0 (no share). The budget is what recordings
+// may occupy: what they hold plus the free space above the floor, at most
+// MaxBytes.
+func (r *Retention) fairShare(usage []RecordingUsage, recorded int64, disk DiskSpace, minFree int64) int64 {
+	if r.cfg.NoFairShare {
+		return 0
+	}
+	homes := make(map[HouseholdID]bool)
+	for _, u := range usage {
+		if u.Bytes > 0 {
+			homes[u.HouseholdID] = true
+		}
+	}
+	if len(homes) < 2 {
+		return 0
+	}
+	budget := recorded + disk.FreeBytes - minFree
+	if r.cfg.MaxBytes > 0 {
+		budget = min(budget, r.cfg.MaxBytes)
+	}
+	return max(budget/int64(len(homes)), 1)
 }
 
 // minFree is the free-space target of a volume; see freeFloor.

@@ -3,6 +3,7 @@ package nvr
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -471,4 +472,47 @@ func TestRetentionSmallVolumeDefaults(t *testing.T) {
 		t.Errorf("min free %d, want %d", st.MinFreeBytes, 64*mib)
 	}
 	e.wantKept(segs[1:], segs[:1])
+}
+
+// TestRetentionFairShare: two households share a disk; household 1's camera
+// records far more. When space is needed, household 1 (over its equal
+// share) loses its oldest footage although household 2's is older; with
+// the share turned off the oldest footage of any camera goes, as before.
+func TestRetentionFairShare(t *testing.T) {
+	t.Parallel()
+	for _, fair := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fair share %v", fair), func(t *testing.T) {
+			t.Parallel()
+			e := newRetentionEnv(t)
+			e.store.household[retCamA] = 1
+			e.store.household[retCamC] = 2
+			var home2 []Segment
+			for i := range 5 {
+				home2 = append(home2, e.seg(retCamC, time.Duration(40-i)*time.Hour, retGiB, false))
+			}
+			var home1 []Segment
+			for i := range 20 {
+				home1 = append(home1, e.seg(retCamA, time.Duration(20-i)*time.Hour, retGiB, false))
+			}
+			// 100 GiB disk, 25 GiB recorded, 73 GiB other: 2 GiB free, 5 GiB
+			// wanted. Budget 25 + 2 - 5 = 22 GiB, 11 GiB a household.
+			e.setDisk(100*retGiB, 73*retGiB)
+			cfg := e.config()
+			cfg.NoFairShare = !fair
+			st := e.pass(e.retention(cfg))
+			if st.Refused != "" {
+				t.Fatalf("refused: %s", st.Refused)
+			}
+			if !fair {
+				e.wantKept(append(home2[3:], home1...), home2[:3])
+				return
+			}
+			e.wantKept(append(home2, home1[3:]...), home1[:3])
+			for _, h := range st.Households {
+				if h.ShareBytes != 11*retGiB {
+					t.Errorf("household %d share %d, want %d", h.HouseholdID, h.ShareBytes, 11*retGiB)
+				}
+			}
+		})
+	}
 }
