@@ -20,11 +20,15 @@ const (
 
 // Recording states (RecordingStatus.State); a failure reads "error: …".
 const (
-	RecordingOff       = "off"       // disabled camera or mode off
-	RecordingWaiting   = "waiting"   // no stream to record yet
-	RecordingArmed     = "armed"     // events mode: buffering pre-roll, waiting for a trigger
-	RecordingActive    = "recording" // a segment is open
-	RecordingDiskFull  = "disk-full" // a write hit ENOSPC; resuming after a pause
+	RecordingOff      = "off"       // disabled camera or mode off
+	RecordingWaiting  = "waiting"   // no stream to record yet
+	RecordingArmed    = "armed"     // events mode: buffering pre-roll, waiting for a trigger
+	RecordingActive   = "recording" // a segment is open
+	RecordingDiskFull = "disk-full" // a write hit ENOSPC; resuming after a pause
+	// RecordingOverRate: the camera sends above the ingest rate ceiling
+	// (RecorderConfig.MaxBitrate); nothing is written until it is back
+	// under. Live view is unaffected.
+	RecordingOverRate  = "over-rate"
 	recordingErrPrefix = "error: "
 )
 
@@ -69,8 +73,15 @@ type RecorderConfig struct {
 	QueueUnits int
 	// MaxPreRollBytes caps each events-mode camera's pre-roll (32 MiB).
 	MaxPreRollBytes int
-	Log             *slog.Logger
-	Now             func() time.Time
+	// MaxBitrate is the ingest rate ceiling of one camera's main stream,
+	// in bits per second, averaged over RateWindow: above it the camera's
+	// recording pauses (RecordingOverRate), so one camera cannot fill the
+	// disk for everyone. 0: DefaultMaxCameraBitrate; negative: no ceiling.
+	MaxBitrate float64
+	// RateWindow is the averaging window (DefaultRateWindow).
+	RateWindow time.Duration
+	Log        *slog.Logger
+	Now        func() time.Time
 
 	// Test seams.
 	hubs       hubSource
@@ -114,6 +125,12 @@ func NewRecorder(cfg RecorderConfig) *Recorder {
 	}
 	if cfg.MaxPreRollBytes <= 0 {
 		cfg.MaxPreRollBytes = defaultMaxPreRollBytes
+	}
+	if cfg.MaxBitrate == 0 {
+		cfg.MaxBitrate = DefaultMaxCameraBitrate
+	}
+	if cfg.RateWindow <= 0 {
+		cfg.RateWindow = DefaultRateWindow
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)

@@ -36,6 +36,8 @@ type cameraRecorder struct {
 	// Used by the recording goroutine only.
 	pre    preRoll
 	active bool // events mode: a triggered recording is in progress
+	rate   rateMeter
+	paused bool // over the rate ceiling: nothing is written
 }
 
 func newCameraRecorder(r *Recorder, c Camera, set recordSettings, index int, vol Volume) *cameraRecorder {
@@ -46,6 +48,7 @@ func newCameraRecorder(r *Recorder, c Camera, set recordSettings, index int, vol
 		state: RecordingWaiting,
 		since: r.cfg.Now(),
 		pre:   preRoll{keep: set.preRoll, maxBytes: r.cfg.MaxPreRollBytes},
+		rate:  rateMeter{window: r.cfg.RateWindow},
 	}
 }
 
@@ -125,8 +128,14 @@ func (c *cameraRecorder) run(ctx context.Context) {
 		store: cfg.Store, vol: c.vol, cam: c.cam.ID, stream: "main", event: c.events(),
 		create: cfg.createFile, log: c.log, open: map[uint64]*openSegment{},
 	}
+	// The callbacks run on this goroutine. The last fragments indexed after
+	// a pause for the rate ceiling do not make the camera look recording.
 	idx.onOpen = func() { c.setState(RecordingActive) }
-	idx.onFragment = func() { c.setState(RecordingActive) }
+	idx.onFragment = func() {
+		if !c.paused {
+			c.setState(RecordingActive)
+		}
+	}
 	idx.onIndexErr = func(err error) {
 		c.log.Error("recording index", "err", err)
 		c.setState(recordingErrPrefix + stateMessage(err))
@@ -153,7 +162,7 @@ func (c *cameraRecorder) run(ctx context.Context) {
 		} else {
 			// While the disk is full the state stays disk-full (and keeps
 			// its since) until a segment actually starts again.
-			if !c.active && c.status().State != RecordingDiskFull {
+			if !c.active && !c.paused && c.status().State != RecordingDiskFull {
 				c.setState(c.idleState())
 			}
 			err = c.record(ctx, sub, seg, idx)
@@ -205,6 +214,11 @@ func (c *cameraRecorder) record(ctx context.Context, sub *hub.Subscription, seg 
 					return nil
 				}
 				if nctx.Err() != nil {
+					// An idle stream is measured too: a camera that
+					// stopped flooding resumes without sending.
+					if _, err := c.overRate(0, seg); err != nil {
+						return err
+					}
 					err = seg.Sync()
 					idx.flush()
 					if err != nil {
@@ -215,7 +229,10 @@ func (c *cameraRecorder) record(ctx context.Context, sub *hub.Subscription, seg 
 				return err
 			}
 		}
-		err := c.write(u, seg)
+		paused, err := c.overRate(u.Size(), seg)
+		if err == nil && !paused {
+			err = c.write(u, seg)
+		}
 		idx.flush()
 		if err != nil {
 			return err

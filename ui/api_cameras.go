@@ -21,7 +21,8 @@ type cameraResponse struct {
 	State   string           `json:"state,omitempty"`
 	Streams []streamResponse `json:"streams,omitempty"`
 	// Recording is the recorder's state: recording, armed (events only),
-	// off, disk-full or "error: ...".
+	// off, disk-full, over-rate (above the ingest rate ceiling: paused) or
+	// "error: ...".
 	Recording      string     `json:"recording,omitempty"`
 	RecordingSince *time.Time `json:"recording_since,omitempty"`
 }

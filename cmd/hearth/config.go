@@ -14,6 +14,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/ui"
 )
 
@@ -30,6 +31,7 @@ import (
 //	[retention]  continuous_days = 14, events_days = 30,
 //	             min_free_percent = 5, min_free_bytes = 2147483648
 //	[http]       max_conns_per_client = 64
+//	[recording]  camera_max_mbps = 40
 
 // fileConfig is the decoded configuration file. Pointers tell "absent" from
 // a zero value, so only keys the file names override a default.
@@ -43,6 +45,7 @@ type fileConfig struct {
 	WebRTC       fileWebRTC `toml:"webrtc"`
 	Retention    fileRetain `toml:"retention"`
 	HTTP         fileHTTP   `toml:"http"`
+	Recording    fileRecord `toml:"recording"`
 	path         string     // for messages
 	lines        map[string]int
 }
@@ -58,6 +61,10 @@ type fileWebRTC struct {
 	UDPPort *int      `toml:"udp_port"`
 	HostIPs *[]string `toml:"host_ips"`
 	ICE     *string   `toml:"ice"`
+}
+
+type fileRecord struct {
+	CameraMaxMbps *int `toml:"camera_max_mbps"`
 }
 
 type fileHTTP struct {
@@ -83,6 +90,10 @@ type serviceOptions struct {
 	// MaxConnsPerClient caps simultaneous HTTP connections from one IP
 	// address (ui.LimitConnsPerClient); 0: no cap.
 	MaxConnsPerClient int
+	// CameraMaxMbps is the ingest rate ceiling of one camera, in Mbit/s
+	// averaged over 10 s (nvr.RecorderConfig.MaxBitrate): above it the
+	// camera's recording pauses. 0: no ceiling.
+	CameraMaxMbps int
 }
 
 // tlsMode is how serve speaks HTTPS.
@@ -160,6 +171,7 @@ func defaultServiceOptions() serviceOptions {
 		Retention: retentionOptions{ContinuousDays: 14, EventsDays: 30,
 			MinFreePercent: 5, MinFreeBytes: 2 << 30},
 		MaxConnsPerClient: ui.DefaultMaxConnsPerClient,
+		CameraMaxMbps:     nvr.DefaultMaxCameraBitrate / 1e6,
 	}
 }
 
@@ -212,6 +224,9 @@ func (o serviceOptions) Validate() error {
 	if r.MinFreeBytes < 0 {
 		return usagef("--min-free-bytes must not be negative")
 	}
+	if o.CameraMaxMbps < 0 {
+		return usagef("--camera-max-mbps %d: want 0 (no ceiling) or more", o.CameraMaxMbps)
+	}
 	if o.MaxConnsPerClient < 0 {
 		return usagef("--max-conns-per-client %d: want 0 (no cap) or more", o.MaxConnsPerClient)
 	}
@@ -239,6 +254,7 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.IntVar(&o.Retention.ContinuousDays, "retain-continuous-days", o.Retention.ContinuousDays, "default days of continuous recording kept (0: until the free-space floor)")
 	fs.IntVar(&o.Retention.EventsDays, "retain-events-days", o.Retention.EventsDays, "default days of event clips kept (0: until the free-space floor)")
 	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep this percentage of the recordings disk free (at most --min-free-bytes, at least 64 MiB or a tenth of a smaller disk)")
+	fs.IntVar(&o.CameraMaxMbps, "camera-max-mbps", o.CameraMaxMbps, "a camera sending more than this (Mbit/s over 10 s) has its recording paused until it is back under (0: no ceiling)")
 	fs.IntVar(&o.MaxConnsPerClient, "max-conns-per-client", o.MaxConnsPerClient, "simultaneous HTTP connections one client address may hold (0: no cap)")
 	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
 	return path
@@ -317,6 +333,7 @@ func loadConfig(path string) (fileConfig, error) {
 		{"retention.min_free_percent", ptr64(fc.Retention.MinFreePercent), 0, 90},
 		{"retention.min_free_bytes", fc.Retention.MinFreeBytes, 0, 1 << 62},
 		{"http.max_conns_per_client", ptr64(fc.HTTP.MaxConnsPerClient), 0, 1 << 20},
+		{"recording.camera_max_mbps", ptr64(fc.Recording.CameraMaxMbps), 0, 100_000},
 	} {
 		if c.v != nil && (*c.v < c.min || *c.v > c.max) {
 			return fc, fmt.Errorf("config %s:%d: %s = %d is out of range (%d-%d)", path, fc.lines[c.key], c.key, *c.v, c.min, c.max)
@@ -479,6 +496,7 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	num("retain-events-days", &o.Retention.EventsDays, fc.Retention.EventsDays)
 	num("min-free-percent", &o.Retention.MinFreePercent, fc.Retention.MinFreePercent)
 	num("max-conns-per-client", &o.MaxConnsPerClient, fc.HTTP.MaxConnsPerClient)
+	num("camera-max-mbps", &o.CameraMaxMbps, fc.Recording.CameraMaxMbps)
 	if fc.Retention.MinFreeBytes != nil && !set["min-free-bytes"] {
 		o.Retention.MinFreeBytes = *fc.Retention.MinFreeBytes
 	}

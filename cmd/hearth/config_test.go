@@ -195,6 +195,8 @@ min_free_percent = 10
 min_free_bytes = 1000
 [http]
 max_conns_per_client = 200
+[recording]
+camera_max_mbps = 80
 `)
 	t.Run("file over defaults", func(t *testing.T) {
 		t.Parallel()
@@ -211,6 +213,7 @@ max_conns_per_client = 200
 			WebRTC:            webrtcOptions{UDPPort: 9189, HostIPs: []string{"192.0.2.10", "2001:db8::10"}, ICE: iceAll},
 			Retention:         retentionOptions{ContinuousDays: 7, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 1000},
 			MaxConnsPerClient: 200,
+			CameraMaxMbps:     80,
 		}
 		if !reflect.DeepEqual(o, want) {
 			t.Errorf("options\n got %+v\nwant %+v", o, want)
@@ -239,6 +242,7 @@ max_conns_per_client = 200
 			// Flags not given keep the file's values.
 			Retention:         retentionOptions{ContinuousDays: 3, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 5},
 			MaxConnsPerClient: 0, // the flag's "no cap" over the file's 200
+			CameraMaxMbps:     80,
 		}
 		if !reflect.DeepEqual(o, want) {
 			t.Errorf("options\n got %+v\nwant %+v", o, want)
@@ -297,6 +301,7 @@ func TestConfigValidate(t *testing.T) {
 		{"negative days", func(o *serviceOptions) { o.Retention.EventsDays = -1 }, "negative"},
 		{"percent", func(o *serviceOptions) { o.Retention.MinFreePercent = 95 }, "0-90"},
 		{"negative connection cap", func(o *serviceOptions) { o.MaxConnsPerClient = -1 }, "--max-conns-per-client"},
+		{"negative camera ceiling", func(o *serviceOptions) { o.CameraMaxMbps = -1 }, "--camera-max-mbps"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := ok

@@ -143,6 +143,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	recorder := nvr.NewRecorder(nvr.RecorderConfig{Cameras: a.store, Ingest: ingest,
 		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir,
 		OnDiskFull: func() { reserve.Release(); retention.Emergency() },
+		MaxBitrate: mbps(cfg.Service.CameraMaxMbps),
 		Log:        log.With("part", "recorder")})
 	if cfg.Detectors == nil && cfg.Thumbnailer == nil {
 		m := newEventMedia(log.With("part", "events"))
@@ -251,6 +252,15 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	}
 	<-errc
 	return nil
+}
+
+// mbps maps the camera rate ceiling onto nvr: 0 (no ceiling) is negative
+// there, where 0 means the default.
+func mbps(n int) float64 {
+	if n == 0 {
+		return -1
+	}
+	return float64(n) * 1e6
 }
 
 // iceFilter maps the webrtc.ice option to the engine's address filter.

@@ -1,0 +1,108 @@
+package nvr
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRateMeter(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	m := rateMeter{window: 10 * time.Second}
+	// 1 MB a second for 10 s: 8 Mbit/s over the full window.
+	for i := range 100 {
+		m.add(t0.Add(time.Duration(i)*100*time.Millisecond), 100_000)
+	}
+	if got := m.bitsPerSecond(t0.Add(9900 * time.Millisecond)); got < 7.9e6 || got > 8.1e6 {
+		t.Errorf("steady 1 MB/s: %v bit/s, want 8e6", got)
+	}
+	// Five quiet seconds halve it; a full quiet window empties it.
+	if got := m.bitsPerSecond(t0.Add(14900 * time.Millisecond)); got < 3.9e6 || got > 4.1e6 {
+		t.Errorf("after 5 quiet seconds: %v bit/s, want 4e6", got)
+	}
+	if got := m.bitsPerSecond(t0.Add(time.Minute)); got != 0 {
+		t.Errorf("after a quiet minute: %v bit/s, want 0", got)
+	}
+	// A clock step back stays in the current bucket.
+	m.add(t0, 1000)
+	if got := m.bitsPerSecond(t0); got != 800 {
+		t.Errorf("after a step back: %v bit/s, want 800", got)
+	}
+}
+
+// recClock is a wall clock the test moves.
+type recClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *recClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *recClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// TestRecorderRateCeiling: a camera that starts sending far above the
+// ceiling has its recording paused (state over-rate, the open segment
+// closed, the flood not written) and resumed once back to its normal rate.
+func TestRecorderRateCeiling(t *testing.T) {
+	t.Parallel()
+	clock := &recClock{now: time.Now()}
+	cam := Camera{ID: NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
+	// The simulated camera sends a few KB a frame at 10 fps (well under
+	// 1 Mbit/s); the flood adds 100 KB a frame (8 Mbit/s more).
+	e := newRecorderEnv(t, cam, RecorderConfig{Target: time.Minute, SyncInterval: time.Millisecond,
+		MaxBitrate: 2e6, RateWindow: 2 * time.Second, Now: clock.Now})
+	e.start()
+	<-e.rec.Recovered()
+	filler := append([]byte{0x0c}, append(bytes.Repeat([]byte{0xff}, 100_000), 0x80)...) // H.264 filler data NAL
+	var normalBytes, floodBytes int64
+	send := func(n int, flood bool) {
+		for range n {
+			u := e.feed.next()
+			normalBytes += int64(u.Size())
+			if flood {
+				u.NALUs = append(append([][]byte(nil), u.NALUs...), filler)
+				floodBytes += int64(len(filler))
+			}
+			clock.advance(100 * time.Millisecond)
+			e.hub.Publish(u)
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	send(30, false)
+	waitFor(t, 5*time.Second, "recording", func() bool { return e.rec.statusOf(cam).State == RecordingActive })
+
+	send(60, true)
+	waitFor(t, 5*time.Second, "over-rate", func() bool { return e.rec.statusOf(cam).State == RecordingOverRate })
+
+	// Back to normal for more than the window: recording resumes in a new
+	// segment.
+	send(40, false)
+	waitFor(t, 5*time.Second, "recording again", func() bool {
+		return e.rec.statusOf(cam).State == RecordingActive && len(e.store.segments()) >= 2
+	})
+	e.stop()
+	var written int64
+	for _, s := range e.store.segments() {
+		if s.State != SegmentClosed {
+			t.Errorf("segment %d %s", s.ID, s.State)
+		}
+		written += s.Bytes
+	}
+	// Without the ceiling the flood (6 MB) is written; with it at most the
+	// GOP in flight when the ceiling tripped and the frames before (plus
+	// the files' boxes).
+	if limit := normalBytes + 15*int64(len(filler)) + 64<<10; written > limit {
+		t.Errorf("wrote %d bytes, want at most %d: the flood (%d bytes) was recorded", written, limit, floodBytes)
+	}
+	checkClean(t, e.store, e.dir)
+}
