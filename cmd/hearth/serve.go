@@ -215,6 +215,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 		if err != nil {
 			return fmt.Errorf("listen on %s (HTTP redirect): %w", r, errors.Unwrap(err))
 		}
+		rln = ui.LimitConnsPerClient(rln, cfg.Service.MaxConnsPerClient, log.With("part", "http-redirect"))
 		wg.Go(func() {
 			if err := serveRedirect(bgCtx, rln, addr, log); err != nil {
 				log.Warn("http redirect stopped", "err", err)
