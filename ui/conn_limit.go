@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 )
 
 // DefaultMaxConnsPerClient is the default cap on simultaneous connections
@@ -16,8 +17,9 @@ const DefaultMaxConnsPerClient = 64
 
 // LimitConnsPerClient wraps ln so that at most maxPerClient connections
 // from one IP address are open at once; a connection beyond that is closed
-// as soon as it is accepted, before any byte is read, and the first refusal
-// of an address is logged (again only after it fell below the cap).
+// as soon as it is accepted, before any byte is read, and refusals are
+// logged at most once a minute per address (an attacker at the cap retries
+// without pause).
 // maxPerClient <= 0 returns ln unchanged. The count is released when the
 // accepted connection is closed (also after a hijack or a TLS wrap: both
 // close the connection Accept returned). Safe for concurrent use, as
@@ -43,8 +45,11 @@ type clientLimitListener struct {
 
 type clientConns struct {
 	n      int
-	warned bool // a refusal was logged since the count was last under the cap
+	warned time.Time // when a refusal was last logged
 }
+
+// connWarnEvery is how often refusals of one address are logged.
+const connWarnEvery = time.Minute
 
 // Accept returns the next connection within its address's cap; refused
 // connections are closed here and never reach the server.
@@ -71,8 +76,8 @@ func (l *clientLimitListener) admit(ip string) bool {
 		l.open[ip] = e
 	}
 	if e.n >= l.max {
-		if !e.warned {
-			e.warned = true
+		if now := time.Now(); now.Sub(e.warned) >= connWarnEvery {
+			e.warned = now
 			l.log.Warn("too many connections from one client; refusing more", "remote", ip, "max", l.max)
 		}
 		return false
@@ -89,7 +94,6 @@ func (l *clientLimitListener) release(ip string) {
 		return
 	}
 	e.n--
-	e.warned = false
 	if e.n <= 0 {
 		delete(l.open, ip)
 	}
