@@ -2,10 +2,14 @@ package ui
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -20,7 +24,8 @@ func TestConnsPerClientCapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := LimitConnsPerClient(inner, capConns, nil)
+	logs := &lockedBuffer{}
+	ln := LimitConnsPerClient(inner, capConns, slog.New(slog.NewTextHandler(logs, nil)))
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok")
 	}), ReadHeaderTimeout: time.Minute}
@@ -56,6 +61,18 @@ func TestConnsPerClientCapped(t *testing.T) {
 	defer over.Close()
 	if get(t, over) {
 		t.Fatalf("connection %d from one client was served; cap %d", capConns+1, capConns)
+	}
+	// A second refusal within the minute is not logged again.
+	again, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if get(t, again) {
+		t.Fatal("a second connection over the cap was served")
+	}
+	if got := strings.Count(logs.String(), "too many connections from one client"); got != 1 {
+		t.Errorf("%d refusal warnings, want 1:\n%s", got, logs.String())
 	}
 
 	// Closing one frees a slot: wait (bounded) for a new connection to be
@@ -136,6 +153,25 @@ func TestConnsPerClientCountsByAddress(t *testing.T) {
 	if got := clientIP(&net.TCPAddr{IP: net.ParseIP(b), Port: 5}); got != b {
 		t.Errorf("clientIP = %q, want %q", got, b)
 	}
+}
+
+// lockedBuffer is a log destination safe for the accepting goroutine and
+// the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 type nopListener struct{ net.Listener }
