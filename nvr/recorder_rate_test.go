@@ -2,6 +2,9 @@ package nvr
 
 import (
 	"bytes"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +35,24 @@ func TestRateMeter(t *testing.T) {
 	}
 }
 
+// recLog is a log destination safe for the recorder and the test.
+type recLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *recLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *recLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // recClock is a wall clock the test moves.
 type recClock struct {
 	mu  sync.Mutex
@@ -57,13 +78,21 @@ func TestRecorderRateCeiling(t *testing.T) {
 	t.Parallel()
 	clock := &recClock{now: time.Now()}
 	cam := Camera{ID: NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
-	// The simulated camera sends a few KB a frame at 10 fps (well under
-	// 1 Mbit/s); the flood adds 100 KB a frame (8 Mbit/s more).
+	// The simulated camera's normal rate, measured on another camera of
+	// the same kind (10 fps, 1 s GOPs): the ceiling is four times it and
+	// the flood adds ten times its average frame to every frame.
+	probe := newUnitFeed(t, NewCameraID(), 10, 10, time.Now())
+	var probeBytes int
+	for range 30 {
+		probeBytes += probe.next().Size()
+	}
+	normalBps := float64(probeBytes) * 8 / 3
+	logs := &recLog{}
 	e := newRecorderEnv(t, cam, RecorderConfig{Target: time.Minute, SyncInterval: time.Millisecond,
-		MaxBitrate: 2e6, RateWindow: 2 * time.Second, Now: clock.Now})
+		MaxBitrate: 4 * normalBps, RateWindow: 2 * time.Second, Now: clock.Now, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	e.start()
 	<-e.rec.Recovered()
-	filler := append([]byte{0x0c}, append(bytes.Repeat([]byte{0xff}, 100_000), 0x80)...) // H.264 filler data NAL
+	filler := append([]byte{0x0c}, append(bytes.Repeat([]byte{0xff}, 10*probeBytes/30), 0x80)...) // H.264 filler data NAL
 	var normalBytes, floodBytes int64
 	send := func(n int, flood bool) {
 		for range n {
@@ -83,6 +112,9 @@ func TestRecorderRateCeiling(t *testing.T) {
 
 	send(60, true)
 	waitFor(t, 5*time.Second, "over-rate", func() bool { return e.rec.statusOf(cam).State == RecordingOverRate })
+	if l := logs.String(); !strings.Contains(l, "above the rate ceiling") || !strings.Contains(l, fmt.Sprintf("ceiling_bps=%d", int64(4*normalBps))) {
+		t.Errorf("no warning naming the ceiling in the log:\n%s", l)
+	}
 
 	// Back to normal for more than the window: recording resumes in a new
 	// segment.
@@ -98,7 +130,7 @@ func TestRecorderRateCeiling(t *testing.T) {
 		}
 		written += s.Bytes
 	}
-	// Without the ceiling the flood (6 MB) is written; with it at most the
+	// Without the ceiling the whole flood is written; with it at most the
 	// GOP in flight when the ceiling tripped and the frames before (plus
 	// the files' boxes).
 	if limit := normalBytes + 15*int64(len(filler)) + 64<<10; written > limit {
