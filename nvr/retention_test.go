@@ -472,6 +472,16 @@ func TestRetentionSmallVolumeDefaults(t *testing.T) {
 		t.Errorf("min free %d, want %d", st.MinFreeBytes, 64*mib)
 	}
 	e.wantKept(segs[1:], segs[:1])
+
+	// A floor set larger than the volume (the percentage off, 2 GiB of
+	// bytes on this 1 GiB volume) is a configuration mistake: the plan
+	// would delete everything, and the share check still refuses it.
+	cfg.MinFreePercent, cfg.MinFreeBytes = -1, 2*retGiB
+	st = e.pass(e.retention(cfg))
+	if !strings.Contains(st.Refused, "more than the 50 % one pass may") || st.DeletedSegments != 0 {
+		t.Errorf("floor above the volume: refused %q, deleted %d; want a share refusal", st.Refused, st.DeletedSegments)
+	}
+	e.wantKept(segs[1:], nil)
 }
 
 // TestRetentionFairShare: two households share a disk; household 1's camera
