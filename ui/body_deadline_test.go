@@ -28,14 +28,31 @@ func TestSlowBodyIsCut(t *testing.T) {
 		Auth: nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}), Directory: f.dir, Now: f.clock})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
+	for _, tc := range []struct{ name, host string }{
+		{"login reads the body", "127.0.0.1"},
+		// Refused before any handler reads the body: net/http would then
+		// drain up to 256 KB of it after the answer, at the client's pace.
+		{"refused host", "evil.example"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			slowBody(t, ts.Listener.Addr().String(), tc.host, deadline)
+		})
+	}
+}
 
-	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+// slowBody sends the headers of a login, then dribbles its body, and
+// waits for the server to close the connection: it must within ten times
+// its body deadline.
+func slowBody(t *testing.T, addr, host string, deadline time.Duration) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	start := time.Now()
-	if _, err := io.WriteString(conn, "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"+
+	if _, err := io.WriteString(conn, "POST /api/login HTTP/1.1\r\nHost: "+host+"\r\nContent-Type: application/json\r\n"+
 		"Content-Length: 1000\r\n\r\n{"); err != nil {
 		t.Fatal(err)
 	}

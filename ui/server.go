@@ -122,13 +122,15 @@ func NewServer(cfg Config, d Deps) *Server {
 // wrap applies the middleware, outermost first.
 func (s *Server) wrap(h http.Handler) http.Handler {
 	h = withBodyLimit(s.cfg.MaxBodyBytes, h)
-	h = withBodyDeadline(s.cfg.BodyTimeout, h)
 	h = withCrossOriginProtection(h)
 	h = withSecurityHeaders(s.cfg.SecureCookies, h)
 	h = withHostCheck(s.cfg.Hosts, h)
 	h = withRecover(s.log, h)
 	h = withAccessLog(s.log, h)
 	h = withRequestID(h)
+	// Outermost: a request refused before its body is read still has
+	// the deadline when net/http drains the body after the answer.
+	h = withBodyDeadline(s.cfg.BodyTimeout, h)
 	return h
 }
 
