@@ -99,6 +99,10 @@ func (c *cameraRecorder) overRate(n int, seg *segment.Segmenter) (bool, error) {
 		c.paused = false
 		c.log.Info("camera back under the rate ceiling; recording resumes", "bitrate_bps", int64(bps))
 		c.setState(c.idleState())
+	case c.paused:
+		// Still over after the stream came back (the state read waiting
+		// while there was none).
+		c.setState(RecordingOverRate)
 	}
 	return c.paused, nil
 }
