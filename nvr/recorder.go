@@ -23,12 +23,16 @@ const (
 // recorder_state.go and docs/storage.md); an unusable recordings volume
 // reads "error: …".
 const (
-	RecordingOff       = "off"       // disabled camera or mode off
-	RecordingWaiting   = "waiting"   // no stream to record, or its first footage not indexed yet
-	RecordingArmed     = "armed"     // events mode: buffering pre-roll, waiting for a trigger
-	RecordingActive    = "recording" // fragments were indexed within the last GOP + sync interval + stall grace
-	RecordingStalled   = "stalled"   // the source streams, nothing was indexed for that long; Reason says why
-	RecordingDiskFull  = "disk-full" // a write hit ENOSPC; resuming after a pause
+	RecordingOff      = "off"       // disabled camera or mode off
+	RecordingWaiting  = "waiting"   // no stream to record, or its first footage not indexed yet
+	RecordingArmed    = "armed"     // events mode: buffering pre-roll, waiting for a trigger
+	RecordingActive   = "recording" // fragments were indexed within the last GOP + sync interval + stall grace
+	RecordingStalled  = "stalled"   // the source streams, nothing was indexed for that long; Reason says why
+	RecordingDiskFull = "disk-full" // a write hit ENOSPC; resuming after a pause
+	// RecordingOverRate: the camera sends above the ingest rate ceiling
+	// (RecorderConfig.MaxBitrate); nothing is written until it is back
+	// under. Live view is unaffected.
+	RecordingOverRate  = "over-rate"
 	recordingErrPrefix = "error: "
 )
 
@@ -86,6 +90,13 @@ type RecorderConfig struct {
 	// AssumedGOP stands for the GOP until one is measured (default 10 s,
 	// the longest common camera setting).
 	AssumedGOP time.Duration
+	// MaxBitrate is the ingest rate ceiling of one camera's main stream,
+	// in bits per second, averaged over RateWindow: above it the camera's
+	// recording pauses (RecordingOverRate), so one camera cannot fill the
+	// disk for everyone. 0: DefaultMaxCameraBitrate; negative: no ceiling.
+	MaxBitrate float64
+	// RateWindow is the averaging window (DefaultRateWindow).
+	RateWindow time.Duration
 	Log        *slog.Logger
 	Now        func() time.Time
 
@@ -137,6 +148,13 @@ func NewRecorder(cfg RecorderConfig) *Recorder {
 	}
 	if cfg.AssumedGOP <= 0 {
 		cfg.AssumedGOP = defaultAssumedGOP
+
+	}
+	if cfg.MaxBitrate == 0 {
+		cfg.MaxBitrate = DefaultMaxCameraBitrate
+	}
+	if cfg.RateWindow <= 0 {
+		cfg.RateWindow = DefaultRateWindow
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)

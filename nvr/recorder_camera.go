@@ -35,7 +35,7 @@ type cameraRecorder struct {
 
 	mu sync.Mutex
 	// phase is what the goroutine does: waiting (for a stream), armed
-	// (events mode) or disk-full. The state reported is derived from it
+	// (events mode), disk-full or over-rate. The state reported is derived from it
 	// and from m (recorder_state.go).
 	phase      string
 	phaseSince time.Time
@@ -48,6 +48,8 @@ type cameraRecorder struct {
 	active     bool      // events mode: a triggered recording is in progress
 	prevKey    keyMark   // the previous keyframe, for the GOP
 	observedAt time.Time // when observe last measured
+	rate       rateMeter // the main stream's bit rate, for the ceiling
+	paused     bool      // over the rate ceiling: nothing is written
 }
 
 func newCameraRecorder(r *Recorder, c Camera, set recordSettings, index int, vol Volume) *cameraRecorder {
@@ -58,6 +60,7 @@ func newCameraRecorder(r *Recorder, c Camera, set recordSettings, index int, vol
 		phase:      RecordingWaiting,
 		phaseSince: r.cfg.Now(),
 		pre:        preRoll{keep: set.preRoll, maxBytes: r.cfg.MaxPreRollBytes},
+		rate:       rateMeter{window: r.cfg.RateWindow},
 	}
 }
 
@@ -164,8 +167,9 @@ func (c *cameraRecorder) run(ctx context.Context) {
 			err = fmt.Errorf("hub carries camera %q, recorder is for %q", sub.CameraID(), c.cam.ID)
 		} else {
 			// While the disk is full the phase stays disk-full (and keeps
-			// its since) until footage is indexed again.
-			if !c.active && !c.inPhase(RecordingDiskFull) {
+			// its since) until footage is indexed again; over the rate
+			// ceiling it stays over-rate until the rate falls.
+			if !c.active && !c.paused && !c.inPhase(RecordingDiskFull) {
 				c.setPhase(c.idleState())
 			}
 			err = c.record(ctx, sub, seg, idx)
@@ -227,6 +231,11 @@ func (c *cameraRecorder) record(ctx context.Context, sub *hub.Subscription, seg 
 			case ctx.Err() != nil:
 				return nil
 			case errors.Is(err, context.DeadlineExceeded):
+				// An idle stream is measured too: a camera that stopped
+				// flooding resumes without sending.
+				if _, err := c.overRate(0, seg); err != nil {
+					return err
+				}
 				err = seg.Sync()
 				idx.flush()
 				c.observe(false)
@@ -239,7 +248,10 @@ func (c *cameraRecorder) record(ctx context.Context, sub *hub.Subscription, seg 
 			}
 		}
 		c.sawUnit(u, sub.Dropped())
-		err := c.write(u, seg)
+		paused, err := c.overRate(u.Size(), seg)
+		if err == nil && !paused {
+			err = c.write(u, seg)
+		}
 		idx.flush()
 		c.observe(false)
 		if err != nil {

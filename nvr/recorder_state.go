@@ -78,8 +78,10 @@ func (c *cameraRecorder) status() RecordingStatus {
 func (c *cameraRecorder) deriveLocked(now time.Time, streaming bool) RecordingStatus {
 	m := &c.m
 	due := c.dueLocked()
-	if c.phase == RecordingDiskFull {
-		return RecordingStatus{State: RecordingDiskFull, Since: c.phaseSince}
+	if c.phase == RecordingDiskFull || c.phase == RecordingOverRate {
+		// Chosen pauses: the last fragments indexed before one do not
+		// make the camera look recording, and it is not stalled.
+		return RecordingStatus{State: c.phase, Since: c.phaseSince}
 	}
 	if c.events() && m.dueSince.IsZero() {
 		return RecordingStatus{State: RecordingArmed, Since: c.phaseSince}

@@ -25,9 +25,16 @@ import (
 //     age (default 30 days). Cameras override both through Settings.
 //  2. Household quota: a household over its byte quota loses its oldest
 //     footage until it is under; other households are untouched.
-//  3. Disk budget: keep max(MinFreePercent of the filesystem, MinFreeBytes)
-//     free and, when MaxBytes is set, the recordings under MaxBytes;
-//     the oldest footage of any camera goes first.
+//  3. Disk budget: keep the free-space floor free (MinFreePercent of the
+//     filesystem, at most MinFreeBytes, at least MinFreeFloor; see
+//     minFree) and, when MaxBytes is set, the recordings under MaxBytes.
+//     When more than one household has footage, each has a fair share of
+//     the budget (the bytes recordings may occupy: recorded plus free minus
+//     the floor, at most MaxBytes, divided equally): the oldest footage of
+//     the households over their share goes first, so one home's cameras
+//     cannot push out another's footage; then the oldest of any camera.
+//     A household under its share may still use free space beyond it while
+//     the disk has room: the share binds only when space is needed.
 //
 // Pinned footage (Pins) is never deleted automatically. A segment whose row
 // names a path outside its camera's directory, a link, or a missing file
@@ -143,6 +150,10 @@ const (
 	DefaultMinFreePercent = 5.0
 	DefaultMinFreeBytes   = 2 << 30
 	DefaultMaxShare       = 0.5
+	// MinFreeFloor is the smallest free-space floor while any floor is on:
+	// room for the database's reserve, its WAL and a segment being cut. A
+	// volume under ten times this keeps a tenth of itself free instead.
+	MinFreeFloor = 64 << 20
 )
 
 // RetentionConfig configures Retention. Store and Dir are required. For the
@@ -163,8 +174,12 @@ type RetentionConfig struct {
 	// ContinuousAge and EventAge are the default maximum ages (14 and 30
 	// days; DefaultRetainContinuous, DefaultRetainEvents).
 	ContinuousAge, EventAge time.Duration
-	// MinFreePercent (5) and MinFreeBytes (2 GiB): keep the larger of the
-	// two free on the recordings filesystem.
+	// MinFreePercent (5) of the recordings filesystem is kept free, but at
+	// most MinFreeBytes (2 GiB) and at least MinFreeFloor, so the floor fits
+	// a small volume (a fixed 2 GiB is more than a 1 GiB volume holds, and
+	// every pass would then plan to delete everything and be refused) and
+	// does not waste a large one. With the percentage off, MinFreeBytes
+	// alone is the floor.
 	MinFreePercent float64
 	MinFreeBytes   int64
 	// MaxBytes caps all recordings; 0 or negative: no cap.
@@ -172,6 +187,10 @@ type RetentionConfig struct {
 	// HouseholdQuota caps a household's recordings, in bytes; households
 	// not listed have no quota.
 	HouseholdQuota map[HouseholdID]int64
+	// NoFairShare turns off the households' fair share of the disk budget
+	// (rule 3): the disk rule then deletes the oldest footage of any
+	// camera.
+	NoFairShare bool
 	// MaxShare is the largest share of all recorded bytes one pass may
 	// delete without approval (0.5); 1 or more disables the check.
 	MaxShare float64
@@ -389,6 +408,10 @@ func (r *Retention) runPass(ctx context.Context, ref time.Time, approved bool, s
 	}
 
 	p := newPlanner(r, ref, usage, limits)
+	p.share = r.fairShare(usage, st.UsedBytes, disk, st.MinFreeBytes)
+	for i := range st.Households {
+		st.Households[i].ShareBytes = p.share
+	}
 	if err := p.plan(ctx, disk, st.MinFreeBytes); err != nil {
 		return err
 	}
@@ -433,15 +456,52 @@ func (r *Retention) ages(limits map[CameraID]CameraRetention, cam CameraID) (con
 	return cont, ev
 }
 
-// minFree is the free-space target: the larger of the percentage and the
-// byte floor, each unless turned off.
+// fairShare is each household's share of the disk budget when more than one
+// household has footage, else 0 (no share). The budget is what recordings
+// may occupy: what they hold plus the free space above the floor, at most
+// MaxBytes.
+func (r *Retention) fairShare(usage []RecordingUsage, recorded int64, disk DiskSpace, minFree int64) int64 {
+	if r.cfg.NoFairShare {
+		return 0
+	}
+	homes := make(map[HouseholdID]bool)
+	for _, u := range usage {
+		if u.Bytes > 0 {
+			homes[u.HouseholdID] = true
+		}
+	}
+	if len(homes) < 2 {
+		return 0
+	}
+	budget := recorded + disk.FreeBytes - minFree
+	if r.cfg.MaxBytes > 0 {
+		budget = min(budget, r.cfg.MaxBytes)
+	}
+	return max(budget/int64(len(homes)), 1)
+}
+
+// minFree is the free-space target of a volume; see freeFloor.
 func (r *Retention) minFree(d DiskSpace) int64 {
+	return freeFloor(d.TotalBytes, r.cfg.MinFreePercent, r.cfg.MinFreeBytes)
+}
+
+// freeFloor is the free-space floor of a volume of total bytes: percent of
+// it, capped at capBytes, raised to MinFreeFloor (a tenth of the volume when
+// that is smaller). With the percentage off, capBytes alone; with both off
+// (<= 0), none. The floor scales with the volume because a fixed one either
+// exceeds a small disk or wastes a large one.
+func freeFloor(total int64, percent float64, capBytes int64) int64 {
 	var n int64
-	if r.cfg.MinFreePercent > 0 {
-		n = int64(float64(d.TotalBytes) * r.cfg.MinFreePercent / 100)
+	switch {
+	case percent > 0:
+		n = int64(float64(total) * percent / 100)
+		if capBytes > 0 {
+			n = min(n, capBytes)
+		}
+	case capBytes > 0:
+		n = capBytes
+	default:
+		return 0
 	}
-	if r.cfg.MinFreeBytes > 0 {
-		n = max(n, r.cfg.MinFreeBytes)
-	}
-	return n
+	return max(n, min(MinFreeFloor, total/10))
 }

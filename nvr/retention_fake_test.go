@@ -260,10 +260,12 @@ func (e *retentionEnv) setDisk(total, other int64) {
 }
 
 // config is a configuration over the env; tests adjust it before
-// newRetention.
+// newRetention. Its free-space floor is the plain 5 % the disk tests
+// compute with (the cap far above it); TestRetentionSmallVolumeDefaults
+// and TestRetentionFreeFloorScalesWithVolume cover the default cap.
 func (e *retentionEnv) config() RetentionConfig {
 	return RetentionConfig{Store: e.store, Dir: e.dir, DiskSpace: e.disk,
-		Now: e.clock.Now, Elapsed: e.clock.Elapsed}
+		MinFreeBytes: 1 << 50, Now: e.clock.Now, Elapsed: e.clock.Elapsed}
 }
 
 func (e *retentionEnv) retention(cfg RetentionConfig) *Retention {

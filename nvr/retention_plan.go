@@ -21,13 +21,14 @@ type planner struct {
 	del       []plannedSegment
 	bytes     int64
 	household map[HouseholdID]int64 // planned bytes per household
+	share     int64                 // each household's fair share of the disk budget; 0: none
 	problems  []string
 }
 
 // plannedSegment is one deletion and the rule that chose it.
 type plannedSegment struct {
 	seg  Segment
-	rule string // "age", "quota", "disk"
+	rule string // "age", "quota", "share", "disk"
 }
 
 // camCursor walks one camera's closed segments, oldest first, fetching
@@ -143,8 +144,9 @@ func (p *planner) byQuota(ctx context.Context, h HouseholdID, quota int64) error
 	return nil
 }
 
-// byDisk plans the oldest footage of any camera until the free-space
-// target and the byte cap are met.
+// byDisk plans deletions until the free-space target and the byte cap are
+// met: first the oldest footage of households over their fair share, then
+// the oldest footage of any camera.
 func (p *planner) byDisk(ctx context.Context, disk DiskSpace, minFree int64) error {
 	var total int64
 	for _, c := range p.cams {
@@ -153,6 +155,28 @@ func (p *planner) byDisk(ctx context.Context, disk DiskSpace, minFree int64) err
 	capBytes := p.r.cfg.MaxBytes
 	short := func() bool {
 		return disk.FreeBytes+p.bytes < minFree || (capBytes > 0 && total-p.bytes > capBytes)
+	}
+	if p.share > 0 {
+		// Households over their fair share give up their oldest footage
+		// first, each only down to its share.
+		used := make(map[HouseholdID]int64)
+		for _, c := range p.cams {
+			used[c.usage.HouseholdID] += c.usage.Bytes
+		}
+		over := func(c *camCursor) bool {
+			h := c.usage.HouseholdID
+			return used[h]-p.household[h] > p.share
+		}
+		for short() {
+			c, s, err := p.oldest(ctx, over)
+			if err != nil {
+				return err
+			}
+			if c == nil {
+				break
+			}
+			p.take(c, s, "share")
+		}
 	}
 	for short() {
 		c, s, err := p.oldest(ctx, func(*camCursor) bool { return true })

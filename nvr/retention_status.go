@@ -59,6 +59,9 @@ type HouseholdRetentionStatus struct {
 	HouseholdID HouseholdID
 	Bytes       int64
 	QuotaBytes  int64 // 0: none
+	// ShareBytes is its fair share of the disk budget at the last pass
+	// (the same for every household); 0 while only one has footage.
+	ShareBytes int64
 }
 
 // Status returns a copy of the last pass's status.

@@ -3,6 +3,7 @@ package nvr
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -119,7 +120,7 @@ func TestRetentionDiskBudgetOldestFirstAcrossCameras(t *testing.T) {
 		segs = append(segs, e.seg(cam, time.Duration(10-i)*time.Hour, retGiB, i == 0))
 	}
 	// 100 GiB disk, 10 GiB recorded, 87 GiB other data: 3 GiB free. The
-	// target is max(5 %, 2 GiB) = 5 GiB, so the 2 oldest must go.
+	// target is 5 % = 5 GiB, so the 2 oldest must go.
 	e.setDisk(100*retGiB, 87*retGiB)
 	r := e.retention(e.config())
 	st := e.pass(r)
@@ -411,5 +412,117 @@ func TestRetentionFinishesRemovedCameras(t *testing.T) {
 	}
 	if _, ok := e.store.row(interrupted.ID); !ok {
 		t.Errorf("existing camera's deleting row was finished by retention; recovery owns it")
+	}
+}
+
+func TestRetentionFreeFloorScalesWithVolume(t *testing.T) {
+	t.Parallel()
+	const mib = int64(1) << 20
+	cases := []struct {
+		name     string
+		total    int64
+		percent  float64
+		capBytes int64
+		want     int64
+	}{
+		{"200 MiB volume: a tenth", 200 * mib, 5, 2 * retGiB, 20 * mib},
+		{"1 GiB volume: the minimum", retGiB, 5, 2 * retGiB, 64 * mib},
+		{"2 GiB volume: 5 %", 2 * retGiB, 5, 2 * retGiB, 2 * retGiB / 20},
+		{"8 GiB volume: 5 %", 8 * retGiB, 5, 2 * retGiB, 8 * retGiB / 20},
+		{"32 GiB volume: 5 %", 32 * retGiB, 5, 2 * retGiB, 32 * retGiB / 20},
+		{"100 GiB volume: the cap", 100 * retGiB, 5, 2 * retGiB, 2 * retGiB},
+		{"4 TiB volume: the cap", 4096 * retGiB, 5, 2 * retGiB, 2 * retGiB},
+		{"10 % with a higher cap", 100 * retGiB, 10, 20 * retGiB, 10 * retGiB},
+		{"percentage off: the bytes", 100 * retGiB, -1, 3 * retGiB, 3 * retGiB},
+		{"cap off: the percentage", 100 * retGiB, 5, -1, 5 * retGiB},
+		{"both off: none", 100 * retGiB, -1, -1, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := freeFloor(c.total, c.percent, c.capBytes); got != c.want {
+				t.Errorf("freeFloor(%d, %v, %d) = %d, want %d", c.total, c.percent, c.capBytes, got, c.want)
+			}
+			if c.want >= c.total/2 && c.want != 0 {
+				t.Errorf("floor %d is at least half the %d-byte volume", c.want, c.total)
+			}
+		})
+	}
+}
+
+// A 1 GiB volume under the default floor: the pass frees a little and is
+// not refused (a fixed 2 GiB floor planned to delete everything, which the
+// share check refused, so recording stopped until an admin approved).
+func TestRetentionSmallVolumeDefaults(t *testing.T) {
+	t.Parallel()
+	e := newRetentionEnv(t)
+	const mib = int64(1) << 20
+	var segs []Segment
+	for i := range 10 {
+		segs = append(segs, e.seg(retCamA, time.Duration(10-i)*time.Hour, 90*mib, false))
+	}
+	// 900 MiB recorded, 74 MiB other data: 50 MiB free, 64 MiB wanted.
+	e.setDisk(retGiB, 74*mib)
+	cfg := e.config()
+	cfg.MinFreeBytes = 0 // the default cap
+	st := e.pass(e.retention(cfg))
+	if st.Refused != "" {
+		t.Fatalf("refused: %s", st.Refused)
+	}
+	if st.MinFreeBytes != 64*mib {
+		t.Errorf("min free %d, want %d", st.MinFreeBytes, 64*mib)
+	}
+	e.wantKept(segs[1:], segs[:1])
+
+	// A floor set larger than the volume (the percentage off, 2 GiB of
+	// bytes on this 1 GiB volume) is a configuration mistake: the plan
+	// would delete everything, and the share check still refuses it.
+	cfg.MinFreePercent, cfg.MinFreeBytes = -1, 2*retGiB
+	st = e.pass(e.retention(cfg))
+	if !strings.Contains(st.Refused, "more than the 50 % one pass may") || st.DeletedSegments != 0 {
+		t.Errorf("floor above the volume: refused %q, deleted %d; want a share refusal", st.Refused, st.DeletedSegments)
+	}
+	e.wantKept(segs[1:], nil)
+}
+
+// TestRetentionFairShare: two households share a disk; household 1's camera
+// records far more. When space is needed, household 1 (over its equal
+// share) loses its oldest footage although household 2's is older; with
+// the share turned off the oldest footage of any camera goes, as before.
+func TestRetentionFairShare(t *testing.T) {
+	t.Parallel()
+	for _, fair := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fair share %v", fair), func(t *testing.T) {
+			t.Parallel()
+			e := newRetentionEnv(t)
+			e.store.household[retCamA] = 1
+			e.store.household[retCamC] = 2
+			var home2 []Segment
+			for i := range 5 {
+				home2 = append(home2, e.seg(retCamC, time.Duration(40-i)*time.Hour, retGiB, false))
+			}
+			var home1 []Segment
+			for i := range 20 {
+				home1 = append(home1, e.seg(retCamA, time.Duration(20-i)*time.Hour, retGiB, false))
+			}
+			// 100 GiB disk, 25 GiB recorded, 73 GiB other: 2 GiB free, 5 GiB
+			// wanted. Budget 25 + 2 - 5 = 22 GiB, 11 GiB a household.
+			e.setDisk(100*retGiB, 73*retGiB)
+			cfg := e.config()
+			cfg.NoFairShare = !fair
+			st := e.pass(e.retention(cfg))
+			if st.Refused != "" {
+				t.Fatalf("refused: %s", st.Refused)
+			}
+			if !fair {
+				e.wantKept(append(home2[3:], home1...), home2[:3])
+				return
+			}
+			e.wantKept(append(home2, home1[3:]...), home1[:3])
+			for _, h := range st.Households {
+				if h.ShareBytes != 11*retGiB {
+					t.Errorf("household %d share %d, want %d", h.HouseholdID, h.ShareBytes, 11*retGiB)
+				}
+			}
+		})
 	}
 }

@@ -49,6 +49,7 @@ type storageHouseholdStatus struct {
 	HouseholdID nvr.HouseholdID `json:"household_id"`
 	Bytes       int64           `json:"bytes"`
 	QuotaBytes  int64           `json:"quota_bytes,omitempty"`
+	ShareBytes  int64           `json:"share_bytes,omitempty"` // fair share of the disk budget
 }
 
 func storageOf(st nvr.RetentionStatus) storageResponse {
@@ -69,7 +70,8 @@ func storageOf(st nvr.RetentionStatus) storageResponse {
 			Bytes: c.Bytes, Segments: c.Segments, RetainedDays: round2(c.RetainedDays)})
 	}
 	for _, h := range st.Households {
-		r.Households = append(r.Households, storageHouseholdStatus{HouseholdID: h.HouseholdID, Bytes: h.Bytes, QuotaBytes: h.QuotaBytes})
+		r.Households = append(r.Households, storageHouseholdStatus{HouseholdID: h.HouseholdID, Bytes: h.Bytes, QuotaBytes: h.QuotaBytes,
+			ShareBytes: h.ShareBytes})
 	}
 	return r
 }

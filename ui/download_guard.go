@@ -33,7 +33,13 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 // boundSendBuffer sets the request's TCP send buffer to downloadSendBuffer.
 func boundSendBuffer(r *http.Request) {
 	c, _ := r.Context().Value(connKey{}).(net.Conn)
-	if tc, ok := c.(interface{ NetConn() net.Conn }); ok {
+	// Unwrap TLS and the per-client limit (LimitConnsPerClient), a few
+	// layers at most.
+	for range 4 {
+		tc, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
 		c = tc.NetConn()
 	}
 	if tcp, ok := c.(*net.TCPConn); ok {

@@ -16,6 +16,9 @@ type Config struct {
 	SecureCookies bool
 	// MaxBodyBytes bounds request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// BodyTimeout bounds the time a request body may take to arrive
+	// (DefaultBodyTimeout; negative: none). See withBodyDeadline.
+	BodyTimeout time.Duration
 	// Hosts are the Host names answered (DNS-rebinding defence).
 	Hosts HostPolicy
 }
@@ -91,6 +94,9 @@ func NewServer(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
@@ -122,6 +128,9 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 	h = withRecover(s.log, h)
 	h = withAccessLog(s.log, h)
 	h = withRequestID(h)
+	// Outermost: a request refused before its body is read still has
+	// the deadline when net/http drains the body after the answer.
+	h = withBodyDeadline(s.cfg.BodyTimeout, h)
 	return h
 }
 

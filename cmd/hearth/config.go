@@ -13,6 +13,9 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/ui"
 )
 
 // The configuration file (TOML) sets the same things as serve's flags; a
@@ -27,6 +30,8 @@ import (
 //	[webrtc]     udp_port = 8189, host_ips = ["192.168.1.10"]
 //	[retention]  continuous_days = 14, events_days = 30,
 //	             min_free_percent = 5, min_free_bytes = 2147483648
+//	[http]       max_conns_per_client = 64
+//	[recording]  camera_max_mbps = 40
 
 // fileConfig is the decoded configuration file. Pointers tell "absent" from
 // a zero value, so only keys the file names override a default.
@@ -39,6 +44,8 @@ type fileConfig struct {
 	TLS          fileTLS    `toml:"tls"`
 	WebRTC       fileWebRTC `toml:"webrtc"`
 	Retention    fileRetain `toml:"retention"`
+	HTTP         fileHTTP   `toml:"http"`
+	Recording    fileRecord `toml:"recording"`
 	path         string     // for messages
 	lines        map[string]int
 }
@@ -54,6 +61,14 @@ type fileWebRTC struct {
 	UDPPort *int      `toml:"udp_port"`
 	HostIPs *[]string `toml:"host_ips"`
 	ICE     *string   `toml:"ice"`
+}
+
+type fileRecord struct {
+	CameraMaxMbps *int `toml:"camera_max_mbps"`
+}
+
+type fileHTTP struct {
+	MaxConnsPerClient *int `toml:"max_conns_per_client"`
 }
 
 type fileRetain struct {
@@ -72,6 +87,13 @@ type serviceOptions struct {
 	TLS          tlsOptions
 	WebRTC       webrtcOptions
 	Retention    retentionOptions
+	// MaxConnsPerClient caps simultaneous HTTP connections from one IP
+	// address (ui.LimitConnsPerClient); 0: no cap.
+	MaxConnsPerClient int
+	// CameraMaxMbps is the ingest rate ceiling of one camera, in Mbit/s
+	// averaged over 10 s (nvr.RecorderConfig.MaxBitrate): above it the
+	// camera's recording pauses. 0: no ceiling.
+	CameraMaxMbps int
 }
 
 // tlsMode is how serve speaks HTTPS.
@@ -135,7 +157,8 @@ type retentionOptions struct {
 	// free-space floor forces deletion.
 	ContinuousDays, EventsDays int
 	// MinFreePercent and MinFreeBytes are the free-space floor of the
-	// recordings file system: the oldest footage goes first to keep both.
+	// recordings file system: the percentage of the volume, at most the
+	// bytes (nvr.RetentionConfig); the oldest footage goes first to keep it.
 	MinFreePercent int
 	MinFreeBytes   int64
 }
@@ -147,6 +170,8 @@ func defaultServiceOptions() serviceOptions {
 		WebRTC: webrtcOptions{UDPPort: 8189, ICE: iceLAN},
 		Retention: retentionOptions{ContinuousDays: 14, EventsDays: 30,
 			MinFreePercent: 5, MinFreeBytes: 2 << 30},
+		MaxConnsPerClient: ui.DefaultMaxConnsPerClient,
+		CameraMaxMbps:     nvr.DefaultMaxCameraBitrate / 1e6,
 	}
 }
 
@@ -199,6 +224,12 @@ func (o serviceOptions) Validate() error {
 	if r.MinFreeBytes < 0 {
 		return usagef("--min-free-bytes must not be negative")
 	}
+	if o.CameraMaxMbps < 0 {
+		return usagef("--camera-max-mbps %d: want 0 (no ceiling) or more", o.CameraMaxMbps)
+	}
+	if o.MaxConnsPerClient < 0 {
+		return usagef("--max-conns-per-client %d: want 0 (no cap) or more", o.MaxConnsPerClient)
+	}
 	return nil
 }
 
@@ -222,8 +253,10 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	})
 	fs.IntVar(&o.Retention.ContinuousDays, "retain-continuous-days", o.Retention.ContinuousDays, "default days of continuous recording kept (0: until the free-space floor)")
 	fs.IntVar(&o.Retention.EventsDays, "retain-events-days", o.Retention.EventsDays, "default days of event clips kept (0: until the free-space floor)")
-	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep at least this percentage of the recordings disk free")
-	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "keep at least this many bytes of the recordings disk free")
+	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep this percentage of the recordings disk free (at most --min-free-bytes, at least 64 MiB or a tenth of a smaller disk)")
+	fs.IntVar(&o.CameraMaxMbps, "camera-max-mbps", o.CameraMaxMbps, "a camera sending more than this (Mbit/s over 10 s) has its recording paused until it is back under (0: no ceiling)")
+	fs.IntVar(&o.MaxConnsPerClient, "max-conns-per-client", o.MaxConnsPerClient, "simultaneous HTTP connections one client address may hold (0: no cap)")
+	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
 	return path
 }
 
@@ -299,6 +332,8 @@ func loadConfig(path string) (fileConfig, error) {
 		{"retention.events_days", ptr64(fc.Retention.EventsDays), 0, 1 << 20},
 		{"retention.min_free_percent", ptr64(fc.Retention.MinFreePercent), 0, 90},
 		{"retention.min_free_bytes", fc.Retention.MinFreeBytes, 0, 1 << 62},
+		{"http.max_conns_per_client", ptr64(fc.HTTP.MaxConnsPerClient), 0, 1 << 20},
+		{"recording.camera_max_mbps", ptr64(fc.Recording.CameraMaxMbps), 0, 100_000},
 	} {
 		if c.v != nil && (*c.v < c.min || *c.v > c.max) {
 			return fc, fmt.Errorf("config %s:%d: %s = %d is out of range (%d-%d)", path, fc.lines[c.key], c.key, *c.v, c.min, c.max)
@@ -460,6 +495,8 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	num("retain-continuous-days", &o.Retention.ContinuousDays, fc.Retention.ContinuousDays)
 	num("retain-events-days", &o.Retention.EventsDays, fc.Retention.EventsDays)
 	num("min-free-percent", &o.Retention.MinFreePercent, fc.Retention.MinFreePercent)
+	num("max-conns-per-client", &o.MaxConnsPerClient, fc.HTTP.MaxConnsPerClient)
+	num("camera-max-mbps", &o.CameraMaxMbps, fc.Recording.CameraMaxMbps)
 	if fc.Retention.MinFreeBytes != nil && !set["min-free-bytes"] {
 		o.Retention.MinFreeBytes = *fc.Retention.MinFreeBytes
 	}

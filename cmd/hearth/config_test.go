@@ -193,6 +193,10 @@ continuous_days = 7
 events_days = 60
 min_free_percent = 10
 min_free_bytes = 1000
+[http]
+max_conns_per_client = 200
+[recording]
+camera_max_mbps = 80
 `)
 	t.Run("file over defaults", func(t *testing.T) {
 		t.Parallel()
@@ -204,10 +208,12 @@ min_free_bytes = 1000
 			t.Errorf("cfg = %+v", cfg)
 		}
 		want := serviceOptions{
-			AllowedHosts: []string{"nvr.example.com", "*.dyn.example.net"},
-			TLS:          tlsOptions{Mode: tlsAuto, RedirectHTTP: ":9080"},
-			WebRTC:       webrtcOptions{UDPPort: 9189, HostIPs: []string{"192.0.2.10", "2001:db8::10"}, ICE: iceAll},
-			Retention:    retentionOptions{ContinuousDays: 7, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 1000},
+			AllowedHosts:      []string{"nvr.example.com", "*.dyn.example.net"},
+			TLS:               tlsOptions{Mode: tlsAuto, RedirectHTTP: ":9080"},
+			WebRTC:            webrtcOptions{UDPPort: 9189, HostIPs: []string{"192.0.2.10", "2001:db8::10"}, ICE: iceAll},
+			Retention:         retentionOptions{ContinuousDays: 7, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 1000},
+			MaxConnsPerClient: 200,
+			CameraMaxMbps:     80,
 		}
 		if !reflect.DeepEqual(o, want) {
 			t.Errorf("options\n got %+v\nwant %+v", o, want)
@@ -222,7 +228,7 @@ min_free_bytes = 1000
 		cfg, o, err := parseServeWithConfig(t, "--listen", "127.0.0.1:7000", "--config", p, "--data", "/from/flag",
 			"--log-level", "warn", "--tls", "off", "--tls-redirect-http", "", "--webrtc-udp-port", "7189",
 			"--webrtc-host-ips", "192.0.2.99", "--retain-continuous-days", "3", "--min-free-bytes", "5",
-			"--allowed-hosts", "cam.example.org", "--webrtc-ice", "loopback")
+			"--allowed-hosts", "cam.example.org", "--webrtc-ice", "loopback", "--max-conns-per-client", "0")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +240,9 @@ min_free_bytes = 1000
 			TLS:          tlsOptions{Mode: tlsOff},
 			WebRTC:       webrtcOptions{UDPPort: 7189, HostIPs: []string{"192.0.2.99"}, ICE: iceLoopback},
 			// Flags not given keep the file's values.
-			Retention: retentionOptions{ContinuousDays: 3, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 5},
+			Retention:         retentionOptions{ContinuousDays: 3, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 5},
+			MaxConnsPerClient: 0, // the flag's "no cap" over the file's 200
+			CameraMaxMbps:     80,
 		}
 		if !reflect.DeepEqual(o, want) {
 			t.Errorf("options\n got %+v\nwant %+v", o, want)
@@ -292,6 +300,8 @@ func TestConfigValidate(t *testing.T) {
 		{"bad ip", func(o *serviceOptions) { o.WebRTC.HostIPs = []string{"x"} }, "not an IP"},
 		{"negative days", func(o *serviceOptions) { o.Retention.EventsDays = -1 }, "negative"},
 		{"percent", func(o *serviceOptions) { o.Retention.MinFreePercent = 95 }, "0-90"},
+		{"negative connection cap", func(o *serviceOptions) { o.MaxConnsPerClient = -1 }, "--max-conns-per-client"},
+		{"negative camera ceiling", func(o *serviceOptions) { o.CameraMaxMbps = -1 }, "--camera-max-mbps"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := ok

@@ -104,6 +104,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, errors.Unwrap(err))
 	}
 	defer ln.Close()
+	// One client address holds at most so many connections: a slow or
+	// hostile client cannot take every file descriptor (issue 14).
+	ln = ui.LimitConnsPerClient(ln, cfg.Service.MaxConnsPerClient, log.With("part", "http"))
 	// The one WebRTC port (UDP, and TCP on the same number) is bound now
 	// too, so a port in use stops the start with one clear line.
 	rtc, err := listenWebRTC(cfg, e, log)
@@ -145,6 +148,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	recorder := nvr.NewRecorder(nvr.RecorderConfig{Cameras: a.store, Ingest: ingest,
 		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir,
 		OnDiskFull: func() { reserve.Release(); retention.Emergency() },
+		MaxBitrate: mbps(cfg.Service.CameraMaxMbps),
 		Log:        log.With("part", "recorder")})
 	if cfg.Detectors == nil && cfg.Thumbnailer == nil {
 		m := newEventMedia(log.With("part", "events"))
@@ -216,6 +220,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		if err != nil {
 			return fmt.Errorf("listen on %s (HTTP redirect): %w", r, errors.Unwrap(err))
 		}
+		rln = ui.LimitConnsPerClient(rln, cfg.Service.MaxConnsPerClient, log.With("part", "http-redirect"))
 		wg.Go(func() {
 			if err := serveRedirect(bgCtx, rln, addr, log); err != nil {
 				log.Warn("http redirect stopped", "err", err)
@@ -253,6 +258,15 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	}
 	<-errc
 	return nil
+}
+
+// mbps maps the camera rate ceiling onto nvr: 0 (no ceiling) is negative
+// there, where 0 means the default.
+func mbps(n int) float64 {
+	if n == 0 {
+		return -1
+	}
+	return float64(n) * 1e6
 }
 
 // iceFilter maps the webrtc.ice option to the engine's address filter.
