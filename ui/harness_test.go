@@ -111,7 +111,7 @@ func (f *fixture) addEvent(cam nvr.CameraID, kind nvr.EventKind, start time.Time
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			f.t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, strconv.FormatInt(int64(ev.ID), 10)+".jpg"), data, 0o640); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, strconv.FormatInt(ev.Seq, 10)+".jpg"), data, 0o640); err != nil {
 			f.t.Fatal(err)
 		}
 		if err := f.store.SetEventThumbnail(ctx, ev.ID, nvr.ThumbJPEG); err != nil {

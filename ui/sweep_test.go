@@ -40,7 +40,7 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 			"{id}", string(f.camB1.ID),
 			"{uid}", strconv.FormatInt(int64(f.ownerB.ID), 10),
 			"{hid}", strconv.FormatInt(int64(f.homeB.ID), 10),
-			"{eid}", strconv.FormatInt(int64(f.eventB.ID), 10),
+			"{eid}", string(f.eventB.ID),
 			"{sid}", strconv.FormatInt(sessB[0].ID, 10),
 			"{tid}", strconv.FormatInt(tokB.ID, 10),
 			"{$}", "",
