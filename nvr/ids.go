@@ -40,6 +40,19 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// NewPublicID returns a fresh public ID for a session or an API token:
+// randomID's form. Their row numbers stay inside the store.
+func NewPublicID() string { return randomID() }
+
+// ParsePublicID validates s as a session's or token's public ID; anything
+// else names nothing.
+func ParsePublicID(s string) (string, error) {
+	if !isRandomID(s) {
+		return "", ErrNotFound
+	}
+	return s, nil
+}
+
 // isRandomID reports whether s has randomID's form exactly.
 func isRandomID(s string) bool {
 	if len(s) != 32 {

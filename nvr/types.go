@@ -222,7 +222,13 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // Session is a browser login. Only the token's hash is stored.
 type Session struct {
-	ID         int64
+	// ID is the store's row number: internal (the principal in the audit
+	// log), never in an answer or a URL, since it counts every household's
+	// logins.
+	ID int64
+	// PublicID names the session to its user: random, assigned by the
+	// store.
+	PublicID   string
 	UserID     UserID
 	TokenHash  []byte
 	CreatedAt  time.Time
@@ -235,7 +241,11 @@ type Session struct {
 // APIToken is a long-lived bearer credential for scripts and automations.
 // Only the token's hash is stored.
 type APIToken struct {
-	ID         int64
+	// ID is the store's row number: internal, like Session.ID.
+	ID int64
+	// PublicID names the token to its user and the admin: random,
+	// assigned by the store.
+	PublicID   string
 	UserID     UserID
 	Name       string
 	Scope      TokenScope

@@ -18,10 +18,10 @@ import (
 var idInferenceBase = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // transcriptOfA runs one owner of household A through creating, listing
-// (in pages, so cursors are handed out) and reading events while household
-// B makes busyB events between each of A's, and returns everything A
-// received: bodies and the Location headers. It also returns the event IDs
-// A was given.
+// (in pages, so cursors are handed out) and reading events, signing in and
+// creating API tokens, while household B makes busyB events, sessions and
+// tokens between each of A's, and returns everything A received: bodies
+// and the Location headers. It also returns the IDs A was given.
 func transcriptOfA(t *testing.T, busyB int) (string, []string) {
 	t.Helper()
 	f := newFixture(t)
@@ -45,21 +45,37 @@ func transcriptOfA(t *testing.T, busyB int) (string, []string) {
 		t.Fatalf("trigger: %d %s", r.StatusCode, r.body)
 	}
 	record("trigger", r)
-	ids = append(ids, decode[eventResponse](t, r.body).ID)
+	events := []string{decode[eventResponse](t, r.body).ID}
+	laptop := f.login("ana")
 	for round := range 4 {
 		for i := range busyB {
 			at := f.clock().Add(time.Duration(i) * time.Millisecond)
 			if _, err := f.store.CreateEvent(ctx, nvr.Event{CameraID: f.camB1.ID, Kind: nvr.EventMotion, Start: at, Last: at, CreatedAt: at}); err != nil {
 				t.Fatal(err)
 			}
+			if _, _, err := f.dir.CreateToken(ctx, f.ownerB.ID, "b", nvr.ScopeView, 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.store.CreateSession(ctx, nvr.Session{UserID: f.ownerB.ID, TokenHash: nvr.HashToken(nvr.NewPublicID()),
+				CreatedAt: at, LastSeenAt: at, ExpiresAt: at.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
 		}
+		// A signs in once more and makes a token.
+		f.login("ana")
+		r := f.do(http.MethodPost, "/api/me/tokens", []any{laptop}, `{"name":"t","scope":"view"}`)
+		if r.StatusCode != http.StatusCreated {
+			t.Fatalf("round %d: create token: %d %s", round, r.StatusCode, r.body)
+		}
+		record("token", r)
+		ids = append(ids, decode[tokenResponse](t, r.body).ID)
 		f.advance(time.Minute)
 		at := f.clock()
 		ev, err := f.store.CreateEvent(ctx, nvr.Event{CameraID: f.camA1.ID, Kind: nvr.EventMotion, Start: at, Last: at, CreatedAt: at})
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
-		ids = append(ids, string(ev.ID))
+		events = append(events, string(ev.ID))
 	}
 	next := ""
 	for page := 0; page < 10; page++ { // 5 events, 2 a page: 3 pages
@@ -76,21 +92,35 @@ func transcriptOfA(t *testing.T, busyB int) (string, []string) {
 			break
 		}
 	}
-	for _, id := range ids {
+	for _, id := range events {
 		record("get", f.get("/api/events/"+id, bearer(token)))
 	}
-	return out.String(), ids
+	sessions := f.get("/api/me/sessions", laptop)
+	record("sessions", sessions)
+	for _, s := range decode[struct {
+		Sessions []sessionResponse `json:"sessions"`
+	}](t, sessions.body).Sessions {
+		ids = append(ids, s.ID)
+	}
+	record("tokens", f.get("/api/me/tokens", laptop))
+	record("account page", f.get("/settings/account", laptop))
+	return out.String(), append(ids, events...)
 }
 
 var (
 	hexIDPattern  = regexp.MustCompile(`[0-9a-f]{32}`)
 	cursorPattern = regexp.MustCompile(`e[0-9]+\.[A-Za-z0-9_-]+`)
+	// Per-run values that are not IDs: token secrets and client ports.
+	secretPattern = regexp.MustCompile(`hth_[A-Za-z0-9_-]+`)
+	portPattern   = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
 )
 
 // normalizeIDs replaces random IDs by their order of first appearance and
 // opens cursors (base64 of their position), so two transcripts compare
 // equal exactly when nothing in them but the random IDs differs.
 func normalizeIDs(s string) string {
+	s = secretPattern.ReplaceAllString(s, "<secret>")
+	s = portPattern.ReplaceAllString(s, "127.0.0.1:<port>")
 	s = cursorPattern.ReplaceAllStringFunc(s, func(c string) string {
 		prefix, rest, _ := strings.Cut(c, ".")
 		b, err := base64.RawURLEncoding.DecodeString(rest)
@@ -108,24 +138,33 @@ func normalizeIDs(s string) string {
 	})
 }
 
-// TestEventIDsDoNotCountOtherHouseholds: an owner of household A must not
-// learn how many events household B had from anything A receives (issue
-// 14, finding 3: sequential event IDs showed B's activity in the gaps
-// between A's own IDs). The same script runs twice, with B idle and with B
-// making 40 events between each of A's; what A receives (answers,
-// Location headers, listing cursors opened up) must be the same but for
-// the random IDs themselves.
-func TestEventIDsDoNotCountOtherHouseholds(t *testing.T) {
+// TestIDsDoNotCountOtherHouseholds: an owner of household A must not learn
+// how many events, sign-ins or API tokens household B had from anything A
+// receives (issue 14, finding 3: sequential IDs showed B's activity in the
+// gaps between A's own IDs). The same script runs twice, with B idle and
+// with B making 40 events, sessions and tokens between each of A's; what
+// A receives (answers, Location headers, listing cursors opened up, the
+// account page) must be the same but for the random IDs themselves.
+func TestIDsDoNotCountOtherHouseholds(t *testing.T) {
 	t.Parallel()
 	quiet, quietIDs := transcriptOfA(t, 0)
 	busy, busyIDs := transcriptOfA(t, 40)
 	for _, id := range append(quietIDs, busyIDs...) {
-		if _, err := nvr.ParseEventID(id); err != nil {
-			t.Fatalf("event ID %q is not a random ID", id)
+		if _, err := nvr.ParsePublicID(id); err != nil {
+			t.Fatalf("ID %q is not a random ID", id)
 		}
 	}
-	if q, b := normalizeIDs(quiet), normalizeIDs(busy); q != b {
-		t.Fatalf("what A receives depends on B's activity:\nB idle:\n%s\nB busy:\n%s", q, b)
+	q, b := strings.Split(normalizeIDs(quiet), "\n"), strings.Split(normalizeIDs(busy), "\n")
+	for i := range min(len(q), len(b)) {
+		if q[i] != b[i] {
+			t.Fatalf("what A receives depends on B's activity; line %d:\nB idle: %s\nB busy: %s", i+1, q[i], b[i])
+		}
+	}
+	if len(q) != len(b) {
+		t.Fatalf("transcripts of %d and %d lines", len(q), len(b))
+	}
+	if !strings.Contains(quiet, `"next":"e`) || len(quietIDs) != 5+4+5 { // events, tokens, sessions
+		t.Fatalf("%d IDs handed out, want 14", len(quietIDs))
 	}
 	if !strings.Contains(quiet, `"next":"e`) {
 		t.Fatalf("no cursor handed out, so none was compared:\n%s", quiet)

@@ -53,7 +53,7 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 		mine["uid:"+strconv.FormatInt(int64(u.ID), 10)] = true
 	}
 	for _, s := range sessA {
-		mine["sid:"+strconv.FormatInt(s.ID, 10)] = true
+		mine["sid:"+s.PublicID] = true
 	}
 	around := func(prefix string, base int64) []string {
 		var out []string
@@ -73,8 +73,10 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 		"{eid}": {string(f.eventB.ID), strings.ToUpper(string(f.eventB.ID)), string(nvr.NewEventID()),
 			string(f.eventB.ID) + "0", string(f.eventB.ID)[1:], "0" + string(f.eventB.ID)[1:], "1", "2", "0", "-1", "..", "%2e%2e"},
 		"{uid}": around("uid:", int64(f.ownerB.ID)),
-		"{sid}": around("sid:", sessB[0].ID),
-		"{tid}": around("", tokB.ID),
+		// Sessions and tokens too: B's public IDs, a random one, and the
+		// row numbers around B's that they used to be named by.
+		"{sid}": append(around("sid:", sessB[0].ID), sessB[0].PublicID, strings.ToUpper(sessB[0].PublicID), nvr.NewPublicID()),
+		"{tid}": append(around("", tokB.ID), tokB.PublicID, strings.ToUpper(tokB.PublicID), nvr.NewPublicID()),
 	}
 	checked := 0
 	for _, route := range guarded(f) {
@@ -91,7 +93,7 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 				// Any other placeholder names A's own row, so only ph is foreign.
 				path := strings.NewReplacer(ph, v).Replace(pattern)
 				path = strings.NewReplacer("{id}", string(f.camA1.ID), "{eid}", string(own.ID),
-					"{uid}", strconv.FormatInt(int64(f.memberA.ID), 10), "{sid}", strconv.FormatInt(sessA[0].ID, 10),
+					"{uid}", strconv.FormatInt(int64(f.memberA.ID), 10), "{sid}", sessA[0].PublicID,
 					"{tid}", "1", "{name...}", "heap", "{file...}", "x").Replace(path)
 				body := ""
 				if method != http.MethodGet && method != http.MethodDelete {

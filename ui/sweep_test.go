@@ -41,8 +41,8 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 			"{uid}", strconv.FormatInt(int64(f.ownerB.ID), 10),
 			"{hid}", strconv.FormatInt(int64(f.homeB.ID), 10),
 			"{eid}", string(f.eventB.ID),
-			"{sid}", strconv.FormatInt(sessB[0].ID, 10),
-			"{tid}", strconv.FormatInt(tokB.ID, 10),
+			"{sid}", sessB[0].PublicID,
+			"{tid}", tokB.PublicID,
 			"{$}", "",
 		).Replace(path)
 		body := ""

@@ -12,13 +12,14 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 )
 
-// TestMigrateEventPublicIDs upgrades a database from just before the
-// event public ID migration, holding live, open, deleting and deleted
-// events: every event gets its own random public ID, keeps its row number
-// (its thumbnail file's name) and its data, the counter's high-water mark
-// survives (a deleted event's number is not handed out again), and lookups,
-// listings and the deletion sweep work on the rebuilt table.
-func TestMigrateEventPublicIDs(t *testing.T) {
+// TestMigratePublicIDs upgrades a database from just before the public ID
+// migration, holding live, open, deleting and deleted events, a session
+// and an API token: every event gets its own random public ID, keeps its
+// row number (its thumbnail file's name) and its data, the counter's
+// high-water mark survives (a deleted event's number is not handed out
+// again), and lookups, listings and the deletion sweep work on the rebuilt
+// table; the session and token keep working and get public IDs too.
+func TestMigratePublicIDs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hearth.db")
@@ -28,7 +29,7 @@ func TestMigrateEventPublicIDs(t *testing.T) {
 	}
 	before := -1
 	for i, m := range ms {
-		if strings.HasSuffix(m.name, "_event_public_ids.sql") {
+		if strings.HasSuffix(m.name, "_public_ids.sql") {
 			before = i
 		}
 	}
@@ -53,7 +54,12 @@ func TestMigrateEventPublicIDs(t *testing.T) {
 		stmts = append(stmts, fmt.Sprintf(`INSERT INTO events (camera_id, kind, label, start_ns, last_ns, end_ns, zones, created_at_ns)
 			VALUES ('%s', 'motion', 'ev%d', %d, %d, %d, '["yard"]', %d)`, cam, i+1, start, start+1e9, start+2e9, start))
 	}
+	sessHash, tokHash := nvr.HashToken("hs_old-session"), nvr.HashToken("hth_old-token")
 	stmts = append(stmts,
+		`INSERT INTO users (name, household_id, role, password_hash, created_at_ns) VALUES ('ana', 1, 'owner', 'x', 1)`,
+		fmt.Sprintf(`INSERT INTO sessions (user_id, token_hash, created_at_ns, last_seen_at_ns, expires_at_ns) VALUES (1, x'%x', 1, %d, %d)`,
+			sessHash, t0, t0+int64(24*time.Hour)),
+		fmt.Sprintf(`INSERT INTO api_tokens (user_id, name, scope, token_hash, created_at_ns) VALUES (1, 'ha', 'view', x'%x', 1)`, tokHash),
 		`UPDATE events SET thumb_type = 'image/jpeg', pinned = 1 WHERE id = 2`,
 		`UPDATE events SET end_ns = NULL WHERE id = 3`,
 		`UPDATE events SET state = 'deleting' WHERE id = 4`,
@@ -121,5 +127,35 @@ func TestMigrateEventPublicIDs(t *testing.T) {
 	}
 	if _, err := d.writer.ExecContext(ctx, `UPDATE events SET public_id = ? WHERE id = 1`, string(nvr.NewEventID())); err == nil {
 		t.Fatal("an event's public ID changed")
+	}
+
+	// The old session and token still authenticate, and now have public IDs.
+	sess, err := d.SessionByTokenHash(ctx, sessHash)
+	if err != nil {
+		t.Fatalf("old session after the migration: %v", err)
+	}
+	tok, err := d.TokenByHash(ctx, tokHash)
+	if err != nil {
+		t.Fatalf("old token after the migration: %v", err)
+	}
+	for what, id := range map[string]string{"session": sess.PublicID, "token": tok.PublicID} {
+		if _, err := nvr.ParsePublicID(id); err != nil {
+			t.Fatalf("old %s's public ID %q is not a random ID", what, id)
+		}
+	}
+	fresh2, err := d.CreateToken(ctx, nvr.APIToken{UserID: 1, Name: "new", Scope: nvr.ScopeView, TokenHash: nvr.HashToken("hth_new"), CreatedAt: time.Unix(0, t0)})
+	if err != nil || fresh2.PublicID == tok.PublicID {
+		t.Fatalf("new token %+v, %v: want its own public ID", fresh2, err)
+	}
+	ts, err := d.Tokens(ctx, 1)
+	if err != nil || len(ts) != 2 || ts[0].PublicID != tok.PublicID || ts[1].PublicID != fresh2.PublicID {
+		t.Fatalf("tokens listed %+v, %v", ts, err)
+	}
+	if _, err := d.writer.ExecContext(ctx, `INSERT INTO sessions (user_id, token_hash, created_at_ns, last_seen_at_ns, expires_at_ns)
+		VALUES (1, x'00112233445566778899aabbccddeeff', 1, 1, 1)`); err == nil {
+		t.Fatal("a session was stored without a public ID")
+	}
+	if _, err := d.writer.ExecContext(ctx, `UPDATE api_tokens SET public_id = ? WHERE id = 1`, nvr.NewPublicID()); err == nil {
+		t.Fatal("a token's public ID changed")
 	}
 }

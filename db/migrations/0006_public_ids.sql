@@ -1,4 +1,5 @@
--- 0006: events are named by a random public ID, never by their row number.
+-- 0006: events, sessions and API tokens are named by a random public ID,
+-- never by their row number.
 --
 -- The AUTOINCREMENT id is one counter shared by every household's cameras:
 -- an owner reading the gaps between their own events' IDs counted another
@@ -68,4 +69,42 @@ WHEN NEW.camera_id IS NOT OLD.camera_id OR NEW.start_ns IS NOT OLD.start_ns
   OR NEW.public_id IS NOT OLD.public_id
 BEGIN
     SELECT RAISE(ABORT, 'an event''s camera, start and public ID never change');
+END;
+
+-- Sessions and API tokens: the same reason. A user lists their own
+-- sessions and tokens; their row numbers counted everyone's logins and
+-- tokens, every household's. The row number stays the internal key (the
+-- audit log's "session:N" principal, which only the appliance admin reads).
+-- The tables are small and keep their columns, so the public ID is added
+-- and checked by triggers instead of a rebuild.
+ALTER TABLE sessions ADD COLUMN public_id TEXT;
+UPDATE sessions SET public_id = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);
+CREATE TRIGGER sessions_public_id_valid
+BEFORE INSERT ON sessions
+WHEN NEW.public_id IS NULL OR length(NEW.public_id) <> 32 OR NEW.public_id GLOB '*[^0-9a-f]*'
+BEGIN
+    SELECT RAISE(ABORT, 'a session needs a random public ID');
+END;
+CREATE TRIGGER sessions_public_id_fixed
+BEFORE UPDATE OF public_id ON sessions
+WHEN NEW.public_id IS NOT OLD.public_id
+BEGIN
+    SELECT RAISE(ABORT, 'a session''s public ID never changes');
+END;
+
+ALTER TABLE api_tokens ADD COLUMN public_id TEXT;
+UPDATE api_tokens SET public_id = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX api_tokens_public_id ON api_tokens (public_id);
+CREATE TRIGGER api_tokens_public_id_valid
+BEFORE INSERT ON api_tokens
+WHEN NEW.public_id IS NULL OR length(NEW.public_id) <> 32 OR NEW.public_id GLOB '*[^0-9a-f]*'
+BEGIN
+    SELECT RAISE(ABORT, 'an API token needs a random public ID');
+END;
+CREATE TRIGGER api_tokens_public_id_fixed
+BEFORE UPDATE OF public_id ON api_tokens
+WHEN NEW.public_id IS NOT OLD.public_id
+BEGIN
+    SELECT RAISE(ABORT, 'an API token''s public ID never changes');
 END;
