@@ -13,12 +13,13 @@ import (
 )
 
 // TestMigratePublicIDs upgrades a database from just before the public ID
-// migration, holding live, open, deleting and deleted events, a session
-// and an API token: every event gets its own random public ID, keeps its
+// migration, holding live, open, deleting and deleted events, a user, a
+// session and an API token: every event gets its own random public ID, keeps its
 // row number (its thumbnail file's name) and its data, the counter's
 // high-water mark survives (a deleted event's number is not handed out
 // again), and lookups, listings and the deletion sweep work on the rebuilt
-// table; the session and token keep working and get public IDs too.
+// table; the user, session and token keep working and get public IDs too,
+// and a row without one is refused.
 func TestMigratePublicIDs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -129,7 +130,17 @@ func TestMigratePublicIDs(t *testing.T) {
 		t.Fatal("an event's public ID changed")
 	}
 
-	// The old session and token still authenticate, and now have public IDs.
+	// The old user, session and token still work, and now have public IDs.
+	ana, err := d.UserByRef(ctx, "ana")
+	if err != nil {
+		t.Fatalf("old user after the migration: %v", err)
+	}
+	if byPublic, err := d.UserByPublicID(ctx, ana.PublicID); err != nil || byPublic.ID != ana.ID {
+		t.Fatalf("old user by public ID %q: %+v, %v", ana.PublicID, byPublic, err)
+	}
+	if _, err := d.writer.ExecContext(ctx, `INSERT INTO users (name, role, password_hash, created_at_ns) VALUES ('bob', 'member', 'x', 1)`); err == nil {
+		t.Fatal("a user was stored without a public ID")
+	}
 	sess, err := d.SessionByTokenHash(ctx, sessHash)
 	if err != nil {
 		t.Fatalf("old session after the migration: %v", err)
@@ -138,7 +149,7 @@ func TestMigratePublicIDs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("old token after the migration: %v", err)
 	}
-	for what, id := range map[string]string{"session": sess.PublicID, "token": tok.PublicID} {
+	for what, id := range map[string]string{"user": ana.PublicID, "session": sess.PublicID, "token": tok.PublicID} {
 		if _, err := nvr.ParsePublicID(id); err != nil {
 			t.Fatalf("old %s's public ID %q is not a random ID", what, id)
 		}

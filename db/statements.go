@@ -24,7 +24,7 @@ type hotStatements struct {
 }
 
 // joinedUserColumns is userColumns for a query that names the users table u.
-const joinedUserColumns = `u.id, u.name, COALESCE(u.household_id, 0), u.role, u.is_admin, u.disabled, u.created_at_ns`
+const joinedUserColumns = `u.id, u.public_id, u.name, COALESCE(u.household_id, 0), u.role, u.is_admin, u.disabled, u.created_at_ns`
 
 func (h *hotStatements) prepare(ctx context.Context, reader, writer *sql.DB) error {
 	for _, s := range []struct {

@@ -17,7 +17,13 @@ type Household struct {
 // User is an account. A user belongs to at most one household (the appliance
 // admin may belong to none).
 type User struct {
-	ID          UserID
+	// ID is the store's row number: internal (grants, foreign keys, the
+	// audit log), never in an answer or a URL, since it counts every
+	// household's accounts.
+	ID UserID
+	// PublicID names the user in the API and pages: random, assigned by
+	// the store.
+	PublicID    string
 	Name        string
 	HouseholdID HouseholdID // 0: no household
 	Role        Role

@@ -44,7 +44,7 @@ func TestStateChangingRequestsRefuseForeignOrigins(t *testing.T) {
 			continue
 		}
 		path = strings.NewReplacer("{id}", string(f.camA1.ID), "{eid}", string(f.eventB.ID),
-			"{uid}", strconv.FormatInt(int64(f.memberA.ID), 10), "{hid}", strconv.FormatInt(int64(f.homeA.ID), 10),
+			"{uid}", f.memberA.PublicID, "{hid}", strconv.FormatInt(int64(f.homeA.ID), 10),
 			"{sid}", sess[0].PublicID, "{tid}", tok.PublicID, "{$}", "").Replace(path)
 		body := `{"name":"pwned","username":"pwned","password":"pwned-pass-1234","household_id":1,"main_url":"rtsp://198.51.100.1/"}`
 		for _, a := range attacks {

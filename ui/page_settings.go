@@ -70,7 +70,7 @@ func (s *Server) handlePeoplePage(w http.ResponseWriter, r *http.Request, g nvr.
 	u := g.User()
 	m := views.PeopleModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "people")}
 	for _, p := range users {
-		row := views.MemberRow{ID: idString(int64(p.ID)), Name: p.Name, Role: string(p.Role), Viewer: p.Role == nvr.RoleViewer,
+		row := views.MemberRow{ID: p.PublicID, Name: p.Name, Role: string(p.Role), Viewer: p.Role == nvr.RoleViewer,
 			Disabled: p.Disabled, Self: p.ID == u.ID || p.Admin}
 		if row.Viewer {
 			assigned, err := store.AssignedCameras(ctx, p.ID)

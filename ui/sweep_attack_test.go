@@ -50,7 +50,7 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 	// IDs household A may legitimately name, left out of the attack sets.
 	mine := map[string]bool{string(f.camA1.ID): true, string(f.camA2.ID): true, string(own.ID): true}
 	for _, u := range []nvr.User{f.ownerA, f.memberA, f.viewerA} {
-		mine["uid:"+strconv.FormatInt(int64(u.ID), 10)] = true
+		mine["uid:"+u.PublicID] = true
 	}
 	for _, s := range sessA {
 		mine["sid:"+s.PublicID] = true
@@ -72,7 +72,7 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 		// random one, and the integers they used to be.
 		"{eid}": {string(f.eventB.ID), strings.ToUpper(string(f.eventB.ID)), string(nvr.NewEventID()),
 			string(f.eventB.ID) + "0", string(f.eventB.ID)[1:], "0" + string(f.eventB.ID)[1:], "1", "2", "0", "-1", "..", "%2e%2e"},
-		"{uid}": around("uid:", int64(f.ownerB.ID)),
+		"{uid}": append(around("uid:", int64(f.ownerB.ID)), f.ownerB.PublicID, strings.ToUpper(f.ownerB.PublicID), nvr.NewPublicID()),
 		// Sessions and tokens too: B's public IDs, a random one, and the
 		// row numbers around B's that they used to be named by.
 		"{sid}": append(around("sid:", sessB[0].ID), sessB[0].PublicID, strings.ToUpper(sessB[0].PublicID), nvr.NewPublicID()),
@@ -93,7 +93,7 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 				// Any other placeholder names A's own row, so only ph is foreign.
 				path := strings.NewReplacer(ph, v).Replace(pattern)
 				path = strings.NewReplacer("{id}", string(f.camA1.ID), "{eid}", string(own.ID),
-					"{uid}", strconv.FormatInt(int64(f.memberA.ID), 10), "{sid}", sessA[0].PublicID,
+					"{uid}", f.memberA.PublicID, "{sid}", sessA[0].PublicID,
 					"{tid}", "1", "{name...}", "heap", "{file...}", "x").Replace(path)
 				body := ""
 				if method != http.MethodGet && method != http.MethodDelete {

@@ -38,7 +38,7 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 		method, path := splitPattern(route.Pattern)
 		path = strings.NewReplacer(
 			"{id}", string(f.camB1.ID),
-			"{uid}", strconv.FormatInt(int64(f.ownerB.ID), 10),
+			"{uid}", f.ownerB.PublicID,
 			"{hid}", strconv.FormatInt(int64(f.homeB.ID), 10),
 			"{eid}", string(f.eventB.ID),
 			"{sid}", sessB[0].PublicID,

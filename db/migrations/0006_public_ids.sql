@@ -1,5 +1,5 @@
--- 0006: events, sessions and API tokens are named by a random public ID,
--- never by their row number.
+-- 0006: events, users, sessions and API tokens are named by a random
+-- public ID, never by their row number.
 --
 -- The AUTOINCREMENT id is one counter shared by every household's cameras:
 -- an owner reading the gaps between their own events' IDs counted another
@@ -71,12 +71,29 @@ BEGIN
     SELECT RAISE(ABORT, 'an event''s camera, start and public ID never change');
 END;
 
--- Sessions and API tokens: the same reason. A user lists their own
--- sessions and tokens; their row numbers counted everyone's logins and
--- tokens, every household's. The row number stays the internal key (the
--- audit log's "session:N" principal, which only the appliance admin reads).
--- The tables are small and keep their columns, so the public ID is added
--- and checked by triggers instead of a rebuild.
+-- Users, sessions and API tokens: the same reason. An owner lists their
+-- household's people, a user their own sessions and tokens; the row
+-- numbers counted every household's accounts, sign-ins and tokens. The row
+-- number stays the internal key (foreign keys, the audit log's
+-- "session:N" principal, which only the appliance admin reads). These
+-- tables are small and referenced, so the public ID is added and checked
+-- by triggers instead of rebuilding them.
+ALTER TABLE users ADD COLUMN public_id TEXT;
+UPDATE users SET public_id = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX users_public_id ON users (public_id);
+CREATE TRIGGER users_public_id_valid
+BEFORE INSERT ON users
+WHEN NEW.public_id IS NULL OR length(NEW.public_id) <> 32 OR NEW.public_id GLOB '*[^0-9a-f]*'
+BEGIN
+    SELECT RAISE(ABORT, 'a user needs a random public ID');
+END;
+CREATE TRIGGER users_public_id_fixed
+BEFORE UPDATE OF public_id ON users
+WHEN NEW.public_id IS NOT OLD.public_id
+BEGIN
+    SELECT RAISE(ABORT, 'a user''s public ID never changes');
+END;
+
 ALTER TABLE sessions ADD COLUMN public_id TEXT;
 UPDATE sessions SET public_id = lower(hex(randomblob(16)));
 CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);
