@@ -54,6 +54,8 @@ type Stats struct {
 	Lost       int       // pictures with a sequence gap (not checked)
 	Packets    int       // video RTP packets
 	Audio      int       // audio RTP packets
+	AudioCodec string    // MIME type of the audio track received ("audio/PCMU"), "" before any
+	AudioBytes int64     // audio RTP payload bytes
 	Bytes      int64     // video RTP payload bytes
 	FirstFrame time.Time // when the first complete picture arrived
 	LastFrame  uint64    // SEI frame counter of the latest picture
@@ -416,14 +418,34 @@ func (c *Client) frame(annexb []byte, gap bool) {
 }
 
 func (c *Client) readAudio(t *webrtc.TrackRemote) {
+	mime := t.Codec().MimeType
 	for {
-		if _, _, err := t.ReadRTP(); err != nil {
+		p, _, err := t.ReadRTP()
+		if err != nil {
 			return
 		}
 		c.mu.Lock()
 		c.stats.Audio++
+		c.stats.AudioCodec = mime
+		c.stats.AudioBytes += int64(len(p.Payload))
 		c.mu.Unlock()
 	}
+}
+
+// WaitAudio waits until at least n audio packets arrived, or the timeout.
+func (c *Client) WaitAudio(n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for c.Stats().Audio < n {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d audio packets after %v, want %d", c.Stats().Audio, timeout, n)
+		}
+		select {
+		case <-c.closed:
+			return fmt.Errorf("session closed after %d audio packets", c.Stats().Audio)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 // RequestKeyframe sends a picture-loss indication for the video track.
