@@ -33,7 +33,7 @@ const maxFragmentSamples = 1 << 16
 // segFile is one open segment file and the fragments of it to play.
 type segFile struct {
 	r       io.ReaderAt
-	closer  io.Closer   // the open file; nil for bytes in memory
+	closer  io.Closer     // the open file; nil for bytes in memory
 	path    string        // names the segment in errors
 	tracks  []media.Track // the video track (ClockRate 90000) first, then the audio tracks
 	ids     []int         // MP4 track_ID of each of tracks
