@@ -7,21 +7,16 @@
 //     units without start codes, Key on random access points, Info with the
 //     parameter sets) at real time × speed, so a sender just sends what it
 //     gets.
-//
 //   - Playback starts at the keyframe at or before the requested instant
 //     and can pause, resume, seek and change speed (1×, 2×, 4×) from
 //     another goroutine while Next is blocked.
-//
 //   - Output DTS/PTS never go backwards, across pauses, seeks, speed
 //     changes and segment boundaries: a browser's jitter buffer must not see
 //     time run back.
-//
 //   - Gaps in the footage (a camera offline, recording off) are skipped,
 //     never slept through; the end of footage is io.EOF.
-//
 //   - The camera identity comes from the caller (the grant), never from a
 //     file name or the file's own header.
-//
 //   - Recorded G.711 and Opus audio (what WebRTC carries) is returned as
 //     units of its own track, one frame per unit, placed against the video
 //     as recorded. An AAC track is described in Info (so a session can say
