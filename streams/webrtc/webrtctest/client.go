@@ -53,6 +53,7 @@ type Stats struct {
 	WrongID    int       // pictures whose SEI stamp is missing or of another camera
 	Lost       int       // pictures with a sequence gap (not checked)
 	Packets    int       // video RTP packets
+	VideoCodec string    // MIME type of the video track received ("video/H264"), "" before any
 	Audio      int       // audio RTP packets
 	AudioCodec string    // MIME type of the audio track received ("audio/PCMU"), "" before any
 	AudioBytes int64     // audio RTP payload bytes
@@ -346,8 +347,18 @@ func (c *Client) Close() {
 // readVideo reassembles pictures (packets up to the marker bit) and checks
 // each one's SEI stamp.
 func (c *Client) readVideo(t *webrtc.TrackRemote) {
+	mime := t.Codec().MimeType
+	h265 := strings.EqualFold(mime, webrtc.MimeTypeH265)
+	var depack interface {
+		Unmarshal([]byte) ([]byte, error)
+	} = &codecs.H264Packet{}
+	if h265 {
+		depack = &codecs.H265Depacketizer{}
+	}
+	c.mu.Lock()
+	c.stats.VideoCodec = mime
+	c.mu.Unlock()
 	var (
-		depack  codecs.H264Packet
 		annexb  []byte
 		lastSeq uint16
 		started bool
@@ -380,16 +391,22 @@ func (c *Client) readVideo(t *webrtc.TrackRemote) {
 		if !p.Marker {
 			continue
 		}
-		c.frame(annexb, gap)
+		c.frame(annexb, gap, h265)
 		annexb, gap = annexb[:0], false
 	}
 }
 
-func (c *Client) frame(annexb []byte, gap bool) {
+func (c *Client) frame(annexb []byte, gap, h265 bool) {
 	nalus := bytes.Split(annexb, []byte{0, 0, 0, 1})
 	key := false
 	for _, n := range nalus {
-		if len(n) > 0 && n[0]&0x1f == 5 {
+		switch {
+		case len(n) == 0:
+		case h265:
+			if typ := n[0] >> 1 & 0x3f; typ >= 16 && typ <= 21 { // IRAP
+				key = true
+			}
+		case n[0]&0x1f == 5:
 			key = true
 		}
 	}
