@@ -261,6 +261,7 @@ type Posted struct {
 	ETag        string
 	AcceptPatch string
 	Body        string // the SDP answer, or the error body
+	Header      http.Header
 }
 
 // Post sends offer to url with the given headers (a cookie or bearer
@@ -280,7 +281,7 @@ func (c *Client) Post(ctx context.Context, hc *http.Client, url string, hdr http
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	p := Posted{Status: resp.StatusCode, Body: string(b)}
+	p := Posted{Status: resp.StatusCode, Body: string(b), Header: resp.Header}
 	if resp.StatusCode != http.StatusCreated {
 		return p, nil
 	}
