@@ -63,7 +63,8 @@ export class LivePlayer {
 
   async connect(useMSE, signal) {
     if (useMSE) {
-      const s = await mseConnect(this.video, this.cameraId, this.stream, signal);
+      // The hello with the audio note arrives after the session opens.
+      const s = await mseConnect(this.video, this.cameraId, this.stream, signal, (note) => this.onAudioNote(note));
       if (s) {
         this.transport = 'mse';
         return s;
@@ -83,7 +84,8 @@ export class LivePlayer {
         this.session = await this.connect(useMSE, signal);
         if (signal.aborted) break;
         this.video.dataset.transport = this.transport;
-        this.onAudioNote(this.session.audioNote || '');
+        // MSE reports its note from its hello (see connect).
+        if (this.transport === 'webrtc') this.onAudioNote(this.session.audioNote || '');
         this.onState('playing');
         attempt = 0;
         if (this.transport === 'webrtc') whepFailures = 0;
