@@ -5,7 +5,9 @@
 // and MSE live. The table it prints is docs/codecs.md's.
 //
 // It is a package of its own because cmd/hearth's tests already use most
-// of their time budget; it builds the binary (without -race) once.
+// of their time budget; it builds the binary (without -race) once. Knobs:
+// HEARTH_CODECMATRIX_ONLY=h264+aac,h265 runs only those cells;
+// HEARTH_CODECMATRIX_FOOTAGE=70s records that much before the checks.
 package codecmatrix
 
 import (
@@ -28,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
@@ -38,6 +41,7 @@ type cell struct {
 	name  string // "h264+pcmu"
 	video string // "h264" or "h265"
 	audio string // "", "aac", "pcmu", "pcma", "opus"
+	sim   bool   // served by simcam (the demo's cameras: H.264 and a G.711 tone), not GStreamer
 	url   string // the camera's RTSP URL, once its peer runs
 	id    string // Hearth's camera ID
 }
@@ -139,6 +143,7 @@ func TestCodecMatrix(t *testing.T) {
 			cells = append(cells, &cell{name: name, video: v, audio: a})
 		}
 	}
+	cells = append(cells, &cell{name: "simcam h264+pcmu", video: "h264", audio: "pcmu", sim: true})
 	if f := os.Getenv("HEARTH_CODECMATRIX_ONLY"); f != "" {
 		cells = slicesFilter(cells, func(c *cell) bool { return strings.Contains(","+f+",", ","+c.name+",") })
 	}
@@ -150,6 +155,10 @@ func TestCodecMatrix(t *testing.T) {
 	idRe := regexp.MustCompile(`camera ([0-9a-f]{32}) `)
 	var peers sync.WaitGroup
 	for _, c := range cells {
+		if c.sim {
+			c.url = startSimcam(t)
+			continue
+		}
 		peers.Go(func() {
 			pipe := gstVideo[c.video]
 			if c.audio != "" {
@@ -209,10 +218,20 @@ func checkCell(t *testing.T, cl *client, c *cell, since time.Time, mx *matrix, f
 		mx.set(c.name, path, true, why)
 		return true
 	}
+	// The short run plays a few seconds of one open segment; the long one
+	// (HEARTH_CODECMATRIX_FOOTAGE=70s, say) crosses a segment boundary.
+	footage := 4 * time.Second
+	if v := os.Getenv("HEARTH_CODECMATRIX_FOOTAGE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > time.Hour {
+			t.Fatalf("HEARTH_CODECMATRIX_FOOTAGE=%q: want a duration up to 1h", v)
+		}
+		footage = d
+	}
 	var from, to time.Time
 	recorded := step("record", func() (string, error) {
 		var err error
-		from, to, err = cl.waitFootage(c.id, since, 4*time.Second, 90*time.Second)
+		from, to, err = cl.waitFootage(c.id, since, footage, footage+90*time.Second)
 		return "", err
 	})
 	step("webrtc live", func() (string, error) { return cl.whep(c, "") })
@@ -286,6 +305,22 @@ func startGst(t *testing.T, pipeline string) string {
 	}
 	t.Error(lastErr)
 	return ""
+}
+
+// startSimcam serves one simulated camera with its G.711 tone until the
+// test ends and returns its URL.
+func startSimcam(t *testing.T) string {
+	t.Helper()
+	sim, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Audio: true, Cameras: []simcam.CameraConfig{{
+		ID: "c0dec0dec0dec0dec0dec0dec0dec0de", FPS: 10, GOP: 10, Width: simcam.MinWidth, Height: simcam.MinHeight}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = sim.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return sim.URL(1)
 }
 
 func freePort(t *testing.T) int {
