@@ -218,8 +218,9 @@ func checkCell(t *testing.T, cl *client, c *cell, since time.Time, mx *matrix, f
 		mx.set(c.name, path, true, why)
 		return true
 	}
-	// The short run plays a few seconds of one open segment; the long one
-	// (HEARTH_CODECMATRIX_FOOTAGE=70s, say) crosses a segment boundary.
+	// The short run checks a few seconds of one open segment; with
+	// HEARTH_CODECMATRIX_FOOTAGE=70s, say, the footage spans a segment cut
+	// (about 60 s), which clip.mp4 (the whole range) then crosses.
 	footage := 4 * time.Second
 	if v := os.Getenv("HEARTH_CODECMATRIX_FOOTAGE"); v != "" {
 		d, err := time.ParseDuration(v)
