@@ -210,13 +210,17 @@ func videoTrack(c codecs.Codec) (media.Track, bool) {
 	return media.Track{}, false
 }
 
+// maxAudioRate bounds an audio track's timescale (its sample rate): 8
+// times the 48 kHz of Opus; more is no camera's.
+const maxAudioRate = 384000
+
 // audioTrack describes an audio track of a segment's init as a media.Track
 // and whether its samples are sent: G.711 and Opus are (WebRTC carries
 // them); AAC is described, so a session can say why it is not sent, but
 // its samples are not decoded. ok is false for an entry Hearth does not
 // write.
 func audioTrack(t segment.TrackInfo) (tr media.Track, send, ok bool) {
-	if t.Handler != "soun" || t.Timescale == 0 {
+	if t.Handler != "soun" || t.Timescale == 0 || t.Timescale > maxAudioRate {
 		return media.Track{}, false, false
 	}
 	tr = media.Track{ClockRate: int(t.Timescale), SampleRate: t.SampleRate, Channels: max(1, t.Channels)}
@@ -332,6 +336,13 @@ func (sf *segFile) decode(fi *segment.FragmentInfo) ([]sample, int64, error) {
 	if !slices.ContainsFunc(out, func(s sample) bool { return s.track == 0 }) {
 		return nil, 0, errors.New("segment " + sf.path + ": fragment without video samples")
 	}
+	// Audio is due at its place on the footage timeline: a base time far
+	// from the video's (a corrupt or hostile file) would hold playback
+	// until then, so audio more than a second outside the fragment goes.
+	end90k := end * media.VideoClockRate / vscale
+	out = slices.DeleteFunc(out, func(s sample) bool {
+		return s.track != 0 && (s.dts < -media.VideoClockRate || s.dts > end90k+media.VideoClockRate)
+	})
 	// Decode order on one timeline; video first among equal times, so a
 	// fragment starts at its keyframe.
 	slices.SortStableFunc(out, func(a, b sample) int {
