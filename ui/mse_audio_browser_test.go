@@ -36,7 +36,7 @@ func aacTone(t *testing.T) ([]byte, [][]byte) {
 	if err := pkts.Unmarshal(out); err != nil || len(pkts) == 0 {
 		t.Fatalf("adts: %v (%d packets)", err, len(pkts))
 	}
-	asc, err := mpeg4audio.AudioSpecificConfig{Type: pkts[0].Type, SampleRate: pkts[0].SampleRate, ChannelCount: pkts[0].ChannelCount}.Marshal()
+	asc, err := mpeg4audio.AudioSpecificConfig{Type: pkts[0].Type, SampleRate: pkts[0].SampleRate, ChannelConfig: pkts[0].ChannelConfig}.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
