@@ -243,12 +243,17 @@ func checkCell(t *testing.T, cl *client, c *cell, since time.Time, mx *matrix, f
 	step("clip.mp4", func() (string, error) { return cl.clip(t, c, from, to, ffprobe, ffmpeg) })
 	step("webrtc playback", func() (string, error) { return cl.whep(c, from.Format(time.RFC3339Nano)) })
 	step("mse live", func() (string, error) { return cl.mse(c) })
-	// Chromium: only for the H.265 cell (one browser keeps the matrix
-	// short), where this browser can play nothing and must say why.
-	// H.264+AAC over MSE in Chromium is ui's TestMSEAudioInChromium.
-	if c.name == "h265" {
+	// Chromium for two cells (a browser each keeps the matrix short): H.265,
+	// which this browser cannot play and must say why, and G.711 recorded
+	// playback from the timeline, with its audio. H.264+AAC over MSE in
+	// Chromium is ui's TestMSEAudioInChromium.
+	switch c.name {
+	case "h265":
 		b := browsertest.Start(t)
 		step("chromium", func() (string, error) { return cl.chromiumH265(b, c) })
+	case "h264+pcmu":
+		b := browsertest.Start(t)
+		step("chromium", func() (string, error) { return cl.chromiumG711(b, c) })
 	}
 }
 

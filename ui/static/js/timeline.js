@@ -194,7 +194,8 @@ async function playWHEP(from) {
   const timer = setTimeout(() => ctl.abort(), WHEP_PLAYBACK_TIMEOUT_MS);
   let s;
   try {
-    s = await whepConnect(playback, url, { dataChannel: 'control', signal: ctl.signal });
+    // Audio too: the server sends recorded G.711 and Opus at 1×.
+    s = await whepConnect(playback, url, { dataChannel: 'control', signal: ctl.signal, audio: true });
   } finally {
     clearTimeout(timer);
   }
