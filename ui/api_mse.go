@@ -43,8 +43,11 @@ func newMSEState(live LiveSource) mseState { return mseState{live: live} }
 // mseHello is the first (text) message of a session, and is sent again
 // before an init segment with another codec.
 type mseHello struct {
-	Codec  string `json:"codec"`  // RFC 6381, for MediaSource.isTypeSupported / changeType
+	Codec  string `json:"codec"`  // RFC 6381 (video, then audio if carried), for MediaSource.isTypeSupported / changeType
 	Camera string `json:"camera"` // the camera's immutable ID
+	// AudioNote says why the camera's audio is not played, if it is not
+	// (G.711: browsers do not decode it in MP4); the player shows it.
+	AudioNote string `json:"audioNote,omitempty"`
 }
 
 // handleMSE serves GET /api/cameras/{id}/mse?stream=main|sub: the live
@@ -154,7 +157,7 @@ func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *nvr.Liv
 			return end(websocket.StatusInternalError, "error")
 		}
 		if out.Codec != "" {
-			hello, _ := json.Marshal(mseHello{Codec: out.Codec, Camera: string(g.CameraID())})
+			hello, _ := json.Marshal(mseHello{Codec: out.Codec, Camera: string(g.CameraID()), AudioNote: fmp4live.AudioNote(u.Info)})
 			if err := write(websocket.MessageText, hello); err != nil {
 				return end(websocket.StatusGoingAway, "closed")
 			}

@@ -63,7 +63,7 @@ func feedAAC(ctx context.Context, t *testing.T, h *hub.Hub, id string) {
 
 // TestBrowserAudioNoteAAC: a camera whose audio is AAC plays its picture
 // live in Chromium, and the tile and the camera page say, as text, that its
-// AAC audio is not sent live (the WHEP answer's Hearth-Audio-Note).
+// AAC audio is not sent over WebRTC (the WHEP answer's Hearth-Audio-Note).
 func TestBrowserAudioNoteAAC(t *testing.T) {
 	t.Parallel()
 	b := browsertest.Start(t)
@@ -117,7 +117,7 @@ func TestBrowserAudioNoteAAC(t *testing.T) {
 				break
 			}
 		}
-		if !strings.Contains(note, "AAC audio is not sent live") {
+		if !strings.Contains(note, "AAC audio is not sent: browsers do not play AAC over WebRTC") {
 			t.Fatalf("%s: audio note %q", page.path, note)
 		}
 	}

@@ -41,21 +41,24 @@ func TestCameraPagePlaybackControls(t *testing.T) {
 
 // TestAudioNotePlaceholders: every live video (each grid tile, the camera
 // page) has an empty, hidden place for the player to say why there is no
-// sound (the WHEP answer's Hearth-Audio-Note, e.g. AAC is not sent live);
-// nothing is claimed before the server has said so.
+// sound (the WHEP answer's Hearth-Audio-Note, e.g. AAC is not sent over
+// WebRTC) and why there is no picture (an H.265 camera in a browser
+// without H.265); nothing is claimed before the server has said so.
 func TestAudioNotePlaceholders(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ana := f.login("ana")
 	check := func(where string, s *goquery.Selection) {
 		t.Helper()
-		n := s.Find(`[data-testid="audio-note"]`)
-		if n.Length() != 1 || n.AttrOr("hidden", "x") == "x" || n.Text() != "" {
-			t.Errorf("%s: audio note %d, hidden %v, text %q", where, n.Length(), n.AttrOr("hidden", "x") != "x", n.Text())
-		}
-		// live.js finds it next to the video.
-		if n.Parent().Find(`video[data-camera-id]`).Length() != 1 {
-			t.Errorf("%s: audio note is not beside its video", where)
+		for _, id := range []string{"audio-note", "video-note"} {
+			n := s.Find(`[data-testid="` + id + `"]`)
+			if n.Length() != 1 || n.AttrOr("hidden", "x") == "x" || n.Text() != "" {
+				t.Errorf("%s: %s %d, hidden %v, text %q", where, id, n.Length(), n.AttrOr("hidden", "x") != "x", n.Text())
+			}
+			// live.js finds it next to the video.
+			if n.Parent().Find(`video[data-camera-id]`).Length() != 1 {
+				t.Errorf("%s: %s is not beside its video", where, id)
+			}
 		}
 	}
 	tiles := doc(t, f.get("/", ana).body).Find(`[data-testid="tile"]`)

@@ -2,6 +2,7 @@ package fmp4live
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,5 +160,105 @@ func TestMuxer(t *testing.T) {
 		if p.dts[i] != p.dts[i-1]+int64(p.durs[i-1]) || p.durs[i-1] != 9000 {
 			t.Fatalf("fragment %d at %d; previous at %d lasting %d: the timeline has a hole or runs back", i, p.dts[i], p.dts[i-1], p.durs[i-1])
 		}
+	}
+}
+
+// TestMuxerAudio: AAC and Opus audio is carried as a second track on the
+// video's output timeline (the codecs name both); G.711 is not, and
+// AudioNote says so.
+func TestMuxerAudio(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		track   media.Track
+		frame   []byte
+		ticks   int64  // media time of one frame, in track.ClockRate units
+		codec   string // audio part of the codecs parameter, "" when not carried
+		carried bool
+	}{
+		{"aac", media.Track{Codec: media.AAC, ClockRate: 16000, SampleRate: 16000, Channels: 1, AACConfig: []byte{0x14, 0x08}},
+			[]byte{0x21, 0x10, 0x04, 0x60, 0x8c, 0x1c}, 1024, "mp4a.40.2", true},
+		{"opus", media.Track{Codec: media.Opus, ClockRate: 48000, SampleRate: 48000, Channels: 2}, []byte{0xfc, 0xff, 0xfe}, 960, "opus", true},
+		{"pcmu", media.Track{Codec: media.PCMU, ClockRate: 8000, SampleRate: 8000, Channels: 1}, make([]byte, 160), 160, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSource(t, 512, 90000)
+			s.info.Tracks[0] = tc.track
+			if note := AudioNote(s.info); (note == "") != tc.carried {
+				t.Fatalf("audio note %q", note)
+			}
+			m := NewMuxer()
+			rate := int64(tc.track.ClockRate)
+			var codecStr string
+			var audioBase []uint64
+			var audioTracks int
+			firstDTS := int64(-1) // media time of the first audio written
+			adts := rate          // the audio starts at the same media time as the video (1 s)
+			for range 30 {
+				v := s.next(t)
+				for ; adts*90000/rate < v.DTS+9000; adts += tc.ticks {
+					out, err := m.Write(&media.Unit{Info: s.info, Track: 0, PTS: adts, DTS: adts, Payload: [][]byte{tc.frame}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, f := range out.Fragments {
+						var parts fmp4.Parts
+						if err := parts.Unmarshal(f); err != nil {
+							t.Fatal(err)
+						}
+						for _, pt := range parts[0].Tracks {
+							if pt.ID != 2 || len(pt.Samples) != 1 || !bytes.Equal(pt.Samples[0].Payload, tc.frame) {
+								t.Fatalf("audio fragment track %d, %d samples", pt.ID, len(pt.Samples))
+							}
+							audioBase = append(audioBase, pt.BaseTime)
+							if firstDTS < 0 {
+								firstDTS = adts
+							}
+						}
+					}
+				}
+				out, err := m.Write(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out.Init != nil {
+					codecStr = out.Codec
+					var in fmp4.Init
+					if err := in.Unmarshal(bytes.NewReader(out.Init)); err != nil {
+						t.Fatal(err)
+					}
+					audioTracks = len(in.Tracks) - 1
+				}
+			}
+			want := 0
+			if tc.carried {
+				want = 1
+			}
+			if audioTracks != want || strings.HasSuffix(codecStr, ","+tc.codec) != tc.carried {
+				t.Fatalf("init with %d audio tracks, codecs %q; want %d and %q", audioTracks, codecStr, want, tc.codec)
+			}
+			if !tc.carried {
+				if len(audioBase) != 0 {
+					t.Fatalf("%d audio fragments of a codec not carried", len(audioBase))
+				}
+				return
+			}
+			// The video starts at its first keyframe (its first frame, media
+			// time 1 s) at output time 0: the audio keeps its offset from it,
+			// and every frame follows the previous one without a gap.
+			scale := int64(48000)
+			if tc.track.Codec == media.AAC {
+				scale = rate
+			}
+			const keyDTS = 90000
+			if want := uint64((firstDTS*90000/rate - keyDTS) * scale / 90000); len(audioBase) < 20 || audioBase[0] != want {
+				t.Fatalf("audio fragments at %v, want the first at %d", audioBase, want)
+			}
+			step := uint64(tc.ticks * scale / rate)
+			for i := 1; i < len(audioBase); i++ {
+				if audioBase[i] != audioBase[i-1]+step {
+					t.Fatalf("audio fragment %d at %d after %d: want a step of %d", i, audioBase[i], audioBase[i-1], step)
+				}
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
@@ -16,12 +17,14 @@ const maxReplans = 3
 
 // pending is a decoded unit waiting to be returned.
 type pending struct {
-	foot  int64 // footage time (gapless), 90 kHz
-	cto   int64
-	wall  time.Time
-	key   bool
-	nalus [][]byte
-	info  *media.StreamInfo
+	track   int   // index into info.Tracks: 0 is the video
+	foot    int64 // footage time (gapless), 90 kHz
+	cto     int64
+	wall    time.Time
+	key     bool
+	nalus   [][]byte
+	payload []byte // audio: one frame
+	info    *media.StreamInfo
 }
 
 // cursor walks the planned fragments and decodes them one at a time. Only
@@ -33,6 +36,7 @@ type cursor struct {
 	units     []pending
 	at        int
 	needKey   bool      // drop units until a keyframe (after a jump)
+	resent    int       // after a rewind: units before this index were sent once already
 	afterWall time.Time // fragments starting at or before this were played
 	endWall   time.Time // wall time at the end of the last fragment read
 	foot      int64     // footage time at the end of the last fragment read
@@ -43,7 +47,7 @@ type cursor struct {
 func (c *cursor) reset(srcs []segment.ClipSource) {
 	c.close()
 	c.srcs = srcs
-	c.units, c.at = nil, 0
+	c.units, c.at, c.resent = nil, 0, 0
 	c.needKey = true
 	c.afterWall, c.endWall = time.Time{}, time.Time{}
 }
@@ -68,6 +72,7 @@ func (c *cursor) rewind() bool {
 			if i == c.at-1 {
 				return false // the keyframe was the last unit returned
 			}
+			c.resent = max(c.resent, c.at)
 			c.at = i
 			return true
 		}
@@ -133,17 +138,17 @@ func (c *cursor) readFragment(r *Reader) error {
 	}
 	c.afterWall = fi.Wall
 	c.endWall = fi.Wall.Add(time.Duration(dur) * time.Second / media.VideoClockRate)
-	if c.info == nil || !sameTrack(c.info.Tracks[0], c.file.track) {
-		c.info = &media.StreamInfo{CameraID: r.opts.CameraID, Stream: r.opts.Stream, Tracks: []media.Track{c.file.track}}
+	if c.info == nil || !slices.EqualFunc(c.info.Tracks, c.file.tracks, sameTrack) {
+		c.info = &media.StreamInfo{CameraID: r.opts.CameraID, Stream: r.opts.Stream, Tracks: c.file.tracks}
 	}
 	clear(c.units)
-	c.units, c.at = c.units[:0], 0
+	c.units, c.at, c.resent = c.units[:0], 0, 0
 	for _, s := range samples {
 		if c.needKey && !s.key {
 			continue
 		}
 		c.needKey = false
-		c.units = append(c.units, pending{foot: c.foot + s.dts, cto: s.cto, wall: s.wall, key: s.key, nalus: s.nalus, info: c.info})
+		c.units = append(c.units, pending{track: s.track, foot: c.foot + s.dts, cto: s.cto, wall: s.wall, key: s.key, nalus: s.nalus, payload: s.payload, info: c.info})
 	}
 	c.foot += dur
 	return nil

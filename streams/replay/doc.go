@@ -17,10 +17,15 @@
 //     never slept through; the end of footage is io.EOF.
 //   - The camera identity comes from the caller (the grant), never from a
 //     file name or the file's own header.
+//   - Recorded G.711 and Opus audio (what WebRTC carries) is returned as
+//     units of its own track, one frame per unit, placed against the video
+//     as recorded. An AAC track is described in Info (so a session can say
+//     why it is not sent) but not read.
 //
-// Non-goals: audio (recorded audio is not sent; only the video track is
-// read), frame-exact seeking (playback always starts at a keyframe), and
-// reverse play.
+// Non-goals: audio faster than 1× (at 2× and 4× only video is returned),
+// audio heard twice (the GOP sent again for a keyframe request comes
+// without its audio), frame-exact seeking (playback always starts at a
+// keyframe), and reverse play.
 //
 // # Design
 //
@@ -28,7 +33,10 @@
 // that returns segment files and the whole fragments of them to play from
 // the keyframe at or before an instant, for a bounded window. The Reader
 // opens one file at a time, scans it (segment.Scan: bounded, torn tails
-// ignored), parses the init with mediacommon's fmp4 reader and decodes one
+// ignored), parses the video trak of the init with mediacommon's fmp4
+// reader (alone: mediacommon fails on a whole init with a G.711 entry,
+// ulaw or alaw, which it does not know) and the audio tracks from Scan's
+// own bounded parse of their sample entries, and decodes one
 // fragment (one GOP, at most 64 MiB and 65,536 samples) at a time into
 // units. When the plan is used up it asks
 // the Planner again from the end of the last fragment played and drops the

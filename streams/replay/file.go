@@ -2,11 +2,13 @@ package replay
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
@@ -31,11 +33,12 @@ const maxFragmentSamples = 1 << 16
 // segFile is one open segment file and the fragments of it to play.
 type segFile struct {
 	r       io.ReaderAt
-	closer  io.Closer   // the open file; nil for bytes in memory
-	path    string      // names the segment in errors
-	track   media.Track // the video track, ClockRate 90000
-	trackID int
-	scale   int64 // the video track's timescale
+	closer  io.Closer     // the open file; nil for bytes in memory
+	path    string        // names the segment in errors
+	tracks  []media.Track // the video track (ClockRate 90000) first, then the audio tracks
+	ids     []int         // MP4 track_ID of each of tracks
+	scales  []int64       // timescale of each of tracks
+	send    []bool        // whether the samples of each of tracks are decoded and sent
 	frags   []*segment.FragmentInfo
 	skipped []error // requested fragments that are not whole fragments
 }
@@ -83,19 +86,38 @@ func (sf *segFile) load(size int64, src segment.ClipSource, after time.Time) err
 	if _, err := sf.r.ReadAt(init, 0); err != nil {
 		return fmt.Errorf("open segment %s: read init: %w", sf.path, err)
 	}
+	// mediacommon parses the video sample entries (avc1, hvc1 and their
+	// parameter sets) but fails on a whole init with an entry it does not
+	// know, and G.711's ulaw/alaw are such entries: it gets the video trak
+	// alone, and the audio tracks are described from Scan's bounded parse.
+	vi := -1
+	for i, t := range l.Init.Tracks {
+		if t.Handler == "vide" {
+			vi = i
+			break
+		}
+	}
+	if vi < 0 {
+		return fmt.Errorf("open segment %s: no H.264 or H.265 track", sf.path)
+	}
 	var in fmp4.Init
-	if err := in.Unmarshal(bytes.NewReader(withoutUdta(init))); err != nil {
+	if err := in.Unmarshal(bytes.NewReader(onlyTrak(init, vi))); err != nil {
 		return fmt.Errorf("open segment %s: parse init: %w", sf.path, err)
 	}
 	for _, t := range in.Tracks {
 		tr, ok := videoTrack(t.Codec)
 		if ok && t.TimeScale > 0 {
-			sf.track, sf.trackID, sf.scale = tr, t.ID, int64(t.TimeScale)
+			sf.tracks, sf.ids, sf.scales, sf.send = []media.Track{tr}, []int{t.ID}, []int64{int64(t.TimeScale)}, []bool{true}
 			break
 		}
 	}
-	if sf.trackID == 0 {
+	if len(sf.tracks) == 0 {
 		return fmt.Errorf("open segment %s: no H.264 or H.265 track", sf.path)
+	}
+	for _, t := range l.Init.Tracks {
+		if tr, send, ok := audioTrack(t); ok {
+			sf.tracks, sf.ids, sf.scales, sf.send = append(sf.tracks, tr), append(sf.ids, int(t.ID)), append(sf.scales, int64(t.Timescale)), append(sf.send, send)
+		}
 	}
 	keep := func(fi *segment.FragmentInfo) {
 		if after.IsZero() || fi.Wall.After(after) {
@@ -123,10 +145,11 @@ func (sf *segFile) load(size int64, src segment.ClipSource, after time.Time) err
 	return nil
 }
 
-// withoutUdta returns ftyp+moov without moov's udta box (Hearth's camera
-// identity box, which mediacommon's parser does not know; the identity is
-// taken from the caller anyway).
-func withoutUdta(init []byte) []byte {
+// onlyTrak returns ftyp+moov with moov's keep-th trak box and none of its
+// other traks, and without its udta box (Hearth's camera identity box,
+// which mediacommon's parser does not know; the identity is taken from the
+// caller anyway).
+func onlyTrak(init []byte, keep int) []byte {
 	box := func(p []byte) (size int, typ string, ok bool) {
 		if len(p) < 8 {
 			return 0, "", false
@@ -144,12 +167,20 @@ func withoutUdta(init []byte) []byte {
 		return init
 	}
 	out := append([]byte(nil), init[:ftypSize+8]...)
+	trak := 0
 	for p := moov[8:moovSize]; len(p) > 0; {
 		n, typ, ok := box(p)
 		if !ok {
 			return init
 		}
-		if typ != "udta" {
+		switch typ {
+		case "udta":
+		case "trak":
+			if trak == keep {
+				out = append(out, p[:n]...)
+			}
+			trak++
+		default:
 			out = append(out, p[:n]...)
 		}
 		p = p[n:]
@@ -179,13 +210,48 @@ func videoTrack(c codecs.Codec) (media.Track, bool) {
 	return media.Track{}, false
 }
 
-// sample is one decoded video sample of a fragment; times in 90 kHz from
-// the fragment's first sample.
+// maxAudioRate bounds an audio track's timescale (its sample rate): 8
+// times the 48 kHz of Opus; more is no camera's.
+const maxAudioRate = 384000
+
+// audioTrack describes an audio track of a segment's init as a media.Track
+// and whether its samples are sent: G.711 and Opus are (WebRTC carries
+// them); AAC is described, so a session can say why it is not sent, but
+// its samples are not decoded. ok is false for an entry Hearth does not
+// write.
+func audioTrack(t segment.TrackInfo) (tr media.Track, send, ok bool) {
+	if t.Handler != "soun" || t.Timescale == 0 || t.Timescale > maxAudioRate {
+		return media.Track{}, false, false
+	}
+	tr = media.Track{ClockRate: int(t.Timescale), SampleRate: t.SampleRate, Channels: max(1, t.Channels)}
+	if tr.SampleRate == 0 {
+		tr.SampleRate = tr.ClockRate
+	}
+	switch t.Entry {
+	case "ulaw":
+		tr.Codec = media.PCMU
+	case "alaw":
+		tr.Codec = media.PCMA
+	case "Opus":
+		tr.Codec = media.Opus
+	case "mp4a":
+		tr.Codec = media.AAC
+		return tr, false, true
+	default:
+		return media.Track{}, false, false
+	}
+	return tr, true, true
+}
+
+// sample is one decoded sample of a fragment, video or audio; times in
+// 90 kHz from the fragment's first video sample.
 type sample struct {
+	track         int // index into segFile.tracks
 	dts, cto, dur int64
 	wall          time.Time
 	key           bool
-	nalus         [][]byte
+	nalus         [][]byte // video
+	payload       []byte   // audio: one frame
 }
 
 // decode reads fragment fi and returns its video samples in decode order
@@ -210,34 +276,92 @@ func (sf *segFile) decode(fi *segment.FragmentInfo) ([]sample, int64, error) {
 		return nil, 0, fmt.Errorf("segment %s: parse fragment at %d: %w", sf.path, fi.Offset, err)
 	}
 	var out []sample
-	var t int64 // track timescale, from the fragment's first sample
+	var end int64 // video track timescale: the fragment's duration
+	vscale := sf.scales[0]
+	var vbase uint64
 	for _, part := range parts {
 		for _, pt := range part.Tracks {
-			if pt.ID != sf.trackID {
+			if pt.ID == sf.ids[0] {
+				vbase = pt.BaseTime
+				break
+			}
+		}
+	}
+	for _, part := range parts {
+		for _, pt := range part.Tracks {
+			ti := sf.trackIndex(pt.ID)
+			if ti < 0 || !sf.send[ti] {
 				continue
 			}
+			scale := sf.scales[ti]
+			if ti > 0 {
+				// Audio is placed against the video by the tracks' base
+				// times, as the writer placed it.
+				off := int64(pt.BaseTime)*media.VideoClockRate/scale - int64(vbase)*media.VideoClockRate/vscale
+				var t int64
+				for _, s := range pt.Samples {
+					d := off + t*media.VideoClockRate/scale
+					out = append(out, sample{
+						track:   ti,
+						dts:     d,
+						dur:     int64(s.Duration) * media.VideoClockRate / scale,
+						wall:    fi.Wall.Add(time.Duration(d) * time.Second / media.VideoClockRate),
+						key:     false,
+						payload: s.Payload,
+					})
+					t += int64(s.Duration)
+				}
+				continue
+			}
+			t := end
 			for _, s := range pt.Samples {
 				var au h264.AVCC // the same 4-byte length framing for H.265
 				if err := au.Unmarshal(s.Payload); err != nil {
 					return nil, 0, fmt.Errorf("segment %s: fragment at %d: sample: %w", sf.path, fi.Offset, err)
 				}
-				d := t * media.VideoClockRate / sf.scale
+				d := t * media.VideoClockRate / scale
 				out = append(out, sample{
 					dts:   d,
-					cto:   int64(s.PTSOffset) * media.VideoClockRate / sf.scale,
-					dur:   int64(s.Duration) * media.VideoClockRate / sf.scale,
+					cto:   int64(s.PTSOffset) * media.VideoClockRate / scale,
+					dur:   int64(s.Duration) * media.VideoClockRate / scale,
 					wall:  fi.Wall.Add(time.Duration(d) * time.Second / media.VideoClockRate),
 					key:   !s.IsNonSyncSample,
 					nalus: au,
 				})
 				t += int64(s.Duration)
 			}
+			end = t
 		}
 	}
-	if len(out) == 0 {
+	if !slices.ContainsFunc(out, func(s sample) bool { return s.track == 0 }) {
 		return nil, 0, errors.New("segment " + sf.path + ": fragment without video samples")
 	}
-	return out, t * media.VideoClockRate / sf.scale, nil
+	// Audio is due at its place on the footage timeline: a base time far
+	// from the video's (a corrupt or hostile file) would hold playback
+	// until then, so audio more than a second outside the fragment goes.
+	end90k := end * media.VideoClockRate / vscale
+	out = slices.DeleteFunc(out, func(s sample) bool {
+		return s.track != 0 && (s.dts < -media.VideoClockRate || s.dts > end90k+media.VideoClockRate)
+	})
+	// Decode order on one timeline; video first among equal times, so a
+	// fragment starts at its keyframe.
+	slices.SortStableFunc(out, func(a, b sample) int {
+		if c := cmp.Compare(a.dts, b.dts); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.track, b.track)
+	})
+	return out, end * media.VideoClockRate / vscale, nil
+}
+
+// trackIndex returns the index in sf.tracks of MP4 track id, or -1.
+func (sf *segFile) trackIndex(id int) int {
+	for i, x := range sf.ids {
+		if x == id {
+			return i
+		}
+	}
+	return -1
 }
 
 func (sf *segFile) close() {

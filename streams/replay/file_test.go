@@ -43,9 +43,9 @@ func TestLoadSegmentMatchesFile(t *testing.T) {
 			if len(fromFile.frags) != tc.frags || len(fromMem.frags) != tc.frags {
 				t.Fatalf("fragments: file %d, memory %d, want %d", len(fromFile.frags), len(fromMem.frags), tc.frags)
 			}
-			if !reflect.DeepEqual(fromFile.track, fromMem.track) || fromFile.trackID != fromMem.trackID || fromFile.scale != fromMem.scale {
-				t.Fatalf("track: file %+v (id %d, scale %d), memory %+v (id %d, scale %d)",
-					fromFile.track, fromFile.trackID, fromFile.scale, fromMem.track, fromMem.trackID, fromMem.scale)
+			if !reflect.DeepEqual(fromFile.tracks, fromMem.tracks) || !reflect.DeepEqual(fromFile.ids, fromMem.ids) || !reflect.DeepEqual(fromFile.scales, fromMem.scales) {
+				t.Fatalf("tracks: file %+v (ids %v, scales %v), memory %+v (ids %v, scales %v)",
+					fromFile.tracks, fromFile.ids, fromFile.scales, fromMem.tracks, fromMem.ids, fromMem.scales)
 			}
 			for i := range fromFile.frags {
 				fs, fd, ferr := fromFile.decode(fromFile.frags[i])

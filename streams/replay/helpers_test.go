@@ -50,6 +50,27 @@ type footage struct {
 // counter runs on across segments; the wall clock jumps over the gaps).
 func record(t testing.TB, spans ...span) *footage {
 	t.Helper()
+	return recordAudio(t, "", spans...)
+}
+
+// audioFrame is the test audio frame n of codec: 20 ms, its bytes telling n
+// (G.711: 160 samples at 8 kHz; Opus: a CELT 20 ms mono TOC and n).
+func audioFrame(codec media.Codec, n int) []byte {
+	if codec == media.Opus {
+		return []byte{0xf8, byte(n >> 8), byte(n)}
+	}
+	p := make([]byte, 160)
+	p[0], p[1] = byte(n>>8), byte(n)
+	for j := 2; j < len(p); j++ {
+		p[j] = byte(0xff - (n+j)%16)
+	}
+	return p
+}
+
+// recordAudio is record with an audio track of codec ("" for none: PCMU,
+// PCMA or Opus), 20 ms frames, one per unit, as a camera's RTP carries them.
+func recordAudio(t testing.TB, audio media.Codec, spans ...span) *footage {
+	t.Helper()
 	dir := t.TempDir()
 	var wall time.Time
 	cam, err := simcam.NewCamera(simcam.CameraConfig{ID: testCamID, FPS: testFPS, GOP: testGOP, Width: 512, Height: 224, Now: func() time.Time { return wall }})
@@ -59,7 +80,15 @@ func record(t testing.TB, spans ...span) *footage {
 	info := &media.StreamInfo{CameraID: testCamID, Stream: "main", Tracks: []media.Track{{
 		Codec: media.H264, ClockRate: media.VideoClockRate, Width: 512, Height: 224, FPS: testFPS, SPS: cam.SPS(), PPS: cam.PPS(),
 	}}}
+	rate := 8000
+	if audio == media.Opus {
+		rate = 48000
+	}
+	if audio != "" {
+		info.Tracks = append(info.Tracks, media.Track{Codec: audio, ClockRate: rate, SampleRate: rate, Channels: 1})
+	}
 	ft := &footage{frameWall: map[uint64]time.Time{}}
+	audioN := 0
 	for i, sp := range spans {
 		path := filepath.Join(dir, strconv.Itoa(i)+".mp4")
 		f, err := segment.CreateFile(path)
@@ -86,6 +115,16 @@ func record(t testing.TB, spans ...span) *footage {
 			dts := int64(k) * media.VideoClockRate / testFPS
 			if err := w.WriteUnit(&media.Unit{Info: info, PTS: dts, DTS: dts, Wall: wall, Key: au.IDR, NALUs: au.NALUs}); err != nil {
 				t.Fatal(err)
+			}
+			// The frame's audio after it: a GOP's audio goes in its fragment.
+			for a := 0; audio != "" && a < int(frameDur/(20*time.Millisecond)); a++ {
+				adts := int64(k*int(frameDur/(20*time.Millisecond))+a) * int64(rate) / 50
+				u := &media.Unit{Info: info, Track: 1, PTS: adts, DTS: adts, Wall: wall.Add(time.Duration(a) * 20 * time.Millisecond),
+					Payload: [][]byte{audioFrame(audio, audioN)}}
+				if err := w.WriteUnit(u); err != nil {
+					t.Fatal(err)
+				}
+				audioN++
 			}
 			ft.frames++
 		}

@@ -3,10 +3,15 @@ package replay
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4/seekablebuffer"
+
+	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/segment"
 )
 
@@ -92,5 +97,59 @@ func TestHostileFragmentsAreBounded(t *testing.T) {
 				t.Fatalf("decode: %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAudioFarFromVideoIsDropped: a fragment whose audio base time is far
+// from its video's (a corrupt or hostile file) keeps its pictures and
+// loses that audio, instead of holding playback until the audio is due.
+func TestAudioFarFromVideoIsDropped(t *testing.T) {
+	ft := recordAudio(t, media.PCMU, span{0, 10})
+	data, err := os.ReadFile(ft.paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := segment.Scan(bytes.NewReader(data), int64(len(data)))
+	if err != nil || len(l.Fragments) < 2 {
+		t.Fatalf("scan: %v, %d fragments", err, len(l.Fragments))
+	}
+	fi := l.Fragments[1]
+	var parts fmp4.Parts
+	if err := parts.Unmarshal(data[fi.Offset : fi.Offset+fi.Length]); err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range parts[0].Tracks {
+		if pt.ID == 2 {
+			pt.BaseTime = 1 << 40 // about 4,350 years at 8 kHz
+		}
+	}
+	var buf seekablebuffer.Buffer
+	if err := parts[0].Marshal(&buf); err != nil {
+		t.Fatal(err)
+	}
+	bad := append(append(append([]byte(nil), data[:fi.Offset]...), buf.Bytes()...), data[fi.Offset+fi.Length:]...)
+	sf, err := loadSegment(bytes.NewReader(bad), int64(len(bad)), segment.ClipSource{Path: "far.mp4"}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(i int) (video, audio int) {
+		samples, _, err := sf.decode(sf.frags[i])
+		if err != nil {
+			t.Fatalf("fragment %d: %v", i, err)
+		}
+		for _, s := range samples {
+			if s.track == 0 {
+				video++
+			} else {
+				audio++
+			}
+		}
+		return video, audio
+	}
+	if v, a := count(0); v != testGOP || a == 0 {
+		t.Fatalf("intact fragment: %d pictures, %d audio frames", v, a)
+	}
+	if v, a := count(1); v != testGOP || a != 0 {
+		t.Fatalf("fragment with far audio: %d pictures (want %d), %d audio frames (want none)", v, testGOP, a)
 	}
 }

@@ -279,6 +279,13 @@ func (r *Reader) Next(ctx context.Context) (*media.Unit, error) {
 			r.mu.Unlock()
 			continue // a control changed while reading
 		}
+		if s.track != 0 && (r.speed != 1 || r.cur.at < r.cur.resent) {
+			// Audio plays at 1× only (faster it would be noise), and the
+			// GOP sent again for a keyframe request is not heard twice.
+			r.mu.Unlock()
+			r.cur.advance()
+			continue
+		}
 		due := r.dueLocked(s.foot, now)
 		if wait := due.Sub(now); wait > 0 {
 			changed = r.changed
@@ -338,12 +345,19 @@ func (r *Reader) emitLocked(s *pending, due time.Time) *media.Unit {
 	}
 	pts := dts + int64(float64(s.cto)/r.speed)
 	r.lastOut, r.lastDue, r.lastFoot, r.emitted = dts, due, s.foot, true
-	r.position = s.wall
 	r.info = s.info
+	if s.track != 0 {
+		// Audio: the same output instant in the track's clock.
+		rate := int64(s.info.Tracks[s.track].ClockRate)
+		ts := dts * rate / media.VideoClockRate
+		return &media.Unit{Info: s.info, Track: s.track, PTS: ts, DTS: ts, Wall: s.wall, Payload: [][]byte{s.payload}}
+	}
+	r.position = s.wall
 	return &media.Unit{Info: s.info, Track: 0, PTS: pts, DTS: dts, Wall: s.wall, Key: s.key, NALUs: s.nalus}
 }
 
-// sameTrack reports whether two video tracks have the same parameters.
+// sameTrack reports whether two tracks have the same parameters.
 func sameTrack(a, b media.Track) bool {
-	return a.Codec == b.Codec && bytes.Equal(a.SPS, b.SPS) && bytes.Equal(a.PPS, b.PPS) && bytes.Equal(a.VPS, b.VPS)
+	return a.Codec == b.Codec && a.ClockRate == b.ClockRate && a.Channels == b.Channels &&
+		bytes.Equal(a.SPS, b.SPS) && bytes.Equal(a.PPS, b.PPS) && bytes.Equal(a.VPS, b.VPS)
 }

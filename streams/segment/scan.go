@@ -38,6 +38,10 @@ type TrackInfo struct {
 	Entry     string // sample entry type: avc1, hvc1, mp4a, ulaw, alaw, Opus
 	// Width and Height of a video track, from its visual sample entry.
 	Width, Height int
+	// Channels and SampleRate of an audio track, from its audio sample
+	// entry: what a reader needs to pass G.711 and Opus on, whose entries
+	// mediacommon's parser does not know (ulaw, alaw).
+	Channels, SampleRate int
 }
 
 // Init is what Scan learns from a segment's ftyp+moov.
@@ -309,6 +313,13 @@ func parseTrak(p []byte) (TrackInfo, error) {
 							if t.Handler == "vide" && len(q) >= 44 {
 								t.Width = int(binary.BigEndian.Uint16(q[40:42]))
 								t.Height = int(binary.BigEndian.Uint16(q[42:44]))
+							}
+							// AudioSampleEntry (12.2.3): after the box header, 8
+							// bytes of SampleEntry and 8 reserved, then
+							// channelcount, samplesize, 4 bytes, samplerate 16.16.
+							if t.Handler == "soun" && len(q) >= 44 {
+								t.Channels = int(binary.BigEndian.Uint16(q[32:34]))
+								t.SampleRate = int(binary.BigEndian.Uint32(q[40:44]) >> 16)
 							}
 						}
 					}

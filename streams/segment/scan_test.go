@@ -304,3 +304,21 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// TestScanAudioParams: Scan reads an audio track's channels and sample rate
+// from its sample entry, which replay needs for G.711 (mediacommon does not
+// parse ulaw/alaw entries).
+func TestScanAudioParams(t *testing.T) {
+	path, _ := oneSegment(t)
+	l := scanFile(t, path)
+	if len(l.Init.Tracks) != 2 {
+		t.Fatalf("tracks %+v, want video and audio", l.Init.Tracks)
+	}
+	v, a := l.Init.Tracks[0], l.Init.Tracks[1]
+	if v.Handler != "vide" || v.Channels != 0 || v.SampleRate != 0 {
+		t.Fatalf("video track %+v", v)
+	}
+	if a.Handler != "soun" || a.Entry != "ulaw" || a.Channels != 1 || a.SampleRate != 8000 || a.Timescale != 8000 {
+		t.Fatalf("audio track %+v, want ulaw, 1 channel, 8000 Hz", a)
+	}
+}

@@ -451,7 +451,7 @@ func pickAudio(si *media.StreamInfo, offer offerCaps) (int, string) {
 	for i, t := range si.Tracks {
 		switch t.Codec {
 		case media.AAC:
-			note = "AAC audio is not sent live: browsers do not play AAC over WebRTC"
+			note = "AAC audio is not sent: browsers do not play AAC over WebRTC"
 			continue
 		case media.Opus, media.PCMU, media.PCMA:
 		default:

@@ -53,7 +53,10 @@ type Stats struct {
 	WrongID    int       // pictures whose SEI stamp is missing or of another camera
 	Lost       int       // pictures with a sequence gap (not checked)
 	Packets    int       // video RTP packets
+	VideoCodec string    // MIME type of the video track received ("video/H264"), "" before any
 	Audio      int       // audio RTP packets
+	AudioCodec string    // MIME type of the audio track received ("audio/PCMU"), "" before any
+	AudioBytes int64     // audio RTP payload bytes
 	Bytes      int64     // video RTP payload bytes
 	FirstFrame time.Time // when the first complete picture arrived
 	LastFrame  uint64    // SEI frame counter of the latest picture
@@ -258,6 +261,7 @@ type Posted struct {
 	ETag        string
 	AcceptPatch string
 	Body        string // the SDP answer, or the error body
+	Header      http.Header
 }
 
 // Post sends offer to url with the given headers (a cookie or bearer
@@ -277,7 +281,7 @@ func (c *Client) Post(ctx context.Context, hc *http.Client, url string, hdr http
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	p := Posted{Status: resp.StatusCode, Body: string(b)}
+	p := Posted{Status: resp.StatusCode, Body: string(b), Header: resp.Header}
 	if resp.StatusCode != http.StatusCreated {
 		return p, nil
 	}
@@ -344,8 +348,18 @@ func (c *Client) Close() {
 // readVideo reassembles pictures (packets up to the marker bit) and checks
 // each one's SEI stamp.
 func (c *Client) readVideo(t *webrtc.TrackRemote) {
+	mime := t.Codec().MimeType
+	h265 := strings.EqualFold(mime, webrtc.MimeTypeH265)
+	var depack interface {
+		Unmarshal([]byte) ([]byte, error)
+	} = &codecs.H264Packet{}
+	if h265 {
+		depack = &codecs.H265Depacketizer{}
+	}
+	c.mu.Lock()
+	c.stats.VideoCodec = mime
+	c.mu.Unlock()
 	var (
-		depack  codecs.H264Packet
 		annexb  []byte
 		lastSeq uint16
 		started bool
@@ -378,16 +392,22 @@ func (c *Client) readVideo(t *webrtc.TrackRemote) {
 		if !p.Marker {
 			continue
 		}
-		c.frame(annexb, gap)
+		c.frame(annexb, gap, h265)
 		annexb, gap = annexb[:0], false
 	}
 }
 
-func (c *Client) frame(annexb []byte, gap bool) {
+func (c *Client) frame(annexb []byte, gap, h265 bool) {
 	nalus := bytes.Split(annexb, []byte{0, 0, 0, 1})
 	key := false
 	for _, n := range nalus {
-		if len(n) > 0 && n[0]&0x1f == 5 {
+		switch {
+		case len(n) == 0:
+		case h265:
+			if typ := n[0] >> 1 & 0x3f; typ >= 16 && typ <= 21 { // IRAP
+				key = true
+			}
+		case n[0]&0x1f == 5:
 			key = true
 		}
 	}
@@ -416,14 +436,34 @@ func (c *Client) frame(annexb []byte, gap bool) {
 }
 
 func (c *Client) readAudio(t *webrtc.TrackRemote) {
+	mime := t.Codec().MimeType
 	for {
-		if _, _, err := t.ReadRTP(); err != nil {
+		p, _, err := t.ReadRTP()
+		if err != nil {
 			return
 		}
 		c.mu.Lock()
 		c.stats.Audio++
+		c.stats.AudioCodec = mime
+		c.stats.AudioBytes += int64(len(p.Payload))
 		c.mu.Unlock()
 	}
+}
+
+// WaitAudio waits until at least n audio packets arrived, or the timeout.
+func (c *Client) WaitAudio(n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for c.Stats().Audio < n {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d audio packets after %v, want %d", c.Stats().Audio, timeout, n)
+		}
+		select {
+		case <-c.closed:
+			return fmt.Errorf("session closed after %d audio packets", c.Stats().Audio)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 // RequestKeyframe sends a picture-loss indication for the video track.

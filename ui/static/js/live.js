@@ -52,6 +52,7 @@ function start() {
   for (const video of document.querySelectorAll('video[data-camera-id][data-stream]')) {
     const tile = video.closest('[data-camera-id]:not(video)') || video.parentElement;
     const note = video.parentElement.querySelector('[data-audio-note]');
+    const videoNote = video.parentElement.querySelector('[data-video-note]');
     const p = new LivePlayer(video, {
       cameraId: video.dataset.cameraId,
       stream: video.dataset.stream,
@@ -60,6 +61,11 @@ function start() {
         if (!note) return;
         note.textContent = text ? `No sound: ${text}.` : '';
         note.hidden = !text;
+      },
+      onVideoNote: (text) => {
+        if (!videoNote) return;
+        videoNote.textContent = text ? `No picture in this browser: ${text}.` : '';
+        videoNote.hidden = !text;
       },
     });
     players.push(p);

@@ -30,13 +30,15 @@ export async function mseAvailable() {
 }
 
 // mseConnect resolves to a session {closed, close()} or null when there is
-// no usable fallback.
-export async function mseConnect(video, cameraId, stream, signal) {
+// no usable fallback. onAudioNote, when given, gets the server's words on
+// why the camera's audio is not played ('' when it is), from each hello.
+export async function mseConnect(video, cameraId, stream, signal, onAudioNote) {
   const fn = entryOf(await load());
   if (!fn || typeof MediaSource === 'undefined') return null;
   const q = stream === 'sub' ? '?stream=sub' : '?stream=main';
   const url = `/api/cameras/${encodeURIComponent(cameraId)}/mse${q}`;
-  const s = await fn(video, { camera: cameraId, cameraId, stream, url, signal });
+  const onHello = (hello) => { if (onAudioNote) onAudioNote((hello && hello.audioNote) || ''); };
+  const s = await fn(video, { camera: cameraId, cameraId, stream, url, signal, onHello });
   if (!s) return null;
   let endSession;
   const ended = s.done || s.closed;

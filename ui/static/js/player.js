@@ -25,13 +25,16 @@ export function whepURL(cameraId, stream) {
 export class LivePlayer {
   // onState receives 'connecting', 'playing', 'retrying' or 'denied';
   // onAudioNote why the camera's audio is not heard ('' when it is or
-  // when the transport does not say).
-  constructor(video, { cameraId, stream, onState, onAudioNote }) {
+  // when the transport does not say); onVideoNote why this browser gets no
+  // picture when neither transport can play the camera's video (an H.265
+  // camera in a browser without H.265), '' once a picture plays.
+  constructor(video, { cameraId, stream, onState, onAudioNote, onVideoNote }) {
     this.video = video;
     this.cameraId = cameraId;
     this.stream = stream;
     this.onState = onState || (() => {});
     this.onAudioNote = onAudioNote || (() => {});
+    this.onVideoNote = onVideoNote || (() => {});
     this.abort = null;
     this.session = null;
     this.transport = '';
@@ -63,7 +66,8 @@ export class LivePlayer {
 
   async connect(useMSE, signal) {
     if (useMSE) {
-      const s = await mseConnect(this.video, this.cameraId, this.stream, signal);
+      // The hello with the audio note arrives after the session opens.
+      const s = await mseConnect(this.video, this.cameraId, this.stream, signal, (note) => this.onAudioNote(note));
       if (s) {
         this.transport = 'mse';
         return s;
@@ -76,6 +80,7 @@ export class LivePlayer {
   async run(signal) {
     let attempt = 0;
     let whepFailures = 0;
+    let codecRefusal = ''; // the server's words on a codec this browser did not offer
     while (!signal.aborted) {
       this.onState('connecting');
       const useMSE = whepFailures >= WHEP_FAILURES_BEFORE_MSE;
@@ -83,12 +88,28 @@ export class LivePlayer {
         this.session = await this.connect(useMSE, signal);
         if (signal.aborted) break;
         this.video.dataset.transport = this.transport;
-        this.onAudioNote(this.session.audioNote || '');
+        // MSE reports its note from its hello (see connect).
+        if (this.transport === 'webrtc') this.onAudioNote(this.session.audioNote || '');
+        // WebRTC answered: the browser offered the codec. MSE may still
+        // refuse it: its first decoded picture clears the note.
+        if (this.transport === 'webrtc') this.onVideoNote('');
+        else this.video.addEventListener('loadeddata', () => this.onVideoNote(''), { once: true });
         this.onState('playing');
         attempt = 0;
         if (this.transport === 'webrtc') whepFailures = 0;
-        await this.session.closed;
+        const ended = await this.session.closed;
+        // mse.js ends with code 4000 and "this browser cannot play <codec>"
+        // when MediaSource refuses the codec: with a WebRTC codec refusal
+        // before it, no transport can show this camera here.
+        const reason = (ended && ended.reason) || '';
+        if (this.transport === 'mse' && codecRefusal && reason.startsWith('this browser cannot play')) {
+          this.onVideoNote(`${codecRefusal}, and ${reason} over MSE`);
+        }
       } catch (err) {
+        if (err instanceof WhepError && err.status === 400 && /H\.265/.test(err.detail)) {
+          codecRefusal = err.detail;
+          this.onVideoNote(err.detail);
+        }
         if (err instanceof WhepError && err.status === 401) {
           window.location.assign('/login');
           return;

@@ -8,7 +8,7 @@
 // (ui/api_whep_replay.go). Only when WebRTC fails does it play the MP4 clip
 // route in the same <video>, with the same controls done locally.
 
-import { whepConnect } from './whep.js';
+import { whepConnect, WhepError } from './whep.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const DAY_MIN = 24 * 60;
@@ -196,7 +196,8 @@ async function playWHEP(from) {
   const timer = setTimeout(() => ctl.abort(), WHEP_PLAYBACK_TIMEOUT_MS);
   let s;
   try {
-    s = await whepConnect(playback, url, { dataChannel: 'control', signal: ctl.signal });
+    // Audio too: the server sends recorded G.711 and Opus at 1×.
+    s = await whepConnect(playback, url, { dataChannel: 'control', signal: ctl.signal, audio: true });
   } finally {
     clearTimeout(timer);
   }
@@ -260,10 +261,25 @@ async function playAt(min) {
   }
   try {
     await playWHEP(from);
-  } catch {
+  } catch (err) {
+    // The server's words on a codec this browser did not offer (H.265):
+    // the clip is tried next, and if it cannot play either, the error
+    // handler below says so with these words.
+    clipRefusal = err instanceof WhepError && err.status === 400 ? err.detail || '' : '';
     playClip(from, to);
   }
 }
+
+let clipRefusal = ''; // why WebRTC playback was refused, for a clip that fails too
+
+// A clip this browser cannot decode (H.265 in most browsers) ends with a
+// media error: say why rather than show a blank player.
+playback.addEventListener('error', () => {
+  const e = playback.error;
+  if (transport !== 'clip' || !e || (e.code !== MediaError.MEDIA_ERR_DECODE && e.code !== MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED)) return;
+  const why = clipRefusal ? ` (${clipRefusal})` : '';
+  status(`This browser cannot play this recording${why}.`);
+});
 
 pauseBtn.addEventListener('click', () => {
   const p = !paused;

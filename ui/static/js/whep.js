@@ -12,9 +12,11 @@ const TRICKLE_TYPE = 'application/trickle-ice-sdpfrag';
 // WhepError carries the HTTP status of a refused offer (0 for failures that
 // are not HTTP answers, such as ICE).
 export class WhepError extends Error {
-  constructor(message, status = 0) {
+  // detail is the server's own words on a refusal (its JSON error), or ''.
+  constructor(message, status = 0, detail = '') {
     super(message);
     this.status = status;
+    this.detail = detail;
   }
 }
 
@@ -103,7 +105,11 @@ export async function whepConnect(video, url, options = {}) {
       body: pc.localDescription.sdp,
       signal: options.signal,
     });
-    if (resp.status !== 201) throw new WhepError(`WHEP offer refused (${resp.status})`, resp.status);
+    if (resp.status !== 201) {
+      let detail = '';
+      try { detail = (await resp.json()).error || ''; } catch { /* not JSON */ }
+      throw new WhepError(`WHEP offer refused (${resp.status})`, resp.status, detail);
+    }
     const loc = resp.headers.get('Location');
     if (loc) location = new URL(loc, window.location.href).toString();
     const audioNote = resp.headers.get('Hearth-Audio-Note') || '';
