@@ -112,7 +112,7 @@ func TestPackaging(t *testing.T) {
 
 func checkTarballs(t *testing.T, dist, bins string) {
 	repoFiles := map[string]string{
-		"README.md": "../../README.md", "LICENSE": packagingDir + "/LICENSE",
+		"README.md": "../README.md", "LICENSE": packagingDir + "/LICENSE",
 		"hearth.service": packagingDir + "/hearth.service", "hearth.toml": packagingDir + "/hearth.toml",
 	}
 	for _, tg := range releaseTargets {
