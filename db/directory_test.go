@@ -16,10 +16,13 @@ func TestHouseholds(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t)
 	h := must[nvr.Household](t)(d.CreateHousehold(ctx, "Smiths", t0))
-	if h.ID == 0 || h.Name != "Smiths" || !h.CreatedAt.Equal(t0) {
+	if _, err := nvr.ParseHouseholdPublicID(string(h.PublicID)); h.ID == 0 || err != nil || h.Name != "Smiths" || !h.CreatedAt.Equal(t0) {
 		t.Fatalf("created %+v", h)
 	}
-	must[nvr.Household](t)(d.CreateHousehold(ctx, "Abbotts", t0))
+	abbotts := must[nvr.Household](t)(d.CreateHousehold(ctx, "Abbotts", t0))
+	if abbotts.PublicID == h.PublicID {
+		t.Fatalf("two households share the public ID %q", h.PublicID)
+	}
 
 	t.Run("conflict", func(t *testing.T) {
 		for _, name := range []string{"Smiths", "SMITHS"} {
@@ -42,9 +45,14 @@ func TestHouseholds(t *testing.T) {
 			wantID nvr.HouseholdID // 0: not found
 		}{
 			{"Smiths", h.ID},
-			{"1", h.ID},
+			{string(h.PublicID), h.ID},
+			{string(abbotts.PublicID), abbotts.ID},
+			{strings.ToUpper(string(h.PublicID)), 0}, // public IDs are lowercase hex only
+			{string(h.PublicID)[:31], 0},
+			{string(nvr.NewHouseholdPublicID()), 0},
+			{"1", 0},      // the row number is no reference: it never leaves the store
 			{"smiths", 0}, // names match exactly
-			{"01", 0},     // not a canonical ID
+			{"01", 0},
 			{"0", 0},
 			{"999", 0},
 			{"", 0},
@@ -63,6 +71,18 @@ func TestHouseholds(t *testing.T) {
 				t.Fatalf("HouseholdByRef(%q) = %+v, %v; want ID %d", tt.ref, got, err, tt.wantID)
 			}
 		}
+		byPublic, err := d.HouseholdByPublicID(ctx, h.PublicID)
+		if err != nil || byPublic != h {
+			t.Fatalf("HouseholdByPublicID(%q) = %+v, %v; want %+v", h.PublicID, byPublic, err, h)
+		}
+		byRow, err := d.Household(ctx, abbotts.ID)
+		if err != nil || byRow != abbotts {
+			t.Fatalf("Household(%d) = %+v, %v; want %+v", abbotts.ID, byRow, err, abbotts)
+		}
+		_, err = d.Household(ctx, 999)
+		wantKind(t, err, nvr.KindNotFound)
+		_, err = d.HouseholdByPublicID(ctx, "1")
+		wantKind(t, err, nvr.KindNotFound)
 	})
 	t.Run("delete", func(t *testing.T) {
 		noErr(t, d.DeleteHousehold(ctx, h.ID))

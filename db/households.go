@@ -2,7 +2,7 @@ package db
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,8 +14,9 @@ import (
 // KindConflict if one by that name exists.
 func (d *DB) CreateHousehold(ctx context.Context, name string, at time.Time) (nvr.Household, error) {
 	const op = "create household"
+	public := nvr.NewHouseholdPublicID()
 	res, err := d.writer.ExecContext(ctx,
-		`INSERT INTO households (name, created_at_ns) VALUES (?, ?)`, name, ns(at))
+		`INSERT INTO households (public_id, name, created_at_ns) VALUES (?, ?, ?)`, string(public), name, ns(at))
 	switch {
 	case isUnique(err):
 		return nvr.Household{}, conflict(op, fmt.Sprintf("a household named %q already exists", name), err)
@@ -28,17 +29,17 @@ func (d *DB) CreateHousehold(ctx context.Context, name string, at time.Time) (nv
 	if err != nil {
 		return nvr.Household{}, internal(op, err)
 	}
-	return nvr.Household{ID: nvr.HouseholdID(id), Name: name, CreatedAt: fromNs(ns(at))}, nil
+	return nvr.Household{ID: nvr.HouseholdID(id), PublicID: public, Name: name, CreatedAt: fromNs(ns(at))}, nil
 }
 
-const householdColumns = `id, name, created_at_ns`
+const householdColumns = `id, public_id, name, created_at_ns`
 
 func scanHousehold(row interface{ Scan(...any) error }) (nvr.Household, error) {
 	var (
 		h  nvr.Household
 		at int64
 	)
-	if err := row.Scan(&h.ID, &h.Name, &at); err != nil {
+	if err := row.Scan(&h.ID, &h.PublicID, &h.Name, &at); err != nil {
 		return nvr.Household{}, err
 	}
 	h.CreatedAt = fromNs(at)
@@ -65,25 +66,48 @@ func (d *DB) Households(ctx context.Context) ([]nvr.Household, error) {
 	return hs, internal(op, rows.Err())
 }
 
-// HouseholdByRef finds a household by ID when ref is a decimal number, and
-// by its exact name otherwise; KindNotFound when there is none.
+// HouseholdByRef finds a household by public ID when ref has that form,
+// and by its exact name otherwise; KindNotFound when there is none. The
+// row number is not a reference: it never leaves the server.
 func (d *DB) HouseholdByRef(ctx context.Context, ref string) (nvr.Household, error) {
 	const op = "find household"
-	var row *sql.Row
-	if isDecimal(ref) {
-		id, err := nvr.ParseInt64ID(ref)
-		if err != nil {
-			return nvr.Household{}, notFound(op, "household")
+	if id, err := nvr.ParseHouseholdPublicID(ref); err == nil {
+		h, err := d.HouseholdByPublicID(ctx, id)
+		if err == nil || !errors.Is(err, nvr.ErrNotFound) {
+			return h, err
 		}
-		row = d.reader.QueryRowContext(ctx,
-			`SELECT `+householdColumns+` FROM households WHERE id = ?`, id)
-	} else {
-		// The NOCASE index finds the row; the BINARY comparison makes the
-		// match exact.
-		row = d.reader.QueryRowContext(ctx,
-			`SELECT `+householdColumns+` FROM households WHERE name = ?1 AND name = ?1 COLLATE BINARY`, ref)
 	}
-	h, err := scanHousehold(row)
+	// The NOCASE index finds the row; the BINARY comparison makes the match
+	// exact.
+	h, err := scanHousehold(d.reader.QueryRowContext(ctx,
+		`SELECT `+householdColumns+` FROM households WHERE name = ?1 AND name = ?1 COLLATE BINARY`, ref))
+	if isNoRows(err) {
+		return nvr.Household{}, notFound(op, "household")
+	}
+	return h, internal(op, err)
+}
+
+// HouseholdByPublicID finds a household by its public ID; KindNotFound when
+// none.
+func (d *DB) HouseholdByPublicID(ctx context.Context, id nvr.HouseholdPublicID) (nvr.Household, error) {
+	const op = "find household"
+	if _, err := nvr.ParseHouseholdPublicID(string(id)); err != nil {
+		return nvr.Household{}, notFound(op, "household")
+	}
+	h, err := scanHousehold(d.reader.QueryRowContext(ctx,
+		`SELECT `+householdColumns+` FROM households WHERE public_id = ?`, string(id)))
+	if isNoRows(err) {
+		return nvr.Household{}, notFound(op, "household")
+	}
+	return h, internal(op, err)
+}
+
+// Household returns one household by its row number; KindNotFound when
+// missing.
+func (d *DB) Household(ctx context.Context, id nvr.HouseholdID) (nvr.Household, error) {
+	const op = "get household"
+	h, err := scanHousehold(d.reader.QueryRowContext(ctx,
+		`SELECT `+householdColumns+` FROM households WHERE id = ?`, id))
 	if isNoRows(err) {
 		return nvr.Household{}, notFound(op, "household")
 	}

@@ -180,7 +180,7 @@ func TestBackup(t *testing.T) {
 
 	b := must[*db.DB](t)(db.Open(ctx, dest))
 	defer b.Close()
-	got := must[nvr.Household](t)(b.HouseholdByRef(ctx, "1"))
+	got := must[nvr.Household](t)(b.HouseholdByPublicID(ctx, h.PublicID))
 	if got.Name != h.Name {
 		t.Fatalf("backup household = %q, want %q", got.Name, h.Name)
 	}

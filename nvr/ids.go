@@ -6,8 +6,28 @@ import (
 	"strconv"
 )
 
-// HouseholdID identifies a household. Assigned by the store, never reused.
+// HouseholdID identifies a household inside the server: the store's row
+// number, assigned by the store and never reused. It is internal (grants,
+// foreign keys, the audit log) and never in an answer, a URL or a form,
+// since it counts every household created before; clients see
+// HouseholdPublicID.
 type HouseholdID int64
+
+// HouseholdPublicID names a household to clients: randomID's form,
+// assigned once at creation, never changed.
+type HouseholdPublicID string
+
+// NewHouseholdPublicID returns a fresh random household public ID.
+func NewHouseholdPublicID() HouseholdPublicID { return HouseholdPublicID(randomID()) }
+
+// ParseHouseholdPublicID validates s as a household's public ID; anything
+// else names nothing.
+func ParseHouseholdPublicID(s string) (HouseholdPublicID, error) {
+	if !isRandomID(s) {
+		return "", ErrNotFound
+	}
+	return HouseholdPublicID(s), nil
+}
 
 // UserID identifies a user account. Assigned by the store, never reused.
 type UserID int64

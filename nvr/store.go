@@ -64,8 +64,14 @@ type AuthStore interface {
 type DirectoryStore interface {
 	CreateHousehold(ctx context.Context, name string, at time.Time) (Household, error)
 	Households(ctx context.Context) ([]Household, error)
-	// HouseholdByRef finds a household by decimal ID or exact name.
+	// HouseholdByRef finds a household by public ID or exact name;
+	// KindNotFound when none.
 	HouseholdByRef(ctx context.Context, ref string) (Household, error)
+	// HouseholdByPublicID finds a household by public ID; KindNotFound when
+	// none.
+	HouseholdByPublicID(ctx context.Context, id HouseholdPublicID) (Household, error)
+	// Household returns a household by row number; KindNotFound when none.
+	Household(ctx context.Context, id HouseholdID) (Household, error)
 	// DeleteHousehold removes an empty household; KindConflict if it still
 	// has users or cameras.
 	DeleteHousehold(ctx context.Context, id HouseholdID) error

@@ -9,7 +9,11 @@ import (
 
 // Household is a group of people who share cameras.
 type Household struct {
-	ID        HouseholdID
+	// ID is the store's row number: internal, never shown to a client.
+	ID HouseholdID
+	// PublicID names the household in the API, URLs, forms and the CLI:
+	// random, assigned by the store.
+	PublicID  HouseholdPublicID
 	Name      string
 	CreatedAt time.Time
 }

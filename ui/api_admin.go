@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -12,19 +13,19 @@ import (
 // hold an AdminGrant; none of them hands out video.
 
 type householdResponse struct {
-	ID        nvr.HouseholdID `json:"id"`
-	Name      string          `json:"name"`
-	CreatedAt time.Time       `json:"created_at"`
+	ID        nvr.HouseholdPublicID `json:"id"` // the public ID, never the row number
+	Name      string                `json:"name"`
+	CreatedAt time.Time             `json:"created_at"`
 }
 
 type userResponse struct {
-	ID          string          `json:"id"` // the public ID, never the row number
-	Name        string          `json:"name"`
-	HouseholdID nvr.HouseholdID `json:"household_id,omitempty"`
-	Role        nvr.Role        `json:"role"`
-	Admin       bool            `json:"admin"`
-	Disabled    bool            `json:"disabled"`
-	CreatedAt   time.Time       `json:"created_at"`
+	ID          string                `json:"id"` // the public ID, never the row number
+	Name        string                `json:"name"`
+	HouseholdID nvr.HouseholdPublicID `json:"household_id,omitempty"`
+	Role        nvr.Role              `json:"role"`
+	Admin       bool                  `json:"admin"`
+	Disabled    bool                  `json:"disabled"`
+	CreatedAt   time.Time             `json:"created_at"`
 }
 
 // adminCameraResponse adds configuration to cameraResponse, still without
@@ -50,13 +51,21 @@ type adminCameraResponse struct {
 	Status  string   `json:"status,omitempty"`
 }
 
-func userOf(u nvr.User) userResponse {
-	return userResponse{ID: u.PublicID, Name: u.Name, HouseholdID: u.HouseholdID, Role: u.Role,
+// userOf answers with u; hid is the public ID of u's household.
+func userOf(u nvr.User, hid nvr.HouseholdPublicID) userResponse {
+	return userResponse{ID: u.PublicID, Name: u.Name, HouseholdID: hid, Role: u.Role,
 		Admin: u.Admin, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
 }
 
-func adminCameraOf(c nvr.Camera) adminCameraResponse {
-	return adminCameraResponse{cameraResponse: cameraOf(c), MainURL: c.MainURL, SubURL: c.SubURL,
+// userOf answers with u, its household named by public ID.
+func (h *householdIDs) userOf(u nvr.User) (userResponse, error) {
+	hid, err := h.of(u.HouseholdID)
+	return userOf(u, hid), err
+}
+
+// adminCameraOf answers with c; hid is the public ID of c's household.
+func adminCameraOf(c nvr.Camera, hid nvr.HouseholdPublicID) adminCameraResponse {
+	return adminCameraResponse{cameraResponse: cameraOf(c, hid), MainURL: c.MainURL, SubURL: c.SubURL,
 		Transport: c.Transport, HasCredentials: c.Username != "" || c.Password.IsSet(),
 		RecordMode: c.RecordMode, PreRollSeconds: c.PreRoll.Seconds(), PostRollSeconds: c.PostRoll.Seconds(),
 		RetainContinuousDays: int(c.RetainContinuous / (24 * time.Hour)), RetainEventsDays: int(c.RetainEvents / (24 * time.Hour)),
@@ -77,13 +86,17 @@ func (s *Server) auditAdmin(r *http.Request, p nvr.Principal, u nvr.UserID, cam 
 
 // savedCameraOf answers a change of a camera from old (the zero Camera
 // when it was added) to c, with what happened to its credentials.
-func savedCameraOf(old, c nvr.Camera) adminCameraResponse {
-	out := adminCameraOf(c)
+func (h *householdIDs) savedCameraOf(old, c nvr.Camera) (adminCameraResponse, error) {
+	hid, err := h.of(c.HouseholdID)
+	if err != nil {
+		return adminCameraResponse{}, err
+	}
+	out := adminCameraOf(c, hid)
 	out.Notices = nvr.CredentialNotices(old, c)
 	if len(out.Notices) > 0 {
 		out.Status = "Saved. Note: " + strings.Join(out.Notices, ". Note: ") + "."
 	}
-	return out
+	return out, nil
 }
 
 func (s *Server) handleAdminHouseholds(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
@@ -94,7 +107,7 @@ func (s *Server) handleAdminHouseholds(w http.ResponseWriter, r *http.Request, g
 	}
 	out := make([]householdResponse, 0, len(hs))
 	for _, h := range hs {
-		out = append(out, householdResponse{ID: h.ID, Name: h.Name, CreatedAt: h.CreatedAt.UTC()})
+		out = append(out, householdResponse{ID: h.PublicID, Name: h.Name, CreatedAt: h.CreatedAt.UTC()})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"households": out})
 }
@@ -113,16 +126,16 @@ func (s *Server) handleAdminAddHousehold(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, householdResponse{ID: h.ID, Name: h.Name, CreatedAt: h.CreatedAt.UTC()})
+	writeJSON(w, http.StatusCreated, householdResponse{ID: h.PublicID, Name: h.Name, CreatedAt: h.CreatedAt.UTC()})
 }
 
 func (s *Server) handleAdminRemoveHousehold(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	id, err := nvr.ParseInt64ID(r.PathValue("hid"))
+	h, err := s.householdByPublicID(r.Context(), r.PathValue("hid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	err = s.dir.RemoveHousehold(r.Context(), nvr.HouseholdID(id))
+	err = s.dir.RemoveHousehold(r.Context(), h.ID)
 	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:remove-household", err)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -137,19 +150,39 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request, g nvr.
 		s.writeError(w, r, err)
 		return
 	}
+	hids := s.householdIDs(r.Context())
 	out := make([]userResponse, 0, len(us))
 	for _, u := range us {
-		out = append(out, userOf(u))
+		ur, err := hids.userOf(u)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, ur)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }
 
 type addUserRequest struct {
-	Name        string          `json:"name"`
-	HouseholdID nvr.HouseholdID `json:"household_id"`
-	Role        nvr.Role        `json:"role"`
-	Admin       bool            `json:"admin"`
-	Password    string          `json:"password"`
+	Name        string   `json:"name"`
+	HouseholdID string   `json:"household_id"` // a public ID; "" for none
+	Role        nvr.Role `json:"role"`
+	Admin       bool     `json:"admin"`
+	Password    string   `json:"password"`
+}
+
+// householdOfRequest resolves the household a request body names by
+// public ID; "" names none (0). Any other unknown value is invalid, not
+// not-found: it is a field of the body, not the resource addressed.
+func (s *Server) householdOfRequest(r *http.Request, id string) (nvr.HouseholdID, error) {
+	if id == "" {
+		return 0, nil
+	}
+	h, err := s.householdByPublicID(r.Context(), id)
+	if errors.Is(err, nvr.ErrNotFound) {
+		return 0, errInvalid("household_id names no household")
+	}
+	return h.ID, err
 }
 
 func (s *Server) handleAdminAddUser(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
@@ -158,14 +191,19 @@ func (s *Server) handleAdminAddUser(w http.ResponseWriter, r *http.Request, g nv
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.dir.AddUser(r.Context(), nvr.NewUser{Name: req.Name, HouseholdID: req.HouseholdID,
+	hid, err := s.householdOfRequest(r, req.HouseholdID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.dir.AddUser(r.Context(), nvr.NewUser{Name: req.Name, HouseholdID: hid,
 		Role: req.Role, Admin: req.Admin, Password: req.Password})
 	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:add-user", err)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, userOf(u))
+	s.writeUser(w, r, http.StatusCreated, u)
 }
 
 type updateUserRequest struct {
@@ -233,7 +271,7 @@ func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, userOf(u))
+	s.writeUser(w, r, http.StatusOK, u)
 }
 
 func (s *Server) handleAdminRemoveUser(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
@@ -265,21 +303,27 @@ func (s *Server) handleAdminCameras(w http.ResponseWriter, r *http.Request, g nv
 		s.writeError(w, r, err)
 		return
 	}
+	hids := s.householdIDs(r.Context())
 	out := make([]adminCameraResponse, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, adminCameraOf(c))
+		hid, err := hids.of(c.HouseholdID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, adminCameraOf(c, hid))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cameras": out})
 }
 
 type addCameraRequest struct {
-	HouseholdID nvr.HouseholdID `json:"household_id"`
-	Name        string          `json:"name"`
-	MainURL     string          `json:"main_url"`
-	SubURL      string          `json:"sub_url"`
-	Username    string          `json:"username"`
-	Password    string          `json:"password"`
-	Transport   nvr.Transport   `json:"transport"`
+	HouseholdID string        `json:"household_id"` // a public ID
+	Name        string        `json:"name"`
+	MainURL     string        `json:"main_url"`
+	SubURL      string        `json:"sub_url"`
+	Username    string        `json:"username"`
+	Password    string        `json:"password"`
+	Transport   nvr.Transport `json:"transport"`
 }
 
 func (s *Server) handleAdminAddCamera(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
@@ -288,7 +332,12 @@ func (s *Server) handleAdminAddCamera(w http.ResponseWriter, r *http.Request, g 
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.dir.AddCamera(r.Context(), nvr.NewCamera{HouseholdID: req.HouseholdID, Name: req.Name,
+	hid, err := s.householdOfRequest(r, req.HouseholdID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.dir.AddCamera(r.Context(), nvr.NewCamera{HouseholdID: hid, Name: req.Name,
 		MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
 		Password: nvr.NewSecret(req.Password), Transport: req.Transport,
 		LocalOK: true}) // the appliance admin may aim a camera at this appliance
@@ -297,7 +346,7 @@ func (s *Server) handleAdminAddCamera(w http.ResponseWriter, r *http.Request, g 
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, savedCameraOf(nvr.Camera{}, c))
+	s.writeSavedCamera(w, r, http.StatusCreated, nvr.Camera{}, c)
 }
 
 func (s *Server) handleAdminRemoveCamera(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
@@ -322,17 +371,22 @@ func (s *Server) handleAdminMoveCamera(w http.ResponseWriter, r *http.Request, g
 		return
 	}
 	var req struct {
-		HouseholdID nvr.HouseholdID `json:"household_id"`
+		HouseholdID string `json:"household_id"` // a public ID
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.HouseholdID <= 0 {
+	if req.HouseholdID == "" {
 		s.writeError(w, r, errInvalid("household_id is required"))
 		return
 	}
-	err = s.dir.MoveCamera(r.Context(), id, req.HouseholdID)
+	to, err := s.householdOfRequest(r, req.HouseholdID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	err = s.dir.MoveCamera(r.Context(), id, to)
 	s.auditAdmin(r, g.Principal(), g.User().ID, id, "admin:move-camera", err)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -343,5 +397,31 @@ func (s *Server) handleAdminMoveCamera(w http.ResponseWriter, r *http.Request, g
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, adminCameraOf(c))
+	hid, err := s.householdIDs(r.Context()).of(c.HouseholdID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, adminCameraOf(c, hid))
+}
+
+// writeUser answers with u, its household named by public ID.
+func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, status int, u nvr.User) {
+	out, err := s.householdIDs(r.Context()).userOf(u)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, out)
+}
+
+// writeSavedCamera answers a change of a camera from old to c (see
+// savedCameraOf).
+func (s *Server) writeSavedCamera(w http.ResponseWriter, r *http.Request, status int, old, c nvr.Camera) {
+	out, err := s.householdIDs(r.Context()).savedCameraOf(old, c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, out)
 }

@@ -36,12 +36,12 @@ type loginRequest struct {
 
 // meResponse describes the logged-in user.
 type meResponse struct {
-	ID            string          `json:"id"` // the public ID: the row number counts every household's accounts
-	Name          string          `json:"name"`
-	HouseholdID   nvr.HouseholdID `json:"household_id,omitempty"`
-	Role          nvr.Role        `json:"role"`
-	Admin         bool            `json:"admin"`
-	SessionExpiry *time.Time      `json:"session_expires_at,omitempty"`
+	ID            string                `json:"id"` // the public ID: the row number counts every household's accounts
+	Name          string                `json:"name"`
+	HouseholdID   nvr.HouseholdPublicID `json:"household_id,omitempty"` // the public ID, never the row number
+	Role          nvr.Role              `json:"role"`
+	Admin         bool                  `json:"admin"`
+	SessionExpiry *time.Time            `json:"session_expires_at,omitempty"`
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +70,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	resp := meOf(g.User())
+	resp, err := s.householdIDs(r.Context()).meOf(g.User())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	resp.SessionExpiry = &sess.ExpiresAt
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -88,9 +92,16 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, g nvr.User
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
-	writeJSON(w, http.StatusOK, meOf(g.User()))
+	resp, err := s.householdIDs(r.Context()).meOf(g.User())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
-func meOf(u nvr.User) meResponse {
-	return meResponse{ID: u.PublicID, Name: u.Name, HouseholdID: u.HouseholdID, Role: u.Role, Admin: u.Admin}
+// meOf answers with u, its household named by public ID.
+func (h *householdIDs) meOf(u nvr.User) (meResponse, error) {
+	hid, err := h.of(u.HouseholdID)
+	return meResponse{ID: u.PublicID, Name: u.Name, HouseholdID: hid, Role: u.Role, Admin: u.Admin}, err
 }

@@ -93,7 +93,7 @@ func (s *Server) handleHouseholdAddCamera(w http.ResponseWriter, r *http.Request
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, savedCameraOf(nvr.Camera{}, c))
+	s.writeSavedCamera(w, r, http.StatusCreated, nvr.Camera{}, c)
 }
 
 type editCameraRequest struct {
@@ -185,7 +185,7 @@ func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, savedCameraOf(cur, c))
+	s.writeSavedCamera(w, r, http.StatusOK, cur, c)
 }
 
 type probeRequest struct {

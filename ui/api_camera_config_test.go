@@ -27,7 +27,7 @@ func TestOwnerAddsAndEditsCameras(t *testing.T) {
 		t.Fatalf("add: %d %s", r.StatusCode, r.body)
 	}
 	shed := decode[adminCameraResponse](t, r.body)
-	if shed.HouseholdID != f.homeA.ID || !shed.HasCredentials {
+	if shed.HouseholdID != f.homeA.PublicID || !shed.HasCredentials {
 		t.Fatalf("added camera: %+v", shed)
 	}
 	if r := f.do(http.MethodPost, "/api/household/cameras", []any{f.login("mo")}, `{"name":"X","main_url":"rtsp://192.0.2.41/"}`); r.StatusCode != http.StatusNotFound {

@@ -10,12 +10,12 @@ import (
 // cameraResponse is a camera as a household member sees it. It never holds
 // stream URLs or credentials: those are for the appliance, not for viewers.
 type cameraResponse struct {
-	ID          nvr.CameraID    `json:"id"`
-	Name        string          `json:"name"`
-	HouseholdID nvr.HouseholdID `json:"household_id"`
-	Enabled     bool            `json:"enabled"`
-	HasSub      bool            `json:"has_sub_stream"`
-	CreatedAt   time.Time       `json:"created_at"`
+	ID          nvr.CameraID          `json:"id"`
+	Name        string                `json:"name"`
+	HouseholdID nvr.HouseholdPublicID `json:"household_id"` // the public ID, never the row number
+	Enabled     bool                  `json:"enabled"`
+	HasSub      bool                  `json:"has_sub_stream"`
+	CreatedAt   time.Time             `json:"created_at"`
 	// State is the main stream's ingest state (streaming, backoff,
 	// auth-failed, unreachable, unsupported, disabled, ...).
 	State   string           `json:"state,omitempty"`
@@ -44,14 +44,16 @@ type streamResponse struct {
 	BitrateBps  float64    `json:"bitrate_bps"`
 }
 
-func cameraOf(c nvr.Camera) cameraResponse {
-	return cameraResponse{ID: c.ID, Name: c.Name, HouseholdID: c.HouseholdID, Enabled: c.Enabled,
+// cameraOf answers with c; hid is the public ID of c's household.
+func cameraOf(c nvr.Camera, hid nvr.HouseholdPublicID) cameraResponse {
+	return cameraResponse{ID: c.ID, Name: c.Name, HouseholdID: hid, Enabled: c.Enabled,
 		HasSub: c.SubURL != "", CreatedAt: c.CreatedAt.UTC()}
 }
 
-// withStatus adds the live ingest state of a granted camera.
-func (s *Server) withStatus(g nvr.CameraGrant) cameraResponse {
-	r := cameraOf(g.Camera())
+// withStatus adds the live ingest state of a granted camera; hid is the
+// public ID of its household ("" for the pages, which do not show it).
+func (s *Server) withStatus(g nvr.CameraGrant, hid nvr.HouseholdPublicID) cameraResponse {
+	r := cameraOf(g.Camera(), hid)
 	if s.status == nil {
 		return r
 	}
@@ -84,13 +86,24 @@ func (s *Server) handleCameras(w http.ResponseWriter, r *http.Request, g nvr.Use
 		s.writeError(w, r, err)
 		return
 	}
+	hids := s.householdIDs(r.Context())
 	out := make([]cameraResponse, 0, len(grants))
 	for _, cg := range grants {
-		out = append(out, s.withStatus(cg))
+		hid, err := hids.of(cg.Camera().HouseholdID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, s.withStatus(cg, hid))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cameras": out})
 }
 
 func (s *Server) handleCamera(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
-	writeJSON(w, http.StatusOK, s.withStatus(g))
+	hid, err := s.householdIDs(r.Context()).of(g.Camera().HouseholdID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.withStatus(g, hid))
 }

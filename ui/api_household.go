@@ -20,9 +20,14 @@ func (s *Server) handleHouseholdMembers(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, r, err)
 		return
 	}
+	hid, err := s.householdIDs(r.Context()).of(g.HouseholdID())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	out := make([]memberResponse, 0, len(us))
 	for _, u := range us {
-		m := memberResponse{userResponse: userOf(u)}
+		m := memberResponse{userResponse: userOf(u, hid)}
 		if u.Role == nvr.RoleViewer {
 			if m.Cameras, err = s.dir.Store().AssignedCameras(r.Context(), u.ID); err != nil {
 				s.writeError(w, r, err)

@@ -29,7 +29,7 @@ func (s *Server) handleHouseholdAddMember(w http.ResponseWriter, r *http.Request
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, userOf(u))
+	s.writeUser(w, r, http.StatusCreated, u)
 }
 
 // memberOf finds {uid} among the household's people whom the owner may
@@ -76,7 +76,7 @@ func (s *Server) handleHouseholdUpdateMember(w http.ResponseWriter, r *http.Requ
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, userOf(u))
+	s.writeUser(w, r, http.StatusOK, u)
 }
 
 func (s *Server) handleHouseholdRemoveMember(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {

@@ -16,7 +16,7 @@ func TestOwnerManagesPeople(t *testing.T) {
 		t.Fatalf("add: %d %s", r.StatusCode, r.body)
 	}
 	nan := decode[userResponse](t, r.body)
-	if nan.HouseholdID != f.homeA.ID || nan.Role != nvr.RoleViewer || nan.Admin {
+	if nan.HouseholdID != f.homeA.PublicID || nan.Role != nvr.RoleViewer || nan.Admin {
 		t.Fatalf("added: %+v", nan)
 	}
 	if r := f.do(http.MethodPost, "/api/household/members", []any{ana}, `{"name":"x2","role":"owner","password":"`+testPassword+`","admin":true}`); r.StatusCode != http.StatusBadRequest {

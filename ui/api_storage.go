@@ -38,21 +38,23 @@ type storageResponse struct {
 }
 
 type storageCameraResponse struct {
-	CameraID     nvr.CameraID    `json:"camera_id"`
-	HouseholdID  nvr.HouseholdID `json:"household_id"`
-	Bytes        int64           `json:"bytes"`
-	Segments     int             `json:"segments"`
-	RetainedDays float64         `json:"retained_days"`
+	CameraID     nvr.CameraID          `json:"camera_id"`
+	HouseholdID  nvr.HouseholdPublicID `json:"household_id"` // the public ID
+	Bytes        int64                 `json:"bytes"`
+	Segments     int                   `json:"segments"`
+	RetainedDays float64               `json:"retained_days"`
 }
 
 type storageHouseholdStatus struct {
-	HouseholdID nvr.HouseholdID `json:"household_id"`
-	Bytes       int64           `json:"bytes"`
-	QuotaBytes  int64           `json:"quota_bytes,omitempty"`
-	ShareBytes  int64           `json:"share_bytes,omitempty"` // fair share of the disk budget
+	HouseholdID nvr.HouseholdPublicID `json:"household_id"` // the public ID
+	Bytes       int64                 `json:"bytes"`
+	QuotaBytes  int64                 `json:"quota_bytes,omitempty"`
+	ShareBytes  int64                 `json:"share_bytes,omitempty"` // fair share of the disk budget
 }
 
-func storageOf(st nvr.RetentionStatus) storageResponse {
+// storageOf answers with st; hids holds every household's public ID by
+// row number (a household removed since the pass has none: "").
+func storageOf(st nvr.RetentionStatus, hids map[nvr.HouseholdID]nvr.HouseholdPublicID) storageResponse {
 	r := storageResponse{Trigger: st.Trigger, Refused: st.Refused, Problems: st.Problems,
 		FreedBytes: st.FreedBytes, DeletedSegments: st.DeletedSegments, UsedBytes: st.UsedBytes,
 		DiskTotalBytes: st.DiskTotalBytes, DiskFreeBytes: st.DiskFreeBytes, MinFreeBytes: st.MinFreeBytes,
@@ -66,11 +68,11 @@ func storageOf(st nvr.RetentionStatus) storageResponse {
 		r.NeedsApprovalMsg = "POST /api/admin/storage/approve lets the next pass proceed"
 	}
 	for _, c := range st.Cameras {
-		r.Cameras = append(r.Cameras, storageCameraResponse{CameraID: c.CameraID, HouseholdID: c.HouseholdID,
+		r.Cameras = append(r.Cameras, storageCameraResponse{CameraID: c.CameraID, HouseholdID: hids[c.HouseholdID],
 			Bytes: c.Bytes, Segments: c.Segments, RetainedDays: round2(c.RetainedDays)})
 	}
 	for _, h := range st.Households {
-		r.Households = append(r.Households, storageHouseholdStatus{HouseholdID: h.HouseholdID, Bytes: h.Bytes, QuotaBytes: h.QuotaBytes,
+		r.Households = append(r.Households, storageHouseholdStatus{HouseholdID: hids[h.HouseholdID], Bytes: h.Bytes, QuotaBytes: h.QuotaBytes,
 			ShareBytes: h.ShareBytes})
 	}
 	return r
@@ -81,8 +83,17 @@ func (s *Server) handleAdminStorage(w http.ResponseWriter, r *http.Request, g nv
 		s.writeError(w, r, nvr.Errorf("storage", nvr.KindUnavailable, "recording is not enabled"))
 		return
 	}
-	resp := storageOf(s.storage.Status())
-	stalled, err := s.stalledCameras(r, g.Principal())
+	hs, err := s.dir.Store().Households(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	hids := make(map[nvr.HouseholdID]nvr.HouseholdPublicID, len(hs))
+	for _, h := range hs {
+		hids[h.ID] = h.PublicID
+	}
+	resp := storageOf(s.storage.Status(), hids)
+	stalled, err := s.stalledCameras(r, g.Principal(), hids)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

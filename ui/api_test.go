@@ -101,9 +101,9 @@ func TestSecretsNeverInAnswers(t *testing.T) {
 		f.get("/api/cameras", ana),
 		f.get("/api/cameras/"+string(f.camA1.ID), ana),
 		f.do(http.MethodPost, "/api/admin/cameras", []any{a},
-			`{"household_id":`+itoa(int64(f.homeA.ID))+`,"name":"Front door","main_url":"rtsp://u:`+f.canaryPw+`@192.0.2.30/x"}`), // duplicate name: conflict
+			`{"household_id":"`+string(f.homeA.PublicID)+`","name":"Front door","main_url":"rtsp://u:`+f.canaryPw+`@192.0.2.30/x"}`), // duplicate name: conflict
 		f.do(http.MethodPost, "/api/admin/cameras", []any{a},
-			`{"household_id":`+itoa(int64(f.homeA.ID))+`,"name":"Bad","main_url":"http://u:`+f.canaryPw+`@192.0.2.30/x"}`), // bad scheme
+			`{"household_id":"`+string(f.homeA.PublicID)+`","name":"Bad","main_url":"http://u:`+f.canaryPw+`@192.0.2.30/x"}`), // bad scheme
 	}
 	for i, r := range answers {
 		for _, needle := range []string{f.canaryPw, "CANARY", strings.ReplaceAll(f.canaryPw, "%21", "!")} {

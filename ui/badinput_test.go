@@ -54,7 +54,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong content type", "POST", "/api/admin/households", []any{admin, http.Header{"Content-Type": {"text/plain"}}}, `{"name":"Gamma"}`, 415, "application/json"},
 		{"form post", "POST", "/api/login", []any{http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}, `username=ana&password=x`, 415, "application/json"},
 		{"bad household name", "POST", "/api/admin/households", []any{admin}, `{"name":"a\nb"}`, 400, "control characters"},
-		{"non-rtsp camera", "POST", "/api/admin/cameras", []any{admin}, `{"household_id":1,"name":"x","main_url":"http://192.0.2.1/"}`, 400, "rtsp://"},
+		{"non-rtsp camera", "POST", "/api/admin/cameras", []any{admin}, `{"household_id":"` + string(f.homeA.PublicID) + `","name":"x","main_url":"http://192.0.2.1/"}`, 400, "rtsp://"},
 		{"missing cookie", "POST", "/api/admin/households", []any{jsonCT}, `{"name":"Gamma"}`, 401, "authentication required"},
 		{"forged cookie", "POST", "/api/admin/households", []any{forged}, `{"name":"Gamma"}`, 401, "authentication required"},
 		{"garbage cookie", "GET", "/api/cameras", []any{garbage}, ``, 401, "authentication required"},

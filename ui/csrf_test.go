@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -44,9 +43,9 @@ func TestStateChangingRequestsRefuseForeignOrigins(t *testing.T) {
 			continue
 		}
 		path = strings.NewReplacer("{id}", string(f.camA1.ID), "{eid}", string(f.eventB.ID),
-			"{uid}", f.memberA.PublicID, "{hid}", strconv.FormatInt(int64(f.homeA.ID), 10),
+			"{uid}", f.memberA.PublicID, "{hid}", string(f.homeA.PublicID),
 			"{sid}", sess[0].PublicID, "{tid}", tok.PublicID, "{$}", "").Replace(path)
-		body := `{"name":"pwned","username":"pwned","password":"pwned-pass-1234","household_id":1,"main_url":"rtsp://198.51.100.1/"}`
+		body := `{"name":"pwned","username":"pwned","password":"pwned-pass-1234","household_id":"` + string(f.homeA.PublicID) + `","main_url":"rtsp://198.51.100.1/"}`
 		for _, a := range attacks {
 			r := f.sendWithHost(method, path, root, a.h, body)
 			checked++

@@ -20,8 +20,12 @@ var idInferenceBase = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 // transcriptOfA runs one owner of household A through creating, listing
 // (in pages, so cursors are handed out) and reading events, adding
 // members, signing in and creating API tokens, while household B makes
-// busyB events, accounts, sessions and tokens between each of A's, and returns everything A received: bodies
-// and the Location headers. It also returns the IDs A was given.
+// busyB events, accounts, sessions and tokens between each of A's, and
+// returns everything A received: bodies and the Location headers. Each
+// round A's family also gets a new household, made after busyB others
+// (the admin's doing, but the count is B's business): its owner reads
+// /api/me, adds a camera and lists cameras and members, each of which
+// names the household. It also returns the IDs A was given.
 func transcriptOfA(t *testing.T, busyB int) (string, []string) {
 	t.Helper()
 	f := newFixture(t)
@@ -67,7 +71,28 @@ func transcriptOfA(t *testing.T, busyB int) (string, []string) {
 				Role: nvr.RoleMember, Password: testPassword}); err != nil {
 				t.Fatal(err)
 			}
+			if _, err := f.dir.AddHousehold(ctx, fmt.Sprintf("Beta %d-%d", round, i)); err != nil {
+				t.Fatal(err)
+			}
 		}
+		// A's family gets a household of its own, and its owner looks at
+		// everything that names it.
+		home, err := f.dir.AddHousehold(ctx, fmt.Sprintf("Alpha %d", round))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.addUser(fmt.Sprintf("own%d", round), home.ID, nvr.RoleOwner, false)
+		owner := f.login(fmt.Sprintf("own%d", round))
+		r = f.get("/api/me", owner)
+		record("new home: me", r)
+		ids = append(ids, string(decode[meResponse](t, r.body).HouseholdID))
+		r = f.do(http.MethodPost, "/api/household/cameras", []any{owner}, `{"name":"Shed","main_url":"rtsp://192.0.2.40/main"}`)
+		if r.StatusCode != http.StatusCreated {
+			t.Fatalf("round %d: add camera: %d %s", round, r.StatusCode, r.body)
+		}
+		record("new home: camera", r)
+		record("new home: cameras", f.get("/api/cameras", owner))
+		record("new home: members", f.get("/api/household/members", owner))
 		// A adds a member to the household.
 		r = f.do(http.MethodPost, "/api/household/members", []any{laptop},
 			fmt.Sprintf(`{"name":"a%d","role":"viewer","password":%q}`, round, testPassword))
@@ -157,13 +182,14 @@ func normalizeIDs(s string) string {
 }
 
 // TestIDsDoNotCountOtherHouseholds: an owner of household A must not learn
-// how many events, accounts, sign-ins or API tokens household B had from
-// anything A receives (issue 14, finding 3: sequential IDs showed B's activity in the
-// gaps between A's own IDs). The same script runs twice, with B idle and
-// with B making 40 events, accounts, sessions and tokens between each of
-// A's; what A receives (answers, Location headers, listing cursors opened
-// up, the account and people pages) must be the same but for the random
-// IDs themselves.
+// how many events, accounts, sign-ins, API tokens or households the others
+// had from anything A receives (issue 14, finding 3: sequential IDs showed
+// B's activity in the gaps between A's own IDs, and a household's number
+// how many were made before it). The same script runs twice, with B idle
+// and with B making 40 events, accounts, sessions, tokens and households
+// between each of A's; what A receives (answers, Location headers, listing
+// cursors opened up, the account and people pages) must be the same but
+// for the random IDs themselves.
 func TestIDsDoNotCountOtherHouseholds(t *testing.T) {
 	t.Parallel()
 	quiet, quietIDs := transcriptOfA(t, 0)
@@ -187,8 +213,8 @@ func TestIDsDoNotCountOtherHouseholds(t *testing.T) {
 	if len(q) != len(b) {
 		t.Fatalf("transcripts of %d and %d lines", len(q), len(b))
 	}
-	if len(quietIDs) != 5+4+4+5 { // events, members, tokens, sessions
-		t.Fatalf("%d IDs handed out, want 18", len(quietIDs))
+	if len(quietIDs) != 5+4+4+4+5 { // events, households, members, tokens, sessions
+		t.Fatalf("%d IDs handed out, want 22", len(quietIDs))
 	}
 	if !strings.Contains(quiet, `"next":"e`) {
 		t.Fatalf("no cursor handed out, so none was compared:\n%s", quiet)

@@ -12,24 +12,29 @@ import (
 // The appliance admin's pages: households and accounts, every camera, and
 // storage with system health.
 
-func (s *Server) householdNames(r *http.Request) (map[nvr.HouseholdID]string, []views.Option, error) {
+// householdNames returns every household's name by row number, and the
+// form options, whose values are public IDs (the row number never reaches
+// a page), with the row number each option stands for.
+func (s *Server) householdNames(r *http.Request) (map[nvr.HouseholdID]string, []views.Option, []nvr.HouseholdID, error) {
 	hs, err := s.dir.Store().Households(r.Context())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	names := make(map[nvr.HouseholdID]string, len(hs))
 	opts := make([]views.Option, 0, len(hs))
+	ids := make([]nvr.HouseholdID, 0, len(hs))
 	for _, h := range hs {
 		names[h.ID] = h.Name
-		opts = append(opts, views.Option{Value: idString(int64(h.ID)), Label: h.Name})
+		opts = append(opts, views.Option{Value: string(h.PublicID), Label: h.Name})
+		ids = append(ids, h.ID)
 	}
-	return names, opts, nil
+	return names, opts, ids, nil
 }
 
 func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
 	ctx := r.Context()
 	store := s.dir.Store()
-	names, opts, err := s.householdNames(r)
+	names, opts, ids, err := s.householdNames(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -56,16 +61,15 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, g nvr.A
 	for _, c := range cams {
 		cameras[c.HouseholdID]++
 	}
-	for _, o := range opts {
-		id, _ := nvr.ParseInt64ID(o.Value)
-		h := nvr.HouseholdID(id)
+	for i, o := range opts {
+		h := ids[i]
 		m.Households = append(m.Households, views.HouseholdRow{ID: o.Value, Name: o.Label, Members: members[h], Cameras: cameras[h]})
 	}
 	s.render(w, r, http.StatusOK, views.Admin(m))
 }
 
 func (s *Server) handleAdminCamerasPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	names, opts, err := s.householdNames(r)
+	names, opts, _, err := s.householdNames(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -119,7 +123,7 @@ func estimateRetentionDays(st nvr.RetentionStatus) float64 {
 }
 
 func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	names, _, err := s.householdNames(r)
+	names, _, _, err := s.householdNames(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -140,7 +144,7 @@ func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.
 		row := s.cameraRowOf(r, g.Principal(), c)
 		hc := views.HealthCamera{Name: c.Name, Household: names[c.HouseholdID], State: row.State}
 		if cg, err := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionManageCamera, c.ID); err == nil {
-			st := s.withStatus(cg)
+			st := s.withStatus(cg, "")
 			if len(st.Streams) > 0 && st.Streams[0].LastError != "" {
 				hc.Detail = st.Streams[0].LastError
 			}

@@ -37,7 +37,7 @@ func (s *Server) handleLivePage(w http.ResponseWriter, r *http.Request, g nvr.Us
 	}
 	m := views.LiveModel{Nav: navOf(g.User(), "live")}
 	for _, cg := range grants {
-		c := s.withStatus(cg)
+		c := s.withStatus(cg, "")
 		t := views.Tile{ID: string(c.ID), Name: c.Name, HasSub: c.HasSub}
 		t.Badge, t.Reason = badgeOf(c)
 		m.Tiles = append(m.Tiles, t)
@@ -46,10 +46,10 @@ func (s *Server) handleLivePage(w http.ResponseWriter, r *http.Request, g nvr.Us
 }
 
 func (s *Server) handleCameraPage(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
-	c := s.withStatus(g)
+	c := s.withStatus(g, "")
 	u := g.User()
 	m := views.CameraModel{Nav: navOf(u, "live"), ID: string(c.ID), Name: c.Name,
-		Day: s.now().Format("2006-01-02"), CanManage: u.Admin || (u.Role == nvr.RoleOwner && u.HouseholdID == c.HouseholdID)}
+		Day: s.now().Format("2006-01-02"), CanManage: u.Admin || (u.Role == nvr.RoleOwner && u.HouseholdID == g.Camera().HouseholdID)}
 	m.Badge, m.Reason = badgeOf(c)
 	s.render(w, r, http.StatusOK, views.Camera(m))
 }

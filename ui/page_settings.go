@@ -17,8 +17,6 @@ func settingsNavOf(u nvr.User, active string) views.SettingsNav {
 	return views.SettingsNav{Owner: u.Role == nvr.RoleOwner && u.HouseholdID != 0, Admin: u.Admin, Active: active}
 }
 
-func idString(id int64) string { return strconv.FormatInt(id, 10) }
-
 func (s *Server) handleSettingsPage(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
 	http.Redirect(w, r, "/settings/account", http.StatusSeeOther)
 }
@@ -28,7 +26,7 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, g nvr
 	u := g.User()
 	m := views.AccountModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "account"), Name: u.Name, Role: string(u.Role)}
 	if u.HouseholdID != 0 {
-		if h, err := s.dir.Store().HouseholdByRef(ctx, idString(int64(u.HouseholdID))); err == nil {
+		if h, err := s.dir.Store().Household(ctx, u.HouseholdID); err == nil {
 			m.Household = h.Name
 		}
 	}
@@ -96,7 +94,7 @@ func (s *Server) handlePeoplePage(w http.ResponseWriter, r *http.Request, g nvr.
 func (s *Server) cameraRowOf(r *http.Request, p nvr.Principal, c nvr.Camera) views.CameraRow {
 	row := views.CameraRow{ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, HasSub: c.SubURL != "", State: "unknown"}
 	if g, err := s.policy.Camera(r.Context(), p, nvr.ActionManageCamera, c.ID); err == nil {
-		row.State = s.withStatus(g).State
+		row.State = s.withStatus(g, "").State
 	}
 	return row
 }

@@ -10,16 +10,17 @@ import (
 // stalledCameraResponse is a camera whose source streams while its
 // recorder indexes nothing (nvr.RecordingStalled), for the admin.
 type stalledCameraResponse struct {
-	CameraID    nvr.CameraID    `json:"camera_id"`
-	HouseholdID nvr.HouseholdID `json:"household_id"`
-	Reason      string          `json:"reason"`
-	Since       *time.Time      `json:"since,omitempty"`
+	CameraID    nvr.CameraID          `json:"camera_id"`
+	HouseholdID nvr.HouseholdPublicID `json:"household_id"` // the public ID
+	Reason      string                `json:"reason"`
+	Since       *time.Time            `json:"since,omitempty"`
 }
 
 // stalledCameras lists every camera whose recording is stalled. Each
 // camera's state is read through the policy's grant for p, as on the
-// system page; the admin may manage them all.
-func (s *Server) stalledCameras(r *http.Request, p nvr.Principal) ([]stalledCameraResponse, error) {
+// system page; the admin may manage them all. hids names households by
+// public ID.
+func (s *Server) stalledCameras(r *http.Request, p nvr.Principal, hids map[nvr.HouseholdID]nvr.HouseholdPublicID) ([]stalledCameraResponse, error) {
 	out := []stalledCameraResponse{}
 	if s.status == nil {
 		return out, nil
@@ -37,7 +38,7 @@ func (s *Server) stalledCameras(r *http.Request, p nvr.Principal) ([]stalledCame
 		if st.Recording != nvr.RecordingStalled {
 			continue
 		}
-		sc := stalledCameraResponse{CameraID: c.ID, HouseholdID: c.HouseholdID, Reason: st.RecordingReason}
+		sc := stalledCameraResponse{CameraID: c.ID, HouseholdID: hids[c.HouseholdID], Reason: st.RecordingReason}
 		if !st.RecordingSince.IsZero() {
 			t := st.RecordingSince.UTC()
 			sc.Since = &t

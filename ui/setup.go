@@ -84,5 +84,5 @@ func (s *Server) handleSetupAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.InfoContext(r.Context(), "appliance admin created by first-run setup", "user", u.Name)
-	writeJSON(w, http.StatusCreated, userOf(u))
+	s.writeUser(w, r, http.StatusCreated, u)
 }

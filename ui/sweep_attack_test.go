@@ -155,7 +155,7 @@ func TestRouteSweepDeadCredentials(t *testing.T) {
 		for _, route := range guarded(f) {
 			method, path := splitPattern(route.Pattern)
 			path = strings.NewReplacer("{id}", string(f.camA1.ID), "{eid}", "1", "{uid}", strconv.FormatInt(int64(f.memberA.ID), 10),
-				"{hid}", strconv.FormatInt(int64(f.homeA.ID), 10), "{sid}", "1", "{tid}", "1", "{$}", "",
+				"{hid}", string(f.homeA.PublicID), "{sid}", "1", "{tid}", "1", "{$}", "",
 				"{name...}", "heap").Replace(path)
 			r := f.do(method, path, c.opt, "")
 			checked++

@@ -39,7 +39,7 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 		path = strings.NewReplacer(
 			"{id}", string(f.camB1.ID),
 			"{uid}", f.ownerB.PublicID,
-			"{hid}", strconv.FormatInt(int64(f.homeB.ID), 10),
+			"{hid}", string(f.homeB.PublicID),
 			"{eid}", string(f.eventB.ID),
 			"{sid}", sessB[0].PublicID,
 			"{tid}", tokB.PublicID,
@@ -170,7 +170,7 @@ func TestRouteSweepForeignUserNames(t *testing.T) {
 	add := func(c *http.Cookie, path, name string) response {
 		body := fmt.Sprintf(`{"name":%q,"role":"member","password":%q}`, name, testPassword)
 		if path == "/api/admin/users" {
-			body = fmt.Sprintf(`{"name":%q,"role":"member","password":%q,"household_id":%d}`, name, testPassword, f.homeA.ID)
+			body = fmt.Sprintf(`{"name":%q,"role":"member","password":%q,"household_id":%q}`, name, testPassword, f.homeA.PublicID)
 		}
 		return f.do(http.MethodPost, path, []any{c}, body)
 	}

@@ -315,7 +315,7 @@ func Admin(m AdminModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</tbody></table><h3>Add an account</h3><form data-api=\"/api/admin/users\" data-method=\"POST\" data-reload data-testid=\"account-add-form\"><label for=\"acc-name\">User name</label> <input id=\"acc-name\" name=\"name\" required autocomplete=\"off\"> <label for=\"acc-household\">Household</label> <select id=\"acc-household\" name=\"household_id\" data-type=\"int\"><option value=\"0\">none (appliance admin only)</option> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</tbody></table><h3>Add an account</h3><form data-api=\"/api/admin/users\" data-method=\"POST\" data-reload data-testid=\"account-add-form\"><label for=\"acc-name\">User name</label> <input id=\"acc-name\" name=\"name\" required autocomplete=\"off\"> <label for=\"acc-household\">Household</label> <select id=\"acc-household\" name=\"household_id\"><option value=\"\">none (appliance admin only)</option> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -632,7 +632,7 @@ func Cameras(m CamerasModel) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(m.Households) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<label for=\"cam-household\">Household</label> <select id=\"cam-household\" name=\"household_id\" data-type=\"int\" required>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<label for=\"cam-household\">Household</label> <select id=\"cam-household\" name=\"household_id\" required>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
