@@ -34,13 +34,13 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 	var household, mainURL, subURL, transport, rtspUser string
 	switch sub {
 	case "add":
-		fs.StringVar(&household, "household", "", "household name or ID (required)")
+		fs.StringVar(&household, "household", "", "household name or public ID (required)")
 		fs.StringVar(&mainURL, "main", "", "main stream URL, rtsp:// or rtsps:// (required)")
 		fs.StringVar(&subURL, "sub", "", "optional lower-resolution stream URL")
 		fs.StringVar(&transport, "transport", "tcp", "RTSP transport: tcp, udp or auto")
 		fs.StringVar(&rtspUser, "rtsp-user", "", "camera user name (password from stdin or prompt)")
 	case "list":
-		fs.StringVar(&household, "household", "", "only this household (name or ID)")
+		fs.StringVar(&household, "household", "", "only this household (name or public ID)")
 	case "move":
 		fs.StringVar(&household, "household", "", "destination household name or ID (required)")
 	case "edit":
@@ -85,12 +85,12 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			return usagef("--transport: %s", nvr.ErrorMessage(err))
 		}
 		return withApp(ctx, *data, func(a *app) error {
-			hid, err := householdRef(ctx, a, household)
+			h, err := householdRef(ctx, a, household)
 			if err != nil {
 				return err
 			}
 			// The appliance admin's camera may reach this appliance (LocalOK).
-			nc := nvr.NewCamera{HouseholdID: hid, Name: pos[0], MainURL: mainURL, SubURL: subURL, Transport: tr,
+			nc := nvr.NewCamera{HouseholdID: h.ID, Name: pos[0], MainURL: mainURL, SubURL: subURL, Transport: tr,
 				LocalOK: true}
 			if rtspUser != "" {
 				pw, err := readPassword(e, "camera password for "+rtspUser)
@@ -103,7 +103,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return errMessage(err)
 			}
-			fmt.Fprintf(e.stdout, "camera %s %q added to household %d (%s)\n", c.ID, c.Name, c.HouseholdID, credentialNote(c))
+			fmt.Fprintf(e.stdout, "camera %s %q added to household %s %q (%s)\n", c.ID, c.Name, h.PublicID, h.Name, credentialNote(c))
 			printNotices(e, nvr.CredentialNotices(nvr.Camera{}, c))
 			return nil
 		})
@@ -112,11 +112,15 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withApp(ctx, *data, func(a *app) error {
-			hid, err := householdRef(ctx, a, household)
+			h, err := householdRef(ctx, a, household)
 			if err != nil {
 				return err
 			}
-			cs, err := a.store.Cameras(ctx, hid)
+			cs, err := a.store.Cameras(ctx, h.ID)
+			if err != nil {
+				return err
+			}
+			hs, err := householdsByID(ctx, a)
 			if err != nil {
 				return err
 			}
@@ -127,7 +131,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 				if sub == "" {
 					sub = "-"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.HouseholdID, c.MainURL, sub, c.Transport, credentialNote(c))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, hs[c.HouseholdID].PublicID, c.MainURL, sub, c.Transport, credentialNote(c))
 			}
 			return tw.Flush()
 		})
@@ -179,14 +183,14 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			return usagef("camera move needs --household")
 		}
 		return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
-			hid, err := householdRef(ctx, a, household)
+			h, err := householdRef(ctx, a, household)
 			if err != nil {
 				return err
 			}
-			if err := a.directory.MoveCamera(ctx, c.ID, hid); err != nil {
+			if err := a.directory.MoveCamera(ctx, c.ID, h.ID); err != nil {
 				return errMessage(err)
 			}
-			fmt.Fprintf(e.stdout, "camera %s %q moved to household %d\n", c.ID, c.Name, hid)
+			fmt.Fprintf(e.stdout, "camera %s %q moved to household %s %q\n", c.ID, c.Name, h.PublicID, h.Name)
 			return nil
 		})
 	}

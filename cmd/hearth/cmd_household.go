@@ -7,7 +7,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 )
 
-const householdUsage = "hearth household add NAME | list | remove NAME|ID  [--data DIR]"
+const householdUsage = "hearth household add NAME | list | remove NAME|ID  [--data DIR]   (ID: the public ID `list` shows)"
 
 func cmdHousehold(ctx context.Context, args []string, e env) error {
 	sub, rest, err := subcommand(args, householdUsage)
@@ -29,7 +29,7 @@ func cmdHousehold(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return errMessage(err)
 			}
-			fmt.Fprintf(e.stdout, "household %d %q created\n", h.ID, h.Name)
+			fmt.Fprintf(e.stdout, "household %s %q created\n", h.PublicID, h.Name)
 			return nil
 		})
 	case "list":
@@ -44,7 +44,7 @@ func cmdHousehold(ctx context.Context, args []string, e env) error {
 			tw := table(e.stdout)
 			fmt.Fprintln(tw, "ID\tNAME\tCREATED")
 			for _, h := range hs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\n", h.ID, h.Name, h.CreatedAt.UTC().Format("2006-01-02 15:04"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", h.PublicID, h.Name, h.CreatedAt.UTC().Format("2006-01-02 15:04"))
 			}
 			return tw.Flush()
 		})
@@ -60,21 +60,36 @@ func cmdHousehold(ctx context.Context, args []string, e env) error {
 			if err := a.directory.RemoveHousehold(ctx, h.ID); err != nil {
 				return errMessage(err)
 			}
-			fmt.Fprintf(e.stdout, "household %d %q removed\n", h.ID, h.Name)
+			fmt.Fprintf(e.stdout, "household %s %q removed\n", h.PublicID, h.Name)
 			return nil
 		})
 	}
 	return usagef("unknown household command %q\nusage: %s", sub, householdUsage)
 }
 
-// householdRef resolves a --household flag value; empty means none.
-func householdRef(ctx context.Context, a *app, ref string) (nvr.HouseholdID, error) {
+// householdRef resolves a --household flag value (a name or a public ID);
+// empty means none, the zero Household.
+func householdRef(ctx context.Context, a *app, ref string) (nvr.Household, error) {
 	if ref == "" {
-		return 0, nil
+		return nvr.Household{}, nil
 	}
 	h, err := a.store.HouseholdByRef(ctx, ref)
 	if err != nil {
-		return 0, fmt.Errorf("household %q: %w", ref, errMessage(err))
+		return nvr.Household{}, fmt.Errorf("household %q: %w", ref, errMessage(err))
 	}
-	return h.ID, nil
+	return h, nil
+}
+
+// householdsByID maps every household's row number to the household, so
+// listings can print public IDs and names.
+func householdsByID(ctx context.Context, a *app) (map[nvr.HouseholdID]nvr.Household, error) {
+	hs, err := a.store.Households(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list households: %w", err)
+	}
+	m := make(map[nvr.HouseholdID]nvr.Household, len(hs))
+	for _, h := range hs {
+		m[h.ID] = h
+	}
+	return m, nil
 }

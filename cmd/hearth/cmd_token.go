@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -11,7 +12,7 @@ import (
 const tokenUsage = `hearth token <command> [--data DIR]
   create --user NAME [--name LABEL] [--scope view|trigger|all] [--expires 90d]   (prints the token once)
   list [--user NAME]
-  revoke TOKEN-ID`
+  revoke TOKEN-ID                                                                  (the public ID list shows)`
 
 func cmdToken(ctx context.Context, args []string, e env) error {
 	sub, rest, err := subcommand(args, tokenUsage)
@@ -54,7 +55,7 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return errMessage(err)
 			}
-			fmt.Fprintf(e.stderr, "token %d for %q (scope %s) created; it is shown once, store it now:\n", t.ID, u.Name, t.Scope)
+			fmt.Fprintf(e.stderr, "token %s for %q (scope %s) created; it is shown once, store it now:\n", t.PublicID, u.Name, t.Scope)
 			fmt.Fprintln(e.stdout, token)
 			return nil
 		})
@@ -65,9 +66,9 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 		return withApp(ctx, *data, func(a *app) error {
 			var uid nvr.UserID
 			if user != "" {
-				u, err := a.store.UserByRef(ctx, user)
+				u, err := userRef(ctx, a, user)
 				if err != nil {
-					return fmt.Errorf("user %q: %w", user, errMessage(err))
+					return err
 				}
 				uid = u.ID
 			}
@@ -75,10 +76,18 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return err
 			}
+			us, err := a.store.Users(ctx, 0)
+			if err != nil {
+				return fmt.Errorf("list users: %w", err)
+			}
+			names := make(map[nvr.UserID]string, len(us))
+			for _, u := range us {
+				names[u.ID] = u.Name
+			}
 			tw := table(e.stdout)
 			fmt.Fprintln(tw, "ID\tUSER\tNAME\tSCOPE\tCREATED\tLAST USED\tEXPIRES")
 			for _, t := range ts {
-				fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.UserID, t.Name, t.Scope,
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.PublicID, names[t.UserID], t.Name, t.Scope,
 					fmtTime(t.CreatedAt), fmtTime(t.LastUsedAt), fmtTime(t.ExpiresAt))
 			}
 			return tw.Flush()
@@ -87,15 +96,25 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 		if err := wantArgs(pos, 1, "hearth token revoke TOKEN-ID"); err != nil {
 			return err
 		}
-		id, err := nvr.ParseInt64ID(pos[0])
+		id, err := nvr.ParsePublicID(pos[0])
 		if err != nil {
-			return usagef("token ID must be a number, as shown by `hearth token list`")
+			return usagef("token ID must be the 32-character ID shown by `hearth token list`")
 		}
 		return withApp(ctx, *data, func(a *app) error {
-			if err := a.directory.RevokeToken(ctx, id); err != nil {
-				return fmt.Errorf("token %d: %w", id, errMessage(err))
+			// The row number the directory revokes by stays inside the
+			// store; the admin names the token by its public ID.
+			ts, err := a.store.Tokens(ctx, 0)
+			if err != nil {
+				return fmt.Errorf("list tokens: %w", err)
 			}
-			fmt.Fprintf(e.stdout, "token %d revoked\n", id)
+			i := slices.IndexFunc(ts, func(t nvr.APIToken) bool { return t.PublicID == id })
+			if i < 0 {
+				return fmt.Errorf("token %s: %w", id, errMessage(nvr.ErrNotFound))
+			}
+			if err := a.directory.RevokeToken(ctx, ts[i].ID); err != nil {
+				return fmt.Errorf("token %s: %w", id, errMessage(err))
+			}
+			fmt.Fprintf(e.stdout, "token %s revoked\n", id)
 			return nil
 		})
 	}

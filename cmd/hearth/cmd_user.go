@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
 
-const userUsage = `hearth user <command> [--data DIR]
+const userUsage = `hearth user <command> [--data DIR]   (NAME: a name or public ID; H: a household name or public ID)
   add NAME --household H [--role owner|member|viewer] [--admin]   (password from stdin or prompt)
   list [--household H]
   passwd NAME                                                      (password from stdin or prompt)
@@ -27,11 +29,11 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 	var admin bool
 	switch sub {
 	case "add":
-		fs.StringVar(&household, "household", "", "household name or ID (required unless --admin)")
+		fs.StringVar(&household, "household", "", "household name or public ID (required unless --admin)")
 		fs.StringVar(&role, "role", "member", "role in the household: owner, member or viewer")
 		fs.BoolVar(&admin, "admin", false, "make this user the appliance admin")
 	case "list":
-		fs.StringVar(&household, "household", "", "only this household (name or ID)")
+		fs.StringVar(&household, "household", "", "only this household (name or public ID)")
 	}
 	pos, err := parseArgs(fs, rest)
 	if err != nil {
@@ -47,7 +49,7 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			return usagef("--role: %s", nvr.ErrorMessage(err))
 		}
 		return withApp(ctx, *data, func(a *app) error {
-			hid, err := householdRef(ctx, a, household)
+			h, err := householdRef(ctx, a, household)
 			if err != nil {
 				return err
 			}
@@ -58,11 +60,11 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return err
 			}
-			u, err := a.directory.AddUser(ctx, nvr.NewUser{Name: pos[0], HouseholdID: hid, Role: r, Admin: admin, Password: pw})
+			u, err := a.directory.AddUser(ctx, nvr.NewUser{Name: pos[0], HouseholdID: h.ID, Role: r, Admin: admin, Password: pw})
 			if err != nil {
 				return errMessage(err)
 			}
-			fmt.Fprintf(e.stdout, "user %d %q created (%s)\n", u.ID, u.Name, describeUser(u))
+			fmt.Fprintf(e.stdout, "user %s %q created (%s)\n", u.PublicID, u.Name, describeUser(u, h))
 			return nil
 		})
 	case "list":
@@ -168,47 +170,66 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 
 func withUser(ctx context.Context, data, ref string, f func(*app, nvr.User) error) error {
 	return withApp(ctx, data, func(a *app) error {
-		u, err := a.store.UserByRef(ctx, ref)
+		u, err := userRef(ctx, a, ref)
 		if err != nil {
-			return fmt.Errorf("user %q: %w", ref, errMessage(err))
+			return err
 		}
 		return f(a, u)
 	})
 }
 
+// userRef finds a user by public ID or exact name. A row number is no
+// reference: it never leaves the store (it counts every household's
+// accounts), and no user name is all digits.
+func userRef(ctx context.Context, a *app, ref string) (nvr.User, error) {
+	u, err := func() (nvr.User, error) {
+		if _, err := nvr.ParsePublicID(ref); err == nil {
+			u, err := a.store.UserByPublicID(ctx, ref)
+			if !errors.Is(err, nvr.ErrNotFound) {
+				return u, err
+			}
+		}
+		if strings.Trim(ref, "0123456789") == "" {
+			return nvr.User{}, nvr.ErrNotFound
+		}
+		return a.store.UserByRef(ctx, ref)
+	}()
+	if err != nil {
+		return nvr.User{}, fmt.Errorf("user %q: %w", ref, errMessage(err))
+	}
+	return u, nil
+}
+
 func listUsers(ctx context.Context, a *app, household string, e env) error {
-	hid, err := householdRef(ctx, a, household)
+	h, err := householdRef(ctx, a, household)
 	if err != nil {
 		return err
 	}
-	us, err := a.store.Users(ctx, hid)
+	us, err := a.store.Users(ctx, h.ID)
 	if err != nil {
 		return err
 	}
-	names := map[nvr.HouseholdID]string{}
-	hs, err := a.store.Households(ctx)
+	hs, err := householdsByID(ctx, a)
 	if err != nil {
 		return err
-	}
-	for _, h := range hs {
-		names[h.ID] = h.Name
 	}
 	tw := table(e.stdout)
 	fmt.Fprintln(tw, "ID\tNAME\tHOUSEHOLD\tROLE\tADMIN\tDISABLED")
 	for _, u := range us {
 		hn := "-"
 		if u.HouseholdID != 0 {
-			hn = names[u.HouseholdID]
+			hn = hs[u.HouseholdID].Name
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%t\t%t\n", u.ID, u.Name, hn, u.Role, u.Admin, u.Disabled)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%t\n", u.PublicID, u.Name, hn, u.Role, u.Admin, u.Disabled)
 	}
 	return tw.Flush()
 }
 
-func describeUser(u nvr.User) string {
+// describeUser says what u is; h is u's household.
+func describeUser(u nvr.User, h nvr.Household) string {
 	d := string(u.Role)
 	if u.HouseholdID != 0 {
-		d += fmt.Sprintf(" of household %d", u.HouseholdID)
+		d += fmt.Sprintf(" of household %s %q", h.PublicID, h.Name)
 	}
 	if u.Admin {
 		d += ", appliance admin"

@@ -170,6 +170,9 @@ func (c *client) cameraNames() []string {
 
 var cameraIDRe = regexp.MustCompile(`camera ([0-9a-f]{32}) `)
 
+// tokenIDRe finds the first token's public ID in `hearth token list`.
+var tokenIDRe = regexp.MustCompile(`(?m)^([0-9a-f]{32})\s`)
+
 func addCamera(t *testing.T, data, household, name, url string) string {
 	t.Helper()
 	out := mustCLI(t, "", "camera", "add", name, "--household", household, "--main", url, "--data", data)
@@ -246,7 +249,11 @@ func TestEndToEnd(t *testing.T) {
 	if code, body := anon.call("GET", "/api/cameras", "", "Authorization", "Bearer "+token); code != 200 || !strings.Contains(body, "Porch") {
 		t.Fatalf("token: %d %s", code, body)
 	}
-	mustCLI(t, "", "token", "revoke", "1", "--data", data)
+	tokenID := tokenIDRe.FindStringSubmatch(mustCLI(t, "", "token", "list", "--user", "bea", "--data", data))
+	if tokenID == nil {
+		t.Fatal("no token in `token list`")
+	}
+	mustCLI(t, "", "token", "revoke", tokenID[1], "--data", data)
 	if code, _ := anon.call("GET", "/api/cameras", "", "Authorization", "Bearer "+token); code != 401 {
 		t.Fatalf("revoked token: %d", code)
 	}
@@ -347,7 +354,8 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"http camera", "", []string{"camera", "add", "c", "--household", "Alpha", "--main", "http://192.0.2.1/"}, 1, "rtsp://"},
 		{"camera missing main", "", []string{"camera", "add", "c", "--household", "Alpha"}, 2, "--main"},
 		{"remove unknown camera", "", []string{"camera", "remove", "zz"}, 1, "not found"},
-		{"revoke bad id", "", []string{"token", "revoke", "abc"}, 2, "number"},
+		{"revoke bad id", "", []string{"token", "revoke", "abc"}, 2, "32-character"},
+		{"revoke by row number", "", []string{"token", "revoke", "1"}, 2, "32-character"},
 		{"remove last admin", "", []string{"user", "remove", "root"}, 1, "only appliance admin"},
 	}
 	mustCLI(t, "p4ssword-long\n", "user", "add", "root", "--admin", "--data", data)
