@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"testing"
 
@@ -28,18 +27,18 @@ func TestResetAndDisableEndEveryCredential(t *testing.T) {
 		steps func(f *fixture) []step
 	}{
 		{"admin resets the password", func(f *fixture) []step {
-			return []step{{http.MethodPatch, fmt.Sprintf("/api/admin/users/%d", f.memberA.ID), `{"password":"` + testPassword + `"}`, admin}}
+			return []step{{http.MethodPatch, "/api/admin/users/" + f.memberA.PublicID, `{"password":"` + testPassword + `"}`, admin}}
 		}},
 		{"member changes their own password", func(f *fixture) []step {
 			return []step{{http.MethodPost, "/api/me/password",
 				`{"current_password":"` + testPassword + `","new_password":"` + testPassword + `"}`, member}}
 		}},
 		{"admin disables then enables", func(f *fixture) []step {
-			p := fmt.Sprintf("/api/admin/users/%d", f.memberA.ID)
+			p := "/api/admin/users/" + f.memberA.PublicID
 			return []step{{http.MethodPatch, p, `{"disabled":true}`, admin}, {http.MethodPatch, p, `{"disabled":false}`, admin}}
 		}},
 		{"owner disables then enables", func(f *fixture) []step {
-			p := fmt.Sprintf("/api/household/members/%d", f.memberA.ID)
+			p := "/api/household/members/" + f.memberA.PublicID
 			return []step{{http.MethodPatch, p, `{"disabled":true}`, owner}, {http.MethodPatch, p, `{"disabled":false}`, owner}}
 		}},
 	}
