@@ -68,3 +68,13 @@ func (d *Directory) RevokeUserToken(ctx context.Context, g UserGrant, publicID s
 	}
 	return d.RevokeToken(ctx, ts[i].ID)
 }
+
+// UserHousehold returns the household of the granted user; KindNotFound
+// for the appliance admin without one.
+func (d *Directory) UserHousehold(ctx context.Context, g UserGrant) (Household, error) {
+	if !g.Valid() || g.User().HouseholdID == 0 {
+		return Household{}, ErrNotFound
+	}
+	h, err := d.store.HouseholdByRef(ctx, formatID(int64(g.User().HouseholdID)))
+	return h, Wrap("household", err)
+}
