@@ -87,7 +87,7 @@ func savedCameraOf(old, c nvr.Camera) adminCameraResponse {
 }
 
 func (s *Server) handleAdminHouseholds(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	hs, err := s.dir.Store().Households(r.Context())
+	hs, err := s.dir.ForAdmin(g).Households(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -107,8 +107,7 @@ func (s *Server) handleAdminAddHousehold(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, r, err)
 		return
 	}
-	h, err := s.dir.AddHousehold(r.Context(), req.Name)
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:add-household", err)
+	h, err := s.dir.ForAdmin(g).AddHousehold(r.Context(), req.Name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -122,9 +121,7 @@ func (s *Server) handleAdminRemoveHousehold(w http.ResponseWriter, r *http.Reque
 		s.writeError(w, r, err)
 		return
 	}
-	err = s.dir.RemoveHousehold(r.Context(), nvr.HouseholdID(id))
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:remove-household", err)
-	if err != nil {
+	if err := s.dir.ForAdmin(g).RemoveHousehold(r.Context(), nvr.HouseholdID(id)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -132,7 +129,7 @@ func (s *Server) handleAdminRemoveHousehold(w http.ResponseWriter, r *http.Reque
 }
 
 func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	us, err := s.dir.Store().Users(r.Context(), 0)
+	us, err := s.dir.ForAdmin(g).Users(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -158,9 +155,8 @@ func (s *Server) handleAdminAddUser(w http.ResponseWriter, r *http.Request, g nv
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.dir.AddUser(r.Context(), nvr.NewUser{Name: req.Name, HouseholdID: req.HouseholdID,
+	u, err := s.dir.ForAdmin(g).AddUser(r.Context(), nvr.NewUser{Name: req.Name, HouseholdID: req.HouseholdID,
 		Role: req.Role, Admin: req.Admin, Password: req.Password})
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:add-user", err)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -176,8 +172,9 @@ type updateUserRequest struct {
 }
 
 func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	ctx := r.Context()
-	target, err := s.dir.Store().UserByPublicID(ctx, r.PathValue("uid"))
+	ad := s.dir.ForAdmin(g)
+	// A missing account answers 404 before the body is judged.
+	target, err := ad.User(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -187,48 +184,8 @@ func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g
 		s.writeError(w, r, err)
 		return
 	}
-	uid := target.ID
-	err = func() error {
-		if req.Role == nil && req.Admin == nil && req.Disabled == nil && req.Password == nil {
-			return errInvalid("nothing to change: give role, admin, disabled or password")
-		}
-		// Validate everything before changing anything.
-		if req.Role != nil {
-			if _, err := nvr.ParseRole(string(*req.Role)); err != nil {
-				return err
-			}
-		}
-		if req.Password != nil {
-			if err := nvr.ValidatePassword(*req.Password); err != nil {
-				return err
-			}
-		}
-		if req.Role != nil {
-			if err := s.dir.SetRole(ctx, uid, *req.Role); err != nil {
-				return err
-			}
-		}
-		if req.Admin != nil {
-			if err := s.dir.SetAdmin(ctx, uid, *req.Admin); err != nil {
-				return err
-			}
-		}
-		if req.Disabled != nil {
-			if err := s.dir.SetDisabled(ctx, uid, *req.Disabled); err != nil {
-				return err
-			}
-		}
-		if req.Password != nil {
-			return s.dir.SetPassword(ctx, uid, *req.Password)
-		}
-		return nil
-	}()
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:update-user", err)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.dir.Store().UserByPublicID(ctx, target.PublicID)
+	u, err := ad.UpdateUser(r.Context(), target.PublicID, nvr.UserChanges{Role: req.Role, Admin: req.Admin,
+		Disabled: req.Disabled, Password: req.Password})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -237,14 +194,7 @@ func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g
 }
 
 func (s *Server) handleAdminRemoveUser(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	u, err := s.dir.Store().UserByPublicID(r.Context(), r.PathValue("uid"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	err = s.dir.RemoveUser(r.Context(), u.ID)
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:remove-user", err)
-	if err != nil {
+	if err := s.dir.ForAdmin(g).RemoveUser(r.Context(), r.PathValue("uid")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -252,15 +202,15 @@ func (s *Server) handleAdminRemoveUser(w http.ResponseWriter, r *http.Request, g
 }
 
 func (s *Server) handleAdminAssign(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	s.assign(w, r, g.Principal(), g.User().ID, 0, true)
+	s.assign(w, r, s.dir.ForAdmin(g).Assign, true)
 }
 
 func (s *Server) handleAdminUnassign(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	s.assign(w, r, g.Principal(), g.User().ID, 0, false)
+	s.assign(w, r, s.dir.ForAdmin(g).Assign, false)
 }
 
 func (s *Server) handleAdminCameras(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	cs, err := s.dir.Store().Cameras(r.Context(), 0)
+	cs, err := s.dir.ForAdmin(g).Cameras(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -288,11 +238,10 @@ func (s *Server) handleAdminAddCamera(w http.ResponseWriter, r *http.Request, g 
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.dir.AddCamera(r.Context(), nvr.NewCamera{HouseholdID: req.HouseholdID, Name: req.Name,
+	// The admin's cameras may aim at this appliance (nvr.AdminDirectory.AddCamera).
+	c, err := s.dir.ForAdmin(g).AddCamera(r.Context(), nvr.NewCamera{HouseholdID: req.HouseholdID, Name: req.Name,
 		MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
-		Password: nvr.NewSecret(req.Password), Transport: req.Transport,
-		LocalOK: true}) // the appliance admin may aim a camera at this appliance
-	s.auditAdmin(r, g.Principal(), g.User().ID, c.ID, "admin:add-camera", err)
+		Password: nvr.NewSecret(req.Password), Transport: req.Transport})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -306,9 +255,7 @@ func (s *Server) handleAdminRemoveCamera(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, r, err)
 		return
 	}
-	err = s.dir.RemoveCamera(r.Context(), id)
-	s.auditAdmin(r, g.Principal(), g.User().ID, id, "admin:remove-camera", err)
-	if err != nil {
+	if err := s.dir.ForAdmin(g).RemoveCamera(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -328,17 +275,7 @@ func (s *Server) handleAdminMoveCamera(w http.ResponseWriter, r *http.Request, g
 		s.writeError(w, r, err)
 		return
 	}
-	if req.HouseholdID <= 0 {
-		s.writeError(w, r, errInvalid("household_id is required"))
-		return
-	}
-	err = s.dir.MoveCamera(r.Context(), id, req.HouseholdID)
-	s.auditAdmin(r, g.Principal(), g.User().ID, id, "admin:move-camera", err)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.dir.Store().Camera(r.Context(), id)
+	c, err := s.dir.ForAdmin(g).MoveCamera(r.Context(), id, req.HouseholdID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
