@@ -78,3 +78,13 @@ func (d *Directory) UserHousehold(ctx context.Context, g UserGrant) (Household, 
 	h, err := d.store.HouseholdByRef(ctx, formatID(int64(g.User().HouseholdID)))
 	return h, Wrap("household", err)
 }
+
+// ChangeOwnPassword sets the granted user's password (see SetPassword:
+// every session and token ends) and records the change. The caller has
+// checked the current password.
+func (d *Directory) ChangeOwnPassword(ctx context.Context, g UserGrant, password string) error {
+	if !g.Valid() {
+		return ErrNotFound
+	}
+	return d.record(ctx, g.subject, "", "change-own-password", d.SetPassword(ctx, g.User().ID, password))
+}

@@ -215,3 +215,13 @@ func (d *Directory) AdminCount(ctx context.Context) (int, error) {
 	n, err := d.store.AdminCount(ctx)
 	return n, Wrap("count admins", err)
 }
+
+// RecordRetentionApproval writes the audit row of the admin letting one
+// refused retention pass go ahead; the caller approves only once it is on
+// record, since the pass deletes footage.
+func (a AdminDirectory) RecordRetentionApproval(ctx context.Context) error {
+	if !a.g.Valid() {
+		return ErrNotFound
+	}
+	return a.d.record(ctx, a.g.subject, "", "admin:approve-retention", nil)
+}
