@@ -170,9 +170,7 @@ func (s *Server) handleChangeMyPassword(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, r, err)
 		return
 	}
-	err := s.dir.SetPassword(r.Context(), g.User().ID, req.New)
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "change-own-password", err)
-	if err != nil {
+	if err := s.dir.ChangeOwnPassword(r.Context(), g, req.New); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

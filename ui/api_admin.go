@@ -63,18 +63,6 @@ func adminCameraOf(c nvr.Camera) adminCameraResponse {
 		Detection: detectionOf(c)}
 }
 
-// auditAdmin records an administrative change.
-func (s *Server) auditAdmin(r *http.Request, p nvr.Principal, u nvr.UserID, cam nvr.CameraID, action string, err error) {
-	result := "ok"
-	if err != nil {
-		result = "failed"
-	}
-	e := nvr.AuditEntry{At: s.now(), UserID: u, Principal: p.String(), CameraID: cam, Action: action, Result: result}
-	if aerr := s.dir.Store().AppendAudit(r.Context(), e); aerr != nil {
-		s.log.ErrorContext(r.Context(), "write audit row", "err", aerr, "request_id", requestID(r.Context()))
-	}
-}
-
 // savedCameraOf answers a change of a camera from old (the zero Camera
 // when it was added) to c, with what happened to its credentials.
 func savedCameraOf(old, c nvr.Camera) adminCameraResponse {

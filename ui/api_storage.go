@@ -82,7 +82,7 @@ func (s *Server) handleAdminStorage(w http.ResponseWriter, r *http.Request, g nv
 		return
 	}
 	resp := storageOf(s.storage.Status())
-	stalled, err := s.stalledCameras(r, g.Principal())
+	stalled, err := s.stalledCameras(r, g)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -99,9 +99,12 @@ func (s *Server) handleAdminStorageApprove(w http.ResponseWriter, r *http.Reques
 		s.writeError(w, r, nvr.Errorf("storage", nvr.KindUnavailable, "recording is not enabled"))
 		return
 	}
+	if err := s.dir.ForAdmin(g).RecordRetentionApproval(r.Context()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	s.storage.ApproveNextPass()
 	s.storage.Emergency()
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:approve-retention", nil)
 	s.log.WarnContext(r.Context(), "retention pass approved by the admin", "user", g.User().Name)
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "the next retention pass will run now without the safety refusal"})
 }

@@ -12,8 +12,8 @@ import (
 // The appliance admin's pages: households and accounts, every camera, and
 // storage with system health.
 
-func (s *Server) householdNames(r *http.Request) (map[nvr.HouseholdID]string, []views.Option, error) {
-	hs, err := s.dir.Store().Households(r.Context())
+func (s *Server) householdNames(r *http.Request, ad nvr.AdminDirectory) (map[nvr.HouseholdID]string, []views.Option, error) {
+	hs, err := ad.Households(r.Context())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -28,18 +28,18 @@ func (s *Server) householdNames(r *http.Request) (map[nvr.HouseholdID]string, []
 
 func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
 	ctx := r.Context()
-	store := s.dir.Store()
-	names, opts, err := s.householdNames(r)
+	ad := s.dir.ForAdmin(g)
+	names, opts, err := s.householdNames(r, ad)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	users, err := store.Users(ctx, 0)
+	users, err := ad.Users(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	cams, err := store.Cameras(ctx, 0)
+	cams, err := ad.Cameras(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -65,12 +65,13 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, g nvr.A
 }
 
 func (s *Server) handleAdminCamerasPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	names, opts, err := s.householdNames(r)
+	ad := s.dir.ForAdmin(g)
+	names, opts, err := s.householdNames(r, ad)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	cams, err := s.dir.Store().Cameras(r.Context(), 0)
+	cams, err := ad.Cameras(r.Context())
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -119,12 +120,13 @@ func estimateRetentionDays(st nvr.RetentionStatus) float64 {
 }
 
 func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	names, _, err := s.householdNames(r)
+	ad := s.dir.ForAdmin(g)
+	names, _, err := s.householdNames(r, ad)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	cams, err := s.dir.Store().Cameras(r.Context(), 0)
+	cams, err := ad.Cameras(r.Context())
 	if err != nil {
 		s.pageError(w, r, err)
 		return

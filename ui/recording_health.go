@@ -17,14 +17,15 @@ type stalledCameraResponse struct {
 }
 
 // stalledCameras lists every camera whose recording is stalled. Each
-// camera's state is read through the policy's grant for p, as on the
-// system page; the admin may manage them all.
-func (s *Server) stalledCameras(r *http.Request, p nvr.Principal) ([]stalledCameraResponse, error) {
+// camera's state is read through the policy's grant for the admin, as on
+// the system page; the admin may manage them all.
+func (s *Server) stalledCameras(r *http.Request, ag nvr.AdminGrant) ([]stalledCameraResponse, error) {
+	p := ag.Principal()
 	out := []stalledCameraResponse{}
 	if s.status == nil {
 		return out, nil
 	}
-	cams, err := s.dir.Store().Cameras(r.Context(), 0)
+	cams, err := s.dir.ForAdmin(ag).Cameras(r.Context())
 	if err != nil {
 		return nil, err
 	}
