@@ -3,6 +3,7 @@ package nvr
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // A user's own account: their sessions and API tokens. Each method takes the
@@ -87,4 +88,12 @@ func (d *Directory) ChangeOwnPassword(ctx context.Context, g UserGrant, password
 		return ErrNotFound
 	}
 	return d.record(ctx, g.subject, "", "change-own-password", d.SetPassword(ctx, g.User().ID, password))
+}
+
+// CreateOwnToken issues an API token to the granted user (see CreateToken).
+func (d *Directory) CreateOwnToken(ctx context.Context, g UserGrant, name string, scope TokenScope, ttl time.Duration) (string, APIToken, error) {
+	if !g.Valid() {
+		return "", APIToken{}, ErrNotFound
+	}
+	return d.CreateToken(ctx, g.User().ID, name, scope, ttl)
 }

@@ -119,7 +119,7 @@ func (s *Server) handleCreateMyToken(w http.ResponseWriter, r *http.Request, g n
 	if req.Scope == "" {
 		req.Scope = nvr.ScopeView
 	}
-	secret, t, err := s.dir.CreateToken(r.Context(), g.User().ID, req.Name, req.Scope, time.Duration(req.ExpiresIn)*24*time.Hour)
+	secret, t, err := s.dir.CreateOwnToken(r.Context(), g, req.Name, req.Scope, time.Duration(req.ExpiresIn)*24*time.Hour)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
