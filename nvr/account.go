@@ -3,6 +3,7 @@ package nvr
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // A user's own account: their sessions and API tokens. Each method takes the
@@ -67,4 +68,32 @@ func (d *Directory) RevokeUserToken(ctx context.Context, g UserGrant, publicID s
 		return ErrNotFound
 	}
 	return d.RevokeToken(ctx, ts[i].ID)
+}
+
+// UserHousehold returns the household of the granted user; KindNotFound
+// for the appliance admin without one.
+func (d *Directory) UserHousehold(ctx context.Context, g UserGrant) (Household, error) {
+	if !g.Valid() || g.User().HouseholdID == 0 {
+		return Household{}, ErrNotFound
+	}
+	h, err := d.store.HouseholdByRef(ctx, formatID(int64(g.User().HouseholdID)))
+	return h, Wrap("household", err)
+}
+
+// ChangeOwnPassword sets the granted user's password (see SetPassword:
+// every session and token ends) and records the change. The caller has
+// checked the current password.
+func (d *Directory) ChangeOwnPassword(ctx context.Context, g UserGrant, password string) error {
+	if !g.Valid() {
+		return ErrNotFound
+	}
+	return d.record(ctx, g.subject, "", "change-own-password", d.SetPassword(ctx, g.User().ID, password))
+}
+
+// CreateOwnToken issues an API token to the granted user (see CreateToken).
+func (d *Directory) CreateOwnToken(ctx context.Context, g UserGrant, name string, scope TokenScope, ttl time.Duration) (string, APIToken, error) {
+	if !g.Valid() {
+		return "", APIToken{}, ErrNotFound
+	}
+	return d.CreateToken(ctx, g.User().ID, name, scope, ttl)
 }

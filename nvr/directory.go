@@ -10,8 +10,10 @@ import (
 // input, hashes passwords and keeps the rules that span rows (a viewer's
 // cameras are in their own household; the last admin cannot be removed).
 // It does not decide access: callers hold an AdminGrant or HouseholdGrant
-// from the Policy, or are the local administrator running the CLI on the
-// data directory. Safe for concurrent use.
+// from the Policy and go through ForAdmin or ForHousehold, which decide
+// what the grant reaches and record each change; or they are the local
+// administrator running the CLI on the data directory, who uses the
+// ungranted methods. The store is never handed out. Safe for concurrent use.
 type Directory struct {
 	store  DirectoryStore
 	now    func() time.Time
@@ -28,9 +30,6 @@ func NewDirectory(store DirectoryStore, now func() time.Time, argon2 Argon2Param
 	}
 	return &Directory{store: store, now: now, argon2: argon2}
 }
-
-// Store exposes the underlying store for read-only listings.
-func (d *Directory) Store() DirectoryStore { return d.store }
 
 // AddHousehold creates a household.
 func (d *Directory) AddHousehold(ctx context.Context, name string) (Household, error) {
@@ -361,6 +360,16 @@ type CameraChanges struct {
 	RetainEvents     *time.Duration // whole days
 }
 
+// ConfigureCamera applies changes to the granted camera's configuration
+// (see EditCamera) for the holder of a manage grant, and records the change.
+func (d *Directory) ConfigureCamera(ctx context.Context, g CameraGrant, ch CameraChanges) (Camera, error) {
+	if err := g.Require(ActionManageCamera); err != nil {
+		return Camera{}, err
+	}
+	c, err := d.EditCamera(ctx, g.CameraID(), ch)
+	return c, d.record(ctx, g.subject, g.CameraID(), "edit-camera", err)
+}
+
 // EditCamera validates and applies changes to a camera's configuration.
 // Its ID and household never change here (see MoveCamera).
 func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChanges) (Camera, error) {
@@ -467,4 +476,19 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 		return Camera{}, Wrap(op, err)
 	}
 	return c, nil
+}
+
+// HouseholdPublicID names household id in an answer: its public ID, which
+// counts nothing (issue 14, finding 3). The caller holds the row number
+// only from what a grant already gave it (a camera's, a user's or its own
+// household), so naming it reveals nothing more; 0 (no household) is "".
+func (d *Directory) HouseholdPublicID(ctx context.Context, id HouseholdID) (HouseholdPublicID, error) {
+	if id == 0 {
+		return "", nil
+	}
+	h, err := d.store.Household(ctx, id)
+	if err != nil {
+		return "", Wrap("name household", err)
+	}
+	return h.PublicID, nil
 }

@@ -17,10 +17,19 @@ var errNameUnusable = &Error{Op: "add member", Kind: KindInvalid,
 // already used anywhere on the appliance (in any case) answer the same
 // KindInvalid error, and both after hashing the password, so neither the
 // answer nor its time tells the owner about other households.
+// The change is recorded in the audit log.
 func (d *Directory) AddHouseholdMember(ctx context.Context, g HouseholdGrant, nu NewUser) (User, error) {
 	if !g.Valid() {
 		return User{}, ErrNotFound
 	}
+	u, err := d.addHouseholdMember(ctx, g, nu)
+	if err = d.record(ctx, g.subject, "", "add-member", err); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+func (d *Directory) addHouseholdMember(ctx context.Context, g HouseholdGrant, nu NewUser) (User, error) {
 	nu.HouseholdID, nu.Admin = g.HouseholdID(), false
 	if err := validateNewUser(&nu); err != nil {
 		return User{}, err

@@ -119,7 +119,7 @@ func (s *Server) handleCreateMyToken(w http.ResponseWriter, r *http.Request, g n
 	if req.Scope == "" {
 		req.Scope = nvr.ScopeView
 	}
-	secret, t, err := s.dir.CreateToken(r.Context(), g.User().ID, req.Name, req.Scope, time.Duration(req.ExpiresIn)*24*time.Hour)
+	secret, t, err := s.dir.CreateOwnToken(r.Context(), g, req.Name, req.Scope, time.Duration(req.ExpiresIn)*24*time.Hour)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -170,9 +170,7 @@ func (s *Server) handleChangeMyPassword(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, r, err)
 		return
 	}
-	err := s.dir.SetPassword(r.Context(), g.User().ID, req.New)
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "change-own-password", err)
-	if err != nil {
+	if err := s.dir.ChangeOwnPassword(r.Context(), g, req.New); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -72,18 +72,6 @@ func adminCameraOf(c nvr.Camera, hid nvr.HouseholdPublicID) adminCameraResponse 
 		Detection: detectionOf(c)}
 }
 
-// auditAdmin records an administrative change.
-func (s *Server) auditAdmin(r *http.Request, p nvr.Principal, u nvr.UserID, cam nvr.CameraID, action string, err error) {
-	result := "ok"
-	if err != nil {
-		result = "failed"
-	}
-	e := nvr.AuditEntry{At: s.now(), UserID: u, Principal: p.String(), CameraID: cam, Action: action, Result: result}
-	if aerr := s.dir.Store().AppendAudit(r.Context(), e); aerr != nil {
-		s.log.ErrorContext(r.Context(), "write audit row", "err", aerr, "request_id", requestID(r.Context()))
-	}
-}
-
 // savedCameraOf answers a change of a camera from old (the zero Camera
 // when it was added) to c, with what happened to its credentials.
 func (h *householdIDs) savedCameraOf(old, c nvr.Camera) (adminCameraResponse, error) {
@@ -100,7 +88,7 @@ func (h *householdIDs) savedCameraOf(old, c nvr.Camera) (adminCameraResponse, er
 }
 
 func (s *Server) handleAdminHouseholds(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	hs, err := s.dir.Store().Households(r.Context())
+	hs, err := s.dir.ForAdmin(g).Households(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -120,8 +108,7 @@ func (s *Server) handleAdminAddHousehold(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, r, err)
 		return
 	}
-	h, err := s.dir.AddHousehold(r.Context(), req.Name)
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:add-household", err)
+	h, err := s.dir.ForAdmin(g).AddHousehold(r.Context(), req.Name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -130,14 +117,12 @@ func (s *Server) handleAdminAddHousehold(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *Server) handleAdminRemoveHousehold(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	h, err := s.householdByPublicID(r.Context(), r.PathValue("hid"))
+	h, err := s.dir.ForAdmin(g).HouseholdByPublicID(r.Context(), r.PathValue("hid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	err = s.dir.RemoveHousehold(r.Context(), h.ID)
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:remove-household", err)
-	if err != nil {
+	if err := s.dir.ForAdmin(g).RemoveHousehold(r.Context(), h.ID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -145,7 +130,7 @@ func (s *Server) handleAdminRemoveHousehold(w http.ResponseWriter, r *http.Reque
 }
 
 func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	us, err := s.dir.Store().Users(r.Context(), 0)
+	us, err := s.dir.ForAdmin(g).Users(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -174,11 +159,11 @@ type addUserRequest struct {
 // householdOfRequest resolves the household a request body names by
 // public ID; "" names none (0). Any other unknown value is invalid, not
 // not-found: it is a field of the body, not the resource addressed.
-func (s *Server) householdOfRequest(r *http.Request, id string) (nvr.HouseholdID, error) {
+func (s *Server) householdOfRequest(r *http.Request, g nvr.AdminGrant, id string) (nvr.HouseholdID, error) {
 	if id == "" {
 		return 0, nil
 	}
-	h, err := s.householdByPublicID(r.Context(), id)
+	h, err := s.dir.ForAdmin(g).HouseholdByPublicID(r.Context(), id)
 	if errors.Is(err, nvr.ErrNotFound) {
 		return 0, errInvalid("household_id names no household")
 	}
@@ -191,14 +176,13 @@ func (s *Server) handleAdminAddUser(w http.ResponseWriter, r *http.Request, g nv
 		s.writeError(w, r, err)
 		return
 	}
-	hid, err := s.householdOfRequest(r, req.HouseholdID)
+	hid, err := s.householdOfRequest(r, g, req.HouseholdID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.dir.AddUser(r.Context(), nvr.NewUser{Name: req.Name, HouseholdID: hid,
+	u, err := s.dir.ForAdmin(g).AddUser(r.Context(), nvr.NewUser{Name: req.Name, HouseholdID: hid,
 		Role: req.Role, Admin: req.Admin, Password: req.Password})
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:add-user", err)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -214,8 +198,9 @@ type updateUserRequest struct {
 }
 
 func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	ctx := r.Context()
-	target, err := s.dir.Store().UserByPublicID(ctx, r.PathValue("uid"))
+	ad := s.dir.ForAdmin(g)
+	// A missing account answers 404 before the body is judged.
+	target, err := ad.User(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -225,48 +210,8 @@ func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g
 		s.writeError(w, r, err)
 		return
 	}
-	uid := target.ID
-	err = func() error {
-		if req.Role == nil && req.Admin == nil && req.Disabled == nil && req.Password == nil {
-			return errInvalid("nothing to change: give role, admin, disabled or password")
-		}
-		// Validate everything before changing anything.
-		if req.Role != nil {
-			if _, err := nvr.ParseRole(string(*req.Role)); err != nil {
-				return err
-			}
-		}
-		if req.Password != nil {
-			if err := nvr.ValidatePassword(*req.Password); err != nil {
-				return err
-			}
-		}
-		if req.Role != nil {
-			if err := s.dir.SetRole(ctx, uid, *req.Role); err != nil {
-				return err
-			}
-		}
-		if req.Admin != nil {
-			if err := s.dir.SetAdmin(ctx, uid, *req.Admin); err != nil {
-				return err
-			}
-		}
-		if req.Disabled != nil {
-			if err := s.dir.SetDisabled(ctx, uid, *req.Disabled); err != nil {
-				return err
-			}
-		}
-		if req.Password != nil {
-			return s.dir.SetPassword(ctx, uid, *req.Password)
-		}
-		return nil
-	}()
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:update-user", err)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.dir.Store().UserByPublicID(ctx, target.PublicID)
+	u, err := ad.UpdateUser(r.Context(), target.PublicID, nvr.UserChanges{Role: req.Role, Admin: req.Admin,
+		Disabled: req.Disabled, Password: req.Password})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -275,14 +220,7 @@ func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g
 }
 
 func (s *Server) handleAdminRemoveUser(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	u, err := s.dir.Store().UserByPublicID(r.Context(), r.PathValue("uid"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	err = s.dir.RemoveUser(r.Context(), u.ID)
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:remove-user", err)
-	if err != nil {
+	if err := s.dir.ForAdmin(g).RemoveUser(r.Context(), r.PathValue("uid")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -290,15 +228,15 @@ func (s *Server) handleAdminRemoveUser(w http.ResponseWriter, r *http.Request, g
 }
 
 func (s *Server) handleAdminAssign(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	s.assign(w, r, g.Principal(), g.User().ID, 0, true)
+	s.assign(w, r, s.dir.ForAdmin(g).Assign, true)
 }
 
 func (s *Server) handleAdminUnassign(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	s.assign(w, r, g.Principal(), g.User().ID, 0, false)
+	s.assign(w, r, s.dir.ForAdmin(g).Assign, false)
 }
 
 func (s *Server) handleAdminCameras(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	cs, err := s.dir.Store().Cameras(r.Context(), 0)
+	cs, err := s.dir.ForAdmin(g).Cameras(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -332,16 +270,15 @@ func (s *Server) handleAdminAddCamera(w http.ResponseWriter, r *http.Request, g 
 		s.writeError(w, r, err)
 		return
 	}
-	hid, err := s.householdOfRequest(r, req.HouseholdID)
+	hid, err := s.householdOfRequest(r, g, req.HouseholdID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.dir.AddCamera(r.Context(), nvr.NewCamera{HouseholdID: hid, Name: req.Name,
+	// The admin's cameras may aim at this appliance (nvr.AdminDirectory.AddCamera).
+	c, err := s.dir.ForAdmin(g).AddCamera(r.Context(), nvr.NewCamera{HouseholdID: hid, Name: req.Name,
 		MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
-		Password: nvr.NewSecret(req.Password), Transport: req.Transport,
-		LocalOK: true}) // the appliance admin may aim a camera at this appliance
-	s.auditAdmin(r, g.Principal(), g.User().ID, c.ID, "admin:add-camera", err)
+		Password: nvr.NewSecret(req.Password), Transport: req.Transport})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -355,9 +292,7 @@ func (s *Server) handleAdminRemoveCamera(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, r, err)
 		return
 	}
-	err = s.dir.RemoveCamera(r.Context(), id)
-	s.auditAdmin(r, g.Principal(), g.User().ID, id, "admin:remove-camera", err)
-	if err != nil {
+	if err := s.dir.ForAdmin(g).RemoveCamera(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -381,18 +316,12 @@ func (s *Server) handleAdminMoveCamera(w http.ResponseWriter, r *http.Request, g
 		s.writeError(w, r, errInvalid("household_id is required"))
 		return
 	}
-	to, err := s.householdOfRequest(r, req.HouseholdID)
+	to, err := s.householdOfRequest(r, g, req.HouseholdID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	err = s.dir.MoveCamera(r.Context(), id, to)
-	s.auditAdmin(r, g.Principal(), g.User().ID, id, "admin:move-camera", err)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.dir.Store().Camera(r.Context(), id)
+	c, err := s.dir.ForAdmin(g).MoveCamera(r.Context(), id, to)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -82,13 +82,12 @@ func (s *Server) handleHouseholdAddCamera(w http.ResponseWriter, r *http.Request
 			return
 		}
 	}
-	c, err := s.dir.AddCamera(r.Context(), nvr.NewCamera{HouseholdID: g.HouseholdID(), Name: req.Name,
+	// The household's directory decides whether the camera may reach this
+	// appliance (only the admin's may); the ingest enforces it at every
+	// dial (rebinding-proof).
+	c, err := s.dir.ForHousehold(g).AddCamera(r.Context(), nvr.NewCamera{Name: req.Name,
 		MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
-		Password: nvr.NewSecret(req.Password), Transport: req.Transport,
-		// Only the appliance admin's cameras may reach this appliance; the
-		// ingest enforces it at every dial (rebinding-proof).
-		LocalOK: g.User().Admin})
-	s.auditAdmin(r, g.Principal(), g.User().ID, c.ID, "add-camera", err)
+		Password: nvr.NewSecret(req.Password), Transport: req.Transport})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -179,8 +178,7 @@ func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.
 		pw := nvr.NewSecret(*req.Password)
 		ch.Password = &pw
 	}
-	c, err := s.dir.EditCamera(r.Context(), g.CameraID(), ch)
-	s.auditAdmin(r, g.Principal(), g.User().ID, g.CameraID(), "edit-camera", err)
+	c, err := s.dir.ConfigureCamera(r.Context(), g, ch)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -40,7 +40,7 @@ func TestOwnerAddsAndEditsCameras(t *testing.T) {
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("edit: %d %s", r.StatusCode, r.body)
 	}
-	c, err := f.dir.Store().Camera(context.Background(), shed.ID)
+	c, err := f.store.Camera(context.Background(), shed.ID)
 	if err != nil || c.Name != "Garden shed" || c.Enabled || c.Password.Reveal() != "SECRET-pw" || c.Username != "u" {
 		t.Fatalf("after edit: %+v %v", c, err)
 	}
@@ -62,7 +62,7 @@ func TestOwnerAddsAndEditsCameras(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400", bad, r.StatusCode, r.body)
 		}
 	}
-	if c, _ := f.dir.Store().Camera(context.Background(), shed.ID); c.RecordMode != nvr.RecordEvents || c.PreRoll != 3*time.Second {
+	if c, _ := f.store.Camera(context.Background(), shed.ID); c.RecordMode != nvr.RecordEvents || c.PreRoll != 3*time.Second {
 		t.Errorf("a refused change altered the camera: %+v", c)
 	}
 	for user, want := range map[string]int{"mo": http.StatusNotFound, "bea": http.StatusNotFound, "root": http.StatusOK} {

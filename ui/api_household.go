@@ -1,13 +1,15 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
 
 // Household routes let an owner manage their own household's people. The
-// grant names the household; every user and camera touched must be in it.
+// grant names the household; the directory it opens decides that every user
+// and camera touched is in it, and records each change.
 
 type memberResponse struct {
 	userResponse
@@ -15,7 +17,7 @@ type memberResponse struct {
 }
 
 func (s *Server) handleHouseholdMembers(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {
-	us, err := s.dir.Store().Users(r.Context(), g.HouseholdID())
+	ms, err := s.dir.ForHousehold(g).Members(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -25,64 +27,32 @@ func (s *Server) handleHouseholdMembers(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]memberResponse, 0, len(us))
-	for _, u := range us {
-		m := memberResponse{userResponse: userOf(u, hid)}
-		if u.Role == nvr.RoleViewer {
-			if m.Cameras, err = s.dir.Store().AssignedCameras(r.Context(), u.ID); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-		}
-		out = append(out, m)
+	out := make([]memberResponse, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, memberResponse{userResponse: userOf(m.User, hid), Cameras: m.Cameras})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"members": out})
 }
 
 func (s *Server) handleHouseholdAssign(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {
-	s.assign(w, r, g.Principal(), g.User().ID, g.HouseholdID(), true)
+	s.assign(w, r, s.dir.ForHousehold(g).Assign, true)
 }
 
 func (s *Server) handleHouseholdUnassign(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {
-	s.assign(w, r, g.Principal(), g.User().ID, g.HouseholdID(), false)
+	s.assign(w, r, s.dir.ForHousehold(g).Assign, false)
 }
 
-// assign sets or clears a viewer's access to one camera. within, when
-// non-zero, is the household both must belong to (an owner's grant); the
-// appliance admin passes 0.
-func (s *Server) assign(w http.ResponseWriter, r *http.Request, p nvr.Principal, actor nvr.UserID, within nvr.HouseholdID, on bool) {
-	ctx := r.Context()
+// assign sets or clears a viewer's access to one camera through the
+// directory the grant opened (a household's or the admin's), which decides
+// whether both are within reach and records the change.
+func (s *Server) assign(w http.ResponseWriter, r *http.Request,
+	set func(ctx context.Context, user string, cam nvr.CameraID, on bool) error, on bool) {
 	camID, err := nvr.ParseCameraID(r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.dir.Store().UserByPublicID(ctx, r.PathValue("uid"))
-	if err != nil {
-		s.writeError(w, r, nvr.ErrNotFound)
-		return
-	}
-	uid := u.ID
-	if within != 0 {
-		if u.HouseholdID != within {
-			s.writeError(w, r, nvr.ErrNotFound)
-			return
-		}
-		c, err := s.dir.Store().Camera(ctx, camID)
-		if err != nil || c.HouseholdID != within {
-			s.writeError(w, r, nvr.ErrNotFound)
-			return
-		}
-	}
-	action := "assign-camera"
-	if on {
-		err = s.dir.AssignCamera(ctx, uid, camID)
-	} else {
-		action = "unassign-camera"
-		err = s.dir.UnassignCamera(ctx, uid, camID)
-	}
-	s.auditAdmin(r, p, actor, camID, action, err)
-	if err != nil {
+	if err := set(r.Context(), r.PathValue("uid"), camID, on); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

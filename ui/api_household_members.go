@@ -7,9 +7,9 @@ import (
 )
 
 // An owner manages the people of their own household: add, change role,
-// disable, remove. Accounts outside the household, appliance admins and the
-// owner's own account are out of reach here (the last so that an owner
-// cannot lock the household out by accident; the admin can always help).
+// disable, remove. Which accounts are within reach (not outside the
+// household, not an appliance admin, not the owner's own) is decided by
+// nvr.HouseholdDirectory, which also records each change.
 
 type addMemberRequest struct {
 	Name     string   `json:"name"`
@@ -23,23 +23,12 @@ func (s *Server) handleHouseholdAddMember(w http.ResponseWriter, r *http.Request
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.dir.AddHouseholdMember(r.Context(), g, nvr.NewUser{Name: req.Name, Role: req.Role, Password: req.Password})
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "add-member", err)
+	u, err := s.dir.ForHousehold(g).AddMember(r.Context(), nvr.NewUser{Name: req.Name, Role: req.Role, Password: req.Password})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.writeUser(w, r, http.StatusCreated, u)
-}
-
-// memberOf finds {uid} among the household's people whom the owner may
-// change; anyone else is not found.
-func (s *Server) memberOf(r *http.Request, g nvr.HouseholdGrant) (nvr.User, error) {
-	u, err := s.dir.Store().UserByPublicID(r.Context(), r.PathValue("uid"))
-	if err != nil || u.HouseholdID != g.HouseholdID() || u.Admin || u.ID == g.User().ID {
-		return nvr.User{}, nvr.ErrNotFound
-	}
-	return u, nil
 }
 
 type updateMemberRequest struct {
@@ -53,25 +42,8 @@ func (s *Server) handleHouseholdUpdateMember(w http.ResponseWriter, r *http.Requ
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.memberOf(r, g)
-	if err == nil && req.Role == nil && req.Disabled == nil {
-		err = errInvalid("nothing to change: give role or disabled")
-	}
-	if err == nil && req.Role != nil {
-		_, err = nvr.ParseRole(string(*req.Role))
-	}
-	if err == nil && req.Role != nil {
-		err = s.dir.SetRole(r.Context(), u.ID, *req.Role)
-	}
-	if err == nil && req.Disabled != nil {
-		err = s.dir.SetDisabled(r.Context(), u.ID, *req.Disabled)
-	}
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "update-member", err)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err = s.dir.Store().UserByPublicID(r.Context(), u.PublicID)
+	u, err := s.dir.ForHousehold(g).UpdateMember(r.Context(), r.PathValue("uid"),
+		nvr.MemberChanges{Role: req.Role, Disabled: req.Disabled})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -80,12 +52,7 @@ func (s *Server) handleHouseholdUpdateMember(w http.ResponseWriter, r *http.Requ
 }
 
 func (s *Server) handleHouseholdRemoveMember(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {
-	u, err := s.memberOf(r, g)
-	if err == nil {
-		err = s.dir.RemoveUser(r.Context(), u.ID)
-	}
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "remove-member", err)
-	if err != nil {
+	if err := s.dir.ForHousehold(g).RemoveMember(r.Context(), r.PathValue("uid")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -83,7 +83,7 @@ func (s *Server) handleAdminStorage(w http.ResponseWriter, r *http.Request, g nv
 		s.writeError(w, r, nvr.Errorf("storage", nvr.KindUnavailable, "recording is not enabled"))
 		return
 	}
-	hs, err := s.dir.Store().Households(r.Context())
+	hs, err := s.dir.ForAdmin(g).Households(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -93,7 +93,7 @@ func (s *Server) handleAdminStorage(w http.ResponseWriter, r *http.Request, g nv
 		hids[h.ID] = h.PublicID
 	}
 	resp := storageOf(s.storage.Status(), hids)
-	stalled, err := s.stalledCameras(r, g.Principal(), hids)
+	stalled, err := s.stalledCameras(r, g, hids)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -110,9 +110,12 @@ func (s *Server) handleAdminStorageApprove(w http.ResponseWriter, r *http.Reques
 		s.writeError(w, r, nvr.Errorf("storage", nvr.KindUnavailable, "recording is not enabled"))
 		return
 	}
+	if err := s.dir.ForAdmin(g).RecordRetentionApproval(r.Context()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	s.storage.ApproveNextPass()
 	s.storage.Emergency()
-	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:approve-retention", nil)
 	s.log.WarnContext(r.Context(), "retention pass approved by the admin", "user", g.User().Name)
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "the next retention pass will run now without the safety refusal"})
 }

@@ -66,7 +66,7 @@ func TestStoredCredentialsStayWithTheirHost(t *testing.T) {
 		!strings.HasPrefix(saved.Status, "Saved. Note: the main stream URL now names another host") {
 		t.Fatalf("PATCH main_url to another host answered %+v", saved)
 	}
-	if c := must(f.dir.Store().Camera(context.Background(), cam.ID))(t); c.Username != "" || c.Password.IsSet() {
+	if c := must(f.store.Camera(context.Background(), cam.ID))(t); c.Username != "" || c.Password.IsSet() {
 		t.Fatal("the credentials outlived their host")
 	}
 	call(http.MethodPost, "/api/cameras/test", `{"camera_id":"`+id+`"}`)

@@ -77,7 +77,7 @@ func TestResetAndDisableEndEveryCredential(t *testing.T) {
 					t.Errorf("old %s token after %s: %d, want 401", scope, tc.name, r.StatusCode)
 				}
 			}
-			if left, err := f.dir.Store().Tokens(ctx, f.memberA.ID); err != nil || len(left) != 0 {
+			if left, err := f.store.Tokens(ctx, f.memberA.ID); err != nil || len(left) != 0 {
 				t.Errorf("tokens left: %d (%v), want none", len(left), err)
 			}
 			if r := f.get("/api/cameras", bearer(bystander)); r.StatusCode != http.StatusOK {

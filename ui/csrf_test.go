@@ -21,7 +21,7 @@ func TestStateChangingRequestsRefuseForeignOrigins(t *testing.T) {
 	ctx := context.Background()
 	root := f.login("root")
 	_, tok := must2(f.dir.CreateToken(ctx, f.admin.ID, "t", nvr.ScopeView, 0))(t)
-	sess := must(f.dir.Store().Sessions(ctx, f.admin.ID))(t)
+	sess := must(f.store.Sessions(ctx, f.admin.ID))(t)
 	self := strings.TrimPrefix(f.ts.URL, "http://")
 	attacks := []struct {
 		name string

@@ -13,13 +13,13 @@ import (
 // check, and nothing outlives the request.
 type householdIDs struct {
 	ctx   context.Context
-	store nvr.DirectoryStore
+	dir   directory
 	known map[nvr.HouseholdID]nvr.HouseholdPublicID
 }
 
 // householdIDs returns a resolver for one request.
 func (s *Server) householdIDs(ctx context.Context) *householdIDs {
-	return &householdIDs{ctx: ctx, store: s.dir.Store(), known: map[nvr.HouseholdID]nvr.HouseholdPublicID{}}
+	return &householdIDs{ctx: ctx, dir: s.dir, known: map[nvr.HouseholdID]nvr.HouseholdPublicID{}}
 }
 
 // of returns the public ID of household id; "" for no household (0).
@@ -30,20 +30,11 @@ func (h *householdIDs) of(id nvr.HouseholdID) (nvr.HouseholdPublicID, error) {
 	if p, ok := h.known[id]; ok {
 		return p, nil
 	}
-	hh, err := h.store.Household(h.ctx, id)
+	p, err := h.dir.HouseholdPublicID(h.ctx, id)
 	if err != nil {
 		return "", err
 	}
-	h.known[id] = hh.PublicID
-	return hh.PublicID, nil
+	h.known[id] = p
+	return p, nil
 }
 
-// householdByPublicID finds the household a client named; a malformed or unknown
-// ID is not found.
-func (s *Server) householdByPublicID(ctx context.Context, id string) (nvr.Household, error) {
-	p, err := nvr.ParseHouseholdPublicID(id)
-	if err != nil {
-		return nvr.Household{}, nvr.ErrNotFound
-	}
-	return s.dir.Store().HouseholdByPublicID(ctx, p)
-}

@@ -15,8 +15,8 @@ import (
 // householdNames returns every household's name by row number, and the
 // form options, whose values are public IDs (the row number never reaches
 // a page), with the row number each option stands for.
-func (s *Server) householdNames(r *http.Request) (map[nvr.HouseholdID]string, []views.Option, []nvr.HouseholdID, error) {
-	hs, err := s.dir.Store().Households(r.Context())
+func (s *Server) householdNames(r *http.Request, ad nvr.AdminDirectory) (map[nvr.HouseholdID]string, []views.Option, []nvr.HouseholdID, error) {
+	hs, err := ad.Households(r.Context())
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -33,18 +33,18 @@ func (s *Server) householdNames(r *http.Request) (map[nvr.HouseholdID]string, []
 
 func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
 	ctx := r.Context()
-	store := s.dir.Store()
-	names, opts, ids, err := s.householdNames(r)
+	ad := s.dir.ForAdmin(g)
+	names, opts, ids, err := s.householdNames(r, ad)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	users, err := store.Users(ctx, 0)
+	users, err := ad.Users(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	cams, err := store.Cameras(ctx, 0)
+	cams, err := ad.Cameras(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -69,12 +69,13 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, g nvr.A
 }
 
 func (s *Server) handleAdminCamerasPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	names, opts, _, err := s.householdNames(r)
+	ad := s.dir.ForAdmin(g)
+	names, opts, _, err := s.householdNames(r, ad)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	cams, err := s.dir.Store().Cameras(r.Context(), 0)
+	cams, err := ad.Cameras(r.Context())
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -123,12 +124,13 @@ func estimateRetentionDays(st nvr.RetentionStatus) float64 {
 }
 
 func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	names, _, _, err := s.householdNames(r)
+	ad := s.dir.ForAdmin(g)
+	names, _, _, err := s.householdNames(r, ad)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	cams, err := s.dir.Store().Cameras(r.Context(), 0)
+	cams, err := ad.Cameras(r.Context())
 	if err != nil {
 		s.pageError(w, r, err)
 		return

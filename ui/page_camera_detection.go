@@ -52,7 +52,6 @@ func (s *Server) saveDetectionForm(r *http.Request, g nvr.CameraGrant, f views.D
 	if err := req.detectionChanges(&ch); err != nil {
 		return err
 	}
-	_, err = s.dir.EditCamera(r.Context(), g.CameraID(), ch)
-	s.auditAdmin(r, g.Principal(), g.User().ID, g.CameraID(), "edit-camera", err)
+	_, err = s.dir.ConfigureCamera(r.Context(), g, ch)
 	return err
 }

@@ -23,7 +23,7 @@ func (s *Server) needsSetup(r *http.Request) bool {
 	if s.setup == nil {
 		return false
 	}
-	n, err := s.dir.Store().AdminCount(r.Context())
+	n, err := s.dir.AdminCount(r.Context())
 	return err == nil && n == 0
 }
 

@@ -26,7 +26,7 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, g nvr
 	u := g.User()
 	m := views.AccountModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "account"), Name: u.Name, Role: string(u.Role)}
 	if u.HouseholdID != 0 {
-		if h, err := s.dir.Store().Household(ctx, u.HouseholdID); err == nil {
+		if h, err := s.dir.UserHousehold(ctx, g); err == nil {
 			m.Household = h.Name
 		}
 	}
@@ -54,30 +54,25 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, g nvr
 
 func (s *Server) handlePeoplePage(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {
 	ctx := r.Context()
-	store := s.dir.Store()
-	users, err := store.Users(ctx, g.HouseholdID())
+	hd := s.dir.ForHousehold(g)
+	members, err := hd.Members(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	cams, err := store.Cameras(ctx, g.HouseholdID())
+	cams, err := hd.Cameras(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	u := g.User()
 	m := views.PeopleModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "people")}
-	for _, p := range users {
+	for _, p := range members {
 		row := views.MemberRow{ID: p.PublicID, Name: p.Name, Role: string(p.Role), Viewer: p.Role == nvr.RoleViewer,
 			Disabled: p.Disabled, Self: p.ID == u.ID || p.Admin}
 		if row.Viewer {
-			assigned, err := store.AssignedCameras(ctx, p.ID)
-			if err != nil {
-				s.pageError(w, r, err)
-				return
-			}
-			on := make(map[nvr.CameraID]bool, len(assigned))
-			for _, id := range assigned {
+			on := make(map[nvr.CameraID]bool, len(p.Cameras))
+			for _, id := range p.Cameras {
 				on[id] = true
 			}
 			for _, c := range cams {
@@ -100,7 +95,7 @@ func (s *Server) cameraRowOf(r *http.Request, p nvr.Principal, c nvr.Camera) vie
 }
 
 func (s *Server) handleHouseholdCamerasPage(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {
-	cams, err := s.dir.Store().Cameras(r.Context(), g.HouseholdID())
+	cams, err := s.dir.ForHousehold(g).Cameras(r.Context())
 	if err != nil {
 		s.pageError(w, r, err)
 		return

@@ -17,15 +17,16 @@ type stalledCameraResponse struct {
 }
 
 // stalledCameras lists every camera whose recording is stalled. Each
-// camera's state is read through the policy's grant for p, as on the
-// system page; the admin may manage them all. hids names households by
+// camera's state is read through the policy's grant for the admin, as on
+// the system page; the admin may manage them all. hids names households by
 // public ID.
-func (s *Server) stalledCameras(r *http.Request, p nvr.Principal, hids map[nvr.HouseholdID]nvr.HouseholdPublicID) ([]stalledCameraResponse, error) {
+func (s *Server) stalledCameras(r *http.Request, ag nvr.AdminGrant, hids map[nvr.HouseholdID]nvr.HouseholdPublicID) ([]stalledCameraResponse, error) {
+	p := ag.Principal()
 	out := []stalledCameraResponse{}
 	if s.status == nil {
 		return out, nil
 	}
-	cams, err := s.dir.Store().Cameras(r.Context(), 0)
+	cams, err := s.dir.ForAdmin(ag).Cameras(r.Context())
 	if err != nil {
 		return nil, err
 	}

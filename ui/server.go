@@ -69,7 +69,7 @@ type Server struct {
 	cfg      Config
 	policy   *nvr.Policy
 	auth     *nvr.Auth
-	dir      *nvr.Directory
+	dir      directory
 	status   CameraStatusSource
 	playback *nvr.Playback
 	setup    *nvr.Setup

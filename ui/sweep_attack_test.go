@@ -42,10 +42,10 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 	ctx := context.Background()
 	own := f.addEvent(f.camA1.ID, nvr.EventMotion, f.now.Add(-time.Minute), "alpha", []byte("alpha-thumb"))
 	f.login("bea")
-	sessB := must(f.dir.Store().Sessions(ctx, f.ownerB.ID))(t)
+	sessB := must(f.store.Sessions(ctx, f.ownerB.ID))(t)
 	_, tokB := must2(f.dir.CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
 	ana := f.login("ana")
-	sessA := must(f.dir.Store().Sessions(ctx, f.ownerA.ID))(t)
+	sessA := must(f.store.Sessions(ctx, f.ownerA.ID))(t)
 
 	// IDs household A may legitimately name, left out of the attack sets.
 	mine := map[string]bool{string(f.camA1.ID): true, string(f.camA2.ID): true, string(own.ID): true}

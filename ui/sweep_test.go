@@ -22,7 +22,7 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 	// Household B's own session and API token, for the account routes.
 	f.login("bea")
 	ctx := context.Background()
-	sessB := must(f.dir.Store().Sessions(ctx, f.ownerB.ID))(t)
+	sessB := must(f.store.Sessions(ctx, f.ownerB.ID))(t)
 	_, tokB := must2(f.dir.CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
 	for _, route := range f.srv.Routes() {
 		if route.Policy == PolicyNone {
@@ -187,7 +187,7 @@ func TestRouteSweepForeignUserNames(t *testing.T) {
 			t.Errorf("owner adding %q: answer mentions existence: %s", name, r.body)
 		}
 	}
-	if u, err := f.dir.Store().UserByRef(context.Background(), "bea"); err != nil || u.HouseholdID != f.homeB.ID {
+	if u, err := f.store.UserByRef(context.Background(), "bea"); err != nil || u.HouseholdID != f.homeB.ID {
 		t.Fatalf("B's owner after A's attempts: %+v %v", u, err)
 	}
 	// A free name still works, and the owner's own check on passwords is
