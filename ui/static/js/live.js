@@ -161,10 +161,17 @@ function start() {
     const scope = video.closest('.tile, .camera') || video.parentElement;
     const note = scope.querySelector('[data-audio-note]');
     const videoNote = scope.querySelector('[data-video-note]');
+    const withControls = video.hasAttribute('controls');
+    video.controls = false;
     const p = new LivePlayer(video, {
       cameraId: video.dataset.cameraId,
       stream: video.dataset.stream,
-      onState: (s) => { holder.dataset.player = s; },
+      onState: (s) => {
+        holder.dataset.player = s;
+        // Player controls only over a picture: before one, the status
+        // words say what is happening instead of a spinner.
+        if (withControls) video.controls = s === 'playing';
+      },
       onAudioNote: (text) => {
         if (!note) return;
         note.textContent = text ? `No sound: ${text}.` : '';
