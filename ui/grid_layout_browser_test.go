@@ -56,6 +56,14 @@ func TestBrowserGridLayoutAndOpen(t *testing.T) {
 		t.Fatalf("auto layout: tiles not of equal, screen-filling height (%v)", err)
 	}
 
+	shots := screenshotDir(t)
+	shot := func(name string) {
+		t.Helper()
+		waitJS(t, b, `[...document.querySelectorAll('[data-testid="tile"]')].every(e => e.dataset.player === 'playing')`, 15*time.Second)
+		if err := b.Screenshot(filepath.Join(shots, "grid-layout-"+name+".png")); err != nil {
+			t.Fatal(err)
+		}
+	}
 	pick := func(layout string) {
 		t.Helper()
 		browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="grid-layout-`+layout+`"] + span`)))
@@ -70,10 +78,19 @@ func TestBrowserGridLayoutAndOpen(t *testing.T) {
 	if err != nil || !fits {
 		t.Errorf("one-column tile taller than the screen (%v)", err)
 	}
+	shot("1-1280-light")
 	pick("3")
 	cols(3)
+	colorScheme(t, b, true)
+	browse(t, b, chromedp.EmulateViewport(375, 800))
+	cols(3) // a chosen layout holds on a phone too
+	shot("3-375-dark")
+	browse(t, b, chromedp.EmulateViewport(1280, 800))
+	shot("3-1280-dark")
+	colorScheme(t, b, false)
 	pick("auto")
 	cols(2)
+	shot("auto-1280-light")
 
 	// A click on the picture opens the camera page.
 	cam := string(f.camA2.ID)

@@ -81,7 +81,10 @@ function applyLayout(grid, layout) {
   const cols = layout === 'auto' ? autoColumns(count, grid.clientWidth || window.innerWidth) : Number(layout);
   grid.dataset.layout = layout;
   grid.dataset.cols = String(cols);
-  grid.dataset.rows = String(Math.max(1, Math.ceil(count / cols)));
+  // The rows that must fit the screen: all of them in auto; at most one
+  // screenful (1, 2×2, 3×3) in a fixed layout, the rest a scroll away.
+  const rows = Math.max(1, Math.ceil(count / cols));
+  grid.dataset.rows = String(layout === 'auto' ? rows : Math.min(rows, cols));
 }
 
 function storedLayout() {
