@@ -111,6 +111,18 @@ func TestBrowserGridLayoutAndOpen(t *testing.T) {
 	if path, _ := browsertest.Eval[string](b, `location.pathname`); path != "/" {
 		t.Fatalf("full-screen button navigated to %s", path)
 	}
+	// A double click on another tile's picture takes it full screen
+	// instead of opening its page.
+	if _, err := browsertest.Eval[bool](b, `(document.exitFullscreen(), true)`); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, b, `!document.fullscreenElement`, 10*time.Second)
+	browse(t, b, chromedp.DoubleClick(chromedp.CSS(fmt.Sprintf(`video[data-camera-id="%s"]`, other))))
+	waitJS(t, b, fmt.Sprintf(`document.fullscreenElement && document.fullscreenElement.dataset.cameraId === "%s"`, other), 10*time.Second)
+	time.Sleep(500 * time.Millisecond) // longer than the wait for a double click: no navigation may follow
+	if path, _ := browsertest.Eval[string](b, `location.pathname`); path != "/" {
+		t.Fatalf("double click navigated to %s", path)
+	}
 }
 
 // TestBrowserOfflineCameraSaysWhy points a camera at a closed loopback

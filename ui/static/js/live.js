@@ -69,6 +69,12 @@ async function refreshStatus() {
   for (const cam of data.cameras || []) renderStatus(cam);
 }
 
+let refreshTimer = 0;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refreshStatus, 300); // one fetch for tiles starting together
+}
+
 function autoColumns(count, width) {
   if (width < 600) return 1;
   return Math.max(1, Math.min(Math.floor(width / 300), Math.ceil(Math.sqrt(count))));
@@ -171,6 +177,9 @@ function start() {
       stream: video.dataset.stream,
       onState: (s) => {
         holder.dataset.player = s;
+        // A picture after none: fetch the words now rather than at the next
+        // poll, so "unreachable" does not linger over a live picture.
+        if (s === 'playing') refreshSoon();
         // Player controls only over a picture: before one, the status
         // words say what is happening instead of a spinner.
         if (withControls) video.controls = s === 'playing';
