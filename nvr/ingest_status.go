@@ -19,6 +19,12 @@ type StreamStatus struct {
 	Height      int
 	FPS         float64 // measured
 	BitrateBps  float64 // measured over the last seconds
+	// LastFrame is when the stream last delivered a unit (the hub's
+	// clock); zero when none arrived since the camera's stream started. It
+	// is what "no picture since" means to a household, measured rather than
+	// inferred from the supervisor's state, whose Since restarts with
+	// every retry.
+	LastFrame time.Time
 }
 
 // CameraStatus is the live state of a camera's streams; main first.
@@ -74,6 +80,7 @@ func streamStatus(name string, s *streamRun) StreamStatus {
 		NextAttempt: st.NextAttempt,
 		FPS:         stats.FPS,
 		BitrateBps:  stats.BitsPerSecond,
+		LastFrame:   stats.LastUnit,
 	}
 	if info := s.hub.Info(); info != nil {
 		if v := info.Video(); v >= 0 {

@@ -28,13 +28,32 @@ type cameraResponse struct {
 	Recording       string     `json:"recording,omitempty"`
 	RecordingSince  *time.Time `json:"recording_since,omitempty"`
 	RecordingReason string     `json:"recording_reason,omitempty"`
+	// Words is what the live view says about the camera while it shows no
+	// picture (see liveStatus): the page's first rendering and live.js's
+	// refresh read the same words from here.
+	Words *liveWords `json:"words,omitempty"`
+}
+
+// liveWords is a camera's state in a household's words: badge (streaming,
+// reconnecting, offline, unknown), headline ("Camera unreachable since
+// 14:02"), advice ("Check its power and network.") and seen ("No picture
+// since 14:02."). Never the raw failure text.
+type liveWords struct {
+	Badge    string `json:"badge"`
+	Headline string `json:"headline"`
+	Advice   string `json:"advice,omitempty"`
+	Seen     string `json:"seen,omitempty"`
 }
 
 // streamResponse is one stream's live state.
 type streamResponse struct {
-	Stream      string     `json:"stream"`
-	State       string     `json:"state"`
-	Since       time.Time  `json:"since"`
+	Stream    string     `json:"stream"`
+	State     string     `json:"state"`
+	Since     time.Time  `json:"since"`
+	LastFrame *time.Time `json:"last_frame,omitempty"` // when a frame last arrived
+	// LastError is the redacted failure text (URLs, addresses, Go error
+	// chains): diagnosis for those who manage the camera, so it is left
+	// out for everyone else (see mayDiagnose).
 	LastError   string     `json:"last_error,omitempty"`
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
 	Codec       string     `json:"codec,omitempty"`
@@ -69,13 +88,29 @@ func (s *Server) withStatus(g nvr.CameraGrant, hid nvr.HouseholdPublicID) camera
 		sr := streamResponse{Stream: ss.Stream, State: ss.State, Since: ss.Since.UTC(), LastError: ss.LastError,
 			Codec: ss.Codec, Width: ss.Width, Height: ss.Height,
 			FPS: round2(ss.FPS), BitrateBps: float64(int64(ss.BitrateBps))}
+		if !ss.LastFrame.IsZero() {
+			t := ss.LastFrame.UTC()
+			sr.LastFrame = &t
+		}
+		if !mayDiagnose(g.User(), g.Camera()) {
+			sr.LastError = ""
+		}
 		if !ss.NextAttempt.IsZero() {
 			t := ss.NextAttempt.UTC()
 			sr.NextAttempt = &t
 		}
 		r.Streams = append(r.Streams, sr)
 	}
+	w := liveStatus(r, mayDiagnose(g.User(), g.Camera()), s.now())
+	r.Words = &liveWords{Badge: w.Badge, Headline: w.Headline, Advice: w.Advice, Seen: w.Seen}
 	return r
+}
+
+// mayDiagnose reports whether u sees a camera's raw failure text: the
+// appliance admin and the owners of its household, who can act on it.
+// Other members get the words of the UI only.
+func mayDiagnose(u nvr.User, c nvr.Camera) bool {
+	return u.Admin || (u.Role == nvr.RoleOwner && u.HouseholdID == c.HouseholdID)
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

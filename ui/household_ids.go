@@ -37,4 +37,3 @@ func (h *householdIDs) of(id nvr.HouseholdID) (nvr.HouseholdPublicID, error) {
 	h.known[id] = p
 	return p, nil
 }
-

@@ -2,29 +2,96 @@ package ui
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/ui/views"
 )
 
-// badgeOf reduces a camera's ingest state to the three badges of the UI:
-// streaming, reconnecting (connecting or waiting to retry) and offline with
-// the reason (auth-failed, unreachable, unsupported, disabled, ...); unknown
-// when the server reports no ingest state.
-func badgeOf(c cameraResponse) (badge, reason string) {
+// badgeOf reduces a camera's ingest state to the badges of the UI:
+// streaming, reconnecting (connecting or waiting to retry), offline
+// (auth-failed, unreachable, unsupported, disabled, ...) and unknown when
+// the server reports no ingest state. Why a camera is offline is said in
+// words by liveStatus, never by the raw state.
+func badgeOf(c cameraResponse) string {
 	switch c.State {
 	case "streaming":
-		return "streaming", ""
-	case "connecting", "backoff", "reconnecting":
-		return "reconnecting", ""
+		return "streaming"
+	case "connecting", "backoff", "reconnecting", "starting", "queued", "idle", "stopped":
+		return "reconnecting"
 	case "":
-		return "unknown", "" // no ingest status on this server
+		return "unknown" // no ingest status on this server
 	}
-	reason = c.State
-	if len(c.Streams) > 0 && c.Streams[0].LastError != "" {
-		reason += " (" + c.Streams[0].LastError + ")"
+	return "offline"
+}
+
+// liveStatus says in a household's words what a tile or the camera page
+// shows while there is no picture: what is wrong, since when (the last
+// frame actually seen, as a state is a measurement), and what to do about
+// it. The raw failure text (Go error chains, addresses) is kept for those
+// who may diagnose the camera, behind a details toggle. now and the
+// times are shown in the server's zone, like the timeline's day.
+func liveStatus(c cameraResponse, diagnose bool, now time.Time) views.CameraStatus {
+	st := views.CameraStatus{Badge: badgeOf(c)}
+	var main streamResponse
+	if len(c.Streams) > 0 {
+		main = c.Streams[0]
 	}
-	return "offline", reason
+	seen := ""
+	if main.LastFrame != nil {
+		seen = clockOf(*main.LastFrame, now)
+	}
+	owner := func(own, other string) string {
+		if diagnose {
+			return own
+		}
+		return other
+	}
+	switch c.State {
+	case "streaming", "", "starting", "queued", "connecting", "idle", "stopped":
+		st.Headline = "Connecting…"
+	case "backoff", "reconnecting":
+		st.Headline = "Lost the camera's picture, trying again"
+	case "auth-failed":
+		st.Headline = "Camera refused the password"
+		st.Advice = owner("Enter the camera's password again in its settings.", "An owner of your household can fix it in Settings.")
+	case "unreachable":
+		st.Headline = "Camera unreachable"
+		st.Advice = "Check its power and network."
+	case "unsupported":
+		st.Headline = "Camera sends video Hearth cannot show"
+		st.Advice = owner("Set it to H.264 or H.265 in the camera's own settings.", "An owner of your household can change the camera's settings.")
+	case "disabled":
+		st.Headline = "Camera turned off in Hearth"
+		st.Advice = owner("Turn it on in its settings.", "An owner of your household can turn it on.")
+		return st // off on purpose: no picture is expected, nothing to diagnose
+	default:
+		st.Headline = "Camera offline"
+	}
+	if st.Badge != "streaming" && st.Badge != "unknown" {
+		if seen != "" {
+			st.Seen = "No picture since " + seen + "."
+		} else {
+			st.Seen = "No picture yet."
+		}
+		if st.Badge == "offline" && seen != "" {
+			st.Headline += " since " + seen
+		}
+	}
+	if diagnose && st.Badge != "streaming" {
+		st.Detail = main.LastError
+	}
+	return st
+}
+
+// clockOf is t as a household reads it: the time of day when t is today,
+// with the day otherwise.
+func clockOf(t, now time.Time) string {
+	t, now = t.In(time.Local), now.In(time.Local)
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04")
+	}
+	return t.Format("Mon 2 Jan 15:04")
 }
 
 func (s *Server) handleLivePage(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
@@ -36,10 +103,11 @@ func (s *Server) handleLivePage(w http.ResponseWriter, r *http.Request, g nvr.Us
 		return
 	}
 	m := views.LiveModel{Nav: navOf(g.User(), "live")}
+	now := s.now()
 	for _, cg := range grants {
 		c := s.withStatus(cg, "")
-		t := views.Tile{ID: string(c.ID), Name: c.Name, HasSub: c.HasSub}
-		t.Badge, t.Reason = badgeOf(c)
+		t := views.Tile{ID: string(c.ID), Name: c.Name, HasSub: c.HasSub,
+			Status: liveStatus(c, mayDiagnose(g.User(), cg.Camera()), now)}
 		m.Tiles = append(m.Tiles, t)
 	}
 	s.render(w, r, http.StatusOK, views.Live(m))
@@ -48,9 +116,10 @@ func (s *Server) handleLivePage(w http.ResponseWriter, r *http.Request, g nvr.Us
 func (s *Server) handleCameraPage(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
 	c := s.withStatus(g, "")
 	u := g.User()
+	now := s.now()
 	m := views.CameraModel{Nav: navOf(u, "live"), ID: string(c.ID), Name: c.Name,
-		Day: s.now().Format("2006-01-02"), CanManage: u.Admin || (u.Role == nvr.RoleOwner && u.HouseholdID == g.Camera().HouseholdID)}
-	m.Badge, m.Reason = badgeOf(c)
+		Day: now.Format("2006-01-02"), CanManage: mayDiagnose(u, g.Camera()),
+		Status: liveStatus(c, mayDiagnose(u, g.Camera()), now)}
 	s.render(w, r, http.StatusOK, views.Camera(m))
 }
 

@@ -456,19 +456,25 @@ func TestGridBadges(t *testing.T) {
 	t.Cleanup(f.ts.Close)
 	got := map[string]string{}
 	testID(t, f.get("/", f.login("ana")).body, "tile").Each(func(_ int, s *goquery.Selection) {
-		got[s.AttrOr("data-camera-id", "")] = strings.Join(strings.Fields(s.Find(`[data-testid="badge"]`).Text()), " ")
+		got[s.AttrOr("data-camera-id", "")] = strings.Join(strings.Fields(s.Find(`[data-testid="badge"]`).Text()), " ") +
+			" / " + s.Find(`[data-testid="status-headline"]`).Text() + " / " + s.Find(`[data-testid="status-detail"] code`).Text()
 	})
 	want := map[string]string{
-		string(f.camA1.ID): "streaming",
-		string(f.camA2.ID): "offline : auth-failed (camera refused the credentials)",
+		string(f.camA1.ID): "streaming / Connecting… / ",
+		string(f.camA2.ID): "offline / Camera refused the password / camera refused the credentials",
 	}
 	if !maps.Equal(got, want) {
-		t.Fatalf("badges = %q, want %q", got, want)
+		t.Fatalf("owner's tiles = %q, want %q", got, want)
+	}
+	// A member reads the words, never the raw detail.
+	member := f.get("/", f.login("mo")).body
+	if strings.Contains(member, "camera refused the credentials") || !strings.Contains(member, "Camera refused the password") {
+		t.Fatalf("member's grid: raw detail shown or words missing")
 	}
 	for _, tc := range []struct {
 		state, badge string
 	}{{"connecting", "reconnecting"}, {"backoff", "reconnecting"}, {"streaming", "streaming"}, {"unreachable", "offline"}, {"disabled", "offline"}, {"", "unknown"}} {
-		if b, _ := badgeOf(cameraResponse{State: tc.state}); b != tc.badge {
+		if b := badgeOf(cameraResponse{State: tc.state}); b != tc.badge {
 			t.Errorf("state %q: badge %q, want %q", tc.state, b, tc.badge)
 		}
 	}

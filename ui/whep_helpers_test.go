@@ -68,7 +68,7 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFi
 		wg.Go(func() { _ = rec.Run(ctx) })
 		playback = nvr.NewPlayback(f.store, filepath.Join(data, nvr.RecordingsDirName))
 	}
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Playback: playback,
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Playback: playback, Status: ingest,
 		Live: ingest, WebRTC: WebRTCLive{Engine: engine, Hubs: ingest, Sessions: sessions}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)

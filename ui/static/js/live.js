@@ -1,36 +1,64 @@
 // Live view: a LivePlayer for every <video data-camera-id data-stream>, the
-// status badges refreshed from /api/cameras, and players paused while the
-// tab is hidden. Data from the server is only ever set as textContent.
+// camera status (badge and the server's words over the picture) refreshed
+// from /api/cameras, players paused while the tab is hidden; on the grid, the layout
+// control, tiles that open their camera page on a click and go full screen
+// on a double click or their button. Data from the server is only ever set
+// as textContent.
 
 import { LivePlayer } from './player.js';
 
 const STATUS_POLL_MS = 10000;
+const LAYOUT_KEY = 'hearth.grid.layout';
+const LAYOUTS = ['auto', '1', '2', '3'];
+// A single click waits this long for a second one (full screen) before it
+// opens the camera page.
+const DOUBLE_CLICK_MS = 250;
 
-function badgeOf(cam) {
-  switch (cam.state) {
-    case 'streaming': return ['streaming', ''];
-    case 'connecting': case 'backoff': case 'reconnecting': return ['reconnecting', ''];
-    case undefined: case '': return ['unknown', ''];
+function para(className, testid, text) {
+  const p = document.createElement('p');
+  if (className) p.className = className;
+  p.dataset.testid = testid;
+  p.textContent = text;
+  return p;
+}
+
+// renderStatus redraws a camera's badge and the words over its picture
+// from /api/cameras: the words are the server's (liveStatus in
+// page_live.go), so the page's first rendering and this refresh agree;
+// last_error reaches only those who may diagnose the camera.
+function renderStatus(cam) {
+  const w = cam.words || { badge: 'unknown', headline: 'Connecting…' };
+  const id = CSS.escape(cam.id);
+  const badge = document.querySelector(`[data-status-for="${id}"][data-status-part="badge"]`);
+  if (badge) {
+    badge.className = `badge badge-${w.badge}`;
+    badge.dataset.badge = w.badge;
+    badge.textContent = w.badge;
   }
-  let reason = cam.state;
+  const panel = document.querySelector(`[data-status-for="${id}"][data-status-part="panel"]`);
+  if (!panel) return;
+  const wasOpen = !!panel.querySelector('details[open]'); // someone is reading it
+  const parts = [para('status-headline', 'status-headline', w.headline)];
+  if (w.advice) parts.push(para('', 'status-advice', w.advice));
+  if (w.seen) parts.push(para('status-seen', 'status-seen', w.seen));
   const s = cam.streams && cam.streams[0];
-  if (s && s.last_error) reason += ` (${s.last_error})`;
-  return ['offline', reason];
-}
-
-function setBadge(el, badge, reason) {
-  el.className = `badge badge-${badge}`;
-  el.dataset.badge = badge;
-  el.textContent = badge;
-  if (reason) {
-    const r = document.createElement('span');
-    r.className = 'reason';
-    r.textContent = `: ${reason}`;
-    el.append(r);
+  if (s && s.last_error && w.badge !== 'streaming') {
+    const d = document.createElement('details');
+    d.className = 'status-detail';
+    d.dataset.testid = 'status-detail';
+    d.open = wasOpen;
+    const sum = document.createElement('summary');
+    sum.textContent = 'Details';
+    const code = document.createElement('code');
+    code.textContent = s.last_error;
+    d.append(sum, code);
+    parts.push(d);
   }
+  panel.dataset.badge = w.badge;
+  panel.replaceChildren(...parts);
 }
 
-async function refreshBadges() {
+async function refreshStatus() {
   let data;
   try {
     const resp = await fetch('/api/cameras', { credentials: 'same-origin' });
@@ -38,25 +66,124 @@ async function refreshBadges() {
     if (!resp.ok) return;
     data = await resp.json();
   } catch { return; }
-  for (const cam of data.cameras || []) {
-    for (const holder of document.querySelectorAll('[data-camera-id]')) {
-      if (holder.dataset.cameraId !== cam.id || holder.tagName === 'VIDEO') continue;
-      const el = holder.querySelector('[data-badge]');
-      if (el) setBadge(el, ...badgeOf(cam));
-    }
+  for (const cam of data.cameras || []) renderStatus(cam);
+}
+
+let refreshTimer = 0;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refreshStatus, 300); // one fetch for tiles starting together
+}
+
+function autoColumns(count, width) {
+  if (width < 600) return 1;
+  return Math.max(1, Math.min(Math.floor(width / 300), Math.ceil(Math.sqrt(count))));
+}
+
+// applyLayout sets the grid's columns and rows (CSS sizes the tiles from
+// them so that the rows fit the screen).
+function applyLayout(grid, layout) {
+  const count = Number(grid.dataset.count) || grid.children.length;
+  const cols = layout === 'auto' ? autoColumns(count, grid.clientWidth || window.innerWidth) : Number(layout);
+  grid.dataset.layout = layout;
+  grid.dataset.cols = String(cols);
+  // The rows that must fit the screen: all of them in auto; at most one
+  // screenful (1, 2×2, 3×3) in a fixed layout, the rest a scroll away.
+  const rows = Math.max(1, Math.ceil(count / cols));
+  grid.dataset.rows = String(layout === 'auto' ? rows : Math.min(rows, cols));
+}
+
+function storedLayout() {
+  try {
+    const v = window.localStorage.getItem(LAYOUT_KEY);
+    return LAYOUTS.includes(v) ? v : 'auto';
+  } catch { return 'auto'; } // storage refused (private mode, policy)
+}
+
+function setupLayout(grid) {
+  const control = document.querySelector('[data-grid-layout]');
+  let layout = storedLayout();
+  applyLayout(grid, layout);
+  window.addEventListener('resize', () => applyLayout(grid, layout));
+  if (!control) return;
+  for (const input of control.querySelectorAll('input[name="grid-layout"]')) {
+    input.checked = input.value === layout;
   }
+  control.hidden = false;
+  control.addEventListener('change', (e) => {
+    if (!LAYOUTS.includes(e.target.value)) return;
+    layout = e.target.value;
+    try { window.localStorage.setItem(LAYOUT_KEY, layout); } catch { /* kept for this page only */ }
+    applyLayout(grid, layout);
+  });
+}
+
+function toggleFullscreen(tile) {
+  if (document.fullscreenElement) { document.exitFullscreen().catch(() => {}); return; }
+  if (tile.requestFullscreen) tile.requestFullscreen().catch(() => {});
+}
+
+function setupTiles(grid, playerOf) {
+  const canFullscreen = document.fullscreenEnabled;
+  for (const tile of grid.querySelectorAll('[data-testid="tile"]')) {
+    const link = tile.querySelector('[data-tile-open]');
+    const button = tile.querySelector('[data-fullscreen]');
+    if (button && canFullscreen) {
+      button.hidden = false;
+      button.addEventListener('click', () => toggleFullscreen(tile));
+    }
+    let pending = 0;
+    link.addEventListener('click', (e) => {
+      // Enter (detail 0) and modified clicks (new tab) open at once.
+      if (e.detail === 0 || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+      e.preventDefault();
+      if (document.fullscreenElement) return; // a click in full screen stays there
+      if (!canFullscreen) { window.location.assign(link.href); return; }
+      clearTimeout(pending);
+      if (e.detail >= 2) return; // the dblclick handler takes it
+      pending = setTimeout(() => window.location.assign(link.href), DOUBLE_CLICK_MS);
+    });
+    link.addEventListener('dblclick', (e) => {
+      e.preventDefault();
+      clearTimeout(pending);
+      if (canFullscreen) toggleFullscreen(tile);
+    });
+  }
+  // Full screen shows the camera's main stream, the grid its sub stream.
+  document.addEventListener('fullscreenchange', () => {
+    for (const tile of grid.querySelectorAll('[data-testid="tile"]')) {
+      const video = tile.querySelector('video[data-stream]');
+      const p = playerOf.get(video);
+      if (!p) continue;
+      const full = document.fullscreenElement === tile;
+      tile.dataset.fullscreen = full ? 'true' : 'false';
+      p.switchStream(full ? 'main' : video.dataset.stream);
+    }
+  });
 }
 
 function start() {
   const players = [];
+  const playerOf = new Map();
   for (const video of document.querySelectorAll('video[data-camera-id][data-stream]')) {
-    const tile = video.closest('[data-camera-id]:not(video)') || video.parentElement;
-    const note = video.parentElement.querySelector('[data-audio-note]');
-    const videoNote = video.parentElement.querySelector('[data-video-note]');
+    const holder = video.closest('[data-camera-id]:not(video)') || video.parentElement;
+    const scope = video.closest('.tile, .camera') || video.parentElement;
+    const note = scope.querySelector('[data-audio-note]');
+    const videoNote = scope.querySelector('[data-video-note]');
+    const withControls = video.hasAttribute('controls');
+    video.controls = false;
     const p = new LivePlayer(video, {
       cameraId: video.dataset.cameraId,
       stream: video.dataset.stream,
-      onState: (s) => { tile.dataset.player = s; },
+      onState: (s) => {
+        holder.dataset.player = s;
+        // A picture after none: fetch the words now rather than at the next
+        // poll, so "unreachable" does not linger over a live picture.
+        if (s === 'playing') refreshSoon();
+        // Player controls only over a picture: before one, the status
+        // words say what is happening instead of a spinner.
+        if (withControls) video.controls = s === 'playing';
+      },
       onAudioNote: (text) => {
         if (!note) return;
         note.textContent = text ? `No sound: ${text}.` : '';
@@ -69,7 +196,13 @@ function start() {
       },
     });
     players.push(p);
+    playerOf.set(video, p);
     p.start();
+  }
+  const grid = document.querySelector('[data-testid="grid"]');
+  if (grid && grid.children.length > 0) {
+    setupLayout(grid);
+    setupTiles(grid, playerOf);
   }
   document.addEventListener('visibilitychange', () => {
     for (const p of players) {
@@ -77,8 +210,8 @@ function start() {
     }
   });
   window.addEventListener('pagehide', () => players.forEach((p) => p.stop()));
-  if (document.querySelector('[data-badge]')) {
-    setInterval(refreshBadges, STATUS_POLL_MS);
+  if (document.querySelector('[data-status-for]')) {
+    setInterval(refreshStatus, STATUS_POLL_MS);
   }
 }
 

@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/ui/views"
+)
+
+// TestLiveStatusWords: what a tile says for each ingest state, in words,
+// with "since" taken from the last frame seen; the raw failure text only
+// for those who may diagnose the camera.
+func TestLiveStatusWords(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 4, 15, 30, 0, 0, time.Local)
+	today := now.Add(-88 * time.Minute) // 14:02
+	yesterday := time.Date(2026, 3, 3, 9, 5, 0, 0, time.Local)
+	const raw = "unreachable (camera 80c7 main: describe rtsp://10.0.0.9/x: dial tcp 10.0.0.9:554: no route to host)"
+	cam := func(state string, lastFrame *time.Time) cameraResponse {
+		return cameraResponse{State: state, Streams: []streamResponse{{Stream: "main", State: state, LastFrame: lastFrame, LastError: raw}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		c        cameraResponse
+		diagnose bool
+		want     views.CameraStatus
+	}{
+		{"unreachable since today", cam("unreachable", &today), false, views.CameraStatus{Badge: "offline",
+			Headline: "Camera unreachable since 14:02", Advice: "Check its power and network.", Seen: "No picture since 14:02."}},
+		{"unreachable since yesterday, owner", cam("unreachable", &yesterday), true, views.CameraStatus{Badge: "offline",
+			Headline: "Camera unreachable since Tue 3 Mar 09:05", Advice: "Check its power and network.", Seen: "No picture since Tue 3 Mar 09:05.", Detail: raw}},
+		{"never seen", cam("unreachable", nil), false, views.CameraStatus{Badge: "offline",
+			Headline: "Camera unreachable", Advice: "Check its power and network.", Seen: "No picture yet."}},
+		{"password, member", cam("auth-failed", nil), false, views.CameraStatus{Badge: "offline",
+			Headline: "Camera refused the password", Advice: "An owner of your household can fix it in Settings.", Seen: "No picture yet."}},
+		{"password, owner", cam("auth-failed", nil), true, views.CameraStatus{Badge: "offline",
+			Headline: "Camera refused the password", Advice: "Enter the camera's password again in its settings.", Seen: "No picture yet.", Detail: raw}},
+		{"retrying", cam("connecting", &today), false, views.CameraStatus{Badge: "reconnecting",
+			Headline: "Connecting…", Seen: "No picture since 14:02."}},
+		{"streaming", cam("streaming", &now), true, views.CameraStatus{Badge: "streaming", Headline: "Connecting…"}},
+		{"turned off", cameraResponse{State: "disabled"}, false, views.CameraStatus{Badge: "offline",
+			Headline: "Camera turned off in Hearth", Advice: "An owner of your household can turn it on."}},
+		{"no ingest status", cameraResponse{}, false, views.CameraStatus{Badge: "unknown", Headline: "Connecting…"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := liveStatus(tc.c, tc.diagnose, now); got != tc.want {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
