@@ -252,6 +252,9 @@ func (c *cameraRecorder) record(ctx context.Context, sub *hub.Subscription, seg 
 		if err == nil && !paused {
 			err = c.write(u, seg)
 		}
+		if err == nil && len(idx.open) > 0 {
+			err = c.footageAllowed()
+		}
 		idx.flush()
 		c.observe(false)
 		if err != nil {
@@ -315,4 +318,21 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// footageGate is implemented by a recording store that may withhold room
+// from footage (Reserve.GuardStore): while FootageAllowed errs (matching
+// syscall.ENOSPC), an open segment ends and the camera is disk-full until
+// a new segment is allowed.
+type footageGate interface {
+	FootageAllowed() error
+}
+
+// footageAllowed asks the store, when it is a footageGate, whether the open
+// segment may go on growing.
+func (c *cameraRecorder) footageAllowed() error {
+	if g, ok := c.r.cfg.Store.(footageGate); ok {
+		return g.FootageAllowed()
+	}
+	return nil
 }

@@ -62,6 +62,7 @@ type Reserve struct {
 
 	mu        sync.Mutex // guards the fields below
 	held      bool
+	released  bool // Release freed the space and no Restore has taken it back
 	restoring bool
 	aborted   bool   // Release came during a Restore
 	lastErr   string // the last Restore failure logged (a key), to log changes only
@@ -116,7 +117,7 @@ func (r *Reserve) Release() bool {
 		r.cfg.Log.Error("disk full: cannot release the database reserve", "path", r.cfg.Path, "err", err)
 		return false
 	}
-	r.held = false
+	r.held, r.released = false, true
 	r.lastErr = ""
 	r.cfg.Log.Warn("disk full: database reserve released", "path", r.cfg.Path, "bytes", r.cfg.Size)
 	return true
@@ -171,7 +172,7 @@ func (r *Reserve) Restore() error {
 		}
 		return err
 	}
-	r.held, r.lastErr = true, ""
+	r.held, r.released, r.lastErr = true, false, ""
 	r.cfg.Log.Info("database reserve held", "path", r.cfg.Path, "bytes", r.cfg.Size)
 	return nil
 }
@@ -306,6 +307,22 @@ func (r *Reserve) GuardStore(s RecordingStore) RecordingStore {
 type reserveGuard struct {
 	RecordingStore
 	r *Reserve
+}
+
+// FootageAllowed refuses room to footage (an error matching
+// syscall.ENOSPC) from the moment the reserve is released until it is held
+// again. A released reserve is the database's room: whatever released it,
+// a recording write or an index write that found the disk full first, the
+// open segment must not go on writing into it (the recorder ends the
+// segment and stays disk-full until CreateSegment can restore the reserve).
+func (g reserveGuard) FootageAllowed() error {
+	g.r.mu.Lock()
+	released := g.r.released
+	g.r.mu.Unlock()
+	if released {
+		return fmt.Errorf("the database reserve was released, so recording pauses to keep its room: %w", syscall.ENOSPC)
+	}
+	return nil
 }
 
 func (g reserveGuard) CreateSegment(ctx context.Context, s Segment) (Segment, error) {
