@@ -90,6 +90,12 @@ func TestBrowserGridLayoutAndOpen(t *testing.T) {
 	colorScheme(t, b, false)
 	pick("auto")
 	cols(2)
+	// Narrowed to a phone and widened again, auto follows the screen (the
+	// room is the container's, not the grid's own narrowed width).
+	browse(t, b, chromedp.EmulateViewport(375, 800))
+	cols(1)
+	browse(t, b, chromedp.EmulateViewport(1280, 800))
+	cols(2)
 	shot("auto-1280-light")
 
 	// A click on the picture opens the camera page.

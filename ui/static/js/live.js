@@ -84,7 +84,11 @@ function autoColumns(count, width) {
 // them so that the rows fit the screen).
 function applyLayout(grid, layout) {
   const count = Number(grid.dataset.count) || grid.children.length;
-  const cols = layout === 'auto' ? autoColumns(count, grid.clientWidth || window.innerWidth) : Number(layout);
+  // The room is the container's: the grid's own width follows from the
+  // columns chosen (its max-width), so measuring it would keep a narrow
+  // layout narrow.
+  const room = (grid.parentElement && grid.parentElement.clientWidth) || window.innerWidth;
+  const cols = layout === 'auto' ? autoColumns(count, room) : Number(layout);
   grid.dataset.layout = layout;
   grid.dataset.cols = String(cols);
   // The rows that must fit the screen: all of them in auto; at most one
