@@ -1,0 +1,149 @@
+package household
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The household simulation (project issue 13): the real hearth binary
+// with three households of simulated cameras, and a seeded random
+// sequence of the things people do, through the public API and the
+// CLI, with the invariants checked after every step. See
+// docs/simulation.md; `make soak SEED=… STEPS=…` replays a seed.
+
+// bin is the hearth binary TestMain built for this run.
+var bin hearthBin
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hearth-sim-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	b, err := buildHearth(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	bin = b
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// defaultSteps is the budget of `go test` (and so `make test`): about
+// three minutes on a loaded two-core machine.
+const defaultSteps = 24
+
+func TestHousehold(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("HEARTH_SIM_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("HEARTH_SIM_SEED=%q: %v", s, err)
+		}
+		seed = v
+	}
+	steps := defaultSteps
+	if s := os.Getenv("HEARTH_SIM_STEPS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 {
+			t.Fatalf("HEARTH_SIM_STEPS=%q: want a positive number", s)
+		}
+		steps = v
+	}
+	t.Logf("household simulation: seed %d, %d steps (replay: make soak SEED=%d STEPS=%d)", seed, steps, seed, steps)
+	w := &world{t: t, bin: bin, data: t.TempDir(), seed: seed,
+		rng: rand.New(rand.NewPCG(seed, 1)), checkRng: rand.New(rand.NewPCG(seed, 2)), hc: newHTTP()}
+	w.canary = startCanary(t)
+	w.setup()
+	t.Cleanup(func() {
+		if w.srv != nil {
+			if err := w.srv.stop(); err != nil {
+				t.Errorf("final stop: %v", err)
+			}
+		}
+	})
+	w.checkInvariants(time.Now())
+	kinds := stepKinds()
+	start := time.Now()
+	for i := range steps {
+		k := w.chooseStep(kinds)
+		what := k.do(w)
+		w.steps = append(w.steps, what)
+		t.Logf("step %d/%d (%s): %s", i+1, steps, time.Since(start).Round(time.Second), what)
+		w.checkInvariants(time.Now())
+	}
+	// The run ends with a quiet measurement, so every run checks
+	// invariant 6 at least once.
+	w.steps = append(w.steps, w.quiet())
+	t.Logf("household simulation: seed %d, %d steps passed in %s; %s", seed, steps, time.Since(start).Round(time.Second),
+		strings.Join(w.quietCPU, "; "))
+}
+
+// chooseStep draws a step kind by weight among those that apply.
+func (w *world) chooseStep(kinds []stepKind) stepKind {
+	var ok []stepKind
+	total := 0
+	for _, k := range kinds {
+		if k.applies(w) {
+			ok = append(ok, k)
+			total += k.weight
+		}
+	}
+	n := w.rng.IntN(total)
+	for _, k := range ok {
+		if n < k.weight {
+			return k
+		}
+		n -= k.weight
+	}
+	panic("unreachable")
+}
+
+// fail ends the test with the seed, the steps so far and the server's
+// log tail, so the failure can be replayed and read.
+func (w *world) fail(format string, args ...any) {
+	w.t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "household simulation failed at step %d: %s\n", len(w.steps), fmt.Sprintf(format, args...))
+	fmt.Fprintf(&b, "seed %d; steps so far:\n", w.seed)
+	for i, s := range w.steps {
+		fmt.Fprintf(&b, "  %2d. %s\n", i+1, s)
+	}
+	fmt.Fprintf(&b, "replay: make soak SEED=%d STEPS=%d\n", w.seed, len(w.steps)+1)
+	if w.srv != nil {
+		fmt.Fprintf(&b, "server log (tail):\n%s", tail(w.srv.stderr.String(), 6000))
+	}
+	w.t.Fatal(b.String())
+}
+
+// waitFor polls cond until it holds or the deadline passes (then fails
+// with cond's last description).
+func (w *world) waitFor(d time.Duration, what string, cond func() (bool, string)) {
+	w.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		ok, desc := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.fail("%s: not within %s:\n%s", what, d, desc)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}

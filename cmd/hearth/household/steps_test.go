@@ -1,0 +1,474 @@
+package household
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hearthnvr/hearth/streams/simcam"
+)
+
+// stepKind is one thing people do. applies says whether it can be done in
+// the world as it is; do does it and returns what it did, for the step
+// list a failure prints.
+type stepKind struct {
+	name    string
+	weight  int
+	applies func(w *world) bool
+	do      func(w *world) string
+}
+
+// stepKinds is the step set. Weights favour the cheap steps; a restart
+// or a quiet CPU measurement costs several seconds.
+func stepKinds() []stepKind {
+	anyCam := func(f func(*simCamera) bool) func(*world) bool {
+		return func(w *world) bool { return len(w.camsWhere(f)) > 0 }
+	}
+	live := func(c *simCamera) bool { return true }
+	onSim := func(c *simCamera) bool { return c.target == "sim" }
+	return []stepKind{
+		{"transport", 4, anyCam(live), stepTransport},
+		{"record-mode", 3, anyCam(live), stepRecordMode},
+		{"retention", 2, anyCam(live), stepRetention},
+		{"zones", 2, anyCam(live), stepZones},
+		{"rename", 2, anyCam(live), stepRename},
+		{"enable", 3, anyCam(live), stepEnable},
+		{"move", 3, anyCam(live), stepMove},
+		{"replace", 1, anyCam(live), stepReplace},
+		{"url-other-host", 2, anyCam(onSim), stepURLCanary},
+		{"url-back", 3, anyCam(func(c *simCamera) bool { return c.target == "canary" }), stepURLBack},
+		{"credentials", 2, anyCam(onSim), stepCredentials},
+		{"stall", 2, anyCam(func(c *simCamera) bool { return !c.stalled }), stepStall},
+		{"unstall", 4, anyCam(func(c *simCamera) bool { return c.stalled }), stepUnstall},
+		{"flap", 2, anyCam(live), stepFlap},
+		{"resolution", 2, anyCam(live), stepResolution},
+		{"user-add", 2, func(w *world) bool { return len(w.users) < 24 }, stepUserAdd},
+		{"user-remove", 1, anyUser(mutable), stepUserRemove},
+		{"user-disable", 2, anyUser(func(u *simUser) bool { return mutable(u) && !u.disabled }), stepUserDisable},
+		{"user-enable", 3, anyUser(func(u *simUser) bool { return mutable(u) && u.disabled }), stepUserEnable},
+		{"role", 2, anyUser(mutable), stepRole},
+		{"assign", 3, func(w *world) bool { return len(w.assignable()) > 0 }, stepAssign},
+		{"unassign", 2, func(w *world) bool { return len(w.assignedPairs()) > 0 }, stepUnassign},
+		{"token-create", 2, anyUser(active), stepTokenCreate},
+		{"token-revoke", 2, func(w *world) bool { return len(w.validCreds("token")) > 0 }, stepTokenRevoke},
+		{"passwd", 2, anyUser(mutable), stepPasswd},
+		{"login", 2, anyUser(active), stepLogin},
+		{"logout", 1, func(w *world) bool { return len(w.validCreds("session", mutable)) > 0 }, stepLogout},
+		{"trigger-event", 2, anyCam(func(c *simCamera) bool { return c.enabled }), stepTrigger},
+		{"restart", 1, func(*world) bool { return true }, stepRestart},
+		{"kill-9", 1, func(*world) bool { return true }, stepKill},
+		{"quiet", 1, func(*world) bool { return true }, stepQuiet},
+	}
+}
+
+// mutable users are the ones steps may change: not the anchors, not removed.
+func mutable(u *simUser) bool { return !u.anchor && !u.removed }
+
+func active(u *simUser) bool { return !u.removed && !u.disabled && !u.admin }
+
+func anyUser(f func(*simUser) bool) func(*world) bool {
+	return func(w *world) bool { return len(w.usersWhere(f)) > 0 }
+}
+
+func (w *world) camsWhere(f func(*simCamera) bool) []*simCamera {
+	var out []*simCamera
+	for _, c := range w.liveCams() {
+		if f(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (w *world) usersWhere(f func(*simUser) bool) []*simUser {
+	var out []*simUser
+	for _, u := range w.users {
+		if f(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func (w *world) validCreds(kind string, of ...func(*simUser) bool) []*cred {
+	var out []*cred
+	for _, u := range w.users {
+		if u.anchor || u.removed || (len(of) > 0 && !of[0](u)) {
+			continue
+		}
+		for _, c := range u.creds {
+			if c.valid && c.kind == kind {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+type userCam struct {
+	u *simUser
+	c *simCamera
+}
+
+// assignable: a viewer and a camera of their household not yet theirs.
+func (w *world) assignable() []userCam {
+	var out []userCam
+	for _, u := range w.usersWhere(func(u *simUser) bool { return mutable(u) && u.role == "viewer" }) {
+		for _, c := range w.liveCams() {
+			if c.household == u.household && !u.assigned[c.id] {
+				out = append(out, userCam{u, c})
+			}
+		}
+	}
+	return out
+}
+
+func (w *world) assignedPairs() []userCam {
+	var out []userCam
+	for _, u := range w.usersWhere(func(u *simUser) bool { return mutable(u) && u.role == "viewer" }) {
+		for _, c := range w.liveCams() {
+			if u.assigned[c.id] {
+				out = append(out, userCam{u, c})
+			}
+		}
+	}
+	return out
+}
+
+// patch edits a camera through the API as the appliance admin and
+// returns the status.
+func (w *world) patch(c *simCamera, body map[string]any) int {
+	code, _, b, err := w.rootAPI().do("PATCH", "/api/cameras/"+c.id, body)
+	if err != nil {
+		w.fail("PATCH %s: %v", c, err)
+	}
+	if code != http.StatusOK && code != http.StatusBadRequest && code != http.StatusConflict {
+		w.fail("PATCH %s %v: %d %s", c, body, code, b)
+	}
+	return code
+}
+
+// mustPatch is a PATCH the server must accept.
+func (w *world) mustPatch(c *simCamera, body map[string]any) {
+	code, _, b, err := w.rootAPI().do("PATCH", "/api/cameras/"+c.id, body)
+	if err != nil || code != http.StatusOK {
+		w.fail("PATCH %s %v: %d %v %s", c, body, code, err, b)
+	}
+}
+
+func (w *world) cli(stdin string, args ...string) string {
+	args = append(args, "--data", w.data)
+	out, errs, code, err := w.bin.cli(stdin, args...)
+	if err != nil || code != 0 {
+		w.fail("hearth %v: exit %d %v: %s", args, code, err, errs)
+	}
+	return out
+}
+
+func stepTransport(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	// UDP now and then: simcam offers only interleaved TCP, so the camera
+	// must then be reported down, not streaming.
+	t := pick(w.rng, []string{"tcp", "auto", "tcp", "auto", "udp"})
+	w.mustPatch(c, map[string]any{"transport": t})
+	c.transport = t
+	return fmt.Sprintf("transport %s %s", c, t)
+}
+
+func stepRecordMode(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	m := pick(w.rng, []string{"continuous", "continuous", "events", "off"})
+	w.mustPatch(c, map[string]any{"record_mode": m})
+	c.record = m
+	return fmt.Sprintf("record %s %s", c, m)
+}
+
+func stepRetention(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	cd, ed := 1+w.rng.IntN(30), 1+w.rng.IntN(60)
+	w.mustPatch(c, map[string]any{"retain_continuous_days": cd, "retain_events_days": ed})
+	return fmt.Sprintf("retention %s %dd/%dd", c, cd, ed)
+}
+
+func stepZones(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	var zones []map[string]any
+	for i := range w.rng.IntN(3) {
+		x, y := w.rng.Float64()*0.5, w.rng.Float64()*0.5
+		zones = append(zones, map[string]any{"name": fmt.Sprintf("z%d", i), "mask": w.rng.IntN(3) == 0,
+			"polygon": [][2]float64{{x, y}, {x + 0.4, y}, {x + 0.4, y + 0.4}, {x, y + 0.4}}})
+	}
+	if zones == nil {
+		zones = []map[string]any{}
+	}
+	w.mustPatch(c, map[string]any{"zones": zones})
+	return fmt.Sprintf("zones %s %d", c, len(zones))
+}
+
+func stepRename(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	old := c.name
+	c.name = w.fresh(fmt.Sprintf("h%d-cam", c.household))
+	w.mustPatch(c, map[string]any{"name": c.name})
+	return fmt.Sprintf("rename %s from %s", c, old)
+}
+
+func stepEnable(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	c.enabled = !c.enabled
+	w.mustPatch(c, map[string]any{"enabled": c.enabled})
+	return fmt.Sprintf("enabled %s %v", c, c.enabled)
+}
+
+func stepMove(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	to := (c.household + 1 + w.rng.IntN(households-1)) % households
+	since := time.Now()
+	w.cli("", "camera", "move", c.id, "--household", hhName(to))
+	from := c.household
+	c.household, c.since = to, since
+	for _, u := range w.users {
+		delete(u.assigned, c.id) // a move drops the old household's viewers
+	}
+	return fmt.Sprintf("move %s H%d→H%d", c, from, to)
+}
+
+func stepReplace(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	w.cli("", "camera", "remove", c.id)
+	c.removed = true
+	c.sim.stop()
+	n := w.addCamera(w.rng.IntN(households), w.rng.IntN(2) == 0)
+	return fmt.Sprintf("remove %s, add %s in H%d", c, n, n.household)
+}
+
+func stepURLCanary(w *world) string {
+	c := pick(w.rng, w.camsWhere(func(c *simCamera) bool { return c.target == "sim" }))
+	before := w.canary.requests()
+	// No credentials in the edit: the stored ones were entered for the
+	// camera's host, not for this one.
+	code := w.patch(c, map[string]any{"main_url": w.canary.url("/cam/" + c.id[:6])})
+	if code != http.StatusOK {
+		return fmt.Sprintf("url %s → other host: refused (%d)", c, code)
+	}
+	c.target = "canary"
+	if c.enabled {
+		// The invariant is only worth something if Hearth did dial the
+		// canary: wait for it to (through backoff; bounded).
+		w.waitFor(90*time.Second, "Hearth dials the canary", func() (bool, string) {
+			return w.canary.requests() > before, fmt.Sprintf("%d requests", w.canary.requests())
+		})
+	}
+	return fmt.Sprintf("url %s → other host %s", c, w.canary.l.Addr())
+}
+
+func stepURLBack(w *world) string {
+	c := pick(w.rng, w.camsWhere(func(c *simCamera) bool { return c.target == "canary" }))
+	body := map[string]any{"main_url": c.sim.url()}
+	if c.user != "" {
+		body["username"], body["password"] = c.user, c.pw
+	}
+	w.mustPatch(c, body)
+	c.target, c.credsOK = "sim", true
+	return fmt.Sprintf("url %s → its camera (credentials again: %v)", c, c.user != "")
+}
+
+func stepCredentials(w *world) string {
+	c := pick(w.rng, w.camsWhere(func(c *simCamera) bool { return c.target == "sim" }))
+	if c.user == "" {
+		c.user = "cam"
+	}
+	c.pw = w.secret()
+	w.past = append(w.past, c.pw)
+	w.mustPatch(c, map[string]any{"username": c.user, "password": c.pw})
+	user, pw := c.user, c.pw
+	if err := c.sim.restart(func(cfg *simcam.ServerConfig) { cfg.Username, cfg.Password = user, pw }); err != nil {
+		w.fail("%v", err)
+	}
+	c.credsOK = true
+	return fmt.Sprintf("credentials %s new password (camera and Hearth)", c)
+}
+
+func stepStall(w *world) string {
+	c := pick(w.rng, w.camsWhere(func(c *simCamera) bool { return !c.stalled }))
+	c.sim.setStall(true)
+	c.stalled = true
+	return fmt.Sprintf("stall %s", c)
+}
+
+func stepUnstall(w *world) string {
+	c := pick(w.rng, w.camsWhere(func(c *simCamera) bool { return c.stalled }))
+	c.sim.setStall(false)
+	c.stalled = false
+	return fmt.Sprintf("unstall %s", c)
+}
+
+func stepFlap(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	c.sim.dropClients()
+	return fmt.Sprintf("flap %s (connections dropped)", c)
+}
+
+func stepResolution(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	c.wide = !c.wide
+	wd, ht := camW, camH
+	if c.wide {
+		wd, ht = altW, altH
+	}
+	if err := c.sim.restart(func(cfg *simcam.ServerConfig) { cfg.Cameras[0].Width, cfg.Cameras[0].Height = wd, ht }); err != nil {
+		w.fail("%v", err)
+	}
+	return fmt.Sprintf("resolution %s %dx%d", c, wd, ht)
+}
+
+func stepUserAdd(w *world) string {
+	h := w.rng.IntN(households)
+	role := pick(w.rng, []string{"owner", "member", "viewer", "viewer"})
+	u := w.addUser(w.fresh("u"), h, role)
+	w.session(u)
+	w.token(u)
+	return fmt.Sprintf("user add %s H%d %s", u.name, h, role)
+}
+
+func stepUserRemove(w *world) string {
+	u := pick(w.rng, w.usersWhere(mutable))
+	w.cli("", "user", "remove", u.name)
+	u.removed = true
+	return fmt.Sprintf("user remove %s", u.name)
+}
+
+func stepUserDisable(w *world) string {
+	u := pick(w.rng, w.usersWhere(func(u *simUser) bool { return mutable(u) && !u.disabled }))
+	w.cli("", "user", "disable", u.name)
+	u.disabled = true
+	return fmt.Sprintf("user disable %s", u.name)
+}
+
+func stepUserEnable(w *world) string {
+	u := pick(w.rng, w.usersWhere(func(u *simUser) bool { return mutable(u) && u.disabled }))
+	w.cli("", "user", "enable", u.name)
+	u.disabled = false
+	return fmt.Sprintf("user enable %s", u.name)
+}
+
+func stepRole(w *world) string {
+	u := pick(w.rng, w.usersWhere(mutable))
+	var roles []string
+	for _, r := range []string{"owner", "member", "viewer"} {
+		if r != u.role {
+			roles = append(roles, r)
+		}
+	}
+	r := pick(w.rng, roles)
+	w.cli("", "user", "role", u.name, r)
+	old := u.role
+	u.role = r
+	// Assignments are kept in the model whatever the server does with
+	// them: a credential may see less than the model allows, never more.
+	return fmt.Sprintf("role %s %s→%s", u.name, old, r)
+}
+
+func stepAssign(w *world) string {
+	p := pick(w.rng, w.assignable())
+	w.cli("", "user", "assign", p.u.name, p.c.id)
+	p.u.assigned[p.c.id] = true
+	return fmt.Sprintf("assign %s %s", p.u.name, p.c)
+}
+
+func stepUnassign(w *world) string {
+	p := pick(w.rng, w.assignedPairs())
+	w.cli("", "user", "unassign", p.u.name, p.c.id)
+	delete(p.u.assigned, p.c.id)
+	return fmt.Sprintf("unassign %s %s", p.u.name, p.c)
+}
+
+func stepTokenCreate(w *world) string {
+	u := pick(w.rng, w.usersWhere(func(u *simUser) bool { return active(u) && !u.anchor }))
+	c := w.token(u)
+	return fmt.Sprintf("token create %s #%d", u.name, c.tokenID)
+}
+
+func stepTokenRevoke(w *world) string {
+	c := pick(w.rng, w.validCreds("token"))
+	w.cli("", "token", "revoke", strconv.Itoa(c.tokenID))
+	c.valid = false
+	return fmt.Sprintf("token revoke %s #%d", c.user.name, c.tokenID)
+}
+
+func stepPasswd(w *world) string {
+	u := pick(w.rng, w.usersWhere(mutable))
+	u.pw = w.secret()
+	w.cli(u.pw+"\n", "user", "passwd", u.name)
+	for _, c := range u.creds {
+		if c.kind == "session" {
+			c.valid = false // "their sessions were ended"
+		}
+	}
+	what := fmt.Sprintf("passwd %s", u.name)
+	if active(u) {
+		w.session(u)
+		what += ", signed in again"
+	}
+	return what
+}
+
+func stepLogin(w *world) string {
+	u := pick(w.rng, w.usersWhere(func(u *simUser) bool { return active(u) && !u.anchor }))
+	w.session(u)
+	return fmt.Sprintf("login %s", u.name)
+}
+
+func stepLogout(w *world) string {
+	c := pick(w.rng, w.validCreds("session", mutable))
+	code, _, b, err := w.as(c).do("POST", "/api/logout", map[string]any{})
+	// A disabled user's session may already be refused (401).
+	if err != nil || (code != http.StatusOK && code != http.StatusNoContent && code != http.StatusUnauthorized) {
+		w.fail("logout %s: %d %v %s", c, code, err, b)
+	}
+	c.valid = false
+	return fmt.Sprintf("logout %s", c)
+}
+
+func stepTrigger(w *world) string {
+	c := pick(w.rng, w.camsWhere(func(c *simCamera) bool { return c.enabled }))
+	code, _, b, err := w.anchorAPI(c.household).do("POST", "/api/cameras/"+c.id+"/events",
+		map[string]any{"label": "sim", "duration_s": 2})
+	if err != nil || code >= 500 || code == http.StatusNotFound || code == http.StatusUnauthorized {
+		w.fail("trigger %s: %d %v %s", c, code, err, b)
+	}
+	return fmt.Sprintf("trigger event %s (%d)", c, code)
+}
+
+func stepRestart(w *world) string {
+	if err := w.srv.stop(); err != nil {
+		w.fail("graceful stop: %v\n%s", err, tail(w.srv.stderr.String(), 4000))
+	}
+	w.restarted()
+	return "restart (SIGTERM)"
+}
+
+func stepKill(w *world) string {
+	w.srv.kill()
+	w.restarted()
+	return "restart (kill -9)"
+}
+
+// restarted starts the server again on the same data and checks that
+// index and files agree (invariant 5).
+func (w *world) restarted() {
+	srv, err := w.bin.startServe(w.data)
+	if err != nil {
+		w.fail("%v", err)
+	}
+	w.srv = srv
+	out, errs, code, err := w.bin.cli("", "check", "--data", w.data)
+	if err != nil || code != 0 {
+		w.fail("invariant 5: hearth check after restart: exit %d %v\n%s%s", code, err, out, errs)
+	}
+}
+
+func stepQuiet(w *world) string {
+	return w.quiet()
+}
