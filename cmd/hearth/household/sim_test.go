@@ -119,7 +119,7 @@ func (w *world) fail(format string, args ...any) {
 	}
 	fmt.Fprintf(&b, "replay: make soak SEED=%d STEPS=%d\n", w.seed, len(w.steps)+1)
 	if w.srv != nil {
-		fmt.Fprintf(&b, "server log (tail):\n%s", tail(w.srv.stderr.String(), 6000))
+		fmt.Fprintf(&b, "server log without access lines (tail):\n%s", tail(withoutAccessLog(w.srv.stderr.String()), 6000))
 	}
 	w.t.Fatal(b.String())
 }
@@ -146,4 +146,16 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// withoutAccessLog drops the HTTP access lines (the checks' own polling)
+// from a server log, leaving what the server had to say.
+func withoutAccessLog(log string) string {
+	var b strings.Builder
+	for line := range strings.Lines(log) {
+		if !strings.Contains(line, " msg=http ") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
