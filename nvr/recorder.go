@@ -18,14 +18,23 @@ const (
 	defaultRecorderQueue   = 2048 // units; a few seconds of a busy stream with audio
 )
 
-// Recording states (RecordingStatus.State); a failure reads "error: …".
+// Recording states (RecordingStatus.State), each measured (see
+// recorder_state.go and docs/storage.md); an unusable recordings volume
+// reads "error: …".
 const (
 	RecordingOff       = "off"       // disabled camera or mode off
-	RecordingWaiting   = "waiting"   // no stream to record yet
+	RecordingWaiting   = "waiting"   // no stream to record, or its first footage not indexed yet
 	RecordingArmed     = "armed"     // events mode: buffering pre-roll, waiting for a trigger
-	RecordingActive    = "recording" // a segment is open
+	RecordingActive    = "recording" // fragments were indexed within the last GOP + sync interval + stall grace
+	RecordingStalled   = "stalled"   // the source streams, nothing was indexed for that long; Reason says why
 	RecordingDiskFull  = "disk-full" // a write hit ENOSPC; resuming after a pause
 	recordingErrPrefix = "error: "
+)
+
+// Defaults of the stall measure.
+const (
+	defaultStallGrace = 5 * time.Second
+	defaultAssumedGOP = 10 * time.Second
 )
 
 // recordSettings is the part of a camera's configuration the recorder
@@ -69,8 +78,15 @@ type RecorderConfig struct {
 	QueueUnits int
 	// MaxPreRollBytes caps each events-mode camera's pre-roll (32 MiB).
 	MaxPreRollBytes int
-	Log             *slog.Logger
-	Now             func() time.Time
+	// StallGrace is the slack beyond one GOP and one sync interval before
+	// a streaming camera with nothing indexed is stalled, and how long a
+	// source may send nothing and still count as streaming (default 5 s).
+	StallGrace time.Duration
+	// AssumedGOP stands for the GOP until one is measured (default 10 s,
+	// the longest common camera setting).
+	AssumedGOP time.Duration
+	Log        *slog.Logger
+	Now        func() time.Time
 
 	// Test seams.
 	hubs       hubSource
@@ -114,6 +130,12 @@ func NewRecorder(cfg RecorderConfig) *Recorder {
 	}
 	if cfg.MaxPreRollBytes <= 0 {
 		cfg.MaxPreRollBytes = defaultMaxPreRollBytes
+	}
+	if cfg.StallGrace <= 0 {
+		cfg.StallGrace = defaultStallGrace
+	}
+	if cfg.AssumedGOP <= 0 {
+		cfg.AssumedGOP = defaultAssumedGOP
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -316,11 +338,15 @@ func (r *Recorder) Trigger(id CameraID, until time.Time) {
 
 // RecordingStatus is a camera's recording state, for the API.
 type RecordingStatus struct {
-	// State is "off", "waiting", "armed", "recording", "disk-full" or
-	// "error: …" (the message is safe to show).
+	// State is "off", "waiting", "armed", "recording", "stalled",
+	// "disk-full" or "error: …" (the message is safe to show).
 	State string
+	// Since is when the state began, as measured: for "recording", when
+	// the first fragment of the current unbroken run was indexed.
 	Since time.Time
-	Mode  RecordMode
+	// Reason says why a stalled camera indexes nothing (safe to show).
+	Reason string
+	Mode   RecordMode
 }
 
 // Status reports the granted camera's recording state.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -27,25 +28,36 @@ type cameraRecorder struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// turns counts the rounds of the recording loops (units written,
+	// sync waits, resubscriptions): each round must wait on something,
+	// and a test bounds the count over a quiet window to prove it.
+	turns atomic.Uint64
 
-	mu    sync.Mutex
-	state string
-	since time.Time
-	until time.Time // events mode: triggered until (zero: never)
+	mu sync.Mutex
+	// phase is what the goroutine does: waiting (for a stream), armed
+	// (events mode) or disk-full. The state reported is derived from it
+	// and from m (recorder_state.go).
+	phase      string
+	phaseSince time.Time
+	m          recMeasure
+	reported   string    // the last state logged
+	until      time.Time // events mode: triggered until (zero: never)
 
 	// Used by the recording goroutine only.
-	pre    preRoll
-	active bool // events mode: a triggered recording is in progress
+	pre        preRoll
+	active     bool      // events mode: a triggered recording is in progress
+	prevKey    keyMark   // the previous keyframe, for the GOP
+	observedAt time.Time // when observe last measured
 }
 
 func newCameraRecorder(r *Recorder, c Camera, set recordSettings, index int, vol Volume) *cameraRecorder {
 	return &cameraRecorder{
 		r: r, cam: c, set: set, index: index, vol: vol,
-		log:   r.cfg.Log.With("camera", string(c.ID)),
-		done:  make(chan struct{}),
-		state: RecordingWaiting,
-		since: r.cfg.Now(),
-		pre:   preRoll{keep: set.preRoll, maxBytes: r.cfg.MaxPreRollBytes},
+		log:        r.cfg.Log.With("camera", string(c.ID)),
+		done:       make(chan struct{}),
+		phase:      RecordingWaiting,
+		phaseSince: r.cfg.Now(),
+		pre:        preRoll{keep: set.preRoll, maxBytes: r.cfg.MaxPreRollBytes},
 	}
 }
 
@@ -75,22 +87,20 @@ func (c *cameraRecorder) exited() bool {
 	}
 }
 
-func (c *cameraRecorder) setState(s string) {
+// setPhase sets what the goroutine does and logs the state if it changed.
+func (c *cameraRecorder) setPhase(s string) {
 	c.mu.Lock()
-	changed := c.state != s
-	if changed {
-		c.state, c.since = s, c.r.cfg.Now()
+	if c.phase != s {
+		c.phase, c.phaseSince = s, c.r.cfg.Now()
 	}
 	c.mu.Unlock()
-	if changed {
-		c.log.Info("recording state", "state", s)
-	}
+	c.observe(true)
 }
 
-func (c *cameraRecorder) status() RecordingStatus {
+func (c *cameraRecorder) inPhase(s string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return RecordingStatus{State: c.state, Since: c.since}
+	return c.phase == s
 }
 
 func (c *cameraRecorder) trigger(until time.Time) {
@@ -125,11 +135,11 @@ func (c *cameraRecorder) run(ctx context.Context) {
 		store: cfg.Store, vol: c.vol, cam: c.cam.ID, stream: "main", event: c.events(),
 		create: cfg.createFile, log: c.log, open: map[uint64]*openSegment{},
 	}
-	idx.onOpen = func() { c.setState(RecordingActive) }
-	idx.onFragment = func() { c.setState(RecordingActive) }
+	idx.onOpen = func() {}
+	idx.onFragment = c.indexed
 	idx.onIndexErr = func(err error) {
 		c.log.Error("recording index", "err", err)
-		c.setState(recordingErrPrefix + stateMessage(err))
+		c.failed(err)
 	}
 	seg := segment.NewSegmenter(segment.Config{
 		Files: idx, Observer: idx, Target: cfg.Target, FirstTarget: stagger(cfg.Target, c.index),
@@ -140,21 +150,23 @@ func (c *cameraRecorder) run(ctx context.Context) {
 		idx.flush()
 	}()
 	for ctx.Err() == nil {
+		c.turns.Add(1)
 		h := cfg.hubs.recordHub(c.cam.ID)
 		if h == nil {
-			c.setState(RecordingWaiting)
+			c.setPhase(RecordingWaiting)
 			sleepCtx(ctx, cfg.Pause/4)
 			continue
 		}
 		sub := h.Subscribe(hub.SubscribeOptions{QueueUnits: cfg.QueueUnits, Overflow: hub.KeepCompleteGOPs})
+		c.prevKey = keyMark{}
 		var err error
 		if sub.CameraID() != string(c.cam.ID) {
 			err = fmt.Errorf("hub carries camera %q, recorder is for %q", sub.CameraID(), c.cam.ID)
 		} else {
-			// While the disk is full the state stays disk-full (and keeps
-			// its since) until a segment actually starts again.
-			if !c.active && c.status().State != RecordingDiskFull {
-				c.setState(c.idleState())
+			// While the disk is full the phase stays disk-full (and keeps
+			// its since) until footage is indexed again.
+			if !c.active && !c.inPhase(RecordingDiskFull) {
+				c.setPhase(c.idleState())
 			}
 			err = c.record(ctx, sub, seg, idx)
 		}
@@ -162,7 +174,7 @@ func (c *cameraRecorder) run(ctx context.Context) {
 		// Whatever ended the subscription, the open segment ends cleanly.
 		cerr := seg.Close()
 		idx.flush()
-		c.active = false
+		c.setActive(false)
 		c.pre.reset()
 		if err == nil {
 			err = cerr
@@ -172,18 +184,22 @@ func (c *cameraRecorder) run(ctx context.Context) {
 		}
 		switch {
 		case err == nil, errors.Is(err, hub.ErrClosed):
-			c.setState(RecordingWaiting) // the camera's pipeline restarted
+			// The camera's pipeline restarted (an edit, a removal): the
+			// next round subscribes to its new hub.
+			c.setPhase(RecordingWaiting)
 			sleepCtx(ctx, cfg.Pause/4)
 		case errors.Is(err, syscall.ENOSPC):
-			if c.status().State != RecordingDiskFull {
+			if !c.inPhase(RecordingDiskFull) {
 				c.log.Warn("disk full: segment closed, recording pauses", "err", err)
 			}
-			c.setState(RecordingDiskFull)
+			c.failed(err)
+			c.setPhase(RecordingDiskFull)
 			cfg.OnDiskFull()
 			sleepCtx(ctx, cfg.Pause)
 		default:
 			c.log.Error("recording failed; retrying", "err", err)
-			c.setState(recordingErrPrefix + stateMessage(err))
+			c.failed(err)
+			c.observe(true)
 			sleepCtx(ctx, cfg.Pause)
 		}
 	}
@@ -194,29 +210,38 @@ func (c *cameraRecorder) run(ctx context.Context) {
 // sync interval.
 func (c *cameraRecorder) record(ctx context.Context, sub *hub.Subscription, seg *segment.Segmenter, idx *segmentIndex) error {
 	for {
+		c.turns.Add(1)
 		u, ok := sub.TryNext()
 		if !ok {
 			nctx, cancel := context.WithTimeout(ctx, c.r.cfg.SyncInterval)
 			var err error
 			u, err = sub.Next(nctx)
 			cancel()
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
+			// The error says why Next returned: nctx.Err() cannot, since
+			// cancel has just set it whatever happened. Only the sync
+			// deadline means "idle"; anything else (hub.ErrClosed when the
+			// camera's pipeline restarts) ends this subscription, so run
+			// subscribes to the camera's new hub.
+			switch {
+			case err == nil:
+			case ctx.Err() != nil:
+				return nil
+			case errors.Is(err, context.DeadlineExceeded):
+				err = seg.Sync()
+				idx.flush()
+				c.observe(false)
+				if err != nil {
+					return err
 				}
-				if nctx.Err() != nil {
-					err = seg.Sync()
-					idx.flush()
-					if err != nil {
-						return err
-					}
-					continue
-				}
+				continue
+			default:
 				return err
 			}
 		}
+		c.sawUnit(u, sub.Dropped())
 		err := c.write(u, seg)
 		idx.flush()
+		c.observe(false)
 		if err != nil {
 			return err
 		}
@@ -236,7 +261,7 @@ func (c *cameraRecorder) write(u *media.Unit, seg *segment.Segmenter) error {
 		if end.IsZero() || !u.Wall.Before(end) {
 			return nil
 		}
-		c.active = true
+		c.setActive(true)
 		for _, x := range c.pre.take() {
 			if err := seg.WriteUnit(x); err != nil {
 				return err
@@ -245,13 +270,30 @@ func (c *cameraRecorder) write(u *media.Unit, seg *segment.Segmenter) error {
 		return nil
 	}
 	if startsGOP(u) && !u.Wall.Before(end) {
-		c.active = false
+		c.setActive(false)
 		err := seg.Close()
 		c.pre.add(u)
-		c.setState(RecordingArmed)
+		c.setPhase(RecordingArmed)
 		return err
 	}
 	return seg.WriteUnit(u)
+}
+
+// setActive starts or ends an events camera's triggered recording; while
+// it runs, footage is owed (a stall is measured from its start).
+func (c *cameraRecorder) setActive(on bool) {
+	if on == c.active {
+		return
+	}
+	c.active = on
+	if !c.events() {
+		return
+	}
+	var at time.Time
+	if on {
+		at = c.r.cfg.Now()
+	}
+	c.setDue(at)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

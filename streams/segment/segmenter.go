@@ -267,7 +267,9 @@ func (s *Segmenter) Run(ctx context.Context, src Source) (err error) {
 			nctx, cancel := context.WithDeadline(ctx, deadline)
 			u, err = src.Next(nctx)
 			cancel()
-			if err != nil && ctx.Err() == nil && nctx.Err() != nil {
+			// Only the sync deadline means "idle, sync now": nctx.Err() is
+			// set by cancel whatever Next returned, so the error decides.
+			if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 				if err := s.Sync(); err != nil {
 					return err
 				}
