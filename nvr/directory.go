@@ -199,8 +199,13 @@ func (d *Directory) AddCamera(ctx context.Context, nc NewCamera) (Camera, error)
 			return Camera{}, err
 		}
 		c.SubURL = sub.URL
-		if c.Username == "" {
-			c.Username, c.Password = sub.Username, sub.Password
+		if sub.Username != "" || sub.Password.IsSet() {
+			if !SameCredentialHost(sub.URL, c.MainURL) {
+				return Camera{}, errSubCredentialsHost
+			}
+			if !c.hasCredentials() { // the main URL's win
+				c.Username, c.Password = sub.Username, sub.Password
+			}
 		}
 	}
 	if nc.Username != "" || nc.Password.IsSet() {
@@ -212,6 +217,12 @@ func (d *Directory) AddCamera(ctx context.Context, nc NewCamera) (Camera, error)
 	c, err = d.store.CreateCamera(ctx, c)
 	return c, Wrap(op, err)
 }
+
+// errSubCredentialsHost refuses credentials written in a sub stream URL on
+// another host than the main stream: the camera's one stored pair belongs
+// to the main stream's host (credhost.go).
+var errSubCredentialsHost = Errorf("camera url", KindInvalid, "the sub stream URL carries credentials but names "+
+	"another host than the main stream; a camera keeps one user name and password, for the main stream's host")
 
 // RemoveCamera deletes a camera.
 func (d *Directory) RemoveCamera(ctx context.Context, id CameraID) error {
@@ -330,6 +341,11 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 			return Camera{}, err
 		}
 		c.MainURL = u.URL
+		if !SameCredentialHost(old.MainURL, c.MainURL) {
+			// Credentials belong to the host they were entered for: a new
+			// host gets only those entered with it (credhost.go).
+			c.Username, c.Password = "", Secret{}
+		}
 		if u.Username != "" || u.Password.IsSet() {
 			c.Username, c.Password = u.Username, u.Password
 		}
@@ -342,6 +358,12 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 				return Camera{}, err
 			}
 			c.SubURL = u.URL
+			if u.Username != "" || u.Password.IsSet() {
+				if !SameCredentialHost(u.URL, c.MainURL) {
+					return Camera{}, errSubCredentialsHost
+				}
+				c.Username, c.Password = u.Username, u.Password
+			}
 		}
 	}
 	switch {

@@ -111,12 +111,15 @@ var _ supervisor.ReadySource = (*rtsp.Client)(nil)
 // sessions, main and sub, TCP and UDP, never reach this appliance.
 func rtspSource(cfg IngestConfig) SourceFactory {
 	return func(c Camera, stream, url string) (supervisor.Source, error) {
+		// A sub stream on another host than the main one gets no
+		// credentials: they belong to the main stream's host.
+		user, password := c.StreamCredentials(url)
 		return rtsp.New(rtsp.Config{
 			CameraID:    string(c.ID),
 			Stream:      stream,
 			URL:         url,
-			Username:    c.Username,
-			Password:    c.Password.Reveal(),
+			Username:    user,
+			Password:    password.Reveal(),
 			Transport:   string(c.Transport),
 			ReadTimeout: cfg.ReadTimeout,
 			Now:         cfg.Now,

@@ -1,7 +1,7 @@
 package nvr
 
 import (
-	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -156,6 +156,6 @@ func IsLoopbackOrLinkLocal(host string) bool {
 	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
 		return true
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && (ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified())
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && localAddr(ip, nil)
 }

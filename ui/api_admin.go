@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -42,6 +43,11 @@ type adminCameraResponse struct {
 	RetainEventsDays     int            `json:"retain_events_days"`
 	// Event settings.
 	Detection detectionResponse `json:"detection"`
+	// Notices, in an answer to a change, say what happened to the stored
+	// credentials (nvr.CredentialNotices); Status is the settings page's
+	// line, the same sentences after "Saved.".
+	Notices []string `json:"notices,omitempty"`
+	Status  string   `json:"status,omitempty"`
 }
 
 func userOf(u nvr.User) userResponse {
@@ -67,6 +73,17 @@ func (s *Server) auditAdmin(r *http.Request, p nvr.Principal, u nvr.UserID, cam 
 	if aerr := s.dir.Store().AppendAudit(r.Context(), e); aerr != nil {
 		s.log.ErrorContext(r.Context(), "write audit row", "err", aerr, "request_id", requestID(r.Context()))
 	}
+}
+
+// savedCameraOf answers a change of a camera from old (the zero Camera
+// when it was added) to c, with what happened to its credentials.
+func savedCameraOf(old, c nvr.Camera) adminCameraResponse {
+	out := adminCameraOf(c)
+	out.Notices = nvr.CredentialNotices(old, c)
+	if len(out.Notices) > 0 {
+		out.Status = "Saved. Note: " + strings.Join(out.Notices, ". Note: ") + "."
+	}
+	return out
 }
 
 func (s *Server) handleAdminHouseholds(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
@@ -283,7 +300,7 @@ func (s *Server) handleAdminAddCamera(w http.ResponseWriter, r *http.Request, g 
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, adminCameraOf(c))
+	writeJSON(w, http.StatusCreated, savedCameraOf(nvr.Camera{}, c))
 }
 
 func (s *Server) handleAdminRemoveCamera(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {

@@ -93,7 +93,7 @@ func (s *Server) handleHouseholdAddCamera(w http.ResponseWriter, r *http.Request
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, adminCameraOf(c))
+	writeJSON(w, http.StatusCreated, savedCameraOf(nvr.Camera{}, c))
 }
 
 type editCameraRequest struct {
@@ -185,12 +185,13 @@ func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, adminCameraOf(c))
+	writeJSON(w, http.StatusOK, savedCameraOf(cur, c))
 }
 
 type probeRequest struct {
 	// CameraID, when set, tests with that camera's stored credentials
-	// (unless username or password are given) and needs ActionManageCamera.
+	// (unless username or password are given, or the URL is on another
+	// host than theirs) and needs ActionManageCamera.
 	CameraID  nvr.CameraID  `json:"camera_id"`
 	URL       string        `json:"url"`
 	Username  string        `json:"username"`
@@ -206,7 +207,14 @@ type probeResponse struct {
 	FPS        float64 `json:"fps,omitempty"`
 	ErrorClass string  `json:"error_class,omitempty"` // auth, unreachable, unsupported, no-video, protocol, refused
 	Error      string  `json:"error,omitempty"`
+	// Notice tells that the camera's stored credentials were not sent,
+	// because the tested URL is on another host than the one they were
+	// entered for.
+	Notice string `json:"notice,omitempty"`
 }
+
+const noticeProbeOtherHost = "the stored camera credentials belong to the main stream's host and were not sent " +
+	"to this one; enter a user name and password to test with credentials"
 
 // handleProbeCamera is "test connection": DESCRIBE, SETUP, PLAY and the
 // first keyframe, bounded by probeTimeout. Only household owners and the
@@ -228,6 +236,7 @@ func (s *Server) handleProbeCamera(w http.ResponseWriter, r *http.Request, g nvr
 		// The test dials like the ingest: an owner's test refuses this
 		// appliance's addresses at the dial, after the name check above.
 		LocalOK: u.Admin, Resolver: s.resolver}
+	var notice string
 	if req.CameraID != "" {
 		cg, err := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionManageCamera, req.CameraID)
 		if err != nil {
@@ -239,7 +248,15 @@ func (s *Server) handleProbeCamera(w http.ResponseWriter, r *http.Request, g nvr
 			pr.URL = c.MainURL
 		}
 		if req.Username == "" && req.Password == "" {
-			pr.Username, pr.Password = c.Username, c.Password
+			// The stored credentials go only to the host they were entered
+			// for, and never in place of credentials written in the URL:
+			// otherwise a test towards a host of one's own would read them.
+			if p, err := nvr.ParseCameraURL(pr.URL); err == nil && p.Username == "" && !p.Password.IsSet() {
+				pr.Username, pr.Password = c.StreamCredentials(p.URL)
+				if pr.Username == "" && !pr.Password.IsSet() && (c.Username != "" || c.Password.IsSet()) {
+					notice = noticeProbeOtherHost
+				}
+			}
 		}
 		if pr.Transport == "" {
 			pr.Transport = c.Transport
@@ -264,10 +281,11 @@ func (s *Server) handleProbeCamera(w http.ResponseWriter, r *http.Request, g nvr
 	var pe *nvr.ProbeError
 	switch {
 	case errors.As(err, &pe):
-		writeJSON(w, http.StatusOK, probeResponse{ErrorClass: pe.Class, Error: pe.Msg})
+		writeJSON(w, http.StatusOK, probeResponse{ErrorClass: pe.Class, Error: pe.Msg, Notice: notice})
 	case err != nil:
 		s.writeError(w, r, err)
 	default:
-		writeJSON(w, http.StatusOK, probeResponse{OK: true, Codec: res.Codec, Width: res.Width, Height: res.Height, FPS: round2(res.FPS)})
+		writeJSON(w, http.StatusOK, probeResponse{OK: true, Codec: res.Codec, Width: res.Width, Height: res.Height,
+			FPS: round2(res.FPS), Notice: notice})
 	}
 }

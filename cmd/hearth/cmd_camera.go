@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -12,7 +14,8 @@ import (
 
 const cameraUsage = `hearth camera <command> [--data DIR]
   add NAME --household H --main rtsp://... [--sub rtsp://...] [--transport tcp|udp|auto] [--rtsp-user U]
-      (credentials may be in the URL; with --rtsp-user the password is read from stdin or prompted)
+      (with --rtsp-user the camera password is read from stdin or prompted; a URL with a password in
+      it is refused, as every local user can read a command line)
   list [--household H]
   edit CAMERA-ID [--name N] [--main URL] [--sub URL|""] [--transport T] [--enable|--disable] [--rtsp-user U]
        [--events on|off] [--motion auto|bitstream|pixel|off] [--motion-sensitivity 1-100]
@@ -62,6 +65,13 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	for _, name := range []string{"main", "sub"} {
+		if f := fs.Lookup(name); f != nil {
+			if err := refuseURLPassword(name, f.Value.String()); err != nil {
+				return err
+			}
+		}
+	}
 	switch sub {
 	case "add":
 		if err := wantArgs(pos, 1, "hearth camera add NAME --household H --main URL"); err != nil {
@@ -94,6 +104,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "camera %s %q added to household %d (%s)\n", c.ID, c.Name, c.HouseholdID, credentialNote(c))
+			printNotices(e, nvr.CredentialNotices(nvr.Camera{}, c))
 			return nil
 		})
 	case "list":
@@ -132,7 +143,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			localOK := true // URLs from the appliance admin
 			ch.LocalOK = &localOK
 		}
-		return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
+		return withCamera(ctx, *data, pos[0], func(a *app, old nvr.Camera) error {
 			if rtspUser != "" {
 				pw, err := readPassword(e, "camera password for "+rtspUser)
 				if err != nil {
@@ -141,11 +152,12 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 				secret := nvr.NewSecret(pw)
 				ch.Username, ch.Password = &rtspUser, &secret
 			}
-			c, err := a.directory.EditCamera(ctx, c.ID, ch)
+			c, err := a.directory.EditCamera(ctx, old.ID, ch)
 			if err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "camera %s %q updated (%s)\n", c.ID, c.Name, credentialNote(c))
+			printNotices(e, nvr.CredentialNotices(old, c))
 			return nil
 		})
 	case "remove":
@@ -193,6 +205,31 @@ func withCamera(ctx context.Context, data, ref string, f func(*app, nvr.Camera) 
 		}
 		return f(a, c)
 	})
+}
+
+// refuseURLPassword refuses a stream URL flag with a password in it: a
+// command line is readable by every local user (/proc/PID/cmdline, ps)
+// and lands in shell history. A URL that does not parse but has an '@' is
+// refused the same way, since its password may sit anywhere in it.
+func refuseURLPassword(flag, raw string) error {
+	u, err := url.Parse(raw)
+	hasPassword := err != nil && strings.Contains(raw, "@")
+	if err == nil && u.User != nil {
+		_, hasPassword = u.User.Password()
+	}
+	if hasPassword {
+		return usagef("--%s: a password in a URL on the command line can be read by every local user; "+
+			"give the URL without it and --rtsp-user NAME, then type the password at the prompt or pipe it "+
+			"on standard input (printf '%%s\\n' \"$PW\" | hearth camera ... --rtsp-user NAME)", flag)
+	}
+	return nil
+}
+
+// printNotices tells what happened to a camera's credentials.
+func printNotices(e env, notices []string) {
+	for _, n := range notices {
+		fmt.Fprintf(e.stdout, "note: %s\n", n)
+	}
 }
 
 // credentialNote says whether credentials are stored, never what they are.

@@ -119,7 +119,8 @@ func canaryForms(core, raw string) []string {
 }
 
 // TestSecretCanaryEndToEnd runs the real server at debug log level with a
-// camera password CANARY-<random>-%21 in several cameras' URLs, drives
+// camera password CANARY-<random>-! given to several cameras (on stdin; the
+// URL spelling CANARY-<random>-%21 in refused commands and requests), drives
 // every path that handles it (a camera that works with it, one that
 // refuses it, one that is unreachable, connection tests, the camera list,
 // get and edit APIs and pages as owner and admin, bad edits whose error
@@ -148,9 +149,9 @@ func TestSecretCanaryEndToEnd(t *testing.T) {
 	keep("cli", mustCLI(t, "", "household", "add", "Alpha", "--data", data))
 	keep("cli", mustCLI(t, pw+"\n", "user", "add", "root", "--admin", "--data", data))
 	keep("cli", mustCLI(t, pw+"\n", "user", "add", "ana", "--household", "Alpha", "--role", "owner", "--data", data))
-	works := addCamera(t, data, "Alpha", name, strings.Replace(good.URL(1), "rtsp://", "rtsp://admin:"+inURL+"@", 1))
-	refused := addCamera(t, data, "Alpha", "Wrong pass", strings.Replace(other.URL(1), "rtsp://", "rtsp://admin:"+inURL+"@", 1))
-	gone := addCamera(t, data, "Alpha", "Gone", "rtsp://admin:"+inURL+"@127.0.0.1:"+dead+"/x")
+	works := addCameraUser(t, data, "Alpha", name, good.URL(1), "admin", raw)
+	refused := addCameraUser(t, data, "Alpha", "Wrong pass", other.URL(1), "admin", raw)
+	gone := addCameraUser(t, data, "Alpha", "Gone", "rtsp://127.0.0.1:"+dead+"/x", "admin", raw)
 	// CLI errors that could echo a URL.
 	for _, bad := range []string{"http://admin:" + inURL + "@192.0.2.9/", "rtsp://admin:" + core + "/x@192.0.2.9/", "rtsp://admin:" + inURL + "@/x"} {
 		out, errs, _ := cli(t, "", "camera", "add", "Bad", "--household", "Alpha", "--main", bad, "--data", data)

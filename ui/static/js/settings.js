@@ -130,6 +130,8 @@ for (const btn of document.querySelectorAll('button[data-probe]')) {
         out.textContent = `Failed (${r.error_class}): ${r.error}.`;
         out.classList.add('error');
       }
+      // Stored credentials withheld from another host: say so.
+      if (r.notice) out.textContent += ` Note: ${r.notice}.`;
     } catch (err) {
       out.textContent = err.message;
       out.classList.add('error');
