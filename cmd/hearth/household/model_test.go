@@ -98,6 +98,7 @@ type world struct {
 	seed     uint64
 	quietCPU []string // CPU measurements, for the report
 	past     []string // every camera password ever entered
+	kinds    string   // HEARTH_SIM_KINDS, when set
 }
 
 // visible is the set of cameras u may see now.

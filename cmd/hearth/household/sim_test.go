@@ -58,7 +58,8 @@ func TestHousehold(t *testing.T) {
 		}
 		steps = v
 	}
-	t.Logf("household simulation: seed %d, %d steps (replay: make soak SEED=%d STEPS=%d)", seed, steps, seed, steps)
+	t.Logf("household simulation: seed %d, %d steps (replay: make soak SEED=%d STEPS=%d KINDS=%s)", seed, steps, seed, steps,
+		os.Getenv("HEARTH_SIM_KINDS"))
 	w := &world{t: t, bin: bin, data: t.TempDir(), seed: seed,
 		rng: rand.New(rand.NewPCG(seed, 1)), checkRng: rand.New(rand.NewPCG(seed, 2)), hc: newHTTP()}
 	w.canary = startCanary(t)
@@ -72,6 +73,10 @@ func TestHousehold(t *testing.T) {
 	})
 	w.checkInvariants(time.Now())
 	kinds := stepKinds()
+	if only := os.Getenv("HEARTH_SIM_KINDS"); only != "" {
+		kinds = onlyKinds(t, kinds, only)
+		w.kinds = only
+	}
 	start := time.Now()
 	for i := range steps {
 		k := w.chooseStep(kinds)
@@ -117,7 +122,11 @@ func (w *world) fail(format string, args ...any) {
 	for i, s := range w.steps {
 		fmt.Fprintf(&b, "  %2d. %s\n", i+1, s)
 	}
-	fmt.Fprintf(&b, "replay: make soak SEED=%d STEPS=%d\n", w.seed, len(w.steps)+1)
+	fmt.Fprintf(&b, "replay: make soak SEED=%d STEPS=%d", w.seed, len(w.steps)+1)
+	if w.kinds != "" {
+		fmt.Fprintf(&b, " KINDS=%s", w.kinds)
+	}
+	b.WriteString("\n")
 	if w.srv != nil {
 		fmt.Fprintf(&b, "server log without access lines (tail):\n%s", tail(withoutAccessLog(w.srv.stderr.String()), 6000))
 	}
@@ -158,4 +167,27 @@ func withoutAccessLog(log string) string {
 		}
 	}
 	return b.String()
+}
+
+// onlyKinds keeps the step kinds named in a comma-separated list
+// (HEARTH_SIM_KINDS), to aim a soak at one area; the list is part of a
+// replay.
+func onlyKinds(t *testing.T, kinds []stepKind, list string) []stepKind {
+	var out []stepKind
+	for name := range strings.SplitSeq(list, ",") {
+		found := false
+		for _, k := range kinds {
+			if k.name == strings.TrimSpace(name) {
+				out, found = append(out, k), true
+			}
+		}
+		if !found {
+			var names []string
+			for _, k := range kinds {
+				names = append(names, k.name)
+			}
+			t.Fatalf("HEARTH_SIM_KINDS: no step kind %q (kinds: %s)", name, strings.Join(names, ", "))
+		}
+	}
+	return out
 }
