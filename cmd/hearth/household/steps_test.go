@@ -260,7 +260,7 @@ func stepURLCanary(w *world) string {
 			return w.canary.requests() > before, fmt.Sprintf("%d requests", w.canary.requests())
 		})
 	}
-	return fmt.Sprintf("url %s → other host %s", c, w.canary.l.Addr())
+	return fmt.Sprintf("url %s → other host %s", c, w.canary)
 }
 
 func stepURLBack(w *world) string {
