@@ -25,10 +25,25 @@ func (d *DB) Backup(ctx context.Context, dest string) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return internal(op, err)
 	}
+	// Made first, exclusively and private (db.FileMode): VACUUM INTO would
+	// create it 0644 less the umask, and it holds the cameras' passwords.
+	// VACUUM INTO accepts an empty file.
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
+	if errors.Is(err, fs.ErrExist) {
+		return conflict(op, fmt.Sprintf("backup file %s already exists", abs), nil)
+	}
+	if err != nil {
+		return internal(op, err)
+	}
+	if err := errors.Join(f.Chmod(FileMode), f.Close()); err != nil {
+		_ = os.Remove(abs)
+		return internal(op, err)
+	}
 	// A connection of its own: the reader pool is query-only, and the
 	// writer must stay free for the audit rows of media grants.
 	conn, err := sql.Open("sqlite", dsn(d.path, roleBackup))
 	if err != nil {
+		_ = os.Remove(abs)
 		return internal(op, err)
 	}
 	defer conn.Close()

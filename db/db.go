@@ -97,6 +97,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if err := makePrivate(abs); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	d := &DB{path: abs, idle: cfg.sessionIdleTimeout}
 	if err := d.open(ctx, cfg); err != nil {
 		_ = d.Close()

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -94,6 +95,19 @@ func (d *DB) DeleteSession(ctx context.Context, id int64) error {
 func (d *DB) DeleteUserSessions(ctx context.Context, u nvr.UserID) error {
 	_, err := d.writer.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, int64(u))
 	return internal("delete user sessions", err)
+}
+
+// DeleteUserCredentials ends every session and API token of user u in one
+// transaction, so no reader sees the sessions gone and a token still alive.
+func (d *DB) DeleteUserCredentials(ctx context.Context, u nvr.UserID) error {
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, int64(u)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, int64(u))
+		return err
+	})
+	return internal("delete user credentials", err)
 }
 
 // Sessions lists user u's sessions, oldest first. TokenHash is left nil:

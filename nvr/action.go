@@ -14,12 +14,13 @@ const (
 	ActionManageHousehold                   // manage a household's people and cameras
 	ActionAdminister                        // manage households and accounts of the appliance
 	ActionDeleteEvents                      // delete a camera's events (household owners only)
+	ActionPinEvents                         // pin or unpin a camera's events (owners and members)
 )
 
 // Actions lists every action, for table tests and route sweeps.
 func Actions() []Action {
 	return []Action{ActionViewCamera, ActionViewLive, ActionViewRecordings, ActionTriggerEvent,
-		ActionManageCamera, ActionManageHousehold, ActionAdminister, ActionDeleteEvents}
+		ActionManageCamera, ActionManageHousehold, ActionAdminister, ActionDeleteEvents, ActionPinEvents}
 }
 
 func (a Action) String() string {
@@ -40,6 +41,8 @@ func (a Action) String() string {
 		return "administer"
 	case ActionDeleteEvents:
 		return "delete-events"
+	case ActionPinEvents:
+		return "pin-events"
 	}
 	return "unknown"
 }

@@ -89,7 +89,7 @@ func (a *Auth) Login(ctx context.Context, name, password string, client ClientIn
 		a.limiter.Failed(name, client.Addr)
 		return "", Session{}, errBadLogin
 	}
-	a.limiter.Succeeded(name)
+	a.limiter.Succeeded(name, client.Addr)
 
 	token := newSecretToken(sessionTokenPrefix)
 	now := a.cfg.Now()

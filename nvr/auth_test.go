@@ -437,7 +437,11 @@ func TestLoginRateLimitDoubles(t *testing.T) {
 	}
 }
 
-func TestLoginSuccessClearsAccount(t *testing.T) {
+// TestLoginSuccessExemptsTheDevice: a good login makes its address one the
+// account signs in from, which the account-wide lock (strangers' failures
+// from anywhere) no longer holds back; the account-wide count itself is not
+// reset, so new addresses stay limited.
+func TestLoginSuccessExemptsTheDevice(t *testing.T) {
 	t.Parallel()
 	f := newAuthFixture(t)
 	ctx := context.Background()
@@ -455,10 +459,38 @@ func TestLoginSuccessClearsAccount(t *testing.T) {
 	if _, _, err := f.auth.Login(ctx, "alice", goodPassword, client); err != nil {
 		t.Fatalf("good login after 4 failures = %v", err)
 	}
-	// Without the reset, 8 failures in all would lock the account.
-	fail(4, 10)
+	fail(1, 10) // the 5th failure on the account: it locks for new addresses
+	if _, _, err := f.auth.Login(ctx, "alice", goodPassword, nvr.ClientInfo{Addr: "203.0.113.200:1"}); nvr.ErrorKind(err) != nvr.KindUnavailable {
+		t.Fatalf("good login from a new address during the account lock = %v, want unavailable", err)
+	}
 	if _, _, err := f.auth.Login(ctx, "alice", goodPassword, client); err != nil {
-		t.Fatalf("good login after reset and 4 more failures = %v", err)
+		t.Fatalf("good login from the device that signed in before = %v", err)
+	}
+}
+
+// TestLoginStrangerCannotLockOwnerOut (issue 14, finding 7): wrong
+// passwords for a user name from other addresses do not refuse the right
+// password from the owner's own device; the strangers are refused.
+func TestLoginStrangerCannotLockOwnerOut(t *testing.T) {
+	t.Parallel()
+	f := newAuthFixture(t)
+	ctx := context.Background()
+	if _, _, err := f.auth.Login(ctx, "alice", goodPassword, client); err != nil {
+		t.Fatalf("first login = %v", err)
+	}
+	refused := 0
+	for i := range 40 {
+		addr := fmt.Sprintf("198.51.100.%d:999", i%4)
+		_, _, err := f.auth.Login(ctx, "alice", "wrong password", nvr.ClientInfo{Addr: addr})
+		if nvr.ErrorKind(err) == nvr.KindUnavailable {
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Fatal("40 wrong passwords from 4 addresses were never refused")
+	}
+	if _, _, err := f.auth.Login(ctx, "alice", goodPassword, client); err != nil {
+		t.Fatalf("the owner's device after strangers' failures = %v, want a session", err)
 	}
 }
 

@@ -7,7 +7,7 @@ package nvr
 func isCameraAction(a Action) bool {
 	switch a {
 	case ActionViewCamera, ActionViewLive, ActionViewRecordings, ActionTriggerEvent, ActionManageCamera,
-		ActionDeleteEvents:
+		ActionDeleteEvents, ActionPinEvents:
 		return true
 	}
 	return false
@@ -17,7 +17,10 @@ func isCameraAction(a Action) bool {
 // ones assigned to them, owners also manage them; the appliance admin may
 // manage any camera's configuration but sees no video of a household they do
 // not belong to. Deleting events is for the household's owners alone: it
-// destroys evidence, so members, viewers and the admin may not.
+// destroys evidence, so members, viewers and the admin may not. Pinning
+// decides what retention keeps (pinned footage outlives it and fills the
+// disk), so it belongs to the household's owners and members, never to a
+// viewer, whose access is to watch; a view-scope token cannot pin either.
 func decideCamera(s Subject, c CameraFacts, a Action) bool {
 	if !s.usable() || !c.Exists || !isCameraAction(a) || !allowedByScope(s.Principal.Scope, a) {
 		return false

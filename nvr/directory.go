@@ -61,29 +61,42 @@ type NewUser struct {
 
 // AddUser creates an account.
 func (d *Directory) AddUser(ctx context.Context, nu NewUser) (User, error) {
-	const op = "add user"
 	if err := ValidateUsername(nu.Name); err != nil {
 		return User{}, err
 	}
-	if err := ValidatePassword(nu.Password); err != nil {
+	if err := validateNewUser(&nu); err != nil {
 		return User{}, err
+	}
+	return d.createUser(ctx, nu, HashPassword(nu.Password, d.argon2))
+}
+
+// validateNewUser checks everything of nu but the name, and fills in the
+// default role.
+func validateNewUser(nu *NewUser) error {
+	if err := ValidatePassword(nu.Password); err != nil {
+		return err
 	}
 	if nu.Role == "" {
 		nu.Role = RoleMember
 	}
 	if _, err := ParseRole(string(nu.Role)); err != nil {
-		return User{}, err
+		return err
 	}
 	if nu.HouseholdID == 0 && !nu.Admin {
-		return User{}, Errorf(op, KindInvalid, "a user needs a household unless they are the appliance admin")
+		return Errorf("add user", KindInvalid, "a user needs a household unless they are the appliance admin")
 	}
-	u := User{Name: nu.Name, HouseholdID: nu.HouseholdID, Role: nu.Role, Admin: nu.Admin, CreatedAt: d.now()}
-	u, err := d.store.CreateUser(ctx, u, HashPassword(nu.Password, d.argon2))
-	return u, Wrap(op, err)
+	return nil
 }
 
-// SetPassword changes a password and ends the user's sessions, so a stolen
-// session dies with the old password.
+func (d *Directory) createUser(ctx context.Context, nu NewUser, hash string) (User, error) {
+	u := User{Name: nu.Name, HouseholdID: nu.HouseholdID, Role: nu.Role, Admin: nu.Admin, CreatedAt: d.now()}
+	u, err := d.store.CreateUser(ctx, u, hash)
+	return u, Wrap("add user", err)
+}
+
+// SetPassword changes a password and ends every session and API token of
+// the user: a reset is how an account is taken back, so nothing issued
+// under the old password may keep working. Tokens are re-issued deliberately.
 func (d *Directory) SetPassword(ctx context.Context, id UserID, password string) error {
 	const op = "set password"
 	if err := ValidatePassword(password); err != nil {
@@ -92,7 +105,7 @@ func (d *Directory) SetPassword(ctx context.Context, id UserID, password string)
 	if err := d.store.SetPasswordHash(ctx, id, HashPassword(password, d.argon2)); err != nil {
 		return Wrap(op, err)
 	}
-	return Wrap(op, d.store.DeleteUserSessions(ctx, id))
+	return Wrap(op, d.store.DeleteUserCredentials(ctx, id))
 }
 
 // SetRole changes a user's household role.
@@ -115,15 +128,34 @@ func (d *Directory) SetAdmin(ctx context.Context, id UserID, admin bool) error {
 	return Wrap(op, d.store.SetAdmin(ctx, id, admin))
 }
 
-// SetDisabled disables or enables an account; a disabled account's
-// sessions and tokens stop working at once (the policy reads the flag).
+// SetDisabled disables or enables an account. Both directions end every
+// session and API token of the user: a disabled account's credentials stop
+// at once (the policy reads the flag), and enabling starts clean, so nothing
+// issued before the disable works again. Enabling deletes first and then
+// lifts the flag, so no instant exists where an old credential is usable.
+// Enabling an account that is already enabled changes nothing.
 func (d *Directory) SetDisabled(ctx context.Context, id UserID, disabled bool) error {
+	const op = "set disabled"
 	if disabled {
 		if err := d.keepOneAdmin(ctx, id); err != nil {
 			return err
 		}
+		if err := d.store.SetDisabled(ctx, id, true); err != nil {
+			return Wrap(op, err)
+		}
+		return Wrap(op, d.store.DeleteUserCredentials(ctx, id))
 	}
-	return Wrap("set disabled", d.store.SetDisabled(ctx, id, disabled))
+	u, err := d.store.UserByRef(ctx, formatID(int64(id)))
+	if err != nil {
+		return Wrap(op, err)
+	}
+	if !u.Disabled {
+		return nil
+	}
+	if err := d.store.DeleteUserCredentials(ctx, id); err != nil {
+		return Wrap(op, err)
+	}
+	return Wrap(op, d.store.SetDisabled(ctx, id, false))
 }
 
 // RemoveUser deletes an account with its sessions, tokens and assignments.
@@ -274,13 +306,22 @@ func (d *Directory) CreateToken(ctx context.Context, u UserID, name string, scop
 	if ttl < 0 {
 		return "", APIToken{}, Errorf(op, KindInvalid, "token lifetime must not be negative")
 	}
+	owner, err := d.store.UserByRef(ctx, formatID(int64(u)))
+	if err != nil {
+		return "", APIToken{}, Wrap(op, err)
+	}
+	if owner.Disabled {
+		// Enabling the account ends every credential issued before it, so
+		// a token made now would die unseen; say so instead.
+		return "", APIToken{}, Errorf(op, KindConflict, "%s is disabled; enable the account first, then create the token", owner.Name)
+	}
 	token := newSecretToken(apiTokenPrefix)
 	now := d.now()
 	t := APIToken{UserID: u, Name: name, Scope: scope, TokenHash: HashToken(token), CreatedAt: now}
 	if ttl > 0 {
 		t.ExpiresAt = now.Add(ttl)
 	}
-	t, err := d.store.CreateToken(ctx, t)
+	t, err = d.store.CreateToken(ctx, t)
 	if err != nil {
 		return "", APIToken{}, Wrap(op, err)
 	}

@@ -35,6 +35,7 @@ type fakeDirectoryStore struct {
 	camera             func(ctx context.Context, id nvr.CameraID) (nvr.Camera, error)
 	assignCamera       func(ctx context.Context, u nvr.UserID, c nvr.CameraID) error
 	deleteUserSessions func(ctx context.Context, u nvr.UserID) error
+	deleteCredentials  func(ctx context.Context, u nvr.UserID) error
 	createToken        func(ctx context.Context, t nvr.APIToken) (nvr.APIToken, error)
 }
 
@@ -156,6 +157,14 @@ func (f *fakeDirectoryStore) DeleteUserSessions(ctx context.Context, u nvr.UserI
 		return unexpected("DeleteUserSessions")
 	}
 	return f.deleteUserSessions(ctx, u)
+}
+
+func (f *fakeDirectoryStore) DeleteUserCredentials(ctx context.Context, u nvr.UserID) error {
+	f.record("DeleteUserCredentials")
+	if f.deleteCredentials == nil {
+		return unexpected("DeleteUserCredentials")
+	}
+	return f.deleteCredentials(ctx, u)
 }
 
 func (f *fakeDirectoryStore) CreateToken(ctx context.Context, t nvr.APIToken) (nvr.APIToken, error) {
@@ -466,10 +475,11 @@ func adminStore(u nvr.User, count int) *fakeDirectoryStore {
 			}
 			return u, nil
 		},
-		adminCount:  func(context.Context) (int, error) { return count, nil },
-		setAdmin:    func(context.Context, nvr.UserID, bool) error { return ok() },
-		setDisabled: func(context.Context, nvr.UserID, bool) error { return ok() },
-		deleteUser:  func(context.Context, nvr.UserID) error { return ok() },
+		adminCount:        func(context.Context) (int, error) { return count, nil },
+		setAdmin:          func(context.Context, nvr.UserID, bool) error { return ok() },
+		setDisabled:       func(context.Context, nvr.UserID, bool) error { return ok() },
+		deleteUser:        func(context.Context, nvr.UserID) error { return ok() },
+		deleteCredentials: func(context.Context, nvr.UserID) error { return ok() },
 	}
 }
 
@@ -505,7 +515,11 @@ func TestKeepOneAdmin(t *testing.T) {
 		for _, u := range users {
 			t.Run(op.name+"/"+u.name, func(t *testing.T) {
 				t.Parallel()
-				store := adminStore(u.user, u.count)
+				user := u.user
+				if op.mutation == "SetDisabled" && op.name == "SetDisabled(false)" && user.ID != 0 {
+					user.Disabled = true // enabling an enabled account changes nothing
+				}
+				store := adminStore(user, u.count)
 				err := op.do(newDirectory(store))
 				calls := store.recorded()
 				mutated := false
@@ -513,6 +527,10 @@ func TestKeepOneAdmin(t *testing.T) {
 					if c == op.mutation {
 						mutated = true
 					}
+				}
+				if op.name == "SetDisabled(false)" && u.user.ID == 0 {
+					wantKind(t, err, nvr.KindNotFound) // read before the change
+					return
 				}
 				if !op.checks || u.want == 0 {
 					if err != nil || !mutated {
@@ -538,7 +556,7 @@ func TestKeepOneAdmin(t *testing.T) {
 // (two browser tabs, or the CLI next to the server). Each check sees two
 // admins; if the check and the change are not one atomic step, both pass and
 // the appliance is left with no admin.
-func TestSetPasswordEndsSessions(t *testing.T) {
+func TestSetPasswordEndsSessionsAndTokens(t *testing.T) {
 	t.Parallel()
 	const pw = "new long password"
 	var hash string
@@ -551,7 +569,7 @@ func TestSetPasswordEndsSessions(t *testing.T) {
 			hash = h
 			return nil
 		},
-		deleteUserSessions: func(_ context.Context, id nvr.UserID) error {
+		deleteCredentials: func(_ context.Context, id nvr.UserID) error {
 			ended = append(ended, id)
 			return nil
 		},
@@ -563,10 +581,10 @@ func TestSetPasswordEndsSessions(t *testing.T) {
 		t.Fatalf("stored %q is not a hash of the new password", hash)
 	}
 	if len(ended) != 1 || ended[0] != 7 {
-		t.Fatalf("sessions ended for %v, want [7]", ended)
+		t.Fatalf("sessions and tokens ended for %v, want [7]", ended)
 	}
-	if got := store.recorded(); strings.Join(got, ",") != "SetPasswordHash,DeleteUserSessions" {
-		t.Fatalf("calls %v, want the hash first, then the sessions", got)
+	if got := store.recorded(); strings.Join(got, ",") != "SetPasswordHash,DeleteUserCredentials" {
+		t.Fatalf("calls %v, want the hash first, then the sessions and tokens", got)
 	}
 
 	t.Run("too short", func(t *testing.T) {
@@ -585,8 +603,8 @@ func TestSetPasswordEndsSessions(t *testing.T) {
 	t.Run("session deletion failure is reported", func(t *testing.T) {
 		t.Parallel()
 		store := &fakeDirectoryStore{
-			setPasswordHash:    func(context.Context, nvr.UserID, string) error { return nil },
-			deleteUserSessions: func(context.Context, nvr.UserID) error { return errors.New("disk I/O error") },
+			setPasswordHash:   func(context.Context, nvr.UserID, string) error { return nil },
+			deleteCredentials: func(context.Context, nvr.UserID) error { return errors.New("disk I/O error") },
 		}
 		if err := newDirectory(store).SetPassword(context.Background(), 7, pw); err == nil {
 			t.Fatal("SetPassword = nil although the old sessions are still alive")
@@ -613,7 +631,7 @@ func TestCreateToken(t *testing.T) {
 				stored = tok
 				tok.ID = 11
 				return tok, nil
-			}}
+			}, userByRef: enabledUser7}
 			token, got, err := newDirectory(store).CreateToken(context.Background(), 7, "doorbell", tc.scope, tc.ttl)
 			if err != nil {
 				t.Fatalf("CreateToken = %v", err)
@@ -643,7 +661,8 @@ func TestCreateToken(t *testing.T) {
 
 	t.Run("distinct tokens", func(t *testing.T) {
 		t.Parallel()
-		store := &fakeDirectoryStore{createToken: func(_ context.Context, tok nvr.APIToken) (nvr.APIToken, error) { return tok, nil }}
+		store := &fakeDirectoryStore{createToken: func(_ context.Context, tok nvr.APIToken) (nvr.APIToken, error) { return tok, nil },
+			userByRef: enabledUser7}
 		d := newDirectory(store)
 		a, _, err1 := d.CreateToken(context.Background(), 7, "a", nvr.ScopeAll, 0)
 		b, _, err2 := d.CreateToken(context.Background(), 7, "b", nvr.ScopeAll, 0)
@@ -683,12 +702,31 @@ func TestCreateToken(t *testing.T) {
 		t.Parallel()
 		store := &fakeDirectoryStore{createToken: func(context.Context, nvr.APIToken) (nvr.APIToken, error) {
 			return nvr.APIToken{}, errors.New("disk full")
-		}}
+		}, userByRef: enabledUser7}
 		token, _, err := newDirectory(store).CreateToken(context.Background(), 7, "door", nvr.ScopeAll, 0)
 		if err == nil || token != "" {
 			t.Fatalf("CreateToken = %q, %v; want no token and an error", token, err)
 		}
 	})
+
+	t.Run("disabled account", func(t *testing.T) {
+		t.Parallel()
+		store := &fakeDirectoryStore{userByRef: func(context.Context, string) (nvr.User, error) {
+			return nvr.User{ID: 7, Name: "pat", Disabled: true}, nil
+		}}
+		token, _, err := newDirectory(store).CreateToken(context.Background(), 7, "door", nvr.ScopeAll, 0)
+		wantKind(t, err, nvr.KindConflict)
+		if token != "" || !strings.Contains(nvr.ErrorMessage(err), "enable the account first") {
+			t.Fatalf("CreateToken = %q, %v", token, err)
+		}
+		if calls := strings.Join(store.recorded(), ","); calls != "UserByRef" {
+			t.Fatalf("store calls %s, want the look-up only", calls)
+		}
+	})
+}
+
+func enabledUser7(context.Context, string) (nvr.User, error) {
+	return nvr.User{ID: 7, Name: "pat", HouseholdID: 1, Role: nvr.RoleMember}, nil
 }
 
 func TestDirectoryOtherValidation(t *testing.T) {
@@ -715,5 +753,35 @@ func TestDirectoryOtherValidation(t *testing.T) {
 	h, err := newDirectory(store2).AddHousehold(ctx, "The Smiths")
 	if err != nil || h.ID != 3 || gotName != "The Smiths" || !gotAt.Equal(dirNow) {
 		t.Fatalf("AddHousehold = %+v, %v (store got %q at %v)", h, err, gotName, gotAt)
+	}
+}
+
+// TestSetDisabledEndsCredentials: disabling ends the user's sessions and
+// tokens after the flag is set; enabling ends them before the flag is lifted,
+// so no moment exists where an old credential of an enabled user is alive;
+// enabling an enabled account signs nobody out.
+func TestSetDisabledEndsCredentials(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		disabled  bool // the user's state before
+		disable   bool // the call
+		wantCalls string
+	}{
+		{"disable", false, true, "UserByRef,SetDisabled,DeleteUserCredentials"},
+		{"enable a disabled account", true, false, "UserByRef,DeleteUserCredentials,SetDisabled"},
+		{"enable an enabled account", false, false, "UserByRef"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			store := adminStore(nvr.User{ID: 7, Name: "pat", HouseholdID: 1, Role: nvr.RoleMember, Disabled: tc.disabled}, 1)
+			if err := newDirectory(store).SetDisabled(context.Background(), 7, tc.disable); err != nil {
+				t.Fatalf("SetDisabled = %v", err)
+			}
+			if got := strings.Join(store.recorded(), ","); got != tc.wantCalls {
+				t.Fatalf("calls %s, want %s", got, tc.wantCalls)
+			}
+		})
 	}
 }

@@ -188,7 +188,7 @@ func (e *Events) ClipRange(g EventGrant) (TimeRange, error) {
 // Pin keeps (or stops keeping) the granted event and its footage from
 // automatic deletion.
 func (e *Events) Pin(ctx context.Context, g EventGrant, pinned bool) (Event, error) {
-	if err := g.Require(ActionViewRecordings); err != nil {
+	if err := g.Require(ActionPinEvents); err != nil {
 		return Event{}, err
 	}
 	ev := g.Event()

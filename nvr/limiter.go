@@ -2,14 +2,27 @@ package nvr
 
 import (
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
 
-// LoginLimiter slows password guessing per account and per client address:
-// after a number of free failures, each further failure doubles a lockout,
-// up to a cap. State is in memory (a restart forgives, which is fine: the
-// point is to make online guessing too slow to matter). Safe for concurrent use.
+// LoginLimiter slows password guessing: after a number of free failures,
+// each further failure doubles a lockout, up to a cap. It counts failures
+// under three keys:
+//
+//   - the account from one client address (one guesser at one account);
+//   - the client address across accounts (one guesser spraying accounts);
+//   - the account across all addresses, the global cap on an account (a
+//     botnet at one account).
+//
+// The account-wide lock does not apply to an address that has signed in to
+// that account within knownFor: otherwise anyone who knows a user name could
+// lock its owner out everywhere with wrong passwords. Strangers' failures
+// therefore lock strangers (and new devices, while an attack lasts), never
+// the owner's own devices. State is in memory (a restart forgives, which is
+// fine: the point is to make online guessing too slow to matter). Safe for
+// concurrent use.
 type LoginLimiter struct {
 	now func() time.Time
 
@@ -18,10 +31,15 @@ type LoginLimiter struct {
 	baseDelay      time.Duration
 	maxDelay       time.Duration
 	forgetAfter    time.Duration
+	knownFor       time.Duration
 	maxEntries     int
 
 	mu      sync.Mutex
 	entries map[string]*loginFailures
+	// known holds, per pair key, until when that address counts as one the
+	// account's owner signs in from. Only a right password adds to it, so a
+	// stranger cannot grow it.
+	known map[string]time.Time
 }
 
 type loginFailures struct {
@@ -44,14 +62,28 @@ func NewLoginLimiter(now func() time.Time) *LoginLimiter {
 		baseDelay:      time.Second,
 		maxDelay:       15 * time.Minute,
 		forgetAfter:    time.Hour,
+		knownFor:       30 * 24 * time.Hour, // the absolute session lifetime
 		maxEntries:     100_000,
 		entries:        make(map[string]*loginFailures),
+		known:          make(map[string]time.Time),
 	}
+}
+
+// limiterKeySet holds the three failure keys of one attempt.
+type limiterKeySet struct {
+	account string // the account, any address
+	addr    string // the address, any account
+	pair    string // the account from the address
 }
 
 // limiterKeys returns the account key and the address key. IPv6 clients are
 // grouped by /64, since one host usually holds a whole /64.
 func limiterKeys(account, clientAddr string) (string, string) {
+	k := keysOf(account, clientAddr)
+	return k.account, k.addr
+}
+
+func keysOf(account, clientAddr string) limiterKeySet {
 	// Bound key sizes: names are at most maxNameLen, so anything longer is
 	// already wrong and must not let a caller grow the map with huge keys.
 	account, clientAddr = truncate(account, maxNameLen+1), truncate(clientAddr, 64)
@@ -61,7 +93,11 @@ func limiterKeys(account, clientAddr string) (string, string) {
 	} else if a, err := netip.ParseAddr(clientAddr); err == nil {
 		addrKey = "addr:" + addrPrefix(a)
 	}
-	return "acct:" + account, addrKey
+	// The address part comes first and ends at the first NUL: it is the
+	// server's view of the peer, never holds a NUL, so whatever name a
+	// client sends, two pairs cannot collide.
+	return limiterKeySet{account: "acct:" + account, addr: addrKey,
+		pair: "pair:" + strings.TrimPrefix(addrKey, "addr:") + "\x00" + account}
 }
 
 func addrPrefix(a netip.Addr) string {
@@ -76,11 +112,15 @@ func addrPrefix(a netip.Addr) string {
 // Wait returns how long the caller must wait before trying account from
 // clientAddr again; 0 means go ahead.
 func (l *LoginLimiter) Wait(account, clientAddr string) time.Duration {
-	ak, ck := limiterKeys(account, clientAddr)
+	k := keysOf(account, clientAddr)
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return max(l.waitLocked(ak, now), l.waitLocked(ck, now))
+	w := max(l.waitLocked(k.pair, now), l.waitLocked(k.addr, now))
+	if until, ok := l.known[k.pair]; !ok || !now.Before(until) {
+		w = max(w, l.waitLocked(k.account, now))
+	}
+	return w
 }
 
 func (l *LoginLimiter) waitLocked(key string, now time.Time) time.Duration {
@@ -93,15 +133,16 @@ func (l *LoginLimiter) waitLocked(key string, now time.Time) time.Duration {
 
 // Failed records a failed attempt.
 func (l *LoginLimiter) Failed(account, clientAddr string) {
-	ak, ck := limiterKeys(account, clientAddr)
+	k := keysOf(account, clientAddr)
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.entries) >= l.maxEntries {
+	if len(l.entries)+3 > l.maxEntries {
 		l.pruneLocked(now)
 	}
-	l.failLocked(ak, l.freePerAccount, now)
-	l.failLocked(ck, l.freePerAddress, now)
+	l.failLocked(k.account, l.freePerAccount, now)
+	l.failLocked(k.pair, l.freePerAccount, now)
+	l.failLocked(k.addr, l.freePerAddress, now)
 }
 
 func (l *LoginLimiter) failLocked(key string, free int, now time.Time) {
@@ -122,13 +163,39 @@ func (l *LoginLimiter) failLocked(key string, free int, now time.Time) {
 	}
 }
 
-// Succeeded clears the account's failures after a good login. The address
-// keeps its count, so one valid account cannot launder guesses at others.
-func (l *LoginLimiter) Succeeded(account string) {
-	ak, _ := limiterKeys(account, "")
+// Succeeded records a good login of account from clientAddr: the pair's
+// failures are cleared and the address becomes known to the account for
+// knownFor, so the account-wide lock no longer applies to it. The address
+// keeps its count, so one valid account cannot launder guesses at others;
+// the account-wide count stays too, so the owner signing in meanwhile does
+// not hand a botnet fresh free guesses.
+func (l *LoginLimiter) Succeeded(account, clientAddr string) {
+	k := keysOf(account, clientAddr)
+	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.entries, ak)
+	delete(l.entries, k.pair)
+	if _, ok := l.known[k.pair]; !ok && len(l.known) >= l.maxEntries {
+		l.pruneKnownLocked(now)
+	}
+	l.known[k.pair] = now.Add(l.knownFor)
+}
+
+// pruneKnownLocked drops expired known addresses; if that frees nothing, it
+// drops any one entry (only right passwords add entries, so this happens
+// only on an appliance with a hundred thousand live sign-in places).
+func (l *LoginLimiter) pruneKnownLocked(now time.Time) {
+	for k, until := range l.known {
+		if !now.Before(until) {
+			delete(l.known, k)
+		}
+	}
+	for k := range l.known {
+		if len(l.known) < l.maxEntries {
+			return
+		}
+		delete(l.known, k)
+	}
 }
 
 // pruneLocked drops entries idle for longer than forgetAfter; if that frees

@@ -204,22 +204,70 @@ func TestLimiterForgetsAfterAnHour(t *testing.T) {
 	}
 }
 
-func TestLimiterSucceededClearsAccountOnly(t *testing.T) {
+func TestLimiterSucceededClearsPairOnly(t *testing.T) {
 	t.Parallel()
 	l := NewLoginLimiter(newLimiterClock().now)
 	const addr = "192.0.2.50:1"
-	for i := range 20 {
+	for range 20 {
 		l.Failed("alice", addr)
-		_ = i
 	}
-	l.Succeeded("alice")
-	if w := l.Wait("alice", freshAddr(5)); w != 0 {
-		t.Fatalf("account still waits %v after a success", w)
+	l.Succeeded("alice", addr)
+	if w := l.Wait("alice", addr); w <= 0 {
+		t.Fatalf("alice from the address waits %v after a success; the address keeps its own count", w)
 	}
 	if w := l.Wait("bob", addr); w <= 0 {
 		t.Fatalf("address waits %v after a success on one account; it should keep its count", w)
 	}
-	l.Succeeded("nobody") // unknown account: no effect, no panic
+	if w := l.Wait("alice", freshAddr(5)); w <= 0 {
+		t.Fatalf("alice from a new address waits %v; the account-wide count must survive a success", w)
+	}
+	l.Succeeded("nobody", "") // unknown account: no effect, no panic
+}
+
+// TestLimiterStrangerCannotLockOwnerOut (issue 14, finding 7): anyone who
+// knows a user name may send wrong passwords for it, from one address or
+// many; the owner's devices (addresses that signed in within knownFor)
+// still get in at once with the right password, while the strangers, and
+// new addresses during the attack, stay limited as before.
+func TestLimiterStrangerCannotLockOwnerOut(t *testing.T) {
+	t.Parallel()
+	clock := newLimiterClock()
+	l := NewLoginLimiter(clock.now)
+	const phone, laptop, stranger = "192.0.2.10:40000", "[2001:db8:1:2::10]:40000", "192.0.2.66:1234"
+	l.Succeeded("ana", phone)
+	clock.advance(24 * time.Hour)
+	l.Succeeded("ana", "[2001:db8:1:2::99]:5") // same /64 as the laptop
+	clock.advance(time.Hour)
+	for i := range 200 {
+		l.Failed("ana", stranger)
+		l.Failed("ana", freshAddr(i)) // and a botnet
+	}
+	for _, addr := range []string{phone, laptop} {
+		if w := l.Wait("ana", addr); w != 0 {
+			t.Errorf("the owner's device %s waits %v after strangers' failures, want 0", addr, w)
+		}
+	}
+	if w := l.Wait("ana", stranger); w < 15*time.Minute {
+		t.Errorf("the stranger waits %v, want the 15 min cap", w)
+	}
+	if w := l.Wait("ana", "198.51.100.1:1"); w < 15*time.Minute {
+		t.Errorf("a new address waits %v during the attack, want the account-wide cap", w)
+	}
+	// The owner's own wrong passwords still count at their device.
+	for range 5 {
+		l.Failed("ana", phone)
+	}
+	if w := l.Wait("ana", phone); w <= 0 {
+		t.Errorf("the owner's device after 5 failures of its own waits %v, want a lock", w)
+	}
+	// A known address is forgotten after knownFor.
+	clock.advance(l.knownFor)
+	for i := range 5 {
+		l.Failed("ana", freshAddr(9000+i))
+	}
+	if w := l.Wait("ana", laptop); w <= 0 {
+		t.Errorf("an address not seen for %v still skips the account lock", l.knownFor)
+	}
 }
 
 func TestLimiterMapStaysBounded(t *testing.T) {
@@ -275,7 +323,7 @@ func TestLimiterConcurrent(t *testing.T) {
 				_ = l.Wait(acct, addr)
 				l.Failed(acct, addr)
 				if i%13 == 0 {
-					l.Succeeded(acct)
+					l.Succeeded(acct, addr)
 				}
 			}
 		})

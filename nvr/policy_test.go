@@ -151,7 +151,7 @@ func subjectFor(p nvr.Principal, u nvr.User, st userState) nvr.Subject {
 func isCameraAction(a nvr.Action) bool {
 	switch a {
 	case nvr.ActionViewCamera, nvr.ActionViewLive, nvr.ActionViewRecordings, nvr.ActionTriggerEvent, nvr.ActionManageCamera,
-		nvr.ActionDeleteEvents:
+		nvr.ActionDeleteEvents, nvr.ActionPinEvents:
 		return true
 	}
 	return false
@@ -169,7 +169,8 @@ func isMedia(a nvr.Action) bool { return a == nvr.ActionViewLive || a == nvr.Act
 //   - the appliance admin manages any camera's configuration but sees no
 //     video of (and triggers nothing in) a household they do not belong to;
 //   - deleting events: the household's owners only (not members, viewers or
-//     the admin);
+//     the admin); pinning events (which changes what retention keeps): owners
+//     and members, never viewers or the admin of another household;
 //   - managing a household: its owner, or the admin; administering: the admin;
 //   - token scopes cut that down: view → view camera, live, recordings;
 //     trigger → view camera, trigger event; all → everything. Sessions are all.

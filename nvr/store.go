@@ -104,6 +104,10 @@ type DirectoryStore interface {
 
 	// DeleteUserSessions ends every session of a user, e.g. after a password change.
 	DeleteUserSessions(ctx context.Context, u UserID) error
+	// DeleteUserCredentials ends every session and API token of a user in
+	// one transaction: after a password reset or a disable nothing issued
+	// before works again.
+	DeleteUserCredentials(ctx context.Context, u UserID) error
 	Sessions(ctx context.Context, u UserID) ([]Session, error)
 	// DeleteSession removes one session; deleting a missing one is not an error.
 	DeleteSession(ctx context.Context, id int64) error

@@ -150,7 +150,7 @@ type changePasswordRequest struct {
 }
 
 // handleChangeMyPassword checks the current password, sets the new one
-// (which ends every session of the user) and signs this browser in again.
+// (which ends every session and API token of the user) and signs this browser in again.
 func (s *Server) handleChangeMyPassword(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
 	var req changePasswordRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -182,5 +182,5 @@ func (s *Server) handleChangeMyPassword(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	http.SetCookie(w, s.sessionCookie(token, sess.ExpiresAt))
-	writeJSON(w, http.StatusOK, map[string]string{"status": "password changed; other sessions were signed out"})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "password changed; other sessions were signed out and API tokens revoked"})
 }

@@ -157,6 +157,61 @@ func TestEventsPin(t *testing.T) {
 	}
 }
 
+// TestEventsPinIsForOwnersAndMembers (issue 14, finding 4): pinning
+// changes what retention keeps, so a viewer who may watch the event, and a
+// view- or trigger-scope token, may not pin or unpin it; owners, members and
+// all-scope tokens may. Refusals answer the policy's 404 and change nothing.
+func TestEventsPinIsForOwnersAndMembers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	ev := f.addEvent(f.camA1.ID, nvr.EventMotion, f.now.Add(-time.Hour), "", nil) // camA1 is vic's
+	tok := func(u nvr.User, scope nvr.TokenScope) http.Header {
+		v, _, err := f.dir.CreateToken(ctx, u.ID, "t-"+string(scope), scope, 0)
+		if err != nil {
+			t.Fatalf("create token: %v", err)
+		}
+		return bearer(v)
+	}
+	vic := f.login("vic")
+	if r := f.get(evPath(ev, ""), vic); r.StatusCode != http.StatusOK {
+		t.Fatalf("the viewer cannot see the event at all (%d): the test would prove nothing", r.StatusCode)
+	}
+	cases := []struct {
+		name string
+		cred any
+		want int
+	}{
+		{"viewer session", vic, http.StatusNotFound},
+		{"viewer all-scope token", tok(f.viewerA, nvr.ScopeAll), http.StatusNotFound},
+		{"member view-scope token", tok(f.memberA, nvr.ScopeView), http.StatusNotFound},
+		{"member trigger-scope token", tok(f.memberA, nvr.ScopeTrigger), http.StatusNotFound},
+		{"admin of no household", f.login("root"), http.StatusNotFound},
+		{"member session", f.login("mo"), http.StatusOK},
+		{"member all-scope token", tok(f.memberA, nvr.ScopeAll), http.StatusOK},
+		{"owner session", f.login("ana"), http.StatusOK},
+	}
+	for _, tc := range cases {
+		for _, pinned := range []bool{true, false} {
+			if err := f.store.SetEventPinned(ctx, ev.CameraID, ev.ID, !pinned); err != nil {
+				t.Fatal(err)
+			}
+			method := http.MethodPost
+			if !pinned {
+				method = http.MethodDelete
+			}
+			r := f.do(method, evPath(ev, "/pin"), []any{tc.cred}, "")
+			got := must(f.store.Event(ctx, ev.CameraID, ev.ID))(t)
+			if r.StatusCode != tc.want {
+				t.Errorf("%s: %s pin = %d %s, want %d", tc.name, method, r.StatusCode, r.body, tc.want)
+			}
+			if changed := got.Pinned == pinned; changed != (tc.want == http.StatusOK) {
+				t.Errorf("%s: %s pin left pinned=%v", tc.name, method, got.Pinned)
+			}
+		}
+	}
+}
+
 func TestEventsTrigger(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -23,7 +23,7 @@ func (s *Server) handleHouseholdAddMember(w http.ResponseWriter, r *http.Request
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.dir.AddUser(r.Context(), nvr.NewUser{Name: req.Name, HouseholdID: g.HouseholdID(), Role: req.Role, Password: req.Password})
+	u, err := s.dir.AddHouseholdMember(r.Context(), g, nvr.NewUser{Name: req.Name, Role: req.Role, Password: req.Password})
 	s.auditAdmin(r, g.Principal(), g.User().ID, "", "add-member", err)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -63,7 +63,9 @@ func (s *Server) handleEventsPage(w http.ResponseWriter, r *http.Request, g nvr.
 	q := r.URL.Query()
 	u := g.User()
 	m := views.EventsModel{Nav: navOf(u, "events"), Day: q.Get("day"), Kind: q.Get("kind"),
-		CanManage: u.Role == nvr.RoleOwner && u.HouseholdID != 0}
+		CanManage: u.Role == nvr.RoleOwner && u.HouseholdID != 0,
+		// A hint for the page only: the pin routes ask the policy (ActionPinEvents).
+		CanPin: u.HouseholdID != 0 && u.Role != nvr.RoleViewer}
 	for _, cg := range grants {
 		m.Cameras = append(m.Cameras, views.CameraOption{ID: string(cg.CameraID()), Name: cg.Camera().Name})
 		if string(cg.CameraID()) == q.Get("camera") {

@@ -159,8 +159,8 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.event("GET /api/events/{eid}", nvr.ActionViewRecordings, s.handleEvent)
 	rt.event("GET /api/events/{eid}/thumbnail", nvr.ActionViewRecordings, s.handleEventThumbnail)
 	rt.event("GET /api/events/{eid}/clip.mp4", nvr.ActionViewRecordings, s.handleEventClip)
-	rt.event("POST /api/events/{eid}/pin", nvr.ActionViewRecordings, s.handleEventPin)
-	rt.event("DELETE /api/events/{eid}/pin", nvr.ActionViewRecordings, s.handleEventUnpin)
+	rt.event("POST /api/events/{eid}/pin", nvr.ActionPinEvents, s.handleEventPin)
+	rt.event("DELETE /api/events/{eid}/pin", nvr.ActionPinEvents, s.handleEventUnpin)
 	rt.event("DELETE /api/events/{eid}", nvr.ActionDeleteEvents, s.handleEventDelete)
 
 	rt.household("GET /api/household/members", s.handleHouseholdMembers)

@@ -158,3 +158,47 @@ func TestCameraRoutesCarryActions(t *testing.T) {
 		t.Errorf("%d event routes, want at least 6", events)
 	}
 }
+
+// TestRouteSweepForeignUserNames (issue 14, finding 11): household A's owner
+// adding a member cannot tell a name taken in household B (in any case) from
+// a malformed name: same status, same body, and B's account is untouched.
+// The admin, who sees every account anyway, is told the name is taken.
+func TestRouteSweepForeignUserNames(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	add := func(c *http.Cookie, path, name string) response {
+		body := fmt.Sprintf(`{"name":%q,"role":"member","password":%q}`, name, testPassword)
+		if path == "/api/admin/users" {
+			body = fmt.Sprintf(`{"name":%q,"role":"member","password":%q,"household_id":%d}`, name, testPassword, f.homeA.ID)
+		}
+		return f.do(http.MethodPost, path, []any{c}, body)
+	}
+	invalid := add(ana, "/api/household/members", "no spaces allowed")
+	if invalid.StatusCode != http.StatusBadRequest || !strings.Contains(invalid.body, "cannot be used") {
+		t.Fatalf("malformed name: %d %s", invalid.StatusCode, invalid.body)
+	}
+	for _, name := range []string{"bea", "BEA", "Bea", "root", "-bad", "12345", strings.Repeat("x", 65)} {
+		r := add(ana, "/api/household/members", name)
+		if r.StatusCode != invalid.StatusCode || r.body != invalid.body {
+			t.Errorf("owner adding %q: %d %s; a malformed name: %d %s", name, r.StatusCode, r.body, invalid.StatusCode, invalid.body)
+		}
+		if strings.Contains(strings.ToLower(r.body), "exist") {
+			t.Errorf("owner adding %q: answer mentions existence: %s", name, r.body)
+		}
+	}
+	if u, err := f.dir.Store().UserByRef(context.Background(), "bea"); err != nil || u.HouseholdID != f.homeB.ID {
+		t.Fatalf("B's owner after A's attempts: %+v %v", u, err)
+	}
+	// A free name still works, and the owner's own check on passwords is
+	// unchanged (it says nothing about other accounts).
+	if r := add(ana, "/api/household/members", "newcomer"); r.StatusCode != http.StatusCreated {
+		t.Fatalf("free name: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPost, "/api/household/members", []any{ana}, `{"name":"bea","role":"member","password":"short"}`); r.StatusCode != http.StatusBadRequest || strings.Contains(r.body, "bea") {
+		t.Fatalf("short password: %d %s", r.StatusCode, r.body)
+	}
+	if r := add(f.login("root"), "/api/admin/users", "bea"); r.StatusCode != http.StatusConflict {
+		t.Fatalf("admin adding a taken name: %d %s", r.StatusCode, r.body)
+	}
+}

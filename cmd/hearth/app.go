@@ -82,6 +82,15 @@ func prepareDataDir(dir string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("data directory %s is not a directory", dir)
 	}
+	// A new directory is 0700 whatever the umask (it can only take bits
+	// away). An existing one loses only the bits for others: the group may be
+	// the operator's choice (the package's /var/lib/hearth is 0750 for the
+	// hearth group), and the database inside is 0600 regardless (db.FileMode).
+	if perm := fi.Mode().Perm(); perm&0o007 != 0 {
+		if err := os.Chmod(dir, perm&^0o007); err != nil {
+			return fmt.Errorf("data directory %s is open to every user and could not be closed: %w", dir, err)
+		}
+	}
 	probe := filepath.Join(dir, ".hearth-write-probe")
 	f, err := os.OpenFile(probe, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {

@@ -82,7 +82,7 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			if err := a.directory.SetPassword(ctx, u.ID, pw); err != nil {
 				return errMessage(err)
 			}
-			fmt.Fprintf(e.stdout, "password of %q changed; their sessions were ended\n", u.Name)
+			fmt.Fprintf(e.stdout, "password of %q changed; their sessions and API tokens were ended\n", u.Name)
 			return nil
 		})
 	case "remove":
@@ -134,7 +134,12 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			if err := a.directory.SetDisabled(ctx, u.ID, sub == "disable"); err != nil {
 				return errMessage(err)
 			}
-			fmt.Fprintf(e.stdout, "user %q %sd\n", u.Name, sub)
+			if sub == "disable" {
+				fmt.Fprintf(e.stdout, "user %q disabled; their sessions and API tokens were ended\n", u.Name)
+				return nil
+			}
+			// Enabling starts clean (Directory.SetDisabled): new logins and tokens only.
+			fmt.Fprintf(e.stdout, "user %q enabled\n", u.Name)
 			return nil
 		})
 	case "assign", "unassign":

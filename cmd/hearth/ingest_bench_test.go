@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +21,18 @@ import (
 // TestMain lets the test binary double as a simulated-camera process, so
 // ingest benchmarks measure Hearth's CPU without the simulator's.
 func TestMain(m *testing.M) {
+	if mask := os.Getenv("HEARTH_TEST_UMASK"); mask != "" {
+		// The umask is the whole process's: set only in a child.
+		m, err := strconv.ParseUint(mask, 8, 32)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "HEARTH_TEST_UMASK:", err)
+			os.Exit(2)
+		}
+		syscall.Umask(int(m))
+	}
+	if dir := os.Getenv("HEARTH_TEST_PREPARE_DATA"); dir != "" {
+		os.Exit(prepareDataChild(dir))
+	}
 	if args := os.Getenv("HEARTH_TEST_SUBCOMMAND"); args != "" {
 		ctx, stop := context.WithCancel(context.Background())
 		go func() { // the parent closes our stdin to stop us

@@ -1,5 +1,6 @@
 // Events page: thumbnail cards from /api/events with the filter form's
-// camera, day and kind; play a clip in a dialog; pin; owners delete.
+// camera, day and kind; play a clip in a dialog; owners and members pin;
+// owners delete.
 // Every value from the server is set with textContent or as an attribute.
 
 const PAGE_SIZE = 24;
@@ -25,6 +26,7 @@ const more = document.querySelector('[data-events-more]');
 const dialog = document.querySelector('[data-events-player]');
 const player = dialog.querySelector('video');
 const canManage = list.dataset.canManage === 'true';
+const canPin = list.dataset.canPin === 'true';
 const cameraNames = new Map(
   [...form.querySelectorAll('select[name="camera"] option')].filter((o) => o.value).map((o) => [o.value, o.textContent]),
 );
@@ -102,19 +104,21 @@ function card(ev) {
   }, '');
   play.dataset.testid = 'event-play';
   actions.append(play);
-  // Anyone who may watch an event may pin it (pinned footage outlives
-  // retention); only owners may delete.
+  // Owners and members may pin (pinned footage outlives retention, so a
+  // viewer, who may only watch, may not); only owners may delete.
   let pinned = Boolean(ev.pinned);
-  const pin = button(pinned ? 'Unpin' : 'Pin', async () => {
-    try {
-      await send(pinned ? 'DELETE' : 'POST', api.pin(id));
-      pinned = !pinned;
-      pin.textContent = pinned ? 'Unpin' : 'Pin';
-      li.classList.toggle('pinned', pinned);
-    } catch (err) { status(err.message); }
-  });
   li.classList.toggle('pinned', pinned);
-  actions.append(pin);
+  if (canPin) {
+    const pin = button(pinned ? 'Unpin' : 'Pin', async () => {
+      try {
+        await send(pinned ? 'DELETE' : 'POST', api.pin(id));
+        pinned = !pinned;
+        pin.textContent = pinned ? 'Unpin' : 'Pin';
+        li.classList.toggle('pinned', pinned);
+      } catch (err) { status(err.message); }
+    });
+    actions.append(pin);
+  }
   if (canManage) {
     actions.append(button('Delete', async () => {
       if (!window.confirm('Delete this event and its clip?')) return;
