@@ -43,11 +43,19 @@ type cred struct {
 	kind    string // session, token
 	value   string
 	tokenID int
-	// valid is false once the simulation ended it (logout, revoke, a
-	// password reset for sessions). A credential still marked valid may
-	// have been ended by the server for a reason the model does not
-	// predict; it may then see less, never more.
+	// valid is false once the simulation ended it (logout, revoke, or a
+	// disable or password reset of its user, which end every session and
+	// token). A credential still marked valid may have been ended by the
+	// server for a reason the model does not predict; it may then see
+	// less, never more.
 	valid bool
+}
+
+// endCreds ends every session and token of u.
+func (u *simUser) endCreds() {
+	for _, c := range u.creds {
+		c.valid = false
+	}
 }
 
 func (c *cred) String() string { return fmt.Sprintf("%s of %s", c.kind, c.user.name) }

@@ -343,6 +343,7 @@ func stepUserDisable(w *world) string {
 	u := pick(w.rng, w.usersWhere(func(u *simUser) bool { return mutable(u) && !u.disabled }))
 	w.cli("", "user", "disable", u.name)
 	u.disabled = true
+	u.endCreds() // a disable ends sessions and tokens; enabling starts clean
 	return fmt.Sprintf("user disable %s", u.name)
 }
 
@@ -350,7 +351,8 @@ func stepUserEnable(w *world) string {
 	u := pick(w.rng, w.usersWhere(func(u *simUser) bool { return mutable(u) && u.disabled }))
 	w.cli("", "user", "enable", u.name)
 	u.disabled = false
-	return fmt.Sprintf("user enable %s", u.name)
+	w.session(u)
+	return fmt.Sprintf("user enable %s, signed in again", u.name)
 }
 
 func stepRole(w *world) string {
@@ -401,11 +403,7 @@ func stepPasswd(w *world) string {
 	u := pick(w.rng, w.usersWhere(mutable))
 	u.pw = w.secret()
 	w.cli(u.pw+"\n", "user", "passwd", u.name)
-	for _, c := range u.creds {
-		if c.kind == "session" {
-			c.valid = false // "their sessions were ended"
-		}
-	}
+	u.endCreds() // a reset ends sessions and API tokens
 	what := fmt.Sprintf("passwd %s", u.name)
 	if active(u) {
 		w.session(u)
