@@ -73,6 +73,7 @@ type simCamera struct {
 	user, pw  string // what the simcam requires ("" for none)
 	stalled   bool
 	wide      bool // altW×altH instead of camW×camH
+	audio     bool // a G.711 track beside the video
 	removed   bool
 	sim       *simCam
 }

@@ -43,6 +43,7 @@ func stepKinds() []stepKind {
 		{"unstall", 4, anyCam(func(c *simCamera) bool { return c.stalled }), stepUnstall},
 		{"flap", 2, anyCam(live), stepFlap},
 		{"resolution", 2, anyCam(live), stepResolution},
+		{"audio", 1, anyCam(live), stepAudio},
 		{"user-add", 2, func(w *world) bool { return len(w.users) < 24 }, stepUserAdd},
 		{"user-remove", 1, anyUser(mutable), stepUserRemove},
 		{"user-disable", 2, anyUser(func(u *simUser) bool { return mutable(u) && !u.disabled }), stepUserDisable},
@@ -321,6 +322,18 @@ func stepResolution(w *world) string {
 		w.fail("%v", err)
 	}
 	return fmt.Sprintf("resolution %s %dx%d", c, wd, ht)
+}
+
+// stepAudio brings the camera back with a G.711 track added or removed:
+// another set of codecs behind the same URL.
+func stepAudio(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	c.audio = !c.audio
+	on := c.audio
+	if err := c.sim.restart(func(cfg *simcam.ServerConfig) { cfg.Audio = on }); err != nil {
+		w.fail("%v", err)
+	}
+	return fmt.Sprintf("audio %s G.711 %v", c, on)
 }
 
 func stepUserAdd(w *world) string {
