@@ -87,6 +87,7 @@ func (w *world) lastFootage(c *simCamera) (time.Time, error) {
 // checkInvariants runs after every step; t0 is when the step ended.
 func (w *world) checkInvariants(t0 time.Time) {
 	w.checkCanary()
+	w.checkLive() // first: revocation is measured from the step
 	w.checkCameras(t0)
 	w.checkIsolation()
 	w.checkCanary() // again: the wait above gave Hearth time to dial

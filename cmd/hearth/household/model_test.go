@@ -108,6 +108,7 @@ type world struct {
 	quietCPU []string // CPU measurements, for the report
 	past     []string // every camera password ever entered
 	kinds    string   // HEARTH_SIM_KINDS, when set
+	watchers []*watcher
 }
 
 // visible is the set of cameras u may see now.

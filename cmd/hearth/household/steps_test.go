@@ -56,6 +56,7 @@ func stepKinds() []stepKind {
 		{"passwd", 2, anyUser(mutable), stepPasswd},
 		{"login", 2, anyUser(active), stepLogin},
 		{"logout", 1, func(w *world) bool { return len(w.validCreds("session", mutable)) > 0 }, stepLogout},
+		{"watch", 3, func(w *world) bool { return len(w.watchable()) > 0 }, stepWatch},
 		{"trigger-event", 2, anyCam(func(c *simCamera) bool { return c.enabled }), stepTrigger},
 		{"restart", 1, func(*world) bool { return true }, stepRestart},
 		{"kill-9", 1, func(*world) bool { return true }, stepKill},
