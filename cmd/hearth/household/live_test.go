@@ -136,6 +136,9 @@ func (wt *watcher) read(ctx context.Context, conn *websocket.Conn) {
 					}
 					st, ok := sei.Find(au)
 					if !ok {
+						st, ok = sei.FindH265(au)
+					}
+					if !ok {
 						continue
 					}
 					wt.mu.Lock()

@@ -74,6 +74,9 @@ type simCamera struct {
 	stalled   bool
 	wide      bool // altW×altH instead of camW×camH
 	audio     bool // a G.711 track beside the video
+	everAudio bool // had one at some time: its clips may hold audio
+	h265      bool // an H.265 file camera now (its pixels carry no ID pattern)
+	everH265  bool // was one at some time: its old footage and thumbnails too
 	removed   bool
 	sim       *simCam
 }
@@ -109,6 +112,7 @@ type world struct {
 	past     []string // every camera password ever entered
 	kinds    string   // HEARTH_SIM_KINDS, when set
 	watchers []*watcher
+	h265File string // an H.265 elementary stream made by ffmpeg at setup
 }
 
 // visible is the set of cameras u may see now.

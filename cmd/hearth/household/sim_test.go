@@ -1,13 +1,19 @@
 package household
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // The household simulation (project issue 13): the real hearth binary
@@ -82,6 +88,16 @@ func TestHousehold(t *testing.T) {
 	})
 	w.checkInvariants(time.Now())
 	kinds := stepKinds()
+	if f, err := makeH265(t.TempDir()); err != nil {
+		// ffmpeg (with libx265) is a test peer: CI must have it.
+		if testpeer.InCI() {
+			t.Fatalf("codec steps need an H.265 file: %v (required with CI=true: make deps installs ffmpeg)", err)
+		}
+		t.Logf("no codec steps (this changes the steps a seed makes): %v", err)
+		kinds = slices.DeleteFunc(kinds, func(k stepKind) bool { return k.name == "codec" })
+	} else {
+		w.h265File = f
+	}
 	if only := os.Getenv("HEARTH_SIM_KINDS"); only != "" {
 		kinds = onlyKinds(t, kinds, only)
 		w.kinds = only
@@ -203,4 +219,24 @@ func onlyKinds(t *testing.T, kinds []stepKind, list string) []stepKind {
 		}
 	}
 	return out
+}
+
+// makeH265 makes a 3 s H.265 elementary stream (one keyframe a second)
+// with ffmpeg, for cameras that come back with another codec.
+func makeH265(dir string) (string, error) {
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return "", fmt.Errorf("ffmpeg: %w", err)
+	}
+	out := filepath.Join(dir, "cam.h265")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ff, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+		"-i", fmt.Sprintf("testsrc2=size=320x240:rate=%d", camFPS), "-t", "3", "-c:v", "libx265",
+		"-x265-params", fmt.Sprintf("keyint=%d:min-keyint=%d:scenecut=0:log-level=error", camGOP, camGOP),
+		"-pix_fmt", "yuv420p", "-f", "hevc", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("ffmpeg H.265: %w: %s", err, b)
+	}
+	return out, nil
 }

@@ -1,7 +1,8 @@
 package household
 
 // Copied from cmd/hearth/isolation_helpers_test.go (test files cannot be
-// imported): reading the SEI camera stamps back out of what Hearth serves.
+// imported), with H.265 stamps added: reading the SEI camera stamps back
+// out of what Hearth serves.
 
 import (
 	"bytes"
@@ -20,7 +21,11 @@ import (
 // returns the SEI stamp of every picture in its mdat boxes (video only:
 // the simulated cameras have no audio) and the number of samples the
 // moofs declare, so a caller can check every sample was stamped.
-func mp4Stamps(b []byte) (stamps []sei.Stamp, samples int, err error) {
+//
+// withAudio: the file may hold audio samples after the video ones in an
+// mdat; the first length that does not fit ends that mdat's NAL units
+// instead of failing.
+func mp4Stamps(b []byte, withAudio bool) (stamps []sei.Stamp, samples int, err error) {
 	if l, err := segment.Scan(bytes.NewReader(b), int64(len(b))); err == nil {
 		for _, f := range l.Fragments {
 			for _, tr := range f.Tracks {
@@ -50,9 +55,14 @@ func mp4Stamps(b []byte) (stamps []sei.Stamp, samples int, err error) {
 			for len(d) >= 4 {
 				n := int(binary.BigEndian.Uint32(d))
 				if n > len(d)-4 {
+					if withAudio {
+						break
+					}
 					return nil, 0, fmt.Errorf("nal size %d of %d", n, len(d)-4)
 				}
 				if st, ok := sei.Parse(d[4 : 4+n]); ok {
+					stamps = append(stamps, st)
+				} else if st, ok := sei.ParseH265(d[4 : 4+n]); ok { // an H.265 camera's
 					stamps = append(stamps, st)
 				}
 				d = d[4+n:]
@@ -80,7 +90,7 @@ func thumbCamera(contentType string, b []byte) (string, error) {
 		id, _, err := simcam.ReadPattern(y.Y, r.Dx(), r.Dy(), y.YStride)
 		return id, err
 	case "video/mp4":
-		st, _, err := mp4Stamps(b)
+		st, _, err := mp4Stamps(b, false)
 		if err != nil {
 			return "", err
 		}

@@ -44,6 +44,7 @@ func stepKinds() []stepKind {
 		{"flap", 2, anyCam(live), stepFlap},
 		{"resolution", 2, anyCam(live), stepResolution},
 		{"audio", 1, anyCam(live), stepAudio},
+		{"codec", 1, anyCam(live), stepCodec},
 		{"user-add", 2, func(w *world) bool { return len(w.users) < 24 }, stepUserAdd},
 		{"user-remove", 1, anyUser(mutable), stepUserRemove},
 		{"user-disable", 2, anyUser(func(u *simUser) bool { return mutable(u) && !u.disabled }), stepUserDisable},
@@ -319,7 +320,11 @@ func stepResolution(w *world) string {
 	if c.wide {
 		wd, ht = altW, altH
 	}
-	if err := c.sim.restart(func(cfg *simcam.ServerConfig) { cfg.Cameras[0].Width, cfg.Cameras[0].Height = wd, ht }); err != nil {
+	if err := c.sim.restart(func(cfg *simcam.ServerConfig) {
+		if cfg.Cameras[0].File == "" { // an H.265 file camera has its file's size
+			cfg.Cameras[0].Width, cfg.Cameras[0].Height = wd, ht
+		}
+	}); err != nil {
 		w.fail("%v", err)
 	}
 	return fmt.Sprintf("resolution %s %dx%d", c, wd, ht)
@@ -330,11 +335,40 @@ func stepResolution(w *world) string {
 func stepAudio(w *world) string {
 	c := pick(w.rng, w.liveCams())
 	c.audio = !c.audio
+	c.everAudio = c.everAudio || c.audio
 	on := c.audio
 	if err := c.sim.restart(func(cfg *simcam.ServerConfig) { cfg.Audio = on }); err != nil {
 		w.fail("%v", err)
 	}
 	return fmt.Sprintf("audio %s G.711 %v", c, on)
+}
+
+// stepCodec brings the camera back as H.265 (looping a file ffmpeg made,
+// stamped with the camera's SEI) or, from H.265, as the rendered H.264
+// camera again.
+func stepCodec(w *world) string {
+	c := pick(w.rng, w.liveCams())
+	c.h265 = !c.h265
+	if c.h265 {
+		c.everH265 = true
+	}
+	h265, file, wide := c.h265, w.h265File, c.wide
+	if err := c.sim.restart(func(cfg *simcam.ServerConfig) {
+		cc := &cfg.Cameras[0]
+		cc.File, cc.Width, cc.Height = "", camW, camH
+		if wide {
+			cc.Width, cc.Height = altW, altH
+		}
+		if h265 {
+			cc.File, cc.Width, cc.Height = file, 0, 0
+		}
+	}); err != nil {
+		w.fail("%v", err)
+	}
+	if h265 {
+		return fmt.Sprintf("codec %s H.265", c)
+	}
+	return fmt.Sprintf("codec %s H.264", c)
 }
 
 func stepUserAdd(w *world) string {
