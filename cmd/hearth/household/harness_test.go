@@ -20,11 +20,8 @@ import (
 	"time"
 )
 
-// hearthBin is the path of the hearth binary built once for this test
-// run by TestMain, without -race: the simulation drives the real binary,
-// and a race-instrumented server would make every deadline ten times
-// looser for nothing (the server's own packages run their tests under
-// -race).
+// hearthBin is the hearth binary the simulation drives: `serve` as a
+// child process, and the admin commands.
 type hearthBin struct{ path string }
 
 // buildHearth builds cmd/hearth into dir.

@@ -16,12 +16,10 @@ import (
 // within GOP + 5 s": a source that was down may be in reconnect backoff
 // (full jitter, cap 30 s; slower after an authentication failure), and
 // the machine is loaded, so the wait is generous; a camera whose
-// recording stopped for good still fails it.
+// recording stopped for good still fails it. The same bound holds a
+// camera whose source went down to stop being reported streaming (10 s
+// without media means reconnect).
 const footageDeadline = 120 * time.Second
-
-// stateDeadline bounds how long a camera whose source went down may still
-// be reported streaming: 10 s without media means reconnect.
-const stateDeadline = 60 * time.Second
 
 // staleRecording: a camera reported "recording" must have indexed
 // footage this recently (GOP + 5 s, with a margin for a loaded machine).

@@ -22,27 +22,6 @@ import (
 // CLI, with the invariants checked after every step. See
 // docs/simulation.md; `make soak SEED=… STEPS=…` replays a seed.
 
-// bin is the hearth binary TestMain built for this run.
-var bin hearthBin
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "hearth-sim-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	b, err := buildHearth(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	bin = b
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
 // defaultSteps and defaultBudget bound a run of `go test` (and so of
 // `make test`, under -race): 40 steps took 2 min on a two-core machine
 // shared with other work; the time budget stops earlier on a slower one,
@@ -72,6 +51,13 @@ func TestHousehold(t *testing.T) {
 	}
 	t.Logf("household simulation: seed %d, %d steps (replay: make soak SEED=%d STEPS=%d KINDS=%s)", seed, steps, seed, steps,
 		os.Getenv("HEARTH_SIM_KINDS"))
+	// The binary, built once for the run without -race: the server's own
+	// packages run their tests under -race, and a race-instrumented
+	// server would only make every bound looser.
+	bin, err := buildHearth(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := &world{t: t, bin: bin, data: t.TempDir(), seed: seed,
 		rng: rand.New(rand.NewPCG(seed, 1)), checkRng: rand.New(rand.NewPCG(seed, 2)), hc: newHTTP()}
 	w.canary = startCanary(t)
