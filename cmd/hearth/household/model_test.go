@@ -72,6 +72,7 @@ type simCamera struct {
 	credsOK   bool   // Hearth holds the credentials the simcam wants
 	user, pw  string // what the simcam requires ("" for none)
 	stalled   bool
+	flapping  bool // drops its connections every flapEvery
 	wide      bool // altW×altH instead of camW×camH
 	audio     bool // a G.711 track beside the video
 	everAudio bool // had one at some time: its clips may hold audio

@@ -44,6 +44,8 @@ func stepKinds() []stepKind {
 		{"stall", 2, anyCam(func(c *simCamera) bool { return !c.stalled }), stepStall},
 		{"unstall", 4, anyCam(func(c *simCamera) bool { return c.stalled }), stepUnstall},
 		{"flap", 2, anyCam(live), stepFlap},
+		{"flapping", 1, anyCam(func(c *simCamera) bool { return !c.flapping }), stepFlapping},
+		{"steady", 3, anyCam(func(c *simCamera) bool { return c.flapping }), stepSteady},
 		{"resolution", 2, anyCam(live), stepResolution},
 		{"audio", 1, anyCam(live), stepAudio},
 		{"codec", 1, anyCam(live), stepCodec},
@@ -313,6 +315,30 @@ func stepFlap(w *world) string {
 	c := pick(w.rng, w.liveCams())
 	c.sim.dropClients()
 	return fmt.Sprintf("flap %s (connections dropped)", c)
+}
+
+// flapEvery is how often a flapping camera drops its connections.
+const flapEvery = 8 * time.Second
+
+// stepFlapping makes a camera drop every connection every flapEvery
+// until stepSteady: while it flaps, only the measured-state check holds
+// it; once steady it must record again within the usual bound.
+func stepFlapping(w *world) string {
+	c := pick(w.rng, w.camsWhere(func(c *simCamera) bool { return !c.flapping }))
+	c.flapping = true
+	if err := c.sim.restart(func(cfg *simcam.ServerConfig) { cfg.FlapEvery = flapEvery }); err != nil {
+		w.fail("%v", err)
+	}
+	return fmt.Sprintf("flapping %s (every %s)", c, flapEvery)
+}
+
+func stepSteady(w *world) string {
+	c := pick(w.rng, w.camsWhere(func(c *simCamera) bool { return c.flapping }))
+	c.flapping = false
+	if err := c.sim.restart(func(cfg *simcam.ServerConfig) { cfg.FlapEvery = 0 }); err != nil {
+		w.fail("%v", err)
+	}
+	return fmt.Sprintf("steady %s", c)
 }
 
 func stepResolution(w *world) string {
