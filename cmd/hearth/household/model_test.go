@@ -42,7 +42,7 @@ type cred struct {
 	user    *simUser
 	kind    string // session, token
 	value   string
-	tokenID int
+	tokenID string // as the CLI names it
 	// valid is false once the simulation ended it (logout, revoke, or a
 	// disable or password reset of its user, which end every session and
 	// token). A credential still marked valid may have been ended by the
@@ -241,7 +241,7 @@ func (w *world) addUser(name string, h int, role string) *simUser {
 	return u
 }
 
-var tokenCreatedRe = regexp.MustCompile(`token (\d+) for`)
+var tokenCreatedRe = regexp.MustCompile(`token (\S+) for`)
 
 // token creates a view token for u and returns its credential.
 func (w *world) token(u *simUser) *cred {
@@ -253,9 +253,7 @@ func (w *world) token(u *simUser) *cred {
 	if m == nil {
 		w.fail("token create: no ID in %q", stderr)
 	}
-	var id int
-	fmt.Sscan(m[1], &id)
-	c := &cred{user: u, kind: "token", value: strings.TrimSpace(stdout), tokenID: id, valid: true}
+	c := &cred{user: u, kind: "token", value: strings.TrimSpace(stdout), tokenID: m[1], valid: true}
 	u.creds = append(u.creds, c)
 	return c
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -465,14 +464,14 @@ func stepUnassign(w *world) string {
 func stepTokenCreate(w *world) string {
 	u := pick(w.rng, w.usersWhere(func(u *simUser) bool { return active(u) && !u.anchor }))
 	c := w.token(u)
-	return fmt.Sprintf("token create %s #%d", u.name, c.tokenID)
+	return fmt.Sprintf("token create %s #%s", u.name, c.tokenID)
 }
 
 func stepTokenRevoke(w *world) string {
 	c := pick(w.rng, w.validCreds("token"))
-	w.cli("", "token", "revoke", strconv.Itoa(c.tokenID))
+	w.cli("", "token", "revoke", c.tokenID)
 	c.valid = false
-	return fmt.Sprintf("token revoke %s #%d", c.user.name, c.tokenID)
+	return fmt.Sprintf("token revoke %s #%s", c.user.name, c.tokenID)
 }
 
 func stepPasswd(w *world) string {
