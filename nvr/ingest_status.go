@@ -25,10 +25,13 @@ type StreamStatus struct {
 type CameraStatus struct {
 	State   string // the main stream's state, or "disabled" / "idle"
 	Streams []StreamStatus
-	// Recording is the recorder's state (recording, armed, off, disk-full,
-	// error: ...), when a recorder runs; RecordingSince is when it began.
-	Recording      string
-	RecordingSince time.Time
+	// Recording is the recorder's state (recording, stalled, waiting,
+	// armed, off, disk-full, error: ...), when a recorder runs;
+	// RecordingSince is when it began and RecordingReason why a stalled
+	// camera indexes nothing.
+	Recording       string
+	RecordingSince  time.Time
+	RecordingReason string
 }
 
 // Status reports the camera's ingest state. The grant proves the caller may

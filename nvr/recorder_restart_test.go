@@ -87,3 +87,71 @@ func TestRecorderFollowsRestartedHub(t *testing.T) {
 	e.stop()
 	checkClean(t, e.store, e.dir)
 }
+
+// TestRecorderKeepsRecordingAfterCameraEdit runs the path an edit takes
+// (the API and the CLI change the stored camera; Ingest re-reads it and
+// restarts the camera's pipeline on a new hub) against real simulated
+// RTSP cameras: after a transport change and after a URL change to
+// another stream, new footage is indexed again and the state says
+// recording only while it is.
+func TestRecorderKeepsRecordingAfterCameraEdit(t *testing.T) {
+	t.Parallel()
+	fleet := newSimFleet(t, 1, 2, 10) // GOP 2 s
+	cams := fleet.cameras()
+	cam, other := cams[0], cams[1]
+	list := &cameraList{}
+	list.set([]Camera{cam})
+	in := NewIngest(IngestConfig{Cameras: list, Poll: 100 * time.Millisecond, StaggerWindow: 100 * time.Millisecond})
+	ictx, icancel := context.WithCancel(context.Background())
+	idone := make(chan struct{})
+	go func() { _ = in.Run(ictx); close(idone) }()
+	defer func() { icancel(); <-idone }()
+
+	store := newMemStore()
+	rec := NewRecorder(RecorderConfig{Ingest: in, Store: store, DataDir: t.TempDir(), Target: time.Minute,
+		SyncInterval: 100 * time.Millisecond, Poll: 100 * time.Millisecond, Pause: 200 * time.Millisecond,
+		StallGrace: time.Second})
+	stop := runRecorder(t, rec)
+	defer stop()
+
+	waitFor(t, 30*time.Second, "recording", func() bool { return rec.statusOf(cam).State == RecordingActive })
+	for _, edit := range []struct {
+		name   string
+		change func(c *Camera)
+	}{
+		{"transport auto", func(c *Camera) { c.Transport = TransportAuto }},
+		{"transport tcp", func(c *Camera) { c.Transport = TransportTCP }},
+		{"another stream", func(c *Camera) { c.MainURL = other.MainURL }},
+	} {
+		edit.change(&cam)
+		hubBefore := in.recordHub(cam.ID)
+		list.set([]Camera{cam})
+		in.Reconcile()
+		waitFor(t, 10*time.Second, edit.name+": pipeline restarted", func() bool {
+			h := in.recordHub(cam.ID)
+			return h != nil && h != hubBefore
+		})
+		editedAt := time.Now()
+		indexed := fragmentsOf(t, store, cam.ID)
+		// Two new GOPs of the new session reach the index.
+		waitFor(t, 30*time.Second, edit.name+": footage indexed again", func() bool {
+			return fragmentsOf(t, store, cam.ID) >= indexed+2
+		})
+		st := rec.statusOf(cam)
+		if st.State != RecordingActive || st.Since.IsZero() {
+			t.Fatalf("%s: footage indexed, state %+v", edit.name, st)
+		}
+		t.Logf("%s: recording again after %v (%+v)", edit.name, time.Since(editedAt).Round(time.Millisecond), st)
+	}
+	// The camera stops streaming (disabled): nothing is indexed, and the
+	// state stops saying recording within its GOP + sync + grace.
+	fleet.kill()
+	waitFor(t, 30*time.Second, "not recording once the camera is gone", func() bool {
+		return rec.statusOf(cam).State == RecordingWaiting
+	})
+	n := fragmentsOf(t, store, cam.ID)
+	time.Sleep(200 * time.Millisecond)
+	if m := fragmentsOf(t, store, cam.ID); m != n {
+		t.Fatalf("fragments %d → %d while the camera is gone", n, m)
+	}
+}

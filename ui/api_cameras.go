@@ -20,10 +20,13 @@ type cameraResponse struct {
 	// auth-failed, unreachable, unsupported, disabled, ...).
 	State   string           `json:"state,omitempty"`
 	Streams []streamResponse `json:"streams,omitempty"`
-	// Recording is the recorder's state: recording, armed (events only),
-	// off, disk-full or "error: ...".
-	Recording      string     `json:"recording,omitempty"`
-	RecordingSince *time.Time `json:"recording_since,omitempty"`
+	// Recording is the recorder's state, measured from the footage it
+	// indexes (docs/storage.md): recording, stalled, waiting, armed
+	// (events only), off, disk-full or "error: ...". RecordingSince is
+	// when that state began; RecordingReason says why a camera is stalled.
+	Recording       string     `json:"recording,omitempty"`
+	RecordingSince  *time.Time `json:"recording_since,omitempty"`
+	RecordingReason string     `json:"recording_reason,omitempty"`
 }
 
 // streamResponse is one stream's live state.
@@ -54,6 +57,7 @@ func (s *Server) withStatus(g nvr.CameraGrant) cameraResponse {
 	st := s.status.Status(g)
 	r.State = st.State
 	r.Recording = st.Recording
+	r.RecordingReason = st.RecordingReason
 	if !st.RecordingSince.IsZero() {
 		t := st.RecordingSince.UTC()
 		r.RecordingSince = &t

@@ -31,6 +31,10 @@ type storageResponse struct {
 	Cameras          []storageCameraResponse  `json:"cameras"`
 	Households       []storageHouseholdStatus `json:"households"`
 	NeedsApprovalMsg string                   `json:"action,omitempty"`
+	// RecordingStalled counts the cameras that stream while nothing of
+	// theirs is indexed; StalledCameras names them, with the reason.
+	RecordingStalled int                     `json:"recording_stalled"`
+	StalledCameras   []stalledCameraResponse `json:"stalled_cameras"`
 }
 
 type storageCameraResponse struct {
@@ -75,7 +79,14 @@ func (s *Server) handleAdminStorage(w http.ResponseWriter, r *http.Request, g nv
 		s.writeError(w, r, nvr.Errorf("storage", nvr.KindUnavailable, "recording is not enabled"))
 		return
 	}
-	writeJSON(w, http.StatusOK, storageOf(s.storage.Status()))
+	resp := storageOf(s.storage.Status())
+	stalled, err := s.stalledCameras(r, g.Principal())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	resp.RecordingStalled, resp.StalledCameras = len(stalled), stalled
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // handleAdminStorageApprove lets one refused retention pass go ahead and

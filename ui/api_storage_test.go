@@ -32,7 +32,13 @@ func TestAdminStorage(t *testing.T) {
 			Cameras: []nvr.CameraRetentionStatus{{CameraID: f.camA1.ID, HouseholdID: f.homeA.ID, Bytes: 1 << 30, Segments: 10, RetainedDays: 3.5}}}
 	}}
 	// The fixture's server has no storage; make one that has.
-	f.srv = NewServer(Config{}, Deps{Policy: f.srv.policy, Auth: f.srv.auth, Directory: f.dir, Storage: st, Now: f.clock})
+	status := statusFunc(func(g nvr.CameraGrant) nvr.CameraStatus {
+		if g.CameraID() == f.camA1.ID {
+			return nvr.CameraStatus{Recording: nvr.RecordingStalled, RecordingReason: "no keyframe", RecordingSince: time.Unix(1e9, 0)}
+		}
+		return nvr.CameraStatus{Recording: nvr.RecordingActive}
+	})
+	f.srv = NewServer(Config{}, Deps{Policy: f.srv.policy, Auth: f.srv.auth, Directory: f.dir, Storage: st, Status: status, Now: f.clock})
 	f.ts.Config.Handler = f.srv
 
 	admin := f.login("root")
@@ -40,6 +46,16 @@ func TestAdminStorage(t *testing.T) {
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"refused":"the pass would delete 90 % of recorded bytes"`) ||
 		!strings.Contains(r.body, `"retained_days":3.5`) || !strings.Contains(r.body, "/api/admin/storage/approve") {
 		t.Fatalf("storage: %d %s", r.StatusCode, r.body)
+	}
+	if !strings.Contains(r.body, `"recording_stalled":1,`) ||
+		!strings.Contains(r.body, `"stalled_cameras":[{"camera_id":"`+string(f.camA1.ID)+`","household_id":`) ||
+		!strings.Contains(r.body, `"reason":"no keyframe","since":"2001-09-09T01:46:40Z"}]`) {
+		t.Fatalf("storage: stalled cameras missing: %s", r.body)
+	}
+	// The camera's own answer says the same, with the reason.
+	if r := f.get("/api/cameras/"+string(f.camA1.ID), f.login("ana")); r.StatusCode != http.StatusOK ||
+		!strings.Contains(r.body, `"recording":"stalled","recording_since":"2001-09-09T01:46:40Z","recording_reason":"no keyframe"`) {
+		t.Fatalf("camera: %d %s", r.StatusCode, r.body)
 	}
 	if r := f.do(http.MethodPost, "/api/admin/storage/approve", []any{admin}, ""); r.StatusCode != http.StatusAccepted || st.approved != 1 || st.passes != 1 {
 		t.Fatalf("approve: %d %s (approved %d, passes %d)", r.StatusCode, r.body, st.approved, st.passes)

@@ -140,8 +140,13 @@ func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.
 		row := s.cameraRowOf(r, g.Principal(), c)
 		hc := views.HealthCamera{Name: c.Name, Household: names[c.HouseholdID], State: row.State}
 		if cg, err := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionManageCamera, c.ID); err == nil {
-			if st := s.withStatus(cg); len(st.Streams) > 0 && st.Streams[0].LastError != "" {
+			st := s.withStatus(cg)
+			if len(st.Streams) > 0 && st.Streams[0].LastError != "" {
 				hc.Detail = st.Streams[0].LastError
+			}
+			hc.Recording, hc.RecordingReason = st.Recording, st.RecordingReason
+			if st.Recording == nvr.RecordingStalled {
+				m.RecordingStalled++
 			}
 		}
 		m.Cameras = append(m.Cameras, hc)

@@ -4,10 +4,12 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/hearthnvr/hearth/nvr"
 )
 
@@ -46,8 +48,15 @@ func TestSystemPage(t *testing.T) {
 			Refused: "the clock stepped back", Cameras: []nvr.CameraRetentionStatus{{CameraID: f.camA1.ID, RetainedDays: 2}}}
 	}}
 	f.ts.Close()
+	// One camera streams while its recorder indexes nothing.
+	status := statusFunc(func(g nvr.CameraGrant) nvr.CameraStatus {
+		if g.CameraID() == f.camA1.ID {
+			return nvr.CameraStatus{State: "streaming", Recording: nvr.RecordingStalled, RecordingReason: "index refuses writes"}
+		}
+		return nvr.CameraStatus{State: "streaming", Recording: nvr.RecordingActive}
+	})
 	f.srv = NewServer(Config{}, Deps{Policy: nvr.NewPolicy(f.store, f.clock, nil),
-		Auth: nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}), Directory: f.dir, Storage: st, Now: f.clock})
+		Auth: nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}), Directory: f.dir, Storage: st, Status: status, Now: f.clock})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 	r := f.get("/settings/admin/system", f.login("root"))
@@ -56,7 +65,7 @@ func TestSystemPage(t *testing.T) {
 	}
 	for id, want := range map[string]string{
 		"storage-used": "3.0 GiB", "storage-free": "9.0 GiB of 20.0 GiB", "storage-retention": "about 8.0 days",
-		"storage-refused": "the clock stepped back",
+		"storage-refused": "the clock stepped back", "health-stalled": "1 of 3 cameras stream but record nothing",
 	} {
 		if got := strings.Join(strings.Fields(testID(t, r.body, id).Text()), " "); !strings.Contains(got, want) {
 			t.Errorf("%s = %q, want %q", id, got, want)
@@ -64,6 +73,13 @@ func TestSystemPage(t *testing.T) {
 	}
 	if n := testID(t, r.body, "health-camera").Length(); n != 3 {
 		t.Errorf("health rows: %d, want every camera (3)", n)
+	}
+	var recording []string
+	testID(t, r.body, "health-recording").Each(func(_ int, s *goquery.Selection) {
+		recording = append(recording, strings.Join(strings.Fields(s.Text()), " "))
+	})
+	if !slices.Contains(recording, "stalled index refuses writes") || !slices.Contains(recording, "recording") {
+		t.Errorf("recording column %q, want the stalled camera with its reason", recording)
 	}
 	if !strings.Contains(testID(t, r.body, "health-memory").Text(), "heap") {
 		t.Errorf("no memory figures")

@@ -335,5 +335,6 @@ func (c cameraStatus) Status(g nvr.CameraGrant) nvr.CameraStatus {
 	rs := c.recorder.Status(g)
 	st.Recording = rs.State
 	st.RecordingSince = rs.Since
+	st.RecordingReason = rs.Reason
 	return st
 }
