@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -302,6 +304,11 @@ func (s *session) listenPacket(network, address string) (net.PacketConn, error) 
 // dial opens the RTSP connection, counting the bytes read on it. The
 // resolved address passes Config.CheckAddr before connect.
 func (s *session) dial(ctx context.Context, network, address string) (net.Conn, error) {
+	if (s.cfg.Username != "" || s.cfg.Password != "") && !sameHostPort(address, s.c.url) {
+		// gortsplib follows a redirect (3xx with Location) and carries the
+		// URL's credentials along: they belong to the configured host only.
+		return nil, errCredentialsOtherHost
+	}
 	d := net.Dialer{Resolver: s.cfg.Resolver}
 	if s.cfg.CheckAddr != nil {
 		d.ControlContext = s.control
@@ -315,6 +322,23 @@ func (s *session) dial(ctx context.Context, network, address string) (net.Conn, 
 	// happens.
 	s.refused.Store(nil)
 	return &countingConn{Conn: nc, n: &s.heard}, nil
+}
+
+// errCredentialsOtherHost refuses to follow a camera's redirect to another
+// host with its credentials.
+var errCredentialsOtherHost = errors.New("the camera redirected to another host; its credentials are not sent there")
+
+// sameHostPort reports whether address, a "host:port" gortsplib dials,
+// is u's host and port (554 for rtsp, 322 for rtsps when u names none).
+func sameHostPort(address string, u *url.URL) bool {
+	port := u.Port()
+	if port == "" {
+		port = "554"
+		if strings.EqualFold(u.Scheme, "rtsps") {
+			port = "322"
+		}
+	}
+	return strings.EqualFold(address, net.JoinHostPort(u.Hostname(), port))
 }
 
 // countingConn counts the bytes read from a connection.
