@@ -2,6 +2,7 @@ package nvr
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -76,13 +77,8 @@ type limiterKeySet struct {
 	pair    string // the account from the address
 }
 
-// limiterKeys returns the account key and the address key. IPv6 clients are
-// grouped by /64, since one host usually holds a whole /64.
-func limiterKeys(account, clientAddr string) (string, string) {
-	k := keysOf(account, clientAddr)
-	return k.account, k.addr
-}
-
+// keysOf returns the keys of an attempt at account from clientAddr. IPv6
+// clients are grouped by /64, since one host usually holds a whole /64.
 func keysOf(account, clientAddr string) limiterKeySet {
 	// Bound key sizes: names are at most maxNameLen, so anything longer is
 	// already wrong and must not let a caller grow the map with huge keys.
@@ -93,11 +89,11 @@ func keysOf(account, clientAddr string) limiterKeySet {
 	} else if a, err := netip.ParseAddr(clientAddr); err == nil {
 		addrKey = "addr:" + addrPrefix(a)
 	}
-	// The address part comes first and ends at the first NUL: it is the
-	// server's view of the peer, never holds a NUL, so whatever name a
-	// client sends, two pairs cannot collide.
+	// The address part is length-prefixed, so no name and address, however
+	// odd, can spell another pair's key.
+	addrPart := strings.TrimPrefix(addrKey, "addr:")
 	return limiterKeySet{account: "acct:" + account, addr: addrKey,
-		pair: "pair:" + strings.TrimPrefix(addrKey, "addr:") + "\x00" + account}
+		pair: "pair:" + strconv.Itoa(len(addrPart)) + ":" + addrPart + account}
 }
 
 func addrPrefix(a netip.Addr) string {

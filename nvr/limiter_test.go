@@ -164,14 +164,21 @@ func TestLimiterKeys(t *testing.T) {
 		{"", "addr:"},
 	}
 	for _, tc := range cases {
-		acct, got := limiterKeys("alice", tc.addr)
-		if acct != "acct:alice" || got != tc.want {
-			t.Errorf("limiterKeys(alice, %q) = %q, %q; want acct:alice, %q", tc.addr, acct, got, tc.want)
+		k := keysOf("alice", tc.addr)
+		addrPart := strings.TrimPrefix(tc.want, "addr:")
+		wantPair := fmt.Sprintf("pair:%d:%salice", len(addrPart), addrPart)
+		if k.account != "acct:alice" || k.addr != tc.want || k.pair != wantPair {
+			t.Errorf("keysOf(alice, %q) = %+q; want acct:alice, %q, %q", tc.addr, k, tc.want, wantPair)
 		}
 	}
-	// An account named like an address cannot collide with the address key.
-	if a, c := limiterKeys("addr:192.0.2.1", "192.0.2.1"); a == c {
-		t.Errorf("account and address keys collide: %q", a)
+	// An account named like an address or a pair cannot collide with
+	// another kind of key, nor two pairs with each other.
+	k := keysOf("addr:192.0.2.1", "192.0.2.1")
+	if k.account == k.addr || k.account == k.pair || k.addr == k.pair {
+		t.Errorf("keys collide: %+q", k)
+	}
+	if a, b := keysOf("bob\x00x", "192.0.2.1"), keysOf("x", "192.0.2.1\x00bob"); a.pair == b.pair {
+		t.Errorf("pairs collide: %q", a.pair)
 	}
 }
 

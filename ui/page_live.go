@@ -60,12 +60,17 @@ func (s *Server) handleEventsPage(w http.ResponseWriter, r *http.Request, g nvr.
 		s.pageError(w, r, err)
 		return
 	}
+	// Whether to offer Pin is the policy's answer too (pin rights are the
+	// same on every camera of a household); the pin routes ask it again.
+	pinnable, err := s.policy.VisibleCameras(r.Context(), g.Principal(), nvr.ActionPinEvents)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	u := g.User()
 	m := views.EventsModel{Nav: navOf(u, "events"), Day: q.Get("day"), Kind: q.Get("kind"),
-		CanManage: u.Role == nvr.RoleOwner && u.HouseholdID != 0,
-		// A hint for the page only: the pin routes ask the policy (ActionPinEvents).
-		CanPin: u.HouseholdID != 0 && u.Role != nvr.RoleViewer}
+		CanManage: u.Role == nvr.RoleOwner && u.HouseholdID != 0, CanPin: len(pinnable) > 0}
 	for _, cg := range grants {
 		m.Cameras = append(m.Cameras, views.CameraOption{ID: string(cg.CameraID()), Name: cg.Camera().Name})
 		if string(cg.CameraID()) == q.Get("camera") {

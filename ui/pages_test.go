@@ -400,6 +400,12 @@ func TestEventsPageFilters(t *testing.T) {
 	if got := testID(t, f.get("/events", f.login("mo")).body, "events-list").AttrOr("data-can-manage", ""); got != "false" {
 		t.Fatalf("member may manage events: %q", got)
 	}
+	// Pin is offered to owners and members, not to viewers (issue 14, 4).
+	for name, want := range map[string]string{"ana": "true", "mo": "true", "vic": "false"} {
+		if got := testID(t, f.get("/events", f.login(name)).body, "events-list").AttrOr("data-can-pin", ""); got != want {
+			t.Errorf("%s: data-can-pin %q, want %q", name, got, want)
+		}
+	}
 }
 
 func sorted2(s []string) []string { slices.Sort(s); return s }
