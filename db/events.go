@@ -12,20 +12,22 @@ import (
 
 var _ nvr.EventStore = (*DB)(nil)
 
-const eventColumns = `id, camera_id, kind, label, start_ns, last_ns, COALESCE(end_ns, 0), score, zones,
+// eventColumns: id is the internal row number (Event.Seq, the thumbnail's
+// file name); public_id is the event's only name outside the store.
+const eventColumns = `id, public_id, camera_id, kind, label, start_ns, last_ns, COALESCE(end_ns, 0), score, zones,
 	pinned, thumb_type, created_at_ns`
 
 func scanEvent(row interface{ Scan(...any) error }) (nvr.Event, error) {
 	var (
-		e                             nvr.Event
-		id, startNs, lastNs, endNs, c int64
-		cam, kind, zones              string
+		e                              nvr.Event
+		seq, startNs, lastNs, endNs, c int64
+		pub, cam, kind, zones          string
 	)
-	if err := row.Scan(&id, &cam, &kind, &e.Label, &startNs, &lastNs, &endNs, &e.Score, &zones,
+	if err := row.Scan(&seq, &pub, &cam, &kind, &e.Label, &startNs, &lastNs, &endNs, &e.Score, &zones,
 		&e.Pinned, &e.ThumbType, &c); err != nil {
 		return nvr.Event{}, err
 	}
-	e.ID, e.CameraID, e.Kind = nvr.EventID(id), nvr.CameraID(cam), nvr.EventKind(kind)
+	e.ID, e.Seq, e.CameraID, e.Kind = nvr.EventID(pub), seq, nvr.CameraID(cam), nvr.EventKind(kind)
 	e.Start, e.Last, e.End, e.CreatedAt = fromNs(startNs), fromNs(lastNs), fromNs(endNs), fromNs(c)
 	if err := json.Unmarshal([]byte(zones), &e.Zones); err != nil {
 		return nvr.Event{}, err
@@ -62,10 +64,13 @@ func (d *DB) CreateEvent(ctx context.Context, e nvr.Event) (nvr.Event, error) {
 		e.Last = e.Start
 	}
 	e.End, e.Pinned, e.ThumbType = time.Time{}, false, ""
+	// The public ID is random (128 bits): a collision is not a case to
+	// handle, and the UNIQUE constraint would refuse one.
+	e.ID = nvr.NewEventID()
 	res, err := d.writer.ExecContext(ctx, `
-		INSERT INTO events (camera_id, kind, label, start_ns, last_ns, score, zones, created_at_ns)
-		SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM cameras WHERE id = ?)`,
-		string(e.CameraID), string(e.Kind), e.Label, ns(e.Start), ns(e.Last), max(e.Score, 0),
+		INSERT INTO events (public_id, camera_id, kind, label, start_ns, last_ns, score, zones, created_at_ns)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM cameras WHERE id = ?)`,
+		string(e.ID), string(e.CameraID), string(e.Kind), e.Label, ns(e.Start), ns(e.Last), max(e.Score, 0),
 		zonesJSON(e.Zones), ns(e.CreatedAt), string(e.CameraID))
 	if isCheck(err) {
 		return nvr.Event{}, invalid(op, "event values out of range", err)
@@ -76,11 +81,11 @@ func (d *DB) CreateEvent(ctx context.Context, e nvr.Event) (nvr.Event, error) {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return nvr.Event{}, notFound(op, "camera")
 	}
-	id, err := res.LastInsertId()
+	seq, err := res.LastInsertId()
 	if err != nil {
 		return nvr.Event{}, internal(op, err)
 	}
-	e.ID = nvr.EventID(id)
+	e.Seq = seq
 	e.Start, e.Last, e.CreatedAt = fromNs(ns(e.Start)), fromNs(ns(e.Last)), fromNs(ns(e.CreatedAt))
 	return e, nil
 }
@@ -93,8 +98,8 @@ func (d *DB) ExtendEvent(ctx context.Context, id nvr.EventID, last time.Time, sc
 		UPDATE events SET last_ns = max(last_ns, ?), score = max(score, ?),
 		       zones = (SELECT json_group_array(value) FROM
 		                  (SELECT value FROM json_each(events.zones) UNION SELECT value FROM json_each(?) ORDER BY 1))
-		WHERE id = ? AND end_ns IS NULL AND state = 'live'`,
-		ns(last), max(score, 0), zonesJSON(zones), int64(id))
+		WHERE public_id = ? AND end_ns IS NULL AND state = 'live'`,
+		ns(last), max(score, 0), zonesJSON(zones), string(id))
 	if err != nil {
 		return internal(op, err)
 	}
@@ -106,7 +111,7 @@ func (d *DB) CloseEvent(ctx context.Context, id nvr.EventID, end time.Time) erro
 	const op = "close event"
 	res, err := d.writer.ExecContext(ctx, `
 		UPDATE events SET end_ns = max(start_ns, ?), last_ns = max(last_ns, start_ns, ?)
-		WHERE id = ? AND end_ns IS NULL AND state = 'live'`, ns(end), ns(end), int64(id))
+		WHERE public_id = ? AND end_ns IS NULL AND state = 'live'`, ns(end), ns(end), string(id))
 	if err != nil {
 		return internal(op, err)
 	}
@@ -128,7 +133,7 @@ func (d *DB) RepairOpenEvents(ctx context.Context) (int, error) {
 func (d *DB) SetEventThumbnail(ctx context.Context, id nvr.EventID, contentType string) error {
 	const op = "set event thumbnail"
 	res, err := d.writer.ExecContext(ctx,
-		`UPDATE events SET thumb_type = ? WHERE id = ? AND state = 'live'`, contentType, int64(id))
+		`UPDATE events SET thumb_type = ? WHERE public_id = ? AND state = 'live'`, contentType, string(id))
 	if isCheck(err) {
 		return invalid(op, "thumbnail type must be image/jpeg or video/mp4", err)
 	}
@@ -143,7 +148,7 @@ func (d *DB) EventCamera(ctx context.Context, id nvr.EventID) (nvr.CameraID, err
 	const op = "get event camera"
 	var cam string
 	err := d.reader.QueryRowContext(ctx,
-		`SELECT camera_id FROM events WHERE id = ? AND state = 'live'`, int64(id)).Scan(&cam)
+		`SELECT camera_id FROM events WHERE public_id = ? AND state = 'live'`, string(id)).Scan(&cam)
 	if isNoRows(err) {
 		return "", notFound(op, "event")
 	}
@@ -154,8 +159,8 @@ func (d *DB) EventCamera(ctx context.Context, id nvr.EventID) (nvr.CameraID, err
 func (d *DB) Event(ctx context.Context, cam nvr.CameraID, id nvr.EventID) (nvr.Event, error) {
 	const op = "get event"
 	e, err := scanEvent(d.reader.QueryRowContext(ctx,
-		`SELECT `+eventColumns+` FROM events WHERE id = ? AND camera_id = ? AND state = 'live'`,
-		int64(id), string(cam)))
+		`SELECT `+eventColumns+` FROM events WHERE public_id = ? AND camera_id = ? AND state = 'live'`,
+		string(id), string(cam)))
 	if isNoRows(err) {
 		return nvr.Event{}, notFound(op, "event")
 	}
@@ -170,10 +175,10 @@ const maxEventScopes = 1000
 const maxEventUnion = 250
 
 // Events lists live events of the query's cameras, each from its Since
-// on, newest first (start, then ID, descending).
+// on, newest first (start, then public ID, descending).
 //
 // Each camera is a sub-select that walks its own (camera_id, start_ns
-// DESC, id DESC) index and stops at the limit; the union is merged and cut
+// DESC, public_id DESC) index and stops at the limit; the union is merged and cut
 // again. One WHERE with an OR per camera made SQLite collect every
 // matching row of every camera and sort them: 250,000 rows for a household
 // of four cameras with a month of busy events, about 150 ms a page.
@@ -201,14 +206,16 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 		filter.WriteString(` AND kind = ?`)
 		fargs = append(fargs, string(q.Kind))
 	}
-	if q.After.ID != 0 {
+	if q.After.ID != "" {
 		// The plain bound first: with only the OR, SQLite does not bound
 		// the index walk by the cursor (3.5 s for the second page of a
 		// month of events, 5 ms with it).
-		filter.WriteString(` AND start_ns <= ? AND (start_ns < ? OR id < ?)`)
-		fargs = append(fargs, ns(q.After.Start), ns(q.After.Start), int64(q.After.ID))
+		filter.WriteString(` AND start_ns <= ? AND (start_ns < ? OR public_id < ?)`)
+		fargs = append(fargs, ns(q.After.Start), ns(q.After.Start), string(q.After.ID))
 	}
-	const order = ` ORDER BY start_ns DESC, id DESC LIMIT ?`
+	// The tiebreak is the public ID, not the row number, so that a cursor
+	// (which names the last event's start and ID) holds no counter.
+	const order = ` ORDER BY start_ns DESC, public_id DESC LIMIT ?`
 	var (
 		query strings.Builder
 		args  []any
@@ -262,8 +269,8 @@ func scanEvents(rows *sql.Rows, op string) ([]nvr.Event, error) {
 func (d *DB) SetEventPinned(ctx context.Context, cam nvr.CameraID, id nvr.EventID, pinned bool) error {
 	const op = "pin event"
 	res, err := d.writer.ExecContext(ctx,
-		`UPDATE events SET pinned = ? WHERE id = ? AND camera_id = ? AND state = 'live'`,
-		b2i(pinned), int64(id), string(cam))
+		`UPDATE events SET pinned = ? WHERE public_id = ? AND camera_id = ? AND state = 'live'`,
+		b2i(pinned), string(id), string(cam))
 	if err != nil {
 		return internal(op, err)
 	}
@@ -274,8 +281,8 @@ func (d *DB) SetEventPinned(ctx context.Context, cam nvr.CameraID, id nvr.EventI
 func (d *DB) MarkEventDeleting(ctx context.Context, cam nvr.CameraID, id nvr.EventID) error {
 	const op = "mark event deleting"
 	res, err := d.writer.ExecContext(ctx,
-		`UPDATE events SET state = 'deleting' WHERE id = ? AND camera_id = ? AND state = 'live'`,
-		int64(id), string(cam))
+		`UPDATE events SET state = 'deleting' WHERE public_id = ? AND camera_id = ? AND state = 'live'`,
+		string(id), string(cam))
 	if err != nil {
 		return internal(op, err)
 	}
@@ -312,7 +319,7 @@ func (d *DB) DeletingEvents(ctx context.Context, limit int) ([]nvr.Event, error)
 // DeleteEvent removes an event's row; only a row marked deleting goes.
 func (d *DB) DeleteEvent(ctx context.Context, id nvr.EventID) error {
 	const op = "delete event"
-	res, err := d.writer.ExecContext(ctx, `DELETE FROM events WHERE id = ? AND state = 'deleting'`, int64(id))
+	res, err := d.writer.ExecContext(ctx, `DELETE FROM events WHERE public_id = ? AND state = 'deleting'`, string(id))
 	if err != nil {
 		return internal(op, err)
 	}

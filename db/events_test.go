@@ -23,7 +23,7 @@ func TestEventLifecycleStore(t *testing.T) {
 	w := newWorld(t, d)
 	e := must[nvr.Event](t)(d.CreateEvent(ctx, nvr.Event{CameraID: w.cam1.ID, Kind: nvr.EventTrigger,
 		Label: "doorbell $(touch /tmp/x)", Start: t0, Last: t0, Score: 0.5, Zones: []string{"porch"}, CreatedAt: t0}))
-	if e.ID == 0 || !e.Open() {
+	if _, err := nvr.ParseEventID(string(e.ID)); err != nil || e.Seq <= 0 || !e.Open() {
 		t.Fatalf("created %+v", e)
 	}
 	noErr(t, d.ExtendEvent(ctx, e.ID, t0.Add(3*time.Second), 0.9, []string{"gate", "porch"}))
@@ -93,7 +93,7 @@ func TestEventListing(t *testing.T) {
 		noErr(t, d.CloseEvent(ctx, e.ID, e.Start.Add(10*time.Second)))
 		all = append(all, e)
 	}
-	same := newEvent(t, d, w.cam1.ID, nvr.EventMotion, all[6].Start) // same start: ID breaks the tie
+	same := newEvent(t, d, w.cam1.ID, nvr.EventMotion, all[6].Start) // same start: the public ID breaks the tie
 	noErr(t, d.CloseEvent(ctx, same.ID, same.Start))
 	other := newEvent(t, d, w.cam2.ID, nvr.EventMotion, t0)
 	scope := []nvr.EventScope{{CameraID: w.cam1.ID}}
@@ -112,7 +112,11 @@ func TestEventListing(t *testing.T) {
 		last := page[len(page)-1]
 		q.After = nvr.EventCursor{Start: last.Start, ID: last.ID}
 	}
-	want := []nvr.EventID{same.ID, all[6].ID, all[5].ID, all[4].ID, all[3].ID, all[2].ID, all[1].ID, all[0].ID}
+	first, second := same.ID, all[6].ID
+	if first < second {
+		first, second = second, first
+	}
+	want := []nvr.EventID{first, second, all[5].ID, all[4].ID, all[3].ID, all[2].ID, all[1].ID, all[0].ID}
 	if !slices.Equal(seen, want) {
 		t.Fatalf("paged %v, want %v", seen, want)
 	}

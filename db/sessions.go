@@ -13,10 +13,10 @@ import (
 func (d *DB) CreateSession(ctx context.Context, s nvr.Session) (int64, error) {
 	const op = "create session"
 	res, err := d.writer.ExecContext(ctx, `
-		INSERT INTO sessions (user_id, token_hash, created_at_ns, last_seen_at_ns, expires_at_ns,
+		INSERT INTO sessions (public_id, user_id, token_hash, created_at_ns, last_seen_at_ns, expires_at_ns,
 		                      client_addr, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		int64(s.UserID), s.TokenHash, ns(s.CreatedAt), ns(s.LastSeenAt), ns(s.ExpiresAt), s.ClientAddr, s.UserAgent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		nvr.NewPublicID(), int64(s.UserID), s.TokenHash, ns(s.CreatedAt), ns(s.LastSeenAt), ns(s.ExpiresAt), s.ClientAddr, s.UserAgent)
 	switch {
 	case isForeignKey(err):
 		return 0, notFound(op, "user")
@@ -31,14 +31,14 @@ func (d *DB) CreateSession(ctx context.Context, s nvr.Session) (int64, error) {
 	return id, internal(op, err)
 }
 
-const sessionColumns = `id, user_id, token_hash, created_at_ns, last_seen_at_ns, expires_at_ns, client_addr, user_agent`
+const sessionColumns = `id, public_id, user_id, token_hash, created_at_ns, last_seen_at_ns, expires_at_ns, client_addr, user_agent`
 
 func scanSession(row interface{ Scan(...any) error }) (nvr.Session, error) {
 	var (
 		s                            nvr.Session
 		user, created, seen, expires int64
 	)
-	if err := row.Scan(&s.ID, &user, &s.TokenHash, &created, &seen, &expires, &s.ClientAddr, &s.UserAgent); err != nil {
+	if err := row.Scan(&s.ID, &s.PublicID, &user, &s.TokenHash, &created, &seen, &expires, &s.ClientAddr, &s.UserAgent); err != nil {
 		return nvr.Session{}, err
 	}
 	s.UserID = nvr.UserID(user)
@@ -66,7 +66,7 @@ func (d *DB) SessionUser(ctx context.Context, hash []byte) (nvr.Session, nvr.Use
 		user, created, seen, expires int64
 	)
 	u, err := scanUser(d.hot.sessionUser.QueryRowContext(ctx, hash),
-		&s.ID, &user, &s.TokenHash, &created, &seen, &expires, &s.ClientAddr, &s.UserAgent)
+		&s.ID, &s.PublicID, &user, &s.TokenHash, &created, &seen, &expires, &s.ClientAddr, &s.UserAgent)
 	if isNoRows(err) {
 		return nvr.Session{}, nvr.User{}, notFound(op, "session")
 	}

@@ -24,7 +24,7 @@ type hotStatements struct {
 }
 
 // joinedUserColumns is userColumns for a query that names the users table u.
-const joinedUserColumns = `u.id, u.name, COALESCE(u.household_id, 0), u.role, u.is_admin, u.disabled, u.created_at_ns`
+const joinedUserColumns = `u.id, u.public_id, u.name, COALESCE(u.household_id, 0), u.role, u.is_admin, u.disabled, u.created_at_ns`
 
 func (h *hotStatements) prepare(ctx context.Context, reader, writer *sql.DB) error {
 	for _, s := range []struct {
@@ -43,10 +43,10 @@ func (h *hotStatements) prepare(ctx context.Context, reader, writer *sql.DB) err
 		{&h.sessionByHash, reader, `SELECT ` + sessionColumns + ` FROM sessions WHERE token_hash = ?`},
 		{&h.tokenByHash, reader, `SELECT ` + tokenColumns + ` FROM api_tokens WHERE token_hash = ?`},
 		{&h.userByID, reader, `SELECT ` + userColumns + ` FROM users WHERE id = ?`},
-		{&h.sessionUser, reader, `SELECT ` + joinedUserColumns + `, s.id, s.user_id, s.token_hash, s.created_at_ns, s.last_seen_at_ns,
+		{&h.sessionUser, reader, `SELECT ` + joinedUserColumns + `, s.id, s.public_id, s.user_id, s.token_hash, s.created_at_ns, s.last_seen_at_ns,
 			       s.expires_at_ns, s.client_addr, s.user_agent
 			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`},
-		{&h.tokenUser, reader, `SELECT ` + joinedUserColumns + `, t.id, t.user_id, t.name, t.scope, t.token_hash, t.created_at_ns,
+		{&h.tokenUser, reader, `SELECT ` + joinedUserColumns + `, t.id, t.public_id, t.user_id, t.name, t.scope, t.token_hash, t.created_at_ns,
 			       t.last_used_at_ns, t.expires_at_ns
 			FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`},
 		{&h.appendAudit, writer, `

@@ -138,8 +138,8 @@ func insertSyntheticEvents(ctx context.Context, tx *sql.Tx, s SyntheticIndex, ca
 		return nil
 	}
 	ins, err := tx.PrepareContext(ctx, `
-		INSERT INTO events (camera_id, kind, label, start_ns, last_ns, end_ns, score, zones, pinned, thumb_type, created_at_ns)
-		VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, 'image/jpeg', ?)`)
+		INSERT INTO events (public_id, camera_id, kind, label, start_ns, last_ns, end_ns, score, zones, pinned, thumb_type, created_at_ns)
+		VALUES (lower(hex(randomblob(16))), ?, ?, '', ?, ?, ?, ?, ?, ?, 'image/jpeg', ?)`)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func TestEventsAcrossCameras(t *testing.T) {
 		}
 		for i := range want {
 			if got[i] != want[i].ID {
-				t.Fatalf("%d cameras: event %d is %d, want %d", n, i, got[i], want[i].ID)
+				t.Fatalf("%d cameras: event %d is %s, want %s", n, i, got[i], want[i].ID)
 			}
 		}
 	}

@@ -13,10 +13,11 @@ import (
 // the schema refuses.
 func (d *DB) CreateToken(ctx context.Context, t nvr.APIToken) (nvr.APIToken, error) {
 	const op = "create token"
+	t.PublicID = nvr.NewPublicID()
 	res, err := d.writer.ExecContext(ctx, `
-		INSERT INTO api_tokens (user_id, name, scope, token_hash, created_at_ns, last_used_at_ns, expires_at_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		int64(t.UserID), t.Name, string(t.Scope), t.TokenHash, ns(t.CreatedAt), ns(t.LastUsedAt), ns(t.ExpiresAt))
+		INSERT INTO api_tokens (public_id, user_id, name, scope, token_hash, created_at_ns, last_used_at_ns, expires_at_ns)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.PublicID, int64(t.UserID), t.Name, string(t.Scope), t.TokenHash, ns(t.CreatedAt), ns(t.LastUsedAt), ns(t.ExpiresAt))
 	switch {
 	case isForeignKey(err):
 		return nvr.APIToken{}, notFound(op, "user")
@@ -36,7 +37,7 @@ func (d *DB) CreateToken(ctx context.Context, t nvr.APIToken) (nvr.APIToken, err
 	return t, nil
 }
 
-const tokenColumns = `id, user_id, name, scope, token_hash, created_at_ns, last_used_at_ns, expires_at_ns`
+const tokenColumns = `id, public_id, user_id, name, scope, token_hash, created_at_ns, last_used_at_ns, expires_at_ns`
 
 func scanToken(row interface{ Scan(...any) error }) (nvr.APIToken, error) {
 	var (
@@ -44,7 +45,7 @@ func scanToken(row interface{ Scan(...any) error }) (nvr.APIToken, error) {
 		user, created, used, expires int64
 		scope                        string
 	)
-	if err := row.Scan(&t.ID, &user, &t.Name, &scope, &t.TokenHash, &created, &used, &expires); err != nil {
+	if err := row.Scan(&t.ID, &t.PublicID, &user, &t.Name, &scope, &t.TokenHash, &created, &used, &expires); err != nil {
 		return nvr.APIToken{}, err
 	}
 	t.UserID, t.Scope = nvr.UserID(user), nvr.TokenScope(scope)
@@ -73,7 +74,7 @@ func (d *DB) TokenUser(ctx context.Context, hash []byte) (nvr.APIToken, nvr.User
 		scope                        string
 	)
 	u, err := scanUser(d.hot.tokenUser.QueryRowContext(ctx, hash),
-		&t.ID, &user, &t.Name, &scope, &t.TokenHash, &created, &used, &expires)
+		&t.ID, &t.PublicID, &user, &t.Name, &scope, &t.TokenHash, &created, &used, &expires)
 	if isNoRows(err) {
 		return nvr.APIToken{}, nvr.User{}, notFound(op, "token")
 	}

@@ -14,10 +14,11 @@ import (
 // the schema refuses.
 func (d *DB) CreateUser(ctx context.Context, u nvr.User, passwordHash string) (nvr.User, error) {
 	const op = "create user"
+	u.PublicID = nvr.NewPublicID()
 	res, err := d.writer.ExecContext(ctx, `
-		INSERT INTO users (name, household_id, role, is_admin, disabled, password_hash, created_at_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.Name, nullID(int64(u.HouseholdID)), string(u.Role), b2i(u.Admin), b2i(u.Disabled),
+		INSERT INTO users (public_id, name, household_id, role, is_admin, disabled, password_hash, created_at_ns)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.PublicID, u.Name, nullID(int64(u.HouseholdID)), string(u.Role), b2i(u.Admin), b2i(u.Disabled),
 		passwordHash, ns(u.CreatedAt))
 	switch {
 	case isUnique(err):
@@ -38,22 +39,22 @@ func (d *DB) CreateUser(ctx context.Context, u nvr.User, passwordHash string) (n
 	return u, nil
 }
 
-const userColumns = `id, name, COALESCE(household_id, 0), role, is_admin, disabled, created_at_ns`
+const userColumns = `id, public_id, name, COALESCE(household_id, 0), role, is_admin, disabled, created_at_ns`
 
 // scanUser scans userColumns, then extra. It scans into plain Go types,
 // which database/sql converts without reflection: this is on the
 // per-request path.
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (nvr.User, error) {
 	var (
-		id, household, at int64
-		name, role        string
-		admin, disabled   bool
+		id, household, at  int64
+		public, name, role string
+		admin, disabled    bool
 	)
-	dest := append([]any{&id, &name, &household, &role, &admin, &disabled, &at}, extra...)
+	dest := append([]any{&id, &public, &name, &household, &role, &admin, &disabled, &at}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nvr.User{}, err
 	}
-	return nvr.User{ID: nvr.UserID(id), Name: name, HouseholdID: nvr.HouseholdID(household), Role: nvr.Role(role),
+	return nvr.User{ID: nvr.UserID(id), PublicID: public, Name: name, HouseholdID: nvr.HouseholdID(household), Role: nvr.Role(role),
 		Admin: admin, Disabled: disabled, CreatedAt: fromNs(at)}, nil
 }
 
@@ -98,6 +99,19 @@ func (d *DB) UserByRef(ctx context.Context, ref string) (nvr.User, error) {
 	}
 	u, _, err := d.userCredentials(ctx, op, ref)
 	return u, err
+}
+
+// UserByPublicID finds a user by public ID; KindNotFound when none.
+func (d *DB) UserByPublicID(ctx context.Context, id string) (nvr.User, error) {
+	const op = "find user"
+	if _, err := nvr.ParsePublicID(id); err != nil {
+		return nvr.User{}, notFound(op, "user")
+	}
+	u, err := scanUser(d.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE public_id = ?`, id))
+	if isNoRows(err) {
+		return nvr.User{}, notFound(op, "user")
+	}
+	return u, internal(op, err)
 }
 
 // User returns one user; KindNotFound when missing.

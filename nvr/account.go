@@ -34,16 +34,17 @@ func (d *Directory) UserSessions(ctx context.Context, g UserGrant) ([]Session, e
 	return ss, Wrap("list sessions", err)
 }
 
-// EndUserSession signs one of the user's sessions out.
-func (d *Directory) EndUserSession(ctx context.Context, g UserGrant, id int64) error {
+// EndUserSession signs out the user's session with that public ID.
+func (d *Directory) EndUserSession(ctx context.Context, g UserGrant, publicID string) error {
 	ss, err := d.UserSessions(ctx, g)
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(ss, func(s Session) bool { return s.ID == id }) {
+	i := slices.IndexFunc(ss, func(s Session) bool { return s.PublicID == publicID })
+	if i < 0 || publicID == "" {
 		return ErrNotFound
 	}
-	return Wrap("end session", d.store.DeleteSession(ctx, id))
+	return Wrap("end session", d.store.DeleteSession(ctx, ss[i].ID))
 }
 
 // UserTokens lists the user's API tokens, without hashes.
@@ -55,14 +56,15 @@ func (d *Directory) UserTokens(ctx context.Context, g UserGrant) ([]APIToken, er
 	return ts, Wrap("list tokens", err)
 }
 
-// RevokeUserToken deletes one of the user's API tokens.
-func (d *Directory) RevokeUserToken(ctx context.Context, g UserGrant, id int64) error {
+// RevokeUserToken deletes the user's API token with that public ID.
+func (d *Directory) RevokeUserToken(ctx context.Context, g UserGrant, publicID string) error {
 	ts, err := d.UserTokens(ctx, g)
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(ts, func(t APIToken) bool { return t.ID == id }) {
+	i := slices.IndexFunc(ts, func(t APIToken) bool { return t.PublicID == publicID })
+	if i < 0 || publicID == "" {
 		return ErrNotFound
 	}
-	return d.RevokeToken(ctx, id)
+	return d.RevokeToken(ctx, ts[i].ID)
 }

@@ -8,8 +8,23 @@ import (
 	"unicode/utf8"
 )
 
-// EventID identifies an event. Assigned by the store, never reused.
-type EventID int64
+// EventID is an event's public name: 128 random bits as 32 lowercase hex
+// characters, assigned by the store at creation and never changed. It is
+// the only name of an event in a URL, an answer or a cursor; the store's
+// row number stays inside the store (Event.Seq), since it counts every
+// household's events.
+type EventID string
+
+// NewEventID returns a fresh random event ID.
+func NewEventID() EventID { return EventID(randomID()) }
+
+// ParseEventID validates s as an event ID; anything else names nothing.
+func ParseEventID(s string) (EventID, error) {
+	if !isRandomID(s) {
+		return "", ErrNotFound
+	}
+	return EventID(s), nil
+}
 
 // EventKind says what made an event.
 type EventKind string
@@ -38,7 +53,11 @@ const (
 // Event is something that happened in front of one camera: from Start to
 // End (zero while open), made by motion or a trigger. Times are wall time.
 type Event struct {
-	ID       EventID
+	ID EventID
+	// Seq is the store's internal row number. It names the thumbnail file
+	// on disk and nothing else: it counts every household's events, so it
+	// never goes into a URL, an answer or a log a client sees.
+	Seq      int64
 	CameraID CameraID
 	Kind     EventKind
 	Label    string
@@ -98,7 +117,8 @@ type EventQuery struct {
 	Kind       EventKind // "": all kinds
 	Limit      int
 	// After continues a listing: events strictly before this position in
-	// the order (start descending, ID descending). Zero: from the newest.
+	// the order (start descending, then public ID descending). Zero: from
+	// the newest.
 	After EventCursor
 }
 
@@ -169,7 +189,7 @@ func (g EventGrant) CameraGrant() CameraGrant { return g.camera }
 
 // Require is CameraGrant.Require, and also fails for a zero event.
 func (g EventGrant) Require(actions ...Action) error {
-	if g.event.ID == 0 || g.event.CameraID != g.camera.CameraID() {
+	if g.event.ID == "" || g.event.CameraID != g.camera.CameraID() {
 		return ErrNotFound
 	}
 	return g.camera.Require(actions...)

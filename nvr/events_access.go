@@ -23,7 +23,7 @@ const (
 // again for that camera. A missing event, a denied one and one recorded
 // before the camera joined the caller's household all answer ErrNotFound.
 func (e *Events) Grant(ctx context.Context, p Principal, a Action, id EventID) (EventGrant, error) {
-	if id <= 0 {
+	if _, err := ParseEventID(string(id)); err != nil {
 		return EventGrant{}, ErrNotFound
 	}
 	cam, err := e.cfg.Store.EventCamera(ctx, id)
@@ -132,18 +132,20 @@ func (e *Events) List(ctx context.Context, p Principal, f EventFilter) (EventPag
 }
 
 // The cursor is opaque to clients; it only positions a listing that is
-// filtered by the caller's grants anyway.
-const cursorPrefix = "e1."
+// filtered by the caller's grants anyway. It holds the last event's start
+// and public ID: nothing in it counts other households' events. "e1."
+// cursors held the row number and are refused as invalid.
+const cursorPrefix = "e2."
 
 func formatEventCursor(c EventCursor) string {
-	raw := strconv.FormatInt(c.Start.UnixNano(), 10) + "." + strconv.FormatInt(int64(c.ID), 10)
+	raw := strconv.FormatInt(c.Start.UnixNano(), 10) + "." + string(c.ID)
 	return cursorPrefix + base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
 func parseEventCursor(s string) (EventCursor, error) {
 	bad := Errorf("parse cursor", KindInvalid, "cursor is not valid")
 	rest, ok := strings.CutPrefix(s, cursorPrefix)
-	if !ok || len(rest) > 64 {
+	if !ok || len(rest) > 96 {
 		return EventCursor{}, bad
 	}
 	b, err := base64.RawURLEncoding.DecodeString(rest)
@@ -155,11 +157,11 @@ func parseEventCursor(s string) (EventCursor, error) {
 		return EventCursor{}, bad
 	}
 	startNs, err1 := strconv.ParseInt(a, 10, 64)
-	id, err2 := strconv.ParseInt(c, 10, 64)
-	if err1 != nil || err2 != nil || startNs <= 0 || id <= 0 {
+	id, err2 := ParseEventID(c)
+	if err1 != nil || err2 != nil || startNs <= 0 {
 		return EventCursor{}, bad
 	}
-	return EventCursor{Start: time.Unix(0, startNs).UTC(), ID: EventID(id)}, nil
+	return EventCursor{Start: time.Unix(0, startNs).UTC(), ID: id}, nil
 }
 
 // Thumbnail opens the thumbnail of the granted event; the caller closes
@@ -211,12 +213,12 @@ func (e *Events) Delete(ctx context.Context, g EventGrant) error {
 		return Wrap("delete event", err)
 	}
 	e.forget(ev.CameraID, ev.ID)
-	if err := e.removeThumbnails(ev.CameraID, ev.ID); err != nil {
-		e.cfg.Log.Warn("remove thumbnail", "event", int64(ev.ID), "err", err)
+	if err := e.removeThumbnails(ev.CameraID, ev.Seq); err != nil {
+		e.cfg.Log.Warn("remove thumbnail", "event", string(ev.ID), "err", err)
 		return nil
 	}
 	if err := e.cfg.Store.DeleteEvent(ctx, ev.ID); err != nil {
-		e.cfg.Log.Warn("delete event row", "event", int64(ev.ID), "err", err)
+		e.cfg.Log.Warn("delete event row", "event", string(ev.ID), "err", err)
 	}
 	return nil
 }
@@ -252,7 +254,7 @@ func (e *Events) Trigger(ctx context.Context, g CameraGrant, label string, d tim
 	if err != nil {
 		return Event{}, err
 	}
-	if ev.ID == 0 {
+	if ev.ID == "" {
 		return Event{}, Errorf(op, KindConflict, "events are off for this camera")
 	}
 	return ev, nil
@@ -282,8 +284,8 @@ func (e *Events) sweep(ctx context.Context) {
 			break
 		}
 		for _, ev := range evs {
-			if err := e.removeThumbnails(ev.CameraID, ev.ID); err != nil {
-				e.cfg.Log.Warn("remove thumbnail", "event", int64(ev.ID), "err", err)
+			if err := e.removeThumbnails(ev.CameraID, ev.Seq); err != nil {
+				e.cfg.Log.Warn("remove thumbnail", "event", string(ev.ID), "err", err)
 				return
 			}
 			if err := e.cfg.Store.DeleteEvent(ctx, ev.ID); err != nil {

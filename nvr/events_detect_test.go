@@ -158,9 +158,9 @@ func TestEventsFromScheduledMotion(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		path, ok := e.thumbPath(ev.CameraID, ev.ID, ev.ThumbType)
+		path, ok := e.thumbPath(ev.CameraID, ev.Seq, ev.ThumbType)
 		if !ok {
-			t.Fatalf("event %d has no thumbnail", ev.ID)
+			t.Fatalf("event %s has no thumbnail", ev.ID)
 		}
 		b, err := os.ReadFile(path)
 		if err != nil || string(b) != "picture-of-"+string(camA.ID) {

@@ -15,7 +15,7 @@ type fakeEvents struct {
 	events   map[EventID]Event
 	deleting map[EventID]bool
 	cams     map[CameraID]Camera
-	next     EventID
+	next     int64 // the last Seq handed out
 	extends  int
 }
 
@@ -45,7 +45,7 @@ func (f *fakeEvents) all() []Event {
 			out = append(out, e)
 		}
 	}
-	slices.SortFunc(out, func(a, b Event) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Event) int { return cmp.Compare(a.Seq, b.Seq) }) // creation order
 	return out
 }
 
@@ -56,7 +56,7 @@ func (f *fakeEvents) CreateEvent(_ context.Context, e Event) (Event, error) {
 		return Event{}, Errorf("create event", KindNotFound, "camera not found")
 	}
 	f.next++
-	e.ID = f.next
+	e.ID, e.Seq = NewEventID(), f.next
 	f.events[e.ID] = e
 	return e, nil
 }

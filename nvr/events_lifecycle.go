@@ -65,7 +65,7 @@ func (e *Events) record(ctx context.Context, a activity) (Event, error) {
 			e.open[a.cam] = byKind
 		}
 		byKind[a.kind] = oe
-		e.cfg.Log.Info("event opened", "camera", string(a.cam), "event", int64(ev.ID), "kind", string(a.kind))
+		e.cfg.Log.Info("event opened", "camera", string(a.cam), "event", string(ev.ID), "kind", string(a.kind))
 	} else {
 		newZone := false
 		for _, z := range a.zones {
@@ -125,15 +125,15 @@ func (e *Events) closeLocked(ctx context.Context, cam CameraID, kind EventKind, 
 	}
 	if oe.last.After(oe.saved) {
 		if err := e.cfg.Store.ExtendEvent(ctx, oe.ev.ID, oe.last, oe.ev.Score, sortedKeys(oe.zones)); err != nil && ErrorKind(err) != KindNotFound {
-			e.cfg.Log.Warn("extend event", "event", int64(oe.ev.ID), "err", err)
+			e.cfg.Log.Warn("extend event", "event", string(oe.ev.ID), "err", err)
 		}
 	}
 	if err := e.cfg.Store.CloseEvent(ctx, oe.ev.ID, oe.last); err != nil && ErrorKind(err) != KindNotFound {
 		// The row stays open; RepairOpenEvents closes it at its Last.
-		e.cfg.Log.Warn("close event", "event", int64(oe.ev.ID), "err", err)
+		e.cfg.Log.Warn("close event", "event", string(oe.ev.ID), "err", err)
 		return
 	}
-	e.cfg.Log.Info("event closed", "camera", string(cam), "event", int64(oe.ev.ID),
+	e.cfg.Log.Info("event closed", "camera", string(cam), "event", string(oe.ev.ID),
 		"duration", oe.last.Sub(oe.ev.Start).Round(time.Millisecond))
 }
 

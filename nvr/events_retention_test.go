@@ -57,7 +57,7 @@ func TestEventSweepExpiresAndDeletes(t *testing.T) {
 		}
 		_ = store.CloseEvent(ctx, ev.ID, ev.Start.Add(time.Second))
 		_ = store.SetEventPinned(ctx, cam.ID, ev.ID, pinned)
-		path, _ := e.thumbPath(cam.ID, ev.ID, ThumbJPEG)
+		path, _ := e.thumbPath(cam.ID, ev.Seq, ThumbJPEG)
 		if err := writeFileDurably(path, []byte("jpeg")); err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +69,7 @@ func TestEventSweepExpiresAndDeletes(t *testing.T) {
 	recent := mk(29*retDay, false)
 	e.sweep(ctx)
 	exists := func(ev Event) bool {
-		path, _ := e.thumbPath(cam.ID, ev.ID, ThumbJPEG)
+		path, _ := e.thumbPath(cam.ID, ev.Seq, ThumbJPEG)
 		_, err := os.Stat(path)
 		return err == nil
 	}
@@ -78,7 +78,7 @@ func TestEventSweepExpiresAndDeletes(t *testing.T) {
 	}
 	for _, ev := range []Event{oldPinned, recent} {
 		if _, ok := store.get(ev.ID); !ok || !exists(ev) {
-			t.Fatalf("event %d or its thumbnail deleted", ev.ID)
+			t.Fatalf("event %s or its thumbnail deleted", ev.ID)
 		}
 	}
 	// A deleted camera: its events are marked (db.DeleteCamera does it in

@@ -26,6 +26,7 @@ const thumbMaxBytes = 8 << 20
 type thumbJob struct {
 	cam CameraID
 	id  EventID
+	seq int64 // names the file
 	key *media.Unit
 }
 
@@ -42,13 +43,16 @@ func thumbExt(contentType string) string {
 	return ""
 }
 
-// thumbPath is the file of event id of camera cam in the given type.
-func (e *Events) thumbPath(cam CameraID, id EventID, contentType string) (string, bool) {
+// thumbPath is the file of the event with row number seq (Event.Seq) of
+// camera cam in the given type. The file is named by the store's row
+// number, not the public ID: files written before events had public IDs
+// keep their names, and the name never reaches a client.
+func (e *Events) thumbPath(cam CameraID, seq int64, contentType string) (string, bool) {
 	ext := thumbExt(contentType)
-	if _, err := ParseCameraID(string(cam)); err != nil || id <= 0 || ext == "" {
+	if _, err := ParseCameraID(string(cam)); err != nil || seq <= 0 || ext == "" {
 		return "", false
 	}
-	return filepath.Join(ThumbnailsDir(e.cfg.DataDir), string(cam), strconv.FormatInt(int64(id), 10)+ext), true
+	return filepath.Join(ThumbnailsDir(e.cfg.DataDir), string(cam), strconv.FormatInt(seq, 10)+ext), true
 }
 
 // maybeThumbnailLocked queues a thumbnail of oe from the camera's latest
@@ -72,10 +76,10 @@ func (e *Events) maybeThumbnailLocked(cam CameraID, oe *openEvent, score float64
 		return
 	}
 	select {
-	case e.thumbs <- thumbJob{cam: cam, id: oe.ev.ID, key: key}:
+	case e.thumbs <- thumbJob{cam: cam, id: oe.ev.ID, seq: oe.ev.Seq, key: key}:
 		oe.thumbAt, oe.thumbTime = score, now
 	default:
-		e.cfg.Log.Warn("thumbnail queue full", "camera", string(cam), "event", int64(oe.ev.ID))
+		e.cfg.Log.Warn("thumbnail queue full", "camera", string(cam), "event", string(oe.ev.ID))
 	}
 }
 
@@ -86,7 +90,7 @@ func (e *Events) thumbWorker(ctx context.Context) {
 			return
 		case j := <-e.thumbs:
 			if err := e.writeThumbnail(ctx, j); err != nil && ctx.Err() == nil {
-				e.cfg.Log.Warn("write thumbnail", "camera", string(j.cam), "event", int64(j.id), "err", err)
+				e.cfg.Log.Warn("write thumbnail", "camera", string(j.cam), "event", string(j.id), "err", err)
 			}
 		}
 	}
@@ -107,7 +111,7 @@ func (e *Events) writeThumbnail(ctx context.Context, j thumbJob) error {
 	if len(data) == 0 || len(data) > thumbMaxBytes {
 		return fmt.Errorf("thumbnail of %d bytes", len(data))
 	}
-	path, ok := e.thumbPath(j.cam, j.id, ct)
+	path, ok := e.thumbPath(j.cam, j.seq, ct)
 	if !ok {
 		return fmt.Errorf("thumbnail type %q", ct)
 	}
@@ -123,7 +127,7 @@ func (e *Events) writeThumbnail(ctx context.Context, j thumbJob) error {
 	// A thumbnail of the other type from an earlier attempt is stale.
 	for _, other := range []string{ThumbJPEG, ThumbMP4} {
 		if other != ct {
-			if p, ok := e.thumbPath(j.cam, j.id, other); ok {
+			if p, ok := e.thumbPath(j.cam, j.seq, other); ok {
 				_ = os.Remove(p)
 			}
 		}
@@ -166,10 +170,11 @@ func writeFileDurably(path string, data []byte) error {
 	return d.Sync()
 }
 
-// removeThumbnails unlinks every thumbnail file event id of cam may have.
-func (e *Events) removeThumbnails(cam CameraID, id EventID) error {
+// removeThumbnails unlinks every thumbnail file the event with row number
+// seq of cam may have.
+func (e *Events) removeThumbnails(cam CameraID, seq int64) error {
 	for _, ct := range []string{ThumbJPEG, ThumbMP4} {
-		p, ok := e.thumbPath(cam, id, ct)
+		p, ok := e.thumbPath(cam, seq, ct)
 		if !ok {
 			continue
 		}
@@ -210,7 +215,7 @@ func (e *Events) removeTempThumbnails() {
 func (e *Events) openThumbnail(g EventGrant) (*os.File, string, error) {
 	const op = "thumbnail"
 	ev := g.Event()
-	path, ok := e.thumbPath(ev.CameraID, ev.ID, ev.ThumbType)
+	path, ok := e.thumbPath(ev.CameraID, ev.Seq, ev.ThumbType)
 	if !ok {
 		return nil, "", Errorf(op, KindNotFound, "this event has no thumbnail")
 	}

@@ -19,25 +19,52 @@ type UserID int64
 type CameraID string
 
 // NewCameraID returns a fresh random camera ID.
-func NewCameraID() CameraID {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux (Go ≥ 1.24 panics instead)
-	return CameraID(hex.EncodeToString(b[:]))
-}
+func NewCameraID() CameraID { return CameraID(randomID()) }
 
 // ParseCameraID validates s as a camera ID. Anything but 32 lowercase hex
 // characters is rejected, so odd encodings can never alias a real ID.
 func ParseCameraID(s string) (CameraID, error) {
-	if len(s) != 32 {
+	if !isRandomID(s) {
 		return "", ErrNotFound
+	}
+	return CameraID(s), nil
+}
+
+// randomID returns 128 random bits as 32 lowercase hex characters: the
+// public name of every object a client can name by ID. Random, not a
+// counter: a counter shared by the households lets one read another's
+// activity from the gaps between its own IDs (issue 14, finding 3).
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux (Go ≥ 1.24 panics instead)
+	return hex.EncodeToString(b[:])
+}
+
+// NewPublicID returns a fresh public ID for a session or an API token:
+// randomID's form. Their row numbers stay inside the store.
+func NewPublicID() string { return randomID() }
+
+// ParsePublicID validates s as a session's or token's public ID; anything
+// else names nothing.
+func ParsePublicID(s string) (string, error) {
+	if !isRandomID(s) {
+		return "", ErrNotFound
+	}
+	return s, nil
+}
+
+// isRandomID reports whether s has randomID's form exactly.
+func isRandomID(s string) bool {
+	if len(s) != 32 {
+		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return "", ErrNotFound
+			return false
 		}
 	}
-	return CameraID(s), nil
+	return true
 }
 
 // ParseInt64ID parses a positive decimal ID from a path or flag; anything

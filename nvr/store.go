@@ -74,6 +74,8 @@ type DirectoryStore interface {
 	Users(ctx context.Context, h HouseholdID) ([]User, error) // h == 0: all users
 	// UserByRef finds a user by decimal ID or exact name.
 	UserByRef(ctx context.Context, ref string) (User, error)
+	// UserByPublicID finds a user by public ID; KindNotFound when none.
+	UserByPublicID(ctx context.Context, id string) (User, error)
 	SetPasswordHash(ctx context.Context, id UserID, hash string) error
 	// SetRole changes a user's role; viewer assignments are kept only for viewers.
 	SetRole(ctx context.Context, id UserID, r Role) error

@@ -17,7 +17,13 @@ type Household struct {
 // User is an account. A user belongs to at most one household (the appliance
 // admin may belong to none).
 type User struct {
-	ID          UserID
+	// ID is the store's row number: internal (grants, foreign keys, the
+	// audit log), never in an answer or a URL, since it counts every
+	// household's accounts.
+	ID UserID
+	// PublicID names the user in the API and pages: random, assigned by
+	// the store.
+	PublicID    string
 	Name        string
 	HouseholdID HouseholdID // 0: no household
 	Role        Role
@@ -222,7 +228,13 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // Session is a browser login. Only the token's hash is stored.
 type Session struct {
-	ID         int64
+	// ID is the store's row number: internal (the principal in the audit
+	// log), never in an answer or a URL, since it counts every household's
+	// logins.
+	ID int64
+	// PublicID names the session to its user: random, assigned by the
+	// store.
+	PublicID   string
 	UserID     UserID
 	TokenHash  []byte
 	CreatedAt  time.Time
@@ -235,7 +247,11 @@ type Session struct {
 // APIToken is a long-lived bearer credential for scripts and automations.
 // Only the token's hash is stored.
 type APIToken struct {
-	ID         int64
+	// ID is the store's row number: internal, like Session.ID.
+	ID int64
+	// PublicID names the token to its user and the admin: random,
+	// assigned by the store.
+	PublicID   string
 	UserID     UserID
 	Name       string
 	Scope      TokenScope

@@ -12,7 +12,7 @@ import (
 // session: an API token cannot mint tokens or change the password.
 
 type sessionResponse struct {
-	ID         int64     `json:"id"`
+	ID         string    `json:"id"` // the public ID: the row number counts everyone's logins
 	CreatedAt  time.Time `json:"created_at"`
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
@@ -22,7 +22,7 @@ type sessionResponse struct {
 }
 
 type tokenResponse struct {
-	ID         int64          `json:"id"`
+	ID         string         `json:"id"` // the public ID, like a session's
 	Name       string         `json:"name"`
 	Scope      nvr.TokenScope `json:"scope"`
 	CreatedAt  time.Time      `json:"created_at"`
@@ -33,7 +33,7 @@ type tokenResponse struct {
 }
 
 func tokenOf(t nvr.APIToken) tokenResponse {
-	r := tokenResponse{ID: t.ID, Name: t.Name, Scope: t.Scope, CreatedAt: t.CreatedAt.UTC()}
+	r := tokenResponse{ID: t.PublicID, Name: t.Name, Scope: t.Scope, CreatedAt: t.CreatedAt.UTC()}
 	if !t.LastUsedAt.IsZero() {
 		v := t.LastUsedAt.UTC()
 		r.LastUsedAt = &v
@@ -61,7 +61,7 @@ func (s *Server) handleMySessions(w http.ResponseWriter, r *http.Request, g nvr.
 	}
 	out := make([]sessionResponse, 0, len(ss))
 	for _, x := range ss {
-		out = append(out, sessionResponse{ID: x.ID, CreatedAt: x.CreatedAt.UTC(), LastSeenAt: x.LastSeenAt.UTC(),
+		out = append(out, sessionResponse{ID: x.PublicID, CreatedAt: x.CreatedAt.UTC(), LastSeenAt: x.LastSeenAt.UTC(),
 			ExpiresAt: x.ExpiresAt.UTC(), ClientAddr: x.ClientAddr, UserAgent: x.UserAgent,
 			Current: g.Principal().Kind == nvr.CredentialSession && g.Principal().CredentialID == x.ID})
 	}
@@ -69,7 +69,7 @@ func (s *Server) handleMySessions(w http.ResponseWriter, r *http.Request, g nvr.
 }
 
 func (s *Server) handleEndMySession(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
-	id, err := nvr.ParseInt64ID(r.PathValue("sid"))
+	id, err := nvr.ParsePublicID(r.PathValue("sid"))
 	if err == nil {
 		err = requireSession(g)
 	}
@@ -130,7 +130,7 @@ func (s *Server) handleCreateMyToken(w http.ResponseWriter, r *http.Request, g n
 }
 
 func (s *Server) handleRevokeMyToken(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
-	id, err := nvr.ParseInt64ID(r.PathValue("tid"))
+	id, err := nvr.ParsePublicID(r.PathValue("tid"))
 	if err == nil {
 		err = requireSession(g)
 	}

@@ -18,7 +18,7 @@ type householdResponse struct {
 }
 
 type userResponse struct {
-	ID          nvr.UserID      `json:"id"`
+	ID          string          `json:"id"` // the public ID, never the row number
 	Name        string          `json:"name"`
 	HouseholdID nvr.HouseholdID `json:"household_id,omitempty"`
 	Role        nvr.Role        `json:"role"`
@@ -51,7 +51,7 @@ type adminCameraResponse struct {
 }
 
 func userOf(u nvr.User) userResponse {
-	return userResponse{ID: u.ID, Name: u.Name, HouseholdID: u.HouseholdID, Role: u.Role,
+	return userResponse{ID: u.PublicID, Name: u.Name, HouseholdID: u.HouseholdID, Role: u.Role,
 		Admin: u.Admin, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
 }
 
@@ -176,7 +176,8 @@ type updateUserRequest struct {
 }
 
 func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	id, err := nvr.ParseInt64ID(r.PathValue("uid"))
+	ctx := r.Context()
+	target, err := s.dir.Store().UserByPublicID(ctx, r.PathValue("uid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -186,8 +187,7 @@ func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g
 		s.writeError(w, r, err)
 		return
 	}
-	uid := nvr.UserID(id)
-	ctx := r.Context()
+	uid := target.ID
 	err = func() error {
 		if req.Role == nil && req.Admin == nil && req.Disabled == nil && req.Password == nil {
 			return errInvalid("nothing to change: give role, admin, disabled or password")
@@ -202,9 +202,6 @@ func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g
 			if err := nvr.ValidatePassword(*req.Password); err != nil {
 				return err
 			}
-		}
-		if _, err := s.dir.Store().UserByRef(ctx, r.PathValue("uid")); err != nil {
-			return err
 		}
 		if req.Role != nil {
 			if err := s.dir.SetRole(ctx, uid, *req.Role); err != nil {
@@ -231,7 +228,7 @@ func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.dir.Store().UserByRef(ctx, r.PathValue("uid"))
+	u, err := s.dir.Store().UserByPublicID(ctx, target.PublicID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -240,12 +237,12 @@ func (s *Server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request, g
 }
 
 func (s *Server) handleAdminRemoveUser(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
-	id, err := nvr.ParseInt64ID(r.PathValue("uid"))
+	u, err := s.dir.Store().UserByPublicID(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	err = s.dir.RemoveUser(r.Context(), nvr.UserID(id))
+	err = s.dir.RemoveUser(r.Context(), u.ID)
 	s.auditAdmin(r, g.Principal(), g.User().ID, "", "admin:remove-user", err)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -36,7 +36,7 @@ type loginRequest struct {
 
 // meResponse describes the logged-in user.
 type meResponse struct {
-	ID            nvr.UserID      `json:"id"`
+	ID            string          `json:"id"` // the public ID: the row number counts every household's accounts
 	Name          string          `json:"name"`
 	HouseholdID   nvr.HouseholdID `json:"household_id,omitempty"`
 	Role          nvr.Role        `json:"role"`
@@ -92,5 +92,5 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, g nvr.UserGran
 }
 
 func meOf(u nvr.User) meResponse {
-	return meResponse{ID: u.ID, Name: u.Name, HouseholdID: u.HouseholdID, Role: u.Role, Admin: u.Admin}
+	return meResponse{ID: u.PublicID, Name: u.Name, HouseholdID: u.HouseholdID, Role: u.Role, Admin: u.Admin}
 }

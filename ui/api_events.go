@@ -12,7 +12,7 @@ import (
 // eventResponse is one event in the API. Labels are plain data: JSON
 // escapes them, and nothing ever passes them to a shell or a file name.
 type eventResponse struct {
-	ID        int64      `json:"id"`
+	ID        string     `json:"id"` // random, like a camera's: no counter shared by households
 	Camera    string     `json:"camera"`
 	Kind      string     `json:"kind"`
 	Label     string     `json:"label"`
@@ -27,8 +27,8 @@ type eventResponse struct {
 }
 
 func eventJSON(e nvr.Event) eventResponse {
-	id := strconv.FormatInt(int64(e.ID), 10)
-	out := eventResponse{ID: int64(e.ID), Camera: string(e.CameraID), Kind: string(e.Kind), Label: e.Label,
+	id := string(e.ID)
+	out := eventResponse{ID: id, Camera: string(e.CameraID), Kind: string(e.Kind), Label: e.Label,
 		Start: e.Start.UTC(), Open: e.Open(), Score: e.Score, Zones: e.Zones, Pinned: e.Pinned,
 		Clip: "/api/events/" + id + "/clip.mp4"}
 	if out.Zones == nil {
@@ -221,6 +221,6 @@ func (s *Server) handleTriggerEvent(w http.ResponseWriter, r *http.Request, g nv
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/events/"+strconv.FormatInt(int64(ev.ID), 10))
+	w.Header().Set("Location", "/api/events/"+string(ev.ID))
 	writeJSON(w, http.StatusCreated, eventJSON(ev))
 }

@@ -19,8 +19,8 @@ type eventList struct {
 	Next   string          `json:"next"`
 }
 
-func eventIDs(evs []eventResponse) []int64 {
-	var out []int64
+func eventIDs(evs []eventResponse) []string {
+	var out []string
 	for _, e := range evs {
 		out = append(out, e.ID)
 	}
@@ -28,7 +28,7 @@ func eventIDs(evs []eventResponse) []int64 {
 }
 
 func evPath(e nvr.Event, suffix string) string {
-	return "/api/events/" + strconv.FormatInt(int64(e.ID), 10) + suffix
+	return "/api/events/" + string(e.ID) + suffix
 }
 
 // TestEventsIsolation: another household's event answers exactly like a
@@ -38,7 +38,7 @@ func TestEventsIsolation(t *testing.T) {
 	f := newFixture(t)
 	ana := f.login("ana")
 	own := f.addEvent(f.camA1.ID, nvr.EventMotion, f.now.Add(-30*time.Minute), "front", []byte("alpha-thumb"))
-	missing := nvr.Event{ID: f.eventB.ID + 1000}
+	missing := nvr.Event{ID: nvr.NewEventID()}
 	for _, rt := range []struct{ method, suffix, body string }{
 		{http.MethodGet, "", ""},
 		{http.MethodGet, "/thumbnail", ""},
@@ -64,7 +64,7 @@ func TestEventsIsolation(t *testing.T) {
 	}
 	r := f.get("/api/events", ana)
 	list := decode[eventList](t, r.body)
-	if r.StatusCode != http.StatusOK || !slices.Equal(eventIDs(list.Events), []int64{int64(own.ID)}) {
+	if r.StatusCode != http.StatusOK || !slices.Equal(eventIDs(list.Events), []string{string(own.ID)}) {
 		t.Fatalf("A's listing: %d %s", r.StatusCode, r.body)
 	}
 	if r := f.get("/api/events?camera="+string(f.camB1.ID), ana); r.StatusCode != http.StatusNotFound {
@@ -84,7 +84,7 @@ func TestEventsViewerSeesAssignedCamerasOnly(t *testing.T) {
 	e2 := f.addEvent(f.camA2.ID, nvr.EventTrigger, f.now.Add(-10*time.Minute), "garden", []byte("garden-thumb"))
 	vic := f.login("vic")
 	r := f.get("/api/events", vic)
-	if list := decode[eventList](t, r.body); !slices.Equal(eventIDs(list.Events), []int64{int64(e1.ID)}) {
+	if list := decode[eventList](t, r.body); !slices.Equal(eventIDs(list.Events), []string{string(e1.ID)}) {
 		t.Fatalf("viewer listing: %s", r.body)
 	}
 	if r := f.get(evPath(e2, ""), vic); r.StatusCode != http.StatusNotFound {
@@ -102,15 +102,15 @@ func TestEventsViewerSeesAssignedCamerasOnly(t *testing.T) {
 	mo := f.login("mo")
 	r = f.get("/api/events?limit=1", mo)
 	page := decode[eventList](t, r.body)
-	if len(page.Events) != 1 || page.Events[0].ID != int64(e2.ID) || page.Next == "" {
+	if len(page.Events) != 1 || page.Events[0].ID != string(e2.ID) || page.Next == "" {
 		t.Fatalf("page 1: %s", r.body)
 	}
 	r = f.get("/api/events?limit=1&cursor="+page.Next, mo)
 	page = decode[eventList](t, r.body)
-	if len(page.Events) != 1 || page.Events[0].ID != int64(e1.ID) || page.Next != "" {
+	if len(page.Events) != 1 || page.Events[0].ID != string(e1.ID) || page.Next != "" {
 		t.Fatalf("page 2: %s", r.body)
 	}
-	if r := f.get("/api/events?kind=trigger", mo); !slices.Equal(eventIDs(decode[eventList](t, r.body).Events), []int64{int64(e2.ID)}) {
+	if r := f.get("/api/events?kind=trigger", mo); !slices.Equal(eventIDs(decode[eventList](t, r.body).Events), []string{string(e2.ID)}) {
 		t.Fatalf("kind filter: %s", r.body)
 	}
 	// Deleting is for owners: the member and the viewer get the same 404.
@@ -126,7 +126,7 @@ func TestEventsViewerSeesAssignedCamerasOnly(t *testing.T) {
 	if r := f.get(evPath(e1, ""), ana); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("deleted event: %d", r.StatusCode)
 	}
-	if _, err := os.Stat(filepath.Join(nvr.ThumbnailsDir(f.dataDir), string(f.camA1.ID), strconv.FormatInt(int64(e1.ID), 10)+".jpg")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(nvr.ThumbnailsDir(f.dataDir), string(f.camA1.ID), strconv.FormatInt(e1.Seq, 10)+".jpg")); !os.IsNotExist(err) {
 		t.Fatalf("thumbnail of the deleted event: %v", err)
 	}
 }
@@ -235,7 +235,7 @@ func TestEventsTrigger(t *testing.T) {
 		t.Fatalf("stored %+v %v", stored, err)
 	}
 	// The trigger token may not read events.
-	if r := f.get("/api/events/"+strconv.FormatInt(ev.ID, 10), bearer(token)); r.StatusCode != http.StatusNotFound {
+	if r := f.get("/api/events/"+ev.ID, bearer(token)); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("trigger token read an event: %d", r.StatusCode)
 	}
 	for _, tc := range []struct {

@@ -52,14 +52,14 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request, p nvr.Principal,
 		s.writeError(w, r, err)
 		return
 	}
-	uid, err := nvr.ParseInt64ID(r.PathValue("uid"))
+	u, err := s.dir.Store().UserByPublicID(ctx, r.PathValue("uid"))
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, nvr.ErrNotFound)
 		return
 	}
+	uid := u.ID
 	if within != 0 {
-		u, err := s.dir.Store().UserByRef(ctx, r.PathValue("uid"))
-		if err != nil || u.HouseholdID != within {
+		if u.HouseholdID != within {
 			s.writeError(w, r, nvr.ErrNotFound)
 			return
 		}
@@ -71,10 +71,10 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request, p nvr.Principal,
 	}
 	action := "assign-camera"
 	if on {
-		err = s.dir.AssignCamera(ctx, nvr.UserID(uid), camID)
+		err = s.dir.AssignCamera(ctx, uid, camID)
 	} else {
 		action = "unassign-camera"
-		err = s.dir.UnassignCamera(ctx, nvr.UserID(uid), camID)
+		err = s.dir.UnassignCamera(ctx, uid, camID)
 	}
 	s.auditAdmin(r, p, actor, camID, action, err)
 	if err != nil {

@@ -35,10 +35,7 @@ func (s *Server) handleHouseholdAddMember(w http.ResponseWriter, r *http.Request
 // memberOf finds {uid} among the household's people whom the owner may
 // change; anyone else is not found.
 func (s *Server) memberOf(r *http.Request, g nvr.HouseholdGrant) (nvr.User, error) {
-	if _, err := nvr.ParseInt64ID(r.PathValue("uid")); err != nil {
-		return nvr.User{}, nvr.ErrNotFound
-	}
-	u, err := s.dir.Store().UserByRef(r.Context(), r.PathValue("uid"))
+	u, err := s.dir.Store().UserByPublicID(r.Context(), r.PathValue("uid"))
 	if err != nil || u.HouseholdID != g.HouseholdID() || u.Admin || u.ID == g.User().ID {
 		return nvr.User{}, nvr.ErrNotFound
 	}
@@ -74,7 +71,7 @@ func (s *Server) handleHouseholdUpdateMember(w http.ResponseWriter, r *http.Requ
 		s.writeError(w, r, err)
 		return
 	}
-	u, err = s.dir.Store().UserByRef(r.Context(), r.PathValue("uid"))
+	u, err = s.dir.Store().UserByPublicID(r.Context(), u.PublicID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"strconv"
 	"testing"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -23,7 +22,7 @@ func TestOwnerManagesPeople(t *testing.T) {
 	if r := f.do(http.MethodPost, "/api/household/members", []any{ana}, `{"name":"x2","role":"owner","password":"`+testPassword+`","admin":true}`); r.StatusCode != http.StatusBadRequest {
 		t.Fatalf("owner making an admin: %d", r.StatusCode)
 	}
-	path := func(u nvr.UserID) string { return "/api/household/members/" + strconv.FormatInt(int64(u), 10) }
+	path := func(u string) string { return "/api/household/members/" + u }
 	if r := f.do(http.MethodPatch, path(nan.ID), []any{ana}, `{"role":"member"}`); r.StatusCode != http.StatusOK {
 		t.Fatalf("role: %d %s", r.StatusCode, r.body)
 	}
@@ -40,9 +39,9 @@ func TestOwnerManagesPeople(t *testing.T) {
 		c    *http.Cookie
 		path string
 	}{
-		"self":            {ana, path(f.ownerA.ID)},
-		"other household": {ana, path(f.ownerB.ID)},
-		"admin":           {ana, path(f.admin.ID)},
+		"self":            {ana, path(f.ownerA.PublicID)},
+		"other household": {ana, path(f.ownerB.PublicID)},
+		"admin":           {ana, path(f.admin.PublicID)},
 		"as member":       {f.login("mo"), path(nan.ID)},
 	} {
 		if r := f.do(http.MethodPatch, tc.path, []any{tc.c}, `{"role":"viewer"}`); r.StatusCode != http.StatusNotFound {

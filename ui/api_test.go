@@ -256,24 +256,24 @@ func TestHouseholdOwnerAssignsOnlyWithinHousehold(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ana := f.login("ana")
-	path := func(u nvr.UserID, c nvr.CameraID) string {
-		return "/api/household/members/" + itoa(int64(u)) + "/cameras/" + string(c)
+	path := func(u nvr.User, c nvr.CameraID) string {
+		return "/api/household/members/" + u.PublicID + "/cameras/" + string(c)
 	}
-	if r := f.do(http.MethodPut, path(f.viewerA.ID, f.camA2.ID), []any{ana}, ""); r.StatusCode != http.StatusNoContent {
+	if r := f.do(http.MethodPut, path(f.viewerA, f.camA2.ID), []any{ana}, ""); r.StatusCode != http.StatusNoContent {
 		t.Fatalf("assign own: %d %s", r.StatusCode, r.body)
 	}
 	vic := f.login("vic")
 	if got := cameraIDs(t, f.get("/api/cameras", vic).body); !slices.Equal(got, sorted(f.camA1.ID, f.camA2.ID)) {
 		t.Fatalf("viewer cameras after assign = %v", got)
 	}
-	if r := f.do(http.MethodPut, path(f.viewerA.ID, f.camB1.ID), []any{ana}, ""); r.StatusCode != http.StatusNotFound {
+	if r := f.do(http.MethodPut, path(f.viewerA, f.camB1.ID), []any{ana}, ""); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("assign other household's camera: %d", r.StatusCode)
 	}
-	if r := f.do(http.MethodPut, path(f.ownerB.ID, f.camA1.ID), []any{ana}, ""); r.StatusCode != http.StatusNotFound {
+	if r := f.do(http.MethodPut, path(f.ownerB, f.camA1.ID), []any{ana}, ""); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("assign to other household's user: %d", r.StatusCode)
 	}
 	mo := f.login("mo")
-	if r := f.do(http.MethodPut, path(f.viewerA.ID, f.camA2.ID), []any{mo}, ""); r.StatusCode != http.StatusNotFound {
+	if r := f.do(http.MethodPut, path(f.viewerA, f.camA2.ID), []any{mo}, ""); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("member managing household: %d", r.StatusCode)
 	}
 }

@@ -64,8 +64,9 @@ func TestBadInput(t *testing.T) {
 		{"unknown api path", "GET", "/api/nope", nil, ``, 404, "not found"},
 		{"wrong method", "PUT", "/api/cameras", []any{admin}, ``, 405, "method not allowed"},
 		{"bad user id", "DELETE", "/api/admin/users/01", []any{admin}, ``, 404, "not found"},
-		{"patch nothing", "PATCH", "/api/admin/users/1", []any{admin}, `{}`, 400, "nothing to change"},
-		{"patch bad role", "PATCH", "/api/admin/users/1", []any{admin}, `{"role":"god"}`, 400, "role"},
+		{"user row number", "DELETE", "/api/admin/users/" + itoa(int64(f.memberA.ID)), []any{admin}, ``, 404, "not found"},
+		{"patch nothing", "PATCH", "/api/admin/users/" + f.memberA.PublicID, []any{admin}, `{}`, 400, "nothing to change"},
+		{"patch bad role", "PATCH", "/api/admin/users/" + f.memberA.PublicID, []any{admin}, `{"role":"god"}`, 400, "role"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

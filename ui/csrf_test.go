@@ -43,9 +43,9 @@ func TestStateChangingRequestsRefuseForeignOrigins(t *testing.T) {
 		if method == http.MethodGet || method == http.MethodHead || !strings.HasPrefix(route.Pattern, method+" ") {
 			continue
 		}
-		path = strings.NewReplacer("{id}", string(f.camA1.ID), "{eid}", strconv.FormatInt(int64(f.eventB.ID), 10),
-			"{uid}", strconv.FormatInt(int64(f.memberA.ID), 10), "{hid}", strconv.FormatInt(int64(f.homeA.ID), 10),
-			"{sid}", strconv.FormatInt(sess[0].ID, 10), "{tid}", strconv.FormatInt(tok.ID, 10), "{$}", "").Replace(path)
+		path = strings.NewReplacer("{id}", string(f.camA1.ID), "{eid}", string(f.eventB.ID),
+			"{uid}", f.memberA.PublicID, "{hid}", strconv.FormatInt(int64(f.homeA.ID), 10),
+			"{sid}", sess[0].PublicID, "{tid}", tok.PublicID, "{$}", "").Replace(path)
 		body := `{"name":"pwned","username":"pwned","password":"pwned-pass-1234","household_id":1,"main_url":"rtsp://198.51.100.1/"}`
 		for _, a := range attacks {
 			r := f.sendWithHost(method, path, root, a.h, body)

@@ -47,6 +47,7 @@ type fixture struct {
 	camB1    nvr.Camera
 	canaryPw string
 	events   *nvr.Events
+	audits   *nvr.AuditQueue // denials' audit rows, written off the request path as in serve
 	dataDir  string
 	eventB   nvr.Event // a closed event of camB1, with a thumbnail
 }
@@ -62,7 +63,14 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, store: store, now: time.Now()}
 	f.clock = func() time.Time { return f.now.Add(time.Duration(f.skew.Load())) }
 	f.dir = nvr.NewDirectory(store, f.clock, cheapArgon)
-	policy := nvr.NewPolicy(store, f.clock, nil)
+	f.audits = nvr.NewAuditQueue(store, 0, nil)
+	qctx, stopQueue := context.WithCancel(ctx)
+	queueDone := make(chan struct{})
+	go func() { defer close(queueDone); _ = f.audits.Run(qctx) }()
+	// Registered after the store's Close, so it runs first: the queue
+	// drains into an open database.
+	t.Cleanup(func() { stopQueue(); <-queueDone })
+	policy := nvr.NewPolicy(store, f.clock, nil, nvr.WithDenialQueue(f.audits))
 	auth := nvr.NewAuth(store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.dataDir = t.TempDir()
 	f.events = nvr.NewEvents(nvr.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
@@ -103,7 +111,7 @@ func (f *fixture) addEvent(cam nvr.CameraID, kind nvr.EventKind, start time.Time
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			f.t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, strconv.FormatInt(int64(ev.ID), 10)+".jpg"), data, 0o640); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, strconv.FormatInt(ev.Seq, 10)+".jpg"), data, 0o640); err != nil {
 			f.t.Fatal(err)
 		}
 		if err := f.store.SetEventThumbnail(ctx, ev.ID, nvr.ThumbJPEG); err != nil {

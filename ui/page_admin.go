@@ -50,7 +50,7 @@ func (s *Server) handleAdminPage(w http.ResponseWriter, r *http.Request, g nvr.A
 	m := views.AdminModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "admin"), Options: opts}
 	for _, a := range users {
 		members[a.HouseholdID]++
-		m.Accounts = append(m.Accounts, views.AccountRow{ID: idString(int64(a.ID)), Name: a.Name,
+		m.Accounts = append(m.Accounts, views.AccountRow{ID: a.PublicID, Name: a.Name,
 			Household: names[a.HouseholdID], Role: string(a.Role), Admin: a.Admin, Disabled: a.Disabled})
 	}
 	for _, c := range cams {

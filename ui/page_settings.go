@@ -38,7 +38,7 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, g nvr
 		return
 	}
 	for _, x := range sessions {
-		m.Sessions = append(m.Sessions, views.SessionRow{ID: x.ID, Created: x.CreatedAt, LastSeen: x.LastSeenAt,
+		m.Sessions = append(m.Sessions, views.SessionRow{ID: x.PublicID, Created: x.CreatedAt, LastSeen: x.LastSeenAt,
 			Client:  x.ClientAddr + " " + x.UserAgent,
 			Current: g.Principal().Kind == nvr.CredentialSession && g.Principal().CredentialID == x.ID})
 	}
@@ -48,7 +48,7 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, g nvr
 		return
 	}
 	for _, t := range tokens {
-		m.Tokens = append(m.Tokens, views.TokenRow{ID: t.ID, Name: t.Name, Scope: string(t.Scope),
+		m.Tokens = append(m.Tokens, views.TokenRow{ID: t.PublicID, Name: t.Name, Scope: string(t.Scope),
 			Created: t.CreatedAt, LastUsed: t.LastUsedAt, Expires: t.ExpiresAt})
 	}
 	s.render(w, r, http.StatusOK, views.Account(m))
@@ -70,7 +70,7 @@ func (s *Server) handlePeoplePage(w http.ResponseWriter, r *http.Request, g nvr.
 	u := g.User()
 	m := views.PeopleModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "people")}
 	for _, p := range users {
-		row := views.MemberRow{ID: idString(int64(p.ID)), Name: p.Name, Role: string(p.Role), Viewer: p.Role == nvr.RoleViewer,
+		row := views.MemberRow{ID: p.PublicID, Name: p.Name, Role: string(p.Role), Viewer: p.Role == nvr.RoleViewer,
 			Disabled: p.Disabled, Self: p.ID == u.ID || p.Admin}
 		if row.Viewer {
 			assigned, err := store.AssignedCameras(ctx, p.ID)

@@ -142,7 +142,7 @@ func (rt *router) event(pattern string, a nvr.Action, h func(http.ResponseWriter
 			rt.srv.writeError(w, r, nvr.ErrNotFound)
 			return
 		}
-		id, err := nvr.ParseInt64ID(r.PathValue("eid"))
+		id, err := nvr.ParseEventID(r.PathValue("eid"))
 		if err != nil {
 			// Authentication still comes first, as for a missing event.
 			if _, serr := rt.srv.policy.Self(r.Context(), p); serr != nil {
@@ -152,7 +152,7 @@ func (rt *router) event(pattern string, a nvr.Action, h func(http.ResponseWriter
 			rt.srv.writeError(w, r, nvr.ErrNotFound)
 			return
 		}
-		g, err := rt.srv.events.Grant(r.Context(), p, a, nvr.EventID(id))
+		g, err := rt.srv.events.Grant(r.Context(), p, a, id)
 		if err != nil {
 			rt.srv.writeError(w, r, err)
 			return

@@ -48,12 +48,12 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 	sessA := must(f.dir.Store().Sessions(ctx, f.ownerA.ID))(t)
 
 	// IDs household A may legitimately name, left out of the attack sets.
-	mine := map[string]bool{string(f.camA1.ID): true, string(f.camA2.ID): true, strconv.FormatInt(int64(own.ID), 10): true}
+	mine := map[string]bool{string(f.camA1.ID): true, string(f.camA2.ID): true, string(own.ID): true}
 	for _, u := range []nvr.User{f.ownerA, f.memberA, f.viewerA} {
-		mine["uid:"+strconv.FormatInt(int64(u.ID), 10)] = true
+		mine["uid:"+u.PublicID] = true
 	}
 	for _, s := range sessA {
-		mine["sid:"+strconv.FormatInt(s.ID, 10)] = true
+		mine["sid:"+s.PublicID] = true
 	}
 	around := func(prefix string, base int64) []string {
 		var out []string
@@ -68,10 +68,15 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 	ids := map[string][]string{
 		"{id}": {string(f.camB1.ID), strings.ToUpper(string(f.camB1.ID)), strings.ToUpper(string(f.camA1.ID)),
 			string(nvr.NewCameraID()), string(nvr.NewCameraID()), string(f.camA1.ID) + "0", string(f.camA1.ID)[1:], "..", "%2e%2e"},
-		"{eid}": around("", int64(f.eventB.ID)),
-		"{uid}": around("uid:", int64(f.ownerB.ID)),
-		"{sid}": around("sid:", sessB[0].ID),
-		"{tid}": around("", tokB.ID),
+		// Event IDs are random like camera IDs: B's, its spellings, a
+		// random one, and the integers they used to be.
+		"{eid}": {string(f.eventB.ID), strings.ToUpper(string(f.eventB.ID)), string(nvr.NewEventID()),
+			string(f.eventB.ID) + "0", string(f.eventB.ID)[1:], "0" + string(f.eventB.ID)[1:], "1", "2", "0", "-1", "..", "%2e%2e"},
+		"{uid}": append(around("uid:", int64(f.ownerB.ID)), f.ownerB.PublicID, strings.ToUpper(f.ownerB.PublicID), nvr.NewPublicID()),
+		// Sessions and tokens too: B's public IDs, a random one, and the
+		// row numbers around B's that they used to be named by.
+		"{sid}": append(around("sid:", sessB[0].ID), sessB[0].PublicID, strings.ToUpper(sessB[0].PublicID), nvr.NewPublicID()),
+		"{tid}": append(around("", tokB.ID), tokB.PublicID, strings.ToUpper(tokB.PublicID), nvr.NewPublicID()),
 	}
 	checked := 0
 	for _, route := range guarded(f) {
@@ -87,8 +92,8 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 				}
 				// Any other placeholder names A's own row, so only ph is foreign.
 				path := strings.NewReplacer(ph, v).Replace(pattern)
-				path = strings.NewReplacer("{id}", string(f.camA1.ID), "{eid}", strconv.FormatInt(int64(own.ID), 10),
-					"{uid}", strconv.FormatInt(int64(f.memberA.ID), 10), "{sid}", strconv.FormatInt(sessA[0].ID, 10),
+				path = strings.NewReplacer("{id}", string(f.camA1.ID), "{eid}", string(own.ID),
+					"{uid}", f.memberA.PublicID, "{sid}", sessA[0].PublicID,
 					"{tid}", "1", "{name...}", "heap", "{file...}", "x").Replace(path)
 				body := ""
 				if method != http.MethodGet && method != http.MethodDelete {
@@ -183,7 +188,7 @@ func TestRouteSweepHeadAndRange(t *testing.T) {
 		if method != http.MethodGet || !(strings.Contains(path, "{id}") || strings.Contains(path, "{eid}")) {
 			continue
 		}
-		path = strings.NewReplacer("{id}", string(f.camB1.ID), "{eid}", strconv.FormatInt(int64(f.eventB.ID), 10)).Replace(path)
+		path = strings.NewReplacer("{id}", string(f.camB1.ID), "{eid}", string(f.eventB.ID)).Replace(path)
 		if strings.Contains(path, "clip.mp4") || strings.Contains(path, "recordings") {
 			path += "?start=" + f.now.Add(-2*time.Hour).UTC().Format(time.RFC3339) + "&end=" + f.now.UTC().Format(time.RFC3339)
 		}
@@ -220,7 +225,7 @@ func TestMediaPathVariants(t *testing.T) {
 	f := newFixture(t)
 	ana := f.login("ana")
 	own := f.addEvent(f.camA1.ID, nvr.EventMotion, f.now.Add(-time.Minute), "alpha", []byte("alpha-thumb"))
-	eA, eB := strconv.FormatInt(int64(own.ID), 10), strconv.FormatInt(int64(f.eventB.ID), 10)
+	eA, eB := string(own.ID), string(f.eventB.ID)
 	a, b := string(f.camA1.ID), string(f.camB1.ID)
 	// The clean path serves A's own thumbnail: the variants below are
 	// refused for their shape, not for want of data.

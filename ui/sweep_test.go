@@ -38,11 +38,11 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 		method, path := splitPattern(route.Pattern)
 		path = strings.NewReplacer(
 			"{id}", string(f.camB1.ID),
-			"{uid}", strconv.FormatInt(int64(f.ownerB.ID), 10),
+			"{uid}", f.ownerB.PublicID,
 			"{hid}", strconv.FormatInt(int64(f.homeB.ID), 10),
-			"{eid}", strconv.FormatInt(int64(f.eventB.ID), 10),
-			"{sid}", strconv.FormatInt(sessB[0].ID, 10),
-			"{tid}", strconv.FormatInt(tokB.ID, 10),
+			"{eid}", string(f.eventB.ID),
+			"{sid}", sessB[0].PublicID,
+			"{tid}", tokB.PublicID,
 			"{$}", "",
 		).Replace(path)
 		body := ""

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +42,7 @@ func TestStoredNamesRenderAsTextOnEveryPage(t *testing.T) {
 				continue
 			}
 			path := strings.NewReplacer("{id}", string(cam.ID), "{$}", "",
-				"{uid}", strconv.FormatInt(int64(owner.ID), 10)).Replace(strings.TrimPrefix(route.Pattern, "GET "))
+				"{uid}", owner.PublicID).Replace(strings.TrimPrefix(route.Pattern, "GET "))
 			r := f.get(path, c)
 			if r.StatusCode == http.StatusNotFound || r.StatusCode == http.StatusSeeOther {
 				continue // not this user's page

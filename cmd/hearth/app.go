@@ -19,6 +19,7 @@ type app struct {
 	dataDir   string
 	store     *db.DB
 	policy    *nvr.Policy
+	audits    *nvr.AuditQueue // denials' audit rows; serve runs it, Close drains it
 	auth      *nvr.Auth
 	directory *nvr.Directory
 }
@@ -46,10 +47,16 @@ func openApp(ctx context.Context, dataDir string, o appOptions) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	log := o.log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	audits := nvr.NewAuditQueue(store, 0, log.With("part", "audit"))
 	a := &app{
 		dataDir:   dataDir,
 		store:     store,
-		policy:    nvr.NewPolicy(store, o.now, o.log),
+		audits:    audits,
+		policy:    nvr.NewPolicy(store, o.now, o.log, nvr.WithDenialQueue(audits)),
 		auth:      nvr.NewAuth(store, auth),
 		directory: nvr.NewDirectory(store, o.now, auth.Argon2),
 	}
@@ -63,7 +70,14 @@ func sessionIdle(c nvr.AuthConfig) time.Duration {
 	return c.IdleTimeout
 }
 
-func (a *app) Close() error { return a.store.Close() }
+// Close writes the audit rows still queued (the admin commands never run
+// the queue) and closes the database.
+func (a *app) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a.audits.Drain(ctx)
+	return a.store.Close()
+}
 
 // prepareDataDir creates the data directory (private to the service user)
 // and proves it is writable, so a read-only or wrong path fails at start

@@ -61,7 +61,7 @@ func startServerWithEvents(t *testing.T, data string) *server {
 }
 
 type apiEvent struct {
-	ID        int64      `json:"id"`
+	ID        string     `json:"id"`
 	Camera    string     `json:"camera"`
 	Kind      string     `json:"kind"`
 	Label     string     `json:"label"`
@@ -129,7 +129,7 @@ func TestEventsEndToEnd(t *testing.T) {
 	if code != 200 || json.Unmarshal([]byte(body), &list) != nil || len(list.Events) != 1 || list.Events[0].ID != ev.ID || list.Events[0].Label != label {
 		t.Fatalf("list: %d %s", code, body)
 	}
-	evPath := "/api/events/" + strconv.FormatInt(ev.ID, 10)
+	evPath := "/api/events/" + ev.ID
 	deadline := time.Now().Add(15 * time.Second)
 	for ev.Thumbnail == "" {
 		if time.Now().After(deadline) {

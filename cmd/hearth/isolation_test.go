@@ -145,7 +145,7 @@ func (c *stormClient) step(ctx context.Context) {
 		}
 		for _, e := range evs {
 			if !c.u.visible[e.Camera] {
-				c.counts.violate("%s: event list shows event %d of camera %s (household %s)", c.u.name, e.ID, e.Camera, c.site.owner[e.Camera])
+				c.counts.violate("%s: event list shows event %s of camera %s (household %s)", c.u.name, e.ID, e.Camera, c.site.owner[e.Camera])
 			}
 		}
 		c.events = evs
@@ -156,7 +156,7 @@ func (c *stormClient) step(ctx context.Context) {
 			return
 		}
 		e := c.events[c.rng.IntN(len(c.events))]
-		code, ct, b, err := c.get(ctx, "/api/events/"+strconv.FormatInt(e.ID, 10)+"/thumbnail")
+		code, ct, b, err := c.get(ctx, "/api/events/"+e.ID+"/thumbnail")
 		if err != nil || code != 200 {
 			return
 		}
@@ -166,7 +166,7 @@ func (c *stormClient) step(ctx context.Context) {
 			return
 		}
 		if id != e.Camera || !c.u.visible[id] {
-			c.counts.violate("%s: thumbnail of event %d (camera %s) shows camera %s of household %s", c.u.name, e.ID, e.Camera, id, c.site.owner[id])
+			c.counts.violate("%s: thumbnail of event %s (camera %s) shows camera %s of household %s", c.u.name, e.ID, e.Camera, id, c.site.owner[id])
 			return
 		}
 		c.counts.thumbs.Add(1)
@@ -175,11 +175,11 @@ func (c *stormClient) step(ctx context.Context) {
 			return
 		}
 		e := c.events[c.rng.IntN(len(c.events))]
-		code, _, b, err := c.get(ctx, "/api/events/"+strconv.FormatInt(e.ID, 10)+"/clip.mp4")
+		code, _, b, err := c.get(ctx, "/api/events/"+e.ID+"/clip.mp4")
 		if err != nil || code != 200 {
 			return
 		}
-		c.checkClip(fmt.Sprintf("event %d clip", e.ID), e.Camera, b)
+		c.checkClip(fmt.Sprintf("event %s clip", e.ID), e.Camera, b)
 	case op < 9:
 		cam := c.visibleCam()
 		q := "start=" + now.Add(-8*time.Second).UTC().Format(time.RFC3339Nano) + "&end=" + now.Add(-2*time.Second).UTC().Format(time.RFC3339Nano)

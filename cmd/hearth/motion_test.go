@@ -56,7 +56,7 @@ func TestMotionEventsEndToEnd(t *testing.T) {
 
 	// Two movements each, the first after a baseline of quiet footage.
 	type event struct {
-		ID     int64     `json:"id"`
+		ID     string    `json:"id"`
 		Camera string    `json:"camera"`
 		Kind   string    `json:"kind"`
 		Start  time.Time `json:"start"`
@@ -97,21 +97,21 @@ func TestMotionEventsEndToEnd(t *testing.T) {
 		var code int
 		var body string
 		for range 40 {
-			if code, body = c.call("GET", fmt.Sprintf("/api/events/%d/thumbnail", ev.ID), ""); code == 200 {
+			if code, body = c.call("GET", fmt.Sprintf("/api/events/%s/thumbnail", ev.ID), ""); code == 200 {
 				break
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
 		if code != 200 {
-			t.Fatalf("thumbnail of event %d: %d %s", ev.ID, code, body)
+			t.Fatalf("thumbnail of event %s: %d %s", ev.ID, code, body)
 		}
 		img, err := jpeg.Decode(bytes.NewReader([]byte(body)))
 		if err != nil {
-			t.Fatalf("thumbnail of event %d is not a JPEG: %v", ev.ID, err)
+			t.Fatalf("thumbnail of event %s is not a JPEG: %v", ev.ID, err)
 		}
 		y, ok := img.(*image.YCbCr)
 		if !ok {
-			t.Fatalf("thumbnail of event %d: %T, want YCbCr", ev.ID, img)
+			t.Fatalf("thumbnail of event %s: %T, want YCbCr", ev.ID, img)
 		}
 		b := y.Bounds()
 		id, _, err := simcam.ReadPattern(y.Y, b.Dx(), b.Dy(), y.YStride)

@@ -187,6 +187,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string)) 
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer func() { stopBackground(); wg.Wait() }()
 	wg.Go(func() { sweepSessions(bgCtx, a, log) })
+	// Stops after the HTTP server (this defer runs after Shutdown) and
+	// drains, so no denial's row is lost on a clean stop.
+	wg.Go(func() { _ = a.audits.Run(bgCtx) })
 	wg.Go(func() { _ = ingest.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
 	wg.Go(func() { _ = events.Run(bgCtx) })
