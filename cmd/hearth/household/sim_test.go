@@ -61,7 +61,8 @@ func TestHousehold(t *testing.T) {
 	w := &world{t: t, bin: bin, data: t.TempDir(), seed: seed,
 		rng: rand.New(rand.NewPCG(seed, 1)), checkRng: rand.New(rand.NewPCG(seed, 2)), hc: newHTTP()}
 	w.canary = startCanary(t)
-	w.setup()
+	// Registered before setup, so a server setup started is stopped
+	// whatever fails after.
 	t.Cleanup(func() {
 		for _, wt := range w.watchers {
 			wt.stop()
@@ -72,6 +73,7 @@ func TestHousehold(t *testing.T) {
 			}
 		}
 	})
+	w.setup()
 	w.checkInvariants(time.Now())
 	kinds := stepKinds()
 	if f, err := makeH265(t.TempDir()); err != nil {

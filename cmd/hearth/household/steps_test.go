@@ -524,8 +524,10 @@ func stepTrigger(w *world) string {
 }
 
 func stepRestart(w *world) string {
-	if err := w.srv.stop(); err != nil {
-		w.fail("graceful stop: %v\n%s", err, tail(w.srv.stderr.String(), 4000))
+	old := w.srv
+	w.srv = nil // stopped: nothing for the cleanup to stop if the start fails
+	if err := old.stop(); err != nil {
+		w.fail("graceful stop: %v\n%s", err, tail(withoutAccessLog(old.stderr.String()), 4000))
 	}
 	w.restarted()
 	return "restart (SIGTERM)"
@@ -533,6 +535,7 @@ func stepRestart(w *world) string {
 
 func stepKill(w *world) string {
 	w.srv.kill()
+	w.srv = nil
 	w.restarted()
 	return "restart (kill -9)"
 }
