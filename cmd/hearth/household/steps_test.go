@@ -287,11 +287,14 @@ func stepCredentials(w *world) string {
 	}
 	c.pw = w.secret()
 	w.past = append(w.past, c.pw)
-	w.mustPatch(c, map[string]any{"username": c.user, "password": c.pw})
+	// The camera first, then Hearth: the edit restarts the ingest with the
+	// new password at once, where the other order would have it refused
+	// by the camera and pause 30 s or more (the auth-failed backoff).
 	user, pw := c.user, c.pw
 	if err := c.sim.restart(func(cfg *simcam.ServerConfig) { cfg.Username, cfg.Password = user, pw }); err != nil {
 		w.fail("%v", err)
 	}
+	w.mustPatch(c, map[string]any{"username": c.user, "password": c.pw})
 	c.credsOK = true
 	return fmt.Sprintf("credentials %s new password (camera and Hearth)", c)
 }
