@@ -105,6 +105,16 @@ func TestHousehold(t *testing.T) {
 	// The run ends with a quiet measurement, so every run checks
 	// invariant 6 at least once.
 	w.steps = append(w.steps, w.quiet())
+	// And with the server stopped, `hearth check` examines every segment,
+	// the last ones included (while serving it skips those being written).
+	srv := w.srv
+	w.srv = nil
+	if err := srv.stop(); err != nil {
+		w.fail("final stop: %v", err)
+	}
+	if out, errs, code, err := w.bin.cli("", "check", "--data", w.data); err != nil || code != 0 {
+		w.fail("invariant 5: hearth check after the final stop: exit %d %v\n%s%s", code, err, out, errs)
+	}
 	t.Logf("household simulation: seed %d, %d steps passed in %s; %s", seed, steps, time.Since(start).Round(time.Second),
 		strings.Join(w.quietCPU, "; "))
 }
