@@ -155,11 +155,17 @@ func (w *world) patch(c *simCamera, body map[string]any) int {
 	return code
 }
 
-// mustPatch is a PATCH the server must accept.
+// mustPatch is a PATCH the server must accept, sent by the appliance
+// admin or, drawn at random, by the household's owner (who may not aim a
+// camera at this appliance's loopback, so URL edits stay the admin's).
 func (w *world) mustPatch(c *simCamera, body map[string]any) {
-	code, _, b, err := w.rootAPI().do("PATCH", "/api/cameras/"+c.id, body)
+	a, who := w.rootAPI(), "admin"
+	if _, url := body["main_url"]; !url && w.rng.IntN(2) == 0 {
+		a, who = w.anchorAPI(c.household), "owner"
+	}
+	code, _, b, err := a.do("PATCH", "/api/cameras/"+c.id, body)
 	if err != nil || code != http.StatusOK {
-		w.fail("PATCH %s %v: %d %v %s", c, body, code, err, b)
+		w.fail("PATCH %s %v as %s: %d %v %s", c, body, who, code, err, b)
 	}
 }
 
