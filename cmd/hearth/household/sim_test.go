@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,14 +110,7 @@ func TestHousehold(t *testing.T) {
 	w.steps = append(w.steps, w.quiet())
 	// And with the server stopped, `hearth check` examines every segment,
 	// the last ones included (while serving it skips those being written).
-	srv := w.srv
-	w.srv = nil
-	if err := srv.stop(); err != nil {
-		w.fail("final stop: %v", err)
-	}
-	if out, errs, code, err := w.bin.cli("", "check", "--data", w.data); err != nil || code != 0 {
-		w.fail("invariant 5: hearth check after the final stop: exit %d %v\n%s%s", code, err, out, errs)
-	}
+	w.finalCheck()
 	t.Logf("household simulation: seed %d, %d steps passed in %s; %s", seed, steps, time.Since(start).Round(time.Second),
 		strings.Join(w.quietCPU, "; "))
 }
@@ -239,4 +233,51 @@ func makeH265(dir string) (string, error) {
 		return "", fmt.Errorf("ffmpeg H.265: %w: %s", err, b)
 	}
 	return out, nil
+}
+
+// checkSummaryRe is check's closing line, "2 problems: 50 segments, ...".
+var checkSummaryRe = regexp.MustCompile(`^\d+ problems?: `)
+
+// finalCheck stops the server and runs `hearth check`, which then
+// examines every segment. Known (docs/simulation.md): a camera removed
+// less than 2 minutes before the stop leaves its segments marked
+// deleting (the running server unlinks them only after
+// removedCameraGrace; the next start's recovery finishes them), which
+// check reports as unfinished deletions. Those alone are logged, and the
+// check must then be clean after one more start (recovery) and stop;
+// anything else fails at once.
+func (w *world) finalCheck() {
+	stopAndCheck := func() (string, bool) {
+		srv := w.srv
+		w.srv = nil
+		if err := srv.stop(); err != nil {
+			w.fail("final stop: %v", err)
+		}
+		out, errs, code, err := w.bin.cli("", "check", "--data", w.data)
+		if err != nil {
+			w.fail("hearth check: %v", err)
+		}
+		return out + errs, code == 0
+	}
+	out, ok := stopAndCheck()
+	if ok {
+		return
+	}
+	for line := range strings.Lines(out) {
+		switch {
+		case strings.HasPrefix(line, "unfinished-deletion "), checkSummaryRe.MatchString(line),
+			strings.HasPrefix(line, "hearth: check: "), strings.TrimSpace(line) == "":
+		default: // any other finding
+			w.fail("invariant 5: hearth check after the final stop:\n%s", out)
+		}
+	}
+	w.t.Logf("known issue (docs/simulation.md): hearth check right after the stop reports unfinished deletions:\n%s", out)
+	srv, err := w.bin.startServe(w.data)
+	if err != nil {
+		w.fail("%v", err)
+	}
+	w.srv = srv
+	if out, ok := stopAndCheck(); !ok {
+		w.fail("invariant 5: hearth check after a start (recovery) and stop:\n%s", out)
+	}
 }
