@@ -235,49 +235,47 @@ func makeH265(dir string) (string, error) {
 	return out, nil
 }
 
-// checkSummaryRe is check's closing line, "2 problems: 50 segments, ...".
-var checkSummaryRe = regexp.MustCompile(`^\d+ problems?: `)
+// checkSummaryRe is check's closing line, "2 problems: 50 segments, ...";
+// unfinishedRe one unfinished deletion, with the camera of its path.
+var (
+	checkSummaryRe = regexp.MustCompile(`^\d+ problems?: `)
+	unfinishedRe   = regexp.MustCompile(`^unfinished-deletion ([^/\s]+)/\S+ \(segment \d+\)`)
+)
 
 // finalCheck stops the server and runs `hearth check`, which then
 // examines every segment. Known (docs/simulation.md): a camera removed
-// less than 2 minutes before the stop leaves its segments marked
-// deleting (the running server unlinks them only after
-// removedCameraGrace; the next start's recovery finishes them), which
-// check reports as unfinished deletions. Those alone are logged, and the
-// check must then be clean after one more start (recovery) and stop;
-// anything else fails at once.
+// shortly before the stop leaves its segments marked deleting (the
+// running server unlinks them only after removedCameraGrace, 2 min),
+// which check reports as unfinished deletions. Those lines, for cameras
+// the simulation removed, are logged; any other finding fails.
 func (w *world) finalCheck() {
-	stopAndCheck := func() (string, bool) {
-		srv := w.srv
-		w.srv = nil
-		if err := srv.stop(); err != nil {
-			w.fail("final stop: %v", err)
-		}
-		out, errs, code, err := w.bin.cli("", "check", "--data", w.data)
-		if err != nil {
-			w.fail("hearth check: %v", err)
-		}
-		return out + errs, code == 0
+	srv := w.srv
+	w.srv = nil
+	if err := srv.stop(); err != nil {
+		w.fail("final stop: %v", err)
 	}
-	out, ok := stopAndCheck()
-	if ok {
+	stdout, stderr, code, err := w.bin.cli("", "check", "--data", w.data)
+	if err != nil {
+		w.fail("hearth check: %v", err)
+	}
+	if code == 0 {
 		return
 	}
-	for line := range strings.Lines(out) {
-		switch {
-		case strings.HasPrefix(line, "unfinished-deletion "), checkSummaryRe.MatchString(line),
-			strings.HasPrefix(line, "hearth: check: "), strings.TrimSpace(line) == "":
-		default: // any other finding
-			w.fail("invariant 5: hearth check after the final stop:\n%s", out)
+	out := stdout + stderr
+	removed := map[string]bool{}
+	for _, c := range w.cams {
+		if c.removed {
+			removed[c.id] = true
 		}
 	}
-	w.t.Logf("known issue (docs/simulation.md): hearth check right after the stop reports unfinished deletions:\n%s", out)
-	srv, err := w.bin.startServe(w.data)
-	if err != nil {
-		w.fail("%v", err)
+	for line := range strings.Lines(out) {
+		if m := unfinishedRe.FindStringSubmatch(line); m != nil && removed[m[1]] {
+			continue
+		}
+		if checkSummaryRe.MatchString(line) || strings.HasPrefix(line, "hearth: check: ") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		w.fail("invariant 5: hearth check after the final stop:\n%s", out)
 	}
-	w.srv = srv
-	if out, ok := stopAndCheck(); !ok {
-		w.fail("invariant 5: hearth check after a start (recovery) and stop:\n%s", out)
-	}
+	w.t.Logf("known issue (docs/simulation.md): hearth check right after the stop reports unfinished deletions of removed cameras:\n%s", out)
 }
