@@ -72,6 +72,17 @@ storm:
 	$(GO) test -count=1 -run 'TestCrashRecovery|TestStormIsolation|TestCancelStorm|TestRevocationInFlight' -v ./cmd/hearth/
 	$(GO) test -count=1 -run 'Static' -v ./streams/motion/
 
+# The household simulation (cmd/hearth/household, docs/simulation.md) on
+# its own, long: make soak SEED=123 STEPS=500 replays a failure's seed; no
+# SEED draws one and prints it. Without -race: the server is the real
+# binary, built without it, and the long run is about the steps.
+# KINDS=transport,stall,... limits the steps to those kinds.
+SEED  ?=
+STEPS ?= 200
+KINDS ?=
+soak:
+	HEARTH_SIM_SEED=$(SEED) HEARTH_SIM_STEPS=$(STEPS) HEARTH_SIM_KINDS=$(KINDS) $(GO) test -count=1 -timeout 12h -run '^TestHousehold$$' -v ./cmd/hearth/household/
+
 # Each fuzz target runs briefly; long runs: make fuzz FUZZTIME=10m.
 # Two workers: the machine has two cores.
 # Go 1.26's fuzz coordinator can fail a target with a bare "context deadline
