@@ -74,10 +74,10 @@ storm:
 
 # The household simulation (cmd/hearth/household, docs/simulation.md) on
 # its own, long: make soak SEED=123 STEPS=500 replays a failure's seed; no
-# SEED draws one and prints it. Without -race: the server is the real
+# SEED draws a random one and prints it (make test runs a fixed seed). Without -race: the server is the real
 # binary, built without it, and the long run is about the steps.
 # KINDS=transport,stall,... limits the steps to those kinds.
-SEED  ?=
+SEED  ?= random
 STEPS ?= 200
 KINDS ?=
 soak:

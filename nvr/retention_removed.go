@@ -77,3 +77,16 @@ func wrapIf(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
+
+// FinishRemovedCameras finishes, at once, the deletion of every removed
+// camera's footage, without the grace that waits for the recorder's last
+// write. It is for the shutdown, after the recorder and Run have returned:
+// with nothing writing, the grace protects nothing, and a graceful stop
+// then leaves the index and the files in agreement (hearth check clean)
+// instead of a removed camera's rows marked deleting. Rows of cameras that
+// still exist stay recovery's.
+func (r *Retention) FinishRemovedCameras(ctx context.Context) error {
+	var st RetentionStatus
+	// ref past the grace: a segment that ended by now counts as settled.
+	return r.finishRemovedCameras(ctx, r.cfg.Now().Add(removedCameraGrace), &st)
+}

@@ -415,6 +415,37 @@ func TestRetentionFinishesRemovedCameras(t *testing.T) {
 	}
 }
 
+// TestRetentionFinishesRemovedCamerasAtShutdown: with the recorder stopped,
+// a camera removed a moment ago has its footage deleted at once, so a
+// graceful stop leaves nothing marked deleting (hearth check is clean);
+// an existing camera's deleting row stays recovery's.
+func TestRetentionFinishesRemovedCamerasAtShutdown(t *testing.T) {
+	e := newRetentionEnv(t)
+	e.bulk(retCamA)
+	goneRecent := e.seg(retCamC, 10*time.Second, retGiB, false) // removed a moment ago
+	interrupted := e.seg(retCamA, 3*time.Hour, retGiB, false)
+	for _, s := range []Segment{goneRecent, interrupted} {
+		if err := e.store.MarkSegmentDeleting(context.Background(), s.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := e.config()
+	cfg.Cameras = staticCameraList{retCamA}
+	r := e.retention(cfg)
+	if err := r.FinishRemovedCameras(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.store.row(goneRecent.ID); ok {
+		t.Errorf("segment %d of a camera removed a moment ago still indexed after the shutdown's pass", goneRecent.ID)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, goneRecent.Path)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("removed camera's file %s still there: %v", goneRecent.Path, err)
+	}
+	if row, ok := e.store.row(interrupted.ID); !ok || row.State != SegmentDeleting {
+		t.Errorf("existing camera's deleting row: indexed %v state %s; want left to recovery", ok, row.State)
+	}
+}
+
 func TestRetentionFreeFloorScalesWithVolume(t *testing.T) {
 	t.Parallel()
 	const mib = int64(1) << 20

@@ -194,7 +194,19 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
-	defer func() { stopBackground(); wg.Wait() }()
+	defer func() {
+		stopBackground()
+		wg.Wait()
+		// Nothing records now: a camera removed within the last minutes
+		// has its footage deleted at once, instead of after a grace that
+		// only guards a running recorder's last write, so a graceful stop
+		// leaves hearth check clean.
+		fctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := retention.FinishRemovedCameras(fctx); err != nil {
+			log.Warn("removed cameras' footage not deleted at shutdown; the next start finishes it", "err", err)
+		}
+	}()
 	wg.Go(func() { sweepSessions(bgCtx, a, log) })
 	// Stops after the HTTP server (this defer runs after Shutdown) and
 	// drains, so no denial's row is lost on a clean stop.

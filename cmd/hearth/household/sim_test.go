@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,11 +32,19 @@ import (
 const (
 	defaultSteps  = 40
 	defaultBudget = 120 * time.Second
+	// defaultSeed is what `make test` runs: a seed whose 400 steps
+	// passed, so CI fails on a change that breaks a path it walks, never on
+	// a new draw finding an old bug. New draws are `make soak`'s job
+	// (HEARTH_SIM_SEED=random), and what they find becomes a fix with its
+	// seed in docs/simulation.md.
+	defaultSeed = 202
 )
 
 func TestHousehold(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("HEARTH_SIM_SEED"); s != "" {
+	seed := uint64(defaultSeed)
+	if s := os.Getenv("HEARTH_SIM_SEED"); s == "random" {
+		seed = uint64(time.Now().UnixNano())
+	} else if s != "" {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			t.Fatalf("HEARTH_SIM_SEED=%q: %v", s, err)
@@ -235,19 +242,11 @@ func makeH265(dir string) (string, error) {
 	return out, nil
 }
 
-// checkSummaryRe is check's closing line, "2 problems: 50 segments, ...";
-// unfinishedRe one unfinished deletion, with the camera of its path.
-var (
-	checkSummaryRe = regexp.MustCompile(`^\d+ problems?: `)
-	unfinishedRe   = regexp.MustCompile(`^unfinished-deletion ([^/\s]+)/\S+ \(segment \d+\)`)
-)
-
-// finalCheck stops the server and runs `hearth check`, which then
-// examines every segment. Known (docs/simulation.md): a camera removed
-// shortly before the stop leaves its segments marked deleting (the
-// running server unlinks them only after removedCameraGrace, 2 min),
-// which check reports as unfinished deletions. Those lines, for cameras
-// the simulation removed, are logged; any other finding fails.
+// finalCheck stops the server gracefully and runs `hearth check`, which
+// then examines every segment: any finding fails. (A camera removed
+// shortly before the stop once left its segments marked deleting, behind
+// a grace meant for a running recorder's last write; the server now
+// finishes removals at shutdown: docs/simulation.md, bug 6.)
 func (w *world) finalCheck() {
 	srv := w.srv
 	w.srv = nil
@@ -258,24 +257,7 @@ func (w *world) finalCheck() {
 	if err != nil {
 		w.fail("hearth check: %v", err)
 	}
-	if code == 0 {
-		return
+	if code != 0 {
+		w.fail("invariant 5: hearth check after the final stop:\n%s%s", stdout, stderr)
 	}
-	out := stdout + stderr
-	removed := map[string]bool{}
-	for _, c := range w.cams {
-		if c.removed {
-			removed[c.id] = true
-		}
-	}
-	for line := range strings.Lines(out) {
-		if m := unfinishedRe.FindStringSubmatch(line); m != nil && removed[m[1]] {
-			continue
-		}
-		if checkSummaryRe.MatchString(line) || strings.HasPrefix(line, "hearth: check: ") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		w.fail("invariant 5: hearth check after the final stop:\n%s", out)
-	}
-	w.t.Logf("known issue (docs/simulation.md): hearth check right after the stop reports unfinished deletions of removed cameras:\n%s", out)
 }
