@@ -11,6 +11,12 @@ const sliceHeadBytes = 20
 // UnescapePrefix fills dst, up to its capacity, with the start of an escaped
 // NAL unit with its emulation-prevention bytes (the 03 of 00 00 03) removed,
 // and returns it.
+//
+// It is written here rather than on h264.EmulationPreventionRemove because
+// that function takes no bound and allocates its result: bounding it by
+// slicing its input would still cost an allocation per slice on the ingest
+// path, where this one writes into the caller's stack array.
+// FuzzUnescapePrefix checks it against mediacommon's.
 func UnescapePrefix(dst, escaped []byte) []byte {
 	dst = dst[:0]
 	zeros := 0

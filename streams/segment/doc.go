@@ -89,7 +89,9 @@
 // first) plays in more players, but needs every sample's size and time
 // before the first byte and a moov that grows with the clip; fMP4 with
 // rewritten moofs keeps assembly O(fragments) and is played by browsers,
-// ffmpeg and VLC. mediacommon's fmp4 package was not used for writing:
-// it cannot express G.711 sample entries, and importing it needs another
-// module (abema/go-mp4) in go.mod.
+// ffmpeg and VLC. mediacommon's fmp4 package was not used for writing: it
+// cannot express G.711 sample entries. Nor for recovery: Scan checks each
+// box header against the file size and the caps above before reading the
+// box, where fmp4.Parts.Unmarshal takes the whole fragment run as one byte
+// slice already in memory.
 package segment

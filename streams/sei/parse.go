@@ -1,6 +1,10 @@
 package sei
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+)
 
 // Parse extracts a Hearth stamp from an H.264 NAL unit (without start code).
 // It returns false for any other NAL unit, for SEI NAL units without a Hearth
@@ -9,7 +13,7 @@ func Parse(nalu []byte) (Stamp, bool) {
 	if len(nalu) < 1 || nalu[0]&0x80 != 0 || nalu[0]&0x1f != naluTypeH264SEI {
 		return Stamp{}, false
 	}
-	return parseMessages(unescape(nalu[1:]))
+	return parseMessages(h264.EmulationPreventionRemove(nalu[1:]))
 }
 
 // ParseH265 is Parse for H.265 prefix and suffix SEI NAL units (types 39, 40).
@@ -20,7 +24,9 @@ func ParseH265(nalu []byte) (Stamp, bool) {
 	if t := nalu[0] >> 1 & 0x3f; t != naluTypeH265Prefix && t != naluTypeH265Prefix+1 {
 		return Stamp{}, false
 	}
-	return parseMessages(unescape(nalu[2:]))
+	// H.265 escapes its payload exactly as H.264 does (H.265 7.4.2), so
+	// mediacommon's H.264 remover serves both.
+	return parseMessages(h264.EmulationPreventionRemove(nalu[2:]))
 }
 
 // Find returns the first Hearth stamp among an H.264 access unit's NAL units.
@@ -93,23 +99,4 @@ func parseUserData(p []byte) (Stamp, bool) {
 		return Stamp{}, false
 	}
 	return Stamp{CameraID: string(p[:n]), Frame: binary.BigEndian.Uint64(p[n:])}, true
-}
-
-// unescape removes emulation-prevention bytes (a 0x03 that follows two zero bytes).
-func unescape(p []byte) []byte {
-	out := make([]byte, 0, len(p))
-	zeros := 0
-	for _, b := range p {
-		if zeros >= 2 && b == 3 {
-			zeros = 0
-			continue
-		}
-		out = append(out, b)
-		if b == 0 {
-			zeros++
-		} else {
-			zeros = 0
-		}
-	}
-	return out
 }

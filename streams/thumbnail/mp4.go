@@ -18,8 +18,9 @@ const maxMP4Bytes = 32 << 20
 // kept. The parameter sets go in the sample description (from the unit, or
 // its StreamInfo when it carries none).
 //
-// mediacommon's pmp4 would give a progressive MP4, but needs another module
-// (abema/go-mp4), which the project avoids (see streams/segment's doc).
+// mediacommon's pmp4 would give a progressive MP4; the segment writer is
+// used instead so a thumbnail has the same sample entries as the
+// recordings it is cut from.
 func MP4(key *media.Unit) ([]byte, error) {
 	k, err := split(key)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,6 +82,7 @@ type End struct {
 type Session struct {
 	e      *Engine
 	cfg    SessionConfig
+	offer  offerDesc // parsed once from cfg.Offer
 	pc     *pion.PeerConnection
 	info   Info
 	video  *rtpWriter
@@ -119,7 +119,10 @@ func (e *Engine) NewSession(ctx context.Context, cfg SessionConfig) (*Session, s
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
-	offer := parseOffer(cfg.Offer)
+	offer, err := parseOffer(cfg.Offer)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %v", ErrOffer, err)
+	}
 	if !offer.video {
 		return nil, "", fmt.Errorf("%w: no video section", ErrOffer)
 	}
@@ -136,7 +139,7 @@ func (e *Engine) NewSession(ctx context.Context, cfg SessionConfig) (*Session, s
 		return nil, "", fmt.Errorf("%w: %s", ErrCodec, msg)
 	}
 
-	s := &Session{e: e, cfg: cfg, atrack: -1, connected: make(chan struct{}), done: make(chan struct{})}
+	s := &Session{e: e, cfg: cfg, offer: offer, atrack: -1, connected: make(chan struct{}), done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.info.Video = vt.Codec
 	pc, err := e.api.NewPeerConnection(pion.Configuration{})
@@ -169,7 +172,7 @@ func (e *Engine) NewSession(ctx context.Context, cfg SessionConfig) (*Session, s
 	s.video = newRTPWriter(s.ctx, &s.pace, vtrack, vt.Codec, media.VideoClockRate, uint16(rand.Uint32()), rand.Uint32())
 
 	var asender *pion.RTPSender
-	if ai, note := pickAudio(si, offer); ai >= 0 {
+	if ai, note := pickAudio(si, offer.offerCaps); ai >= 0 {
 		at := si.Tracks[ai]
 		acap := audioCapability(at.Codec)
 		atrack, err := pion.NewTrackLocalStaticRTP(acap, "audio", "hearth")
@@ -406,43 +409,6 @@ func (s *Session) keyframeRequest() {
 	if !recent {
 		kr.RequestKeyframe()
 	}
-}
-
-// offerCaps is what an offer can receive.
-type offerCaps struct {
-	video, audio           bool
-	h265, opus, pcmu, pcma bool
-}
-
-func parseOffer(sdp string) offerCaps {
-	var c offerCaps
-	section := ""
-	for _, line := range strings.Split(sdp, "\n") {
-		line = strings.TrimSpace(line)
-		if m, ok := strings.CutPrefix(line, "m="); ok {
-			section, _, _ = strings.Cut(m, " ")
-			c.video = c.video || section == "video"
-			c.audio = c.audio || section == "audio"
-			continue
-		}
-		rtpmap, ok := strings.CutPrefix(line, "a=rtpmap:")
-		if !ok {
-			continue
-		}
-		_, enc, _ := strings.Cut(rtpmap, " ")
-		enc = strings.ToLower(enc)
-		switch {
-		case section == "video" && strings.HasPrefix(enc, "h265/"):
-			c.h265 = true
-		case section == "audio" && strings.HasPrefix(enc, "opus/48000"):
-			c.opus = true
-		case section == "audio" && enc == "pcmu/8000":
-			c.pcmu = true
-		case section == "audio" && enc == "pcma/8000":
-			c.pcma = true
-		}
-	}
-	return c
 }
 
 // pickAudio returns the source audio track to send, or -1 and why not.

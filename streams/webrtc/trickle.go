@@ -146,7 +146,7 @@ func (s *Session) Trickle(f TrickleFragment) (added int, err error) {
 	if s.ctx.Err() != nil {
 		return 0, ErrClosed
 	}
-	ufrag, pwd := remoteICE(s.cfg.Offer)
+	ufrag, pwd := s.offer.ufrag, s.offer.pwd
 	if (f.Ufrag != "" && f.Ufrag != ufrag) || (f.Pwd != "" && f.Pwd != pwd) {
 		return 0, ErrICERestart
 	}
@@ -182,22 +182,4 @@ func (s *Session) Trickle(f TrickleFragment) (added int, err error) {
 		_ = s.pc.AddICECandidate(pion.ICECandidateInit{})
 	}
 	return added, nil
-}
-
-// remoteICE returns the offer's ICE ufrag and password: the first of each
-// (session level, or the first m= section; with BUNDLE all sections share
-// them). It reads the immutable offer text: pion's
-// RemoteDescription().Unmarshal() caches into the description pion itself
-// reads, a data race (-race caught it).
-func remoteICE(sdp string) (ufrag, pwd string) {
-	for _, line := range strings.Split(sdp, "\n") {
-		line = strings.TrimSpace(line)
-		if v, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok && ufrag == "" {
-			ufrag = v
-		}
-		if v, ok := strings.CutPrefix(line, "a=ice-pwd:"); ok && pwd == "" {
-			pwd = v
-		}
-	}
-	return ufrag, pwd
 }
