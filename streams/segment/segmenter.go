@@ -96,7 +96,19 @@ type Segmenter struct {
 	cur  *Writer
 	seq  uint64
 	info *media.StreamInfo // of the current or last segment
+	// lastWall is the capture time of the latest unit written to the
+	// current segment.
+	lastWall time.Time
 }
+
+// maxReconnectGap is how far a new session's capture time may lie from the
+// end of the open segment (forward) for the segment to go on across the
+// reconnect. A longer outage, or capture time running backwards (a clock
+// step, a camera that re-anchored earlier), ends the segment: one file
+// then never holds fragments hours apart or out of order, which the index
+// refuses (fragment starts are bounded after their segment's start), and
+// the timeline shows the outage as the gap it was.
+const maxReconnectGap = 10 * time.Second
 
 // NewSegmenter returns a Segmenter; no file is created before the first
 // keyframe.
@@ -117,13 +129,15 @@ func NewSegmenter(cfg Config) *Segmenter {
 // recorder can log it, back off, or stop).
 func (s *Segmenter) WriteUnit(u *media.Unit) error {
 	if s.cur != nil && u.Info != s.cur.Info() {
-		if !sameParams(s.cur.Info(), u.Info) {
-			// New codec parameters: the GOP in flight ends the segment.
+		gap := u.Wall.Sub(s.lastWall)
+		if !sameParams(s.cur.Info(), u.Info) || gap < 0 || gap > maxReconnectGap {
+			// New codec parameters, or a new session far from where the
+			// segment's footage ended: the GOP in flight ends the segment.
 			if err := s.closeCurrent(nil); err != nil {
 				return err
 			}
 		} else {
-			s.cur.info = u.Info // same init; the timeline stays continuous
+			s.cur.info = u.Info // same init, a short reconnect; the timeline stays continuous
 		}
 	}
 	if s.cur != nil && u.Key && s.cur.ref.video() && u.Info.Tracks[u.Track].Codec.IsVideo() {
@@ -148,6 +162,7 @@ func (s *Segmenter) WriteUnit(u *media.Unit) error {
 	if err := s.cur.WriteUnit(u); err != nil {
 		return s.fail(err)
 	}
+	s.lastWall = u.Wall
 	if deadline, pending := s.cur.SyncDue(); pending && !s.now().Before(deadline) {
 		if err := s.cur.Sync(); err != nil {
 			return s.fail(err)

@@ -227,3 +227,47 @@ func unwrapAll(err error) error {
 		}
 	}
 }
+
+// TestLongOutageCutsSegment: a camera that comes back (a new session,
+// same codec parameters) after a long outage, or with capture time behind
+// where the segment ended, starts a new segment; one back within seconds
+// continues it. A segment holding fragments hours apart was refused by the
+// index, left open, and then failed recovery for every camera.
+func TestLongOutageCutsSegment(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		gap  time.Duration // from the last unit of the first session
+		want int
+	}{
+		{"back within seconds", 3 * time.Second, 1},
+		{"back after two hours", 2 * time.Hour, 2},
+		{"capture time behind", -30 * time.Second, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, a := makeUnits(t, feedConfig{Seconds: 5})
+			_, again := makeUnits(t, feedConfig{Seconds: 5}) // new session: new pointer, same SPS
+			units := append([]*media.Unit(nil), a...)
+			base := units[len(units)-1]
+			for _, u := range again {
+				v := *u
+				v.DTS += base.DTS + 9000
+				v.PTS = v.DTS
+				v.Wall = base.Wall.Add(tc.gap + u.Wall.Sub(epoch))
+				units = append(units, &v)
+			}
+			rec := recordUnits(t, t.TempDir(), units, Config{Target: time.Hour})
+			if len(rec.paths) != tc.want {
+				t.Fatalf("segments = %d, want %d", len(rec.paths), tc.want)
+			}
+			for i, c := range rec.closed {
+				frags := rec.frags[c.Seq]
+				for j := 1; j < len(frags); j++ {
+					if d := frags[j].Wall.Sub(frags[j-1].Wall); d < 0 || d > time.Minute {
+						t.Errorf("segment %d: fragment %d starts %v after the one before", i, j, d)
+					}
+				}
+			}
+		})
+	}
+}
