@@ -285,9 +285,21 @@ func (d *DB) MoveCamera(ctx context.Context, id nvr.CameraID, to nvr.HouseholdID
 			return nil
 		}
 		// From now on the camera's footage is the new household's; what was
-		// recorded before stays behind household_since_ns.
+		// recorded before stays behind household_since_ns, which is the
+		// later of the move's time and the newest indexed footage's end
+		// plus nvr.MoveFootageMargin (capture stamps may run ahead of this
+		// clock: see there).
+		var newestEnd int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(end_ns), 0) FROM segments WHERE camera_id = ?`,
+			string(id)).Scan(&newestEnd); err != nil {
+			return err
+		}
+		since := ns(at)
+		if bound := newestEnd + int64(nvr.MoveFootageMargin); newestEnd > 0 && bound > since {
+			since = bound
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE cameras SET household_id = ?, household_since_ns = ? WHERE id = ?`,
-			int64(to), ns(at), string(id))
+			int64(to), since, string(id))
 		if err != nil {
 			return cameraWriteError(op, nvr.Camera{ID: id, Name: name}, err)
 		}

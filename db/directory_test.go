@@ -446,6 +446,33 @@ func TestMoveCamera(t *testing.T) {
 	wantKind(t, d.MoveCamera(ctx, g.ID, w.h1.ID, time.Now()), nvr.KindConflict)
 }
 
+// TestMoveCameraKeepsFootageStampedAheadBehind: footage recorded before a
+// move but stamped after it (a capture clock ahead of the appliance's, or
+// the local clock set back since the camera's session anchored) stays the
+// old household's: the new household's share begins past the newest
+// indexed footage plus nvr.MoveFootageMargin. Without footage ahead, the
+// move's own time counts.
+func TestMoveCameraKeepsFootageStampedAheadBehind(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := openDB(t)
+	w := newWorld(t, d)
+	at := time.Now().Truncate(time.Millisecond)
+	ahead := at.Add(90 * time.Second) // the capture clock runs 90 s ahead
+	_ = must[nvr.Segment](t)(d.CreateSegment(ctx, nvr.Segment{CameraID: w.cam1.ID, Stream: "main",
+		Path: string(w.cam1.ID) + "/1.mp4", Start: ahead.Add(-time.Minute), End: ahead}))
+	noErr(t, d.MoveCamera(ctx, w.cam1.ID, w.h2.ID, at))
+	got := must[nvr.Camera](t)(d.Camera(ctx, w.cam1.ID)).HouseholdSince
+	if want := ahead.Add(nvr.MoveFootageMargin); !got.Equal(want) {
+		t.Fatalf("household_since = %v, want %v (the newest footage's end plus the margin)", got, want)
+	}
+	quiet := must[nvr.Camera](t)(d.CreateCamera(ctx, nvr.Camera{ID: nvr.NewCameraID(), HouseholdID: w.h1.ID, Name: "quiet", MainURL: "rtsp://h/"}))
+	noErr(t, d.MoveCamera(ctx, quiet.ID, w.h2.ID, at))
+	if got := must[nvr.Camera](t)(d.Camera(ctx, quiet.ID)).HouseholdSince; !got.Equal(at) {
+		t.Fatalf("household_since without footage = %v, want the move's time %v", got, at)
+	}
+}
+
 // sameCamera compares cameras field by field; Secret holds its value behind
 // a pointer (so fmt cannot print it), which == would compare instead.
 func sameCamera(a, b nvr.Camera) bool {

@@ -277,3 +277,16 @@ type AuditEntry struct {
 	Result    string // "granted", "denied", "ok", "failed"
 	Detail    string // never contains secrets
 }
+
+// MoveFootageMargin is how far past the end of a camera's newest indexed
+// footage its new household's share begins when it moves (HouseholdSince
+// is the later of the move's local time and that end plus the margin).
+// Footage is stamped by the capture clock, which may run ahead of the
+// appliance's (a camera's clock, drift, the local clock set back since
+// the session anchored), so the move's local time alone could hand the
+// new household footage recorded before the move. Fragments are
+// contiguous: the one in flight at the move starts at the newest indexed
+// end, and none is longer than the segment writer's longest fragment
+// (10 s), so everything captured before the move lies before the bound.
+// The new household misses at most that much of what follows the move.
+const MoveFootageMargin = 10 * time.Second
