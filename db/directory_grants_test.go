@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
@@ -303,5 +305,26 @@ func TestAdminDirectoryRecordsChanges(t *testing.T) {
 	}
 	if _, err := ad.MoveCamera(ctx, a.cam1.ID, 0); nvr.ErrorKind(err) != nvr.KindInvalid {
 		t.Fatalf("move to no household: %v", err)
+	}
+}
+
+// TestOwnHouseholdByRowNotName: a user's own household is found by its row,
+// never by a name lookup of the row number: a household named "1" (the
+// directory refuses all-digit names now; a database from before may hold
+// one, so the store makes it here) is another household, and the account
+// page of household 1's users must show theirs.
+func TestOwnHouseholdByRowNotName(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := newApp(t, nvr.AuthConfig{})
+	decoy := must[nvr.Household](t)(a.d.CreateHousehold(ctx, strconv.FormatInt(int64(a.h1.ID), 10), time.Now()))
+	g := must[nvr.UserGrant](t)(a.pol.Self(ctx, a.login(t, "alice")))
+	got := must[nvr.Household](t)(a.dir.UserHousehold(ctx, g))
+	if got.ID != a.h1.ID || got.Name != a.h1.Name {
+		t.Fatalf("alice's household = %d %q, want %d %q (not the household named %q)", got.ID, got.Name, a.h1.ID, a.h1.Name, decoy.Name)
+	}
+	hg := must[nvr.HouseholdGrant](t)(a.pol.Household(ctx, a.login(t, "alice"), a.h1.ID))
+	if got := must[nvr.Household](t)(a.dir.ForHousehold(hg).Household(ctx)); got.ID != a.h1.ID {
+		t.Fatalf("the owner's household view shows household %d %q, want %d", got.ID, got.Name, a.h1.ID)
 	}
 }

@@ -76,7 +76,9 @@ func (d *Directory) UserHousehold(ctx context.Context, g UserGrant) (Household, 
 	if !g.Valid() || g.User().HouseholdID == 0 {
 		return Household{}, ErrNotFound
 	}
-	h, err := d.store.HouseholdByRef(ctx, formatID(int64(g.User().HouseholdID)))
+	// By row number: HouseholdByRef takes a public ID or a name, and a
+	// household may be named with digits.
+	h, err := d.store.Household(ctx, g.User().HouseholdID)
 	return h, Wrap("household", err)
 }
 

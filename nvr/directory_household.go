@@ -31,7 +31,7 @@ func (h HouseholdDirectory) Household(ctx context.Context) (Household, error) {
 	if !h.g.Valid() {
 		return Household{}, ErrNotFound
 	}
-	hh, err := h.d.store.HouseholdByRef(ctx, formatID(int64(h.g.HouseholdID())))
+	hh, err := h.d.store.Household(ctx, h.g.HouseholdID())
 	return hh, Wrap("household", err)
 }
 
