@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -71,12 +72,13 @@ func cameraOf(c nvr.Camera, hid nvr.HouseholdPublicID) cameraResponse {
 
 // withStatus adds the live ingest state of a granted camera; hid is the
 // public ID of its household ("" for the pages, which do not show it).
-func (s *Server) withStatus(g nvr.CameraGrant, hid nvr.HouseholdPublicID) cameraResponse {
+func (s *Server) withStatus(ctx context.Context, g nvr.CameraGrant, hid nvr.HouseholdPublicID) cameraResponse {
 	r := cameraOf(g.Camera(), hid)
 	if s.status == nil {
 		return r
 	}
 	st := s.status.Status(g)
+	diagnose := s.mayDiagnose(ctx, g)
 	r.State = st.State
 	r.Recording = st.Recording
 	r.RecordingReason = st.RecordingReason
@@ -92,7 +94,7 @@ func (s *Server) withStatus(g nvr.CameraGrant, hid nvr.HouseholdPublicID) camera
 			t := ss.LastFrame.UTC()
 			sr.LastFrame = &t
 		}
-		if !mayDiagnose(g.User(), g.Camera()) {
+		if !diagnose {
 			sr.LastError = ""
 		}
 		if !ss.NextAttempt.IsZero() {
@@ -101,16 +103,19 @@ func (s *Server) withStatus(g nvr.CameraGrant, hid nvr.HouseholdPublicID) camera
 		}
 		r.Streams = append(r.Streams, sr)
 	}
-	w := liveStatus(r, mayDiagnose(g.User(), g.Camera()), s.now())
+	w := liveStatus(r, diagnose, s.now())
 	r.Words = &liveWords{Badge: w.Badge, Headline: w.Headline, Advice: w.Advice, Seen: w.Seen}
 	return r
 }
 
-// mayDiagnose reports whether u sees a camera's raw failure text: the
-// appliance admin and the owners of its household, who can act on it.
-// Other members get the words of the UI only.
-func mayDiagnose(u nvr.User, c nvr.Camera) bool {
-	return u.Admin || (u.Role == nvr.RoleOwner && u.HouseholdID == c.HouseholdID)
+// mayDiagnose reports whether the principal of g sees the camera's raw
+// failure text (and its settings link): whoever the policy lets manage the
+// camera, who can act on it (the admin, the owners of its household, not
+// their view- or trigger-scope tokens). Others get the words of the UI
+// only. The policy decides, as for every action.
+func (s *Server) mayDiagnose(ctx context.Context, g nvr.CameraGrant) bool {
+	_, err := s.policy.Camera(ctx, g.Principal(), nvr.ActionManageCamera, g.CameraID())
+	return err == nil
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
@@ -129,7 +134,7 @@ func (s *Server) handleCameras(w http.ResponseWriter, r *http.Request, g nvr.Use
 			s.writeError(w, r, err)
 			return
 		}
-		out = append(out, s.withStatus(cg, hid))
+		out = append(out, s.withStatus(r.Context(), cg, hid))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cameras": out})
 }
@@ -140,5 +145,5 @@ func (s *Server) handleCamera(w http.ResponseWriter, r *http.Request, g nvr.Came
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.withStatus(g, hid))
+	writeJSON(w, http.StatusOK, s.withStatus(r.Context(), g, hid))
 }

@@ -146,7 +146,7 @@ func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.
 		row := s.cameraRowOf(r, g.Principal(), c)
 		hc := views.HealthCamera{Name: c.Name, Household: names[c.HouseholdID], State: row.State}
 		if cg, err := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionManageCamera, c.ID); err == nil {
-			st := s.withStatus(cg, "")
+			st := s.withStatus(r.Context(), cg, "")
 			if len(st.Streams) > 0 && st.Streams[0].LastError != "" {
 				hc.Detail = st.Streams[0].LastError
 			}

@@ -105,21 +105,22 @@ func (s *Server) handleLivePage(w http.ResponseWriter, r *http.Request, g nvr.Us
 	m := views.LiveModel{Nav: navOf(g.User(), "live")}
 	now := s.now()
 	for _, cg := range grants {
-		c := s.withStatus(cg, "")
+		c := s.withStatus(r.Context(), cg, "")
 		t := views.Tile{ID: string(c.ID), Name: c.Name, HasSub: c.HasSub,
-			Status: liveStatus(c, mayDiagnose(g.User(), cg.Camera()), now)}
+			Status: liveStatus(c, s.mayDiagnose(r.Context(), cg), now)}
 		m.Tiles = append(m.Tiles, t)
 	}
 	s.render(w, r, http.StatusOK, views.Live(m))
 }
 
 func (s *Server) handleCameraPage(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
-	c := s.withStatus(g, "")
+	c := s.withStatus(r.Context(), g, "")
 	u := g.User()
 	now := s.now()
+	diagnose := s.mayDiagnose(r.Context(), g)
 	m := views.CameraModel{Nav: navOf(u, "live"), ID: string(c.ID), Name: c.Name,
-		Day: now.Format("2006-01-02"), CanManage: mayDiagnose(u, g.Camera()),
-		Status: liveStatus(c, mayDiagnose(u, g.Camera()), now)}
+		Day: now.Format("2006-01-02"), CanManage: diagnose,
+		Status: liveStatus(c, diagnose, now)}
 	s.render(w, r, http.StatusOK, views.Camera(m))
 }
 

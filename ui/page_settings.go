@@ -89,7 +89,7 @@ func (s *Server) handlePeoplePage(w http.ResponseWriter, r *http.Request, g nvr.
 func (s *Server) cameraRowOf(r *http.Request, p nvr.Principal, c nvr.Camera) views.CameraRow {
 	row := views.CameraRow{ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, HasSub: c.SubURL != "", State: "unknown"}
 	if g, err := s.policy.Camera(r.Context(), p, nvr.ActionManageCamera, c.ID); err == nil {
-		row.State = s.withStatus(g, "").State
+		row.State = s.withStatus(r.Context(), g, "").State
 	}
 	return row
 }

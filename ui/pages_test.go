@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -470,6 +471,26 @@ func TestGridBadges(t *testing.T) {
 	member := f.get("/", f.login("mo")).body
 	if strings.Contains(member, "camera refused the credentials") || !strings.Contains(member, "Camera refused the password") {
 		t.Fatalf("member's grid: raw detail shown or words missing")
+	}
+	// The raw detail goes to whoever the policy lets manage the camera: the
+	// owner's session, not the owner's view-scope token (a script's, which
+	// the policy refuses managing).
+	view, _, err := f.dir.CreateToken(context.Background(), f.ownerA.ID, "script", nvr.ScopeView, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		who  string
+		opt  any
+		want bool
+	}{{"owner", f.login("ana"), true}, {"owner's view token", bearer(view), false}} {
+		r := f.get("/api/cameras/"+string(f.camA2.ID), tc.opt)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.who, r.StatusCode, r.body)
+		}
+		if got := strings.Contains(r.body, "camera refused the credentials"); got != tc.want {
+			t.Errorf("%s: raw failure text in the answer %v, want %v: %s", tc.who, got, tc.want, r.body)
+		}
 	}
 	for _, tc := range []struct {
 		state, badge string
