@@ -168,6 +168,9 @@ func (a AdminDirectory) Assign(ctx context.Context, user string, cam CameraID, o
 		return ErrNotFound
 	}
 	u, err := a.d.store.UserByPublicID(ctx, user)
+	if err != nil && ErrorKind(err) != KindNotFound {
+		return Wrap("assign camera", err)
+	}
 	if err != nil {
 		return ErrNotFound
 	}

@@ -74,6 +74,9 @@ func (h HouseholdDirectory) Cameras(ctx context.Context) ([]Camera, error) {
 // accident; the admin can always help). Anyone else is ErrNotFound.
 func (h HouseholdDirectory) member(ctx context.Context, id string) (User, error) {
 	u, err := h.d.store.UserByPublicID(ctx, id)
+	if err != nil && ErrorKind(err) != KindNotFound {
+		return User{}, Wrap("find member", err) // an outage is not "no such user"
+	}
 	if err != nil || u.HouseholdID != h.g.HouseholdID() || u.Admin || u.ID == h.g.User().ID {
 		return User{}, ErrNotFound
 	}
@@ -145,10 +148,16 @@ func (h HouseholdDirectory) Assign(ctx context.Context, user string, cam CameraI
 		return ErrNotFound
 	}
 	u, err := h.d.store.UserByPublicID(ctx, user)
+	if err != nil && ErrorKind(err) != KindNotFound {
+		return Wrap("assign camera", err)
+	}
 	if err != nil || u.HouseholdID != h.g.HouseholdID() {
 		return ErrNotFound
 	}
 	c, err := h.d.store.Camera(ctx, cam)
+	if err != nil && ErrorKind(err) != KindNotFound {
+		return Wrap("assign camera", err)
+	}
 	if err != nil || c.HouseholdID != h.g.HouseholdID() {
 		return ErrNotFound
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -100,16 +101,25 @@ func (l *clientLimitListener) release(ip string) {
 }
 
 // clientIP is the address a connection is counted under: the IP without
-// the port, so one client's many sockets share a count.
+// the port, so one client's many sockets share a count; an IPv6 client by
+// its /64, since one host usually holds a whole /64 (as the login limiter
+// counts it) and could otherwise open a slot per address.
 func clientIP(a net.Addr) string {
+	var ip netip.Addr
 	if ta, ok := a.(*net.TCPAddr); ok {
-		return ta.IP.String()
-	}
-	host, _, err := net.SplitHostPort(a.String())
-	if err != nil {
+		ip, _ = netip.AddrFromSlice(ta.IP)
+	} else if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+		ip = ap.Addr()
+	} else {
 		return a.String()
 	}
-	return host
+	ip = ip.Unmap()
+	if ip.Is6() {
+		if p, err := ip.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return ip.String()
 }
 
 // clientLimitConn releases its slot once, on the first Close.

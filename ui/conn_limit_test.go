@@ -150,8 +150,8 @@ func TestConnsPerClientCountsByAddress(t *testing.T) {
 	if kept {
 		t.Error("an address with no connections is still tracked")
 	}
-	if got := clientIP(&net.TCPAddr{IP: net.ParseIP(b), Port: 5}); got != b {
-		t.Errorf("clientIP = %q, want %q", got, b)
+	if got, want := clientIP(&net.TCPAddr{IP: net.ParseIP(b), Port: 5}), "2001:db8::/64"; got != want {
+		t.Errorf("clientIP = %q, want %q (an IPv6 client counts by its /64)", got, want)
 	}
 }
 
@@ -179,3 +179,22 @@ type nopListener struct{ net.Listener }
 type nopConn struct{ net.Conn }
 
 func (nopConn) Close() error { return nil }
+
+// TestClientIPGroupsIPv6By64: one IPv6 host holds a /64, so its addresses
+// share one count; IPv4 (also mapped) counts per address.
+func TestClientIPGroupsIPv6By64(t *testing.T) {
+	for _, tc := range []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:2::5"), Port: 443}, "2001:db8:1:2::/64"},
+		{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:2:ffff::9"), Port: 443}, "2001:db8:1:2::/64"},
+		{&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 80}, "192.0.2.7"},
+		{&net.TCPAddr{IP: net.ParseIP("::ffff:192.0.2.7"), Port: 80}, "192.0.2.7"},
+		{&net.TCPAddr{IP: net.ParseIP("::1"), Port: 80}, "::/64"},
+	} {
+		if got := clientIP(tc.addr); got != tc.want {
+			t.Errorf("clientIP(%v) = %q, want %q", tc.addr, got, tc.want)
+		}
+	}
+}

@@ -121,7 +121,7 @@ func (e *Engine) NewSession(ctx context.Context, cfg SessionConfig) (*Session, s
 	}
 	offer, err := parseOffer(cfg.Offer)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: %v", ErrOffer, err)
+		return nil, "", fmt.Errorf("%w: %w", ErrOffer, err)
 	}
 	if !offer.video {
 		return nil, "", fmt.Errorf("%w: no video section", ErrOffer)
@@ -153,7 +153,7 @@ func (e *Engine) NewSession(ctx context.Context, cfg SessionConfig) (*Session, s
 		return nil, "", err
 	}
 	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: cfg.Offer}); err != nil {
-		return fail(fmt.Errorf("%w: %v", ErrOffer, err))
+		return fail(fmt.Errorf("%w: %w", ErrOffer, err))
 	}
 
 	mime := pion.MimeTypeH264
@@ -208,11 +208,11 @@ func (e *Engine) NewSession(ctx context.Context, cfg SessionConfig) (*Session, s
 
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
-		return fail(fmt.Errorf("%w: %v", ErrOffer, err))
+		return fail(fmt.Errorf("%w: %w", ErrOffer, err))
 	}
 	gathered := pion.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(answer); err != nil {
-		return fail(fmt.Errorf("%w: %v", ErrOffer, err))
+		return fail(fmt.Errorf("%w: %w", ErrOffer, err))
 	}
 	select {
 	case <-gathered:
