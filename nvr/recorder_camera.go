@@ -45,11 +45,12 @@ type cameraRecorder struct {
 
 	// Used by the recording goroutine only.
 	pre        preRoll
-	active     bool      // events mode: a triggered recording is in progress
-	prevKey    keyMark   // the previous keyframe, for the GOP
-	observedAt time.Time // when observe last measured
-	rate       rateMeter // the main stream's bit rate, for the ceiling
-	paused     bool      // over the rate ceiling: nothing is written
+	active     bool        // events mode: a triggered recording is in progress
+	prevKey    keyMark     // the previous keyframe, for the GOP
+	observedAt time.Time   // when observe last measured
+	rate       rateMeter   // the main stream's bit rate, for the ceiling
+	paused     bool        // over the rate ceiling: nothing is written
+	gate       footageGate // the store, when it may withhold room from footage; nil otherwise
 }
 
 func newCameraRecorder(r *Recorder, c Camera, set recordSettings, index int, vol Volume) *cameraRecorder {
@@ -133,6 +134,7 @@ func (c *cameraRecorder) idleState() string {
 }
 
 func (c *cameraRecorder) run(ctx context.Context) {
+	c.gate, _ = c.r.cfg.Store.(footageGate)
 	cfg := c.r.cfg
 	idx := &segmentIndex{
 		store: cfg.Store, vol: c.vol, cam: c.cam.ID, stream: "main", event: c.events(),
@@ -252,7 +254,9 @@ func (c *cameraRecorder) record(ctx context.Context, sub *hub.Subscription, seg 
 		if err == nil && !paused {
 			err = c.write(u, seg)
 		}
-		if err == nil && len(idx.open) > 0 {
+		if err == nil && u.Key && len(idx.open) > 0 {
+			// A keyframe is where the buffered GOP went to disk: footage
+			// grows here, so here it asks whether it may go on.
 			err = c.footageAllowed()
 		}
 		idx.flush()
@@ -331,8 +335,8 @@ type footageGate interface {
 // footageAllowed asks the store, when it is a footageGate, whether the open
 // segment may go on growing.
 func (c *cameraRecorder) footageAllowed() error {
-	if g, ok := c.r.cfg.Store.(footageGate); ok {
-		return g.FootageAllowed()
+	if c.gate == nil {
+		return nil
 	}
-	return nil
+	return c.gate.FootageAllowed()
 }
