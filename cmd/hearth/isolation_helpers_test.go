@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"image"
-	"image/jpeg"
 	"io"
 	"net/http"
 	"strings"
@@ -16,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearthnvr/hearth/streams/segment"
-	"github.com/hearthnvr/hearth/streams/sei"
 	"github.com/hearthnvr/hearth/streams/simcam"
 )
 
@@ -220,82 +213,6 @@ func (f *simFleet) restart(pause time.Duration) error {
 	f.stop()
 	time.Sleep(pause)
 	return f.start()
-}
-
-// mp4Stamps walks an MP4 (fragmented or a one-frame MP4) box by box and
-// returns the SEI stamp of every picture in its mdat boxes (video only:
-// the simulated cameras have no audio) and the number of samples the
-// moofs declare, so a caller can check every sample was stamped.
-func mp4Stamps(b []byte) (stamps []sei.Stamp, samples int, err error) {
-	if l, err := segment.Scan(bytes.NewReader(b), int64(len(b))); err == nil {
-		for _, f := range l.Fragments {
-			for _, tr := range f.Tracks {
-				samples += tr.Samples
-			}
-		}
-	}
-	p := b
-	for len(p) >= 8 {
-		size := int64(binary.BigEndian.Uint32(p))
-		typ := string(p[4:8])
-		hdr := int64(8)
-		if size == 1 {
-			if len(p) < 16 {
-				return nil, 0, errors.New("truncated large box")
-			}
-			size, hdr = int64(binary.BigEndian.Uint64(p[8:])), 16
-		}
-		if size == 0 {
-			size = int64(len(p))
-		}
-		if size < hdr || size > int64(len(p)) {
-			return nil, 0, fmt.Errorf("box %q size %d of %d", typ, size, len(p))
-		}
-		if typ == "mdat" {
-			d := p[hdr:size]
-			for len(d) >= 4 {
-				n := int(binary.BigEndian.Uint32(d))
-				if n > len(d)-4 {
-					return nil, 0, fmt.Errorf("nal size %d of %d", n, len(d)-4)
-				}
-				if st, ok := sei.Parse(d[4 : 4+n]); ok {
-					stamps = append(stamps, st)
-				}
-				d = d[4+n:]
-			}
-		}
-		p = p[size:]
-	}
-	return stamps, samples, nil
-}
-
-// thumbCamera reads the camera ID from a thumbnail: from the pixels of a
-// JPEG, from the SEI of a one-frame MP4.
-func thumbCamera(contentType string, b []byte) (string, error) {
-	switch contentType {
-	case "image/jpeg":
-		img, err := jpeg.Decode(bytes.NewReader(b))
-		if err != nil {
-			return "", err
-		}
-		y, ok := img.(*image.YCbCr)
-		if !ok {
-			return "", fmt.Errorf("jpeg of %T", img)
-		}
-		r := y.Bounds()
-		id, _, err := simcam.ReadPattern(y.Y, r.Dx(), r.Dy(), y.YStride)
-		return id, err
-	case "video/mp4":
-		st, _, err := mp4Stamps(b)
-		if err != nil {
-			return "", err
-		}
-		if len(st) == 0 {
-			return "", errors.New("no SEI stamp")
-		}
-		return st[0].CameraID, nil
-	}
-	return "", fmt.Errorf("thumbnail of type %q", contentType)
 }
 
 // listedCameras parses GET /api/cameras.

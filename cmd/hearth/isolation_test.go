@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/hearthnvr/hearth/cmd/internal/stamps"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -95,7 +96,7 @@ func (c *stormClient) foreignCam() string {
 
 // checkClip checks every frame of a clip of camera cam.
 func (c *stormClient) checkClip(what, cam string, b []byte) {
-	stamps, samples, err := mp4Stamps(b)
+	stamps, samples, err := stamps.MP4(b, false)
 	if err != nil {
 		c.counts.violate("%s: %s: unparseable clip: %v", c.u.name, what, err)
 		return
@@ -160,7 +161,7 @@ func (c *stormClient) step(ctx context.Context) {
 		if err != nil || code != 200 {
 			return
 		}
-		id, err := thumbCamera(ct, b)
+		id, err := stamps.ThumbnailCamera(ct, b)
 		if err != nil {
 			c.counts.thumbUnread.Add(1)
 			return

@@ -3,6 +3,7 @@ package household
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hearthnvr/hearth/cmd/internal/stamps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -265,7 +266,7 @@ func (w *world) checkIsolation() {
 		w.fail("%v", err)
 	}
 	if code == http.StatusOK {
-		got, err := thumbCamera(strings.TrimSpace(strings.Split(ct, ";")[0]), b)
+		got, err := stamps.ThumbnailCamera(strings.TrimSpace(strings.Split(ct, ";")[0]), b)
 		switch {
 		case err != nil && w.wasH265(id):
 			// A JPEG of an H.265 file camera shows the file, not the ID
@@ -283,7 +284,7 @@ func (w *world) checkIsolation() {
 		w.fail("%v", err)
 	}
 	if code == http.StatusOK {
-		stamps, _, err := mp4Stamps(b, w.camera(id).everAudio)
+		stamps, _, err := stamps.MP4(b, w.camera(id).everAudio)
 		if err != nil {
 			w.fail("clip of %s for %s: %v", id, cr, err)
 		}
@@ -335,7 +336,7 @@ func (w *world) checkEvents(cr *cred, a *api, allowed map[string]bool, deep bool
 		if code != http.StatusOK {
 			continue
 		}
-		got, err := thumbCamera(strings.TrimSpace(strings.Split(ct, ";")[0]), tb)
+		got, err := stamps.ThumbnailCamera(strings.TrimSpace(strings.Split(ct, ";")[0]), tb)
 		switch {
 		case err != nil && w.wasH265(e.Camera):
 			// See the snapshot check: no pattern to read in its pixels.
