@@ -28,6 +28,8 @@ func (p Principal) String() string {
 		return "session:" + strconv.FormatInt(p.CredentialID, 10)
 	case CredentialToken:
 		return "token:" + strconv.FormatInt(p.CredentialID, 10)
+	case CredentialNotify:
+		return notifyPrincipalString(p)
 	}
 	return "anonymous"
 }
