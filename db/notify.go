@@ -202,9 +202,19 @@ func (d *DB) NotifyRules(ctx context.Context, u nvr.UserID) ([]nvr.NotifyRule, e
 	return d.queryRules(ctx, "list notification rules", `user_id = ?`, int64(u))
 }
 
-// NotifyRulesFor lists every rule naming camera cam or every camera.
+// NotifyRulesFor lists the rules naming camera cam or every camera whose
+// users belong to cam's household now; with cam "", the every-camera
+// rules of appliance admins. It narrows the candidates so that one
+// household's events do not put every other household's users to the
+// policy (and into the audit log as denials); it decides nothing.
 func (d *DB) NotifyRulesFor(ctx context.Context, cam nvr.CameraID) ([]nvr.NotifyRule, error) {
-	return d.queryRules(ctx, "list notification rules", `camera_id IS NULL OR camera_id = ?`, string(cam))
+	const op = "list notification rules"
+	if cam == "" {
+		return d.queryRules(ctx, op, `camera_id IS NULL AND user_id IN (SELECT id FROM users WHERE is_admin = 1)`)
+	}
+	return d.queryRules(ctx, op, `(camera_id IS NULL OR camera_id = :cam)
+		AND user_id IN (SELECT u.id FROM users u JOIN cameras c ON c.household_id = u.household_id WHERE c.id = :cam)`,
+		sql.Named("cam", string(cam)))
 }
 
 // DeleteNotifyRule removes one of u's rules; KindNotFound otherwise.

@@ -66,6 +66,9 @@ func (e *Events) record(ctx context.Context, a activity) (Event, error) {
 		}
 		byKind[a.kind] = oe
 		e.cfg.Log.Info("event opened", "camera", string(a.cam), "event", string(ev.ID), "kind", string(a.kind))
+		if e.cfg.OnOpen != nil {
+			e.cfg.OnOpen(ev)
+		}
 	} else {
 		newZone := false
 		for _, z := range a.zones {

@@ -50,8 +50,11 @@ type EventsConfig struct {
 	Sweep time.Duration
 	// Pause is the wait before a failed detector restarts (2 s).
 	Pause time.Duration
-	Log   *slog.Logger
-	Now   func() time.Time
+	// OnOpen, when set, is told of each event as it opens (nvr/notify's
+	// sink); it must not block: it is called with the lifecycle's lock held.
+	OnOpen func(Event)
+	Log    *slog.Logger
+	Now    func() time.Time
 	// Elapsed is a monotonic clock (time since an arbitrary origin) for
 	// the expiry's reference clock; default: since NewEvents.
 	Elapsed func() time.Duration

@@ -26,10 +26,11 @@ type NotifyStore interface {
 	NotifyRules(ctx context.Context, u UserID) ([]NotifyRule, error)
 	// DeleteNotifyRule removes one of u's rules.
 	DeleteNotifyRule(ctx context.Context, u UserID, id NotifyRuleID) error
-	// NotifyRulesFor lists every user's rules that name camera cam or
-	// every camera (cam "" lists only the every-camera rules). It is a
-	// list of candidates, never a decision: each is put to the policy
-	// when its message is sent.
+	// NotifyRulesFor lists the rules that name camera cam or every
+	// camera, of the users in cam's household now; cam "" lists the
+	// every-camera rules of appliance admins. It is a list of candidates,
+	// never a decision: each is put to the policy when its message is
+	// sent.
 	NotifyRulesFor(ctx context.Context, cam CameraID) ([]NotifyRule, error)
 }
 
