@@ -45,3 +45,22 @@ func (pol *Policy) NotifyAdmin(ctx context.Context, u UserID) (AdminGrant, error
 func notifyPrincipalString(p Principal) string {
 	return "notify:user:" + strconv.FormatInt(int64(p.UserID), 10)
 }
+
+// MonitorCamera gives the appliance's own health monitor (nvr/notify) a
+// grant to read camera cam's measured state: ActionViewCamera, which
+// opens no media (hubs and thumbnails want a media action), for no user.
+// Whoever is then told about the camera's health is decided separately,
+// per recipient, by NotifyCamera at send time.
+func (pol *Policy) MonitorCamera(ctx context.Context, cam CameraID) (CameraGrant, error) {
+	if _, err := ParseCameraID(string(cam)); err != nil {
+		return CameraGrant{}, ErrNotFound
+	}
+	_, facts, err := pol.store.CameraAccess(ctx, Principal{}, cam, pol.now())
+	if err != nil {
+		return CameraGrant{}, Wrap("monitor camera", err)
+	}
+	if !facts.Exists {
+		return CameraGrant{}, ErrNotFound
+	}
+	return CameraGrant{camera: facts.Camera, action: ActionViewCamera}, nil
+}

@@ -1,0 +1,138 @@
+package notify_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/notify"
+)
+
+// fakeStatus stands in for ingest and recorder: whether each camera's
+// frames are arriving, and its recorder's state.
+type fakeStatus struct {
+	mu        sync.Mutex
+	streaming map[nvr.CameraID]bool
+	recording map[nvr.CameraID]string
+}
+
+func (f *fakeStatus) Status(g nvr.CameraGrant) nvr.CameraStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := nvr.CameraStatus{Recording: f.recording[g.CameraID()]}
+	if f.streaming[g.CameraID()] {
+		st.Streams = []nvr.StreamStatus{{Stream: "main", State: "streaming", LastFrame: time.Now()}}
+	}
+	return st
+}
+
+func (f *fakeStatus) set(cam nvr.CameraID, streaming bool, recording string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.streaming[cam], f.recording[cam] = streaming, recording
+}
+
+type fakeStorage struct {
+	mu  sync.Mutex
+	low bool
+}
+
+func (f *fakeStorage) Status() nvr.RetentionStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := nvr.RetentionStatus{DiskTotalBytes: 100 << 30, DiskFreeBytes: 50 << 30, MinFreeBytes: 5 << 30}
+	if f.low {
+		st.DiskFreeBytes = 1 << 30
+	}
+	return st
+}
+
+// TestHealthAlerts: a camera whose frames stop is announced offline after
+// the grace and online when they return, a stalled recorder is announced,
+// storage low reaches the admin only; each message goes to those who may
+// see the camera at that moment.
+func TestHealthAlerts(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	ctx := context.Background()
+	anaR, vicR, boR, rootR := newReceiver(t), newReceiver(t), newReceiver(t), newReceiver(t)
+	health := []nvr.NotifyKind{nvr.NotifyOffline, nvr.NotifyOnline, nvr.NotifyStalled}
+	s.subscribe(s.ownerA, nvr.ChannelWebhook, anaR.srv.URL, "", health...)
+	s.subscribe(s.viewerA, nvr.ChannelWebhook, vicR.srv.URL, "", health...)
+	s.subscribe(s.ownerB, nvr.ChannelWebhook, boR.srv.URL, "", health...)
+	admin, err := s.dir.AddUser(ctx, nvr.NewUser{Name: "root", Admin: true, Password: "a long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.subscribe(admin, nvr.ChannelWebhook, rootR.srv.URL, "", nvr.NotifyStorageLow, nvr.NotifyOffline)
+
+	st := &fakeStatus{streaming: map[nvr.CameraID]bool{}, recording: map[nvr.CameraID]string{}}
+	for _, c := range []nvr.Camera{s.camA1, s.camA2, s.camB} {
+		st.set(c.ID, true, nvr.RecordingActive)
+	}
+	storage := &fakeStorage{}
+	const grace = 300 * time.Millisecond
+	w := notify.NewHealthWatcher(notify.HealthConfig{
+		Sources: notify.HealthSources{Cameras: s.store, Monitor: s.pol, Status: st, Storage: storage},
+		Report:  s.svc.Health, Grace: grace, Tick: 20 * time.Millisecond})
+	run(t, w.Run)
+
+	kinds := func(r *receiver, cam nvr.CameraID) []nvr.NotifyKind {
+		var out []nvr.NotifyKind
+		for _, got := range r.all() {
+			p := webhookPayload(t, got)
+			if (cam == "" && p.Camera == nil) || (p.Camera != nil && p.Camera.ID == cam) {
+				out = append(out, p.Kind)
+			}
+		}
+		return out
+	}
+	// A1 goes dark: ana and vic (assigned) hear of it, bo does not.
+	stopped := time.Now()
+	st.set(s.camA1.ID, false, nvr.RecordingActive)
+	waitFor(t, 10*time.Second, "A1 offline to ana and vic", func() bool {
+		return len(kinds(anaR, s.camA1.ID)) == 1 && len(kinds(vicR, s.camA1.ID)) == 1
+	})
+	t.Logf("offline announced %v after the last frame (grace %v)", time.Since(stopped).Round(time.Millisecond), grace)
+	if k := kinds(anaR, s.camA1.ID); k[0] != nvr.NotifyOffline {
+		t.Fatalf("ana got %v", k)
+	}
+	p := webhookPayload(t, anaR.all()[0])
+	if p.Title != "Front door is offline" || p.Event != nil {
+		t.Fatalf("offline message %+v", p)
+	}
+	// Back: online.
+	st.set(s.camA1.ID, true, nvr.RecordingActive)
+	waitFor(t, 10*time.Second, "A1 online", func() bool { return len(kinds(anaR, s.camA1.ID)) == 2 })
+	if k := kinds(anaR, s.camA1.ID); k[1] != nvr.NotifyOnline {
+		t.Fatalf("ana got %v", k)
+	}
+	// B's recorder stalls: bo hears, ana does not.
+	st.set(s.camB.ID, true, nvr.RecordingStalled)
+	waitFor(t, 10*time.Second, "B stalled to bo", func() bool { return len(kinds(boR, s.camB.ID)) == 1 })
+	if k := kinds(boR, s.camB.ID); k[0] != nvr.NotifyStalled {
+		t.Fatalf("bo got %v", k)
+	}
+	// Storage low: the admin only.
+	storage.mu.Lock()
+	storage.low = true
+	storage.mu.Unlock()
+	waitFor(t, 10*time.Second, "storage low to the admin", func() bool { return len(kinds(rootR, "")) == 1 })
+	if k := kinds(rootR, ""); k[0] != nvr.NotifyStorageLow {
+		t.Fatalf("admin got %v", k)
+	}
+	// Nothing crossed households, and the admin heard of no household camera.
+	if n := len(kinds(anaR, s.camB.ID)) + len(kinds(vicR, s.camB.ID)) + len(kinds(boR, s.camA1.ID)); n != 0 {
+		t.Fatalf("%d messages crossed households", n)
+	}
+	for _, c := range []nvr.Camera{s.camA1, s.camA2, s.camB} {
+		if n := len(kinds(rootR, c.ID)); n != 0 {
+			t.Fatalf("the admin was told about a household camera %d times", n)
+		}
+	}
+	if n := len(kinds(anaR, "")) + len(kinds(boR, "")); n != 0 {
+		t.Fatalf("owners were told about storage %d times", n)
+	}
+}
