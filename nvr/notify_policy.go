@@ -64,3 +64,9 @@ func (pol *Policy) MonitorCamera(ctx context.Context, cam CameraID) (CameraGrant
 	}
 	return CameraGrant{camera: facts.Camera, action: ActionViewCamera}, nil
 }
+
+// NotifySelf decides whether user u may be sent anything at all now (a
+// test message): an existing, enabled user.
+func (pol *Policy) NotifySelf(ctx context.Context, u UserID) (UserGrant, error) {
+	return pol.Self(ctx, NotifyPrincipal(u))
+}

@@ -78,6 +78,7 @@ commands:
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
   camera      add | list | remove | move
   token       create | list | revoke
+  notify      channel add|list|remove | rule add|list|remove | test   (a user's notifications)
   simcam      serve simulated cameras over RTSP (--listen, --cameras, --fps, --size, --flap, --stall, --user, --pass)
 
 Run "hearth <command> -h" for a command's flags.`
@@ -103,6 +104,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdCamera(ctx, rest, e)
 	case "token":
 		err = cmdToken(ctx, rest, e)
+	case "notify":
+		err = cmdNotify(ctx, rest, e)
 	case "simcam":
 		err = cmdSimcam(ctx, rest, e)
 	case "backup":

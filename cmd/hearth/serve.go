@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/notify"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 	"github.com/hearthnvr/hearth/ui"
 )
@@ -154,9 +155,17 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		m := newEventMedia(log.With("part", "events"))
 		cfg.Detectors, cfg.Thumbnailer = m.detectors, m
 	}
+	// Notifications: the events lifecycle hands each opened event to the
+	// notifier without waiting (notify.Service.Event never blocks).
+	var notifier *notify.Service
 	events := nvr.NewEvents(nvr.EventsConfig{Store: a.store, Policy: a.policy, Cameras: a.store, Ingest: ingest,
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
-		Log: log.With("part", "events")})
+		OnOpen: func(ev nvr.Event) { notifier.Event(ev) },
+		Log:    log.With("part", "events")})
+	notifier, health, err := newNotifier(cfg, a, events, cameraStatus{ingest, recorder}, retention, log)
+	if err != nil {
+		return err
+	}
 	setup := nvr.NewSetup(a.directory, time.Now)
 	live := nvr.NewLiveSessions(a.policy, nvr.LiveConfig{Log: log.With("part", "live")})
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
@@ -214,6 +223,8 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	wg.Go(func() { _ = ingest.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
 	wg.Go(func() { _ = events.Run(bgCtx) })
+	wg.Go(func() { _ = notifier.Run(bgCtx) })
+	wg.Go(func() { _ = health.Run(bgCtx) })
 	wg.Go(func() { _ = live.Run(bgCtx) })
 	wg.Go(func() { _ = rtc.Run(bgCtx) })
 	wg.Go(func() {

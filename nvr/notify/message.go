@@ -26,6 +26,10 @@ type Message struct {
 	Thumb []byte
 }
 
+// KindTest is the kind of a test message (the Test button, hearth notify
+// test): it names no camera and is never the subject of a rule.
+const KindTest nvr.NotifyKind = "test"
+
 // compose fills in the words of a message.
 func compose(m Message, base string, loc *time.Location) Message {
 	when := m.At.In(loc).Format("15:04:05")
@@ -46,6 +50,8 @@ func compose(m Message, base string, loc *time.Location) Message {
 		m.Title = m.CameraName + " has stopped recording"
 	case nvr.NotifyStorageLow:
 		m.Title = "Storage is running low"
+	case KindTest:
+		m.Title = "Test message from Hearth"
 	}
 	if m.CameraName != "" {
 		m.Body = m.CameraName + " · " + m.At.In(loc).Format("Mon 2 Jan") + " " + when

@@ -26,6 +26,7 @@ type Events interface {
 type Policy interface {
 	NotifyCamera(ctx context.Context, u nvr.UserID, a nvr.Action, cam nvr.CameraID) (nvr.CameraGrant, error)
 	NotifyAdmin(ctx context.Context, u nvr.UserID) (nvr.AdminGrant, error)
+	NotifySelf(ctx context.Context, u nvr.UserID) (nvr.UserGrant, error)
 }
 
 // Store is the part of the database notify reads: candidate rules and the
