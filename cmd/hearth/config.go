@@ -94,7 +94,6 @@ type serviceOptions struct {
 	// averaged over 10 s (nvr.RecorderConfig.MaxBitrate): above it the
 	// camera's recording pauses. 0: no ceiling.
 	CameraMaxMbps int
-	Notify        notifyOptions
 }
 
 // tlsMode is how serve speaks HTTPS.
@@ -173,7 +172,6 @@ func defaultServiceOptions() serviceOptions {
 			MinFreePercent: 5, MinFreeBytes: 2 << 30},
 		MaxConnsPerClient: ui.DefaultMaxConnsPerClient,
 		CameraMaxMbps:     nvr.DefaultMaxCameraBitrate / 1e6,
-		Notify:            defaultNotifyOptions(),
 	}
 }
 
@@ -232,7 +230,7 @@ func (o serviceOptions) Validate() error {
 	if o.MaxConnsPerClient < 0 {
 		return usagef("--max-conns-per-client %d: want 0 (no cap) or more", o.MaxConnsPerClient)
 	}
-	return o.Notify.Validate()
+	return nil
 }
 
 // addServiceFlags registers --config and the flags of serviceOptions on fs
@@ -259,7 +257,6 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.IntVar(&o.CameraMaxMbps, "camera-max-mbps", o.CameraMaxMbps, "a camera sending more than this (Mbit/s over 10 s) has its recording paused until it is back under (0: no ceiling)")
 	fs.IntVar(&o.MaxConnsPerClient, "max-conns-per-client", o.MaxConnsPerClient, "simultaneous HTTP connections one client address may hold (0: no cap)")
 	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
-	addNotifyFlags(fs, &o.Notify)
 	return path
 }
 

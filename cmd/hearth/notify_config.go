@@ -48,7 +48,8 @@ func (o notifyOptions) Validate() error {
 			return usagef("--public-url %q: want http(s)://host[:port][/path]", o.BaseURL)
 		}
 	}
-	if o.OfflineGrace < 5*time.Second || o.OfflineGrace > 24*time.Hour {
+	// 0 (a configuration made in code, the demo's) is the default.
+	if o.OfflineGrace != 0 && (o.OfflineGrace < 5*time.Second || o.OfflineGrace > 24*time.Hour) {
 		return usagef("--offline-grace %v: want 5s to 24h", o.OfflineGrace)
 	}
 	if o.SMTPAddr == "" {

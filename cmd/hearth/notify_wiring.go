@@ -13,7 +13,7 @@ import (
 // offline, coming back, stalling, and storage running low.
 func newNotifier(cfg serveConfig, a *app, events *nvr.Events, status cameraStatus, retention *nvr.Retention,
 	log *slog.Logger) (*notify.Service, *notify.HealthWatcher, error) {
-	o := cfg.Service.Notify
+	o := cfg.Notify
 	smtp, err := o.smtp()
 	if err != nil {
 		return nil, nil, err

@@ -41,6 +41,9 @@ type serveConfig struct {
 	// newcomer's first run must not fail on another program's port).
 	// serve keeps it off: a service's port is part of its firewall rules.
 	AnyFreeWebRTCPort bool
+	// Notify is notifications: links, the mail relay, the offline grace
+	// (notify_config.go; flags only).
+	Notify notifyOptions
 }
 
 // Validate checks the configuration before anything starts.
@@ -54,6 +57,9 @@ func (c serveConfig) Validate() error {
 	if c.DBReserve < 0 {
 		return usagef("--db-reserve must not be negative")
 	}
+	if err := c.Notify.Validate(); err != nil {
+		return err
+	}
 	return c.Service.Validate()
 }
 
@@ -65,6 +71,8 @@ func parseServeFlags(name string, args []string, e env) (serveConfig, error) {
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.Int64Var(&cfg.DBReserve, "db-reserve", cfg.DBReserve, "bytes held free for the database, released when the disk fills (0: off)")
 	configPath := addServiceFlags(fs, &cfg.Service)
+	cfg.Notify = defaultNotifyOptions()
+	addNotifyFlags(fs, &cfg.Notify)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return cfg, err
