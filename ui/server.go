@@ -55,8 +55,13 @@ type Deps struct {
 	// Resolver resolves camera host names for the test connection's dial
 	// (nil: the system resolver); tests give one talking to a fake DNS.
 	Resolver *net.Resolver
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Notifications holds users' notification channels and rules; nil:
+	// the notification routes answer 404. NotifyTest sends test messages
+	// (nil: the test route answers 503).
+	Notifications *nvr.Notifications
+	NotifyTest    NotifyTester
+	Log           *slog.Logger
+	Now           func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -86,6 +91,9 @@ type Server struct {
 	router   *router
 	handler  http.Handler
 
+	notes      *nvr.Notifications
+	notifyTest NotifyTester
+
 	mse mseState // the MSE live route (api_mse.go)
 }
 
@@ -112,6 +120,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
+	s.notes, s.notifyTest = d.Notifications, d.NotifyTest
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
@@ -214,6 +223,14 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.camera("PATCH /api/cameras/{id}", nvr.ActionManageCamera, s.handleEditCamera)
 	rt.camera("GET /api/cameras/{id}/snapshot", nvr.ActionViewLive, s.handleSnapshot)
 	rt.user("POST /api/cameras/test", s.handleProbeCamera) // owners and the admin; checked inside
+
+	rt.user("GET /api/notify/channels", s.handleNotifyChannels)
+	rt.user("POST /api/notify/channels", s.handleAddNotifyChannel)
+	rt.user("DELETE /api/notify/channels/{chid}", s.handleRemoveNotifyChannel)
+	rt.user("POST /api/notify/channels/{chid}/test", s.handleTestNotifyChannel)
+	rt.user("GET /api/notify/rules", s.handleNotifyRules)
+	rt.user("POST /api/notify/rules", s.handleAddNotifyRule)
+	rt.user("DELETE /api/notify/rules/{ruleid}", s.handleRemoveNotifyRule)
 }
 
 // registerPages is the HTML side: server-rendered pages with the same

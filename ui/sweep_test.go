@@ -24,6 +24,11 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 	ctx := context.Background()
 	sessB := must(f.store.Sessions(ctx, f.ownerB.ID))(t)
 	_, tokB := must2(f.dir.CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
+	// B's notification channel and rule, for the routes naming one.
+	chB := must(f.store.CreateNotifyChannel(ctx, nvr.NotifyChannel{ID: nvr.NotifyChannelID(nvr.NewCameraID()),
+		UserID: f.ownerB.ID, Kind: nvr.ChannelWebhook, Name: "beta-channel", Target: "https://hooks.example.com/beta"}))(t)
+	ruleB := must(f.store.CreateNotifyRule(ctx, nvr.NotifyRule{ID: nvr.NotifyRuleID(nvr.NewCameraID()), UserID: f.ownerB.ID,
+		CameraID: f.camB1.ID, Kinds: []nvr.NotifyKind{nvr.NotifyMotion}}))(t)
 	for _, route := range f.srv.Routes() {
 		if route.Policy == PolicyNone {
 			problems = append(problems, fmt.Sprintf("%s: no policy", route.Pattern))
@@ -43,6 +48,8 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 			"{eid}", string(f.eventB.ID),
 			"{sid}", sessB[0].PublicID,
 			"{tid}", tokB.PublicID,
+			"{chid}", string(chB.ID),
+			"{ruleid}", string(ruleB.ID),
 			"{$}", "",
 		).Replace(path)
 		body := ""
@@ -72,7 +79,8 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 		// inside a random camera ID.
 		if strings.Contains(r.body, f.camB1.Name) || strings.Contains(r.body, string(f.camB1.ID)) ||
 			strings.Contains(r.body, strconv.Quote(f.ownerB.Name)) ||
-			strings.Contains(r.body, f.eventB.Label) || strings.Contains(r.body, "beta-thumbnail") {
+			strings.Contains(r.body, f.eventB.Label) || strings.Contains(r.body, "beta-thumbnail") ||
+			strings.Contains(r.body, "beta-channel") || strings.Contains(r.body, "hooks.example.com/beta") {
 			problems = append(problems, fmt.Sprintf("%s leaked household B's data: %s", route.Pattern, r.body))
 		}
 	}

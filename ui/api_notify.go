@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// Notification settings: each user manages their own channels and rules
+// (a UserGrant). Changes need a browser session, like tokens: a channel
+// decides where thumbnails go, so a view-scope API token cannot add one.
+// Another user's channel or rule answers 404 like a missing one; a rule's
+// camera is put to the policy as the user (404 for one they may not see).
+// Secrets are write-only: answers say whether one is set, never what.
+
+// NotifyTester sends a test message on one of a user's channels now
+// (nvr/notify.Service); errors carry a message safe for the user.
+type NotifyTester interface {
+	Test(ctx context.Context, u nvr.UserID, id nvr.NotifyChannelID) error
+}
+
+type notifyChannelResponse struct {
+	ID        nvr.NotifyChannelID   `json:"id"`
+	Kind      nvr.NotifyChannelKind `json:"kind"`
+	Name      string                `json:"name"`
+	Target    string                `json:"target"`
+	SecretSet bool                  `json:"secret_set"`
+	CreatedAt time.Time             `json:"created_at"`
+}
+
+type notifyChannelRequest struct {
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Target string `json:"target"`
+	// Secret is the webhook's HMAC key or the ntfy access token; optional.
+	Secret string `json:"secret"`
+}
+
+type notifyRuleResponse struct {
+	ID              nvr.NotifyRuleID `json:"id"`
+	Camera          nvr.CameraID     `json:"camera,omitempty"` // absent: every camera the user may see
+	Kinds           []nvr.NotifyKind `json:"kinds"`
+	Labels          []string         `json:"labels"`
+	QuietStart      string           `json:"quiet_start,omitempty"` // "HH:MM", local time
+	QuietEnd        string           `json:"quiet_end,omitempty"`
+	CooldownSeconds int              `json:"cooldown_seconds"`
+	Thumbnail       bool             `json:"thumbnail"`
+	CreatedAt       time.Time        `json:"created_at"`
+}
+
+type notifyRuleRequest struct {
+	Camera          string   `json:"camera"`
+	Kinds           []string `json:"kinds"`
+	Labels          []string `json:"labels"`
+	QuietStart      string   `json:"quiet_start"`
+	QuietEnd        string   `json:"quiet_end"`
+	CooldownSeconds int      `json:"cooldown_seconds"`
+	Thumbnail       *bool    `json:"thumbnail"` // absent: true
+}
+
+func channelOf(c nvr.NotifyChannel) notifyChannelResponse {
+	return notifyChannelResponse{ID: c.ID, Kind: c.Kind, Name: c.Name, Target: c.Target, SecretSet: c.Secret.IsSet(),
+		CreatedAt: c.CreatedAt.UTC()}
+}
+
+func ruleOf(r nvr.NotifyRule) notifyRuleResponse {
+	out := notifyRuleResponse{ID: r.ID, Camera: r.CameraID, Kinds: r.Kinds, Labels: r.Labels,
+		CooldownSeconds: int(r.Cooldown / time.Second), Thumbnail: r.Thumbnail, CreatedAt: r.CreatedAt.UTC()}
+	if out.Labels == nil {
+		out.Labels = []string{}
+	}
+	if r.QuietStart != r.QuietEnd {
+		out.QuietStart, out.QuietEnd = minutesClock(r.QuietStart), minutesClock(r.QuietEnd)
+	}
+	return out
+}
+
+func minutesClock(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
+
+// parseClock reads "HH:MM" as minutes after midnight.
+func parseClock(field, s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, errInvalid("%s must be a time of day, HH:MM", field)
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+func (s *Server) notificationsOff(w http.ResponseWriter, r *http.Request) bool {
+	if s.notes == nil {
+		s.writeError(w, r, nvr.ErrNotFound)
+		return true
+	}
+	return false
+}
+
+func (s *Server) handleNotifyChannels(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notificationsOff(w, r) {
+		return
+	}
+	chs, err := s.notes.Channels(r.Context(), g)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]notifyChannelResponse, 0, len(chs))
+	for _, c := range chs {
+		out = append(out, channelOf(c))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"channels": out})
+}
+
+func (s *Server) handleAddNotifyChannel(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notificationsOff(w, r) {
+		return
+	}
+	var req notifyChannelRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := requireSession(g); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	kind, err := nvr.ParseNotifyChannelKind(req.Kind)
+	if err == nil && kind == nvr.ChannelWebPush {
+		err = errInvalid("web push channels are not available yet; use ntfy, a webhook or e-mail")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.notes.AddChannel(r.Context(), g, nvr.NotifyChannel{Kind: kind, Name: req.Name, Target: req.Target,
+		Secret: nvr.NewSecret(req.Secret)})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, channelOf(c))
+}
+
+func (s *Server) handleRemoveNotifyChannel(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notificationsOff(w, r) {
+		return
+	}
+	id, err := nvr.ParseNotifyChannelID(r.PathValue("chid"))
+	if err == nil {
+		err = requireSession(g)
+	}
+	if err == nil {
+		err = s.notes.RemoveChannel(r.Context(), g, id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleTestNotifyChannel sends a test message now and answers 204, or
+// 502 with what the receiver said.
+func (s *Server) handleTestNotifyChannel(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notificationsOff(w, r) {
+		return
+	}
+	id, err := nvr.ParseNotifyChannelID(r.PathValue("chid"))
+	if err == nil {
+		err = requireSession(g)
+	}
+	if err == nil {
+		// The channel must be the caller's: read through their grant first.
+		_, err = s.notes.Channel(r.Context(), g, id)
+	}
+	if err == nil && s.notifyTest == nil {
+		err = nvr.Errorf("test channel", nvr.KindUnavailable, "notifications are not running")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.notifyTest.Test(r.Context(), g.User().ID, id); err != nil {
+		if nvr.ErrorKind(err) == nvr.KindUnavailable {
+			writeJSON(w, http.StatusBadGateway, errorBody{Error: "the test message was not delivered: " + nvr.ErrorMessage(err)})
+			return
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleNotifyRules(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notificationsOff(w, r) {
+		return
+	}
+	rules, err := s.notes.Rules(r.Context(), g)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]notifyRuleResponse, 0, len(rules))
+	for _, rule := range rules {
+		out = append(out, ruleOf(rule))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rules": out})
+}
+
+func (s *Server) handleAddNotifyRule(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notificationsOff(w, r) {
+		return
+	}
+	var req notifyRuleRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := requireSession(g); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rule, err := ruleFromRequest(req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	saved, err := s.notes.AddRule(r.Context(), g, rule)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, ruleOf(saved))
+}
+
+func ruleFromRequest(req notifyRuleRequest) (nvr.NotifyRule, error) {
+	rule := nvr.NotifyRule{Labels: req.Labels, Thumbnail: req.Thumbnail == nil || *req.Thumbnail}
+	if req.Camera != "" {
+		id, err := nvr.ParseCameraID(req.Camera)
+		if err != nil {
+			return rule, err // 404, as for a camera the caller may not see
+		}
+		rule.CameraID = id
+	}
+	for _, k := range req.Kinds {
+		nk, err := nvr.ParseNotifyKind(k)
+		if err != nil {
+			return rule, err
+		}
+		rule.Kinds = append(rule.Kinds, nk)
+	}
+	if (req.QuietStart == "") != (req.QuietEnd == "") {
+		return rule, errInvalid("quiet_start and quiet_end go together")
+	}
+	if req.QuietStart != "" {
+		var err error
+		if rule.QuietStart, err = parseClock("quiet_start", req.QuietStart); err != nil {
+			return rule, err
+		}
+		if rule.QuietEnd, err = parseClock("quiet_end", req.QuietEnd); err != nil {
+			return rule, err
+		}
+	}
+	if req.CooldownSeconds < 0 || req.CooldownSeconds > int(nvr.MaxNotifyCooldown/time.Second) {
+		return rule, errInvalid("cooldown_seconds must be 0 to 86400")
+	}
+	rule.Cooldown = time.Duration(req.CooldownSeconds) * time.Second
+	return rule, nil
+}
+
+func (s *Server) handleRemoveNotifyRule(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notificationsOff(w, r) {
+		return
+	}
+	id, err := nvr.ParseNotifyRuleID(r.PathValue("ruleid"))
+	if err == nil {
+		err = requireSession(g)
+	}
+	if err == nil {
+		err = s.notes.RemoveRule(r.Context(), g, id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

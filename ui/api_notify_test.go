@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// TestNotifyAPI: users manage their own channels and rules; secrets are
+// write-only; targets obey the camera URLs' SSRF rule; a rule may name
+// only a camera its user may see (404 otherwise, like any other); changes
+// need a session; bad input answers 400 with a message.
+func TestNotifyAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana, vic := f.login("ana"), f.login("vic")
+	const secret = "hmac-secret-CANARY"
+
+	r := f.do(http.MethodPost, "/api/notify/channels", []any{ana},
+		`{"kind":"webhook","name":"Home Assistant","target":"https://203.0.113.7/hook","secret":"`+secret+`"}`)
+	if r.StatusCode != http.StatusCreated || !strings.Contains(r.body, `"secret_set":true`) || strings.Contains(r.body, secret) {
+		t.Fatalf("add channel: %d %s", r.StatusCode, r.body)
+	}
+	r = f.do(http.MethodGet, "/api/notify/channels", []any{ana}, "")
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, "Home Assistant") || strings.Contains(r.body, secret) {
+		t.Fatalf("list channels: %d %s", r.StatusCode, r.body)
+	}
+	if r = f.do(http.MethodGet, "/api/notify/channels", []any{vic}, ""); strings.Contains(r.body, "Home Assistant") {
+		t.Fatalf("vic sees ana's channel: %s", r.body)
+	}
+
+	bad := []struct{ name, path, body, want string }{
+		{"loopback target", "/api/notify/channels", `{"kind":"webhook","name":"x","target":"http://127.0.0.1:8080/"}`, "this appliance"},
+		{"metadata target", "/api/notify/channels", `{"kind":"ntfy","name":"x","target":"http://169.254.169.254/topic"}`, "this appliance"},
+		{"not a URL", "/api/notify/channels", `{"kind":"webhook","name":"x","target":"hooks"}`, "URL"},
+		{"unknown kind", "/api/notify/channels", `{"kind":"sms","name":"x","target":"https://203.0.113.7/"}`, "channel kind"},
+		{"web push by hand", "/api/notify/channels", `{"kind":"webpush","name":"x","target":"https://203.0.113.7/"}`, "web push"},
+		{"address with header", "/api/notify/channels", `{"kind":"email","name":"x","target":"a@b.example\r\nBcc: c@d.example"}`, "e-mail"},
+		{"unknown field", "/api/notify/channels", `{"kind":"email","name":"x","target":"a@b.example","local_ok":true}`, "local_ok"},
+		{"no kinds", "/api/notify/rules", `{"kinds":[]}`, "at least one kind"},
+		{"unknown rule kind", "/api/notify/rules", `{"kinds":["smoke"]}`, "kind must be"},
+		{"bad quiet hours", "/api/notify/rules", `{"kinds":["motion"],"quiet_start":"25:00","quiet_end":"07:00"}`, "quiet_start"},
+		{"half quiet hours", "/api/notify/rules", `{"kinds":["motion"],"quiet_start":"22:00"}`, "go together"},
+		{"long cooldown", "/api/notify/rules", `{"kinds":["motion"],"cooldown_seconds":100000}`, "cooldown"},
+		{"storage for an owner", "/api/notify/rules", `{"kinds":["storage-low"]}`, "admin"},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			r := f.do(http.MethodPost, c.path, []any{ana}, c.body)
+			if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, c.want) {
+				t.Fatalf("%d %s, want 400 mentioning %q", r.StatusCode, r.body, c.want)
+			}
+		})
+	}
+
+	// Rules: only cameras the user may see, decided by the policy.
+	rules := []struct {
+		name   string
+		who    *http.Cookie
+		camera nvr.CameraID
+		want   int
+	}{
+		{"owner, own camera", ana, f.camA2.ID, http.StatusCreated},
+		{"owner, B's camera", ana, f.camB1.ID, http.StatusNotFound},
+		{"viewer, assigned camera", vic, f.camA1.ID, http.StatusCreated},
+		{"viewer, unassigned camera", vic, f.camA2.ID, http.StatusNotFound},
+		{"viewer, B's camera", vic, f.camB1.ID, http.StatusNotFound},
+		{"not an ID", ana, "Front door", http.StatusNotFound},
+	}
+	for _, c := range rules {
+		t.Run(c.name, func(t *testing.T) {
+			r := f.do(http.MethodPost, "/api/notify/rules", []any{c.who},
+				`{"camera":"`+string(c.camera)+`","kinds":["motion","offline"],"quiet_start":"22:00","quiet_end":"07:00","cooldown_seconds":300}`)
+			if r.StatusCode != c.want {
+				t.Fatalf("%d %s, want %d", r.StatusCode, r.body, c.want)
+			}
+			if c.want == http.StatusNotFound && strings.Contains(r.body, string(c.camera)) {
+				t.Fatalf("the refusal names the camera: %s", r.body)
+			}
+		})
+	}
+	r = f.do(http.MethodGet, "/api/notify/rules", []any{ana}, "")
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"quiet_start":"22:00"`) || !strings.Contains(r.body, `"cooldown_seconds":300`) {
+		t.Fatalf("list rules: %d %s", r.StatusCode, r.body)
+	}
+
+	// An API token (even scope all) cannot change notifications.
+	tok, _ := must2(f.dir.CreateToken(context.Background(), f.ownerA.ID, "automation", nvr.ScopeAll, 0))(t)
+	r = f.do(http.MethodPost, "/api/notify/channels", []any{bearer(tok)}, `{"kind":"webhook","name":"x","target":"https://203.0.113.8/"}`)
+	if r.StatusCode != http.StatusNotFound {
+		t.Fatalf("token adding a channel: %d %s", r.StatusCode, r.body)
+	}
+
+	// Delete: own rows only; then gone.
+	chs := must(f.store.NotifyChannels(context.Background(), f.ownerA.ID))(t)
+	if r = f.do(http.MethodDelete, "/api/notify/channels/"+string(chs[0].ID), []any{vic}, ""); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("vic deleting ana's channel: %d", r.StatusCode)
+	}
+	if r = f.do(http.MethodPost, "/api/notify/channels/"+string(chs[0].ID)+"/test", []any{ana}, ""); r.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("test without a running notifier: %d %s", r.StatusCode, r.body)
+	}
+	if r = f.do(http.MethodDelete, "/api/notify/channels/"+string(chs[0].ID), []any{ana}, ""); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("ana deleting her channel: %d %s", r.StatusCode, r.body)
+	}
+	if r = f.do(http.MethodDelete, "/api/notify/channels/"+string(chs[0].ID), []any{ana}, ""); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("deleting it again: %d", r.StatusCode)
+	}
+}
