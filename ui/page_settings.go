@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -136,4 +137,84 @@ func cameraEditModel(g nvr.CameraGrant) views.CameraEditModel {
 			RetainEventsDays:     strconv.Itoa(int(c.RetainEvents / (24 * time.Hour)))},
 		Detection: views.DetectionForm{Detector: string(d.Detector), Sensitivity: strconv.Itoa(d.Sensitivity),
 			Zones: nvr.ZonesText(d.Zones), EventsOn: d.EventsEnabled}}
+}
+
+// handleNotificationsPage shows the user's own channels and rules; the
+// camera choices are the cameras the policy lets them see now.
+func (s *Server) handleNotificationsPage(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notes == nil {
+		s.pageError(w, r, nvr.ErrNotFound)
+		return
+	}
+	ctx := r.Context()
+	u := g.User()
+	m := views.NotifyModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "notifications"), Admin: u.Admin}
+	chs, err := s.notes.Channels(ctx, g)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, c := range chs {
+		m.Channels = append(m.Channels, views.NotifyChannelRow{ID: string(c.ID), Kind: string(c.Kind), Name: c.Name,
+			Target: c.Target, SecretSet: c.Secret.IsSet()})
+	}
+	grants, err := s.policy.VisibleCameras(ctx, g.Principal(), nvr.ActionViewCamera)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	names := map[nvr.CameraID]string{}
+	for _, cg := range grants {
+		names[cg.CameraID()] = cg.Camera().Name
+		m.Cameras = append(m.Cameras, views.CameraOption{ID: string(cg.CameraID()), Name: cg.Camera().Name})
+	}
+	rules, err := s.notes.Rules(ctx, g)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, rule := range rules {
+		row := views.NotifyRuleRow{ID: string(rule.ID), Labels: strings.Join(rule.Labels, ", "), Quiet: "none",
+			Cooldown: "no limit", Thumbnail: rule.Thumbnail}
+		switch name, ok := names[rule.CameraID]; {
+		case rule.CameraID == "":
+			row.Camera = "Every camera"
+		case ok:
+			row.Camera = name
+		default:
+			// Its camera moved away or was unassigned: nothing is sent.
+			row.Camera = "A camera you no longer see"
+		}
+		var kinds []string
+		for _, k := range rule.Kinds {
+			kinds = append(kinds, notifyKindWords(k))
+		}
+		row.Kinds = strings.Join(kinds, ", ")
+		if rule.QuietStart != rule.QuietEnd {
+			row.Quiet = minutesClock(rule.QuietStart) + "–" + minutesClock(rule.QuietEnd)
+		}
+		if rule.Cooldown > 0 {
+			row.Cooldown = rule.Cooldown.String()
+		}
+		m.Rules = append(m.Rules, row)
+	}
+	s.render(w, r, http.StatusOK, views.Notifications(m))
+}
+
+func notifyKindWords(k nvr.NotifyKind) string {
+	switch k {
+	case nvr.NotifyMotion:
+		return "motion"
+	case nvr.NotifyTrigger:
+		return "triggers"
+	case nvr.NotifyOffline:
+		return "going offline"
+	case nvr.NotifyOnline:
+		return "coming back"
+	case nvr.NotifyStalled:
+		return "recording stopping"
+	case nvr.NotifyStorageLow:
+		return "storage low"
+	}
+	return string(k)
 }

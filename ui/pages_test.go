@@ -207,6 +207,7 @@ func TestSettingsPagesByRole(t *testing.T) {
 		allow  []string
 	}{
 		{"/settings/account", "account", []string{"ana", "mo", "vic", "bea", "root"}},
+		{"/settings/notifications", "notify-channels", []string{"ana", "mo", "vic", "bea", "root"}},
 		{"/settings/people", "people", []string{"ana", "bea"}},
 		{"/settings/cameras", "cameras", []string{"ana", "bea"}},
 		{editA1, "camera-edit", []string{"ana", "root"}},

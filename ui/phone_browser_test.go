@@ -38,7 +38,7 @@ func TestSettingsPagesFitAPhone(t *testing.T) {
 	b := browsertest.Start(t)
 	shots := screenshotDir(t)
 	pages := map[string][]string{
-		"ana":  {"/settings/account", "/settings/people", "/settings/cameras", "/settings/cameras/" + string(f.camA1.ID)},
+		"ana":  {"/settings/account", "/settings/notifications", "/settings/people", "/settings/cameras", "/settings/cameras/" + string(f.camA1.ID)},
 		"root": {"/settings/admin", "/settings/admin/cameras", "/settings/admin/system"},
 	}
 	for _, user := range []string{"ana", "root"} {

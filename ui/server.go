@@ -247,6 +247,7 @@ func (s *Server) registerPages(rt *router) {
 
 	rt.pageUser("GET /settings", s.handleSettingsPage)
 	rt.pageUser("GET /settings/account", s.handleAccountPage)
+	rt.pageUser("GET /settings/notifications", s.handleNotificationsPage)
 	rt.pageHousehold("GET /settings/people", s.handlePeoplePage)
 	rt.pageHousehold("GET /settings/cameras", s.handleHouseholdCamerasPage)
 	rt.pageCamera("GET /settings/cameras/{id}", nvr.ActionManageCamera, s.handleCameraEditPage)

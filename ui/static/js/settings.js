@@ -1,7 +1,9 @@
 // Settings: forms and buttons that call the JSON API (which decides access
 // on every request; the cross-origin middleware guards every change).
 //   form[data-api][data-method]   fields → JSON (checkbox → bool,
-//                                 data-type="int"/"float" → number, data-omit-empty)
+//                                 data-type="int"/"float" → number, "csv" → list of strings,
+//                                 checkboxes with data-type="list" → list of their values,
+//                                 data-omit-empty)
 //   [data-delete], [data-patch][data-body], [data-post]   one-click calls
 //   input[data-assign]            PUT when ticked, DELETE when not
 //   button[data-probe]            "test connection" for a camera form
@@ -39,11 +41,18 @@ function formBody(form) {
   const body = {};
   for (const input of form.elements) {
     if (!input.name || input.disabled) continue;
+    if (input.type === 'checkbox' && input.dataset.type === 'list') {
+      // Ticked boxes sharing a name make a list of their values.
+      body[input.name] = body[input.name] || [];
+      if (input.checked) body[input.name].push(input.value);
+      continue;
+    }
     if (input.type === 'checkbox') { body[input.name] = input.checked; continue; }
     if (input.value === '' && 'omitEmpty' in input.dataset) continue;
     switch (input.dataset.type) {
       case 'int': body[input.name] = Number.parseInt(input.value || '0', 10); break;
       case 'float': body[input.name] = Number.parseFloat(input.value || '0'); break;
+      case 'csv': body[input.name] = input.value.split(',').map((v) => v.trim()).filter((v) => v !== ''); break;
       default: body[input.name] = input.value;
     }
   }
