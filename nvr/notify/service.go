@@ -78,6 +78,9 @@ type Config struct {
 	ThumbWait time.Duration
 	// HTTPTimeout bounds one webhook or ntfy request.
 	HTTPTimeout time.Duration
+	// VAPID is the appliance's web push key; nil: web push channels fail
+	// their sends with a clear error.
+	VAPID *VAPID
 	// RootCAs, when set, is the only trust for HTTPS and SMTP TLS (tests
 	// with their own CA); nil: the system's.
 	RootCAs *x509.CertPool
@@ -163,6 +166,7 @@ func New(cfg Config) *Service {
 		nvr.ChannelWebhook: webhook{http: hc},
 		nvr.ChannelNtfy:    ntfy{http: hc},
 		nvr.ChannelEmail:   email{cfg: cfg.SMTP, roots: cfg.RootCAs},
+		nvr.ChannelWebPush: webPush{http: hc, vapid: cfg.VAPID},
 	}
 	return s
 }
