@@ -2,11 +2,13 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/notify"
 )
 
 // Notification settings: each user manages their own channels and rules
@@ -128,7 +130,7 @@ func (s *Server) handleAddNotifyChannel(w http.ResponseWriter, r *http.Request, 
 	}
 	kind, err := nvr.ParseNotifyChannelKind(req.Kind)
 	if err == nil && kind == nvr.ChannelWebPush {
-		err = errInvalid("web push channels are not available yet; use ntfy, a webhook or e-mail")
+		err = errInvalid("a web push channel is made by the browser: use \"Notify this device\" on the Notifications page")
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -191,6 +193,62 @@ func (s *Server) handleTestNotifyChannel(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+type webPushRequest struct {
+	Name         string                  `json:"name"`
+	Subscription notify.PushSubscription `json:"subscription"`
+}
+
+// handleWebPushKey answers the appliance's VAPID public key, the
+// applicationServerKey a browser subscribes with.
+func (s *Server) handleWebPushKey(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notificationsOff(w, r) {
+		return
+	}
+	if s.vapidKey == "" {
+		s.writeError(w, r, nvr.ErrNotFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"public_key": s.vapidKey})
+}
+
+// handleAddWebPush stores a browser's push subscription as one of the
+// caller's channels: the endpoint is the target (held to the same SSRF
+// rule, https only), the keys the write-only secret.
+func (s *Server) handleAddWebPush(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	if s.notificationsOff(w, r) {
+		return
+	}
+	var req webPushRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := requireSession(g); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.vapidKey == "" {
+		s.writeError(w, r, nvr.ErrNotFound)
+		return
+	}
+	if _, _, err := notify.ParsePushKeys(req.Subscription.Keys); err != nil {
+		s.writeError(w, r, errInvalid("subscription keys: %s", err.Error()))
+		return
+	}
+	keys, err := json.Marshal(req.Subscription.Keys)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.notes.AddChannel(r.Context(), g, nvr.NotifyChannel{Kind: nvr.ChannelWebPush, Name: req.Name,
+		Target: req.Subscription.Endpoint, Secret: nvr.NewSecret(string(keys))})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, channelOf(c))
 }
 
 func (s *Server) handleNotifyRules(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {

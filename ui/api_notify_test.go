@@ -2,6 +2,10 @@ package ui
 
 import (
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -46,6 +50,9 @@ func TestNotifyAPI(t *testing.T) {
 		{"half quiet hours", "/api/notify/rules", `{"kinds":["motion"],"quiet_start":"22:00"}`, "go together"},
 		{"long cooldown", "/api/notify/rules", `{"kinds":["motion"],"cooldown_seconds":100000}`, "cooldown"},
 		{"storage for an owner", "/api/notify/rules", `{"kinds":["storage-low"]}`, "admin"},
+		{"push keys missing", "/api/notify/webpush", `{"name":"p","subscription":{"endpoint":"https://203.0.113.7/p","keys":{"p256dh":"","auth":""}}}`, "subscription keys"},
+		{"push to the appliance", "/api/notify/webpush", `{"name":"p","subscription":{"endpoint":"https://127.0.0.1/p","keys":` + pushKeys(t) + `}}`, "this appliance"},
+		{"push over http", "/api/notify/webpush", `{"name":"p","subscription":{"endpoint":"http://203.0.113.7/p","keys":` + pushKeys(t) + `}}`, "https"},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
@@ -108,4 +115,16 @@ func TestNotifyAPI(t *testing.T) {
 	if r = f.do(http.MethodDelete, "/api/notify/channels/"+string(chs[0].ID), []any{ana}, ""); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("deleting it again: %d", r.StatusCode)
 	}
+}
+
+// pushKeys is a browser subscription's keys, as JSON.
+func pushKeys(t *testing.T) string {
+	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := make([]byte, 16)
+	_, _ = rand.Read(auth)
+	return fmt.Sprintf(`{"p256dh":%q,"auth":%q}`, base64.RawURLEncoding.EncodeToString(k.PublicKey().Bytes()),
+		base64.RawURLEncoding.EncodeToString(auth))
 }

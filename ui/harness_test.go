@@ -75,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 	f.dataDir = t.TempDir()
 	f.events = nvr.NewEvents(nvr.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
 	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events, Now: f.clock,
-		Notifications: nvr.NewNotifications(store, policy, nil, f.clock)})
+		Notifications: nvr.NewNotifications(store, policy, nil, f.clock), VAPIDPublicKey: testVAPIDKey(t)})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 

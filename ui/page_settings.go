@@ -148,7 +148,8 @@ func (s *Server) handleNotificationsPage(w http.ResponseWriter, r *http.Request,
 	}
 	ctx := r.Context()
 	u := g.User()
-	m := views.NotifyModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "notifications"), Admin: u.Admin}
+	m := views.NotifyModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "notifications"), Admin: u.Admin,
+		Push: s.vapidKey != ""}
 	chs, err := s.notes.Channels(ctx, g)
 	if err != nil {
 		s.pageError(w, r, err)

@@ -60,8 +60,11 @@ type Deps struct {
 	// (nil: the test route answers 503).
 	Notifications *nvr.Notifications
 	NotifyTest    NotifyTester
-	Log           *slog.Logger
-	Now           func() time.Time
+	// VAPIDPublicKey is the web push key browsers subscribe with; "":
+	// no web push.
+	VAPIDPublicKey string
+	Log            *slog.Logger
+	Now            func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -93,6 +96,7 @@ type Server struct {
 
 	notes      *nvr.Notifications
 	notifyTest NotifyTester
+	vapidKey   string
 
 	mse mseState // the MSE live route (api_mse.go)
 }
@@ -120,7 +124,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
-	s.notes, s.notifyTest = d.Notifications, d.NotifyTest
+	s.notes, s.notifyTest, s.vapidKey = d.Notifications, d.NotifyTest, d.VAPIDPublicKey
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
@@ -228,6 +232,8 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.user("POST /api/notify/channels", s.handleAddNotifyChannel)
 	rt.user("DELETE /api/notify/channels/{chid}", s.handleRemoveNotifyChannel)
 	rt.user("POST /api/notify/channels/{chid}/test", s.handleTestNotifyChannel)
+	rt.user("GET /api/notify/webpush/key", s.handleWebPushKey)
+	rt.user("POST /api/notify/webpush", s.handleAddWebPush)
 	rt.user("GET /api/notify/rules", s.handleNotifyRules)
 	rt.user("POST /api/notify/rules", s.handleAddNotifyRule)
 	rt.user("DELETE /api/notify/rules/{ruleid}", s.handleRemoveNotifyRule)

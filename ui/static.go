@@ -19,6 +19,12 @@ func staticHandler() http.Handler {
 	fileServer := http.StripPrefix("/static/", http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if r.URL.Path == "/static/sw.js" {
+			// The service worker serves the whole app (scope /), and a new
+			// version must reach browsers at once.
+			w.Header().Set("Service-Worker-Allowed", "/")
+			w.Header().Set("Cache-Control", "no-cache")
+		}
 		fileServer.ServeHTTP(w, r)
 	})
 }

@@ -170,7 +170,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
 		OnOpen: func(ev nvr.Event) { notifier.Event(ev) },
 		Log:    log.With("part", "events")})
-	notifier, health, err := newNotifier(cfg, a, events, cameraStatus{ingest, recorder}, retention, log)
+	notifier, health, vapid, err := newNotifier(cfg, a, events, cameraStatus{ingest, recorder}, retention, log)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	live := nvr.NewLiveSessions(a.policy, nvr.LiveConfig{Log: log.With("part", "live")})
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ingest, recorder}, Setup: setup, Storage: retention, Events: events, Log: log,
-		Notifications: nvr.NewNotifications(a.store, a.policy, nil, nil), NotifyTest: notifier,
+		Notifications: nvr.NewNotifications(a.store, a.policy, nil, nil), NotifyTest: notifier, VAPIDPublicKey: vapid.PublicKey(),
 		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName)),
 		Live:     ingest,
 		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ingest, Sessions: live}})
