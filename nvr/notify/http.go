@@ -55,7 +55,7 @@ func newHTTPClients(timeout time.Duration, roots *x509.CertPool) httpClients {
 	return httpClients{local: mk(nil), remote: mk(nvr.RefuseLocalAddr)}
 }
 
-func (h httpClients) for_(ch nvr.NotifyChannel) *http.Client {
+func (h httpClients) clientFor(ch nvr.NotifyChannel) *http.Client {
 	if ch.LocalOK {
 		return h.local
 	}
@@ -67,7 +67,7 @@ func (h httpClients) for_(ch nvr.NotifyChannel) *http.Client {
 // rest may pass on a retry. Errors never carry the target URL: a webhook
 // URL often holds a token.
 func (h httpClients) do(ctx context.Context, ch nvr.NotifyChannel, req *http.Request) error {
-	resp, err := h.for_(ch).Do(req.WithContext(ctx))
+	resp, err := h.clientFor(ch).Do(req.WithContext(ctx))
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
