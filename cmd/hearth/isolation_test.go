@@ -21,14 +21,15 @@ import (
 
 // stormCounts are what the storm's clients checked.
 type stormCounts struct {
-	listings, listed      atomic.Int64 // camera and event listings; items in them
-	thumbs, thumbUnread   atomic.Int64 // thumbnails checked; of them, unreadable (not counted as checked)
-	clips, clipFrames     atomic.Int64 // clips checked; frames in them, each by its SEI stamp
-	unstamped             atomic.Int64 // clip samples without a stamp
-	sessions, liveFrames  atomic.Int64 // WebRTC sessions; frames checked by SEI
-	probes                atomic.Int64 // requests for cameras the requester may not see
-	triggers, foreignTrig atomic.Int64
-	violations            atomic.Int64
+	listings, listed       atomic.Int64 // camera and event listings; items in them
+	thumbs, thumbUnread    atomic.Int64 // thumbnails checked; of them, unreadable (not counted as checked)
+	clips, clipFrames      atomic.Int64 // clips checked; frames in them, each by its SEI stamp
+	unstamped              atomic.Int64 // clip samples without a stamp
+	sessions, liveFrames   atomic.Int64 // WebRTC sessions; frames checked by SEI
+	probes                 atomic.Int64 // requests for cameras the requester may not see
+	triggers, foreignTrig  atomic.Int64
+	notified, notifyThumbs atomic.Int64 // notifications received; of them, thumbnails read back by their pixels
+	violations             atomic.Int64
 
 	mu    sync.Mutex
 	notes []string
@@ -285,6 +286,12 @@ func TestStormIsolation(t *testing.T) {
 			Schedule: simcam.Schedule{Start: time.Now().Truncate(time.Second), Still: 12 * time.Second, Move: 2 * time.Second}}})
 	start := time.Now()
 	t.Logf("setup took %v", time.Since(setupStart))
+	counts := &stormCounts{}
+	// Every user subscribes to motion and triggers on every camera, with
+	// thumbnails: each notification received is checked against what its
+	// user may see (the camera ID in the payload, and the camera ID read
+	// back from the thumbnail's pixels).
+	inbox := subscribeStorm(t, site, counts)
 	// 200 clients share 127.0.0.1: the per-client connection cap is off.
 	srv := startServer(t, site.data, "--webrtc-ice", "loopback", "--max-conns-per-client", "0")
 	site.login(t, srv.url)
@@ -294,7 +301,6 @@ func TestStormIsolation(t *testing.T) {
 	tr := &http.Transport{MaxIdleConnsPerHost: sz.clients, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 20 * time.Second}
-	counts := &stormCounts{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
@@ -384,11 +390,13 @@ func TestStormIsolation(t *testing.T) {
 	cancel()
 	wg.Wait()
 	elapsed := time.Since(stormStart)
+	inbox.Close() // waits for notifications in flight to be checked
 
-	t.Logf("storm: %d rounds in %v, %d clients: checked %d listings (%d items), %d thumbnails (%d unreadable), %d clips (%d frames, %d unstamped samples), %d WebRTC sessions (%d frames), %d foreign probes, %d events triggered, %d foreign triggers refused; %d violations",
+	t.Logf("storm: %d rounds in %v, %d clients: checked %d listings (%d items), %d thumbnails (%d unreadable), %d clips (%d frames, %d unstamped samples), %d WebRTC sessions (%d frames), %d foreign probes, %d events triggered, %d foreign triggers refused, %d notifications (%d thumbnails read back); %d violations",
 		sz.rounds, elapsed.Round(time.Second), sz.clients, counts.listings.Load(), counts.listed.Load(), counts.thumbs.Load(), counts.thumbUnread.Load(),
 		counts.clips.Load(), counts.clipFrames.Load(), counts.unstamped.Load(), counts.sessions.Load(), counts.liveFrames.Load(),
-		counts.probes.Load(), counts.triggers.Load(), counts.foreignTrig.Load(), counts.violations.Load())
+		counts.probes.Load(), counts.triggers.Load(), counts.foreignTrig.Load(), counts.notified.Load(), counts.notifyThumbs.Load(),
+		counts.violations.Load())
 	if len(counts.notes) > 0 {
 		t.Logf("notes: %q", counts.notes) // violations, and triggers that failed
 	}
@@ -396,8 +404,9 @@ func TestStormIsolation(t *testing.T) {
 		t.Fatalf("%d isolation violations, first: %s", n, strings.Join(counts.notes, "\n"))
 	}
 	if counts.listings.Load() < sz.minListings || counts.clipFrames.Load() < sz.minClipFrames || counts.liveFrames.Load() < sz.minLiveFrames ||
-		counts.thumbs.Load() == 0 || counts.probes.Load() == 0 || counts.sessions.Load() == 0 || counts.unstamped.Load() != 0 {
-		t.Fatalf("too little checked to prove anything (want ≥ %d listings, ≥ %d clip frames, ≥ %d live frames, some thumbnails and probes, no unstamped samples)",
+		counts.thumbs.Load() == 0 || counts.probes.Load() == 0 || counts.sessions.Load() == 0 || counts.unstamped.Load() != 0 ||
+		counts.notified.Load() == 0 || counts.notifyThumbs.Load() == 0 {
+		t.Fatalf("too little checked to prove anything (want ≥ %d listings, ≥ %d clip frames, ≥ %d live frames, some thumbnails, probes and notifications with thumbnails, no unstamped samples)",
 			sz.minListings, sz.minClipFrames, sz.minLiveFrames)
 	}
 	if code, _, _, err := (&stormClient{base: srv.url, hc: hc}).get(context.Background(), "/healthz"); err != nil || code != 200 {
