@@ -33,15 +33,20 @@ type EventKind string
 const (
 	EventMotion  EventKind = "motion"  // a motion detector
 	EventTrigger EventKind = "trigger" // an external trigger (doorbell, automation)
+	// Camera health, measured by nvr/notify's health watcher: no frames
+	// for the grace period (from the last frame until frames return), and
+	// frames arriving while nothing is indexed.
+	EventOffline EventKind = "offline"
+	EventStalled EventKind = "stalled"
 )
 
 // ParseEventKind validates a kind name.
 func ParseEventKind(s string) (EventKind, error) {
 	switch EventKind(s) {
-	case EventMotion, EventTrigger:
+	case EventMotion, EventTrigger, EventOffline, EventStalled:
 		return EventKind(s), nil
 	}
-	return "", Errorf("parse event kind", KindInvalid, "kind must be motion or trigger")
+	return "", Errorf("parse event kind", KindInvalid, "kind must be motion, trigger, offline or stalled")
 }
 
 // Thumbnail content types.

@@ -184,6 +184,12 @@ func TestNotifyEndToEnd(t *testing.T) {
 		return false
 	})
 	t.Logf("offline announced %v after the camera stopped (grace 5 s)", time.Since(dark).Round(100*time.Millisecond))
+	// And listed as an event of its own, to ana only.
+	ana := newClient(t, srv.url)
+	ana.login("ana", sitePassword)
+	if code, body := ana.call("GET", "/api/events?kind=offline", ""); code != 200 || !strings.Contains(body, camA) || strings.Contains(body, camB) {
+		t.Fatalf("ana's offline events: %d %s", code, body)
+	}
 	for _, h := range hook.hits() {
 		if strings.Contains(string(h.body), camA) {
 			t.Fatal("bo was told about ana's camera")

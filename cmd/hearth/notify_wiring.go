@@ -28,8 +28,8 @@ func newNotifier(cfg serveConfig, a *app, events *nvr.Events, status cameraStatu
 	svc := notify.New(notify.Config{Store: a.store, Policy: a.policy, Events: events, SMTP: smtp, VAPID: vapid,
 		BaseURL: strings.TrimSuffix(o.BaseURL, "/"), Log: log.With("part", "notify")})
 	hw := notify.NewHealthWatcher(notify.HealthConfig{
-		Sources: notify.HealthSources{Cameras: a.store, Monitor: a.policy, Status: status, Storage: retention},
-		Report:  svc.Health, Grace: o.OfflineGrace})
+		Sources: notify.HealthSources{Cameras: a.store, Monitor: a.policy, Status: status, Storage: retention, Events: a.store},
+		Report:  svc.Health, Grace: o.OfflineGrace, Log: log.With("part", "health")})
 	return svc, hw, vapid, nil
 }
 

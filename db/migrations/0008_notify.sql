@@ -45,3 +45,23 @@ CREATE TABLE notify_rules (
 CREATE INDEX notify_rules_user ON notify_rules (user_id, id);
 -- The delivery engine's candidate read, once per event.
 CREATE INDEX notify_rules_camera ON notify_rules (camera_id);
+
+-- Camera health as events: "offline" (no frames for the grace period,
+-- from the last frame until frames return) and "stalled" (frames arrive,
+-- nothing is indexed), written by nvr/notify's health watcher, so the
+-- events list and the timeline show outages as what they are.
+--
+-- events.kind's CHECK is widened in place with SQLite's documented
+-- procedure for CHECK changes (https://sqlite.org/lang_altertable.html,
+-- "otheralter"): every existing row satisfies the wider check, nothing on
+-- disk changes. A rebuild (CREATE, copy, DROP, RENAME) would run the
+-- DROP's implicit DELETE through event_reviews' ON DELETE CASCADE and
+-- lose every review mark. RESET makes this connection read the new
+-- schema; the others read it when they next open.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+SET sql = replace(sql, 'CHECK (kind IN (''motion'', ''trigger''))',
+                       'CHECK (kind IN (''motion'', ''trigger'', ''offline'', ''stalled''))')
+WHERE type = 'table' AND name = 'events';
+PRAGMA writable_schema = RESET;
+PRAGMA writable_schema = OFF;

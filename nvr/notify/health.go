@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -28,7 +29,22 @@ type HealthSources struct {
 	}
 	// Storage is optional: nil, no storage alerts.
 	Storage interface{ Status() nvr.RetentionStatus }
+	// Events, when set, records outages as events of kinds offline and
+	// stalled (the database; nvr.EventStore's methods), so the events
+	// list and the timeline show them.
+	Events HealthEvents
 }
+
+// HealthEvents is the part of the event store the watcher writes.
+type HealthEvents interface {
+	CreateEvent(ctx context.Context, e nvr.Event) (nvr.Event, error)
+	ExtendEvent(ctx context.Context, id nvr.EventID, last time.Time, score float64, zones []string) error
+	CloseEvent(ctx context.Context, id nvr.EventID, end time.Time) error
+}
+
+// healthPersistEvery bounds how stale an ongoing outage's end is in the
+// store: after a crash, the start-up repair closes it at its last write.
+const healthPersistEvery = 10 * time.Second
 
 // HealthConfig configures a HealthWatcher.
 type HealthConfig struct {
@@ -41,6 +57,7 @@ type HealthConfig struct {
 	// Tick is how often state is measured (2 s).
 	Tick time.Duration
 	Now  func() time.Time
+	Log  *slog.Logger
 }
 
 // HealthWatcher turns measured camera state into health changes: offline
@@ -59,9 +76,18 @@ type HealthWatcher struct {
 
 type camHealth struct {
 	firstSeen time.Time
+	lastFrame time.Time
 	known     bool // online or offline has been decided
 	offline   bool
 	stalled   bool
+	// The outages being recorded as events; zero ID: none.
+	offlineEv, stalledEv outage
+}
+
+// outage is an ongoing health event.
+type outage struct {
+	id    nvr.EventID
+	saved time.Time // its Last as last written
 }
 
 // NewHealthWatcher returns a watcher; call Run.
@@ -74,6 +100,9 @@ func NewHealthWatcher(cfg HealthConfig) *HealthWatcher {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &HealthWatcher{cfg: cfg, cams: map[nvr.CameraID]*camHealth{}}
 }
@@ -108,11 +137,15 @@ func (w *HealthWatcher) measure(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		w.camera(g.CameraID(), w.cfg.Sources.Status.Status(g), now)
+		w.camera(ctx, g.CameraID(), w.cfg.Sources.Status.Status(g), now)
 	}
-	for id := range w.cams {
+	for id, h := range w.cams {
 		if !seen[id] {
-			delete(w.cams, id) // removed or disabled: start afresh if it returns
+			// Removed or disabled: its outages end here; it starts afresh
+			// if it returns.
+			w.end(ctx, &h.offlineEv, now)
+			w.end(ctx, &h.stalledEv, now)
+			delete(w.cams, id)
 		}
 	}
 	if w.cfg.Sources.Storage != nil {
@@ -126,7 +159,7 @@ func (w *HealthWatcher) measure(ctx context.Context) {
 }
 
 // camera applies one measurement of one camera.
-func (w *HealthWatcher) camera(id nvr.CameraID, st nvr.CameraStatus, now time.Time) {
+func (w *HealthWatcher) camera(ctx context.Context, id nvr.CameraID, st nvr.CameraStatus, now time.Time) {
 	h := w.cams[id]
 	if h == nil {
 		h = &camHealth{firstSeen: now}
@@ -138,6 +171,11 @@ func (w *HealthWatcher) camera(id nvr.CameraID, st nvr.CameraStatus, now time.Ti
 			last = s.LastFrame
 		}
 	}
+	// A stream that restarts forgets its last frame: keep the newest seen.
+	if last.After(h.lastFrame) {
+		h.lastFrame = last
+	}
+	last = h.lastFrame
 	// A frame within the grace is online; none within it (or none at all
 	// since the watcher first saw the camera, a grace ago) is offline.
 	var online, offline bool
@@ -150,16 +188,85 @@ func (w *HealthWatcher) camera(id nvr.CameraID, st nvr.CameraStatus, now time.Ti
 	switch {
 	case offline && (!h.known || !h.offline):
 		h.known, h.offline = true, true
+		// The outage began with the last frame seen (or when the watcher
+		// first looked, if it never saw one).
+		from := last
+		if from.IsZero() {
+			from = h.firstSeen
+		}
+		w.begin(ctx, &h.offlineEv, id, nvr.EventOffline, from, now)
 		w.cfg.Report(nvr.NotifyOffline, id, now)
 	case online && h.known && h.offline:
 		h.offline = false
+		w.end(ctx, &h.offlineEv, last)
 		w.cfg.Report(nvr.NotifyOnline, id, now)
 	case online:
 		h.known = true // coming up at start is not news
 	}
+	if h.offline {
+		w.extend(ctx, &h.offlineEv, now)
+	}
 	stalled := st.Recording == nvr.RecordingStalled
-	if stalled && !h.stalled {
+	switch {
+	case stalled && !h.stalled:
+		from := st.RecordingSince
+		if from.IsZero() || from.After(now) {
+			from = now
+		}
+		w.begin(ctx, &h.stalledEv, id, nvr.EventStalled, from, now)
 		w.cfg.Report(nvr.NotifyStalled, id, now)
+	case stalled:
+		w.extend(ctx, &h.stalledEv, now)
+	case h.stalled:
+		w.end(ctx, &h.stalledEv, now)
 	}
 	h.stalled = stalled
+}
+
+// begin records an outage of kind on camera id from from to now.
+func (w *HealthWatcher) begin(ctx context.Context, o *outage, id nvr.CameraID, kind nvr.EventKind, from, now time.Time) {
+	if w.cfg.Sources.Events == nil || o.id != "" {
+		return
+	}
+	if now.Before(from) {
+		now = from
+	}
+	ev, err := w.cfg.Sources.Events.CreateEvent(ctx, nvr.Event{CameraID: id, Kind: kind, Start: from, Last: now,
+		Zones: []string{}, CreatedAt: now})
+	if err != nil {
+		w.cfg.Log.Warn("record camera health event", "camera", string(id), "kind", string(kind), "err", err)
+		return
+	}
+	*o = outage{id: ev.ID, saved: now}
+}
+
+// extend keeps an ongoing outage's end fresh in the store.
+func (w *HealthWatcher) extend(ctx context.Context, o *outage, now time.Time) {
+	if o.id == "" || now.Sub(o.saved) < healthPersistEvery {
+		return
+	}
+	if err := w.cfg.Sources.Events.ExtendEvent(ctx, o.id, now, 0, []string{}); err != nil {
+		if nvr.ErrorKind(err) == nvr.KindNotFound { // deleted by its owner meanwhile
+			*o = outage{}
+		}
+		return
+	}
+	o.saved = now
+}
+
+// end closes an ongoing outage at end.
+func (w *HealthWatcher) end(ctx context.Context, o *outage, end time.Time) {
+	if o.id == "" {
+		return
+	}
+	if end.Before(o.saved) {
+		end = o.saved
+	}
+	if end.After(o.saved) {
+		_ = w.cfg.Sources.Events.ExtendEvent(ctx, o.id, end, 0, []string{})
+	}
+	if err := w.cfg.Sources.Events.CloseEvent(ctx, o.id, end); err != nil && nvr.ErrorKind(err) != nvr.KindNotFound {
+		w.cfg.Log.Warn("close camera health event", "event", string(o.id), "err", err)
+	}
+	*o = outage{}
 }

@@ -75,7 +75,7 @@ func TestHealthAlerts(t *testing.T) {
 	storage := &fakeStorage{}
 	const grace = 300 * time.Millisecond
 	w := notify.NewHealthWatcher(notify.HealthConfig{
-		Sources: notify.HealthSources{Cameras: s.store, Monitor: s.pol, Status: st, Storage: storage},
+		Sources: notify.HealthSources{Cameras: s.store, Monitor: s.pol, Status: st, Storage: storage, Events: s.store},
 		Report:  s.svc.Health, Grace: grace, Tick: 20 * time.Millisecond})
 	run(t, w.Run)
 
@@ -109,12 +109,31 @@ func TestHealthAlerts(t *testing.T) {
 	if k := kinds(anaR, s.camA1.ID); k[1] != nvr.NotifyOnline {
 		t.Fatalf("ana got %v", k)
 	}
+	// The outage is an event of its own, from the last frame to the first
+	// one after, listed with the camera's events (through the policy, as ana).
+	outages := healthEvents(t, s, s.triggerA, nvr.EventOffline)
+	if len(outages) != 1 || outages[0].CameraID != s.camA1.ID || outages[0].Open() ||
+		outages[0].Start.Before(stopped.Add(-time.Second)) || outages[0].Start.After(stopped.Add(time.Second)) ||
+		outages[0].End.Sub(outages[0].Start) < grace {
+		t.Fatalf("offline events %+v (frames stopped at %v)", outages, stopped)
+	}
 	// B's recorder stalls: bo hears, ana does not.
 	st.set(s.camB.ID, true, nvr.RecordingStalled)
 	waitFor(t, 10*time.Second, "B stalled to bo", func() bool { return len(kinds(boR, s.camB.ID)) == 1 })
 	if k := kinds(boR, s.camB.ID); k[0] != nvr.NotifyStalled {
 		t.Fatalf("bo got %v", k)
 	}
+	if ev := healthEvents(t, s, s.triggerB, nvr.EventStalled); len(ev) != 1 || ev[0].CameraID != s.camB.ID || !ev[0].Open() {
+		t.Fatalf("stalled events %+v", ev)
+	}
+	if ev := healthEvents(t, s, s.triggerA, nvr.EventStalled); len(ev) != 0 {
+		t.Fatalf("household A lists B's stall: %+v", ev)
+	}
+	st.set(s.camB.ID, true, nvr.RecordingActive)
+	waitFor(t, 10*time.Second, "the stall closed", func() bool {
+		ev := healthEvents(t, s, s.triggerB, nvr.EventStalled)
+		return len(ev) == 1 && !ev[0].Open()
+	})
 	// Storage low: the admin only.
 	storage.mu.Lock()
 	storage.low = true
@@ -135,4 +154,14 @@ func TestHealthAlerts(t *testing.T) {
 	if n := len(kinds(anaR, "")) + len(kinds(boR, "")); n != 0 {
 		t.Fatalf("owners were told about storage %d times", n)
 	}
+}
+
+// healthEvents lists the events of kind that principal p may see.
+func healthEvents(t *testing.T, s *site, p nvr.Principal, kind nvr.EventKind) []nvr.Event {
+	t.Helper()
+	page, err := s.events.List(context.Background(), p, nvr.EventFilter{Kind: kind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Events
 }

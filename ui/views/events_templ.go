@@ -27,7 +27,7 @@ type EventsModel struct {
 }
 
 // EventKinds are the kinds offered in the filter.
-var EventKinds = []string{"motion", "trigger"}
+var EventKinds = []string{"motion", "trigger", "offline", "stalled"}
 
 // Events lists events as thumbnail cards; events.js fills the list from
 // /api/events with the filter below.

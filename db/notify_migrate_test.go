@@ -1,0 +1,82 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// TestMigrateHealthKindsKeepsEventsAndWhatRefersToThem upgrades a version
+// 7 database with events and a table that references events with ON
+// DELETE CASCADE (as the review marks do): the notify migration widens
+// events.kind's CHECK in place, so every event and every referring row is
+// still there, the new kinds are accepted, others still refused, and the
+// file passes an integrity check.
+func TestMigrateHealthKindsKeepsEventsAndWhatRefersToThem(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hearth.db")
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.SetMaxOpenConns(1)
+	cam := nvr.NewCameraID()
+	var stmts []string
+	for _, m := range ms[:7] {
+		stmts = append(stmts, m.sql)
+	}
+	stmts = append(stmts, "PRAGMA user_version = 7",
+		`INSERT INTO households (name, created_at_ns, public_id) VALUES ('Smiths', 1, lower(hex(randomblob(16))))`,
+		`INSERT INTO cameras (id, household_id, name, main_url, created_at_ns) VALUES ('`+string(cam)+`', 1, 'Door', 'rtsp://192.0.2.1/x', 1)`,
+		`INSERT INTO events (public_id, camera_id, kind, start_ns, last_ns, end_ns, created_at_ns)
+		 VALUES (lower(hex(randomblob(16))), '`+string(cam)+`', 'motion', 10, 20, 20, 1),
+		        (lower(hex(randomblob(16))), '`+string(cam)+`', 'trigger', 30, 40, 40, 1)`,
+		`CREATE TABLE marks (event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE)`,
+		`INSERT INTO marks SELECT id FROM events`)
+	for _, q := range stmts {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	count := func(q string) int {
+		var n int
+		if err := d.reader.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n, m := count(`SELECT count(*) FROM events`), count(`SELECT count(*) FROM marks`); n != 2 || m != 2 {
+		t.Fatalf("after the migration: %d events, %d rows referring to them; want 2, 2", n, m)
+	}
+	var ic string
+	if err := d.writer.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ic); err != nil || ic != "ok" {
+		t.Fatalf("integrity check: %q %v", ic, err)
+	}
+	now := time.Now()
+	for _, k := range []nvr.EventKind{nvr.EventOffline, nvr.EventStalled} {
+		if _, err := d.CreateEvent(ctx, nvr.Event{CameraID: cam, Kind: k, Start: now, Last: now, CreatedAt: now}); err != nil {
+			t.Fatalf("a %s event after the migration: %v", k, err)
+		}
+	}
+	if _, err := d.writer.ExecContext(ctx, `INSERT INTO events (public_id, camera_id, kind, start_ns, last_ns, created_at_ns)
+		VALUES (lower(hex(randomblob(16))), ?, 'smoke', 1, 1, 1)`, string(cam)); !isCheck(err) {
+		t.Fatalf("an unknown kind: %v, want the CHECK's refusal", err)
+	}
+}
