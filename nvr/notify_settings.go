@@ -26,6 +26,8 @@ type NotifyStore interface {
 	NotifyRules(ctx context.Context, u UserID) ([]NotifyRule, error)
 	// DeleteNotifyRule removes one of u's rules.
 	DeleteNotifyRule(ctx context.Context, u UserID, id NotifyRuleID) error
+	// AppendAudit writes one audit row.
+	AppendAudit(ctx context.Context, e AuditEntry) error
 	// NotifyRulesFor lists the rules that name camera cam or every
 	// camera, of the users in cam's household now; cam "" lists the
 	// every-camera rules of appliance admins. It is a list of candidates,
@@ -70,13 +72,15 @@ func (n *Notifications) AddChannel(ctx context.Context, g UserGrant, c NotifyCha
 		return NotifyChannel{}, ErrNotFound
 	}
 	c.LocalOK = false
-	return n.addChannel(ctx, g.User().ID, c)
+	out, err := n.addChannel(ctx, g.User().ID, c)
+	return out, n.record(ctx, g.Principal().String(), g.User().ID, "", "notify-channel-add", channelDetail(out, c), err)
 }
 
 // AddChannelFor adds a channel for user u, as the appliance admin (CLI):
 // localOK lets the target reach this appliance or the loopback.
 func (n *Notifications) AddChannelFor(ctx context.Context, u UserID, c NotifyChannel) (NotifyChannel, error) {
-	return n.addChannel(ctx, u, c)
+	out, err := n.addChannel(ctx, u, c)
+	return out, n.record(ctx, cliPrincipal, u, "", "notify-channel-add", channelDetail(out, c), err)
 }
 
 func (n *Notifications) addChannel(ctx context.Context, u UserID, c NotifyChannel) (NotifyChannel, error) {
@@ -100,12 +104,14 @@ func (n *Notifications) RemoveChannel(ctx context.Context, g UserGrant, id Notif
 	if !g.Valid() {
 		return ErrNotFound
 	}
-	return n.store.DeleteNotifyChannel(ctx, g.User().ID, id)
+	err := n.store.DeleteNotifyChannel(ctx, g.User().ID, id)
+	return n.record(ctx, g.Principal().String(), g.User().ID, "", "notify-channel-remove", "channel "+string(id), err)
 }
 
 // RemoveChannelFor removes one of user u's channels (admin CLI).
 func (n *Notifications) RemoveChannelFor(ctx context.Context, u UserID, id NotifyChannelID) error {
-	return n.store.DeleteNotifyChannel(ctx, u, id)
+	err := n.store.DeleteNotifyChannel(ctx, u, id)
+	return n.record(ctx, cliPrincipal, u, "", "notify-channel-remove", "channel "+string(id), err)
 }
 
 // ChannelsFor lists user u's channels (admin CLI).
@@ -131,13 +137,15 @@ func (n *Notifications) AddRule(ctx context.Context, g UserGrant, r NotifyRule) 
 	if !g.Valid() {
 		return NotifyRule{}, ErrNotFound
 	}
-	return n.addRule(ctx, g.User().ID, r)
+	out, err := n.addRule(ctx, g.User().ID, r)
+	return out, n.record(ctx, g.Principal().String(), g.User().ID, r.CameraID, "notify-rule-add", "rule "+string(out.ID), err)
 }
 
 // AddRuleFor adds a rule for user u (admin CLI); the camera check is the
 // same: the admin cannot subscribe anyone to a camera they may not see.
 func (n *Notifications) AddRuleFor(ctx context.Context, u UserID, r NotifyRule) (NotifyRule, error) {
-	return n.addRule(ctx, u, r)
+	out, err := n.addRule(ctx, u, r)
+	return out, n.record(ctx, cliPrincipal, u, r.CameraID, "notify-rule-add", "rule "+string(out.ID), err)
 }
 
 // addRule checks the rule and asks the policy, as the user, whether they
@@ -168,10 +176,43 @@ func (n *Notifications) RemoveRule(ctx context.Context, g UserGrant, id NotifyRu
 	if !g.Valid() {
 		return ErrNotFound
 	}
-	return n.store.DeleteNotifyRule(ctx, g.User().ID, id)
+	err := n.store.DeleteNotifyRule(ctx, g.User().ID, id)
+	return n.record(ctx, g.Principal().String(), g.User().ID, "", "notify-rule-remove", "rule "+string(id), err)
 }
 
 // RemoveRuleFor removes one of user u's rules (admin CLI).
 func (n *Notifications) RemoveRuleFor(ctx context.Context, u UserID, id NotifyRuleID) error {
-	return n.store.DeleteNotifyRule(ctx, u, id)
+	err := n.store.DeleteNotifyRule(ctx, u, id)
+	return n.record(ctx, cliPrincipal, u, "", "notify-rule-remove", "rule "+string(id), err)
+}
+
+// cliPrincipal names the admin's command line in the audit log.
+const cliPrincipal = "cli"
+
+// channelDetail names a channel in the audit log by kind and ID: never its
+// target (a webhook URL often holds a token) or its secret.
+func channelDetail(saved, asked NotifyChannel) string {
+	d := string(asked.Kind) + " channel"
+	if saved.ID != "" {
+		d += " " + string(saved.ID)
+	}
+	if saved.LocalOK {
+		d += " (may reach this appliance)"
+	}
+	return d
+}
+
+// record writes the audit row of one settings change, whatever its
+// outcome; a change whose row cannot be written is reported as failed. A
+// refusal for a camera the user may not see is recorded without the camera.
+func (n *Notifications) record(ctx context.Context, principal string, u UserID, cam CameraID, action, detail string, err error) error {
+	result := "ok"
+	if err != nil {
+		result, cam = "failed", ""
+	}
+	e := AuditEntry{At: n.now(), UserID: u, Principal: principal, CameraID: cam, Action: action, Result: result, Detail: detail}
+	if aerr := n.store.AppendAudit(ctx, e); aerr != nil && err == nil {
+		return Wrap("record "+action, aerr)
+	}
+	return err
 }

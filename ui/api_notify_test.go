@@ -32,6 +32,20 @@ func TestNotifyAPI(t *testing.T) {
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, "Home Assistant") || strings.Contains(r.body, secret) {
 		t.Fatalf("list channels: %d %s", r.StatusCode, r.body)
 	}
+	// The change is on record: who, which channel; never where it points or its secret.
+	audit := must(f.store.Audit(context.Background(), 50))(t)
+	found := false
+	for _, e := range audit {
+		if e.Action == "notify-channel-add" && e.UserID == f.ownerA.ID && e.Result == "ok" && strings.HasPrefix(e.Principal, "session:") {
+			found = true
+		}
+		if strings.Contains(e.Detail, secret) || strings.Contains(e.Detail, "203.0.113.7") {
+			t.Fatalf("audit row %+v names the target or the secret", e)
+		}
+	}
+	if !found {
+		t.Fatalf("no audit row for the new channel: %+v", audit)
+	}
 	if r = f.do(http.MethodGet, "/api/notify/channels", []any{vic}, ""); strings.Contains(r.body, "Home Assistant") {
 		t.Fatalf("vic sees ana's channel: %s", r.body)
 	}
