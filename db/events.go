@@ -17,14 +17,17 @@ var _ nvr.EventStore = (*DB)(nil)
 const eventColumns = `id, public_id, camera_id, kind, label, start_ns, last_ns, COALESCE(end_ns, 0), score, zones,
 	pinned, thumb_type, created_at_ns`
 
-func scanEvent(row interface{ Scan(...any) error }) (nvr.Event, error) {
+// scanEvent scans eventColumns, then into extra the columns a query
+// selects after them.
+func scanEvent(row interface{ Scan(...any) error }, extra ...any) (nvr.Event, error) {
 	var (
 		e                              nvr.Event
 		seq, startNs, lastNs, endNs, c int64
 		pub, cam, kind, zones          string
 	)
-	if err := row.Scan(&seq, &pub, &cam, &kind, &e.Label, &startNs, &lastNs, &endNs, &e.Score, &zones,
-		&e.Pinned, &e.ThumbType, &c); err != nil {
+	dst := append([]any{&seq, &pub, &cam, &kind, &e.Label, &startNs, &lastNs, &endNs, &e.Score, &zones,
+		&e.Pinned, &e.ThumbType, &c}, extra...)
+	if err := row.Scan(dst...); err != nil {
 		return nvr.Event{}, err
 	}
 	e.ID, e.Seq, e.CameraID, e.Kind = nvr.EventID(pub), seq, nvr.CameraID(cam), nvr.EventKind(kind)
@@ -34,6 +37,11 @@ func scanEvent(row interface{ Scan(...any) error }) (nvr.Event, error) {
 	}
 	return e, nil
 }
+
+// reviewedColumn follows eventColumns in listings: the listing user's
+// review mark, one seek in event_reviews' primary key. Its one argument is
+// the user; 0 matches no row (user IDs start at 1).
+const reviewedColumn = `, EXISTS (SELECT 1 FROM event_reviews r WHERE r.user_id = ? AND r.event_id = events.id)`
 
 func zonesJSON(zs []string) string {
 	if len(zs) == 0 {
@@ -206,6 +214,21 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 		filter.WriteString(` AND kind = ?`)
 		fargs = append(fargs, string(q.Kind))
 	}
+	switch q.Reviewed {
+	case nvr.ReviewAny:
+	case nvr.ReviewOnlyMarked, nvr.ReviewOnlyUnmarked:
+		if q.Reviewer == 0 {
+			return nil, invalid(op, "a review filter needs a reviewer", nil)
+		}
+		not := ""
+		if q.Reviewed == nvr.ReviewOnlyUnmarked {
+			not = "NOT "
+		}
+		filter.WriteString(` AND ` + not + `EXISTS (SELECT 1 FROM event_reviews r WHERE r.user_id = ? AND r.event_id = events.id)`)
+		fargs = append(fargs, int64(q.Reviewer))
+	default:
+		return nil, invalid(op, "unknown review filter", nil)
+	}
 	if q.After.ID != "" {
 		// The plain bound first: with only the OR, SQLite does not bound
 		// the index walk by the cursor (3.5 s for the second page of a
@@ -225,14 +248,15 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 			if i > 0 {
 				query.WriteString(` UNION ALL `)
 			}
-			query.WriteString(`SELECT * FROM (SELECT ` + eventColumns +
+			query.WriteString(`SELECT * FROM (SELECT ` + eventColumns + reviewedColumn +
 				` FROM events WHERE camera_id = ? AND start_ns >= ? AND state = 'live'` + filter.String() + order + `)`)
-			args = append(args, string(s.CameraID), ns(s.Since))
+			args = append(args, int64(q.Reviewer), string(s.CameraID), ns(s.Since))
 			args = append(args, fargs...)
 			args = append(args, q.Limit)
 		}
 	} else {
-		query.WriteString(`SELECT ` + eventColumns + ` FROM events WHERE state = 'live' AND (`)
+		query.WriteString(`SELECT ` + eventColumns + reviewedColumn + ` FROM events WHERE state = 'live' AND (`)
+		args = append(args, int64(q.Reviewer))
 		for i, s := range q.Cameras {
 			if i > 0 {
 				query.WriteString(` OR `)
@@ -249,7 +273,18 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 	if err != nil {
 		return nil, internal(op, err)
 	}
-	return scanEvents(rows, op)
+	defer rows.Close()
+	evs := []nvr.Event{}
+	for rows.Next() {
+		var reviewed bool
+		e, err := scanEvent(rows, &reviewed)
+		if err != nil {
+			return nil, internal(op, err)
+		}
+		e.Reviewed = reviewed
+		evs = append(evs, e)
+	}
+	return evs, internal(op, rows.Err())
 }
 
 func scanEvents(rows *sql.Rows, op string) ([]nvr.Event, error) {

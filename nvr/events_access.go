@@ -60,8 +60,10 @@ type EventFilter struct {
 	Camera     CameraID // "": every camera the principal may see recordings of
 	Start, End time.Time
 	Kind       EventKind
-	Limit      int    // 0: DefaultEventLimit; at most MaxEventLimit
-	Cursor     string // from a previous page's Next
+	// Reviewed filters by the caller's own review marks.
+	Reviewed ReviewFilter
+	Limit    int    // 0: DefaultEventLimit; at most MaxEventLimit
+	Cursor   string // from a previous page's Next
 }
 
 // EventPage is one page of a listing.
@@ -71,8 +73,8 @@ type EventPage struct {
 }
 
 // List returns events of the cameras p may see recordings of, newest
-// first. A camera filter naming a camera p may not see answers
-// ErrNotFound.
+// first, each with p's user's review mark. A camera filter naming a camera
+// p may not see answers ErrNotFound.
 func (e *Events) List(ctx context.Context, p Principal, f EventFilter) (EventPage, error) {
 	const op = "list events"
 	if f.Limit == 0 {
@@ -84,7 +86,12 @@ func (e *Events) List(ctx context.Context, p Principal, f EventFilter) (EventPag
 	if !f.End.IsZero() && !f.End.After(f.Start) {
 		return EventPage{}, Errorf(op, KindInvalid, "end must be after start")
 	}
-	q := EventQuery{Start: f.Start, End: f.End, Kind: f.Kind, Limit: f.Limit + 1}
+	if f.Reviewed > ReviewOnlyUnmarked {
+		return EventPage{}, Errorf(op, KindInvalid, "reviewed must be true or false")
+	}
+	// Marks are the caller's own: the principal's user, whom every grant
+	// below is decided for.
+	q := EventQuery{Start: f.Start, End: f.End, Kind: f.Kind, Reviewer: p.UserID, Reviewed: f.Reviewed, Limit: f.Limit + 1}
 	if f.Cursor != "" {
 		c, err := parseEventCursor(f.Cursor)
 		if err != nil {

@@ -1,0 +1,25 @@
+-- 0008: "reviewed" marks on events, per user.
+--
+-- Reviewing is personal (Frigate 0.14's review page, Blue Iris UI3's clip
+-- list): one person having looked at an event says nothing about whether
+-- another member of the household has, so a mark is a (user, event) row
+-- and never a column of events.
+--
+-- Both keys cascade: a mark means nothing without its user or its event,
+-- and an event's row goes only after its thumbnail (db.DeleteEvent), so the
+-- cascade never outruns a file. event_id is the event's internal row number
+-- (events.id), which never leaves the store; the API names events by
+-- public_id.
+--
+-- The primary key (user_id, event_id) is the index the listings use: "is
+-- this event reviewed by this user" is one seek per listed event (the
+-- listing walks events per camera in start order and asks NOT EXISTS for
+-- the unreviewed filter). event_reviews_event serves the cascade from
+-- events, which deletes by event_id.
+CREATE TABLE event_reviews (
+    user_id        INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    event_id       INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    reviewed_at_ns INTEGER NOT NULL,
+    PRIMARY KEY (user_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX event_reviews_event ON event_reviews (event_id);
