@@ -166,12 +166,14 @@ func (r *Reviews) Set(ctx context.Context, g EventGrant, reviewed bool) (Event, 
 // request, and the store applies it in the same statement as the marks.
 func (r *Reviews) MarkAll(ctx context.Context, p Principal, before time.Time, only CameraID) (int, error) {
 	const op = "mark events reviewed"
-	if before.IsZero() {
-		return 0, Errorf(op, KindInvalid, "before is required")
-	}
+	// The policy first: a principal that may not review learns nothing
+	// from the validation of its request.
 	g, err := r.policy.Review(ctx, p, only)
 	if err != nil {
 		return 0, err
+	}
+	if before.IsZero() {
+		return 0, Errorf(op, KindInvalid, "before is required")
 	}
 	now := r.now()
 	if before.After(now) {

@@ -139,6 +139,7 @@ func TestReviewsMarkAll(t *testing.T) {
 		{"future-is-now", nvr.ScopeAll, policyNow.Add(time.Hour), policyNow, 0},
 		{"view-token", nvr.ScopeView, policyNow, policyNow, 0},
 		{"trigger-token", nvr.ScopeTrigger, policyNow, time.Time{}, nvr.KindNotFound},
+		{"trigger-token-no-before", nvr.ScopeTrigger, time.Time{}, time.Time{}, nvr.KindNotFound},
 		{"no-before", nvr.ScopeAll, time.Time{}, time.Time{}, nvr.KindInvalid},
 	}
 	for _, tc := range tests {

@@ -77,7 +77,8 @@ func newSnapshotFixture(t *testing.T) (*fixture, string) {
 		DataDir: f.dataDir, Thumbnailer: testThumbnailer{ffmpeg: ffmpeg}, Now: f.clock})
 	f.ts.Close()
 	f.events = events
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: events, Now: f.clock})
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: events,
+		Reviews: nvr.NewReviews(f.store, policy, f.clock), Now: f.clock})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 	wg.Go(func() { _ = sim.Run(ctx) })

@@ -161,6 +161,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	live := nvr.NewLiveSessions(a.policy, nvr.LiveConfig{Log: log.With("part", "live")})
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ingest, recorder}, Setup: setup, Storage: retention, Events: events, Log: log,
+		Reviews:  nvr.NewReviews(a.store, a.policy, time.Now),
 		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName)),
 		Live:     ingest,
 		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ingest, Sessions: live}})
