@@ -222,14 +222,14 @@ func Events(m EventsModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "\" title=\"Only this day (empty: every day)\"> <button type=\"submit\" class=\"secondary\">Show</button></form><div class=\"ev-view\" role=\"group\" aria-label=\"View\"><button type=\"button\" class=\"secondary\" data-events-view=\"list\" aria-pressed=\"true\" data-testid=\"events-view-list\">List</button> <button type=\"button\" class=\"secondary\" data-events-view=\"cards\" aria-pressed=\"false\" data-testid=\"events-view-cards\">Cards</button></div></div><div class=\"ev-status\"><p class=\"muted\" data-events-status aria-live=\"polite\" data-testid=\"events-status\"></p><button type=\"button\" class=\"secondary\" data-events-mark-all data-testid=\"events-mark-all\" hidden>Mark all reviewed</button><p class=\"muted ev-keys\">Keys: j/k move, Enter opens, r marks reviewed</p></div><div class=\"ev-list\" data-events data-view=\"list\" data-can-manage=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "\" title=\"Only this day (empty: every day)\"> <button type=\"submit\" class=\"secondary\">Show</button></form><div class=\"ev-view\" role=\"group\" aria-label=\"View\"><button type=\"button\" class=\"secondary\" data-events-view=\"list\" aria-pressed=\"true\" data-testid=\"events-view-list\">List</button> <button type=\"button\" class=\"secondary\" data-events-view=\"cards\" aria-pressed=\"false\" data-testid=\"events-view-cards\">Cards</button></div></div><div class=\"ev-status\"><p class=\"muted\" data-events-status aria-live=\"polite\" data-testid=\"events-status\"></p><button type=\"button\" data-events-new data-testid=\"events-new\" hidden></button> <button type=\"button\" class=\"secondary\" data-events-mark-all data-testid=\"events-mark-all\" hidden>Mark all reviewed</button><p class=\"muted ev-keys\">Keys: j/k move, Enter opens, r marks reviewed</p></div><div class=\"ev-list\" data-events data-view=\"list\" data-can-manage=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(m.CanManage)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/events.templ`, Line: 75, Col: 91}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/events.templ`, Line: 76, Col: 91}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var10)
 			if templ_7745c5c3_Err != nil {
@@ -242,7 +242,7 @@ func Events(m EventsModel) templ.Component {
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(m.CanPin)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/events.templ`, Line: 75, Col: 127}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/events.templ`, Line: 76, Col: 127}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var11)
 			if templ_7745c5c3_Err != nil {

@@ -67,6 +67,7 @@ const list = document.querySelector('[data-events]');
 const statusEl = document.querySelector('[data-events-status]');
 const more = document.querySelector('[data-events-more]');
 const markAll = document.querySelector('[data-events-mark-all]');
+const fresh = document.querySelector('[data-events-new]');
 const dialog = document.querySelector('[data-events-player]');
 const player = dialog.querySelector('video');
 const playerTitle = dialog.querySelector('[data-events-player-title]');
@@ -79,6 +80,7 @@ const cameraOrder = new Map(cameraOptions.map((o, i) => [o.value, i]));
 
 let cursor = '';
 let shown = 0;
+let newest = ''; // start of the newest event listed, to tell new ones
 let loading = 0; // the generation of the listing being loaded
 
 function status(text) { statusEl.textContent = text; }
@@ -295,7 +297,12 @@ async function load(append) {
     return;
   }
   if (gen !== loading) return; // a newer filter's listing replaced this one
-  if (!append) { list.replaceChildren(); shown = 0; }
+  if (!append) {
+    list.replaceChildren();
+    shown = 0;
+    newest = (data.events || [])[0]?.start || '';
+    fresh.hidden = true;
+  }
   for (const ev of data.events || []) {
     lane(new Date(ev.start), String(ev.camera || '')).append(row(ev));
     shown++;
@@ -313,6 +320,35 @@ function reload() {
   history.replaceState(null, '', q.toString() ? `/events?${q}` : '/events');
   load(false);
 }
+
+// New events: the listing is asked again every 20 s while the page is
+// visible; events newer than the newest shown are offered with a button
+// rather than pushed in, so the row under the pointer or the focus never
+// moves. An empty list just fills.
+const POLL_MS = 20000;
+async function poll() {
+  if (document.hidden || dialog.open) return;
+  const q = query();
+  q.set('limit', '20');
+  let data;
+  try {
+    const resp = await fetch(api.list(q), { credentials: 'same-origin' });
+    if (!resp.ok) return;
+    data = await resp.json();
+  } catch { return; }
+  const evs = data.events || [];
+  if (shown === 0) {
+    if (evs.length > 0) load(false);
+    return;
+  }
+  const n = evs.filter((e) => new Date(e.start) > new Date(newest || 0)).length;
+  if (n > 0) {
+    fresh.textContent = `Show ${plural(n, 'new event')}`;
+    fresh.hidden = false;
+  }
+}
+setInterval(poll, POLL_MS);
+fresh.addEventListener('click', () => load(false));
 
 form.addEventListener('submit', (ev) => { ev.preventDefault(); reload(); });
 form.addEventListener('change', reload);
