@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,6 +207,16 @@ func TestEventReviewInBrowser(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+
+	// Playing a clip on the page marks the event too.
+	browse(t, b, chromedp.Navigate(f.ts.URL+"/events"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="event-play"]`)))
+	played := evs[2]
+	browse(t, b, chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-event-id="%s"] [data-testid="event-play"]`, played.ID))))
+	waitJS(t, b, fmt.Sprintf(`document.querySelector('[data-events-player]').open && document.querySelector('[data-event-id="%s"]').dataset.reviewed === 'true'`, played.ID), 5*time.Second)
+	if got := evalT[string](t, b, `document.querySelector('[data-events-player-title]').textContent`); !strings.HasPrefix(got, f.camA1.Name+" · motion · ") {
+		t.Fatalf("player title = %q", got)
+	}
+	evalT[bool](t, b, `(document.querySelector('[data-events-player]').close(), true)`)
 
 	// A phone: no sideways scroll, rows at least 44 px high, light and dark.
 	browse(t, b, chromedp.EmulateViewport(375, 812))

@@ -3,7 +3,7 @@
 // "Today", "Yesterday", then dates) and per camera, one dense row each.
 // A row opens the camera page at the event's moment and marks the event
 // reviewed for this user (as Frigate does: opening it is looking at it);
-// "r" or the ✓ button toggles the mark. Owners and members pin, owners
+// "r" or the ✓ button toggles the mark; playing the clip (▶) marks it too. Owners and members pin, owners
 // delete. Every value from the server is set with textContent or as an
 // attribute.
 
@@ -268,6 +268,8 @@ function openClip(li, ev, title) {
     acts.push(del);
   }
   dialogActions.replaceChildren(...acts);
+  // Playing the clip is watching the event, as opening it is.
+  if (li.dataset.reviewed !== 'true') setReviewed(li, true);
   dialog.showModal();
   player.play().catch(() => {});
 }
