@@ -226,6 +226,13 @@ func TestEventReviewInBrowser(t *testing.T) {
 		if over := evalT[string](t, b, cardOverflowJS); over != "" {
 			t.Errorf("events at 375 px (dark %v): %s", dark, over)
 		}
+		// One list a day, in time order, on a phone.
+		if lanes := evalT[[]string](t, b, `[...document.querySelectorAll('.ev-lane')].map(l => l.dataset.camera)`); len(lanes) == 0 || lanes[0] != "" {
+			t.Errorf("phone lanes = %q, want one time-ordered list a day", lanes)
+		}
+		if ids := evalT[[]string](t, b, rowIDsJS); len(ids) < 2 || ids[0] != string(evs[0].ID) || ids[1] != string(evs[1].ID) {
+			t.Errorf("phone rows do not start with the two newest events of both cameras: %v", ids[:min(2, len(ids))])
+		}
 		short := evalT[int](t, b, `[...document.querySelectorAll('[data-testid="event-open"], [data-testid="event-mark"]')].filter(e => e.getBoundingClientRect().height < 44).length`)
 		if short != 0 {
 			t.Errorf("%d row targets under 44 px high at 375 px", short)

@@ -1,6 +1,7 @@
 // Events page: the review list. Events from /api/events with the filter
 // form's review state, camera, kind and day, grouped per day (local time:
-// "Today", "Yesterday", then dates) and per camera, one dense row each.
+// "Today", "Yesterday", then dates) and per camera (side by side; on a
+// phone one time-ordered list a day), one dense row each.
 // A row opens the camera page at the event's moment and marks the event
 // reviewed for this user (as Frigate does: opening it is looking at it);
 // "r" or the ✓ button toggles the mark; playing the clip (▶) marks it too. Owners and members pin, owners
@@ -78,6 +79,7 @@ const cameraOptions = [...form.querySelectorAll('select[name="camera"] option')]
 const cameraNames = new Map(cameraOptions.map((o) => [o.value, o.textContent]));
 const cameraOrder = new Map(cameraOptions.map((o, i) => [o.value, i]));
 
+const narrow = window.matchMedia('(max-width: 40rem)');
 let cursor = '';
 let shown = 0;
 let newest = ''; // start of the newest event listed, to tell new ones
@@ -152,12 +154,17 @@ function lane(when, cam) {
     list.append(day);
   }
   const lanes = day.querySelector('.ev-lanes');
+  // On a phone the lanes would stack: one camera's whole day before the
+  // next camera's newest event. There the day is one list in time order
+  // (each row names its camera; the camera filter picks one).
+  if (narrow.matches) cam = '';
   let ln = [...lanes.children].find((l) => l.dataset.camera === cam);
   if (!ln) {
     ln = el('section', 'ev-lane');
     ln.dataset.camera = cam;
     ln.dataset.testid = 'events-lane';
-    ln.append(el('h3', '', cameraNames.get(cam) || 'Camera'), el('ul', 'ev-rows'));
+    if (cam) ln.append(el('h3', '', cameraNames.get(cam) || 'Camera'));
+    ln.append(el('ul', 'ev-rows'));
     const order = cameraOrder.get(cam) ?? 1e9;
     const after = [...lanes.children].find((l) => (cameraOrder.get(l.dataset.camera) ?? 1e9) > order);
     lanes.insertBefore(ln, after || null);
@@ -351,6 +358,7 @@ async function poll() {
 }
 setInterval(poll, POLL_MS);
 fresh.addEventListener('click', () => load(false));
+narrow.addEventListener('change', () => load(false)); // regroup for the new width
 
 form.addEventListener('submit', (ev) => { ev.preventDefault(); reload(); });
 form.addEventListener('change', reload);
