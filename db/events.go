@@ -214,6 +214,10 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 		filter.WriteString(` AND kind = ?`)
 		fargs = append(fargs, string(q.Kind))
 	}
+	if q.Label != "" {
+		filter.WriteString(` AND label = ?`)
+		fargs = append(fargs, q.Label)
+	}
 	switch q.Reviewed {
 	case nvr.ReviewAny:
 	case nvr.ReviewOnlyMarked, nvr.ReviewOnlyUnmarked:

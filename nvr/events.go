@@ -119,6 +119,7 @@ type EventQuery struct {
 	Cameras    []EventScope
 	Start, End time.Time // events overlapping [Start, End); zero: unbounded
 	Kind       EventKind // "": all kinds
+	Label      string    // "": any label; else exactly this label
 	// Reviewer is the user whose review marks the listing reads into
 	// Event.Reviewed and filters by; 0 reads none (and Reviewed must be
 	// ReviewAny).

@@ -60,6 +60,7 @@ type EventFilter struct {
 	Camera     CameraID // "": every camera the principal may see recordings of
 	Start, End time.Time
 	Kind       EventKind
+	Label      string // "": any; else exactly this label (a trigger's "doorbell")
 	// Reviewed filters by the caller's own review marks.
 	Reviewed ReviewFilter
 	Limit    int    // 0: DefaultEventLimit; at most MaxEventLimit
@@ -86,12 +87,15 @@ func (e *Events) List(ctx context.Context, p Principal, f EventFilter) (EventPag
 	if !f.End.IsZero() && !f.End.After(f.Start) {
 		return EventPage{}, Errorf(op, KindInvalid, "end must be after start")
 	}
+	if err := ValidateLabel(f.Label); err != nil {
+		return EventPage{}, err
+	}
 	if f.Reviewed > ReviewOnlyUnmarked {
 		return EventPage{}, Errorf(op, KindInvalid, "reviewed must be true or false")
 	}
 	// Marks are the caller's own: the principal's user, whom every grant
 	// below is decided for.
-	q := EventQuery{Start: f.Start, End: f.End, Kind: f.Kind, Reviewer: p.UserID, Reviewed: f.Reviewed, Limit: f.Limit + 1}
+	q := EventQuery{Start: f.Start, End: f.End, Kind: f.Kind, Label: f.Label, Reviewer: p.UserID, Reviewed: f.Reviewed, Limit: f.Limit + 1}
 	if f.Cursor != "" {
 		c, err := parseEventCursor(f.Cursor)
 		if err != nil {

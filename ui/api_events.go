@@ -72,6 +72,7 @@ func parseEventFilter(r *http.Request) (nvr.EventFilter, error) {
 		}
 		f.Kind = k
 	}
+	f.Label = q.Get("label") // checked by nvr: printable, at most 64 characters
 	switch q.Get("reviewed") {
 	case "":
 	case "true":

@@ -56,6 +56,10 @@ func TestEventReviewAPI(t *testing.T) {
 	if got := reviewIDs(decode[eventList](t, f.get("/api/events?reviewed=true", ana).body).Events); len(got) != 1 || got[0] != string(e1.ID) {
 		t.Fatalf("ana's reviewed = %v", got)
 	}
+	// The label filter: the doorbell only.
+	if got := reviewIDs(decode[eventList](t, f.get("/api/events?label=doorbell", mo).body).Events); len(got) != 1 || got[0] != string(e2.ID) {
+		t.Fatalf("label=doorbell = %v", got)
+	}
 	// Unmark.
 	r = f.do(http.MethodDelete, "/api/events/"+string(e1.ID)+"/reviewed", []any{ana}, "")
 	if r.StatusCode != http.StatusOK || decode[eventResponse](t, r.body).Reviewed {
@@ -88,6 +92,7 @@ func TestEventReviewAPI(t *testing.T) {
 		msg                string
 	}{
 		{http.MethodGet, "/api/events?reviewed=maybe", "", 400, "reviewed must be true or false"},
+		{http.MethodGet, "/api/events?label=a%0Ab", "", 400, "label must be"},
 		{http.MethodPost, "/api/events/reviewed", `{}`, 400, "before is required"},
 		{http.MethodPost, "/api/events/reviewed", `{"before":"yesterday"}`, 400, ""},
 		{http.MethodPost, "/api/events/reviewed", `{"before":"2025-01-01T00:00:00Z","all":true}`, 400, "all"},

@@ -154,6 +154,16 @@ func TestEventReviewInBrowser(t *testing.T) {
 		t.Fatalf("status with one event = %q", got)
 	}
 
+	// A trigger's label is offered in the kind filter once listed, and an
+	// address naming it keeps it selected.
+	if got := evalT[string](t, b, `[...document.querySelectorAll('#ev-kind option')].map(o => o.value).join(',')`); got != ",motion,trigger,label:doorbell" {
+		t.Fatalf("kind filter options = %q", got)
+	}
+	openEvents(t, b, f.ts.URL, "?kind=label:doorbell")
+	if got := evalT[string](t, b, `document.querySelector('#ev-kind').value + ' ' + document.querySelector('[data-events-status]').textContent`); got != "label:doorbell 1 unreviewed event." {
+		t.Fatalf("label filter = %q", got)
+	}
+
 	// Mark one reviewed with its button: it stays in place (to undo),
 	// and leaves the unreviewed list after a reload.
 	openEvents(t, b, f.ts.URL, "")

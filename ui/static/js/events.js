@@ -76,6 +76,23 @@ const dialogActions = dialog.querySelector('[data-events-player-actions]');
 const canManage = list.dataset.canManage === 'true';
 const canPin = list.dataset.canPin === 'true';
 const cameraOptions = [...form.querySelectorAll('select[name="camera"] option')].filter((o) => o.value);
+const kindSelect = form.querySelector('select[name="kind"]');
+let labelGroup = null;
+
+// offerLabel adds a label (a trigger's "doorbell") to the kind filter the
+// first time an event with it is listed; labels are free text the server
+// keeps, so the filter learns them from what it shows.
+function offerLabel(label) {
+  if (!label || [...kindSelect.options].some((o) => o.value === `label:${label}`)) return;
+  if (!labelGroup) {
+    labelGroup = el('optgroup');
+    labelGroup.label = 'Labels';
+    kindSelect.append(labelGroup);
+  }
+  const o = el('option', '', label);
+  o.value = `label:${label}`;
+  labelGroup.append(o);
+}
 const cameraNames = new Map(cameraOptions.map((o) => [o.value, o.textContent]));
 const cameraOrder = new Map(cameraOptions.map((o, i) => [o.value, i]));
 
@@ -93,7 +110,9 @@ function query() {
   const fd = new FormData(form);
   const q = new URLSearchParams();
   if (fd.get('camera')) q.set('camera', fd.get('camera'));
-  if (fd.get('kind')) q.set('kind', fd.get('kind'));
+  const kind = String(fd.get('kind') || '');
+  if (kind.startsWith('label:')) q.set('label', kind.slice(6));
+  else if (kind) q.set('kind', kind);
   if (show() === 'unreviewed') q.set('reviewed', 'false');
   if (show() === 'reviewed') q.set('reviewed', 'true');
   const day = fd.get('day');
@@ -314,6 +333,7 @@ async function load(append) {
   }
   for (const ev of data.events || []) {
     lane(new Date(ev.start), String(ev.camera || '')).append(row(ev));
+    offerLabel(String(ev.label || ''));
     shown++;
   }
   cursor = data.next || '';
@@ -415,5 +435,15 @@ document.addEventListener('keydown', (e) => {
   links[next].focus();
   links[next].scrollIntoView({ block: 'nearest' });
 });
+
+// A label filter in the address (kind=label:…) is offered before the
+// first listing, so that it stays selected.
+{
+  const kind = new URLSearchParams(location.search).get('kind') || '';
+  if (kind.startsWith('label:')) {
+    offerLabel(kind.slice(6));
+    kindSelect.value = kind;
+  }
+}
 
 load(false);
