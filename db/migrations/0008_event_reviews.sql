@@ -23,3 +23,11 @@ CREATE TABLE event_reviews (
     PRIMARY KEY (user_id, event_id)
 ) WITHOUT ROWID;
 CREATE INDEX event_reviews_event ON event_reviews (event_id);
+
+-- The unreviewed listing walks a camera's live events newest first and
+-- probes event_reviews for each; once a user has marked a busy month
+-- reviewed, the first page of "unreviewed" walks all of it. This partial
+-- index holds what that walk reads (camera, start, public ID, and the row
+-- number event_reviews is keyed by) for live events only, so a reviewed
+-- event costs an index step and a probe, without reading its row.
+CREATE INDEX events_live_camera_start ON events (camera_id, start_ns DESC, public_id DESC) WHERE state = 'live';
