@@ -75,21 +75,35 @@ func (d *DB) CreateEvent(ctx context.Context, e nvr.Event) (nvr.Event, error) {
 	// The public ID is random (128 bits): a collision is not a case to
 	// handle, and the UNIQUE constraint would refuse one.
 	e.ID = nvr.NewEventID()
-	res, err := d.writer.ExecContext(ctx, `
-		INSERT INTO events (public_id, camera_id, kind, label, start_ns, last_ns, score, zones, created_at_ns)
-		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM cameras WHERE id = ?)`,
-		string(e.ID), string(e.CameraID), string(e.Kind), e.Label, ns(e.Start), ns(e.Last), max(e.Score, 0),
-		zonesJSON(e.Zones), ns(e.CreatedAt), string(e.CameraID))
+	var seq int64
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO events (public_id, camera_id, kind, label, start_ns, last_ns, score, zones, created_at_ns)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM cameras WHERE id = ?)`,
+			string(e.ID), string(e.CameraID), string(e.Kind), e.Label, ns(e.Start), ns(e.Last), max(e.Score, 0),
+			zonesJSON(e.Zones), ns(e.CreatedAt), string(e.CameraID))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return notFound(op, "camera")
+		}
+		if seq, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		// A review floor promises every event below it is marked; an
+		// event starting below one (created a moment after the motion it
+		// records began, or after a clock step) brings it down.
+		_, err = tx.ExecContext(ctx, `UPDATE event_review_floors SET floor_ns = ? WHERE camera_id = ? AND floor_ns > ?`,
+			ns(e.Start), string(e.CameraID), ns(e.Start))
+		return err
+	})
 	if isCheck(err) {
 		return nvr.Event{}, invalid(op, "event values out of range", err)
 	}
-	if err != nil {
-		return nvr.Event{}, internal(op, err)
+	if nvr.ErrorKind(err) == nvr.KindNotFound {
+		return nvr.Event{}, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return nvr.Event{}, notFound(op, "camera")
-	}
-	seq, err := res.LastInsertId()
 	if err != nil {
 		return nvr.Event{}, internal(op, err)
 	}
@@ -247,14 +261,26 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 		query strings.Builder
 		args  []any
 	)
+	// The unreviewed walk starts at the user's review floor on the camera
+	// (event_review_floors: everything below it is marked), so a month of
+	// reviewed events is not walked again on every page.
+	// It is one lower bound with the camera's since, so that SQLite walks
+	// the index from it (two separate bounds: it used one, filtered by
+	// the other, and walked the month anyway).
+	lower, lowerArgs := `?`, func(s nvr.EventScope) []any { return []any{ns(s.Since)} }
+	if q.Reviewed == nvr.ReviewOnlyUnmarked {
+		lower = `max(?, COALESCE((SELECT f.floor_ns FROM event_review_floors f WHERE f.user_id = ? AND f.camera_id = ?), 0))`
+		lowerArgs = func(s nvr.EventScope) []any { return []any{ns(s.Since), int64(q.Reviewer), string(s.CameraID)} }
+	}
 	if len(q.Cameras) <= maxEventUnion {
 		for i, s := range q.Cameras {
 			if i > 0 {
 				query.WriteString(` UNION ALL `)
 			}
 			query.WriteString(`SELECT * FROM (SELECT ` + eventColumns + reviewedColumn +
-				` FROM events WHERE camera_id = ? AND start_ns >= ? AND state = 'live'` + filter.String() + order + `)`)
-			args = append(args, int64(q.Reviewer), string(s.CameraID), ns(s.Since))
+				` FROM events WHERE camera_id = ? AND start_ns >= ` + lower + ` AND state = 'live'` + filter.String() + order + `)`)
+			args = append(args, int64(q.Reviewer), string(s.CameraID))
+			args = append(args, lowerArgs(s)...)
 			args = append(args, fargs...)
 			args = append(args, q.Limit)
 		}

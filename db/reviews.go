@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,10 +36,21 @@ func (d *DB) SetEventReviewed(ctx context.Context, u nvr.UserID, cam nvr.CameraI
 			SELECT ?, id, ? FROM events WHERE public_id = ? AND camera_id = ? AND state = 'live'`,
 			int64(u), ns(at), string(id), string(cam))
 	} else {
-		_, err = d.writer.ExecContext(ctx, `
-			DELETE FROM event_reviews WHERE user_id = ?
-			AND event_id = (SELECT id FROM events WHERE public_id = ? AND camera_id = ?)`,
-			int64(u), string(id), string(cam))
+		err = d.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `
+				DELETE FROM event_reviews WHERE user_id = ?
+				AND event_id = (SELECT id FROM events WHERE public_id = ? AND camera_id = ?)`,
+				int64(u), string(id), string(cam)); err != nil {
+				return err
+			}
+			// The floor promises that everything below it is marked:
+			// it comes down to this event.
+			_, err := tx.ExecContext(ctx, `
+				UPDATE event_review_floors SET floor_ns = min(floor_ns,
+				       (SELECT start_ns FROM events WHERE public_id = ? AND camera_id = ?))
+				WHERE user_id = ? AND camera_id = ?`, string(id), string(cam), int64(u), string(cam))
+			return err
+		})
 	}
 	if isForeignKey(err) {
 		return notFound(op, "user")
@@ -81,21 +94,43 @@ func (d *DB) MarkEventsReviewed(ctx context.Context, u nvr.UserID, scope []nvr.E
 		values.WriteString("(?, ?)")
 		args = append(args, string(s.CameraID), ns(s.Since))
 	}
-	args = append(args, ns(at), int64(u), ns(before))
-	res, err := d.writer.ExecContext(ctx, `
-		WITH scope (camera_id, since_ns) AS (VALUES `+values.String()+`)
-		INSERT OR IGNORE INTO event_reviews (user_id, event_id, reviewed_at_ns)
-		SELECT u.id, e.id, ?
-		FROM scope s
-		JOIN events e ON e.camera_id = s.camera_id AND e.start_ns >= s.since_ns
-		JOIN cameras c ON c.id = e.camera_id
-		JOIN users u ON u.id = ? AND u.disabled = 0 AND u.household_id = c.household_id
-		WHERE e.state = 'live' AND e.start_ns < ?
-		  AND (u.role <> 'viewer'
-		       OR EXISTS (SELECT 1 FROM camera_viewers v WHERE v.user_id = u.id AND v.camera_id = c.id))`, args...)
+	var n int64
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			WITH scope (camera_id, since_ns) AS (VALUES `+values.String()+`)
+			INSERT OR IGNORE INTO event_reviews (user_id, event_id, reviewed_at_ns)
+			SELECT u.id, e.id, ?
+			FROM scope s
+			JOIN events e ON e.camera_id = s.camera_id AND e.start_ns >= s.since_ns
+			JOIN cameras c ON c.id = e.camera_id
+			JOIN users u ON u.id = ? AND u.disabled = 0 AND u.household_id = c.household_id
+			WHERE e.state = 'live' AND e.start_ns < ?
+			  AND (u.role <> 'viewer'
+			       OR EXISTS (SELECT 1 FROM camera_viewers v WHERE v.user_id = u.id AND v.camera_id = c.id))`,
+			append(slices.Clip(args), ns(at), int64(u), ns(before))...)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		// Every event of these cameras below before is now marked: the
+		// floor rises to it, under the same conditions as the marks.
+		_, err = tx.ExecContext(ctx, `
+			WITH scope (camera_id, since_ns) AS (VALUES `+values.String()+`)
+			INSERT INTO event_review_floors (user_id, camera_id, floor_ns)
+			SELECT u.id, c.id, ?
+			FROM scope s
+			JOIN cameras c ON c.id = s.camera_id
+			JOIN users u ON u.id = ? AND u.disabled = 0 AND u.household_id = c.household_id
+			WHERE u.role <> 'viewer'
+			   OR EXISTS (SELECT 1 FROM camera_viewers v WHERE v.user_id = u.id AND v.camera_id = c.id)
+			ON CONFLICT (user_id, camera_id) DO UPDATE SET floor_ns = max(floor_ns, excluded.floor_ns)`,
+			append(slices.Clip(args), ns(before), int64(u))...)
+		return err
+	})
 	if err != nil {
 		return 0, internal(op, err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), internal(op, err)
+	return int(n), nil
 }

@@ -139,3 +139,45 @@ func TestMarkEventsReviewedScope(t *testing.T) {
 		t.Fatalf("%d marks after deleting an event and a user, want 2", marks)
 	}
 }
+
+// TestReviewFloor: the floor mark-all raises only ever hides events that
+// are marked. An event unmarked below it, and an event created below it
+// (its motion began before the mark-all), are listed unreviewed again.
+func TestReviewFloor(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := openDB(t)
+	w := newWorld(t, d)
+	var evs []nvr.Event
+	for i := range 5 {
+		evs = append(evs, newEvent(t, d, w.cam1.ID, nvr.EventMotion, t0.Add(time.Duration(i)*time.Minute)))
+	}
+	scope := []nvr.EventScope{{CameraID: w.cam1.ID}}
+	if n := must[int](t)(d.MarkEventsReviewed(ctx, w.owner.ID, scope, t0.Add(10*time.Minute), t0)); n != 5 {
+		t.Fatalf("marked %d", n)
+	}
+	if got := unreviewed(t, d, w.owner.ID, w.cam1.ID); len(got) != 0 {
+		t.Fatalf("after mark all: %v", got)
+	}
+	// Unmark one in the middle: it is listed again, its elders stay hidden.
+	noErr(t, d.SetEventReviewed(ctx, w.owner.ID, w.cam1.ID, evs[2].ID, false, t0))
+	if got := unreviewed(t, d, w.owner.ID, w.cam1.ID); len(got) != 1 || !got[evs[2].ID] {
+		t.Fatalf("after unmarking one: %v", got)
+	}
+	// An event that began below the floor, created after the mark-all.
+	late := newEvent(t, d, w.cam1.ID, nvr.EventMotion, t0.Add(30*time.Second))
+	if got := unreviewed(t, d, w.owner.ID, w.cam1.ID); len(got) != 2 || !got[late.ID] || !got[evs[2].ID] {
+		t.Fatalf("after a late event: %v", got)
+	}
+	// Another user's floor is theirs: the member never marked anything.
+	if got := unreviewed(t, d, w.member.ID, w.cam1.ID); len(got) != 6 {
+		t.Fatalf("member's unreviewed: %d, want 6", len(got))
+	}
+	// Mark all again: everything below the new floor, the late one too.
+	if n := must[int](t)(d.MarkEventsReviewed(ctx, w.owner.ID, scope, t0.Add(10*time.Minute), t0)); n != 2 {
+		t.Fatalf("second mark all marked %d, want 2", n)
+	}
+	if got := unreviewed(t, d, w.owner.ID, w.cam1.ID); len(got) != 0 {
+		t.Fatalf("after second mark all: %v", got)
+	}
+}

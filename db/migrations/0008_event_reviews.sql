@@ -31,3 +31,20 @@ CREATE INDEX event_reviews_event ON event_reviews (event_id);
 -- number event_reviews is keyed by) for live events only, so a reviewed
 -- event costs an index step and a probe, without reading its row.
 CREATE INDEX events_live_camera_start ON events (camera_id, start_ns DESC, public_id DESC) WHERE state = 'live';
+
+-- A user's review floor on a camera: every live event of that camera from
+-- the camera's household-since up to floor_ns has a mark of that user.
+-- It is a hint derived from event_reviews, never the truth: it lets the
+-- unreviewed listing start its walk at the floor instead of walking a
+-- month of reviewed events. Mark-all raises it (in the transaction that
+-- writes the marks); unmarking an event lowers it to that event's start,
+-- and so does a new event that starts below it (an event created a moment
+-- after the motion it records began).
+CREATE TABLE event_review_floors (
+    user_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    camera_id TEXT    NOT NULL REFERENCES cameras (id) ON DELETE CASCADE,
+    floor_ns  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, camera_id)
+) WITHOUT ROWID;
+-- The cascade from cameras and CreateEvent's lowering, by camera.
+CREATE INDEX event_review_floors_camera ON event_review_floors (camera_id, floor_ns);
