@@ -136,6 +136,18 @@ func TestEventReviewInBrowser(t *testing.T) {
 	shot("1280-dark")
 	colorScheme(t, b, false)
 
+	// The cards view, remembered across a reload, and back to the list.
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="events-view-cards"]`)))
+	openEvents(t, b, f.ts.URL, "")
+	if w := evalT[float64](t, b, `document.querySelector('.ev-thumb').getBoundingClientRect().width`); w < 150 {
+		t.Fatalf("cards view picture %v px wide", w)
+	}
+	shot("1280-cards")
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="events-view-list"]`)))
+	if w := evalT[float64](t, b, `document.querySelector('.ev-thumb').getBoundingClientRect().width`); w > 80 {
+		t.Fatalf("list view picture %v px wide", w)
+	}
+
 	// Each row links to the camera page at the event's moment.
 	for _, ev := range []nvr.Event{evs[0], evs[3]} {
 		href := evalT[string](t, b, fmt.Sprintf(`document.querySelector('[data-event-id="%s"] [data-testid="event-open"]').getAttribute('href')`, ev.ID))
