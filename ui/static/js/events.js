@@ -243,11 +243,11 @@ function row(ev) {
   open.append(picture, time, title, dur, score);
   open.setAttribute('aria-label', `${what} on ${camName} at ${when.toLocaleString()}, ${ev.open ? 'ongoing' : duration(new Date(ev.end) - when)}: open the camera at this moment`);
   // Opening an event is looking at it: mark it reviewed on the way out
-  // (keepalive outlives the navigation). A middle or modified click opens
-  // a tab and marks too; the ✓ button undoes it.
-  open.addEventListener('click', () => {
-    if (li.dataset.reviewed !== 'true') setReviewed(li, true, true);
-  });
+  // (keepalive outlives the navigation). A modified click (click) or a
+  // middle one (auxclick) opens a tab and marks too; ✓ undoes it.
+  const opened = () => { if (li.dataset.reviewed !== 'true') setReviewed(li, true, true); };
+  open.addEventListener('click', opened);
+  open.addEventListener('auxclick', (e) => { if (e.button === 1) opened(); });
 
   const actions = el('div', 'ev-actions');
   const play = button('▶', 'Play the clip here', () => openClip(li, ev, `${camName} · ${what} · ${when.toLocaleString()}`));
