@@ -240,3 +240,49 @@ func TestTableRules(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalOperatorOnlyInBinaries: the local operator's admin grant
+// (nvr.Policy.LocalOperator) is for whoever runs the CLI on the data
+// directory. A request handler that asked for it would hand a stranger the
+// appliance, so outside the binaries only its definition and the tests'
+// set-up package (nvr/nvrtest) may name it.
+func TestLocalOperatorOnlyInBinaries(t *testing.T) {
+	allowedIn := func(path string) bool {
+		return strings.HasPrefix(path, "cmd/") || path == "nvr/policy.go" || strings.HasPrefix(path, "nvr/nvrtest/")
+	}
+	found := 0
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("..", path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".") && rel != "." || d.Name() == "testdata" || d.Name() == "node_modules" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(src, []byte("LocalOperator(")) {
+			return nil
+		}
+		found++
+		if !allowedIn(rel) {
+			t.Errorf("%s names nvr.Policy.LocalOperator: only cmd/ may grant the local operator", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 2 {
+		t.Fatalf("LocalOperator named in %d files: the check is looking in the wrong place", found)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
@@ -46,7 +47,7 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFi
 	localOK := true // the admin points them at the simulator on loopback
 	for i, c := range cams {
 		u := sim.URL(i + 1)
-		if _, err := f.dir.EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
+		if _, err := nvrtest.Operator(f.dir).EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,7 +88,7 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFi
 		if c.HouseholdID == f.homeB.ID {
 			owner = f.ownerB
 		}
-		tok, _, err := f.dir.CreateToken(ctx, owner.ID, "wait", nvr.ScopeView, time.Hour)
+		tok, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, owner.ID, "wait", nvr.ScopeView, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/testpeer"
@@ -58,14 +59,14 @@ func newSnapshotFixture(t *testing.T) (*fixture, string) {
 	}
 	u := sim.URL(1)
 	localOK := true // the admin points it at the simulator on loopback
-	if _, err := f.dir.EditCamera(ctx, f.camA1.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
+	if _, err := nvrtest.Operator(f.dir).EditCamera(ctx, f.camA1.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
 		t.Fatal(err)
 	}
 	// Only camera A1 streams: the others are disabled, so nothing dials
 	// their (documentation-range) addresses.
 	off := false
 	for _, c := range []nvr.Camera{f.camA2, f.camB1} {
-		if _, err := f.dir.EditCamera(ctx, c.ID, nvr.CameraChanges{Enabled: &off}); err != nil {
+		if _, err := nvrtest.Operator(f.dir).EditCamera(ctx, c.ID, nvr.CameraChanges{Enabled: &off}); err != nil {
 			t.Fatal(err)
 		}
 	}

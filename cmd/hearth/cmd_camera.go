@@ -99,7 +99,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 				}
 				nc.Username, nc.Password = rtspUser, nvr.NewSecret(pw)
 			}
-			c, err := a.directory.AddCamera(ctx, nc)
+			c, err := a.operator().AddCamera(ctx, nc)
 			if err != nil {
 				return errMessage(err)
 			}
@@ -156,7 +156,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 				secret := nvr.NewSecret(pw)
 				ch.Username, ch.Password = &rtspUser, &secret
 			}
-			c, err := a.directory.EditCamera(ctx, old.ID, ch)
+			c, err := a.operator().EditCamera(ctx, old.ID, ch)
 			if err != nil {
 				return errMessage(err)
 			}
@@ -169,7 +169,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
-			if err := a.directory.RemoveCamera(ctx, c.ID); err != nil {
+			if err := a.operator().RemoveCamera(ctx, c.ID); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "camera %s %q removed\n", c.ID, c.Name)
@@ -187,7 +187,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return err
 			}
-			if err := a.directory.MoveCamera(ctx, c.ID, h.ID); err != nil {
+			if _, err := a.operator().MoveCamera(ctx, c.ID, h.ID); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "camera %s %q moved to household %s %q\n", c.ID, c.Name, h.PublicID, h.Name)

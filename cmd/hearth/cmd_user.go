@@ -60,7 +60,7 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return err
 			}
-			u, err := a.directory.AddUser(ctx, nvr.NewUser{Name: pos[0], HouseholdID: h.ID, Role: r, Admin: admin, Password: pw})
+			u, err := a.operator().AddUser(ctx, nvr.NewUser{Name: pos[0], HouseholdID: h.ID, Role: r, Admin: admin, Password: pw})
 			if err != nil {
 				return errMessage(err)
 			}
@@ -81,7 +81,7 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return err
 			}
-			if err := a.directory.SetPassword(ctx, u.ID, pw); err != nil {
+			if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Password: &pw}); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "password of %q changed; their sessions and API tokens were ended\n", u.Name)
@@ -92,7 +92,7 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := a.directory.RemoveUser(ctx, u.ID); err != nil {
+			if err := a.operator().RemoveUser(ctx, u.PublicID); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "user %q removed; their sessions and tokens no longer work\n", u.Name)
@@ -107,7 +107,7 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			return usagef("%s", nvr.ErrorMessage(err))
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := a.directory.SetRole(ctx, u.ID, r); err != nil {
+			if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Role: &r}); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "user %q is now %s\n", u.Name, r)
@@ -122,7 +122,7 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := a.directory.SetAdmin(ctx, u.ID, on); err != nil {
+			if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Admin: &on}); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "user %q appliance admin: %s\n", u.Name, pos[1])
@@ -133,14 +133,15 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := a.directory.SetDisabled(ctx, u.ID, sub == "disable"); err != nil {
+			disabled := sub == "disable"
+			if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Disabled: &disabled}); err != nil {
 				return errMessage(err)
 			}
 			if sub == "disable" {
 				fmt.Fprintf(e.stdout, "user %q disabled; their sessions and API tokens were ended\n", u.Name)
 				return nil
 			}
-			// Enabling starts clean (Directory.SetDisabled): new logins and tokens only.
+			// Enabling starts clean (the directory's setDisabled): new logins and tokens only.
 			fmt.Fprintf(e.stdout, "user %q enabled\n", u.Name)
 			return nil
 		})
@@ -153,12 +154,7 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return fmt.Errorf("camera %q: not found", pos[1])
 			}
-			if sub == "assign" {
-				err = a.directory.AssignCamera(ctx, u.ID, cam)
-			} else {
-				err = a.directory.UnassignCamera(ctx, u.ID, cam)
-			}
-			if err != nil {
+			if err := a.operator().Assign(ctx, u.PublicID, cam, sub == "assign"); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "user %q %sed camera %s\n", u.Name, sub, cam)
