@@ -14,7 +14,7 @@ FUZZMINIMIZE  ?= 500x
 # Packages with fuzz targets, and the targets: "pkg:Target".
 FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzParseTimeRange \
                  ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader ./streams/nal:FuzzUnescapePrefix \
-                 ./streams/segment:FuzzScan ./db:FuzzFragmentBlob \
+                 ./streams/segment:FuzzScan ./streams/segment:FuzzFragmentDecoders ./db:FuzzFragmentBlob \
                  ./nvr:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
                  ./streams/webrtc:FuzzOffer ./streams/webrtc:FuzzTrickle ./streams/fmp4live:FuzzMuxer ./streams/replay:FuzzSegmentFile
 
