@@ -267,7 +267,7 @@ func (e *Events) Trigger(ctx context.Context, g CameraGrant, label string, d tim
 func (e *Events) sweep(ctx context.Context) {
 	// Ages are measured like retention's: a forward clock step never makes
 	// recent events look old (see refClock).
-	now, note := e.expiryClock.observe(e.cfg.Now(), e.cfg.Elapsed())
+	now, note := e.expiryClock.Observe(e.cfg.Now(), e.cfg.Elapsed())
 	if note != "" {
 		e.cfg.Log.Warn("event expiry clock", "note", note)
 	}
@@ -322,5 +322,3 @@ func (e *Events) removeGoneCameraDirs() {
 func (e *Events) PinnedRanges(ctx context.Context, cam CameraID) ([]TimeRange, error) {
 	return e.cfg.Store.PinnedRanges(ctx, cam)
 }
-
-var _ PinSource = (*Events)(nil)

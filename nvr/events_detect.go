@@ -50,5 +50,3 @@ type Thumbnailer interface {
 type EventRecorder interface {
 	Trigger(id CameraID, until time.Time)
 }
-
-var _ EventRecorder = (*Recorder)(nil)

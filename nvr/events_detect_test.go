@@ -52,7 +52,7 @@ type mapHubs struct {
 	hubs map[CameraID]*hub.Hub
 }
 
-func (m *mapHubs) eventHub(id CameraID) *hub.Hub {
+func (m *mapHubs) EventHub(id CameraID) *hub.Hub {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.hubs[id]

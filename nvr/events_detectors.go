@@ -98,7 +98,7 @@ func (e *Events) detect(ctx context.Context, c Camera) {
 		return
 	}
 	for ctx.Err() == nil {
-		if h := e.cfg.hubs.eventHub(c.ID); h != nil {
+		if h := e.cfg.hubs.EventHub(c.ID); h != nil {
 			e.detectOnce(ctx, c, h, det, log)
 		}
 		t := time.NewTimer(e.cfg.Pause)

@@ -5,15 +5,15 @@ import "github.com/hearthnvr/hearth/streams/hub"
 // eventHubSource gives events a camera's detection hub, found by the
 // camera's immutable ID; nil when the camera is not streaming.
 type eventHubSource interface {
-	eventHub(id CameraID) *hub.Hub
+	EventHub(id CameraID) *hub.Hub
 }
 
 var _ eventHubSource = (*Ingest)(nil)
 
-// eventHub returns the hub detection reads: the sub stream when the camera
-// has one (cheaper to analyse), else the main stream. Like recordHub it
+// EventHub returns the hub detection reads: the sub stream when the camera
+// has one (cheaper to analyse), else the main stream. Like RecordHub it
 // needs no grant: events are part of the core and serve nobody directly.
-func (in *Ingest) eventHub(id CameraID) *hub.Hub {
+func (in *Ingest) EventHub(id CameraID) *hub.Hub {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	run := in.cameras[id]

@@ -70,7 +70,7 @@ type Events struct {
 	// snapshots holds a slot per snapshot being made (events_snapshot.go).
 	snapshots chan struct{}
 
-	expiryClock refClock // used by sweep only (the Run goroutine)
+	expiryClock RefClock // used by sweep only (the Run goroutine)
 
 	mu      sync.Mutex
 	cams    map[CameraID]Camera                   // last camera list

@@ -29,7 +29,7 @@ func (e *Events) Snapshot(ctx context.Context, g CameraGrant) ([]byte, string, e
 		return nil, "", Errorf(op, KindUnavailable, "no camera pictures on this server")
 	}
 	id := g.CameraID()
-	h := e.cfg.hubs.eventHub(id)
+	h := e.cfg.hubs.EventHub(id)
 	if h == nil {
 		return nil, "", Errorf(op, KindUnavailable, "the camera is not streaming")
 	}

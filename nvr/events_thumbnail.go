@@ -65,7 +65,7 @@ func (e *Events) maybeThumbnailLocked(cam CameraID, oe *openEvent, score float64
 	if oe.thumbAt >= 0 && (score <= oe.thumbAt || now.Sub(oe.thumbTime) < thumbMinInterval) {
 		return
 	}
-	h := e.cfg.hubs.eventHub(cam)
+	h := e.cfg.hubs.EventHub(cam)
 	if h == nil {
 		return
 	}
@@ -223,7 +223,7 @@ func (e *Events) openThumbnail(g EventGrant) (*os.File, string, error) {
 	if err != nil {
 		return nil, "", Errorf(op, KindNotFound, "this event has no thumbnail")
 	}
-	f, err := openConfined(ThumbnailsDir(e.cfg.DataDir), filepath.ToSlash(rel))
+	f, err := OpenConfined(ThumbnailsDir(e.cfg.DataDir), filepath.ToSlash(rel))
 	if err != nil {
 		return nil, "", Errorf(op, KindNotFound, "this event has no thumbnail")
 	}

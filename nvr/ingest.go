@@ -124,7 +124,7 @@ func rtspSource(cfg IngestConfig) SourceFactory {
 			ReadTimeout: cfg.ReadTimeout,
 			Now:         cfg.Now,
 			Logger:      cfg.Log.With("camera", string(c.ID), "stream", stream),
-			CheckAddr:   checkAddrFor(c.LocalOK),
+			CheckAddr:   CheckAddrFor(c.LocalOK),
 			Resolver:    cfg.Resolver,
 		})
 	}

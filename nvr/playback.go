@@ -160,7 +160,7 @@ func (p *Playback) segmentPath(cam CameraID, s Segment) (string, error) {
 	// Checked through an os.Root: no link at the camera directory or the
 	// file. The clip and replay readers open the path again; the data
 	// directory is the hearth user's alone (SECURITY.md).
-	f, err := openConfined(p.dir, s.Path)
+	f, err := OpenConfined(p.dir, s.Path)
 	if err != nil {
 		// A planted link answers as a missing file: 404, target unread.
 		return "", &Error{Op: op, Kind: KindNotFound, Msg: "recording file is missing", Err: fmt.Errorf("segment %d: %w", s.ID, err)}

@@ -78,7 +78,7 @@ func ProbeCamera(ctx context.Context, req ProbeRequest) (ProbeResult, error) {
 	}
 	client, err := rtsp.New(rtsp.Config{CameraID: "probe", URL: u.URL, Username: u.Username,
 		Password: u.Password.Reveal(), Transport: string(tr), ReadTimeout: timeout,
-		CheckAddr: checkAddrFor(req.LocalOK), Resolver: req.Resolver})
+		CheckAddr: CheckAddrFor(req.LocalOK), Resolver: req.Resolver})
 	if err != nil {
 		return ProbeResult{}, Errorf("probe camera", KindInvalid, "camera URL is not usable")
 	}

@@ -156,7 +156,7 @@ func (c *cameraRecorder) run(ctx context.Context) {
 	}()
 	for ctx.Err() == nil {
 		c.turns.Add(1)
-		h := cfg.hubs.recordHub(c.cam.ID)
+		h := cfg.hubs.RecordHub(c.cam.ID)
 		if h == nil {
 			c.setPhase(RecordingWaiting)
 			sleepCtx(ctx, cfg.Pause/4)

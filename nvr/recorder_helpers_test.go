@@ -117,7 +117,7 @@ type fakeHubs struct {
 	hubs map[CameraID]*hub.Hub
 }
 
-func (f *fakeHubs) recordHub(id CameraID) *hub.Hub {
+func (f *fakeHubs) RecordHub(id CameraID) *hub.Hub {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.hubs[id]

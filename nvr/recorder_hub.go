@@ -5,15 +5,15 @@ import "github.com/hearthnvr/hearth/streams/hub"
 // hubSource gives the recorder a camera's main stream hub, found by the
 // camera's immutable ID; nil when the camera is not streaming.
 type hubSource interface {
-	recordHub(id CameraID) *hub.Hub
+	RecordHub(id CameraID) *hub.Hub
 }
 
 var _ hubSource = (*Ingest)(nil)
 
-// recordHub returns the main stream hub of a running camera pipeline. It
+// RecordHub returns the main stream hub of a running camera pipeline. It
 // is the recorder's way in: the recorder is part of the core and needs no
 // grant (it serves nobody).
-func (in *Ingest) recordHub(id CameraID) *hub.Hub {
+func (in *Ingest) RecordHub(id CameraID) *hub.Hub {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if run := in.cameras[id]; run != nil {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
@@ -81,10 +80,10 @@ func (x *segmentIndex) Create(s segment.SegmentStart) (segment.File, error) {
 		return nil, err
 	}
 	dir := filepath.Join(x.vol.Dir, s.CameraID)
-	if err := ensureDir(dir); err != nil {
+	if err := EnsureDir(dir); err != nil {
 		return nil, fmt.Errorf("camera directory: %w", err)
 	}
-	name := segmentFileName(s.Wall, s.Seq, x.event)
+	name := SegmentFileName(s.Wall, s.Seq, x.event)
 	row := Segment{
 		CameraID: x.cam,
 		Stream:   x.stream,
@@ -113,7 +112,7 @@ func (x *segmentIndex) Create(s segment.SegmentStart) (segment.File, error) {
 		}
 		// No file was created: drop the row by the deletion procedure
 		// (the unlink finds nothing).
-		if derr := dropRow(ctx, x.store, row.ID); derr != nil {
+		if derr := DropRow(ctx, x.store, row.ID); derr != nil {
 			x.log.Warn("drop segment row after failed create", "segment", row.ID, "err", derr)
 		}
 		return nil, err
@@ -137,32 +136,6 @@ func describeStream(s *Segment, info *media.StreamInfo) {
 			s.Audio = string(t.Codec)
 		}
 	}
-}
-
-// eventFileSuffix ends the names of event segments, so recovery can tell an
-// orphan file's kind without its row.
-const eventFileSuffix = "-event.mp4"
-
-// segmentFileName names a segment file: its start in Unix ms, its sequence
-// number in the recorder's run, and its kind.
-func segmentFileName(start time.Time, seq uint64, event bool) string {
-	name := strconv.FormatInt(start.UnixMilli(), 10) + "-" + strconv.FormatUint(seq, 10)
-	if event {
-		return name + eventFileSuffix
-	}
-	return name + ".mp4"
-}
-
-// ensureDir creates a camera directory and fsyncs its parent, so the new
-// directory entry survives a crash before the first file in it.
-func ensureDir(dir string) error {
-	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-		return nil
-	}
-	if err := os.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return syncDir(filepath.Dir(dir))
 }
 
 // Fragment implements segment.Observer: the fragment is durable; it is
@@ -227,7 +200,7 @@ func (x *segmentIndex) Closed(c segment.Closed) {
 	if c.Fragments == 0 {
 		// Nothing recorded (the stream ended or failed in the first GOP):
 		// delete it by the deletion procedure.
-		if err := removeSegment(ctx, x.store, o.row, o.abs); err != nil {
+		if err := RemoveSegment(ctx, x.store, o.row, o.abs); err != nil {
 			x.onIndexErr(fmt.Errorf("remove empty segment %d: %w", o.row.ID, err))
 		}
 		return
@@ -249,29 +222,4 @@ func (x *segmentIndex) Closed(c segment.Closed) {
 	if err := x.store.CloseSegment(ctx, o.row.ID, o.end, c.Size); err != nil {
 		x.onIndexErr(fmt.Errorf("close segment %d: %w", o.row.ID, err))
 	}
-}
-
-// removeSegment deletes a segment by the deletion procedure: mark the row
-// deleting, unlink the file, fsync its directory, delete the row. A crash
-// at any point leaves a deleting row, which recovery finishes.
-func removeSegment(ctx context.Context, store RecordingStore, row Segment, abs string) error {
-	if err := store.MarkSegmentDeleting(ctx, row.ID); err != nil {
-		return err
-	}
-	if err := os.Remove(abs); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if err := syncDir(filepath.Dir(abs)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return store.DeleteSegment(ctx, row.ID)
-}
-
-// dropRow removes a row whose file does not exist: mark, then delete (a
-// crash between leaves a deleting row, whose unlink then finds nothing).
-func dropRow(ctx context.Context, store RecordingStore, id SegmentID) error {
-	if err := store.MarkSegmentDeleting(ctx, id); err != nil {
-		return err
-	}
-	return store.DeleteSegment(ctx, id)
 }

@@ -124,11 +124,11 @@ func TestRecorderKeepsRecordingAfterCameraEdit(t *testing.T) {
 		{"another stream", func(c *Camera) { c.MainURL = other.MainURL }},
 	} {
 		edit.change(&cam)
-		hubBefore := in.recordHub(cam.ID)
+		hubBefore := in.RecordHub(cam.ID)
 		list.set([]Camera{cam})
 		in.Reconcile()
 		waitFor(t, 10*time.Second, edit.name+": pipeline restarted", func() bool {
-			h := in.recordHub(cam.ID)
+			h := in.RecordHub(cam.ID)
 			return h != nil && h != hubBefore
 		})
 		editedAt := time.Now()

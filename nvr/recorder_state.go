@@ -52,7 +52,7 @@ func (c *cameraRecorder) dueLocked() time.Duration {
 // streaming reports whether the camera's main hub received a unit within
 // the stall grace: its source streams, whatever the recorder makes of it.
 func (c *cameraRecorder) streaming(now time.Time) bool {
-	h := c.r.cfg.hubs.recordHub(c.cam.ID)
+	h := c.r.cfg.hubs.RecordHub(c.cam.ID)
 	if h == nil {
 		return false
 	}

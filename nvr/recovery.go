@@ -180,7 +180,7 @@ func (c *checker) run() error {
 			f := Finding{Problem: ProblemMissingFile, Path: row.Path, Segment: row.ID,
 				Detail: fmt.Sprintf("%s segment of %s, %d bytes", row.State, row.Start.UTC().Format(time.RFC3339), row.Bytes)}
 			if c.repair {
-				if err := dropRow(c.ctx, c.store, row.ID); err != nil {
+				if err := DropRow(c.ctx, c.store, row.ID); err != nil {
 					return fmt.Errorf("remove row %d: %w", row.ID, err)
 				}
 				f.Repair = "row removed"
@@ -233,7 +233,7 @@ func (c *checker) finishDeletions() error {
 			if err := os.Remove(abs); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("finish deletion of segment %d: %w", row.ID, err)
 			}
-			if err := syncDir(filepath.Dir(abs)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := SyncDir(filepath.Dir(abs)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("finish deletion of segment %d: %w", row.ID, err)
 			}
 			if err := c.store.DeleteSegment(c.ctx, row.ID); err != nil {
@@ -268,7 +268,7 @@ func (c *checker) closeOne(row Segment) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		f := Finding{Problem: ProblemMissingFile, Path: row.Path, Segment: row.ID, Detail: "open segment without a file"}
 		if c.repair {
-			if err := dropRow(c.ctx, c.store, row.ID); err != nil {
+			if err := DropRow(c.ctx, c.store, row.ID); err != nil {
 				return fmt.Errorf("remove row %d: %w", row.ID, err)
 			}
 			f.Repair = "row removed"
@@ -283,7 +283,7 @@ func (c *checker) closeOne(row Segment) error {
 		// Crashed before the init was durable: nothing was recorded.
 		f := Finding{Problem: ProblemBadInit, Path: row.Path, Segment: row.ID, Detail: "open segment: " + err.Error()}
 		if c.repair {
-			if err := removeSegment(c.ctx, c.store, row, abs); err != nil {
+			if err := RemoveSegment(c.ctx, c.store, row, abs); err != nil {
 				return fmt.Errorf("remove segment %d: %w", row.ID, err)
 			}
 			f.Repair = "file and row removed"
@@ -328,7 +328,7 @@ func (c *checker) closeOne(row Segment) error {
 		return nil
 	}
 	if len(l.Fragments) == 0 {
-		if err := removeSegment(c.ctx, c.store, row, abs); err != nil {
+		if err := RemoveSegment(c.ctx, c.store, row, abs); err != nil {
 			return fmt.Errorf("remove empty segment %d: %w", row.ID, err)
 		}
 		f.Repair = "no whole fragment: file and row removed"
@@ -366,7 +366,7 @@ func (c *checker) verifyClosed(row Segment, size int64) error {
 			if _, err := c.quarantine(row.Path); err != nil {
 				return err
 			}
-			if err := dropRow(c.ctx, c.store, row.ID); err != nil {
+			if err := DropRow(c.ctx, c.store, row.ID); err != nil {
 				return fmt.Errorf("remove row %d: %w", row.ID, err)
 			}
 			f.Repair = "file quarantined, row removed"
@@ -428,10 +428,10 @@ func (c *checker) reindex(row Segment, abs string) error {
 	if err := os.Rename(abs, newAbs); err != nil {
 		return fmt.Errorf("reindex segment %d: %w", row.ID, err)
 	}
-	if err := syncDir(filepath.Dir(newAbs)); err != nil {
+	if err := SyncDir(filepath.Dir(newAbs)); err != nil {
 		return fmt.Errorf("reindex segment %d: %w", row.ID, err)
 	}
-	if err := dropRow(c.ctx, c.store, row.ID); err != nil {
+	if err := DropRow(c.ctx, c.store, row.ID); err != nil {
 		return fmt.Errorf("reindex segment %d: %w", row.ID, err)
 	}
 	_, err := c.indexFile(newRel, newAbs, row.Event)
@@ -471,7 +471,7 @@ func (c *checker) orphan(rel string) error {
 	f := Finding{Problem: ProblemOrphanFile, Path: rel,
 		Detail: fmt.Sprintf("%d whole fragments, %d valid of %d bytes", len(l.Fragments), l.ValidSize, l.Size)}
 	if c.repair {
-		id, err := c.indexFile(rel, abs, strings.HasSuffix(rel, eventFileSuffix))
+		id, err := c.indexFile(rel, abs, strings.HasSuffix(rel, EventFileSuffix))
 		var e *Error
 		if errors.As(err, &e) && e.Kind == KindNotFound {
 			f.Repair = "left alone: the index knows no camera " + camDir
@@ -545,7 +545,7 @@ func (c *checker) wrongCamera(rel string, id SegmentID, have, want string) error
 			return err
 		}
 		if id != 0 {
-			if err := dropRow(c.ctx, c.store, id); err != nil {
+			if err := DropRow(c.ctx, c.store, id); err != nil {
 				return fmt.Errorf("remove row %d: %w", id, err)
 			}
 		}
@@ -572,10 +572,10 @@ func (c *checker) quarantine(rel string) (string, error) {
 	if err := os.Rename(src, dst); err != nil {
 		return "", fmt.Errorf("quarantine %s: %w", rel, err)
 	}
-	if err := syncDir(filepath.Dir(dst)); err != nil {
+	if err := SyncDir(filepath.Dir(dst)); err != nil {
 		return "", fmt.Errorf("quarantine %s: %w", rel, err)
 	}
-	if err := syncDir(filepath.Dir(src)); err != nil {
+	if err := SyncDir(filepath.Dir(src)); err != nil {
 		return "", fmt.Errorf("quarantine %s: %w", rel, err)
 	}
 	return dst, nil
@@ -707,7 +707,7 @@ func unlinkSync(abs string) error {
 	if err := os.Remove(abs); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return syncDir(filepath.Dir(abs))
+	return SyncDir(filepath.Dir(abs))
 }
 
 func truncateFile(abs string, size int64) error {

@@ -189,7 +189,7 @@ func TestRecoverOrphansAndMissingFiles(t *testing.T) {
 	// segment under a new name, with a torn tail.
 	src, _ := os.ReadFile(e.abs(segs[0]))
 	// Its name says it is event footage: the kind survives the lost row.
-	orphan := string(cam) + "/99-1" + eventFileSuffix
+	orphan := string(cam) + "/99-1" + EventFileSuffix
 	os.WriteFile(filepath.Join(e.dir, orphan), append(src, 0, 0, 1, 0, 'm', 'o'), 0o640)
 	// Garbage in a camera directory.
 	garbage := string(cam) + "/98-1.mp4"

@@ -210,7 +210,7 @@ func (r *Reserve) restore() error {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("restore reserve: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := SyncDir(dir); err != nil {
 		return fmt.Errorf("restore reserve: %w", err)
 	}
 	if ok, _ := allocated(path, size); !ok {

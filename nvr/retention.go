@@ -58,7 +58,7 @@ type Retention struct {
 	emergency chan struct{}
 
 	passMu sync.Mutex // serializes passes; guards clock, quarantine
-	clock  refClock
+	clock  RefClock
 	bad    map[SegmentID]string // segments never touched again (bad path, link, missing file)
 
 	mu       sync.Mutex // guards status, approved
@@ -317,7 +317,7 @@ func (r *Retention) pass(ctx context.Context, trigger string) (RetentionStatus, 
 	defer r.passMu.Unlock()
 	wall := r.cfg.Now()
 	startMono := r.cfg.Elapsed()
-	ref, clockNote := r.clock.observe(wall, startMono)
+	ref, clockNote := r.clock.Observe(wall, startMono)
 
 	r.mu.Lock()
 	prev := r.status

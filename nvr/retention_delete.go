@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 )
 
 // skipError is a segment retention must not touch; its row stays as it is.
@@ -54,7 +52,7 @@ func (r *Retention) execute(ctx context.Context, del []plannedSegment, st *Reten
 // check the file, mark the row deleting, unlink the file, remove the row.
 // A crash after the mark leaves a deleting row that recovery finishes.
 func (r *Retention) deleteSegment(ctx context.Context, root *os.Root, s Segment) error {
-	if reason := segmentPathProblem(s); reason != "" {
+	if reason := SegmentPathProblem(s); reason != "" {
 		return &skipError{reason}
 	}
 	// Before anything changes: the file must be there and be a plain file.
@@ -82,20 +80,6 @@ func (r *Retention) deleteSegment(ctx context.Context, root *os.Root, s Segment)
 		return fmt.Errorf("delete segment %d (its row stays deleting for recovery): %w", s.ID, err)
 	}
 	return nil
-}
-
-// segmentPathProblem checks a row's path by itself: relative, clean, and
-// directly in its own camera's directory ("<camera-id>/<name>.mp4"). It
-// returns "" when the path is acceptable.
-func segmentPathProblem(s Segment) string {
-	p := s.Path
-	switch {
-	case !filepath.IsLocal(p) || filepath.Clean(p) != p:
-		return fmt.Sprintf("path %q escapes the recordings directory", p)
-	case filepath.Dir(p) != string(s.CameraID) || !strings.HasSuffix(p, ".mp4"):
-		return fmt.Sprintf("path %q is not a segment file of camera %s", p, s.CameraID)
-	}
-	return ""
 }
 
 // setAside remembers a segment never to touch again in this process and

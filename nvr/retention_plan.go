@@ -260,7 +260,7 @@ func (p *planner) eligible(ctx context.Context, c *camCursor, s Segment) (bool, 
 	if _, bad := p.r.bad[s.ID]; bad {
 		return false, nil
 	}
-	if reason := segmentPathProblem(s); reason != "" {
+	if reason := SegmentPathProblem(s); reason != "" {
 		p.r.setAside(s, reason)
 		p.problems = append(p.problems, fmt.Sprintf("segment %d skipped: %s", s.ID, reason))
 		return false, nil

@@ -42,7 +42,7 @@ func (r *Retention) finishRemovedCameras(ctx context.Context, ref time.Time, st 
 		if cams[s.CameraID] || s.End.After(ref.Add(-removedCameraGrace)) {
 			continue
 		}
-		if reason := segmentPathProblem(s); reason != "" {
+		if reason := SegmentPathProblem(s); reason != "" {
 			r.setAside(s, reason)
 			continue
 		}

@@ -155,7 +155,7 @@ func createVolume(dataDir, dir string) (Volume, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return Volume{}, volumeErr(dir, "cannot be created: %v", err)
 	}
-	if err := syncDir(dataDir); err != nil {
+	if err := SyncDir(dataDir); err != nil {
 		return Volume{}, volumeErr(dir, "cannot be created: %v", err)
 	}
 	fsType, err := statfsType(dir)
@@ -217,16 +217,7 @@ func writeFileSync(path string, data []byte) error {
 		_ = os.Remove(tmp)
 		return err
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return SyncDir(filepath.Dir(path))
 }
 
 func statfsType(dir string) (int64, error) {

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// refClock is the reference age limits are measured from (ARCHITECTURE
+// RefClock is the reference age limits are measured from (ARCHITECTURE
 // invariant 6: a clock step never makes recent footage look old enough to
 // delete).
 //
@@ -25,7 +25,7 @@ import (
 //
 // The first pass after start takes the wall clock as is; the implausible
 // share check is its guard.
-type refClock struct {
+type RefClock struct {
 	ok      bool
 	ref     time.Time
 	refMono time.Duration
@@ -35,9 +35,9 @@ type refClock struct {
 // differences are followed at once.
 const clockTolerance = 5 * time.Second
 
-// observe returns the reference for a pass at wall time wall and monotonic
+// Observe returns the reference for a pass at wall time wall and monotonic
 // reading mono, and a note when the clock stepped.
-func (c *refClock) observe(wall time.Time, mono time.Duration) (time.Time, string) {
+func (c *RefClock) Observe(wall time.Time, mono time.Duration) (time.Time, string) {
 	wall = wall.Round(0) // wall reading only; the monotonic clock is mono
 	if !c.ok {
 		c.ok, c.ref, c.refMono = true, wall, mono
