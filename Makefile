@@ -12,7 +12,7 @@ FUZZTIME      ?= 5s
 # Long runs that want small crashers: make fuzz FUZZMINIMIZE=60s.
 FUZZMINIMIZE  ?= 500x
 # Packages with fuzz targets, and the targets: "pkg:Target".
-FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzParseTimeRange \
+FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr/view:FuzzParseTimeRange \
                  ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader ./streams/nal:FuzzUnescapePrefix \
                  ./streams/segment:FuzzScan ./db:FuzzFragmentBlob \
                  ./nvr:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \

@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/fmp4live"
 	"github.com/hearthnvr/hearth/streams/hub"
 )
@@ -33,7 +34,7 @@ const mseStopGrace = 300 * time.Millisecond
 
 // mseState is what the MSE route keeps: its hub source. Its sessions are
 // admitted, limited, rechecked and audited by the one registry of media
-// sessions (Deps.WebRTC.Sessions, an nvr.LiveSessions), shared with WHEP.
+// sessions (Deps.WebRTC.Sessions, an view.LiveSessions), shared with WHEP.
 type mseState struct {
 	live LiveSource
 }
@@ -94,7 +95,7 @@ func (s *Server) handleMSE(w http.ResponseWriter, r *http.Request, g nvr.CameraG
 // serveMSE streams h to conn until the client leaves, the registry stops
 // the session (revocation, shutdown), or the stream fails. It returns the
 // bytes sent and why it ended.
-func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *nvr.LiveSession, h *hub.Hub) (sent int64, reason string) {
+func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *view.LiveSession, h *hub.Hub) (sent int64, reason string) {
 	g := ls.Grant
 	// The client sends nothing; its close ends peer. The registry's stop
 	// cancels only ctx, so the close frame can still be sent (cancelling
@@ -135,10 +136,10 @@ func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *nvr.Liv
 	}
 	end := func(code websocket.StatusCode, why string) (int64, string) {
 		switch ls.StopReason() {
-		case nvr.StopRevoked, nvr.StopUnverified:
+		case view.StopRevoked, view.StopUnverified:
 			code, why = websocket.StatusPolicyViolation, ls.StopReason()
-		case nvr.StopShutdown:
-			code, why = websocket.StatusGoingAway, nvr.StopShutdown
+		case view.StopShutdown:
+			code, why = websocket.StatusGoingAway, view.StopShutdown
 		}
 		_ = conn.Close(code, why)
 		return sent, why

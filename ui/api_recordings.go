@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/segment"
 )
 
@@ -23,7 +24,7 @@ func (s *Server) handleRecordings(w http.ResponseWriter, r *http.Request, g nvr.
 		return
 	}
 	q := r.URL.Query()
-	tr, err := nvr.ParseTimeRange(q.Get("start"), q.Get("end"), 31*24*time.Hour)
+	tr, err := view.ParseTimeRange(q.Get("start"), q.Get("end"), 31*24*time.Hour)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -49,7 +50,7 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request, g nvr.Camera
 		return
 	}
 	q := r.URL.Query()
-	tr, err := nvr.ParseTimeRange(q.Get("start"), q.Get("end"), nvr.MaxClipDuration)
+	tr, err := view.ParseTimeRange(q.Get("start"), q.Get("end"), view.MaxClipDuration)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/hub"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/webrtc"
@@ -27,7 +28,7 @@ type WebRTCLive struct {
 	Engine *webrtc.Engine
 	Hubs   LiveHubs
 	// Sessions is the registry of every media session (WHEP and MSE).
-	Sessions *nvr.LiveSessions
+	Sessions *view.LiveSessions
 }
 
 func (l WebRTCLive) ok() bool { return l.Engine != nil && l.Hubs != nil && l.Sessions != nil }

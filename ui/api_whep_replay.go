@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/replay"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 )
@@ -46,7 +47,7 @@ func (s *Server) openPlayback(r *http.Request, g nvr.CameraGrant, startText stri
 	if err != nil {
 		return nvr.CameraGrant{}, nil, err
 	}
-	rd, err := s.playback.OpenReplay(r.Context(), rg, start, nvr.ReplayOptions{Log: s.log.With("camera", string(rg.CameraID()))})
+	rd, err := s.playback.OpenReplay(r.Context(), rg, start, view.ReplayOptions{Log: s.log.With("camera", string(rg.CameraID()))})
 	if err != nil {
 		return nvr.CameraGrant{}, nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
 	"github.com/pion/webrtc/v4"
 )
@@ -17,7 +17,7 @@ import (
 // resume over the data channel stop and restart the frames.
 func TestWHEPPlayback(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{}, true)
+	f := newLiveFixture(t, view.LiveConfig{}, true)
 	start := time.Now().UTC().Truncate(time.Second)
 	q := "?start=" + url.QueryEscape(start.Format(time.RFC3339))
 	ana := f.login("ana")

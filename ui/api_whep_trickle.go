@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 )
 
@@ -17,13 +18,13 @@ const trickleType = "application/trickle-ice-sdpfrag"
 
 // whepETag is the entity tag of a WHEP session's ICE session. Hearth does
 // not restart ICE, so one tag serves the session's life.
-func whepETag(ls *nvr.LiveSession) string { return `"ice-` + ls.ID[:16] + `"` }
+func whepETag(ls *view.LiveSession) string { return `"ice-` + ls.ID[:16] + `"` }
 
 // whepSession finds the caller's own WHEP session sid on g's camera: the
 // registry entry and its peer connection. Anything else (unknown, another
 // user's, another camera's, an MSE session, live view off) is the same
 // not-found.
-func (s *Server) whepSession(g nvr.CameraGrant, sid string) (*nvr.LiveSession, *webrtc.Session, error) {
+func (s *Server) whepSession(g nvr.CameraGrant, sid string) (*view.LiveSession, *webrtc.Session, error) {
 	if !s.live.ok() {
 		return nil, nil, nvr.ErrNotFound
 	}

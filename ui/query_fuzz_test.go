@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
 
 // FuzzQueries feeds raw query strings to the parsers of the events listing
@@ -36,7 +37,7 @@ func FuzzQueries(f *testing.F) {
 			t.Fatalf("limit %d accepted", flt.Limit)
 		}
 		q, _ := url.ParseQuery(rawQuery)
-		tr, err := nvr.ParseTimeRange(q.Get("start"), q.Get("end"), 31*24*time.Hour)
+		tr, err := view.ParseTimeRange(q.Get("start"), q.Get("end"), 31*24*time.Hour)
 		invalid(t, "ParseTimeRange", rawQuery, err)
 		if err == nil && tr.End.Before(tr.Start) {
 			t.Fatalf("range %v accepted", tr)

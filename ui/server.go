@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
 
 // Config holds the HTTP layer's settings.
@@ -31,7 +32,7 @@ type Deps struct {
 	// Status reports cameras' live ingest state; nil reports none.
 	Status CameraStatusSource
 	// Playback serves recordings; nil when recording is off.
-	Playback *nvr.Playback
+	Playback *view.Playback
 	// Setup creates the first appliance admin; nil disables the setup routes.
 	Setup *nvr.Setup
 	// Storage is retention, for the admin's storage routes; nil when off.
@@ -71,7 +72,7 @@ type Server struct {
 	auth     *nvr.Auth
 	dir      directory
 	status   CameraStatusSource
-	playback *nvr.Playback
+	playback *view.Playback
 	setup    *nvr.Setup
 	storage  StorageAdmin
 	events   *nvr.Events

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
@@ -23,11 +24,11 @@ import (
 type liveFixture struct {
 	*fixture
 	engine   *webrtc.Engine
-	sessions *nvr.LiveSessions
+	sessions *view.LiveSessions
 	policy   *nvr.Policy
 }
 
-func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFixture {
+func newLiveFixture(t *testing.T, limits view.LiveConfig, record ...bool) *liveFixture {
 	t.Helper()
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -57,16 +58,16 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFi
 	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: f.store, StaggerWindow: 10 * time.Millisecond, Poll: 100 * time.Millisecond})
 	policy := nvr.NewPolicy(f.store, f.clock, nil)
 	limits.Now = f.clock
-	sessions := nvr.NewLiveSessions(policy, limits)
+	sessions := view.NewLiveSessions(policy, limits)
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.ts.Close()
-	var playback *nvr.Playback
+	var playback *view.Playback
 	if len(record) > 0 && record[0] {
 		data := t.TempDir()
 		rec := nvr.NewRecorder(nvr.RecorderConfig{Cameras: f.store, Ingest: ingest, Store: f.store, DataDir: data,
 			Poll: 100 * time.Millisecond})
 		wg.Go(func() { _ = rec.Run(ctx) })
-		playback = nvr.NewPlayback(f.store, filepath.Join(data, nvr.RecordingsDirName))
+		playback = view.NewPlayback(f.store, filepath.Join(data, nvr.RecordingsDirName))
 	}
 	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Playback: playback, Status: ingest,
 		Live: ingest, WebRTC: WebRTCLive{Engine: engine, Hubs: ingest, Sessions: sessions}})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 	"github.com/hearthnvr/hearth/ui"
 )
@@ -158,10 +159,10 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
 		Log: log.With("part", "events")})
 	setup := nvr.NewSetup(a.directory, time.Now)
-	live := nvr.NewLiveSessions(a.policy, nvr.LiveConfig{Log: log.With("part", "live")})
+	live := view.NewLiveSessions(a.policy, view.LiveConfig{Log: log.With("part", "live")})
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ingest, recorder}, Setup: setup, Storage: retention, Events: events, Log: log,
-		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName)),
+		Playback: view.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName)),
 		Live:     ingest,
 		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ingest, Sessions: live}})
 	hs := &http.Server{

@@ -1,4 +1,4 @@
-package nvr
+package view
 
 import (
 	"context"
@@ -12,28 +12,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/replay"
 	"github.com/hearthnvr/hearth/streams/segment"
 	"github.com/hearthnvr/hearth/streams/sei"
 )
 
-// replayStore adds the playback queries to memStore, following the
+// replayStore adds the playback queries to nvrtest.Recordings, following the
 // RecordingStore contract in the simplest way.
-type replayStore struct{ *memStore }
+type replayStore struct{ *nvrtest.Recordings }
 
-func (s replayStore) fragsOf(cam CameraID, stream string) []Fragment {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Fragment
-	for _, seg := range s.list(func(g *Segment) bool { return g.CameraID == cam && g.Stream == stream && g.State != SegmentDeleting }) {
-		out = append(out, s.frags[seg.ID]...)
+func (s replayStore) fragsOf(cam nvr.CameraID, stream string) []nvr.Fragment {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	var out []nvr.Fragment
+	for _, seg := range s.List(func(g *nvr.Segment) bool {
+		return g.CameraID == cam && g.Stream == stream && g.State != nvr.SegmentDeleting
+	}) {
+		out = append(out, s.Frags[seg.ID]...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out
 }
 
-func (s replayStore) FragmentsBetween(_ context.Context, cam CameraID, stream string, from, to time.Time) ([]Fragment, error) {
+func (s replayStore) FragmentsBetween(_ context.Context, cam nvr.CameraID, stream string, from, to time.Time) ([]nvr.Fragment, error) {
 	all := s.fragsOf(cam, stream)
 	first := -1
 	for i, f := range all {
@@ -44,17 +48,17 @@ func (s replayStore) FragmentsBetween(_ context.Context, cam CameraID, stream st
 			first = i
 		}
 	}
-	var out []Fragment
+	var out []nvr.Fragment
 	for i := max(first, 0); first >= 0 && i < len(all) && all[i].Start.Before(to); i++ {
 		out = append(out, all[i])
 	}
 	return out, nil
 }
 
-func (s replayStore) CoveredRanges(_ context.Context, cam CameraID, stream string, from, to time.Time, gap time.Duration) ([]TimeRange, error) {
-	var out []TimeRange
+func (s replayStore) CoveredRanges(_ context.Context, cam nvr.CameraID, stream string, from, to time.Time, gap time.Duration) ([]nvr.TimeRange, error) {
+	var out []nvr.TimeRange
 	for _, f := range s.fragsOf(cam, stream) {
-		r := TimeRange{Start: f.Start, End: f.End()}
+		r := nvr.TimeRange{Start: f.Start, End: f.End()}
 		if r.Start.Before(from) {
 			r.Start = from
 		}
@@ -77,15 +81,15 @@ func (s replayStore) CoveredRanges(_ context.Context, cam CameraID, stream strin
 
 // recordSpan writes one closed segment of cam from base for seconds, with
 // the segment writer and simcam frames, and indexes it in store.
-func recordSpan(t *testing.T, store replayStore, dir string, cam CameraID, base time.Time, seconds int) {
+func recordSpan(t *testing.T, store replayStore, dir string, cam nvr.CameraID, base time.Time, seconds int) {
 	t.Helper()
-	feed := newUnitFeed(t, cam, 10, 25, base)
+	feed := nvrtest.NewUnitFeed(t, cam, 10, 25, base)
 	rel := fmt.Sprintf("%s/%d-%d.mp4", cam, base.Unix(), seconds)
 	if err := os.MkdirAll(filepath.Join(dir, string(cam)), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	seg, err := store.CreateSegment(ctx, Segment{CameraID: cam, Stream: "main", Path: rel, State: SegmentOpen, Start: base})
+	seg, err := store.CreateSegment(ctx, nvr.Segment{CameraID: cam, Stream: "main", Path: rel, State: nvr.SegmentOpen, Start: base})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,15 +97,15 @@ func recordSpan(t *testing.T, store replayStore, dir string, cam CameraID, base 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var frags []Fragment
-	w, err := segment.NewWriter(f, feed.info, segment.WriterOptions{SyncInterval: -1, OnFragment: func(fr segment.Fragment) {
-		frags = append(frags, Fragment{Offset: fr.Offset, Length: fr.Length, Start: fr.Wall, Duration90k: fr.Duration90k, Key: fr.Key})
+	var frags []nvr.Fragment
+	w, err := segment.NewWriter(f, feed.Info, segment.WriterOptions{SyncInterval: -1, OnFragment: func(fr segment.Fragment) {
+		frags = append(frags, nvr.Fragment{Offset: fr.Offset, Length: fr.Length, Start: fr.Wall, Duration90k: fr.Duration90k, Key: fr.Key})
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range seconds * 10 {
-		if err := w.WriteUnit(feed.next()); err != nil {
+		if err := w.WriteUnit(feed.Next()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -136,26 +140,26 @@ var _ replay.Clock = (*autoClock)(nil)
 
 func TestOpenReplay(t *testing.T) {
 	const (
-		camA CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
-		camB CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
+		camA nvr.CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
+		camB nvr.CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
 	)
 	base := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
 	at := func(s float64) time.Time { return base.Add(time.Duration(s * float64(time.Second))) }
 	dir := t.TempDir()
-	store := replayStore{newMemStore()}
+	store := replayStore{nvrtest.NewRecordings()}
 	// A: [0, 20 s) and [60 s, 80 s); B fills A's gap: [20 s, 60 s).
 	recordSpan(t, store, dir, camA, at(0), 20)
 	recordSpan(t, store, dir, camB, at(20), 40)
 	recordSpan(t, store, dir, camA, at(60), 20)
 	pb := NewPlayback(store, dir)
 	ctx := context.Background()
-	grant := func(cam CameraID, a Action, since time.Time) CameraGrant {
-		return CameraGrant{camera: Camera{ID: cam, HouseholdSince: since}, action: a}
+	grant := func(cam nvr.CameraID, a nvr.Action, since time.Time) nvr.CameraGrant {
+		return nvrtest.CameraGrant(t, nvr.Camera{ID: cam, HouseholdSince: since}, a)
 	}
 	opts := ReplayOptions{Clock: &autoClock{t: time.Unix(0, 0)}}
 
 	// next reads a unit and checks that it is camera cam's.
-	next := func(t *testing.T, r *replay.Reader, cam CameraID) *media.Unit {
+	next := func(t *testing.T, r *replay.Reader, cam nvr.CameraID) *media.Unit {
 		t.Helper()
 		u, err := r.Next(ctx)
 		if err != nil {
@@ -169,20 +173,20 @@ func TestOpenReplay(t *testing.T) {
 	}
 
 	t.Run("denied", func(t *testing.T) {
-		for _, g := range []CameraGrant{{}, grant(camA, ActionViewLive, time.Time{})} {
-			if _, err := pb.OpenReplay(ctx, g, at(0), opts); !errors.Is(err, ErrNotFound) {
+		for _, g := range []nvr.CameraGrant{{}, grant(camA, nvr.ActionViewLive, time.Time{})} {
+			if _, err := pb.OpenReplay(ctx, g, at(0), opts); !errors.Is(err, nvr.ErrNotFound) {
 				t.Fatalf("grant %v: %v, want ErrNotFound", g.Action(), err)
 			}
 		}
 	})
 	t.Run("nothing after start", func(t *testing.T) {
-		_, err := pb.OpenReplay(ctx, grant(camA, ActionViewRecordings, time.Time{}), at(80), opts)
-		if ErrorKind(err) != KindNotFound {
+		_, err := pb.OpenReplay(ctx, grant(camA, nvr.ActionViewRecordings, time.Time{}), at(80), opts)
+		if nvr.ErrorKind(err) != nvr.KindNotFound {
 			t.Fatalf("open after the footage: %v, want KindNotFound", err)
 		}
 	})
 	t.Run("start, gap, seek stay on the granted camera", func(t *testing.T) {
-		r, err := pb.OpenReplay(ctx, grant(camA, ActionViewRecordings, time.Time{}), at(6), opts)
+		r, err := pb.OpenReplay(ctx, grant(camA, nvr.ActionViewRecordings, time.Time{}), at(6), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +231,7 @@ func TestOpenReplay(t *testing.T) {
 		}
 	})
 	t.Run("footage before the camera joined the household", func(t *testing.T) {
-		r, err := pb.OpenReplay(ctx, grant(camA, ActionViewRecordings, at(10)), at(0), opts)
+		r, err := pb.OpenReplay(ctx, grant(camA, nvr.ActionViewRecordings, at(10)), at(0), opts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package nvr
+package view
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // A segment row whose file was replaced by a link, to /etc/passwd or to
@@ -14,12 +17,12 @@ import (
 func TestPlaybackRefusesPlantedLinks(t *testing.T) {
 	t.Parallel()
 	const (
-		camA CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
-		camB CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
+		camA nvr.CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
+		camB nvr.CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
 	)
 	base := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
-	grantA := CameraGrant{camera: Camera{ID: camA}, action: ActionViewRecordings}
-	rng := TimeRange{Start: base, End: base.Add(10 * time.Second)}
+	grantA := nvrtest.CameraGrant(t, nvr.Camera{ID: camA}, nvr.ActionViewRecordings)
+	rng := nvr.TimeRange{Start: base, End: base.Add(10 * time.Second)}
 	for _, tc := range []struct {
 		name  string
 		plant func(t *testing.T, dir, fileA, fileB string)
@@ -48,7 +51,7 @@ func TestPlaybackRefusesPlantedLinks(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			store := replayStore{newMemStore()}
+			store := replayStore{nvrtest.NewRecordings()}
 			recordSpan(t, store, dir, camA, base, 10)
 			recordSpan(t, store, dir, camB, base, 10)
 			pb := NewPlayback(store, dir)
@@ -60,7 +63,7 @@ func TestPlaybackRefusesPlantedLinks(t *testing.T) {
 			matches, _ := filepath.Glob(filepath.Join(dir, string(camB), "*.mp4"))
 			tc.plant(t, dir, fileA, matches[0])
 			plan, err = pb.PlanClip(context.Background(), grantA, rng)
-			if ErrorKind(err) != KindNotFound || len(plan.Sources) != 0 {
+			if nvr.ErrorKind(err) != nvr.KindNotFound || len(plan.Sources) != 0 {
 				t.Fatalf("planted: plan %v, err %v; want not found", plan.Sources, err)
 			}
 		})

@@ -1,4 +1,4 @@
-package nvr
+package view
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/streams/replay"
 	"github.com/hearthnvr/hearth/streams/segment"
 )
@@ -34,19 +35,19 @@ type ReplayOptions struct {
 // another camera nor what the camera recorded before it joined the
 // household. The unit's camera ID is the grant's. KindNotFound when nothing
 // is recorded at or after start. The caller closes the reader.
-func (p *Playback) OpenReplay(ctx context.Context, g CameraGrant, start time.Time, opts ReplayOptions) (*replay.Reader, error) {
+func (p *Playback) OpenReplay(ctx context.Context, g nvr.CameraGrant, start time.Time, opts ReplayOptions) (*replay.Reader, error) {
 	const op = "open replay"
-	if err := g.Require(ActionViewRecordings); err != nil {
+	if err := g.Require(nvr.ActionViewRecordings); err != nil {
 		return nil, err
 	}
 	r, err := replay.Open(ctx, p.replayPlanner(g), start, replay.Options{
 		CameraID: string(g.CameraID()), Stream: "main", Clock: opts.Clock, Log: opts.Log,
 	})
 	if errors.Is(err, replay.ErrNoFootage) {
-		return nil, Errorf(op, KindNotFound, "nothing recorded at or after that time")
+		return nil, nvr.Errorf(op, nvr.KindNotFound, "nothing recorded at or after that time")
 	}
 	if err != nil {
-		return nil, Wrap(op, err)
+		return nil, nvr.Wrap(op, err)
 	}
 	return r, nil
 }
@@ -54,9 +55,9 @@ func (p *Playback) OpenReplay(ctx context.Context, g CameraGrant, start time.Tim
 // replayPlanner finds the granted camera's footage for a replay reader:
 // the next recorded range at or after at (gaps skipped), then the fragments
 // from the keyframe at or before its start for replayWindow.
-func (p *Playback) replayPlanner(g CameraGrant) replay.Planner {
+func (p *Playback) replayPlanner(g nvr.CameraGrant) replay.Planner {
 	return func(ctx context.Context, at time.Time) ([]segment.ClipSource, error) {
-		rs, err := p.Ranges(ctx, g, TimeRange{Start: at, End: at.Add(replayHorizon)})
+		rs, err := p.Ranges(ctx, g, nvr.TimeRange{Start: at, End: at.Add(replayHorizon)})
 		if err != nil {
 			return nil, err
 		}
@@ -73,8 +74,8 @@ func (p *Playback) replayPlanner(g CameraGrant) replay.Planner {
 		if from.Before(at) {
 			from = at
 		}
-		plan, err := p.PlanClip(ctx, g, TimeRange{Start: from, End: from.Add(replayWindow)})
-		if err != nil && ErrorKind(err) == KindNotFound {
+		plan, err := p.PlanClip(ctx, g, nvr.TimeRange{Start: from, End: from.Add(replayWindow)})
+		if err != nil && nvr.ErrorKind(err) == nvr.KindNotFound {
 			return nil, nil // nothing in the window (e.g. all before the camera joined)
 		}
 		if err != nil {

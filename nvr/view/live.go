@@ -1,4 +1,4 @@
-package nvr
+package view
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
 )
 
 // Live session defaults.
@@ -35,13 +37,13 @@ type LiveConfig struct {
 // writes each session's audit row when it ends. Safe for concurrent use; Run
 // owns the recheck goroutine.
 type LiveSessions struct {
-	policy *Policy
+	policy *nvr.Policy
 	cfg    LiveConfig
 
 	mu      sync.Mutex
 	byID    map[string]*LiveSession
-	perCam  map[CameraID]int
-	perUser map[UserID]int
+	perCam  map[nvr.CameraID]int
+	perUser map[nvr.UserID]int
 }
 
 // Why the registry stopped a session (LiveSession.StopReason).
@@ -63,7 +65,7 @@ const LiveUnverifiedLimit = time.Second
 // LiveSession is one admitted media session.
 type LiveSession struct {
 	ID     string // random, unguessable; names the session in its URL
-	Grant  CameraGrant
+	Grant  nvr.CameraGrant
 	Kind   string // what carries it, for the audit row: "whep", "replay", "mse"
 	Stream string // "main" or "sub"
 	Start  time.Time
@@ -78,7 +80,7 @@ type LiveSession struct {
 }
 
 // NewLiveSessions returns the registry over pol.
-func NewLiveSessions(pol *Policy, cfg LiveConfig) *LiveSessions {
+func NewLiveSessions(pol *nvr.Policy, cfg LiveConfig) *LiveSessions {
 	if cfg.MaxPerCamera <= 0 {
 		cfg.MaxPerCamera = DefaultLivePerCamera
 	}
@@ -95,7 +97,7 @@ func NewLiveSessions(pol *Policy, cfg LiveConfig) *LiveSessions {
 		cfg.Now = time.Now
 	}
 	return &LiveSessions{policy: pol, cfg: cfg, byID: map[string]*LiveSession{},
-		perCam: map[CameraID]int{}, perUser: map[UserID]int{}}
+		perCam: map[nvr.CameraID]int{}, perUser: map[nvr.UserID]int{}}
 }
 
 // Admit reserves a session slot for a live or playback grant, or answers
@@ -103,8 +105,8 @@ func NewLiveSessions(pol *Policy, cfg LiveConfig) *LiveSessions {
 // counted over every kind. kind and stream name the session in its audit
 // row. The caller starts the media, calls SetStop, and calls End when it
 // ends.
-func (l *LiveSessions) Admit(g CameraGrant, kind, stream string) (*LiveSession, error) {
-	if err := g.Require(ActionViewLive, ActionViewRecordings); err != nil {
+func (l *LiveSessions) Admit(g nvr.CameraGrant, kind, stream string) (*LiveSession, error) {
+	if err := g.Require(nvr.ActionViewLive, nvr.ActionViewRecordings); err != nil {
 		return nil, err
 	}
 	var b [16]byte
@@ -115,10 +117,10 @@ func (l *LiveSessions) Admit(g CameraGrant, kind, stream string) (*LiveSession, 
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.perCam[g.CameraID()] >= l.cfg.MaxPerCamera {
-		return nil, Errorf("start live session", KindUnavailable, "this camera has %d viewers, the most allowed; try again later", l.cfg.MaxPerCamera)
+		return nil, nvr.Errorf("start live session", nvr.KindUnavailable, "this camera has %d viewers, the most allowed; try again later", l.cfg.MaxPerCamera)
 	}
 	if l.perUser[uid] >= l.cfg.MaxPerUser {
-		return nil, Errorf("start live session", KindUnavailable, "you have %d live sessions open, the most allowed; close one first", l.cfg.MaxPerUser)
+		return nil, nvr.Errorf("start live session", nvr.KindUnavailable, "you have %d live sessions open, the most allowed; close one first", l.cfg.MaxPerUser)
 	}
 	l.byID[s.ID] = s
 	l.perCam[g.CameraID()]++
@@ -203,18 +205,18 @@ func (s *LiveSession) End(bytes int64, reason string) {
 		reason = r
 	}
 	// AuditSession logs its own failure.
-	_ = l.policy.AuditSession(s.Grant, MediaSession{Kind: s.Kind, Stream: s.Stream, Start: s.Start, End: l.cfg.Now(),
+	_ = l.policy.AuditSession(s.Grant, nvr.MediaSession{Kind: s.Kind, Stream: s.Stream, Start: s.Start, End: l.cfg.Now(),
 		Bytes: bytes, Reason: reason})
 }
 
 // Lookup returns the session id if it belongs to the user of g and is for
 // g's camera; KindNotFound otherwise (someone else's session looks missing).
-func (l *LiveSessions) Lookup(g CameraGrant, id string) (*LiveSession, error) {
+func (l *LiveSessions) Lookup(g nvr.CameraGrant, id string) (*LiveSession, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.byID[id]
 	if s == nil || s.Grant.CameraID() != g.CameraID() || s.Grant.User().ID != g.User().ID || g.User().ID == 0 {
-		return nil, ErrNotFound
+		return nil, nvr.ErrNotFound
 	}
 	return s, nil
 }
@@ -256,11 +258,11 @@ func (l *LiveSessions) Run(ctx context.Context) error {
 			rctx, cancel := context.WithTimeout(ctx, LiveUnverifiedLimit)
 			err := l.policy.Recheck(rctx, s.Grant)
 			cancel()
-			switch kind := ErrorKind(err); {
+			switch kind := nvr.ErrorKind(err); {
 			case err == nil:
 				s.verified = time.Now() // monotonic: the injected clock may stand still
 			case ctx.Err() != nil:
-			case kind == KindNotFound || kind == KindUnauthorized:
+			case kind == nvr.KindNotFound || kind == nvr.KindUnauthorized:
 				l.cfg.Log.Info("live session revoked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
 				s.stopWith(StopRevoked)
 			case time.Since(s.verified) > LiveUnverifiedLimit:

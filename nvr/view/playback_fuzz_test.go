@@ -1,9 +1,11 @@
-package nvr
+package view
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
 )
 
 // FuzzParseTimeRange: any query text gives either a range that is ordered
@@ -24,10 +26,10 @@ func FuzzParseTimeRange(f *testing.F) {
 	f.Fuzz(func(t *testing.T, start, end string) {
 		r, err := ParseTimeRange(start, end, MaxClipDuration)
 		if err != nil {
-			if ErrorKind(err) != KindInvalid {
-				t.Fatalf("error kind %v, want Invalid: %v", ErrorKind(err), err)
+			if nvr.ErrorKind(err) != nvr.KindInvalid {
+				t.Fatalf("error kind %v, want Invalid: %v", nvr.ErrorKind(err), err)
 			}
-			if msg := ErrorMessage(err) + err.Error(); strings.Contains(msg, "CANARY") {
+			if msg := nvr.ErrorMessage(err) + err.Error(); strings.Contains(msg, "CANARY") {
 				t.Fatalf("message %q repeats the input", msg)
 			}
 			return

@@ -1,4 +1,4 @@
-package nvr_test
+package view_test
 
 import (
 	"context"
@@ -10,7 +10,20 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
+
+const (
+	householdA nvr.HouseholdID = 1 // the viewers' household
+	testUserID nvr.UserID      = 42
+	testCredID int64           = 7
+	testCamID  nvr.CameraID    = "0123456789abcdef0123456789abcdef"
+)
+
+var policyNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func policyClock() time.Time { return policyNow }
 
 // liveWorld is a policy store for the session registry: members of
 // household A (any user ID) on its cameras, until revoked; audit rows kept.
@@ -21,9 +34,9 @@ type liveWorld struct {
 	audits  []nvr.AuditEntry
 }
 
-func (w *liveWorld) store() *fakePolicyStore {
-	return &fakePolicyStore{
-		cameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+func (w *liveWorld) store() *nvrtest.PolicyStore {
+	return &nvrtest.PolicyStore{
+		OnCameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
 			if w.failing.Load() {
 				return nvr.Subject{}, nvr.CameraFacts{}, errors.New("database is locked")
 			}
@@ -31,7 +44,7 @@ func (w *liveWorld) store() *fakePolicyStore {
 			return nvr.Subject{Principal: p, User: u, CredentialValid: !w.revoked.Load()},
 				nvr.CameraFacts{Camera: nvr.Camera{ID: id, HouseholdID: householdA}, Exists: true}, nil
 		},
-		appendAudit: func(_ context.Context, e nvr.AuditEntry) error {
+		OnAppendAudit: func(_ context.Context, e nvr.AuditEntry) error {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			w.audits = append(w.audits, e)
@@ -69,7 +82,7 @@ func TestLiveSessionsLimitsOverKinds(t *testing.T) {
 	t.Parallel()
 	w := &liveWorld{}
 	pol := nvr.NewPolicy(w.store(), policyClock, nil)
-	l := nvr.NewLiveSessions(pol, nvr.LiveConfig{MaxPerCamera: 3, MaxPerUser: 2, Now: policyClock})
+	l := view.NewLiveSessions(pol, view.LiveConfig{MaxPerCamera: 3, MaxPerUser: 2, Now: policyClock})
 	g := liveGrant(t, pol, testUserID, testCamID)
 	if _, err := l.Admit(g, "whep", "main"); err != nil {
 		t.Fatal(err)
@@ -118,7 +131,7 @@ func TestLiveSessionsRevocation(t *testing.T) {
 	t.Parallel()
 	w := &liveWorld{}
 	pol := nvr.NewPolicy(w.store(), policyClock, nil)
-	l := nvr.NewLiveSessions(pol, nvr.LiveConfig{Recheck: 10 * time.Millisecond, Now: policyClock})
+	l := view.NewLiveSessions(pol, view.LiveConfig{Recheck: 10 * time.Millisecond, Now: policyClock})
 	g := liveGrant(t, pol, testUserID, testCamID)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -141,7 +154,7 @@ func TestLiveSessionsRevocation(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the revoked session was not stopped")
 	}
-	if r := a.StopReason(); r != nvr.StopRevoked {
+	if r := a.StopReason(); r != view.StopRevoked {
 		t.Fatalf("stop reason %q", r)
 	}
 	a.End(10, "closed")
@@ -152,7 +165,7 @@ func TestLiveSessionsRevocation(t *testing.T) {
 	}
 	ran := false
 	late.SetStop(func() { ran = true })
-	if !ran || late.StopReason() != nvr.StopRevoked {
+	if !ran || late.StopReason() != view.StopRevoked {
 		t.Fatalf("late stop ran %v, reason %q", ran, late.StopReason())
 	}
 	late.End(0, "closed")
@@ -169,7 +182,7 @@ func TestLiveSessionsRevocation(t *testing.T) {
 	}
 	cancel()
 	<-done
-	if r := last.StopReason(); r != nvr.StopShutdown {
+	if r := last.StopReason(); r != view.StopShutdown {
 		t.Fatalf("after Run: stop reason %q", r)
 	}
 }
@@ -181,7 +194,7 @@ func TestLiveSessionsUnverified(t *testing.T) {
 	t.Parallel()
 	w := &liveWorld{}
 	pol := nvr.NewPolicy(w.store(), policyClock, nil)
-	l := nvr.NewLiveSessions(pol, nvr.LiveConfig{Recheck: 10 * time.Millisecond, Now: policyClock})
+	l := view.NewLiveSessions(pol, view.LiveConfig{Recheck: 10 * time.Millisecond, Now: policyClock})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = l.Run(ctx) }()
@@ -192,7 +205,7 @@ func TestLiveSessionsUnverified(t *testing.T) {
 	}
 	// Failing for a third of the limit (about 30 failed rechecks).
 	w.failing.Store(true)
-	time.Sleep(nvr.LiveUnverifiedLimit / 3)
+	time.Sleep(view.LiveUnverifiedLimit / 3)
 	w.failing.Store(false)
 	time.Sleep(50 * time.Millisecond) // a few good rechecks
 	if r := s.StopReason(); r != "" {
@@ -206,7 +219,7 @@ func TestLiveSessionsUnverified(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	took := time.Since(down)
-	if r := s.StopReason(); r != nvr.StopUnverified || took < nvr.LiveUnverifiedLimit-50*time.Millisecond || took > 2*nvr.LiveUnverifiedLimit {
-		t.Fatalf("stop reason %q after %v, want %q after about %v", r, took, nvr.StopUnverified, nvr.LiveUnverifiedLimit)
+	if r := s.StopReason(); r != view.StopUnverified || took < view.LiveUnverifiedLimit-50*time.Millisecond || took > 2*view.LiveUnverifiedLimit {
+		t.Fatalf("stop reason %q after %v, want %q after about %v", r, took, view.StopUnverified, view.LiveUnverifiedLimit)
 	}
 }

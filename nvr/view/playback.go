@@ -1,4 +1,4 @@
-package nvr
+package view
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/streams/segment"
 )
 
@@ -22,36 +23,36 @@ const MaxClipDuration = 24 * time.Hour
 // read for the grant's camera, and a row's path must name that camera's
 // own directory. Safe for concurrent use.
 type Playback struct {
-	store RecordingStore
+	store nvr.RecordingStore
 	dir   string // the recordings directory
 }
 
 // NewPlayback returns a Playback over the index and the recordings directory.
-func NewPlayback(store RecordingStore, recordingsDir string) *Playback {
+func NewPlayback(store nvr.RecordingStore, recordingsDir string) *Playback {
 	return &Playback{store: store, dir: recordingsDir}
 }
 
 // ParseTimeRange validates a requested [start, end) in RFC 3339.
-func ParseTimeRange(startText, endText string, maxLen time.Duration) (TimeRange, error) {
+func ParseTimeRange(startText, endText string, maxLen time.Duration) (nvr.TimeRange, error) {
 	const op = "parse time range"
 	if startText == "" || endText == "" {
-		return TimeRange{}, Errorf(op, KindInvalid, "start and end are required (RFC 3339, e.g. 2026-11-28T08:00:00Z)")
+		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "start and end are required (RFC 3339, e.g. 2026-11-28T08:00:00Z)")
 	}
 	start, err := time.Parse(time.RFC3339Nano, startText)
 	if err != nil {
-		return TimeRange{}, Errorf(op, KindInvalid, "start is not an RFC 3339 time")
+		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "start is not an RFC 3339 time")
 	}
 	end, err := time.Parse(time.RFC3339Nano, endText)
 	if err != nil {
-		return TimeRange{}, Errorf(op, KindInvalid, "end is not an RFC 3339 time")
+		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "end is not an RFC 3339 time")
 	}
 	if !end.After(start) {
-		return TimeRange{}, Errorf(op, KindInvalid, "end must be after start")
+		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "end must be after start")
 	}
 	if maxLen > 0 && end.Sub(start) > maxLen {
-		return TimeRange{}, Errorf(op, KindInvalid, "the range must be at most %v", maxLen)
+		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "the range must be at most %v", maxLen)
 	}
-	return TimeRange{Start: start, End: end}, nil
+	return nvr.TimeRange{Start: start, End: end}, nil
 }
 
 // rangeGap joins recordings closer than this in a timeline.
@@ -59,8 +60,8 @@ const rangeGap = 3 * time.Second
 
 // Ranges returns the merged recorded time of the granted camera's main
 // stream within r.
-func (p *Playback) Ranges(ctx context.Context, g CameraGrant, r TimeRange) ([]TimeRange, error) {
-	if err := g.Require(ActionViewRecordings); err != nil {
+func (p *Playback) Ranges(ctx context.Context, g nvr.CameraGrant, r nvr.TimeRange) ([]nvr.TimeRange, error) {
+	if err := g.Require(nvr.ActionViewRecordings); err != nil {
 		return nil, err
 	}
 	r, ok := ownFootage(g, r)
@@ -68,12 +69,12 @@ func (p *Playback) Ranges(ctx context.Context, g CameraGrant, r TimeRange) ([]Ti
 		return nil, nil
 	}
 	rs, err := p.store.CoveredRanges(ctx, g.CameraID(), "main", r.Start, r.End, rangeGap)
-	return rs, Wrap("recorded ranges", err)
+	return rs, nvr.Wrap("recorded ranges", err)
 }
 
 // ownFootage clamps r to the time the granted camera has belonged to its
 // household: what a moved camera recorded before belonged to the old one.
-func ownFootage(g CameraGrant, r TimeRange) (TimeRange, bool) {
+func ownFootage(g nvr.CameraGrant, r nvr.TimeRange) (nvr.TimeRange, bool) {
 	since := g.Camera().HouseholdSince
 	if !since.IsZero() && r.Start.Before(since) {
 		r.Start = since
@@ -91,18 +92,18 @@ type ClipPlan struct {
 
 // PlanClip finds the fragments of the granted camera covering r, from the
 // keyframe at or before r.Start. KindNotFound when nothing is recorded.
-func (p *Playback) PlanClip(ctx context.Context, g CameraGrant, r TimeRange) (ClipPlan, error) {
+func (p *Playback) PlanClip(ctx context.Context, g nvr.CameraGrant, r nvr.TimeRange) (ClipPlan, error) {
 	const op = "plan clip"
-	if err := g.Require(ActionViewRecordings); err != nil {
+	if err := g.Require(nvr.ActionViewRecordings); err != nil {
 		return ClipPlan{}, err
 	}
 	r, ok := ownFootage(g, r)
 	if !ok {
-		return ClipPlan{}, Errorf(op, KindNotFound, "nothing recorded in that range")
+		return ClipPlan{}, nvr.Errorf(op, nvr.KindNotFound, "nothing recorded in that range")
 	}
 	all, err := p.store.FragmentsBetween(ctx, g.CameraID(), "main", r.Start, r.End)
 	if err != nil {
-		return ClipPlan{}, Wrap(op, err)
+		return ClipPlan{}, nvr.Wrap(op, err)
 	}
 	// The key fragment before r.Start may predate a move: never serve a
 	// fragment that began before the camera joined this household.
@@ -114,18 +115,18 @@ func (p *Playback) PlanClip(ctx context.Context, g CameraGrant, r TimeRange) (Cl
 		}
 	}
 	if len(frags) == 0 {
-		return ClipPlan{}, Errorf(op, KindNotFound, "nothing recorded in that range")
+		return ClipPlan{}, nvr.Errorf(op, nvr.KindNotFound, "nothing recorded in that range")
 	}
 	plan := ClipPlan{End: r.End}
 	tag := sha256.New()
 	fmt.Fprintf(tag, "%s:%d", g.CameraID(), r.End.UnixNano())
-	segs := map[SegmentID]int{} // segment → index in plan.Sources
+	segs := map[nvr.SegmentID]int{} // segment → index in plan.Sources
 	for _, f := range frags {
 		i, ok := segs[f.SegmentID]
 		if !ok {
 			s, err := p.store.Segment(ctx, f.SegmentID)
 			if err != nil {
-				return ClipPlan{}, Wrap(op, err)
+				return ClipPlan{}, nvr.Wrap(op, err)
 			}
 			path, err := p.segmentPath(g.CameraID(), s)
 			if err != nil {
@@ -148,22 +149,22 @@ var segmentName = regexp.MustCompile(`^[0-9a-f]{32}/[0-9]{1,20}-[0-9]{1,20}\.mp4
 // segmentPath resolves a row's path inside the recordings directory, and
 // only inside the granted camera's own subdirectory; the file must be a
 // regular file, not a planted link.
-func (p *Playback) segmentPath(cam CameraID, s Segment) (string, error) {
+func (p *Playback) segmentPath(cam nvr.CameraID, s nvr.Segment) (string, error) {
 	const op = "open segment"
 	if s.CameraID != cam || !segmentName.MatchString(s.Path) || filepath.Dir(s.Path) != string(cam) {
-		return "", &Error{Op: op, Kind: KindInternal, Err: fmt.Errorf("segment %d has an unexpected path", s.ID)}
+		return "", &nvr.Error{Op: op, Kind: nvr.KindInternal, Err: fmt.Errorf("segment %d has an unexpected path", s.ID)}
 	}
 	full := filepath.Join(p.dir, filepath.FromSlash(s.Path))
 	if _, err := os.Lstat(full); errors.Is(err, os.ErrNotExist) {
-		return "", &Error{Op: op, Kind: KindNotFound, Msg: "recording file is missing", Err: err}
+		return "", &nvr.Error{Op: op, Kind: nvr.KindNotFound, Msg: "recording file is missing", Err: err}
 	}
 	// Checked through an os.Root: no link at the camera directory or the
 	// file. The clip and replay readers open the path again; the data
 	// directory is the hearth user's alone (SECURITY.md).
-	f, err := OpenConfined(p.dir, s.Path)
+	f, err := nvr.OpenConfined(p.dir, s.Path)
 	if err != nil {
 		// A planted link answers as a missing file: 404, target unread.
-		return "", &Error{Op: op, Kind: KindNotFound, Msg: "recording file is missing", Err: fmt.Errorf("segment %d: %w", s.ID, err)}
+		return "", &nvr.Error{Op: op, Kind: nvr.KindNotFound, Msg: "recording file is missing", Err: fmt.Errorf("segment %d: %w", s.ID, err)}
 	}
 	f.Close()
 	return full, nil
