@@ -127,3 +127,11 @@ type DirectoryStore interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	Audit(ctx context.Context, limit int) ([]AuditEntry, error)
 }
+
+// CameraLister lists every configured camera; ingest, recorder, retention
+// and events poll it so cameras added, changed or removed by the CLI
+// (another process) are picked up. It is here because four packages
+// consume it.
+type CameraLister interface {
+	Cameras(ctx context.Context, h HouseholdID) ([]Camera, error)
+}

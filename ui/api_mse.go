@@ -15,7 +15,7 @@ import (
 	"github.com/hearthnvr/hearth/streams/hub"
 )
 
-// LiveSource finds the hub of a granted camera's stream; *nvr.Ingest
+// LiveSource finds the hub of a granted camera's stream; *ingest.Ingest
 // implements it. KindUnavailable when the camera is not streaming.
 type LiveSource interface {
 	Hub(g nvr.CameraGrant, stream string) (*hub.Hub, error)

@@ -17,7 +17,7 @@ import (
 // maxOfferBytes bounds a WHEP offer; a browser's is 5 to 15 KB.
 const maxOfferBytes = 64 << 10
 
-// LiveHubs gives the hub of a granted camera stream (nvr.Ingest).
+// LiveHubs gives the hub of a granted camera stream (ingest.Ingest).
 type LiveHubs interface {
 	Hub(g nvr.CameraGrant, stream string) (*hub.Hub, error)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/view"
 )
 
@@ -33,7 +34,7 @@ func FuzzQueries(f *testing.F) {
 		r.URL.RawQuery = rawQuery
 		flt, err := parseEventFilter(r)
 		invalid(t, "parseEventFilter", rawQuery, err)
-		if err == nil && (flt.Limit < 0 || flt.Limit > nvr.MaxEventLimit) {
+		if err == nil && (flt.Limit < 0 || flt.Limit > events.MaxEventLimit) {
 			t.Fatalf("limit %d accepted", flt.Limit)
 		}
 		q, _ := url.ParseQuery(rawQuery)

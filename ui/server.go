@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/view"
 )
 
@@ -39,7 +41,7 @@ type Deps struct {
 	Storage StorageAdmin
 	// Events serves events, thumbnails and triggers; nil: the event
 	// routes answer 404 (503 for triggers).
-	Events *nvr.Events
+	Events *events.Events
 	// WebRTC is live view over WebRTC (WHEP); its zero value answers 503.
 	// Its Sessions registry admits the MSE sessions too: one set of limits,
 	// rechecks and audit rows for every live and playback session.
@@ -48,7 +50,7 @@ type Deps struct {
 	// WebRTC.Sessions) when off.
 	Live LiveSource
 	// Probe tests a camera stream for "test connection"; nil uses
-	// nvr.ProbeCamera.
+	// ingest.ProbeCamera.
 	Probe Prober
 	// LookupHost resolves camera URL host names for the loopback check;
 	// nil uses Resolver's, else the system resolver.
@@ -62,7 +64,7 @@ type Deps struct {
 
 // CameraStatusSource reports a granted camera's ingest state.
 type CameraStatusSource interface {
-	Status(g nvr.CameraGrant) nvr.CameraStatus
+	Status(g nvr.CameraGrant) ingest.CameraStatus
 }
 
 // Server is Hearth's HTTP handler. Safe for concurrent use.
@@ -75,7 +77,7 @@ type Server struct {
 	playback *view.Playback
 	setup    *nvr.Setup
 	storage  StorageAdmin
-	events   *nvr.Events
+	events   *events.Events
 	live     WebRTCLive
 	probe    Prober
 	probes   chan struct{} // a slot per running probe
@@ -105,7 +107,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	if d.Probe == nil {
-		d.Probe = nvr.ProbeCamera
+		d.Probe = ingest.ProbeCamera
 	}
 	if d.LookupHost == nil && d.Resolver != nil {
 		d.LookupHost = d.Resolver.LookupHost

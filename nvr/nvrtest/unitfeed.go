@@ -26,7 +26,7 @@ func NewUnitFeed(t testing.TB, id nvr.CameraID, fps, gop int, base time.Time) *U
 	t.Helper()
 	f := &UnitFeed{t: t, fps: fps, base: base}
 	cam, err := simcam.NewCamera(simcam.CameraConfig{ID: string(id), FPS: fps, GOP: gop,
-		Width: simcam.MinWidth, Height: simcam.MinHeight, Now: f.wall})
+		Width: simcam.MinWidth, Height: simcam.MinHeight, Now: f.Wall})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,14 +39,15 @@ func NewUnitFeed(t testing.TB, id nvr.CameraID, fps, gop int, base time.Time) *U
 	return f
 }
 
-func (f *UnitFeed) wall() time.Time {
+// Wall is the wall time of the next frame.
+func (f *UnitFeed) Wall() time.Time {
 	return f.base.Add(time.Duration(f.frame) * time.Second / time.Duration(f.fps))
 }
 
 // Next returns the next frame's unit.
 func (f *UnitFeed) Next() *media.Unit {
 	f.t.Helper()
-	wall := f.wall()
+	wall := f.Wall()
 	au, err := f.cam.Next()
 	if err != nil {
 		f.t.Fatal(err)
