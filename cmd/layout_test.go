@@ -132,14 +132,7 @@ func subAllowed(from, to string) bool {
 // step of the redesign (issue 15) that removes it. An arrow not listed
 // here fails; so does a listed arrow that no longer exists, so the list
 // only shrinks.
-var debt = map[string]string{
-	"ui -> streams/fmp4live": "ui free of media plumbing: MSE sessions move to nvr/view",
-	"ui -> streams/hub":      "ui free of media plumbing: live sessions move to nvr/view",
-	"ui -> streams/media":    "ui free of media plumbing: codec names come from nvr/view",
-	"ui -> streams/replay":   "ui free of media plumbing: playback moves to nvr/view",
-	"ui -> streams/segment":  "ui free of media plumbing: clips move to nvr/view",
-	"ui -> streams/webrtc":   "ui free of media plumbing: WHEP sessions move to nvr/view",
-}
+var debt = map[string]string{}
 
 // shippedDebt lists test clients the release binary still links (none
 // since the benchmark harness moved to cmd/hearth-bench).

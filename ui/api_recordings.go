@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/view"
-	"github.com/hearthnvr/hearth/streams/segment"
 )
 
 // timeRangeResponse is a recorded interval on a timeline.
@@ -58,17 +58,14 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request, g nvr.Camera
 	s.serveClip(w, r, g, tr)
 }
 
-// serveClip plans the granted camera's clip of tr and serves it.
+// serveClip opens the granted camera's clip of tr and serves it.
 func (s *Server) serveClip(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, tr nvr.TimeRange) {
-	plan, err := s.playback.PlanClip(r.Context(), g, tr)
+	clip, err := s.playback.OpenClip(r.Context(), g, tr)
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	clip, err := segment.OpenClip(plan.Sources, segment.ClipOptions{End: plan.End})
-	if err != nil {
-		s.writeError(w, r, nvr.Errorf("clip", nvr.KindNotFound, "no playable footage in that range"))
-		s.log.WarnContext(r.Context(), "open clip", "err", err, "camera", string(g.CameraID()))
+		if errors.Is(err, view.ErrNoPlayableFootage) {
+			s.log.WarnContext(r.Context(), "open clip", "err", err, "camera", string(g.CameraID()))
+		}
 		return
 	}
 	defer clip.Close()
@@ -76,10 +73,10 @@ func (s *Server) serveClip(w http.ResponseWriter, r *http.Request, g nvr.CameraG
 		s.log.WarnContext(r.Context(), "clip skipped damaged footage", "err", skipped, "camera", string(g.CameraID()))
 	}
 	w.Header().Set("Content-Type", "video/mp4")
-	w.Header().Set("ETag", `"`+plan.Tag+`"`)
+	w.Header().Set("ETag", `"`+clip.Tag+`"`)
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, clipFilename(g.Camera().Name, tr.Start)))
-	body, stop := s.guardDownload(w, r, g, clip.NewReader())
+	body, stop := s.guardDownload(w, r, g, clip.Reader())
 	defer stop()
 	http.ServeContent(w, r, "", time.Time{}, body)
 }

@@ -12,6 +12,14 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
+// playbackState is the answer to a control message on a recorded-playback
+// session's data channel, as the player reads it.
+type playbackState struct {
+	OK       bool      `json:"ok"`
+	Error    string    `json:"error,omitempty"`
+	Position time.Time `json:"position"`
+}
+
 // TestWHEPPlayback: ?start= plays the camera's recordings through the same
 // WHEP endpoint; every frame carries that camera's stamp, and pause and
 // resume over the data channel stop and restart the frames.
