@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// openConfined refuses every way out of its directory and every link, and
+// OpenConfined refuses every way out of its directory and every link, and
 // never reads the target.
 func TestOpenConfined(t *testing.T) {
 	t.Parallel()
@@ -52,7 +52,7 @@ func TestOpenConfined(t *testing.T) {
 			b := make([]byte, 64)
 			n, _ := f.Read(b)
 			f.Close()
-			t.Errorf("openConfined(%q) opened %q", rel, b[:n])
+			t.Errorf("OpenConfined(%q) opened %q", rel, b[:n])
 		}
 	}
 }

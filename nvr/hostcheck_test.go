@@ -70,7 +70,7 @@ func TestRefuseLocalAddr(t *testing.T) {
 		}
 	}
 	if CheckAddrFor(true) != nil || CheckAddrFor(false) == nil {
-		t.Error("checkAddrFor: the admin's cameras get no check, the others RefuseLocalAddr")
+		t.Error("CheckAddrFor: the admin's cameras get no check, the others RefuseLocalAddr")
 	}
 }
 

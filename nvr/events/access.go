@@ -265,7 +265,7 @@ func (e *Events) Trigger(ctx context.Context, g nvr.CameraGrant, label string, d
 // empty.
 func (e *Events) sweep(ctx context.Context) {
 	// Ages are measured like retention's: a forward clock step never makes
-	// recent events look old (see refClock).
+	// recent events look old (see nvr.RefClock).
 	now, note := e.expiryClock.Observe(e.cfg.Now(), e.cfg.Elapsed())
 	if note != "" {
 		e.cfg.Log.Warn("event expiry clock", "note", note)
