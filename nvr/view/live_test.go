@@ -28,10 +28,11 @@ func policyClock() time.Time { return policyNow }
 // liveWorld is a policy store for the session registry: members of
 // household A (any user ID) on its cameras, until revoked; audit rows kept.
 type liveWorld struct {
-	revoked atomic.Bool
-	failing atomic.Bool // the database cannot answer
-	mu      sync.Mutex
-	audits  []nvr.AuditEntry
+	revoked  atomic.Bool
+	failing  atomic.Bool  // the database cannot answer
+	answered atomic.Int64 // camera checks answered (not failed)
+	mu       sync.Mutex
+	audits   []nvr.AuditEntry
 }
 
 func (w *liveWorld) store() *nvrtest.PolicyStore {
@@ -40,6 +41,7 @@ func (w *liveWorld) store() *nvrtest.PolicyStore {
 			if w.failing.Load() {
 				return nvr.Subject{}, nvr.CameraFacts{}, errors.New("database is locked")
 			}
+			w.answered.Add(1)
 			u := nvr.User{ID: p.UserID, Name: "pat", HouseholdID: householdA, Role: nvr.RoleMember}
 			return nvr.Subject{Principal: p, User: u, CredentialValid: !w.revoked.Load()},
 				nvr.CameraFacts{Camera: nvr.Camera{ID: id, HouseholdID: householdA}, Exists: true}, nil
@@ -207,7 +209,15 @@ func TestLiveSessionsUnverified(t *testing.T) {
 	w.failing.Store(true)
 	time.Sleep(view.LiveUnverifiedLimit / 3)
 	w.failing.Store(false)
-	time.Sleep(50 * time.Millisecond) // a few good rechecks
+	// A few good rechecks, waited for rather than slept for: on a busy
+	// machine 50 ms may pass without one.
+	good := w.answered.Load()
+	for wait := time.Now().Add(10 * time.Second); w.answered.Load() < good+3; {
+		if time.Now().After(wait) {
+			t.Fatal("no recheck after the database recovered")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if r := s.StopReason(); r != "" {
 		t.Fatalf("stopped (%s) by a short database failure", r)
 	}
