@@ -140,3 +140,11 @@ type DirectoryWriter interface {
 	CreateToken(ctx context.Context, t APIToken) (APIToken, error)
 	DeleteToken(ctx context.Context, id int64) error
 }
+
+// CameraLister lists every configured camera; ingest, recorder, retention
+// and events poll it so cameras added, changed or removed by the CLI
+// (another process) are picked up. It is here because four packages
+// consume it.
+type CameraLister interface {
+	Cameras(ctx context.Context, h HouseholdID) ([]Camera, error)
+}
