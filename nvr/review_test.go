@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // fakeReviewStore records MarkEventsReviewed calls; the other methods are
@@ -19,16 +20,16 @@ type fakeReviewStore struct {
 var _ nvr.ReviewStore = (*fakeReviewStore)(nil)
 
 func (f *fakeReviewStore) SetEventReviewed(context.Context, nvr.UserID, nvr.CameraID, nvr.EventID, bool, time.Time) error {
-	return fmt.Errorf("SetEventReviewed: %w", errUnexpectedCall)
+	return fmt.Errorf("SetEventReviewed: %w", nvrtest.ErrUnexpectedCall)
 }
 
 func (f *fakeReviewStore) EventReviewed(context.Context, nvr.UserID, nvr.EventID) (bool, error) {
-	return false, fmt.Errorf("EventReviewed: %w", errUnexpectedCall)
+	return false, fmt.Errorf("EventReviewed: %w", nvrtest.ErrUnexpectedCall)
 }
 
 func (f *fakeReviewStore) MarkEventsReviewed(ctx context.Context, u nvr.UserID, scope []nvr.EventScope, before, at time.Time) (int, error) {
 	if f.markAll == nil {
-		return 0, fmt.Errorf("MarkEventsReviewed: %w", errUnexpectedCall)
+		return 0, fmt.Errorf("MarkEventsReviewed: %w", nvrtest.ErrUnexpectedCall)
 	}
 	return f.markAll(ctx, u, scope, before, at)
 }
@@ -52,9 +53,9 @@ func TestPolicyReviewMatrix(t *testing.T) {
 						checked++
 						p := nvr.Principal{UserID: testUserID, Kind: cc.kind, CredentialID: testCredID, Scope: cc.scope}
 						subj := subjectFor(p, rc.user, us.state)
-						store := &fakePolicyStore{
-							subject: func(context.Context, nvr.Principal, time.Time) (nvr.Subject, error) { return subj, nil },
-							householdCameras: func(_ context.Context, h nvr.HouseholdID, assignedTo nvr.UserID) ([]nvr.Camera, error) {
+						store := &nvrtest.PolicyStore{
+							OnSubject: func(context.Context, nvr.Principal, time.Time) (nvr.Subject, error) { return subj, nil },
+							OnHouseholdCameras: func(_ context.Context, h nvr.HouseholdID, assignedTo nvr.UserID) ([]nvr.Camera, error) {
 								if h != householdA {
 									return nil, nil
 								}
@@ -145,11 +146,11 @@ func TestReviewsMarkAll(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := nvr.Principal{UserID: testUserID, Kind: nvr.CredentialToken, CredentialID: testCredID, Scope: tc.scope}
-			pol := nvr.NewPolicy(&fakePolicyStore{
-				subject: func(context.Context, nvr.Principal, time.Time) (nvr.Subject, error) {
+			pol := nvr.NewPolicy(&nvrtest.PolicyStore{
+				OnSubject: func(context.Context, nvr.Principal, time.Time) (nvr.Subject, error) {
 					return nvr.Subject{Principal: p, User: owner, CredentialValid: true}, nil
 				},
-				householdCameras: func(context.Context, nvr.HouseholdID, nvr.UserID) ([]nvr.Camera, error) {
+				OnHouseholdCameras: func(context.Context, nvr.HouseholdID, nvr.UserID) ([]nvr.Camera, error) {
 					return []nvr.Camera{cam}, nil
 				},
 			}, policyClock, nil)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 )
 
 // eventResponse is one event in the API. Labels are plain data: JSON
@@ -47,9 +48,9 @@ func eventJSON(e nvr.Event) eventResponse {
 
 // parseEventFilter reads the listing's query parameters; each bad one is
 // a 400 that names it.
-func parseEventFilter(r *http.Request) (nvr.EventFilter, error) {
+func parseEventFilter(r *http.Request) (events.EventFilter, error) {
 	q := r.URL.Query()
-	var f nvr.EventFilter
+	var f events.EventFilter
 	if v := q.Get("camera"); v != "" {
 		f.Camera = nvr.CameraID(v) // the policy refuses a malformed ID as not found
 	}
@@ -84,8 +85,8 @@ func parseEventFilter(r *http.Request) (nvr.EventFilter, error) {
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > nvr.MaxEventLimit {
-			return f, errInvalid("limit must be 1 to %d", nvr.MaxEventLimit)
+		if err != nil || n < 1 || n > events.MaxEventLimit {
+			return f, errInvalid("limit must be 1 to %d", events.MaxEventLimit)
 		}
 		f.Limit = n
 	}
@@ -230,8 +231,8 @@ func (s *Server) handleTriggerEvent(w http.ResponseWriter, r *http.Request, g nv
 	var d time.Duration
 	if req.DurationS != nil {
 		v := *req.DurationS
-		if math.IsNaN(v) || v < 0 || v > nvr.MaxTriggerDuration.Seconds() {
-			s.writeError(w, r, errInvalid("duration_s must be 0 to %d", int(nvr.MaxTriggerDuration.Seconds())))
+		if math.IsNaN(v) || v < 0 || v > events.MaxTriggerDuration.Seconds() {
+			s.writeError(w, r, errInvalid("duration_s must be 0 to %d", int(events.MaxTriggerDuration.Seconds())))
 			return
 		}
 		d = time.Duration(v * float64(time.Second))

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
 
 // Config holds the HTTP layer's settings.
@@ -31,14 +34,14 @@ type Deps struct {
 	// Status reports cameras' live ingest state; nil reports none.
 	Status CameraStatusSource
 	// Playback serves recordings; nil when recording is off.
-	Playback *nvr.Playback
+	Playback *view.Playback
 	// Setup creates the first appliance admin; nil disables the setup routes.
 	Setup *nvr.Setup
 	// Storage is retention, for the admin's storage routes; nil when off.
 	Storage StorageAdmin
 	// Events serves events, thumbnails and triggers; nil: the event
 	// routes answer 404 (503 for triggers).
-	Events *nvr.Events
+	Events *events.Events
 	// Reviews keeps users' review marks on events; nil: the review routes
 	// answer 404 and events are shown unmarked.
 	Reviews *nvr.Reviews
@@ -50,7 +53,7 @@ type Deps struct {
 	// WebRTC.Sessions) when off.
 	Live LiveSource
 	// Probe tests a camera stream for "test connection"; nil uses
-	// nvr.ProbeCamera.
+	// ingest.ProbeCamera.
 	Probe Prober
 	// LookupHost resolves camera URL host names for the loopback check;
 	// nil uses Resolver's, else the system resolver.
@@ -64,7 +67,7 @@ type Deps struct {
 
 // CameraStatusSource reports a granted camera's ingest state.
 type CameraStatusSource interface {
-	Status(g nvr.CameraGrant) nvr.CameraStatus
+	Status(g nvr.CameraGrant) ingest.CameraStatus
 }
 
 // Server is Hearth's HTTP handler. Safe for concurrent use.
@@ -74,10 +77,10 @@ type Server struct {
 	auth     *nvr.Auth
 	dir      directory
 	status   CameraStatusSource
-	playback *nvr.Playback
+	playback *view.Playback
 	setup    *nvr.Setup
 	storage  StorageAdmin
-	events   *nvr.Events
+	events   *events.Events
 	reviews  *nvr.Reviews
 	live     WebRTCLive
 	probe    Prober
@@ -108,7 +111,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	if d.Probe == nil {
-		d.Probe = nvr.ProbeCamera
+		d.Probe = ingest.ProbeCamera
 	}
 	if d.LookupHost == nil && d.Resolver != nil {
 		d.LookupHost = d.Resolver.LookupHost

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // grantPrincipal is one way of calling: a session cookie or a bearer token.
@@ -29,12 +30,12 @@ func (f *fixture) grantPrincipals() []grantPrincipal {
 	t := f.t
 	ctx := context.Background()
 	token := func(u nvr.User, scope nvr.TokenScope) http.Header {
-		secret, _ := must2(f.dir.CreateToken(ctx, u.ID, "sweep-"+string(scope), scope, 0))(t)
+		secret, _ := must2(nvrtest.Operator(f.dir).CreateToken(ctx, u.ID, "sweep-"+string(scope), scope, 0))(t)
 		return bearer(secret)
 	}
 	gone := f.addUser("gone", f.homeA.ID, nvr.RoleOwner, false)
 	goneSession, goneToken := f.login("gone"), token(gone, nvr.ScopeAll)
-	if err := f.dir.SetDisabled(ctx, gone.ID, true); err != nil {
+	if err := nvrtest.Operator(f.dir).SetDisabled(ctx, gone.ID, true); err != nil {
 		t.Fatalf("disable: %v", err)
 	}
 	return []grantPrincipal{

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // sweepRoutes checks every route the router holds: each names a policy, a
@@ -23,7 +24,7 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 	f.login("bea")
 	ctx := context.Background()
 	sessB := must(f.store.Sessions(ctx, f.ownerB.ID))(t)
-	_, tokB := must2(f.dir.CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
+	_, tokB := must2(nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
 	for _, route := range f.srv.Routes() {
 		if route.Policy == PolicyNone {
 			problems = append(problems, fmt.Sprintf("%s: no policy", route.Pattern))
