@@ -322,8 +322,9 @@ async function jumpRecording(last) {
 // Keyboard, anywhere on the page but in a field: ←/→ step, space pauses,
 // +/- zoom, Home/End the first/latest recording, L live, N/P events.
 document.addEventListener('keydown', (ev) => {
-  if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.target.closest('input, select, textarea')) return;
-  const onControl = ev.target.closest('button, a, summary');
+  const target = ev.target instanceof Element ? ev.target : document.body;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || target.closest('input, select, textarea')) return;
+  const onControl = target.closest('button, a, summary');
   const step = tl.span / (ev.shiftKey ? 4 : 20);
   const from = mode === 'live' ? Date.now() : rec.position();
   switch (ev.key) {
@@ -341,7 +342,7 @@ document.addEventListener('keydown', (ev) => {
     case 'n': case 'N': stepEvent(1); break;
     case 'p': case 'P': stepEvent(-1); break;
     case 'Enter':
-      if (ev.target !== root) return;
+      if (target !== root) return;
       playAt(tl.playhead ?? from, { slackPx: SNAP_PX });
       break;
     default: return;
