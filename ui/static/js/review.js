@@ -16,7 +16,6 @@ const TICK_MS = 250; // the playhead and the clock move this often
 const REFRESH_MS = 15000; // recordings near now grow: fetched again this often
 const LIVE_SPAN_MS = 3600e3; // the view live: the last hour
 const MOMENT_SPAN_MS = 600e3; // the view of a moment from a link: ten minutes
-const PREV_EVENT_SLACK_MS = 2000; // "previous" while an event plays goes to the one before
 const SELECT_MAX_MS = 30 * 60e3; // a download is at most 30 minutes
 const EVENT_PAGES = 6; // the events API answers 500 at a time, newest first
 
@@ -166,6 +165,7 @@ function setPaused(p) {
 // playAt switches the player to the footage at ms (or the next recorded
 // after it) and says where it plays from.
 async function playAt(ms, { slackPx = 0, why = '' } = {}) {
+  currentEvent = null;
   const target = await recordedFrom(ms, slackPx * tl.msPerPx());
   if (!target) {
     status(`Nothing recorded at ${when(ms)} or after.${mode === 'live' ? '' : ' Choose another moment, or Live.'}`);
@@ -188,6 +188,7 @@ async function playAt(ms, { slackPx = 0, why = '' } = {}) {
 }
 
 function goLive(text = '') {
+  currentEvent = null;
   rec.stop();
   setMode('live');
   loadingEl.hidden = true;
@@ -211,18 +212,23 @@ function togglePause() {
   if (rec.paused) setURL(rec.position());
 }
 
+let currentEvent = null; // the event last opened, while it is what plays
+
 function openEvent(ev) {
-  playAt(ev.t, { why: `${ev.label} at ${when(ev.t)}. ` });
+  playAt(ev.t, { why: `${ev.label} at ${when(ev.t)}. ` }).then((ok) => { if (ok) currentEvent = ev; });
 }
 
 // stepEvent plays the next (dir 1) or previous (dir -1) event from the
-// moment shown, asking the server when it lies beyond what is loaded.
+// moment shown (from the start of the event playing, so "previous" while
+// an event plays is the one before it), asking the server when it lies
+// beyond what is loaded.
 async function stepEvent(dir) {
-  const from = mode === 'live' ? Date.now() : rec.position();
-  let ev = dir > 0 ? events.find((e) => e.t > from + 500) : events.filter((e) => e.t < from - PREV_EVENT_SLACK_MS).pop();
+  let from = mode === 'live' ? Date.now() : rec.position();
+  if (currentEvent && mode === 'recorded') from = dir > 0 ? Math.max(from, currentEvent.t) : Math.min(from, currentEvent.t);
+  let ev = dir > 0 ? events.find((e) => e.t > from + 500) : events.filter((e) => e.t < from - 500).pop();
   if (!ev) {
     try {
-      const found = dir > 0 ? await fetchEvents(from + 500, from + 86400e3) : await fetchEvents(from - 7 * 86400e3, from - PREV_EVENT_SLACK_MS, 1);
+      const found = dir > 0 ? await fetchEvents(from + 500, from + 86400e3) : await fetchEvents(from - 7 * 86400e3, from - 500, 1);
       ev = dir > 0 ? found[0] : found[found.length - 1];
     } catch { ev = null; }
   }
