@@ -85,6 +85,7 @@ export class RecordedPlayer {
     this.waiting = false;
     const ms = Math.max(0, now - this.pickAt);
     this.video.dataset.firstFrameMs = String(Math.round(ms));
+    this.video.dataset.firstFrameAt = String(now); // performance time, for a benchmark's own start
     this.video.dataset.firstFrames = String(Number(this.video.dataset.firstFrames || 0) + 1);
     this.anchor = { pos: this.target, at: now };
     this.hooks.onFrame(ms);
