@@ -69,6 +69,11 @@ func benchReview(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 	defer cancelAlloc()
 	bctx, cancelB := chromedp.NewContext(alloc)
 	defer cancelB()
+	// The browser starts with the first action and lives as long as the
+	// context of that one: run it on bctx itself, not on a bounded child.
+	if _, err := chromedp.Run(bctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		return nil, fmt.Errorf("start chromium: %w", err)
+	}
 	step := func(what string, a chromedp.Action[chromedp.Void]) error {
 		c, cancel := context.WithTimeout(bctx, 30*time.Second)
 		defer cancel()
@@ -90,7 +95,6 @@ func benchReview(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 		what string
 		a    chromedp.Action[chromedp.Void]
 	}{
-		{"viewport", chromedp.EmulateViewport(1280, 800)},
 		{"login page", chromedp.Navigate(demo.base + "/login")},
 		{"user", chromedp.SendKeys(chromedp.CSS(`input[name=username]`), demo.user)},
 		{"password", chromedp.SendKeys(chromedp.CSS(`input[name=password]`), demo.pass)},

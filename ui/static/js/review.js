@@ -187,9 +187,14 @@ async function playAt(ms, { slackPx = 0, why = '' } = {}) {
   return true;
 }
 
+let liveStarted = false;
+
 function goLive(text = '') {
   currentEvent = null;
-  rec.stop();
+  // Already live: the picture plays on (stopping the recorded player would
+  // take the live stream off the video).
+  if (mode !== 'live' || !liveStarted) rec.stop();
+  liveStarted = true;
   setMode('live');
   loadingEl.hidden = true;
   following = true;
