@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"strconv"
 	"testing"
 	"time"
@@ -91,7 +92,8 @@ func TestBrowserReview(t *testing.T) {
 	start := time.Now()
 	srv := startServer(t, site.data, "--webrtc-ice", "loopback")
 	cam := site.alpha[0]
-	waitRecorded(t, site.data, []string{cam}, start, 20*time.Second, 60*time.Second)
+	// 30 s, as TestBrowserUI: the 4× check must not reach the live edge.
+	waitRecorded(t, site.data, []string{cam}, start, 30*time.Second, 60*time.Second)
 	defer func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", srv.stderr.String())
@@ -159,6 +161,41 @@ func TestBrowserReview(t *testing.T) {
 		t.Fatalf("a drag changed the player to %s", m)
 	}
 
+	// Hover: the preview says the time under the pointer.
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: cx, Y: cy})
+	waitJS(t, b, `!document.querySelector('[data-testid="timeline-preview"]').hidden`, statusJS, 5*time.Second)
+	hover, err := time.Parse(time.RFC3339Nano, eval[string](t, b, `document.querySelector('[data-testid="timeline-preview"]').dataset.time`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.UnixMilli(viewStart(t, b) + viewSpan(t, b)/2); hover.Sub(want).Abs() > time.Duration(viewSpan(t, b)/int64(box[2])+1)*time.Millisecond*2 {
+		t.Fatalf("preview at the middle says %v, want %v", hover, want)
+	}
+	if txt := eval[string](t, b, `document.querySelector('[data-testid="timeline-preview"]').textContent`); txt == "" || !strings.Contains(txt, hover.Local().Format("15:04")) {
+		t.Fatalf("preview text %q for %v", txt, hover)
+	}
+
+	// Shift-drag selects a stretch of the recording and offers its clip
+	// (L brings the view back to now, + zooms in around it).
+	do(t, b, chromedp.KeyEvent("l"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"))
+	rr := eval[[]float64](t, b, `(() => { const r = document.querySelector('.tl-range').getBoundingClientRect(); return [r.left, r.right, r.top + r.height / 2]; })()`)
+	x0, x1 := rr[0]+(rr[1]-rr[0])*0.2, rr[0]+(rr[1]-rr[0])*0.6
+	const shift = 8 // CDP modifier bit
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMousePressed, X: x0, Y: rr[2], Button: left, Buttons: 1, ClickCount: 1, Modifiers: shift})
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: (x0 + x1) / 2, Y: rr[2], Button: left, Buttons: 1, Modifiers: shift})
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: x1, Y: rr[2], Button: left, Buttons: 1, Modifiers: shift})
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseReleased, X: x1, Y: rr[2], Button: left, ClickCount: 1, Modifiers: shift})
+	waitJS(t, b, `!document.querySelector('[data-testid="selection"]').hidden`, statusJS, 5*time.Second)
+	clip := eval[string](t, b, `(async () => { const a = document.querySelector('[data-testid="range-download"]'); const r = await fetch(a.href); const b = await r.arrayBuffer(); return r.status + ' ' + r.headers.get('Content-Type') + ' ' + b.byteLength + ' ' + new URL(a.href).searchParams.get('start') + ' ' + new URL(a.href).searchParams.get('end'); })()`)
+	var code, size int
+	var ctype, from, to string
+	if _, err := fmt.Sscanf(clip, "%d %s %d %s %s", &code, &ctype, &size, &from, &to); err != nil || code != 200 || ctype != "video/mp4" || size < 1000 {
+		t.Fatalf("the selection's download: %q (%v)", clip, err)
+	}
+	if m := eval[string](t, b, `document.querySelector('[data-testid="camera-page"]').dataset.mode`); m != "live" {
+		t.Fatalf("a selection changed the player to %s", m)
+	}
+
 	// Click a recorded moment: the one player plays that moment over
 	// WebRTC, its clock and the overlay say when; Live returns.
 	checkTimelinePlayback(t, b, srv, cam)
@@ -206,6 +243,13 @@ func TestBrowserReview(t *testing.T) {
 	}
 	stepTo("event-next", evs[i])
 	stepTo("event-next", evs[i+1])
+	// That was a seek on the session playing: once its first frame is
+	// painted, the picture is the event's moment (a GOP before at most).
+	// ("Loading…" shows from the choice to that frame.)
+	waitJS(t, b, `document.querySelector('[data-player-loading]').hidden`, statusJS, 10*time.Second)
+	if c, _ := decodedClock(t, b, `video[data-review]`, cam, 20*time.Second); c.Before(evs[i+1].Add(-browserGOP-stampSlack)) || c.After(evs[i+1].Add(10*time.Second)) {
+		t.Fatalf("after a seek to the event at %s the picture shows %s", evs[i+1].Format("15:04:05.000"), c.Format("15:04:05.000"))
+	}
 	stepTo("event-prev", evs[i])
 
 	// ?t= opens the page at that moment, playing.
