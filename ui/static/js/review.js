@@ -189,6 +189,12 @@ async function playAt(ms, { slackPx = 0, why = '' } = {}) {
 
 let liveStarted = false;
 
+// hint is what the status line says while nothing else is to be said: how
+// to use the timeline, in the words of the pointer at hand.
+const hint = window.matchMedia('(pointer: coarse)').matches
+  ? 'Tap the timeline to play that moment, or a dot for an event; drag to move, pinch to zoom.'
+  : 'Click the timeline to play that moment, or a dot for an event; drag to move, scroll to zoom.';
+
 function goLive(text = '') {
   currentEvent = null;
   // Already live: the picture plays on (stopping the recorded player would
@@ -203,7 +209,7 @@ function goLive(text = '') {
   tl.setPlayhead(Date.now(), true);
   tl.reveal(Date.now());
   loadSoon();
-  status(text);
+  status(text || hint);
 }
 
 function togglePause() {
