@@ -25,8 +25,9 @@ const POLL_MS = 1000;
 const utf8 = new TextDecoder();
 
 export class RecordedPlayer {
-  // hooks: onStatus(text), onEnded(), onFrame() at the first frame of each
-  // chosen moment, onPosition(ms) when the server says where it is.
+  // hooks: onStatus(text), onEnded(), onFrame(ms) at the first frame of
+  // each chosen moment, ms after it was chosen. The page reads position()
+  // as often as it draws.
   constructor(video, cameraId, hooks) {
     this.video = video;
     this.cameraId = cameraId;
@@ -46,9 +47,6 @@ export class RecordedPlayer {
     this.poll = 0;
     this.gen = 0; // bumped by each play/stop so late answers of an old attempt are ignored
     this.watchFrames();
-    video.addEventListener('timeupdate', () => {
-      if (this.transport === 'clip' && this.clip && !this.waiting) this.hooks.onPosition(this.position());
-    });
     video.addEventListener('ended', () => { if (this.transport === 'clip') this.end(); });
     // A clip this browser cannot decode (H.265 in most browsers) ends with
     // a media error: say why rather than show a blank player.
@@ -196,7 +194,6 @@ export class RecordedPlayer {
     if (sent.op === 'seek') this.answeredAt = performance.now();
     if (st.position && !this.waiting) {
       this.anchor = { pos: new Date(st.position).getTime(), at: performance.now() };
-      this.hooks.onPosition(this.position());
     }
     if (!st.ok) this.hooks.onStatus(`Playback: ${st.error || 'refused'}.`);
     if (!sent.poll) this.video.dataset.answers = String(Number(this.video.dataset.answers || 0) + 1);

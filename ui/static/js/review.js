@@ -287,7 +287,6 @@ const live = livePlayerFor(video, {
 const rec = new RecordedPlayer(video, cameraId, {
   onStatus: status,
   onFrame: () => { loadingEl.hidden = true; },
-  onPosition: () => {},
   onEnded: () => goLive('Caught up with the recording: back to live.'),
 });
 

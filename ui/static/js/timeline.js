@@ -184,9 +184,11 @@ export class Timeline {
     const out = [];
     const base = localMidnight(this.t0 - 86400e3);
     const first = base + Math.floor((this.t0 - base) / minor) * minor;
-    for (let t = first; t <= this.end() + minor; t += minor) {
-      // Days of 23 or 25 hours: re-anchor on each local midnight.
-      const tt = t;
+    // Ticks step from a local midnight; whether one is major (labelled) is
+    // asked of its own day's midnight, so labels stay on round local times
+    // after a daylight-saving change within the view (the unlabelled minor
+    // ticks may then sit an hour off the round times until the next day).
+    for (let tt = first; tt <= this.end() + minor; tt += minor) {
       const x = this.x(tt);
       if (x < -LABEL_PX || x > this.width + LABEL_PX) continue;
       const mid = localMidnight(tt);
