@@ -391,6 +391,7 @@ function start() {
     return;
   }
   tl.setView(Date.now() - LIVE_SPAN_MS * 0.8, LIVE_SPAN_MS);
+  dayInput.value = dayOf(Date.now()); // the browser's day (the server wrote its own zone's)
   goLive();
   load();
 }
