@@ -196,6 +196,31 @@ func TestBrowserReview(t *testing.T) {
 		t.Fatalf("a selection changed the player to %s", m)
 	}
 
+	// Hovering an event marker previews that event's thumbnail.
+	mk := eval[[]float64](t, b, `(() => { const c = document.querySelector('.tl-event circle'); if (!c) return []; const r = c.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
+	if len(mk) != 2 {
+		t.Fatalf("no event marker in view: %s", eval[string](t, b, reviewStateJS))
+	}
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: mk[0], Y: mk[1]})
+	waitJS(t, b, `(() => { const i = document.querySelector('[data-testid="timeline-preview"] img'); return !i.hidden && i.complete && i.naturalWidth > 0 && new URL(i.src).pathname.startsWith('/api/events/'); })()`, statusJS, 10*time.Second)
+
+	// Zoomed out to a day, events a few seconds apart are one marker with
+	// a count; a click on it zooms in until they come apart.
+	for range 10 {
+		do(t, b, chromedp.KeyEvent("-"))
+	}
+	if got := viewSpan(t, b); got != 24*3600*1000 {
+		t.Fatalf("zoomed out to %d ms, want a day", got)
+	}
+	cl := eval[[]float64](t, b, `(() => { const g = document.querySelector('.tl-cluster'); if (!g) return []; const r = g.querySelector('circle').getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2, Number(g.dataset.count)]; })()`)
+	if len(cl) != 3 || cl[2] < 2 {
+		t.Fatalf("no cluster at a day's zoom: %v; %s", cl, eval[string](t, b, reviewStateJS))
+	}
+	do(t, b, chromedp.MouseClickXY(cl[0], cl[1]))
+	if got := viewSpan(t, b); got >= 24*3600*1000 {
+		t.Fatalf("a click on a cluster of %v left the span at %d", cl[2], got)
+	}
+
 	// Click a recorded moment: the one player plays that moment over
 	// WebRTC, its clock and the overlay say when; Live returns.
 	checkTimelinePlayback(t, b, srv, cam)
@@ -252,6 +277,21 @@ func TestBrowserReview(t *testing.T) {
 	}
 	stepTo("event-prev", evs[i])
 
+	// Keys on the timeline (space on a focused button presses it): space
+	// pauses and plays (over the data channel), ← steps back a twentieth
+	// of the view.
+	answers := eval[int](t, b, `Number(document.querySelector('video[data-review]').dataset.answers || 0)`)
+	do(t, b, chromedp.Focus(chromedp.CSS(`[data-timeline]`)), chromedp.KeyEvent(" "))
+	waitJS(t, b, `document.querySelector('[data-testid="playback-pause"]').getAttribute('aria-pressed') === 'true'`, statusJS, 5*time.Second)
+	waitJS(t, b, fmt.Sprintf(`Number(document.querySelector('video[data-review]').dataset.answers || 0) > %d`, answers), statusJS, 10*time.Second)
+	do(t, b, chromedp.KeyEvent(" "))
+	waitJS(t, b, `document.querySelector('[data-testid="playback-pause"]').getAttribute('aria-pressed') === 'false'`, statusJS, 5*time.Second)
+	// (Zoomed in first, so the step stays inside the footage.)
+	do(t, b, chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"))
+	pos := eval[float64](t, b, `new Date(document.querySelector('video[data-review]').dataset.position).getTime()`)
+	do(t, b, chromedp.KeyEvent(kb.ArrowLeft))
+	waitJS(t, b, fmt.Sprintf(`new Date(document.querySelector('video[data-review]').dataset.playingFrom).getTime() < %f - Number(document.querySelector('[data-timeline]').dataset.viewSpan) / 40`, pos), statusJS, 10*time.Second)
+
 	// ?t= opens the page at that moment, playing.
 	at := first.Add(5 * time.Second).Truncate(time.Second) // as RFC 3339 carries it below
 	do(t, b, chromedp.Navigate(srv.url+"/cameras/"+cam+"?t="+at.UTC().Format(time.RFC3339)))
@@ -297,6 +337,13 @@ func TestBrowserReview(t *testing.T) {
 	touch(t, b, input.DispatchTouchEventTypeTouchEnd)
 	if got := viewSpan(t, b); got >= span {
 		t.Fatalf("a pinch out left the span at %d (was %d)", got, span)
+	}
+	// A long press previews the time under the finger and plays nothing.
+	touch(t, b, input.DispatchTouchEventTypeTouchStart, [2]float64{cx, cy})
+	waitJS(t, b, `!document.querySelector('[data-testid="timeline-preview"]').hidden`, statusJS, 5*time.Second)
+	touch(t, b, input.DispatchTouchEventTypeTouchEnd)
+	if eval[bool](t, b, `!document.querySelector('[data-testid="timeline-preview"]').hidden || document.querySelector('[data-testid="camera-page"]').dataset.mode !== 'live'`) {
+		t.Fatalf("after a long press: %s", eval[string](t, b, reviewStateJS))
 	}
 	// A tap on the recording plays it.
 	pt := eval[[]float64](t, b, `(() => { const r = [...document.querySelectorAll('.tl-range')].map(e => e.getBoundingClientRect()).find(r => r.right > 0 && r.left < innerWidth); return r ? [Math.max(r.left, 1) + Math.min(r.width, innerWidth - r.left) / 2, r.top + r.height / 2] : []; })()`)

@@ -191,7 +191,9 @@ export class RecordedPlayer {
     // The server sends its answers as binary messages.
     const text = typeof ev.data === 'string' ? ev.data : utf8.decode(ev.data);
     try { st = JSON.parse(text); } catch { return; }
-    if (sent.op === 'seek') this.answeredAt = performance.now();
+    // Only the answer to the last seek sent opens the gate: frames after an
+    // earlier seek's answer are the footage of a moment no longer chosen.
+    if (sent.op === 'seek' && !this.sent.some((m) => m.op === 'seek')) this.answeredAt = performance.now();
     if (st.position && !this.waiting) {
       this.anchor = { pos: new Date(st.position).getTime(), at: performance.now() };
     }
