@@ -338,6 +338,18 @@ func TestBrowserReview(t *testing.T) {
 	if got := viewSpan(t, b); got >= span {
 		t.Fatalf("a pinch out left the span at %d (was %d)", got, span)
 	}
+	// Select mode: a finger's drag selects instead of panning.
+	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid="select-mode"]`)))
+	v0 = viewStart(t, b)
+	touch(t, b, input.DispatchTouchEventTypeTouchStart, [2]float64{cx - 40, cy})
+	for dx := -20.0; dx <= 40; dx += 20 {
+		touch(t, b, input.DispatchTouchEventTypeTouchMove, [2]float64{cx + dx, cy})
+	}
+	touch(t, b, input.DispatchTouchEventTypeTouchEnd)
+	waitJS(t, b, `!document.querySelector('[data-testid="selection"]').hidden && document.querySelector('[data-testid="select-mode"]').getAttribute('aria-pressed') === 'false'`, statusJS, 5*time.Second)
+	if viewStart(t, b) != v0 {
+		t.Fatalf("a drag in select mode panned the view")
+	}
 	// A long press previews the time under the finger and plays nothing.
 	touch(t, b, input.DispatchTouchEventTypeTouchStart, [2]float64{cx, cy})
 	waitJS(t, b, `!document.querySelector('[data-testid="timeline-preview"]').hidden`, statusJS, 5*time.Second)
