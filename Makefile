@@ -111,6 +111,7 @@ build:
 BENCH ?= all
 bench:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/hearth-bench ./cmd/hearth-bench
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/hearth ./cmd/hearth
 	bin/hearth-bench $(BENCHFLAGS) $(BENCH)
 
 # Release artifacts in dist/: tarballs for linux amd64, arm64, armv7, armv6,
