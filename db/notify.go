@@ -9,7 +9,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 )
 
-// Notification channels and rules (migration 0008). Every read and
+// Notification channels and rules (the notify migration). Every read and
 // delete names the owning user, so one user's ID never reaches another's
 // row: another user's row answers KindNotFound like a missing one.
 

@@ -4,15 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
 
-// TestMigrateHealthKindsKeepsEventsAndWhatRefersToThem upgrades a version
-// 7 database with events and a table that references events with ON
-// DELETE CASCADE (as the review marks do): the notify migration widens
+// TestMigrateHealthKindsKeepsEventsAndWhatRefersToThem upgrades a database
+// at the version before the notify migration, with events, review marks and
+// another table that references events with ON DELETE CASCADE: the notify
+// migration widens
 // events.kind's CHECK in place, so every event and every referring row is
 // still there, the new kinds are accepted, others still refused, and the
 // file passes an integrity check.
@@ -29,19 +32,33 @@ func TestMigrateHealthKindsKeepsEventsAndWhatRefersToThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw.SetMaxOpenConns(1)
+	// The migration is found by name, not number: its number changes
+	// when another branch's migration lands first.
+	before := -1
+	for i, m := range ms {
+		if strings.HasSuffix(m.name, "_notify.sql") {
+			before = i
+		}
+	}
+	if before < 0 {
+		t.Fatal("no notify migration")
+	}
 	cam := nvr.NewCameraID()
 	var stmts []string
-	for _, m := range ms[:7] {
+	for _, m := range ms[:before] {
 		stmts = append(stmts, m.sql)
 	}
-	stmts = append(stmts, "PRAGMA user_version = 7",
+	stmts = append(stmts, "PRAGMA user_version = "+strconv.Itoa(before),
 		`INSERT INTO households (name, created_at_ns, public_id) VALUES ('Smiths', 1, lower(hex(randomblob(16))))`,
+		`INSERT INTO users (public_id, name, household_id, role, password_hash, created_at_ns)
+		 VALUES (lower(hex(randomblob(16))), 'ana', 1, 'owner', 'x', 1)`,
 		`INSERT INTO cameras (id, household_id, name, main_url, created_at_ns) VALUES ('`+string(cam)+`', 1, 'Door', 'rtsp://192.0.2.1/x', 1)`,
 		`INSERT INTO events (public_id, camera_id, kind, start_ns, last_ns, end_ns, created_at_ns)
 		 VALUES (lower(hex(randomblob(16))), '`+string(cam)+`', 'motion', 10, 20, 20, 1),
 		        (lower(hex(randomblob(16))), '`+string(cam)+`', 'trigger', 30, 40, 40, 1)`,
 		`CREATE TABLE marks (event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE)`,
-		`INSERT INTO marks SELECT id FROM events`)
+		`INSERT INTO marks SELECT id FROM events`,
+		`INSERT INTO event_reviews (user_id, event_id, reviewed_at_ns) SELECT 1, id, 50 FROM events`)
 	for _, q := range stmts {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatalf("%.60s: %v", q, err)
@@ -62,8 +79,8 @@ func TestMigrateHealthKindsKeepsEventsAndWhatRefersToThem(t *testing.T) {
 		}
 		return n
 	}
-	if n, m := count(`SELECT count(*) FROM events`), count(`SELECT count(*) FROM marks`); n != 2 || m != 2 {
-		t.Fatalf("after the migration: %d events, %d rows referring to them; want 2, 2", n, m)
+	if n, m, r := count(`SELECT count(*) FROM events`), count(`SELECT count(*) FROM marks`), count(`SELECT count(*) FROM event_reviews`); n != 2 || m != 2 || r != 2 {
+		t.Fatalf("after the migration: %d events, %d rows and %d review marks referring to them; want 2, 2, 2", n, m, r)
 	}
 	var ic string
 	if err := d.writer.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ic); err != nil || ic != "ok" {

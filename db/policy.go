@@ -15,7 +15,7 @@ import (
 // belongs to the principal's user and is unexpired at :now. A session must
 // be within its absolute expiry and seen within the idle timeout; a token
 // must be unexpired (expires_at_ns = 0: never) and of the principal's scope.
-// A notification principal (kind 3, nvr.CredentialNotify) stands for the
+// A notification principal (kind 5, nvr.CredentialNotify) stands for the
 // user's own account: valid while the user row exists (a disabled user is
 // refused by the policy). Any other credential kind is never valid.
 const credentialValid = `
@@ -28,7 +28,7 @@ const credentialValid = `
 		SELECT 1 FROM api_tokens t
 		WHERE t.id = :cred AND t.user_id = :uid AND t.scope = :scope
 		  AND (t.expires_at_ns = 0 OR :now < t.expires_at_ns))
-	WHEN 3 THEN 1
+	WHEN 5 THEN 1
 	ELSE 0 END`
 
 const subjectQuery = `

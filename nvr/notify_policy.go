@@ -12,7 +12,11 @@ import (
 // the user's requests (the user's row, role, household and viewer
 // assignments, read now). The store treats it as valid while the user
 // exists; usable() still refuses a disabled user.
-const CredentialNotify CredentialKind = 3
+//
+// It is 5, after the kinds principal.go lists (the operator's 3 and
+// setup's 4, which the store never finds valid): db/policy.go's
+// credentialValid names the number.
+const CredentialNotify CredentialKind = 5
 
 // NotifyPrincipal is user u as the recipient of notifications. Its scope is
 // view: a message about a camera may carry what the user could watch

@@ -79,6 +79,20 @@ func (pol *Policy) Camera(ctx context.Context, p Principal, a Action, id CameraI
 	return CameraGrant{camera: facts.Camera, action: a, subject: subj}, nil
 }
 
+// Event narrows camera grant g to one event the caller read with it: the
+// event must be of g's camera and not from before the camera joined its
+// household (another household's past answers ErrNotFound, exactly like a
+// missing event). It reads nothing: g was decided moments ago.
+func (pol *Policy) Event(g CameraGrant, ev Event) (EventGrant, error) {
+	if g.action == 0 || g.camera.ID == "" || ev.CameraID != g.camera.ID {
+		return EventGrant{}, ErrNotFound
+	}
+	if since := g.camera.HouseholdSince; !since.IsZero() && ev.Start.Before(since) {
+		return EventGrant{}, ErrNotFound // another household's past
+	}
+	return EventGrant{camera: g, event: ev}, nil
+}
+
 // Recheck decides again for an existing grant, for long-lived sessions
 // (live view, downloads) that must end promptly after a revocation.
 func (pol *Policy) Recheck(ctx context.Context, g CameraGrant) error {
@@ -153,6 +167,16 @@ func (pol *Policy) Admin(ctx context.Context, p Principal) (AdminGrant, error) {
 		return AdminGrant{}, ErrNotFound
 	}
 	return AdminGrant{subject: subj}, nil
+}
+
+// LocalOperator grants appliance administration to the local operator:
+// whoever runs the hearth CLI (or the demo's set-up) on the data
+// directory, who can read and write the database file anyway. Its changes
+// go through the same directory checks and audit rows as an admin's, under
+// the principal "cli". Only cmd/ may call it (cmd/layout_test.go holds
+// that): a request handler that did would hand a stranger the appliance.
+func (pol *Policy) LocalOperator() AdminGrant {
+	return AdminGrant{subject: Subject{Principal: Principal{Kind: CredentialOperator}}, operator: true}
 }
 
 // Self returns a grant over p's own account if p is a valid, enabled user.

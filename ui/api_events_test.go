@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 type eventList struct {
@@ -126,7 +128,7 @@ func TestEventsViewerSeesAssignedCamerasOnly(t *testing.T) {
 	if r := f.get(evPath(e1, ""), ana); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("deleted event: %d", r.StatusCode)
 	}
-	if _, err := os.Stat(filepath.Join(nvr.ThumbnailsDir(f.dataDir), string(f.camA1.ID), strconv.FormatInt(e1.Seq, 10)+".jpg")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(events.ThumbnailsDir(f.dataDir), string(f.camA1.ID), strconv.FormatInt(e1.Seq, 10)+".jpg")); !os.IsNotExist(err) {
 		t.Fatalf("thumbnail of the deleted event: %v", err)
 	}
 }
@@ -167,7 +169,7 @@ func TestEventsPinIsForOwnersAndMembers(t *testing.T) {
 	ctx := context.Background()
 	ev := f.addEvent(f.camA1.ID, nvr.EventMotion, f.now.Add(-time.Hour), "", nil) // camA1 is vic's
 	tok := func(u nvr.User, scope nvr.TokenScope) http.Header {
-		v, _, err := f.dir.CreateToken(ctx, u.ID, "t-"+string(scope), scope, 0)
+		v, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, u.ID, "t-"+string(scope), scope, 0)
 		if err != nil {
 			t.Fatalf("create token: %v", err)
 		}
@@ -216,7 +218,7 @@ func TestEventsTrigger(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	token, _, err := f.dir.CreateToken(ctx, f.memberA.ID, "doorbell", nvr.ScopeTrigger, 0)
+	token, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.memberA.ID, "doorbell", nvr.ScopeTrigger, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +266,7 @@ func TestEventsTrigger(t *testing.T) {
 		}
 	}
 	// A view token cannot trigger.
-	view, _, err := f.dir.CreateToken(ctx, f.memberA.ID, "viewer", nvr.ScopeView, 0)
+	view, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.memberA.ID, "viewer", nvr.ScopeView, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

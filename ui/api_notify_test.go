@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // TestNotifyAPI: users manage their own channels and rules; secrets are
@@ -109,7 +110,7 @@ func TestNotifyAPI(t *testing.T) {
 	}
 
 	// An API token (even scope all) cannot change notifications.
-	tok, _ := must2(f.dir.CreateToken(context.Background(), f.ownerA.ID, "automation", nvr.ScopeAll, 0))(t)
+	tok, _ := must2(nvrtest.Operator(f.dir).CreateToken(context.Background(), f.ownerA.ID, "automation", nvr.ScopeAll, 0))(t)
 	r = f.do(http.MethodPost, "/api/notify/channels", []any{bearer(tok)}, `{"kind":"webhook","name":"x","target":"https://203.0.113.8/"}`)
 	if r.StatusCode != http.StatusNotFound {
 		t.Fatalf("token adding a channel: %d %s", r.StatusCode, r.body)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
 )
 
@@ -16,7 +18,7 @@ import (
 // the session, and its audit row records who, which camera and the bytes.
 func TestWHEPLive(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	for _, who := range []string{"ana", "vic"} {
 		c, status, loc, body := f.whep(f.camA1.ID, f.login(who), webrtctest.Options{WantID: string(f.camA1.ID), Audio: true})
 		if status != http.StatusCreated || !strings.HasPrefix(loc, "/api/cameras/"+string(f.camA1.ID)+"/whep/") {
@@ -71,13 +73,13 @@ func TestWHEPLive(t *testing.T) {
 // and a viewer without the camera get 401/404 and no answer (no media).
 func TestWHEPDenied(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	ctx := context.Background()
-	tok, info, err := f.dir.CreateToken(ctx, f.ownerA.ID, "phone", nvr.ScopeView, time.Hour)
+	tok, info, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerA.ID, "phone", nvr.ScopeView, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.dir.RevokeToken(ctx, info.ID); err != nil {
+	if err := nvrtest.Operator(f.dir).RevokeToken(ctx, info.ID); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -121,7 +123,7 @@ func TestWHEPDenied(t *testing.T) {
 // message; a freed slot is usable again.
 func TestWHEPLimits(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{MaxPerCamera: 3, MaxPerUser: 2})
+	f := newLiveFixture(t, view.LiveConfig{MaxPerCamera: 3, MaxPerUser: 2})
 	ana := f.login("ana")
 	var locs []string
 	for range 2 {
@@ -158,20 +160,26 @@ func TestWHEPRevocation(t *testing.T) {
 		viewer string
 		revoke func(f *liveFixture) error
 	}{
-		{"user deleted", "mo", func(f *liveFixture) error { return f.dir.RemoveUser(context.Background(), f.memberA.ID) }},
-		{"user disabled", "mo", func(f *liveFixture) error { return f.dir.SetDisabled(context.Background(), f.memberA.ID, true) }},
+		{"user deleted", "mo", func(f *liveFixture) error {
+			return nvrtest.Operator(f.dir).RemoveUser(context.Background(), f.memberA.ID)
+		}},
+		{"user disabled", "mo", func(f *liveFixture) error {
+			return nvrtest.Operator(f.dir).SetDisabled(context.Background(), f.memberA.ID, true)
+		}},
 		{"viewer unassigned", "vic", func(f *liveFixture) error {
-			return f.dir.UnassignCamera(context.Background(), f.viewerA.ID, f.camA1.ID)
+			return nvrtest.Operator(f.dir).UnassignCamera(context.Background(), f.viewerA.ID, f.camA1.ID)
 		}},
 		{"camera moved", "ana", func(f *liveFixture) error {
-			return f.dir.MoveCamera(context.Background(), f.camA1.ID, f.homeB.ID)
+			return nvrtest.Operator(f.dir).MoveCamera(context.Background(), f.camA1.ID, f.homeB.ID)
 		}},
-		{"camera deleted", "ana", func(f *liveFixture) error { return f.dir.RemoveCamera(context.Background(), f.camA1.ID) }},
+		{"camera deleted", "ana", func(f *liveFixture) error {
+			return nvrtest.Operator(f.dir).RemoveCamera(context.Background(), f.camA1.ID)
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newLiveFixture(t, nvr.LiveConfig{})
+			f := newLiveFixture(t, view.LiveConfig{})
 			c, status, _, body := f.whep(f.camA1.ID, f.login(tc.viewer), webrtctest.Options{WantID: string(f.camA1.ID)})
 			if status != http.StatusCreated {
 				t.Fatalf("status %d %s", status, body)

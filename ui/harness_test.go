@@ -17,6 +17,8 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // cheapArgon keeps password hashing fast in tests; production uses DefaultArgon2.
@@ -46,7 +48,7 @@ type fixture struct {
 	camA2    nvr.Camera
 	camB1    nvr.Camera
 	canaryPw string
-	events   *nvr.Events
+	events   *events.Events
 	audits   *nvr.AuditQueue // denials' audit rows, written off the request path as in serve
 	dataDir  string
 	eventB   nvr.Event // a closed event of camB1, with a thumbnail
@@ -73,14 +75,15 @@ func newFixture(t *testing.T) *fixture {
 	policy := nvr.NewPolicy(store, f.clock, nil, nvr.WithDenialQueue(f.audits))
 	auth := nvr.NewAuth(store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.dataDir = t.TempDir()
-	f.events = nvr.NewEvents(nvr.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events, Now: f.clock,
+	f.events = events.NewEvents(events.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events,
+		Reviews: nvr.NewReviews(store, policy, f.clock), Now: f.clock,
 		Notifications: nvr.NewNotifications(store, policy, nil, f.clock), VAPIDPublicKey: testVAPIDKey(t)})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 
-	f.homeA = must(f.dir.AddHousehold(ctx, "Alpha"))(t)
-	f.homeB = must(f.dir.AddHousehold(ctx, "Beta"))(t)
+	f.homeA = must(nvrtest.Operator(f.dir).AddHousehold(ctx, "Alpha"))(t)
+	f.homeB = must(nvrtest.Operator(f.dir).AddHousehold(ctx, "Beta"))(t)
 	f.ownerA = f.addUser("ana", f.homeA.ID, nvr.RoleOwner, false)
 	f.memberA = f.addUser("mo", f.homeA.ID, nvr.RoleMember, false)
 	f.viewerA = f.addUser("vic", f.homeA.ID, nvr.RoleViewer, false)
@@ -90,7 +93,7 @@ func newFixture(t *testing.T) *fixture {
 	f.camA1 = f.addCamera(f.homeA.ID, "Front door", "rtsp://cam:"+f.canaryPw+"@192.0.2.10/main")
 	f.camA2 = f.addCamera(f.homeA.ID, "Garden", "rtsp://192.0.2.11/main")
 	f.camB1 = f.addCamera(f.homeB.ID, "Beta porch", "rtsp://192.0.2.20/main")
-	if err := f.dir.AssignCamera(ctx, f.viewerA.ID, f.camA1.ID); err != nil {
+	if err := nvrtest.Operator(f.dir).AssignCamera(ctx, f.viewerA.ID, f.camA1.ID); err != nil {
 		t.Fatalf("assign: %v", err)
 	}
 	f.eventB = f.addEvent(f.camB1.ID, nvr.EventMotion, f.now.Add(-time.Hour), "beta-secret-label", []byte("beta-thumbnail"))
@@ -108,7 +111,7 @@ func (f *fixture) addEvent(cam nvr.CameraID, kind nvr.EventKind, start time.Time
 		f.t.Fatalf("close event: %v", err)
 	}
 	if data != nil {
-		dir := filepath.Join(nvr.ThumbnailsDir(f.dataDir), string(cam))
+		dir := filepath.Join(events.ThumbnailsDir(f.dataDir), string(cam))
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			f.t.Fatal(err)
 		}
@@ -137,12 +140,12 @@ func must[T any](v T, err error) func(*testing.T) T {
 
 func (f *fixture) addUser(name string, h nvr.HouseholdID, r nvr.Role, admin bool) nvr.User {
 	f.t.Helper()
-	return must(f.dir.AddUser(context.Background(), nvr.NewUser{Name: name, HouseholdID: h, Role: r, Admin: admin, Password: testPassword}))(f.t)
+	return must(nvrtest.Operator(f.dir).AddUser(context.Background(), nvr.NewUser{Name: name, HouseholdID: h, Role: r, Admin: admin, Password: testPassword}))(f.t)
 }
 
 func (f *fixture) addCamera(h nvr.HouseholdID, name, url string) nvr.Camera {
 	f.t.Helper()
-	return must(f.dir.AddCamera(context.Background(), nvr.NewCamera{HouseholdID: h, Name: name, MainURL: url}))(f.t)
+	return must(nvrtest.Operator(f.dir).AddCamera(context.Background(), nvr.NewCamera{HouseholdID: h, Name: name, MainURL: url}))(f.t)
 }
 
 // login returns the session cookie of a fresh login.

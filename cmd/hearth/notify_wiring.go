@@ -5,14 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/notify"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // newNotifier wires notifications: the service that decides and sends
 // each message, and the health watcher that reports cameras going
 // offline, coming back, stalling, and storage running low.
-func newNotifier(cfg serveConfig, a *app, events *nvr.Events, status cameraStatus, retention *nvr.Retention,
+func newNotifier(cfg serveConfig, a *app, evs *events.Events, status cameraStatus, retention *record.Retention,
 	log *slog.Logger) (*notify.Service, *notify.HealthWatcher, *notify.VAPID, error) {
 	o := cfg.Notify
 	smtp, err := o.smtp()
@@ -25,7 +26,7 @@ func newNotifier(cfg serveConfig, a *app, events *nvr.Events, status cameraStatu
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	svc := notify.New(notify.Config{Store: a.store, Policy: a.policy, Events: events, SMTP: smtp, VAPID: vapid,
+	svc := notify.New(notify.Config{Store: a.store, Policy: a.policy, Events: evs, SMTP: smtp, VAPID: vapid,
 		BaseURL: strings.TrimSuffix(o.BaseURL, "/"), Log: log.With("part", "notify")})
 	hw := notify.NewHealthWatcher(notify.HealthConfig{
 		Sources: notify.HealthSources{Cameras: a.store, Monitor: a.policy, Status: status, Storage: retention, Events: a.store},

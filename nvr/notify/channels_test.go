@@ -37,7 +37,7 @@ func TestNtfy(t *testing.T) {
 	// With a thumbnail: a PUT of the JPEG.
 	s.subscribe(s.ownerA, nvr.ChannelNtfy, r.srv.URL+"/hearth-ana", "tk_secret", nvr.NotifyTrigger)
 	// Bo asks for text only; his camera is renamed with non-ASCII.
-	if _, err := s.dir.EditCamera(ctx, s.camB.ID, nvr.CameraChanges{Name: ptr("Porte d’entrée")}); err != nil {
+	if _, err := s.op.EditCamera(ctx, s.camB.ID, nvr.CameraChanges{Name: ptr("Porte d’entrée")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.notes.AddChannelFor(ctx, s.ownerB.ID, nvr.NotifyChannel{Kind: nvr.ChannelNtfy, Name: "phone",
@@ -233,7 +233,7 @@ func TestRuleCamerasCheckedAtSave(t *testing.T) {
 	s := newSite(t, nil)
 	ctx := context.Background()
 	motion := []nvr.NotifyKind{nvr.NotifyMotion}
-	admin, err := s.dir.AddUser(ctx, nvr.NewUser{Name: "root", Admin: true, Password: "a long enough password"})
+	admin, err := s.op.AddUser(ctx, nvr.NewUser{Name: "root", Admin: true, Password: "a long enough password"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,11 +275,11 @@ func TestSendTimeDecisions(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
 	ctx := context.Background()
-	member, err := s.dir.AddUser(ctx, nvr.NewUser{Name: "mo", HouseholdID: s.homeA.ID, Role: nvr.RoleMember, Password: "a long enough password"})
+	member, err := s.op.AddUser(ctx, nvr.NewUser{Name: "mo", HouseholdID: s.homeA.ID, Role: nvr.RoleMember, Password: "a long enough password"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := s.dir.AddUser(ctx, nvr.NewUser{Name: "root", Admin: true, Password: "a long enough password"})
+	admin, err := s.op.AddUser(ctx, nvr.NewUser{Name: "root", Admin: true, Password: "a long enough password"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestSendTimeDecisions(t *testing.T) {
 	if _, err := s.pol.NotifyAdmin(ctx, s.ownerA.ID); err == nil {
 		t.Error("an owner was allowed storage alerts")
 	}
-	if err := s.dir.SetDisabled(ctx, member.ID, true); err != nil {
+	if err := s.op.SetDisabled(ctx, member.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.pol.NotifyCamera(ctx, member.ID, nvr.ActionViewRecordings, s.camA1.ID); err == nil {

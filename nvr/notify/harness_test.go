@@ -19,7 +19,9 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/notify"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 var cheapArgon2 = nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
@@ -33,7 +35,8 @@ type site struct {
 	store  *db.DB
 	pol    *nvr.Policy
 	dir    *nvr.Directory
-	events *nvr.Events
+	op     nvrtest.Ops // the directory as the local operator changes it
+	events *events.Events
 	notes  *nvr.Notifications
 	svc    *notify.Service
 
@@ -58,18 +61,20 @@ func newSite(t *testing.T, tune func(*notify.Config)) *site {
 	s.pol = nvr.NewPolicy(store, nil, nil)
 	s.dir = nvr.NewDirectory(store, nil, cheapArgon2)
 	s.notes = nvr.NewNotifications(store, s.pol, nil, nil)
+	s.op = nvrtest.Operator(s.dir)
+	op := s.op
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.homeA, err = s.dir.AddHousehold(ctx, "Alpha")
+	s.homeA, err = op.AddHousehold(ctx, "Alpha")
 	must(err)
-	s.homeB, err = s.dir.AddHousehold(ctx, "Bravo")
+	s.homeB, err = op.AddHousehold(ctx, "Bravo")
 	must(err)
 	user := func(name string, h nvr.HouseholdID, r nvr.Role) nvr.User {
-		u, err := s.dir.AddUser(ctx, nvr.NewUser{Name: name, HouseholdID: h, Role: r, Password: "a long enough password"})
+		u, err := op.AddUser(ctx, nvr.NewUser{Name: name, HouseholdID: h, Role: r, Password: "a long enough password"})
 		must(err)
 		return u
 	}
@@ -77,18 +82,18 @@ func newSite(t *testing.T, tune func(*notify.Config)) *site {
 	s.ownerB = user("bo", s.homeB.ID, nvr.RoleOwner)
 	s.viewerA = user("vic", s.homeA.ID, nvr.RoleViewer)
 	cam := func(h nvr.HouseholdID, name string) nvr.Camera {
-		c, err := s.dir.AddCamera(ctx, nvr.NewCamera{HouseholdID: h, Name: name, MainURL: "rtsp://192.0.2.1/x"})
+		c, err := op.AddCamera(ctx, nvr.NewCamera{HouseholdID: h, Name: name, MainURL: "rtsp://192.0.2.1/x"})
 		must(err)
 		// No post roll: each trigger is an event of its own.
 		var zero time.Duration
-		c, err = s.dir.EditCamera(ctx, c.ID, nvr.CameraChanges{PostRoll: &zero})
+		c, err = op.EditCamera(ctx, c.ID, nvr.CameraChanges{PostRoll: &zero})
 		must(err)
 		return c
 	}
 	s.camA1, s.camA2, s.camB = cam(s.homeA.ID, "Front door"), cam(s.homeA.ID, "Garden"), cam(s.homeB.ID, "Porch")
-	must(s.dir.AssignCamera(ctx, s.viewerA.ID, s.camA1.ID))
+	must(op.AssignCamera(ctx, s.viewerA.ID, s.camA1.ID))
 	token := func(u nvr.User) nvr.Principal {
-		_, tok, err := s.dir.CreateToken(ctx, u.ID, "trigger", nvr.ScopeAll, 0)
+		_, tok, err := op.CreateToken(ctx, u.ID, "trigger", nvr.ScopeAll, 0)
 		must(err)
 		return nvr.Principal{UserID: u.ID, Kind: nvr.CredentialToken, CredentialID: tok.ID, Scope: nvr.ScopeAll}
 	}
@@ -106,7 +111,7 @@ func newSite(t *testing.T, tune func(*notify.Config)) *site {
 	// opened before that would be closed under the lifecycle's feet, so the
 	// site is ready once the repair has run.
 	repaired := make(chan struct{})
-	s.events = nvr.NewEvents(nvr.EventsConfig{Store: repairSignal{store, repaired}, Policy: s.pol, Cameras: store, DataDir: data,
+	s.events = events.NewEvents(events.EventsConfig{Store: repairSignal{store, repaired}, Policy: s.pol, Cameras: store, DataDir: data,
 		MergeGap: 100 * time.Millisecond, Tick: 50 * time.Millisecond,
 		OnOpen: func(ev nvr.Event) { svc.Event(ev) }, Log: cfg.Log})
 	cfg.Events = s.events
@@ -172,7 +177,7 @@ func (s *site) trigger(cam nvr.Camera, label string) nvr.Event {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	dir := filepath.Join(nvr.ThumbnailsDir(s.data), string(cam.ID))
+	dir := filepath.Join(events.ThumbnailsDir(s.data), string(cam.ID))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		s.t.Fatal(err)
 	}

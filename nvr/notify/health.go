@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // DefaultOfflineGrace is how long a camera may send no frames before it is
@@ -25,10 +27,10 @@ type HealthSources struct {
 		MonitorCamera(ctx context.Context, cam nvr.CameraID) (nvr.CameraGrant, error)
 	}
 	Status interface {
-		Status(g nvr.CameraGrant) nvr.CameraStatus
+		Status(g nvr.CameraGrant) ingest.CameraStatus
 	}
 	// Storage is optional: nil, no storage alerts.
-	Storage interface{ Status() nvr.RetentionStatus }
+	Storage interface{ Status() record.RetentionStatus }
 	// Events, when set, records outages as events of kinds offline and
 	// stalled (the database; nvr.EventStore's methods), so the events
 	// list and the timeline show them.
@@ -159,7 +161,7 @@ func (w *HealthWatcher) measure(ctx context.Context) {
 }
 
 // camera applies one measurement of one camera.
-func (w *HealthWatcher) camera(ctx context.Context, id nvr.CameraID, st nvr.CameraStatus, now time.Time) {
+func (w *HealthWatcher) camera(ctx context.Context, id nvr.CameraID, st ingest.CameraStatus, now time.Time) {
 	h := w.cams[id]
 	if h == nil {
 		h = &camHealth{firstSeen: now}
@@ -206,7 +208,7 @@ func (w *HealthWatcher) camera(ctx context.Context, id nvr.CameraID, st nvr.Came
 	if h.offline {
 		w.extend(ctx, &h.offlineEv, now)
 	}
-	stalled := st.Recording == nvr.RecordingStalled
+	stalled := st.Recording == record.RecordingStalled
 	switch {
 	case stalled && !h.stalled:
 		from := st.RecordingSince

@@ -7,7 +7,10 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/notify"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // fakeStatus stands in for ingest and recorder: whether each camera's
@@ -18,12 +21,12 @@ type fakeStatus struct {
 	recording map[nvr.CameraID]string
 }
 
-func (f *fakeStatus) Status(g nvr.CameraGrant) nvr.CameraStatus {
+func (f *fakeStatus) Status(g nvr.CameraGrant) ingest.CameraStatus {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := nvr.CameraStatus{Recording: f.recording[g.CameraID()]}
+	st := ingest.CameraStatus{Recording: f.recording[g.CameraID()]}
 	if f.streaming[g.CameraID()] {
-		st.Streams = []nvr.StreamStatus{{Stream: "main", State: "streaming", LastFrame: time.Now()}}
+		st.Streams = []ingest.StreamStatus{{Stream: "main", State: "streaming", LastFrame: time.Now()}}
 	}
 	return st
 }
@@ -39,10 +42,10 @@ type fakeStorage struct {
 	low bool
 }
 
-func (f *fakeStorage) Status() nvr.RetentionStatus {
+func (f *fakeStorage) Status() record.RetentionStatus {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := nvr.RetentionStatus{DiskTotalBytes: 100 << 30, DiskFreeBytes: 50 << 30, MinFreeBytes: 5 << 30}
+	st := record.RetentionStatus{DiskTotalBytes: 100 << 30, DiskFreeBytes: 50 << 30, MinFreeBytes: 5 << 30}
 	if f.low {
 		st.DiskFreeBytes = 1 << 30
 	}
@@ -62,7 +65,7 @@ func TestHealthAlerts(t *testing.T) {
 	s.subscribe(s.ownerA, nvr.ChannelWebhook, anaR.srv.URL, "", health...)
 	s.subscribe(s.viewerA, nvr.ChannelWebhook, vicR.srv.URL, "", health...)
 	s.subscribe(s.ownerB, nvr.ChannelWebhook, boR.srv.URL, "", health...)
-	admin, err := s.dir.AddUser(ctx, nvr.NewUser{Name: "root", Admin: true, Password: "a long enough password"})
+	admin, err := s.op.AddUser(ctx, nvr.NewUser{Name: "root", Admin: true, Password: "a long enough password"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +73,7 @@ func TestHealthAlerts(t *testing.T) {
 
 	st := &fakeStatus{streaming: map[nvr.CameraID]bool{}, recording: map[nvr.CameraID]string{}}
 	for _, c := range []nvr.Camera{s.camA1, s.camA2, s.camB} {
-		st.set(c.ID, true, nvr.RecordingActive)
+		st.set(c.ID, true, record.RecordingActive)
 	}
 	storage := &fakeStorage{}
 	const grace = 300 * time.Millisecond
@@ -91,7 +94,7 @@ func TestHealthAlerts(t *testing.T) {
 	}
 	// A1 goes dark: ana and vic (assigned) hear of it, bo does not.
 	stopped := time.Now()
-	st.set(s.camA1.ID, false, nvr.RecordingActive)
+	st.set(s.camA1.ID, false, record.RecordingActive)
 	waitFor(t, 10*time.Second, "A1 offline to ana and vic", func() bool {
 		return len(kinds(anaR, s.camA1.ID)) == 1 && len(kinds(vicR, s.camA1.ID)) == 1
 	})
@@ -104,7 +107,7 @@ func TestHealthAlerts(t *testing.T) {
 		t.Fatalf("offline message %+v", p)
 	}
 	// Back: online.
-	st.set(s.camA1.ID, true, nvr.RecordingActive)
+	st.set(s.camA1.ID, true, record.RecordingActive)
 	waitFor(t, 10*time.Second, "A1 online", func() bool { return len(kinds(anaR, s.camA1.ID)) == 2 })
 	if k := kinds(anaR, s.camA1.ID); k[1] != nvr.NotifyOnline {
 		t.Fatalf("ana got %v", k)
@@ -118,7 +121,7 @@ func TestHealthAlerts(t *testing.T) {
 		t.Fatalf("offline events %+v (frames stopped at %v)", outages, stopped)
 	}
 	// B's recorder stalls: bo hears, ana does not.
-	st.set(s.camB.ID, true, nvr.RecordingStalled)
+	st.set(s.camB.ID, true, record.RecordingStalled)
 	waitFor(t, 10*time.Second, "B stalled to bo", func() bool { return len(kinds(boR, s.camB.ID)) == 1 })
 	if k := kinds(boR, s.camB.ID); k[0] != nvr.NotifyStalled {
 		t.Fatalf("bo got %v", k)
@@ -129,7 +132,7 @@ func TestHealthAlerts(t *testing.T) {
 	if ev := healthEvents(t, s, s.triggerA, nvr.EventStalled); len(ev) != 0 {
 		t.Fatalf("household A lists B's stall: %+v", ev)
 	}
-	st.set(s.camB.ID, true, nvr.RecordingActive)
+	st.set(s.camB.ID, true, record.RecordingActive)
 	waitFor(t, 10*time.Second, "the stall closed", func() bool {
 		ev := healthEvents(t, s, s.triggerB, nvr.EventStalled)
 		return len(ev) == 1 && !ev[0].Open()
@@ -159,7 +162,7 @@ func TestHealthAlerts(t *testing.T) {
 // healthEvents lists the events of kind that principal p may see.
 func healthEvents(t *testing.T, s *site, p nvr.Principal, kind nvr.EventKind) []nvr.Event {
 	t.Helper()
-	page, err := s.events.List(context.Background(), p, nvr.EventFilter{Kind: kind})
+	page, err := s.events.List(context.Background(), p, events.EventFilter{Kind: kind})
 	if err != nil {
 		t.Fatal(err)
 	}

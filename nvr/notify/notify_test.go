@@ -61,7 +61,7 @@ func TestIsolationAndRevocation(t *testing.T) {
 	}
 
 	// Unassign the viewer: the next event on A1 reaches ana, not vic.
-	if err := s.dir.UnassignCamera(ctx, s.viewerA.ID, s.camA1.ID); err != nil {
+	if err := s.op.UnassignCamera(ctx, s.viewerA.ID, s.camA1.ID); err != nil {
 		t.Fatal(err)
 	}
 	next := s.trigger(s.camA1, "doorbell")
@@ -92,7 +92,7 @@ func TestIsolationAndRevocation(t *testing.T) {
 	// ana's job for it is queued once the dispatcher has read the rules;
 	// the trigger returns before that, so wait for the queue to fill.
 	waitFor(t, 10*time.Second, "the second message queued", func() bool { return s.svc.Queued() == 1 })
-	if err := s.dir.MoveCamera(ctx, s.camA2.ID, s.homeB.ID); err != nil {
+	if err := s.op.MoveCamera(ctx, s.camA2.ID, s.homeB.ID); err != nil {
 		t.Fatal(err)
 	}
 	anaR.mu.Lock()
@@ -118,7 +118,7 @@ func TestIsolationAndRevocation(t *testing.T) {
 	}
 
 	// Disable bo: nothing more for bo, though his rules and channels stay.
-	if err := s.dir.SetDisabled(ctx, s.ownerB.ID, true); err != nil {
+	if err := s.op.SetDisabled(ctx, s.ownerB.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	denied := s.svc.Stats().Denied

@@ -15,7 +15,7 @@ import (
 // Events is what notify needs of the event lifecycle, declared here by the
 // consumer so that it survives the events package's move: the decision on
 // one event for one principal, and its thumbnail through that grant.
-// *nvr.Events implements it.
+// *events.Events implements it.
 type Events interface {
 	Grant(ctx context.Context, p nvr.Principal, a nvr.Action, id nvr.EventID) (nvr.EventGrant, error)
 	Thumbnail(g nvr.EventGrant) (*os.File, string, error)
