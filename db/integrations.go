@@ -12,15 +12,15 @@ import (
 func (w writes) CreateIntegration(ctx context.Context, i nvr.Integration) (nvr.Integration, error) {
 	const op = "create integration"
 	res, err := w.c.ExecContext(ctx, `
-		INSERT INTO mqtt_integrations (household_id, token_id, topic_prefix, created_at_ns)
-		VALUES (?, ?, ?, ?)`, int64(i.HouseholdID), i.TokenID, i.TopicPrefix, ns(i.CreatedAt))
+		INSERT INTO mqtt_integrations (household_id, token_id, topic_prefix, discovery_prefix, created_at_ns)
+		VALUES (?, ?, ?, ?, ?)`, int64(i.HouseholdID), i.TokenID, i.TopicPrefix, i.DiscoveryPrefix, ns(i.CreatedAt))
 	switch {
 	case isForeignKey(err):
 		return nvr.Integration{}, notFound(op, "household or token")
 	case isUnique(err):
-		return nvr.Integration{}, conflict(op, "the household or the topic prefix already has an MQTT integration", err)
+		return nvr.Integration{}, conflict(op, "the household, the topic prefix or the discovery prefix already has an MQTT integration", err)
 	case isCheck(err):
-		return nvr.Integration{}, invalid(op, "topic prefix must be 1-128 bytes", err)
+		return nvr.Integration{}, invalid(op, "topic and discovery prefixes must be 1-128 bytes", err)
 	case err != nil:
 		return nvr.Integration{}, internal(op, err)
 	}
@@ -37,7 +37,7 @@ func (w writes) CreateIntegration(ctx context.Context, i nvr.Integration) (nvr.I
 func (d *DB) Integrations(ctx context.Context) ([]nvr.Integration, error) {
 	const op = "list integrations"
 	rows, err := d.reader.QueryContext(ctx, `
-		SELECT i.id, i.household_id, i.token_id, t.user_id, i.topic_prefix, i.created_at_ns
+		SELECT i.id, i.household_id, i.token_id, t.user_id, i.topic_prefix, i.discovery_prefix, i.created_at_ns
 		FROM mqtt_integrations i JOIN api_tokens t ON t.id = i.token_id
 		ORDER BY i.id`)
 	if err != nil {
@@ -50,7 +50,7 @@ func (d *DB) Integrations(ctx context.Context) ([]nvr.Integration, error) {
 			i                 nvr.Integration
 			hh, user, created int64
 		)
-		if err := rows.Scan(&i.ID, &hh, &i.TokenID, &user, &i.TopicPrefix, &created); err != nil {
+		if err := rows.Scan(&i.ID, &hh, &i.TokenID, &user, &i.TopicPrefix, &i.DiscoveryPrefix, &created); err != nil {
 			return nil, internal(op, err)
 		}
 		i.HouseholdID, i.UserID, i.CreatedAt = nvr.HouseholdID(hh), nvr.UserID(user), fromNs(created)

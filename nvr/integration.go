@@ -21,7 +21,12 @@ type Integration struct {
 	TokenID     int64
 	UserID      UserID // the token's user, read with the integration
 	TopicPrefix string
-	CreatedAt   time.Time
+	// DiscoveryPrefix is where Home Assistant discovery configs go
+	// (DefaultDiscoveryPrefix unless chosen); unique per integration, so a
+	// second household's Home Assistant, set to its own prefix, never
+	// reads the first one's camera names.
+	DiscoveryPrefix string
+	CreatedAt       time.Time
 }
 
 // Principal is who the integration speaks for. The policy re-reads the
@@ -58,16 +63,20 @@ func ValidateTopicPrefix(p string) error {
 	return nil
 }
 
+// DefaultDiscoveryPrefix is Home Assistant's own default.
+const DefaultDiscoveryPrefix = "homeassistant"
+
 // DefaultTopicPrefix is a household's topic prefix unless one is given:
 // the household's public ID, which counts nothing and never changes.
 func DefaultTopicPrefix(h Household) string { return "hearth/" + string(h.PublicID) }
 
 // AddIntegration makes household h's MQTT integration, speaking for the
 // user named by userRef (a member of h), under prefix ("" for
-// DefaultTopicPrefix). The token and the integration are written in one
+// DefaultTopicPrefix), announcing to discovery ("" for
+// DefaultDiscoveryPrefix). The token and the integration are written in one
 // change with its audit row. KindInvalid for a user of another household or
 // a bad prefix; KindConflict when h or the prefix already has one.
-func (a AdminDirectory) AddIntegration(ctx context.Context, h Household, userRef string, prefix string) (Integration, error) {
+func (a AdminDirectory) AddIntegration(ctx context.Context, h Household, userRef, prefix, discovery string) (Integration, error) {
 	const op = "add integration"
 	if !a.g.Valid() {
 		return Integration{}, ErrNotFound
@@ -75,8 +84,17 @@ func (a AdminDirectory) AddIntegration(ctx context.Context, h Household, userRef
 	if prefix == "" {
 		prefix = DefaultTopicPrefix(h)
 	}
+	if discovery == "" {
+		discovery = DefaultDiscoveryPrefix
+	}
 	if err := ValidateTopicPrefix(prefix); err != nil {
 		return Integration{}, err
+	}
+	if err := ValidateTopicPrefix(discovery); err != nil {
+		return Integration{}, err
+	}
+	if prefix == discovery || strings.HasPrefix(prefix, discovery+"/") || strings.HasPrefix(discovery, prefix+"/") {
+		return Integration{}, Errorf(op, KindInvalid, "topic prefix and discovery prefix must not contain one another")
 	}
 	u, err := a.d.store.UserByRef(ctx, userRef)
 	if err != nil {
@@ -98,7 +116,7 @@ func (a AdminDirectory) AddIntegration(ctx context.Context, h Household, userRef
 			return Wrap(op, err)
 		}
 		in, err = w.CreateIntegration(ctx, Integration{HouseholdID: h.ID, TokenID: t.ID, UserID: u.ID,
-			TopicPrefix: prefix, CreatedAt: now})
+			TopicPrefix: prefix, DiscoveryPrefix: discovery, CreatedAt: now})
 		return Wrap(op, err)
 	})
 	return in, err

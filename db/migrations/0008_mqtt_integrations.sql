@@ -54,11 +54,14 @@ END;
 
 -- One integration per household. Revoking its token (or removing the
 -- token's user) removes the integration: it has no authority of its own.
--- The topic prefix is unique so two households never share topics.
+-- The topic prefix and the Home Assistant discovery prefix are unique, so
+-- two households on one broker never share topics: each household's Home
+-- Assistant reads its own discovery prefix and sees its own cameras only.
 CREATE TABLE mqtt_integrations (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     household_id  INTEGER NOT NULL UNIQUE REFERENCES households (id) ON DELETE CASCADE,
     token_id      INTEGER NOT NULL UNIQUE REFERENCES api_tokens (id) ON DELETE CASCADE,
     topic_prefix  TEXT    NOT NULL UNIQUE CHECK (length(topic_prefix) BETWEEN 1 AND 128),
+    discovery_prefix TEXT NOT NULL UNIQUE CHECK (length(discovery_prefix) BETWEEN 1 AND 128),
     created_at_ns INTEGER NOT NULL
 );
