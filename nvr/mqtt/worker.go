@@ -56,7 +56,7 @@ type worker struct {
 	// new session publishes everything afresh. Touched by run's goroutine
 	// only.
 	announced map[nvr.CameraID]string // camera → its discovery configs, as sent
-	sent      map[string]string        // retained topic → payload sent
+	sent      map[string]string       // retained topic → payload sent
 }
 
 func newWorker(cfg Config, deps Deps, in nvr.Integration) *worker {
@@ -106,11 +106,11 @@ func (w *worker) run(ctx context.Context) {
 
 func (w *worker) options(onLost func()) *paho.ClientOptions {
 	o := paho.NewClientOptions().AddBroker(w.cfg.BrokerURL).
-		SetClientID(w.cfg.ClientID + "-" + strconv.FormatInt(w.in.ID, 10)).
+		SetClientID(w.cfg.ClientID+"-"+strconv.FormatInt(w.in.ID, 10)).
 		SetCleanSession(true).
 		// Reconnecting is ours (run), with jitter and the context.
 		SetAutoReconnect(false).SetConnectRetry(false).
-		SetConnectTimeout(opTimeout).SetWriteTimeout(opTimeout).SetKeepAlive(30 * time.Second).
+		SetConnectTimeout(opTimeout).SetWriteTimeout(opTimeout).SetKeepAlive(30*time.Second).
 		// Commands arrive on paho's goroutine and go to a bounded queue.
 		SetOrderMatters(false).
 		SetWill(w.t.availability(), payloadOffline, 1, true).
@@ -137,8 +137,8 @@ func (w *worker) session(ctx context.Context, c paho.Client, lost <-chan struct{
 		return
 	}
 	subs := map[string]paho.MessageHandler{
-		w.t.prefix + "/+/" + leafRecordSet:                   w.onCommand,
-		w.t.prefix + "/+/" + leafTrigger:                     w.onCommand,
+		w.t.prefix + "/+/" + leafRecordSet:                  w.onCommand,
+		w.t.prefix + "/+/" + leafTrigger:                    w.onCommand,
 		w.t.discovery + "/+/" + discoveryNode + "/+/config": w.onDiscovery,
 	}
 	for topic, h := range subs {
