@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/mqtt"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 	"github.com/hearthnvr/hearth/ui"
 )
@@ -154,9 +155,27 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		m := newEventMedia(log.With("part", "events"))
 		cfg.Detectors, cfg.Thumbnailer = m.detectors, m
 	}
+	// The MQTT queue exists before the events, whose hooks it is; without
+	// a broker in the configuration nobody is told (nil hooks).
+	var mqttQueue *mqtt.EventQueue
+	var onOpen, onClose func(nvr.Event)
+	if cfg.Service.MQTT.BrokerURL != "" {
+		mqttQueue = mqtt.NewEventQueue(0)
+		onOpen, onClose = mqttQueue.Opened, mqttQueue.Closed
+	}
 	events := nvr.NewEvents(nvr.EventsConfig{Store: a.store, Policy: a.policy, Cameras: a.store, Ingest: ingest,
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
-		Log: log.With("part", "events")})
+		OnOpen: onOpen, OnClose: onClose, Log: log.With("part", "events")})
+	var mqttSvc *mqtt.Service
+	if mqttQueue != nil {
+		mc := cfg.Service.MQTT
+		mc.Log = log.With("part", "mqtt")
+		mqttSvc, err = mqtt.New(mc, mqtt.Deps{Policy: a.policy, Integrations: a.store, Status: cameraStatus{ingest, recorder},
+			Events: events, Cameras: a.directory, Queue: mqttQueue})
+		if err != nil {
+			return err
+		}
+	}
 	setup := nvr.NewSetup(a.directory, time.Now)
 	live := nvr.NewLiveSessions(a.policy, nvr.LiveConfig{Log: log.With("part", "live")})
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
@@ -214,6 +233,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	wg.Go(func() { _ = ingest.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
 	wg.Go(func() { _ = events.Run(bgCtx) })
+	if mqttSvc != nil {
+		wg.Go(func() { _ = mqttSvc.Run(bgCtx) })
+	}
 	wg.Go(func() { _ = live.Run(bgCtx) })
 	wg.Go(func() { _ = rtc.Run(bgCtx) })
 	wg.Go(func() {
