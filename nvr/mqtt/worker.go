@@ -80,7 +80,17 @@ func (w *worker) run(ctx context.Context) {
 		lost := make(chan struct{})
 		var once sync.Once
 		c := paho.NewClient(w.options(func() { once.Do(func() { close(lost) }) }))
-		err := wait(ctx, c.Connect())
+		tok := c.Connect()
+		err := wait(ctx, tok)
+		if err != nil {
+			// An attempt cut short by ctx may still complete inside paho:
+			// let it end (ConnectTimeout bounds it) and close whatever it
+			// opened, so no connection outlives the worker.
+			tok.WaitTimeout(opTimeout)
+			if c.IsConnected() {
+				c.Disconnect(0)
+			}
+		}
 		if err == nil {
 			attempt = -1 // a session began: the next failure starts the backoff over
 			w.log.Info("mqtt connected")
