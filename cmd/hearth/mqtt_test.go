@@ -56,11 +56,23 @@ func TestMQTTEndToEnd(t *testing.T) {
 		conf += "user root\n" // else mosquitto cannot read the private temp dir
 	}
 	writeFile(t, filepath.Join(dir, "mosquitto.conf"), conf)
-	broker := exec.Command("/usr/sbin/mosquitto", "-c", filepath.Join(dir, "mosquitto.conf"))
-	if err := broker.Start(); err != nil {
-		t.Fatal(err)
+	var broker *exec.Cmd
+	startBroker := func() {
+		t.Helper()
+		broker = exec.Command("/usr/sbin/mosquitto", "-c", filepath.Join(dir, "mosquitto.conf"))
+		if err := broker.Start(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	t.Cleanup(func() { _ = broker.Process.Kill(); _ = broker.Wait() })
+	stopBroker := func() {
+		if broker != nil {
+			_ = broker.Process.Kill()
+			_ = broker.Wait()
+			broker = nil
+		}
+	}
+	startBroker()
+	t.Cleanup(stopBroker)
 	// The test's subscriber reads its credentials from a file too.
 	xdg := filepath.Join(dir, "xdg")
 	if err := os.MkdirAll(xdg, 0o700); err != nil {
@@ -200,6 +212,48 @@ func TestMQTTEndToEnd(t *testing.T) {
 	}
 	if retained != "1" || thumbHex != hexOf(want) || !bytes.HasPrefix([]byte(want), []byte{0xff, 0xd8}) {
 		t.Errorf("retained thumbnail (retained=%s, %d hex chars) is not event %s's JPEG (%d bytes)", retained, len(thumbHex), lastEnd, len(want))
+	}
+
+	// The broker goes away mid-run: recording goes on (measured: bytes
+	// indexed lately) and motion events keep being made; when the broker is
+	// back, Hearth reconnects and says online again.
+	stopBroker()
+	waitLog := func(limit time.Duration, what, needle string) {
+		t.Helper()
+		end := time.Now().Add(limit)
+		for !strings.Contains(srv.stderr.String(), needle) {
+			if time.Now().After(end) {
+				t.Fatalf("timed out after %v waiting for %s", limit, what)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitLog(30*time.Second, "the lost broker noticed", "mqtt connection lost")
+	eventsBefore := strings.Count(srv.stderr.String(), "event opened")
+	endOutage := time.Now().Add(60 * time.Second)
+	for strings.Count(srv.stderr.String(), "event opened") == eventsBefore {
+		if time.Now().After(endOutage) {
+			t.Fatal("no motion event during the broker outage")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	code, body := c.call("GET", "/api/cameras/"+cam, "")
+	var st struct {
+		Recording string `json:"recording"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &st) != nil || st.Recording != "recording" {
+		t.Errorf("camera during the broker outage: %d %s, want recording", code, body)
+	}
+	startBroker()
+	for end := time.Now().Add(60 * time.Second); ; {
+		o, _ := sub(ctx, "-t", prefix+"/availability", "-C", "1", "-W", "3").Output()
+		if strings.TrimSpace(string(o)) == "online" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("not online again after the broker came back; log: %s", srv.stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 
 	for topic, ps := range messages() {
