@@ -360,8 +360,9 @@ func (w *world) integrate(h nvr.Household, u nvr.User, discovery string) nvr.Int
 	return in
 }
 
-// run starts the adapter against b until the test ends.
-func (w *world) run(b *broker) {
+// run starts the adapter against b until the test ends; stop ends it
+// sooner (a restart of Hearth).
+func (w *world) run(b *broker) (stop func()) {
 	w.t.Helper()
 	cfg := mqtt.Config{BrokerURL: b.url(), Interval: 200 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(w.log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
@@ -378,5 +379,7 @@ func (w *world) run(b *broker) {
 	ctx, cancel := context.WithCancel(w.ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = svc.Run(ctx) }()
-	w.t.Cleanup(func() { cancel(); <-done })
+	stop = func() { cancel(); <-done }
+	w.t.Cleanup(stop)
+	return stop
 }

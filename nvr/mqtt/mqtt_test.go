@@ -394,3 +394,38 @@ func TestBrokerOutage(t *testing.T) {
 		t.Errorf("the broker password appears in the log")
 	}
 }
+
+// A camera moved while Hearth was stopped still has its discovery configs
+// retained under the old household's prefix; the next run finds them on
+// the broker and clears them, since the policy no longer lets that
+// household see the camera.
+func TestLeftoversOfAnEarlierRunAreCleared(t *testing.T) {
+	w := newWorld(t)
+	b := newBroker(t, false)
+	b.start()
+	inA := w.integrate(w.hA, w.ownerA, "")
+	all := b.subscribe("#")
+	stop := w.run(b)
+	cfgA2 := discoveryTopic(inA.DiscoveryPrefix, "camera", w.camA2.ID)
+	waitFor(t, 30*time.Second, "A2 announced", func() bool {
+		m, ok := all.last(cfgA2)
+		return ok && len(m.payload) > 0
+	})
+	stop()
+	if m, _ := all.last(inA.TopicPrefix + "/availability"); string(m.payload) != "offline" {
+		t.Errorf("availability after a shutdown: %q, want offline", m.payload)
+	}
+	if err := w.ops.MoveCamera(w.ctx, w.camA2.ID, w.hB.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.run(b)
+	waitFor(t, 30*time.Second, "A2's retained config cleared by the next run", func() bool {
+		m, ok := all.last(cfgA2)
+		return ok && len(m.payload) == 0
+	})
+	for _, m := range retainedNow(t, b, inA.DiscoveryPrefix+"/#") {
+		if strings.Contains(m.topic, string(w.camA2.ID)) {
+			t.Errorf("retained after the next run: %s", m.topic)
+		}
+	}
+}

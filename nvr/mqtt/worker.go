@@ -57,6 +57,7 @@ type worker struct {
 	// only.
 	announced map[nvr.CameraID]string // camera → its discovery configs, as sent
 	sent      map[string]string       // retained topic → payload sent
+	withdrawn bool                    // a removed integration's topics were cleared
 }
 
 func newWorker(cfg Config, deps Deps, in nvr.Integration) *worker {
@@ -76,6 +77,15 @@ func (w *worker) offer(n notice) {
 
 // run connects, serves and reconnects until ctx ends.
 func (w *worker) run(ctx context.Context) {
+	defer func() {
+		// Removed while no session ran (between attempts): withdraw with a
+		// connection of its own.
+		if errors.Is(context.Cause(ctx), errRemoved) && !w.withdrawn {
+			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 4*opTimeout)
+			defer cancel()
+			w.withdrawAll(bg, nil)
+		}
+	}()
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		lost := make(chan struct{})
 		var once sync.Once
@@ -180,18 +190,66 @@ func (w *worker) session(ctx context.Context, c paho.Client, lost <-chan struct{
 // published; a shutdown says offline (the broker keeps it retained) and
 // leaves Home Assistant its entities.
 func (w *worker) finish(ctx context.Context, c paho.Client) {
-	if !c.IsConnectionOpen() {
-		return
-	}
-	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*opTimeout)
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 4*opTimeout)
 	defer cancel()
 	if errors.Is(context.Cause(ctx), errRemoved) {
-		for id := range w.announced {
-			w.forget(bg, c, id)
-		}
-		w.log.Info("mqtt integration removed; its topics were cleared")
+		w.withdrawAll(bg, c)
+		w.withdrawn = true
+		return
 	}
 	_ = w.publish(bg, c, w.t.availability(), []byte(payloadOffline), true)
+}
+
+// withdrawAll clears every camera this integration ever announced on the
+// broker, from this run or an earlier one, when the integration is
+// removed. Removed while the broker was away, it connects once more to do
+// so; a failure is logged (the configs stay until the broker forgets them).
+func (w *worker) withdrawAll(ctx context.Context, c paho.Client) {
+	if c == nil || !c.IsConnectionOpen() {
+		c = paho.NewClient(w.options(func() {}))
+		if err := wait(ctx, c.Connect()); err != nil {
+			w.log.Warn("mqtt integration removed while the broker is away; its retained topics stay", "err", err)
+			return
+		}
+		defer c.Disconnect(250)
+	}
+	w.mu.Lock()
+	w.leftovers = map[string]nvr.CameraID{}
+	w.mu.Unlock()
+	// Subscribing again has the broker send every retained config anew.
+	if err := wait(ctx, c.Subscribe(w.t.discovery+"/+/"+discoveryNode+"/+/config", 1, w.onDiscovery)); err != nil {
+		w.log.Warn("mqtt withdraw: subscribe", "err", err)
+	}
+	// Retained messages follow the subscription at once; wait until none
+	// came for a while (bounded).
+	for prev, deadline := -1, time.Now().Add(3*time.Second); time.Now().Before(deadline); {
+		w.mu.Lock()
+		n := len(w.leftovers)
+		w.mu.Unlock()
+		if n == prev {
+			break
+		}
+		prev = n
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	w.mu.Lock()
+	ids := map[nvr.CameraID]bool{}
+	for _, id := range w.leftovers {
+		ids[id] = true
+	}
+	w.mu.Unlock()
+	for id := range w.announced {
+		ids[id] = true
+	}
+	for id := range ids {
+		w.forget(ctx, c, id)
+	}
+	_ = w.publish(ctx, c, w.t.availability(), []byte(payloadOffline), true)
+	w.log.Info("mqtt integration removed; its topics were cleared", "cameras", len(ids))
 }
 
 // onDiscovery records retained configs of this integration's node.
