@@ -360,8 +360,8 @@ func TestBrokerOutage(t *testing.T) {
 	if w.queue.Dropped() == 0 {
 		t.Errorf("a flood of 1000 notices into a queue of 64 dropped none")
 	}
-	waitFor(t, 30*time.Second, "a failed connection attempt logged", func() bool {
-		return strings.Contains(w.log.String(), "mqtt connect failed")
+	waitFor(t, 30*time.Second, "a failed connection attempt and the drops logged", func() bool {
+		return strings.Contains(w.log.String(), "mqtt connect failed") && strings.Contains(w.log.String(), "dropped")
 	})
 
 	b.start()

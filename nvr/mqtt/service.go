@@ -83,6 +83,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}
 	reconcile()
+	var reported int64
 	tick := time.NewTicker(s.cfg.Interval)
 	defer tick.Stop()
 	for {
@@ -91,6 +92,15 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 			reconcile()
+			// Drops are counted, never waited for; say so when they grow.
+			total := s.deps.Queue.Dropped()
+			for _, r := range workers {
+				total += r.w.dropped.Load()
+			}
+			if total != reported {
+				s.cfg.Log.Warn("mqtt: event notices or commands dropped (broker away or slow)", "total", total)
+				reported = total
+			}
 		case n := <-s.deps.Queue.ch:
 			for _, r := range workers {
 				r.w.offer(n)
