@@ -85,7 +85,8 @@ func (t topics) commandCamera(topic string) (nvr.CameraID, string, bool) {
 // discoveryConfigs are the Home Assistant MQTT discovery payloads of camera
 // c, by topic, following HA's conventions: a device block whose identifier
 // is the camera's immutable ID, a unique_id per entity, the integration's
-// availability topic.
+// availability topic. No object_id: Home Assistant deprecated it (2025.10)
+// and derives entity IDs from the device and entity names.
 func (t topics) discoveryConfigs(c nvr.Camera) map[string][]byte {
 	device := map[string]any{
 		"identifiers":  []string{string(c.ID)},
@@ -97,7 +98,6 @@ func (t topics) discoveryConfigs(c nvr.Camera) map[string][]byte {
 		return map[string]any{
 			"name":                  name,
 			"unique_id":             "hearth_" + string(c.ID) + "_" + entity,
-			"object_id":             "hearth_" + string(c.ID) + "_" + entity,
 			"device":                device,
 			"availability_topic":    t.availability(),
 			"payload_available":     payloadOnline,
