@@ -54,6 +54,7 @@ type broker struct {
 	// password is on a command line, not even the test broker's.
 	clientConf string
 	out        *bytes.Buffer // the running broker's output, for failures
+	tlsCA      string        // the CA file of a TLS listener; "": plain
 }
 
 func freePort(t *testing.T) int {
@@ -142,7 +143,11 @@ func (b *broker) addr() string { return "127.0.0.1:" + strconv.Itoa(b.port) }
 func (b *broker) url() string  { return "tcp://" + b.addr() }
 
 func (b *broker) clientArgs() []string {
-	return []string{"-h", "127.0.0.1", "-p", strconv.Itoa(b.port)}
+	args := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(b.port)}
+	if b.tlsCA != "" {
+		args = append(args, "--cafile", b.tlsCA)
+	}
+	return args
 }
 
 // client is a mosquitto_sub or mosquitto_pub command for this broker.
@@ -364,7 +369,13 @@ func (w *world) integrate(h nvr.Household, u nvr.User, discovery string) nvr.Int
 // sooner (a restart of Hearth).
 func (w *world) run(b *broker) (stop func()) {
 	w.t.Helper()
-	cfg := mqtt.Config{BrokerURL: b.url(), Interval: 200 * time.Millisecond,
+	return w.runWith(b, b.url(), "")
+}
+
+// runWith is run with a broker URL and CA file of the test's choosing.
+func (w *world) runWith(b *broker, url, caFile string) (stop func()) {
+	w.t.Helper()
+	cfg := mqtt.Config{BrokerURL: url, CAFile: caFile, Interval: 200 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(w.log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if b.user != "" {
 		cfg.Username, cfg.Password = b.user, brokerPassword
