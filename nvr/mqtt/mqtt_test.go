@@ -134,9 +134,11 @@ func TestDiscoveryStateEventsAndIsolation(t *testing.T) {
 		}
 	}
 	waitFor(t, 30*time.Second, "event start of A's trigger", eventOf(inA, w.camA1, "start"))
-	if m, _ := all.last(inA.TopicPrefix + "/" + string(w.camA1.ID) + "/motion"); string(m.payload) != "ON" {
-		t.Errorf("motion during the event: %q, want ON", m.payload)
-	}
+	waitFor(t, 10*time.Second, "motion ON during the event", func() bool {
+		return all.count(func(m msg) bool {
+			return m.topic == inA.TopicPrefix+"/"+string(w.camA1.ID)+"/motion" && string(m.payload) == "ON"
+		}) > 0
+	})
 	waitFor(t, 60*time.Second, "event end of A's trigger", eventOf(inA, w.camA1, "end"))
 	waitFor(t, 10*time.Second, "motion OFF", func() bool {
 		m, _ := all.last(inA.TopicPrefix + "/" + string(w.camA1.ID) + "/motion")
@@ -229,7 +231,9 @@ func TestWithdrawOnMoveAndRevoke(t *testing.T) {
 		return ok
 	})
 	for _, m := range all.all()[nAfterMove:] {
-		if under(m, inA.TopicPrefix, inA.DiscoveryPrefix) && mentions(m, w.camA2) {
+		// Empty payloads are the withdrawal itself (clears of retained
+		// topics, which may still be arriving), not a disclosure.
+		if under(m, inA.TopicPrefix, inA.DiscoveryPrefix) && mentions(m, w.camA2) && len(m.payload) > 0 {
 			t.Errorf("after the move, A's topic %s still carries the moved camera", m.topic)
 		}
 	}
@@ -412,9 +416,10 @@ func TestLeftoversOfAnEarlierRunAreCleared(t *testing.T) {
 		return ok && len(m.payload) > 0
 	})
 	stop()
-	if m, _ := all.last(inA.TopicPrefix + "/availability"); string(m.payload) != "offline" {
-		t.Errorf("availability after a shutdown: %q, want offline", m.payload)
-	}
+	waitFor(t, 10*time.Second, "offline after a shutdown", func() bool {
+		m, _ := all.last(inA.TopicPrefix + "/availability")
+		return string(m.payload) == "offline"
+	})
 	if err := w.ops.MoveCamera(w.ctx, w.camA2.ID, w.hB.ID); err != nil {
 		t.Fatal(err)
 	}
