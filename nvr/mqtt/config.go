@@ -50,7 +50,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mqtt broker: put the user name and password in username and password, not in the URL")
 	}
 	if u.Hostname() == "" || u.Port() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return fmt.Errorf("mqtt broker %q: want tcp://HOST:PORT or ssl://HOST:PORT", u.Redacted())
+		// The URL itself is not repeated: whatever follows the port could
+		// be a secret typed in the wrong place.
+		return fmt.Errorf("mqtt broker: want tcp://HOST:PORT or ssl://HOST:PORT, nothing after the port")
 	}
 	if c.Password != "" && c.Username == "" {
 		return fmt.Errorf("mqtt broker: a password needs a username")
@@ -143,3 +145,27 @@ type Deps struct {
 	// OnClose); it is made first because nvr.Events needs its hooks.
 	Queue *EventQueue
 }
+
+// String describes c without its password, so a configuration printed or
+// logged whole (%v, %+v) never carries the secret.
+func (c Config) String() string {
+	pw := ""
+	if c.Password != "" {
+		pw = "[set]"
+	}
+	return fmt.Sprintf("mqtt.Config{broker: %s, username: %q, password: %s, ca_file: %q, client_id: %q}",
+		brokerName(c.BrokerURL), c.Username, pw, c.CAFile, c.ClientID)
+}
+
+// brokerName is scheme://host:port of a broker URL and nothing else (no
+// user information, path or query, where a secret could have been typed).
+func brokerName(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// LogValue is String for log/slog.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
