@@ -12,10 +12,10 @@ FUZZTIME      ?= 5s
 # Long runs that want small crashers: make fuzz FUZZMINIMIZE=60s.
 FUZZMINIMIZE  ?= 500x
 # Packages with fuzz targets, and the targets: "pkg:Target".
-FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr:FuzzParseTimeRange \
+FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr/view:FuzzParseTimeRange \
                  ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader ./streams/nal:FuzzUnescapePrefix \
-                 ./streams/segment:FuzzScan ./db:FuzzFragmentBlob \
-                 ./nvr:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
+                 ./streams/segment:FuzzScan ./streams/segment:FuzzFragmentDecoders ./db:FuzzFragmentBlob \
+                 ./nvr/events:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
                  ./streams/webrtc:FuzzOffer ./streams/webrtc:FuzzTrickle ./streams/fmp4live:FuzzMuxer ./streams/replay:FuzzSegmentFile
 
 .PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm fuzz build bench release
@@ -68,7 +68,7 @@ unit:
 # HEARTH_STORM_ROUNDS=100 make storm for the long run), the cancellation storm
 # and revocation in flight at its 1 s bound.
 storm:
-	HEARTH_FLAP_DURATION=80s $(GO) test -count=1 -run 'TestStorm|TestFlapping' -v ./nvr/
+	HEARTH_FLAP_DURATION=80s $(GO) test -count=1 -run 'TestStorm|TestFlapping' -v ./nvr/ingest/
 	$(GO) test -count=1 -run 'TestCrashRecovery|TestStormIsolation|TestCancelStorm|TestRevocationInFlight' -v ./cmd/hearth/
 	$(GO) test -count=1 -run 'Static' -v ./streams/motion/
 
@@ -111,6 +111,7 @@ build:
 BENCH ?= all
 bench:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/hearth-bench ./cmd/hearth-bench
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/hearth ./cmd/hearth
 	bin/hearth-bench $(BENCHFLAGS) $(BENCH)
 
 # Release artifacts in dist/: tarballs for linux amd64, arm64, armv7, armv6,

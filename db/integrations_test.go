@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
@@ -18,10 +19,9 @@ func TestIntegrations(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t)
 	w := newWorld(t, d)
-	clk := newClock()
-	dir := nvr.NewDirectory(d, clk.Now, cheapArgon2)
+	dir := nvr.NewDirectory(d, time.Now, cheapArgon2)
 	admin := nvrtest.Operator(dir).Admin()
-	pol := nvr.NewPolicy(d, clk.Now, nil)
+	pol := nvr.NewPolicy(d, time.Now, nil)
 
 	in, err := admin.AddIntegration(ctx, w.h1, w.owner.Name, "", "")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/simcam"
 )
@@ -79,7 +80,7 @@ func TestMigrateLocalOKKeepsOldCamerasWorking(t *testing.T) {
 		t.Fatalf("a new camera without the flag: local_ok %v, %v; want false", f.LocalOK, err)
 	}
 
-	in := nvr.NewIngest(nvr.IngestConfig{Cameras: d, Poll: 100 * time.Millisecond, StaggerWindow: time.Millisecond})
+	in := ingest.NewIngest(ingest.IngestConfig{Cameras: d, Poll: 100 * time.Millisecond, StaggerWindow: time.Millisecond})
 	inDone := make(chan error, 1)
 	go func() { inDone <- in.Run(ctx) }()
 	defer func() { cancel(); <-inDone }()

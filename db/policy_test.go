@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
@@ -14,7 +15,7 @@ import (
 // app is the real policy, authentication and directory over a real file.
 type app struct {
 	*world
-	clock *clock
+	clock *clocktest.Clock // for nvr.Auth and nvr.Policy
 	auth  *nvr.Auth
 	pol   *nvr.Policy
 	dir   *nvr.Directory
@@ -23,7 +24,7 @@ type app struct {
 func newApp(t *testing.T, cfg nvr.AuthConfig, opts ...db.Option) *app {
 	t.Helper()
 	d := openDB(t, opts...)
-	a := &app{world: newWorld(t, d), clock: newClock()}
+	a := &app{world: newWorld(t, d), clock: clocktest.New(t0)}
 	cfg.Argon2, cfg.Now = cheapArgon2, a.clock.Now
 	a.auth = nvr.NewAuth(d, cfg)
 	a.pol = nvr.NewPolicy(d, a.clock.Now, nil)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // recordingAppender keeps the rows written to it. Safe for concurrent use.
@@ -102,11 +103,11 @@ func TestPolicyQueuesDenialAuditOffTheRequestPath(t *testing.T) {
 		User: nvr.User{ID: 1, Name: "ana", HouseholdID: 1, Role: nvr.RoleOwner}}
 	foreign := nvr.Camera{ID: testCamID, HouseholdID: 2, Name: "porch"}
 	synchronous := 0
-	store := &fakePolicyStore{
-		cameraAccess: func(context.Context, nvr.Principal, nvr.CameraID, time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+	store := &nvrtest.PolicyStore{
+		OnCameraAccess: func(context.Context, nvr.Principal, nvr.CameraID, time.Time) (nvr.Subject, nvr.CameraFacts, error) {
 			return subj, nvr.CameraFacts{Camera: foreign, Exists: true}, nil
 		},
-		appendAudit: func(context.Context, nvr.AuditEntry) error { synchronous++; return nil },
+		OnAppendAudit: func(context.Context, nvr.AuditEntry) error { synchronous++; return nil },
 	}
 	rows := &recordingAppender{}
 	q := nvr.NewAuditQueue(rows, 0, nil)

@@ -13,12 +13,12 @@ import (
 // through a link; served as not found.
 var errNotConfined = errors.New("file is not a regular file inside its directory")
 
-// openConfined opens rel (slash-separated, relative) for reading inside
+// OpenConfined opens rel (slash-separated, relative) for reading inside
 // dir, through an os.Root so no path or link can leave dir, and refuses a
 // symbolic link at any component (a planted link to /etc/passwd or to
 // another camera's file), or a file swapped between the check and the
 // open.
-func openConfined(dir, rel string) (*os.File, error) {
+func OpenConfined(dir, rel string) (*os.File, error) {
 	if rel == "" || filepath.IsAbs(rel) || strings.Contains(rel, "\\") {
 		return nil, errNotConfined
 	}

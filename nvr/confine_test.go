@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// openConfined refuses every way out of its directory and every link, and
+// OpenConfined refuses every way out of its directory and every link, and
 // never reads the target.
 func TestOpenConfined(t *testing.T) {
 	t.Parallel()
@@ -39,7 +39,7 @@ func TestOpenConfined(t *testing.T) {
 	link("../b/2.jpg", filepath.Join(data, "a", "rel.jpg"))                    // relative, inside
 	link(filepath.Join(data, "b"), filepath.Join(data, "c"))                   // a camera dir linked to another
 	link(filepath.Dir(outside), filepath.Join(data, "d"))                      // a camera dir linked outside
-	if f, err := openConfined(data, "a/1.jpg"); err != nil {
+	if f, err := OpenConfined(data, "a/1.jpg"); err != nil {
 		t.Fatalf("own file: %v", err)
 	} else {
 		f.Close()
@@ -47,12 +47,12 @@ func TestOpenConfined(t *testing.T) {
 	for _, rel := range []string{"a/passwd.jpg", "a/out.jpg", "a/2.jpg", "a/rel.jpg", "c/2.jpg", "d/secret",
 		"../" + filepath.Base(filepath.Dir(outside)) + "/secret", "a/../b/2.jpg", "/etc/passwd", outside, "a//1.jpg",
 		"a/./1.jpg", "a", "", "a/1.jpg/", "a\\1.jpg", "%2e%2e/b/2.jpg", "a/missing.jpg"} {
-		f, err := openConfined(data, rel)
+		f, err := OpenConfined(data, rel)
 		if err == nil {
 			b := make([]byte, 64)
 			n, _ := f.Read(b)
 			f.Close()
-			t.Errorf("openConfined(%q) opened %q", rel, b[:n])
+			t.Errorf("OpenConfined(%q) opened %q", rel, b[:n])
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // fakeDirectoryStore overrides the DirectoryStore methods Directory uses
@@ -63,7 +64,7 @@ func (f *fakeDirectoryStore) recorded() []string {
 	return append([]string(nil), f.calls...)
 }
 
-func unexpected(name string) error { return fmt.Errorf("%s: %w", name, errUnexpectedCall) }
+func unexpected(name string) error { return fmt.Errorf("%s: %w", name, nvrtest.ErrUnexpectedCall) }
 
 func (f *fakeDirectoryStore) CreateHousehold(ctx context.Context, name string, at time.Time) (nvr.Household, error) {
 	f.record("CreateHousehold")

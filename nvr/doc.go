@@ -9,4 +9,11 @@
 //
 // Storage is declared here as small interfaces (see store.go) and
 // implemented by package db.
+//
+// The subsystems that serve media live in subpackages, each taking grants
+// from here and importing nvr for its vocabulary: ingest (camera sources
+// and hubs), recordstore (segment files on disk), record (recorder and
+// retention), events (detection and the event lifecycle) and view (live
+// sessions and playback). nvr itself imports none of them, and no media
+// plumbing beyond streams/media.
 package nvr

@@ -77,9 +77,9 @@ func RefuseLocalAddr(ip netip.Addr) error {
 	return nil
 }
 
-// checkAddrFor returns the connect-time check for a camera whose URLs
+// CheckAddrFor returns the connect-time check for a camera whose URLs
 // may (localOK) or may not reach this appliance.
-func checkAddrFor(localOK bool) func(netip.Addr) error {
+func CheckAddrFor(localOK bool) func(netip.Addr) error {
 	if localOK {
 		return nil
 	}

@@ -69,8 +69,8 @@ func TestRefuseLocalAddr(t *testing.T) {
 			t.Errorf("RefuseLocalAddr(%s) = %v, want nil", s, err)
 		}
 	}
-	if checkAddrFor(true) != nil || checkAddrFor(false) == nil {
-		t.Error("checkAddrFor: the admin's cameras get no check, the others RefuseLocalAddr")
+	if CheckAddrFor(true) != nil || CheckAddrFor(false) == nil {
+		t.Error("CheckAddrFor: the admin's cameras get no check, the others RefuseLocalAddr")
 	}
 }
 

@@ -79,6 +79,20 @@ func (pol *Policy) Camera(ctx context.Context, p Principal, a Action, id CameraI
 	return CameraGrant{camera: facts.Camera, action: a, subject: subj}, nil
 }
 
+// Event narrows camera grant g to one event the caller read with it: the
+// event must be of g's camera and not from before the camera joined its
+// household (another household's past answers ErrNotFound, exactly like a
+// missing event). It reads nothing: g was decided moments ago.
+func (pol *Policy) Event(g CameraGrant, ev Event) (EventGrant, error) {
+	if g.action == 0 || g.camera.ID == "" || ev.CameraID != g.camera.ID {
+		return EventGrant{}, ErrNotFound
+	}
+	if since := g.camera.HouseholdSince; !since.IsZero() && ev.Start.Before(since) {
+		return EventGrant{}, ErrNotFound // another household's past
+	}
+	return EventGrant{camera: g, event: ev}, nil
+}
+
 // Recheck decides again for an existing grant, for long-lived sessions
 // (live view, downloads) that must end promptly after a revocation.
 func (pol *Policy) Recheck(ctx context.Context, g CameraGrant) error {

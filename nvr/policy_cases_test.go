@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 func TestPolicyMalformedCameraIDNeverReachesStore(t *testing.T) {
@@ -38,8 +39,8 @@ func TestPolicyMalformedCameraIDNeverReachesStore(t *testing.T) {
 			t.Run(fmt.Sprintf("%q/%v", id, a), func(t *testing.T) {
 				checked++
 				calls := 0
-				store := &fakePolicyStore{
-					cameraAccess: func(context.Context, nvr.Principal, nvr.CameraID, time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+				store := &nvrtest.PolicyStore{
+					OnCameraAccess: func(context.Context, nvr.Principal, nvr.CameraID, time.Time) (nvr.Subject, nvr.CameraFacts, error) {
 						calls++
 						return nvr.Subject{}, nvr.CameraFacts{}, nil
 					},
@@ -61,14 +62,14 @@ func TestPolicyMalformedCameraIDNeverReachesStore(t *testing.T) {
 
 // memberStore answers CameraAccess for a member of household A on a camera of
 // household A, with the audit writer given.
-func memberStore(appendAudit func(context.Context, nvr.AuditEntry) error) *fakePolicyStore {
+func memberStore(appendAudit func(context.Context, nvr.AuditEntry) error) *nvrtest.PolicyStore {
 	u := nvr.User{ID: testUserID, Name: "pat", HouseholdID: householdA, Role: nvr.RoleMember}
-	return &fakePolicyStore{
-		cameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+	return &nvrtest.PolicyStore{
+		OnCameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
 			return nvr.Subject{Principal: p, User: u, CredentialValid: true},
 				nvr.CameraFacts{Camera: nvr.Camera{ID: id, HouseholdID: householdA, Name: "porch"}, Exists: true}, nil
 		},
-		appendAudit: appendAudit,
+		OnAppendAudit: appendAudit,
 	}
 }
 
@@ -146,11 +147,11 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 func TestPolicyStoreErrorIsNotADecision(t *testing.T) {
 	t.Parallel()
 	dbDown := errors.New("database is locked")
-	store := &fakePolicyStore{
-		cameraAccess: func(context.Context, nvr.Principal, nvr.CameraID, time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+	store := &nvrtest.PolicyStore{
+		OnCameraAccess: func(context.Context, nvr.Principal, nvr.CameraID, time.Time) (nvr.Subject, nvr.CameraFacts, error) {
 			return nvr.Subject{}, nvr.CameraFacts{}, dbDown
 		},
-		subject: func(context.Context, nvr.Principal, time.Time) (nvr.Subject, error) {
+		OnSubject: func(context.Context, nvr.Principal, time.Time) (nvr.Subject, error) {
 			return nvr.Subject{}, dbDown
 		},
 	}
@@ -177,8 +178,8 @@ func TestPolicyReadsOnEveryDecision(t *testing.T) {
 	disabled := false
 	calls := 0
 	u := nvr.User{ID: testUserID, HouseholdID: householdA, Role: nvr.RoleMember}
-	store := &fakePolicyStore{
-		cameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+	store := &nvrtest.PolicyStore{
+		OnCameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
 			calls++
 			u := u
 			u.Disabled = disabled
@@ -203,8 +204,8 @@ func TestPolicyReadsOnEveryDecision(t *testing.T) {
 // never authorize the principal.
 func TestPolicySubjectMismatch(t *testing.T) {
 	t.Parallel()
-	store := &fakePolicyStore{
-		cameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+	store := &nvrtest.PolicyStore{
+		OnCameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
 			other := nvr.User{ID: testUserID + 1, HouseholdID: householdA, Role: nvr.RoleOwner}
 			return nvr.Subject{Principal: p, User: other, CredentialValid: true},
 				nvr.CameraFacts{Camera: nvr.Camera{ID: id, HouseholdID: householdA}, Exists: true}, nil
@@ -296,11 +297,11 @@ func TestPolicyVisibleCameras(t *testing.T) {
 			u := roles[tc.kind]
 			p := nvr.Principal{UserID: u.ID, Kind: nvr.CredentialToken, CredentialID: testCredID, Scope: tc.scope}
 			storeCalls := 0
-			store := &fakePolicyStore{
-				subject: func(_ context.Context, gotP nvr.Principal, _ time.Time) (nvr.Subject, error) {
+			store := &nvrtest.PolicyStore{
+				OnSubject: func(_ context.Context, gotP nvr.Principal, _ time.Time) (nvr.Subject, error) {
 					return nvr.Subject{Principal: gotP, User: u, CredentialValid: true}, nil
 				},
-				householdCameras: func(ctx context.Context, h nvr.HouseholdID, assignedTo nvr.UserID) ([]nvr.Camera, error) {
+				OnHouseholdCameras: func(ctx context.Context, h nvr.HouseholdID, assignedTo nvr.UserID) ([]nvr.Camera, error) {
 					storeCalls++
 					if h != u.HouseholdID || assignedTo != tc.wantAssign {
 						t.Errorf("HouseholdCameras(%d, %d), want (%d, %d)", h, assignedTo, u.HouseholdID, tc.wantAssign)
@@ -331,7 +332,7 @@ func TestPolicyVisibleCameras(t *testing.T) {
 
 	t.Run("media and non-camera actions are refused", func(t *testing.T) {
 		t.Parallel()
-		pol := nvr.NewPolicy(&fakePolicyStore{}, policyClock, nil)
+		pol := nvr.NewPolicy(&nvrtest.PolicyStore{}, policyClock, nil)
 		for _, a := range []nvr.Action{nvr.ActionViewLive, nvr.ActionViewRecordings, nvr.ActionManageHousehold, nvr.ActionAdminister, 0, 99} {
 			grants, err := pol.VisibleCameras(context.Background(), sessionPrincipal(), a)
 			wantNotFound(t, err)
@@ -343,8 +344,8 @@ func TestPolicyVisibleCameras(t *testing.T) {
 
 	t.Run("disabled user", func(t *testing.T) {
 		t.Parallel()
-		store := &fakePolicyStore{
-			subject: func(_ context.Context, p nvr.Principal, _ time.Time) (nvr.Subject, error) {
+		store := &nvrtest.PolicyStore{
+			OnSubject: func(_ context.Context, p nvr.Principal, _ time.Time) (nvr.Subject, error) {
 				return nvr.Subject{Principal: p, User: nvr.User{ID: testUserID, HouseholdID: householdA, Role: nvr.RoleMember, Disabled: true}, CredentialValid: true}, nil
 			},
 		}
@@ -370,9 +371,9 @@ type recheckState struct {
 	cameraAccessErrs error
 }
 
-func (s *recheckState) store() *fakePolicyStore {
-	return &fakePolicyStore{
-		cameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+func (s *recheckState) store() *nvrtest.PolicyStore {
+	return &nvrtest.PolicyStore{
+		OnCameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if s.cameraAccessErrs != nil {
@@ -385,7 +386,7 @@ func (s *recheckState) store() *fakePolicyStore {
 			}
 			return subj, nvr.CameraFacts{Camera: nvr.Camera{ID: id, HouseholdID: s.cameraHousehold}, Exists: true, Assigned: s.assigned}, nil
 		},
-		appendAudit: func(context.Context, nvr.AuditEntry) error { return nil },
+		OnAppendAudit: func(context.Context, nvr.AuditEntry) error { return nil },
 	}
 }
 
@@ -437,7 +438,7 @@ func TestPolicyRecheck(t *testing.T) {
 
 	t.Run("zero grant", func(t *testing.T) {
 		t.Parallel()
-		pol := nvr.NewPolicy(&fakePolicyStore{}, policyClock, nil)
+		pol := nvr.NewPolicy(&nvrtest.PolicyStore{}, policyClock, nil)
 		wantNotFound(t, pol.Recheck(context.Background(), nvr.CameraGrant{}))
 	})
 
@@ -517,7 +518,7 @@ func TestPolicySelf(t *testing.T) {
 			t.Parallel()
 			p := sessionPrincipal()
 			u := nvr.User{ID: testUserID, HouseholdID: householdA, Role: nvr.RoleViewer}
-			store := &fakePolicyStore{subject: func(context.Context, nvr.Principal, time.Time) (nvr.Subject, error) {
+			store := &nvrtest.PolicyStore{OnSubject: func(context.Context, nvr.Principal, time.Time) (nvr.Subject, error) {
 				return subjectFor(p, u, us.state), nil
 			}}
 			g, err := nvr.NewPolicy(store, policyClock, nil).Self(context.Background(), p)

@@ -3,55 +3,14 @@ package nvr_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
-
-// fakePolicyStore is a PolicyStore whose behaviour each test sets through
-// function fields. A method whose field is nil reports an unexpected call.
-type fakePolicyStore struct {
-	subject          func(ctx context.Context, p nvr.Principal, now time.Time) (nvr.Subject, error)
-	cameraAccess     func(ctx context.Context, p nvr.Principal, id nvr.CameraID, now time.Time) (nvr.Subject, nvr.CameraFacts, error)
-	householdCameras func(ctx context.Context, h nvr.HouseholdID, assignedTo nvr.UserID) ([]nvr.Camera, error)
-	appendAudit      func(ctx context.Context, e nvr.AuditEntry) error
-}
-
-var _ nvr.PolicyStore = (*fakePolicyStore)(nil)
-
-var errUnexpectedCall = errors.New("fake store: unexpected call")
-
-func (f *fakePolicyStore) Subject(ctx context.Context, p nvr.Principal, now time.Time) (nvr.Subject, error) {
-	if f.subject == nil {
-		return nvr.Subject{}, fmt.Errorf("Subject: %w", errUnexpectedCall)
-	}
-	return f.subject(ctx, p, now)
-}
-
-func (f *fakePolicyStore) CameraAccess(ctx context.Context, p nvr.Principal, id nvr.CameraID, now time.Time) (nvr.Subject, nvr.CameraFacts, error) {
-	if f.cameraAccess == nil {
-		return nvr.Subject{}, nvr.CameraFacts{}, fmt.Errorf("CameraAccess: %w", errUnexpectedCall)
-	}
-	return f.cameraAccess(ctx, p, id, now)
-}
-
-func (f *fakePolicyStore) HouseholdCameras(ctx context.Context, h nvr.HouseholdID, assignedTo nvr.UserID) ([]nvr.Camera, error) {
-	if f.householdCameras == nil {
-		return nil, fmt.Errorf("HouseholdCameras: %w", errUnexpectedCall)
-	}
-	return f.householdCameras(ctx, h, assignedTo)
-}
-
-func (f *fakePolicyStore) AppendAudit(ctx context.Context, e nvr.AuditEntry) error {
-	if f.appendAudit == nil {
-		return fmt.Errorf("AppendAudit: %w", errUnexpectedCall)
-	}
-	return f.appendAudit(ctx, e)
-}
 
 const (
 	householdA nvr.HouseholdID = 1 // the user's household (when they have one)
@@ -298,22 +257,22 @@ func checkMatrixCell(ctx context.Context, t *testing.T, a nvr.Action, p nvr.Prin
 	t.Helper()
 	var audits []nvr.AuditEntry
 	accessCalls, subjectCalls := 0, 0
-	store := &fakePolicyStore{
-		cameraAccess: func(_ context.Context, gotP nvr.Principal, id nvr.CameraID, now time.Time) (nvr.Subject, nvr.CameraFacts, error) {
+	store := &nvrtest.PolicyStore{
+		OnCameraAccess: func(_ context.Context, gotP nvr.Principal, id nvr.CameraID, now time.Time) (nvr.Subject, nvr.CameraFacts, error) {
 			accessCalls++
 			if gotP != p || id != testCamID || !now.Equal(policyNow) {
 				t.Errorf("CameraAccess(%+v, %q, %v), want (%+v, %q, %v)", gotP, id, now, p, testCamID, policyNow)
 			}
 			return subj, facts, nil
 		},
-		subject: func(_ context.Context, gotP nvr.Principal, now time.Time) (nvr.Subject, error) {
+		OnSubject: func(_ context.Context, gotP nvr.Principal, now time.Time) (nvr.Subject, error) {
 			subjectCalls++
 			if gotP != p || !now.Equal(policyNow) {
 				t.Errorf("Subject(%+v, %v), want (%+v, %v)", gotP, now, p, policyNow)
 			}
 			return subj, nil
 		},
-		appendAudit: func(_ context.Context, e nvr.AuditEntry) error {
+		OnAppendAudit: func(_ context.Context, e nvr.AuditEntry) error {
 			audits = append(audits, e)
 			return nil
 		},

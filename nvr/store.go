@@ -143,3 +143,11 @@ type DirectoryWriter interface {
 	// household or the topic prefix already has one.
 	CreateIntegration(ctx context.Context, i Integration) (Integration, error)
 }
+
+// CameraLister lists every configured camera; ingest, recorder, retention
+// and events poll it so cameras added, changed or removed by the CLI
+// (another process) are picked up. It is here because four packages
+// consume it.
+type CameraLister interface {
+	Cameras(ctx context.Context, h HouseholdID) ([]Camera, error)
+}

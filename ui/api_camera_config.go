@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 )
 
 // Camera configuration for owners (their household's cameras) and the
 // appliance admin (any camera), and the "test connection" probe. Stream
 // passwords are write-only: an empty password field keeps the stored one.
 
-// Prober tests a camera stream; nvr.ProbeCamera in production.
-type Prober func(ctx context.Context, req nvr.ProbeRequest) (nvr.ProbeResult, error)
+// Prober tests a camera stream; ingest.ProbeCamera in production.
+type Prober func(ctx context.Context, req ingest.ProbeRequest) (ingest.ProbeResult, error)
 
 // probeTimeout bounds a test connection started from the UI.
 const probeTimeout = 8 * time.Second
@@ -229,7 +230,7 @@ func (s *Server) handleProbeCamera(w http.ResponseWriter, r *http.Request, g nvr
 		s.writeError(w, r, err)
 		return
 	}
-	pr := nvr.ProbeRequest{URL: req.URL, Username: req.Username, Password: nvr.NewSecret(req.Password),
+	pr := ingest.ProbeRequest{URL: req.URL, Username: req.Username, Password: nvr.NewSecret(req.Password),
 		Transport: req.Transport, Timeout: probeTimeout,
 		// The test dials like the ingest: an owner's test refuses this
 		// appliance's addresses at the dial, after the name check above.
@@ -276,7 +277,7 @@ func (s *Server) handleProbeCamera(w http.ResponseWriter, r *http.Request, g nvr
 		return
 	}
 	res, err := s.probe(r.Context(), pr)
-	var pe *nvr.ProbeError
+	var pe *ingest.ProbeError
 	switch {
 	case errors.As(err, &pe):
 		writeJSON(w, http.StatusOK, probeResponse{ErrorClass: pe.Class, Error: pe.Msg, Notice: notice})

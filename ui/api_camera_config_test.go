@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/streams/simcam"
 )
 
@@ -110,13 +111,13 @@ func TestProbeCamera(t *testing.T) {
 		t.Fatalf("probe: %s", body)
 	}
 	_, bad, body := probe(root, `{"url":"rtsp://cam:wrong-one@`+sim.Addr()+`/cam/1"}`)
-	if bad.OK || bad.ErrorClass != nvr.ProbeAuth || strings.Contains(body, "wrong-one") {
+	if bad.OK || bad.ErrorClass != ingest.ProbeAuth || strings.Contains(body, "wrong-one") {
 		t.Fatalf("wrong password: %s", body)
 	}
 	// A port nobody listens on: the simcam's, once it is closed, is not
 	// guaranteed free; a listener we close ourselves is.
 	_, down, body := probe(root, `{"url":"rtsp://127.0.0.1:`+closedPort(t)+`/x"}`)
-	if down.OK || down.ErrorClass != nvr.ProbeUnreachable {
+	if down.OK || down.ErrorClass != ingest.ProbeUnreachable {
 		t.Fatalf("closed port: %s", body)
 	}
 
@@ -159,13 +160,13 @@ func TestProbeConcurrencyBound(t *testing.T) {
 	f := newFixture(t)
 	started := make(chan struct{}, maxProbes+1)
 	release := make(chan struct{})
-	f.srv.probe = func(ctx context.Context, req nvr.ProbeRequest) (nvr.ProbeResult, error) {
+	f.srv.probe = func(ctx context.Context, req ingest.ProbeRequest) (ingest.ProbeResult, error) {
 		started <- struct{}{}
 		select {
 		case <-release:
 		case <-ctx.Done():
 		}
-		return nvr.ProbeResult{Codec: "h264", Width: 640, Height: 368}, nil
+		return ingest.ProbeResult{Codec: "h264", Width: 640, Height: 368}, nil
 	}
 	root := f.login("root")
 	done := make(chan int, maxProbes)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 )
 
 // eventResponse is one event in the API. Labels are plain data: JSON
@@ -22,6 +23,7 @@ type eventResponse struct {
 	Score     float64    `json:"score"`
 	Zones     []string   `json:"zones"`
 	Pinned    bool       `json:"pinned"`
+	Reviewed  bool       `json:"reviewed"`            // by the caller: marks are per user
 	Thumbnail string     `json:"thumbnail,omitempty"` // URL, when there is one
 	Clip      string     `json:"clip"`
 }
@@ -30,7 +32,7 @@ func eventJSON(e nvr.Event) eventResponse {
 	id := string(e.ID)
 	out := eventResponse{ID: id, Camera: string(e.CameraID), Kind: string(e.Kind), Label: e.Label,
 		Start: e.Start.UTC(), Open: e.Open(), Score: e.Score, Zones: e.Zones, Pinned: e.Pinned,
-		Clip: "/api/events/" + id + "/clip.mp4"}
+		Reviewed: e.Reviewed, Clip: "/api/events/" + id + "/clip.mp4"}
 	if out.Zones == nil {
 		out.Zones = []string{}
 	}
@@ -46,9 +48,9 @@ func eventJSON(e nvr.Event) eventResponse {
 
 // parseEventFilter reads the listing's query parameters; each bad one is
 // a 400 that names it.
-func parseEventFilter(r *http.Request) (nvr.EventFilter, error) {
+func parseEventFilter(r *http.Request) (events.EventFilter, error) {
 	q := r.URL.Query()
-	var f nvr.EventFilter
+	var f events.EventFilter
 	if v := q.Get("camera"); v != "" {
 		f.Camera = nvr.CameraID(v) // the policy refuses a malformed ID as not found
 	}
@@ -71,10 +73,20 @@ func parseEventFilter(r *http.Request) (nvr.EventFilter, error) {
 		}
 		f.Kind = k
 	}
+	f.Label = q.Get("label") // checked by nvr: printable, at most 64 characters
+	switch q.Get("reviewed") {
+	case "":
+	case "true":
+		f.Reviewed = nvr.ReviewOnlyMarked
+	case "false":
+		f.Reviewed = nvr.ReviewOnlyUnmarked
+	default:
+		return f, errInvalid("reviewed must be true or false")
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > nvr.MaxEventLimit {
-			return f, errInvalid("limit must be 1 to %d", nvr.MaxEventLimit)
+		if err != nil || n < 1 || n > events.MaxEventLimit {
+			return f, errInvalid("limit must be 1 to %d", events.MaxEventLimit)
 		}
 		f.Limit = n
 	}
@@ -110,8 +122,13 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, g nvr.User
 }
 
 func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, g nvr.EventGrant) {
+	ev, err := s.withReview(r, g, g.Event())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, eventJSON(g.Event()))
+	writeJSON(w, http.StatusOK, eventJSON(ev))
 }
 
 // handleEventThumbnail serves the file named by the event row read under
@@ -178,6 +195,10 @@ func (s *Server) pin(w http.ResponseWriter, r *http.Request, g nvr.EventGrant, p
 		s.writeError(w, r, err)
 		return
 	}
+	if ev, err = s.withReview(r, g, ev); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, eventJSON(ev))
 }
 
@@ -210,8 +231,8 @@ func (s *Server) handleTriggerEvent(w http.ResponseWriter, r *http.Request, g nv
 	var d time.Duration
 	if req.DurationS != nil {
 		v := *req.DurationS
-		if math.IsNaN(v) || v < 0 || v > nvr.MaxTriggerDuration.Seconds() {
-			s.writeError(w, r, errInvalid("duration_s must be 0 to %d", int(nvr.MaxTriggerDuration.Seconds())))
+		if math.IsNaN(v) || v < 0 || v > events.MaxTriggerDuration.Seconds() {
+			s.writeError(w, r, errInvalid("duration_s must be 0 to %d", int(events.MaxTriggerDuration.Seconds())))
 			return
 		}
 		d = time.Duration(v * float64(time.Second))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
@@ -127,7 +128,7 @@ func TestEventsViewerSeesAssignedCamerasOnly(t *testing.T) {
 	if r := f.get(evPath(e1, ""), ana); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("deleted event: %d", r.StatusCode)
 	}
-	if _, err := os.Stat(filepath.Join(nvr.ThumbnailsDir(f.dataDir), string(f.camA1.ID), strconv.FormatInt(e1.Seq, 10)+".jpg")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(events.ThumbnailsDir(f.dataDir), string(f.camA1.ID), strconv.FormatInt(e1.Seq, 10)+".jpg")); !os.IsNotExist(err) {
 		t.Fatalf("thumbnail of the deleted event: %v", err)
 	}
 }

@@ -10,15 +10,12 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/hearthnvr/hearth/nvr"
-	"github.com/hearthnvr/hearth/streams/fmp4live"
-	"github.com/hearthnvr/hearth/streams/hub"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
 
-// LiveSource finds the hub of a granted camera's stream; *nvr.Ingest
+// LiveSource finds the hub of a granted camera's stream; *ingest.Ingest
 // implements it. KindUnavailable when the camera is not streaming.
-type LiveSource interface {
-	Hub(g nvr.CameraGrant, stream string) (*hub.Hub, error)
-}
+type LiveSource = view.Hubs
 
 // mseWriteTimeout ends a session whose client takes no data at all; a
 // merely slow one loses frames to the next keyframe instead (the hub drops
@@ -33,7 +30,7 @@ const mseStopGrace = 300 * time.Millisecond
 
 // mseState is what the MSE route keeps: its hub source. Its sessions are
 // admitted, limited, rechecked and audited by the one registry of media
-// sessions (Deps.WebRTC.Sessions, an nvr.LiveSessions), shared with WHEP.
+// sessions (Deps.WebRTC.Sessions, an view.LiveSessions), shared with WHEP.
 type mseState struct {
 	live LiveSource
 }
@@ -67,34 +64,27 @@ func (s *Server) handleMSE(w http.ResponseWriter, r *http.Request, g nvr.CameraG
 		s.writeError(w, r, errInvalid("stream must be main or sub"))
 		return
 	}
-	if s.mse.live == nil || s.live.Sessions == nil {
-		s.writeError(w, r, nvr.Errorf("live stream", nvr.KindUnavailable, "live view is off"))
-		return
-	}
-	h, err := s.mse.live.Hub(g, stream)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ls, err := s.live.Sessions.Admit(g, "mse", stream)
+	m, err := view.StartMSE(s.mse.live, s.live.Sessions, g, stream)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	conn, err := websocket.Accept(w, r, nil) // nil options: Origin must match Host
 	if err != nil {
-		ls.End(0, "refused")
+		m.Session.End(0, "refused")
 		s.log.Info("mse: websocket refused", "camera", g.CameraID(), "err", err)
 		return // Accept answered
 	}
-	bytes, reason := s.serveMSE(r.Context(), conn, ls, h)
-	ls.End(bytes, reason)
+	bytes, reason := s.serveMSE(r.Context(), conn, m)
+	m.Close()
+	m.Session.End(bytes, reason)
 }
 
-// serveMSE streams h to conn until the client leaves, the registry stops
+// serveMSE streams m to conn until the client leaves, the registry stops
 // the session (revocation, shutdown), or the stream fails. It returns the
 // bytes sent and why it ended.
-func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *nvr.LiveSession, h *hub.Hub) (sent int64, reason string) {
+func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, m *view.MSEStream) (sent int64, reason string) {
+	ls := m.Session
 	g := ls.Grant
 	// The client sends nothing; its close ends peer. The registry's stop
 	// cancels only ctx, so the close frame can still be sent (cancelling
@@ -104,9 +94,6 @@ func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *nvr.Liv
 	defer cancel()
 	ls.SetStop(cancel)
 
-	sub := h.Subscribe(hub.SubscribeOptions{Start: hub.StartCachedGOP, Overflow: hub.DropBacklog})
-	defer sub.Close()
-	mux := fmp4live.NewMuxer()
 	write := func(typ websocket.MessageType, p []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -135,29 +122,27 @@ func (s *Server) serveMSE(ctx context.Context, conn *websocket.Conn, ls *nvr.Liv
 	}
 	end := func(code websocket.StatusCode, why string) (int64, string) {
 		switch ls.StopReason() {
-		case nvr.StopRevoked, nvr.StopUnverified:
+		case view.StopRevoked, view.StopUnverified:
 			code, why = websocket.StatusPolicyViolation, ls.StopReason()
-		case nvr.StopShutdown:
-			code, why = websocket.StatusGoingAway, nvr.StopShutdown
+		case view.StopShutdown:
+			code, why = websocket.StatusGoingAway, view.StopShutdown
 		}
 		_ = conn.Close(code, why)
 		return sent, why
 	}
 	for {
-		u, err := sub.Next(ctx)
-		if err != nil {
-			if errors.Is(err, hub.ErrClosed) {
-				return end(websocket.StatusGoingAway, "stream ended")
-			}
+		out, err := m.Next(ctx)
+		switch {
+		case errors.Is(err, view.ErrStreamEnded):
+			return end(websocket.StatusGoingAway, "stream ended")
+		case err != nil && ctx.Err() != nil:
 			return end(websocket.StatusNormalClosure, "closed")
-		}
-		out, err := mux.Write(u)
-		if err != nil {
+		case err != nil:
 			s.log.Warn("mse: packaging", "camera", g.CameraID(), "err", err)
 			return end(websocket.StatusInternalError, "error")
 		}
 		if out.Codec != "" {
-			hello, _ := json.Marshal(mseHello{Codec: out.Codec, Camera: string(g.CameraID()), AudioNote: fmp4live.AudioNote(u.Info)})
+			hello, _ := json.Marshal(mseHello{Codec: out.Codec, Camera: string(g.CameraID()), AudioNote: out.AudioNote})
 			if err := write(websocket.MessageText, hello); err != nil {
 				return end(websocket.StatusGoingAway, "closed")
 			}

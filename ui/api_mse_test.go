@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/hub"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/sei"
@@ -85,22 +86,22 @@ func startLive(t *testing.T, period time.Duration, cams ...nvr.Camera) *fakeLive
 type mseFixture struct {
 	*fixture
 	live     *fakeLive
-	sessions *nvr.LiveSessions
+	sessions *view.LiveSessions
 	url      string // ws://host
 	http     string // http://host
 }
 
-func newMSEFixture(t *testing.T, period time.Duration, limits ...nvr.LiveConfig) *mseFixture {
+func newMSEFixture(t *testing.T, period time.Duration, limits ...view.LiveConfig) *mseFixture {
 	f := newFixture(t)
 	live := startLive(t, period, f.camA1, f.camA2, f.camB1)
 	policy := nvr.NewPolicy(f.store, f.clock, nil)
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
-	cfg := nvr.LiveConfig{}
+	cfg := view.LiveConfig{}
 	if len(limits) > 0 {
 		cfg = limits[0]
 	}
 	cfg.Now = f.clock
-	sessions := nvr.NewLiveSessions(policy, cfg)
+	sessions := view.NewLiveSessions(policy, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = sessions.Run(ctx) })

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -8,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
-	"github.com/hearthnvr/hearth/streams/segment"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
 
 // timeRangeResponse is a recorded interval on a timeline.
@@ -23,7 +24,7 @@ func (s *Server) handleRecordings(w http.ResponseWriter, r *http.Request, g nvr.
 		return
 	}
 	q := r.URL.Query()
-	tr, err := nvr.ParseTimeRange(q.Get("start"), q.Get("end"), 31*24*time.Hour)
+	tr, err := view.ParseTimeRange(q.Get("start"), q.Get("end"), 31*24*time.Hour)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -49,7 +50,7 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request, g nvr.Camera
 		return
 	}
 	q := r.URL.Query()
-	tr, err := nvr.ParseTimeRange(q.Get("start"), q.Get("end"), nvr.MaxClipDuration)
+	tr, err := view.ParseTimeRange(q.Get("start"), q.Get("end"), view.MaxClipDuration)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -57,17 +58,14 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request, g nvr.Camera
 	s.serveClip(w, r, g, tr)
 }
 
-// serveClip plans the granted camera's clip of tr and serves it.
+// serveClip opens the granted camera's clip of tr and serves it.
 func (s *Server) serveClip(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, tr nvr.TimeRange) {
-	plan, err := s.playback.PlanClip(r.Context(), g, tr)
+	clip, err := s.playback.OpenClip(r.Context(), g, tr)
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	clip, err := segment.OpenClip(plan.Sources, segment.ClipOptions{End: plan.End})
-	if err != nil {
-		s.writeError(w, r, nvr.Errorf("clip", nvr.KindNotFound, "no playable footage in that range"))
-		s.log.WarnContext(r.Context(), "open clip", "err", err, "camera", string(g.CameraID()))
+		if errors.Is(err, view.ErrNoPlayableFootage) {
+			s.log.WarnContext(r.Context(), "open clip", "err", err, "camera", string(g.CameraID()))
+		}
 		return
 	}
 	defer clip.Close()
@@ -75,10 +73,10 @@ func (s *Server) serveClip(w http.ResponseWriter, r *http.Request, g nvr.CameraG
 		s.log.WarnContext(r.Context(), "clip skipped damaged footage", "err", skipped, "camera", string(g.CameraID()))
 	}
 	w.Header().Set("Content-Type", "video/mp4")
-	w.Header().Set("ETag", `"`+plan.Tag+`"`)
+	w.Header().Set("ETag", `"`+clip.Tag+`"`)
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, clipFilename(g.Camera().Name, tr.Start)))
-	body, stop := s.guardDownload(w, r, g, clip.NewReader())
+	body, stop := s.guardDownload(w, r, g, clip.Reader())
 	defer stop()
 	http.ServeContent(w, r, "", time.Time{}, body)
 }

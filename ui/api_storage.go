@@ -5,11 +5,12 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // StorageAdmin is what the appliance admin sees and may do about retention.
 type StorageAdmin interface {
-	Status() nvr.RetentionStatus
+	Status() record.RetentionStatus
 	// ApproveNextPass lets the next pass delete even what the safety checks
 	// refused (a clock step, a long outage); Emergency runs it now.
 	ApproveNextPass()
@@ -54,7 +55,7 @@ type storageHouseholdStatus struct {
 
 // storageOf answers with st; hids holds every household's public ID by
 // row number (a household removed since the pass has none: "").
-func storageOf(st nvr.RetentionStatus, hids map[nvr.HouseholdID]nvr.HouseholdPublicID) storageResponse {
+func storageOf(st record.RetentionStatus, hids map[nvr.HouseholdID]nvr.HouseholdPublicID) storageResponse {
 	r := storageResponse{Trigger: st.Trigger, Refused: st.Refused, Problems: st.Problems,
 		FreedBytes: st.FreedBytes, DeletedSegments: st.DeletedSegments, UsedBytes: st.UsedBytes,
 		DiskTotalBytes: st.DiskTotalBytes, DiskFreeBytes: st.DiskFreeBytes, MinFreeBytes: st.MinFreeBytes,

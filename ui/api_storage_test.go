@@ -8,35 +8,37 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // fakeStorage is a StorageAdmin with function fields.
 type fakeStorage struct {
-	status   func() nvr.RetentionStatus
+	status   func() record.RetentionStatus
 	approved int
 	passes   int
 }
 
 var _ StorageAdmin = (*fakeStorage)(nil)
 
-func (f *fakeStorage) Status() nvr.RetentionStatus { return f.status() }
-func (f *fakeStorage) ApproveNextPass()            { f.approved++ }
-func (f *fakeStorage) Emergency()                  { f.passes++ }
+func (f *fakeStorage) Status() record.RetentionStatus { return f.status() }
+func (f *fakeStorage) ApproveNextPass()               { f.approved++ }
+func (f *fakeStorage) Emergency()                     { f.passes++ }
 
 func TestAdminStorage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	st := &fakeStorage{status: func() nvr.RetentionStatus {
-		return nvr.RetentionStatus{LastPass: time.Now(), Trigger: "timer",
+	st := &fakeStorage{status: func() record.RetentionStatus {
+		return record.RetentionStatus{LastPass: time.Now(), Trigger: "timer",
 			Refused: "the pass would delete 90 % of recorded bytes", UsedBytes: 1 << 30,
-			Cameras: []nvr.CameraRetentionStatus{{CameraID: f.camA1.ID, HouseholdID: f.homeA.ID, Bytes: 1 << 30, Segments: 10, RetainedDays: 3.5}}}
+			Cameras: []record.CameraRetentionStatus{{CameraID: f.camA1.ID, HouseholdID: f.homeA.ID, Bytes: 1 << 30, Segments: 10, RetainedDays: 3.5}}}
 	}}
 	// The fixture's server has no storage; make one that has.
-	status := statusFunc(func(g nvr.CameraGrant) nvr.CameraStatus {
+	status := statusFunc(func(g nvr.CameraGrant) ingest.CameraStatus {
 		if g.CameraID() == f.camA1.ID {
-			return nvr.CameraStatus{Recording: nvr.RecordingStalled, RecordingReason: "no keyframe", RecordingSince: time.Unix(1e9, 0)}
+			return ingest.CameraStatus{Recording: record.RecordingStalled, RecordingReason: "no keyframe", RecordingSince: time.Unix(1e9, 0)}
 		}
-		return nvr.CameraStatus{Recording: nvr.RecordingActive}
+		return ingest.CameraStatus{Recording: record.RecordingActive}
 	})
 	f.srv = NewServer(Config{}, Deps{Policy: f.srv.policy, Auth: f.srv.auth, Directory: f.dir, Storage: st, Status: status, Now: f.clock})
 	f.ts.Config.Handler = f.srv

@@ -7,17 +7,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
 	"github.com/pion/webrtc/v4"
 )
+
+// playbackState is the answer to a control message on a recorded-playback
+// session's data channel, as the player reads it.
+type playbackState struct {
+	OK       bool      `json:"ok"`
+	Error    string    `json:"error,omitempty"`
+	Position time.Time `json:"position"`
+}
 
 // TestWHEPPlayback: ?start= plays the camera's recordings through the same
 // WHEP endpoint; every frame carries that camera's stamp, and pause and
 // resume over the data channel stop and restart the frames.
 func TestWHEPPlayback(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{}, true)
+	f := newLiveFixture(t, view.LiveConfig{}, true)
 	start := time.Now().UTC().Truncate(time.Second)
 	q := "?start=" + url.QueryEscape(start.Format(time.RFC3339))
 	ana := f.login("ana")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
 )
 
@@ -17,7 +18,7 @@ import (
 // the session, and its audit row records who, which camera and the bytes.
 func TestWHEPLive(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	for _, who := range []string{"ana", "vic"} {
 		c, status, loc, body := f.whep(f.camA1.ID, f.login(who), webrtctest.Options{WantID: string(f.camA1.ID), Audio: true})
 		if status != http.StatusCreated || !strings.HasPrefix(loc, "/api/cameras/"+string(f.camA1.ID)+"/whep/") {
@@ -72,7 +73,7 @@ func TestWHEPLive(t *testing.T) {
 // and a viewer without the camera get 401/404 and no answer (no media).
 func TestWHEPDenied(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	ctx := context.Background()
 	tok, info, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerA.ID, "phone", nvr.ScopeView, time.Hour)
 	if err != nil {
@@ -122,7 +123,7 @@ func TestWHEPDenied(t *testing.T) {
 // message; a freed slot is usable again.
 func TestWHEPLimits(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{MaxPerCamera: 3, MaxPerUser: 2})
+	f := newLiveFixture(t, view.LiveConfig{MaxPerCamera: 3, MaxPerUser: 2})
 	ana := f.login("ana")
 	var locs []string
 	for range 2 {
@@ -178,7 +179,7 @@ func TestWHEPRevocation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newLiveFixture(t, nvr.LiveConfig{})
+			f := newLiveFixture(t, view.LiveConfig{})
 			c, status, _, body := f.whep(f.camA1.ID, f.login(tc.viewer), webrtctest.Options{WantID: string(f.camA1.ID)})
 			if status != http.StatusCreated {
 				t.Fatalf("status %d %s", status, body)

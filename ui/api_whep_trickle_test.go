@@ -10,7 +10,7 @@ import (
 
 	pion "github.com/pion/webrtc/v4"
 
-	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
 )
 
@@ -20,7 +20,7 @@ import (
 // trickled candidates, and frames of the asked camera arrive.
 func TestWHEPTrickle(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	ana := f.login("ana")
 	c, err := webrtctest.New(webrtctest.Options{WantID: string(f.camA1.ID), Lite: true})
 	if err != nil {
@@ -78,7 +78,7 @@ func TestWHEPTrickle(t *testing.T) {
 // session and on sessions that are not the caller's.
 func TestWHEPTrickleStatuses(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	ana := f.login("ana")
 	c, err := webrtctest.New(webrtctest.Options{WantID: string(f.camA1.ID)})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/hub"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
@@ -81,7 +82,7 @@ func TestBrowserAudioNoteAAC(t *testing.T) {
 		t.Fatal(err)
 	}
 	policy := nvr.NewPolicy(f.store, f.clock, nil)
-	sessions := nvr.NewLiveSessions(policy, nvr.LiveConfig{Now: f.clock})
+	sessions := view.NewLiveSessions(policy, view.LiveConfig{Now: f.clock})
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	wg.Go(func() { _ = sessions.Run(ctx) })
 	wg.Go(func() { _ = engine.Run(ctx) })

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
@@ -72,7 +73,7 @@ func TestStoredCredentialsStayWithTheirHost(t *testing.T) {
 	call(http.MethodPost, "/api/cameras/test", `{"camera_id":"`+id+`"}`)
 	// Moving back does not bring them back either.
 	call(http.MethodPatch, "/api/cameras/"+id, `{"main_url":"`+sim.URL(1)+`"}`)
-	if res := decode[probeResponse](t, call(http.MethodPost, "/api/cameras/test", `{"camera_id":"`+id+`"}`)); res.OK || res.ErrorClass != nvr.ProbeAuth {
+	if res := decode[probeResponse](t, call(http.MethodPost, "/api/cameras/test", `{"camera_id":"`+id+`"}`)); res.OK || res.ErrorClass != ingest.ProbeAuth {
 		t.Fatalf("back on the old host without credentials: %+v", res)
 	}
 	if canary.Requests() == 0 || canary.Offered() {

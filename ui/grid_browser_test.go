@@ -12,7 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
@@ -60,7 +60,7 @@ func decodedCameraID(t *testing.T, b *browsertest.Browser, selector string, limi
 // the camera page plays the main stream of its camera.
 func TestBrowserGridDecodesEachTile(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	b := browsertest.Start(t)
 	browse(t, b,
 		chromedp.Navigate(f.ts.URL+"/"),

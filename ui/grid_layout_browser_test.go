@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
@@ -40,7 +41,7 @@ const gridColumnsJS = `getComputedStyle(document.querySelector('[data-testid="gr
 // the full-screen button puts the tile in full screen.
 func TestBrowserGridLayoutAndOpen(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	b := browsertest.Start(t)
 	browse(t, b, chromedp.EmulateViewport(1280, 800))
 	signIn(t, b, f.ts.URL, "ana")
@@ -141,7 +142,7 @@ func TestBrowserGridLayoutAndOpen(t *testing.T) {
 // dark.
 func TestBrowserOfflineCameraSaysWhy(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	ctx := context.Background()
 	down := "rtsp://127.0.0.1:" + closedPort(t) + "/gone"
 	localOK := true

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
@@ -47,7 +48,7 @@ type fixture struct {
 	camA2    nvr.Camera
 	camB1    nvr.Camera
 	canaryPw string
-	events   *nvr.Events
+	events   *events.Events
 	audits   *nvr.AuditQueue // denials' audit rows, written off the request path as in serve
 	dataDir  string
 	eventB   nvr.Event // a closed event of camB1, with a thumbnail
@@ -74,8 +75,9 @@ func newFixture(t *testing.T) *fixture {
 	policy := nvr.NewPolicy(store, f.clock, nil, nvr.WithDenialQueue(f.audits))
 	auth := nvr.NewAuth(store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.dataDir = t.TempDir()
-	f.events = nvr.NewEvents(nvr.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events, Now: f.clock})
+	f.events = events.NewEvents(events.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events,
+		Reviews: nvr.NewReviews(store, policy, f.clock), Now: f.clock})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 
@@ -108,7 +110,7 @@ func (f *fixture) addEvent(cam nvr.CameraID, kind nvr.EventKind, start time.Time
 		f.t.Fatalf("close event: %v", err)
 	}
 	if data != nil {
-		dir := filepath.Join(nvr.ThumbnailsDir(f.dataDir), string(cam))
+		dir := filepath.Join(events.ThumbnailsDir(f.dataDir), string(cam))
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			f.t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
 )
 
@@ -20,7 +20,7 @@ import (
 // session ends, the other kind is admitted.
 func TestLiveLimitsAcrossWHEPAndMSE(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{MaxPerUser: 2})
+	f := newLiveFixture(t, view.LiveConfig{MaxPerUser: 2})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	ana := f.login("ana")

@@ -13,6 +13,7 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/hub"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
@@ -113,7 +114,7 @@ func TestMSEAudioInChromium(t *testing.T) {
 			wg.Go(func() { feedWithAudio(ctx, t, h, id, tc.track, tc.audio, tc.ticks) })
 
 			policy := nvr.NewPolicy(f.store, f.clock, nil)
-			sessions := nvr.NewLiveSessions(policy, nvr.LiveConfig{Now: f.clock})
+			sessions := view.NewLiveSessions(policy, view.LiveConfig{Now: f.clock})
 			auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 			wg.Go(func() { _ = sessions.Run(ctx) })
 			srv := NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock,

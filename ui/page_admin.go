@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/ui/views"
 )
 
@@ -96,7 +97,7 @@ func (s *Server) handleAdminCamerasPage(w http.ResponseWriter, r *http.Request, 
 // when smaller) is still free: if 3 days fill half of it, about 6 fit. No
 // more than the longest continuous-recording age limit is kept, so the
 // estimate stops there.
-func estimateRetentionDays(st nvr.RetentionStatus) float64 {
+func estimateRetentionDays(st record.RetentionStatus) float64 {
 	var kept, ageDays float64
 	capped := len(st.Cameras) > 0
 	for _, c := range st.Cameras {
@@ -151,7 +152,7 @@ func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.
 				hc.Detail = st.Streams[0].LastError
 			}
 			hc.Recording, hc.RecordingReason = st.Recording, st.RecordingReason
-			if st.Recording == nvr.RecordingStalled {
+			if st.Recording == record.RecordingStalled {
 				m.RecordingStalled++
 			}
 		}

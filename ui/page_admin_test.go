@@ -11,6 +11,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 func TestEstimateRetentionDays(t *testing.T) {
@@ -18,20 +20,20 @@ func TestEstimateRetentionDays(t *testing.T) {
 	const gib = 1 << 30
 	tests := []struct {
 		name string
-		st   nvr.RetentionStatus
+		st   record.RetentionStatus
 		want float64
 	}{
-		{"nothing recorded", nvr.RetentionStatus{DiskFreeBytes: 100 * gib}, 0},
-		{"half full", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 12 * gib, MinFreeBytes: 2 * gib,
-			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 3}, {RetainedDays: 2}}}, 6},
-		{"full", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 1 * gib, MinFreeBytes: 2 * gib,
-			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 4}}}, 4},
-		{"byte budget", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 100 * gib, MinFreeBytes: 2 * gib, MaxBytes: 20 * gib,
-			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 3, ContinuousAge: -1}}}, 6},
-		{"age limit", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 100 * gib, MinFreeBytes: 2 * gib,
-			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 3, ContinuousAge: 5 * 24 * time.Hour}, {RetainedDays: 1, ContinuousAge: 4 * 24 * time.Hour}}}, 5},
-		{"one camera without an age limit", nvr.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 100 * gib, MinFreeBytes: 2 * gib,
-			Cameras: []nvr.CameraRetentionStatus{{RetainedDays: 3, ContinuousAge: 5 * 24 * time.Hour}, {RetainedDays: 1, ContinuousAge: -1}}}, 32.4},
+		{"nothing recorded", record.RetentionStatus{DiskFreeBytes: 100 * gib}, 0},
+		{"half full", record.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 12 * gib, MinFreeBytes: 2 * gib,
+			Cameras: []record.CameraRetentionStatus{{RetainedDays: 3}, {RetainedDays: 2}}}, 6},
+		{"full", record.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 1 * gib, MinFreeBytes: 2 * gib,
+			Cameras: []record.CameraRetentionStatus{{RetainedDays: 4}}}, 4},
+		{"byte budget", record.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 100 * gib, MinFreeBytes: 2 * gib, MaxBytes: 20 * gib,
+			Cameras: []record.CameraRetentionStatus{{RetainedDays: 3, ContinuousAge: -1}}}, 6},
+		{"age limit", record.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 100 * gib, MinFreeBytes: 2 * gib,
+			Cameras: []record.CameraRetentionStatus{{RetainedDays: 3, ContinuousAge: 5 * 24 * time.Hour}, {RetainedDays: 1, ContinuousAge: 4 * 24 * time.Hour}}}, 5},
+		{"one camera without an age limit", record.RetentionStatus{UsedBytes: 10 * gib, DiskFreeBytes: 100 * gib, MinFreeBytes: 2 * gib,
+			Cameras: []record.CameraRetentionStatus{{RetainedDays: 3, ContinuousAge: 5 * 24 * time.Hour}, {RetainedDays: 1, ContinuousAge: -1}}}, 32.4},
 	}
 	for _, tt := range tests {
 		if got := estimateRetentionDays(tt.st); math.Abs(got-tt.want) > 1e-9 {
@@ -43,17 +45,17 @@ func TestEstimateRetentionDays(t *testing.T) {
 func TestSystemPage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	st := &fakeStorage{status: func() nvr.RetentionStatus {
-		return nvr.RetentionStatus{UsedBytes: 3 << 30, DiskFreeBytes: 9 << 30, DiskTotalBytes: 20 << 30,
-			Refused: "the clock stepped back", Cameras: []nvr.CameraRetentionStatus{{CameraID: f.camA1.ID, RetainedDays: 2}}}
+	st := &fakeStorage{status: func() record.RetentionStatus {
+		return record.RetentionStatus{UsedBytes: 3 << 30, DiskFreeBytes: 9 << 30, DiskTotalBytes: 20 << 30,
+			Refused: "the clock stepped back", Cameras: []record.CameraRetentionStatus{{CameraID: f.camA1.ID, RetainedDays: 2}}}
 	}}
 	f.ts.Close()
 	// One camera streams while its recorder indexes nothing.
-	status := statusFunc(func(g nvr.CameraGrant) nvr.CameraStatus {
+	status := statusFunc(func(g nvr.CameraGrant) ingest.CameraStatus {
 		if g.CameraID() == f.camA1.ID {
-			return nvr.CameraStatus{State: "streaming", Recording: nvr.RecordingStalled, RecordingReason: "index refuses writes"}
+			return ingest.CameraStatus{State: "streaming", Recording: record.RecordingStalled, RecordingReason: "index refuses writes"}
 		}
-		return nvr.CameraStatus{State: "streaming", Recording: nvr.RecordingActive}
+		return ingest.CameraStatus{State: "streaming", Recording: record.RecordingActive}
 	})
 	f.srv = NewServer(Config{}, Deps{Policy: nvr.NewPolicy(f.store, f.clock, nil),
 		Auth: nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}), Directory: f.dir, Storage: st, Status: status, Now: f.clock})

@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
@@ -436,23 +437,23 @@ func TestLoginPageWhileSetupIsPending(t *testing.T) {
 }
 
 // statusFunc is a CameraStatusSource from a function.
-type statusFunc func(g nvr.CameraGrant) nvr.CameraStatus
+type statusFunc func(g nvr.CameraGrant) ingest.CameraStatus
 
-func (f statusFunc) Status(g nvr.CameraGrant) nvr.CameraStatus { return f(g) }
+func (f statusFunc) Status(g nvr.CameraGrant) ingest.CameraStatus { return f(g) }
 
 var _ CameraStatusSource = statusFunc(nil)
 
 func TestGridBadges(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	states := map[nvr.CameraID]nvr.CameraStatus{
+	states := map[nvr.CameraID]ingest.CameraStatus{
 		f.camA1.ID: {State: "streaming"},
-		f.camA2.ID: {State: "auth-failed", Streams: []nvr.StreamStatus{{Stream: "main", State: "auth-failed", LastError: "camera refused the credentials"}}},
+		f.camA2.ID: {State: "auth-failed", Streams: []ingest.StreamStatus{{Stream: "main", State: "auth-failed", LastError: "camera refused the credentials"}}},
 	}
 	f.ts.Close()
 	f.srv = NewServer(Config{}, Deps{Policy: nvr.NewPolicy(f.store, f.clock, nil),
 		Auth:      nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}),
-		Status:    statusFunc(func(g nvr.CameraGrant) nvr.CameraStatus { return states[g.CameraID()] }),
+		Status:    statusFunc(func(g nvr.CameraGrant) ingest.CameraStatus { return states[g.CameraID()] }),
 		Directory: f.dir, Now: f.clock})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
 
 // FuzzQueries feeds raw query strings to the parsers of the events listing
@@ -32,11 +34,11 @@ func FuzzQueries(f *testing.F) {
 		r.URL.RawQuery = rawQuery
 		flt, err := parseEventFilter(r)
 		invalid(t, "parseEventFilter", rawQuery, err)
-		if err == nil && (flt.Limit < 0 || flt.Limit > nvr.MaxEventLimit) {
+		if err == nil && (flt.Limit < 0 || flt.Limit > events.MaxEventLimit) {
 			t.Fatalf("limit %d accepted", flt.Limit)
 		}
 		q, _ := url.ParseQuery(rawQuery)
-		tr, err := nvr.ParseTimeRange(q.Get("start"), q.Get("end"), 31*24*time.Hour)
+		tr, err := view.ParseTimeRange(q.Get("start"), q.Get("end"), 31*24*time.Hour)
 		invalid(t, "ParseTimeRange", rawQuery, err)
 		if err == nil && tr.End.Before(tr.Start) {
 			t.Fatalf("range %v accepted", tr)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
@@ -43,12 +44,12 @@ func TestDNSRebindingRefusedAtConnect(t *testing.T) {
 	_, port, _ := net.SplitHostPort(proxy)
 	camURL := "rtsp://" + host + ":" + port + "/cam/1"
 
-	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: f.store, Resolver: resolver, ReadTimeout: 3 * time.Second,
+	in := ingest.NewIngest(ingest.IngestConfig{Cameras: f.store, Resolver: resolver, ReadTimeout: 3 * time.Second,
 		StaggerWindow: 10 * time.Millisecond, Poll: 100 * time.Millisecond})
 	policy := nvr.NewPolicy(f.store, f.clock, nil)
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.ts.Close()
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Status: ingest,
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Status: in,
 		Resolver: resolver, Now: f.clock})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
@@ -70,7 +71,7 @@ func TestDNSRebindingRefusedAtConnect(t *testing.T) {
 	// Rebound to this appliance before the ingest connects.
 	loop := netip.MustParseAddr("127.0.0.1")
 	dns.set(loop)
-	wg.Go(func() { _ = ingest.Run(ctx) })
+	wg.Go(func() { _ = in.Run(ctx) })
 	path := "/api/cameras/" + string(cam.ID)
 	status := func(c *http.Cookie) cameraResponse {
 		t.Helper()
@@ -116,7 +117,7 @@ func TestDNSRebindingRefusedAtConnect(t *testing.T) {
 	// loopback one.
 	dns.answerOnce(lan)
 	r = f.do(http.MethodPost, "/api/cameras/test", []any{ana}, `{"url":"`+camURL+`"}`)
-	if pr := decode[probeResponse](t, r.body); r.StatusCode != http.StatusOK || pr.OK || pr.ErrorClass != nvr.ProbeRefused ||
+	if pr := decode[probeResponse](t, r.body); r.StatusCode != http.StatusOK || pr.OK || pr.ErrorClass != ingest.ProbeRefused ||
 		pr.Error != refusal {
 		t.Fatalf("owner's test connection rebound to loopback: %d %s", r.StatusCode, r.body)
 	}

@@ -5,10 +5,11 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // stalledCameraResponse is a camera whose source streams while its
-// recorder indexes nothing (nvr.RecordingStalled), for the admin.
+// recorder indexes nothing (record.RecordingStalled), for the admin.
 type stalledCameraResponse struct {
 	CameraID    nvr.CameraID          `json:"camera_id"`
 	HouseholdID nvr.HouseholdPublicID `json:"household_id"` // the public ID
@@ -36,7 +37,7 @@ func (s *Server) stalledCameras(r *http.Request, ag nvr.AdminGrant, hids map[nvr
 			continue
 		}
 		st := s.status.Status(g)
-		if st.Recording != nvr.RecordingStalled {
+		if st.Recording != record.RecordingStalled {
 			continue
 		}
 		sc := stalledCameraResponse{CameraID: c.ID, HouseholdID: hids[c.HouseholdID], Reason: st.RecordingReason}

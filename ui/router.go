@@ -131,7 +131,7 @@ func (rt *router) camera(pattern string, a nvr.Action, h func(http.ResponseWrite
 }
 
 // event guards a route whose pattern names an event as {eid}: the policy
-// decides on the event's camera (nvr.Events.Grant), and a missing event
+// decides on the event's camera (events.Events.Grant), and a missing event
 // answers like a denied one.
 func (rt *router) event(pattern string, a nvr.Action, h func(http.ResponseWriter, *http.Request, nvr.EventGrant)) {
 	if !strings.Contains(pattern, "{eid}") {

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
 
 // Config holds the HTTP layer's settings.
@@ -31,14 +34,17 @@ type Deps struct {
 	// Status reports cameras' live ingest state; nil reports none.
 	Status CameraStatusSource
 	// Playback serves recordings; nil when recording is off.
-	Playback *nvr.Playback
+	Playback *view.Playback
 	// Setup creates the first appliance admin; nil disables the setup routes.
 	Setup *nvr.Setup
 	// Storage is retention, for the admin's storage routes; nil when off.
 	Storage StorageAdmin
 	// Events serves events, thumbnails and triggers; nil: the event
 	// routes answer 404 (503 for triggers).
-	Events *nvr.Events
+	Events *events.Events
+	// Reviews keeps users' review marks on events; nil: the review routes
+	// answer 404 and events are shown unmarked.
+	Reviews *nvr.Reviews
 	// WebRTC is live view over WebRTC (WHEP); its zero value answers 503.
 	// Its Sessions registry admits the MSE sessions too: one set of limits,
 	// rechecks and audit rows for every live and playback session.
@@ -47,7 +53,7 @@ type Deps struct {
 	// WebRTC.Sessions) when off.
 	Live LiveSource
 	// Probe tests a camera stream for "test connection"; nil uses
-	// nvr.ProbeCamera.
+	// ingest.ProbeCamera.
 	Probe Prober
 	// LookupHost resolves camera URL host names for the loopback check;
 	// nil uses Resolver's, else the system resolver.
@@ -61,7 +67,7 @@ type Deps struct {
 
 // CameraStatusSource reports a granted camera's ingest state.
 type CameraStatusSource interface {
-	Status(g nvr.CameraGrant) nvr.CameraStatus
+	Status(g nvr.CameraGrant) ingest.CameraStatus
 }
 
 // Server is Hearth's HTTP handler. Safe for concurrent use.
@@ -71,10 +77,11 @@ type Server struct {
 	auth     *nvr.Auth
 	dir      directory
 	status   CameraStatusSource
-	playback *nvr.Playback
+	playback *view.Playback
 	setup    *nvr.Setup
 	storage  StorageAdmin
-	events   *nvr.Events
+	events   *events.Events
+	reviews  *nvr.Reviews
 	live     WebRTCLive
 	probe    Prober
 	probes   chan struct{} // a slot per running probe
@@ -104,13 +111,13 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	if d.Probe == nil {
-		d.Probe = nvr.ProbeCamera
+		d.Probe = ingest.ProbeCamera
 	}
 	if d.LookupHost == nil && d.Resolver != nil {
 		d.LookupHost = d.Resolver.LookupHost
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.WebRTC, probe: d.Probe,
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, reviews: d.Reviews, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
@@ -171,6 +178,10 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.event("POST /api/events/{eid}/pin", nvr.ActionPinEvents, s.handleEventPin)
 	rt.event("DELETE /api/events/{eid}/pin", nvr.ActionPinEvents, s.handleEventUnpin)
 	rt.event("DELETE /api/events/{eid}", nvr.ActionDeleteEvents, s.handleEventDelete)
+	// Marking reviewed needs what watching the event needs.
+	rt.event("POST /api/events/{eid}/reviewed", nvr.ActionViewRecordings, s.handleEventReviewed)
+	rt.event("DELETE /api/events/{eid}/reviewed", nvr.ActionViewRecordings, s.handleEventUnreviewed)
+	rt.user("POST /api/events/reviewed", s.handleEventsReviewed)
 
 	rt.household("GET /api/household/members", s.handleHouseholdMembers)
 	rt.household("PUT /api/household/members/{uid}/cameras/{id}", s.handleHouseholdAssign)

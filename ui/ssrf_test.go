@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 )
 
 // SSRF: every place a non-admin gives a camera URL (adding a camera to the
@@ -46,9 +46,9 @@ func TestCameraURLSSRF(t *testing.T) {
 		"rtspu://192.0.2.60/x", "//192.0.2.60/x", "javascript:alert(1)", "rtsp:/etc/passwd"}
 	ana := f.login("ana")
 	probes := 0
-	f.srv.probe = func(context.Context, nvr.ProbeRequest) (nvr.ProbeResult, error) {
+	f.srv.probe = func(context.Context, ingest.ProbeRequest) (ingest.ProbeResult, error) {
 		probes++
-		return nvr.ProbeResult{}, errors.New("probe must not run")
+		return ingest.ProbeResult{}, errors.New("probe must not run")
 	}
 	checked := 0
 	check := func(what, method, path, body string, raw string, wantWord string) {

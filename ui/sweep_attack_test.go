@@ -113,6 +113,19 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 			}
 		}
 	}
+	// Mark-all names its camera in the body: B's camera in every spelling,
+	// random and malformed IDs are the same 404, and mark nothing.
+	before := `","before":"` + f.now.UTC().Format(time.RFC3339Nano) + `"}`
+	for _, v := range ids["{id}"] {
+		r := f.do(http.MethodPost, "/api/events/reviewed", []any{ana}, `{"camera":"`+v+before)
+		checked++
+		if r.StatusCode != http.StatusNotFound || r.body != `{"error":"not found"}`+"\n" {
+			t.Errorf("mark all with camera %q: %d %s, want the one 404", v, r.StatusCode, r.body)
+		}
+	}
+	if marks := f.reviewMarks(own, f.eventB); strings.Contains(marks, ":true;") {
+		t.Errorf("attempts marked events reviewed: %s", marks)
+	}
 	// Nothing of A's was changed by the attempts: its session still works.
 	if r := f.get("/api/me", ana); r.StatusCode != http.StatusOK {
 		t.Fatalf("A's session after the sweep: %d", r.StatusCode)

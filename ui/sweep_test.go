@@ -107,6 +107,11 @@ func TestRouteSweep(t *testing.T) {
 	for _, p := range sweepRoutes(t, f) {
 		t.Error(p)
 	}
+	// The review routes were called with B's event and as A: nobody's
+	// mark is on B's event.
+	if marks := f.reviewMarks(f.eventB); strings.Contains(marks, ":true;") {
+		t.Errorf("household B's event was marked reviewed by the sweep: %s", marks)
+	}
 	t.Logf("swept %d routes", len(routes))
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
@@ -63,7 +64,7 @@ const framesDecodedJS = `(async () => {
 // the camera ID read from the decoded pixels is the camera asked for.
 func TestWHEPChromium(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	b := browsertest.Start(t)
 	if err := b.Navigate(f.ts.URL + "/healthz"); err != nil {
 		t.Fatal(err)
@@ -113,7 +114,7 @@ func TestWHEPChromium(t *testing.T) {
 // Chromium; the clock drawn in the decoded picture is within a GOP of it.
 func TestWHEPPlaybackChromium(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{}, true)
+	f := newLiveFixture(t, view.LiveConfig{}, true)
 	at := time.Now().UTC().Add(2 * time.Second).Truncate(time.Second)
 	// Wait until footage past the instant is written (a GOP is 1 s here).
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(at.Add(2500 * time.Millisecond)); {
@@ -181,7 +182,7 @@ const playerJS = `(async () => {
 // which the server takes (204); the picture is the camera asked for.
 func TestWHEPPlayerTrickles(t *testing.T) {
 	t.Parallel()
-	f := newLiveFixture(t, nvr.LiveConfig{})
+	f := newLiveFixture(t, view.LiveConfig{})
 	var patches, taken atomic.Int32
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPatch {

@@ -11,7 +11,11 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/record"
+	"github.com/hearthnvr/hearth/nvr/recordstore"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
@@ -19,16 +23,16 @@ import (
 
 // liveFixture is the fixture with real live view: the household cameras are
 // simulated cameras served over RTSP on loopback, pulled by a real
-// nvr.Ingest, and served by a WebRTC engine limited to loopback (WHEP) and
+// ingest.Ingest, and served by a WebRTC engine limited to loopback (WHEP) and
 // over WebSockets (MSE), both admitted by one session registry.
 type liveFixture struct {
 	*fixture
 	engine   *webrtc.Engine
-	sessions *nvr.LiveSessions
+	sessions *view.LiveSessions
 	policy   *nvr.Policy
 }
 
-func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFixture {
+func newLiveFixture(t *testing.T, limits view.LiveConfig, withRecorder ...bool) *liveFixture {
 	t.Helper()
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -55,27 +59,27 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFi
 	if err != nil {
 		t.Fatal(err)
 	}
-	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: f.store, StaggerWindow: 10 * time.Millisecond, Poll: 100 * time.Millisecond})
+	ing := ingest.NewIngest(ingest.IngestConfig{Cameras: f.store, StaggerWindow: 10 * time.Millisecond, Poll: 100 * time.Millisecond})
 	policy := nvr.NewPolicy(f.store, f.clock, nil)
 	limits.Now = f.clock
-	sessions := nvr.NewLiveSessions(policy, limits)
+	sessions := view.NewLiveSessions(policy, limits)
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.ts.Close()
-	var playback *nvr.Playback
-	if len(record) > 0 && record[0] {
+	var playback *view.Playback
+	if len(withRecorder) > 0 && withRecorder[0] {
 		data := t.TempDir()
-		rec := nvr.NewRecorder(nvr.RecorderConfig{Cameras: f.store, Ingest: ingest, Store: f.store, DataDir: data,
+		rec := record.NewRecorder(record.RecorderConfig{Cameras: f.store, Ingest: ing, Store: f.store, DataDir: data,
 			Poll: 100 * time.Millisecond})
 		wg.Go(func() { _ = rec.Run(ctx) })
-		playback = nvr.NewPlayback(f.store, filepath.Join(data, nvr.RecordingsDirName))
+		playback = view.NewPlayback(f.store, filepath.Join(data, recordstore.RecordingsDirName))
 	}
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Playback: playback, Status: ingest,
-		Live: ingest, WebRTC: WebRTCLive{Engine: engine, Hubs: ingest, Sessions: sessions}})
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Playback: playback, Status: ing,
+		Live: ing, WebRTC: WebRTCLive{Engine: engine, Hubs: ing, Sessions: sessions}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 
 	wg.Go(func() { _ = sim.Run(ctx) })
-	wg.Go(func() { _ = ingest.Run(ctx) })
+	wg.Go(func() { _ = ing.Run(ctx) })
 	wg.Go(func() { _ = sessions.Run(ctx) })
 	wg.Go(func() { _ = engine.Run(ctx) })
 
@@ -101,7 +105,7 @@ func newLiveFixture(t *testing.T, limits nvr.LiveConfig, record ...bool) *liveFi
 			t.Fatal(err)
 		}
 		for {
-			if h, err := ingest.Hub(g, "main"); err == nil && h.Keyframe() != nil {
+			if h, err := ing.Hub(g, "main"); err == nil && h.Keyframe() != nil {
 				break
 			}
 			if time.Now().After(deadline) {

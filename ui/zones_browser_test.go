@@ -20,6 +20,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
@@ -32,7 +34,7 @@ import (
 // (cmd/hearth/eventmedia.go): a JPEG with ffmpeg, else a one-frame MP4.
 type testThumbnailer struct{ ffmpeg string }
 
-var _ nvr.Thumbnailer = testThumbnailer{}
+var _ events.Thumbnailer = testThumbnailer{}
 
 func (m testThumbnailer) Thumbnail(ctx context.Context, key *media.Unit) ([]byte, string, error) {
 	if m.ffmpeg != "" {
@@ -70,19 +72,20 @@ func newSnapshotFixture(t *testing.T) (*fixture, string) {
 			t.Fatal(err)
 		}
 	}
-	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: f.store, StaggerWindow: 10 * time.Millisecond, Poll: 100 * time.Millisecond})
+	ing := ingest.NewIngest(ingest.IngestConfig{Cameras: f.store, StaggerWindow: 10 * time.Millisecond, Poll: 100 * time.Millisecond})
 	ffmpeg, _ := exec.LookPath("ffmpeg")
 	policy := nvr.NewPolicy(f.store, f.clock, nil)
 	auth := nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
-	events := nvr.NewEvents(nvr.EventsConfig{Store: f.store, Policy: policy, Cameras: f.store, Ingest: ingest,
+	evs := events.NewEvents(events.EventsConfig{Store: f.store, Policy: policy, Cameras: f.store, Ingest: ing,
 		DataDir: f.dataDir, Thumbnailer: testThumbnailer{ffmpeg: ffmpeg}, Now: f.clock})
 	f.ts.Close()
-	f.events = events
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: events, Now: f.clock})
+	f.events = evs
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: evs,
+		Reviews: nvr.NewReviews(f.store, policy, f.clock), Now: f.clock})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 	wg.Go(func() { _ = sim.Run(ctx) })
-	wg.Go(func() { _ = ingest.Run(ctx) })
+	wg.Go(func() { _ = ing.Run(ctx) })
 
 	ana := f.login("ana")
 	deadline := time.Now().Add(20 * time.Second)

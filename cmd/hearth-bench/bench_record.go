@@ -10,6 +10,8 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // benchRecord records cfg.Cameras simulated 1080p cameras (in another
@@ -36,8 +38,8 @@ func benchRecord(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rss0 := rssBytes()
-	in := nvr.NewIngest(nvr.IngestConfig{Cameras: store, StaggerWindow: 500 * time.Millisecond})
-	rec := nvr.NewRecorder(nvr.RecorderConfig{Cameras: store, Ingest: in, Store: store, DataDir: data})
+	in := ingest.NewIngest(ingest.IngestConfig{Cameras: store, StaggerWindow: 500 * time.Millisecond})
+	rec := record.NewRecorder(record.RecorderConfig{Cameras: store, Ingest: in, Store: store, DataDir: data})
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = in.Run(ctx) })
 	wg.Go(func() { _ = rec.Run(ctx) })
@@ -127,7 +129,7 @@ func benchCameras(ctx context.Context, store *db.DB, sims []nvr.Camera) ([]nvr.C
 }
 
 // ingested sums the bytes every camera's hubs accepted.
-func ingested(in *nvr.Ingest, cams []nvr.Camera) uint64 {
+func ingested(in *ingest.Ingest, cams []nvr.Camera) uint64 {
 	var n uint64
 	for _, c := range cams {
 		n += in.BytesIngested(c.ID)

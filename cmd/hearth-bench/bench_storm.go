@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 )
 
 // benchStorm lets every camera drop and return together (the simulator
@@ -39,7 +40,7 @@ func benchStorm(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 	store, cams := site.store, site.cams
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	in := nvr.NewIngest(nvr.IngestConfig{Cameras: store})
+	in := ingest.NewIngest(ingest.IngestConfig{Cameras: store})
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = in.Run(ctx) })
 	defer func() { cancel(); wg.Wait() }()
@@ -86,7 +87,7 @@ func benchStorm(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 }
 
 // waitStreaming waits until every camera's hubs took new media after since.
-func waitStreaming(ctx context.Context, in *nvr.Ingest, cams []nvr.Camera, since time.Time, limit time.Duration) error {
+func waitStreaming(ctx context.Context, in *ingest.Ingest, cams []nvr.Camera, since time.Time, limit time.Duration) error {
 	base := make(map[nvr.CameraID]uint64, len(cams))
 	for _, c := range cams {
 		base[c.ID] = in.BytesIngested(c.ID)

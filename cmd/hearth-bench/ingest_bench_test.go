@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 )
 
 // simcamProcess runs the bench's simulated cameras in another process
@@ -52,7 +53,7 @@ func BenchmarkIngest(b *testing.B) {
 			runtime.GC()
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
-			in := nvr.NewIngest(nvr.IngestConfig{Cameras: staticCameras(cams), StaggerWindow: 500 * time.Millisecond})
+			in := ingest.NewIngest(ingest.IngestConfig{Cameras: staticCameras(cams), StaggerWindow: 500 * time.Millisecond})
 			ctx, cancel := context.WithCancel(context.Background())
 			var wg sync.WaitGroup
 			wg.Go(func() { _ = in.Run(ctx) })

@@ -10,6 +10,8 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // BenchmarkRecord measures what recording costs end to end: N simulated
@@ -47,8 +49,8 @@ func BenchmarkRecord(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			in := nvr.NewIngest(nvr.IngestConfig{Cameras: store, StaggerWindow: 500 * time.Millisecond})
-			rec := nvr.NewRecorder(nvr.RecorderConfig{Cameras: store, Ingest: in, Store: store, DataDir: data})
+			in := ingest.NewIngest(ingest.IngestConfig{Cameras: store, StaggerWindow: 500 * time.Millisecond})
+			rec := record.NewRecorder(record.RecorderConfig{Cameras: store, Ingest: in, Store: store, DataDir: data})
 			var wg sync.WaitGroup
 			wg.Go(func() { _ = in.Run(ctx) })
 			wg.Go(func() { _ = rec.Run(ctx) })

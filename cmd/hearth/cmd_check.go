@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/recordstore"
 )
 
 const checkUsage = "hearth check [--repair] [--data DIR]"
@@ -45,7 +46,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	} else if !fi.Mode().IsRegular() {
 		return fmt.Errorf("check: %s is not a file", filepath.Join(*data, databaseFile))
 	}
-	vol, err := nvr.CheckVolume(*data)
+	vol, err := recordstore.CheckVolume(*data)
 	if err != nil {
 		fmt.Fprintf(e.stdout, "volume %s\n", nvr.ErrorMessage(err))
 		return fmt.Errorf("check: %s; nothing else was checked", nvr.ErrorMessage(err))
@@ -61,9 +62,9 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 // runCheck is check after the data directory was opened: it takes the
 // recorder lock (or learns that serve is running), checks, and with
 // repair, repairs and checks again.
-func runCheck(ctx context.Context, w io.Writer, store nvr.RecordingStore, data string, vol nvr.Volume, repair bool) error {
-	unlock, err := nvr.LockRecordings(data)
-	busy := errors.Is(err, nvr.ErrRecordingsBusy)
+func runCheck(ctx context.Context, w io.Writer, store nvr.RecordingStore, data string, vol recordstore.Volume, repair bool) error {
+	unlock, err := recordstore.LockRecordings(data)
+	busy := errors.Is(err, recordstore.ErrRecordingsBusy)
 	switch {
 	case busy && repair:
 		return fmt.Errorf("check --repair: %s", nvr.ErrorMessage(err))
@@ -74,7 +75,7 @@ func runCheck(ctx context.Context, w io.Writer, store nvr.RecordingStore, data s
 	default:
 		defer unlock()
 	}
-	rep, err := nvr.CheckStorage(ctx, store, vol.Dir, nvr.CheckOptions{Repair: repair, Busy: busy})
+	rep, err := recordstore.CheckStorage(ctx, store, vol.Dir, recordstore.CheckOptions{Repair: repair, Busy: busy})
 	for _, f := range rep.Findings {
 		fmt.Fprintln(w, f.String())
 	}
@@ -89,7 +90,7 @@ func runCheck(ctx context.Context, w io.Writer, store nvr.RecordingStore, data s
 		fmt.Fprintf(w, "ok: index and files agree: %s\n", checkSummary(rep))
 		return nil
 	}
-	again, err := nvr.CheckStorage(ctx, store, vol.Dir, nvr.CheckOptions{})
+	again, err := recordstore.CheckStorage(ctx, store, vol.Dir, recordstore.CheckOptions{})
 	if err != nil {
 		return fmt.Errorf("check after repair: %w", err)
 	}
@@ -103,7 +104,7 @@ func runCheck(ctx context.Context, w io.Writer, store nvr.RecordingStore, data s
 	return nil
 }
 
-func checkSummary(r nvr.StorageReport) string {
+func checkSummary(r recordstore.StorageReport) string {
 	return fmt.Sprintf("%s, %s, %s", checkPlural(r.Segments, "segment"), checkPlural(r.Files, "file"), checkBytes(r.Bytes))
 }
 

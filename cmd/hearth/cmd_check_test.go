@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/recordstore"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/segment"
 	"github.com/hearthnvr/hearth/streams/simcam"
@@ -66,7 +66,7 @@ func TestCheckCommand(t *testing.T) {
 	if code != exitFailure || !strings.Contains(out, "recordings directory") {
 		t.Fatalf("before first start: exit %d: %s", code, out)
 	}
-	vol, err := nvr.OpenVolume(data)
+	vol, err := recordstore.OpenVolume(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestCheckCommand(t *testing.T) {
 
 	// --repair refuses while a recorder holds the data directory; a plain
 	// check still runs.
-	unlock, err := nvr.LockRecordings(data)
+	unlock, err := recordstore.LockRecordings(data)
 	if err != nil {
 		t.Fatal(err)
 	}

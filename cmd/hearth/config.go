@@ -14,8 +14,8 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/mqtt"
+	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/ui"
 )
 
@@ -109,7 +109,7 @@ type serviceOptions struct {
 	// BrokerURL: no MQTT.
 	MQTT mqtt.Config
 	// CameraMaxMbps is the ingest rate ceiling of one camera, in Mbit/s
-	// averaged over 10 s (nvr.RecorderConfig.MaxBitrate): above it the
+	// averaged over 10 s (record.RecorderConfig.MaxBitrate): above it the
 	// camera's recording pauses. 0: no ceiling.
 	CameraMaxMbps int
 }
@@ -176,7 +176,7 @@ type retentionOptions struct {
 	ContinuousDays, EventsDays int
 	// MinFreePercent and MinFreeBytes are the free-space floor of the
 	// recordings file system: the percentage of the volume, at most the
-	// bytes (nvr.RetentionConfig); the oldest footage goes first to keep it.
+	// bytes (record.RetentionConfig); the oldest footage goes first to keep it.
 	MinFreePercent int
 	MinFreeBytes   int64
 }
@@ -189,7 +189,7 @@ func defaultServiceOptions() serviceOptions {
 		Retention: retentionOptions{ContinuousDays: 14, EventsDays: 30,
 			MinFreePercent: 5, MinFreeBytes: 2 << 30},
 		MaxConnsPerClient: ui.DefaultMaxConnsPerClient,
-		CameraMaxMbps:     nvr.DefaultMaxCameraBitrate / 1e6,
+		CameraMaxMbps:     record.DefaultMaxCameraBitrate / 1e6,
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/record"
+	"github.com/hearthnvr/hearth/nvr/recordstore"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/testpeer"
 )
@@ -91,7 +93,7 @@ func (c *client) waitRecording(id, want string, limit time.Duration) cameraState
 
 func freeBytes(t *testing.T, dir string) int64 {
 	t.Helper()
-	d, err := nvr.StatDisk(dir)
+	d, err := recordstore.StatDisk(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,8 +135,8 @@ func TestDiskFull(t *testing.T) {
 	})
 	ana := newClient(t, srv.url)
 	ana.login("ana", sitePassword)
-	ana.waitRecording(cam, nvr.RecordingActive, 20*time.Second)
-	reservePath := filepath.Join(data, nvr.ReserveFileName)
+	ana.waitRecording(cam, record.RecordingActive, 20*time.Second)
+	reservePath := filepath.Join(data, recordstore.ReserveFileName)
 	if fi, err := os.Stat(reservePath); err != nil || fi.Size() != reserve {
 		t.Fatalf("reserve not held at start: %v", err)
 	}
@@ -149,7 +151,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	st := ana.waitRecording(cam, nvr.RecordingDiskFull, 45*time.Second)
+	st := ana.waitRecording(cam, record.RecordingDiskFull, 45*time.Second)
 	fullAt := time.Now()
 	t.Logf("disk full after %v; %d bytes free after the reserve was released", fullAt.Sub(testStart).Round(time.Millisecond), freeBytes(t, mnt))
 	if _, err := os.Stat(reservePath); !os.IsNotExist(err) {
@@ -183,7 +185,7 @@ func TestDiskFull(t *testing.T) {
 	// (Between retries the recorder shows "waiting" for an instant while
 	// it resubscribes, so the state is awaited, not read once.)
 	time.Sleep(5 * time.Second)
-	st = ana.waitRecording(cam, nvr.RecordingDiskFull, 3*time.Second)
+	st = ana.waitRecording(cam, record.RecordingDiskFull, 3*time.Second)
 	if st.State != "streaming" || !liveSince(st).Equal(liveSince(ana.camera(cam))) {
 		t.Fatalf("after 5 s on a full disk: recording %q, ingest %q", st.Recording, st.State)
 	}
@@ -214,7 +216,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	freedAt := time.Now()
-	ana.waitRecording(cam, nvr.RecordingActive, 15*time.Second)
+	ana.waitRecording(cam, record.RecordingActive, 15*time.Second)
 	waitRecorded(t, data, []string{cam}, freedAt, 3*time.Second, 20*time.Second)
 	if fi, err := os.Stat(reservePath); err != nil || fi.Size() != reserve {
 		t.Fatalf("reserve not restored after space was freed: %v", err)
@@ -238,7 +240,7 @@ func TestDiskFull(t *testing.T) {
 		} else if s.Start.After(freedAt) {
 			after++
 		}
-		ffmpegDecodes(t, filepath.Join(data, nvr.RecordingsDirName, filepath.FromSlash(s.Path)))
+		ffmpegDecodes(t, filepath.Join(data, recordstore.RecordingsDirName, filepath.FromSlash(s.Path)))
 	}
 	if before == 0 || after == 0 {
 		t.Fatalf("segments before the disk filled %d, after it was freed %d; want both", before, after)

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/motion"
 	"github.com/hearthnvr/hearth/streams/thumbnail"
@@ -16,7 +17,7 @@ import (
 const thumbnailWidth = 640
 
 // eventMedia adapts the streams packages (motion detectors, thumbnails)
-// to what nvr.Events asks for. ffmpeg is looked up once at start: with it,
+// to what events.Events asks for. ffmpeg is looked up once at start: with it,
 // thumbnails are JPEGs and "auto" cameras that have a sub stream get the
 // pixel detector (decoding a small stream is cheap; decoding a 1080p main
 // stream costs a Pi most of a core, so those keep the bitstream detector
@@ -36,8 +37,8 @@ func newEventMedia(log *slog.Logger) eventMedia {
 	return eventMedia{ffmpeg: path, log: log}
 }
 
-// detectors is the nvr.DetectorFactory.
-func (m eventMedia) detectors(c nvr.Camera) (nvr.Detector, error) {
+// detectors is the events.DetectorFactory.
+func (m eventMedia) detectors(c nvr.Camera) (events.Detector, error) {
 	d := c.Detection.WithDefaults()
 	if d.NoEvents {
 		return nil, nil
@@ -85,16 +86,16 @@ func (m eventMedia) detectors(c nvr.Camera) (nvr.Detector, error) {
 	return nil, nil
 }
 
-// detectorAdapter runs a motion.Detector as an nvr.Detector.
+// detectorAdapter runs a motion.Detector as an events.Detector.
 type detectorAdapter struct{ d motion.Detector }
 
-func (a detectorAdapter) Run(ctx context.Context, src nvr.UnitSource, emit func(nvr.Activity)) error {
+func (a detectorAdapter) Run(ctx context.Context, src events.UnitSource, emit func(events.Activity)) error {
 	return a.d.Run(ctx, src, func(o motion.Observation) {
-		emit(nvr.Activity{Wall: o.Wall, Moving: o.Moving, Score: o.Score, Zones: o.Zones})
+		emit(events.Activity{Wall: o.Wall, Moving: o.Moving, Score: o.Score, Zones: o.Zones})
 	})
 }
 
-// Thumbnail implements nvr.Thumbnailer.
+// Thumbnail implements events.Thumbnailer.
 func (m eventMedia) Thumbnail(ctx context.Context, key *media.Unit) ([]byte, string, error) {
 	if m.ffmpeg != "" {
 		b, err := thumbnail.JPEG(ctx, m.ffmpeg, key, thumbnailWidth)

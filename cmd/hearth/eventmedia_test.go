@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/motion"
 	"github.com/hearthnvr/hearth/streams/simcam"
@@ -24,7 +25,7 @@ func TestEventMediaChoices(t *testing.T) {
 	cam := func(mode nvr.DetectorMode, sub string) nvr.Camera {
 		return nvr.Camera{ID: nvr.NewCameraID(), SubURL: sub, Detection: nvr.Detection{Detector: mode}}
 	}
-	kind := func(d nvr.Detector, err error) string {
+	kind := func(d events.Detector, err error) string {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/sei"
 	"github.com/hearthnvr/hearth/streams/testpeer"
@@ -46,7 +47,7 @@ func startServerWithEvents(t *testing.T, data string) *server {
 	go func() {
 		s.done <- run(ctx, args, env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.stderr,
 			onListen:   func(a string) { addr <- a },
-			eventMedia: func() (nvr.DetectorFactory, nvr.Thumbnailer) { return nil, keyframeThumbnailer{} }})
+			eventMedia: func() (events.DetectorFactory, events.Thumbnailer) { return nil, keyframeThumbnailer{} }})
 	}()
 	select {
 	case a := <-addr:

@@ -10,10 +10,10 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hearthnvr/hearth/nvr"
 	"golang.org/x/term"
 
 	"github.com/hearthnvr/hearth/cmd/internal/cmdline"
+	"github.com/hearthnvr/hearth/nvr/events"
 )
 
 // version and commit are stamped by the release build (-ldflags -X).
@@ -35,7 +35,7 @@ type env struct {
 	onListen func(addr string)
 	// eventMedia, if set, replaces serve's motion detectors and
 	// thumbnailer. Tests only: production wiring is in serve.go.
-	eventMedia func() (nvr.DetectorFactory, nvr.Thumbnailer)
+	eventMedia func() (events.DetectorFactory, events.Thumbnailer)
 }
 
 func main() {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/recordstore"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/testpeer"
 )
@@ -317,7 +318,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	segs := segmentsOf(t, site.data)
 	for _, s := range segs {
-		ffmpegDecodes(t, filepath.Join(site.data, nvr.RecordingsDirName, filepath.FromSlash(s.Path)))
+		ffmpegDecodes(t, filepath.Join(site.data, recordstore.RecordingsDirName, filepath.FromSlash(s.Path)))
 	}
 	t.Logf("crash test: %d SIGKILL rounds, %d segments indexed and decoded, worst footage loss %v", rounds, len(segs), worstLoss.Round(time.Millisecond))
 }

@@ -14,7 +14,12 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/mqtt"
+	"github.com/hearthnvr/hearth/nvr/record"
+	"github.com/hearthnvr/hearth/nvr/recordstore"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 	"github.com/hearthnvr/hearth/ui"
 )
@@ -29,13 +34,13 @@ type serveConfig struct {
 	// Service is TLS, WebRTC and retention (config.go).
 	Service serviceOptions
 	// DBReserve is the space held in <data>/.reserve for the database and
-	// released when the disk fills (nvr.Reserve); 0 turns it off.
+	// released when the disk fills (recordstore.Reserve); 0 turns it off.
 	DBReserve int64
 	// Detectors and Thumbnailer are the media side of events (motion
 	// detectors, thumbnails), adapted from streams/motion and
 	// streams/thumbnail; nil: external triggers only, no thumbnails.
-	Detectors   nvr.DetectorFactory
-	Thumbnailer nvr.Thumbnailer
+	Detectors   events.DetectorFactory
+	Thumbnailer events.Thumbnailer
 	// AnyFreeWebRTCPort lets the start take any free WebRTC port when the
 	// configured one is in use (the demo without --webrtc-udp-port: a
 	// newcomer's first run must not fail on another program's port).
@@ -58,7 +63,7 @@ func (c serveConfig) Validate() error {
 }
 
 func parseServeFlags(name string, args []string, e env) (serveConfig, error) {
-	cfg := serveConfig{ShutdownTimeout: 5 * time.Second, Service: defaultServiceOptions(), DBReserve: nvr.DefaultReserveBytes}
+	cfg := serveConfig{ShutdownTimeout: 5 * time.Second, Service: defaultServiceOptions(), DBReserve: recordstore.DefaultReserveBytes}
 	fs := newFlags(name, e)
 	fs.StringVar(&cfg.DataDir, "data", "./hearth-data", "data directory (database and recordings)")
 	fs.StringVar(&cfg.Listen, "listen", ":8080", "HTTP listen address")
@@ -135,7 +140,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		}
 	}
 
-	ingest := nvr.NewIngest(nvr.IngestConfig{Cameras: a.store, Log: log})
+	ing := ingest.NewIngest(ingest.IngestConfig{Cameras: a.store, Log: log})
 	retention, err := newRetention(cfg, a, log)
 	if err != nil {
 		return err
@@ -144,9 +149,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	if reserveSize == 0 {
 		reserveSize = -1 // nvr: negative turns the reserve off
 	}
-	reserve := nvr.NewReserve(nvr.ReserveConfig{Path: filepath.Join(cfg.DataDir, nvr.ReserveFileName),
+	reserve := recordstore.NewReserve(recordstore.ReserveConfig{Path: filepath.Join(cfg.DataDir, recordstore.ReserveFileName),
 		Size: reserveSize, Log: log.With("part", "reserve")})
-	recorder := nvr.NewRecorder(nvr.RecorderConfig{Cameras: a.store, Ingest: ingest,
+	recorder := record.NewRecorder(record.RecorderConfig{Cameras: a.store, Ingest: ing,
 		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir,
 		OnDiskFull: func() { reserve.Release(); retention.Emergency() },
 		MaxBitrate: mbps(cfg.Service.CameraMaxMbps),
@@ -163,26 +168,27 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		mqttQueue = mqtt.NewEventQueue(0)
 		onOpen, onClose = mqttQueue.Opened, mqttQueue.Closed
 	}
-	events := nvr.NewEvents(nvr.EventsConfig{Store: a.store, Policy: a.policy, Cameras: a.store, Ingest: ingest,
+	evs := events.NewEvents(events.EventsConfig{Store: a.store, Policy: a.policy, Cameras: a.store, Ingest: ing,
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
 		OnOpen: onOpen, OnClose: onClose, Log: log.With("part", "events")})
 	var mqttSvc *mqtt.Service
 	if mqttQueue != nil {
 		mc := cfg.Service.MQTT
 		mc.Log = log.With("part", "mqtt")
-		mqttSvc, err = mqtt.New(mc, mqtt.Deps{Policy: a.policy, Integrations: a.store, Status: cameraStatus{ingest, recorder},
-			Events: events, Cameras: a.directory, Queue: mqttQueue})
+		mqttSvc, err = mqtt.New(mc, mqtt.Deps{Policy: a.policy, Integrations: a.store, Status: cameraStatus{ing, recorder},
+			Events: evs, Cameras: a.directory, Queue: mqttQueue})
 		if err != nil {
 			return err
 		}
 	}
 	setup := nvr.NewSetup(a.directory, time.Now)
-	live := nvr.NewLiveSessions(a.policy, nvr.LiveConfig{Log: log.With("part", "live")})
+	live := view.NewLiveSessions(a.policy, view.LiveConfig{Log: log.With("part", "live")})
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
-		Status: cameraStatus{ingest, recorder}, Setup: setup, Storage: retention, Events: events, Log: log,
-		Playback: nvr.NewPlayback(a.store, filepath.Join(cfg.DataDir, nvr.RecordingsDirName)),
-		Live:     ingest,
-		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ingest, Sessions: live}})
+		Status: cameraStatus{ing, recorder}, Setup: setup, Storage: retention, Events: evs, Log: log,
+		Reviews:  nvr.NewReviews(a.store, a.policy, time.Now),
+		Playback: view.NewPlayback(a.store, filepath.Join(cfg.DataDir, recordstore.RecordingsDirName)),
+		Live:     ing,
+		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live}})
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -230,9 +236,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	// Stops after the HTTP server (this defer runs after Shutdown) and
 	// drains, so no denial's row is lost on a clean stop.
 	wg.Go(func() { _ = a.audits.Run(bgCtx) })
-	wg.Go(func() { _ = ingest.Run(bgCtx) })
+	wg.Go(func() { _ = ing.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
-	wg.Go(func() { _ = events.Run(bgCtx) })
+	wg.Go(func() { _ = evs.Run(bgCtx) })
 	if mqttSvc != nil {
 		wg.Go(func() { _ = mqttSvc.Run(bgCtx) })
 	}
@@ -348,10 +354,10 @@ func sweepSessions(ctx context.Context, a *app, log *slog.Logger) {
 	}
 }
 
-// newRetention maps the retention options onto nvr.Retention. In the
+// newRetention maps the retention options onto record.Retention. In the
 // configuration 0 days or 0 free means "no such limit"; in nvr 0 means the
 // default and a negative value turns a rule off.
-func newRetention(cfg serveConfig, a *app, log *slog.Logger) (*nvr.Retention, error) {
+func newRetention(cfg serveConfig, a *app, log *slog.Logger) (*record.Retention, error) {
 	o := cfg.Service.Retention
 	days := func(n int) time.Duration {
 		if n == 0 {
@@ -365,28 +371,28 @@ func newRetention(cfg serveConfig, a *app, log *slog.Logger) (*nvr.Retention, er
 		}
 		return n
 	}
-	return nvr.NewRetention(nvr.RetentionConfig{
+	return record.NewRetention(record.RetentionConfig{
 		Store:          a.store,
-		Dir:            filepath.Join(cfg.DataDir, nvr.RecordingsDirName),
-		Settings:       nvr.CamerasRetention{Cameras: a.store},
+		Dir:            filepath.Join(cfg.DataDir, recordstore.RecordingsDirName),
+		Settings:       record.CamerasRetention{Cameras: a.store},
 		Cameras:        a.store,
 		Pins:           a.store, // pinned events keep their footage (db.DB.PinnedRanges)
 		ContinuousAge:  days(o.ContinuousDays),
 		EventAge:       days(o.EventsDays),
 		MinFreePercent: float64(orOff(int64(o.MinFreePercent))),
 		MinFreeBytes:   orOff(o.MinFreeBytes),
-		VolumeOK:       func() error { _, err := nvr.CheckVolume(cfg.DataDir); return err },
+		VolumeOK:       func() error { _, err := recordstore.CheckVolume(cfg.DataDir); return err },
 		Log:            log.With("part", "retention"),
 	})
 }
 
 // cameraStatus joins ingest and recording state for the API.
 type cameraStatus struct {
-	ingest   *nvr.Ingest
-	recorder *nvr.Recorder
+	ingest   *ingest.Ingest
+	recorder *record.Recorder
 }
 
-func (c cameraStatus) Status(g nvr.CameraGrant) nvr.CameraStatus {
+func (c cameraStatus) Status(g nvr.CameraGrant) ingest.CameraStatus {
 	st := c.ingest.Status(g)
 	rs := c.recorder.Status(g)
 	st.Recording = rs.State
@@ -414,3 +420,12 @@ func listenWebRTC(cfg serveConfig, e env, log *slog.Logger) (*webrtc.Engine, err
 		cfg.Service.WebRTC.UDPPort, rtc.Port())
 	return rtc, nil
 }
+
+// The subsystems meet only here: each declares what it needs of another,
+// and these assertions keep the wiring above honest when one of them
+// changes.
+var (
+	_ record.IngestSource  = (*ingest.Ingest)(nil)
+	_ events.EventRecorder = (*record.Recorder)(nil)
+	_ record.PinSource     = (*events.Events)(nil)
+)

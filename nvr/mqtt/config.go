@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 )
 
 // Config is the broker connection, from the configuration file. Password
@@ -117,7 +118,7 @@ type Integrations interface {
 
 // Status reports a granted camera's measured ingest and recording state.
 type Status interface {
-	Status(g nvr.CameraGrant) nvr.CameraStatus
+	Status(g nvr.CameraGrant) ingest.CameraStatus
 }
 
 // Events is the part of *nvr.Events the adapter uses: thumbnails through

@@ -19,8 +19,11 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	nvrevents "github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/mqtt"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // The tests talk to a real mosquitto broker, started per test on a free
@@ -276,10 +279,10 @@ func (l *logBuffer) String() string {
 // own mapping of measured status is what these tests read (the real
 // ingest and recorder are in cmd/hearth's end-to-end test).
 type statusFake struct {
-	status func(g nvr.CameraGrant) nvr.CameraStatus
+	status func(g nvr.CameraGrant) ingest.CameraStatus
 }
 
-func (f statusFake) Status(g nvr.CameraGrant) nvr.CameraStatus { return f.status(g) }
+func (f statusFake) Status(g nvr.CameraGrant) ingest.CameraStatus { return f.status(g) }
 
 var _ mqtt.Status = statusFake{}
 
@@ -292,7 +295,7 @@ type world struct {
 	ops    nvrtest.Ops
 	dir    *nvr.Directory
 	policy *nvr.Policy
-	events *nvr.Events
+	events *nvrevents.Events
 	queue  *mqtt.EventQueue
 	log    *logBuffer
 
@@ -315,7 +318,7 @@ func newWorld(t *testing.T) *world {
 	w.ops = nvrtest.Operator(w.dir)
 	w.policy = nvr.NewPolicy(store, time.Now, nil)
 	w.queue = mqtt.NewEventQueue(64)
-	w.events = nvr.NewEvents(nvr.EventsConfig{Store: store, Policy: w.policy, Cameras: store, DataDir: t.TempDir(),
+	w.events = nvrevents.NewEvents(nvrevents.EventsConfig{Store: store, Policy: w.policy, Cameras: store, DataDir: t.TempDir(),
 		MergeGap: 500 * time.Millisecond, Tick: 100 * time.Millisecond, Poll: 200 * time.Millisecond,
 		OnOpen: w.queue.Opened, OnClose: w.queue.Closed})
 	done := make(chan struct{})
@@ -381,8 +384,8 @@ func (w *world) runWith(b *broker, url, caFile string) (stop func()) {
 		cfg.Username, cfg.Password = b.user, brokerPassword
 	}
 	svc, err := mqtt.New(cfg, mqtt.Deps{Policy: w.policy, Integrations: w.store, Events: w.events, Cameras: w.dir,
-		Queue: w.queue, Status: statusFake{status: func(g nvr.CameraGrant) nvr.CameraStatus {
-			return nvr.CameraStatus{State: "streaming", Recording: nvr.RecordingActive}
+		Queue: w.queue, Status: statusFake{status: func(g nvr.CameraGrant) ingest.CameraStatus {
+			return ingest.CameraStatus{State: "streaming", Recording: record.RecordingActive}
 		}}})
 	if err != nil {
 		w.t.Fatal(err)

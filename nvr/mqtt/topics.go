@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/record"
 )
 
 // Topics of one integration. Everything a household's Home Assistant
@@ -135,11 +137,11 @@ func (t topics) discoveryConfigs(c nvr.Camera) map[string][]byte {
 // cameraState is the measured state Home Assistant shows: recording when
 // fragments were indexed lately, stalled when the camera streams but
 // nothing is indexed, streaming when frames arrive, else offline.
-func cameraState(st nvr.CameraStatus) string {
+func cameraState(st ingest.CameraStatus) string {
 	switch {
-	case st.Recording == nvr.RecordingActive:
+	case st.Recording == record.RecordingActive:
 		return "recording"
-	case st.Recording == nvr.RecordingStalled:
+	case st.Recording == record.RecordingStalled:
 		return "stalled"
 	case st.State == "streaming":
 		return "streaming"

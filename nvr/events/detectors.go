@@ -1,0 +1,132 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/hub"
+)
+
+// detectorRun is one camera's detector goroutine, built from one
+// configuration; a change of the settings or streams restarts it.
+type detectorRun struct {
+	key    detectorKey
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// detectorKey is what a running detector depends on.
+type detectorKey struct {
+	detection     string // settings, flattened
+	main, sub     string
+	enabled, want bool
+}
+
+func keyOf(c nvr.Camera) detectorKey {
+	d := c.Detection.WithDefaults()
+	return detectorKey{
+		detection: string(d.Detector) + "|" + strconv.Itoa(d.Sensitivity) + "|" + d.Zones,
+		main:      c.MainURL, sub: c.SubURL, enabled: c.Enabled,
+		want: c.Enabled && !d.NoEvents && d.Detector != nvr.DetectorOff,
+	}
+}
+
+func (e *Events) reconcileDetectors(ctx context.Context, cams map[nvr.CameraID]nvr.Camera) {
+	if e.cfg.Detectors == nil || e.cfg.hubs == nil {
+		return
+	}
+	var stop []*detectorRun
+	e.mu.Lock()
+	for id, run := range e.running {
+		c, ok := cams[id]
+		if !ok || keyOf(c) != run.key {
+			stop = append(stop, run)
+			delete(e.running, id)
+		}
+	}
+	e.mu.Unlock()
+	for _, run := range stop {
+		run.cancel()
+		<-run.done
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return
+	}
+	for id, c := range cams {
+		k := keyOf(c)
+		if !k.want {
+			continue
+		}
+		if _, ok := e.running[id]; ok {
+			continue
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		run := &detectorRun{key: k, cancel: cancel, done: make(chan struct{})}
+		e.running[id] = run
+		go func() {
+			defer close(run.done)
+			e.detect(runCtx, c)
+		}()
+	}
+}
+
+func (e *Events) stopDetectors() {
+	e.mu.Lock()
+	runs := e.running
+	e.running = map[nvr.CameraID]*detectorRun{}
+	e.mu.Unlock()
+	for _, run := range runs {
+		run.cancel()
+		<-run.done
+	}
+}
+
+// detect runs camera c's detector on its detection hub until ctx ends,
+// restarting it after a pause when it fails or the stream restarts.
+func (e *Events) detect(ctx context.Context, c nvr.Camera) {
+	log := e.cfg.Log.With("camera", string(c.ID))
+	det, err := e.cfg.Detectors(c)
+	if err != nil {
+		log.Warn("no motion detector", "err", err)
+		return
+	}
+	if det == nil {
+		return
+	}
+	for ctx.Err() == nil {
+		if h := e.cfg.hubs.EventHub(c.ID); h != nil {
+			e.detectOnce(ctx, c, h, det, log)
+		}
+		t := time.NewTimer(e.cfg.Pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (e *Events) detectOnce(ctx context.Context, c nvr.Camera, h *hub.Hub, det Detector, log interface {
+	Warn(string, ...any)
+}) {
+	if h.CameraID() != string(c.ID) {
+		return // never analyse another camera's stream
+	}
+	sub := h.Subscribe(hub.SubscribeOptions{QueueUnits: detectQueueUnits, Start: hub.StartNextKeyframe, Overflow: hub.DropBacklog})
+	defer sub.Close()
+	err := det.Run(ctx, sub, func(a Activity) {
+		act := activity{cam: c.ID, kind: nvr.EventMotion, at: a.Wall, until: a.Wall, score: a.Score, zones: a.Zones, moving: a.Moving, stop: !a.Moving}
+		if _, err := e.record(ctx, act); err != nil && ctx.Err() == nil {
+			log.Warn("record motion", "err", err)
+		}
+	})
+	if err != nil && ctx.Err() == nil && !errors.Is(err, hub.ErrClosed) {
+		log.Warn("motion detector stopped", "err", err)
+	}
+}

@@ -1,0 +1,96 @@
+package events
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
+)
+
+// TestEventSweepExpiresAndDeletes: the sweep removes events past their
+// camera's event retention with their thumbnails, keeps pinned ones, and
+// finishes deletions (e.g. of a removed camera's events).
+func TestEventSweepExpiresAndDeletes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cam := testCamera(10 * time.Second)
+	store := nvrtest.NewEventStore(cam)
+	clk := &testClock{t: evT0}
+	dir := t.TempDir()
+	e := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, DataDir: dir, Now: clk.Now})
+	mk := func(ago time.Duration, pinned bool) nvr.Event {
+		ev, err := store.CreateEvent(ctx, nvr.Event{CameraID: cam.ID, Kind: nvr.EventMotion, Start: evT0.Add(-ago), Last: evT0.Add(-ago)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = store.CloseEvent(ctx, ev.ID, ev.Start.Add(time.Second))
+		_ = store.SetEventPinned(ctx, cam.ID, ev.ID, pinned)
+		path, _ := e.thumbPath(cam.ID, ev.Seq, nvr.ThumbJPEG)
+		if err := writeFileDurably(path, []byte("jpeg")); err != nil {
+			t.Fatal(err)
+		}
+		_ = store.SetEventThumbnail(ctx, ev.ID, nvr.ThumbJPEG)
+		return ev
+	}
+	old := mk(31*day, false)
+	oldPinned := mk(40*day, true)
+	recent := mk(29*day, false)
+	e.sweep(ctx)
+	exists := func(ev nvr.Event) bool {
+		path, _ := e.thumbPath(cam.ID, ev.Seq, nvr.ThumbJPEG)
+		_, err := os.Stat(path)
+		return err == nil
+	}
+	if _, ok := store.Get(old.ID); ok || exists(old) {
+		t.Fatal("expired event or its thumbnail kept")
+	}
+	for _, ev := range []nvr.Event{oldPinned, recent} {
+		if _, ok := store.Get(ev.ID); !ok || !exists(ev) {
+			t.Fatalf("event %s or its thumbnail deleted", ev.ID)
+		}
+	}
+	// A deleted camera: its events are marked (db.DeleteCamera does it in
+	// the camera's transaction); the sweep unlinks and removes them, and
+	// the camera's empty directory.
+	_ = store.MarkEventDeleting(ctx, cam.ID, oldPinned.ID)
+	_ = store.MarkEventDeleting(ctx, cam.ID, recent.ID)
+	store.Mu.Lock()
+	delete(store.Cams, cam.ID)
+	store.Mu.Unlock()
+	e.reconcile(ctx)
+	e.sweep(ctx)
+	if len(store.All()) != 0 || exists(oldPinned) || exists(recent) {
+		t.Fatalf("after camera removal: %+v", store.All())
+	}
+	if _, err := os.Stat(ThumbnailsDir(dir) + "/" + string(cam.ID)); !os.IsNotExist(err) {
+		t.Fatalf("camera thumbnail directory kept: %v", err)
+	}
+}
+
+// TestEventExpiryIgnoresClockStep: a forward clock step of a year does not
+// expire recent events; the reference catches up at most at twice real time.
+func TestEventExpiryIgnoresClockStep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cam := testCamera(10 * time.Second)
+	store := nvrtest.NewEventStore(cam)
+	clk := &testClock{t: evT0}
+	var mono time.Duration
+	e := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, Now: clk.Now,
+		Elapsed: func() time.Duration { return mono }})
+	ev, _ := store.CreateEvent(ctx, nvr.Event{CameraID: cam.ID, Kind: nvr.EventMotion, Start: evT0.Add(-time.Hour), Last: evT0.Add(-time.Hour)})
+	_ = store.CloseEvent(ctx, ev.ID, ev.Start)
+	e.sweep(ctx) // first observation
+	clk.Set(evT0.Add(365 * day))
+	mono = time.Minute
+	e.sweep(ctx)
+	if _, ok := store.Get(ev.ID); !ok {
+		t.Fatal("a clock step expired a recent event")
+	}
+}
+
+// day is a day of retention age.
+const day = 24 * time.Hour

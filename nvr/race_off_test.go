@@ -1,5 +1,0 @@
-//go:build !race
-
-package nvr
-
-const raceEnabled = false

@@ -1,0 +1,288 @@
+package view
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// Live session defaults.
+const (
+	DefaultLivePerCamera = 16
+	DefaultLivePerUser   = 8
+	// DefaultLiveRecheck is how often every live session's grant is decided
+	// again; with the close that follows, a revocation ends a session well
+	// within a second.
+	DefaultLiveRecheck = 250 * time.Millisecond
+)
+
+// LiveConfig configures LiveSessions. Zero fields take the defaults.
+type LiveConfig struct {
+	MaxPerCamera int
+	MaxPerUser   int
+	Recheck      time.Duration
+	Log          *slog.Logger
+	Now          func() time.Time
+}
+
+// LiveSessions is the one registry of live and playback media sessions,
+// whatever carries them (WHEP, MSE): it enforces the per-camera and
+// per-user limits over all of them together, re-decides each session's
+// grant every Recheck (ending revoked ones through their stop function) and
+// writes each session's audit row when it ends. Safe for concurrent use; Run
+// owns the recheck goroutine.
+type LiveSessions struct {
+	policy *nvr.Policy
+	cfg    LiveConfig
+
+	mu      sync.Mutex
+	byID    map[string]*LiveSession
+	perCam  map[nvr.CameraID]int
+	perUser map[nvr.UserID]int
+}
+
+// Why the registry stopped a session (LiveSession.StopReason).
+const (
+	StopClosed   = "closed"   // its owner ended it (Stop)
+	StopRevoked  = "revoked"  // its grant is gone (Run)
+	StopShutdown = "shutdown" // the registry stopped (Run's context ended)
+	// StopUnverified: the grant could not be decided again (the database
+	// failed or was too slow) for longer than LiveUnverifiedLimit.
+	StopUnverified = "unverified"
+)
+
+// LiveUnverifiedLimit is how long a session may go on while its grant
+// cannot be decided again: a read that fails once (a busy disk) does not
+// end every session, and a database that stays down ends them all within
+// about a second, the same bound as a revocation.
+const LiveUnverifiedLimit = time.Second
+
+// LiveSession is one admitted media session.
+type LiveSession struct {
+	ID     string // random, unguessable; names the session in its URL
+	Grant  nvr.CameraGrant
+	Kind   string // what carries it, for the audit row: "whep", "replay", "mse"
+	Stream string // "main" or "sub"
+	Start  time.Time
+	l      *LiveSessions
+
+	verified time.Time // last good recheck (admission first); Run's own
+
+	mu         sync.Mutex
+	stop       func()
+	stopReason string
+	media      any
+}
+
+// NewLiveSessions returns the registry over pol.
+func NewLiveSessions(pol *nvr.Policy, cfg LiveConfig) *LiveSessions {
+	if cfg.MaxPerCamera <= 0 {
+		cfg.MaxPerCamera = DefaultLivePerCamera
+	}
+	if cfg.MaxPerUser <= 0 {
+		cfg.MaxPerUser = DefaultLivePerUser
+	}
+	if cfg.Recheck <= 0 {
+		cfg.Recheck = DefaultLiveRecheck
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &LiveSessions{policy: pol, cfg: cfg, byID: map[string]*LiveSession{},
+		perCam: map[nvr.CameraID]int{}, perUser: map[nvr.UserID]int{}}
+}
+
+// Admit reserves a session slot for a live or playback grant, or answers
+// KindUnavailable (503) when the camera or the user has too many sessions,
+// counted over every kind. kind and stream name the session in its audit
+// row. The caller starts the media, calls SetStop, and calls End when it
+// ends.
+func (l *LiveSessions) Admit(g nvr.CameraGrant, kind, stream string) (*LiveSession, error) {
+	if err := g.Require(nvr.ActionViewLive, nvr.ActionViewRecordings); err != nil {
+		return nil, err
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	s := &LiveSession{ID: hex.EncodeToString(b[:]), Grant: g, Kind: kind, Stream: stream, Start: l.cfg.Now(), l: l,
+		verified: time.Now()}
+	uid := g.User().ID
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.perCam[g.CameraID()] >= l.cfg.MaxPerCamera {
+		return nil, nvr.Errorf("start live session", nvr.KindUnavailable, "this camera has %d viewers, the most allowed; try again later", l.cfg.MaxPerCamera)
+	}
+	if l.perUser[uid] >= l.cfg.MaxPerUser {
+		return nil, nvr.Errorf("start live session", nvr.KindUnavailable, "you have %d live sessions open, the most allowed; close one first", l.cfg.MaxPerUser)
+	}
+	l.byID[s.ID] = s
+	l.perCam[g.CameraID()]++
+	l.perUser[uid]++
+	return s, nil
+}
+
+// SetStop installs the function that ends the session's media (it must not
+// block for long, and may run on the registry's goroutine). If the session
+// was already stopped, stop runs at once.
+func (s *LiveSession) SetStop(stop func()) {
+	s.mu.Lock()
+	s.stop = stop
+	stopped := s.stopReason != ""
+	s.mu.Unlock()
+	if stopped {
+		stop()
+	}
+}
+
+// SetMedia attaches the object that carries the session (a WebRTC peer
+// connection), for the routes that act on it later (WHEP PATCH).
+func (s *LiveSession) SetMedia(m any) {
+	s.mu.Lock()
+	s.media = m
+	s.mu.Unlock()
+}
+
+// Media returns what SetMedia attached, or nil.
+func (s *LiveSession) Media() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.media
+}
+
+// Stop ends the session's media on its owner's request (the caller then
+// sees it end and calls End).
+func (s *LiveSession) Stop() { s.stopWith(StopClosed) }
+
+// stopWith records the first reason and runs the stop function.
+func (s *LiveSession) stopWith(reason string) {
+	s.mu.Lock()
+	if s.stopReason == "" {
+		s.stopReason = reason
+	}
+	stop := s.stop
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// StopReason tells why the session was stopped (StopClosed, StopRevoked,
+// StopUnverified, StopShutdown), or "" while nobody stopped it.
+func (s *LiveSession) StopReason() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopReason
+}
+
+// End releases the slot and writes the session's audit row
+// (Policy.AuditSession: who, which camera, kind, stream, start, end, bytes
+// sent and why it ended). When the session was stopped, that reason is
+// recorded instead of the caller's. Idempotent.
+func (s *LiveSession) End(bytes int64, reason string) {
+	l := s.l
+	l.mu.Lock()
+	if _, ok := l.byID[s.ID]; !ok {
+		l.mu.Unlock()
+		return
+	}
+	delete(l.byID, s.ID)
+	if l.perCam[s.Grant.CameraID()]--; l.perCam[s.Grant.CameraID()] <= 0 {
+		delete(l.perCam, s.Grant.CameraID())
+	}
+	uid := s.Grant.User().ID
+	if l.perUser[uid]--; l.perUser[uid] <= 0 {
+		delete(l.perUser, uid)
+	}
+	l.mu.Unlock()
+	if r := s.StopReason(); r != "" {
+		reason = r
+	}
+	// AuditSession logs its own failure.
+	_ = l.policy.AuditSession(s.Grant, nvr.MediaSession{Kind: s.Kind, Stream: s.Stream, Start: s.Start, End: l.cfg.Now(),
+		Bytes: bytes, Reason: reason})
+}
+
+// Lookup returns the session id if it belongs to the user of g and is for
+// g's camera; KindNotFound otherwise (someone else's session looks missing).
+func (l *LiveSessions) Lookup(g nvr.CameraGrant, id string) (*LiveSession, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.byID[id]
+	if s == nil || s.Grant.CameraID() != g.CameraID() || s.Grant.User().ID != g.User().ID || g.User().ID == 0 {
+		return nil, nvr.ErrNotFound
+	}
+	return s, nil
+}
+
+// Count returns how many sessions are open.
+func (l *LiveSessions) Count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.byID)
+}
+
+// Run re-decides every session's grant every Recheck until ctx ends, and
+// stops the sessions whose grant is gone (user deleted or disabled, token
+// revoked, a viewer's assignment removed, camera moved or deleted). When
+// the database cannot answer, a session goes on for at most
+// LiveUnverifiedLimit since its grant was last decided, then is stopped as
+// StopUnverified: media is never handed out on a grant left unchecked for
+// longer than a revocation may take.
+func (l *LiveSessions) Run(ctx context.Context) error {
+	t := time.NewTicker(l.cfg.Recheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			l.stopAll()
+			return nil
+		case <-t.C:
+		}
+		l.mu.Lock()
+		sessions := make([]*LiveSession, 0, len(l.byID))
+		for _, s := range l.byID {
+			sessions = append(sessions, s)
+		}
+		l.mu.Unlock()
+		for _, s := range sessions {
+			if s.StopReason() != "" {
+				continue // ending already
+			}
+			rctx, cancel := context.WithTimeout(ctx, LiveUnverifiedLimit)
+			err := l.policy.Recheck(rctx, s.Grant)
+			cancel()
+			switch kind := nvr.ErrorKind(err); {
+			case err == nil:
+				s.verified = time.Now() // monotonic: the injected clock may stand still
+			case ctx.Err() != nil:
+			case kind == nvr.KindNotFound || kind == nvr.KindUnauthorized:
+				l.cfg.Log.Info("live session revoked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
+				s.stopWith(StopRevoked)
+			case time.Since(s.verified) > LiveUnverifiedLimit:
+				l.cfg.Log.Warn("live session ended: its grant cannot be checked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
+				s.stopWith(StopUnverified)
+			default:
+				l.cfg.Log.Warn("live session recheck failed; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
+			}
+		}
+	}
+}
+
+func (l *LiveSessions) stopAll() {
+	l.mu.Lock()
+	sessions := make([]*LiveSession, 0, len(l.byID))
+	for _, s := range l.byID {
+		sessions = append(sessions, s)
+	}
+	l.mu.Unlock()
+	for _, s := range sessions {
+		s.stopWith(StopShutdown)
+	}
+}

@@ -1,0 +1,194 @@
+package view_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/view"
+	"github.com/hearthnvr/hearth/streams/hub"
+	"github.com/hearthnvr/hearth/streams/webrtc"
+	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
+)
+
+// liveCamera is one simulated camera's hub, fed in real time (10 fps, a
+// keyframe a second) until the test ends. It answers Hub for grants of its
+// own camera only, as ingest does.
+type liveCamera struct {
+	id nvr.CameraID
+	h  *hub.Hub
+}
+
+var _ view.Hubs = (*liveCamera)(nil)
+
+func (c *liveCamera) Hub(g nvr.CameraGrant, stream string) (*hub.Hub, error) {
+	if g.CameraID() != c.id || stream != "main" {
+		return nil, nvr.Errorf("live view", nvr.KindUnavailable, "the camera is not streaming")
+	}
+	return c.h, nil
+}
+
+func startCamera(t *testing.T, id nvr.CameraID) *liveCamera {
+	t.Helper()
+	c := &liveCamera{id: id, h: hub.New(string(id), hub.Options{})}
+	feed := nvrtest.NewUnitFeed(t, id, 10, 10, time.Now())
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			c.h.Publish(feed.Next())
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	t.Cleanup(func() { cancel(); wg.Wait(); c.h.Close() })
+	return c
+}
+
+// TestStartMSE: an MSE stream of the granted camera starts with its codec
+// and an init segment, then fragments; it takes a registry slot until
+// ended, and a closed hub ends it with ErrStreamEnded.
+func TestStartMSE(t *testing.T) {
+	t.Parallel()
+	w := &liveWorld{}
+	pol := nvr.NewPolicy(w.store(), policyClock, nil)
+	sessions := view.NewLiveSessions(pol, view.LiveConfig{MaxPerCamera: 1, Now: policyClock})
+	g := liveGrant(t, pol, testUserID, testCamID)
+	if _, err := view.StartMSE(nil, sessions, g, "main"); nvr.ErrorKind(err) != nvr.KindUnavailable {
+		t.Fatalf("without hubs: %v", err)
+	}
+	cam := startCamera(t, testCamID)
+	if _, err := view.StartMSE(cam, sessions, g, "sub"); nvr.ErrorKind(err) != nvr.KindUnavailable {
+		t.Fatalf("a stream that is not there: %v", err)
+	}
+	m, err := view.StartMSE(cam, sessions, g, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := view.StartMSE(cam, sessions, g, "main"); nvr.ErrorKind(err) != nvr.KindUnavailable {
+		t.Fatalf("past the camera's limit: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	first, err := m.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Codec == "" || len(first.Init) < 8 || string(first.Init[4:8]) != "ftyp" {
+		t.Fatalf("first part: codec %q, init %d bytes", first.Codec, len(first.Init))
+	}
+	var frags int
+	for frags < 3 {
+		p, err := m.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Codec != "" {
+			t.Fatalf("the codec announced again mid-stream: %q", p.Codec)
+		}
+		frags += len(p.Fragments)
+	}
+	cam.h.Close()
+	for {
+		_, err := m.Next(ctx)
+		if errors.Is(err, view.ErrStreamEnded) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after the hub closed: %v", err)
+		}
+	}
+	m.Close()
+	m.Session.End(1, "stream ended")
+	if n := sessions.Count(); n != 0 {
+		t.Fatalf("%d sessions after the end", n)
+	}
+}
+
+// TestStartWHEP: a WHEP session of the granted camera delivers that
+// camera's frames to a real WebRTC peer; its owner finds it again by ID
+// (and no one else does), a malformed trickle fragment is refused as
+// invalid, and Close frees its slot at once.
+func TestStartWHEP(t *testing.T) {
+	t.Parallel()
+	w := &liveWorld{}
+	pol := nvr.NewPolicy(w.store(), policyClock, nil)
+	sessions := view.NewLiveSessions(pol, view.LiveConfig{Now: policyClock})
+	g := liveGrant(t, pol, testUserID, testCamID)
+	ctx := context.Background()
+	if _, err := (view.WebRTC{}).StartWHEP(ctx, g, view.WHEPOffer{Stream: "main"}); nvr.ErrorKind(err) != nvr.KindUnavailable {
+		t.Fatalf("without an engine: %v", err)
+	}
+	engine, err := webrtc.Listen(webrtc.Config{IPFilter: webrtc.LoopbackOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(engine.Close)
+	live := view.WebRTC{Engine: engine, Hubs: startCamera(t, testCamID), Sessions: sessions}
+	if _, err := live.StartWHEP(ctx, g, view.WHEPOffer{Stream: "main", Start: time.Now()}); nvr.ErrorKind(err) != nvr.KindUnavailable {
+		t.Fatalf("recorded playback without recordings: %v", err)
+	}
+	if _, err := live.StartWHEP(ctx, g, view.WHEPOffer{SDP: "v=0 not an offer", Stream: "main"}); nvr.ErrorKind(err) != nvr.KindInvalid {
+		t.Fatalf("a broken offer: %v", err)
+	}
+	if n := sessions.Count(); n != 0 {
+		t.Fatalf("refused sessions hold %d slots", n)
+	}
+
+	client, err := webrtctest.New(webrtctest.Options{WantID: string(testCamID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	offer, err := client.Offer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := live.StartWHEP(ctx, g, view.WHEPOffer{SDP: offer, Stream: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Video != view.CodecH264 || ans.ETag == "" || ans.Session == nil {
+		t.Fatalf("answer: video %q, etag %q", ans.Video, ans.ETag)
+	}
+	if err := client.Answer(ans.SDP); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.WaitFrames(5, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if st := client.Stats(); st.WrongID != 0 {
+		t.Fatalf("%d frames of another camera", st.WrongID)
+	}
+
+	other := liveGrant(t, pol, testUserID+1, testCamID)
+	if _, err := live.WHEPSession(other, ans.Session.ID); nvr.ErrorKind(err) != nvr.KindNotFound {
+		t.Fatalf("another user's session: %v", err)
+	}
+	sess, err := live.WHEPSession(g, ans.Session.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.ID() != ans.Session.ID || sess.ETag() != ans.ETag {
+		t.Fatalf("found %s %s, started %s %s", sess.ID(), sess.ETag(), ans.Session.ID, ans.ETag)
+	}
+	if _, _, err := sess.Trickle([]byte("not a fragment\x00")); nvr.ErrorKind(err) != nvr.KindInvalid {
+		t.Fatalf("a malformed fragment: %v", err)
+	}
+	sess.Close()
+	if n := sessions.Count(); n != 0 {
+		t.Fatalf("%d sessions after Close", n)
+	}
+	if _, err := live.WHEPSession(g, ans.Session.ID); nvr.ErrorKind(err) != nvr.KindNotFound {
+		t.Fatalf("an ended session: %v", err)
+	}
+}

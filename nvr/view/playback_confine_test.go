@@ -1,0 +1,81 @@
+package view
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
+)
+
+// A segment row whose file was replaced by a link, to /etc/passwd or to
+// another camera's recording, or whose camera directory is a link to
+// another camera's, plans no clip: not found, the target never opened.
+func TestPlaybackRefusesPlantedLinks(t *testing.T) {
+	t.Parallel()
+	const (
+		camA nvr.CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
+		camB nvr.CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
+	)
+	base := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	grantA := nvrtest.CameraGrant(t, nvr.Camera{ID: camA}, nvr.ActionViewRecordings)
+	rng := nvr.TimeRange{Start: base, End: base.Add(10 * time.Second)}
+	for _, tc := range []struct {
+		name  string
+		plant func(t *testing.T, dir, fileA, fileB string)
+	}{
+		{"file linked to /etc/passwd", func(t *testing.T, dir, fileA, _ string) { relink(t, "/etc/passwd", fileA) }},
+		{"file linked to B's segment", func(t *testing.T, dir, fileA, fileB string) { relink(t, fileB, fileA) }},
+		{"file linked relatively to B's", func(t *testing.T, dir, fileA, fileB string) {
+			relink(t, filepath.Join("..", string(camB), filepath.Base(fileB)), fileA)
+		}},
+		{"A's directory linked to a copy of B's", func(t *testing.T, dir, fileA, fileB string) {
+			other := filepath.Join(dir, "planted")
+			if err := os.MkdirAll(other, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(fileB)
+			if err := os.WriteFile(filepath.Join(other, filepath.Base(fileA)), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Dir(fileA)); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(other, filepath.Dir(fileA)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			store := replayStore{nvrtest.NewRecordings()}
+			recordSpan(t, store, dir, camA, base, 10)
+			recordSpan(t, store, dir, camB, base, 10)
+			pb := NewPlayback(store, dir)
+			plan, err := pb.PlanClip(context.Background(), grantA, rng)
+			if err != nil || len(plan.Sources) != 1 {
+				t.Fatalf("clean plan: %v %v", plan, err)
+			}
+			fileA := plan.Sources[0].Path
+			matches, _ := filepath.Glob(filepath.Join(dir, string(camB), "*.mp4"))
+			tc.plant(t, dir, fileA, matches[0])
+			plan, err = pb.PlanClip(context.Background(), grantA, rng)
+			if nvr.ErrorKind(err) != nvr.KindNotFound || len(plan.Sources) != 0 {
+				t.Fatalf("planted: plan %v, err %v; want not found", plan.Sources, err)
+			}
+		})
+	}
+}
+
+func relink(t *testing.T, target, at string) {
+	t.Helper()
+	if err := os.Remove(at); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, at); err != nil {
+		t.Fatal(err)
+	}
+}
