@@ -24,7 +24,7 @@ func (w writes) CreateToken(ctx context.Context, t nvr.APIToken) (nvr.APIToken, 
 	case isUnique(err):
 		return nvr.APIToken{}, conflict(op, "token already in use", err)
 	case isCheck(err):
-		return nvr.APIToken{}, invalid(op, "scope must be view, trigger or all, and the token hash must be set", err)
+		return nvr.APIToken{}, invalid(op, "scope must be view, trigger, all or mqtt, and the token hash must be set", err)
 	case err != nil:
 		return nvr.APIToken{}, internal(op, err)
 	}

@@ -139,6 +139,9 @@ type DirectoryWriter interface {
 
 	CreateToken(ctx context.Context, t APIToken) (APIToken, error)
 	DeleteToken(ctx context.Context, id int64) error
+	// CreateIntegration stores an MQTT integration; KindConflict when the
+	// household or the topic prefix already has one.
+	CreateIntegration(ctx context.Context, i Integration) (Integration, error)
 }
 
 // CameraLister lists every configured camera; ingest, recorder, retention

@@ -79,6 +79,7 @@ commands:
   camera      add | list | remove | move
   token       create | list | revoke
   notify      channel add|list|remove | rule add|list|remove | test   (a user's notifications)
+  mqtt        add | list | remove (Home Assistant integrations; broker in the config file)
   simcam      serve simulated cameras over RTSP (--listen, --cameras, --fps, --size, --flap, --stall, --user, --pass)
 
 Run "hearth <command> -h" for a command's flags.`
@@ -106,6 +107,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdToken(ctx, rest, e)
 	case "notify":
 		err = cmdNotify(ctx, rest, e)
+	case "mqtt":
+		err = cmdMQTT(ctx, rest, e)
 	case "simcam":
 		err = cmdSimcam(ctx, rest, e)
 	case "backup":

@@ -16,6 +16,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/mqtt"
 	"github.com/hearthnvr/hearth/nvr/notify"
 	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/nvr/recordstore"
@@ -168,16 +169,38 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		m := newEventMedia(log.With("part", "events"))
 		cfg.Detectors, cfg.Thumbnailer = m.detectors, m
 	}
-	// Notifications: the events lifecycle hands each opened event to the
-	// notifier without waiting (notify.Service.Event never blocks).
+	// The MQTT queue exists before the events, whose hooks it is; without
+	// a broker in the configuration it is not told (nil). The notifier is
+	// told of every opened event; neither hook waits (notify.Service.Event
+	// and the queue never block).
+	var mqttQueue *mqtt.EventQueue
 	var notifier *notify.Service
+	onOpen := func(ev nvr.Event) { notifier.Event(ev) }
+	var onClose func(nvr.Event)
+	if cfg.Service.MQTT.BrokerURL != "" {
+		mqttQueue = mqtt.NewEventQueue(0)
+		onOpen = func(ev nvr.Event) {
+			notifier.Event(ev)
+			mqttQueue.Opened(ev)
+		}
+		onClose = mqttQueue.Closed
+	}
 	evs := events.NewEvents(events.EventsConfig{Store: a.store, Policy: a.policy, Cameras: a.store, Ingest: ing,
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
-		OnOpen: func(ev nvr.Event) { notifier.Event(ev) },
-		Log:    log.With("part", "events")})
+		OnOpen: onOpen, OnClose: onClose, Log: log.With("part", "events")})
 	notifier, health, vapid, err := newNotifier(cfg, a, evs, cameraStatus{ing, recorder}, retention, log)
 	if err != nil {
 		return err
+	}
+	var mqttSvc *mqtt.Service
+	if mqttQueue != nil {
+		mc := cfg.Service.MQTT
+		mc.Log = log.With("part", "mqtt")
+		mqttSvc, err = mqtt.New(mc, mqtt.Deps{Policy: a.policy, Integrations: a.store, Status: cameraStatus{ing, recorder},
+			Events: evs, Cameras: a.directory, Queue: mqttQueue})
+		if err != nil {
+			return err
+		}
 	}
 	setup := nvr.NewSetup(a.directory, time.Now)
 	live := view.NewLiveSessions(a.policy, view.LiveConfig{Log: log.With("part", "live")})
@@ -240,6 +263,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	wg.Go(func() { _ = evs.Run(bgCtx) })
 	wg.Go(func() { _ = notifier.Run(bgCtx) })
 	wg.Go(func() { _ = health.Run(bgCtx) })
+	if mqttSvc != nil {
+		wg.Go(func() { _ = mqttSvc.Run(bgCtx) })
+	}
 	wg.Go(func() { _ = live.Run(bgCtx) })
 	wg.Go(func() { _ = rtc.Run(bgCtx) })
 	wg.Go(func() {

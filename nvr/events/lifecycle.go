@@ -140,6 +140,11 @@ func (e *Events) closeLocked(ctx context.Context, cam nvr.CameraID, kind nvr.Eve
 	}
 	e.cfg.Log.Info("event closed", "camera", string(cam), "event", string(oe.ev.ID),
 		"duration", oe.last.Sub(oe.ev.Start).Round(time.Millisecond))
+	if e.cfg.OnClose != nil {
+		ev := oe.ev
+		ev.Last, ev.End, ev.Zones = oe.last, oe.last, sortedKeys(oe.zones)
+		e.cfg.OnClose(ev)
+	}
 }
 
 // closeCamera closes every open event of cam.

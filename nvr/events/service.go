@@ -53,11 +53,12 @@ type EventsConfig struct {
 	Sweep time.Duration
 	// Pause is the wait before a failed detector restarts (2 s).
 	Pause time.Duration
-	// OnOpen, when set, is told of each event as it opens (nvr/notify's
-	// sink); it must not block: it is called with the lifecycle's lock held.
-	OnOpen func(nvr.Event)
-	Log    *slog.Logger
-	Now    func() time.Time
+	Log   *slog.Logger
+	Now   func() time.Time
+	// OnOpen and OnClose are told of each event as it opens and as it
+	// closes (End set), under the events lock: they must not block; hand
+	// off to a bounded queue (nvr/mqtt does). nil: nobody is told.
+	OnOpen, OnClose func(nvr.Event)
 	// Elapsed is a monotonic clock (time since an arbitrary origin) for
 	// the expiry's reference clock; default: since NewEvents.
 	Elapsed func() time.Duration

@@ -1,5 +1,5 @@
--- 0009: notification channels and rules (issue 17), after the event
--- review marks (0008).
+-- 0010: notification channels and rules (issue 17), after the event
+-- review marks (0008) and the MQTT integrations (0009).
 --
 -- A channel is one way to reach one user; a rule says which messages the
 -- user wants. Neither row decides anything: for every message the policy
