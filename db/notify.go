@@ -11,9 +11,29 @@ import (
 
 // Notification channels and rules (the notify migration). Every read and
 // delete names the owning user, so one user's ID never reaches another's
-// row: another user's row answers KindNotFound like a missing one.
+// row: another user's row answers KindNotFound like a missing one. The
+// writes are methods of writes, like the directory's: NotifyChange runs
+// them in one transaction with their audit row; on DB (tests' set-up)
+// each commits on its own.
 
-var _ nvr.NotifyStore = (*DB)(nil)
+var (
+	_ nvr.NotifyStore  = (*DB)(nil)
+	_ nvr.NotifyWriter = writes{}
+	_ nvr.NotifyWriter = (*DB)(nil)
+)
+
+// NotifyChange runs fn's writes and appends e in one write transaction: a
+// settings change whose audit row cannot be written is not made. When fn
+// fails nothing of it stays and no row is written here; the caller records
+// the failed attempt.
+func (d *DB) NotifyChange(ctx context.Context, e nvr.AuditEntry, fn func(w nvr.NotifyWriter) error) error {
+	return d.inTx(ctx, func(tx *sql.Tx) error {
+		if err := fn(writes{c: tx}); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, e)
+	})
+}
 
 const channelColumns = `id, public_id, user_id, kind, name, target, secret, local_ok, created_at_ns`
 
@@ -35,9 +55,9 @@ func scanChannel(row interface{ Scan(...any) error }) (nvr.NotifyChannel, error)
 // CreateNotifyChannel stores c under its user; KindNotFound for a missing
 // user, KindConflict when the user has nvr.MaxNotifyChannels already (the
 // count and the insert are one transaction).
-func (d *DB) CreateNotifyChannel(ctx context.Context, c nvr.NotifyChannel) (nvr.NotifyChannel, error) {
+func (w writes) CreateNotifyChannel(ctx context.Context, c nvr.NotifyChannel) (nvr.NotifyChannel, error) {
 	const op = "create notification channel"
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := w.atomically(ctx, func(tx conn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM notify_channels WHERE user_id = ?`, int64(c.UserID)).Scan(&n); err != nil {
 			return internal(op, err)
@@ -102,9 +122,9 @@ func (d *DB) NotifyChannel(ctx context.Context, u nvr.UserID, id nvr.NotifyChann
 }
 
 // DeleteNotifyChannel removes one of u's channels; KindNotFound otherwise.
-func (d *DB) DeleteNotifyChannel(ctx context.Context, u nvr.UserID, id nvr.NotifyChannelID) error {
+func (w writes) DeleteNotifyChannel(ctx context.Context, u nvr.UserID, id nvr.NotifyChannelID) error {
 	const op = "delete notification channel"
-	res, err := d.writer.ExecContext(ctx, `DELETE FROM notify_channels WHERE user_id = ? AND public_id = ?`, int64(u), string(id))
+	res, err := w.c.ExecContext(ctx, `DELETE FROM notify_channels WHERE user_id = ? AND public_id = ?`, int64(u), string(id))
 	if err != nil {
 		return internal(op, err)
 	}
@@ -136,7 +156,7 @@ func scanRule(row interface{ Scan(...any) error }) (nvr.NotifyRule, error) {
 
 // CreateNotifyRule stores r; KindNotFound for a missing user or camera,
 // KindConflict beyond nvr.MaxNotifyRules.
-func (d *DB) CreateNotifyRule(ctx context.Context, r nvr.NotifyRule) (nvr.NotifyRule, error) {
+func (w writes) CreateNotifyRule(ctx context.Context, r nvr.NotifyRule) (nvr.NotifyRule, error) {
 	const op = "create notification rule"
 	if r.Labels == nil {
 		r.Labels = []string{}
@@ -149,7 +169,7 @@ func (d *DB) CreateNotifyRule(ctx context.Context, r nvr.NotifyRule) (nvr.Notify
 	if err != nil {
 		return nvr.NotifyRule{}, internal(op, err)
 	}
-	err = d.inTx(ctx, func(tx *sql.Tx) error {
+	err = w.atomically(ctx, func(tx conn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM notify_rules WHERE user_id = ?`, int64(r.UserID)).Scan(&n); err != nil {
 			return internal(op, err)
@@ -218,9 +238,9 @@ func (d *DB) NotifyRulesFor(ctx context.Context, cam nvr.CameraID) ([]nvr.Notify
 }
 
 // DeleteNotifyRule removes one of u's rules; KindNotFound otherwise.
-func (d *DB) DeleteNotifyRule(ctx context.Context, u nvr.UserID, id nvr.NotifyRuleID) error {
+func (w writes) DeleteNotifyRule(ctx context.Context, u nvr.UserID, id nvr.NotifyRuleID) error {
 	const op = "delete notification rule"
-	res, err := d.writer.ExecContext(ctx, `DELETE FROM notify_rules WHERE user_id = ? AND public_id = ?`, int64(u), string(id))
+	res, err := w.c.ExecContext(ctx, `DELETE FROM notify_rules WHERE user_id = ? AND public_id = ?`, int64(u), string(id))
 	if err != nil {
 		return internal(op, err)
 	}

@@ -84,7 +84,7 @@ func cmdNotifyChannel(ctx context.Context, args []string, e env) error {
 			}
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			ch, err := notes(a).AddChannelFor(ctx, u.ID, nvr.NotifyChannel{Kind: k, Name: name, Target: target,
+			ch, err := notes(a).AddChannelFor(ctx, a.policy.LocalOperator(), u.ID, nvr.NotifyChannel{Kind: k, Name: name, Target: target,
 				Secret: nvr.NewSecret(secret), LocalOK: allowLocal})
 			if err != nil {
 				return errMessage(err)
@@ -98,7 +98,7 @@ func cmdNotifyChannel(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			chs, err := notes(a).ChannelsFor(ctx, u.ID)
+			chs, err := notes(a).ChannelsFor(ctx, a.policy.LocalOperator(), u.ID)
 			if err != nil {
 				return err
 			}
@@ -118,7 +118,7 @@ func cmdNotifyChannel(ctx context.Context, args []string, e env) error {
 			return fmt.Errorf("no channel %q", pos[1])
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := notes(a).RemoveChannelFor(ctx, u.ID, id); err != nil {
+			if err := notes(a).RemoveChannelFor(ctx, a.policy.LocalOperator(), u.ID, id); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stderr, "channel %s removed\n", id)
@@ -173,7 +173,7 @@ func cmdNotifyRule(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			saved, err := notes(a).AddRuleFor(ctx, u.ID, r)
+			saved, err := notes(a).AddRuleFor(ctx, a.policy.LocalOperator(), u.ID, r)
 			if nvr.ErrorKind(err) == nvr.KindNotFound && camera != "" {
 				return fmt.Errorf("%s may not see camera %q (or there is none)", u.Name, camera)
 			}
@@ -188,7 +188,7 @@ func cmdNotifyRule(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			rules, err := notes(a).RulesFor(ctx, u.ID)
+			rules, err := notes(a).RulesFor(ctx, a.policy.LocalOperator(), u.ID)
 			if err != nil {
 				return err
 			}
@@ -217,7 +217,7 @@ func cmdNotifyRule(ctx context.Context, args []string, e env) error {
 			return fmt.Errorf("no rule %q", pos[1])
 		}
 		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := notes(a).RemoveRuleFor(ctx, u.ID, id); err != nil {
+			if err := notes(a).RemoveRuleFor(ctx, a.policy.LocalOperator(), u.ID, id); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stderr, "rule %s removed\n", id)

@@ -40,11 +40,11 @@ func TestNtfy(t *testing.T) {
 	if _, err := s.op.EditCamera(ctx, s.camB.ID, nvr.CameraChanges{Name: ptr("Porte d’entrée")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.notes.AddChannelFor(ctx, s.ownerB.ID, nvr.NotifyChannel{Kind: nvr.ChannelNtfy, Name: "phone",
+	if _, err := s.notes.AddChannelFor(ctx, s.cli, s.ownerB.ID, nvr.NotifyChannel{Kind: nvr.ChannelNtfy, Name: "phone",
 		Target: r.srv.URL + "/hearth-bo", LocalOK: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.notes.AddRuleFor(ctx, s.ownerB.ID, nvr.NotifyRule{Kinds: []nvr.NotifyKind{nvr.NotifyTrigger}}); err != nil {
+	if _, err := s.notes.AddRuleFor(ctx, s.cli, s.ownerB.ID, nvr.NotifyRule{Kinds: []nvr.NotifyKind{nvr.NotifyTrigger}}); err != nil {
 		t.Fatal(err)
 	}
 	a, b := s.trigger(s.camA1, "doorbell"), s.trigger(s.camB, "doorbell")
@@ -215,7 +215,7 @@ func TestTargetsStayOffTheAppliance(t *testing.T) {
 		Kind: nvr.ChannelWebhook, Name: "rebound", Target: r.srv.URL, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.notes.AddRuleFor(ctx, s.ownerA.ID, nvr.NotifyRule{Kinds: []nvr.NotifyKind{nvr.NotifyTrigger}}); err != nil {
+	if _, err := s.notes.AddRuleFor(ctx, s.cli, s.ownerA.ID, nvr.NotifyRule{Kinds: []nvr.NotifyKind{nvr.NotifyTrigger}}); err != nil {
 		t.Fatal(err)
 	}
 	s.trigger(s.camA1, "doorbell")
@@ -255,7 +255,7 @@ func TestRuleCamerasCheckedAtSave(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := s.notes.AddRuleFor(ctx, c.user.ID, c.rule)
+			_, err := s.notes.AddRuleFor(ctx, s.cli, c.user.ID, c.rule)
 			if c.want == nvr.KindInternal {
 				if err != nil {
 					t.Fatalf("refused: %v", err)

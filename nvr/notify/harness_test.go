@@ -38,7 +38,10 @@ type site struct {
 	op     nvrtest.Ops // the directory as the local operator changes it
 	events *events.Events
 	notes  *nvr.Notifications
-	svc    *notify.Service
+	// cli is the local operator's grant, as the hearth CLI holds it, for
+	// the settings the tests make for users.
+	cli nvr.AdminGrant
+	svc *notify.Service
 
 	homeA, homeB       nvr.Household
 	ownerA, ownerB     nvr.User
@@ -61,6 +64,7 @@ func newSite(t *testing.T, tune func(*notify.Config)) *site {
 	s.pol = nvr.NewPolicy(store, nil, nil)
 	s.dir = nvr.NewDirectory(store, nil, cheapArgon2)
 	s.notes = nvr.NewNotifications(store, s.pol, nil, nil)
+	s.cli = s.pol.LocalOperator()
 	s.op = nvrtest.Operator(s.dir)
 	op := s.op
 	must := func(err error) {
@@ -293,12 +297,12 @@ func webhookPayload(t *testing.T, r received) notify.WebhookPayload {
 func (s *site) subscribe(u nvr.User, kind nvr.NotifyChannelKind, target, secret string, kinds ...nvr.NotifyKind) nvr.NotifyChannel {
 	s.t.Helper()
 	ctx := context.Background()
-	ch, err := s.notes.AddChannelFor(ctx, u.ID, nvr.NotifyChannel{Kind: kind, Name: string(kind), Target: target,
+	ch, err := s.notes.AddChannelFor(ctx, s.cli, u.ID, nvr.NotifyChannel{Kind: kind, Name: string(kind), Target: target,
 		Secret: nvr.NewSecret(secret), LocalOK: true})
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if _, err := s.notes.AddRuleFor(ctx, u.ID, nvr.NotifyRule{Kinds: kinds, Thumbnail: true}); err != nil {
+	if _, err := s.notes.AddRuleFor(ctx, s.cli, u.ID, nvr.NotifyRule{Kinds: kinds, Thumbnail: true}); err != nil {
 		s.t.Fatal(err)
 	}
 	return ch

@@ -71,11 +71,11 @@ func TestIsolationAndRevocation(t *testing.T) {
 	if n := len(forEvent(t, vicR, next.ID)); n != 0 {
 		t.Fatalf("unassigned viewer got %d messages", n)
 	}
-	rules, err := s.notes.RulesFor(ctx, s.viewerA.ID)
+	rules, err := s.notes.RulesFor(ctx, s.cli, s.viewerA.ID)
 	if err != nil || len(rules) != 1 {
 		t.Fatalf("vic's rules: %v %v", rules, err)
 	}
-	if err := s.notes.RemoveRuleFor(ctx, s.viewerA.ID, rules[0].ID); err != nil {
+	if err := s.notes.RemoveRuleFor(ctx, s.cli, s.viewerA.ID, rules[0].ID); err != nil {
 		t.Fatal(err)
 	}
 
