@@ -140,10 +140,20 @@ func (d *DB) CloseEvent(ctx context.Context, id nvr.EventID, end time.Time) erro
 	return affectedOne(res, op, "open event")
 }
 
-// RepairOpenEvents closes every open event at its last activity.
-func (d *DB) RepairOpenEvents(ctx context.Context) (int, error) {
+// RepairOpenEvents closes every open event at its last activity, except
+// the events in keep (by public ID), which the caller holds open.
+func (d *DB) RepairOpenEvents(ctx context.Context, keep ...nvr.EventID) (int, error) {
 	const op = "repair open events"
-	res, err := d.writer.ExecContext(ctx, `UPDATE events SET end_ns = last_ns WHERE end_ns IS NULL`)
+	ids := make([]string, len(keep))
+	for i, id := range keep {
+		ids[i] = string(id)
+	}
+	keepJSON, err := json.Marshal(ids)
+	if err != nil {
+		return 0, internal(op, err)
+	}
+	res, err := d.writer.ExecContext(ctx, `UPDATE events SET end_ns = last_ns
+		WHERE end_ns IS NULL AND public_id NOT IN (SELECT value FROM json_each(?))`, string(keepJSON))
 	if err != nil {
 		return 0, internal(op, err)
 	}

@@ -166,9 +166,10 @@ type EventStore interface {
 	ExtendEvent(ctx context.Context, id EventID, last time.Time, score float64, zones []string) error
 	// CloseEvent sets an open event's end.
 	CloseEvent(ctx context.Context, id EventID, end time.Time) error
-	// RepairOpenEvents closes every open event at its Last (after a crash)
-	// and returns how many it closed.
-	RepairOpenEvents(ctx context.Context) (int, error)
+	// RepairOpenEvents closes every open event but those in keep at its
+	// Last (after a crash) and returns how many it closed. keep names the
+	// events the calling process has opened itself and still holds open.
+	RepairOpenEvents(ctx context.Context, keep ...EventID) (int, error)
 	// SetEventThumbnail records that the event's thumbnail file exists.
 	SetEventThumbnail(ctx context.Context, id EventID, contentType string) error
 	// EventCamera returns the camera an event belongs to; KindNotFound if

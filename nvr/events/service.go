@@ -154,11 +154,7 @@ func (e *Events) Reconcile() {
 // thumbnails. On return every open event is closed and every goroutine
 // has ended.
 func (e *Events) Run(ctx context.Context) error {
-	if n, err := e.cfg.Store.RepairOpenEvents(ctx); err != nil {
-		e.cfg.Log.Error("repair open events", "err", err)
-	} else if n > 0 {
-		e.cfg.Log.Warn("closed events left open by an unclean stop", "events", n)
-	}
+	e.repair(ctx)
 	e.removeTempThumbnails()
 	var wg sync.WaitGroup
 	workCtx, cancelWork := context.WithCancel(ctx)
@@ -191,6 +187,29 @@ func (e *Events) Run(ctx context.Context) error {
 		case <-e.wake:
 			lastPoll = time.Time{}
 		}
+	}
+}
+
+// repair closes in the store the events an unclean stop left open. A
+// trigger may reach the lifecycle before Run does (serve starts the HTTP
+// server alongside it), so the events this process opened itself and
+// holds open are kept: closing one in the store while memory holds it
+// open would end its row early and make its later activity extend a
+// closed event. The lock keeps activity out while the repair runs, so no
+// event opens between the list of kept ones and the repair.
+func (e *Events) repair(ctx context.Context) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var keep []nvr.EventID
+	for _, byKind := range e.open {
+		for _, oe := range byKind {
+			keep = append(keep, oe.ev.ID)
+		}
+	}
+	if n, err := e.cfg.Store.RepairOpenEvents(ctx, keep...); err != nil {
+		e.cfg.Log.Error("repair open events", "err", err)
+	} else if n > 0 {
+		e.cfg.Log.Warn("closed events left open by an unclean stop", "events", n)
 	}
 }
 

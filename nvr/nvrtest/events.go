@@ -101,12 +101,12 @@ func (f *EventStore) CloseEvent(_ context.Context, id nvr.EventID, end time.Time
 	return nil
 }
 
-func (f *EventStore) RepairOpenEvents(context.Context) (int, error) {
+func (f *EventStore) RepairOpenEvents(_ context.Context, keep ...nvr.EventID) (int, error) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
 	n := 0
 	for id, e := range f.events {
-		if e.Open() {
+		if e.Open() && !slices.Contains(keep, id) {
 			e.End = e.Last
 			f.events[id] = e
 			n++
