@@ -11,32 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 )
 
 // cheapArgon2 keeps password hashing fast in tests.
 var cheapArgon2 = nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
-// fakeClock is an injectable clock. Safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newFakeClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // memAuthStore is a small in-memory AuthStore that counts its writes.
@@ -234,7 +217,7 @@ const goodPassword = "correct horse battery"
 
 type authFixture struct {
 	store *memAuthStore
-	clock *fakeClock
+	clock *clocktest.Clock
 	auth  *nvr.Auth
 	alice nvr.User
 }
