@@ -6,29 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 var evT0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // fakeEventRecorder records Trigger calls.
 type fakeEventRecorder struct {
@@ -57,10 +40,10 @@ func testCamera(post time.Duration) nvr.Camera {
 		Detection: nvr.Detection{}.WithDefaults()}
 }
 
-func newLifecycle(t *testing.T, cams ...nvr.Camera) (*Events, *nvrtest.EventStore, *testClock, *fakeEventRecorder) {
+func newLifecycle(t *testing.T, cams ...nvr.Camera) (*Events, *nvrtest.EventStore, *clocktest.Clock, *fakeEventRecorder) {
 	t.Helper()
 	store := nvrtest.NewEventStore(cams...)
-	clk := &testClock{t: evT0}
+	clk := clocktest.New(evT0)
 	rec := &fakeEventRecorder{until: map[nvr.CameraID]time.Time{}}
 	e := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, Recorder: rec, Now: clk.Now})
 	e.reconcile(context.Background())

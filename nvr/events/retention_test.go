@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
@@ -18,7 +19,7 @@ func TestEventSweepExpiresAndDeletes(t *testing.T) {
 	ctx := context.Background()
 	cam := testCamera(10 * time.Second)
 	store := nvrtest.NewEventStore(cam)
-	clk := &testClock{t: evT0}
+	clk := clocktest.New(evT0)
 	dir := t.TempDir()
 	e := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, DataDir: dir, Now: clk.Now})
 	mk := func(ago time.Duration, pinned bool) nvr.Event {
@@ -77,15 +78,14 @@ func TestEventExpiryIgnoresClockStep(t *testing.T) {
 	ctx := context.Background()
 	cam := testCamera(10 * time.Second)
 	store := nvrtest.NewEventStore(cam)
-	clk := &testClock{t: evT0}
-	var mono time.Duration
+	clk := clocktest.New(evT0)
 	e := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, Now: clk.Now,
-		Elapsed: func() time.Duration { return mono }})
+		Elapsed: clk.Elapsed})
 	ev, _ := store.CreateEvent(ctx, nvr.Event{CameraID: cam.ID, Kind: nvr.EventMotion, Start: evT0.Add(-time.Hour), Last: evT0.Add(-time.Hour)})
 	_ = store.CloseEvent(ctx, ev.ID, ev.Start)
 	e.sweep(ctx) // first observation
-	clk.Set(evT0.Add(365 * day))
-	mono = time.Minute
+	clk.Advance(time.Minute)
+	clk.Set(evT0.Add(365 * day)) // a step: Elapsed stays at a minute
 	e.sweep(ctx)
 	if _, ok := store.Get(ev.ID); !ok {
 		t.Fatal("a clock step expired a recent event")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
@@ -56,30 +57,12 @@ func (l *recLog) String() string {
 	return l.b.String()
 }
 
-// recClock is a wall clock the test moves.
-type recClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *recClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *recClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // TestRecorderRateCeiling: a camera that starts sending far above the
 // ceiling has its recording paused (state over-rate, the open segment
 // closed, the flood not written) and resumed once back to its normal rate.
 func TestRecorderRateCeiling(t *testing.T) {
 	t.Parallel()
-	clock := &recClock{now: time.Now()}
+	clock := clocktest.New(time.Now())
 	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
 	// The simulated camera's normal rate, measured on another camera of
 	// the same kind (10 fps, 1 s GOPs): the ceiling is four times it and
@@ -105,7 +88,7 @@ func TestRecorderRateCeiling(t *testing.T) {
 				u.NALUs = append(append([][]byte(nil), u.NALUs...), filler)
 				floodBytes += int64(len(filler))
 			}
-			clock.advance(100 * time.Millisecond)
+			clock.Advance(100 * time.Millisecond)
 			e.hub.Publish(u)
 			time.Sleep(2 * time.Millisecond)
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/recordstore"
 )
@@ -182,39 +183,6 @@ func (f *fakeRecordings) indexedBytes() int64 {
 	return n
 }
 
-// retentionClock is a wall clock and a monotonic clock that tests move by hand:
-// advance moves both, step only the wall clock.
-type retentionClock struct {
-	mu   sync.Mutex
-	wall time.Time
-	mono time.Duration
-}
-
-func (c *retentionClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.wall
-}
-
-func (c *retentionClock) Elapsed() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.mono
-}
-
-func (c *retentionClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.wall = c.wall.Add(d)
-	c.mono += d
-}
-
-func (c *retentionClock) step(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.wall = c.wall.Add(d)
-}
-
 const (
 	retCamA nvr.CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	retCamB nvr.CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -230,8 +198,8 @@ type retentionEnv struct {
 	t     *testing.T
 	dir   string
 	store *fakeRecordings
-	clock *retentionClock
-	t0    time.Time // the clock's start
+	clock *clocktest.Clock // Set steps the wall clock, Advance moves both readings
+	t0    time.Time        // the clock's start
 
 	diskMu     sync.Mutex
 	diskTotal  int64
@@ -243,7 +211,7 @@ func newRetentionEnv(t *testing.T) *retentionEnv {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	return &retentionEnv{
 		t: t, dir: t.TempDir(), store: newFakeRecordings(),
-		clock:     &retentionClock{wall: t0, mono: time.Hour},
+		clock:     clocktest.New(t0),
 		t0:        t0,
 		diskTotal: 1 << 50, // a petabyte: the disk rule stays idle unless a test shrinks it
 	}

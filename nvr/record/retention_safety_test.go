@@ -33,8 +33,8 @@ func TestRetentionClockStep(t *testing.T) {
 		e.pass(r)
 		e.wantKept([]nvr.Segment{in10m, in1h, in2h50}, []nvr.Segment{expired})
 
-		e.clock.advance(time.Minute)
-		e.clock.step(3 * time.Hour)
+		e.clock.Advance(time.Minute)
+		e.clock.Set(e.clock.Now().Add(3 * time.Hour)) // a step: Elapsed does not move
 		st := e.pass(r)
 		if st.Refused != "" {
 			t.Fatalf("refused: %s", st.Refused)
@@ -56,7 +56,7 @@ func TestRetentionClockStep(t *testing.T) {
 		// 41 min after the last good time it is 82 min past it, so footage
 		// ending up to 82 min after the limit has gone, not 3 h 41 min.
 		for range 4 {
-			e.clock.advance(10 * time.Minute)
+			e.clock.Advance(10 * time.Minute)
 			st = e.pass(r)
 		}
 		if want := lastGood.Add(82 * time.Minute); !st.Reference.Equal(want) {
@@ -65,7 +65,7 @@ func TestRetentionClockStep(t *testing.T) {
 		e.wantKept([]nvr.Segment{in2h50}, []nvr.Segment{in10m, in1h})
 		// Once caught up, the wall clock rules again.
 		for range 20 {
-			e.clock.advance(10 * time.Minute)
+			e.clock.Advance(10 * time.Minute)
 			st = e.pass(r)
 		}
 		if st.ClockLag != 0 {
@@ -84,8 +84,8 @@ func TestRetentionClockStep(t *testing.T) {
 		e.pass(r)
 		e.wantKept([]nvr.Segment{in10m}, []nvr.Segment{expired, justExpired})
 
-		e.clock.advance(time.Minute)
-		e.clock.step(-3 * time.Hour)
+		e.clock.Advance(time.Minute)
+		e.clock.Set(e.clock.Now().Add(-3 * time.Hour))
 		// Footage recorded after the step carries the earlier times.
 		after := e.seg(retCamA, 0, retGiB, false)
 		st := e.pass(r)
@@ -97,10 +97,10 @@ func TestRetentionClockStep(t *testing.T) {
 			t.Errorf("reference %v lag %v; want the wall clock %v", st.Reference, st.ClockLag, e.clock.Now())
 		}
 		// Age limits follow the wall clock from here on.
-		e.clock.advance(3*time.Hour + 5*time.Minute)
+		e.clock.Advance(3*time.Hour + 5*time.Minute)
 		e.pass(r)
 		e.wantKept([]nvr.Segment{in10m, after}, nil)
-		e.clock.advance(5 * time.Minute)
+		e.clock.Advance(5 * time.Minute)
 		e.pass(r)
 		e.wantKept([]nvr.Segment{after}, []nvr.Segment{in10m})
 	})

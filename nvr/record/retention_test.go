@@ -407,7 +407,7 @@ func TestRetentionFinishesRemovedCameras(t *testing.T) {
 		}
 	}
 	// Past the grace, the recently removed camera's footage goes too.
-	e.clock.advance(removedCameraGrace)
+	e.clock.Advance(removedCameraGrace)
 	e.pass(r)
 	if _, ok := e.store.row(goneRecent.ID); ok {
 		t.Errorf("segment %d of a camera removed %v ago still indexed", goneRecent.ID, removedCameraGrace)

@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/media"
@@ -120,24 +120,6 @@ func recordSpan(t *testing.T, store replayStore, dir string, cam nvr.CameraID, b
 	}
 }
 
-// autoClock advances itself by every wait, so paced reads take no time.
-type autoClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *autoClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *autoClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	ch := make(chan time.Time, 1)
-	ch <- c.t
-	return ch
-}
-
-var _ replay.Clock = (*autoClock)(nil)
-
 func TestOpenReplay(t *testing.T) {
 	const (
 		camA nvr.CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
@@ -156,7 +138,7 @@ func TestOpenReplay(t *testing.T) {
 	grant := func(cam nvr.CameraID, a nvr.Action, since time.Time) nvr.CameraGrant {
 		return nvrtest.CameraGrant(t, nvr.Camera{ID: cam, HouseholdSince: since}, a)
 	}
-	opts := ReplayOptions{Clock: &autoClock{t: time.Unix(0, 0)}}
+	opts := ReplayOptions{Clock: clocktest.NewAuto(time.Unix(0, 0))}
 
 	// next reads a unit and checks that it is camera cam's.
 	next := func(t *testing.T, r *replay.Reader, cam nvr.CameraID) *media.Unit {
