@@ -63,7 +63,6 @@ func (l *recLog) String() string {
 func TestRecorderRateCeiling(t *testing.T) {
 	t.Parallel()
 	clock := clocktest.New(time.Now())
-	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
 	// The simulated camera's normal rate, measured on another camera of
 	// the same kind (10 fps, 1 s GOPs): the ceiling is four times it and
 	// the flood adds ten times its average frame to every frame.
@@ -74,8 +73,9 @@ func TestRecorderRateCeiling(t *testing.T) {
 	}
 	normalBps := float64(probeBytes) * 8 / 3
 	logs := &recLog{}
-	e := newRecorderEnv(t, cam, RecorderConfig{Target: time.Minute, SyncInterval: time.Millisecond,
+	e := newRecorderEnv(t, nvr.CameraChanges{}, RecorderConfig{Target: time.Minute, SyncInterval: time.Millisecond,
 		MaxBitrate: 4 * normalBps, RateWindow: 2 * time.Second, Now: clock.Now, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	cam := e.cam
 	e.start()
 	<-e.rec.Recovered()
 	filler := append([]byte{0x0c}, append(bytes.Repeat([]byte{0xff}, 10*probeBytes/30), 0x80)...) // H.264 filler data NAL
@@ -106,11 +106,11 @@ func TestRecorderRateCeiling(t *testing.T) {
 	// segment.
 	send(40, false)
 	nvrtest.WaitFor(t, 5*time.Second, "recording again", func() bool {
-		return e.rec.statusOf(cam).State == RecordingActive && len(e.store.Segments()) >= 2
+		return e.rec.statusOf(cam).State == RecordingActive && len(e.segments()) >= 2
 	})
 	e.stop()
 	var written int64
-	for _, s := range e.store.Segments() {
+	for _, s := range e.segments() {
 		if s.State != nvr.SegmentClosed {
 			t.Errorf("segment %d %s", s.ID, s.State)
 		}

@@ -12,10 +12,10 @@ import (
 )
 
 // fragmentsOf counts the fragments indexed for a camera.
-func fragmentsOf(t *testing.T, store *nvrtest.Recordings, id nvr.CameraID) int {
+func fragmentsOf(t *testing.T, store nvr.RecordingStore, id nvr.CameraID) int {
 	t.Helper()
 	n := 0
-	for _, s := range store.Segments() {
+	for _, s := range allSegments(t, store) {
 		if s.CameraID != id {
 			continue
 		}
@@ -46,10 +46,10 @@ func turnsOf(t *testing.T, r *Recorder, id nvr.CameraID) uint64 {
 // it for an idle sync interval) and record from the new one.
 func TestRecorderFollowsRestartedHub(t *testing.T) {
 	t.Parallel()
-	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
 	const syncEvery = 50 * time.Millisecond
-	e := newRecorderEnv(t, cam, RecorderConfig{SyncInterval: syncEvery, Target: time.Minute,
+	e := newRecorderEnv(t, nvr.CameraChanges{}, RecorderConfig{SyncInterval: syncEvery, Target: time.Minute,
 		StallGrace: 200 * time.Millisecond, AssumedGOP: time.Second})
+	cam := e.cam
 	e.start()
 	e.publish(25) // 2.5 one-second GOPs
 	nvrtest.WaitFor(t, 5*time.Second, "two fragments indexed", func() bool { return fragmentsOf(t, e.store, cam.ID) >= 2 })
