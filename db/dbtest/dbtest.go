@@ -86,3 +86,27 @@ func (w *World) Camera(t testing.TB, ch nvr.CameraChanges) nvr.Camera {
 	}
 	return c
 }
+
+// SimCameras adds n cameras of the household and serves them from one
+// simulated RTSP server on loopback at fps (nvrtest.NewSimFleetOf), each
+// camera pointed at its stream over TCP by the appliance admin (so its
+// loopback URL is allowed, LocalOK). It returns the fleet and the cameras
+// as stored.
+func (w *World) SimCameras(t *testing.T, n, fps int) (*nvrtest.SimFleet, []nvr.Camera) {
+	t.Helper()
+	var ids []nvr.CameraID
+	for range n {
+		ids = append(ids, w.Camera(t, nvr.CameraChanges{}).ID)
+	}
+	fleet := nvrtest.NewSimFleetOf(t, fps, ids)
+	var cams []nvr.Camera
+	for _, fc := range fleet.Cameras() {
+		url, tr, admin := fc.MainURL, nvr.TransportTCP, true
+		c, err := w.Ops.EditCamera(context.Background(), fc.ID, nvr.CameraChanges{MainURL: &url, Transport: &tr, LocalOK: &admin})
+		if err != nil {
+			t.Fatalf("point camera %s at its stream: %v", fc.ID, err)
+		}
+		cams = append(cams, c)
+	}
+	return fleet, cams
+}

@@ -25,25 +25,23 @@ import (
 func TestRecorderRecordsSimcam(t *testing.T) {
 	t.Parallel()
 	testpeer.Require(t, "ffmpeg")
-	fleet := nvrtest.NewSimFleet(t, 1, 2, 10) // GOP 2 s
-	cams := fleet.Cameras()
-	list := &nvrtest.CameraList{}
-	list.Set(cams)
-	in := ingest.NewIngest(ingest.IngestConfig{Cameras: list, Poll: 100 * time.Millisecond, StaggerWindow: 200 * time.Millisecond})
+	w := dbtest.NewWorld(t, nil)
+	_, cams := w.SimCameras(t, 2, 10) // GOP 2 s
+	in := ingest.NewIngest(ingest.IngestConfig{Cameras: w.DB, Poll: 100 * time.Millisecond, StaggerWindow: 200 * time.Millisecond})
 	ictx, icancel := context.WithCancel(context.Background())
 	idone := make(chan struct{})
 	go func() { _ = in.Run(ictx); close(idone) }()
 	defer func() { icancel(); <-idone }()
 
 	data := t.TempDir()
-	store := nvrtest.NewRecordings()
+	store := w.DB
 	rec := NewRecorder(RecorderConfig{Ingest: in, Store: store, DataDir: data, Target: 3 * time.Second,
 		Poll: 100 * time.Millisecond, Pause: 200 * time.Millisecond})
 	stop := runRecorder(t, rec)
 
 	closedOf := func(id nvr.CameraID) int {
 		n := 0
-		for _, s := range store.Segments() {
+		for _, s := range allSegments(t, store) {
 			if s.CameraID == id && s.State == nvr.SegmentClosed {
 				n++
 			}
@@ -61,7 +59,7 @@ func TestRecorderRecordsSimcam(t *testing.T) {
 	stop()
 
 	dir := filepath.Join(data, recordstore.RecordingsDirName)
-	segs := store.Segments()
+	segs := allSegments(t, store)
 	for _, s := range segs {
 		if s.State != nvr.SegmentClosed {
 			t.Errorf("segment %d is %s after a clean stop", s.ID, s.State)
