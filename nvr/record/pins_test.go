@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearthnvr/hearth/db/dbtest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
 )
@@ -17,12 +16,13 @@ func TestRetentionKeepsPinnedEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newRetentionEnv(t)
-	// The events and their camera live in a real database; the footage in
-	// the retention tests' index (retention_fake_test.go).
-	w := dbtest.NewWorld(t, e.clock.Now)
+	// The events, their camera and its footage share the env's database.
 	pre, post := 5*time.Second, 10*time.Second
-	cam := w.Camera(t, nvr.CameraChanges{PreRoll: &pre, PostRoll: &post})
-	store := w.DB
+	cam, err := e.world.Ops.EditCamera(ctx, e.camA, nvr.CameraChanges{PreRoll: &pre, PostRoll: &post})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := e.world.DB
 	ev := events.NewEvents(events.EventsConfig{Store: store, Cameras: store, Now: e.clock.Now})
 	e.bulk(cam.ID)
 	pinnedSeg := e.seg(cam.ID, 40*retDay, retGiB, true)
