@@ -11,8 +11,10 @@ import (
 	"github.com/hearthnvr/hearth/streams/simcam"
 )
 
-// CameraList lists a fixed, changeable set of cameras (the lister ingest,
-// recorder and retention read). Safe for concurrent use.
+// CameraList lists a fixed, changeable set of cameras (the lister Ingest
+// reads), for a test whose cameras need no directory (ingest's storm);
+// tests that change cameras do it through a real one (db/dbtest). Safe for
+// concurrent use.
 type CameraList struct {
 	mu   sync.Mutex
 	cams []nvr.Camera
