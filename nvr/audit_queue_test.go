@@ -96,7 +96,9 @@ func TestAuditQueueDrainStopsAtItsContext(t *testing.T) {
 }
 
 // A denial is queued, not written before the answer: the write's time
-// told a foreign camera from a missing one (issue 14, finding 10).
+// told a foreign camera from a missing one (issue 14, finding 10). The
+// policy store stays a double: the test counts the audit writes made on
+// the request path.
 func TestPolicyQueuesDenialAuditOffTheRequestPath(t *testing.T) {
 	p := nvr.Principal{UserID: 1, Kind: nvr.CredentialSession, CredentialID: testCredID, Scope: nvr.ScopeAll}
 	subj := nvr.Subject{Principal: p, CredentialValid: true,

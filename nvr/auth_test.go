@@ -6,37 +6,21 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 )
 
 // cheapArgon2 keeps password hashing fast in tests.
 var cheapArgon2 = nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
-// fakeClock is an injectable clock. Safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newFakeClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // memAuthStore is a small in-memory AuthStore that counts its writes.
@@ -232,14 +216,19 @@ func (s *memAuthStore) counts() (touchSessions, touchTokens, calls int) {
 
 const goodPassword = "correct horse battery"
 
-type authFixture struct {
+// memAuthFixture is Auth over memAuthStore, for the tests that need what
+// only a double gives: a failing store, a count of its calls and writes,
+// a credential whose user is gone (the database deletes a user's
+// sessions and tokens with it), a lookup that matches loosely. The others
+// use authFixture, over a real database (auth_db_test.go).
+type memAuthFixture struct {
 	store *memAuthStore
-	clock *fakeClock
+	clock *clocktest.Clock
 	auth  *nvr.Auth
 	alice nvr.User
 }
 
-func newAuthFixture(t *testing.T) *authFixture {
+func newMemAuthFixture(t *testing.T) *memAuthFixture {
 	t.Helper()
 	store := newMemAuthStore()
 	clock := newFakeClock()
@@ -250,7 +239,7 @@ func newAuthFixture(t *testing.T) *authFixture {
 		Argon2:          cheapArgon2,
 		Now:             clock.Now,
 	})
-	return &authFixture{store: store, clock: clock, auth: auth, alice: alice}
+	return &memAuthFixture{store: store, clock: clock, auth: auth, alice: alice}
 }
 
 var client = nvr.ClientInfo{Addr: "192.0.2.10:51000", UserAgent: "test"}
@@ -288,15 +277,25 @@ func TestLoginSuccess(t *testing.T) {
 		t.Fatal("returned session's hash is not HashToken(token)")
 	}
 
-	f.store.mu.Lock()
-	stored := f.store.sessions[sess.ID]
-	dump := fmt.Sprintf("%+v %#v", f.store.sessions, f.store.sessions)
-	f.store.mu.Unlock()
-	if !bytes.Equal(stored.TokenHash, nvr.HashToken(token)) {
-		t.Fatal("stored hash is not HashToken(token)")
+	stored, err := f.db.SessionByTokenHash(ctx, nvr.HashToken(token))
+	if err != nil || stored.ID != sess.ID || !bytes.Equal(stored.TokenHash, nvr.HashToken(token)) {
+		t.Fatalf("stored session %+v, %v; want session %d under HashToken(token)", stored, err, sess.ID)
+	}
+	// Nothing on disk holds the token itself: the database file and its
+	// write-ahead log, read as bytes.
+	var disk []byte
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(f.db.Path() + suffix)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		disk = append(disk, b...)
+	}
+	if !bytes.Contains(disk, stored.TokenHash) {
+		t.Fatal("the token hash is not in the database files: the leak check reads the wrong files")
 	}
 	for _, leak := range []string{token, strings.TrimPrefix(token, "hs_"), string(raw)} {
-		if strings.Contains(dump, leak) || bytes.Contains(stored.TokenHash, []byte(leak)) {
+		if bytes.Contains(disk, []byte(leak)) || bytes.Contains(stored.TokenHash, []byte(leak)) {
 			t.Fatal("the store holds the token itself")
 		}
 	}
@@ -319,7 +318,7 @@ func TestLoginSuccess(t *testing.T) {
 func TestLoginFailuresLookAlike(t *testing.T) {
 	t.Parallel()
 	f := newAuthFixture(t)
-	f.store.addUser(nvr.User{Name: "bob", HouseholdID: 1, Role: nvr.RoleMember, Disabled: true}, goodPassword)
+	bob := f.addUser(t, "bob", true)
 	ctx := context.Background()
 	cases := []struct {
 		name, user, password string
@@ -353,17 +352,14 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 			}
 		})
 	}
-	f.store.mu.Lock()
-	n := len(f.store.sessions)
-	f.store.mu.Unlock()
-	if n != 0 {
+	if n := len(f.sessions(t, f.alice.ID)) + len(f.sessions(t, bob.ID)); n != 0 {
 		t.Fatalf("%d sessions created by failed logins", n)
 	}
 }
 
 func TestLoginStoreErrorIsNotBadPassword(t *testing.T) {
 	t.Parallel()
-	f := newAuthFixture(t)
+	f := newMemAuthFixture(t)
 	f.store.credentialsErr = errors.New("database is locked")
 	_, _, err := f.auth.Login(context.Background(), "alice", goodPassword, client)
 	if nvr.ErrorKind(err) != nvr.KindInternal {
@@ -394,7 +390,7 @@ func TestLoginAccountRateLimit(t *testing.T) {
 		t.Fatalf("RetryAfter = %v, want > 0", wait)
 	}
 	// Another account from the same addresses is not affected.
-	f.store.addUser(nvr.User{Name: "carol", HouseholdID: 1, Role: nvr.RoleMember}, goodPassword)
+	f.addUser(t, "carol", false)
 	if _, _, err := f.auth.Login(ctx, "carol", goodPassword, nvr.ClientInfo{Addr: "203.0.113.1:1000"}); err != nil {
 		t.Fatalf("other account locked too: %v", err)
 	}
@@ -518,9 +514,12 @@ func TestLoginAddressRateLimit(t *testing.T) {
 	}
 }
 
+// TestAuthenticateRefusals keeps the in-memory store: its credentials of
+// a deleted user are a state the database does not hold (deleting a user
+// deletes their sessions and tokens), and Auth must refuse them anyway.
 func TestAuthenticateRefusals(t *testing.T) {
 	t.Parallel()
-	f := newAuthFixture(t)
+	f := newMemAuthFixture(t)
 	ctx := context.Background()
 	now := f.clock.Now()
 	disabled := f.store.addUser(nvr.User{Name: "dora", HouseholdID: 1, Role: nvr.RoleMember}, goodPassword)
@@ -640,9 +639,11 @@ func TestAuthenticateComparesStoredHash(t *testing.T) {
 	}
 }
 
+// TestAuthenticateMalformedNeverReachesStore counts store calls: the
+// in-memory store's job.
 func TestAuthenticateMalformedNeverReachesStore(t *testing.T) {
 	t.Parallel()
-	f := newAuthFixture(t)
+	f := newMemAuthFixture(t)
 	_, _, before := f.store.counts()
 	for _, tok := range []string{"", "hs_x", "hth_x", "hs_" + strings.Repeat("!", 43), strings.Repeat("a", 10000)} {
 		if _, err := f.auth.Authenticate(context.Background(), tok); nvr.ErrorKind(err) != nvr.KindUnauthorized {
@@ -671,7 +672,7 @@ func TestAuthenticateTouchesAtMostOncePerMinute(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newAuthFixture(t)
+			f := newMemAuthFixture(t) // counts the touches
 			ctx := context.Background()
 			now := f.clock.Now()
 			last := now.Add(-tc.idle)
@@ -739,7 +740,7 @@ func TestAuthenticateAPIToken(t *testing.T) {
 				exp = now.Add(tc.expires)
 			}
 			tok := randomToken("hth_", byte(i))
-			stored := f.store.putToken(nvr.APIToken{UserID: f.alice.ID, Name: "door", Scope: tc.scope, TokenHash: nvr.HashToken(tok), ExpiresAt: exp})
+			stored := f.putToken(t, nvr.APIToken{UserID: f.alice.ID, Name: "door", Scope: tc.scope, TokenHash: nvr.HashToken(tok), CreatedAt: now, ExpiresAt: exp})
 			p, err := f.auth.Authenticate(context.Background(), tok)
 			if !tc.ok {
 				if nvr.ErrorKind(err) != nvr.KindUnauthorized {
@@ -829,11 +830,9 @@ func TestLogout(t *testing.T) {
 	if err := f.auth.Logout(ctx, token); err != nil {
 		t.Fatalf("Logout = %v", err)
 	}
-	f.store.mu.Lock()
-	deleted := append([]int64(nil), f.store.deletedSessions...)
-	f.store.mu.Unlock()
-	if len(deleted) != 1 || deleted[0] != sess.ID {
-		t.Fatalf("deleted sessions %v, want [%d]", deleted, sess.ID)
+	left := f.sessions(t, f.alice.ID)
+	if len(left) != 1 || left[0].ID == sess.ID {
+		t.Fatalf("sessions after logout %+v, want only the other one (not %d)", left, sess.ID)
 	}
 	if _, err := f.auth.Authenticate(ctx, token); nvr.ErrorKind(err) != nvr.KindUnauthorized {
 		t.Fatalf("Authenticate after logout = %v, want unauthorized", err)
@@ -844,17 +843,14 @@ func TestLogout(t *testing.T) {
 	// Logging out twice, an unknown token, a malformed one or an API token
 	// is not an error and deletes nothing.
 	apiTok := randomToken("hth_", 5)
-	f.store.putToken(nvr.APIToken{UserID: f.alice.ID, Scope: nvr.ScopeAll, TokenHash: nvr.HashToken(apiTok)})
+	f.putToken(t, nvr.APIToken{UserID: f.alice.ID, Scope: nvr.ScopeAll, TokenHash: nvr.HashToken(apiTok), CreatedAt: f.clock.Now()})
 	for _, tok := range []string{token, randomToken("hs_", 9), "garbage", "", apiTok} {
 		if err := f.auth.Logout(ctx, tok); err != nil {
 			t.Fatalf("Logout(%q) = %v", tok, err)
 		}
 	}
-	f.store.mu.Lock()
-	n := len(f.store.deletedSessions)
-	f.store.mu.Unlock()
-	if n != 1 {
-		t.Fatalf("%d deletions, want 1", n)
+	if after := f.sessions(t, f.alice.ID); len(after) != 1 || after[0].ID != left[0].ID {
+		t.Fatalf("sessions %+v after the no-op logouts, want %+v", after, left)
 	}
 	if _, err := f.auth.Authenticate(ctx, apiTok); err != nil {
 		t.Fatalf("Logout with an API token revoked it: %v", err)

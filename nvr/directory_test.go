@@ -17,6 +17,13 @@ import (
 // through function fields; the embedded nil interface makes any other call
 // panic, and an unset field reports an unexpected call. Calls are recorded
 // in order.
+//
+// These tests keep a double rather than a real database: they check what
+// the directory hands its store (the user row, the hash's parameters, the
+// order of writes), that a refused change never reaches it, and how store
+// errors come back: call checks and faults. The directory over the real
+// database, its transactions and audit rows, is tested in db
+// (directory_change_test.go, directory_grants_test.go).
 type fakeDirectoryStore struct {
 	nvr.DirectoryStore
 	nvr.DirectoryWriter

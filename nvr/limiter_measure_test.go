@@ -27,17 +27,17 @@ func TestLimiterAttemptsAllowed(t *testing.T) {
 	}
 	for _, sh := range shapes {
 		clock := newLimiterClock()
-		l := NewLoginLimiter(clock.now)
-		start := clock.now()
+		l := NewLoginLimiter(clock.Now)
+		start := clock.Now()
 		firstMinute, total := 0, 0
 		for i := 0; i < 100_000; i++ { // bounded: far more than an hour allows
-			elapsed := clock.now().Sub(start)
+			elapsed := clock.Now().Sub(start)
 			if elapsed >= hour {
 				break
 			}
 			acct, addr := sh.account(i), sh.addr(i)
 			if w := l.Wait(acct, addr); w > 0 {
-				clock.advance(w)
+				clock.Advance(w)
 				continue
 			}
 			l.Failed(acct, addr)
@@ -45,7 +45,7 @@ func TestLimiterAttemptsAllowed(t *testing.T) {
 			if elapsed < time.Minute {
 				firstMinute++
 			}
-			clock.advance(10 * time.Millisecond) // the attacker's round trip
+			clock.Advance(10 * time.Millisecond) // the attacker's round trip
 		}
 		t.Logf("%-28s first minute: %3d guesses; first hour: %3d guesses (%.2f/min); steady: 1 per %v",
 			sh.name, firstMinute, total, float64(total)/60, l.maxDelay)

@@ -7,28 +7,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearthnvr/hearth/internal/clocktest"
 )
 
-// limiterClock is a settable clock for the limiter. Safe for concurrent use.
-type limiterClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newLimiterClock() *limiterClock {
-	return &limiterClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *limiterClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *limiterClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newLimiterClock is the limiter tests' clock: the tests' one fake clock,
+// standing still until a test moves it.
+func newLimiterClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // freshAddr returns a distinct IPv4 address for each n, so account tests do
@@ -38,7 +24,7 @@ func freshAddr(n int) string { return fmt.Sprintf("10.%d.%d.%d:5000", n>>16&255,
 func TestLimiterAccountBackoffDoubles(t *testing.T) {
 	t.Parallel()
 	clock := newLimiterClock()
-	l := NewLoginLimiter(clock.now)
+	l := NewLoginLimiter(clock.Now)
 	const account = "alice"
 	n := 0
 	fail := func() {
@@ -61,11 +47,11 @@ func TestLimiterAccountBackoffDoubles(t *testing.T) {
 			t.Fatalf("waits %v: got %v, want %v", seen, w, want)
 		}
 		// Just before the lock ends the account is still locked; at the end it is free.
-		clock.advance(w - time.Nanosecond)
+		clock.Advance(w - time.Nanosecond)
 		if l.Wait(account, freshAddr(1000)) != time.Nanosecond {
 			t.Fatalf("1ns before the end Wait = %v", l.Wait(account, freshAddr(1000)))
 		}
-		clock.advance(time.Nanosecond)
+		clock.Advance(time.Nanosecond)
 		if got := l.Wait(account, freshAddr(1000)); got != 0 {
 			t.Fatalf("at the end of the lock Wait = %v, want 0", got)
 		}
@@ -81,7 +67,7 @@ func TestLimiterAccountBackoffDoubles(t *testing.T) {
 func TestLimiterCapSurvivesManyFailures(t *testing.T) {
 	t.Parallel()
 	clock := newLimiterClock()
-	l := NewLoginLimiter(clock.now)
+	l := NewLoginLimiter(clock.Now)
 	for i := range 200 { // far past the shift width
 		l.Failed("alice", freshAddr(i))
 		if w := l.Wait("alice", freshAddr(10_000)); w < 0 || w > 15*time.Minute {
@@ -123,7 +109,7 @@ func TestLimiterAddressLimit(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			l := NewLoginLimiter(newLimiterClock().now)
+			l := NewLoginLimiter(newLimiterClock().Now)
 			for i := range 19 {
 				l.Failed(fmt.Sprintf("user%d", i), tc.attack(i))
 			}
@@ -185,11 +171,11 @@ func TestLimiterKeys(t *testing.T) {
 func TestLimiterForgetsAfterAnHour(t *testing.T) {
 	t.Parallel()
 	clock := newLimiterClock()
-	l := NewLoginLimiter(clock.now)
+	l := NewLoginLimiter(clock.Now)
 	for i := range 4 {
 		l.Failed("alice", freshAddr(i))
 	}
-	clock.advance(time.Hour + time.Second)
+	clock.Advance(time.Hour + time.Second)
 	for i := range 4 {
 		l.Failed("alice", freshAddr(100+i))
 	}
@@ -198,11 +184,11 @@ func TestLimiterForgetsAfterAnHour(t *testing.T) {
 		t.Fatalf("Wait = %v; failures older than an hour should be forgotten", w)
 	}
 	// Within the hour they add up.
-	l2 := NewLoginLimiter(clock.now)
+	l2 := NewLoginLimiter(clock.Now)
 	for i := range 4 {
 		l2.Failed("alice", freshAddr(i))
 	}
-	clock.advance(59 * time.Minute)
+	clock.Advance(59 * time.Minute)
 	for i := range 4 {
 		l2.Failed("alice", freshAddr(100+i))
 	}
@@ -213,7 +199,7 @@ func TestLimiterForgetsAfterAnHour(t *testing.T) {
 
 func TestLimiterSucceededClearsPairOnly(t *testing.T) {
 	t.Parallel()
-	l := NewLoginLimiter(newLimiterClock().now)
+	l := NewLoginLimiter(newLimiterClock().Now)
 	const addr = "192.0.2.50:1"
 	for range 20 {
 		l.Failed("alice", addr)
@@ -239,12 +225,12 @@ func TestLimiterSucceededClearsPairOnly(t *testing.T) {
 func TestLimiterStrangerCannotLockOwnerOut(t *testing.T) {
 	t.Parallel()
 	clock := newLimiterClock()
-	l := NewLoginLimiter(clock.now)
+	l := NewLoginLimiter(clock.Now)
 	const phone, laptop, stranger = "192.0.2.10:40000", "[2001:db8:1:2::10]:40000", "192.0.2.66:1234"
 	l.Succeeded("ana", phone)
-	clock.advance(24 * time.Hour)
+	clock.Advance(24 * time.Hour)
 	l.Succeeded("ana", "[2001:db8:1:2::99]:5") // same /64 as the laptop
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	for i := range 200 {
 		l.Failed("ana", stranger)
 		l.Failed("ana", freshAddr(i)) // and a botnet
@@ -268,7 +254,7 @@ func TestLimiterStrangerCannotLockOwnerOut(t *testing.T) {
 		t.Errorf("the owner's device after 5 failures of its own waits %v, want a lock", w)
 	}
 	// A known address is forgotten after knownFor.
-	clock.advance(l.knownFor)
+	clock.Advance(l.knownFor)
 	for i := range 5 {
 		l.Failed("ana", freshAddr(9000+i))
 	}
@@ -280,7 +266,7 @@ func TestLimiterStrangerCannotLockOwnerOut(t *testing.T) {
 func TestLimiterMapStaysBounded(t *testing.T) {
 	t.Parallel()
 	clock := newLimiterClock()
-	l := NewLoginLimiter(clock.now)
+	l := NewLoginLimiter(clock.Now)
 	l.maxEntries = 64
 
 	// A locked victim must stay locked through a flood of new keys.
@@ -308,9 +294,9 @@ func TestLimiterMapStaysBounded(t *testing.T) {
 	t.Logf("largest map size %d for maxEntries %d over 10000 sprayed failures", largest, l.maxEntries)
 
 	// Idle entries go first: after an hour, a prune empties the old keys.
-	clock.advance(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	l.mu.Lock()
-	l.pruneLocked(clock.now())
+	l.pruneLocked(clock.Now())
 	n := len(l.entries)
 	l.mu.Unlock()
 	if n != 0 {

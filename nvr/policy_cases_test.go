@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/db/dbtest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
@@ -172,32 +173,35 @@ func TestPolicyStoreErrorIsNotADecision(t *testing.T) {
 }
 
 // TestPolicyReadsOnEveryDecision: a decision is never cached; disabling the
-// user between two requests changes the second answer.
+// user between two requests changes the second answer. It runs on a real
+// database (db/dbtest), the user disabled through the directory as an
+// administrator would; the other policy tests feed the policy facts and
+// failures through nvrtest.PolicyStore and count its calls (the facts' SQL
+// is db/policy_test.go's).
 func TestPolicyReadsOnEveryDecision(t *testing.T) {
 	t.Parallel()
-	disabled := false
-	calls := 0
-	u := nvr.User{ID: testUserID, HouseholdID: householdA, Role: nvr.RoleMember}
-	store := &nvrtest.PolicyStore{
-		OnCameraAccess: func(_ context.Context, p nvr.Principal, id nvr.CameraID, _ time.Time) (nvr.Subject, nvr.CameraFacts, error) {
-			calls++
-			u := u
-			u.Disabled = disabled
-			return nvr.Subject{Principal: p, User: u, CredentialValid: true},
-				nvr.CameraFacts{Camera: nvr.Camera{ID: id, HouseholdID: householdA}, Exists: true}, nil
-		},
-	}
-	pol := nvr.NewPolicy(store, policyClock, nil)
 	ctx := context.Background()
-	if _, err := pol.Camera(ctx, sessionPrincipal(), nvr.ActionViewCamera, testCamID); err != nil {
+	w := dbtest.NewWorld(t, policyClock)
+	u, err := w.Ops.AddUser(ctx, nvr.NewUser{Name: "pat", HouseholdID: w.Home.ID, Role: nvr.RoleMember, Password: "long enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := w.Camera(t, nvr.CameraChanges{})
+	sess, err := w.DB.CreateSession(ctx, nvr.Session{UserID: u.ID, TokenHash: nvr.HashToken(randomToken("hs_", 1)),
+		CreatedAt: policyNow, LastSeenAt: policyNow, ExpiresAt: policyNow.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := nvr.Principal{UserID: u.ID, Kind: nvr.CredentialSession, CredentialID: sess, Scope: nvr.ScopeAll}
+	pol := nvr.NewPolicy(w.DB, policyClock, nil)
+	if _, err := pol.Camera(ctx, p, nvr.ActionViewCamera, cam.ID); err != nil {
 		t.Fatalf("first decision = %v, want a grant", err)
 	}
-	disabled = true
-	_, err := pol.Camera(ctx, sessionPrincipal(), nvr.ActionViewCamera, testCamID)
-	wantUnauthorized(t, err, nil)
-	if calls != 2 {
-		t.Fatalf("store read %d times for 2 decisions", calls)
+	if err := w.Ops.SetDisabled(ctx, u.ID, true); err != nil {
+		t.Fatal(err)
 	}
+	_, err = pol.Camera(ctx, p, nvr.ActionViewCamera, cam.ID)
+	wantUnauthorized(t, err, nil)
 }
 
 // TestPolicySubjectMismatch: a store answering with another user's row must

@@ -14,6 +14,12 @@ import (
 // test moves it from its own goroutine while the code under test reads it
 // and waits on it from others.
 //
+// A Clock has two readings, as a real one does (docs/time.md, "The
+// clocks"): the wall clock (Now), which Set may step either way, and a
+// monotonic one (Elapsed), which only Advance moves, so a test can step
+// the wall clock under code that guards against steps. Timers fire on the
+// wall reading, as they always have here.
+//
 // A Clock made by New stands still until Advance or Set moves it, and its
 // timers (After, Sleep) fire when it reaches them. One made by NewAuto
 // moves itself: every wait advances it by the wait's duration at once, so
@@ -22,6 +28,7 @@ import (
 type Clock struct {
 	mu     sync.Mutex
 	now    time.Time
+	mono   time.Duration // Elapsed: what Advance and auto waits moved
 	auto   bool
 	waits  []time.Duration
 	timers []timer
@@ -45,15 +52,27 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
-// Advance moves the clock forward by d and fires the timers that are due.
+// Elapsed returns the monotonic reading: the time Advance (and an auto
+// clock's waits) moved the clock since New, which no Set changes. Its
+// signature is the one the Elapsed fields of nvr/record and nvr/events
+// take.
+func (c *Clock) Elapsed() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mono
+}
+
+// Advance moves the clock forward by d, on both readings, and fires the
+// timers that are due.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.mono += d
 	c.moveLocked(c.now.Add(d))
 }
 
-// Set moves the clock to t, forward or back (a wall clock may step), and
-// fires the timers that are due.
+// Set moves the wall clock to t, forward or back (a wall clock may step),
+// and fires the timers that are due; Elapsed does not move.
 func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -86,6 +105,7 @@ func (c *Clock) afterLocked(d time.Duration) chan time.Time {
 	ch := make(chan time.Time, 1)
 	c.waits = append(c.waits, d)
 	if c.auto {
+		c.mono += d
 		c.moveLocked(c.now.Add(d))
 		ch <- c.now
 		return ch

@@ -115,3 +115,30 @@ func TestSleepAcrossGoroutines(t *testing.T) {
 		t.Fatalf("%d timers left after a cancelled sleep", c.Waiting())
 	}
 }
+
+// TestElapsedIgnoresSteps: the monotonic reading moves with Advance and an
+// auto clock's waits, and not with a step of the wall clock either way.
+func TestElapsedIgnoresSteps(t *testing.T) {
+	c := New(t0)
+	if c.Elapsed() != 0 {
+		t.Fatalf("a new clock's Elapsed = %v, want 0", c.Elapsed())
+	}
+	c.Advance(time.Minute)
+	c.Set(t0.Add(365 * 24 * time.Hour))
+	if c.Elapsed() != time.Minute {
+		t.Fatalf("after Advance(1 min) and a step of a year: Elapsed = %v, want 1m", c.Elapsed())
+	}
+	c.Set(t0.Add(-time.Hour))
+	c.Advance(time.Second)
+	if c.Elapsed() != time.Minute+time.Second || !c.Now().Equal(t0.Add(-time.Hour+time.Second)) {
+		t.Fatalf("after a step back and Advance(1 s): Elapsed = %v, Now = %v", c.Elapsed(), c.Now())
+	}
+
+	a := NewAuto(t0)
+	a.After(3 * time.Second)
+	_ = a.Sleep(context.Background(), time.Second)
+	a.Set(t0)
+	if a.Elapsed() != 4*time.Second {
+		t.Fatalf("auto clock after waits of 3 s and 1 s and a step: Elapsed = %v, want 4s", a.Elapsed())
+	}
+}

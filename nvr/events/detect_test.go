@@ -81,8 +81,9 @@ func publishUnits(ctx context.Context, h *hub.Hub) {
 
 func TestEventsFromScheduledMotion(t *testing.T) {
 	t.Parallel()
-	camA, camC := testCamera(0), testCamera(0)
-	store := nvrtest.NewEventStore(camA, camC)
+	w := newEventsWorld(t)
+	camA, camC := addTestCamera(t, w, 0), addTestCamera(t, w, 0)
+	store := w.DB
 	hubA := hub.New(string(camA.ID), hub.Options{})
 	// camC is misrouted to camA's hub: a bug the unit's camera ID catches.
 	hubs := &mapHubs{hubs: map[nvr.CameraID]*hub.Hub{camA.ID: hubA, camC.ID: hubA}}
@@ -93,7 +94,7 @@ func TestEventsFromScheduledMotion(t *testing.T) {
 	sched := simcam.Schedule{Start: start, Still: 1500 * time.Millisecond, Move: 700 * time.Millisecond}
 	dir := t.TempDir()
 	e := NewEvents(EventsConfig{
-		Store: store, Cameras: nvrtest.CameraLister{F: store}, DataDir: dir,
+		Store: store, Cameras: store, DataDir: dir,
 		Detectors:   func(nvr.Camera) (Detector, error) { return scheduleDetector{sched}, nil },
 		Thumbnailer: keyThumbnailer{},
 		MergeGap:    800 * time.Millisecond, Tick: 20 * time.Millisecond, Pause: 50 * time.Millisecond, // gap > the report interval
@@ -116,7 +117,7 @@ func TestEventsFromScheduledMotion(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	var evs []nvr.Event
 	for {
-		evs = store.All()
+		evs = allEvents(t, store)
 		closed := 0
 		for _, ev := range evs {
 			if !ev.Open() {
@@ -153,7 +154,7 @@ func TestEventsFromScheduledMotion(t *testing.T) {
 	deadline = time.Now().Add(5 * time.Second)
 	for _, ev := range got {
 		for {
-			cur, _ := store.Get(ev.ID)
+			cur, _ := getEvent(t, store, ev.ID)
 			if cur.ThumbType != "" || time.Now().After(deadline) {
 				ev = cur
 				break
@@ -178,7 +179,7 @@ func TestEventsFromScheduledMotion(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if cur, _ := store.Get(ev.ID); cur.ThumbType != "" || cur.Open() {
+	if cur, _ := getEvent(t, store, ev.ID); cur.ThumbType != "" || cur.Open() {
 		t.Fatalf("misrouted trigger event: %+v", cur)
 	}
 	if entries, _ := os.ReadDir(ThumbnailsDir(dir) + "/" + string(camC.ID)); len(entries) != 0 {

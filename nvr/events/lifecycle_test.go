@@ -6,29 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 var evT0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // fakeEventRecorder records Trigger calls.
 type fakeEventRecorder struct {
@@ -50,21 +34,18 @@ func (r *fakeEventRecorder) get(id nvr.CameraID) time.Time {
 	return r.until[id]
 }
 
-func testCamera(post time.Duration) nvr.Camera {
-	return nvr.Camera{ID: nvr.NewCameraID(), HouseholdID: 1, Name: "porch", Enabled: true, MainURL: "rtsp://192.0.2.1/",
-		RecordMode: nvr.RecordEvents, PreRoll: 5 * time.Second, PostRoll: post,
-		RetainContinuous: nvr.DefaultRetainContinuous, RetainEvents: nvr.DefaultRetainEvents,
-		Detection: nvr.Detection{}.WithDefaults()}
-}
-
-func newLifecycle(t *testing.T, cams ...nvr.Camera) (*Events, *nvrtest.EventStore, *testClock, *fakeEventRecorder) {
+// newLifecycle returns an Events over a fresh database (the store) with
+// a camera of post roll post, its clock at evT0, and the recorder it
+// triggers.
+func newLifecycle(t *testing.T, post time.Duration) (*Events, nvr.Camera, *db.DB, *clocktest.Clock, *fakeEventRecorder) {
 	t.Helper()
-	store := nvrtest.NewEventStore(cams...)
-	clk := &testClock{t: evT0}
+	w := newEventsWorld(t)
+	cam := addTestCamera(t, w, post)
+	clk := clocktest.New(evT0)
 	rec := &fakeEventRecorder{until: map[nvr.CameraID]time.Time{}}
-	e := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, Recorder: rec, Now: clk.Now})
+	e := NewEvents(EventsConfig{Store: w.DB, Cameras: w.DB, Recorder: rec, Now: clk.Now})
 	e.reconcile(context.Background())
-	return e, store, clk, rec
+	return e, cam, w.DB, clk, rec
 }
 
 func motion(cam nvr.CameraID, at time.Time, score float64, zones ...string) activity {
@@ -74,8 +55,7 @@ func motion(cam nvr.CameraID, at time.Time, score float64, zones ...string) acti
 func TestEventOpensExtendsAndClosesAfterPostRoll(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cam := testCamera(10 * time.Second)
-	e, store, clk, rec := newLifecycle(t, cam)
+	e, cam, store, clk, rec := newLifecycle(t, 10*time.Second)
 	for i := range 5 { // motion for 4 s, reported every second
 		at := evT0.Add(time.Duration(i) * time.Second)
 		clk.Set(at)
@@ -88,7 +68,7 @@ func TestEventOpensExtendsAndClosesAfterPostRoll(t *testing.T) {
 		}
 		e.closeExpired(ctx, at)
 	}
-	evs := store.All()
+	evs := allEvents(t, store)
 	if len(evs) != 1 || !evs[0].Open() || !evs[0].Start.Equal(evT0) {
 		t.Fatalf("events = %+v, want one open event from t0", evs)
 	}
@@ -101,11 +81,11 @@ func TestEventOpensExtendsAndClosesAfterPostRoll(t *testing.T) {
 	}
 	// Still open within the post roll, closed after it at the last activity.
 	e.closeExpired(ctx, evT0.Add(13*time.Second))
-	if ev, _ := store.Get(evs[0].ID); !ev.Open() {
+	if ev, _ := getEvent(t, store, evs[0].ID); !ev.Open() {
 		t.Fatal("closed before the post roll ran out")
 	}
 	e.closeExpired(ctx, evT0.Add(14*time.Second+time.Millisecond))
-	ev, _ := store.Get(evs[0].ID)
+	ev, _ := getEvent(t, store, evs[0].ID)
 	if ev.Open() || !ev.End.Equal(evT0.Add(4*time.Second)) || ev.Score != 0.4 ||
 		len(ev.Zones) != 2 || ev.Zones[0] != "gate" || ev.Zones[1] != "path" {
 		t.Fatalf("closed event = %+v", ev)
@@ -127,8 +107,7 @@ func TestEventsMergeWithinPostRollAndGap(t *testing.T) {
 		{"zero post roll, after merge gap", 0, 4 * time.Second, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cam := testCamera(tc.post)
-			e, store, clk, _ := newLifecycle(t, cam)
+			e, cam, store, clk, _ := newLifecycle(t, tc.post)
 			step := func(at time.Time) {
 				clk.Set(at)
 				e.closeExpired(ctx, at)
@@ -143,8 +122,8 @@ func TestEventsMergeWithinPostRollAndGap(t *testing.T) {
 				e.closeExpired(ctx, at)
 			}
 			step(evT0.Add(tc.gap))
-			if got := len(store.All()); got != tc.wantEvents {
-				t.Fatalf("%d events, want %d: %+v", got, tc.wantEvents, store.All())
+			if got := len(allEvents(t, store)); got != tc.wantEvents {
+				t.Fatalf("%d events, want %d: %+v", got, tc.wantEvents, allEvents(t, store))
 			}
 		})
 	}
@@ -153,8 +132,7 @@ func TestEventsMergeWithinPostRollAndGap(t *testing.T) {
 func TestEventSplitsEndlessActivity(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cam := testCamera(10 * time.Second)
-	e, store, clk, _ := newLifecycle(t, cam)
+	e, cam, store, clk, _ := newLifecycle(t, 10*time.Second)
 	for i := 0; i <= 61; i++ { // 30.5 minutes of motion, reported every 30 s, merged by a long post roll
 		at := evT0.Add(time.Duration(i) * 30 * time.Second)
 		clk.Set(at)
@@ -163,7 +141,7 @@ func TestEventSplitsEndlessActivity(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	evs := store.All()
+	evs := allEvents(t, store)
 	if len(evs) != 2 {
 		t.Fatalf("%d events, want 2 (split at %v): %+v", len(evs), DefaultMaxEventDuration, evs)
 	}
@@ -175,8 +153,7 @@ func TestEventSplitsEndlessActivity(t *testing.T) {
 func TestEventCrashRepairAndShutdown(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cam := testCamera(10 * time.Second)
-	e, store, clk, _ := newLifecycle(t, cam)
+	e, cam, store, clk, _ := newLifecycle(t, 10*time.Second)
 	for i := range 6 {
 		at := evT0.Add(time.Duration(i) * 500 * time.Millisecond)
 		clk.Set(at)
@@ -185,14 +162,14 @@ func TestEventCrashRepairAndShutdown(t *testing.T) {
 		}
 	}
 	// "Crash": this Events is dropped without closing; a new one starts.
-	id := store.All()[0].ID
-	e2 := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, Now: clk.Now, Tick: time.Millisecond})
+	id := allEvents(t, store)[0].ID
+	e2 := NewEvents(EventsConfig{Store: store, Cameras: store, Now: clk.Now, Tick: time.Millisecond})
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- e2.Run(runCtx) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if ev, _ := store.Get(id); !ev.Open() {
+		if ev, _ := getEvent(t, store, id); !ev.Open() {
 			// Closed at its last stored extension: within a second of the real last activity.
 			if lost := evT0.Add(2500 * time.Millisecond).Sub(ev.End); lost < 0 || lost > eventPersistEvery {
 				t.Fatalf("repaired end %v, last activity t0+2.5s", ev.End)
@@ -215,7 +192,7 @@ func TestEventCrashRepairAndShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	got, _ := store.Get(ev.ID)
+	got, _ := getEvent(t, store, ev.ID)
 	if got.Open() || !got.End.Equal(evT0.Add(time.Minute+3*time.Second)) || got.Label != "doorbell" || got.Kind != nvr.EventTrigger {
 		t.Fatalf("after shutdown: %+v", got)
 	}
@@ -227,8 +204,7 @@ func TestEventCrashRepairAndShutdown(t *testing.T) {
 func TestEventTriggerValidation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cam := testCamera(10 * time.Second)
-	e, store, _, _ := newLifecycle(t, cam)
+	e, cam, store, _, _ := newLifecycle(t, 10*time.Second)
 	g := nvrtest.CameraGrant(t, cam, nvr.ActionTriggerEvent)
 	for _, label := range []string{"a\nb", "tab\there", string(make([]byte, 65)), " lead", "\xff"} {
 		if _, err := e.Trigger(ctx, g, label, 0); nvr.ErrorKind(err) != nvr.KindInvalid {
@@ -257,7 +233,7 @@ func TestEventTriggerValidation(t *testing.T) {
 	if err != nil || b.ID != a.ID {
 		t.Fatalf("second trigger: %+v %v", b, err)
 	}
-	if evs := store.All(); len(evs) != 1 || evs[0].Label != "$(touch /tmp/canary); rm -rf /" {
+	if evs := allEvents(t, store); len(evs) != 1 || evs[0].Label != "$(touch /tmp/canary); rm -rf /" {
 		t.Fatalf("events = %+v", evs)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
-	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // TestEventSweepExpiresAndDeletes: the sweep removes events past their
@@ -16,11 +16,12 @@ import (
 func TestEventSweepExpiresAndDeletes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cam := testCamera(10 * time.Second)
-	store := nvrtest.NewEventStore(cam)
-	clk := &testClock{t: evT0}
+	w := newEventsWorld(t)
+	cam := addTestCamera(t, w, 10*time.Second)
+	store := w.DB
+	clk := clocktest.New(evT0)
 	dir := t.TempDir()
-	e := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, DataDir: dir, Now: clk.Now})
+	e := NewEvents(EventsConfig{Store: store, Cameras: store, DataDir: dir, Now: clk.Now})
 	mk := func(ago time.Duration, pinned bool) nvr.Event {
 		ev, err := store.CreateEvent(ctx, nvr.Event{CameraID: cam.ID, Kind: nvr.EventMotion, Start: evT0.Add(-ago), Last: evT0.Add(-ago)})
 		if err != nil {
@@ -44,26 +45,24 @@ func TestEventSweepExpiresAndDeletes(t *testing.T) {
 		_, err := os.Stat(path)
 		return err == nil
 	}
-	if _, ok := store.Get(old.ID); ok || exists(old) {
+	if _, ok := getEvent(t, store, old.ID); ok || exists(old) {
 		t.Fatal("expired event or its thumbnail kept")
 	}
 	for _, ev := range []nvr.Event{oldPinned, recent} {
-		if _, ok := store.Get(ev.ID); !ok || !exists(ev) {
+		if _, ok := getEvent(t, store, ev.ID); !ok || !exists(ev) {
 			t.Fatalf("event %s or its thumbnail deleted", ev.ID)
 		}
 	}
 	// A deleted camera: its events are marked (db.DeleteCamera does it in
 	// the camera's transaction); the sweep unlinks and removes them, and
 	// the camera's empty directory.
-	_ = store.MarkEventDeleting(ctx, cam.ID, oldPinned.ID)
-	_ = store.MarkEventDeleting(ctx, cam.ID, recent.ID)
-	store.Mu.Lock()
-	delete(store.Cams, cam.ID)
-	store.Mu.Unlock()
+	if err := w.Ops.RemoveCamera(ctx, cam.ID); err != nil {
+		t.Fatal(err)
+	}
 	e.reconcile(ctx)
 	e.sweep(ctx)
-	if len(store.All()) != 0 || exists(oldPinned) || exists(recent) {
-		t.Fatalf("after camera removal: %+v", store.All())
+	if left, err := store.DeletingEvents(ctx, 100); err != nil || len(left) != 0 || exists(oldPinned) || exists(recent) {
+		t.Fatalf("after camera removal: events still being deleted %+v (%v)", left, err)
 	}
 	if _, err := os.Stat(ThumbnailsDir(dir) + "/" + string(cam.ID)); !os.IsNotExist(err) {
 		t.Fatalf("camera thumbnail directory kept: %v", err)
@@ -75,19 +74,19 @@ func TestEventSweepExpiresAndDeletes(t *testing.T) {
 func TestEventExpiryIgnoresClockStep(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cam := testCamera(10 * time.Second)
-	store := nvrtest.NewEventStore(cam)
-	clk := &testClock{t: evT0}
-	var mono time.Duration
-	e := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, Now: clk.Now,
-		Elapsed: func() time.Duration { return mono }})
+	w := newEventsWorld(t)
+	cam := addTestCamera(t, w, 10*time.Second)
+	store := w.DB
+	clk := clocktest.New(evT0)
+	e := NewEvents(EventsConfig{Store: store, Cameras: store, Now: clk.Now,
+		Elapsed: clk.Elapsed})
 	ev, _ := store.CreateEvent(ctx, nvr.Event{CameraID: cam.ID, Kind: nvr.EventMotion, Start: evT0.Add(-time.Hour), Last: evT0.Add(-time.Hour)})
 	_ = store.CloseEvent(ctx, ev.ID, ev.Start)
 	e.sweep(ctx) // first observation
-	clk.Set(evT0.Add(365 * day))
-	mono = time.Minute
+	clk.Advance(time.Minute)
+	clk.Set(evT0.Add(365 * day)) // a step: Elapsed stays at a minute
 	e.sweep(ctx)
-	if _, ok := store.Get(ev.ID); !ok {
+	if _, ok := getEvent(t, store, ev.ID); !ok {
 		t.Fatal("a clock step expired a recent event")
 	}
 }

@@ -16,7 +16,8 @@ import (
 // pictures, a missing thumbnailer and the wrong action all refuse.
 func TestEventsSnapshot(t *testing.T) {
 	t.Parallel()
-	camA, camB, camC := testCamera(0), testCamera(0), testCamera(0)
+	w := newEventsWorld(t)
+	camA, camB, camC, camIdle := addTestCamera(t, w, 0), addTestCamera(t, w, 0), addTestCamera(t, w, 0), addTestCamera(t, w, 0)
 	hubA := hub.New(string(camA.ID), hub.Options{})
 	hubIdle := hub.New(string(camC.ID), hub.Options{})
 	// camB is misrouted to camA's hub: the keyframe's camera ID refuses it.
@@ -25,8 +26,8 @@ func TestEventsSnapshot(t *testing.T) {
 		Tracks: []media.Track{{Codec: media.H264, ClockRate: media.VideoClockRate, Width: 64, Height: 64}}}
 	hubA.Publish(&media.Unit{Info: info, Key: true, NALUs: [][]byte{[]byte("picture-of-" + string(camA.ID))}})
 
-	store := nvrtest.NewEventStore(camA, camB, camC)
-	e := NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, Thumbnailer: keyThumbnailer{}, hubs: hubs})
+	store := w.DB
+	e := NewEvents(EventsConfig{Store: store, Cameras: store, Thumbnailer: keyThumbnailer{}, hubs: hubs})
 	ctx := context.Background()
 	live := func(c nvr.Camera) nvr.CameraGrant { return nvrtest.CameraGrant(t, c, nvr.ActionViewLive) }
 
@@ -41,9 +42,9 @@ func TestEventsSnapshot(t *testing.T) {
 	}{
 		"misrouted hub":     {e, live(camB), nvr.KindUnavailable},
 		"no keyframe yet":   {e, live(camC), nvr.KindUnavailable},
-		"not streaming":     {e, live(testCamera(0)), nvr.KindUnavailable},
+		"not streaming":     {e, live(camIdle), nvr.KindUnavailable},
 		"wrong action":      {e, nvrtest.CameraGrant(t, camA, nvr.ActionViewRecordings), nvr.KindNotFound},
-		"no thumbnailer":    {NewEvents(EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, hubs: hubs}), live(camA), nvr.KindUnavailable},
+		"no thumbnailer":    {NewEvents(EventsConfig{Store: store, Cameras: store, hubs: hubs}), live(camA), nvr.KindUnavailable},
 		"no events service": {nil, live(camA), nvr.KindUnavailable},
 	} {
 		data, _, err := tc.e.Snapshot(ctx, tc.g)

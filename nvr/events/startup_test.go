@@ -2,11 +2,11 @@ package events
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/db/dbtest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
@@ -31,20 +31,8 @@ func (r repairDone) RepairOpenEvents(ctx context.Context, keep ...nvr.EventID) (
 func TestTriggerBeforeStartupRepair(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "hearth.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	op := nvrtest.Operator(nvr.NewDirectory(d, nil, nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}))
-	h, err := op.AddHousehold(ctx, "Smiths")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cam, err := op.AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Door", MainURL: "rtsp://192.0.2.1/x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := dbtest.NewWorld(t, nil)
+	d, cam := w.DB, w.Camera(t, nvr.CameraChanges{})
 	// What an unclean stop left: an open motion event.
 	now := time.Now().UTC()
 	left, err := d.CreateEvent(ctx, nvr.Event{CameraID: cam.ID, Kind: nvr.EventMotion, Start: now.Add(-time.Hour),

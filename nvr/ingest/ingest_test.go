@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/db/dbtest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/hub"
@@ -85,11 +86,11 @@ func (ch *idChecker) watch(ctx context.Context, t *testing.T, in *Ingest, c nvr.
 
 func TestIngestStreamsAndFollowsConfig(t *testing.T) {
 	t.Parallel()
-	fleet := nvrtest.NewSimFleet(t, 1, 3, 10)
-	cams := fleet.Cameras()
-	list := &nvrtest.CameraList{}
-	list.Set(cams)
-	in := NewIngest(IngestConfig{Cameras: list, Poll: 100 * time.Millisecond, StaggerWindow: 300 * time.Millisecond})
+	// The cameras and every change to them go through the real directory
+	// into a database (db/dbtest), as the API and the CLI make them.
+	w := dbtest.NewWorld(t, nil)
+	_, cams := w.SimCameras(t, 3, 10)
+	in := NewIngest(IngestConfig{Cameras: w.DB, Poll: 100 * time.Millisecond, StaggerWindow: 300 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Run(ctx) }()
@@ -111,7 +112,9 @@ func TestIngestStreamsAndFollowsConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := h.Subscribe(hub.SubscribeOptions{})
-	list.Set(cams[:2])
+	if err := w.Ops.RemoveCamera(ctx, cams[2].ID); err != nil {
+		t.Fatal(err)
+	}
 	in.Reconcile()
 	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer rcancel()
@@ -127,15 +130,19 @@ func TestIngestStreamsAndFollowsConfig(t *testing.T) {
 		t.Fatalf("removed camera still has a hub: %v", err)
 	}
 	// A disabled camera reports so and has no pipeline.
-	off := cams[1]
-	off.Enabled = false
-	list.Set([]nvr.Camera{cams[0], off})
+	disabled := false
+	off, err := w.Ops.EditCamera(ctx, cams[1].ID, nvr.CameraChanges{Enabled: &disabled})
+	if err != nil {
+		t.Fatal(err)
+	}
 	in.Reconcile()
 	waitAll(t, in, []nvr.Camera{off}, 10*time.Second, "disabled", func(s string) bool { return s == "disabled" })
 	// A camera whose URL points nowhere is reported unreachable, with no password in the error.
-	broken := nvr.Camera{ID: nvr.NewCameraID(), HouseholdID: 1, Name: "nowhere", MainURL: "rtsp://127.0.0.1:1/x",
-		Username: "u", Password: nvr.NewSecret("CANARY-ingest"), Transport: nvr.TransportTCP, Enabled: true, LocalOK: true}
-	list.Set([]nvr.Camera{cams[0], broken})
+	broken, err := w.Ops.AddCamera(ctx, nvr.NewCamera{HouseholdID: w.Home.ID, Name: "nowhere", MainURL: "rtsp://127.0.0.1:1/x",
+		Username: "u", Password: nvr.NewSecret("CANARY-ingest"), Transport: nvr.TransportTCP, LocalOK: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	in.Reconcile()
 	waitAll(t, in, []nvr.Camera{broken}, 15*time.Second, "unreachable", func(s string) bool { return s == "unreachable" })
 	if e := in.Status(testGrant(t, broken)).Streams[0].LastError; e == "" || strings.Contains(e, "CANARY") {
@@ -154,6 +161,10 @@ func TestStorm(t *testing.T) {
 	const maxConnecting = 8
 	fleet := nvrtest.NewSimFleet(t, 4, cameras/4, 2)
 	cams := fleet.Cameras()
+	// A fixed list rather than a database: the storm measures admission and
+	// reconnection across four servers with a camera set that never
+	// changes, and issue 15 keeps its figures comparable; what Ingest makes
+	// of a directory's changes is TestIngestStreamsAndFollowsConfig's.
 	list := &nvrtest.CameraList{}
 	list.Set(cams)
 	in := NewIngest(IngestConfig{Cameras: list, MaxConnecting: maxConnecting, ReadTimeout: 3 * time.Second,
@@ -207,7 +218,8 @@ func TestFlappingCameraLeaksNothing(t *testing.T) {
 		}
 		flapFor = d
 	}
-	id := string(nvr.NewCameraID())
+	w := dbtest.NewWorld(t, nil)
+	id := string(w.Camera(t, nvr.CameraChanges{}).ID)
 	srv, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", FlapEvery: time.Second,
 		Cameras: []simcam.CameraConfig{{ID: id, Width: simcam.MinWidth, Height: simcam.MinHeight, FPS: 10, GOP: 5}}})
 	if err != nil {
@@ -218,10 +230,12 @@ func TestFlappingCameraLeaksNothing(t *testing.T) {
 	go func() { _ = srv.Run(sctx); close(sdone) }()
 	defer func() { scancel(); <-sdone }()
 
-	cam := nvr.Camera{ID: nvr.CameraID(id), HouseholdID: 1, Name: "flappy", MainURL: srv.URL(1), Transport: nvr.TransportTCP, Enabled: true, LocalOK: true}
-	list := &nvrtest.CameraList{}
-	list.Set([]nvr.Camera{cam})
-	in := NewIngest(IngestConfig{Cameras: list, ReadTimeout: 2 * time.Second, StaggerWindow: time.Millisecond})
+	url, tcp, admin := srv.URL(1), nvr.TransportTCP, true
+	cam, err := w.Ops.EditCamera(context.Background(), nvr.CameraID(id), nvr.CameraChanges{MainURL: &url, Transport: &tcp, LocalOK: &admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewIngest(IngestConfig{Cameras: w.DB, ReadTimeout: 2 * time.Second, StaggerWindow: time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Run(ctx) }()

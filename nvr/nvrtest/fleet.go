@@ -11,8 +11,10 @@ import (
 	"github.com/hearthnvr/hearth/streams/simcam"
 )
 
-// CameraList lists a fixed, changeable set of cameras (the lister ingest,
-// recorder and retention read). Safe for concurrent use.
+// CameraList lists a fixed, changeable set of cameras (the lister Ingest
+// reads), for a test whose cameras need no directory (ingest's storm);
+// tests that change cameras do it through a real one (db/dbtest). Safe for
+// concurrent use.
 type CameraList struct {
 	mu   sync.Mutex
 	cams []nvr.Camera
@@ -50,11 +52,26 @@ type SimFleet struct {
 // each at fps, on loopback; the test's cleanup kills them.
 func NewSimFleet(t *testing.T, servers, perServer, fps int) *SimFleet {
 	t.Helper()
+	ids := make([][]nvr.CameraID, servers)
+	for s := range ids {
+		for range perServer {
+			ids[s] = append(ids[s], nvr.NewCameraID())
+		}
+	}
+	return NewSimFleetOf(t, fps, ids...)
+}
+
+// NewSimFleetOf starts one RTSP server on loopback for each list of
+// camera IDs, serving those cameras at fps (a keyframe every 2 s): the
+// cameras a test added to its directory, so their frames carry the IDs
+// the directory gave them. The test's cleanup kills the servers.
+func NewSimFleetOf(t *testing.T, fps int, servers ...[]nvr.CameraID) *SimFleet {
+	t.Helper()
 	f := &SimFleet{t: t}
-	for s := 0; s < servers; s++ {
+	for _, ids := range servers {
 		var cfgs []simcam.CameraConfig
-		for c := 0; c < perServer; c++ {
-			cfgs = append(cfgs, simcam.CameraConfig{ID: string(nvr.NewCameraID()), Width: simcam.MinWidth,
+		for _, id := range ids {
+			cfgs = append(cfgs, simcam.CameraConfig{ID: string(id), Width: simcam.MinWidth,
 				Height: simcam.MinHeight, FPS: fps, GOP: 2 * fps})
 		}
 		f.configs = append(f.configs, cfgs)

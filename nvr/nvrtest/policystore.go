@@ -11,6 +11,13 @@ import (
 
 // PolicyStore is an nvr.PolicyStore whose behaviour each test sets through
 // function fields. A method whose field is nil reports ErrUnexpectedCall.
+//
+// It is for tests that need a double: facts the database would not give
+// (another user's row, a credential valid while its user is not), store
+// failures, counts of the policy's reads and audit writes, and the
+// policy's decision tables fed fact by fact. A test that needs none of
+// these uses a real database (db/dbtest), as TestPolicyReadsOnEveryDecision
+// does.
 type PolicyStore struct {
 	OnSubject          func(ctx context.Context, p nvr.Principal, now time.Time) (nvr.Subject, error)
 	OnCameraAccess     func(ctx context.Context, p nvr.Principal, id nvr.CameraID, now time.Time) (nvr.Subject, nvr.CameraFacts, error)

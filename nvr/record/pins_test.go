@@ -7,7 +7,6 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
-	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // TestRetentionKeepsPinnedEvents: retention's pins come from pinned events
@@ -17,21 +16,35 @@ func TestRetentionKeepsPinnedEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newRetentionEnv(t)
-	e.bulk(retCamA)
-	pinnedSeg := e.seg(retCamA, 40*retDay, retGiB, true)
-	freeSeg := e.seg(retCamA, 39*retDay, retGiB, true)
-	cam := nvr.Camera{ID: retCamA, PreRoll: 5 * time.Second, PostRoll: 10 * time.Second, RetainEvents: nvr.DefaultRetainEvents}
-	store := nvrtest.NewEventStore(cam)
-	ev := events.NewEvents(events.EventsConfig{Store: store, Cameras: nvrtest.CameraLister{F: store}, Now: e.clock.Now})
+	// The events, their camera and its footage share the env's database.
+	pre, post := 5*time.Second, 10*time.Second
+	cam, err := e.world.Ops.EditCamera(ctx, e.camA, nvr.CameraChanges{PreRoll: &pre, PostRoll: &post})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := e.world.DB
+	ev := events.NewEvents(events.EventsConfig{Store: store, Cameras: store, Now: e.clock.Now})
+	e.bulk(cam.ID)
+	pinnedSeg := e.seg(cam.ID, 40*retDay, retGiB, true)
+	freeSeg := e.seg(cam.ID, 39*retDay, retGiB, true)
 	// The pinned event ends 5 s before its segment starts: only the post
 	// roll reaches into it.
-	pinned, _ := store.CreateEvent(ctx, nvr.Event{CameraID: retCamA, Kind: nvr.EventMotion,
+	pinned, err := store.CreateEvent(ctx, nvr.Event{CameraID: cam.ID, Kind: nvr.EventMotion,
 		Start: pinnedSeg.Start.Add(-20 * time.Second), Last: pinnedSeg.Start.Add(-5 * time.Second)})
-	_ = store.CloseEvent(ctx, pinned.ID, pinned.Last)
-	_ = store.SetEventPinned(ctx, retCamA, pinned.ID, true)
-	free, _ := store.CreateEvent(ctx, nvr.Event{CameraID: retCamA, Kind: nvr.EventMotion,
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, err := store.CreateEvent(ctx, nvr.Event{CameraID: cam.ID, Kind: nvr.EventMotion,
 		Start: freeSeg.Start.Add(10 * time.Second), Last: freeSeg.Start.Add(20 * time.Second)})
-	_ = store.CloseEvent(ctx, free.ID, free.Last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{store.CloseEvent(ctx, pinned.ID, pinned.Last), store.SetEventPinned(ctx, cam.ID, pinned.ID, true),
+		store.CloseEvent(ctx, free.ID, free.Last)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	cfg := e.config()
 	cfg.Pins = ev

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
@@ -56,31 +57,12 @@ func (l *recLog) String() string {
 	return l.b.String()
 }
 
-// recClock is a wall clock the test moves.
-type recClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *recClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *recClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // TestRecorderRateCeiling: a camera that starts sending far above the
 // ceiling has its recording paused (state over-rate, the open segment
 // closed, the flood not written) and resumed once back to its normal rate.
 func TestRecorderRateCeiling(t *testing.T) {
 	t.Parallel()
-	clock := &recClock{now: time.Now()}
-	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
+	clock := clocktest.New(time.Now())
 	// The simulated camera's normal rate, measured on another camera of
 	// the same kind (10 fps, 1 s GOPs): the ceiling is four times it and
 	// the flood adds ten times its average frame to every frame.
@@ -91,8 +73,9 @@ func TestRecorderRateCeiling(t *testing.T) {
 	}
 	normalBps := float64(probeBytes) * 8 / 3
 	logs := &recLog{}
-	e := newRecorderEnv(t, cam, RecorderConfig{Target: time.Minute, SyncInterval: time.Millisecond,
+	e := newRecorderEnv(t, nvr.CameraChanges{}, RecorderConfig{Target: time.Minute, SyncInterval: time.Millisecond,
 		MaxBitrate: 4 * normalBps, RateWindow: 2 * time.Second, Now: clock.Now, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	cam := e.cam
 	e.start()
 	<-e.rec.Recovered()
 	filler := append([]byte{0x0c}, append(bytes.Repeat([]byte{0xff}, 10*probeBytes/30), 0x80)...) // H.264 filler data NAL
@@ -105,7 +88,7 @@ func TestRecorderRateCeiling(t *testing.T) {
 				u.NALUs = append(append([][]byte(nil), u.NALUs...), filler)
 				floodBytes += int64(len(filler))
 			}
-			clock.advance(100 * time.Millisecond)
+			clock.Advance(100 * time.Millisecond)
 			e.hub.Publish(u)
 			time.Sleep(2 * time.Millisecond)
 		}
@@ -123,11 +106,11 @@ func TestRecorderRateCeiling(t *testing.T) {
 	// segment.
 	send(40, false)
 	nvrtest.WaitFor(t, 5*time.Second, "recording again", func() bool {
-		return e.rec.statusOf(cam).State == RecordingActive && len(e.store.Segments()) >= 2
+		return e.rec.statusOf(cam).State == RecordingActive && len(e.segments()) >= 2
 	})
 	e.stop()
 	var written int64
-	for _, s := range e.store.Segments() {
+	for _, s := range e.segments() {
 		if s.State != nvr.SegmentClosed {
 			t.Errorf("segment %d %s", s.ID, s.State)
 		}

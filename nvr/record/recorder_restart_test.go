@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/db/dbtest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
@@ -12,10 +13,10 @@ import (
 )
 
 // fragmentsOf counts the fragments indexed for a camera.
-func fragmentsOf(t *testing.T, store *nvrtest.Recordings, id nvr.CameraID) int {
+func fragmentsOf(t *testing.T, store nvr.RecordingStore, id nvr.CameraID) int {
 	t.Helper()
 	n := 0
-	for _, s := range store.Segments() {
+	for _, s := range allSegments(t, store) {
 		if s.CameraID != id {
 			continue
 		}
@@ -46,10 +47,10 @@ func turnsOf(t *testing.T, r *Recorder, id nvr.CameraID) uint64 {
 // it for an idle sync interval) and record from the new one.
 func TestRecorderFollowsRestartedHub(t *testing.T) {
 	t.Parallel()
-	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
 	const syncEvery = 50 * time.Millisecond
-	e := newRecorderEnv(t, cam, RecorderConfig{SyncInterval: syncEvery, Target: time.Minute,
+	e := newRecorderEnv(t, nvr.CameraChanges{}, RecorderConfig{SyncInterval: syncEvery, Target: time.Minute,
 		StallGrace: 200 * time.Millisecond, AssumedGOP: time.Second})
+	cam := e.cam
 	e.start()
 	e.publish(25) // 2.5 one-second GOPs
 	nvrtest.WaitFor(t, 5*time.Second, "two fragments indexed", func() bool { return fragmentsOf(t, e.store, cam.ID) >= 2 })
@@ -99,18 +100,21 @@ func TestRecorderFollowsRestartedHub(t *testing.T) {
 // recording only while it is.
 func TestRecorderKeepsRecordingAfterCameraEdit(t *testing.T) {
 	t.Parallel()
-	fleet := nvrtest.NewSimFleet(t, 1, 2, 10) // GOP 2 s
-	cams := fleet.Cameras()
+	w := dbtest.NewWorld(t, nil)
+	fleet, cams := w.SimCameras(t, 2, 10) // GOP 2 s
 	cam, other := cams[0], cams[1]
-	list := &nvrtest.CameraList{}
-	list.Set([]nvr.Camera{cam})
-	in := ingest.NewIngest(ingest.IngestConfig{Cameras: list, Poll: 100 * time.Millisecond, StaggerWindow: 100 * time.Millisecond})
+	// Only cam is recorded: other is a second stream to point cam at.
+	off := false
+	if _, err := w.Ops.EditCamera(context.Background(), other.ID, nvr.CameraChanges{Enabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	in := ingest.NewIngest(ingest.IngestConfig{Cameras: w.DB, Poll: 100 * time.Millisecond, StaggerWindow: 100 * time.Millisecond})
 	ictx, icancel := context.WithCancel(context.Background())
 	idone := make(chan struct{})
 	go func() { _ = in.Run(ictx); close(idone) }()
 	defer func() { icancel(); <-idone }()
 
-	store := nvrtest.NewRecordings()
+	store := w.DB
 	rec := NewRecorder(RecorderConfig{Ingest: in, Store: store, DataDir: t.TempDir(), Target: time.Minute,
 		SyncInterval: 100 * time.Millisecond, Poll: 100 * time.Millisecond, Pause: 200 * time.Millisecond,
 		StallGrace: time.Second})
@@ -118,17 +122,20 @@ func TestRecorderKeepsRecordingAfterCameraEdit(t *testing.T) {
 	defer stop()
 
 	nvrtest.WaitFor(t, 30*time.Second, "recording", func() bool { return rec.statusOf(cam).State == RecordingActive })
+	auto, tcp, admin := nvr.TransportAuto, nvr.TransportTCP, true
 	for _, edit := range []struct {
 		name   string
-		change func(c *nvr.Camera)
+		change nvr.CameraChanges
 	}{
-		{"transport auto", func(c *nvr.Camera) { c.Transport = nvr.TransportAuto }},
-		{"transport tcp", func(c *nvr.Camera) { c.Transport = nvr.TransportTCP }},
-		{"another stream", func(c *nvr.Camera) { c.MainURL = other.MainURL }},
+		{"transport auto", nvr.CameraChanges{Transport: &auto}},
+		{"transport tcp", nvr.CameraChanges{Transport: &tcp}},
+		{"another stream", nvr.CameraChanges{MainURL: &other.MainURL, LocalOK: &admin}},
 	} {
-		edit.change(&cam)
 		hubBefore := in.RecordHub(cam.ID)
-		list.Set([]nvr.Camera{cam})
+		var err error
+		if cam, err = w.Ops.EditCamera(context.Background(), cam.ID, edit.change); err != nil {
+			t.Fatalf("%s: %v", edit.name, err)
+		}
 		in.Reconcile()
 		nvrtest.WaitFor(t, 10*time.Second, edit.name+": pipeline restarted", func() bool {
 			h := in.RecordHub(cam.ID)

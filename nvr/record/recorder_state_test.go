@@ -12,9 +12,10 @@ import (
 )
 
 // refusingStore is a RecordingStore that refuses new segments and
-// fragments while refuse is set, like a database on a failing disk.
+// fragments while refuse is set, like a database on a failing disk: a
+// fault SQLite does not produce on demand, so it wraps the real one.
 type refusingStore struct {
-	*nvrtest.Recordings
+	nvr.RecordingStore
 	refuse atomic.Bool
 }
 
@@ -24,14 +25,14 @@ func (s *refusingStore) CreateSegment(ctx context.Context, seg nvr.Segment) (nvr
 	if s.refuse.Load() {
 		return nvr.Segment{}, nvr.Errorf("create segment", nvr.KindUnavailable, "index refuses writes")
 	}
-	return s.Recordings.CreateSegment(ctx, seg)
+	return s.RecordingStore.CreateSegment(ctx, seg)
 }
 
 func (s *refusingStore) AddFragments(ctx context.Context, id nvr.SegmentID, frags []nvr.Fragment) error {
 	if s.refuse.Load() {
 		return nvr.Errorf("add fragments", nvr.KindUnavailable, "index refuses writes")
 	}
-	return s.Recordings.AddFragments(ctx, id, frags)
+	return s.RecordingStore.AddFragments(ctx, id, frags)
 }
 
 // streamer publishes a recorderEnv's feed in the background, five times
@@ -106,12 +107,12 @@ func TestRecorderStalled(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
 			// The feed's GOP is 1 s of media time: due = 1 s GOP + 50 ms
 			// sync + 500 ms grace (about 8 streamed GOPs at 5x real time).
-			e := newRecorderEnv(t, cam, RecorderConfig{SyncInterval: 50 * time.Millisecond, Target: time.Minute,
+			e := newRecorderEnv(t, nvr.CameraChanges{}, RecorderConfig{SyncInterval: 50 * time.Millisecond, Target: time.Minute,
 				StallGrace: 500 * time.Millisecond, AssumedGOP: time.Second})
-			store := &refusingStore{Recordings: e.store}
+			cam := e.cam
+			store := &refusingStore{RecordingStore: e.store}
 			e.rec.cfg.Store = store
 			if st := e.rec.statusOf(cam); st.State != RecordingWaiting {
 				t.Fatalf("before any footage: %+v, want waiting", st)
@@ -135,15 +136,15 @@ func TestRecorderStalled(t *testing.T) {
 				t.Errorf("stalled since %v, broken at %v", st.Since, broken)
 			}
 			// Nothing is indexed while stalled, and nothing says recording.
-			n := fragmentsOf(t, store.Recordings, cam.ID)
+			n := fragmentsOf(t, store, cam.ID)
 			time.Sleep(200 * time.Millisecond)
-			if st := e.rec.statusOf(cam); st.State == RecordingActive || fragmentsOf(t, store.Recordings, cam.ID) != n {
-				t.Fatalf("state %+v with %d → %d fragments", st, n, fragmentsOf(t, store.Recordings, cam.ID))
+			if st := e.rec.statusOf(cam); st.State == RecordingActive || fragmentsOf(t, store, cam.ID) != n {
+				t.Fatalf("state %+v with %d → %d fragments", st, n, fragmentsOf(t, store, cam.ID))
 			}
 
 			tc.mend(store, p)
 			nvrtest.WaitFor(t, 10*time.Second, "recording again", func() bool { return e.rec.statusOf(cam).State == RecordingActive })
-			if got := fragmentsOf(t, store.Recordings, cam.ID); got <= n {
+			if got := fragmentsOf(t, store, cam.ID); got <= n {
 				t.Errorf("recording again with %d fragments, %d while stalled", got, n)
 			}
 			if st := e.rec.statusOf(cam); !st.Since.After(first) || st.Reason != "" {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/db/dbtest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
@@ -23,25 +25,23 @@ import (
 func TestRecorderRecordsSimcam(t *testing.T) {
 	t.Parallel()
 	testpeer.Require(t, "ffmpeg")
-	fleet := nvrtest.NewSimFleet(t, 1, 2, 10) // GOP 2 s
-	cams := fleet.Cameras()
-	list := &nvrtest.CameraList{}
-	list.Set(cams)
-	in := ingest.NewIngest(ingest.IngestConfig{Cameras: list, Poll: 100 * time.Millisecond, StaggerWindow: 200 * time.Millisecond})
+	w := dbtest.NewWorld(t, nil)
+	_, cams := w.SimCameras(t, 2, 10) // GOP 2 s
+	in := ingest.NewIngest(ingest.IngestConfig{Cameras: w.DB, Poll: 100 * time.Millisecond, StaggerWindow: 200 * time.Millisecond})
 	ictx, icancel := context.WithCancel(context.Background())
 	idone := make(chan struct{})
 	go func() { _ = in.Run(ictx); close(idone) }()
 	defer func() { icancel(); <-idone }()
 
 	data := t.TempDir()
-	store := nvrtest.NewRecordings()
+	store := w.DB
 	rec := NewRecorder(RecorderConfig{Ingest: in, Store: store, DataDir: data, Target: 3 * time.Second,
 		Poll: 100 * time.Millisecond, Pause: 200 * time.Millisecond})
 	stop := runRecorder(t, rec)
 
 	closedOf := func(id nvr.CameraID) int {
 		n := 0
-		for _, s := range store.Segments() {
+		for _, s := range allSegments(t, store) {
 			if s.CameraID == id && s.State == nvr.SegmentClosed {
 				n++
 			}
@@ -59,7 +59,7 @@ func TestRecorderRecordsSimcam(t *testing.T) {
 	stop()
 
 	dir := filepath.Join(data, recordstore.RecordingsDirName)
-	segs := store.Segments()
+	segs := allSegments(t, store)
 	for _, s := range segs {
 		if s.State != nvr.SegmentClosed {
 			t.Errorf("segment %d is %s after a clean stop", s.ID, s.State)
@@ -120,25 +120,29 @@ type recorderEnv struct {
 	t     *testing.T
 	data  string
 	dir   string
-	store *nvrtest.Recordings
+	world *dbtest.World
+	store *db.DB
 	hubs  *fakeHubs
-	list  *nvrtest.CameraList
-	cam   nvr.Camera
+	cam   nvr.Camera // added to the database by newRecorderEnv
 	hub   *hub.Hub
 	feed  *nvrtest.UnitFeed
 	rec   *Recorder
 	stop  func()
 }
 
-func newRecorderEnv(t *testing.T, cam nvr.Camera, cfg RecorderConfig) *recorderEnv {
+// newRecorderEnv adds a camera with the changes ch to a fresh database
+// and makes a recorder for it (not started), reading its cameras and
+// indexing its segments there.
+func newRecorderEnv(t *testing.T, ch nvr.CameraChanges, cfg RecorderConfig) *recorderEnv {
 	t.Helper()
-	e := &recorderEnv{t: t, data: t.TempDir(), store: nvrtest.NewRecordings(), hubs: &fakeHubs{}, list: &nvrtest.CameraList{}, cam: cam}
+	w := dbtest.NewWorld(t, nil)
+	cam := w.Camera(t, ch)
+	e := &recorderEnv{t: t, data: t.TempDir(), world: w, store: w.DB, hubs: &fakeHubs{}, cam: cam}
 	e.dir = filepath.Join(e.data, recordstore.RecordingsDirName)
-	e.list.Set([]nvr.Camera{cam})
 	e.hub = hub.New(string(cam.ID), hub.Options{Stream: "main"})
 	e.hubs.set(cam.ID, e.hub)
 	e.feed = nvrtest.NewUnitFeed(t, cam.ID, 10, 10, time.Now().Add(-time.Hour).Truncate(time.Second)) // 1 s GOPs
-	cfg.Cameras, cfg.Store, cfg.DataDir, cfg.hubs = e.list, e.store, e.data, e.hubs
+	cfg.Cameras, cfg.Store, cfg.DataDir, cfg.hubs = e.store, e.store, e.data, e.hubs
 	if cfg.Poll == 0 {
 		cfg.Poll = 50 * time.Millisecond
 	}
@@ -162,6 +166,9 @@ func (e *recorderEnv) start() {
 	time.Sleep(50 * time.Millisecond) // let it subscribe
 }
 
+// segments returns every segment row, by camera and start.
+func (e *recorderEnv) segments() []nvr.Segment { return allSegments(e.t, e.store) }
+
 // publish sends n frames, pacing them so the recorder keeps up.
 func (e *recorderEnv) publish(n int) {
 	for i := 0; i < n; i++ {
@@ -174,14 +181,14 @@ func TestRecorderDiskFull(t *testing.T) {
 	t.Parallel()
 	disk := &fullDisk{free: 1 << 40}
 	var fulls atomic.Int32
-	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
-	e := newRecorderEnv(t, cam, RecorderConfig{createFile: disk.create, SyncInterval: time.Millisecond, Target: time.Minute,
+	e := newRecorderEnv(t, nvr.CameraChanges{}, RecorderConfig{createFile: disk.create, SyncInterval: time.Millisecond, Target: time.Minute,
 		OnDiskFull: func() { fulls.Add(1) }, Pause: 300 * time.Millisecond})
+	cam := e.cam
 	e.start()
 	<-e.rec.Recovered()
 	e.publish(25) // 2.5 GOPs
 	nvrtest.WaitFor(t, 5*time.Second, "two fragments indexed", func() bool {
-		s := e.store.Segments()
+		s := e.segments()
 		if len(s) != 1 {
 			return false
 		}
@@ -195,7 +202,7 @@ func TestRecorderDiskFull(t *testing.T) {
 	if fulls.Load() == 0 {
 		t.Fatal("OnDiskFull not called")
 	}
-	segs := e.store.Segments()
+	segs := e.segments()
 	if len(segs) != 1 || segs[0].State != nvr.SegmentClosed {
 		t.Fatalf("after ENOSPC: %+v", segs)
 	}
@@ -214,10 +221,10 @@ func TestRecorderDiskFull(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	e.publish(35)
 	nvrtest.WaitFor(t, 5*time.Second, "recording again", func() bool {
-		return e.rec.statusOf(cam).State == RecordingActive && len(e.store.Segments()) >= 2
+		return e.rec.statusOf(cam).State == RecordingActive && len(e.segments()) >= 2
 	})
 	e.stop()
-	for _, s := range e.store.Segments() {
+	for _, s := range e.segments() {
 		if s.State != nvr.SegmentClosed {
 			t.Errorf("segment %d %s", s.ID, s.State)
 		}
@@ -230,29 +237,29 @@ func TestRecorderDiskFull(t *testing.T) {
 
 func TestRecorderEventsPreRoll(t *testing.T) {
 	t.Parallel()
-	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x", RecordMode: nvr.RecordEvents,
-		PreRoll: 3 * time.Second, PostRoll: 2 * time.Second}
-	e := newRecorderEnv(t, cam, RecorderConfig{Target: time.Minute})
+	mode, pre, post := nvr.RecordEvents, 3*time.Second, 2*time.Second
+	e := newRecorderEnv(t, nvr.CameraChanges{RecordMode: &mode, PreRoll: &pre, PostRoll: &post}, RecorderConfig{Target: time.Minute})
+	cam := e.cam
 	e.start()
 	if st := e.rec.statusOf(cam); st.State != RecordingArmed || st.Mode != nvr.RecordEvents {
 		t.Fatalf("status %+v, want armed", st)
 	}
 	e.publish(80) // 8 s, nothing recorded
 	time.Sleep(100 * time.Millisecond)
-	if n := len(e.store.Segments()); n != 0 {
+	if n := len(e.segments()); n != 0 {
 		t.Fatalf("%d segments before any trigger", n)
 	}
 	trigger := e.feed.Wall()
 	e.rec.Trigger(cam.ID, trigger.Add(time.Second)) // event lasts 1 s
 	e.publish(70)                                   // 7 s more
 	nvrtest.WaitFor(t, 5*time.Second, "event segment closed", func() bool {
-		s := e.store.Segments()
+		s := e.segments()
 		return len(s) == 1 && s[0].State == nvr.SegmentClosed
 	})
 	if st := e.rec.statusOf(cam); st.State != RecordingArmed {
 		t.Errorf("after the event: %+v", st)
 	}
-	s := e.store.Segments()[0]
+	s := e.segments()[0]
 	if !s.Event {
 		t.Error("event segment not marked Event")
 	}
@@ -272,11 +279,11 @@ func TestRecorderEventsPreRoll(t *testing.T) {
 	e.rec.Trigger(cam.ID, trigger2)
 	e.publish(40)
 	nvrtest.WaitFor(t, 5*time.Second, "second event", func() bool {
-		s := e.store.Segments()
+		s := e.segments()
 		return len(s) == 2 && s[1].State == nvr.SegmentClosed
 	})
 	e.stop()
-	for _, s := range e.store.Segments() {
+	for _, s := range e.segments() {
 		if msg := recDecodeErrors(t, segAbs(e.dir, s)); msg != "" {
 			t.Errorf("decode %s: %s", s.Path, msg)
 		}
@@ -286,8 +293,8 @@ func TestRecorderEventsPreRoll(t *testing.T) {
 
 func TestRecorderRefusesWrongVolume(t *testing.T) {
 	t.Parallel()
-	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
-	e := newRecorderEnv(t, cam, RecorderConfig{})
+	e := newRecorderEnv(t, nvr.CameraChanges{}, RecorderConfig{})
+	cam := e.cam
 	if _, err := recordstore.OpenVolume(e.data); err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +315,7 @@ func TestRecorderRefusesWrongVolume(t *testing.T) {
 	})
 	e.publish(30)
 	stop()
-	if n := len(e.store.Segments()); n != 0 {
+	if n := len(e.segments()); n != 0 {
 		t.Fatalf("%d segments written to the wrong volume", n)
 	}
 	ents, _ := os.ReadDir(e.dir)
@@ -330,8 +337,8 @@ func TestRecorderRefusesWrongVolume(t *testing.T) {
 
 func TestRecorderVolumeLostWhileRecording(t *testing.T) {
 	t.Parallel()
-	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
-	e := newRecorderEnv(t, cam, RecorderConfig{Target: 2 * time.Second})
+	e := newRecorderEnv(t, nvr.CameraChanges{}, RecorderConfig{Target: 2 * time.Second})
+	cam := e.cam
 	e.start()
 	e.publish(25)
 	nvrtest.WaitFor(t, 5*time.Second, "recording", func() bool { return e.rec.statusOf(cam).State == RecordingActive })
@@ -343,10 +350,10 @@ func TestRecorderVolumeLostWhileRecording(t *testing.T) {
 	nvrtest.WaitFor(t, 5*time.Second, "error state", func() bool {
 		return strings.HasPrefix(e.rec.statusOf(cam).State, "error: recordings directory ")
 	})
-	n := len(e.store.Segments())
+	n := len(e.segments())
 	e.publish(40)
 	time.Sleep(100 * time.Millisecond)
-	if m := len(e.store.Segments()); m != n {
+	if m := len(e.segments()); m != n {
 		t.Fatalf("segments %d → %d after the volume was lost", n, m)
 	}
 }

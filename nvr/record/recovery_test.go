@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/db/dbtest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/recordstore"
@@ -21,7 +23,8 @@ type storageEnv struct {
 	t     *testing.T
 	data  string
 	dir   string
-	store *nvrtest.Recordings
+	world *dbtest.World
+	store *db.DB
 	vol   recordstore.Volume
 }
 
@@ -32,8 +35,15 @@ func newStorageEnv(t *testing.T) *storageEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &storageEnv{t: t, data: data, dir: vol.Dir, store: nvrtest.NewRecordings(), vol: vol}
+	w := dbtest.NewWorld(t, nil)
+	return &storageEnv{t: t, data: data, dir: vol.Dir, world: w, store: w.DB, vol: vol}
 }
+
+// camera adds a camera to the directory and returns its ID.
+func (e *storageEnv) camera() nvr.CameraID { return e.world.Camera(e.t, nvr.CameraChanges{}).ID }
+
+// segments returns every segment row, by camera and start.
+func (e *storageEnv) segments() []nvr.Segment { return allSegments(e.t, e.store) }
 
 // record writes seconds of a camera (10 fps, 1 s GOPs) into segments of
 // target length. With crash set, the last segment is abandoned like a
@@ -98,9 +108,9 @@ func wantFinding(t *testing.T, rep recordstore.StorageReport, p recordstore.Prob
 func TestRecoverCrashMidFragment(t *testing.T) {
 	t.Parallel()
 	e := newStorageEnv(t)
-	cam := nvr.NewCameraID()
+	cam := e.camera()
 	e.record(cam, 9, time.Minute, true) // one open segment, 8 fragments written
-	segs := e.store.Segments()
+	segs := e.segments()
 	if len(segs) != 1 || segs[0].State != nvr.SegmentOpen {
 		t.Fatalf("before recovery: %+v", segs)
 	}
@@ -156,12 +166,18 @@ func TestRecoverCrashMidFragment(t *testing.T) {
 func TestRecoverCrashBeforeInit(t *testing.T) {
 	t.Parallel()
 	e := newStorageEnv(t)
-	cam := nvr.NewCameraID()
+	cam := e.camera()
 	ctx := context.Background()
 	// Crash after CreateSegment, before the file: row without file.
-	a, _ := e.store.CreateSegment(ctx, nvr.Segment{CameraID: cam, Stream: "main", Path: string(cam) + "/1-1.mp4", State: nvr.SegmentOpen, Start: time.Now()})
+	a, err := e.store.CreateSegment(ctx, nvr.Segment{CameraID: cam, Stream: "main", Path: string(cam) + "/1-1.mp4", State: nvr.SegmentOpen, Start: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Crash after the file was created, before its init was durable.
-	b, _ := e.store.CreateSegment(ctx, nvr.Segment{CameraID: cam, Stream: "main", Path: string(cam) + "/2-1.mp4", State: nvr.SegmentOpen, Start: time.Now()})
+	b, err := e.store.CreateSegment(ctx, nvr.Segment{CameraID: cam, Stream: "main", Path: string(cam) + "/2-1.mp4", State: nvr.SegmentOpen, Start: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	os.MkdirAll(filepath.Join(e.dir, string(cam)), 0o750)
 	if err := os.WriteFile(e.abs(b), []byte{0, 0, 0, 24, 'f', 't'}, 0o640); err != nil {
 		t.Fatal(err)
@@ -169,7 +185,7 @@ func TestRecoverCrashBeforeInit(t *testing.T) {
 	rep := e.recover()
 	wantFinding(t, rep, recordstore.ProblemMissingFile, a.Path)
 	wantFinding(t, rep, recordstore.ProblemBadInit, b.Path)
-	if n := len(e.store.Segments()); n != 0 {
+	if n := len(e.segments()); n != 0 {
 		t.Fatalf("%d rows left", n)
 	}
 	if _, err := os.Stat(e.abs(b)); !os.IsNotExist(err) {
@@ -181,9 +197,9 @@ func TestRecoverCrashBeforeInit(t *testing.T) {
 func TestRecoverOrphansAndMissingFiles(t *testing.T) {
 	t.Parallel()
 	e := newStorageEnv(t)
-	cam, other := nvr.NewCameraID(), nvr.NewCameraID()
+	cam, other := e.camera(), e.camera()
 	e.record(cam, 12, 4*time.Second, false) // 3 closed segments
-	segs := e.store.Segments()
+	segs := e.segments()
 	if len(segs) != 3 {
 		t.Fatalf("fixture: %d segments", len(segs))
 	}
@@ -205,7 +221,9 @@ func TestRecoverOrphansAndMissingFiles(t *testing.T) {
 	os.Remove(e.abs(segs[1]))
 	// A deletion that crashed after marking (file still there) and one
 	// after unlinking (file gone).
-	e.store.MarkSegmentDeleting(ctx, segs[2].ID)
+	if err := e.store.MarkSegmentDeleting(ctx, segs[2].ID); err != nil {
+		t.Fatal(err)
+	}
 
 	rep := e.recover()
 	wantFinding(t, rep, recordstore.ProblemMissingFile, segs[1].Path)
@@ -216,7 +234,7 @@ func TestRecoverOrphansAndMissingFiles(t *testing.T) {
 	wantFinding(t, rep, recordstore.ProblemWrongCamera, misfiled)
 	wantFinding(t, rep, recordstore.ProblemDeleting, segs[2].Path)
 
-	left := e.store.Segments()
+	left := e.segments()
 	if len(left) != 2 || left[0].ID != segs[0].ID {
 		t.Fatalf("rows after recovery: %+v", left)
 	}
@@ -247,12 +265,19 @@ func TestRecoverOrphansAndMissingFiles(t *testing.T) {
 func TestRecoverOrphanOfUnknownCamera(t *testing.T) {
 	t.Parallel()
 	e := newStorageEnv(t)
-	cam := nvr.NewCameraID()
+	cam := e.camera()
 	e.record(cam, 3, time.Minute, false)
-	s := e.store.Segments()[0]
-	e.store.MarkSegmentDeleting(context.Background(), s.ID)
-	e.store.DeleteSegment(context.Background(), s.ID) // the row is gone, the file stays
-	e.store.Cameras = map[nvr.CameraID]bool{}         // and so is the camera
+	s := e.segments()[0]
+	ctx := context.Background()
+	if err := e.store.MarkSegmentDeleting(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.DeleteSegment(ctx, s.ID); err != nil { // the row is gone, the file stays
+		t.Fatal(err)
+	}
+	if err := e.world.Ops.RemoveCamera(ctx, cam); err != nil { // and so is the camera
+		t.Fatal(err)
+	}
 	rep := e.recover()
 	f := wantFinding(t, rep, recordstore.ProblemOrphanFile, s.Path)
 	if !strings.Contains(f.Repair, "left alone") {
@@ -266,9 +291,9 @@ func TestRecoverOrphanOfUnknownCamera(t *testing.T) {
 func TestCheckDeepFindsClosedMismatches(t *testing.T) {
 	t.Parallel()
 	e := newStorageEnv(t)
-	cam := nvr.NewCameraID()
+	cam := e.camera()
 	e.record(cam, 12, 4*time.Second, false)
-	segs := e.store.Segments()
+	segs := e.segments()
 	checkClean(t, e.store, e.dir)
 	// Bytes appended after a closed segment; another one torn.
 	f, _ := os.OpenFile(e.abs(segs[0]), os.O_WRONLY|os.O_APPEND, 0)
@@ -303,7 +328,7 @@ func TestCheckDeepFindsClosedMismatches(t *testing.T) {
 		}
 	}
 	checkClean(t, e.store, e.dir)
-	for _, s := range e.store.Segments() {
+	for _, s := range e.segments() {
 		if msg := recDecodeErrors(t, e.abs(s)); msg != "" {
 			t.Errorf("decode %s: %s", s.Path, msg)
 		}
@@ -313,13 +338,13 @@ func TestCheckDeepFindsClosedMismatches(t *testing.T) {
 func TestRecoverRefusesUnverifiedDirectory(t *testing.T) {
 	t.Parallel()
 	e := newStorageEnv(t)
-	e.record(nvr.NewCameraID(), 3, time.Minute, false)
+	e.record(e.camera(), 3, time.Minute, false)
 	// The disk is not mounted: an empty directory in its place.
 	empty := t.TempDir()
 	if _, err := recordstore.Recover(context.Background(), e.store, empty, nil); err == nil || !strings.Contains(err.Error(), "recordings directory") {
 		t.Fatalf("recover on an unmarked directory: %v", err)
 	}
-	if n := len(e.store.Segments()); n != 1 {
+	if n := len(e.segments()); n != 1 {
 		t.Fatalf("rows removed: %d left", n)
 	}
 }

@@ -27,15 +27,15 @@ func TestRecorderKeepsOffTheReleasedReserve(t *testing.T) {
 	res, path := newTestReserve(t, func(string) (recordstore.DiskSpace, error) {
 		return recordstore.DiskSpace{TotalBytes: 1 << 31, FreeBytes: free.Load()}, nil
 	})
-	cam := nvr.Camera{ID: nvr.NewCameraID(), Enabled: true, MainURL: "rtsp://x"}
-	e := newRecorderEnv(t, cam, RecorderConfig{SyncInterval: time.Millisecond, Target: time.Minute, Pause: 200 * time.Millisecond})
+	e := newRecorderEnv(t, nvr.CameraChanges{}, RecorderConfig{SyncInterval: time.Millisecond, Target: time.Minute, Pause: 200 * time.Millisecond})
+	cam := e.cam
 	e.rec.cfg.Store = res.GuardStore(e.store)
 	e.start()
 	<-e.rec.Recovered()
 	e.publish(25) // 2.5 GOPs
 	fragments := func() int {
 		n := 0
-		for _, s := range e.store.Segments() {
+		for _, s := range e.segments() {
 			fr, _ := e.store.Fragments(context.Background(), s.ID)
 			n += len(fr)
 		}
@@ -52,7 +52,7 @@ func TestRecorderKeepsOffTheReleasedReserve(t *testing.T) {
 	}
 	e.publish(20)
 	nvrtest.WaitFor(t, 5*time.Second, "disk-full state", func() bool { return e.rec.statusOf(cam).State == RecordingDiskFull })
-	for _, s := range e.store.Segments() {
+	for _, s := range e.segments() {
 		if s.State != nvr.SegmentClosed {
 			t.Fatalf("segment %d is %s after the reserve went", s.ID, s.State)
 		}

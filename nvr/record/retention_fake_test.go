@@ -11,21 +11,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/db/dbtest"
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/recordstore"
 )
 
-// fakeRecordings is an in-memory segment index for retention tests: the
-// RetentionStore part of RecordingStore, with hooks to observe or break
-// the deletion procedure. Safe for concurrent use; hooks run without the
+// fakeRecordings is an in-memory segment index for the retention tests
+// that need a double: the RetentionStore part of RecordingStore, with
+// hooks to observe or break the deletion procedure (call order, the limits
+// the index is read with, a crash or an I/O error between its steps), and
+// rows the database's constraints refuse (a path outside the camera's
+// directory). Every other retention test uses a real database. Safe for concurrent use; hooks run without the
 // lock held.
 type fakeRecordings struct {
-	mu        sync.Mutex
-	segs      map[nvr.SegmentID]nvr.Segment
-	household map[nvr.CameraID]nvr.HouseholdID
-	calls     []string // mark and delete calls, in order
-	lists     []int    // limits OldestSegments was called with
-	nextID    nvr.SegmentID
+	mu     sync.Mutex
+	segs   map[nvr.SegmentID]nvr.Segment
+	calls  []string // mark and delete calls, in order
+	lists  []int    // limits OldestSegments was called with
+	nextID nvr.SegmentID
 
 	onMark   func(nvr.Segment) error // before the row is marked; an error fails the call
 	onDelete func(nvr.Segment) error // before the row is removed; an error fails the call
@@ -34,7 +38,7 @@ type fakeRecordings struct {
 var _ RetentionStore = (*fakeRecordings)(nil)
 
 func newFakeRecordings() *fakeRecordings {
-	return &fakeRecordings{segs: make(map[nvr.SegmentID]nvr.Segment), household: make(map[nvr.CameraID]nvr.HouseholdID)}
+	return &fakeRecordings{segs: make(map[nvr.SegmentID]nvr.Segment)}
 }
 
 func (f *fakeRecordings) OldestSegments(_ context.Context, cam nvr.CameraID, limit int) ([]nvr.Segment, error) {
@@ -69,7 +73,7 @@ func (f *fakeRecordings) Usage(context.Context) ([]nvr.RecordingUsage, error) {
 		}
 		u := by[s.CameraID]
 		if u == nil {
-			u = &nvr.RecordingUsage{CameraID: s.CameraID, HouseholdID: f.household[s.CameraID], Oldest: s.Start}
+			u = &nvr.RecordingUsage{CameraID: s.CameraID, Oldest: s.Start} // no households: the quota tests use the database
 			by[s.CameraID] = u
 		}
 		u.Bytes += s.Bytes
@@ -159,6 +163,15 @@ func (f *fakeRecordings) add(s nvr.Segment) nvr.Segment {
 	return s
 }
 
+func (f *fakeRecordings) addClosed(s nvr.Segment) nvr.Segment {
+	s = f.add(s)
+	s.Path = fmt.Sprintf("%s/%d-%d.mp4", s.CameraID, s.Start.Unix(), s.ID)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.segs[s.ID] = s
+	return s
+}
+
 func (f *fakeRecordings) row(id nvr.SegmentID) (nvr.Segment, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -182,39 +195,6 @@ func (f *fakeRecordings) indexedBytes() int64 {
 	return n
 }
 
-// retentionClock is a wall clock and a monotonic clock that tests move by hand:
-// advance moves both, step only the wall clock.
-type retentionClock struct {
-	mu   sync.Mutex
-	wall time.Time
-	mono time.Duration
-}
-
-func (c *retentionClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.wall
-}
-
-func (c *retentionClock) Elapsed() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.mono
-}
-
-func (c *retentionClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.wall = c.wall.Add(d)
-	c.mono += d
-}
-
-func (c *retentionClock) step(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.wall = c.wall.Add(d)
-}
-
 const (
 	retCamA nvr.CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	retCamB nvr.CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -223,29 +203,95 @@ const (
 	retDay               = 24 * time.Hour
 )
 
-// retentionEnv is a recordings directory in a temp dir, a fake index and
-// a fake disk whose free space follows the index: total minus other data
+// retentionIndex is the segment index a retentionEnv keeps its footage
+// in: a real database (newRetentionEnv), or fakeRecordings
+// (newFakeRetentionEnv) for the tests that need what only a double gives.
+type retentionIndex interface {
+	RetentionStore
+	// addClosed indexes s as a closed segment under a path of its
+	// camera's directory, and returns the row.
+	addClosed(s nvr.Segment) nvr.Segment
+	// row returns a segment in any state; false when it is gone.
+	row(id nvr.SegmentID) (nvr.Segment, bool)
+	// indexedBytes sums the bytes of every row.
+	indexedBytes() int64
+}
+
+// retentionEnv is a recordings directory in a temp dir, an index and a
+// fake disk whose free space follows the index: total minus other data
 // minus the bytes of every row.
 type retentionEnv struct {
 	t     *testing.T
 	dir   string
-	store *fakeRecordings
-	clock *retentionClock
-	t0    time.Time // the clock's start
+	store retentionIndex
+	clock *clocktest.Clock // Set steps the wall clock, Advance moves both readings
+	t0    time.Time        // the clock's start
+
+	// The cameras A, B and C. In a database, they are the directory's
+	// cameras, all of household homes[0] until a test moves one.
+	camA, camB, camC nvr.CameraID
+	world            *dbtest.World      // nil for a fake index
+	homes            [2]nvr.HouseholdID // a database's two households
+	fake             *fakeRecordings    // nil for a database
 
 	diskMu     sync.Mutex
 	diskTotal  int64
 	otherBytes int64
 }
 
+// newRetentionEnv keeps its footage in a real database (db/dbtest) whose
+// directory holds cameras A, B and C.
 func newRetentionEnv(t *testing.T) *retentionEnv {
 	t.Helper()
+	e := newEnvOn(t)
+	e.world = dbtest.NewWorld(t, e.clock.Now)
+	away, err := e.world.Ops.AddHousehold(context.Background(), "Away")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.homes = [2]nvr.HouseholdID{e.world.Home.ID, away.ID}
+	e.camA, e.camB, e.camC = e.world.Camera(t, nvr.CameraChanges{}).ID, e.world.Camera(t, nvr.CameraChanges{}).ID,
+		e.world.Camera(t, nvr.CameraChanges{}).ID
+	e.store = &dbRetentionIndex{t: t, d: e.world.DB}
+	return e
+}
+
+// newFakeRetentionEnv keeps its footage in fakeRecordings, for a test that
+// observes or breaks the deletion procedure's calls or needs rows the
+// database refuses; its cameras are retCamA, retCamB and retCamC.
+func newFakeRetentionEnv(t *testing.T) *retentionEnv {
+	t.Helper()
+	e := newEnvOn(t)
+	e.fake = newFakeRecordings()
+	e.store = e.fake
+	e.camA, e.camB, e.camC = retCamA, retCamB, retCamC
+	return e
+}
+
+func newEnvOn(t *testing.T) *retentionEnv {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	return &retentionEnv{
-		t: t, dir: t.TempDir(), store: newFakeRecordings(),
-		clock:     &retentionClock{wall: t0, mono: time.Hour},
+		t: t, dir: t.TempDir(),
+		clock:     clocktest.New(t0),
 		t0:        t0,
 		diskTotal: 1 << 50, // a petabyte: the disk rule stays idle unless a test shrinks it
+	}
+}
+
+// moveCamera moves a database's camera to household h.
+func (e *retentionEnv) moveCamera(cam nvr.CameraID, h nvr.HouseholdID) {
+	e.t.Helper()
+	if err := e.world.Ops.MoveCamera(context.Background(), cam, h); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// removeCamera removes a database's camera through the directory, which
+// marks its segments deleting in the same transaction.
+func (e *retentionEnv) removeCamera(cam nvr.CameraID) {
+	e.t.Helper()
+	if err := e.world.Ops.RemoveCamera(context.Background(), cam); err != nil {
+		e.t.Fatal(err)
 	}
 }
 
@@ -285,12 +331,7 @@ func (e *retentionEnv) retention(cfg RetentionConfig) *Retention {
 func (e *retentionEnv) seg(cam nvr.CameraID, ago time.Duration, bytes int64, event bool) nvr.Segment {
 	e.t.Helper()
 	end := e.clock.Now().Add(-ago)
-	s := nvr.Segment{CameraID: cam, Stream: "main", Start: end.Add(-time.Minute), End: end, Bytes: bytes, Event: event}
-	s = e.store.add(s)
-	s.Path = fmt.Sprintf("%s/%d-%d.mp4", cam, s.Start.Unix(), s.ID)
-	e.store.mu.Lock()
-	e.store.segs[s.ID] = s
-	e.store.mu.Unlock()
+	s := e.store.addClosed(nvr.Segment{CameraID: cam, Stream: "main", Start: end.Add(-time.Minute), End: end, Bytes: bytes, Event: event})
 	e.writeFile(s.Path)
 	return s
 }

@@ -21,20 +21,20 @@ func TestRetentionClockStep(t *testing.T) {
 	t.Run("forward 3h", func(t *testing.T) {
 		t.Parallel()
 		e := newRetentionEnv(t)
-		e.bulk(retCamA)
-		expired := e.seg(retCamA, limit+30*time.Minute, retGiB, false)
+		e.bulk(e.camA)
+		expired := e.seg(e.camA, limit+30*time.Minute, retGiB, false)
 		// Just inside the limit at the last known good time; all of these
 		// would be "older than 14 days" for a wall clock 3 h ahead.
-		in10m := e.seg(retCamA, limit-10*time.Minute, retGiB, false)
-		in1h := e.seg(retCamA, limit-time.Hour, retGiB, false)
-		in2h50 := e.seg(retCamA, limit-170*time.Minute, retGiB, false)
+		in10m := e.seg(e.camA, limit-10*time.Minute, retGiB, false)
+		in1h := e.seg(e.camA, limit-time.Hour, retGiB, false)
+		in2h50 := e.seg(e.camA, limit-170*time.Minute, retGiB, false)
 		r := e.retention(e.config())
 		lastGood := e.clock.Now()
 		e.pass(r)
 		e.wantKept([]nvr.Segment{in10m, in1h, in2h50}, []nvr.Segment{expired})
 
-		e.clock.advance(time.Minute)
-		e.clock.step(3 * time.Hour)
+		e.clock.Advance(time.Minute)
+		e.clock.Set(e.clock.Now().Add(3 * time.Hour)) // a step: Elapsed does not move
 		st := e.pass(r)
 		if st.Refused != "" {
 			t.Fatalf("refused: %s", st.Refused)
@@ -56,7 +56,7 @@ func TestRetentionClockStep(t *testing.T) {
 		// 41 min after the last good time it is 82 min past it, so footage
 		// ending up to 82 min after the limit has gone, not 3 h 41 min.
 		for range 4 {
-			e.clock.advance(10 * time.Minute)
+			e.clock.Advance(10 * time.Minute)
 			st = e.pass(r)
 		}
 		if want := lastGood.Add(82 * time.Minute); !st.Reference.Equal(want) {
@@ -65,7 +65,7 @@ func TestRetentionClockStep(t *testing.T) {
 		e.wantKept([]nvr.Segment{in2h50}, []nvr.Segment{in10m, in1h})
 		// Once caught up, the wall clock rules again.
 		for range 20 {
-			e.clock.advance(10 * time.Minute)
+			e.clock.Advance(10 * time.Minute)
 			st = e.pass(r)
 		}
 		if st.ClockLag != 0 {
@@ -76,18 +76,18 @@ func TestRetentionClockStep(t *testing.T) {
 	t.Run("backward 3h", func(t *testing.T) {
 		t.Parallel()
 		e := newRetentionEnv(t)
-		e.bulk(retCamA)
-		expired := e.seg(retCamA, limit+4*time.Hour, retGiB, false)
-		justExpired := e.seg(retCamA, limit+time.Hour, retGiB, false)
-		in10m := e.seg(retCamA, limit-10*time.Minute, retGiB, false)
+		e.bulk(e.camA)
+		expired := e.seg(e.camA, limit+4*time.Hour, retGiB, false)
+		justExpired := e.seg(e.camA, limit+time.Hour, retGiB, false)
+		in10m := e.seg(e.camA, limit-10*time.Minute, retGiB, false)
 		r := e.retention(e.config())
 		e.pass(r)
 		e.wantKept([]nvr.Segment{in10m}, []nvr.Segment{expired, justExpired})
 
-		e.clock.advance(time.Minute)
-		e.clock.step(-3 * time.Hour)
+		e.clock.Advance(time.Minute)
+		e.clock.Set(e.clock.Now().Add(-3 * time.Hour))
 		// Footage recorded after the step carries the earlier times.
-		after := e.seg(retCamA, 0, retGiB, false)
+		after := e.seg(e.camA, 0, retGiB, false)
 		st := e.pass(r)
 		if st.Refused != "" {
 			t.Fatalf("refused: %s", st.Refused)
@@ -97,10 +97,10 @@ func TestRetentionClockStep(t *testing.T) {
 			t.Errorf("reference %v lag %v; want the wall clock %v", st.Reference, st.ClockLag, e.clock.Now())
 		}
 		// Age limits follow the wall clock from here on.
-		e.clock.advance(3*time.Hour + 5*time.Minute)
+		e.clock.Advance(3*time.Hour + 5*time.Minute)
 		e.pass(r)
 		e.wantKept([]nvr.Segment{in10m, after}, nil)
-		e.clock.advance(5 * time.Minute)
+		e.clock.Advance(5 * time.Minute)
 		e.pass(r)
 		e.wantKept([]nvr.Segment{after}, []nvr.Segment{in10m})
 	})
@@ -115,17 +115,19 @@ func TestRetentionRefusesImplausiblePasses(t *testing.T) {
 		// box switched off for three weeks.
 		var segs []nvr.Segment
 		for i := range 6 {
-			segs = append(segs, e.seg([]nvr.CameraID{retCamA, retCamB}[i%2], 20*retDay+time.Duration(i)*time.Hour, retGiB, false))
+			segs = append(segs, e.seg([]nvr.CameraID{e.camA, e.camB}[i%2], 20*retDay+time.Duration(i)*time.Hour, retGiB, false))
 		}
-		fresh := e.seg(retCamA, time.Hour, retGiB, false)
+		fresh := e.seg(e.camA, time.Hour, retGiB, false)
 		r := e.retention(e.config())
 		st := e.pass(r)
 		if !strings.Contains(st.Refused, "6442450944 of 7516192768") || st.DeletedSegments != 0 {
 			t.Fatalf("status refused %q, deleted %d; want a share refusal", st.Refused, st.DeletedSegments)
 		}
 		e.wantKept(append(segs, fresh), nil)
-		if calls := e.store.callLog(); len(calls) != 0 {
-			t.Errorf("refused pass changed the index: %q", calls)
+		for _, seg := range append(segs, fresh) {
+			if row, _ := e.store.row(seg.ID); row.State != nvr.SegmentClosed {
+				t.Errorf("refused pass changed the index: segment %d is %s", seg.ID, row.State)
+			}
 		}
 		// The next pass is refused again; an approval lets exactly one
 		// through.
@@ -148,15 +150,15 @@ func TestRetentionRefusesImplausiblePasses(t *testing.T) {
 	t.Run("every segment of a camera within its age", func(t *testing.T) {
 		t.Parallel()
 		e := newRetentionEnv(t)
-		b1 := e.seg(retCamB, 10*time.Hour, 1<<20, false) // a camera that stopped recording
-		b2 := e.seg(retCamB, 9*time.Hour, 1<<20, false)
+		b1 := e.seg(e.camB, 10*time.Hour, 1<<20, false) // a camera that stopped recording
+		b2 := e.seg(e.camB, 9*time.Hour, 1<<20, false)
 		var a []nvr.Segment
 		for i := range 10 {
-			a = append(a, e.seg(retCamA, time.Duration(10-i)*30*time.Minute, retGiB, false))
+			a = append(a, e.seg(e.camA, time.Duration(10-i)*30*time.Minute, retGiB, false))
 		}
 		e.setDisk(100*retGiB, 100*retGiB-e.store.indexedBytes()-4*retGiB) // 4 GiB free, 5 GiB wanted
 		st := e.pass(e.retention(e.config()))
-		if !strings.Contains(st.Refused, "every segment of camera "+string(retCamB)) {
+		if !strings.Contains(st.Refused, "every segment of camera "+string(e.camB)) {
 			t.Fatalf("refused %q; want the whole-camera refusal", st.Refused)
 		}
 		e.wantKept(append(a, b1, b2), nil)
@@ -164,8 +166,8 @@ func TestRetentionRefusesImplausiblePasses(t *testing.T) {
 	t.Run("a camera whose footage all expired", func(t *testing.T) {
 		t.Parallel()
 		e := newRetentionEnv(t)
-		e.bulk(retCamA)
-		b := e.seg(retCamB, 20*retDay, retGiB, false) // stopped three weeks ago
+		e.bulk(e.camA)
+		b := e.seg(e.camB, 20*retDay, retGiB, false) // stopped three weeks ago
 		st := e.pass(e.retention(e.config()))
 		if st.Refused != "" {
 			t.Fatalf("refused: %s", st.Refused)
@@ -175,8 +177,8 @@ func TestRetentionRefusesImplausiblePasses(t *testing.T) {
 	t.Run("volume not verified", func(t *testing.T) {
 		t.Parallel()
 		e := newRetentionEnv(t)
-		e.bulk(retCamA)
-		old := e.seg(retCamA, 20*retDay, retGiB, false)
+		e.bulk(e.camA)
+		old := e.seg(e.camA, 20*retDay, retGiB, false)
 		cfg := e.config()
 		cfg.VolumeOK = func() error { return errors.New("recordings directory lost its .hearth-volume") }
 		st := e.pass(e.retention(cfg))
@@ -188,8 +190,8 @@ func TestRetentionRefusesImplausiblePasses(t *testing.T) {
 	t.Run("disk looks empty", func(t *testing.T) {
 		t.Parallel()
 		e := newRetentionEnv(t)
-		e.bulk(retCamA)
-		old := e.seg(retCamA, 20*retDay, retGiB, false)
+		e.bulk(e.camA)
+		old := e.seg(e.camA, 20*retDay, retGiB, false)
 		cfg := e.config()
 		cfg.DiskSpace = func(string) (recordstore.DiskSpace, error) { // a fresh, empty filesystem mounted over it
 			return recordstore.DiskSpace{TotalBytes: 500 * retGiB, FreeBytes: 500*retGiB - 1<<20, UsedBytes: 1 << 20}, nil
@@ -202,21 +204,23 @@ func TestRetentionRefusesImplausiblePasses(t *testing.T) {
 	})
 }
 
+// TestRetentionDeletionProcedureOrder keeps fakeRecordings: it checks the
+// order of the index calls against the unlinks, which only a double sees.
 func TestRetentionDeletionProcedureOrder(t *testing.T) {
 	t.Parallel()
-	e := newRetentionEnv(t)
-	e.bulk(retCamB)
-	newer := e.seg(retCamA, 15*retDay, retGiB, false)
-	older := e.seg(retCamA, 16*retDay, retGiB, false)
+	e := newFakeRetentionEnv(t)
+	e.bulk(e.camB)
+	newer := e.seg(e.camA, 15*retDay, retGiB, false)
+	older := e.seg(e.camA, 16*retDay, retGiB, false)
 	var steps []string
-	e.store.onMark = func(s nvr.Segment) error {
+	e.fake.onMark = func(s nvr.Segment) error {
 		if s.State != nvr.SegmentClosed || !e.fileExists(s) {
 			t.Errorf("mark %d: state %s, file exists %v; want a closed row with its file", s.ID, s.State, e.fileExists(s))
 		}
 		steps = append(steps, "mark")
 		return nil
 	}
-	e.store.onDelete = func(s nvr.Segment) error {
+	e.fake.onDelete = func(s nvr.Segment) error {
 		if s.State != nvr.SegmentDeleting || e.fileExists(s) {
 			t.Errorf("delete %d: state %s, file exists %v; want a deleting row without file", s.ID, s.State, e.fileExists(s))
 		}
@@ -228,7 +232,7 @@ func TestRetentionDeletionProcedureOrder(t *testing.T) {
 	if older.ID != 3 || newer.ID != 2 {
 		t.Fatalf("fixture IDs %d, %d", older.ID, newer.ID)
 	}
-	if got := e.store.callLog(); !slices.Equal(got, want) {
+	if got := e.fake.callLog(); !slices.Equal(got, want) {
 		t.Errorf("calls %q, want %q", got, want)
 	}
 	if len(steps) != 4 || st.DeletedSegments != 2 || st.TotalDeletedSegments != 2 {
@@ -236,21 +240,24 @@ func TestRetentionDeletionProcedureOrder(t *testing.T) {
 	}
 }
 
+// TestRetentionCrashBetweenSteps keeps fakeRecordings: it stops the
+// procedure between its steps and fails a write, faults SQLite does not
+// produce on demand.
 func TestRetentionCrashBetweenSteps(t *testing.T) {
 	t.Parallel()
 	type crash struct{}
 	t.Run("after mark", func(t *testing.T) {
 		t.Parallel()
-		e := newRetentionEnv(t)
-		e.bulk(retCamB)
-		s := e.seg(retCamA, 15*retDay, retGiB, false)
+		e := newFakeRetentionEnv(t)
+		e.bulk(e.camB)
+		s := e.seg(e.camA, 15*retDay, retGiB, false)
 		r := e.retention(e.config())
-		e.store.onMark = func(s nvr.Segment) error {
+		e.fake.onMark = func(s nvr.Segment) error {
 			// Let the mark land, then die before the unlink (kill -9).
-			e.store.mu.Lock()
+			e.fake.mu.Lock()
 			s.State = nvr.SegmentDeleting
-			e.store.segs[s.ID] = s
-			e.store.mu.Unlock()
+			e.fake.segs[s.ID] = s
+			e.fake.mu.Unlock()
 			panic(crash{})
 		}
 		func() {
@@ -266,7 +273,7 @@ func TestRetentionCrashBetweenSteps(t *testing.T) {
 			t.Errorf("after the crash: row %v state %s, file %v; want a deleting row with its file", ok, row.State, e.fileExists(s))
 		}
 		// A restarted Retention leaves the deleting row to recovery.
-		e.store.onMark = nil
+		e.fake.onMark = nil
 		e.pass(e.retention(e.config()))
 		if row, _ := e.store.row(s.ID); row.State != nvr.SegmentDeleting {
 			t.Errorf("restart changed the deleting row to %s", row.State)
@@ -274,11 +281,11 @@ func TestRetentionCrashBetweenSteps(t *testing.T) {
 	})
 	t.Run("after unlink", func(t *testing.T) {
 		t.Parallel()
-		e := newRetentionEnv(t)
-		e.bulk(retCamB)
-		s := e.seg(retCamA, 15*retDay, retGiB, false)
-		s2 := e.seg(retCamA, 16*retDay, retGiB, false)
-		e.store.onDelete = func(nvr.Segment) error { return errors.New("disk I/O error") }
+		e := newFakeRetentionEnv(t)
+		e.bulk(e.camB)
+		s := e.seg(e.camA, 15*retDay, retGiB, false)
+		s2 := e.seg(e.camA, 16*retDay, retGiB, false)
+		e.fake.onDelete = func(nvr.Segment) error { return errors.New("disk I/O error") }
 		r := e.retention(e.config())
 		if _, err := r.Pass(context.Background()); err == nil {
 			t.Fatal("pass succeeded although the row could not be removed")
@@ -297,10 +304,13 @@ func TestRetentionCrashBetweenSteps(t *testing.T) {
 	})
 }
 
+// TestRetentionPathConfinement keeps fakeRecordings: its rows name paths
+// outside their camera's directory, which the database's constraints
+// refuse to hold; retention must refuse them anyway.
 func TestRetentionPathConfinement(t *testing.T) {
 	t.Parallel()
-	e := newRetentionEnv(t)
-	e.bulk(retCamB)
+	e := newFakeRetentionEnv(t)
+	e.bulk(e.camB)
 	outside := t.TempDir()
 	victim := func(name string) string {
 		p := filepath.Join(outside, name)
@@ -312,21 +322,21 @@ func TestRetentionPathConfinement(t *testing.T) {
 	// Rows as a corrupted or tampered index might hold them, 20 days old.
 	withPath := func(cam nvr.CameraID, path string) nvr.Segment {
 		end := e.t0.Add(-20 * retDay)
-		return e.store.add(nvr.Segment{CameraID: cam, Stream: "main", Path: path, Start: end.Add(-time.Minute), End: end, Bytes: 1})
+		return e.fake.add(nvr.Segment{CameraID: cam, Stream: "main", Path: path, Start: end.Add(-time.Minute), End: end, Bytes: 1})
 	}
 	rel, err := filepath.Rel(e.dir, victim("passwd"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dotdot := withPath(retCamA, rel)
-	dotdotCam := withPath(retCamA, string(retCamA)+"/../../"+filepath.Base(outside)+"/passwd")
-	etc := withPath(retCamA, "../../etc/passwd")
-	abs := withPath(retCamA, victim("absolute"))
-	otherCam := withPath(retCamA, string(retCamC)+"/1-1.mp4")
-	e.writeFile(string(retCamC) + "/1-1.mp4")
+	dotdot := withPath(e.camA, rel)
+	dotdotCam := withPath(e.camA, string(e.camA)+"/../../"+filepath.Base(outside)+"/passwd")
+	etc := withPath(e.camA, "../../etc/passwd")
+	abs := withPath(e.camA, victim("absolute"))
+	otherCam := withPath(e.camA, string(e.camC)+"/1-1.mp4")
+	e.writeFile(string(e.camC) + "/1-1.mp4")
 
 	// A link planted where a segment file should be.
-	link := e.seg(retCamA, 20*retDay, 1, false)
+	link := e.seg(e.camA, 20*retDay, 1, false)
 	full := filepath.Join(e.dir, link.Path)
 	if err := os.Remove(full); err != nil {
 		t.Fatal(err)
@@ -342,7 +352,7 @@ func TestRetentionPathConfinement(t *testing.T) {
 	}
 	linkedDir := withPath(linkedCam, string(linkedCam)+"/9-9.mp4")
 
-	good := e.seg(retCamA, 21*retDay, 1, false)
+	good := e.seg(e.camA, 21*retDay, 1, false)
 	bad := []nvr.Segment{dotdot, dotdotCam, etc, abs, otherCam, link, linkedDir}
 
 	r := e.retention(e.config())
@@ -358,7 +368,7 @@ func TestRetentionPathConfinement(t *testing.T) {
 		}
 	}
 	wantCalls := []string{fmt.Sprintf("mark %d", good.ID), fmt.Sprintf("delete %d", good.ID)}
-	if got := e.store.callLog(); !slices.Equal(got, wantCalls) {
+	if got := e.fake.callLog(); !slices.Equal(got, wantCalls) {
 		t.Errorf("store calls %q, want %q (only the good segment)", got, wantCalls)
 	}
 	for _, n := range []string{"passwd", "absolute", "linked", "9-9.mp4"} {
@@ -374,16 +384,16 @@ func TestRetentionPathConfinement(t *testing.T) {
 	}
 	// Set aside: the next pass neither retries nor reports them again.
 	st = e.pass(r)
-	if len(st.Problems) != 0 || len(e.store.callLog()) != 2 {
-		t.Errorf("second pass: problems %q, calls %q", st.Problems, e.store.callLog())
+	if len(st.Problems) != 0 || len(e.fake.callLog()) != 2 {
+		t.Errorf("second pass: problems %q, calls %q", st.Problems, e.fake.callLog())
 	}
 }
 
 func TestRetentionMissingFileKeepsRow(t *testing.T) {
 	t.Parallel()
 	e := newRetentionEnv(t)
-	e.bulk(retCamB)
-	s := e.seg(retCamA, 20*retDay, retGiB, false)
+	e.bulk(e.camB)
+	s := e.seg(e.camA, 20*retDay, retGiB, false)
 	if err := os.Remove(filepath.Join(e.dir, s.Path)); err != nil {
 		t.Fatal(err)
 	}

@@ -36,8 +36,8 @@ func TestRetentionAgeLimitsPerKind(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newRetentionEnv(t)
-			e.bulk(retCamA)
-			s := e.seg(retCamA, tc.ago, retGiB, tc.event)
+			e.bulk(e.camA)
+			s := e.seg(e.camA, tc.ago, retGiB, tc.event)
 			st := e.pass(e.retention(e.config()))
 			if st.Refused != "" {
 				t.Fatalf("refused: %s", st.Refused)
@@ -54,23 +54,23 @@ func TestRetentionAgeLimitsPerKind(t *testing.T) {
 func TestRetentionAgeOverrides(t *testing.T) {
 	t.Parallel()
 	e := newRetentionEnv(t)
-	e.bulk(retCamA)
-	e.bulk(retCamB)
-	e.bulk(retCamC)
-	a2 := e.seg(retCamA, 2*retDay, retGiB, false)   // default 14 d: kept
-	a20 := e.seg(retCamA, 20*retDay, retGiB, false) // default 14 d: deleted
-	b2 := e.seg(retCamB, 2*retDay, retGiB, false)   // override 1 d: deleted
-	bEv := e.seg(retCamB, 400*retDay, retGiB, true) // events: no limit
-	bEv12h := e.seg(retCamB, 12*time.Hour, 1, true) // events: no limit
-	c40 := e.seg(retCamC, 40*retDay, retGiB, false) // continuous: no limit
-	cEv3 := e.seg(retCamC, 3*retDay, retGiB, true)  // events 2 d: deleted
-	cEv1 := e.seg(retCamC, retDay, retGiB, true)    // events 2 d: kept
+	e.bulk(e.camA)
+	e.bulk(e.camB)
+	e.bulk(e.camC)
+	a2 := e.seg(e.camA, 2*retDay, retGiB, false)   // default 14 d: kept
+	a20 := e.seg(e.camA, 20*retDay, retGiB, false) // default 14 d: deleted
+	b2 := e.seg(e.camB, 2*retDay, retGiB, false)   // override 1 d: deleted
+	bEv := e.seg(e.camB, 400*retDay, retGiB, true) // events: no limit
+	bEv12h := e.seg(e.camB, 12*time.Hour, 1, true) // events: no limit
+	c40 := e.seg(e.camC, 40*retDay, retGiB, false) // continuous: no limit
+	cEv3 := e.seg(e.camC, 3*retDay, retGiB, true)  // events 2 d: deleted
+	cEv1 := e.seg(e.camC, retDay, retGiB, true)    // events 2 d: kept
 
 	cfg := e.config()
 	cfg.Settings = RetentionSettingsFunc(func(context.Context) ([]CameraRetention, error) {
 		return []CameraRetention{
-			{CameraID: retCamB, Continuous: retDay, Events: -1},
-			{CameraID: retCamC, Continuous: -1, Events: 2 * retDay},
+			{CameraID: e.camB, Continuous: retDay, Events: -1},
+			{CameraID: e.camC, Continuous: -1, Events: 2 * retDay},
 		}, nil
 	})
 	st := e.pass(e.retention(cfg))
@@ -82,7 +82,7 @@ func TestRetentionAgeOverrides(t *testing.T) {
 		t.Errorf("status deleted %d segments, %d bytes; want 3, %d", st.DeletedSegments, st.FreedBytes, 3*retGiB)
 	}
 	for _, c := range st.Cameras {
-		if c.CameraID == retCamB && (c.ContinuousAge != retDay || c.EventAge >= 0) {
+		if c.CameraID == e.camB && (c.ContinuousAge != retDay || c.EventAge >= 0) {
 			t.Errorf("camera B limits in status: %v, %v; want 24h, none", c.ContinuousAge, c.EventAge)
 		}
 	}
@@ -115,9 +115,9 @@ func TestRetentionDiskBudgetOldestFirstAcrossCameras(t *testing.T) {
 	// Interleaved hour-old footage of two cameras, 1 GiB a segment.
 	var segs []nvr.Segment
 	for i := range 10 {
-		cam := retCamA
+		cam := e.camA
 		if i%2 == 1 {
-			cam = retCamB
+			cam = e.camB
 		}
 		segs = append(segs, e.seg(cam, time.Duration(10-i)*time.Hour, retGiB, i == 0))
 	}
@@ -148,7 +148,7 @@ func TestRetentionDiskBudgetOldestFirstAcrossCameras(t *testing.T) {
 		e := newRetentionEnv(t)
 		var segs []nvr.Segment
 		for i := range 10 {
-			segs = append(segs, e.seg([]nvr.CameraID{retCamA, retCamB}[i%2], time.Duration(10-i)*time.Hour, retGiB, false))
+			segs = append(segs, e.seg([]nvr.CameraID{e.camA, e.camB}[i%2], time.Duration(10-i)*time.Hour, retGiB, false))
 		}
 		cfg := e.config()
 		cfg.MaxBytes = 7 * retGiB
@@ -157,12 +157,14 @@ func TestRetentionDiskBudgetOldestFirstAcrossCameras(t *testing.T) {
 	})
 }
 
+// TestRetentionReadsTheIndexIncrementally keeps fakeRecordings: it checks
+// the limits the index is read with, which only a double records.
 func TestRetentionReadsTheIndexIncrementally(t *testing.T) {
 	t.Parallel()
-	e := newRetentionEnv(t)
+	e := newFakeRetentionEnv(t) // counts the index reads
 	var segs []nvr.Segment
 	for i := range 300 {
-		segs = append(segs, e.seg(retCamA, time.Duration(300-i)*time.Minute, 1<<20, false))
+		segs = append(segs, e.seg(e.camA, time.Duration(300-i)*time.Minute, 1<<20, false))
 	}
 	// 100 MiB short of the 5 GiB free target: the 100 oldest go, which
 	// takes two reads (64, then 128 segments), not the whole index.
@@ -172,9 +174,9 @@ func TestRetentionReadsTheIndexIncrementally(t *testing.T) {
 		t.Fatalf("refused %q, deleted %d; want 100", st.Refused, st.DeletedSegments)
 	}
 	e.wantKept(segs[100:], segs[:100])
-	e.store.mu.Lock()
-	lists := slices.Clone(e.store.lists)
-	e.store.mu.Unlock()
+	e.fake.mu.Lock()
+	lists := slices.Clone(e.fake.lists)
+	e.fake.mu.Unlock()
 	if want := []int{64, 128}; !slices.Equal(lists, want) {
 		t.Errorf("OldestSegments limits %v, want %v", lists, want)
 	}
@@ -183,50 +185,49 @@ func TestRetentionReadsTheIndexIncrementally(t *testing.T) {
 func TestRetentionHouseholdQuota(t *testing.T) {
 	t.Parallel()
 	e := newRetentionEnv(t)
-	e.store.household[retCamA] = 1
-	e.store.household[retCamB] = 1
-	e.store.household[retCamC] = 2
+	h1, h2 := e.homes[0], e.homes[1] // A and B in h1, C in h2
+	e.moveCamera(e.camC, h2)
 	// Household 2's footage is the oldest of all, and it is far over what
 	// household 1 may keep: it must be untouched.
 	var c []nvr.Segment
 	for i := range 5 {
-		c = append(c, e.seg(retCamC, time.Duration(20-i)*time.Hour, retGiB, false))
+		c = append(c, e.seg(e.camC, time.Duration(20-i)*time.Hour, retGiB, false))
 	}
-	a1 := e.seg(retCamA, 10*time.Hour, retGiB, false)
-	b1 := e.seg(retCamB, 9*time.Hour, retGiB, false)
-	a2 := e.seg(retCamA, 8*time.Hour, retGiB, false)
-	b2 := e.seg(retCamB, 7*time.Hour, retGiB, false)
-	a3 := e.seg(retCamA, 6*time.Hour, retGiB, true)
+	a1 := e.seg(e.camA, 10*time.Hour, retGiB, false)
+	b1 := e.seg(e.camB, 9*time.Hour, retGiB, false)
+	a2 := e.seg(e.camA, 8*time.Hour, retGiB, false)
+	b2 := e.seg(e.camB, 7*time.Hour, retGiB, false)
+	a3 := e.seg(e.camA, 6*time.Hour, retGiB, true)
 	cfg := e.config()
-	cfg.HouseholdQuota = map[nvr.HouseholdID]int64{1: 3 * retGiB, 3: retGiB}
+	cfg.HouseholdQuota = map[nvr.HouseholdID]int64{h1: 3 * retGiB, h2 + 1: retGiB} // and a household without footage
 	st := e.pass(e.retention(cfg))
 	if st.Refused != "" {
 		t.Fatalf("refused: %s", st.Refused)
 	}
 	e.wantKept(append([]nvr.Segment{a2, b2, a3}, c...), []nvr.Segment{a1, b1})
-	var h1 HouseholdRetentionStatus
+	var s1 HouseholdRetentionStatus
 	for _, h := range st.Households {
-		if h.HouseholdID == 1 {
-			h1 = h
+		if h.HouseholdID == h1 {
+			s1 = h
 		}
 	}
-	if h1.QuotaBytes != 3*retGiB || h1.Bytes != 5*retGiB {
-		t.Errorf("household 1 status %+v; want 5 GiB used before the pass, quota 3 GiB", h1)
+	if s1.QuotaBytes != 3*retGiB || s1.Bytes != 5*retGiB {
+		t.Errorf("household 1 status %+v; want 5 GiB used before the pass, quota 3 GiB", s1)
 	}
 }
 
 func TestRetentionPinnedFootageSurvives(t *testing.T) {
 	t.Parallel()
 	e := newRetentionEnv(t)
-	e.bulk(retCamB)
-	old := e.seg(retCamA, 40*retDay, retGiB, true)      // past every limit, pinned
-	oldFree := e.seg(retCamA, 39*retDay, retGiB, false) // past the limit, not pinned
-	full1 := e.seg(retCamA, 5*time.Hour, retGiB, false) // pinned: skipped by the disk rule
-	full2 := e.seg(retCamA, 4*time.Hour, retGiB, false) // next oldest: taken instead
-	full3 := e.seg(retCamA, 3*time.Hour+30*time.Minute, retGiB, false)
+	e.bulk(e.camB)
+	old := e.seg(e.camA, 40*retDay, retGiB, true)      // past every limit, pinned
+	oldFree := e.seg(e.camA, 39*retDay, retGiB, false) // past the limit, not pinned
+	full1 := e.seg(e.camA, 5*time.Hour, retGiB, false) // pinned: skipped by the disk rule
+	full2 := e.seg(e.camA, 4*time.Hour, retGiB, false) // next oldest: taken instead
+	full3 := e.seg(e.camA, 3*time.Hour+30*time.Minute, retGiB, false)
 	cfg := e.config()
 	cfg.Pins = retPins(func(_ context.Context, cam nvr.CameraID) ([]nvr.TimeRange, error) {
-		if cam != retCamA {
+		if cam != e.camA {
 			return nil, nil
 		}
 		return []nvr.TimeRange{
@@ -246,8 +247,8 @@ func TestRetentionPinnedFootageSurvives(t *testing.T) {
 	t.Run("pins unknown", func(t *testing.T) {
 		t.Parallel()
 		e := newRetentionEnv(t)
-		e.bulk(retCamB)
-		old := e.seg(retCamA, 40*retDay, retGiB, false)
+		e.bulk(e.camB)
+		old := e.seg(e.camA, 40*retDay, retGiB, false)
 		cfg := e.config()
 		cfg.Pins = retPins(func(context.Context, nvr.CameraID) ([]nvr.TimeRange, error) {
 			return nil, errors.New("events table locked")
@@ -271,16 +272,19 @@ func TestRetentionPinnedFootageSurvives(t *testing.T) {
 func TestRetentionStatusEstimates(t *testing.T) {
 	t.Parallel()
 	e := newRetentionEnv(t)
-	e.store.household[retCamA] = 7
-	e.bulk(retCamA)
-	e.seg(retCamA, 10*retDay, retGiB, false)
-	e.seg(retCamB, 36*time.Hour, retGiB, false)
+	e.moveCamera(e.camA, e.homes[1])
+	e.bulk(e.camA)
+	e.seg(e.camA, 10*retDay, retGiB, false)
+	e.seg(e.camB, 36*time.Hour, retGiB, false)
 	st := e.pass(e.retention(e.config()))
 	if len(st.Cameras) != 2 {
 		t.Fatalf("cameras %+v", st.Cameras)
 	}
 	a, b := st.Cameras[0], st.Cameras[1]
-	if a.CameraID != retCamA || a.HouseholdID != 7 || a.Segments != 2 || a.Bytes != 101*retGiB {
+	if a.CameraID != e.camA {
+		a, b = b, a
+	}
+	if a.CameraID != e.camA || a.HouseholdID != e.homes[1] || a.Segments != 2 || a.Bytes != 101*retGiB {
 		t.Errorf("camera A status %+v", a)
 	}
 	// Oldest segment starts a minute before it ends.
@@ -301,7 +305,7 @@ func TestRetentionStatusEstimates(t *testing.T) {
 func TestRetentionRunTimerAndEmergency(t *testing.T) {
 	t.Parallel()
 	e := newRetentionEnv(t)
-	e.bulk(retCamA)
+	e.bulk(e.camA)
 	cfg := e.config()
 	cfg.Interval = time.Hour // no timer tick during the test: passes come from start and Emergency
 	r := e.retention(cfg)
@@ -325,7 +329,7 @@ func TestRetentionRunTimerAndEmergency(t *testing.T) {
 	// The disk fills: the recorder reports ENOSPC.
 	var segs []nvr.Segment
 	for i := range 4 {
-		segs = append(segs, e.seg(retCamB, time.Duration(5-i)*time.Hour, retGiB, false))
+		segs = append(segs, e.seg(e.camB, time.Duration(5-i)*time.Hour, retGiB, false))
 	}
 	e.setDisk(1000*retGiB, 1000*retGiB-e.store.indexedBytes()-49*retGiB) // 49 GiB free, 50 GiB wanted
 	for range 5 {
@@ -350,34 +354,26 @@ func TestRetentionRunTimerAndEmergency(t *testing.T) {
 	}
 }
 
-// staticCameraList lists fixed cameras.
-type staticCameraList []nvr.CameraID
-
-func (l staticCameraList) Cameras(context.Context, nvr.HouseholdID) ([]nvr.Camera, error) {
-	out := make([]nvr.Camera, len(l))
-	for i, id := range l {
-		out[i] = nvr.Camera{ID: id}
-	}
-	return out, nil
-}
-
 // A removed camera's footage (rows marked deleting with the camera) goes
 // while the service runs, once the recorder has certainly stopped; an
 // existing camera's deleting row is an interrupted pass, left to recovery.
 func TestRetentionFinishesRemovedCameras(t *testing.T) {
 	e := newRetentionEnv(t)
-	e.bulk(retCamA)
-	gone1 := e.seg(retCamB, time.Hour, retGiB, false)
-	gone2 := e.seg(retCamB, 2*time.Hour, retGiB, true)
-	goneRecent := e.seg(retCamC, 10*time.Second, retGiB, false) // still being written a moment ago
-	interrupted := e.seg(retCamA, 3*time.Hour, retGiB, false)
-	for _, s := range []nvr.Segment{gone1, gone2, goneRecent, interrupted} {
-		if err := e.store.MarkSegmentDeleting(context.Background(), s.ID); err != nil {
-			t.Fatal(err)
-		}
+	e.bulk(e.camA)
+	gone1 := e.seg(e.camB, time.Hour, retGiB, false)
+	gone2 := e.seg(e.camB, 2*time.Hour, retGiB, true)
+	goneRecent := e.seg(e.camC, 10*time.Second, retGiB, false) // still being written a moment ago
+	interrupted := e.seg(e.camA, 3*time.Hour, retGiB, false)
+	// B and C are removed through the directory, which marks their
+	// segments deleting with them; A's row is marked by hand, as a pass
+	// that stopped after its first step leaves it.
+	e.removeCamera(e.camB)
+	e.removeCamera(e.camC)
+	if err := e.store.MarkSegmentDeleting(context.Background(), interrupted.ID); err != nil {
+		t.Fatal(err)
 	}
 	cfg := e.config()
-	cfg.Cameras = staticCameraList{retCamA}
+	cfg.Cameras = e.world.DB
 	r := e.retention(cfg)
 	st := e.pass(r)
 	if st.Refused != "" {
@@ -391,7 +387,7 @@ func TestRetentionFinishesRemovedCameras(t *testing.T) {
 			t.Errorf("removed camera's file %s still there: %v", s.Path, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, string(retCamB))); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(e.dir, string(e.camB))); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("removed camera's empty directory still there: %v", err)
 	}
 	if st.DeletedSegments != 2 || st.FreedBytes != 2*retGiB {
@@ -407,7 +403,7 @@ func TestRetentionFinishesRemovedCameras(t *testing.T) {
 		}
 	}
 	// Past the grace, the recently removed camera's footage goes too.
-	e.clock.advance(removedCameraGrace)
+	e.clock.Advance(removedCameraGrace)
 	e.pass(r)
 	if _, ok := e.store.row(goneRecent.ID); ok {
 		t.Errorf("segment %d of a camera removed %v ago still indexed", goneRecent.ID, removedCameraGrace)
@@ -423,16 +419,15 @@ func TestRetentionFinishesRemovedCameras(t *testing.T) {
 // an existing camera's deleting row stays recovery's.
 func TestRetentionFinishesRemovedCamerasAtShutdown(t *testing.T) {
 	e := newRetentionEnv(t)
-	e.bulk(retCamA)
-	goneRecent := e.seg(retCamC, 10*time.Second, retGiB, false) // removed a moment ago
-	interrupted := e.seg(retCamA, 3*time.Hour, retGiB, false)
-	for _, s := range []nvr.Segment{goneRecent, interrupted} {
-		if err := e.store.MarkSegmentDeleting(context.Background(), s.ID); err != nil {
-			t.Fatal(err)
-		}
+	e.bulk(e.camA)
+	goneRecent := e.seg(e.camC, 10*time.Second, retGiB, false) // removed a moment ago
+	interrupted := e.seg(e.camA, 3*time.Hour, retGiB, false)
+	e.removeCamera(e.camC)
+	if err := e.store.MarkSegmentDeleting(context.Background(), interrupted.ID); err != nil {
+		t.Fatal(err)
 	}
 	cfg := e.config()
-	cfg.Cameras = staticCameraList{retCamA}
+	cfg.Cameras = e.world.DB
 	r := e.retention(cfg)
 	if err := r.FinishRemovedCameras(context.Background()); err != nil {
 		t.Fatal(err)
@@ -491,7 +486,7 @@ func TestRetentionSmallVolumeDefaults(t *testing.T) {
 	const mib = int64(1) << 20
 	var segs []nvr.Segment
 	for i := range 10 {
-		segs = append(segs, e.seg(retCamA, time.Duration(10-i)*time.Hour, 90*mib, false))
+		segs = append(segs, e.seg(e.camA, time.Duration(10-i)*time.Hour, 90*mib, false))
 	}
 	// 900 MiB recorded, 74 MiB other data: 50 MiB free, 64 MiB wanted.
 	e.setDisk(retGiB, 74*mib)
@@ -527,15 +522,14 @@ func TestRetentionFairShare(t *testing.T) {
 		t.Run(fmt.Sprintf("fair share %v", fair), func(t *testing.T) {
 			t.Parallel()
 			e := newRetentionEnv(t)
-			e.store.household[retCamA] = 1
-			e.store.household[retCamC] = 2
+			e.moveCamera(e.camC, e.homes[1]) // A in homes[0]
 			var home2 []nvr.Segment
 			for i := range 5 {
-				home2 = append(home2, e.seg(retCamC, time.Duration(40-i)*time.Hour, retGiB, false))
+				home2 = append(home2, e.seg(e.camC, time.Duration(40-i)*time.Hour, retGiB, false))
 			}
 			var home1 []nvr.Segment
 			for i := range 20 {
-				home1 = append(home1, e.seg(retCamA, time.Duration(20-i)*time.Hour, retGiB, false))
+				home1 = append(home1, e.seg(e.camA, time.Duration(20-i)*time.Hour, retGiB, false))
 			}
 			// 100 GiB disk, 25 GiB recorded, 73 GiB other: 2 GiB free, 5 GiB
 			// wanted. Budget 25 + 2 - 5 = 22 GiB, 11 GiB a household.

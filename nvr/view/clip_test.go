@@ -23,13 +23,9 @@ import (
 // ErrNoPlayableFootage inside for the log.
 func TestOpenClip(t *testing.T) {
 	t.Parallel()
-	const (
-		camA nvr.CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
-		camB nvr.CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
-	)
 	base := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
 	dir := t.TempDir()
-	store := replayStore{nvrtest.NewRecordings()}
+	store, camA, camB := newPlaybackDB(t)
 	recordSpan(t, store, dir, camA, base, 20)
 	recordSpan(t, store, dir, camB, base.Add(30*time.Second), 20)
 	pb := NewPlayback(store, dir)

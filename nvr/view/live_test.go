@@ -27,6 +27,8 @@ func policyClock() time.Time { return policyNow }
 
 // liveWorld is a policy store for the session registry: members of
 // household A (any user ID) on its cameras, until revoked; audit rows kept.
+// A double, not a database: the tests make the store fail and count the
+// rechecks it answered.
 type liveWorld struct {
 	revoked  atomic.Bool
 	failing  atomic.Bool  // the database cannot answer

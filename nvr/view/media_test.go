@@ -37,17 +37,21 @@ func startCamera(t *testing.T, id nvr.CameraID) *liveCamera {
 	c := &liveCamera{id: id, h: hub.New(string(id), hub.Options{})}
 	feed := nvrtest.NewUnitFeed(t, id, 10, 10, time.Now())
 	ctx, cancel := context.WithCancel(context.Background())
+	// The first unit (a keyframe) is published before startCamera returns:
+	// from the goroutine, a loaded machine let the test ask for the stream
+	// before it existed ("not streaming yet").
+	c.h.Publish(feed.Next())
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			c.h.Publish(feed.Next())
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
+			c.h.Publish(feed.Next())
 		}
 	})
 	t.Cleanup(func() { cancel(); wg.Wait(); c.h.Close() })

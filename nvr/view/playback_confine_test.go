@@ -16,12 +16,7 @@ import (
 // another camera's, plans no clip: not found, the target never opened.
 func TestPlaybackRefusesPlantedLinks(t *testing.T) {
 	t.Parallel()
-	const (
-		camA nvr.CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
-		camB nvr.CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
-	)
 	base := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
-	grantA := nvrtest.CameraGrant(t, nvr.Camera{ID: camA}, nvr.ActionViewRecordings)
 	rng := nvr.TimeRange{Start: base, End: base.Add(10 * time.Second)}
 	for _, tc := range []struct {
 		name  string
@@ -30,7 +25,7 @@ func TestPlaybackRefusesPlantedLinks(t *testing.T) {
 		{"file linked to /etc/passwd", func(t *testing.T, dir, fileA, _ string) { relink(t, "/etc/passwd", fileA) }},
 		{"file linked to B's segment", func(t *testing.T, dir, fileA, fileB string) { relink(t, fileB, fileA) }},
 		{"file linked relatively to B's", func(t *testing.T, dir, fileA, fileB string) {
-			relink(t, filepath.Join("..", string(camB), filepath.Base(fileB)), fileA)
+			relink(t, filepath.Join("..", filepath.Base(filepath.Dir(fileB)), filepath.Base(fileB)), fileA)
 		}},
 		{"A's directory linked to a copy of B's", func(t *testing.T, dir, fileA, fileB string) {
 			other := filepath.Join(dir, "planted")
@@ -51,7 +46,8 @@ func TestPlaybackRefusesPlantedLinks(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			store := replayStore{nvrtest.NewRecordings()}
+			store, camA, camB := newPlaybackDB(t)
+			grantA := nvrtest.CameraGrant(t, nvr.Camera{ID: camA}, nvr.ActionViewRecordings)
 			recordSpan(t, store, dir, camA, base, 10)
 			recordSpan(t, store, dir, camB, base, 10)
 			pb := NewPlayback(store, dir)

@@ -7,11 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/media"
@@ -20,68 +19,9 @@ import (
 	"github.com/hearthnvr/hearth/streams/sei"
 )
 
-// replayStore adds the playback queries to nvrtest.Recordings, following the
-// RecordingStore contract in the simplest way.
-type replayStore struct{ *nvrtest.Recordings }
-
-func (s replayStore) fragsOf(cam nvr.CameraID, stream string) []nvr.Fragment {
-	s.Mu.Lock()
-	defer s.Mu.Unlock()
-	var out []nvr.Fragment
-	for _, seg := range s.List(func(g *nvr.Segment) bool {
-		return g.CameraID == cam && g.Stream == stream && g.State != nvr.SegmentDeleting
-	}) {
-		out = append(out, s.Frags[seg.ID]...)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
-	return out
-}
-
-func (s replayStore) FragmentsBetween(_ context.Context, cam nvr.CameraID, stream string, from, to time.Time) ([]nvr.Fragment, error) {
-	all := s.fragsOf(cam, stream)
-	first := -1
-	for i, f := range all {
-		if f.Key && !f.Start.After(from) {
-			first = i
-		}
-		if first < 0 && f.End().After(from) {
-			first = i
-		}
-	}
-	var out []nvr.Fragment
-	for i := max(first, 0); first >= 0 && i < len(all) && all[i].Start.Before(to); i++ {
-		out = append(out, all[i])
-	}
-	return out, nil
-}
-
-func (s replayStore) CoveredRanges(_ context.Context, cam nvr.CameraID, stream string, from, to time.Time, gap time.Duration) ([]nvr.TimeRange, error) {
-	var out []nvr.TimeRange
-	for _, f := range s.fragsOf(cam, stream) {
-		r := nvr.TimeRange{Start: f.Start, End: f.End()}
-		if r.Start.Before(from) {
-			r.Start = from
-		}
-		if r.End.After(to) {
-			r.End = to
-		}
-		if !r.End.After(r.Start) {
-			continue
-		}
-		if n := len(out); n > 0 && !r.Start.After(out[n-1].End.Add(gap)) {
-			if r.End.After(out[n-1].End) {
-				out[n-1].End = r.End
-			}
-			continue
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
 // recordSpan writes one closed segment of cam from base for seconds, with
 // the segment writer and simcam frames, and indexes it in store.
-func recordSpan(t *testing.T, store replayStore, dir string, cam nvr.CameraID, base time.Time, seconds int) {
+func recordSpan(t *testing.T, store nvr.RecordingStore, dir string, cam nvr.CameraID, base time.Time, seconds int) {
 	t.Helper()
 	feed := nvrtest.NewUnitFeed(t, cam, 10, 25, base)
 	rel := fmt.Sprintf("%s/%d-%d.mp4", cam, base.Unix(), seconds)
@@ -120,33 +60,11 @@ func recordSpan(t *testing.T, store replayStore, dir string, cam nvr.CameraID, b
 	}
 }
 
-// autoClock advances itself by every wait, so paced reads take no time.
-type autoClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *autoClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *autoClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	ch := make(chan time.Time, 1)
-	ch <- c.t
-	return ch
-}
-
-var _ replay.Clock = (*autoClock)(nil)
-
 func TestOpenReplay(t *testing.T) {
-	const (
-		camA nvr.CameraID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
-		camB nvr.CameraID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
-	)
 	base := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
 	at := func(s float64) time.Time { return base.Add(time.Duration(s * float64(time.Second))) }
 	dir := t.TempDir()
-	store := replayStore{nvrtest.NewRecordings()}
+	store, camA, camB := newPlaybackDB(t)
 	// A: [0, 20 s) and [60 s, 80 s); B fills A's gap: [20 s, 60 s).
 	recordSpan(t, store, dir, camA, at(0), 20)
 	recordSpan(t, store, dir, camB, at(20), 40)
@@ -156,7 +74,7 @@ func TestOpenReplay(t *testing.T) {
 	grant := func(cam nvr.CameraID, a nvr.Action, since time.Time) nvr.CameraGrant {
 		return nvrtest.CameraGrant(t, nvr.Camera{ID: cam, HouseholdSince: since}, a)
 	}
-	opts := ReplayOptions{Clock: &autoClock{t: time.Unix(0, 0)}}
+	opts := ReplayOptions{Clock: clocktest.NewAuto(time.Unix(0, 0))}
 
 	// next reads a unit and checks that it is camera cam's.
 	next := func(t *testing.T, r *replay.Reader, cam nvr.CameraID) *media.Unit {
