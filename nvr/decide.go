@@ -98,3 +98,17 @@ const (
 	assignForeign
 	assignNotViewer
 )
+
+// decideIntegrationCamera: a household's integration (MQTT) speaks only of
+// its own household's cameras, even when its token's user could see
+// another's (a user moved to another household must not carry its cameras
+// into this integration's topics).
+func decideIntegrationCamera(in Integration, c Camera) bool {
+	return in.HouseholdID != 0 && c.ID != "" && c.HouseholdID == in.HouseholdID
+}
+
+// decideIntegrationUser: an integration acts through a token of one of its
+// own household's accounts.
+func decideIntegrationUser(h HouseholdID, u User) bool {
+	return h != 0 && u.ID != 0 && u.HouseholdID == h
+}

@@ -71,3 +71,30 @@ func TestDirectoryDecisions(t *testing.T) {
 		t.Errorf("LocalOperator = %+v", g)
 	}
 }
+
+// TestIntegrationDecisions: an integration speaks only of its own
+// household's cameras and acts only through its own household's accounts.
+func TestIntegrationDecisions(t *testing.T) {
+	in := Integration{HouseholdID: 10}
+	cases := []struct {
+		name string
+		cam  Camera
+		want bool
+	}{
+		{"own camera", Camera{ID: "c1", HouseholdID: 10}, true},
+		{"foreign camera", Camera{ID: "c2", HouseholdID: 20}, false},
+		{"no camera", Camera{}, false},
+	}
+	for _, c := range cases {
+		if got := decideIntegrationCamera(in, c.cam); got != c.want {
+			t.Errorf("decideIntegrationCamera(%s) = %v, want %v", c.name, got, c.want)
+		}
+		if decideIntegrationCamera(Integration{}, c.cam) {
+			t.Errorf("an integration without a household speaks of the %s", c.name)
+		}
+	}
+	if !decideIntegrationUser(10, User{ID: 1, HouseholdID: 10}) || decideIntegrationUser(10, User{ID: 2, HouseholdID: 20}) ||
+		decideIntegrationUser(10, User{ID: 3, Admin: true}) || decideIntegrationUser(0, User{ID: 4}) {
+		t.Error("decideIntegrationUser: only an account of the integration's own household")
+	}
+}

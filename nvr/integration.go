@@ -100,7 +100,7 @@ func (a AdminDirectory) AddIntegration(ctx context.Context, h Household, userRef
 	if err != nil {
 		return Integration{}, Wrap(op, err)
 	}
-	if u.HouseholdID != h.ID {
+	if !decideIntegrationUser(h.ID, u) {
 		return Integration{}, Errorf(op, KindInvalid, "%s is not a member of household %s", u.Name, h.Name)
 	}
 	if u.Disabled {
@@ -131,4 +131,10 @@ func (a AdminDirectory) RemoveIntegration(ctx context.Context, in Integration) e
 	return a.d.change(ctx, a.g.subject, "", "admin:remove-mqtt-integration", func(w DirectoryWriter) error {
 		return a.d.revokeToken(ctx, w, in.TokenID)
 	})
+}
+
+// Holds reports whether the integration may speak of g's camera: the
+// policy's decideIntegrationCamera, on top of the grant its principal got.
+func (in Integration) Holds(g CameraGrant) bool {
+	return decideIntegrationCamera(in, g.Camera())
 }

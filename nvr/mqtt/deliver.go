@@ -19,7 +19,7 @@ import (
 func (w *worker) event(ctx context.Context, c paho.Client, n notice) {
 	p := w.in.Principal()
 	g, err := w.deps.Policy.Camera(ctx, p, nvr.ActionViewCamera, n.ev.CameraID)
-	if err != nil || g.Camera().HouseholdID != w.in.HouseholdID {
+	if err != nil || !w.in.Holds(g) {
 		return // not this integration's to tell, now
 	}
 	if _, announced := w.announced[g.CameraID()]; !announced {
@@ -79,7 +79,7 @@ func (w *worker) command(ctx context.Context, c paho.Client, cmd command) {
 		action = nvr.ActionTriggerEvent
 	}
 	g, err := w.deps.Policy.Camera(ctx, p, action, cmd.cam)
-	if err == nil && g.Camera().HouseholdID != w.in.HouseholdID {
+	if err == nil && !w.in.Holds(g) {
 		err = nvr.ErrNotFound
 	}
 	if err != nil {

@@ -295,9 +295,9 @@ func (w *worker) visible(ctx context.Context) (map[nvr.CameraID]nvr.CameraGrant,
 	}
 	out := map[nvr.CameraID]nvr.CameraGrant{}
 	for _, g := range grants {
-		// The household check is the integration's own: a token user moved
+		// The household check is the policy's (Integration.Holds): a token user moved
 		// to another household must not carry its cameras into this prefix.
-		if g.Camera().HouseholdID == w.in.HouseholdID {
+		if w.in.Holds(g) {
 			out[g.CameraID()] = g
 		}
 	}
