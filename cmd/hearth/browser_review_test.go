@@ -196,6 +196,20 @@ func TestBrowserReview(t *testing.T) {
 		t.Fatalf("a selection changed the player to %s", m)
 	}
 
+	// A day with no footage says so when chosen, and a stretch selected in
+	// it offers no download (it would lead to the clip route's 404).
+	eval[bool](t, b, `(() => { const d = document.querySelector('[data-day]'); const y = new Date(Date.now() - 86400e3);
+		d.value = y.getFullYear() + '-' + String(y.getMonth() + 1).padStart(2, '0') + '-' + String(y.getDate()).padStart(2, '0');
+		d.dispatchEvent(new Event('change')); return true; })()`)
+	waitJS(t, b, `document.querySelector('[data-timeline-status]').textContent.includes('Nothing was recorded on')`, statusJS, 10*time.Second)
+	ry := eval[[]float64](t, b, `(() => { const r = document.querySelector('[data-testid="timeline"]').getBoundingClientRect(); return [r.left, r.right, r.top + r.height / 2]; })()`)
+	e0, e1 := ry[0]+(ry[1]-ry[0])*0.3, ry[0]+(ry[1]-ry[0])*0.4
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMousePressed, X: e0, Y: ry[2], Button: left, Buttons: 1, ClickCount: 1, Modifiers: shift})
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: e1, Y: ry[2], Button: left, Buttons: 1, Modifiers: shift})
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseReleased, X: e1, Y: ry[2], Button: left, ClickCount: 1, Modifiers: shift})
+	waitJS(t, b, `document.querySelector('[data-testid="selection-text"]').textContent.startsWith('Nothing was recorded between') && document.querySelector('[data-testid="range-download"]').hidden`, statusJS, 5*time.Second)
+	do(t, b, chromedp.KeyEvent("l"))
+
 	// Hovering an event marker previews that event's thumbnail.
 	mk := eval[[]float64](t, b, `(() => { const c = document.querySelector('.tl-event circle'); if (!c) return []; const r = c.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
 	if len(mk) != 2 {

@@ -252,6 +252,17 @@ function onSelect(a, b, done) {
   tl.setSelection([a, b]);
   const secs = Math.round((b - a) / 1000);
   const len = secs < 120 ? `${secs} s` : `${Math.round(secs / 60)} min`;
+  // A stretch with no footage has nothing to download: say so here
+  // instead of letting the button lead to the clip route's 404.
+  const recorded = loaded ? ranges.reduce((n, r) => n + Math.max(0, Math.min(b, r.b) - Math.max(a, r.a)), 0) : b - a;
+  if (recorded <= 0) {
+    selectionText.textContent = `Nothing was recorded between ${hhmmss(a)} and ${hhmmss(b)}.`;
+    download.hidden = true;
+    selectionBar.hidden = false;
+    if (done && tl.selectMode) setSelectMode(false);
+    return;
+  }
+  download.hidden = false;
   selectionText.textContent = `Selected ${hhmmss(a)}–${hhmmss(b)} (${len})`;
   download.href = api(`clip.mp4?start=${encodeURIComponent(iso(a))}&end=${encodeURIComponent(iso(b))}`);
   download.setAttribute('download', `${section.dataset.cameraName || 'camera'} ${new Date(a).toISOString().slice(0, 19).replace(/:/g, '-')}.mp4`);
@@ -320,6 +331,10 @@ dayInput.addEventListener('change', () => {
   following = false;
   tl.setView(new Date(y, m - 1, d).getTime(), 86400e3);
   load();
+  // Choosing a day is choosing what to watch: its first recording plays,
+  // or the page says the day has none (the picture must not go on
+  // showing another day under that day's timeline).
+  jumpRecording(false);
 });
 
 // jumpRecording plays the first (Home) or the latest (End, half a minute
@@ -330,7 +345,14 @@ async function jumpRecording(last) {
   const start = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
   let rs;
   try { rs = await fetchRanges(start, start + 86400e3); } catch { rs = []; }
-  if (rs.length === 0) { status(`Nothing recorded on ${d.toLocaleDateString()}.`); return; }
+  if (rs.length === 0) {
+    const day = d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+    // Recorded footage of another day must not play on under this day's
+    // timeline: back to live, which is always now.
+    if (mode === 'recorded') goLive(`Nothing was recorded on ${day}; showing live.`);
+    else status(`Nothing was recorded on ${day}.`);
+    return;
+  }
   const r = last ? rs[rs.length - 1] : rs[0];
   playAt(last ? Math.max(r.a, r.b - 30e3) : r.a);
 }
