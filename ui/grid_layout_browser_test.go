@@ -201,6 +201,10 @@ func TestBrowserOfflineCameraSaysWhy(t *testing.T) {
 	waitJS(t, b, fmt.Sprintf(`getComputedStyle(document.querySelector('[data-status-for="%s"][data-status-part="panel"]')).display === 'none'`, f.camA1.ID), 15*time.Second)
 	browse(t, b, chromedp.Navigate(f.ts.URL+"/cameras/"+cam), chromedp.WaitVisible(chromedp.CSS(`[data-testid="camera-page"]`)))
 	words("member's camera page")
+	// No "LIVE" and no running clock over the camera that shows no picture.
+	if vis, _ := browsertest.Eval[string](b, `['player-mode', 'player-clock'].map((id) => getComputedStyle(document.querySelector('[data-testid="' + id + '"]')).visibility).join(' ')`); vis != "hidden hidden" {
+		t.Errorf("the offline camera's page shows its live label and clock (visibility %q)", vis)
+	}
 
 	// An owner: the same words; the raw detail behind a closed toggle.
 	shots := screenshotDir(t)
