@@ -168,7 +168,7 @@ func TestEventReviewInBrowser(t *testing.T) {
 
 	// A trigger's label is offered in the kind filter once listed, and an
 	// address naming it keeps it selected.
-	if got := evalT[string](t, b, `[...document.querySelectorAll('#ev-kind option')].map(o => o.value).join(',')`); got != ",motion,trigger,label:doorbell" {
+	if got := evalT[string](t, b, `[...document.querySelectorAll('#ev-kind option')].map(o => o.value).join(',')`); got != ",motion,trigger,offline,stalled,label:doorbell" {
 		t.Fatalf("kind filter options = %q", got)
 	}
 	openEvents(t, b, f.ts.URL, "?kind=label:doorbell")

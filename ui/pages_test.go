@@ -113,6 +113,19 @@ func TestPagesRedirectToLogin(t *testing.T) {
 	if r := f.get("/no/such/page"); r.StatusCode != http.StatusNotFound || testID(t, r.body, "error-page").Length() != 1 {
 		t.Fatalf("unknown page: %d", r.StatusCode)
 	}
+	// A signed-in person's 404 keeps their menu, so it leaves a way on;
+	// a stranger's has none. The menu is the requester's: a page they may
+	// not open and one that does not exist look the same.
+	if r := f.get("/no/such/page"); testID(t, r.body, "nav-live").Length() != 0 {
+		t.Fatal("a stranger's 404 shows the menu")
+	}
+	vc := f.login(f.viewerA.Name)
+	missing, denied := f.get("/no/such/page", vc), f.get("/settings/people", vc)
+	for name, r := range map[string]response{"missing page": missing, "page a viewer may not open": denied} {
+		if r.StatusCode != http.StatusNotFound || testID(t, r.body, "nav-live").Length() != 1 || testID(t, r.body, "nav-settings").Length() != 1 {
+			t.Fatalf("viewer's %s: %d, without the menu", name, r.StatusCode)
+		}
+	}
 }
 
 func TestGridShowsExactlyVisibleCameras(t *testing.T) {
@@ -182,15 +195,20 @@ func TestCameraPage(t *testing.T) {
 	if r := f.get("/cameras/"+string(f.camA1.ID), f.login("mo")); testID(t, r.body, "camera-edit").Length() != 0 {
 		t.Fatalf("member sees the edit link")
 	}
+	// The page is the requester's (their menu), so each is compared with
+	// what the same person gets for a camera that does not exist.
 	vic := f.login("vic")
-	missing := f.get("/cameras/"+string(nvr.NewCameraID()), ana)
-	for name, r := range map[string]response{
-		"viewer, unassigned": f.get("/cameras/"+string(f.camA2.ID), vic),
-		"other household":    f.get("/cameras/"+string(f.camB1.ID), ana),
-		"missing":            missing,
+	missingFor := map[*http.Cookie]response{ana: f.get("/cameras/"+string(nvr.NewCameraID()), ana), vic: f.get("/cameras/"+string(nvr.NewCameraID()), vic)}
+	for name, c := range map[string]struct {
+		r   response
+		who *http.Cookie
+	}{
+		"viewer, unassigned": {f.get("/cameras/"+string(f.camA2.ID), vic), vic},
+		"other household":    {f.get("/cameras/"+string(f.camB1.ID), ana), ana},
+		"missing":            {missingFor[ana], ana},
 	} {
-		if r.StatusCode != http.StatusNotFound || testID(t, r.body, "error-page").Length() != 1 || r.body != missing.body {
-			t.Errorf("%s: %d", name, r.StatusCode)
+		if c.r.StatusCode != http.StatusNotFound || testID(t, c.r.body, "error-page").Length() != 1 || c.r.body != missingFor[c.who].body {
+			t.Errorf("%s: %d", name, c.r.StatusCode)
 		}
 	}
 }

@@ -117,11 +117,31 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	if kind == nvr.KindInternal {
 		msg = "Something went wrong on the server."
 	}
-	s.render(w, r, statusOf(kind), views.ErrorPage(views.ErrorModel{Status: statusOf(kind), Message: msg}))
+	s.render(w, r, statusOf(kind), views.ErrorPage(views.ErrorModel{Status: statusOf(kind), Message: msg, Nav: s.requesterNav(r)}))
 }
 
 func (s *Server) renderNotFound(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusNotFound, views.ErrorPage(views.ErrorModel{Status: http.StatusNotFound, Message: "There is nothing here."}))
+	s.render(w, r, http.StatusNotFound, views.ErrorPage(views.ErrorModel{Status: http.StatusNotFound, Message: "There is nothing here.", Nav: s.requesterNav(r)}))
+}
+
+// requesterNav is the menu of whoever asks, when they are signed in, so an
+// error page leaves them a way on (Live, Events, Settings, Sign out). It
+// depends only on the requester, never on what was asked for, so "missing"
+// and "not yours" still look the same.
+func (s *Server) requesterNav(r *http.Request) *views.Nav {
+	token, ok := credential(r)
+	if !ok {
+		return nil
+	}
+	p, err := s.auth.Authenticate(r.Context(), token)
+	if err != nil {
+		return nil
+	}
+	g, err := s.policy.Self(r.Context(), p)
+	if err != nil {
+		return nil
+	}
+	return navOf(g.User(), "")
 }
 
 // handlePageNotFound answers every path no page or API route matched.
