@@ -201,6 +201,11 @@ func TestEventReviewInBrowser(t *testing.T) {
 	openEvents(t, b, f.ts.URL, "")
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="events-mark-all"]`)))
 	waitJS(t, b, `document.querySelector('[data-events-status]').textContent === 'Marked 28 events reviewed. Nothing left to review.'`, 10*time.Second)
+	// An empty list says why: here a filter that matches nothing, not
+	// "nothing left to review".
+	openEvents(t, b, f.ts.URL, "?show=all&kind=stalled")
+	waitJS(t, b, `document.querySelector('[data-events-status]').textContent === 'No events match these filters.'`, 10*time.Second)
+	openEvents(t, b, f.ts.URL, "")
 	if n := evalT[int](t, b, `document.querySelectorAll('[data-testid="event-card"]').length`); n != 0 {
 		t.Fatalf("%d rows after mark all", n)
 	}

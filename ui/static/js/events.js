@@ -302,7 +302,12 @@ function openClip(li, ev, title) {
 
 function summary() {
   if (shown === 0) {
-    return show() === 'unreviewed' ? 'Nothing left to review.' : 'No events match.';
+    // Say why the list is empty: no cameras at all, a filter that
+    // matches nothing, or everything reviewed.
+    if (cameraOptions.length === 0) return 'No cameras here yet, so no events.';
+    const fd = new FormData(form);
+    if (fd.get('day') || fd.get('kind') || fd.get('camera')) return 'No events match these filters.';
+    return show() === 'unreviewed' ? 'Nothing left to review.' : 'No events yet.';
   }
   const what = show() === 'unreviewed' ? plural(shown, 'unreviewed event') : plural(shown, 'event');
   return cursor ? `${what} shown, more below.` : `${what}.`;
