@@ -1,6 +1,9 @@
 package nvr
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // errNameUnusable is the household owner's one answer for a user name that
 // cannot be had, whether it is malformed or taken. User names are one
@@ -41,7 +44,24 @@ func (d *Directory) addHouseholdMember(ctx context.Context, g HouseholdGrant, nu
 		return err
 	})
 	if ErrorKind(err) == KindConflict {
-		return User{}, errNameUnusable
+		return User{}, d.nameTakenAnswer(ctx, g, nu.Name)
 	}
 	return u, err
+}
+
+// nameTakenAnswer is the owner's answer for a name already used: when the
+// account is one of their own household's people, whom they see listed
+// anyway, it says so; otherwise the one errNameUnusable, which tells
+// nothing of other households.
+func (d *Directory) nameTakenAnswer(ctx context.Context, g HouseholdGrant, name string) error {
+	us, err := d.store.Users(ctx, g.HouseholdID())
+	if err != nil {
+		return errNameUnusable
+	}
+	for _, u := range us {
+		if decideHouseholdUser(g, u) && strings.EqualFold(u.Name, name) {
+			return Errorf("add member", KindConflict, "%s is already in your household", u.Name)
+		}
+	}
+	return errNameUnusable
 }

@@ -204,6 +204,14 @@ func TestRouteSweepForeignUserNames(t *testing.T) {
 	if u, err := f.store.UserByRef(context.Background(), "bea"); err != nil || u.HouseholdID != f.homeB.ID {
 		t.Fatalf("B's owner after A's attempts: %+v %v", u, err)
 	}
+	// A name of the owner's own household, whom they see listed anyway, is
+	// named as such (stranger walkthrough: "that user name cannot be used"
+	// for a member already there left the owner guessing).
+	for _, name := range []string{"mo", "MO"} {
+		if r := add(ana, "/api/household/members", name); r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "mo is already in your household") {
+			t.Errorf("owner adding their own member %q: %d %s", name, r.StatusCode, r.body)
+		}
+	}
 	// A free name still works, and the owner's own check on passwords is
 	// unchanged (it says nothing about other accounts).
 	if r := add(ana, "/api/household/members", "newcomer"); r.StatusCode != http.StatusCreated {
