@@ -10,6 +10,9 @@ type CameraFacts struct {
 	Camera   Camera
 	Exists   bool
 	Assigned bool // the user is a viewer the camera was assigned to
+	// ShutterClosed is Camera.Shutter.ClosedAt(the decision's time): the
+	// policy sets it at each decision (stores leave it false).
+	ShutterClosed bool
 }
 
 // PolicyStore is the part of the database the access policy reads. Each

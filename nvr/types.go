@@ -96,6 +96,9 @@ type Camera struct {
 	// camera refuses, at the dial, an address of this appliance
 	// (RefuseLocalAddr), whatever the name resolved to when it was saved.
 	LocalOK bool
+
+	// Shutter is the camera's privacy shutter (see shutter.go).
+	Shutter Shutter
 }
 
 // RecordMode selects what a camera records.
