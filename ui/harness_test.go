@@ -75,7 +75,8 @@ func newFixture(t *testing.T) *fixture {
 	auth := nvr.NewAuth(store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.dataDir = t.TempDir()
 	f.events = events.NewEvents(events.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events, Now: f.clock})
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events, Now: f.clock,
+		Shutters: nvr.NewShutters(store, f.clock)})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 

@@ -49,6 +49,12 @@ type Deps struct {
 	// Live gives granted cameras' hubs, for the MSE live route; nil (or no
 	// WebRTC.Sessions) when off.
 	Live LiveSource
+	// Shutters switches privacy shutters and reads their history; nil:
+	// the shutter routes answer 404.
+	Shutters *nvr.Shutters
+	// OnShutter is called after a shutter switch, so recording and
+	// detection react at once instead of at their next poll; nil: none.
+	OnShutter func()
 	// Probe tests a camera stream for "test connection"; nil uses
 	// ingest.ProbeCamera.
 	Probe Prober
@@ -80,14 +86,17 @@ type Server struct {
 	events   *events.Events
 	live     WebRTCLive
 	probe    Prober
-	probes   chan struct{} // a slot per running probe
-	lookup   nvr.LookupHost
-	resolver *net.Resolver
-	started  time.Time
-	log      *slog.Logger
-	now      func() time.Time
-	router   *router
-	handler  http.Handler
+	shutters *nvr.Shutters
+	// onShutter: Deps.OnShutter.
+	onShutter func()
+	probes    chan struct{} // a slot per running probe
+	lookup    nvr.LookupHost
+	resolver  *net.Resolver
+	started   time.Time
+	log       *slog.Logger
+	now       func() time.Time
+	router    *router
+	handler   http.Handler
 
 	mse mseState // the MSE live route (api_mse.go)
 }
@@ -115,6 +124,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
+	s.shutters, s.onShutter = d.Shutters, d.OnShutter
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
@@ -216,6 +226,8 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.household("POST /api/household/cameras", s.handleHouseholdAddCamera)
 	rt.camera("PATCH /api/cameras/{id}", nvr.ActionManageCamera, s.handleEditCamera)
 	rt.camera("GET /api/cameras/{id}/snapshot", nvr.ActionViewLive, s.handleSnapshot)
+	rt.camera("GET /api/cameras/{id}/shutter", nvr.ActionViewCamera, s.handleShutter)
+	rt.camera("POST /api/cameras/{id}/shutter", nvr.ActionSwitchShutter, s.handleShutterSwitch)
 	rt.user("POST /api/cameras/test", s.handleProbeCamera) // owners and the admin; checked inside
 }
 

@@ -23,7 +23,10 @@ const cameraUsage = `hearth camera <command> [--data DIR]
        [--retain-continuous-days N] [--retain-events-days N]
        [--zones '[{"name":"drive","polygon":[[0,0.5],[1,0.5],[1,1]]},{"name":"clock","mask":true,"polygon":...}]']
   remove CAMERA-ID
-  move CAMERA-ID --household H`
+  move CAMERA-ID --household H
+  shutter CAMERA-ID [open|close|status] [--schedule HH:MM-HH:MM|off]
+      (privacy shutter: while closed nothing of the camera is shown to anyone; the schedule closes it
+      daily in the server's local time)`
 
 func cmdCamera(ctx context.Context, args []string, e env) error {
 	sub, rest, err := subcommand(args, cameraUsage)
@@ -43,6 +46,8 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 		fs.StringVar(&household, "household", "", "only this household (name or public ID)")
 	case "move":
 		fs.StringVar(&household, "household", "", "destination household name or ID (required)")
+	case "shutter":
+		fs.String("schedule", "", "close daily in this window, HH:MM-HH:MM (server's local time), or off")
 	case "edit":
 		fs.String("name", "", "new name")
 		fs.String("main", "", "new main stream URL")
@@ -164,6 +169,8 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			printNotices(e, nvr.CredentialNotices(old, c))
 			return nil
 		})
+	case "shutter":
+		return cameraShutter(ctx, e, *data, pos, fs.Lookup("schedule").Value.String(), flagSet(fs, "schedule"))
 	case "remove":
 		if err := wantArgs(pos, 1, "hearth camera remove CAMERA-ID"); err != nil {
 			return err

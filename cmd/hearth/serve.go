@@ -168,7 +168,11 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Status: cameraStatus{ing, recorder}, Setup: setup, Storage: retention, Events: evs, Log: log,
 		Playback: view.NewPlayback(a.store, filepath.Join(cfg.DataDir, recordstore.RecordingsDirName)),
 		Live:     ing,
-		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live}})
+		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live},
+		Shutters: nvr.NewShutters(a.store, time.Now),
+		// A closed shutter pauses recording and detection at once rather
+		// than at their next poll (the schedule is read at each poll).
+		OnShutter: func() { recorder.Reconcile(); evs.Reconcile() }})
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
