@@ -317,6 +317,11 @@ func (d *Directory) CreateToken(ctx context.Context, u UserID, name string, scop
 	token := newSecretToken(apiTokenPrefix)
 	now := d.now()
 	t := APIToken{UserID: u, Name: name, Scope: scope, TokenHash: HashToken(token), CreatedAt: now}
+	if scope == ScopeView {
+		// View tokens also work over RTSP (the restream), whose clients
+		// only speak digest: keep the HA1 that checks them.
+		t.DigestHA1 = DigestHA1(owner.Name, token)
+	}
 	if ttl > 0 {
 		t.ExpiresAt = now.Add(ttl)
 	}
