@@ -32,7 +32,7 @@ var cheapArgon = nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 // world is two households, each with a simulated camera on loopback,
 // pulled by a real ingest, served by a real restream on 127.0.0.1:0.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	store    *db.DB
 	dir      *nvr.Directory
 	sim      *simcam.Server
@@ -47,7 +47,7 @@ type world struct {
 	tokAll   string // ana's all-scope token (no digest: not for RTSP)
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB, cams ...simcam.CameraConfig) *world {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -76,10 +76,14 @@ func newWorld(t *testing.T) *world {
 	w.ana, w.bea = user("ana", hA.ID), user("bea", hB.ID)
 	w.camA = w.addCamera(hA.ID, "Door")
 	w.camB = w.addCamera(hB.ID, "Porch")
-	w.sim, err = simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Cameras: []simcam.CameraConfig{
-		{ID: string(w.camA.ID), Width: simcam.MinWidth, Height: simcam.MinHeight, FPS: 15, GOP: 15},
-		{ID: string(w.camB.ID), Width: simcam.MinWidth, Height: simcam.MinHeight, FPS: 15, GOP: 15},
-	}})
+	if len(cams) == 0 {
+		cams = []simcam.CameraConfig{
+			{Width: simcam.MinWidth, Height: simcam.MinHeight, FPS: 15, GOP: 15},
+			{Width: simcam.MinWidth, Height: simcam.MinHeight, FPS: 15, GOP: 15},
+		}
+	}
+	cams[0].ID, cams[1].ID = string(w.camA.ID), string(w.camB.ID)
+	w.sim, err = simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Cameras: cams})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +155,7 @@ func (w *world) url(user, token string, id nvr.CameraID) string {
 // inputFile writes an ffconcat list naming url, so the credentials reach
 // ffmpeg through a file (0600, in the test's directory), never its
 // command line.
-func inputFile(t *testing.T, url string) string {
+func inputFile(t testing.TB, url string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "input.ffconcat")
 	if err := os.WriteFile(p, []byte("ffconcat version 1.0\nfile '"+url+"'\noption rtsp_transport tcp\n"), 0o600); err != nil {
@@ -368,7 +372,7 @@ func TestRestreamRefusals(t *testing.T) {
 
 // startFFmpeg plays the restream into the null muxer until killed; done
 // closes when it exits.
-func startFFmpeg(t *testing.T, list string) (done <-chan struct{}) {
+func startFFmpeg(t testing.TB, list string) (done <-chan struct{}) {
 	t.Helper()
 	bin := testpeer.Require(t, "ffmpeg")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -453,7 +457,7 @@ func TestRestreamRevocationAndOneIngest(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
