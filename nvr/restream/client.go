@@ -23,6 +23,7 @@ var errNoVideo = errors.New("restream: the camera stream has no H.264 or H.265 v
 // client is one RTSP session: its own stream (SDP and RTP writer), and
 // once playing, its registry session and pump goroutine.
 type client struct {
+	s      *Server
 	target target
 	grant  nvr.CameraGrant
 	stream *gortsplib.ServerStream
@@ -130,6 +131,7 @@ func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
 		}
 		if waitKey && !u.Key {
 			c.dropped.Add(1)
+			c.s.dropped.Add(1)
 			continue
 		}
 		waitKey = false

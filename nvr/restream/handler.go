@@ -109,7 +109,7 @@ func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respons
 			return unavailable(err), nil, nil
 		}
 	}
-	ctx.Session.SetUserData(&client{target: t, grant: g, stream: st})
+	ctx.Session.SetUserData(&client{s: h.s, target: t, grant: g, stream: st})
 	return &base.Response{StatusCode: base.StatusOK}, st, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5"
@@ -54,7 +55,19 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	dropped atomic.Uint64 // units dropped for slow clients, all clients
 }
+
+// Stats are the restream's counters.
+type Stats struct {
+	// DroppedUnits counts the video units skipped for slow clients while
+	// they waited for the next keyframe.
+	DroppedUnits uint64
+}
+
+// Stats returns the counters.
+func (s *Server) Stats() Stats { return Stats{DroppedUnits: s.dropped.Load()} }
 
 // Listen binds cfg.Addr and returns the server; call Run to serve.
 func Listen(cfg Config) (*Server, error) {
