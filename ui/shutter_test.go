@@ -246,3 +246,41 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestShutterOnCameraPage: the camera page offers the shutter button to
+// whoever the policy lets switch it (owner, member), not to a viewer; a
+// closed shutter reads "Privacy shutter closed" with an Open button, and
+// the timeline's strip hook is there for everyone.
+func TestShutterOnCameraPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	path := "/cameras/" + string(f.camA1.ID)
+	for _, tc := range []struct {
+		user string
+		want int
+	}{{"ana", 1}, {"mo", 1}, {"vic", 0}} {
+		r := f.get(path, f.login(tc.user))
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", tc.user, r.StatusCode)
+		}
+		d := doc(t, r.body)
+		if n := d.Find(`[data-testid="shutter-toggle"]`).Length(); n != tc.want {
+			t.Errorf("%s: %d shutter buttons, want %d", tc.user, n, tc.want)
+		}
+		if d.Find(`[data-testid="shutter-strip"]`).Length() != 1 {
+			t.Errorf("%s: no shutter strip", tc.user)
+		}
+	}
+	mo := f.login("mo")
+	if r := f.do(http.MethodPost, "/api/cameras/"+string(f.camA1.ID)+"/shutter", []any{mo}, `{"closed":true}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("close: %d %s", r.StatusCode, r.body)
+	}
+	d := doc(t, f.get(path, mo).body)
+	btn := d.Find(`[data-testid="shutter-toggle"]`)
+	if btn.AttrOr("data-closed", "") != "true" || !strings.Contains(btn.Text(), "Open privacy shutter") {
+		t.Fatalf("closed shutter's button: %q closed=%q", btn.Text(), btn.AttrOr("data-closed", ""))
+	}
+	if h := d.Find(`[data-testid="status-headline"]`).Text(); h != "Privacy shutter closed" {
+		t.Fatalf("headline %q", h)
+	}
+}
