@@ -467,3 +467,27 @@ func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRestreamCameraMove: moving a camera to another household ends its
+// former household's restream session within 1 s.
+func TestRestreamCameraMove(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	done := startFFmpeg(t, inputFile(t, w.url("ana", w.tokA, w.camA.ID)))
+	waitFor(t, 20*time.Second, "session playing", func() bool { return w.sessions.Count() == 1 })
+	start := time.Now()
+	if err := w.dir.MoveCamera(context.Background(), w.camA.ID, w.camB.HouseholdID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "session ends at the move", func() bool { return w.sessions.Count() == 0 })
+	took := time.Since(start)
+	t.Logf("restream session ended %v after the move", took.Round(time.Millisecond))
+	if took > time.Second {
+		t.Fatalf("session ended %v after the move, want ≤ 1 s", took)
+	}
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("ffmpeg still running 15 s after the move")
+	}
+}
