@@ -100,7 +100,9 @@ func (s *Server) start(ss *gortsplib.ServerSession, c *client, g nvr.CameraGrant
 	s.wg.Go(func() {
 		defer close(done)
 		defer sub.Close()
-		if err := c.pump(ctx, sub); err != nil && ctx.Err() == nil {
+		// pump returns only with an error; one it caused (the hub closed,
+		// a write failed) rather than the session's end closes the session.
+		if err := c.pump(ctx, sub); ctx.Err() == nil {
 			s.cfg.Log.Info("restream client ended", "camera", string(c.target.camera), "stream", c.target.stream, "err", err)
 			ss.Close()
 		}
@@ -109,7 +111,7 @@ func (s *Server) start(ss *gortsplib.ServerSession, c *client, g nvr.CameraGrant
 }
 
 // pump writes the subscription's video units to the client's stream
-// until ctx ends or the hub closes.
+// until ctx ends or the hub closes; it always returns why it stopped.
 func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
 	medi := c.stream.Desc.Medias[0]
 	var (
