@@ -298,3 +298,57 @@ func TestShutterSwitchCommitsWithItsAuditRow(t *testing.T) {
 		t.Fatalf("live after the refused switch: %v", err)
 	}
 }
+
+// TestDigestTokens: a view token stores its RTSP digest HA1 and
+// AuthenticateDigest finds it by user name and response; other scopes
+// store none, a revoked token is gone, and the HA1 never comes back from
+// CreateToken or the token list.
+func TestDigestTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := newShutterApp(t)
+	dir := nvr.NewDirectory(a.d, a.clk.Now, cheapArgon2)
+	view, info, err := dir.CreateToken(ctx, a.owner.ID, "ha", nvr.ScopeView, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.DigestHA1 != "" {
+		t.Fatal("CreateToken handed back the HA1")
+	}
+	all, _, err := dir.CreateToken(ctx, a.owner.ID, "script", nvr.ScopeAll, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := a.d.Tokens(ctx, a.owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range toks {
+		if tk.DigestHA1 != "" {
+			t.Fatalf("token list carries an HA1: %+v", tk.PublicID)
+		}
+	}
+	check := func(token string) nvr.DigestCheck {
+		want := nvr.DigestResponse(nvr.DigestHA1(a.owner.Name, token), "n0nce", "DESCRIBE", "rtsp://h/cam/x")
+		return func(ha1 string) bool {
+			return nvr.EqualDigest(nvr.DigestResponse(ha1, "n0nce", "DESCRIBE", "rtsp://h/cam/x"), want)
+		}
+	}
+	p, err := nvr.AuthenticateDigest(ctx, a.d, a.owner.Name, check(view))
+	if err != nil || p.UserID != a.owner.ID || p.Kind != nvr.CredentialToken || p.CredentialID != info.ID || p.Scope != nvr.ScopeView {
+		t.Fatalf("view token: %+v, %v", p, err)
+	}
+	for name, tc := range map[string]struct {
+		user, token string
+	}{"all-scope token": {a.owner.Name, all}, "another user": {a.member.Name, view}, "no such user": {"nobody", view}} {
+		if _, err := nvr.AuthenticateDigest(ctx, a.d, tc.user, check(tc.token)); nvr.ErrorKind(err) != nvr.KindUnauthorized {
+			t.Errorf("%s: %v, want unauthorized", name, err)
+		}
+	}
+	if err := dir.RevokeToken(ctx, info.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nvr.AuthenticateDigest(ctx, a.d, a.owner.Name, check(view)); nvr.ErrorKind(err) != nvr.KindUnauthorized {
+		t.Fatalf("revoked token: %v", err)
+	}
+}

@@ -329,6 +329,7 @@ func (d *Directory) CreateToken(ctx context.Context, u UserID, name string, scop
 	if err != nil {
 		return "", APIToken{}, Wrap(op, err)
 	}
+	t.DigestHA1 = "" // stored for the restream; never handed back
 	return token, t, nil
 }
 
