@@ -39,8 +39,8 @@ type Config struct {
 	// QueueUnits bounds each client's hub subscription (hub default when 0).
 	QueueUnits int
 	// WriteQueue bounds each client's outgoing RTP packets (gortsplib's
-	// WriteQueueSize; 512 when 0). Past it the client drops to the next
-	// keyframe.
+	// WriteQueueSize; 512 when 0, rounded up to a power of two). Past it
+	// the client drops to the next keyframe.
 	WriteQueue int
 	Log        *slog.Logger
 }
@@ -79,6 +79,13 @@ func Listen(cfg Config) (*Server, error) {
 	}
 	if cfg.WriteQueue <= 0 {
 		cfg.WriteQueue = 512
+	}
+	// gortsplib's ring buffer takes a power of two.
+	for q := 1; ; q <<= 1 {
+		if q >= cfg.WriteQueue {
+			cfg.WriteQueue = q
+			break
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
