@@ -23,7 +23,7 @@ type cameraResponse struct {
 	Streams []streamResponse `json:"streams,omitempty"`
 	// Recording is the recorder's state, measured from the footage it
 	// indexes (docs/storage.md): recording, stalled, waiting, armed
-	// (events only), off, disk-full, over-rate (above the
+	// (events only), off, shutter-closed (privacy shutter), disk-full, over-rate (above the
 	// ingest rate ceiling: paused) or "error: ...". RecordingSince is
 	// when that state began; RecordingReason says why a camera is stalled.
 	Recording       string     `json:"recording,omitempty"`
