@@ -209,11 +209,20 @@ func TestShutterAPIInput(t *testing.T) {
 	if r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "schedule keeps it closed until") {
 		t.Fatalf("open inside the window: %d %s", r.StatusCode, r.body)
 	}
+	// Closed (by the schedule) without keep-recording: a trigger captures
+	// nothing, not even a thumbnail.
+	trig := "/api/cameras/" + string(f.camA1.ID) + "/events"
+	if r := f.do(http.MethodPost, trig, []any{ana}, `{"label":"doorbell"}`); r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "privacy shutter") {
+		t.Fatalf("trigger while closed: %d %s", r.StatusCode, r.body)
+	}
 	if r := f.do(http.MethodPost, path, []any{mo}, `{"keep_recording":true}`); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("member setting keep_recording: %d %s", r.StatusCode, r.body)
 	}
 	if r := f.do(http.MethodPost, path, []any{ana}, `{"keep_recording":true}`); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"keep_recording":true`) {
 		t.Fatalf("owner setting keep_recording: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPost, trig, []any{ana}, `{"label":"doorbell"}`); r.StatusCode >= 300 {
+		t.Fatalf("trigger while closed with keep-recording: %d %s", r.StatusCode, r.body)
 	}
 	if r := f.get(path+"?start=2025-01-02T00:00:00Z&end=2025-01-01T00:00:00Z", mo); r.StatusCode != http.StatusBadRequest {
 		t.Fatalf("reversed range: %d %s", r.StatusCode, r.body)
