@@ -310,8 +310,36 @@ func (d *DB) MoveCamera(ctx context.Context, id nvr.CameraID, to nvr.HouseholdID
 		if err != nil {
 			return cameraWriteError(op, nvr.Camera{ID: id, Name: name}, err)
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM camera_viewers WHERE camera_id = ?`, string(id))
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM camera_viewers WHERE camera_id = ?`, string(id)); err != nil {
+			return err
+		}
+		return moveShutter(ctx, tx, id, ns(at))
 	})
 	return internal(op, err)
+}
+
+// moveShutter gives a moved camera an open shutter with no schedule: the
+// old household's privacy settings (a presence schedule, a hand close)
+// are theirs, and the new household decides its own. A hand-closed period
+// ends at the move; a schedule ending is a schedule row, so the timeline
+// stops drawing it there.
+func moveShutter(ctx context.Context, tx *sql.Tx, id nvr.CameraID, atNs int64) error {
+	var start, end int64
+	if err := tx.QueryRowContext(ctx, `SELECT shutter_start_min, shutter_end_min FROM cameras WHERE id = ?`,
+		string(id)).Scan(&start, &end); err != nil {
+		return err
+	}
+	if start != 0 || end != 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO shutter_schedules (camera_id, from_ns, start_min, end_min)
+			VALUES (?, ?, 0, 0)`, string(id), atNs); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE shutter_periods SET end_ns = max(start_ns, ?)
+		WHERE camera_id = ? AND end_ns IS NULL`, atNs, string(id)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE cameras SET shutter_closed = 0, shutter_start_min = 0, shutter_end_min = 0,
+		shutter_keep_recording = 0 WHERE id = ?`, string(id))
+	return err
 }

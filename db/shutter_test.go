@@ -352,3 +352,38 @@ func TestDigestTokens(t *testing.T) {
 		t.Fatalf("revoked token: %v", err)
 	}
 }
+
+// TestMoveCameraResetsShutter: a moved camera arrives with an open shutter
+// and no schedule (the old household's privacy settings stay theirs); the
+// hand-closed period ends at the move.
+func TestMoveCameraResetsShutter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := newShutterApp(t)
+	closed := true
+	if _, err := a.sh.OperatorSwitch(ctx, a.cam1.ID, nvr.ShutterChange{Closed: &closed,
+		Schedule: &nvr.DailyWindow{Start: 60, End: 120}}); err != nil {
+		t.Fatal(err)
+	}
+	a.clk.Set(at(1, 8, 0))
+	if err := a.d.MoveCamera(ctx, a.cam1.ID, a.h2.ID, a.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.d.Camera(ctx, a.cam1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Shutter != (nvr.Shutter{}) {
+		t.Fatalf("moved camera's shutter: %+v, want open, no schedule", c.Shutter)
+	}
+	hand, sched, err := a.d.ShutterHistory(ctx, a.cam1.ID, at(1, 0, 0), at(2, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hand) != 1 || !hand[0].End.Equal(at(1, 8, 0)) {
+		t.Fatalf("hand periods after the move: %+v", hand)
+	}
+	if len(sched) != 2 || !sched[1].Window.IsZero() || !sched[1].At.Equal(at(1, 8, 0)) {
+		t.Fatalf("schedule history after the move: %+v", sched)
+	}
+}
