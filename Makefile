@@ -14,7 +14,7 @@ FUZZMINIMIZE  ?= 500x
 # Packages with fuzz targets, and the targets: "pkg:Target".
 FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr/view:FuzzParseTimeRange \
                  ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader ./streams/nal:FuzzUnescapePrefix \
-                 ./streams/segment:FuzzScan ./db:FuzzFragmentBlob \
+                 ./streams/segment:FuzzScan ./streams/segment:FuzzFragmentDecoders ./db:FuzzFragmentBlob \
                  ./nvr/events:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
                  ./streams/webrtc:FuzzOffer ./streams/webrtc:FuzzTrickle ./streams/fmp4live:FuzzMuxer ./streams/replay:FuzzSegmentFile
 
@@ -111,6 +111,7 @@ build:
 BENCH ?= all
 bench:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/hearth-bench ./cmd/hearth-bench
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/hearth ./cmd/hearth
 	bin/hearth-bench $(BENCHFLAGS) $(BENCH)
 
 # Release artifacts in dist/: tarballs for linux amd64, arm64, armv7, armv6,

@@ -51,6 +51,13 @@ func allowed(from, to string) bool {
 		// What the binaries share about command lines: for them only.
 		return layer(from) == "cmd" || layer(from) == "cmd/hearth-bench" || layer(from) == "cmd/internal"
 	}
+	if to == "internal/clocktest" {
+		// The tests' one fake clock: any package may use it, and it
+		// imports nothing of Hearth (a package outside the table may
+		// import nothing, below). The shipped binary links none of it
+		// (TestShippedBinaryLinksNoTestClient).
+		return true
+	}
 	if to == "streams/testpeer" && strings.HasSuffix(from, "test") {
 		// Test-support packages (ui/browsertest) find real peers the
 		// one way the suite does; the shipped binary links none of
@@ -293,10 +300,61 @@ func TestTableRules(t *testing.T) {
 		{"ui", "cmd/internal/cmdline", false},
 		{"nvr", "cmd/internal/cmdline", false},
 		{"ui", "streams/testpeer", false},
+		{"streams/hub", "internal/clocktest", true},
+		{"db", "internal/clocktest", true},
+		{"nvr", "internal/clocktest", true},
+		{"internal/clocktest", "streams/media", false},
+		{"internal/clocktest", "nvr", false},
 	}
 	for _, c := range cases {
 		if got := allowed(c.from, c.to); got != c.want {
 			t.Errorf("allowed(%s -> %s) = %v, want %v", c.from, c.to, got, c.want)
 		}
+	}
+}
+
+// TestLocalOperatorOnlyInBinaries: the local operator's admin grant
+// (nvr.Policy.LocalOperator) is for whoever runs the CLI on the data
+// directory. A request handler that asked for it would hand a stranger the
+// appliance, so outside the binaries only its definition and the tests'
+// set-up package (nvr/nvrtest) may name it.
+func TestLocalOperatorOnlyInBinaries(t *testing.T) {
+	allowedIn := func(path string) bool {
+		return strings.HasPrefix(path, "cmd/") || path == "nvr/policy.go" || strings.HasPrefix(path, "nvr/nvrtest/")
+	}
+	found := 0
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("..", path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".") && rel != "." || d.Name() == "testdata" || d.Name() == "node_modules" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(src, []byte("LocalOperator(")) {
+			return nil
+		}
+		found++
+		if !allowedIn(rel) {
+			t.Errorf("%s names nvr.Policy.LocalOperator: only cmd/ may grant the local operator", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 2 {
+		t.Fatalf("LocalOperator named in %d files: the check is looking in the wrong place", found)
 	}
 }

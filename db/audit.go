@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
@@ -14,6 +15,14 @@ const DefaultAuditLimit = 100
 // stored as NULL.
 func (d *DB) AppendAudit(ctx context.Context, e nvr.AuditEntry) error {
 	_, err := d.hot.appendAudit.ExecContext(ctx,
+		ns(e.At), nullID(int64(e.UserID)), e.Principal, nullText(string(e.CameraID)), e.Action, e.Result, e.Detail)
+	return internal("append audit", err)
+}
+
+// appendAudit writes e inside tx, with the statement AppendAudit prepares
+// on the writer.
+func appendAudit(ctx context.Context, tx *sql.Tx, e nvr.AuditEntry) error {
+	_, err := tx.ExecContext(ctx, insertAudit,
 		ns(e.At), nullID(int64(e.UserID)), e.Principal, nullText(string(e.CameraID)), e.Action, e.Result, e.Detail)
 	return internal("append audit", err)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // BenchmarkAuthorize measures the per-request authorization path on a real
@@ -34,26 +35,26 @@ func BenchmarkAuthorize(b *testing.B) {
 		owner nvr.UserID
 	)
 	for h := range 4 {
-		hh, err := dir.AddHousehold(ctx, fmt.Sprintf("household %d", h))
+		hh, err := nvrtest.Operator(dir).AddHousehold(ctx, fmt.Sprintf("household %d", h))
 		if err != nil {
 			b.Fatal(err)
 		}
 		var ids []nvr.UserID
 		for _, r := range []nvr.Role{nvr.RoleOwner, nvr.RoleMember, nvr.RoleViewer} {
-			u, err := dir.AddUser(ctx, nvr.NewUser{Name: fmt.Sprintf("%s%d", r, h), HouseholdID: hh.ID, Role: r, Password: password})
+			u, err := nvrtest.Operator(dir).AddUser(ctx, nvr.NewUser{Name: fmt.Sprintf("%s%d", r, h), HouseholdID: hh.ID, Role: r, Password: password})
 			if err != nil {
 				b.Fatal(err)
 			}
 			ids = append(ids, u.ID)
 		}
 		for c := range 5 {
-			cc, err := dir.AddCamera(ctx, nvr.NewCamera{HouseholdID: hh.ID, Name: fmt.Sprintf("camera %d", c),
+			cc, err := nvrtest.Operator(dir).AddCamera(ctx, nvr.NewCamera{HouseholdID: hh.ID, Name: fmt.Sprintf("camera %d", c),
 				MainURL: "rtsp://user:pw@192.0.2.10/main"})
 			if err != nil {
 				b.Fatal(err)
 			}
 			if c%2 == 0 {
-				if err := dir.AssignCamera(ctx, ids[2], cc.ID); err != nil {
+				if err := nvrtest.Operator(dir).AssignCamera(ctx, ids[2], cc.ID); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -72,7 +73,7 @@ func BenchmarkAuthorize(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	token, _, err := dir.CreateToken(ctx, owner, "bench", nvr.ScopeView, 0)
+	token, _, err := nvrtest.Operator(dir).CreateToken(ctx, owner, "bench", nvr.ScopeView, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 // refuses, KindNotFound if the household does not exist, KindConflict if
 // the household already has a camera by that name (regardless of case) or
 // the ID is taken.
-func (d *DB) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, error) {
+func (w writes) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, error) {
 	const op = "create camera"
 	if _, err := nvr.ParseCameraID(string(c.ID)); err != nil {
 		return nvr.Camera{}, invalid(op, "camera ID must be 32 lowercase hex characters", nil)
@@ -32,7 +32,7 @@ func (d *DB) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, error)
 	if err := c.Detection.Validate(); err != nil {
 		return nvr.Camera{}, invalid(op, nvr.ErrorMessage(err), nil)
 	}
-	_, err := d.writer.ExecContext(ctx, `
+	_, err := w.c.ExecContext(ctx, `
 		INSERT INTO cameras (id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
 		                     transport, enabled, created_at_ns,
 		                     record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days,
@@ -192,7 +192,7 @@ func (d *DB) Camera(ctx context.Context, id nvr.CameraID) (nvr.Camera, error) {
 // KindInvalid, never "delete everything"). The ID, household and creation
 // time never change here; a HouseholdID other than the stored one is
 // KindInvalid (use MoveCamera). KindNotFound if missing.
-func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
+func (w writes) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 	const op = "update camera"
 	if c.Transport == "" {
 		c.Transport = nvr.TransportTCP
@@ -207,7 +207,7 @@ func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 	if err := c.Detection.Validate(); err != nil {
 		return invalid(op, nvr.ErrorMessage(err), nil)
 	}
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := w.atomically(ctx, func(tx conn) error {
 		var h nvr.HouseholdID
 		err := tx.QueryRowContext(ctx, `SELECT household_id FROM cameras WHERE id = ?`, string(c.ID)).Scan(&h)
 		if isNoRows(err) {
@@ -246,9 +246,9 @@ func (d *DB) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 // deleting: unlink the file, then DeleteSegment; DeletingEvents: unlink
 // the thumbnail, then DeleteEvent) remove them. Audit rows stay.
 // KindNotFound if missing.
-func (d *DB) DeleteCamera(ctx context.Context, id nvr.CameraID) error {
+func (w writes) DeleteCamera(ctx context.Context, id nvr.CameraID) error {
 	const op = "delete camera"
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := w.atomically(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM cameras WHERE id = ?`, string(id))
 		if err != nil {
 			return err
@@ -273,9 +273,9 @@ func (d *DB) DeleteCamera(ctx context.Context, id nvr.CameraID) error {
 // Moving a camera to the household it is in changes nothing. KindNotFound
 // if the camera or the household is missing, KindConflict if the target
 // household already has a camera by that name.
-func (d *DB) MoveCamera(ctx context.Context, id nvr.CameraID, to nvr.HouseholdID, at time.Time) error {
+func (w writes) MoveCamera(ctx context.Context, id nvr.CameraID, to nvr.HouseholdID, at time.Time) error {
 	const op = "move camera"
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := w.atomically(ctx, func(tx conn) error {
 		var (
 			from nvr.HouseholdID
 			name string
@@ -323,7 +323,7 @@ func (d *DB) MoveCamera(ctx context.Context, id nvr.CameraID, to nvr.HouseholdID
 // are theirs, and the new household decides its own. A hand-closed period
 // ends at the move; a schedule ending is a schedule row, so the timeline
 // stops drawing it there.
-func moveShutter(ctx context.Context, tx *sql.Tx, id nvr.CameraID, atNs int64) error {
+func moveShutter(ctx context.Context, tx conn, id nvr.CameraID, atNs int64) error {
 	var start, end int64
 	if err := tx.QueryRowContext(ctx, `SELECT shutter_start_min, shutter_end_min FROM cameras WHERE id = ?`,
 		string(id)).Scan(&start, &end); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // TestCredentialsBelongToTheirHost: a camera's stored credentials survive
@@ -22,15 +23,15 @@ func TestCredentialsBelongToTheirHost(t *testing.T) {
 	}
 	defer d.Close()
 	dir := nvr.NewDirectory(d, time.Now, nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1})
-	h, err := dir.AddHousehold(ctx, "Smiths")
+	h, err := nvrtest.Operator(dir).AddHousehold(ctx, "Smiths")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cam, err := dir.AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Door", MainURL: "rtsp://admin:pw1@Cam.Lan:554/main"})
+	cam, err := nvrtest.Operator(dir).AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Door", MainURL: "rtsp://admin:pw1@Cam.Lan:554/main"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dir.AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Yard", MainURL: "rtsp://cam.lan/main",
+	if _, err := nvrtest.Operator(dir).AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Yard", MainURL: "rtsp://cam.lan/main",
 		SubURL: "rtsp://u:p@evil.example/sub"}); err == nil || nvr.ErrorKind(err) != nvr.KindInvalid {
 		t.Fatalf("sub URL credentials for another host: %v, want invalid", err)
 	}
@@ -57,7 +58,7 @@ func TestCredentialsBelongToTheirHost(t *testing.T) {
 		{"sub URL credentials on the main host", nvr.CameraChanges{SubURL: str("rtsp://v:w@cam.lan:554/sub")}, "v", "w", false},
 	}
 	for _, s := range steps {
-		_, err := dir.EditCamera(ctx, cam.ID, s.ch)
+		_, err := nvrtest.Operator(dir).EditCamera(ctx, cam.ID, s.ch)
 		if (err != nil) != s.invalid || (err != nil && nvr.ErrorKind(err) != nvr.KindInvalid) {
 			t.Fatalf("%s: %v, want invalid %v", s.name, err, s.invalid)
 		}

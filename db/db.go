@@ -53,6 +53,9 @@ type DB struct {
 	reader *sql.DB // pooled, query_only
 	idle   time.Duration
 	hot    hotStatements
+	// writes are the directory's writes over writer, each committing on
+	// its own; Change runs them in one transaction with their audit row.
+	writes
 }
 
 // Option configures Open.
@@ -119,6 +122,7 @@ func (d *DB) open(ctx context.Context, cfg config) error {
 	d.writer.SetMaxIdleConns(1)
 	d.writer.SetConnMaxLifetime(0)
 	d.writer.SetConnMaxIdleTime(0)
+	d.writes = writes{c: d.writer}
 	// The connection's pragmas run here, so a file that is not a database
 	// fails now rather than on the first query.
 	if err := d.writer.PingContext(ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // grantPrincipals signs in every kind of principal the household and admin
@@ -18,7 +19,7 @@ func grantPrincipals(t *testing.T, a *app) map[string]nvr.Principal {
 	t.Helper()
 	ctx := context.Background()
 	token := func(u nvr.User, scope nvr.TokenScope) nvr.Principal {
-		secret, _, err := a.dir.CreateToken(ctx, u.ID, "t-"+string(scope), scope, 0)
+		secret, _, err := nvrtest.Operator(a.dir).CreateToken(ctx, u.ID, "t-"+string(scope), scope, 0)
 		noErr(t, err)
 		return must[nvr.Principal](t)(a.auth.Authenticate(ctx, secret))
 	}
@@ -33,9 +34,9 @@ func grantPrincipals(t *testing.T, a *app) map[string]nvr.Principal {
 		"owner all tok":  token(a.owner, nvr.ScopeAll),
 		"admin view tok": token(a.admin, nvr.ScopeView),
 	}
-	gone := must[nvr.User](t)(a.dir.AddUser(ctx, nvr.NewUser{Name: "erin", HouseholdID: a.h1.ID, Role: nvr.RoleOwner, Password: password}))
+	gone := must[nvr.User](t)(nvrtest.Operator(a.dir).AddUser(ctx, nvr.NewUser{Name: "erin", HouseholdID: a.h1.ID, Role: nvr.RoleOwner, Password: password}))
 	ps["disabled owner"] = a.login(t, "erin")
-	noErr(t, a.dir.SetDisabled(ctx, gone.ID, true))
+	noErr(t, nvrtest.Operator(a.dir).SetDisabled(ctx, gone.ID, true))
 	return ps
 }
 
@@ -123,7 +124,7 @@ func TestHouseholdDirectoryDecidesMembership(t *testing.T) {
 	g := must[nvr.HouseholdGrant](t)(a.pol.Household(ctx, alice, a.h1.ID))
 	hd := a.dir.ForHousehold(g)
 	viewer, member := nvr.RoleViewer, nvr.RoleMember
-	adminInH1 := must[nvr.User](t)(a.dir.AddUser(ctx, nvr.NewUser{Name: "ops", HouseholdID: a.h1.ID, Role: nvr.RoleMember, Admin: true, Password: password}))
+	adminInH1 := must[nvr.User](t)(nvrtest.Operator(a.dir).AddUser(ctx, nvr.NewUser{Name: "ops", HouseholdID: a.h1.ID, Role: nvr.RoleMember, Admin: true, Password: password}))
 
 	t.Run("listings are the household's", func(t *testing.T) {
 		ms := must[[]nvr.Member](t)(hd.Members(ctx))

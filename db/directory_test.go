@@ -129,8 +129,11 @@ func TestDeleteHouseholdRefusedWhileNonEmpty(t *testing.T) {
 }
 
 type worldish struct {
-	t    *testing.T
-	d    interface{ nvr.DirectoryStore }
+	t *testing.T
+	d interface {
+		nvr.DirectoryStore
+		nvr.DirectoryWriter
+	}
 	h    nvr.Household
 	user nvr.User
 	cam  nvr.Camera

@@ -17,14 +17,17 @@ var _ nvr.EventStore = (*DB)(nil)
 const eventColumns = `id, public_id, camera_id, kind, label, start_ns, last_ns, COALESCE(end_ns, 0), score, zones,
 	pinned, thumb_type, created_at_ns`
 
-func scanEvent(row interface{ Scan(...any) error }) (nvr.Event, error) {
+// scanEvent scans eventColumns, then into extra the columns a query
+// selects after them.
+func scanEvent(row interface{ Scan(...any) error }, extra ...any) (nvr.Event, error) {
 	var (
 		e                              nvr.Event
 		seq, startNs, lastNs, endNs, c int64
 		pub, cam, kind, zones          string
 	)
-	if err := row.Scan(&seq, &pub, &cam, &kind, &e.Label, &startNs, &lastNs, &endNs, &e.Score, &zones,
-		&e.Pinned, &e.ThumbType, &c); err != nil {
+	dst := append([]any{&seq, &pub, &cam, &kind, &e.Label, &startNs, &lastNs, &endNs, &e.Score, &zones,
+		&e.Pinned, &e.ThumbType, &c}, extra...)
+	if err := row.Scan(dst...); err != nil {
 		return nvr.Event{}, err
 	}
 	e.ID, e.Seq, e.CameraID, e.Kind = nvr.EventID(pub), seq, nvr.CameraID(cam), nvr.EventKind(kind)
@@ -34,6 +37,11 @@ func scanEvent(row interface{ Scan(...any) error }) (nvr.Event, error) {
 	}
 	return e, nil
 }
+
+// reviewedColumn follows eventColumns in listings: the listing user's
+// review mark, one seek in event_reviews' primary key. Its one argument is
+// the user; 0 matches no row (user IDs start at 1).
+const reviewedColumn = `, EXISTS (SELECT 1 FROM event_reviews r WHERE r.user_id = ? AND r.event_id = events.id)`
 
 func zonesJSON(zs []string) string {
 	if len(zs) == 0 {
@@ -67,21 +75,35 @@ func (d *DB) CreateEvent(ctx context.Context, e nvr.Event) (nvr.Event, error) {
 	// The public ID is random (128 bits): a collision is not a case to
 	// handle, and the UNIQUE constraint would refuse one.
 	e.ID = nvr.NewEventID()
-	res, err := d.writer.ExecContext(ctx, `
-		INSERT INTO events (public_id, camera_id, kind, label, start_ns, last_ns, score, zones, created_at_ns)
-		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM cameras WHERE id = ?)`,
-		string(e.ID), string(e.CameraID), string(e.Kind), e.Label, ns(e.Start), ns(e.Last), max(e.Score, 0),
-		zonesJSON(e.Zones), ns(e.CreatedAt), string(e.CameraID))
+	var seq int64
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO events (public_id, camera_id, kind, label, start_ns, last_ns, score, zones, created_at_ns)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM cameras WHERE id = ?)`,
+			string(e.ID), string(e.CameraID), string(e.Kind), e.Label, ns(e.Start), ns(e.Last), max(e.Score, 0),
+			zonesJSON(e.Zones), ns(e.CreatedAt), string(e.CameraID))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return notFound(op, "camera")
+		}
+		if seq, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		// A review floor promises every event below it is marked; an
+		// event starting below one (created a moment after the motion it
+		// records began, or after a clock step) brings it down.
+		_, err = tx.ExecContext(ctx, `UPDATE event_review_floors SET floor_ns = ? WHERE camera_id = ? AND floor_ns > ?`,
+			ns(e.Start), string(e.CameraID), ns(e.Start))
+		return err
+	})
 	if isCheck(err) {
 		return nvr.Event{}, invalid(op, "event values out of range", err)
 	}
-	if err != nil {
-		return nvr.Event{}, internal(op, err)
+	if nvr.ErrorKind(err) == nvr.KindNotFound {
+		return nvr.Event{}, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return nvr.Event{}, notFound(op, "camera")
-	}
-	seq, err := res.LastInsertId()
 	if err != nil {
 		return nvr.Event{}, internal(op, err)
 	}
@@ -206,6 +228,25 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 		filter.WriteString(` AND kind = ?`)
 		fargs = append(fargs, string(q.Kind))
 	}
+	if q.Label != "" {
+		filter.WriteString(` AND label = ?`)
+		fargs = append(fargs, q.Label)
+	}
+	switch q.Reviewed {
+	case nvr.ReviewAny:
+	case nvr.ReviewOnlyMarked, nvr.ReviewOnlyUnmarked:
+		if q.Reviewer == 0 {
+			return nil, invalid(op, "a review filter needs a reviewer", nil)
+		}
+		not := ""
+		if q.Reviewed == nvr.ReviewOnlyUnmarked {
+			not = "NOT "
+		}
+		filter.WriteString(` AND ` + not + `EXISTS (SELECT 1 FROM event_reviews r WHERE r.user_id = ? AND r.event_id = events.id)`)
+		fargs = append(fargs, int64(q.Reviewer))
+	default:
+		return nil, invalid(op, "unknown review filter", nil)
+	}
 	if q.After.ID != "" {
 		// The plain bound first: with only the OR, SQLite does not bound
 		// the index walk by the cursor (3.5 s for the second page of a
@@ -220,19 +261,32 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 		query strings.Builder
 		args  []any
 	)
+	// The unreviewed walk starts at the user's review floor on the camera
+	// (event_review_floors: everything below it is marked), so a month of
+	// reviewed events is not walked again on every page.
+	// It is one lower bound with the camera's since, so that SQLite walks
+	// the index from it (two separate bounds: it used one, filtered by
+	// the other, and walked the month anyway).
+	lower, lowerArgs := `?`, func(s nvr.EventScope) []any { return []any{ns(s.Since)} }
+	if q.Reviewed == nvr.ReviewOnlyUnmarked {
+		lower = `max(?, COALESCE((SELECT f.floor_ns FROM event_review_floors f WHERE f.user_id = ? AND f.camera_id = ?), 0))`
+		lowerArgs = func(s nvr.EventScope) []any { return []any{ns(s.Since), int64(q.Reviewer), string(s.CameraID)} }
+	}
 	if len(q.Cameras) <= maxEventUnion {
 		for i, s := range q.Cameras {
 			if i > 0 {
 				query.WriteString(` UNION ALL `)
 			}
-			query.WriteString(`SELECT * FROM (SELECT ` + eventColumns +
-				` FROM events WHERE camera_id = ? AND start_ns >= ? AND state = 'live'` + filter.String() + order + `)`)
-			args = append(args, string(s.CameraID), ns(s.Since))
+			query.WriteString(`SELECT * FROM (SELECT ` + eventColumns + reviewedColumn +
+				` FROM events WHERE camera_id = ? AND start_ns >= ` + lower + ` AND state = 'live'` + filter.String() + order + `)`)
+			args = append(args, int64(q.Reviewer), string(s.CameraID))
+			args = append(args, lowerArgs(s)...)
 			args = append(args, fargs...)
 			args = append(args, q.Limit)
 		}
 	} else {
-		query.WriteString(`SELECT ` + eventColumns + ` FROM events WHERE state = 'live' AND (`)
+		query.WriteString(`SELECT ` + eventColumns + reviewedColumn + ` FROM events WHERE state = 'live' AND (`)
+		args = append(args, int64(q.Reviewer))
 		for i, s := range q.Cameras {
 			if i > 0 {
 				query.WriteString(` OR `)
@@ -249,7 +303,18 @@ func (d *DB) Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error) 
 	if err != nil {
 		return nil, internal(op, err)
 	}
-	return scanEvents(rows, op)
+	defer rows.Close()
+	evs := []nvr.Event{}
+	for rows.Next() {
+		var reviewed bool
+		e, err := scanEvent(rows, &reviewed)
+		if err != nil {
+			return nil, internal(op, err)
+		}
+		e.Reviewed = reviewed
+		evs = append(evs, e)
+	}
+	return evs, internal(op, rows.Err())
 }
 
 func scanEvents(rows *sql.Rows, op string) ([]nvr.Event, error) {

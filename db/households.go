@@ -12,10 +12,10 @@ import (
 
 // CreateHousehold creates a household. Names are unique regardless of case:
 // KindConflict if one by that name exists.
-func (d *DB) CreateHousehold(ctx context.Context, name string, at time.Time) (nvr.Household, error) {
+func (w writes) CreateHousehold(ctx context.Context, name string, at time.Time) (nvr.Household, error) {
 	const op = "create household"
 	public := nvr.NewHouseholdPublicID()
-	res, err := d.writer.ExecContext(ctx,
+	res, err := w.c.ExecContext(ctx,
 		`INSERT INTO households (public_id, name, created_at_ns) VALUES (?, ?, ?)`, string(public), name, ns(at))
 	switch {
 	case isUnique(err):
@@ -116,9 +116,9 @@ func (d *DB) Household(ctx context.Context, id nvr.HouseholdID) (nvr.Household, 
 
 // DeleteHousehold removes an empty household: KindConflict while users or
 // cameras still belong to it, KindNotFound if it does not exist.
-func (d *DB) DeleteHousehold(ctx context.Context, id nvr.HouseholdID) error {
+func (w writes) DeleteHousehold(ctx context.Context, id nvr.HouseholdID) error {
 	const op = "delete household"
-	res, err := d.writer.ExecContext(ctx, `DELETE FROM households WHERE id = ?`, id)
+	res, err := w.c.ExecContext(ctx, `DELETE FROM households WHERE id = ?`, id)
 	switch {
 	case isForeignKey(err):
 		return conflict(op, "household still has users or cameras", err)

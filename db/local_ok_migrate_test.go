@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/simcam"
 )
 
@@ -107,15 +108,15 @@ func TestEditCameraLocalOK(t *testing.T) {
 	}
 	defer d.Close()
 	dir := nvr.NewDirectory(d, time.Now, nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1})
-	h, err := dir.AddHousehold(ctx, "Smiths")
+	h, err := nvrtest.Operator(dir).AddHousehold(ctx, "Smiths")
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner, err := dir.AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Door", MainURL: "rtsp://cam.lan/main"})
+	owner, err := nvrtest.Operator(dir).AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Door", MainURL: "rtsp://cam.lan/main"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := dir.AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Hall", MainURL: "rtsp://127.0.0.1:8554/hall", LocalOK: true})
+	admin, err := nvrtest.Operator(dir).AddCamera(ctx, nvr.NewCamera{HouseholdID: h.ID, Name: "Hall", MainURL: "rtsp://127.0.0.1:8554/hall", LocalOK: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestEditCameraLocalOK(t *testing.T) {
 		{"admin sets the owner's URL", owner.ID, nvr.CameraChanges{MainURL: str("rtsp://cam.lan/main2"), LocalOK: &yes}, true},
 	}
 	for _, s := range steps {
-		if _, err := dir.EditCamera(ctx, s.id, s.ch); err != nil {
+		if _, err := nvrtest.Operator(dir).EditCamera(ctx, s.id, s.ch); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		c, err := d.Camera(ctx, s.id)

@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/db"
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // app is the real policy, authentication and directory over a real file.
 type app struct {
 	*world
-	clock *clock
+	clock *clocktest.Clock // for nvr.Auth and nvr.Policy
 	auth  *nvr.Auth
 	pol   *nvr.Policy
 	dir   *nvr.Directory
@@ -22,7 +24,7 @@ type app struct {
 func newApp(t *testing.T, cfg nvr.AuthConfig, opts ...db.Option) *app {
 	t.Helper()
 	d := openDB(t, opts...)
-	a := &app{world: newWorld(t, d), clock: newClock()}
+	a := &app{world: newWorld(t, d), clock: clocktest.New(t0)}
 	cfg.Argon2, cfg.Now = cheapArgon2, a.clock.Now
 	a.auth = nvr.NewAuth(d, cfg)
 	a.pol = nvr.NewPolicy(d, a.clock.Now, nil)
@@ -130,13 +132,13 @@ func TestPolicyRevocation(t *testing.T) {
 			noErr(t, a.d.DeleteSession(ctx, p.CredentialID))
 		}},
 		{"password changed", nvr.AuthConfig{}, "bob", func(t *testing.T, a *app, p nvr.Principal) {
-			noErr(t, a.dir.SetPassword(ctx, p.UserID, "another password"))
+			noErr(t, nvrtest.Operator(a.dir).SetPassword(ctx, p.UserID, "another password"))
 		}},
 		{"deleted user", nvr.AuthConfig{}, "bob", func(t *testing.T, a *app, p nvr.Principal) {
-			noErr(t, a.dir.RemoveUser(ctx, p.UserID))
+			noErr(t, nvrtest.Operator(a.dir).RemoveUser(ctx, p.UserID))
 		}},
 		{"disabled user", nvr.AuthConfig{}, "bob", func(t *testing.T, a *app, p nvr.Principal) {
-			noErr(t, a.dir.SetDisabled(ctx, p.UserID, true))
+			noErr(t, nvrtest.Operator(a.dir).SetDisabled(ctx, p.UserID, true))
 		}},
 	}
 	for _, tt := range tests {
@@ -174,7 +176,7 @@ func TestPolicyTokens(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a := newApp(t, nvr.AuthConfig{})
-	token, tok, err := a.dir.CreateToken(ctx, a.owner.ID, "home assistant", nvr.ScopeView, 24*time.Hour)
+	token, tok, err := nvrtest.Operator(a.dir).CreateToken(ctx, a.owner.ID, "home assistant", nvr.ScopeView, 24*time.Hour)
 	noErr(t, err)
 	p := must[nvr.Principal](t)(a.auth.Authenticate(ctx, token))
 	if p.Kind != nvr.CredentialToken || p.CredentialID != tok.ID || p.Scope != nvr.ScopeView {
@@ -213,13 +215,13 @@ func TestPolicyTokens(t *testing.T) {
 	})
 
 	t.Run("revoked", func(t *testing.T) {
-		token, tok, err := a.dir.CreateToken(ctx, a.owner.ID, "ci", nvr.ScopeAll, 0)
+		token, tok, err := nvrtest.Operator(a.dir).CreateToken(ctx, a.owner.ID, "ci", nvr.ScopeAll, 0)
 		noErr(t, err)
 		p := must[nvr.Principal](t)(a.auth.Authenticate(ctx, token))
 		if _, err := a.pol.Camera(ctx, p, nvr.ActionManageCamera, a.cam1.ID); err != nil {
 			t.Fatalf("before revocation: %v", err)
 		}
-		noErr(t, a.dir.RevokeToken(ctx, tok.ID))
+		noErr(t, nvrtest.Operator(a.dir).RevokeToken(ctx, tok.ID))
 		_, err = a.pol.Camera(ctx, p, nvr.ActionViewCamera, a.cam1.ID)
 		wantKind(t, err, nvr.KindUnauthorized)
 		_, err = a.auth.Authenticate(ctx, token)
@@ -234,12 +236,12 @@ func TestPolicyMoveCameraRevokes(t *testing.T) {
 	carol := a.login(t, "carol")
 	g, err := a.pol.Camera(ctx, carol, nvr.ActionViewLive, a.cam1.ID)
 	noErr(t, err)
-	noErr(t, a.dir.MoveCamera(ctx, a.cam1.ID, a.h2.ID))
+	noErr(t, nvrtest.Operator(a.dir).MoveCamera(ctx, a.cam1.ID, a.h2.ID))
 	if err := a.pol.Recheck(ctx, g); !errors.Is(err, nvr.ErrNotFound) {
 		t.Fatalf("Recheck after move = %v, want ErrNotFound", err)
 	}
 	// Moving it back does not bring the viewer's assignment back.
-	noErr(t, a.dir.MoveCamera(ctx, a.cam1.ID, a.h1.ID))
+	noErr(t, nvrtest.Operator(a.dir).MoveCamera(ctx, a.cam1.ID, a.h1.ID))
 	if _, err := a.pol.Camera(ctx, carol, nvr.ActionViewLive, a.cam1.ID); !errors.Is(err, nvr.ErrNotFound) {
 		t.Fatalf("after moving back = %v, want ErrNotFound", err)
 	}

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -86,21 +85,21 @@ func (d *DB) TouchSession(ctx context.Context, id int64, at time.Time) error {
 }
 
 // DeleteSession removes one session; deleting a missing one is not an error.
-func (d *DB) DeleteSession(ctx context.Context, id int64) error {
-	_, err := d.writer.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+func (w writes) DeleteSession(ctx context.Context, id int64) error {
+	_, err := w.c.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	return internal("delete session", err)
 }
 
 // DeleteUserSessions ends every session of user u.
-func (d *DB) DeleteUserSessions(ctx context.Context, u nvr.UserID) error {
-	_, err := d.writer.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, int64(u))
+func (w writes) DeleteUserSessions(ctx context.Context, u nvr.UserID) error {
+	_, err := w.c.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, int64(u))
 	return internal("delete user sessions", err)
 }
 
 // DeleteUserCredentials ends every session and API token of user u in one
 // transaction, so no reader sees the sessions gone and a token still alive.
-func (d *DB) DeleteUserCredentials(ctx context.Context, u nvr.UserID) error {
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+func (w writes) DeleteUserCredentials(ctx context.Context, u nvr.UserID) error {
+	err := w.atomically(ctx, func(tx conn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, int64(u)); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // shutterApp is the real policy and shutters over a real database file,
@@ -46,7 +47,7 @@ func (a *shutterApp) principal(t *testing.T, u nvr.User, scope nvr.TokenScope) n
 	t.Helper()
 	ctx := context.Background()
 	dir := nvr.NewDirectory(a.d, a.clk.Now, cheapArgon2)
-	tok, _, err := dir.CreateToken(ctx, u.ID, "t-"+u.Name+"-"+string(scope), scope, 0)
+	tok, _, err := nvrtest.Operator(dir).CreateToken(ctx, u.ID, "t-"+u.Name+"-"+string(scope), scope, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,14 +309,14 @@ func TestDigestTokens(t *testing.T) {
 	ctx := context.Background()
 	a := newShutterApp(t)
 	dir := nvr.NewDirectory(a.d, a.clk.Now, cheapArgon2)
-	view, info, err := dir.CreateToken(ctx, a.owner.ID, "ha", nvr.ScopeView, 0)
+	view, info, err := nvrtest.Operator(dir).CreateToken(ctx, a.owner.ID, "ha", nvr.ScopeView, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.DigestHA1 != "" {
 		t.Fatal("CreateToken handed back the HA1")
 	}
-	all, _, err := dir.CreateToken(ctx, a.owner.ID, "script", nvr.ScopeAll, 0)
+	all, _, err := nvrtest.Operator(dir).CreateToken(ctx, a.owner.ID, "script", nvr.ScopeAll, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +346,7 @@ func TestDigestTokens(t *testing.T) {
 			t.Errorf("%s: %v, want unauthorized", name, err)
 		}
 	}
-	if err := dir.RevokeToken(ctx, info.ID); err != nil {
+	if err := nvrtest.Operator(dir).RevokeToken(ctx, info.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := nvr.AuthenticateDigest(ctx, a.d, a.owner.Name, check(view)); nvr.ErrorKind(err) != nvr.KindUnauthorized {

@@ -49,9 +49,7 @@ func (h *hotStatements) prepare(ctx context.Context, reader, writer *sql.DB) err
 		{&h.tokenUser, reader, `SELECT ` + joinedUserColumns + `, t.id, t.public_id, t.user_id, t.name, t.scope, t.token_hash, t.created_at_ns,
 			       t.last_used_at_ns, t.expires_at_ns
 			FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`},
-		{&h.appendAudit, writer, `
-			INSERT INTO audit_log (at_ns, user_id, principal, camera_id, action, result, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&h.appendAudit, writer, insertAudit},
 	} {
 		st, err := s.db.PrepareContext(ctx, s.query)
 		if err != nil {
@@ -73,3 +71,9 @@ func (h *hotStatements) close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// insertAudit writes one audit row: AppendAudit's prepared statement, and
+// Change's inside its transaction.
+const insertAudit = `
+	INSERT INTO audit_log (at_ns, user_id, principal, camera_id, action, result, detail)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`

@@ -11,10 +11,10 @@ import (
 // CreateToken stores a new API token; t.ID is ignored and assigned (never
 // reused). KindNotFound if the user does not exist, KindInvalid for a scope
 // the schema refuses.
-func (d *DB) CreateToken(ctx context.Context, t nvr.APIToken) (nvr.APIToken, error) {
+func (w writes) CreateToken(ctx context.Context, t nvr.APIToken) (nvr.APIToken, error) {
 	const op = "create token"
 	t.PublicID = nvr.NewPublicID()
-	res, err := d.writer.ExecContext(ctx, `
+	res, err := w.c.ExecContext(ctx, `
 		INSERT INTO api_tokens (public_id, user_id, name, scope, token_hash, created_at_ns, last_used_at_ns, expires_at_ns, digest_ha1)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.PublicID, int64(t.UserID), t.Name, string(t.Scope), t.TokenHash, ns(t.CreatedAt), ns(t.LastUsedAt), ns(t.ExpiresAt), t.DigestHA1)
@@ -24,7 +24,7 @@ func (d *DB) CreateToken(ctx context.Context, t nvr.APIToken) (nvr.APIToken, err
 	case isUnique(err):
 		return nvr.APIToken{}, conflict(op, "token already in use", err)
 	case isCheck(err):
-		return nvr.APIToken{}, invalid(op, "scope must be view, trigger or all, and the token hash must be set", err)
+		return nvr.APIToken{}, invalid(op, "scope must be view, trigger, all or mqtt, and the token hash must be set", err)
 	case err != nil:
 		return nvr.APIToken{}, internal(op, err)
 	}
@@ -124,9 +124,9 @@ func (d *DB) Tokens(ctx context.Context, u nvr.UserID) ([]nvr.APIToken, error) {
 }
 
 // DeleteToken revokes an API token; KindNotFound if there is none.
-func (d *DB) DeleteToken(ctx context.Context, id int64) error {
+func (w writes) DeleteToken(ctx context.Context, id int64) error {
 	const op = "delete token"
-	res, err := d.writer.ExecContext(ctx, `DELETE FROM api_tokens WHERE id = ?`, id)
+	res, err := w.c.ExecContext(ctx, `DELETE FROM api_tokens WHERE id = ?`, id)
 	if err != nil {
 		return internal(op, err)
 	}

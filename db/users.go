@@ -12,10 +12,10 @@ import (
 // and assigned. KindConflict if the name is taken (regardless of case),
 // KindNotFound if u.HouseholdID names no household, KindInvalid for a role
 // the schema refuses.
-func (d *DB) CreateUser(ctx context.Context, u nvr.User, passwordHash string) (nvr.User, error) {
+func (w writes) CreateUser(ctx context.Context, u nvr.User, passwordHash string) (nvr.User, error) {
 	const op = "create user"
 	u.PublicID = nvr.NewPublicID()
-	res, err := d.writer.ExecContext(ctx, `
+	res, err := w.c.ExecContext(ctx, `
 		INSERT INTO users (public_id, name, household_id, role, is_admin, disabled, password_hash, created_at_ns)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.PublicID, u.Name, nullID(int64(u.HouseholdID)), string(u.Role), b2i(u.Admin), b2i(u.Disabled),
@@ -152,9 +152,9 @@ func (d *DB) userCredentials(ctx context.Context, op, name string) (nvr.User, st
 
 // SetPasswordHash replaces a user's password hash; KindNotFound if missing.
 // Ending the user's sessions is the caller's (nvr.Directory's) step.
-func (d *DB) SetPasswordHash(ctx context.Context, id nvr.UserID, hash string) error {
+func (w writes) SetPasswordHash(ctx context.Context, id nvr.UserID, hash string) error {
 	const op = "set password"
-	res, err := d.writer.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
+	res, err := w.c.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
 	if err != nil {
 		return internal(op, err)
 	}
@@ -163,9 +163,9 @@ func (d *DB) SetPasswordHash(ctx context.Context, id nvr.UserID, hash string) er
 
 // SetRole changes a user's role; for any role but viewer the user's camera
 // assignments are dropped in the same transaction. KindNotFound if missing.
-func (d *DB) SetRole(ctx context.Context, id nvr.UserID, r nvr.Role) error {
+func (w writes) SetRole(ctx context.Context, id nvr.UserID, r nvr.Role) error {
 	const op = "set role"
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := w.atomically(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, string(r), id)
 		if isCheck(err) {
 			return invalid(op, "role must be owner, member or viewer", err)
@@ -186,31 +186,31 @@ func (d *DB) SetRole(ctx context.Context, id nvr.UserID, r nvr.Role) error {
 
 // SetAdmin grants or removes appliance administration; KindNotFound if the
 // user is missing, KindConflict if it would leave no enabled admin.
-func (d *DB) SetAdmin(ctx context.Context, id nvr.UserID, admin bool) error {
-	return d.changeKeepingAdmin(ctx, "set admin", `UPDATE users SET is_admin = ? WHERE id = ?`, b2i(admin), id)
+func (w writes) SetAdmin(ctx context.Context, id nvr.UserID, admin bool) error {
+	return w.changeKeepingAdmin(ctx, "set admin", `UPDATE users SET is_admin = ? WHERE id = ?`, b2i(admin), id)
 }
 
 // SetDisabled disables or enables a user; KindNotFound if missing,
 // KindConflict if it would leave no enabled admin. The policy reads the flag
 // on every request, so it takes effect at once.
-func (d *DB) SetDisabled(ctx context.Context, id nvr.UserID, disabled bool) error {
-	return d.changeKeepingAdmin(ctx, "set disabled", `UPDATE users SET disabled = ? WHERE id = ?`, b2i(disabled), id)
+func (w writes) SetDisabled(ctx context.Context, id nvr.UserID, disabled bool) error {
+	return w.changeKeepingAdmin(ctx, "set disabled", `UPDATE users SET disabled = ? WHERE id = ?`, b2i(disabled), id)
 }
 
 // DeleteUser removes a user; its sessions, tokens and camera assignments go
 // with it (ON DELETE CASCADE), its audit rows stay. KindNotFound if missing,
 // KindConflict if it would leave no enabled admin.
-func (d *DB) DeleteUser(ctx context.Context, id nvr.UserID) error {
-	return d.changeKeepingAdmin(ctx, "delete user", `DELETE FROM users WHERE id = ?`, id)
+func (w writes) DeleteUser(ctx context.Context, id nvr.UserID) error {
+	return w.changeKeepingAdmin(ctx, "delete user", `DELETE FROM users WHERE id = ?`, id)
 }
 
 // changeKeepingAdmin applies one change to one user row inside a write
 // transaction and rolls it back if it took the last enabled admin away. The
 // check and the change share the transaction (BEGIN IMMEDIATE), so two
 // demotions racing, even from two processes, cannot both pass.
-func (d *DB) changeKeepingAdmin(ctx context.Context, op, stmt string, args ...any) error {
+func (w writes) changeKeepingAdmin(ctx context.Context, op, stmt string, args ...any) error {
 	const countAdmins = `SELECT count(*) FROM users WHERE is_admin = 1 AND disabled = 0`
-	return d.inTx(ctx, func(tx *sql.Tx) error {
+	return w.atomically(ctx, func(tx conn) error {
 		var before, after int
 		if err := tx.QueryRowContext(ctx, countAdmins).Scan(&before); err != nil {
 			return internal(op, err)

@@ -12,9 +12,9 @@ import (
 // slip a stale assignment in: KindNotFound if the user or camera is missing
 // or they are in different households, KindInvalid if u is not a viewer.
 // Assigning a pair that is already assigned is not an error.
-func (d *DB) AssignCamera(ctx context.Context, u nvr.UserID, c nvr.CameraID) error {
+func (w writes) AssignCamera(ctx context.Context, u nvr.UserID, c nvr.CameraID) error {
 	const op = "assign camera"
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := w.atomically(ctx, func(tx conn) error {
 		var (
 			role          nvr.Role
 			userHousehold int64
@@ -48,8 +48,8 @@ func (d *DB) AssignCamera(ctx context.Context, u nvr.UserID, c nvr.CameraID) err
 
 // UnassignCamera removes viewer u's access to camera c; removing an
 // assignment that does not exist is not an error.
-func (d *DB) UnassignCamera(ctx context.Context, u nvr.UserID, c nvr.CameraID) error {
-	_, err := d.writer.ExecContext(ctx,
+func (w writes) UnassignCamera(ctx context.Context, u nvr.UserID, c nvr.CameraID) error {
+	_, err := w.c.ExecContext(ctx,
 		`DELETE FROM camera_viewers WHERE user_id = ? AND camera_id = ?`, int64(u), string(c))
 	return internal("unassign camera", err)
 }

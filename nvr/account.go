@@ -45,7 +45,9 @@ func (d *Directory) EndUserSession(ctx context.Context, g UserGrant, publicID st
 	if i < 0 || publicID == "" {
 		return ErrNotFound
 	}
-	return Wrap("end session", d.store.DeleteSession(ctx, ss[i].ID))
+	return d.change(ctx, g.subject, "", "end-own-session", func(w DirectoryWriter) error {
+		return Wrap("end session", w.DeleteSession(ctx, ss[i].ID))
+	})
 }
 
 // UserTokens lists the user's API tokens, without hashes.
@@ -67,7 +69,9 @@ func (d *Directory) RevokeUserToken(ctx context.Context, g UserGrant, publicID s
 	if i < 0 || publicID == "" {
 		return ErrNotFound
 	}
-	return d.RevokeToken(ctx, ts[i].ID)
+	return d.change(ctx, g.subject, "", "revoke-own-token", func(w DirectoryWriter) error {
+		return d.revokeToken(ctx, w, ts[i].ID)
+	})
 }
 
 // UserHousehold returns the household of the granted user; KindNotFound
@@ -82,20 +86,36 @@ func (d *Directory) UserHousehold(ctx context.Context, g UserGrant) (Household, 
 	return h, Wrap("household", err)
 }
 
-// ChangeOwnPassword sets the granted user's password (see SetPassword:
+// ChangeOwnPassword sets the granted user's password (see setPassword:
 // every session and token ends) and records the change. The caller has
 // checked the current password.
 func (d *Directory) ChangeOwnPassword(ctx context.Context, g UserGrant, password string) error {
 	if !g.Valid() {
 		return ErrNotFound
 	}
-	return d.record(ctx, g.subject, "", "change-own-password", d.SetPassword(ctx, g.User().ID, password))
+	const action = "change-own-password"
+	hash, err := d.newPasswordHash(password)
+	if err != nil {
+		return d.refused(ctx, g.subject, "", action, err)
+	}
+	return d.change(ctx, g.subject, "", action, func(w DirectoryWriter) error {
+		return d.setPassword(ctx, w, g.User().ID, hash)
+	})
 }
 
-// CreateOwnToken issues an API token to the granted user (see CreateToken).
+// CreateOwnToken issues an API token to the granted user (see createToken)
+// and records it.
 func (d *Directory) CreateOwnToken(ctx context.Context, g UserGrant, name string, scope TokenScope, ttl time.Duration) (string, APIToken, error) {
 	if !g.Valid() {
 		return "", APIToken{}, ErrNotFound
 	}
-	return d.CreateToken(ctx, g.User().ID, name, scope, ttl)
+	var (
+		token string
+		t     APIToken
+	)
+	err := d.change(ctx, g.subject, "", "create-own-token", func(w DirectoryWriter) (err error) {
+		token, t, err = d.createToken(ctx, w, g.User().ID, name, scope, ttl)
+		return err
+	})
+	return token, t, err
 }

@@ -64,6 +64,8 @@ func allowedByScope(s TokenScope, a Action) bool {
 		return a == ActionViewCamera || a == ActionViewLive || a == ActionViewRecordings
 	case ScopeTrigger:
 		return a == ActionViewCamera || a == ActionTriggerEvent
+	case ScopeMQTT:
+		return a == ActionViewCamera || a == ActionViewRecordings || a == ActionTriggerEvent || a == ActionManageCamera
 	}
 	return false
 }

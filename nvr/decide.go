@@ -66,3 +66,46 @@ func decideHousehold(s Subject, h HouseholdID) bool {
 func decideAdmin(s Subject) bool {
 	return s.usable() && s.User.Admin && allowedByScope(s.Principal.Scope, ActionAdminister)
 }
+
+// decideMember: the holder of a household grant may change an account of
+// the granted household, except an appliance admin's (the admin manages
+// their own account) and the holder's own (an owner cannot lock the
+// household out by accident; the admin can always help).
+func decideMember(g HouseholdGrant, u User) bool {
+	return g.Valid() && u.ID != 0 && u.HouseholdID == g.HouseholdID() && !u.Admin && u.ID != g.User().ID
+}
+
+// decideHouseholdUser: an account is seen through a household grant when
+// it belongs to the granted household.
+func decideHouseholdUser(g HouseholdGrant, u User) bool {
+	return g.Valid() && u.ID != 0 && u.HouseholdID == g.HouseholdID()
+}
+
+// decideHouseholdCamera: a camera is reached through a household grant
+// when it belongs to the granted household.
+func decideHouseholdCamera(g HouseholdGrant, c Camera) bool {
+	return g.Valid() && c.ID != "" && c.HouseholdID == g.HouseholdID()
+}
+
+// decideAssignment: a camera may be assigned only to a viewer of its own
+// household; owners and members see every camera of theirs already, and
+// an account of another household sees none of it.
+func decideAssignment(u User, c Camera) assignment {
+	switch {
+	case u.HouseholdID == 0 || u.HouseholdID != c.HouseholdID:
+		return assignForeign
+	case u.Role != RoleViewer:
+		return assignNotViewer
+	}
+	return assignAllowed
+}
+
+// assignment is decideAssignment's answer: the refusals differ in what the
+// caller is told (a foreign camera is not found; a non-viewer is told why).
+type assignment uint8
+
+const (
+	assignAllowed assignment = iota
+	assignForeign
+	assignNotViewer
+)

@@ -9,11 +9,13 @@ import (
 // Directory manages households, users, cameras and API tokens: it validates
 // input, hashes passwords and keeps the rules that span rows (a viewer's
 // cameras are in their own household; the last admin cannot be removed).
-// It does not decide access: callers hold an AdminGrant or HouseholdGrant
-// from the Policy and go through ForAdmin or ForHousehold, which decide
-// what the grant reaches and record each change; or they are the local
-// administrator running the CLI on the data directory, who uses the
-// ungranted methods. The store is never handed out. Safe for concurrent use.
+// It changes nothing without a grant: callers hold an AdminGrant (a
+// signed-in admin's, or Policy.LocalOperator's for the CLI),
+// HouseholdGrant, CameraGrant or UserGrant from the Policy and go through
+// ForAdmin, ForHousehold, ConfigureCamera or the account methods, which
+// ask the policy's decisions what the grant reaches. Every change commits
+// together with its audit row (DirectoryStore.Change). The store is never
+// handed out. Safe for concurrent use.
 type Directory struct {
 	store  DirectoryStore
 	now    func() time.Time
@@ -31,8 +33,8 @@ func NewDirectory(store DirectoryStore, now func() time.Time, argon2 Argon2Param
 	return &Directory{store: store, now: now, argon2: argon2}
 }
 
-// AddHousehold creates a household.
-func (d *Directory) AddHousehold(ctx context.Context, name string) (Household, error) {
+// addHousehold creates a household.
+func (d *Directory) addHousehold(ctx context.Context, w DirectoryWriter, name string) (Household, error) {
 	if err := ValidateDisplayName("household", name); err != nil {
 		return Household{}, err
 	}
@@ -40,13 +42,13 @@ func (d *Directory) AddHousehold(ctx context.Context, name string) (Household, e
 		// "household remove 42" must never be ambiguous between a name and an ID.
 		return Household{}, Errorf("add household", KindInvalid, "household name must not be all digits")
 	}
-	h, err := d.store.CreateHousehold(ctx, name, d.now())
+	h, err := w.CreateHousehold(ctx, name, d.now())
 	return h, Wrap("add household", err)
 }
 
-// RemoveHousehold removes an empty household.
-func (d *Directory) RemoveHousehold(ctx context.Context, id HouseholdID) error {
-	return Wrap("remove household", d.store.DeleteHousehold(ctx, id))
+// removeHousehold removes an empty household.
+func (d *Directory) removeHousehold(ctx context.Context, w DirectoryWriter, id HouseholdID) error {
+	return Wrap("remove household", w.DeleteHousehold(ctx, id))
 }
 
 // NewUser describes an account to create.
@@ -58,15 +60,16 @@ type NewUser struct {
 	Password    string
 }
 
-// AddUser creates an account.
-func (d *Directory) AddUser(ctx context.Context, nu NewUser) (User, error) {
+// prepareUser validates nu and hashes its password, before the change
+// begins: hashing is slow, and the write transaction is every writer's.
+func (d *Directory) prepareUser(nu *NewUser) (string, error) {
 	if err := ValidateUsername(nu.Name); err != nil {
-		return User{}, err
+		return "", err
 	}
-	if err := validateNewUser(&nu); err != nil {
-		return User{}, err
+	if err := validateNewUser(nu); err != nil {
+		return "", err
 	}
-	return d.createUser(ctx, nu, HashPassword(nu.Password, d.argon2))
+	return HashPassword(nu.Password, d.argon2), nil
 }
 
 // validateNewUser checks everything of nu but the name, and fills in the
@@ -87,62 +90,68 @@ func validateNewUser(nu *NewUser) error {
 	return nil
 }
 
-func (d *Directory) createUser(ctx context.Context, nu NewUser, hash string) (User, error) {
+func (d *Directory) createUser(ctx context.Context, w DirectoryWriter, nu NewUser, hash string) (User, error) {
 	u := User{Name: nu.Name, HouseholdID: nu.HouseholdID, Role: nu.Role, Admin: nu.Admin, CreatedAt: d.now()}
-	u, err := d.store.CreateUser(ctx, u, hash)
+	u, err := w.CreateUser(ctx, u, hash)
 	return u, Wrap("add user", err)
 }
 
-// SetPassword changes a password and ends every session and API token of
-// the user: a reset is how an account is taken back, so nothing issued
-// under the old password may keep working. Tokens are re-issued deliberately.
-func (d *Directory) SetPassword(ctx context.Context, id UserID, password string) error {
+// setPassword stores a new password hash (hashed by the caller, before the
+// change begins) and ends every session and API token of the user: a reset
+// is how an account is taken back, so nothing issued under the old
+// password may keep working. Tokens are re-issued deliberately.
+func (d *Directory) setPassword(ctx context.Context, w DirectoryWriter, id UserID, hash string) error {
 	const op = "set password"
-	if err := ValidatePassword(password); err != nil {
-		return err
-	}
-	if err := d.store.SetPasswordHash(ctx, id, HashPassword(password, d.argon2)); err != nil {
+	if err := w.SetPasswordHash(ctx, id, hash); err != nil {
 		return Wrap(op, err)
 	}
-	return Wrap(op, d.store.DeleteUserCredentials(ctx, id))
+	return Wrap(op, w.DeleteUserCredentials(ctx, id))
 }
 
-// SetRole changes a user's household role.
-func (d *Directory) SetRole(ctx context.Context, id UserID, r Role) error {
+// newPasswordHash validates password and hashes it for setPassword.
+func (d *Directory) newPasswordHash(password string) (string, error) {
+	if err := ValidatePassword(password); err != nil {
+		return "", err
+	}
+	return HashPassword(password, d.argon2), nil
+}
+
+// setRole changes a user's household role.
+func (d *Directory) setRole(ctx context.Context, w DirectoryWriter, id UserID, r Role) error {
 	if _, err := ParseRole(string(r)); err != nil {
 		return err
 	}
-	return Wrap("set role", d.store.SetRole(ctx, id, r))
+	return Wrap("set role", w.SetRole(ctx, id, r))
 }
 
-// SetAdmin grants or removes appliance administration; the last enabled
+// setAdmin grants or removes appliance administration; the last enabled
 // admin cannot be demoted.
-func (d *Directory) SetAdmin(ctx context.Context, id UserID, admin bool) error {
+func (d *Directory) setAdmin(ctx context.Context, w DirectoryWriter, id UserID, admin bool) error {
 	const op = "set admin"
 	if !admin {
 		if err := d.keepOneAdmin(ctx, id); err != nil {
 			return err
 		}
 	}
-	return Wrap(op, d.store.SetAdmin(ctx, id, admin))
+	return Wrap(op, w.SetAdmin(ctx, id, admin))
 }
 
-// SetDisabled disables or enables an account. Both directions end every
+// setDisabled disables or enables an account. Both directions end every
 // session and API token of the user: a disabled account's credentials stop
 // at once (the policy reads the flag), and enabling starts clean, so nothing
 // issued before the disable works again. Enabling deletes first and then
 // lifts the flag, so no instant exists where an old credential is usable.
 // Enabling an account that is already enabled changes nothing.
-func (d *Directory) SetDisabled(ctx context.Context, id UserID, disabled bool) error {
+func (d *Directory) setDisabled(ctx context.Context, w DirectoryWriter, id UserID, disabled bool) error {
 	const op = "set disabled"
 	if disabled {
 		if err := d.keepOneAdmin(ctx, id); err != nil {
 			return err
 		}
-		if err := d.store.SetDisabled(ctx, id, true); err != nil {
+		if err := w.SetDisabled(ctx, id, true); err != nil {
 			return Wrap(op, err)
 		}
-		return Wrap(op, d.store.DeleteUserCredentials(ctx, id))
+		return Wrap(op, w.DeleteUserCredentials(ctx, id))
 	}
 	u, err := d.store.UserByRef(ctx, formatID(int64(id)))
 	if err != nil {
@@ -151,18 +160,18 @@ func (d *Directory) SetDisabled(ctx context.Context, id UserID, disabled bool) e
 	if !u.Disabled {
 		return nil
 	}
-	if err := d.store.DeleteUserCredentials(ctx, id); err != nil {
+	if err := w.DeleteUserCredentials(ctx, id); err != nil {
 		return Wrap(op, err)
 	}
-	return Wrap(op, d.store.SetDisabled(ctx, id, false))
+	return Wrap(op, w.SetDisabled(ctx, id, false))
 }
 
-// RemoveUser deletes an account with its sessions, tokens and assignments.
-func (d *Directory) RemoveUser(ctx context.Context, id UserID) error {
+// removeUser deletes an account with its sessions, tokens and assignments.
+func (d *Directory) removeUser(ctx context.Context, w DirectoryWriter, id UserID) error {
 	if err := d.keepOneAdmin(ctx, id); err != nil {
 		return err
 	}
-	return Wrap("remove user", d.store.DeleteUser(ctx, id))
+	return Wrap("remove user", w.DeleteUser(ctx, id))
 }
 
 // keepOneAdmin gives a friendly early answer; the store enforces the rule
@@ -200,8 +209,9 @@ type NewCamera struct {
 	LocalOK bool
 }
 
-// AddCamera validates and creates a camera with a fresh immutable ID.
-func (d *Directory) AddCamera(ctx context.Context, nc NewCamera) (Camera, error) {
+// newCamera validates nc and returns the camera it describes, with a fresh
+// immutable ID, not yet stored.
+func (d *Directory) newCamera(nc NewCamera) (Camera, error) {
 	const op = "add camera"
 	if err := ValidateDisplayName("camera", nc.Name); err != nil {
 		return Camera{}, err
@@ -245,8 +255,21 @@ func (d *Directory) AddCamera(ctx context.Context, nc NewCamera) (Camera, error)
 	if c.Transport, err = ParseTransport(string(nc.Transport)); err != nil {
 		return Camera{}, err
 	}
-	c, err = d.store.CreateCamera(ctx, c)
-	return c, Wrap(op, err)
+	return c, nil
+}
+
+// addCameraRecorded adds a camera for s under action: the camera's ID is
+// drawn before the change, so its audit row names it.
+func (d *Directory) addCameraRecorded(ctx context.Context, s Subject, action string, nc NewCamera) (Camera, error) {
+	c, err := d.newCamera(nc)
+	if err != nil {
+		return Camera{}, d.refused(ctx, s, "", action, err)
+	}
+	err = d.change(ctx, s, c.ID, action, func(w DirectoryWriter) (err error) {
+		c, err = w.CreateCamera(ctx, c)
+		return Wrap("add camera", err)
+	})
+	return c, err
 }
 
 // errSubCredentialsHost refuses credentials written in a sub stream URL on
@@ -255,46 +278,38 @@ func (d *Directory) AddCamera(ctx context.Context, nc NewCamera) (Camera, error)
 var errSubCredentialsHost = Errorf("camera url", KindInvalid, "the sub stream URL carries credentials but names "+
 	"another host than the main stream; a camera keeps one user name and password, for the main stream's host")
 
-// RemoveCamera deletes a camera.
-func (d *Directory) RemoveCamera(ctx context.Context, id CameraID) error {
-	return Wrap("remove camera", d.store.DeleteCamera(ctx, id))
+// removeCamera deletes a camera.
+func (d *Directory) removeCamera(ctx context.Context, w DirectoryWriter, id CameraID) error {
+	return Wrap("remove camera", w.DeleteCamera(ctx, id))
 }
 
-// MoveCamera moves a camera to another household; viewer assignments in the
+// moveCamera moves a camera to another household; viewer assignments in the
 // old household are dropped, and the footage recorded before the move is
 // no longer played back to anyone (it was the old household's).
-func (d *Directory) MoveCamera(ctx context.Context, id CameraID, to HouseholdID) error {
-	return Wrap("move camera", d.store.MoveCamera(ctx, id, to, d.now()))
+func (d *Directory) moveCamera(ctx context.Context, w DirectoryWriter, id CameraID, to HouseholdID) error {
+	return Wrap("move camera", w.MoveCamera(ctx, id, to, d.now()))
 }
 
-// AssignCamera lets a viewer see one camera of their household.
-func (d *Directory) AssignCamera(ctx context.Context, u UserID, c CameraID) error {
+// assignCamera lets viewer u see camera c, when the policy allows the
+// assignment (decideAssignment) for the camera as stored now.
+func (d *Directory) assignCamera(ctx context.Context, w DirectoryWriter, u User, c CameraID) error {
 	const op = "assign camera"
-	user, err := d.store.UserByRef(ctx, formatID(int64(u)))
-	if err != nil {
-		return Wrap(op, err)
-	}
 	cam, err := d.store.Camera(ctx, c)
 	if err != nil {
 		return Wrap(op, err)
 	}
-	if user.Role != RoleViewer {
+	switch decideAssignment(u, cam) {
+	case assignForeign:
+		return ErrNotFound
+	case assignNotViewer:
 		return Errorf(op, KindInvalid, "only viewers have assigned cameras; owners and members see every camera of their household")
 	}
-	if user.HouseholdID != cam.HouseholdID {
-		return ErrNotFound
-	}
-	return Wrap(op, d.store.AssignCamera(ctx, u, c))
+	return Wrap(op, w.AssignCamera(ctx, u.ID, c))
 }
 
-// UnassignCamera removes a viewer's access to one camera.
-func (d *Directory) UnassignCamera(ctx context.Context, u UserID, c CameraID) error {
-	return Wrap("unassign camera", d.store.UnassignCamera(ctx, u, c))
-}
-
-// CreateToken issues an API token for a user. The token is returned once;
+// createToken issues an API token for a user. The token is returned once;
 // only its hash is stored. ttl 0 means no expiry.
-func (d *Directory) CreateToken(ctx context.Context, u UserID, name string, scope TokenScope, ttl time.Duration) (string, APIToken, error) {
+func (d *Directory) createToken(ctx context.Context, w DirectoryWriter, u UserID, name string, scope TokenScope, ttl time.Duration) (string, APIToken, error) {
 	const op = "create token"
 	if err := ValidateDisplayName("token", name); err != nil {
 		return "", APIToken{}, err
@@ -325,7 +340,7 @@ func (d *Directory) CreateToken(ctx context.Context, u UserID, name string, scop
 	if ttl > 0 {
 		t.ExpiresAt = now.Add(ttl)
 	}
-	t, err = d.store.CreateToken(ctx, t)
+	t, err = w.CreateToken(ctx, t)
 	if err != nil {
 		return "", APIToken{}, Wrap(op, err)
 	}
@@ -333,9 +348,9 @@ func (d *Directory) CreateToken(ctx context.Context, u UserID, name string, scop
 	return token, t, nil
 }
 
-// RevokeToken deletes an API token; it stops working on the next request.
-func (d *Directory) RevokeToken(ctx context.Context, id int64) error {
-	return Wrap("revoke token", d.store.DeleteToken(ctx, id))
+// revokeToken deletes an API token; it stops working on the next request.
+func (d *Directory) revokeToken(ctx context.Context, w DirectoryWriter, id int64) error {
+	return Wrap("revoke token", w.DeleteToken(ctx, id))
 }
 
 // CameraChanges lists the fields of a camera to change; nil fields stay.
@@ -367,18 +382,22 @@ type CameraChanges struct {
 }
 
 // ConfigureCamera applies changes to the granted camera's configuration
-// (see EditCamera) for the holder of a manage grant, and records the change.
+// (see editCamera) for the holder of a manage grant, and records the change.
 func (d *Directory) ConfigureCamera(ctx context.Context, g CameraGrant, ch CameraChanges) (Camera, error) {
 	if err := g.Require(ActionManageCamera); err != nil {
 		return Camera{}, err
 	}
-	c, err := d.EditCamera(ctx, g.CameraID(), ch)
-	return c, d.record(ctx, g.subject, g.CameraID(), "edit-camera", err)
+	var c Camera
+	err := d.change(ctx, g.subject, g.CameraID(), "edit-camera", func(w DirectoryWriter) (err error) {
+		c, err = d.editCamera(ctx, w, g.CameraID(), ch)
+		return err
+	})
+	return c, err
 }
 
-// EditCamera validates and applies changes to a camera's configuration.
-// Its ID and household never change here (see MoveCamera).
-func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChanges) (Camera, error) {
+// editCamera validates and applies changes to a camera's configuration.
+// Its ID and household never change here (see moveCamera).
+func (d *Directory) editCamera(ctx context.Context, w DirectoryWriter, id CameraID, ch CameraChanges) (Camera, error) {
 	const op = "edit camera"
 	c, err := d.store.Camera(ctx, id)
 	if err != nil {
@@ -478,7 +497,7 @@ func (d *Directory) EditCamera(ctx context.Context, id CameraID, ch CameraChange
 	if err := det.Validate(); err != nil {
 		return Camera{}, err
 	}
-	if err := d.store.UpdateCamera(ctx, c); err != nil {
+	if err := w.UpdateCamera(ctx, c); err != nil {
 		return Camera{}, Wrap(op, err)
 	}
 	return c, nil

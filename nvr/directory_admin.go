@@ -1,6 +1,9 @@
 package nvr
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // AdminDirectory is the directory as the holder of an AdminGrant sees it:
 // every household, account and camera, and the changes the appliance admin
@@ -68,8 +71,12 @@ func (a AdminDirectory) AddHousehold(ctx context.Context, name string) (Househol
 	if !a.g.Valid() {
 		return Household{}, ErrNotFound
 	}
-	h, err := a.d.AddHousehold(ctx, name)
-	return h, a.d.record(ctx, a.g.subject, "", "admin:add-household", err)
+	var h Household
+	err := a.d.change(ctx, a.g.subject, "", "admin:add-household", func(w DirectoryWriter) (err error) {
+		h, err = a.d.addHousehold(ctx, w, name)
+		return err
+	})
+	return h, err
 }
 
 // RemoveHousehold removes an empty household.
@@ -77,16 +84,27 @@ func (a AdminDirectory) RemoveHousehold(ctx context.Context, id HouseholdID) err
 	if !a.g.Valid() {
 		return ErrNotFound
 	}
-	return a.d.record(ctx, a.g.subject, "", "admin:remove-household", a.d.RemoveHousehold(ctx, id))
+	return a.d.change(ctx, a.g.subject, "", "admin:remove-household", func(w DirectoryWriter) error {
+		return a.d.removeHousehold(ctx, w, id)
+	})
 }
 
 // AddUser creates an account in any household, or an appliance admin.
 func (a AdminDirectory) AddUser(ctx context.Context, nu NewUser) (User, error) {
+	const action = "admin:add-user"
 	if !a.g.Valid() {
 		return User{}, ErrNotFound
 	}
-	u, err := a.d.AddUser(ctx, nu)
-	return u, a.d.record(ctx, a.g.subject, "", "admin:add-user", err)
+	hash, err := a.d.prepareUser(&nu)
+	if err != nil {
+		return User{}, a.d.refused(ctx, a.g.subject, "", action, err)
+	}
+	var u User
+	err = a.d.change(ctx, a.g.subject, "", action, func(w DirectoryWriter) (err error) {
+		u, err = a.d.createUser(ctx, w, nu, hash)
+		return err
+	})
+	return u, err
 }
 
 // UserChanges lists what the admin may change of an account; nil fields stay.
@@ -97,9 +115,11 @@ type UserChanges struct {
 	Password *string
 }
 
-// UpdateUser validates every change first, then applies them in order,
-// and returns the account as stored afterwards.
+// UpdateUser validates every change first, then applies them together
+// (one transaction with the audit row), and returns the account as stored
+// afterwards.
 func (a AdminDirectory) UpdateUser(ctx context.Context, id string, ch UserChanges) (User, error) {
+	const action = "admin:update-user"
 	if !a.g.Valid() {
 		return User{}, ErrNotFound
 	}
@@ -107,44 +127,54 @@ func (a AdminDirectory) UpdateUser(ctx context.Context, id string, ch UserChange
 	if err != nil {
 		return User{}, Wrap("update user", err)
 	}
-	if err := a.d.record(ctx, a.g.subject, "", "admin:update-user", a.updateUser(ctx, target.ID, ch)); err != nil {
+	hash, err := a.validateUserChanges(ch)
+	if err != nil {
+		return User{}, a.d.refused(ctx, a.g.subject, "", action, err)
+	}
+	if err := a.d.change(ctx, a.g.subject, "", action, func(w DirectoryWriter) error {
+		return a.updateUser(ctx, w, target.ID, ch, hash)
+	}); err != nil {
 		return User{}, err
 	}
 	u, err := a.d.store.UserByPublicID(ctx, target.PublicID)
 	return u, Wrap("update user", err)
 }
 
-func (a AdminDirectory) updateUser(ctx context.Context, uid UserID, ch UserChanges) error {
+// validateUserChanges checks ch before anything is written and hashes a
+// new password ("" when none is given).
+func (a AdminDirectory) validateUserChanges(ch UserChanges) (string, error) {
 	if ch.Role == nil && ch.Admin == nil && ch.Disabled == nil && ch.Password == nil {
-		return Errorf("update user", KindInvalid, "nothing to change: give role, admin, disabled or password")
+		return "", Errorf("update user", KindInvalid, "nothing to change: give role, admin, disabled or password")
 	}
 	if ch.Role != nil {
 		if _, err := ParseRole(string(*ch.Role)); err != nil {
-			return err
+			return "", err
 		}
 	}
-	if ch.Password != nil {
-		if err := ValidatePassword(*ch.Password); err != nil {
-			return err
-		}
+	if ch.Password == nil {
+		return "", nil
 	}
+	return a.d.newPasswordHash(*ch.Password)
+}
+
+func (a AdminDirectory) updateUser(ctx context.Context, w DirectoryWriter, uid UserID, ch UserChanges, hash string) error {
 	if ch.Role != nil {
-		if err := a.d.SetRole(ctx, uid, *ch.Role); err != nil {
+		if err := a.d.setRole(ctx, w, uid, *ch.Role); err != nil {
 			return err
 		}
 	}
 	if ch.Admin != nil {
-		if err := a.d.SetAdmin(ctx, uid, *ch.Admin); err != nil {
+		if err := a.d.setAdmin(ctx, w, uid, *ch.Admin); err != nil {
 			return err
 		}
 	}
 	if ch.Disabled != nil {
-		if err := a.d.SetDisabled(ctx, uid, *ch.Disabled); err != nil {
+		if err := a.d.setDisabled(ctx, w, uid, *ch.Disabled); err != nil {
 			return err
 		}
 	}
 	if ch.Password != nil {
-		return a.d.SetPassword(ctx, uid, *ch.Password)
+		return a.d.setPassword(ctx, w, uid, hash)
 	}
 	return nil
 }
@@ -158,7 +188,9 @@ func (a AdminDirectory) RemoveUser(ctx context.Context, id string) error {
 	if err != nil {
 		return Wrap("remove user", err)
 	}
-	return a.d.record(ctx, a.g.subject, "", "admin:remove-user", a.d.RemoveUser(ctx, u.ID))
+	return a.d.change(ctx, a.g.subject, "", "admin:remove-user", func(w DirectoryWriter) error {
+		return a.d.removeUser(ctx, w, u.ID)
+	})
 }
 
 // Assign gives (on) or takes away a viewer's access to one camera of their
@@ -174,18 +206,39 @@ func (a AdminDirectory) Assign(ctx context.Context, user string, cam CameraID, o
 	if err != nil {
 		return ErrNotFound
 	}
-	return a.d.assign(ctx, a.g.subject, u.ID, cam, on)
+	return a.d.assign(ctx, a.g.subject, u, cam, on)
 }
 
-// AddCamera adds a camera to any household. The admin chose its URLs, so
-// they may reach this appliance (Camera.LocalOK).
+// AddCamera adds a camera to any household. A signed-in admin chose its
+// URLs, so they may reach this appliance (Camera.LocalOK); the local
+// operator says so itself in nc (the CLI does).
 func (a AdminDirectory) AddCamera(ctx context.Context, nc NewCamera) (Camera, error) {
 	if !a.g.Valid() {
 		return Camera{}, ErrNotFound
 	}
-	nc.LocalOK = true
-	c, err := a.d.AddCamera(ctx, nc)
-	return c, a.d.record(ctx, a.g.subject, c.ID, "admin:add-camera", err)
+	if !a.g.operator {
+		nc.LocalOK = true
+	}
+	return a.d.addCameraRecorded(ctx, a.g.subject, "admin:add-camera", nc)
+}
+
+// EditCamera changes any camera's configuration (see editCamera). A
+// signed-in admin gave any URL in ch, so it may reach this appliance; the
+// local operator says so itself in ch.LocalOK (the CLI does).
+func (a AdminDirectory) EditCamera(ctx context.Context, id CameraID, ch CameraChanges) (Camera, error) {
+	if !a.g.Valid() {
+		return Camera{}, ErrNotFound
+	}
+	if !a.g.operator && (ch.MainURL != nil || ch.SubURL != nil) {
+		localOK := true
+		ch.LocalOK = &localOK
+	}
+	var c Camera
+	err := a.d.change(ctx, a.g.subject, id, "admin:edit-camera", func(w DirectoryWriter) (err error) {
+		c, err = a.d.editCamera(ctx, w, id, ch)
+		return err
+	})
+	return c, err
 }
 
 // RemoveCamera deletes a camera.
@@ -193,11 +246,13 @@ func (a AdminDirectory) RemoveCamera(ctx context.Context, id CameraID) error {
 	if !a.g.Valid() {
 		return ErrNotFound
 	}
-	return a.d.record(ctx, a.g.subject, id, "admin:remove-camera", a.d.RemoveCamera(ctx, id))
+	return a.d.change(ctx, a.g.subject, id, "admin:remove-camera", func(w DirectoryWriter) error {
+		return a.d.removeCamera(ctx, w, id)
+	})
 }
 
-// MoveCamera moves a camera to another household (see Directory.MoveCamera)
-// and returns it as stored afterwards.
+// MoveCamera moves a camera to another household (see moveCamera) and
+// returns it as stored afterwards.
 func (a AdminDirectory) MoveCamera(ctx context.Context, id CameraID, to HouseholdID) (Camera, error) {
 	if !a.g.Valid() {
 		return Camera{}, ErrNotFound
@@ -205,11 +260,45 @@ func (a AdminDirectory) MoveCamera(ctx context.Context, id CameraID, to Househol
 	if to <= 0 {
 		return Camera{}, Errorf("move camera", KindInvalid, "household_id is required")
 	}
-	if err := a.d.record(ctx, a.g.subject, id, "admin:move-camera", a.d.MoveCamera(ctx, id, to)); err != nil {
+	if err := a.d.change(ctx, a.g.subject, id, "admin:move-camera", func(w DirectoryWriter) error {
+		return a.d.moveCamera(ctx, w, id, to)
+	}); err != nil {
 		return Camera{}, err
 	}
 	c, err := a.d.store.Camera(ctx, id)
 	return c, Wrap("move camera", err)
+}
+
+// CreateToken issues an API token for any account (see createToken); the
+// token is returned once.
+func (a AdminDirectory) CreateToken(ctx context.Context, user string, name string, scope TokenScope, ttl time.Duration) (string, APIToken, error) {
+	if !a.g.Valid() {
+		return "", APIToken{}, ErrNotFound
+	}
+	u, err := a.d.store.UserByPublicID(ctx, user)
+	if err != nil {
+		return "", APIToken{}, Wrap("create token", err)
+	}
+	var (
+		token string
+		t     APIToken
+	)
+	err = a.d.change(ctx, a.g.subject, "", "admin:create-token", func(w DirectoryWriter) (err error) {
+		token, t, err = a.d.createToken(ctx, w, u.ID, name, scope, ttl)
+		return err
+	})
+	return token, t, err
+}
+
+// RevokeToken deletes any API token by its row; it stops working on the
+// next request.
+func (a AdminDirectory) RevokeToken(ctx context.Context, id int64) error {
+	if !a.g.Valid() {
+		return ErrNotFound
+	}
+	return a.d.change(ctx, a.g.subject, "", "admin:revoke-token", func(w DirectoryWriter) error {
+		return a.d.revokeToken(ctx, w, id)
+	})
 }
 
 // AdminCount counts enabled appliance admins, for the first-run setup
@@ -226,7 +315,7 @@ func (a AdminDirectory) RecordRetentionApproval(ctx context.Context) error {
 	if !a.g.Valid() {
 		return ErrNotFound
 	}
-	return a.d.record(ctx, a.g.subject, "", "admin:approve-retention", nil)
+	return a.d.change(ctx, a.g.subject, "", "admin:approve-retention", func(DirectoryWriter) error { return nil })
 }
 
 // HouseholdByPublicID finds the household an admin request names by its

@@ -2,19 +2,27 @@ package nvr
 
 import "context"
 
-// record writes the audit row of one administrative change made under a
-// grant, whatever its outcome: the directory records its own changes so no
-// handler can forget to. It returns err, or, when the change succeeded but
-// its row could not be written, that failure: a change that is not on record
-// is not reported as done (as a media grant is refused without its row).
-func (d *Directory) record(ctx context.Context, s Subject, cam CameraID, action string, err error) error {
-	result := "ok"
-	if err != nil {
-		result = "failed"
+// change makes one administrative change for s: fn's writes and the
+// change's audit row commit in one transaction, so the audit log names
+// every change the directory made and no change is made whose row could
+// not be written. A change that fails wrote nothing; its attempt is
+// recorded on its own row, and its error is returned even if that row
+// cannot be written (the caller learns what happened to the change).
+func (d *Directory) change(ctx context.Context, s Subject, cam CameraID, action string, fn func(w DirectoryWriter) error) error {
+	e := AuditEntry{At: d.now(), UserID: s.User.ID, Principal: s.Principal.String(), CameraID: cam, Action: action, Result: "ok"}
+	err := d.store.Change(ctx, e, fn)
+	if err == nil {
+		return nil
 	}
-	e := AuditEntry{At: d.now(), UserID: s.User.ID, Principal: s.Principal.String(), CameraID: cam, Action: action, Result: result}
-	if aerr := d.store.AppendAudit(ctx, e); aerr != nil && err == nil {
-		return Wrap("record "+action, aerr)
-	}
+	e.Result = "failed"
+	_ = d.store.AppendAudit(ctx, e)
+	return err
+}
+
+// refused records a change refused before it began (bad input), so the
+// audit log shows attempts as well as changes; it returns err.
+func (d *Directory) refused(ctx context.Context, s Subject, cam CameraID, action string, err error) error {
+	e := AuditEntry{At: d.now(), UserID: s.User.ID, Principal: s.Principal.String(), CameraID: cam, Action: action, Result: "failed"}
+	_ = d.store.AppendAudit(ctx, e)
 	return err
 }

@@ -69,15 +69,14 @@ func (h HouseholdDirectory) Cameras(ctx context.Context) ([]Camera, error) {
 }
 
 // member finds the account with public ID id among the household's people
-// whom the grant's holder may change: in the household, not an appliance
-// admin, and not the holder (so an owner cannot lock the household out by
-// accident; the admin can always help). Anyone else is ErrNotFound.
+// whom the grant's holder may change (the policy's decideMember); anyone
+// else is ErrNotFound.
 func (h HouseholdDirectory) member(ctx context.Context, id string) (User, error) {
 	u, err := h.d.store.UserByPublicID(ctx, id)
 	if err != nil && ErrorKind(err) != KindNotFound {
 		return User{}, Wrap("find member", err) // an outage is not "no such user"
 	}
-	if err != nil || u.HouseholdID != h.g.HouseholdID() || u.Admin || u.ID == h.g.User().ID {
+	if err != nil || !decideMember(h.g, u) {
 		return User{}, ErrNotFound
 	}
 	return u, nil
@@ -97,48 +96,50 @@ type MemberChanges struct {
 // UpdateMember changes a member's role or disabled flag and returns the
 // account as stored afterwards.
 func (h HouseholdDirectory) UpdateMember(ctx context.Context, id string, ch MemberChanges) (User, error) {
+	const action = "update-member"
 	if !h.g.Valid() {
 		return User{}, ErrNotFound
 	}
-	u, err := h.updateMember(ctx, id, ch)
-	if err = h.d.record(ctx, h.g.subject, "", "update-member", err); err != nil {
+	u, err := h.member(ctx, id)
+	if err == nil && ch.Role == nil && ch.Disabled == nil {
+		err = Errorf("update member", KindInvalid, "nothing to change: give role or disabled")
+	}
+	if err == nil && ch.Role != nil {
+		_, err = ParseRole(string(*ch.Role))
+	}
+	if err != nil {
+		return User{}, h.d.refused(ctx, h.g.subject, "", action, err)
+	}
+	if err := h.d.change(ctx, h.g.subject, "", action, func(w DirectoryWriter) error {
+		if ch.Role != nil {
+			if err := h.d.setRole(ctx, w, u.ID, *ch.Role); err != nil {
+				return err
+			}
+		}
+		if ch.Disabled != nil {
+			return h.d.setDisabled(ctx, w, u.ID, *ch.Disabled)
+		}
+		return nil
+	}); err != nil {
 		return User{}, err
 	}
 	u, err = h.d.store.UserByPublicID(ctx, u.PublicID)
 	return u, Wrap("update member", err)
 }
 
-func (h HouseholdDirectory) updateMember(ctx context.Context, id string, ch MemberChanges) (User, error) {
-	u, err := h.member(ctx, id)
-	if err != nil {
-		return User{}, err
-	}
-	if ch.Role == nil && ch.Disabled == nil {
-		return User{}, Errorf("update member", KindInvalid, "nothing to change: give role or disabled")
-	}
-	if ch.Role != nil {
-		if err := h.d.SetRole(ctx, u.ID, *ch.Role); err != nil {
-			return User{}, err
-		}
-	}
-	if ch.Disabled != nil {
-		if err := h.d.SetDisabled(ctx, u.ID, *ch.Disabled); err != nil {
-			return User{}, err
-		}
-	}
-	return u, nil
-}
-
 // RemoveMember deletes a member's account with its sessions and tokens.
 func (h HouseholdDirectory) RemoveMember(ctx context.Context, id string) error {
+	const action = "remove-member"
 	if !h.g.Valid() {
 		return ErrNotFound
 	}
 	u, err := h.member(ctx, id)
-	if err == nil {
-		err = h.d.RemoveUser(ctx, u.ID)
+	if err != nil {
+		return h.d.refused(ctx, h.g.subject, "", action, err)
 	}
-	return h.d.record(ctx, h.g.subject, "", "remove-member", err)
+	return h.d.change(ctx, h.g.subject, "", action, func(w DirectoryWriter) error {
+		return h.d.removeUser(ctx, w, u.ID)
+	})
 }
 
 // Assign gives (on) or takes away a viewer's access to one camera; both
@@ -151,25 +152,31 @@ func (h HouseholdDirectory) Assign(ctx context.Context, user string, cam CameraI
 	if err != nil && ErrorKind(err) != KindNotFound {
 		return Wrap("assign camera", err)
 	}
-	if err != nil || u.HouseholdID != h.g.HouseholdID() {
+	if err != nil || !decideHouseholdUser(h.g, u) {
 		return ErrNotFound
 	}
 	c, err := h.d.store.Camera(ctx, cam)
 	if err != nil && ErrorKind(err) != KindNotFound {
 		return Wrap("assign camera", err)
 	}
-	if err != nil || c.HouseholdID != h.g.HouseholdID() {
+	if err != nil || !decideHouseholdCamera(h.g, c) {
 		return ErrNotFound
 	}
-	return h.d.assign(ctx, h.g.subject, u.ID, cam, on)
+	return h.d.assign(ctx, h.g.subject, u, cam, on)
 }
 
-// assign changes an assignment and records it.
-func (d *Directory) assign(ctx context.Context, s Subject, u UserID, cam CameraID, on bool) error {
-	if on {
-		return d.record(ctx, s, cam, "assign-camera", d.AssignCamera(ctx, u, cam))
+// assign changes an assignment and records it. Assigning is decided by the
+// policy (decideAssignment) against the camera as stored in the same
+// change; taking an assignment away needs no decision beyond the grant's.
+func (d *Directory) assign(ctx context.Context, s Subject, u User, cam CameraID, on bool) error {
+	if !on {
+		return d.change(ctx, s, cam, "unassign-camera", func(w DirectoryWriter) error {
+			return Wrap("unassign camera", w.UnassignCamera(ctx, u.ID, cam))
+		})
 	}
-	return d.record(ctx, s, cam, "unassign-camera", d.UnassignCamera(ctx, u, cam))
+	return d.change(ctx, s, cam, "assign-camera", func(w DirectoryWriter) error {
+		return d.assignCamera(ctx, w, u, cam)
+	})
 }
 
 // AddCamera adds a camera to the household. Only the appliance admin's
@@ -179,6 +186,5 @@ func (h HouseholdDirectory) AddCamera(ctx context.Context, nc NewCamera) (Camera
 		return Camera{}, ErrNotFound
 	}
 	nc.HouseholdID, nc.LocalOK = h.g.HouseholdID(), h.g.User().Admin
-	c, err := h.d.AddCamera(ctx, nc)
-	return c, h.d.record(ctx, h.g.subject, c.ID, "add-camera", err)
+	return h.d.addCameraRecorded(ctx, h.g.subject, "add-camera", nc)
 }

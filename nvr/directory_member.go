@@ -22,23 +22,24 @@ func (d *Directory) AddHouseholdMember(ctx context.Context, g HouseholdGrant, nu
 	if !g.Valid() {
 		return User{}, ErrNotFound
 	}
-	u, err := d.addHouseholdMember(ctx, g, nu)
-	if err = d.record(ctx, g.subject, "", "add-member", err); err != nil {
-		return User{}, err
-	}
-	return u, nil
+	return d.addHouseholdMember(ctx, g, nu)
 }
 
 func (d *Directory) addHouseholdMember(ctx context.Context, g HouseholdGrant, nu NewUser) (User, error) {
+	const action = "add-member"
 	nu.HouseholdID, nu.Admin = g.HouseholdID(), false
 	if err := validateNewUser(&nu); err != nil {
-		return User{}, err
+		return User{}, d.refused(ctx, g.subject, "", action, err)
 	}
 	hash := HashPassword(nu.Password, d.argon2)
 	if ValidateUsername(nu.Name) != nil {
-		return User{}, errNameUnusable
+		return User{}, d.refused(ctx, g.subject, "", action, errNameUnusable)
 	}
-	u, err := d.createUser(ctx, nu, hash)
+	var u User
+	err := d.change(ctx, g.subject, "", action, func(w DirectoryWriter) (err error) {
+		u, err = d.createUser(ctx, w, nu, hash)
+		return err
+	})
 	if ErrorKind(err) == KindConflict {
 		return User{}, errNameUnusable
 	}

@@ -71,6 +71,10 @@ type Event struct {
 	Pinned    bool
 	ThumbType string // "" (none yet), ThumbJPEG or ThumbMP4
 	CreatedAt time.Time
+	// Reviewed is the review mark of the user a listing was read for
+	// (EventQuery.Reviewer); marks are per user, so it is false in every
+	// read that names no user.
+	Reviewed bool
 }
 
 // Open reports whether the event is still in progress.
@@ -115,12 +119,28 @@ type EventQuery struct {
 	Cameras    []EventScope
 	Start, End time.Time // events overlapping [Start, End); zero: unbounded
 	Kind       EventKind // "": all kinds
-	Limit      int
+	Label      string    // "": any label; else exactly this label
+	// Reviewer is the user whose review marks the listing reads into
+	// Event.Reviewed and filters by; 0 reads none (and Reviewed must be
+	// ReviewAny).
+	Reviewer UserID
+	Reviewed ReviewFilter
+	Limit    int
 	// After continues a listing: events strictly before this position in
 	// the order (start descending, then public ID descending). Zero: from
 	// the newest.
 	After EventCursor
 }
+
+// ReviewFilter selects events by the listing user's review marks.
+type ReviewFilter uint8
+
+// Review filters.
+const (
+	ReviewAny          ReviewFilter = iota // reviewed or not
+	ReviewOnlyMarked                       // only events the user marked reviewed
+	ReviewOnlyUnmarked                     // only events the user has not marked
+)
 
 // EventCursor is a position in a listing.
 type EventCursor struct {

@@ -60,7 +60,12 @@ func (g HouseholdGrant) Principal() Principal { return g.subject.Principal }
 func (g HouseholdGrant) Valid() bool { return g.household != 0 && g.subject.usable() }
 
 // AdminGrant allows administering the appliance (households and accounts).
-type AdminGrant struct{ subject Subject }
+// It is held by a signed-in appliance admin, or by the local operator: whoever
+// runs the hearth CLI on the data directory (Policy.LocalOperator).
+type AdminGrant struct {
+	subject  Subject
+	operator bool
+}
 
 // User returns the granted admin.
 func (g AdminGrant) User() User { return g.subject.User }
@@ -69,7 +74,9 @@ func (g AdminGrant) User() User { return g.subject.User }
 func (g AdminGrant) Principal() Principal { return g.subject.Principal }
 
 // Valid reports whether g came from the policy.
-func (g AdminGrant) Valid() bool { return g.subject.usable() && g.subject.User.Admin }
+func (g AdminGrant) Valid() bool {
+	return g.operator || (g.subject.usable() && g.subject.User.Admin)
+}
 
 // UserGrant proves that a principal is a valid, enabled user right now; it
 // allows reading and changing that user's own account.

@@ -127,6 +127,10 @@ const (
 	ScopeView    TokenScope = "view"    // see cameras, live video, recordings and events
 	ScopeTrigger TokenScope = "trigger" // create events (doorbells, home automation)
 	ScopeAll     TokenScope = "all"     // everything the user may do
+	// ScopeMQTT is an MQTT integration's token (see Integration): see
+	// cameras and event thumbnails, trigger events, switch recording.
+	// Only AddIntegration issues it; ParseTokenScope refuses it.
+	ScopeMQTT TokenScope = "mqtt"
 )
 
 // ParseTokenScope validates a token scope.

@@ -173,6 +173,16 @@ func (pol *Policy) Admin(ctx context.Context, p Principal) (AdminGrant, error) {
 	return AdminGrant{subject: subj}, nil
 }
 
+// LocalOperator grants appliance administration to the local operator:
+// whoever runs the hearth CLI (or the demo's set-up) on the data
+// directory, who can read and write the database file anyway. Its changes
+// go through the same directory checks and audit rows as an admin's, under
+// the principal "cli". Only cmd/ may call it (cmd/layout_test.go holds
+// that): a request handler that did would hand a stranger the appliance.
+func (pol *Policy) LocalOperator() AdminGrant {
+	return AdminGrant{subject: Subject{Principal: Principal{Kind: CredentialOperator}}, operator: true}
+}
+
 // Self returns a grant over p's own account if p is a valid, enabled user.
 func (pol *Policy) Self(ctx context.Context, p Principal) (UserGrant, error) {
 	subj, err := pol.subject(ctx, p)

@@ -9,6 +9,14 @@ type CredentialKind uint8
 const (
 	CredentialSession CredentialKind = iota + 1 // browser session cookie
 	CredentialToken                             // API bearer token
+	// CredentialOperator is the local operator: whoever runs the hearth
+	// CLI on the data directory. Reading and writing the database file
+	// is already every power; the CLI acts under this name so its changes
+	// are recorded like anyone's.
+	CredentialOperator
+	// CredentialSetup is the first-run setup link, which creates the
+	// appliance admin once (Setup).
+	CredentialSetup
 )
 
 // Principal is who is asking: a user, through one credential. It is produced
@@ -28,6 +36,10 @@ func (p Principal) String() string {
 		return "session:" + strconv.FormatInt(p.CredentialID, 10)
 	case CredentialToken:
 		return "token:" + strconv.FormatInt(p.CredentialID, 10)
+	case CredentialOperator:
+		return "cli"
+	case CredentialSetup:
+		return "setup"
 	}
 	return "anonymous"
 }

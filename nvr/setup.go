@@ -85,8 +85,17 @@ func (s *Setup) Complete(ctx context.Context, token, name, password string) (Use
 		}
 		return User{}, errBadSetupToken
 	}
-	u, err := s.dir.AddUser(ctx, NewUser{Name: name, Admin: true, Role: RoleMember, Password: password})
+	nu := NewUser{Name: name, Admin: true, Role: RoleMember, Password: password}
+	hash, err := s.dir.prepareUser(&nu)
 	if err != nil {
+		return User{}, err
+	}
+	var u User
+	setup := Subject{Principal: Principal{Kind: CredentialSetup}}
+	if err := s.dir.change(ctx, setup, "", "setup:add-admin", func(w DirectoryWriter) (err error) {
+		u, err = s.dir.createUser(ctx, w, nu, hash)
+		return err
+	}); err != nil {
 		return User{}, err
 	}
 	s.used = true

@@ -63,9 +63,10 @@ type AuthStore interface {
 
 // DirectoryStore is the part of the database that holds households, users,
 // cameras, viewer assignments and tokens. Methods return *Error values with
-// KindNotFound for missing rows and KindConflict for duplicates.
+// KindNotFound for missing rows and KindConflict for duplicates. It reads
+// on its own; it writes only inside Change, so every change the directory
+// makes commits together with its audit row.
 type DirectoryStore interface {
-	CreateHousehold(ctx context.Context, name string, at time.Time) (Household, error)
 	Households(ctx context.Context) ([]Household, error)
 	// HouseholdByRef finds a household by public ID or exact name;
 	// KindNotFound when none.
@@ -75,16 +76,41 @@ type DirectoryStore interface {
 	HouseholdByPublicID(ctx context.Context, id HouseholdPublicID) (Household, error)
 	// Household returns a household by row number; KindNotFound when none.
 	Household(ctx context.Context, id HouseholdID) (Household, error)
-	// DeleteHousehold removes an empty household; KindConflict if it still
-	// has users or cameras.
-	DeleteHousehold(ctx context.Context, id HouseholdID) error
 
-	CreateUser(ctx context.Context, u User, passwordHash string) (User, error)
 	Users(ctx context.Context, h HouseholdID) ([]User, error) // h == 0: all users
 	// UserByRef finds a user by decimal ID or exact name.
 	UserByRef(ctx context.Context, ref string) (User, error)
 	// UserByPublicID finds a user by public ID; KindNotFound when none.
 	UserByPublicID(ctx context.Context, id string) (User, error)
+	// AdminCount counts enabled appliance admins.
+	AdminCount(ctx context.Context) (int, error)
+
+	Cameras(ctx context.Context, h HouseholdID) ([]Camera, error) // h == 0: all cameras
+	Camera(ctx context.Context, id CameraID) (Camera, error)
+	AssignedCameras(ctx context.Context, u UserID) ([]CameraID, error)
+
+	Sessions(ctx context.Context, u UserID) ([]Session, error)
+	Tokens(ctx context.Context, u UserID) ([]APIToken, error) // u == 0: all tokens
+
+	// Change runs fn's writes and appends audit in one write transaction:
+	// both commit, or neither does. When fn fails nothing is written and
+	// its error is returned.
+	Change(ctx context.Context, audit AuditEntry, fn func(w DirectoryWriter) error) error
+	// AppendAudit writes one row on its own: the record of a change that
+	// failed, which wrote nothing.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	Audit(ctx context.Context, limit int) ([]AuditEntry, error)
+}
+
+// DirectoryWriter is the directory's writes, handed out only by
+// DirectoryStore.Change. Errors as DirectoryStore's.
+type DirectoryWriter interface {
+	CreateHousehold(ctx context.Context, name string, at time.Time) (Household, error)
+	// DeleteHousehold removes an empty household; KindConflict if it still
+	// has users or cameras.
+	DeleteHousehold(ctx context.Context, id HouseholdID) error
+
+	CreateUser(ctx context.Context, u User, passwordHash string) (User, error)
 	SetPasswordHash(ctx context.Context, id UserID, hash string) error
 	// SetRole changes a user's role; viewer assignments are kept only for viewers.
 	SetRole(ctx context.Context, id UserID, r Role) error
@@ -95,12 +121,8 @@ type DirectoryStore interface {
 	SetDisabled(ctx context.Context, id UserID, disabled bool) error
 	// DeleteUser removes the user with its sessions, tokens and assignments.
 	DeleteUser(ctx context.Context, id UserID) error
-	// AdminCount counts enabled appliance admins.
-	AdminCount(ctx context.Context) (int, error)
 
 	CreateCamera(ctx context.Context, c Camera) (Camera, error)
-	Cameras(ctx context.Context, h HouseholdID) ([]Camera, error) // h == 0: all cameras
-	Camera(ctx context.Context, id CameraID) (Camera, error)
 	UpdateCamera(ctx context.Context, c Camera) error
 	DeleteCamera(ctx context.Context, id CameraID) error
 	// MoveCamera moves a camera to another household and drops its viewer
@@ -111,24 +133,18 @@ type DirectoryStore interface {
 	// AssignCamera lets viewer u see camera c (same household only).
 	AssignCamera(ctx context.Context, u UserID, c CameraID) error
 	UnassignCamera(ctx context.Context, u UserID, c CameraID) error
-	AssignedCameras(ctx context.Context, u UserID) ([]CameraID, error)
 
-	// DeleteUserSessions ends every session of a user, e.g. after a password change.
-	DeleteUserSessions(ctx context.Context, u UserID) error
-	// DeleteUserCredentials ends every session and API token of a user in
-	// one transaction: after a password reset or a disable nothing issued
-	// before works again.
+	// DeleteUserCredentials ends every session and API token of a user:
+	// after a password reset or a disable nothing issued before works again.
 	DeleteUserCredentials(ctx context.Context, u UserID) error
-	Sessions(ctx context.Context, u UserID) ([]Session, error)
 	// DeleteSession removes one session; deleting a missing one is not an error.
 	DeleteSession(ctx context.Context, id int64) error
 
 	CreateToken(ctx context.Context, t APIToken) (APIToken, error)
-	Tokens(ctx context.Context, u UserID) ([]APIToken, error) // u == 0: all tokens
 	DeleteToken(ctx context.Context, id int64) error
-
-	AppendAudit(ctx context.Context, e AuditEntry) error
-	Audit(ctx context.Context, limit int) ([]AuditEntry, error)
+	// CreateIntegration stores an MQTT integration; KindConflict when the
+	// household or the topic prefix already has one.
+	CreateIntegration(ctx context.Context, i Integration) (Integration, error)
 }
 
 // CameraLister lists every configured camera; ingest, recorder, retention

@@ -23,6 +23,7 @@ type eventResponse struct {
 	Score     float64    `json:"score"`
 	Zones     []string   `json:"zones"`
 	Pinned    bool       `json:"pinned"`
+	Reviewed  bool       `json:"reviewed"`            // by the caller: marks are per user
 	Thumbnail string     `json:"thumbnail,omitempty"` // URL, when there is one
 	Clip      string     `json:"clip"`
 }
@@ -31,7 +32,7 @@ func eventJSON(e nvr.Event) eventResponse {
 	id := string(e.ID)
 	out := eventResponse{ID: id, Camera: string(e.CameraID), Kind: string(e.Kind), Label: e.Label,
 		Start: e.Start.UTC(), Open: e.Open(), Score: e.Score, Zones: e.Zones, Pinned: e.Pinned,
-		Clip: "/api/events/" + id + "/clip.mp4"}
+		Reviewed: e.Reviewed, Clip: "/api/events/" + id + "/clip.mp4"}
 	if out.Zones == nil {
 		out.Zones = []string{}
 	}
@@ -72,6 +73,16 @@ func parseEventFilter(r *http.Request) (events.EventFilter, error) {
 		}
 		f.Kind = k
 	}
+	f.Label = q.Get("label") // checked by nvr: printable, at most 64 characters
+	switch q.Get("reviewed") {
+	case "":
+	case "true":
+		f.Reviewed = nvr.ReviewOnlyMarked
+	case "false":
+		f.Reviewed = nvr.ReviewOnlyUnmarked
+	default:
+		return f, errInvalid("reviewed must be true or false")
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > events.MaxEventLimit {
@@ -111,8 +122,13 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, g nvr.User
 }
 
 func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, g nvr.EventGrant) {
+	ev, err := s.withReview(r, g, g.Event())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, eventJSON(g.Event()))
+	writeJSON(w, http.StatusOK, eventJSON(ev))
 }
 
 // handleEventThumbnail serves the file named by the event row read under
@@ -176,6 +192,10 @@ func (s *Server) handleEventUnpin(w http.ResponseWriter, r *http.Request, g nvr.
 func (s *Server) pin(w http.ResponseWriter, r *http.Request, g nvr.EventGrant, pinned bool) {
 	ev, err := s.events.Pin(r.Context(), g, pinned)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if ev, err = s.withReview(r, g, ev); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

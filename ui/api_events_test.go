@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 type eventList struct {
@@ -168,7 +169,7 @@ func TestEventsPinIsForOwnersAndMembers(t *testing.T) {
 	ctx := context.Background()
 	ev := f.addEvent(f.camA1.ID, nvr.EventMotion, f.now.Add(-time.Hour), "", nil) // camA1 is vic's
 	tok := func(u nvr.User, scope nvr.TokenScope) http.Header {
-		v, _, err := f.dir.CreateToken(ctx, u.ID, "t-"+string(scope), scope, 0)
+		v, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, u.ID, "t-"+string(scope), scope, 0)
 		if err != nil {
 			t.Fatalf("create token: %v", err)
 		}
@@ -217,7 +218,7 @@ func TestEventsTrigger(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	token, _, err := f.dir.CreateToken(ctx, f.memberA.ID, "doorbell", nvr.ScopeTrigger, 0)
+	token, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.memberA.ID, "doorbell", nvr.ScopeTrigger, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func TestEventsTrigger(t *testing.T) {
 		}
 	}
 	// A view token cannot trigger.
-	view, _, err := f.dir.CreateToken(ctx, f.memberA.ID, "viewer", nvr.ScopeView, 0)
+	view, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.memberA.ID, "viewer", nvr.ScopeView, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
@@ -122,7 +123,7 @@ func TestMSEInChromium(t *testing.T) {
 	}
 
 	// Revocation ends the page's session within a second.
-	if err := m.dir.UnassignCamera(t.Context(), m.viewerA.ID, cam.ID); err != nil {
+	if err := nvrtest.Operator(m.dir).UnassignCamera(t.Context(), m.viewerA.ID, cam.ID); err != nil {
 		t.Fatal(err)
 	}
 	revoked := time.Now()

@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/hub"
 	"github.com/hearthnvr/hearth/streams/media"
@@ -244,7 +245,7 @@ func TestMSERevocation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := m.dir.UnassignCamera(ctx, m.viewerA.ID, m.camA1.ID); err != nil {
+	if err := nvrtest.Operator(m.dir).UnassignCamera(ctx, m.viewerA.ID, m.camA1.ID); err != nil {
 		t.Fatal(err)
 	}
 	revoked := time.Now()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 func cameraIDs(t *testing.T, body string) []nvr.CameraID {
@@ -124,7 +125,7 @@ func TestBearerTokens(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	token, tok, err := f.dir.CreateToken(ctx, f.ownerB.ID, "script", nvr.ScopeView, 0)
+	token, tok, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerB.ID, "script", nvr.ScopeView, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func TestBearerTokens(t *testing.T) {
 	if r := f.get("/api/household/members", bearer(token)); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("view token on household route: %d %s", r.StatusCode, r.body)
 	}
-	if err := f.dir.RevokeToken(ctx, tok.ID); err != nil {
+	if err := nvrtest.Operator(f.dir).RevokeToken(ctx, tok.ID); err != nil {
 		t.Fatal(err)
 	}
 	if r := f.get("/api/cameras", bearer(token)); r.StatusCode != http.StatusUnauthorized {
@@ -158,25 +159,25 @@ func TestRevocationTakesEffectOnNextRequest(t *testing.T) {
 	if r := f.get("/api/cameras/"+string(f.camA1.ID), vic); r.StatusCode != http.StatusOK {
 		t.Fatalf("viewer before: %d", r.StatusCode)
 	}
-	if err := f.dir.UnassignCamera(ctx, f.viewerA.ID, f.camA1.ID); err != nil {
+	if err := nvrtest.Operator(f.dir).UnassignCamera(ctx, f.viewerA.ID, f.camA1.ID); err != nil {
 		t.Fatal(err)
 	}
 	if r := f.get("/api/cameras/"+string(f.camA1.ID), vic); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("viewer after unassign: %d", r.StatusCode)
 	}
-	if err := f.dir.MoveCamera(ctx, f.camA2.ID, f.homeB.ID); err != nil {
+	if err := nvrtest.Operator(f.dir).MoveCamera(ctx, f.camA2.ID, f.homeB.ID); err != nil {
 		t.Fatal(err)
 	}
 	if r := f.get("/api/cameras/"+string(f.camA2.ID), mo); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("member after move: %d", r.StatusCode)
 	}
-	if err := f.dir.SetDisabled(ctx, f.memberA.ID, true); err != nil {
+	if err := nvrtest.Operator(f.dir).SetDisabled(ctx, f.memberA.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if r := f.get("/api/cameras", mo); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("disabled user: %d", r.StatusCode)
 	}
-	if err := f.dir.RemoveUser(ctx, f.viewerA.ID); err != nil {
+	if err := nvrtest.Operator(f.dir).RemoveUser(ctx, f.viewerA.ID); err != nil {
 		t.Fatal(err)
 	}
 	if r := f.get("/api/me", vic); r.StatusCode != http.StatusUnauthorized {

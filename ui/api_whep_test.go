@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
 )
@@ -74,11 +75,11 @@ func TestWHEPDenied(t *testing.T) {
 	t.Parallel()
 	f := newLiveFixture(t, view.LiveConfig{})
 	ctx := context.Background()
-	tok, info, err := f.dir.CreateToken(ctx, f.ownerA.ID, "phone", nvr.ScopeView, time.Hour)
+	tok, info, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerA.ID, "phone", nvr.ScopeView, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.dir.RevokeToken(ctx, info.ID); err != nil {
+	if err := nvrtest.Operator(f.dir).RevokeToken(ctx, info.ID); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -159,15 +160,21 @@ func TestWHEPRevocation(t *testing.T) {
 		viewer string
 		revoke func(f *liveFixture) error
 	}{
-		{"user deleted", "mo", func(f *liveFixture) error { return f.dir.RemoveUser(context.Background(), f.memberA.ID) }},
-		{"user disabled", "mo", func(f *liveFixture) error { return f.dir.SetDisabled(context.Background(), f.memberA.ID, true) }},
+		{"user deleted", "mo", func(f *liveFixture) error {
+			return nvrtest.Operator(f.dir).RemoveUser(context.Background(), f.memberA.ID)
+		}},
+		{"user disabled", "mo", func(f *liveFixture) error {
+			return nvrtest.Operator(f.dir).SetDisabled(context.Background(), f.memberA.ID, true)
+		}},
 		{"viewer unassigned", "vic", func(f *liveFixture) error {
-			return f.dir.UnassignCamera(context.Background(), f.viewerA.ID, f.camA1.ID)
+			return nvrtest.Operator(f.dir).UnassignCamera(context.Background(), f.viewerA.ID, f.camA1.ID)
 		}},
 		{"camera moved", "ana", func(f *liveFixture) error {
-			return f.dir.MoveCamera(context.Background(), f.camA1.ID, f.homeB.ID)
+			return nvrtest.Operator(f.dir).MoveCamera(context.Background(), f.camA1.ID, f.homeB.ID)
 		}},
-		{"camera deleted", "ana", func(f *liveFixture) error { return f.dir.RemoveCamera(context.Background(), f.camA1.ID) }},
+		{"camera deleted", "ana", func(f *liveFixture) error {
+			return nvrtest.Operator(f.dir).RemoveCamera(context.Background(), f.camA1.ID)
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

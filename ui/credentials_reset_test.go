@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // TestResetAndDisableEndEveryCredential (issue 14, findings 1 and 2): a
@@ -50,14 +51,14 @@ func TestResetAndDisableEndEveryCredential(t *testing.T) {
 			session := f.login("mo")
 			tokens := map[string]string{}
 			for _, scope := range []nvr.TokenScope{nvr.ScopeView, nvr.ScopeTrigger, nvr.ScopeAll} {
-				tok, _, err := f.dir.CreateToken(ctx, f.memberA.ID, "t-"+string(scope), scope, 0)
+				tok, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.memberA.ID, "t-"+string(scope), scope, 0)
 				if err != nil {
 					t.Fatalf("create token: %v", err)
 				}
 				tokens[string(scope)] = tok
 			}
 			// An untouched user keeps theirs: the reset is about one account.
-			bystander, _, err := f.dir.CreateToken(ctx, f.viewerA.ID, "other", nvr.ScopeView, 0)
+			bystander, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.viewerA.ID, "other", nvr.ScopeView, 0)
 			if err != nil {
 				t.Fatalf("create token: %v", err)
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // CSRF and DNS rebinding: every state-changing route (JSON API and HTML
@@ -20,7 +21,7 @@ func TestStateChangingRequestsRefuseForeignOrigins(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	root := f.login("root")
-	_, tok := must2(f.dir.CreateToken(ctx, f.admin.ID, "t", nvr.ScopeView, 0))(t)
+	_, tok := must2(nvrtest.Operator(f.dir).CreateToken(ctx, f.admin.ID, "t", nvr.ScopeView, 0))(t)
 	sess := must(f.store.Sessions(ctx, f.admin.ID))(t)
 	self := strings.TrimPrefix(f.ts.URL, "http://")
 	attacks := []struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
@@ -145,7 +146,7 @@ func TestBrowserOfflineCameraSaysWhy(t *testing.T) {
 	ctx := context.Background()
 	down := "rtsp://127.0.0.1:" + closedPort(t) + "/gone"
 	localOK := true
-	if _, err := f.dir.EditCamera(ctx, f.camA2.ID, nvr.CameraChanges{MainURL: &down, LocalOK: &localOK}); err != nil {
+	if _, err := nvrtest.Operator(f.dir).EditCamera(ctx, f.camA2.ID, nvr.CameraChanges{MainURL: &down, LocalOK: &localOK}); err != nil {
 		t.Fatal(err)
 	}
 	owner := f.login("ana")

@@ -18,6 +18,7 @@ import (
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // cheapArgon keeps password hashing fast in tests; production uses DefaultArgon2.
@@ -75,13 +76,13 @@ func newFixture(t *testing.T) *fixture {
 	auth := nvr.NewAuth(store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.dataDir = t.TempDir()
 	f.events = events.NewEvents(events.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events, Now: f.clock,
-		Shutters: nvr.NewShutters(store, f.clock)})
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events,
+		Reviews: nvr.NewReviews(store, policy, f.clock), Now: f.clock, Shutters: nvr.NewShutters(store, f.clock)})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 
-	f.homeA = must(f.dir.AddHousehold(ctx, "Alpha"))(t)
-	f.homeB = must(f.dir.AddHousehold(ctx, "Beta"))(t)
+	f.homeA = must(nvrtest.Operator(f.dir).AddHousehold(ctx, "Alpha"))(t)
+	f.homeB = must(nvrtest.Operator(f.dir).AddHousehold(ctx, "Beta"))(t)
 	f.ownerA = f.addUser("ana", f.homeA.ID, nvr.RoleOwner, false)
 	f.memberA = f.addUser("mo", f.homeA.ID, nvr.RoleMember, false)
 	f.viewerA = f.addUser("vic", f.homeA.ID, nvr.RoleViewer, false)
@@ -91,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	f.camA1 = f.addCamera(f.homeA.ID, "Front door", "rtsp://cam:"+f.canaryPw+"@192.0.2.10/main")
 	f.camA2 = f.addCamera(f.homeA.ID, "Garden", "rtsp://192.0.2.11/main")
 	f.camB1 = f.addCamera(f.homeB.ID, "Beta porch", "rtsp://192.0.2.20/main")
-	if err := f.dir.AssignCamera(ctx, f.viewerA.ID, f.camA1.ID); err != nil {
+	if err := nvrtest.Operator(f.dir).AssignCamera(ctx, f.viewerA.ID, f.camA1.ID); err != nil {
 		t.Fatalf("assign: %v", err)
 	}
 	f.eventB = f.addEvent(f.camB1.ID, nvr.EventMotion, f.now.Add(-time.Hour), "beta-secret-label", []byte("beta-thumbnail"))
@@ -138,12 +139,12 @@ func must[T any](v T, err error) func(*testing.T) T {
 
 func (f *fixture) addUser(name string, h nvr.HouseholdID, r nvr.Role, admin bool) nvr.User {
 	f.t.Helper()
-	return must(f.dir.AddUser(context.Background(), nvr.NewUser{Name: name, HouseholdID: h, Role: r, Admin: admin, Password: testPassword}))(f.t)
+	return must(nvrtest.Operator(f.dir).AddUser(context.Background(), nvr.NewUser{Name: name, HouseholdID: h, Role: r, Admin: admin, Password: testPassword}))(f.t)
 }
 
 func (f *fixture) addCamera(h nvr.HouseholdID, name, url string) nvr.Camera {
 	f.t.Helper()
-	return must(f.dir.AddCamera(context.Background(), nvr.NewCamera{HouseholdID: h, Name: name, MainURL: url}))(f.t)
+	return must(nvrtest.Operator(f.dir).AddCamera(context.Background(), nvr.NewCamera{HouseholdID: h, Name: name, MainURL: url}))(f.t)
 }
 
 // login returns the session cookie of a fresh login.

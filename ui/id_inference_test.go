@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // idInferenceBase is the fixture clock of both runs, so that only B's
@@ -34,7 +35,7 @@ func transcriptOfA(t *testing.T, busyB int) (string, []string) {
 	setup := f.now.UTC().Format(time.RFC3339Nano)
 	f.now = idInferenceBase // before any request: the clock is read only by requests below
 	ctx := context.Background()
-	token, _, err := f.dir.CreateToken(ctx, f.ownerA.ID, "script", nvr.ScopeAll, 0)
+	token, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerA.ID, "script", nvr.ScopeAll, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,24 +61,24 @@ func transcriptOfA(t *testing.T, busyB int) (string, []string) {
 			if _, err := f.store.CreateEvent(ctx, nvr.Event{CameraID: f.camB1.ID, Kind: nvr.EventMotion, Start: at, Last: at, CreatedAt: at}); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := f.dir.CreateToken(ctx, f.ownerB.ID, "b", nvr.ScopeView, 0); err != nil {
+			if _, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerB.ID, "b", nvr.ScopeView, 0); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := f.store.CreateSession(ctx, nvr.Session{UserID: f.ownerB.ID, TokenHash: nvr.HashToken(nvr.NewPublicID()),
 				CreatedAt: at, LastSeenAt: at, ExpiresAt: at.Add(time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.dir.AddUser(ctx, nvr.NewUser{Name: fmt.Sprintf("b%d-%d", round, i), HouseholdID: f.homeB.ID,
+			if _, err := nvrtest.Operator(f.dir).AddUser(ctx, nvr.NewUser{Name: fmt.Sprintf("b%d-%d", round, i), HouseholdID: f.homeB.ID,
 				Role: nvr.RoleMember, Password: testPassword}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.dir.AddHousehold(ctx, fmt.Sprintf("Beta %d-%d", round, i)); err != nil {
+			if _, err := nvrtest.Operator(f.dir).AddHousehold(ctx, fmt.Sprintf("Beta %d-%d", round, i)); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// A's family gets a household of its own, and its owner looks at
 		// everything that names it.
-		home, err := f.dir.AddHousehold(ctx, fmt.Sprintf("Alpha %d", round))
+		home, err := nvrtest.Operator(f.dir).AddHousehold(ctx, fmt.Sprintf("Alpha %d", round))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -156,7 +156,7 @@ func (s *Server) handleEventsPage(w http.ResponseWriter, r *http.Request, g nvr.
 	}
 	q := r.URL.Query()
 	u := g.User()
-	m := views.EventsModel{Nav: navOf(u, "events"), Day: q.Get("day"), Kind: q.Get("kind"),
+	m := views.EventsModel{Nav: navOf(u, "events"), Day: q.Get("day"), Kind: q.Get("kind"), Show: "unreviewed",
 		CanManage: u.Role == nvr.RoleOwner && u.HouseholdID != 0, CanPin: len(pinnable) > 0}
 	for _, cg := range grants {
 		m.Cameras = append(m.Cameras, views.CameraOption{ID: string(cg.CameraID()), Name: cg.Camera().Name})
@@ -164,8 +164,12 @@ func (s *Server) handleEventsPage(w http.ResponseWriter, r *http.Request, g nvr.
 			m.Camera = q.Get("camera") // only a visible camera is kept selected
 		}
 	}
-	if m.Day == "" {
-		m.Day = s.now().Format("2006-01-02")
+	// Unreviewed is the default, as on Frigate's review page: what is
+	// left to look at. Only the offered values are kept.
+	for _, o := range views.EventShows {
+		if o.Value == q.Get("show") {
+			m.Show = o.Value
+		}
 	}
 	s.render(w, r, http.StatusOK, views.Events(m))
 }

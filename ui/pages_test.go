@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 func doc(t *testing.T, html string) *goquery.Document {
@@ -476,7 +477,7 @@ func TestGridBadges(t *testing.T) {
 	// The raw detail goes to whoever the policy lets manage the camera: the
 	// owner's session, not the owner's view-scope token (a script's, which
 	// the policy refuses managing).
-	view, _, err := f.dir.CreateToken(context.Background(), f.ownerA.ID, "script", nvr.ScopeView, 0)
+	view, _, err := nvrtest.Operator(f.dir).CreateToken(context.Background(), f.ownerA.ID, "script", nvr.ScopeView, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

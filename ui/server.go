@@ -42,6 +42,9 @@ type Deps struct {
 	// Events serves events, thumbnails and triggers; nil: the event
 	// routes answer 404 (503 for triggers).
 	Events *events.Events
+	// Reviews keeps users' review marks on events; nil: the review routes
+	// answer 404 and events are shown unmarked.
+	Reviews *nvr.Reviews
 	// WebRTC is live view over WebRTC (WHEP); its zero value answers 503.
 	// Its Sessions registry admits the MSE sessions too: one set of limits,
 	// rechecks and audit rows for every live and playback session.
@@ -84,6 +87,7 @@ type Server struct {
 	setup    *nvr.Setup
 	storage  StorageAdmin
 	events   *events.Events
+	reviews  *nvr.Reviews
 	live     WebRTCLive
 	probe    Prober
 	shutters *nvr.Shutters
@@ -122,7 +126,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.LookupHost = d.Resolver.LookupHost
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
-		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, live: d.WebRTC, probe: d.Probe,
+		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, reviews: d.Reviews, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
 	s.shutters, s.onShutter = d.Shutters, d.OnShutter
 	s.mse = newMSEState(d.Live)
@@ -184,6 +188,10 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.event("POST /api/events/{eid}/pin", nvr.ActionPinEvents, s.handleEventPin)
 	rt.event("DELETE /api/events/{eid}/pin", nvr.ActionPinEvents, s.handleEventUnpin)
 	rt.event("DELETE /api/events/{eid}", nvr.ActionDeleteEvents, s.handleEventDelete)
+	// Marking reviewed needs what watching the event needs.
+	rt.event("POST /api/events/{eid}/reviewed", nvr.ActionViewRecordings, s.handleEventReviewed)
+	rt.event("DELETE /api/events/{eid}/reviewed", nvr.ActionViewRecordings, s.handleEventUnreviewed)
+	rt.user("POST /api/events/reviewed", s.handleEventsReviewed)
 
 	rt.household("GET /api/household/members", s.handleHouseholdMembers)
 	rt.household("PUT /api/household/members/{uid}/cameras/{id}", s.handleHouseholdAssign)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
 )
@@ -26,7 +27,7 @@ func TestShutterEndsViewing(t *testing.T) {
 	cam := f.camA1
 	ev := f.addEvent(cam.ID, nvr.EventMotion, f.now.Add(-time.Hour), "porch", []byte("alpha-thumbnail"))
 
-	tokView, _ := must2(f.dir.CreateToken(ctx, f.ownerA.ID, "ha", nvr.ScopeView, 0))(t)
+	tokView, _ := must2(nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerA.ID, "ha", nvr.ScopeView, 0))(t)
 	principals := []struct {
 		name string
 		cred any

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // The route sweep, extended with the shapes of real attacks: household A
@@ -43,7 +44,7 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 	own := f.addEvent(f.camA1.ID, nvr.EventMotion, f.now.Add(-time.Minute), "alpha", []byte("alpha-thumb"))
 	f.login("bea")
 	sessB := must(f.store.Sessions(ctx, f.ownerB.ID))(t)
-	_, tokB := must2(f.dir.CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
+	_, tokB := must2(nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
 	ana := f.login("ana")
 	sessA := must(f.store.Sessions(ctx, f.ownerA.ID))(t)
 
@@ -112,6 +113,19 @@ func TestRouteSweepNeighbourAndRandomIDs(t *testing.T) {
 			}
 		}
 	}
+	// Mark-all names its camera in the body: B's camera in every spelling,
+	// random and malformed IDs are the same 404, and mark nothing.
+	before := `","before":"` + f.now.UTC().Format(time.RFC3339Nano) + `"}`
+	for _, v := range ids["{id}"] {
+		r := f.do(http.MethodPost, "/api/events/reviewed", []any{ana}, `{"camera":"`+v+before)
+		checked++
+		if r.StatusCode != http.StatusNotFound || r.body != `{"error":"not found"}`+"\n" {
+			t.Errorf("mark all with camera %q: %d %s, want the one 404", v, r.StatusCode, r.body)
+		}
+	}
+	if marks := f.reviewMarks(own, f.eventB); strings.Contains(marks, ":true;") {
+		t.Errorf("attempts marked events reviewed: %s", marks)
+	}
 	// Nothing of A's was changed by the attempts: its session still works.
 	if r := f.get("/api/me", ana); r.StatusCode != http.StatusOK {
 		t.Fatalf("A's session after the sweep: %d", r.StatusCode)
@@ -125,11 +139,11 @@ func TestRouteSweepDeadCredentials(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	revokedTok, tok := must2(f.dir.CreateToken(ctx, f.ownerA.ID, "revoked", nvr.ScopeView, 0))(t)
-	if err := f.dir.RevokeToken(ctx, tok.ID); err != nil {
+	revokedTok, tok := must2(nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerA.ID, "revoked", nvr.ScopeView, 0))(t)
+	if err := nvrtest.Operator(f.dir).RevokeToken(ctx, tok.ID); err != nil {
 		t.Fatal(err)
 	}
-	expiredTok, _ := must2(f.dir.CreateToken(ctx, f.ownerA.ID, "short", nvr.ScopeView, time.Hour))(t)
+	expiredTok, _ := must2(nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerA.ID, "short", nvr.ScopeView, time.Hour))(t)
 	idle := f.login("ana")     // unused for more than the idle timeout
 	absolute := f.login("ana") // used every 6 days until the absolute timeout
 	for range 6 {

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // grantPrincipal is one way of calling: a session cookie or a bearer token.
@@ -28,12 +30,12 @@ func (f *fixture) grantPrincipals() []grantPrincipal {
 	t := f.t
 	ctx := context.Background()
 	token := func(u nvr.User, scope nvr.TokenScope) http.Header {
-		secret, _ := must2(f.dir.CreateToken(ctx, u.ID, "sweep-"+string(scope), scope, 0))(t)
+		secret, _ := must2(nvrtest.Operator(f.dir).CreateToken(ctx, u.ID, "sweep-"+string(scope), scope, 0))(t)
 		return bearer(secret)
 	}
 	gone := f.addUser("gone", f.homeA.ID, nvr.RoleOwner, false)
 	goneSession, goneToken := f.login("gone"), token(gone, nvr.ScopeAll)
-	if err := f.dir.SetDisabled(ctx, gone.ID, true); err != nil {
+	if err := nvrtest.Operator(f.dir).SetDisabled(ctx, gone.ID, true); err != nil {
 		t.Fatalf("disable: %v", err)
 	}
 	return []grantPrincipal{
@@ -186,4 +188,91 @@ func (f *fixture) showsA(body string) bool {
 		}
 	}
 	return false
+}
+
+// reviewMarks is every user's review mark on each of evs, for checking
+// that a refused call marked nothing.
+func (f *fixture) reviewMarks(evs ...nvr.Event) string {
+	ctx := context.Background()
+	var b strings.Builder
+	for _, u := range must(f.store.Users(ctx, 0))(f.t) {
+		for _, e := range evs {
+			fmt.Fprintf(&b, "%d:%s:%t;", u.ID, e.ID, must(f.store.EventReviewed(ctx, u.ID, e.ID))(f.t))
+		}
+	}
+	return b.String()
+}
+
+// TestRouteSweepReviewRoutes calls every review route as every kind of
+// principal, on household A's event (of the camera assigned to A's viewer)
+// and on household B's. Those who may watch the event may mark it, for
+// themselves only; everyone else (B's owner on A's event and A's people on
+// B's, a trigger token, the admin of no household) gets the same 404 as a
+// missing event and marks nothing; a dead credential gets 401.
+func TestRouteSweepReviewRoutes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	evA := f.addEvent(f.camA1.ID, nvr.EventMotion, f.now.Add(-time.Minute), "alpha-review", nil)
+	// Who may watch A's event: A's people and their full and view tokens.
+	watchesA := map[string]bool{"owner A": true, "owner A token all": true, "owner A token view": true,
+		"member A": true, "viewer A": true}
+	before := f.now.UTC().Format(time.RFC3339Nano)
+	principals := f.grantPrincipals()
+	routes := 0
+	for _, route := range f.srv.Routes() {
+		if !strings.Contains(route.Pattern, "reviewed") {
+			continue
+		}
+		routes++
+		method, pattern := splitPattern(route.Pattern)
+		for _, target := range []struct {
+			name string
+			ev   nvr.Event
+			cam  nvr.CameraID
+		}{{"A's event", evA, f.camA1.ID}, {"B's event", f.eventB, f.camB1.ID}} {
+			path := strings.ReplaceAll(pattern, "{eid}", string(target.ev.ID))
+			body := ""
+			if !strings.Contains(pattern, "{eid}") {
+				body = `{"before":"` + before + `","camera":"` + string(target.cam) + `"}`
+			}
+			for _, p := range principals {
+				allowed := (target.cam == f.camA1.ID && watchesA[p.name]) || (target.cam == f.camB1.ID && p.name == "owner B")
+				marks := f.reviewMarks(evA, f.eventB)
+				r := f.do(method, path, []any{p.cred}, body)
+				switch {
+				case p.dead:
+					if r.StatusCode != http.StatusUnauthorized {
+						t.Errorf("%s on %s as %s: %d, want 401", route.Pattern, target.name, p.name, r.StatusCode)
+					}
+				case !allowed:
+					if r.StatusCode != http.StatusNotFound || r.body != `{"error":"not found"}`+"\n" {
+						t.Errorf("%s on %s as %s: %d %s, want the one 404", route.Pattern, target.name, p.name, r.StatusCode, r.body)
+					}
+				case r.StatusCode != http.StatusOK:
+					t.Errorf("%s on %s as %s: %d %s, want 200", route.Pattern, target.name, p.name, r.StatusCode, r.body)
+				}
+				if after := f.reviewMarks(evA, f.eventB); !allowed && after != marks {
+					t.Errorf("%s on %s as %s (refused) changed marks:\n before %s\n after  %s", route.Pattern, target.name, p.name, marks, after)
+				}
+				if target.cam == f.camA1.ID && f.leaksB(r.body) || target.cam == f.camB1.ID && p.name != "owner B" && f.leaksB(r.body) {
+					t.Errorf("%s as %s leaked B's data: %.200s", route.Pattern, p.name, r.body)
+				}
+			}
+		}
+	}
+	if routes != 3 {
+		t.Fatalf("swept %d review routes, want 3 (mark, unmark, mark all)", routes)
+	}
+	// Mark-all ran last: the ones let in hold their own marks.
+	ctx := context.Background()
+	for _, c := range []struct {
+		u    nvr.User
+		ev   nvr.Event
+		want bool
+	}{{f.ownerA, evA, true}, {f.memberA, evA, true}, {f.viewerA, evA, true}, {f.ownerB, f.eventB, true},
+		{f.ownerA, f.eventB, false}, {f.ownerB, evA, false}, {f.admin, evA, false}} {
+		if got := must(f.store.EventReviewed(ctx, c.u.ID, c.ev.ID))(t); got != c.want {
+			t.Errorf("%s's mark on %s = %t, want %t", c.u.Name, c.ev.Label, got, c.want)
+		}
+	}
 }

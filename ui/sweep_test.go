@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // sweepRoutes checks every route the router holds: each names a policy, a
@@ -23,7 +24,7 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 	f.login("bea")
 	ctx := context.Background()
 	sessB := must(f.store.Sessions(ctx, f.ownerB.ID))(t)
-	_, tokB := must2(f.dir.CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
+	_, tokB := must2(nvrtest.Operator(f.dir).CreateToken(ctx, f.ownerB.ID, "b-token", nvr.ScopeView, 0))(t)
 	for _, route := range f.srv.Routes() {
 		if route.Policy == PolicyNone {
 			problems = append(problems, fmt.Sprintf("%s: no policy", route.Pattern))
@@ -105,6 +106,11 @@ func TestRouteSweep(t *testing.T) {
 	}
 	for _, p := range sweepRoutes(t, f) {
 		t.Error(p)
+	}
+	// The review routes were called with B's event and as A: nobody's
+	// mark is on B's event.
+	if marks := f.reviewMarks(f.eventB); strings.Contains(marks, ":true;") {
+		t.Errorf("household B's event was marked reviewed by the sweep: %s", marks)
 	}
 	t.Logf("swept %d routes", len(routes))
 }

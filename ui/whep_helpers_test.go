@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/nvr/recordstore"
 	"github.com/hearthnvr/hearth/nvr/view"
@@ -50,7 +51,7 @@ func newLiveFixture(t *testing.T, limits view.LiveConfig, withRecorder ...bool) 
 	localOK := true // the admin points them at the simulator on loopback
 	for i, c := range cams {
 		u := sim.URL(i + 1)
-		if _, err := f.dir.EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
+		if _, err := nvrtest.Operator(f.dir).EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -92,7 +93,7 @@ func newLiveFixture(t *testing.T, limits view.LiveConfig, withRecorder ...bool) 
 		if c.HouseholdID == f.homeB.ID {
 			owner = f.ownerB
 		}
-		tok, _, err := f.dir.CreateToken(ctx, owner.ID, "wait", nvr.ScopeView, time.Hour)
+		tok, _, err := nvrtest.Operator(f.dir).CreateToken(ctx, owner.ID, "wait", nvr.ScopeView, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // xssPayload is stored in every free-text field a household can set.
@@ -23,11 +24,11 @@ func TestStoredNamesRenderAsTextOnEveryPage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	home := must(f.dir.AddHousehold(ctx, "H "+xssPayload[:40]))(t)
+	home := must(nvrtest.Operator(f.dir).AddHousehold(ctx, "H "+xssPayload[:40]))(t)
 	owner := f.addUser("eve", home.ID, nvr.RoleOwner, false)
 	cam := f.addCamera(home.ID, "C "+xssPayload[:40], "rtsp://198.51.100.30/main")
 	zones := []nvr.Zone{{Name: "Z " + xssPayload[:30], Polygon: [][2]float64{{0, 0}, {1, 0}, {1, 1}}}}
-	if _, err := f.dir.EditCamera(ctx, cam.ID, nvr.CameraChanges{Zones: &zones}); err != nil {
+	if _, err := nvrtest.Operator(f.dir).EditCamera(ctx, cam.ID, nvr.CameraChanges{Zones: &zones}); err != nil {
 		t.Fatalf("zones: %v", err)
 	}
 	f.addEvent(cam.ID, nvr.EventMotion, f.now.Add(-time.Minute), "L "+xssPayload[:40], []byte("jpeg"))

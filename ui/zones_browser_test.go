@@ -22,6 +22,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/testpeer"
@@ -60,14 +61,14 @@ func newSnapshotFixture(t *testing.T) (*fixture, string) {
 	}
 	u := sim.URL(1)
 	localOK := true // the admin points it at the simulator on loopback
-	if _, err := f.dir.EditCamera(ctx, f.camA1.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
+	if _, err := nvrtest.Operator(f.dir).EditCamera(ctx, f.camA1.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
 		t.Fatal(err)
 	}
 	// Only camera A1 streams: the others are disabled, so nothing dials
 	// their (documentation-range) addresses.
 	off := false
 	for _, c := range []nvr.Camera{f.camA2, f.camB1} {
-		if _, err := f.dir.EditCamera(ctx, c.ID, nvr.CameraChanges{Enabled: &off}); err != nil {
+		if _, err := nvrtest.Operator(f.dir).EditCamera(ctx, c.ID, nvr.CameraChanges{Enabled: &off}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -79,7 +80,8 @@ func newSnapshotFixture(t *testing.T) (*fixture, string) {
 		DataDir: f.dataDir, Thumbnailer: testThumbnailer{ffmpeg: ffmpeg}, Now: f.clock})
 	f.ts.Close()
 	f.events = evs
-	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: evs, Now: f.clock})
+	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: evs,
+		Reviews: nvr.NewReviews(f.store, policy, f.clock), Now: f.clock})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 	wg.Go(func() { _ = sim.Run(ctx) })

@@ -20,7 +20,7 @@ import (
 // and times the queries the UI makes: the timeline, the event list and a
 // clip lookup; then the cold start of a fresh process.
 func benchIndex(ctx context.Context, cfg benchConfig, e env) (*benchTable, error) {
-	s := db.DefaultSyntheticIndex
+	s := defaultSyntheticIndex()
 	s.Days, s.Events = cfg.IndexDays, cfg.IndexEvents
 	path := filepath.Join(cfg.Work, fmt.Sprintf("index-%dc-%dd-%de.db", s.Cameras, s.Days, s.Events))
 	var build time.Duration
@@ -30,7 +30,7 @@ func benchIndex(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 			_ = os.Remove(tmp + suffix)
 		}
 		t0 := time.Now()
-		if _, err := db.BuildSyntheticIndex(ctx, tmp, s); err != nil {
+		if _, err := buildSyntheticIndex(ctx, tmp, s); err != nil {
 			return nil, fmt.Errorf("build the index: %w", err)
 		}
 		build = time.Since(t0)
@@ -198,7 +198,7 @@ func benchChildIndexCold(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer d.Close()
-	end := db.DefaultSyntheticIndex.End
+	end := defaultSyntheticIndex().End
 	if _, err := d.CoveredRanges(ctx, nvr.CameraID(args[1]), "main", end.Add(-24*time.Hour), end, 3*time.Second); err != nil {
 		return err
 	}

@@ -38,6 +38,11 @@ type benchConfig struct {
 	// Viewers and LiveWindow shape the live scenario.
 	Viewers    int
 	LiveWindow time.Duration
+	// ReviewFootage and ReviewClicks shape the review scenario; Hearth
+	// names the hearth binary it runs (default: beside this program).
+	ReviewFootage time.Duration
+	ReviewClicks  int
+	Hearth        string
 	// CPUProfile and MemProfile, when set, name files for pprof profiles
 	// of the whole run (go tool pprof).
 	CPUProfile, MemProfile string
@@ -47,13 +52,17 @@ type benchConfig struct {
 
 var benchScenarios = []string{"record", "storm", "clip", "index", "live"}
 
+// extraScenarios run only when named: review needs the hearth binary and
+// minutes of recorded footage.
+var extraScenarios = []string{"review"}
+
 func (c benchConfig) Validate() error {
 	if len(c.Scenarios) == 0 {
 		return usagef("usage: hearth-bench [flags] SCENARIO... (%s, or all)", strings.Join(benchScenarios, ", "))
 	}
 	for _, s := range c.Scenarios {
-		if !containsString(benchScenarios, s) {
-			return usagef("unknown scenario %q: want %s or all", s, strings.Join(benchScenarios, ", "))
+		if !containsString(benchScenarios, s) && !containsString(extraScenarios, s) {
+			return usagef("unknown scenario %q: want %s, %s or all", s, strings.Join(benchScenarios, ", "), strings.Join(extraScenarios, ", "))
 		}
 	}
 	switch {
@@ -75,6 +84,10 @@ func (c benchConfig) Validate() error {
 		return usagef("--viewers must be 1-200")
 	case c.LiveWindow < time.Second || c.LiveWindow > 2*time.Minute:
 		return usagef("--live-window must be 1s-2m")
+	case c.ReviewFootage < 30*time.Second || c.ReviewFootage > 10*time.Minute:
+		return usagef("--review-footage must be 30s-10m")
+	case c.ReviewClicks < 2 || c.ReviewClicks > 500:
+		return usagef("--review-clicks must be 2-500")
 	}
 	return nil
 }
@@ -106,6 +119,11 @@ the machine description. Each scenario finishes within a few minutes.
           viewers (another process): server CPU per viewer, ingest-to-send
           p50/p99; time to first decoded frame in headless Chromium when it
           is installed.
+  review  (only when named) a "hearth demo" (--hearth; simulated cameras,
+          recording) until it holds --review-footage, then --review-clicks
+          clicks on the camera page's timeline at random recorded moments in
+          headless Chromium, every other one from live: time from the click
+          to the first recorded frame painted, median and p95.
 `
 
 // cmdBench runs the performance harness: "hearth-bench [flags] SCENARIO...".
@@ -113,7 +131,7 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	cfg := benchConfig{}
 	fs := newFlags("", e)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: hearth-bench [flags] SCENARIO... (%s, or all)\n\n%s\nflags:\n", strings.Join(benchScenarios, ", "), benchHelp)
+		fmt.Fprintf(fs.Output(), "usage: hearth-bench [flags] SCENARIO... (%s, or all; and %s)\n\n%s\nflags:\n", strings.Join(benchScenarios, ", "), strings.Join(extraScenarios, ", "), benchHelp)
 		fs.PrintDefaults()
 	}
 	fs.IntVar(&cfg.Cameras, "cameras", 32, "record: cameras")
@@ -125,6 +143,9 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	fs.IntVar(&cfg.IndexEvents, "index-events", 1_000_000, "index: events")
 	fs.IntVar(&cfg.Viewers, "viewers", 50, "live: WebRTC viewers of the camera")
 	fs.DurationVar(&cfg.LiveWindow, "live-window", 10*time.Second, "live: measured time")
+	fs.DurationVar(&cfg.ReviewFootage, "review-footage", 3*time.Minute, "review: footage recorded before the clicks")
+	fs.IntVar(&cfg.ReviewClicks, "review-clicks", 40, "review: clicks on the timeline")
+	fs.StringVar(&cfg.Hearth, "hearth", "", "review: the hearth binary (default: hearth beside this program)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
 	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile at the end of the measured window to `file` (and the run's allocations to file.allocs)")
 	fs.StringVar(&cfg.Work, "work", filepath.Join(os.TempDir(), "hearth-bench"), "directory for the generated test clip (kept between runs)")
@@ -164,6 +185,8 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 			t, err = benchIndex(ctx, cfg, e)
 		case "live":
 			t, err = benchLive(ctx, cfg, e)
+		case "review":
+			t, err = benchReview(ctx, cfg, e)
 		}
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", s, err)

@@ -127,3 +127,10 @@ func firstErr(errs ...error) error {
 	}
 	return nil
 }
+
+// operator is the directory as the CLI's local operator sees it: every
+// change goes through the same checks and audit rows as an admin's, under
+// the principal "cli".
+func (a *app) operator() nvr.AdminDirectory {
+	return a.directory.ForAdmin(a.policy.LocalOperator())
+}

@@ -28,48 +28,118 @@ const cameraUsage = `hearth camera <command> [--data DIR]
       (privacy shutter: while closed nothing of the camera is shown to anyone; the schedule closes it
       daily in the server's local time)`
 
+// cmdCamera runs one camera subcommand; each has its own flags and, when
+// it is long, its own file (cmd_camera_*.go).
 func cmdCamera(ctx context.Context, args []string, e env) error {
 	sub, rest, err := subcommand(args, cameraUsage)
 	if err != nil {
 		return err
 	}
-	fs, data := adminFlags("camera "+sub, e)
-	var household, mainURL, subURL, transport, rtspUser string
 	switch sub {
 	case "add":
-		fs.StringVar(&household, "household", "", "household name or public ID (required)")
-		fs.StringVar(&mainURL, "main", "", "main stream URL, rtsp:// or rtsps:// (required)")
-		fs.StringVar(&subURL, "sub", "", "optional lower-resolution stream URL")
-		fs.StringVar(&transport, "transport", "tcp", "RTSP transport: tcp, udp or auto")
-		fs.StringVar(&rtspUser, "rtsp-user", "", "camera user name (password from stdin or prompt)")
+		return cameraAdd(ctx, rest, e)
 	case "list":
-		fs.StringVar(&household, "household", "", "only this household (name or public ID)")
-	case "move":
-		fs.StringVar(&household, "household", "", "destination household name or ID (required)")
-	case "shutter":
-		fs.String("schedule", "", "close daily in this window, HH:MM-HH:MM (server's local time), or off")
+		return cameraList(ctx, rest, e)
 	case "edit":
-		fs.String("name", "", "new name")
-		fs.String("main", "", "new main stream URL")
-		fs.String("sub", "", `new sub stream URL ("" removes it)`)
-		fs.String("transport", "", "tcp, udp or auto")
-		fs.StringVar(&rtspUser, "rtsp-user", "", "new camera user name (password from stdin or prompt)")
-		fs.Bool("enable", false, "enable the camera")
-		fs.Bool("disable", false, "disable the camera (stop recording and live view)")
-		fs.String("events", "", "on, or off: no detection and external triggers refused")
-		fs.String("motion", "", "motion detector: auto, bitstream, pixel or off")
-		fs.Int("motion-sensitivity", 0, "motion sensitivity, 1 (large changes only) to 100")
-		fs.String("record", "", "what to record: continuous, events (pre roll + event + post roll) or off")
-		fs.String("pre-roll", "", "footage kept before an event, e.g. 5s (0 to 5m)")
-		fs.String("post-roll", "", "footage kept after an event, e.g. 10s (0 to 5m)")
-		fs.String("retain-continuous-days", "", "days of continuous footage kept (1-3650)")
-		fs.String("retain-events-days", "", "days of event footage kept (1-3650)")
-		fs.String("zones", "", `motion zones and masks (pixel detector), JSON: [{"name":..., "mask":true|false, "polygon":[[x,y],...]}] in 0..1 coordinates; "[]" clears`)
+		return cameraEdit(ctx, rest, e)
+	case "remove":
+		return cameraRemove(ctx, rest, e)
+	case "move":
+		return cameraMove(ctx, rest, e)
+	case "shutter":
+		return cameraShutter(ctx, rest, e)
 	}
-	pos, err := parseArgs(fs, rest)
+	return usagef("unknown camera command %q\nusage: %s", sub, cameraUsage)
+}
+
+// cameraList is `hearth camera list`.
+func cameraList(ctx context.Context, args []string, e env) error {
+	fs, data := adminFlags("camera list", e)
+	var household string
+	fs.StringVar(&household, "household", "", "only this household (name or public ID)")
+	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
+	if err := wantArgs(pos, 0, "hearth camera list [--household H]"); err != nil {
+		return err
+	}
+	return withApp(ctx, *data, func(a *app) error {
+		h, err := householdRef(ctx, a, household)
+		if err != nil {
+			return err
+		}
+		cs, err := a.store.Cameras(ctx, h.ID)
+		if err != nil {
+			return err
+		}
+		hs, err := householdsByID(ctx, a)
+		if err != nil {
+			return err
+		}
+		tw := table(e.stdout)
+		fmt.Fprintln(tw, "ID\tNAME\tHOUSEHOLD\tMAIN\tSUB\tTRANSPORT\tCREDENTIALS")
+		for _, c := range cs {
+			sub := c.SubURL
+			if sub == "" {
+				sub = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, hs[c.HouseholdID].PublicID, c.MainURL, sub, c.Transport, credentialNote(c))
+		}
+		return tw.Flush()
+	})
+}
+
+// cameraRemove is `hearth camera remove`.
+func cameraRemove(ctx context.Context, args []string, e env) error {
+	fs, data := adminFlags("camera remove", e)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 1, "hearth camera remove CAMERA-ID"); err != nil {
+		return err
+	}
+	return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
+		if err := a.operator().RemoveCamera(ctx, c.ID); err != nil {
+			return errMessage(err)
+		}
+		fmt.Fprintf(e.stdout, "camera %s %q removed\n", c.ID, c.Name)
+		return nil
+	})
+}
+
+// cameraMove is `hearth camera move`.
+func cameraMove(ctx context.Context, args []string, e env) error {
+	fs, data := adminFlags("camera move", e)
+	var household string
+	fs.StringVar(&household, "household", "", "destination household name or ID (required)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 1, "hearth camera move CAMERA-ID --household H"); err != nil {
+		return err
+	}
+	if household == "" {
+		return usagef("camera move needs --household")
+	}
+	return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
+		h, err := householdRef(ctx, a, household)
+		if err != nil {
+			return err
+		}
+		if _, err := a.operator().MoveCamera(ctx, c.ID, h.ID); err != nil {
+			return errMessage(err)
+		}
+		fmt.Fprintf(e.stdout, "camera %s %q moved to household %s %q\n", c.ID, c.Name, h.PublicID, h.Name)
+		return nil
+	})
+}
+
+// refuseURLPasswords refuses a password written into the --main or --sub
+// URL: every local user can read a command line.
+func refuseURLPasswords(fs *flag.FlagSet) error {
 	for _, name := range []string{"main", "sub"} {
 		if f := fs.Lookup(name); f != nil {
 			if err := refuseURLPassword(name, f.Value.String()); err != nil {
@@ -77,131 +147,7 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 			}
 		}
 	}
-	switch sub {
-	case "add":
-		if err := wantArgs(pos, 1, "hearth camera add NAME --household H --main URL"); err != nil {
-			return err
-		}
-		if household == "" || mainURL == "" {
-			return usagef("camera add needs --household and --main")
-		}
-		tr, err := nvr.ParseTransport(transport)
-		if err != nil {
-			return usagef("--transport: %s", nvr.ErrorMessage(err))
-		}
-		return withApp(ctx, *data, func(a *app) error {
-			h, err := householdRef(ctx, a, household)
-			if err != nil {
-				return err
-			}
-			// The appliance admin's camera may reach this appliance (LocalOK).
-			nc := nvr.NewCamera{HouseholdID: h.ID, Name: pos[0], MainURL: mainURL, SubURL: subURL, Transport: tr,
-				LocalOK: true}
-			if rtspUser != "" {
-				pw, err := readPassword(e, "camera password for "+rtspUser)
-				if err != nil {
-					return err
-				}
-				nc.Username, nc.Password = rtspUser, nvr.NewSecret(pw)
-			}
-			c, err := a.directory.AddCamera(ctx, nc)
-			if err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "camera %s %q added to household %s %q (%s)\n", c.ID, c.Name, h.PublicID, h.Name, credentialNote(c))
-			printNotices(e, nvr.CredentialNotices(nvr.Camera{}, c))
-			return nil
-		})
-	case "list":
-		if err := wantArgs(pos, 0, "hearth camera list [--household H]"); err != nil {
-			return err
-		}
-		return withApp(ctx, *data, func(a *app) error {
-			h, err := householdRef(ctx, a, household)
-			if err != nil {
-				return err
-			}
-			cs, err := a.store.Cameras(ctx, h.ID)
-			if err != nil {
-				return err
-			}
-			hs, err := householdsByID(ctx, a)
-			if err != nil {
-				return err
-			}
-			tw := table(e.stdout)
-			fmt.Fprintln(tw, "ID\tNAME\tHOUSEHOLD\tMAIN\tSUB\tTRANSPORT\tCREDENTIALS")
-			for _, c := range cs {
-				sub := c.SubURL
-				if sub == "" {
-					sub = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, hs[c.HouseholdID].PublicID, c.MainURL, sub, c.Transport, credentialNote(c))
-			}
-			return tw.Flush()
-		})
-	case "edit":
-		if err := wantArgs(pos, 1, "hearth camera edit CAMERA-ID [flags]"); err != nil {
-			return err
-		}
-		ch, err := cameraChanges(fs)
-		if err != nil {
-			return err
-		}
-		if ch.MainURL != nil || ch.SubURL != nil {
-			localOK := true // URLs from the appliance admin
-			ch.LocalOK = &localOK
-		}
-		return withCamera(ctx, *data, pos[0], func(a *app, old nvr.Camera) error {
-			if rtspUser != "" {
-				pw, err := readPassword(e, "camera password for "+rtspUser)
-				if err != nil {
-					return err
-				}
-				secret := nvr.NewSecret(pw)
-				ch.Username, ch.Password = &rtspUser, &secret
-			}
-			c, err := a.directory.EditCamera(ctx, old.ID, ch)
-			if err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "camera %s %q updated (%s)\n", c.ID, c.Name, credentialNote(c))
-			printNotices(e, nvr.CredentialNotices(old, c))
-			return nil
-		})
-	case "shutter":
-		return cameraShutter(ctx, e, *data, pos, fs.Lookup("schedule").Value.String(), flagSet(fs, "schedule"))
-	case "remove":
-		if err := wantArgs(pos, 1, "hearth camera remove CAMERA-ID"); err != nil {
-			return err
-		}
-		return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
-			if err := a.directory.RemoveCamera(ctx, c.ID); err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "camera %s %q removed\n", c.ID, c.Name)
-			return nil
-		})
-	case "move":
-		if err := wantArgs(pos, 1, "hearth camera move CAMERA-ID --household H"); err != nil {
-			return err
-		}
-		if household == "" {
-			return usagef("camera move needs --household")
-		}
-		return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
-			h, err := householdRef(ctx, a, household)
-			if err != nil {
-				return err
-			}
-			if err := a.directory.MoveCamera(ctx, c.ID, h.ID); err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "camera %s %q moved to household %s %q\n", c.ID, c.Name, h.PublicID, h.Name)
-			return nil
-		})
-	}
-	return usagef("unknown camera command %q\nusage: %s", sub, cameraUsage)
+	return nil
 }
 
 func withCamera(ctx context.Context, data, ref string, f func(*app, nvr.Camera) error) error {

@@ -17,11 +17,17 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 }
 
 // cameraShutter is `hearth camera shutter CAMERA-ID [open|close|status]
-// [--schedule W]`: the local administrator's switch (principal "cli" in the
+// [--schedule W]`: the local operator's switch (principal "cli" in the
 // audit log). A running server sees it at its next decision: the policy
 // reads the shutter from the database every time.
-func cameraShutter(ctx context.Context, e env, data string, pos []string, schedule string, scheduleSet bool) error {
+func cameraShutter(ctx context.Context, args []string, e env) error {
 	const usage = "hearth camera shutter CAMERA-ID [open|close|status] [--schedule HH:MM-HH:MM|off]"
+	fs, data := adminFlags("camera shutter", e)
+	schedule := fs.String("schedule", "", "close daily in this window, HH:MM-HH:MM (server's local time), or off")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
 	if len(pos) < 1 || len(pos) > 2 {
 		return usagef("usage: %s", usage)
 	}
@@ -38,14 +44,14 @@ func cameraShutter(ctx context.Context, e env, data string, pos []string, schedu
 	default:
 		return usagef("camera shutter: %q is not open, close or status\nusage: %s", verb, usage)
 	}
-	if scheduleSet {
-		w, err := nvr.ParseDailyWindow(schedule)
+	if flagSet(fs, "schedule") {
+		w, err := nvr.ParseDailyWindow(*schedule)
 		if err != nil {
 			return usagef("--schedule: %s", nvr.ErrorMessage(err))
 		}
 		ch.Schedule = &w
 	}
-	return withCamera(ctx, data, pos[0], func(a *app, c nvr.Camera) error {
+	return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
 		sh := c.Shutter
 		if ch.Closed != nil || ch.Schedule != nil {
 			var err error

@@ -54,7 +54,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 		localOK := true // the demo's simulated cameras are on loopback
 		for i, c := range cams {
 			u := sim.URL(i + 1)
-			if _, err := a.directory.EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
+			if _, err := a.operator().EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
 				return fmt.Errorf("point camera %q at the simulator: %w", c.Name, err)
 			}
 		}
@@ -160,7 +160,7 @@ func createDemoWorld(ctx context.Context, a *app) ([]demoLogin, error) {
 		}
 		return nil, fmt.Errorf("%s holds data that is not the demo's; use another --data directory", a.dataDir)
 	}
-	d := a.directory
+	d := a.operator()
 	var logins []demoLogin
 	addUser := func(name string, h nvr.Household, role nvr.Role, admin bool) (nvr.User, error) {
 		pw := demoPassword()
@@ -216,7 +216,7 @@ func createDemoWorld(ctx context.Context, a *app) ([]demoLogin, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.AssignCamera(ctx, viewer.ID, first.ID); err != nil {
+	if err := d.Assign(ctx, viewer.PublicID, first.ID, true); err != nil {
 		return nil, err
 	}
 	if _, err := addUser("admin", nvr.Household{}, nvr.RoleMember, true); err != nil {

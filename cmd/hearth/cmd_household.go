@@ -25,7 +25,7 @@ func cmdHousehold(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withApp(ctx, *data, func(a *app) error {
-			h, err := a.directory.AddHousehold(ctx, pos[0])
+			h, err := a.operator().AddHousehold(ctx, pos[0])
 			if err != nil {
 				return errMessage(err)
 			}
@@ -57,7 +57,7 @@ func cmdHousehold(ctx context.Context, args []string, e env) error {
 			if err != nil {
 				return fmt.Errorf("household %q: %w", pos[0], errMessage(err))
 			}
-			if err := a.directory.RemoveHousehold(ctx, h.ID); err != nil {
+			if err := a.operator().RemoveHousehold(ctx, h.ID); err != nil {
 				return errMessage(err)
 			}
 			fmt.Fprintf(e.stdout, "household %s %q removed\n", h.PublicID, h.Name)

@@ -51,7 +51,7 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		return withUser(ctx, *data, user, func(a *app, u nvr.User) error {
-			token, t, err := a.directory.CreateToken(ctx, u.ID, name, sc, ttl)
+			token, t, err := a.operator().CreateToken(ctx, u.PublicID, name, sc, ttl)
 			if err != nil {
 				return errMessage(err)
 			}
@@ -111,7 +111,7 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 			if i < 0 {
 				return fmt.Errorf("token %s: %w", id, errMessage(nvr.ErrNotFound))
 			}
-			if err := a.directory.RevokeToken(ctx, ts[i].ID); err != nil {
+			if err := a.operator().RevokeToken(ctx, ts[i].ID); err != nil {
 				return fmt.Errorf("token %s: %w", id, errMessage(err))
 			}
 			fmt.Fprintf(e.stdout, "token %s revoked\n", id)

@@ -19,153 +19,182 @@ const userUsage = `hearth user <command> [--data DIR]   (NAME: a name or public 
   disable NAME | enable NAME
   assign NAME CAMERA-ID | unassign NAME CAMERA-ID                  (a viewer's cameras)`
 
+// cmdUser runs one user subcommand, each with its own flags.
 func cmdUser(ctx context.Context, args []string, e env) error {
 	sub, rest, err := subcommand(args, userUsage)
 	if err != nil {
 		return err
 	}
-	fs, data := adminFlags("user "+sub, e)
-	var household, role string
-	var admin bool
 	switch sub {
 	case "add":
-		fs.StringVar(&household, "household", "", "household name or public ID (required unless --admin)")
-		fs.StringVar(&role, "role", "member", "role in the household: owner, member or viewer")
-		fs.BoolVar(&admin, "admin", false, "make this user the appliance admin")
+		return userAdd(ctx, rest, e)
 	case "list":
-		fs.StringVar(&household, "household", "", "only this household (name or public ID)")
+		return userList(ctx, rest, e)
+	case "passwd":
+		return userPasswd(ctx, rest, e)
+	case "remove":
+		return userRemove(ctx, rest, e)
+	case "role":
+		return userRole(ctx, rest, e)
+	case "admin":
+		return userAdmin(ctx, rest, e)
+	case "disable", "enable":
+		return userDisable(ctx, sub, rest, e)
+	case "assign", "unassign":
+		return userAssign(ctx, sub, rest, e)
 	}
-	pos, err := parseArgs(fs, rest)
+	return usagef("unknown user command %q\nusage: %s", sub, userUsage)
+}
+
+// userList is `hearth user list`.
+func userList(ctx context.Context, args []string, e env) error {
+	fs, data := adminFlags("user list", e)
+	var household string
+	fs.StringVar(&household, "household", "", "only this household (name or public ID)")
+	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	switch sub {
-	case "add":
-		if err := wantArgs(pos, 1, "hearth user add NAME --household H [--role R] [--admin]"); err != nil {
-			return err
-		}
-		r, err := nvr.ParseRole(role)
-		if err != nil {
-			return usagef("--role: %s", nvr.ErrorMessage(err))
-		}
-		return withApp(ctx, *data, func(a *app) error {
-			h, err := householdRef(ctx, a, household)
-			if err != nil {
-				return err
-			}
-			if err := nvr.ValidateUsername(pos[0]); err != nil {
-				return errMessage(err)
-			}
-			pw, err := readPassword(e, "password for "+pos[0])
-			if err != nil {
-				return err
-			}
-			u, err := a.directory.AddUser(ctx, nvr.NewUser{Name: pos[0], HouseholdID: h.ID, Role: r, Admin: admin, Password: pw})
-			if err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "user %s %q created (%s)\n", u.PublicID, u.Name, describeUser(u, h))
-			return nil
-		})
-	case "list":
-		if err := wantArgs(pos, 0, "hearth user list [--household H]"); err != nil {
-			return err
-		}
-		return withApp(ctx, *data, func(a *app) error { return listUsers(ctx, a, household, e) })
-	case "passwd":
-		if err := wantArgs(pos, 1, "hearth user passwd NAME"); err != nil {
-			return err
-		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			pw, err := readPassword(e, "new password for "+u.Name)
-			if err != nil {
-				return err
-			}
-			if err := a.directory.SetPassword(ctx, u.ID, pw); err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "password of %q changed; their sessions and API tokens were ended\n", u.Name)
-			return nil
-		})
-	case "remove":
-		if err := wantArgs(pos, 1, "hearth user remove NAME"); err != nil {
-			return err
-		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := a.directory.RemoveUser(ctx, u.ID); err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "user %q removed; their sessions and tokens no longer work\n", u.Name)
-			return nil
-		})
-	case "role":
-		if err := wantArgs(pos, 2, "hearth user role NAME owner|member|viewer"); err != nil {
-			return err
-		}
-		r, err := nvr.ParseRole(pos[1])
-		if err != nil {
-			return usagef("%s", nvr.ErrorMessage(err))
-		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := a.directory.SetRole(ctx, u.ID, r); err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "user %q is now %s\n", u.Name, r)
-			return nil
-		})
-	case "admin":
-		if err := wantArgs(pos, 2, "hearth user admin NAME on|off"); err != nil {
-			return err
-		}
-		on, err := parseOnOff(pos[1])
-		if err != nil {
-			return err
-		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := a.directory.SetAdmin(ctx, u.ID, on); err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "user %q appliance admin: %s\n", u.Name, pos[1])
-			return nil
-		})
-	case "disable", "enable":
-		if err := wantArgs(pos, 1, "hearth user "+sub+" NAME"); err != nil {
-			return err
-		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			if err := a.directory.SetDisabled(ctx, u.ID, sub == "disable"); err != nil {
-				return errMessage(err)
-			}
-			if sub == "disable" {
-				fmt.Fprintf(e.stdout, "user %q disabled; their sessions and API tokens were ended\n", u.Name)
-				return nil
-			}
-			// Enabling starts clean (Directory.SetDisabled): new logins and tokens only.
-			fmt.Fprintf(e.stdout, "user %q enabled\n", u.Name)
-			return nil
-		})
-	case "assign", "unassign":
-		if err := wantArgs(pos, 2, "hearth user "+sub+" NAME CAMERA-ID"); err != nil {
-			return err
-		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
-			cam, err := nvr.ParseCameraID(pos[1])
-			if err != nil {
-				return fmt.Errorf("camera %q: not found", pos[1])
-			}
-			if sub == "assign" {
-				err = a.directory.AssignCamera(ctx, u.ID, cam)
-			} else {
-				err = a.directory.UnassignCamera(ctx, u.ID, cam)
-			}
-			if err != nil {
-				return errMessage(err)
-			}
-			fmt.Fprintf(e.stdout, "user %q %sed camera %s\n", u.Name, sub, cam)
-			return nil
-		})
+	if err := wantArgs(pos, 0, "hearth user list [--household H]"); err != nil {
+		return err
 	}
-	return usagef("unknown user command %q\nusage: %s", sub, userUsage)
+	return withApp(ctx, *data, func(a *app) error { return listUsers(ctx, a, household, e) })
+}
+
+// userPasswd is `hearth user passwd`.
+func userPasswd(ctx context.Context, args []string, e env) error {
+	fs, data := adminFlags("user passwd", e)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 1, "hearth user passwd NAME"); err != nil {
+		return err
+	}
+	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		pw, err := readPassword(e, "new password for "+u.Name)
+		if err != nil {
+			return err
+		}
+		if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Password: &pw}); err != nil {
+			return errMessage(err)
+		}
+		fmt.Fprintf(e.stdout, "password of %q changed; their sessions and API tokens were ended\n", u.Name)
+		return nil
+	})
+}
+
+// userRemove is `hearth user remove`.
+func userRemove(ctx context.Context, args []string, e env) error {
+	fs, data := adminFlags("user remove", e)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 1, "hearth user remove NAME"); err != nil {
+		return err
+	}
+	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		if err := a.operator().RemoveUser(ctx, u.PublicID); err != nil {
+			return errMessage(err)
+		}
+		fmt.Fprintf(e.stdout, "user %q removed; their sessions and tokens no longer work\n", u.Name)
+		return nil
+	})
+}
+
+// userRole is `hearth user role`.
+func userRole(ctx context.Context, args []string, e env) error {
+	fs, data := adminFlags("user role", e)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 2, "hearth user role NAME owner|member|viewer"); err != nil {
+		return err
+	}
+	r, err := nvr.ParseRole(pos[1])
+	if err != nil {
+		return usagef("%s", nvr.ErrorMessage(err))
+	}
+	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Role: &r}); err != nil {
+			return errMessage(err)
+		}
+		fmt.Fprintf(e.stdout, "user %q is now %s\n", u.Name, r)
+		return nil
+	})
+}
+
+// userAdmin is `hearth user admin`.
+func userAdmin(ctx context.Context, args []string, e env) error {
+	fs, data := adminFlags("user admin", e)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 2, "hearth user admin NAME on|off"); err != nil {
+		return err
+	}
+	on, err := parseOnOff(pos[1])
+	if err != nil {
+		return err
+	}
+	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Admin: &on}); err != nil {
+			return errMessage(err)
+		}
+		fmt.Fprintf(e.stdout, "user %q appliance admin: %s\n", u.Name, pos[1])
+		return nil
+	})
+}
+
+// userDisable is `hearth user disable` and `enable`.
+func userDisable(ctx context.Context, sub string, args []string, e env) error {
+	fs, data := adminFlags("user "+sub, e)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 1, "hearth user "+sub+" NAME"); err != nil {
+		return err
+	}
+	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		disabled := sub == "disable"
+		if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Disabled: &disabled}); err != nil {
+			return errMessage(err)
+		}
+		if sub == "disable" {
+			fmt.Fprintf(e.stdout, "user %q disabled; their sessions and API tokens were ended\n", u.Name)
+			return nil
+		}
+		// Enabling starts clean (the directory's setDisabled): new logins and tokens only.
+		fmt.Fprintf(e.stdout, "user %q enabled\n", u.Name)
+		return nil
+	})
+}
+
+// userAssign is `hearth user assign` and `unassign`.
+func userAssign(ctx context.Context, sub string, args []string, e env) error {
+	fs, data := adminFlags("user "+sub, e)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 2, "hearth user "+sub+" NAME CAMERA-ID"); err != nil {
+		return err
+	}
+	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		cam, err := nvr.ParseCameraID(pos[1])
+		if err != nil {
+			return fmt.Errorf("camera %q: not found", pos[1])
+		}
+		if err := a.operator().Assign(ctx, u.PublicID, cam, sub == "assign"); err != nil {
+			return errMessage(err)
+		}
+		fmt.Fprintf(e.stdout, "user %q %sed camera %s\n", u.Name, sub, cam)
+		return nil
+	})
 }
 
 func withUser(ctx context.Context, data, ref string, f func(*app, nvr.User) error) error {

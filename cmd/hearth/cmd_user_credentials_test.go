@@ -8,6 +8,7 @@ import (
 
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 )
 
 // TestCLIPasswdAndDisableEndTokens (issue 14, findings 1 and 2): "hearth
@@ -32,7 +33,7 @@ func TestCLIPasswdAndDisableEndTokens(t *testing.T) {
 	var ana nvr.User
 	newToken := func(name string) {
 		withDir(func(_ *db.DB, d *nvr.Directory) {
-			if _, _, err := d.CreateToken(ctx, ana.ID, name, nvr.ScopeAll, 0); err != nil {
+			if _, _, err := nvrtest.Operator(d).CreateToken(ctx, ana.ID, name, nvr.ScopeAll, 0); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -49,11 +50,11 @@ func TestCLIPasswdAndDisableEndTokens(t *testing.T) {
 		return n
 	}
 	withDir(func(_ *db.DB, d *nvr.Directory) {
-		h, err := d.AddHousehold(ctx, "Alpha")
+		h, err := nvrtest.Operator(d).AddHousehold(ctx, "Alpha")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ana, err = d.AddUser(ctx, nvr.NewUser{Name: "ana", HouseholdID: h.ID, Role: nvr.RoleOwner, Password: "correct horse battery"}); err != nil {
+		if ana, err = nvrtest.Operator(d).AddUser(ctx, nvr.NewUser{Name: "ana", HouseholdID: h.ID, Role: nvr.RoleOwner, Password: "correct horse battery"}); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/hearthnvr/hearth/nvr/mqtt"
 	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/ui"
 )
@@ -26,13 +27,15 @@ import (
 //	data = "/var/lib/hearth"
 //	log_level = "info"
 //	allowed_hosts = ["nvr.example.com"]
+//	rtsp_listen = ":8554"   (the RTSP restream; off when absent)
 //	[tls]        mode = "off"|"auto"|"files", cert, key, redirect_http
 //	[webrtc]     udp_port = 8189, host_ips = ["192.168.1.10"]
 //	[retention]  continuous_days = 14, events_days = 30,
 //	             min_free_percent = 5, min_free_bytes = 2147483648
 //	[http]       max_conns_per_client = 64
 //	[recording]  camera_max_mbps = 40
-//	rtsp_listen = ":8554"   (the RTSP restream; off when absent)
+//	[mqtt]       broker = "tcp://127.0.0.1:1883", username, password, ca_file,
+//	             client_id (no flags: the password lives in this file only)
 
 // fileConfig is the decoded configuration file. Pointers tell "absent" from
 // a zero value, so only keys the file names override a default.
@@ -49,6 +52,7 @@ type fileConfig struct {
 	Retention  fileRetain `toml:"retention"`
 	HTTP       fileHTTP   `toml:"http"`
 	Recording  fileRecord `toml:"recording"`
+	MQTT       fileMQTT   `toml:"mqtt"`
 	path       string     // for messages
 	lines      map[string]int
 }
@@ -64,6 +68,17 @@ type fileWebRTC struct {
 	UDPPort *int      `toml:"udp_port"`
 	HostIPs *[]string `toml:"host_ips"`
 	ICE     *string   `toml:"ice"`
+}
+
+// fileMQTT is the broker Home Assistant integrations publish to
+// (nvr/mqtt). It has no flags: a password on a command line is readable by
+// every local user (ps), so it is set here only.
+type fileMQTT struct {
+	Broker   *string `toml:"broker"`
+	Username *string `toml:"username"`
+	Password *string `toml:"password"`
+	CAFile   *string `toml:"ca_file"`
+	ClientID *string `toml:"client_id"`
 }
 
 type fileRecord struct {
@@ -93,6 +108,9 @@ type serviceOptions struct {
 	// MaxConnsPerClient caps simultaneous HTTP connections from one IP
 	// address (ui.LimitConnsPerClient); 0: no cap.
 	MaxConnsPerClient int
+	// MQTT is the broker of the Home Assistant integrations; a zero
+	// BrokerURL: no MQTT.
+	MQTT mqtt.Config
 	// CameraMaxMbps is the ingest rate ceiling of one camera, in Mbit/s
 	// averaged over 10 s (record.RecorderConfig.MaxBitrate): above it the
 	// camera's recording pauses. 0: no ceiling.
@@ -374,6 +392,12 @@ func loadConfig(path string) (fileConfig, error) {
 			}
 		}
 	}
+	if m := fc.MQTT.config(); m.BrokerURL != "" {
+		// Validate's messages name no password.
+		if err := m.Validate(); err != nil {
+			return fc, fmt.Errorf("config %s:%d: [mqtt]: %v", path, fc.lines["mqtt.broker"], err)
+		}
+	}
 	if fc.Listen != nil {
 		if _, _, err := net.SplitHostPort(*fc.Listen); err != nil {
 			return fc, fmt.Errorf("config %s:%d: listen %q is not host:port", path, fc.lines["listen"], *fc.Listen)
@@ -513,6 +537,7 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	if fc.Retention.MinFreeBytes != nil && !set["min-free-bytes"] {
 		o.Retention.MinFreeBytes = *fc.Retention.MinFreeBytes
 	}
+	o.MQTT = fc.MQTT.config()
 	if fc.TLS.Mode != nil {
 		set = maps.Clone(set)
 		if set == nil {
@@ -522,6 +547,22 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	}
 	impliedTLSMode(o, set)
 	return nil
+}
+
+// config is the broker connection the file names; no broker (or an
+// empty one, as in the example file) is no MQTT.
+func (f fileMQTT) config() mqtt.Config {
+	if f.Broker == nil || *f.Broker == "" {
+		return mqtt.Config{}
+	}
+	val := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	return mqtt.Config{BrokerURL: val(f.Broker), Username: val(f.Username), Password: val(f.Password),
+		CAFile: val(f.CAFile), ClientID: val(f.ClientID)}
 }
 
 // impliedTLSMode makes a certificate and key without a mode mean "files".

@@ -78,6 +78,7 @@ commands:
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
   camera      add | list | edit | remove | move | shutter
   token       create | list | revoke
+  mqtt        add | list | remove (Home Assistant integrations; broker in the config file)
   simcam      serve simulated cameras over RTSP (--listen, --cameras, --fps, --size, --flap, --stall, --user, --pass)
 
 Run "hearth <command> -h" for a command's flags.`
@@ -103,6 +104,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdCamera(ctx, rest, e)
 	case "token":
 		err = cmdToken(ctx, rest, e)
+	case "mqtt":
+		err = cmdMQTT(ctx, rest, e)
 	case "simcam":
 		err = cmdSimcam(ctx, rest, e)
 	case "backup":

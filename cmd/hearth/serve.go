@@ -16,6 +16,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/mqtt"
 	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/nvr/recordstore"
 	"github.com/hearthnvr/hearth/nvr/restream"
@@ -160,13 +161,32 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		m := newEventMedia(log.With("part", "events"))
 		cfg.Detectors, cfg.Thumbnailer = m.detectors, m
 	}
+	// The MQTT queue exists before the events, whose hooks it is; without
+	// a broker in the configuration nobody is told (nil hooks).
+	var mqttQueue *mqtt.EventQueue
+	var onOpen, onClose func(nvr.Event)
+	if cfg.Service.MQTT.BrokerURL != "" {
+		mqttQueue = mqtt.NewEventQueue(0)
+		onOpen, onClose = mqttQueue.Opened, mqttQueue.Closed
+	}
 	evs := events.NewEvents(events.EventsConfig{Store: a.store, Policy: a.policy, Cameras: a.store, Ingest: ing,
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
-		Log: log.With("part", "events")})
+		OnOpen: onOpen, OnClose: onClose, Log: log.With("part", "events")})
+	var mqttSvc *mqtt.Service
+	if mqttQueue != nil {
+		mc := cfg.Service.MQTT
+		mc.Log = log.With("part", "mqtt")
+		mqttSvc, err = mqtt.New(mc, mqtt.Deps{Policy: a.policy, Integrations: a.store, Status: cameraStatus{ing, recorder},
+			Events: evs, Cameras: a.directory, Queue: mqttQueue})
+		if err != nil {
+			return err
+		}
+	}
 	setup := nvr.NewSetup(a.directory, time.Now)
 	live := view.NewLiveSessions(a.policy, view.LiveConfig{Log: log.With("part", "live")})
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ing, recorder}, Setup: setup, Storage: retention, Events: evs, Log: log,
+		Reviews:  nvr.NewReviews(a.store, a.policy, time.Now),
 		Playback: view.NewPlayback(a.store, filepath.Join(cfg.DataDir, recordstore.RecordingsDirName)),
 		Live:     ing,
 		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live},
@@ -236,6 +256,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	wg.Go(func() { _ = ing.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
 	wg.Go(func() { _ = evs.Run(bgCtx) })
+	if mqttSvc != nil {
+		wg.Go(func() { _ = mqttSvc.Run(bgCtx) })
+	}
 	wg.Go(func() { _ = live.Run(bgCtx) })
 	wg.Go(func() { _ = rtc.Run(bgCtx) })
 	if rtspSrv != nil {

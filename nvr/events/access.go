@@ -59,8 +59,11 @@ type EventFilter struct {
 	Camera     nvr.CameraID // "": every camera the principal may see recordings of
 	Start, End time.Time
 	Kind       nvr.EventKind
-	Limit      int    // 0: DefaultEventLimit; at most MaxEventLimit
-	Cursor     string // from a previous page's Next
+	Label      string // "": any; else exactly this label (a trigger's "doorbell")
+	// Reviewed filters by the caller's own review marks.
+	Reviewed nvr.ReviewFilter
+	Limit    int    // 0: DefaultEventLimit; at most MaxEventLimit
+	Cursor   string // from a previous page's Next
 }
 
 // EventPage is one page of a listing.
@@ -70,8 +73,8 @@ type EventPage struct {
 }
 
 // List returns events of the cameras p may see recordings of, newest
-// first. A camera filter naming a camera p may not see answers
-// ErrNotFound.
+// first, each with p's user's review mark. A camera filter naming a camera
+// p may not see answers ErrNotFound.
 func (e *Events) List(ctx context.Context, p nvr.Principal, f EventFilter) (EventPage, error) {
 	const op = "list events"
 	if f.Limit == 0 {
@@ -83,7 +86,15 @@ func (e *Events) List(ctx context.Context, p nvr.Principal, f EventFilter) (Even
 	if !f.End.IsZero() && !f.End.After(f.Start) {
 		return EventPage{}, nvr.Errorf(op, nvr.KindInvalid, "end must be after start")
 	}
-	q := nvr.EventQuery{Start: f.Start, End: f.End, Kind: f.Kind, Limit: f.Limit + 1}
+	if err := nvr.ValidateLabel(f.Label); err != nil {
+		return EventPage{}, err
+	}
+	if f.Reviewed > nvr.ReviewOnlyUnmarked {
+		return EventPage{}, nvr.Errorf(op, nvr.KindInvalid, "reviewed must be true or false")
+	}
+	// Marks are the caller's own: the principal's user, whom every grant
+	// below is decided for.
+	q := nvr.EventQuery{Start: f.Start, End: f.End, Kind: f.Kind, Label: f.Label, Reviewer: p.UserID, Reviewed: f.Reviewed, Limit: f.Limit + 1}
 	if f.Cursor != "" {
 		c, err := parseEventCursor(f.Cursor)
 		if err != nil {

@@ -68,6 +68,9 @@ func (e *Events) record(ctx context.Context, a activity) (nvr.Event, error) {
 		}
 		byKind[a.kind] = oe
 		e.cfg.Log.Info("event opened", "camera", string(a.cam), "event", string(ev.ID), "kind", string(a.kind))
+		if e.cfg.OnOpen != nil {
+			e.cfg.OnOpen(ev)
+		}
 	} else {
 		newZone := false
 		for _, z := range a.zones {
@@ -137,6 +140,11 @@ func (e *Events) closeLocked(ctx context.Context, cam nvr.CameraID, kind nvr.Eve
 	}
 	e.cfg.Log.Info("event closed", "camera", string(cam), "event", string(oe.ev.ID),
 		"duration", oe.last.Sub(oe.ev.Start).Round(time.Millisecond))
+	if e.cfg.OnClose != nil {
+		ev := oe.ev
+		ev.Last, ev.End, ev.Zones = oe.last, oe.last, sortedKeys(oe.zones)
+		e.cfg.OnClose(ev)
+	}
 }
 
 // closeCamera closes every open event of cam.

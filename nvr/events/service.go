@@ -55,6 +55,10 @@ type EventsConfig struct {
 	Pause time.Duration
 	Log   *slog.Logger
 	Now   func() time.Time
+	// OnOpen and OnClose are told of each event as it opens and as it
+	// closes (End set), under the events lock: they must not block; hand
+	// off to a bounded queue (nvr/mqtt does). nil: nobody is told.
+	OnOpen, OnClose func(nvr.Event)
 	// Elapsed is a monotonic clock (time since an arbitrary origin) for
 	// the expiry's reference clock; default: since NewEvents.
 	Elapsed func() time.Duration

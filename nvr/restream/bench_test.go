@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/simcam"
 )
 
@@ -35,7 +36,7 @@ func BenchmarkRestreamCPUPerClient(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		for i := 0; i < n; i++ {
-			tok, _, err := w.dir.CreateToken(ctx, w.ana.ID, "bench", nvr.ScopeView, 0)
+			tok, _, err := nvrtest.Operator(w.dir).CreateToken(ctx, w.ana.ID, "bench", nvr.ScopeView, 0)
 			if err != nil {
 				b.Fatal(err)
 			}

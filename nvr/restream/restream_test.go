@@ -21,6 +21,7 @@ import (
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/restream"
 	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/simcam"
@@ -58,16 +59,16 @@ func newWorld(t testing.TB, cams ...simcam.CameraConfig) *world {
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	w := &world{t: t, store: store, dir: nvr.NewDirectory(store, nil, cheapArgon)}
-	hA, err := w.dir.AddHousehold(ctx, "Alpha")
+	hA, err := nvrtest.Operator(w.dir).AddHousehold(ctx, "Alpha")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hB, err := w.dir.AddHousehold(ctx, "Beta")
+	hB, err := nvrtest.Operator(w.dir).AddHousehold(ctx, "Beta")
 	if err != nil {
 		t.Fatal(err)
 	}
 	user := func(name string, h nvr.HouseholdID) nvr.User {
-		u, err := w.dir.AddUser(ctx, nvr.NewUser{Name: name, HouseholdID: h, Role: nvr.RoleOwner, Password: "correct horse battery"})
+		u, err := nvrtest.Operator(w.dir).AddUser(ctx, nvr.NewUser{Name: name, HouseholdID: h, Role: nvr.RoleOwner, Password: "correct horse battery"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,12 +91,12 @@ func newWorld(t testing.TB, cams ...simcam.CameraConfig) *world {
 	localOK := true // the admin points them at the simulator on loopback
 	for i, c := range []nvr.Camera{w.camA, w.camB} {
 		u := w.sim.URL(i + 1)
-		if _, err := w.dir.EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
+		if _, err := nvrtest.Operator(w.dir).EditCamera(ctx, c.ID, nvr.CameraChanges{MainURL: &u, LocalOK: &localOK}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	token := func(u nvr.User, scope nvr.TokenScope) (string, nvr.APIToken) {
-		tok, info, err := w.dir.CreateToken(ctx, u.ID, "rtsp-"+string(scope), scope, 0)
+		tok, info, err := nvrtest.Operator(w.dir).CreateToken(ctx, u.ID, "rtsp-"+string(scope), scope, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +141,7 @@ func newWorld(t testing.TB, cams ...simcam.CameraConfig) *world {
 }
 
 func (w *world) addCamera(h nvr.HouseholdID, name string) nvr.Camera {
-	c, err := w.dir.AddCamera(context.Background(), nvr.NewCamera{HouseholdID: h, Name: name, MainURL: "rtsp://192.0.2.10/main"})
+	c, err := nvrtest.Operator(w.dir).AddCamera(context.Background(), nvr.NewCamera{HouseholdID: h, Name: name, MainURL: "rtsp://192.0.2.10/main"})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -318,11 +319,11 @@ func TestRestreamRefusals(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	revoked, info, err := w.dir.CreateToken(ctx, w.ana.ID, "to-revoke", nvr.ScopeView, 0)
+	revoked, info, err := nvrtest.Operator(w.dir).CreateToken(ctx, w.ana.ID, "to-revoke", nvr.ScopeView, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.dir.RevokeToken(ctx, info.ID); err != nil {
+	if err := nvrtest.Operator(w.dir).RevokeToken(ctx, info.ID); err != nil {
 		t.Fatal(err)
 	}
 	addr := w.rs.Addr().String()
@@ -397,7 +398,7 @@ func TestRestreamRevocationAndOneIngest(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	tok2, info2, err := w.dir.CreateToken(ctx, w.ana.ID, "second", nvr.ScopeView, 0)
+	tok2, info2, err := nvrtest.Operator(w.dir).CreateToken(ctx, w.ana.ID, "second", nvr.ScopeView, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +415,7 @@ func TestRestreamRevocationAndOneIngest(t *testing.T) {
 	}
 
 	start := time.Now()
-	if err := w.dir.RevokeToken(ctx, info2.ID); err != nil {
+	if err := nvrtest.Operator(w.dir).RevokeToken(ctx, info2.ID); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "revoked session ends", func() bool { return w.sessions.Count() == 1 })
@@ -476,7 +477,7 @@ func TestRestreamCameraMove(t *testing.T) {
 	done := startFFmpeg(t, inputFile(t, w.url("ana", w.tokA, w.camA.ID)))
 	waitFor(t, 20*time.Second, "session playing", func() bool { return w.sessions.Count() == 1 })
 	start := time.Now()
-	if err := w.dir.MoveCamera(context.Background(), w.camA.ID, w.camB.HouseholdID); err != nil {
+	if err := nvrtest.Operator(w.dir).MoveCamera(context.Background(), w.camA.ID, w.camB.HouseholdID); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "session ends at the move", func() bool { return w.sessions.Count() == 0 })

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"testing"
-	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
 )
@@ -87,8 +86,3 @@ func checkGOPs(t *testing.T, published, got []*media.Unit, complete bool) {
 		}
 	}
 }
-
-// fakeClock is an injectable clock; tests advance it by hand.
-type fakeClock struct{ now time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.now }

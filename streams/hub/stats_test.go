@@ -3,11 +3,13 @@ package hub
 import (
 	"testing"
 	"time"
+
+	"github.com/hearthnvr/hearth/internal/clocktest"
 )
 
 func TestStats(t *testing.T) {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	clock := &fakeClock{now: start}
+	clock := clocktest.New(start)
 	h := New("cam-1", Options{Now: clock.Now})
 	defer h.Close()
 	if st := h.Stats(); st.BitsPerSecond != 0 || st.FPS != 0 || !st.LastUnit.IsZero() {
@@ -17,10 +19,10 @@ func TestStats(t *testing.T) {
 	// 10 s of 10 fps video, 100-byte pictures: 8000 bit/s.
 	units := gen(avInfo("cam-1"), 100, 10, 0, false)
 	for i, u := range units {
-		clock.now = start.Add(time.Duration(i) * 100 * time.Millisecond)
+		clock.Set(start.Add(time.Duration(i) * 100 * time.Millisecond))
 		h.Publish(u)
 	}
-	last := clock.now
+	last := clock.Now()
 	tests := []struct {
 		name     string
 		at       time.Time
@@ -32,7 +34,7 @@ func TestStats(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock.now = tc.at
+			clock.Set(tc.at)
 			st := h.Stats()
 			if st.BitsPerSecond < tc.bps*0.93 || st.BitsPerSecond > tc.bps*1.07 {
 				t.Fatalf("BitsPerSecond %.0f, want %.0f", st.BitsPerSecond, tc.bps)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/segment"
 	"github.com/hearthnvr/hearth/streams/simcam"
@@ -178,65 +179,15 @@ func (ft *footage) planner(window time.Duration, calls *int) Planner {
 	}
 }
 
-// fakeClock is a settable clock. With auto set, After advances the clock
-// by d at once, so paced reads take no real time and the clock shows the
-// schedule; otherwise After waits for Advance.
-type fakeClock struct {
-	mu      sync.Mutex
-	t       time.Time
-	auto    bool
-	waiters []waiter
-}
-
-type waiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newClock(auto bool) *fakeClock {
-	return &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), auto: auto}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	ch := make(chan time.Time, 1)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.auto {
-		c.t = c.t.Add(d)
-		ch <- c.t
-		return ch
+// newClock returns the tests' clock at 2030-01-01. With auto set, every
+// wait advances it at once, so paced reads take no real time and the clock
+// shows the schedule; otherwise a wait lasts until the test advances it.
+func newClock(auto bool) *clocktest.Clock {
+	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	if auto {
+		return clocktest.NewAuto(start)
 	}
-	c.waiters = append(c.waiters, waiter{at: c.t.Add(d), ch: ch})
-	return ch
-}
-
-// Advance moves the clock and fires the timers that are due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.t) {
-			w.ch <- c.t
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
-
-// Waiting returns the number of timers not fired yet.
-func (c *fakeClock) Waiting() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.waiters)
+	return clocktest.New(start)
 }
 
 // waitFor polls cond for up to d.

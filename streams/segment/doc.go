@@ -65,9 +65,16 @@
 // fragment the prft and moof (capped at 16 MiB) and the mdat header; every
 // size is checked against the file size and every sample range against
 // its mdat, and the counts are capped (8 tracks, one traf per track, 64
-// truns per traf) so no file costs more than linear work. The first box
-// that does not fit ends the valid prefix
-// (Layout.ValidSize, Layout.TailErr). Truncate cuts a file there and
+// truns per traf) so no file costs more than linear work. Scan walks the
+// box headers itself. It decodes the init's boxes it has read (and capped)
+// with go-mp4's mp4.Unmarshal (tkhd, mdhd, hdlr, stsd and its sample
+// entry), the types MediaMTX uses; a fragment's mfhd, tfhd and tfdt are
+// decoded in place into go-mp4's types, and its truns walked in place,
+// because Scan meets them in every fragment and go-mp4 decodes through
+// reflection (parseMoof and parseTrun give the figures; a fuzz target holds
+// these decoders to go-mp4's). prft, which go-mp4 does not know, and
+// Hearth's own identity box are read by hand. The first box that does not
+// fit ends the valid prefix (Layout.ValidSize, Layout.TailErr). Truncate cuts a file there and
 // fsyncs it; recovery then indexes Layout.Fragments (which carry the wall
 // time from prft, so no index row is needed to rebuild them).
 //
@@ -93,5 +100,6 @@
 // cannot express G.711 sample entries. Nor for recovery: Scan checks each
 // box header against the file size and the caps above before reading the
 // box, where fmp4.Parts.Unmarshal takes the whole fragment run as one byte
-// slice already in memory.
+// slice already in memory (and decodes its truns with go-mp4, one entry
+// per claimed sample).
 package segment

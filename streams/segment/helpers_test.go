@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/testpeer"
@@ -20,19 +21,6 @@ import (
 const testCamID = "0123456789abcdef0123456789abcdef"
 
 var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // feedConfig describes a synthetic camera stream.
 type feedConfig struct {
@@ -196,7 +184,7 @@ type recording struct {
 // recordUnits writes units through a Segmenter into dir.
 func recordUnits(t testing.TB, dir string, units []*media.Unit, cfg Config) recording {
 	t.Helper()
-	clock := &fakeClock{t: epoch}
+	clock := clocktest.New(epoch)
 	files := &dirFiles{dir: dir}
 	rec := recording{frags: map[uint64][]Fragment{}}
 	cfg.Files = files

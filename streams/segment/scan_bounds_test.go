@@ -22,15 +22,15 @@ func boundsFile(tracks int, trafs []uint32, runs int) []byte {
 	for id := 1; id <= tracks; id++ {
 		w.start("trak")
 		w.full("tkhd", 0, 3)
-		w.zeros(8)
+		w.zeros(8) // creation and modification times
 		w.u32(uint32(id))
-		w.zeros(8)
+		w.zeros(68) // reserved, duration, layer...matrix, width, height
 		w.end()
 		w.start("mdia")
 		w.full("mdhd", 0, 0)
-		w.zeros(8)
+		w.zeros(8) // creation and modification times
 		w.u32(90000)
-		w.zeros(4)
+		w.zeros(8) // duration, language, pre_defined
 		w.end()
 		w.start("minf")
 		w.start("stbl")

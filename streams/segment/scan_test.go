@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/testpeer"
@@ -151,7 +152,7 @@ func TestWriteErrorKeepsValidPrefix(t *testing.T) {
 	files := &dirFiles{dir: dir, wrap: func(f *os.File) File { return &failingFile{File: f, limit: 1_200_000} }}
 	var frags []Fragment
 	var closed []Closed
-	clock := &fakeClock{t: epoch}
+	clock := clocktest.New(epoch)
 	s := NewSegmenter(Config{Files: files, Target: time.Minute, Writer: WriterOptions{Now: clock.Now},
 		Observer: ObserverFuncs{OnFragment: func(f Fragment) { frags = append(frags, f) }, OnClosed: func(c Closed) { closed = append(closed, c) }}})
 	var werr error
@@ -189,7 +190,7 @@ func TestWriteErrorKeepsValidPrefix(t *testing.T) {
 func TestSyncPolicy(t *testing.T) {
 	t.Parallel()
 	_, units := makeUnits(t, feedConfig{Seconds: 10, GOP: 5}) // 0.5 s GOPs
-	clock := &fakeClock{t: epoch}
+	clock := clocktest.New(epoch)
 	var syncs []time.Time
 	var reported []time.Time // clock time at report
 	f := &recFile{sync: func() { syncs = append(syncs, clock.Now()) }}

@@ -68,7 +68,7 @@ func refused(context.Context, func(*media.Unit)) error {
 // they double from Base and stop at Cap.
 func TestBackoffScheduleAtCeiling(t *testing.T) {
 	c, _ := runInstant(Config{Source: &fakeSource{run: refused}, Rand: maxSource{}}, afterSleeps(8))
-	got := c.Sleeps()
+	got := c.Waits()
 	want := []time.Duration{1, 2, 4, 8, 16, 30, 30, 30}
 	if len(got) != len(want) {
 		t.Fatalf("got %d pauses, want %d", len(got), len(want))
@@ -85,7 +85,7 @@ func TestBackoffScheduleAtCeiling(t *testing.T) {
 func TestBackoffScheduleJittered(t *testing.T) {
 	const n = 40
 	c, s := runInstant(Config{Source: &fakeSource{run: refused}, Rand: newSeed(42)}, afterSleeps(n))
-	got := c.Sleeps()
+	got := c.Waits()
 	if len(got) != n {
 		t.Fatalf("got %d pauses, want %d", len(got), n)
 	}
@@ -112,7 +112,7 @@ func TestBackoffScheduleJittered(t *testing.T) {
 		t.Errorf("ConsecutiveFailures = %d, want %d", got, n)
 	}
 	again, _ := runInstant(Config{Source: &fakeSource{run: refused}, Rand: newSeed(42)}, afterSleeps(n))
-	for i, d := range again.Sleeps() {
+	for i, d := range again.Waits() {
 		if d != got[i] {
 			t.Fatalf("same seed, pause %d: %v then %v", i+1, got[i], d)
 		}
@@ -127,7 +127,7 @@ func TestRefusedLoopIsPaced(t *testing.T) {
 	const seeds = 50
 	for seed := range uint64(seeds) {
 		attempts := 0
-		var c *instantClock
+		var c *instantRun
 		src := &fakeSource{run: func(ctx context.Context, p func(*media.Unit)) error {
 			attempts++
 			c.Advance(time.Millisecond) // a refused dial on a LAN

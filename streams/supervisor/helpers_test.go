@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/streams/media"
 )
 
@@ -29,52 +30,34 @@ func unitFor(id string) *media.Unit {
 	return &media.Unit{Info: info, Key: true, NALUs: [][]byte{{0x65, 0x88}}}
 }
 
-// instantClock is a fake clock whose Sleep returns at once after moving
-// the clock forward, and records every pause. Tests that use it disable
-// the timeouts (their watchdog would sleep on the same clock).
-type instantClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
+// instantRun is the clock of a supervisor under test: an auto clocktest
+// clock (every pause moves it and returns at once; Waits lists the
+// pauses) and the hook that ends a run after a pause. Tests that use it
+// disable the timeouts (their watchdog would sleep on the same clock).
+type instantRun struct {
+	*clocktest.Clock
+	mu sync.Mutex
 	// stop, when set, is called after each Sleep with the pauses so far;
 	// returning true cancels cancel.
 	stop   func(sleeps []time.Duration, now time.Time) bool
 	cancel context.CancelFunc
 }
 
-// clockStart is where every instantClock starts.
+// clockStart is where every instantRun's clock starts.
 var clockStart = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func newInstantClock() *instantClock { return &instantClock{now: clockStart} }
+func newInstantRun() *instantRun { return &instantRun{Clock: clocktest.NewAuto(clockStart)} }
 
-func (c *instantClock) Now() time.Time {
+// Sleep pauses on the clock, then asks stop whether the run is over.
+func (c *instantRun) Sleep(ctx context.Context, d time.Duration) error {
+	_ = c.Clock.Sleep(ctx, d) // ctx is checked below, after stop
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *instantClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *instantClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.sleeps = append(c.sleeps, d)
-	done := c.stop != nil && c.stop(c.sleeps, c.now)
+	stop, cancel := c.stop, c.cancel
 	c.mu.Unlock()
-	if done {
-		c.cancel()
+	if stop != nil && stop(c.Waits(), c.Now()) {
+		cancel()
 	}
 	return ctx.Err()
-}
-
-func (c *instantClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
 }
 
 // maxSource makes every jitter draw its ceiling.
@@ -133,10 +116,10 @@ func (l *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// newInstant builds a supervisor on an instant clock: cfg gets the clock,
+// newInstant builds a supervisor on an instantRun: cfg gets the clock,
 // no timeouts and, unless set, a fixed seed and a discarding Publish.
-func newInstant(cfg Config) (*instantClock, *Supervisor) {
-	c := newInstantClock()
+func newInstant(cfg Config) (*instantRun, *Supervisor) {
+	c := newInstantRun()
 	cfg.Now, cfg.Sleep = c.Now, c.Sleep
 	cfg.ReadTimeout, cfg.ConnectTimeout = -1, -1
 	if cfg.Rand == nil {
@@ -149,7 +132,7 @@ func newInstant(cfg Config) (*instantClock, *Supervisor) {
 }
 
 // runUntil runs s until stop, called after each pause, says so.
-func (c *instantClock) runUntil(s *Supervisor, stop func(sleeps []time.Duration, now time.Time) bool) {
+func (c *instantRun) runUntil(s *Supervisor, stop func(sleeps []time.Duration, now time.Time) bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.mu.Lock()
@@ -161,7 +144,7 @@ func (c *instantClock) runUntil(s *Supervisor, stop func(sleeps []time.Duration,
 }
 
 // runInstant is newInstant then runUntil.
-func runInstant(cfg Config, stop func(sleeps []time.Duration, now time.Time) bool) (*instantClock, *Supervisor) {
+func runInstant(cfg Config, stop func(sleeps []time.Duration, now time.Time) bool) (*instantRun, *Supervisor) {
 	c, s := newInstant(cfg)
 	c.runUntil(s, stop)
 	return c, s

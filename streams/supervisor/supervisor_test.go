@@ -29,7 +29,7 @@ func TestBackoffResetsAfterStableStreaming(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var c *instantClock
+			var c *instantRun
 			var s *Supervisor
 			attempt, seenN := 0, -1
 			src := &fakeSource{run: func(ctx context.Context, publish func(*media.Unit)) error {
@@ -48,7 +48,7 @@ func TestBackoffResetsAfterStableStreaming(t *testing.T) {
 			}}
 			c, s = newInstant(Config{CameraID: camA, Source: src, Rand: maxSource{}})
 			c.runUntil(s, afterSleeps(len(tt.want)))
-			got := c.Sleeps()
+			got := c.Waits()
 			for i := range tt.want {
 				if got[i] != tt.want[i]*time.Second {
 					t.Errorf("pause %d = %v, want %v", i+1, got[i], tt.want[i]*time.Second)
@@ -116,7 +116,7 @@ func TestFailureClasses(t *testing.T) {
 			if len(fails) != n {
 				t.Fatalf("got %d failure statuses, want %d", len(fails), n)
 			}
-			sleeps := c.Sleeps()
+			sleeps := c.Waits()
 			b := Backoff{}.withDefaults()
 			for i, st := range fails {
 				if st.State != tt.state {
@@ -183,7 +183,7 @@ func TestStartDelayAndDisabled(t *testing.T) {
 	t.Run("start delay", func(t *testing.T) {
 		var log statusLog
 		c, _ := runInstant(Config{Source: &fakeSource{run: refused}, StartDelay: 7 * time.Second, OnChange: log.add}, afterSleeps(2))
-		if got := c.Sleeps()[0]; got != 7*time.Second {
+		if got := c.Waits()[0]; got != 7*time.Second {
 			t.Errorf("first pause %v, want the 7s start delay", got)
 		}
 		first := log.list()[0]

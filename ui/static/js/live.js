@@ -5,7 +5,7 @@
 // on a double click or their button. Data from the server is only ever set
 // as textContent.
 
-import { LivePlayer } from './player.js';
+import { livePlayerFor } from './player.js';
 
 const STATUS_POLL_MS = 10000;
 const LAYOUT_KEY = 'hearth.grid.layout';
@@ -169,34 +169,19 @@ function setupTiles(grid, playerOf) {
 function start() {
   const players = [];
   const playerOf = new Map();
-  for (const video of document.querySelectorAll('video[data-camera-id][data-stream]')) {
-    const holder = video.closest('[data-camera-id]:not(video)') || video.parentElement;
-    const scope = video.closest('.tile, .camera') || video.parentElement;
-    const note = scope.querySelector('[data-audio-note]');
-    const videoNote = scope.querySelector('[data-video-note]');
+  // The camera page's player (data-review) is review.js's: it switches
+  // between live and recorded footage.
+  for (const video of document.querySelectorAll('video[data-camera-id][data-stream]:not([data-review])')) {
     const withControls = video.hasAttribute('controls');
     video.controls = false;
-    const p = new LivePlayer(video, {
-      cameraId: video.dataset.cameraId,
-      stream: video.dataset.stream,
+    const p = livePlayerFor(video, {
       onState: (s) => {
-        holder.dataset.player = s;
         // A picture after none: fetch the words now rather than at the next
         // poll, so "unreachable" does not linger over a live picture.
         if (s === 'playing') refreshSoon();
         // Player controls only over a picture: before one, the status
         // words say what is happening instead of a spinner.
         if (withControls) video.controls = s === 'playing';
-      },
-      onAudioNote: (text) => {
-        if (!note) return;
-        note.textContent = text ? `No sound: ${text}.` : '';
-        note.hidden = !text;
-      },
-      onVideoNote: (text) => {
-        if (!videoNote) return;
-        videoNote.textContent = text ? `No picture in this browser: ${text}.` : '';
-        videoNote.hidden = !text;
       },
     });
     players.push(p);
@@ -214,6 +199,8 @@ function start() {
     }
   });
   window.addEventListener('pagehide', () => players.forEach((p) => p.stop()));
+  // The camera page's player (review.js) says when its live picture plays.
+  document.addEventListener('hearth:live-playing', refreshSoon);
   if (document.querySelector('[data-status-for]')) {
     setInterval(refreshStatus, STATUS_POLL_MS);
   }

@@ -131,3 +131,33 @@ export class LivePlayer {
     }
   }
 }
+
+// livePlayerFor builds the LivePlayer of a page's live <video>, wired to the
+// page around it as the grid and the camera page both want it: the holder's
+// data-player says the state (CSS hides the status words over a picture),
+// the notes beside the video say why there is no sound or no picture.
+// onState, when given, also hears every state.
+export function livePlayerFor(video, { stream, onState } = {}) {
+  const holder = video.closest('[data-camera-id]:not(video)') || video.parentElement;
+  const scope = video.closest('.tile, .camera') || video.parentElement;
+  const note = scope.querySelector('[data-audio-note]');
+  const videoNote = scope.querySelector('[data-video-note]');
+  return new LivePlayer(video, {
+    cameraId: video.dataset.cameraId,
+    stream: stream || video.dataset.stream,
+    onState: (s) => {
+      holder.dataset.player = s;
+      if (onState) onState(s);
+    },
+    onAudioNote: (text) => {
+      if (!note) return;
+      note.textContent = text ? `No sound: ${text}.` : '';
+      note.hidden = !text;
+    },
+    onVideoNote: (text) => {
+      if (!videoNote) return;
+      videoNote.textContent = text ? `No picture in this browser: ${text}.` : '';
+      videoNote.hidden = !text;
+    },
+  });
+}

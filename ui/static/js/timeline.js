@@ -1,41 +1,35 @@
-// The camera page's 24-hour timeline: recorded ranges from
-// /api/cameras/{id}/recordings, event markers from /api/events, click to
-// play, drag to select a range and download it.
-// Recorded playback is WHEP with ?start=RFC3339; the session's "control"
-// data channel takes {"op":"pause"}, {"op":"resume"},
-// {"op":"seek","at":RFC3339} and {"op":"speed","speed":1|2|4}, and answers
-// each with {"ok":bool,"error":string,"position":RFC3339}
-// (ui/api_whep_replay.go). Only when WebRTC fails does it play the MP4 clip
-// route in the same <video>, with the same controls done locally.
-
-import { whepConnect, WhepError } from './whep.js';
+// Timeline: the camera page's scrubbing strip, drawn to scale from a day
+// down to a minute (UniFi Protect's is the model). It draws what it is
+// given (recorded stretches, events, the playhead, a selection) and turns
+// pointer, wheel and touch input into calls back to the page (review.js),
+// which owns the player and the data. All times are epoch milliseconds.
+//
+// Input:
+//   drag (mouse or one finger)    pans
+//   wheel / two-finger pinch      zooms around the pointer / the fingers
+//   horizontal wheel              pans
+//   click / tap                   onPick(ms), or onEvent(ev) on a marker
+//   shift+drag, or drag in select mode (touch)   onSelect(a, b)
+//   hover (mouse) / long-press (touch)   preview: the time there and the
+//                                 nearest event's thumbnail
+// The view is kept in data-view-start / data-view-span (ms) on the root,
+// for tests and for anyone reading the DOM.
 
 const SVG = 'http://www.w3.org/2000/svg';
-const DAY_MIN = 24 * 60;
-const CLIP_MAX_MS = 30 * 60 * 1000; // one click plays at most 30 minutes of clip
-const WHEP_PLAYBACK_TIMEOUT_MS = 4000;
-
-const root = document.querySelector('[data-timeline]');
-const cameraId = root.dataset.cameraId;
-const dayInput = document.getElementById('tl-day');
-const statusEl = document.querySelector('[data-timeline-status]');
-const playback = document.querySelector('[data-playback]');
-const startInput = document.getElementById('range-start');
-const endInput = document.getElementById('range-end');
-const download = document.querySelector('[data-download]');
-
-let dayStart = null; // Date: local midnight of the day shown
-let ranges = [];
-let cursorMin = 0;
-let session = null;
-let selection = null; // [startMin, endMin]
-
-const svg = document.createElementNS(SVG, 'svg');
-svg.setAttribute('viewBox', `0 0 ${DAY_MIN} 48`);
-svg.setAttribute('preserveAspectRatio', 'none');
-svg.setAttribute('class', 'timeline-svg');
-svg.setAttribute('aria-hidden', 'true');
-root.append(svg);
+export const MIN_SPAN_MS = 60 * 1000;
+export const MAX_SPAN_MS = 24 * 3600 * 1000;
+const HEIGHT = 76;
+const BAR_TOP = 20;
+const BAR_H = 28;
+const MARK_Y = 62; // centre of the event markers' row
+const CLUSTER_PX = 20; // markers closer than this become one with a count
+const DRAG_PX = 5; // a press that moves less is a click
+const LONG_PRESS_MS = 500;
+const PREVIEW_EVENT_PX = 60; // the preview shows an event this close
+// Tick steps (ms) that divide a day, so ticks fall on round local times.
+const STEPS = [5e3, 10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3, 900e3, 1800e3,
+  3600e3, 7200e3, 10800e3, 21600e3, 43200e3, 86400e3];
+const LABEL_PX = 70; // room a label needs
 
 function el(name, attrs, text) {
   const e = document.createElementNS(SVG, name);
@@ -44,338 +38,337 @@ function el(name, attrs, text) {
   return e;
 }
 
-function status(text) { statusEl.textContent = text; }
-function timeAt(min) { return new Date(dayStart.getTime() + min * 60000); }
-function minOf(date) { return (date.getTime() - dayStart.getTime()) / 60000; }
-function hhmmss(d) { return d.toTimeString().slice(0, 8); }
+const pad = (n) => String(n).padStart(2, '0');
+export function hhmmss(ms) { const d = new Date(ms); return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`; }
+function hhmm(ms) { const d = new Date(ms); return `${pad(d.getHours())}:${pad(d.getMinutes())}`; }
+function dayLabel(ms) { return new Date(ms).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' }); }
 
-function parseDay(value) {
-  const [y, m, d] = (value || '').split('-').map(Number);
-  if (!y || !m || !d) { const n = new Date(); return new Date(n.getFullYear(), n.getMonth(), n.getDate()); }
-  return new Date(y, m - 1, d);
-}
+// localMidnight is the start of ms's day in the browser's zone.
+function localMidnight(ms) { const d = new Date(ms); return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(); }
 
-async function getJSON(url) {
-  const resp = await fetch(url, { credentials: 'same-origin' });
-  if (resp.status === 401) { window.location.assign('/login'); throw new Error('signed out'); }
-  if (!resp.ok) { const e = new Error(`status ${resp.status}`); e.status = resp.status; throw e; }
-  return resp.json();
-}
-
-function draw(events) {
-  svg.replaceChildren();
-  svg.append(el('rect', { x: 0, y: 8, width: DAY_MIN, height: 24, class: 'tl-bg' }));
-  for (const r of ranges) {
-    const a = Math.max(0, minOf(new Date(r.start)));
-    const b = Math.min(DAY_MIN, minOf(new Date(r.end)));
-    if (b > a) svg.append(el('rect', { x: a, y: 8, width: Math.max(b - a, 2), height: 24, class: 'tl-range' }));
+export class Timeline {
+  // root is the empty timeline element; hooks: onPick(ms), onEvent(ev),
+  // onSelect(a, b), onView() after the user moved the view, thumbURL(ev).
+  constructor(root, hooks) {
+    this.root = root;
+    this.hooks = hooks;
+    this.t0 = Date.now() - 3600e3;
+    this.span = 3600e3;
+    this.ranges = []; // [{a, b}] sorted
+    this.events = []; // [{id, t, end, label, thumb}] sorted by t
+    this.playhead = null;
+    this.live = true;
+    this.selection = null; // [a, b]
+    this.selectMode = false; // touch: a drag selects instead of panning
+    this.clusters = [];
+    this.width = 0;
+    this.svg = el('svg', { class: 'timeline-svg', 'aria-hidden': 'true' });
+    this.preview = document.createElement('div');
+    this.preview.className = 'tl-preview';
+    this.preview.dataset.testid = 'timeline-preview';
+    this.preview.hidden = true;
+    this.previewImg = document.createElement('img');
+    this.previewImg.alt = '';
+    this.previewImg.hidden = true;
+    this.previewText = document.createElement('span');
+    this.preview.append(this.previewImg, this.previewText);
+    root.append(this.svg, this.preview);
+    this.pointers = new Map();
+    this.gesture = null;
+    this.bindInput();
+    new ResizeObserver(() => this.draw()).observe(root);
   }
-  for (const ev of events) {
-    const t = new Date(ev.start || ev.start_time || ev.time);
-    const m = minOf(t);
-    if (!(m >= 0 && m <= DAY_MIN)) continue;
-    const mark = el('rect', { x: m - 1, y: 2, width: 2, height: 36, class: 'tl-event' });
-    mark.append(el('title', {}, `${ev.kind || 'event'} ${hhmmss(t)}`));
-    svg.append(mark);
+
+  // Coordinates.
+  msPerPx() { return this.span / Math.max(1, this.width); }
+  x(ms) { return (ms - this.t0) / this.msPerPx(); }
+  at(x) { return this.t0 + x * this.msPerPx(); }
+  end() { return this.t0 + this.span; }
+  pointerX(ev) { return ev.clientX - this.svg.getBoundingClientRect().left; }
+
+  setData(ranges, events) {
+    this.ranges = ranges;
+    this.events = events;
+    this.hasData = true;
+    this.draw();
   }
-  for (let h = 0; h <= 24; h += 3) {
-    svg.append(el('line', { x1: h * 60, x2: h * 60, y1: 32, y2: 36, class: 'tl-tick' }));
+
+  setPlayhead(ms, live) {
+    this.playhead = ms;
+    this.live = live;
+    this.draw();
   }
-  if (selection) {
-    svg.append(el('rect', { x: selection[0], y: 6, width: Math.max(selection[1] - selection[0], 0.5), height: 28, class: 'tl-selection' }));
+
+  setSelection(sel) {
+    this.selection = sel;
+    this.draw();
   }
-  svg.append(el('line', { x1: cursorMin, x2: cursorMin, y1: 0, y2: 40, class: 'tl-cursor' }));
-  root.dataset.ranges = String(ranges.length);
-}
 
-let events = [];
-
-async function load() {
-  dayStart = parseDay(dayInput.value);
-  const start = dayStart.toISOString();
-  const end = timeAt(DAY_MIN).toISOString();
-  const q = `start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`;
-  status('Loading recordings…');
-  try {
-    const data = await getJSON(`/api/cameras/${encodeURIComponent(cameraId)}/recordings?${q}`);
-    ranges = data.ranges || [];
-    status(ranges.length === 0 ? 'Nothing recorded on this day.'
-      : ranges.length === 1 ? 'One recorded stretch on this day.'
-      : `${ranges.length} recorded stretches on this day.`);
-  } catch (err) {
-    ranges = [];
-    status(err.status === 503 ? 'Recording is not enabled.' : 'Could not load recordings.');
+  // setView shows [t0, t0+span], the span clamped to a minute..a day; the
+  // view ends at most a quarter span after now: nothing is recorded there.
+  setView(t0, span) {
+    this.span = Math.min(MAX_SPAN_MS, Math.max(MIN_SPAN_MS, span));
+    this.t0 = Math.min(t0, Date.now() - this.span * 0.75);
+    this.draw();
   }
-  try {
-    const data = await getJSON(`/api/events?camera=${encodeURIComponent(cameraId)}&${q}&limit=500`);
-    events = data.events || [];
-  } catch {
-    events = []; // the events API may not exist yet
+
+  // zoom multiplies the span by factor, keeping anchor (ms) where it is.
+  zoom(factor, anchor) {
+    const a = anchor ?? (this.playhead !== null && this.playhead >= this.t0 && this.playhead <= this.end() ? this.playhead : this.t0 + this.span / 2);
+    const frac = (a - this.t0) / this.span;
+    const span = Math.min(MAX_SPAN_MS, Math.max(MIN_SPAN_MS, this.span * factor));
+    this.setView(a - frac * span, span);
   }
-  draw(events);
-}
 
-function rangeAt(min) {
-  const t = timeAt(min).getTime();
-  return ranges.find((r) => new Date(r.start).getTime() <= t && t < new Date(r.end).getTime());
-}
-
-const controls = document.querySelector('[data-playback-controls]');
-const pauseBtn = document.querySelector('[data-playback-pause]');
-const speedSel = document.querySelector('[data-playback-speed]');
-const positionEl = document.querySelector('[data-playback-position]');
-const SNAP_PX = 3; // a click this close to a short recording plays it
-
-let transport = ''; // 'webrtc', 'clip' or '' when nothing plays
-let clipFrom = null; // Date the clip's time 0 stands for
-let clipTo = null;
-let paused = false;
-
-function showPosition(d) {
-  positionEl.textContent = hhmmss(d);
-  playback.dataset.position = d.toISOString();
-}
-
-function setPaused(p) {
-  paused = p;
-  pauseBtn.textContent = p ? 'Resume' : 'Pause';
-  pauseBtn.setAttribute('aria-pressed', String(p));
-}
-
-function stopPlayback() {
-  if (session) session.close();
-  session = null;
-  transport = '';
-  playback.srcObject = null;
-  playback.removeAttribute('src');
-  controls.hidden = true;
-  delete playback.dataset.transport;
-}
-
-// control sends one message on the playback session's data channel (once
-// it is open).
-function control(msg) {
-  const ch = session && session.channel;
-  if (!ch) return;
-  const text = JSON.stringify(msg);
-  if (ch.readyState === 'open') ch.send(text);
-  else ch.addEventListener('open', () => ch.send(text), { once: true });
-}
-
-const utf8 = new TextDecoder();
-
-function onControlAnswer(ev) {
-  let st;
-  // The server sends its answers as binary messages.
-  const text = typeof ev.data === 'string' ? ev.data : utf8.decode(ev.data);
-  try { st = JSON.parse(text); } catch { return; }
-  if (st.position) showPosition(new Date(st.position));
-  if (!st.ok) status(`Playback: ${st.error || 'refused'}.`);
-  playback.dataset.answers = String(Number(playback.dataset.answers || 0) + 1);
-}
-
-function playClip(from, to) {
-  stopPlayback();
-  playback.hidden = false;
-  clipFrom = from;
-  clipTo = to;
-  playback.src = `/api/cameras/${encodeURIComponent(cameraId)}/clip.mp4?start=${encodeURIComponent(from.toISOString())}&end=${encodeURIComponent(to.toISOString())}`;
-  transport = 'clip';
-  playback.dataset.transport = 'clip';
-  playback.playbackRate = Number(speedSel.value) || 1;
-  controls.hidden = false;
-  setPaused(false);
-  playback.play().catch(() => {});
-}
-
-async function playWHEP(from) {
-  stopPlayback();
-  playback.hidden = false;
-  const url = `/api/cameras/${encodeURIComponent(cameraId)}/whep?start=${encodeURIComponent(from.toISOString())}`;
-  const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(), WHEP_PLAYBACK_TIMEOUT_MS);
-  let s;
-  try {
-    // Audio too: the server sends recorded G.711 and Opus at 1×.
-    s = await whepConnect(playback, url, { dataChannel: 'control', signal: ctl.signal, audio: true });
-  } finally {
-    clearTimeout(timer);
+  // reveal pans, if needed, so ms is in view with room around it (the
+  // playhead following playback).
+  reveal(ms) {
+    const margin = this.span * 0.1;
+    if (ms < this.t0 + margin / 2 || ms > this.end() - margin / 2) this.setView(ms - this.span * 0.7, this.span);
   }
-  session = s;
-  transport = 'webrtc';
-  playback.dataset.transport = 'webrtc';
-  const ch = s.channel;
-  ch.binaryType = 'arraybuffer';
-  const mark = () => { playback.dataset.channel = ch.readyState; };
-  mark();
-  ch.addEventListener('open', mark);
-  ch.addEventListener('close', mark);
-  ch.addEventListener('message', onControlAnswer);
-  s.closed.then(() => {
-    if (session !== s) return;
-    session = null;
-    transport = '';
-    controls.hidden = true;
-    status('Playback ended.');
-  });
-  controls.hidden = false;
-  setPaused(false);
-  const speed = Number(speedSel.value) || 1;
-  if (speed !== 1) control({ op: 'speed', speed });
-}
 
-// rangeNear finds the recording at min, or one within SNAP_PX pixels of it
-// (a few seconds of footage are far narrower than a pixel of a day), and
-// the time to play from inside it.
-function rangeNear(min) {
-  const t = timeAt(min).getTime();
-  const slack = (SNAP_PX / Math.max(1, svg.getBoundingClientRect().width)) * DAY_MIN * 60000;
-  let best = null;
-  for (const r of ranges) {
-    const a = new Date(r.start).getTime();
-    const b = new Date(r.end).getTime();
-    const d = t < a ? a - t : (t >= b ? t - b : 0);
-    if (d <= slack && (!best || d < best.d)) best = { r, d, at: Math.min(Math.max(t, a), Math.max(a, b - 1000)) };
+  draw() {
+    const w = Math.round(this.root.clientWidth);
+    if (w <= 0) return;
+    this.width = w;
+    const svg = this.svg;
+    svg.setAttribute('viewBox', `0 0 ${w} ${HEIGHT}`);
+    svg.setAttribute('width', w);
+    svg.setAttribute('height', HEIGHT);
+    const parts = [el('rect', { x: 0, y: BAR_TOP, width: w, height: BAR_H, class: 'tl-bg', rx: 4 })];
+    parts.push(...this.ticks());
+    // Recorded stretches at least a pixel wide, so a few seconds of
+    // footage at day zoom is still seen (and clicked: see review.js snap).
+    let shown = 0;
+    for (const r of this.ranges) {
+      if (r.b < this.t0 || r.a > this.end()) continue;
+      const a = Math.max(-1, this.x(r.a));
+      const b = Math.min(w + 1, this.x(r.b));
+      parts.push(el('rect', { x: a, y: BAR_TOP, width: Math.max(b - a, 1), height: BAR_H, class: 'tl-range' }));
+      shown++;
+    }
+    if (this.selection) {
+      const a = this.x(this.selection[0]);
+      const b = this.x(this.selection[1]);
+      parts.push(el('rect', { x: a, y: BAR_TOP - 4, width: Math.max(b - a, 2), height: BAR_H + 8, class: 'tl-selection' }));
+    }
+    parts.push(...this.markers());
+    const now = this.x(Date.now());
+    if (now >= 0 && now <= w) parts.push(el('line', { x1: now, x2: now, y1: BAR_TOP, y2: BAR_TOP + BAR_H, class: 'tl-now' }));
+    if (this.playhead !== null) {
+      const p = this.x(this.playhead);
+      if (p >= -2 && p <= w + 2) {
+        const g = el('g', { class: this.live ? 'tl-playhead tl-live' : 'tl-playhead', 'data-testid': 'timeline-playhead' });
+        g.append(el('line', { x1: p, x2: p, y1: BAR_TOP - 6, y2: BAR_TOP + BAR_H + 4 }),
+          el('path', { d: `M${p - 5} ${BAR_TOP - 8}h10l-5 6z` }));
+        parts.push(g);
+      }
+    }
+    svg.replaceChildren(...parts);
+    const ds = this.root.dataset;
+    ds.viewStart = String(Math.round(this.t0));
+    ds.viewSpan = String(Math.round(this.span));
+    // Set once data has come: tests wait for data-ranges.
+    if (this.hasData) {
+      ds.ranges = String(shown);
+      ds.markers = String(this.clusters.length);
+    }
   }
-  return best;
-}
 
-async function playAt(min) {
-  const near = rangeNear(min);
-  if (!near) { status(`Nothing recorded at ${hhmmss(timeAt(min))}.`); return; }
-  const from = new Date(near.at);
-  const to = new Date(Math.min(new Date(near.r.end).getTime(), from.getTime() + CLIP_MAX_MS));
-  cursorMin = minOf(from);
-  draw(events);
-  playback.dataset.playingFrom = from.toISOString();
-  showPosition(from);
-  status(`Playing from ${hhmmss(from)}.`);
-  if (transport === 'webrtc' && session) {
-    control({ op: 'seek', at: from.toISOString() });
-    if (paused) { control({ op: 'resume' }); setPaused(false); }
-    return;
+  // ticks: a scale in local time whose step follows the zoom, labels as
+  // hh:mm (hh:mm:ss under a minute) and the date at midnight.
+  ticks() {
+    const per = this.msPerPx();
+    const step = STEPS.find((s) => s / per >= LABEL_PX) || STEPS[STEPS.length - 1];
+    const minor = step / (step >= 3600e3 && step % 4 === 0 ? 4 : 2);
+    const out = [];
+    const base = localMidnight(this.t0 - 86400e3);
+    const first = base + Math.floor((this.t0 - base) / minor) * minor;
+    // Ticks step from a local midnight; whether one is major (labelled) is
+    // asked of its own day's midnight, so labels stay on round local times
+    // after a daylight-saving change within the view (the unlabelled minor
+    // ticks may then sit an hour off the round times until the next day).
+    for (let tt = first; tt <= this.end() + minor; tt += minor) {
+      const x = this.x(tt);
+      if (x < -LABEL_PX || x > this.width + LABEL_PX) continue;
+      const mid = localMidnight(tt);
+      const major = (tt - mid) % step === 0;
+      out.push(el('line', { x1: x, x2: x, y1: BAR_TOP - (major ? 6 : 3), y2: BAR_TOP, class: 'tl-tick' }));
+      if (major) {
+        const text = tt === mid ? dayLabel(tt) : step < 60e3 ? hhmmss(tt) : hhmm(tt);
+        out.push(el('text', { x, y: BAR_TOP - 8, class: tt === mid ? 'tl-label tl-day' : 'tl-label' }, text));
+      }
+    }
+    return out;
   }
-  if (transport === 'clip' && clipFrom && from >= clipFrom && from < clipTo) {
-    playback.currentTime = (from - clipFrom) / 1000;
-    return;
+
+  // markers clusters the events that would overlap at this zoom into one
+  // marker with a count; a lone event is a dot.
+  markers() {
+    const per = this.msPerPx();
+    const clusters = [];
+    for (const ev of this.events) {
+      if (ev.t < this.t0 - CLUSTER_PX * per || ev.t > this.end() + CLUSTER_PX * per) continue;
+      const x = this.x(ev.t);
+      const last = clusters[clusters.length - 1];
+      if (last && x - last.x0 < CLUSTER_PX) { last.events.push(ev); last.x1 = x; } else clusters.push({ x0: x, x1: x, events: [ev] });
+    }
+    this.clusters = clusters;
+    const out = [];
+    for (const c of clusters) {
+      const x = (c.x0 + c.x1) / 2;
+      c.x = x;
+      const n = c.events.length;
+      // The event's length under the bar, when it is wider than a dot.
+      const ev = c.events[0];
+      if (n === 1 && ev.end && this.x(ev.end) - this.x(ev.t) > 6) {
+        out.push(el('rect', { x: this.x(ev.t), y: BAR_TOP + BAR_H - 5, width: this.x(ev.end) - this.x(ev.t), height: 5, class: 'tl-event-span' }));
+      }
+      const g = el('g', { class: n > 1 ? 'tl-event tl-cluster' : 'tl-event', 'data-count': n });
+      g.append(el('circle', { cx: x, cy: MARK_Y, r: n > 1 ? 8 : 5 }));
+      if (n > 1) g.append(el('text', { x, y: MARK_Y + 4 }, n > 99 ? '99+' : String(n)));
+      g.append(el('title', {}, n > 1 ? `${n} events, ${hhmm(c.events[0].t)}–${hhmm(c.events[n - 1].t)}` : `${ev.label || 'event'} ${hhmmss(ev.t)}`));
+      out.push(g);
+    }
+    return out;
   }
-  try {
-    await playWHEP(from);
-  } catch (err) {
-    // The server's words on a codec this browser did not offer (H.265):
-    // the clip is tried next, and if it cannot play either, the error
-    // handler below says so with these words.
-    clipRefusal = err instanceof WhepError && err.status === 400 ? err.detail || '' : '';
-    playClip(from, to);
+
+  clusterAt(x, y) {
+    if (y < BAR_TOP + BAR_H - 6) return null;
+    let best = null;
+    for (const c of this.clusters) {
+      const d = Math.abs(c.x - x);
+      if (d <= 14 && (!best || d < best.d)) best = { c, d };
+    }
+    return best && best.c;
+  }
+
+  // showPreview puts the time under x and the nearest event's thumbnail
+  // above the timeline.
+  showPreview(x) {
+    const t = this.at(x);
+    let near = null;
+    for (const ev of this.events) {
+      const d = Math.abs(this.x(ev.t) - x);
+      if (d <= PREVIEW_EVENT_PX && (!near || d < near.d)) near = { ev, d };
+    }
+    const url = near && this.hooks.thumbURL(near.ev);
+    this.previewText.textContent = near ? `${hhmmss(t)} · ${near.ev.label || 'event'} at ${hhmmss(near.ev.t)}` : hhmmss(t);
+    if (url) {
+      if (this.previewImg.dataset.src !== url) { this.previewImg.src = url; this.previewImg.dataset.src = url; }
+      this.previewImg.hidden = false;
+    } else this.previewImg.hidden = true;
+    this.preview.hidden = false;
+    // Kept inside the timeline's width (no sideways scroll on a phone).
+    const pw = this.preview.offsetWidth;
+    this.preview.style.left = `${Math.max(0, Math.min(this.width - pw, x - pw / 2))}px`;
+    this.preview.dataset.time = new Date(t).toISOString();
+  }
+
+  hidePreview() { this.preview.hidden = true; }
+
+  bindInput() {
+    const svg = this.svg;
+    svg.addEventListener('pointerdown', (ev) => this.down(ev));
+    svg.addEventListener('pointermove', (ev) => this.move(ev));
+    svg.addEventListener('pointerup', (ev) => this.up(ev));
+    svg.addEventListener('pointercancel', (ev) => { this.pointers.delete(ev.pointerId); this.gesture = null; this.hidePreview(); });
+    svg.addEventListener('pointerleave', (ev) => { if (ev.pointerType === 'mouse') this.hidePreview(); });
+    svg.addEventListener('contextmenu', (ev) => ev.preventDefault()); // a long press is ours
+    svg.addEventListener('wheel', (ev) => {
+      ev.preventDefault();
+      if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
+        this.setView(this.t0 + ev.deltaX * this.msPerPx(), this.span);
+      } else {
+        this.zoom(Math.exp(ev.deltaY * 0.0015), this.at(this.pointerX(ev)));
+      }
+      this.hooks.onView();
+    }, { passive: false });
+  }
+
+  down(ev) {
+    try { this.svg.setPointerCapture(ev.pointerId); } catch { /* a synthetic pointer */ }
+    this.pointers.set(ev.pointerId, { x: this.pointerX(ev), y: ev.clientY - this.svg.getBoundingClientRect().top });
+    if (this.pointers.size === 2) {
+      // Two fingers: a pinch, anchored where they started.
+      const [p, q] = [...this.pointers.values()];
+      clearTimeout(this.gesture && this.gesture.timer);
+      this.gesture = { kind: 'pinch', d0: Math.max(10, Math.abs(p.x - q.x)), span0: this.span, anchor: this.at((p.x + q.x) / 2), frac: ((p.x + q.x) / 2) / this.width };
+      this.hidePreview();
+      return;
+    }
+    if (this.pointers.size > 2) return;
+    const g = { kind: 'press', x0: this.pointerX(ev), y0: this.pointers.get(ev.pointerId).y, t0: this.t0, moved: false,
+      select: ev.shiftKey || this.selectMode, touch: ev.pointerType !== 'mouse', long: false, timer: 0 };
+    if (g.touch && !g.select) {
+      g.timer = setTimeout(() => { g.long = true; this.showPreview(g.x0); }, LONG_PRESS_MS);
+    }
+    this.gesture = g;
+  }
+
+  move(ev) {
+    const x = this.pointerX(ev);
+    const p = this.pointers.get(ev.pointerId);
+    const g = this.gesture;
+    if (!p || !g) {
+      if (ev.pointerType === 'mouse') this.showPreview(x); // hover
+      return;
+    }
+    p.x = x;
+    if (g.kind === 'pinch') {
+      if (this.pointers.size < 2) return;
+      const [a, b] = [...this.pointers.values()];
+      const span = Math.min(MAX_SPAN_MS, Math.max(MIN_SPAN_MS, g.span0 * g.d0 / Math.max(10, Math.abs(a.x - b.x))));
+      this.setView(g.anchor - g.frac * span, span);
+      this.hooks.onView();
+      return;
+    }
+    if (!g.moved && Math.abs(x - g.x0) < DRAG_PX) return;
+    if (!g.moved) { g.moved = true; clearTimeout(g.timer); }
+    if (g.long) { this.showPreview(x); return; } // a long press scrubs the preview
+    if (g.select) {
+      const a = this.at(g.x0);
+      const b = this.at(x);
+      this.hooks.onSelect(Math.min(a, b), Math.max(a, b), false);
+      return;
+    }
+    this.hidePreview();
+    this.setView(g.t0 - (x - g.x0) * this.msPerPx(), this.span);
+    this.hooks.onView();
+  }
+
+  up(ev) {
+    const g = this.gesture;
+    const p = this.pointers.get(ev.pointerId);
+    this.pointers.delete(ev.pointerId);
+    if (!g || !p) return;
+    if (g.kind === 'pinch') {
+      if (this.pointers.size === 0) this.gesture = null;
+      return;
+    }
+    this.gesture = null;
+    clearTimeout(g.timer);
+    const x = this.pointerX(ev);
+    if (g.long) { this.hidePreview(); return; }
+    if (g.select && g.moved) {
+      const a = this.at(g.x0);
+      const b = this.at(x);
+      this.hooks.onSelect(Math.min(a, b), Math.max(a, b), true);
+      return;
+    }
+    if (g.moved) return;
+    const c = this.clusterAt(x, p.y);
+    if (c) {
+      if (c.events.length === 1) { this.hooks.onEvent(c.events[0]); return; }
+      // A cluster opens into its events: zoom until they come apart (a
+      // minute at most), or play the first when they cannot.
+      const a = c.events[0].t;
+      const b = c.events[c.events.length - 1].t;
+      if (this.span <= MIN_SPAN_MS || b - a < 1000) { this.hooks.onEvent(c.events[0]); return; }
+      this.setView(a - (b - a) * 0.25 - 5000, Math.max(MIN_SPAN_MS, (b - a) * 1.5 + 10000));
+      this.hooks.onView();
+      return;
+    }
+    this.hooks.onPick(this.at(x));
   }
 }
-
-let clipRefusal = ''; // why WebRTC playback was refused, for a clip that fails too
-
-// A clip this browser cannot decode (H.265 in most browsers) ends with a
-// media error: say why rather than show a blank player.
-playback.addEventListener('error', () => {
-  const e = playback.error;
-  if (transport !== 'clip' || !e || (e.code !== MediaError.MEDIA_ERR_DECODE && e.code !== MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED)) return;
-  const why = clipRefusal ? ` (${clipRefusal})` : '';
-  status(`This browser cannot play this recording${why}.`);
-});
-
-pauseBtn.addEventListener('click', () => {
-  const p = !paused;
-  if (transport === 'webrtc') control({ op: p ? 'pause' : 'resume' });
-  else if (transport === 'clip') { if (p) playback.pause(); else playback.play().catch(() => {}); }
-  setPaused(p);
-});
-
-speedSel.addEventListener('change', () => {
-  const speed = Number(speedSel.value) || 1;
-  if (transport === 'webrtc') control({ op: 'speed', speed });
-  else if (transport === 'clip') playback.playbackRate = speed;
-});
-
-playback.addEventListener('timeupdate', () => {
-  if (transport === 'clip' && clipFrom) showPosition(new Date(clipFrom.getTime() + playback.currentTime * 1000));
-});
-
-function setSelection(a, b) {
-  selection = [Math.max(0, Math.min(a, b)), Math.min(DAY_MIN, Math.max(a, b))];
-  startInput.value = hhmmss(timeAt(selection[0]));
-  endInput.value = hhmmss(timeAt(selection[1]));
-  updateDownload();
-  draw(events);
-}
-
-function inputTime(input) {
-  const [h, m, s] = input.value.split(':').map(Number);
-  if ([h, m].some(Number.isNaN)) return null;
-  return new Date(dayStart.getFullYear(), dayStart.getMonth(), dayStart.getDate(), h, m, s || 0);
-}
-
-function updateDownload() {
-  const a = inputTime(startInput);
-  const b = inputTime(endInput);
-  if (!a || !b || b <= a) { download.hidden = true; return; }
-  download.href = `/api/cameras/${encodeURIComponent(cameraId)}/clip.mp4?start=${encodeURIComponent(a.toISOString())}&end=${encodeURIComponent(b.toISOString())}`;
-  download.hidden = false;
-}
-
-function minAtPointer(ev) {
-  const box = svg.getBoundingClientRect();
-  return Math.max(0, Math.min(DAY_MIN, ((ev.clientX - box.left) / box.width) * DAY_MIN));
-}
-
-let dragFrom = null;
-let dragX = 0;
-svg.addEventListener('pointerdown', (ev) => {
-  dragFrom = minAtPointer(ev);
-  dragX = ev.clientX;
-  try { svg.setPointerCapture(ev.pointerId); } catch { /* a synthetic pointer */ }
-});
-svg.addEventListener('pointermove', (ev) => {
-  if (dragFrom !== null && Math.abs(ev.clientX - dragX) > 4) setSelection(dragFrom, minAtPointer(ev));
-});
-svg.addEventListener('pointerup', (ev) => {
-  if (dragFrom === null) return;
-  const to = minAtPointer(ev);
-  if (Math.abs(ev.clientX - dragX) <= 4) {
-    cursorMin = to;
-    draw(events);
-    playAt(to);
-  } else {
-    setSelection(dragFrom, to);
-  }
-  dragFrom = null;
-});
-
-root.addEventListener('keydown', (ev) => {
-  const step = ev.shiftKey ? 10 : 1;
-  if (ev.key === 'ArrowLeft' || ev.key === 'ArrowRight') {
-    cursorMin = Math.max(0, Math.min(DAY_MIN, cursorMin + (ev.key === 'ArrowLeft' ? -step : step)));
-    status(`Cursor at ${hhmmss(timeAt(cursorMin))}${rangeAt(cursorMin) ? ' (recorded)' : ''}.`);
-    draw(events);
-    ev.preventDefault();
-  } else if ((ev.key === 'End' || ev.key === 'Home') && ranges.length) {
-    // End: shortly before the end of the latest recording; Home: the start
-    // of the first one.
-    const r = ev.key === 'End' ? ranges[ranges.length - 1] : ranges[0];
-    const start = minOf(new Date(r.start));
-    const end = minOf(new Date(r.end));
-    cursorMin = Math.max(0, ev.key === 'End' ? Math.max(start, end - 0.5) : start);
-    status(`Cursor at ${hhmmss(timeAt(cursorMin))} (recorded).`);
-    draw(events);
-    ev.preventDefault();
-  } else if (ev.key === 'Enter' || ev.key === ' ') {
-    playAt(cursorMin);
-    ev.preventDefault();
-  }
-});
-
-startInput.addEventListener('change', updateDownload);
-endInput.addEventListener('change', updateDownload);
-dayInput.addEventListener('change', () => { stopPlayback(); selection = null; load(); });
-document.querySelector('[data-range-form]').addEventListener('submit', (ev) => ev.preventDefault());
-
-const now = new Date();
-cursorMin = now.getHours() * 60 + now.getMinutes();
-load();

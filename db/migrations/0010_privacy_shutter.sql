@@ -1,4 +1,4 @@
--- 0008: privacy shutters.
+-- 0010: privacy shutters.
 --
 -- A camera's shutter state is four columns of its row, so the policy's one
 -- camera-access read sees it in the same snapshot as everything else it

@@ -1,4 +1,4 @@
--- 0009: RTSP digest credentials for view tokens.
+-- 0011: RTSP digest credentials for view tokens.
 --
 -- RTSP clients (Home Assistant, VLC, ffmpeg) authenticate with HTTP digest
 -- (RFC 2617, MD5): the server must hold MD5(user:realm:password) to check a

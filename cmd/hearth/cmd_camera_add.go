@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// cameraAdd is `hearth camera add`.
+func cameraAdd(ctx context.Context, args []string, e env) error {
+	fs, data := adminFlags("camera add", e)
+	var household, mainURL, subURL, transport, rtspUser string
+	fs.StringVar(&household, "household", "", "household name or public ID (required)")
+	fs.StringVar(&mainURL, "main", "", "main stream URL, rtsp:// or rtsps:// (required)")
+	fs.StringVar(&subURL, "sub", "", "optional lower-resolution stream URL")
+	fs.StringVar(&transport, "transport", "tcp", "RTSP transport: tcp, udp or auto")
+	fs.StringVar(&rtspUser, "rtsp-user", "", "camera user name (password from stdin or prompt)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := refuseURLPasswords(fs); err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 1, "hearth camera add NAME --household H --main URL"); err != nil {
+		return err
+	}
+	if household == "" || mainURL == "" {
+		return usagef("camera add needs --household and --main")
+	}
+	tr, err := nvr.ParseTransport(transport)
+	if err != nil {
+		return usagef("--transport: %s", nvr.ErrorMessage(err))
+	}
+	return withApp(ctx, *data, func(a *app) error {
+		h, err := householdRef(ctx, a, household)
+		if err != nil {
+			return err
+		}
+		// The appliance admin's camera may reach this appliance (LocalOK).
+		nc := nvr.NewCamera{HouseholdID: h.ID, Name: pos[0], MainURL: mainURL, SubURL: subURL, Transport: tr,
+			LocalOK: true}
+		if rtspUser != "" {
+			pw, err := readPassword(e, "camera password for "+rtspUser)
+			if err != nil {
+				return err
+			}
+			nc.Username, nc.Password = rtspUser, nvr.NewSecret(pw)
+		}
+		c, err := a.operator().AddCamera(ctx, nc)
+		if err != nil {
+			return errMessage(err)
+		}
+		fmt.Fprintf(e.stdout, "camera %s %q added to household %s %q (%s)\n", c.ID, c.Name, h.PublicID, h.Name, credentialNote(c))
+		printNotices(e, nvr.CredentialNotices(nvr.Camera{}, c))
+		return nil
+	})
+}

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
+)
+
+// mqttBrokerPassword is the test broker's; it must reach the broker from
+// the configuration file and appear nowhere in Hearth's output.
+const mqttBrokerPassword = "e2e-broker-pw-71c4a"
+
+// TestMQTTEndToEnd runs the real serve path with a configuration file
+// naming a real mosquitto (user and password): `hearth mqtt add` makes
+// Alpha's integration; Home Assistant discovery and the measured state of
+// its camera appear; a scheduled movement of the simulated camera makes a
+// motion event whose start and end are published, and the retained
+// thumbnail a fresh subscriber reads is byte for byte the event's JPEG as
+// the API serves it. Bravo's camera is never mentioned.
+func TestMQTTEndToEnd(t *testing.T) {
+	t.Parallel()
+	testpeer.Require(t, "ffmpeg") // the production thumbnailer's JPEG
+	for _, p := range []string{"/usr/sbin/mosquitto", "mosquitto_sub", "mosquitto_passwd"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Fatalf("test peer %s missing (Debian mosquitto, mosquitto-clients; .ci/deps installs them): %v", p, err)
+		}
+	}
+	dir := t.TempDir()
+	port := func() int {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}()
+	pw := filepath.Join(dir, "passwd")
+	if out, err := exec.Command("mosquitto_passwd", "-c", "-b", pw, "hearth", mqttBrokerPassword).CombinedOutput(); err != nil {
+		t.Fatalf("mosquitto_passwd: %v: %s", err, out)
+	}
+	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous false\npassword_file %s\n", port, pw)
+	if os.Getuid() == 0 {
+		conf += "user root\n" // else mosquitto cannot read the private temp dir
+	}
+	writeFile(t, filepath.Join(dir, "mosquitto.conf"), conf)
+	var broker *exec.Cmd
+	startBroker := func() {
+		t.Helper()
+		broker = exec.Command("/usr/sbin/mosquitto", "-c", filepath.Join(dir, "mosquitto.conf"))
+		if err := broker.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stopBroker := func() {
+		if broker != nil {
+			_ = broker.Process.Kill()
+			_ = broker.Wait()
+			broker = nil
+		}
+	}
+	startBroker()
+	t.Cleanup(stopBroker)
+	// The test's subscriber reads its credentials from a file too.
+	xdg := filepath.Join(dir, "xdg")
+	if err := os.MkdirAll(xdg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(xdg, "mosquitto_sub"), "-u hearth\n-P "+mqttBrokerPassword+"\n")
+	sub := func(ctx context.Context, args ...string) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, "mosquitto_sub", append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(port)}, args...)...)
+		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+xdg)
+		return cmd
+	}
+
+	data := t.TempDir()
+	mustCLI(t, "", "household", "add", "Alpha", "--data", data)
+	mustCLI(t, "", "household", "add", "Bravo", "--data", data)
+	mustCLI(t, sitePassword+"\n", "user", "add", "ana", "--household", "Alpha", "--role", "owner", "--data", data)
+	cam := addCamera(t, data, "Alpha", "Porch", "rtsp://127.0.0.1:9/unset")
+	other := addCamera(t, data, "Bravo", "Bravo door", "rtsp://127.0.0.1:9/unset")
+	sched := simcam.Schedule{Start: time.Now().Truncate(time.Second), Still: 15 * time.Second, Move: 3 * time.Second}
+	sim, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Cameras: []simcam.CameraConfig{
+		{ID: cam, FPS: 10, GOP: 10, Schedule: sched}, {ID: other, FPS: 10, GOP: 10, Schedule: sched}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	simCtx, stopSim := context.WithCancel(context.Background())
+	simDone := make(chan struct{})
+	go func() { _ = sim.Run(simCtx); close(simDone) }()
+	t.Cleanup(func() { stopSim(); <-simDone })
+	mustCLI(t, "", "camera", "edit", cam, "--main", sim.URL(1), "--motion", "bitstream", "--post-roll", "2s", "--data", data)
+	mustCLI(t, "", "camera", "edit", other, "--main", sim.URL(2), "--motion", "bitstream", "--data", data)
+	out := mustCLI(t, "", "mqtt", "add", "Alpha", "--token-user", "ana", "--data", data)
+	if strings.Contains(out, "hth_") {
+		t.Errorf("mqtt add printed a token: %s", out)
+	}
+	var prefix string
+	for _, f := range strings.Fields(out) {
+		if strings.HasPrefix(f, "hearth/") {
+			prefix = strings.TrimSuffix(f, ",")
+		}
+	}
+	if prefix == "" {
+		t.Fatalf("mqtt add named no topic prefix: %s", out)
+	}
+
+	cfgPath := filepath.Join(dir, "hearth.toml")
+	writeFile(t, cfgPath, fmt.Sprintf("[mqtt]\nbroker = \"tcp://127.0.0.1:%d\"\nusername = \"hearth\"\npassword = %q\n", port, mqttBrokerPassword))
+
+	// Everything the broker carries, from before Hearth connects.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	var subOut syncBuffer
+	for end := time.Now().Add(10 * time.Second); ; {
+		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
+		if err == nil {
+			conn.Close()
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("mosquitto not listening: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	subCmd := sub(ctx, "-t", "#", "-F", "%t\t%x")
+	subCmd.Stdout = &subOut
+	if err := subCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = subCmd.Wait() })
+	messages := func() map[string][]string {
+		m := map[string][]string{}
+		for _, line := range strings.Split(subOut.String(), "\n") {
+			topic, payload, ok := strings.Cut(line, "\t")
+			if ok {
+				m[topic] = append(m[topic], payload)
+			}
+		}
+		return m
+	}
+
+	srv := startServer(t, data, "--config", cfgPath)
+	c := newClient(t, srv.url)
+	c.login("ana", sitePassword)
+
+	until := func(limit time.Duration, what string, cond func(map[string][]string) bool) {
+		t.Helper()
+		end := time.Now().Add(limit)
+		for !cond(messages()) {
+			if time.Now().After(end) {
+				t.Fatalf("timed out after %v waiting for %s; log: %s", limit, what, srv.stderr.String())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	hexOf := func(s string) string { return hex.EncodeToString([]byte(s)) }
+	until(30*time.Second, "discovery of the camera", func(m map[string][]string) bool {
+		ps := m["homeassistant/switch/hearth/"+cam+"/config"]
+		return len(ps) > 0 && ps[len(ps)-1] != ""
+	})
+	until(45*time.Second, "measured state recording", func(m map[string][]string) bool {
+		ps := m[prefix+"/"+cam+"/state"]
+		return len(ps) > 0 && ps[len(ps)-1] == hexOf("recording")
+	})
+	until(60*time.Second, "a motion event's start and end", func(m map[string][]string) bool {
+		var start, end bool
+		for _, p := range m[prefix+"/"+cam+"/event"] {
+			b, _ := hex.DecodeString(p)
+			var ev struct{ Type, Kind string }
+			if json.Unmarshal(b, &ev) == nil && ev.Kind == "motion" {
+				start = start || ev.Type == "start"
+				end = end || ev.Type == "end"
+			}
+		}
+		return start && end
+	})
+	until(30*time.Second, "a thumbnail", func(m map[string][]string) bool {
+		return len(m[prefix+"/"+cam+"/thumbnail"]) > 0
+	})
+
+	// The retained thumbnail a Home Assistant starting now reads, and the
+	// event it belongs to (the last that ended before it was published).
+	var lastEnd string
+	for _, p := range messages()[prefix+"/"+cam+"/event"] {
+		b, _ := hex.DecodeString(p)
+		var ev struct{ Type, ID string }
+		if json.Unmarshal(b, &ev) == nil && ev.Type == "end" {
+			lastEnd = ev.ID
+		}
+	}
+	got, err := sub(ctx, "-t", prefix+"/"+cam+"/thumbnail", "-C", "1", "-W", "5", "-F", "%r\t%x").Output()
+	if err != nil {
+		t.Fatalf("read the retained thumbnail: %v", err)
+	}
+	retained, thumbHex, _ := strings.Cut(strings.TrimSpace(string(got)), "\t")
+	code, want := c.call("GET", "/api/events/"+lastEnd+"/thumbnail", "")
+	if code != 200 {
+		t.Fatalf("thumbnail of event %s: %d", lastEnd, code)
+	}
+	if retained != "1" || thumbHex != hexOf(want) || !bytes.HasPrefix([]byte(want), []byte{0xff, 0xd8}) {
+		t.Errorf("retained thumbnail (retained=%s, %d hex chars) is not event %s's JPEG (%d bytes)", retained, len(thumbHex), lastEnd, len(want))
+	}
+
+	// The broker goes away mid-run: recording goes on (measured: bytes
+	// indexed lately) and motion events keep being made; when the broker is
+	// back, Hearth reconnects and says online again.
+	stopBroker()
+	waitLog := func(limit time.Duration, what, needle string) {
+		t.Helper()
+		end := time.Now().Add(limit)
+		for !strings.Contains(srv.stderr.String(), needle) {
+			if time.Now().After(end) {
+				t.Fatalf("timed out after %v waiting for %s", limit, what)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitLog(30*time.Second, "the lost broker noticed", "mqtt connection lost")
+	eventsBefore := strings.Count(srv.stderr.String(), "event opened")
+	endOutage := time.Now().Add(60 * time.Second)
+	for strings.Count(srv.stderr.String(), "event opened") == eventsBefore {
+		if time.Now().After(endOutage) {
+			t.Fatal("no motion event during the broker outage")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	code, body := c.call("GET", "/api/cameras/"+cam, "")
+	var st struct {
+		Recording string `json:"recording"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &st) != nil || st.Recording != "recording" {
+		t.Errorf("camera during the broker outage: %d %s, want recording", code, body)
+	}
+	startBroker()
+	for end := time.Now().Add(60 * time.Second); ; {
+		o, _ := sub(ctx, "-t", prefix+"/availability", "-C", "1", "-W", "3").Output()
+		if strings.TrimSpace(string(o)) == "online" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("not online again after the broker came back; log: %s", srv.stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	for topic, ps := range messages() {
+		if strings.Contains(topic, other) || strings.Contains(strings.Join(ps, ""), hexOf(other)) {
+			t.Errorf("Bravo's camera appears on %s", topic)
+		}
+	}
+	if strings.Contains(srv.stderr.String(), mqttBrokerPassword) {
+		t.Errorf("the broker password appears in Hearth's log")
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

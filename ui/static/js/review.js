@@ -1,0 +1,399 @@
+// The camera page: one player that shows the camera live or its recorded
+// footage, and the scrubbing timeline under it (timeline.js). Choosing a
+// moment (a click or tap on the timeline, an event marker, the arrow keys,
+// a link with ?t=RFC3339) switches the player to recorded footage in place
+// (recorded.js); Live (or "L") switches it back. The page's address
+// carries the moment played, so it can be shared and reloaded; the events
+// page links here with ?t= too. Data from the server is only ever set as
+// textContent.
+
+import { Timeline, hhmmss } from './timeline.js';
+import { RecordedPlayer } from './recorded.js';
+import { livePlayerFor } from './player.js';
+
+const SNAP_PX = 6; // a click this close to a recording plays it
+const TICK_MS = 250; // the playhead and the clock move this often
+const REFRESH_MS = 15000; // recordings near now grow: fetched again this often
+const LIVE_SPAN_MS = 3600e3; // the view live: the last hour
+const MOMENT_SPAN_MS = 600e3; // the view of a moment from a link: ten minutes
+const SELECT_MAX_MS = 30 * 60e3; // a download is at most 30 minutes
+const EVENT_PAGES = 6; // the events API answers 500 at a time, newest first
+
+const section = document.querySelector('[data-testid="camera-page"]');
+const cameraId = section.dataset.cameraId;
+const video = section.querySelector('video[data-review]');
+const box = video.closest('[data-player-box]');
+const root = section.querySelector('[data-timeline]');
+const statusEl = section.querySelector('[data-timeline-status]');
+const clockEl = section.querySelector('[data-player-clock]');
+const modeEl = section.querySelector('[data-player-mode]');
+const loadingEl = section.querySelector('[data-player-loading]');
+const controls = section.querySelector('[data-playback-controls]');
+const pauseBtn = section.querySelector('[data-playback-pause]');
+const speedSel = section.querySelector('[data-playback-speed]');
+const positionEl = section.querySelector('[data-playback-position]');
+const liveBtn = section.querySelector('[data-go-live]');
+const dayInput = section.querySelector('[data-day]');
+const selectBtn = section.querySelector('[data-select-mode]');
+const selectionBar = section.querySelector('[data-selection]');
+const selectionText = section.querySelector('[data-selection-text]');
+const download = section.querySelector('[data-download]');
+
+let mode = 'live'; // or 'recorded'
+let following = true; // the view keeps the playhead in sight until the user moves it
+let ranges = []; // [{a, b}] ms, sorted
+let events = []; // [{id, t, end, label, thumb}] sorted by t
+let loaded = null; // {a, b}: the window ranges and events cover
+let loadSeq = 0;
+
+function status(text) { statusEl.textContent = text; }
+const iso = (ms) => new Date(ms).toISOString();
+const api = (path) => `/api/cameras/${encodeURIComponent(cameraId)}/${path}`;
+
+// when says a moment as a household reads it: the time, with the day
+// unless it is today.
+function when(ms) {
+  const d = new Date(ms);
+  const today = new Date();
+  if (d.toDateString() === today.toDateString()) return hhmmss(ms);
+  return `${d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' })} ${hhmmss(ms)}`;
+}
+
+async function getJSON(url) {
+  const resp = await fetch(url, { credentials: 'same-origin' });
+  if (resp.status === 401) { window.location.assign('/login'); throw new Error('signed out'); }
+  if (!resp.ok) { const e = new Error(`status ${resp.status}`); e.status = resp.status; throw e; }
+  return resp.json();
+}
+
+async function fetchRanges(a, b) {
+  const data = await getJSON(api(`recordings?start=${encodeURIComponent(iso(a))}&end=${encodeURIComponent(iso(b))}`));
+  return (data.ranges || []).map((r) => ({ a: Date.parse(r.start), b: Date.parse(r.end) })).sort((x, y) => x.a - y.a);
+}
+
+function eventOf(e) {
+  return { id: e.id, t: Date.parse(e.start), end: e.end ? Date.parse(e.end) : null, label: e.label || e.kind || 'event', thumb: e.thumbnail || '' };
+}
+
+// fetchEvents pages back from b (the API answers newest first) until a
+// page is short or the page budget is spent.
+async function fetchEvents(a, b, limit = 500) {
+  const out = [];
+  let end = b;
+  for (let i = 0; i < EVENT_PAGES; i++) {
+    const data = await getJSON(`/api/events?camera=${encodeURIComponent(cameraId)}&start=${encodeURIComponent(iso(a))}&end=${encodeURIComponent(iso(end))}&limit=${limit}`);
+    const page = (data.events || []).map(eventOf);
+    out.push(...page);
+    if (page.length < limit) break;
+    end = Math.min(...page.map((e) => e.t));
+  }
+  const seen = new Set();
+  return out.filter((e) => !seen.has(e.id) && seen.add(e.id)).sort((x, y) => x.t - y.t);
+}
+
+// load fetches the recordings and events around the view (a span on each
+// side, so a pan shows them at once) unless they are loaded already.
+async function load(force = false) {
+  const a = tl.t0 - tl.span;
+  const b = tl.end() + tl.span;
+  if (!force && loaded && a >= loaded.a && b <= loaded.b) return;
+  const seq = ++loadSeq;
+  const wa = a - tl.span;
+  const wb = b + tl.span;
+  let rs;
+  try {
+    rs = await fetchRanges(wa, wb);
+  } catch (err) {
+    if (seq === loadSeq) status(err.status === 503 ? 'Recording is not enabled.' : 'Could not load recordings.');
+    return;
+  }
+  let evs = [];
+  try { evs = await fetchEvents(wa, wb); } catch { /* the timeline without markers */ }
+  if (seq !== loadSeq) return; // a later view asked for another window
+  ranges = rs;
+  events = evs;
+  loaded = { a: wa, b: wb };
+  tl.setData(ranges, events);
+  root.dataset.loaded = 'true';
+}
+
+let loadTimer = 0;
+function loadSoon() { clearTimeout(loadTimer); loadTimer = setTimeout(() => load(), 150); }
+
+// recordedFrom finds where playback of ms starts: inside a recording, at
+// one within slack of it (seconds of footage are narrower than a pixel of
+// a day), or at the next recording after a gap (asking the server when it
+// lies beyond what is loaded). null when nothing is recorded from ms on.
+async function recordedFrom(ms, slack) {
+  let best = null;
+  for (const r of ranges) {
+    const d = ms < r.a ? r.a - ms : ms >= r.b ? ms - r.b : 0;
+    if (d <= slack && (!best || d < best.d)) best = { d, r };
+  }
+  if (best) {
+    const r = best.r;
+    return { at: Math.min(Math.max(ms, r.a), Math.max(r.a, r.b - 1000)), end: r.b, gap: false };
+  }
+  let next = ranges.find((r) => r.a > ms);
+  if (!next) {
+    try {
+      next = (await fetchRanges(ms, Math.max(ms, Date.now()) + 60e3)).find((r) => r.b > ms);
+    } catch { next = null; }
+  }
+  return next ? { at: Math.max(ms, next.a), end: next.b, gap: true } : null;
+}
+
+function setURL(ms) {
+  const url = ms === null ? window.location.pathname : `${window.location.pathname}?t=${encodeURIComponent(iso(ms))}`;
+  window.history.replaceState(null, '', url);
+}
+
+function setMode(m) {
+  mode = m;
+  box.dataset.mode = m;
+  section.dataset.mode = m;
+  controls.hidden = m !== 'recorded';
+  liveBtn.setAttribute('aria-pressed', String(m === 'live'));
+  modeEl.textContent = m === 'live' ? 'Live' : 'Recorded';
+}
+
+function setPaused(p) {
+  pauseBtn.textContent = p ? 'Play' : 'Pause';
+  pauseBtn.setAttribute('aria-pressed', String(p));
+}
+
+// playAt switches the player to the footage at ms (or the next recorded
+// after it) and says where it plays from.
+async function playAt(ms, { slackPx = 0, why = '' } = {}) {
+  currentEvent = null;
+  const target = await recordedFrom(ms, slackPx * tl.msPerPx());
+  if (!target) {
+    status(`Nothing recorded at ${when(ms)} or after.${mode === 'live' ? '' : ' Choose another moment, or Live.'}`);
+    return false;
+  }
+  status(target.gap && target.at - ms > 1000
+    ? `Nothing recorded at ${when(ms)}; playing from the next recording, at ${when(target.at)}.`
+    : `${why}Playing from ${when(target.at)}.`);
+  if (mode === 'live') live.stop();
+  setMode('recorded');
+  setPaused(false);
+  loadingEl.hidden = false;
+  following = true;
+  tl.setPlayhead(target.at, false);
+  tl.reveal(target.at);
+  setURL(target.at);
+  loadSoon();
+  await rec.play(target.at, target.end);
+  return true;
+}
+
+let liveStarted = false;
+
+// hint is what the status line says while nothing else is to be said: how
+// to use the timeline, in the words of the pointer at hand.
+const hint = window.matchMedia('(pointer: coarse)').matches
+  ? 'Tap the timeline to play that moment, or a dot for an event; drag to move, pinch to zoom.'
+  : 'Click the timeline to play that moment, or a dot for an event; drag to move, scroll to zoom.';
+
+function goLive(text = '') {
+  currentEvent = null;
+  // Already live: the picture plays on (stopping the recorded player would
+  // take the live stream off the video).
+  if (mode !== 'live' || !liveStarted) rec.stop();
+  liveStarted = true;
+  setMode('live');
+  loadingEl.hidden = true;
+  following = true;
+  setURL(null);
+  live.start();
+  tl.setPlayhead(Date.now(), true);
+  tl.reveal(Date.now());
+  loadSoon();
+  status(text || hint);
+}
+
+function togglePause() {
+  if (mode === 'live') {
+    // Live cannot be paused at the camera: the picture holds still here.
+    if (video.paused) video.play().catch(() => {}); else video.pause();
+    return;
+  }
+  if (rec.paused) rec.resume(); else rec.pause();
+  setPaused(rec.paused);
+  if (rec.paused) setURL(rec.position());
+}
+
+let currentEvent = null; // the event last opened, while it is what plays
+
+function openEvent(ev) {
+  playAt(ev.t, { why: `${ev.label} at ${when(ev.t)}. ` }).then((ok) => { if (ok) currentEvent = ev; });
+}
+
+// stepEvent plays the next (dir 1) or previous (dir -1) event from the
+// moment shown (from the start of the event playing, so "previous" while
+// an event plays is the one before it), asking the server when it lies
+// beyond what is loaded.
+async function stepEvent(dir) {
+  let from = mode === 'live' ? Date.now() : rec.position();
+  if (currentEvent && mode === 'recorded') from = dir > 0 ? Math.max(from, currentEvent.t) : Math.min(from, currentEvent.t);
+  let ev = dir > 0 ? events.find((e) => e.t > from + 500) : events.filter((e) => e.t < from - 500).pop();
+  if (!ev) {
+    try {
+      const found = dir > 0 ? await fetchEvents(from + 500, from + 86400e3) : await fetchEvents(from - 7 * 86400e3, from - 500, 1);
+      ev = dir > 0 ? found[0] : found[found.length - 1];
+    } catch { ev = null; }
+  }
+  if (!ev) { status(dir > 0 ? 'No later event.' : 'No earlier event.'); return; }
+  openEvent(ev);
+}
+
+function onSelect(a, b, done) {
+  b = Math.min(b, a + SELECT_MAX_MS);
+  tl.setSelection([a, b]);
+  const secs = Math.round((b - a) / 1000);
+  const len = secs < 120 ? `${secs} s` : `${Math.round(secs / 60)} min`;
+  selectionText.textContent = `Selected ${hhmmss(a)}–${hhmmss(b)} (${len})`;
+  download.href = api(`clip.mp4?start=${encodeURIComponent(iso(a))}&end=${encodeURIComponent(iso(b))}`);
+  download.setAttribute('download', `${section.dataset.cameraName || 'camera'} ${new Date(a).toISOString().slice(0, 19).replace(/:/g, '-')}.mp4`);
+  selectionBar.hidden = false;
+  if (done && tl.selectMode) setSelectMode(false); // one selection per press of Select
+}
+
+function setSelectMode(on) {
+  tl.selectMode = on;
+  selectBtn.setAttribute('aria-pressed', String(on));
+  if (on) status('Drag across the timeline to select a stretch to download.');
+}
+
+function dayOf(ms) { const d = new Date(ms); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; }
+
+const tl = new Timeline(root, {
+  onPick: (ms) => playAt(ms, { slackPx: SNAP_PX }),
+  onEvent: openEvent,
+  onSelect,
+  onView: () => {
+    following = false; // the user looks elsewhere: the view stays where they put it
+    dayInput.value = dayOf(tl.t0 + tl.span / 2);
+    loadSoon();
+  },
+  thumbURL: (ev) => ev.thumb || '',
+});
+
+const live = livePlayerFor(video, {
+  stream: 'main',
+  onState: (s) => { if (s === 'playing') document.dispatchEvent(new Event('hearth:live-playing')); },
+});
+
+const rec = new RecordedPlayer(video, cameraId, {
+  onStatus: status,
+  onFrame: () => { loadingEl.hidden = true; },
+  onEnded: () => goLive('Caught up with the recording: back to live.'),
+});
+
+// tick moves the playhead and the clock on the picture.
+function tick() {
+  const pos = mode === 'live' ? Date.now() : rec.position();
+  tl.setPlayhead(pos, mode === 'live');
+  if (following) tl.reveal(pos);
+  clockEl.textContent = when(pos);
+  clockEl.dateTime = iso(pos);
+  if (mode === 'recorded') {
+    positionEl.textContent = hhmmss(pos);
+    video.dataset.position = iso(pos);
+  }
+  if (following && loaded && (tl.t0 - tl.span < loaded.a || tl.end() + tl.span > loaded.b)) loadSoon();
+}
+
+// Buttons.
+liveBtn.addEventListener('click', () => goLive());
+pauseBtn.addEventListener('click', togglePause);
+speedSel.addEventListener('change', () => rec.setSpeed(Number(speedSel.value) || 1));
+section.querySelector('[data-step-prev]').addEventListener('click', () => stepEvent(-1));
+section.querySelector('[data-step-next]').addEventListener('click', () => stepEvent(1));
+section.querySelector('[data-zoom-in]').addEventListener('click', () => { tl.zoom(0.5); loadSoon(); });
+section.querySelector('[data-zoom-out]').addEventListener('click', () => { tl.zoom(2); loadSoon(); });
+selectBtn.addEventListener('click', () => setSelectMode(!tl.selectMode));
+section.querySelector('[data-clear-selection]').addEventListener('click', () => { tl.setSelection(null); selectionBar.hidden = true; });
+dayInput.addEventListener('change', () => {
+  const [y, m, d] = dayInput.value.split('-').map(Number);
+  if (!y || !m || !d) return;
+  following = false;
+  tl.setView(new Date(y, m - 1, d).getTime(), 86400e3);
+  load();
+});
+
+// jumpRecording plays the first (Home) or the latest (End, half a minute
+// before its end) recording of the day in view.
+async function jumpRecording(last) {
+  const mid = tl.t0 + tl.span / 2;
+  const d = new Date(mid);
+  const start = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  let rs;
+  try { rs = await fetchRanges(start, start + 86400e3); } catch { rs = []; }
+  if (rs.length === 0) { status(`Nothing recorded on ${d.toLocaleDateString()}.`); return; }
+  const r = last ? rs[rs.length - 1] : rs[0];
+  playAt(last ? Math.max(r.a, r.b - 30e3) : r.a);
+}
+
+// Keyboard, anywhere on the page but in a field: ←/→ step, space pauses,
+// +/- zoom, Home/End the first/latest recording, L live, N/P events.
+document.addEventListener('keydown', (ev) => {
+  const target = ev.target instanceof Element ? ev.target : document.body;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || target.closest('input, select, textarea')) return;
+  const onControl = target.closest('button, a, summary');
+  const step = tl.span / (ev.shiftKey ? 4 : 20);
+  const from = mode === 'live' ? Date.now() : rec.position();
+  switch (ev.key) {
+    case 'ArrowLeft': playAt(from - step); break;
+    case 'ArrowRight':
+      if (mode === 'live') return;
+      if (from + step > Date.now() - 2000) goLive(); else playAt(from + step);
+      break;
+    case ' ': if (onControl) return; togglePause(); break;
+    case '+': case '=': tl.zoom(0.5); loadSoon(); break;
+    case '-': case '_': tl.zoom(2); loadSoon(); break;
+    case 'Home': jumpRecording(false); break;
+    case 'End': jumpRecording(true); break;
+    case 'l': case 'L': goLive(); break;
+    case 'n': case 'N': stepEvent(1); break;
+    case 'p': case 'P': stepEvent(-1); break;
+    case 'Enter':
+      if (target !== root) return;
+      playAt(tl.playhead ?? from, { slackPx: SNAP_PX });
+      break;
+    default: return;
+  }
+  ev.preventDefault();
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (mode !== 'live') return;
+  if (document.hidden) live.stop(); else live.start();
+});
+window.addEventListener('pagehide', () => { live.stop(); rec.stop(); });
+
+// Start: at the moment in the address, or live.
+function start() {
+  setInterval(tick, TICK_MS);
+  setInterval(() => { if (loaded && loaded.b > Date.now() - REFRESH_MS) load(true); }, REFRESH_MS);
+  const t = new URLSearchParams(window.location.search).get('t');
+  if (t !== null) {
+    const ms = Date.parse(t);
+    if (Number.isNaN(ms)) {
+      goLive(`The link's time "${t}" is not a time; showing live.`);
+      return;
+    }
+    setMode('recorded');
+    tl.setView(ms - MOMENT_SPAN_MS / 2, MOMENT_SPAN_MS);
+    tl.setPlayhead(ms, false);
+    dayInput.value = dayOf(ms);
+    load().then(() => playAt(ms)).then((ok) => { if (!ok) goLive(`Nothing recorded at ${when(ms)} or after; showing live.`); });
+    return;
+  }
+  tl.setView(Date.now() - LIVE_SPAN_MS * 0.8, LIVE_SPAN_MS);
+  dayInput.value = dayOf(Date.now()); // the browser's day (the server wrote its own zone's)
+  goLive();
+  load();
+}
+
+start();
