@@ -10,14 +10,15 @@ import (
 
 var _ nvr.ShutterStore = (*DB)(nil)
 
-// ChangeShutter reads camera id's shutter, applies fn and writes the
-// result, its history rows and fn's audit row in one write transaction
-// (see nvr.ShutterStore): a switch is on record exactly when it happened.
-func (d *DB) ChangeShutter(ctx context.Context, id nvr.CameraID, at time.Time,
-	fn func(nvr.Shutter) (nvr.Shutter, nvr.AuditEntry, error)) (nvr.Shutter, error) {
+// SetShutter reads camera id's shutter, applies fn and writes the result
+// and its history rows (see nvr.DirectoryWriter) in w's transaction: in a
+// directory change (DB.Change) that is the one its audit row commits in,
+// so a switch is on record exactly when it happened.
+func (w writes) SetShutter(ctx context.Context, id nvr.CameraID, at time.Time,
+	fn func(nvr.Shutter) (nvr.Shutter, error)) (nvr.Shutter, error) {
 	const op = "change shutter"
 	var out nvr.Shutter
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := w.atomically(ctx, func(tx conn) error {
 		var (
 			cur        nvr.Shutter
 			start, end int64
@@ -32,7 +33,7 @@ func (d *DB) ChangeShutter(ctx context.Context, id nvr.CameraID, at time.Time,
 			return internal(op, err)
 		}
 		cur.Schedule = nvr.DailyWindow{Start: int(start), End: int(end)}
-		next, e, err := fn(cur)
+		next, err := fn(cur)
 		if err != nil {
 			return err
 		}
@@ -65,12 +66,6 @@ func (d *DB) ChangeShutter(ctx context.Context, id nvr.CameraID, at time.Time,
 				string(id), ns(at), next.Schedule.Start, next.Schedule.End); err != nil {
 				return internal(op, err)
 			}
-		}
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO audit_log (at_ns, user_id, principal, camera_id, action, result, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			ns(e.At), nullID(int64(e.UserID)), e.Principal, nullText(string(e.CameraID)), e.Action, e.Result, e.Detail); err != nil {
-			return internal(op, err)
 		}
 		out = next
 		return nil

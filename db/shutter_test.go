@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ type shutterApp struct {
 	auth *nvr.Auth
 	pol  *nvr.Policy
 	sh   *nvr.Shutters
+	dir  *nvr.Directory
 }
 
 func newShutterApp(t *testing.T) *shutterApp {
@@ -38,6 +40,7 @@ func newShutterApp(t *testing.T) *shutterApp {
 	a.auth = nvr.NewAuth(d, nvr.AuthConfig{Argon2: cheapArgon2, Now: a.clk.Now})
 	a.pol = nvr.NewPolicy(d, a.clk.Now, nil)
 	a.sh = nvr.NewShutters(d, a.clk.Now)
+	a.dir = nvr.NewDirectory(d, a.clk.Now, cheapArgon2)
 	return a
 }
 
@@ -64,7 +67,7 @@ func (a *shutterApp) switchAs(t *testing.T, p nvr.Principal, ch nvr.ShutterChang
 	if err != nil {
 		return nvr.Shutter{}, err
 	}
-	return a.sh.Switch(context.Background(), g, ch)
+	return a.dir.SwitchShutter(context.Background(), g, ch)
 }
 
 func (a *shutterApp) live(p nvr.Principal) error {
@@ -80,8 +83,8 @@ func at(day, h, m int) time.Time { return time.Date(2025, 6, day, h, m, 0, 0, ti
 // shutter through the real policy and database: the schedule closes it
 // at its time with nothing written (evaluated at the decision), a hand
 // open inside the window is refused with when it opens, members switch it
-// by hand, viewers and view tokens cannot, each switch is an audit row of
-// its author, and the history gives the timeline exactly those periods.
+// by hand, viewers and view tokens cannot, each switch (and the refused
+// open) is an audit row of its author, and the history gives the timeline exactly those periods.
 func TestShutterScheduleAndPeriods(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -203,17 +206,18 @@ func TestShutterScheduleAndPeriods(t *testing.T) {
 	for i := len(audits) - 1; i >= 0; i-- {
 		e := audits[i]
 		if strings.HasPrefix(e.Action, "shutter-") {
-			rows = append(rows, e.Action+"/"+e.Detail+"/"+e.Principal+"/"+e.At.Format("02 15:04"))
+			rows = append(rows, e.Action+"/"+e.Detail+"/"+e.Principal+"/"+e.At.Format("02 15:04")+"/"+e.Result)
 			if e.CameraID != a.cam1.ID {
 				t.Errorf("audit row %+v for another camera", e)
 			}
 		}
 	}
 	wantRows := []string{
-		"shutter-schedule/07:00-22:00/" + alice.String() + "/01 06:00",
-		"shutter-close//" + bob.String() + "/01 22:30",
-		"shutter-open//" + bob.String() + "/01 23:00",
-		"shutter-schedule/off/" + alice.String() + "/02 08:00",
+		"shutter-schedule/07:00-22:00/" + alice.String() + "/01 06:00/ok",
+		"shutter-open//" + bob.String() + "/01 08:00/failed", // the schedule kept it closed
+		"shutter-close//" + bob.String() + "/01 22:30/ok",
+		"shutter-open//" + bob.String() + "/01 23:00/ok",
+		"shutter-schedule/off/" + alice.String() + "/02 08:00/ok",
 	}
 	if strings.Join(rows, "\n") != strings.Join(wantRows, "\n") {
 		t.Fatalf("audit rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(wantRows, "\n"))
@@ -235,17 +239,17 @@ func TestShutterKeepRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.sh.SetKeepRecording(ctx, sw, true); !errors.Is(err, nvr.ErrNotFound) {
+	if _, err := a.dir.SetShutterKeepRecording(ctx, sw, true); !errors.Is(err, nvr.ErrNotFound) {
 		t.Fatalf("a switch grant set keep-recording: %v", err)
 	}
 	mg, err := a.pol.Camera(ctx, alice, nvr.ActionManageCamera, a.cam1.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.sh.SetKeepRecording(ctx, mg, true); err != nil {
+	if _, err := a.dir.SetShutterKeepRecording(ctx, mg, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.sh.Switch(ctx, sw, nvr.ShutterChange{Closed: ptr(true)}); err != nil {
+	if _, err := a.dir.SwitchShutter(ctx, sw, nvr.ShutterChange{Closed: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := a.d.Camera(ctx, a.cam1.ID)
@@ -302,7 +306,7 @@ func TestShutterSwitchCommitsWithItsAuditRow(t *testing.T) {
 
 // TestDigestTokens: a view token stores its RTSP digest HA1 and
 // AuthenticateDigest finds it by user name and response; other scopes
-// store none, a revoked token is gone, and the HA1 never comes back from
+// (all, and an MQTT integration's mqtt token) store none, a revoked token is gone, and the HA1 never comes back from
 // CreateToken or the token list.
 func TestDigestTokens(t *testing.T) {
 	t.Parallel()
@@ -319,6 +323,44 @@ func TestDigestTokens(t *testing.T) {
 	all, _, err := nvrtest.Operator(dir).CreateToken(ctx, a.owner.ID, "script", nvr.ScopeAll, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// An MQTT integration's token (scope mqtt, in api_tokens as rebuilt by
+	// 0009_mqtt_integrations, digest_ha1 added by 0011 after it) gets no
+	// HA1: only view tokens work over RTSP.
+	in, err := nvrtest.Operator(dir).Admin().AddIntegration(ctx, a.h1, a.owner.Name, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", a.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	rows, err := raw.QueryContext(ctx, `SELECT id, scope, digest_ha1 <> '' FROM api_tokens WHERE user_id = ? ORDER BY id`, int64(a.owner.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var digests []string
+	for rows.Next() {
+		var (
+			id    int64
+			scope string
+			has   bool
+		)
+		if err := rows.Scan(&id, &scope, &has); err != nil {
+			t.Fatal(err)
+		}
+		if scope == string(nvr.ScopeMQTT) && id != in.TokenID {
+			t.Fatalf("mqtt token %d is not the integration's %d", id, in.TokenID)
+		}
+		digests = append(digests, fmt.Sprintf("%s:%v", scope, has))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if got, want := strings.Join(digests, " "), "view:true all:false mqtt:false"; got != want {
+		t.Fatalf("stored digests %q, want %q", got, want)
 	}
 	toks, err := a.d.Tokens(ctx, a.owner.ID)
 	if err != nil {
@@ -362,7 +404,7 @@ func TestMoveCameraResetsShutter(t *testing.T) {
 	ctx := context.Background()
 	a := newShutterApp(t)
 	closed := true
-	if _, err := a.sh.OperatorSwitch(ctx, a.cam1.ID, nvr.ShutterChange{Closed: &closed,
+	if _, err := nvrtest.Operator(a.dir).Admin().SwitchShutter(ctx, a.cam1.ID, nvr.ShutterChange{Closed: &closed,
 		Schedule: &nvr.DailyWindow{Start: 60, End: 120}}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,16 +5,11 @@ import (
 	"time"
 )
 
-// ShutterStore is the part of the database that holds privacy shutters.
-// Implementations are safe for concurrent use and never cache.
+// ShutterStore is the part of the database that holds the privacy
+// shutters' history (the switches themselves are directory changes:
+// DirectoryWriter.SetShutter). Implementations are safe for concurrent use
+// and never cache.
 type ShutterStore interface {
-	// ChangeShutter reads camera id's shutter, applies fn to it and stores
-	// the result in one transaction, together with its history (a hand
-	// close opens a period at at, a hand open ends it; a new schedule is a
-	// new schedule row from at) and the audit row fn returns. Nothing is
-	// written when fn fails or the audit row cannot be written.
-	// KindNotFound when the camera is missing.
-	ChangeShutter(ctx context.Context, id CameraID, at time.Time, fn func(Shutter) (Shutter, AuditEntry, error)) (Shutter, error)
 	// ShutterHistory returns camera id's hand-closed periods that overlap
 	// [from, to) (End zero while still closed), in start order, and its
 	// schedule changes that affect that range (the last one before from,
@@ -28,103 +23,124 @@ type ShutterChange struct {
 	Schedule *DailyWindow
 }
 
-// Shutters switches cameras' privacy shutters under a grant and records
-// each switch in the audit log in the same transaction. Safe for
-// concurrent use.
+// SwitchShutter closes or opens the granted camera's shutter by hand
+// and/or sets its daily schedule; g must be an ActionSwitchShutter grant.
+// The switch commits with its audit row ("shutter-close", "shutter-open"
+// or "shutter-schedule"). Opening by hand while the schedule keeps the
+// shutter closed is KindConflict, with when the schedule opens it: a hand
+// open never silently fails to open.
+func (d *Directory) SwitchShutter(ctx context.Context, g CameraGrant, ch ShutterChange) (Shutter, error) {
+	if err := g.Require(ActionSwitchShutter); err != nil {
+		return Shutter{}, err
+	}
+	return d.changeShutter(ctx, g.subject, g.CameraID(), ch, nil)
+}
+
+// SetShutterKeepRecording sets whether the granted camera records and
+// detects while its shutter is closed. It decides whether footage of a
+// closed period exists at all, so it is camera configuration: g must be an
+// ActionManageCamera grant (the household's owners).
+func (d *Directory) SetShutterKeepRecording(ctx context.Context, g CameraGrant, keep bool) (Shutter, error) {
+	if err := g.Require(ActionManageCamera); err != nil {
+		return Shutter{}, err
+	}
+	return d.changeShutter(ctx, g.subject, g.CameraID(), ShutterChange{}, &keep)
+}
+
+// SwitchShutter is the local operator's switch (the CLI, principal "cli"),
+// who runs Hearth on the data directory. A signed-in appliance admin
+// switches no household's shutter (the policy leaves that to the people
+// who live with the camera): for their grant it is ErrNotFound.
+func (a AdminDirectory) SwitchShutter(ctx context.Context, id CameraID, ch ShutterChange) (Shutter, error) {
+	if !a.g.Valid() || !a.g.operator {
+		return Shutter{}, ErrNotFound
+	}
+	if _, err := ParseCameraID(string(id)); err != nil {
+		return Shutter{}, ErrNotFound
+	}
+	return a.d.changeShutter(ctx, a.g.subject, id, ch, nil)
+}
+
+// changeShutter applies ch (and keep, when set) to camera id's shutter as
+// one directory change for s.
+func (d *Directory) changeShutter(ctx context.Context, s Subject, id CameraID, ch ShutterChange, keep *bool) (Shutter, error) {
+	const op = "switch shutter"
+	action, detail := shutterAction(ch, keep)
+	if action == "" {
+		return Shutter{}, d.refused(ctx, s, id, "shutter-switch",
+			Errorf(op, KindInvalid, "nothing to change: give closed, schedule or keep_recording"))
+	}
+	if ch.Schedule != nil {
+		if err := ch.Schedule.Validate(); err != nil {
+			return Shutter{}, d.refused(ctx, s, id, action, err)
+		}
+	}
+	now := d.now()
+	var out Shutter
+	err := d.changeNoted(ctx, s, id, action, detail, func(w DirectoryWriter) error {
+		sh, err := w.SetShutter(ctx, id, now, func(cur Shutter) (Shutter, error) {
+			next := cur
+			if ch.Schedule != nil {
+				next.Schedule = *ch.Schedule
+			}
+			if ch.Closed != nil {
+				next.Closed = *ch.Closed
+			}
+			if keep != nil {
+				next.KeepRecording = *keep
+			}
+			if ch.Closed != nil && !*ch.Closed && next.Schedule.Contains(now) {
+				return cur, Errorf(op, KindConflict,
+					"the shutter's schedule keeps it closed until %s; change the schedule to open it now",
+					next.Schedule.NextEnd(now).Format("15:04"))
+			}
+			return next, nil
+		})
+		out = sh
+		return Wrap(op, err)
+	})
+	return out, err
+}
+
+// shutterAction names a switch's audit row and its detail; "" when ch and
+// keep change nothing. A hand switch names the row even when a schedule
+// comes with it (the schedule is the detail).
+func shutterAction(ch ShutterChange, keep *bool) (action, detail string) {
+	if ch.Schedule != nil {
+		action, detail = "shutter-schedule", ch.Schedule.String()
+		if detail == "" {
+			detail = "off"
+		}
+	}
+	if ch.Closed != nil {
+		action = "shutter-open"
+		if *ch.Closed {
+			action = "shutter-close"
+		}
+	}
+	if keep != nil {
+		action, detail = "shutter-keep-recording", "off"
+		if *keep {
+			detail = "on"
+		}
+	}
+	return action, detail
+}
+
+// Shutters reads the history of cameras' privacy shutters for the
+// timeline. Safe for concurrent use.
 type Shutters struct {
 	store ShutterStore
 	now   func() time.Time
 }
 
-// NewShutters returns the shutters over store; now is the clock (nil:
-// time.Now), in whose zone schedules are read.
+// NewShutters returns the shutters' history over store; now is the clock
+// (nil: time.Now), in whose zone schedules are read.
 func NewShutters(store ShutterStore, now func() time.Time) *Shutters {
 	if now == nil {
 		now = time.Now
 	}
 	return &Shutters{store: store, now: now}
-}
-
-// Switch closes or opens the granted camera's shutter by hand and/or sets
-// its daily schedule; g must be an ActionSwitchShutter grant. Opening by
-// hand while the schedule keeps the shutter closed is KindConflict, with
-// when the schedule opens it: a hand open never silently fails to open.
-func (s *Shutters) Switch(ctx context.Context, g CameraGrant, ch ShutterChange) (Shutter, error) {
-	if err := g.Require(ActionSwitchShutter); err != nil {
-		return Shutter{}, err
-	}
-	return s.change(ctx, g.subject, g.CameraID(), ch, nil)
-}
-
-// SetKeepRecording sets whether the granted camera records and detects
-// while its shutter is closed. It decides whether footage of a closed
-// period exists at all, so it is camera configuration: g must be an
-// ActionManageCamera grant (the household's owners).
-func (s *Shutters) SetKeepRecording(ctx context.Context, g CameraGrant, keep bool) (Shutter, error) {
-	if err := g.Require(ActionManageCamera); err != nil {
-		return Shutter{}, err
-	}
-	return s.change(ctx, g.subject, g.CameraID(), ShutterChange{}, &keep)
-}
-
-// OperatorSwitch is Switch for the local administrator running the CLI on
-// the data directory (principal "cli"), who holds no grant.
-func (s *Shutters) OperatorSwitch(ctx context.Context, id CameraID, ch ShutterChange) (Shutter, error) {
-	if _, err := ParseCameraID(string(id)); err != nil {
-		return Shutter{}, Errorf("switch shutter", KindNotFound, "camera not found")
-	}
-	return s.change(ctx, Subject{}, id, ch, nil)
-}
-
-func (s *Shutters) change(ctx context.Context, subj Subject, id CameraID, ch ShutterChange, keep *bool) (Shutter, error) {
-	const op = "switch shutter"
-	if ch.Schedule != nil {
-		if err := ch.Schedule.Validate(); err != nil {
-			return Shutter{}, err
-		}
-	}
-	if ch.Closed == nil && ch.Schedule == nil && keep == nil {
-		return Shutter{}, Errorf(op, KindInvalid, "nothing to change: give closed, schedule or keep_recording")
-	}
-	principal := "cli"
-	if subj.User.ID != 0 {
-		principal = subj.Principal.String()
-	}
-	now := s.now()
-	sh, err := s.store.ChangeShutter(ctx, id, now, func(cur Shutter) (Shutter, AuditEntry, error) {
-		next := cur
-		action, detail := "", ""
-		if ch.Schedule != nil {
-			next.Schedule = *ch.Schedule
-			action, detail = "shutter-schedule", ch.Schedule.String()
-			if detail == "" {
-				detail = "off"
-			}
-		}
-		if ch.Closed != nil {
-			next.Closed = *ch.Closed
-			action = "shutter-open"
-			if *ch.Closed {
-				action = "shutter-close"
-			}
-		}
-		if keep != nil {
-			next.KeepRecording = *keep
-			action, detail = "shutter-keep-recording", "off"
-			if *keep {
-				detail = "on"
-			}
-		}
-		if ch.Closed != nil && !*ch.Closed && next.Schedule.Contains(now) {
-			return cur, AuditEntry{}, Errorf(op, KindConflict,
-				"the shutter's schedule keeps it closed until %s; change the schedule to open it now",
-				next.Schedule.NextEnd(now).Format("15:04"))
-		}
-		e := AuditEntry{At: now, UserID: subj.User.ID, Principal: principal, CameraID: id,
-			Action: action, Result: "ok", Detail: detail}
-		return next, e, nil
-	})
-	return sh, Wrap(op, err)
 }
 
 // History returns the periods the granted camera's shutter was closed that

@@ -77,13 +77,13 @@ func (s *Server) handleShutterSwitch(w http.ResponseWriter, r *http.Request, g n
 			s.writeError(w, r, merr)
 			return
 		}
-		if sh, err = s.shutters.SetKeepRecording(ctx, mg, *req.KeepRecording); err != nil {
+		if sh, err = s.dir.SetShutterKeepRecording(ctx, mg, *req.KeepRecording); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 	}
 	if ch.Closed != nil || ch.Schedule != nil {
-		if sh, err = s.shutters.Switch(ctx, g, ch); err != nil {
+		if sh, err = s.dir.SwitchShutter(ctx, g, ch); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

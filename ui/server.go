@@ -52,8 +52,8 @@ type Deps struct {
 	// Live gives granted cameras' hubs, for the MSE live route; nil (or no
 	// WebRTC.Sessions) when off.
 	Live LiveSource
-	// Shutters switches privacy shutters and reads their history; nil:
-	// the shutter routes answer 404.
+	// Shutters reads privacy shutters' history (the switches are the
+	// Directory's); nil: the shutter routes answer 404.
 	Shutters *nvr.Shutters
 	// OnShutter is called after a shutter switch, so recording and
 	// detection react at once instead of at their next poll; nil: none.

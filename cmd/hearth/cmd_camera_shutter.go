@@ -17,8 +17,8 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 }
 
 // cameraShutter is `hearth camera shutter CAMERA-ID [open|close|status]
-// [--schedule W]`: the local operator's switch (principal "cli" in the
-// audit log). A running server sees it at its next decision: the policy
+// [--schedule W]`: the local operator's switch (a.operator(), principal
+// "cli" in the audit log, the switch and its row in one transaction). A running server sees it at its next decision: the policy
 // reads the shutter from the database every time.
 func cameraShutter(ctx context.Context, args []string, e env) error {
 	const usage = "hearth camera shutter CAMERA-ID [open|close|status] [--schedule HH:MM-HH:MM|off]"
@@ -55,7 +55,7 @@ func cameraShutter(ctx context.Context, args []string, e env) error {
 		sh := c.Shutter
 		if ch.Closed != nil || ch.Schedule != nil {
 			var err error
-			if sh, err = nvr.NewShutters(a.store, time.Now).OperatorSwitch(ctx, c.ID, ch); err != nil {
+			if sh, err = a.operator().SwitchShutter(ctx, c.ID, ch); err != nil {
 				return errMessage(err)
 			}
 		}

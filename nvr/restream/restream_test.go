@@ -439,7 +439,7 @@ func TestRestreamRevocationAndOneIngest(t *testing.T) {
 	// The shutter closes: the remaining session ends.
 	start = time.Now()
 	closed := true
-	if _, err := nvr.NewShutters(w.store, nil).OperatorSwitch(ctx, w.camA.ID, nvr.ShutterChange{Closed: &closed}); err != nil {
+	if _, err := nvrtest.Operator(w.dir).Admin().SwitchShutter(ctx, w.camA.ID, nvr.ShutterChange{Closed: &closed}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "session ends at shutter close", func() bool { return w.sessions.Count() == 0 })
