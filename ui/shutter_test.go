@@ -260,7 +260,8 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 // TestShutterOnCameraPage: the camera page offers the shutter button to
 // whoever the policy lets switch it (owner, member), not to a viewer; a
 // closed shutter reads "Privacy shutter closed" with an Open button, and
-// the timeline's strip hook is there for everyone.
+// everyone gets the one-player page whose timeline (review.js) draws the
+// closed periods; the old strip under it is gone.
 func TestShutterOnCameraPage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -277,8 +278,11 @@ func TestShutterOnCameraPage(t *testing.T) {
 		if n := d.Find(`[data-testid="shutter-toggle"]`).Length(); n != tc.want {
 			t.Errorf("%s: %d shutter buttons, want %d", tc.user, n, tc.want)
 		}
-		if d.Find(`[data-testid="shutter-strip"]`).Length() != 1 {
-			t.Errorf("%s: no shutter strip", tc.user)
+		if d.Find(`[data-testid="timeline"][data-timeline]`).Length() != 1 || d.Find(`video`).Length() != 1 {
+			t.Errorf("%s: want one player and the timeline", tc.user)
+		}
+		if d.Find(`script[src$="/review.js"]`).Length() != 1 || d.Find(`[data-testid="shutter-strip"]`).Length() != 0 {
+			t.Errorf("%s: the timeline's script missing, or the old strip still there", tc.user)
 		}
 	}
 	mo := f.login("mo")
