@@ -266,6 +266,34 @@ func TestShutterKeepRecording(t *testing.T) {
 	}
 }
 
+// TestShutterAdminSwitch: the CLI's local operator switches any camera's
+// shutter; a signed-in appliance admin's grant switches none (the policy
+// leaves that to the people who live with the camera), and a malformed
+// camera ID is not found.
+func TestShutterAdminSwitch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := newShutterApp(t)
+	admin, err := a.pol.Admin(ctx, a.principal(t, a.admin, nvr.ScopeAll))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.dir.ForAdmin(admin).SwitchShutter(ctx, a.cam1.ID, nvr.ShutterChange{Closed: ptr(true)}); !errors.Is(err, nvr.ErrNotFound) {
+		t.Fatalf("a signed-in admin switched the shutter: %v", err)
+	}
+	op := nvrtest.Operator(a.dir).Admin()
+	if _, err := op.SwitchShutter(ctx, "not-a-camera", nvr.ShutterChange{Closed: ptr(true)}); !errors.Is(err, nvr.ErrNotFound) {
+		t.Fatalf("malformed camera ID: %v", err)
+	}
+	if sh, err := op.SwitchShutter(ctx, a.cam1.ID, nvr.ShutterChange{Closed: ptr(true)}); err != nil || !sh.Closed {
+		t.Fatalf("the operator's close: %+v, %v", sh, err)
+	}
+	audits, err := a.d.Audit(ctx, 10)
+	if err != nil || len(audits) == 0 || audits[0].Action != "shutter-close" || audits[0].Principal != "cli" || audits[0].Result != "ok" {
+		t.Fatalf("the operator's audit row: %+v, %v", audits, err)
+	}
+}
+
 // TestShutterSwitchCommitsWithItsAuditRow: when the audit row cannot be
 // written, the switch is not made (no state, no period).
 func TestShutterSwitchCommitsWithItsAuditRow(t *testing.T) {
