@@ -73,11 +73,13 @@ const (
 	cameraColumns = `id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
 	transport, enabled, created_at_ns,
 	record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days, household_since_ns,
-	detector, motion_sensitivity, motion_zones, events_enabled, local_ok`
+	detector, motion_sensitivity, motion_zones, events_enabled, local_ok,
+	shutter_closed, shutter_start_min, shutter_end_min, shutter_keep_recording`
 	joinedCameraColumns = `c.id, c.household_id, c.name, c.main_url, c.sub_url, c.rtsp_username, c.rtsp_password,
 	c.transport, c.enabled, c.created_at_ns,
 	c.record_mode, c.pre_roll_ms, c.post_roll_ms, c.retain_continuous_days, c.retain_event_days, c.household_since_ns,
-	c.detector, c.motion_sensitivity, c.motion_zones, c.events_enabled, c.local_ok`
+	c.detector, c.motion_sensitivity, c.motion_zones, c.events_enabled, c.local_ok,
+	c.shutter_closed, c.shutter_start_min, c.shutter_end_min, c.shutter_keep_recording`
 )
 
 // day is the unit of the retention columns.
@@ -95,12 +97,15 @@ type cameraRecording struct {
 	sensitivity                           int64
 	eventsEnabled                         bool
 	localOK                               bool
+	shutterClosed, keepRecording          bool
+	shutterStart, shutterEnd              int64
 }
 
 // dest returns the scan destinations, in the order of cameraColumns' tail.
 func (r *cameraRecording) dest() []any {
 	return []any{&r.mode, &r.preMs, &r.postMs, &r.continuousDays, &r.events, &r.householdSinceNs,
-		&r.detector, &r.sensitivity, &r.zones, &r.eventsEnabled, &r.localOK}
+		&r.detector, &r.sensitivity, &r.zones, &r.eventsEnabled, &r.localOK,
+		&r.shutterClosed, &r.shutterStart, &r.shutterEnd, &r.keepRecording}
 }
 
 // apply sets c's recording settings from r.
@@ -114,6 +119,8 @@ func (r *cameraRecording) apply(c *nvr.Camera) {
 	c.Detection = nvr.Detection{Detector: nvr.DetectorMode(r.detector), Sensitivity: int(r.sensitivity),
 		Zones: r.zones, NoEvents: !r.eventsEnabled}
 	c.LocalOK = r.localOK
+	c.Shutter = nvr.Shutter{Closed: r.shutterClosed, KeepRecording: r.keepRecording,
+		Schedule: nvr.DailyWindow{Start: int(r.shutterStart), End: int(r.shutterEnd)}}
 }
 
 func scanCamera(row interface{ Scan(...any) error }) (nvr.Camera, error) {
@@ -303,8 +310,36 @@ func (w writes) MoveCamera(ctx context.Context, id nvr.CameraID, to nvr.Househol
 		if err != nil {
 			return cameraWriteError(op, nvr.Camera{ID: id, Name: name}, err)
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM camera_viewers WHERE camera_id = ?`, string(id))
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM camera_viewers WHERE camera_id = ?`, string(id)); err != nil {
+			return err
+		}
+		return moveShutter(ctx, tx, id, ns(at))
 	})
 	return internal(op, err)
+}
+
+// moveShutter gives a moved camera an open shutter with no schedule: the
+// old household's privacy settings (a presence schedule, a hand close)
+// are theirs, and the new household decides its own. A hand-closed period
+// ends at the move; a schedule ending is a schedule row, so the timeline
+// stops drawing it there.
+func moveShutter(ctx context.Context, tx conn, id nvr.CameraID, atNs int64) error {
+	var start, end int64
+	if err := tx.QueryRowContext(ctx, `SELECT shutter_start_min, shutter_end_min FROM cameras WHERE id = ?`,
+		string(id)).Scan(&start, &end); err != nil {
+		return err
+	}
+	if start != 0 || end != 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO shutter_schedules (camera_id, from_ns, start_min, end_min)
+			VALUES (?, ?, 0, 0)`, string(id), atNs); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE shutter_periods SET end_ns = max(start_ns, ?)
+		WHERE camera_id = ? AND end_ns IS NULL`, atNs, string(id)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE cameras SET shutter_closed = 0, shutter_start_min = 0, shutter_end_min = 0,
+		shutter_keep_recording = 0 WHERE id = ?`, string(id))
+	return err
 }

@@ -49,6 +49,8 @@ SELECT
 	COALESCE(c.retain_continuous_days, 0), COALESCE(c.retain_event_days, 0), COALESCE(c.household_since_ns, 0),
 	COALESCE(c.detector, ''), COALESCE(c.motion_sensitivity, 0), COALESCE(c.motion_zones, '[]'),
 	COALESCE(c.events_enabled, 0), COALESCE(c.local_ok, 0),
+	COALESCE(c.shutter_closed, 0), COALESCE(c.shutter_start_min, 0), COALESCE(c.shutter_end_min, 0),
+	COALESCE(c.shutter_keep_recording, 0),
 	EXISTS (SELECT 1 FROM camera_viewers v WHERE v.user_id = :uid AND v.camera_id = :cam)
 FROM (SELECT 1) AS one
 LEFT JOIN users u ON u.id = :uid

@@ -15,9 +15,9 @@ func (w writes) CreateToken(ctx context.Context, t nvr.APIToken) (nvr.APIToken, 
 	const op = "create token"
 	t.PublicID = nvr.NewPublicID()
 	res, err := w.c.ExecContext(ctx, `
-		INSERT INTO api_tokens (public_id, user_id, name, scope, token_hash, created_at_ns, last_used_at_ns, expires_at_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.PublicID, int64(t.UserID), t.Name, string(t.Scope), t.TokenHash, ns(t.CreatedAt), ns(t.LastUsedAt), ns(t.ExpiresAt))
+		INSERT INTO api_tokens (public_id, user_id, name, scope, token_hash, created_at_ns, last_used_at_ns, expires_at_ns, digest_ha1)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.PublicID, int64(t.UserID), t.Name, string(t.Scope), t.TokenHash, ns(t.CreatedAt), ns(t.LastUsedAt), ns(t.ExpiresAt), t.DigestHA1)
 	switch {
 	case isForeignKey(err):
 		return nvr.APIToken{}, notFound(op, "user")
@@ -131,4 +131,36 @@ func (w writes) DeleteToken(ctx context.Context, id int64) error {
 		return internal(op, err)
 	}
 	return affectedOne(res, op, "token")
+}
+
+// DigestTokens returns the tokens with a digest HA1 of the user named
+// name, with the user, in one read; none when the user is missing.
+func (d *DB) DigestTokens(ctx context.Context, name string) ([]nvr.APIToken, nvr.User, error) {
+	const op = "read digest tokens"
+	rows, err := d.reader.QueryContext(ctx, `
+		SELECT t.id, t.scope, t.digest_ha1, t.expires_at_ns, u.id
+		FROM users u JOIN api_tokens t ON t.user_id = u.id
+		WHERE u.name = ? AND t.digest_ha1 <> ''`, name)
+	if err != nil {
+		return nil, nvr.User{}, internal(op, err)
+	}
+	defer rows.Close()
+	var (
+		toks []nvr.APIToken
+		u    nvr.User
+	)
+	for rows.Next() {
+		var (
+			t        nvr.APIToken
+			scope    string
+			exp, uid int64
+		)
+		if err := rows.Scan(&t.ID, &scope, &t.DigestHA1, &exp, &uid); err != nil {
+			return nil, nvr.User{}, internal(op, err)
+		}
+		t.Scope, t.ExpiresAt, t.UserID = nvr.TokenScope(scope), fromNs(exp), nvr.UserID(uid)
+		u.ID = nvr.UserID(uid)
+		toks = append(toks, t)
+	}
+	return toks, u, internal(op, rows.Err())
 }

@@ -15,12 +15,14 @@ const (
 	ActionAdminister                        // manage households and accounts of the appliance
 	ActionDeleteEvents                      // delete a camera's events (household owners only)
 	ActionPinEvents                         // pin or unpin a camera's events (owners and members)
+	ActionSwitchShutter                     // close or open a camera's privacy shutter, set its schedule (owners and members)
 )
 
 // Actions lists every action, for table tests and route sweeps.
 func Actions() []Action {
 	return []Action{ActionViewCamera, ActionViewLive, ActionViewRecordings, ActionTriggerEvent,
-		ActionManageCamera, ActionManageHousehold, ActionAdminister, ActionDeleteEvents, ActionPinEvents}
+		ActionManageCamera, ActionManageHousehold, ActionAdminister, ActionDeleteEvents, ActionPinEvents,
+		ActionSwitchShutter}
 }
 
 func (a Action) String() string {
@@ -43,6 +45,8 @@ func (a Action) String() string {
 		return "delete-events"
 	case ActionPinEvents:
 		return "pin-events"
+	case ActionSwitchShutter:
+		return "switch-shutter"
 	}
 	return "unknown"
 }

@@ -7,7 +7,7 @@ package nvr
 func isCameraAction(a Action) bool {
 	switch a {
 	case ActionViewCamera, ActionViewLive, ActionViewRecordings, ActionTriggerEvent, ActionManageCamera,
-		ActionDeleteEvents, ActionPinEvents:
+		ActionDeleteEvents, ActionPinEvents, ActionSwitchShutter:
 		return true
 	}
 	return false
@@ -21,8 +21,19 @@ func isCameraAction(a Action) bool {
 // decides what retention keeps (pinned footage outlives it and fills the
 // disk), so it belongs to the household's owners and members, never to a
 // viewer, whose access is to watch; a view-scope token cannot pin either.
+// The privacy shutter is switched by the people who live with the camera,
+// its household's owners and members: closing it is what a member does
+// when they come home, and opening it must not wait for an owner. A viewer
+// (a guest, a neighbour) may not, nor may a view-scope token (an HA
+// stream source or a wall display must not be able to lift the privacy it
+// is subject to), nor the appliance admin of another household. While the
+// shutter is closed no media action is granted to anyone, owners included;
+// the camera itself stays visible.
 func decideCamera(s Subject, c CameraFacts, a Action) bool {
 	if !s.usable() || !c.Exists || !isCameraAction(a) || !allowedByScope(s.Principal.Scope, a) {
+		return false
+	}
+	if c.ShutterClosed && a.IsMedia() {
 		return false
 	}
 	u := s.User

@@ -332,6 +332,11 @@ func (d *Directory) createToken(ctx context.Context, w DirectoryWriter, u UserID
 	token := newSecretToken(apiTokenPrefix)
 	now := d.now()
 	t := APIToken{UserID: u, Name: name, Scope: scope, TokenHash: HashToken(token), CreatedAt: now}
+	if scope == ScopeView {
+		// View tokens also work over RTSP (the restream), whose clients
+		// only speak digest: keep the HA1 that checks them.
+		t.DigestHA1 = DigestHA1(owner.Name, token)
+	}
 	if ttl > 0 {
 		t.ExpiresAt = now.Add(ttl)
 	}
@@ -339,6 +344,7 @@ func (d *Directory) createToken(ctx context.Context, w DirectoryWriter, u UserID
 	if err != nil {
 		return "", APIToken{}, Wrap(op, err)
 	}
+	t.DigestHA1 = "" // stored for the restream; never handed back
 	return token, t, nil
 }
 

@@ -9,7 +9,14 @@ import "context"
 // recorded on its own row, and its error is returned even if that row
 // cannot be written (the caller learns what happened to the change).
 func (d *Directory) change(ctx context.Context, s Subject, cam CameraID, action string, fn func(w DirectoryWriter) error) error {
-	e := AuditEntry{At: d.now(), UserID: s.User.ID, Principal: s.Principal.String(), CameraID: cam, Action: action, Result: "ok"}
+	return d.changeNoted(ctx, s, cam, action, "", fn)
+}
+
+// changeNoted is change with a detail on its audit row (what was set,
+// e.g. a schedule's window; never a secret).
+func (d *Directory) changeNoted(ctx context.Context, s Subject, cam CameraID, action, detail string, fn func(w DirectoryWriter) error) error {
+	e := AuditEntry{At: d.now(), UserID: s.User.ID, Principal: s.Principal.String(), CameraID: cam, Action: action,
+		Result: "ok", Detail: detail}
 	err := d.store.Change(ctx, e, fn)
 	if err == nil {
 		return nil

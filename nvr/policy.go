@@ -56,10 +56,12 @@ func (pol *Policy) Camera(ctx context.Context, p Principal, a Action, id CameraI
 	if _, err := ParseCameraID(string(id)); err != nil {
 		return CameraGrant{}, ErrNotFound
 	}
-	subj, facts, err := pol.store.CameraAccess(ctx, p, id, pol.now())
+	now := pol.now()
+	subj, facts, err := pol.store.CameraAccess(ctx, p, id, now)
 	if err != nil {
 		return CameraGrant{}, Wrap("authorize camera", err)
 	}
+	facts.ShutterClosed = facts.Exists && facts.Camera.Shutter.ClosedAt(now)
 	if !subj.usable() {
 		return CameraGrant{}, errUnauthenticated
 	}
@@ -99,10 +101,12 @@ func (pol *Policy) Recheck(ctx context.Context, g CameraGrant) error {
 	if err := g.Require(g.action); err != nil {
 		return err
 	}
-	subj, facts, err := pol.store.CameraAccess(ctx, g.subject.Principal, g.camera.ID, pol.now())
+	now := pol.now()
+	subj, facts, err := pol.store.CameraAccess(ctx, g.subject.Principal, g.camera.ID, now)
 	if err != nil {
 		return Wrap("recheck camera", err)
 	}
+	facts.ShutterClosed = facts.Exists && facts.Camera.Shutter.ClosedAt(now)
 	if !subj.usable() {
 		return errUnauthenticated
 	}
@@ -137,7 +141,7 @@ func (pol *Policy) VisibleCameras(ctx context.Context, p Principal, a Action) ([
 	}
 	grants := make([]CameraGrant, 0, len(cams))
 	for _, c := range cams {
-		facts := CameraFacts{Camera: c, Exists: true, Assigned: assignedTo != 0}
+		facts := CameraFacts{Camera: c, Exists: true, Assigned: assignedTo != 0, ShutterClosed: c.Shutter.ClosedAt(pol.now())}
 		if decideCamera(subj, facts, a) {
 			grants = append(grants, CameraGrant{camera: c, action: a, subject: subj})
 		}

@@ -10,6 +10,9 @@ type CameraFacts struct {
 	Camera   Camera
 	Exists   bool
 	Assigned bool // the user is a viewer the camera was assigned to
+	// ShutterClosed is Camera.Shutter.ClosedAt(the decision's time): the
+	// policy sets it at each decision (stores leave it false).
+	ShutterClosed bool
 }
 
 // PolicyStore is the part of the database the access policy reads. Each
@@ -142,6 +145,14 @@ type DirectoryWriter interface {
 	// CreateIntegration stores an MQTT integration; KindConflict when the
 	// household or the topic prefix already has one.
 	CreateIntegration(ctx context.Context, i Integration) (Integration, error)
+
+	// SetShutter reads camera id's privacy shutter, applies fn to it and
+	// stores the result, read and written in the change's transaction, with
+	// its history: a hand close opens a period at at, a hand open ends it,
+	// a new schedule is a schedule row from at. Nothing is written when fn
+	// fails (its error is returned). KindNotFound when the camera is
+	// missing.
+	SetShutter(ctx context.Context, id CameraID, at time.Time, fn func(Shutter) (Shutter, error)) (Shutter, error)
 }
 
 // CameraLister lists every configured camera; ingest, recorder, retention

@@ -96,6 +96,9 @@ type Camera struct {
 	// camera refuses, at the dial, an address of this appliance
 	// (RefuseLocalAddr), whatever the name resolved to when it was saved.
 	LocalOK bool
+
+	// Shutter is the camera's privacy shutter (see shutter.go).
+	Shutter Shutter
 }
 
 // RecordMode selects what a camera records.
@@ -263,6 +266,10 @@ type APIToken struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero: never used
 	ExpiresAt  time.Time // zero: never expires
+	// DigestHA1 is the token's RTSP digest HA1 (view tokens only; see
+	// DigestHA1): password-equivalent for the RTSP restream, so like the
+	// hash it is never rendered, returned or logged.
+	DigestHA1 string
 }
 
 // AuditEntry records one access decision on a camera or one administrative

@@ -23,7 +23,7 @@ type cameraResponse struct {
 	Streams []streamResponse `json:"streams,omitempty"`
 	// Recording is the recorder's state, measured from the footage it
 	// indexes (docs/storage.md): recording, stalled, waiting, armed
-	// (events only), off, disk-full, over-rate (above the
+	// (events only), off, shutter-closed (privacy shutter), disk-full, over-rate (above the
 	// ingest rate ceiling: paused) or "error: ...". RecordingSince is
 	// when that state began; RecordingReason says why a camera is stalled.
 	Recording       string     `json:"recording,omitempty"`
@@ -33,6 +33,9 @@ type cameraResponse struct {
 	// picture (see liveStatus): the page's first rendering and live.js's
 	// refresh read the same words from here.
 	Words *liveWords `json:"words,omitempty"`
+	// Shutter is the camera's privacy shutter; while closed the camera
+	// stays listed and every picture of it is refused.
+	Shutter *shutterState `json:"shutter,omitempty"`
 }
 
 // liveWords is a camera's state in a household's words: badge (streaming,
@@ -74,6 +77,8 @@ func cameraOf(c nvr.Camera, hid nvr.HouseholdPublicID) cameraResponse {
 // public ID of its household ("" for the pages, which do not show it).
 func (s *Server) withStatus(ctx context.Context, g nvr.CameraGrant, hid nvr.HouseholdPublicID) cameraResponse {
 	r := cameraOf(g.Camera(), hid)
+	sh := shutterOf(g.Camera().Shutter, s.now())
+	r.Shutter = &sh
 	if s.status == nil {
 		return r
 	}

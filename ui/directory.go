@@ -25,6 +25,10 @@ type directory interface {
 	ChangeOwnPassword(ctx context.Context, g nvr.UserGrant, password string) error
 
 	ConfigureCamera(ctx context.Context, g nvr.CameraGrant, ch nvr.CameraChanges) (nvr.Camera, error)
+	// SwitchShutter and SetShutterKeepRecording change a camera's privacy
+	// shutter, each with its audit row in one transaction.
+	SwitchShutter(ctx context.Context, g nvr.CameraGrant, ch nvr.ShutterChange) (nvr.Shutter, error)
+	SetShutterKeepRecording(ctx context.Context, g nvr.CameraGrant, keep bool) (nvr.Shutter, error)
 
 	// HouseholdPublicID names, in an answer, a household whose row number
 	// the handler holds from what a grant gave it.

@@ -32,6 +32,20 @@ func badgeOf(c cameraResponse) string {
 // who may diagnose the camera, behind a details toggle. now and the
 // times are shown in the server's zone, like the timeline's day.
 func liveStatus(c cameraResponse, diagnose bool, now time.Time) views.CameraStatus {
+	if c.Shutter != nil && c.Shutter.Closed {
+		// No picture on purpose, and none is handed out: say so instead
+		// of a connection problem.
+		st := views.CameraStatus{Badge: "shutter", Headline: "Privacy shutter closed"}
+		switch {
+		case c.Shutter.ScheduleClosed && !c.Shutter.ClosedByHand:
+			st.Advice = "Closed by its schedule (" + c.Shutter.Schedule + ")."
+		case c.Shutter.KeepRecording:
+			st.Advice = "Recording continues; viewing is off until it opens."
+		default:
+			st.Advice = "Nothing is shown or recorded until it opens."
+		}
+		return st
+	}
 	st := views.CameraStatus{Badge: badgeOf(c)}
 	var main streamResponse
 	if len(c.Streams) > 0 {
@@ -118,9 +132,12 @@ func (s *Server) handleCameraPage(w http.ResponseWriter, r *http.Request, g nvr.
 	u := g.User()
 	now := s.now()
 	diagnose := s.mayDiagnose(r.Context(), g)
+	_, switchErr := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionSwitchShutter, g.CameraID())
 	m := views.CameraModel{Nav: navOf(u, "live"), ID: string(c.ID), Name: c.Name,
 		Day: now.Format("2006-01-02"), CanManage: diagnose,
-		Status: liveStatus(c, diagnose, now)}
+		Status: liveStatus(c, diagnose, now),
+		Shutter: views.ShutterView{CanSwitch: switchErr == nil && s.shutters != nil,
+			Closed: c.Shutter != nil && c.Shutter.Closed, Schedule: g.Camera().Shutter.Schedule.String()}}
 	s.render(w, r, http.StatusOK, views.Camera(m))
 }
 

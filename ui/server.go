@@ -52,6 +52,12 @@ type Deps struct {
 	// Live gives granted cameras' hubs, for the MSE live route; nil (or no
 	// WebRTC.Sessions) when off.
 	Live LiveSource
+	// Shutters reads privacy shutters' history (the switches are the
+	// Directory's); nil: the shutter routes answer 404.
+	Shutters *nvr.Shutters
+	// OnShutter is called after a shutter switch, so recording and
+	// detection react at once instead of at their next poll; nil: none.
+	OnShutter func()
 	// Probe tests a camera stream for "test connection"; nil uses
 	// ingest.ProbeCamera.
 	Probe Prober
@@ -92,14 +98,17 @@ type Server struct {
 	reviews  *nvr.Reviews
 	live     WebRTCLive
 	probe    Prober
-	probes   chan struct{} // a slot per running probe
-	lookup   nvr.LookupHost
-	resolver *net.Resolver
-	started  time.Time
-	log      *slog.Logger
-	now      func() time.Time
-	router   *router
-	handler  http.Handler
+	shutters *nvr.Shutters
+	// onShutter: Deps.OnShutter.
+	onShutter func()
+	probes    chan struct{} // a slot per running probe
+	lookup    nvr.LookupHost
+	resolver  *net.Resolver
+	started   time.Time
+	log       *slog.Logger
+	now       func() time.Time
+	router    *router
+	handler   http.Handler
 
 	notes      *nvr.Notifications
 	notifyTest NotifyTester
@@ -132,6 +141,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, reviews: d.Reviews, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
 	s.notes, s.notifyTest, s.vapidKey = d.Notifications, d.NotifyTest, d.VAPIDPublicKey
+	s.shutters, s.onShutter = d.Shutters, d.OnShutter
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
@@ -237,6 +247,8 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.household("POST /api/household/cameras", s.handleHouseholdAddCamera)
 	rt.camera("PATCH /api/cameras/{id}", nvr.ActionManageCamera, s.handleEditCamera)
 	rt.camera("GET /api/cameras/{id}/snapshot", nvr.ActionViewLive, s.handleSnapshot)
+	rt.camera("GET /api/cameras/{id}/shutter", nvr.ActionViewCamera, s.handleShutter)
+	rt.camera("POST /api/cameras/{id}/shutter", nvr.ActionSwitchShutter, s.handleShutterSwitch)
 	rt.user("POST /api/cameras/test", s.handleProbeCamera) // owners and the admin; checked inside
 
 	rt.user("GET /api/notify/channels", s.handleNotifyChannels)

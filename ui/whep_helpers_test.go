@@ -74,7 +74,8 @@ func newLiveFixture(t *testing.T, limits view.LiveConfig, withRecorder ...bool) 
 		playback = view.NewPlayback(f.store, filepath.Join(data, recordstore.RecordingsDirName))
 	}
 	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Playback: playback, Status: ing,
-		Live: ing, WebRTC: WebRTCLive{Engine: engine, Hubs: ing, Sessions: sessions}})
+		Live: ing, WebRTC: WebRTCLive{Engine: engine, Hubs: ing, Sessions: sessions},
+		Events: f.events, Shutters: nvr.NewShutters(f.store, f.clock)})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,7 +83,8 @@ func mouse(t *testing.T, b *browsertest.Browser, p input.DispatchMouseEventParam
 // click on a recorded moment plays it in the page's one player (the
 // decoded camera clock is the clicked time) and Live returns; next and
 // previous event; ?t= opens at the moment, and a moment without footage
-// says so and plays the next recording; at 375 px the page does not scroll
+// says so and plays the next recording; a closed privacy shutter's period
+// is greyed on the timeline to scale; at 375 px the page does not scroll
 // sideways and the timeline pans, zooms (pinch) and plays by touch. Every
 // check waits for a state, none for a time.
 func TestBrowserReview(t *testing.T) {
@@ -325,6 +327,13 @@ func TestBrowserReview(t *testing.T) {
 	do(t, b, chromedp.Navigate(srv.url+"/cameras/"+cam+"?t=yesterday"))
 	waitJS(t, b, `document.querySelector('[data-timeline-status]').textContent.includes('is not a time') && document.querySelector('[data-testid="camera-page"]').dataset.mode === 'live'`, statusJS, 10*time.Second)
 
+	// The privacy shutter: closed by its button, the page says so and the
+	// timeline greys the period (open-ended) although the recordings are
+	// refused; opened again, the period is drawn to scale among the
+	// recordings with its legend, and a click into it says why there is
+	// no footage there.
+	checkShutterOnTimeline(t, b, srv.url, cam)
+
 	// A phone: no sideways scroll; the timeline answers touch.
 	do(t, b, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	do(t, b, chromedp.Navigate(srv.url+"/cameras/"+cam), chromedp.WaitVisible(chromedp.CSS(`[data-testid="timeline"][data-ranges]`)))
@@ -385,4 +394,76 @@ func TestBrowserReview(t *testing.T) {
 		t.Fatalf("the tap plays camera %q, want %q", id, cam)
 	}
 	t.Logf("review flows passed; zoom span %s", strconv.FormatInt(viewSpan(t, b)/1000, 10)+" s")
+}
+
+// checkShutterOnTimeline closes camera cam's privacy shutter with the
+// camera page's button and opens it again some seconds later: while it is
+// closed the page says so and the timeline greys the open period; after,
+// the period is drawn to scale (its width is its length at the view's
+// zoom) with the legend and a tooltip, the hover preview names it, and a
+// click into it says why nothing plays there.
+func checkShutterOnTimeline(t *testing.T, b *browsertest.Browser, url, cam string) {
+	t.Helper()
+	do(t, b, chromedp.Navigate(url+"/cameras/"+cam), chromedp.WaitVisible(chromedp.CSS(`[data-testid="shutter-toggle"][data-closed="false"]`)))
+	closedAt := time.Now()
+	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid="shutter-toggle"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="shutter-toggle"][data-closed="true"]`)))
+	waitJS(t, b, `(() => { const g = document.querySelector('[data-testid="timeline-shutter"]'); return !!g && g.dataset.end === '' &&
+		!document.querySelector('[data-testid="timeline-shutter-legend"]').hidden; })()`, statusJS, 10*time.Second)
+	if h := eval[string](t, b, `document.querySelector('[data-testid="status-headline"]').textContent`); h != "Privacy shutter closed" {
+		t.Fatalf("closed shutter's headline %q", h)
+	}
+	if st := eval[string](t, b, statusJS); !strings.HasPrefix(st, "Privacy shutter closed") {
+		t.Fatalf("closed shutter's timeline status %q", st)
+	}
+	// The closed stretch must outlast the 3 s within which the timeline
+	// joins recordings (a length, not a synchronisation).
+	if d := 8*time.Second - time.Since(closedAt); d > 0 {
+		time.Sleep(d)
+	}
+	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid="shutter-toggle"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="shutter-toggle"][data-closed="false"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="timeline"][data-ranges]`)))
+	// Zoomed in to a minute around now, where the period ended seconds ago.
+	for range 6 {
+		do(t, b, chromedp.KeyEvent("+"))
+	}
+	periodJS := `(() => { const g = [...document.querySelectorAll('[data-testid="timeline-shutter"]')].find(g => g.dataset.end !== '');
+		if (!g) return []; const r = g.querySelector('rect').getBoundingClientRect(); const s = document.querySelector('.timeline-svg').getBoundingClientRect();
+		const v = document.querySelector('[data-timeline]').dataset;
+		return [r.left, r.width, r.top + r.height / 2, s.left, s.width, Date.parse(g.dataset.start), Date.parse(g.dataset.end), Number(v.viewStart), Number(v.viewSpan)]; })()`
+	waitJS(t, b, periodJS+`.length === 9`, statusJS, 10*time.Second)
+	p := eval[[]float64](t, b, periodJS)
+	left, width, y, svgLeft, svgWidth, from, to, view0, span := p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]
+	if span != 60*1000 {
+		t.Fatalf("zoomed in to %v ms, want a minute", span)
+	}
+	if length := time.Duration(to-from) * time.Millisecond; length < 7*time.Second || length > 30*time.Second {
+		t.Fatalf("the closed period lasts %v, want the ~8 s it was closed", length)
+	}
+	if left < svgLeft || left+width > svgLeft+svgWidth {
+		t.Fatalf("the closed period [%v, +%v] is not in the view [%v, +%v]: %s", left, width, svgLeft, svgWidth, eval[string](t, b, reviewStateJS))
+	}
+	if want := (to - from) / span * svgWidth; width < want-2 || width > want+2 {
+		t.Fatalf("the closed period is %.1f px wide, want %.1f (%v of a %v view)", width, want, time.Duration(to-from)*time.Millisecond, time.Duration(span)*time.Millisecond)
+	}
+	if wantLeft := (from - view0) / span * svgWidth; math.Abs(left-svgLeft-wantLeft) > 2 {
+		t.Fatalf("the closed period starts at %.1f px, want %.1f", left-svgLeft, wantLeft)
+	}
+	if tip := eval[string](t, b, `[...document.querySelectorAll('[data-testid="timeline-shutter"]')].find(g => g.dataset.end !== '').querySelector('title').textContent`); !strings.HasPrefix(tip, "Privacy shutter closed") {
+		t.Fatalf("the closed period's tooltip %q", tip)
+	}
+	if eval[bool](t, b, `document.querySelector('[data-testid="timeline-shutter-legend"]').hidden`) {
+		t.Fatal("no legend for the closed period")
+	}
+	// Hovering it, the preview names it; a click into it plays nothing and
+	// says why.
+	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: left + width/2, Y: y})
+	waitJS(t, b, `document.querySelector('[data-testid="timeline-preview"]').textContent.includes('Privacy shutter closed')`,
+		`document.querySelector('[data-testid="timeline-preview"]').textContent`, 5*time.Second)
+	do(t, b, chromedp.MouseClickXY(left+width/2, y))
+	waitJS(t, b, `document.querySelector('[data-timeline-status]').textContent.startsWith('Privacy shutter closed from')`, statusJS, 10*time.Second)
+	if m := eval[string](t, b, `document.querySelector('[data-testid="camera-page"]').dataset.mode`); m != "live" {
+		t.Fatalf("a click into the closed period switched the player to %s", m)
+	}
 }

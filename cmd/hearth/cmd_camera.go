@@ -23,7 +23,10 @@ const cameraUsage = `hearth camera <command> [--data DIR]
        [--retain-continuous-days N] [--retain-events-days N]
        [--zones '[{"name":"drive","polygon":[[0,0.5],[1,0.5],[1,1]]},{"name":"clock","mask":true,"polygon":...}]']
   remove CAMERA-ID
-  move CAMERA-ID --household H`
+  move CAMERA-ID --household H
+  shutter CAMERA-ID [open|close|status] [--schedule HH:MM-HH:MM|off]
+      (privacy shutter: while closed nothing of the camera is shown to anyone; the schedule closes it
+      daily in the server's local time)`
 
 // cmdCamera runs one camera subcommand; each has its own flags and, when
 // it is long, its own file (cmd_camera_*.go).
@@ -43,6 +46,8 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 		return cameraRemove(ctx, rest, e)
 	case "move":
 		return cameraMove(ctx, rest, e)
+	case "shutter":
+		return cameraShutter(ctx, rest, e)
 	}
 	return usagef("unknown camera command %q\nusage: %s", sub, cameraUsage)
 }

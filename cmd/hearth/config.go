@@ -27,6 +27,7 @@ import (
 //	data = "/var/lib/hearth"
 //	log_level = "info"
 //	allowed_hosts = ["nvr.example.com"]
+//	rtsp_listen = ":8554"   (the RTSP restream; off when absent)
 //	[tls]        mode = "off"|"auto"|"files", cert, key, redirect_http
 //	[webrtc]     udp_port = 8189, host_ips = ["192.168.1.10"]
 //	[retention]  continuous_days = 14, events_days = 30,
@@ -43,15 +44,17 @@ type fileConfig struct {
 	Data     *string     `toml:"data"`
 	LogLevel *slog.Level `toml:"log_level"`
 	// AllowedHosts are public host names the UI is reached by.
-	AllowedHosts *[]string  `toml:"allowed_hosts"`
-	TLS          fileTLS    `toml:"tls"`
-	WebRTC       fileWebRTC `toml:"webrtc"`
-	Retention    fileRetain `toml:"retention"`
-	HTTP         fileHTTP   `toml:"http"`
-	Recording    fileRecord `toml:"recording"`
-	MQTT         fileMQTT   `toml:"mqtt"`
-	path         string     // for messages
-	lines        map[string]int
+	AllowedHosts *[]string `toml:"allowed_hosts"`
+	// RTSPListen turns the RTSP restream on at this address.
+	RTSPListen *string    `toml:"rtsp_listen"`
+	TLS        fileTLS    `toml:"tls"`
+	WebRTC     fileWebRTC `toml:"webrtc"`
+	Retention  fileRetain `toml:"retention"`
+	HTTP       fileHTTP   `toml:"http"`
+	Recording  fileRecord `toml:"recording"`
+	MQTT       fileMQTT   `toml:"mqtt"`
+	path       string     // for messages
+	lines      map[string]int
 }
 
 type fileTLS struct {
@@ -112,6 +115,9 @@ type serviceOptions struct {
 	// averaged over 10 s (record.RecorderConfig.MaxBitrate): above it the
 	// camera's recording pauses. 0: no ceiling.
 	CameraMaxMbps int
+	// RTSPListen is the RTSP restream's listen address (host:port); ""
+	// leaves the restream off (the default).
+	RTSPListen string
 }
 
 // tlsMode is how serve speaks HTTPS.
@@ -248,6 +254,11 @@ func (o serviceOptions) Validate() error {
 	if o.MaxConnsPerClient < 0 {
 		return usagef("--max-conns-per-client %d: want 0 (no cap) or more", o.MaxConnsPerClient)
 	}
+	if a := o.RTSPListen; a != "" {
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			return usagef("--rtsp-listen %q is not host:port (for example :8554)", a)
+		}
+	}
 	return nil
 }
 
@@ -273,6 +284,7 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.IntVar(&o.Retention.EventsDays, "retain-events-days", o.Retention.EventsDays, "default days of event clips kept (0: until the free-space floor)")
 	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep this percentage of the recordings disk free (at most --min-free-bytes, at least 64 MiB or a tenth of a smaller disk)")
 	fs.IntVar(&o.CameraMaxMbps, "camera-max-mbps", o.CameraMaxMbps, "a camera sending more than this (Mbit/s over 10 s) has its recording paused until it is back under (0: no ceiling)")
+	fs.StringVar(&o.RTSPListen, "rtsp-listen", o.RTSPListen, "serve cameras over RTSP here (host:port, e.g. :8554) to Home Assistant, VLC, ffmpeg: a user name and a view token as digest credentials (off when empty)")
 	fs.IntVar(&o.MaxConnsPerClient, "max-conns-per-client", o.MaxConnsPerClient, "simultaneous HTTP connections one client address may hold (0: no cap)")
 	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
 	return path
@@ -502,6 +514,7 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	str("tls-cert", &o.TLS.CertFile, fc.TLS.Cert)
 	str("tls-key", &o.TLS.KeyFile, fc.TLS.Key)
 	str("tls-redirect-http", &o.TLS.RedirectHTTP, fc.TLS.RedirectHTTP)
+	str("rtsp-listen", &o.RTSPListen, fc.RTSPListen)
 	if fc.WebRTC.UDPPort != nil && !set["webrtc-udp-port"] {
 		o.WebRTC.UDPPort = *fc.WebRTC.UDPPort
 	}

@@ -76,7 +76,7 @@ commands:
   check       verify the recording index against the files (--repair, --data)
   household   add | list | remove
   user        add | list | passwd | remove | role | admin | disable | enable | assign | unassign
-  camera      add | list | remove | move
+  camera      add | list | edit | remove | move | shutter
   token       create | list | revoke
   notify      channel add|list|remove | rule add|list|remove | test   (a user's notifications)
   mqtt        add | list | remove (Home Assistant integrations; broker in the config file)

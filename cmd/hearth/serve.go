@@ -20,6 +20,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr/notify"
 	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/nvr/recordstore"
+	"github.com/hearthnvr/hearth/nvr/restream"
 	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/streams/webrtc"
 	"github.com/hearthnvr/hearth/ui"
@@ -210,7 +211,11 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Notifications: nvr.NewNotifications(a.store, a.policy, nil, nil), NotifyTest: notifier, VAPIDPublicKey: vapid.PublicKey(),
 		Playback: view.NewPlayback(a.store, filepath.Join(cfg.DataDir, recordstore.RecordingsDirName)),
 		Live:     ing,
-		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live}})
+		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live},
+		Shutters: nvr.NewShutters(a.store, time.Now),
+		// A closed shutter pauses recording and detection at once rather
+		// than at their next poll (the schedule is read at each poll).
+		OnShutter: func() { recorder.Reconcile(); evs.Reconcile() }})
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -236,8 +241,20 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		fmt.Fprintf(e.stdout, "No appliance admin yet. Within %v, create one at:\n  %s://%s/setup?token=%s\n(or run `hearth user add NAME --admin --data %s`)\n",
 			nvr.SetupTokenLifetime, scheme, displayAddr(addr), setupToken, cfg.DataDir)
 	}
+	var rtspSrv *restream.Server
+	if addr := cfg.Service.RTSPListen; addr != "" {
+		rtspSrv, err = restream.Listen(restream.Config{Addr: addr, Policy: a.policy, Digest: a.store, Hubs: ing,
+			Sessions: live, Log: log.With("part", "restream")})
+		if err != nil {
+			return err
+		}
+	}
 	log.Info("hearth serving", "version", version, "url", scheme+"://"+displayAddr(addr), "data", cfg.DataDir,
 		"webrtc_udp_tcp_port", rtc.Port())
+	if rtspSrv != nil {
+		fmt.Fprintf(e.stdout, "RTSP restream: rtsp://%s/cam/CAMERA-ID (user name and a view token)\n", displayAddr(rtspSrv.Addr().String()))
+		log.Info("rtsp restream serving", "addr", rtspSrv.Addr().String())
+	}
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
@@ -268,6 +285,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	}
 	wg.Go(func() { _ = live.Run(bgCtx) })
 	wg.Go(func() { _ = rtc.Run(bgCtx) })
+	if rtspSrv != nil {
+		wg.Go(func() { _ = rtspSrv.Run(bgCtx) })
+	}
 	wg.Go(func() {
 		// Recovery runs first inside the recorder; retention waits for it
 		// so the two never touch the same segment.

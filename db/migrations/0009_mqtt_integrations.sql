@@ -1,6 +1,4 @@
--- 0009: MQTT integrations (issue 18). Numbered 0009 in this branch because
--- migrations must be gapless (main has 0008_event_reviews); the lead
--- renumbers it if another 0009 lands first (planned: 0010).
+-- 0009: MQTT integrations (issue 18).
 --
 -- An integration is a household's link to an MQTT broker: a topic prefix
 -- and the API token whose principal every publish and command is decided

@@ -254,6 +254,12 @@ func (e *Events) Trigger(ctx context.Context, g nvr.CameraGrant, label string, d
 	if c.Detection.NoEvents {
 		return nvr.Event{}, nvr.Errorf(op, nvr.KindConflict, "events are off for this camera")
 	}
+	// The grant read the camera just now: while its privacy shutter
+	// pauses recording, nothing of the scene is captured, not even a
+	// trigger's thumbnail (it would be shown once the shutter opens).
+	if c.Shutter.PausesRecordingAt(e.cfg.Now()) {
+		return nvr.Event{}, nvr.Errorf(op, nvr.KindConflict, "the camera's privacy shutter is closed")
+	}
 	e.mu.Lock()
 	if _, ok := e.cams[c.ID]; !ok {
 		e.cams[c.ID] = c // not polled yet: the grant's fresh read will do

@@ -25,12 +25,16 @@ type detectorKey struct {
 	enabled, want bool
 }
 
-func keyOf(c nvr.Camera) detectorKey {
+// keyOf is c's key at now: a closed privacy shutter that pauses
+// recording stops detection too (nothing of the scene is analysed while
+// the household asked for privacy), and the next reconcile after it opens
+// starts it again.
+func keyOf(c nvr.Camera, now time.Time) detectorKey {
 	d := c.Detection.WithDefaults()
 	return detectorKey{
 		detection: string(d.Detector) + "|" + strconv.Itoa(d.Sensitivity) + "|" + d.Zones,
 		main:      c.MainURL, sub: c.SubURL, enabled: c.Enabled,
-		want: c.Enabled && !d.NoEvents && d.Detector != nvr.DetectorOff,
+		want: c.Enabled && !d.NoEvents && d.Detector != nvr.DetectorOff && !c.Shutter.PausesRecordingAt(now),
 	}
 }
 
@@ -38,11 +42,12 @@ func (e *Events) reconcileDetectors(ctx context.Context, cams map[nvr.CameraID]n
 	if e.cfg.Detectors == nil || e.cfg.hubs == nil {
 		return
 	}
+	now := e.cfg.Now()
 	var stop []*detectorRun
 	e.mu.Lock()
 	for id, run := range e.running {
 		c, ok := cams[id]
-		if !ok || keyOf(c) != run.key {
+		if !ok || keyOf(c, now) != run.key {
 			stop = append(stop, run)
 			delete(e.running, id)
 		}
@@ -58,7 +63,7 @@ func (e *Events) reconcileDetectors(ctx context.Context, cams map[nvr.CameraID]n
 		return
 	}
 	for id, c := range cams {
-		k := keyOf(c)
+		k := keyOf(c, now)
 		if !k.want {
 			continue
 		}

@@ -63,6 +63,11 @@ func (e *Events) maybeThumbnailLocked(cam nvr.CameraID, oe *openEvent, score flo
 		return
 	}
 	now := e.cfg.Now()
+	// No picture is taken while a closed privacy shutter pauses recording:
+	// it would be shown once the shutter opens.
+	if e.cams[cam].Shutter.PausesRecordingAt(now) {
+		return
+	}
 	if oe.thumbAt >= 0 && (score <= oe.thumbAt || now.Sub(oe.thumbTime) < thumbMinInterval) {
 		return
 	}

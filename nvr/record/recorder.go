@@ -34,7 +34,10 @@ const (
 	// RecordingOverRate: the camera sends above the ingest rate ceiling
 	// (RecorderConfig.MaxBitrate); nothing is written until it is back
 	// under. Live view is unaffected.
-	RecordingOverRate  = "over-rate"
+	RecordingOverRate = "over-rate"
+	// RecordingShutter: the camera's privacy shutter is closed and it does
+	// not keep recording while closed (nvr.Shutter.PausesRecordingAt).
+	RecordingShutter   = "shutter-closed"
 	recordingErrPrefix = "error: "
 )
 
@@ -297,6 +300,12 @@ func (r *Recorder) reconcile(ctx context.Context, cams []nvr.Camera, vol records
 		if set.mode == nvr.RecordOff {
 			continue
 		}
+		// A closed shutter stops the camera's recording like mode off
+		// (the open segment is closed cleanly) until it opens; the
+		// schedule is read against the clock at each poll.
+		if c.Shutter.PausesRecordingAt(r.cfg.Now()) {
+			continue
+		}
 		wanted[c.ID] = want{c, set, i}
 		i++
 	}
@@ -382,6 +391,9 @@ func (r *Recorder) statusOf(c nvr.Camera) RecordingStatus {
 	set := settingsOf(c)
 	if !c.Enabled || set.mode == nvr.RecordOff {
 		return RecordingStatus{State: RecordingOff, Mode: set.mode}
+	}
+	if c.Shutter.PausesRecordingAt(r.cfg.Now()) {
+		return RecordingStatus{State: RecordingShutter, Mode: set.mode}
 	}
 	r.mu.Lock()
 	volErr, since := r.volErr, r.volSince

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5"
@@ -19,6 +20,7 @@ const (
 // feed is one camera's stream: its camera, its gortsplib stream and RTP
 // encoders. Only the feed's run goroutine touches the camera and encoders.
 type feed struct {
+	plays  atomic.Int64 // PLAY requests answered (Server.Plays)
 	cam    *Camera
 	audio  bool
 	stream *gortsplib.ServerStream

@@ -42,8 +42,12 @@ func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respons
 	return h.stream(ctx.Conn, ctx.Request, ctx.Path)
 }
 
-// OnPlay accepts; the session was authorized at SETUP.
-func (h *handler) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+// OnPlay accepts (the session was authorized at SETUP) and counts the
+// play on the camera's feed (Server.Plays).
+func (h *handler) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+	if f := h.s.feedFor(ctx.Path); f != nil {
+		f.plays.Add(1)
+	}
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
 

@@ -103,6 +103,16 @@ func Listen(cfg ServerConfig) (*Server, error) {
 // Addr returns the bound listen address (host:port).
 func (s *Server) Addr() string { return s.rtsp.NetListener().Addr().String() }
 
+// Plays returns how many PLAY requests camera n (from 1) answered: the
+// number of sessions readers started on it, so a test can tell one
+// upstream session from several.
+func (s *Server) Plays(n int) int64 {
+	if n < 1 || n > len(s.feeds) {
+		return 0
+	}
+	return s.feeds[n-1].plays.Load()
+}
+
 // URL returns the RTSP URL of camera n (1-based), without credentials.
 func (s *Server) URL(n int) string { return "rtsp://" + s.Addr() + "/cam/" + strconv.Itoa(n) }
 

@@ -43,6 +43,7 @@ let mode = 'live'; // or 'recorded'
 let following = true; // the view keeps the playhead in sight until the user moves it
 let ranges = []; // [{a, b}] ms, sorted
 let events = []; // [{id, t, end, label, thumb}] sorted by t
+let closed = []; // [{a, b, cause}] the privacy shutter's closed periods; b null: closed now
 let loaded = null; // {a, b}: the window ranges and events cover
 let loadSeq = 0;
 
@@ -69,6 +70,14 @@ async function getJSON(url) {
 async function fetchRanges(a, b) {
   const data = await getJSON(api(`recordings?start=${encodeURIComponent(iso(a))}&end=${encodeURIComponent(iso(b))}`));
   return (data.ranges || []).map((r) => ({ a: Date.parse(r.start), b: Date.parse(r.end) })).sort((x, y) => x.a - y.a);
+}
+
+// fetchClosed asks for the privacy shutter's closed periods in [a, b)
+// (GET /api/cameras/{id}/shutter), for the timeline to grey them.
+async function fetchClosed(a, b) {
+  const data = await getJSON(api(`shutter?start=${encodeURIComponent(iso(a))}&end=${encodeURIComponent(iso(b))}`));
+  return (data.periods || []).map((p) => ({ a: Date.parse(p.start), b: p.end ? Date.parse(p.end) : null, cause: p.cause }))
+    .sort((x, y) => x.a - y.a);
 }
 
 function eventOf(e) {
@@ -100,11 +109,23 @@ async function load(force = false) {
   const seq = ++loadSeq;
   const wa = a - tl.span;
   const wb = b + tl.span;
+  // The closed periods are asked for even when the recordings are not:
+  // while the shutter is closed the recordings are refused, and the
+  // timeline still shows why.
+  let cs = [];
+  try { cs = await fetchClosed(wa, wb); } catch { /* the timeline without them */ }
   let rs;
   try {
     rs = await fetchRanges(wa, wb);
   } catch (err) {
-    if (seq === loadSeq) status(err.status === 503 ? 'Recording is not enabled.' : 'Could not load recordings.');
+    if (seq !== loadSeq) return;
+    if (cs.some((c) => c.b === null)) {
+      closed = cs;
+      tl.setData([], [], closed);
+      status('Privacy shutter closed: no footage is shown while it is closed.');
+      return;
+    }
+    status(err.status === 503 ? 'Recording is not enabled.' : 'Could not load recordings.');
     return;
   }
   let evs = [];
@@ -112,8 +133,9 @@ async function load(force = false) {
   if (seq !== loadSeq) return; // a later view asked for another window
   ranges = rs;
   events = evs;
+  closed = cs;
   loaded = { a: wa, b: wb };
-  tl.setData(ranges, events);
+  tl.setData(ranges, events, closed);
   root.dataset.loaded = 'true';
 }
 
@@ -167,6 +189,13 @@ function setPaused(p) {
 async function playAt(ms, { slackPx = 0, why = '' } = {}) {
   currentEvent = null;
   const target = await recordedFrom(ms, slackPx * tl.msPerPx());
+  const shut = tl.closedAt(ms);
+  if (shut && (!target || target.at - ms > 1000)) {
+    // No footage here because the shutter was closed: say so, and stay.
+    const until = shut.b === null ? 'it is opened' : when(shut.b);
+    status(`Privacy shutter closed from ${when(shut.a)} until ${until}${shut.cause === 'schedule' ? ' (its schedule)' : ''}: nothing was recorded or shown then.`);
+    return false;
+  }
   if (!target) {
     status(`Nothing recorded at ${when(ms)} or after.${mode === 'live' ? '' : ' Choose another moment, or Live.'}`);
     return false;

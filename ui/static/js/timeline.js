@@ -1,6 +1,7 @@
 // Timeline: the camera page's scrubbing strip, drawn to scale from a day
 // down to a minute (UniFi Protect's is the model). It draws what it is
-// given (recorded stretches, events, the playhead, a selection) and turns
+// given (recorded stretches, events, the privacy shutter's closed periods
+// greyed to scale, the playhead, a selection) and turns
 // pointer, wheel and touch input into calls back to the page (review.js),
 // which owns the player and the data. All times are epoch milliseconds.
 //
@@ -56,6 +57,7 @@ export class Timeline {
     this.span = 3600e3;
     this.ranges = []; // [{a, b}] sorted
     this.events = []; // [{id, t, end, label, thumb}] sorted by t
+    this.closed = []; // [{a, b, cause}] the privacy shutter's closed periods; b null: closed now
     this.playhead = null;
     this.live = true;
     this.selection = null; // [a, b]
@@ -72,7 +74,16 @@ export class Timeline {
     this.previewImg.hidden = true;
     this.previewText = document.createElement('span');
     this.preview.append(this.previewImg, this.previewText);
-    root.append(this.svg, this.preview);
+    // The legend of the greyed ranges, shown while one is in view.
+    this.legend = document.createElement('p');
+    this.legend.className = 'tl-legend muted';
+    this.legend.dataset.testid = 'timeline-shutter-legend';
+    this.legend.hidden = true;
+    const swatch = document.createElement('span');
+    swatch.className = 'tl-legend-swatch';
+    swatch.setAttribute('aria-hidden', 'true');
+    this.legend.append(swatch, document.createTextNode('Privacy shutter closed'));
+    root.append(this.svg, this.preview, this.legend);
     this.pointers = new Map();
     this.gesture = null;
     this.bindInput();
@@ -86,9 +97,10 @@ export class Timeline {
   end() { return this.t0 + this.span; }
   pointerX(ev) { return ev.clientX - this.svg.getBoundingClientRect().left; }
 
-  setData(ranges, events) {
+  setData(ranges, events, closed = []) {
     this.ranges = ranges;
     this.events = events;
+    this.closed = closed;
     this.hasData = true;
     this.draw();
   }
@@ -137,6 +149,23 @@ export class Timeline {
     svg.setAttribute('height', HEIGHT);
     const parts = [el('rect', { x: 0, y: BAR_TOP, width: w, height: BAR_H, class: 'tl-bg', rx: 4 })];
     parts.push(...this.ticks());
+    // The shutter's closed periods, greyed on the bar to scale: no
+    // picture is recorded or shown there (drawn under the ranges: with keep-
+    // recording, footage of a closed period is still a range over it).
+    let closedShown = 0;
+    for (const c of this.closed) {
+      const cb = c.b ?? Date.now();
+      if (cb < this.t0 || c.a > this.end()) continue;
+      const a = Math.max(-1, this.x(c.a));
+      const b = Math.min(w + 1, this.x(cb));
+      const g = el('g', { class: 'tl-shutter', 'data-testid': 'timeline-shutter', 'data-cause': c.cause || '',
+        'data-start': new Date(c.a).toISOString(), 'data-end': c.b === null ? '' : new Date(c.b).toISOString() });
+      g.append(el('rect', { x: a, y: BAR_TOP, width: Math.max(b - a, 1), height: BAR_H }),
+        el('title', {}, `Privacy shutter closed ${hhmm(c.a)}–${c.b === null ? 'now' : hhmm(c.b)}${c.cause === 'schedule' ? ' (schedule)' : ''}`));
+      parts.push(g);
+      closedShown++;
+    }
+    this.legend.hidden = closedShown === 0;
     // Recorded stretches at least a pixel wide, so a few seconds of
     // footage at day zoom is still seen (and clicked: see review.js snap).
     let shown = 0;
@@ -172,6 +201,7 @@ export class Timeline {
     if (this.hasData) {
       ds.ranges = String(shown);
       ds.markers = String(this.clusters.length);
+      ds.shutter = String(closedShown);
     }
   }
 
@@ -233,6 +263,11 @@ export class Timeline {
     return out;
   }
 
+  // closedAt is the shutter's closed period holding ms, or null.
+  closedAt(ms) {
+    return this.closed.find((c) => ms >= c.a && ms < (c.b ?? Date.now())) || null;
+  }
+
   clusterAt(x, y) {
     if (y < BAR_TOP + BAR_H - 6) return null;
     let best = null;
@@ -253,7 +288,8 @@ export class Timeline {
       if (d <= PREVIEW_EVENT_PX && (!near || d < near.d)) near = { ev, d };
     }
     const url = near && this.hooks.thumbURL(near.ev);
-    this.previewText.textContent = near ? `${hhmmss(t)} · ${near.ev.label || 'event'} at ${hhmmss(near.ev.t)}` : hhmmss(t);
+    const closed = this.closedAt(t) ? ' · Privacy shutter closed' : '';
+    this.previewText.textContent = (near ? `${hhmmss(t)} · ${near.ev.label || 'event'} at ${hhmmss(near.ev.t)}` : hhmmss(t)) + closed;
     if (url) {
       if (this.previewImg.dataset.src !== url) { this.previewImg.src = url; this.previewImg.dataset.src = url; }
       this.previewImg.hidden = false;
