@@ -302,8 +302,24 @@ func TestBrowserReview(t *testing.T) {
 	waitJS(t, b, fmt.Sprintf(`Number(document.querySelector('video[data-review]').dataset.answers || 0) > %d`, answers), statusJS, 10*time.Second)
 	do(t, b, chromedp.KeyEvent(" "))
 	waitJS(t, b, `document.querySelector('[data-testid="playback-pause"]').getAttribute('aria-pressed') === 'false'`, statusJS, 5*time.Second)
-	// (Zoomed in first, so the step stays inside the footage.)
-	do(t, b, chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"))
+	// The step must stay inside the footage, or it lands on the first
+	// recording's start and looks like no step: from the second event
+	// after that start (about 25 s of footage before it, the simulated
+	// object moves every 25 s), zoomed in to at most 4 minutes (a step of
+	// at most 12 s). Stepping from the first such event flaked when it
+	// began within a step of the recording's start.
+	// Paused at 1×, so the session cannot run into the live edge (4× from
+	// the speed check above did, ending the footage before the key).
+	eval[bool](t, b, `(() => { const s = document.querySelector('[data-testid="playback-speed"]'); s.value = '1'; s.dispatchEvent(new Event('change')); return true; })()`)
+	stepTo("event-next", evs[i+1])
+	for n := 0; n < 20 && viewSpan(t, b) > 4*60*1000; n++ {
+		do(t, b, chromedp.KeyEvent("+"))
+	}
+	do(t, b, chromedp.Focus(chromedp.CSS(`[data-timeline]`)), chromedp.KeyEvent(" "))
+	waitJS(t, b, `document.querySelector('[data-testid="playback-pause"]').getAttribute('aria-pressed') === 'true'`, statusJS, 5*time.Second)
+	// The position the page shows follows the seek's answers: wait until
+	// it is the new session's (not before where it plays from).
+	waitJS(t, b, `(() => { const d = document.querySelector('video[data-review]').dataset; return new Date(d.position).getTime() >= new Date(d.playingFrom).getTime(); })()`, statusJS, 10*time.Second)
 	pos := eval[float64](t, b, `new Date(document.querySelector('video[data-review]').dataset.position).getTime()`)
 	do(t, b, chromedp.KeyEvent(kb.ArrowLeft))
 	waitJS(t, b, fmt.Sprintf(`new Date(document.querySelector('video[data-review]').dataset.playingFrom).getTime() < %f - Number(document.querySelector('[data-timeline]').dataset.viewSpan) / 40`, pos), statusJS, 10*time.Second)
