@@ -48,8 +48,25 @@ func H264FirstMB(nalu []byte) (mb uint32, ok bool) {
 	var buf [sliceHeadBytes]byte
 	head := UnescapePrefix(buf[:], nalu[1:])
 	pos := 0
-	mb, err := bits.ReadGolombUnsigned(head, &pos)
-	return mb, err == nil
+	return readUE(head, &pos)
+}
+
+// readUE reads an ue(v) code whose value fits a uint32: at most 31 leading
+// zeros. mediacommon's reader also takes 32 and wraps the value around
+// (2^32 - 1 + the suffix), so a malformed header of 32 zero bits and a
+// suffix of 1 read as first_mb_in_slice 0, a picture's first slice
+// (FuzzSliceHeader found it). No field read here comes near 2^31.
+func readUE(buf []byte, pos *int) (uint32, bool) {
+	for p, zeros := *pos, 0; ; p, zeros = p+1, zeros+1 {
+		if p >= len(buf)*8 || zeros > 31 {
+			return 0, false
+		}
+		if buf[p/8]&(0x80>>(p%8)) != 0 {
+			break
+		}
+	}
+	v, err := bits.ReadGolombUnsigned(buf, pos)
+	return v, err == nil
 }
 
 // H264SliceType returns slice_type of an H.264 slice NAL unit (0..9: P, B,
@@ -61,11 +78,10 @@ func H264SliceType(nalu []byte) (typ uint32, ok bool) {
 	var buf [sliceHeadBytes]byte
 	head := UnescapePrefix(buf[:], nalu[1:])
 	pos := 0
-	if _, err := bits.ReadGolombUnsigned(head, &pos); err != nil {
+	if _, ok := readUE(head, &pos); !ok {
 		return 0, false
 	}
-	typ, err := bits.ReadGolombUnsigned(head, &pos)
-	return typ, err == nil
+	return readUE(head, &pos)
 }
 
 // H265FirstSliceInPic returns first_slice_segment_in_pic_flag of an H.265

@@ -64,6 +64,15 @@ func TestH264SliceHeader(t *testing.T) {
 	if _, ok := H264SliceType([]byte{0x65, 0x80}); ok {
 		t.Error("a slice_type past the end was read")
 	}
+	// 32 zero bits, a one and a suffix of 1 would be 2^32, which wraps
+	// around to 0 in a uint32: malformed, never "the first slice". 31
+	// zero bits still read (2^31 - 1 + the suffix).
+	if v, ok := H264FirstMB([]byte{0x30, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0xe4}); ok {
+		t.Errorf("32 leading zeros read as %d", v)
+	}
+	if v, ok := H264FirstMB([]byte{0x30, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00}); !ok || v != 1<<31-1 {
+		t.Errorf("31 leading zeros = %d %v, want %d", v, ok, uint32(1<<31-1))
+	}
 }
 
 func TestH265FirstSliceInPic(t *testing.T) {
