@@ -2,10 +2,8 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,30 +19,11 @@ func TestMigrateEventReviews(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := -1
-	for i, m := range ms {
-		if strings.HasSuffix(m.name, "_event_reviews.sql") {
-			before = i
-		}
-	}
-	if before < 0 {
-		t.Fatal("no event reviews migration")
-	}
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := migrationBefore(t, "_event_reviews.sql")
 	cam, ev := nvr.NewCameraID(), nvr.NewEventID()
 	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	stmts := []string{}
-	for _, m := range ms[:before] {
-		stmts = append(stmts, m.sql)
-	}
-	stmts = append(stmts, "PRAGMA user_version = "+strconv.Itoa(before),
+	var stmts []string
+	stmts = append(stmts,
 		`INSERT INTO households (public_id, name, created_at_ns) VALUES ('`+nvr.NewPublicID()+`', 'Smiths', 1)`,
 		`INSERT INTO users (public_id, name, household_id, role, password_hash, created_at_ns)
 			VALUES ('`+nvr.NewPublicID()+`', 'ana', 1, 'owner', 'x', 1)`,
@@ -54,14 +33,7 @@ func TestMigrateEventReviews(t *testing.T) {
 		`INSERT INTO events (public_id, camera_id, kind, start_ns, last_ns, end_ns, created_at_ns)
 			VALUES ('`+string(ev)+`', '`+string(cam)+`', 'motion', `+strconv.FormatInt(start.UnixNano(), 10)+`, `+
 			strconv.FormatInt(start.UnixNano(), 10)+`, `+strconv.FormatInt(start.UnixNano(), 10)+`, 1)`)
-	for _, q := range stmts {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeDatabaseAt(t, path, before, stmts...)
 
 	d, err := Open(ctx, path)
 	if err != nil {

@@ -2,11 +2,9 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,29 +23,10 @@ func TestMigrateHouseholdPublicIDs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := -1
-	for i, m := range ms {
-		if strings.HasSuffix(m.name, "_household_public_id.sql") {
-			before = i
-		}
-	}
-	if before < 0 {
-		t.Fatal("no household public ID migration")
-	}
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := migrationBefore(t, "_household_public_id.sql")
 	cam := nvr.NewCameraID()
 	var stmts []string
-	for _, m := range ms[:before] {
-		stmts = append(stmts, m.sql)
-	}
-	stmts = append(stmts, "PRAGMA user_version = "+strconv.Itoa(before),
+	stmts = append(stmts,
 		`INSERT INTO households (name, created_at_ns) VALUES ('Smiths', 11)`,
 		`INSERT INTO households (name, created_at_ns) VALUES ('Gone', 12)`,
 		`INSERT INTO households (name, created_at_ns) VALUES ('Joneses', 13)`,
@@ -57,14 +36,7 @@ func TestMigrateHouseholdPublicIDs(t *testing.T) {
 		`INSERT INTO users (public_id, name, household_id, role, password_hash, created_at_ns)
 			VALUES ('`+nvr.NewPublicID()+`', 'jo', 3, 'member', 'x', 1)`,
 		`INSERT INTO cameras (id, household_id, name, main_url, created_at_ns) VALUES ('`+string(cam)+`', 3, 'Door', 'rtsp://192.0.2.1/', 1)`)
-	for _, q := range stmts {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeDatabaseAt(t, path, before, stmts...)
 
 	d, err := Open(ctx, path)
 	if err != nil {

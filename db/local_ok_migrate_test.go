@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -36,29 +35,12 @@ func TestMigrateLocalOKKeepsOldCamerasWorking(t *testing.T) {
 	defer func() { cancel(); <-simDone }()
 
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := migrationBefore(t, "_camera_local_ok.sql")
 	var stmts []string
-	for _, m := range ms[:4] {
-		stmts = append(stmts, m.sql)
-	}
-	stmts = append(stmts, "PRAGMA user_version = 4",
+	stmts = append(stmts,
 		`INSERT INTO households (name, created_at_ns) VALUES ('Smiths', 1)`,
 		`INSERT INTO cameras (id, household_id, name, main_url, created_at_ns) VALUES ('`+string(old)+`', 1, 'Door', '`+srv.URL(1)+`', 1)`)
-	for _, q := range stmts {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.40s: %v", q, err)
-		}
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeDatabaseAt(t, path, before, stmts...)
 	d, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

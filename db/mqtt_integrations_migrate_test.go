@@ -2,10 +2,7 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -21,29 +18,10 @@ func TestMigrateMQTTIntegrations(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := -1
-	for i, m := range ms {
-		if strings.HasSuffix(m.name, "_mqtt_integrations.sql") {
-			before = i
-		}
-	}
-	if before < 0 {
-		t.Fatal("no MQTT integrations migration")
-	}
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := migrationBefore(t, "_mqtt_integrations.sql")
 	pub := []string{nvr.NewPublicID(), nvr.NewPublicID(), nvr.NewPublicID()}
 	var stmts []string
-	for _, m := range ms[:before] {
-		stmts = append(stmts, m.sql)
-	}
-	stmts = append(stmts, "PRAGMA user_version = "+strconv.Itoa(before),
+	stmts = append(stmts,
 		`INSERT INTO households (public_id, name, created_at_ns) VALUES ('`+nvr.NewPublicID()+`', 'Smiths', 1)`,
 		`INSERT INTO users (public_id, name, household_id, role, password_hash, created_at_ns)
 			VALUES ('`+nvr.NewPublicID()+`', 'ana', 1, 'owner', 'x', 1)`,
@@ -51,14 +29,7 @@ func TestMigrateMQTTIntegrations(t *testing.T) {
 		`INSERT INTO api_tokens (public_id, user_id, name, scope, token_hash, created_at_ns) VALUES ('`+pub[1]+`', 1, 'b', 'trigger', x'10112233445566778899aabbccddeeff', 6)`,
 		`INSERT INTO api_tokens (public_id, user_id, name, scope, token_hash, created_at_ns) VALUES ('`+pub[2]+`', 1, 'c', 'all', x'20112233445566778899aabbccddeeff', 7)`,
 		`DELETE FROM api_tokens WHERE name = 'c'`)
-	for _, q := range stmts {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeDatabaseAt(t, path, before, stmts...)
 	d, err := Open(ctx, path)
 	if err != nil {
 		t.Fatalf("open (migrate): %v", err)

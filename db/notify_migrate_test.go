@@ -2,10 +2,7 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,32 +20,10 @@ func TestMigrateHealthKindsKeepsEventsAndWhatRefersToThem(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.SetMaxOpenConns(1)
-	// The migration is found by name, not number: its number changes
-	// when another branch's migration lands first.
-	before := -1
-	for i, m := range ms {
-		if strings.HasSuffix(m.name, "_notify.sql") {
-			before = i
-		}
-	}
-	if before < 0 {
-		t.Fatal("no notify migration")
-	}
+	before := migrationBefore(t, "_notify.sql")
 	cam := nvr.NewCameraID()
 	var stmts []string
-	for _, m := range ms[:before] {
-		stmts = append(stmts, m.sql)
-	}
-	stmts = append(stmts, "PRAGMA user_version = "+strconv.Itoa(before),
+	stmts = append(stmts,
 		`INSERT INTO households (name, created_at_ns, public_id) VALUES ('Smiths', 1, lower(hex(randomblob(16))))`,
 		`INSERT INTO users (public_id, name, household_id, role, password_hash, created_at_ns)
 		 VALUES (lower(hex(randomblob(16))), 'ana', 1, 'owner', 'x', 1)`,
@@ -59,14 +34,7 @@ func TestMigrateHealthKindsKeepsEventsAndWhatRefersToThem(t *testing.T) {
 		`CREATE TABLE marks (event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE)`,
 		`INSERT INTO marks SELECT id FROM events`,
 		`INSERT INTO event_reviews (user_id, event_id, reviewed_at_ns) SELECT 1, id, 50 FROM events`)
-	for _, q := range stmts {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeDatabaseAt(t, path+"?_pragma=foreign_keys(1)", before, stmts...)
 	d, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

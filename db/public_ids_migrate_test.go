@@ -2,10 +2,8 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,30 +22,11 @@ func TestMigratePublicIDs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := -1
-	for i, m := range ms {
-		if strings.HasSuffix(m.name, "_public_ids.sql") {
-			before = i
-		}
-	}
-	if before < 0 {
-		t.Fatal("no event public ID migration")
-	}
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := migrationBefore(t, "_public_ids.sql")
 	cam := nvr.NewCameraID()
-	var stmts []string
-	for _, m := range ms[:before] {
-		stmts = append(stmts, m.sql)
-	}
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixNano()
-	stmts = append(stmts, fmt.Sprintf("PRAGMA user_version = %d", before),
+	var stmts []string
+	stmts = append(stmts,
 		`INSERT INTO households (name, created_at_ns) VALUES ('Smiths', 1)`,
 		`INSERT INTO cameras (id, household_id, name, main_url, created_at_ns) VALUES ('`+string(cam)+`', 1, 'Door', 'rtsp://192.0.2.1/', 1)`)
 	for i := range 5 {
@@ -65,14 +44,7 @@ func TestMigratePublicIDs(t *testing.T) {
 		`UPDATE events SET end_ns = NULL WHERE id = 3`,
 		`UPDATE events SET state = 'deleting' WHERE id = 4`,
 		`DELETE FROM events WHERE id = 5`)
-	for _, q := range stmts {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeDatabaseAt(t, path, before, stmts...)
 
 	d, err := Open(ctx, path)
 	if err != nil {

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,45 +20,19 @@ func TestMigrateTokenDigest(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, rebuilt := -1, -1
-	for i, m := range ms {
-		switch {
-		case strings.HasSuffix(m.name, "_token_digest.sql"):
-			before = i
-		case strings.HasSuffix(m.name, "_mqtt_integrations.sql"):
-			rebuilt = i
-		}
-	}
-	if before < 0 || rebuilt < 0 || rebuilt > before {
+	before := migrationBefore(t, "_token_digest.sql")
+	if rebuilt := migrationBefore(t, "_mqtt_integrations.sql"); rebuilt > before {
 		t.Fatalf("token digest migration at %d, api_tokens rebuilt at %d: the digest must come after", before, rebuilt)
 	}
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var stmts []string
-	for _, m := range ms[:before] {
-		stmts = append(stmts, m.sql)
-	}
-	stmts = append(stmts, "PRAGMA user_version = "+strconv.Itoa(before),
+	stmts = append(stmts,
 		`INSERT INTO households (public_id, name, created_at_ns) VALUES ('`+nvr.NewPublicID()+`', 'Smiths', 1)`,
 		`INSERT INTO users (public_id, name, household_id, role, password_hash, created_at_ns)
 			VALUES ('`+nvr.NewPublicID()+`', 'ana', 1, 'owner', 'x', 1)`,
 		`INSERT INTO api_tokens (public_id, user_id, name, scope, token_hash, created_at_ns) VALUES ('`+nvr.NewPublicID()+`', 1, 'ha', 'view', x'00112233445566778899aabbccddeeff', 5)`,
 		`INSERT INTO api_tokens (public_id, user_id, name, scope, token_hash, created_at_ns) VALUES ('`+nvr.NewPublicID()+`', 1, 'mqtt', 'mqtt', x'10112233445566778899aabbccddeeff', 6)`,
 		`INSERT INTO mqtt_integrations (household_id, token_id, topic_prefix, discovery_prefix, created_at_ns) VALUES (1, 2, 'hearth/x', 'homeassistant', 6)`)
-	for _, q := range stmts {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeDatabaseAt(t, path, before, stmts...)
 	d, err := Open(ctx, path)
 	if err != nil {
 		t.Fatalf("open (migrate): %v", err)
