@@ -321,7 +321,7 @@ func TestBrowserReview(t *testing.T) {
 	// it is the new session's, near where it plays from (the first frame
 	// is the keyframe at or before that moment, so up to a GOP earlier),
 	// not the previous session's, an event (about 25 s) away.
-	waitJS(t, b, fmt.Sprintf(`(() => { const d = document.querySelector('video[data-review]').dataset; return Math.abs(new Date(d.position).getTime() - new Date(d.playingFrom).getTime()) <= %d; })()`, (browserGOP + 5*time.Second).Milliseconds()), statusJS, 10*time.Second)
+	waitJS(t, b, fmt.Sprintf(`(() => { const d = document.querySelector('video[data-review]').dataset; return Math.abs(new Date(d.position).getTime() - new Date(d.playingFrom).getTime()) <= %d; })()`, (browserGOP+5*time.Second).Milliseconds()), statusJS, 10*time.Second)
 	pos := eval[float64](t, b, `new Date(document.querySelector('video[data-review]').dataset.position).getTime()`)
 	do(t, b, chromedp.KeyEvent(kb.ArrowLeft))
 	waitJS(t, b, fmt.Sprintf(`new Date(document.querySelector('video[data-review]').dataset.playingFrom).getTime() < %f - Number(document.querySelector('[data-timeline]').dataset.viewSpan) / 40`, pos), statusJS, 10*time.Second)
