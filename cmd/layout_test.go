@@ -337,6 +337,28 @@ func TestLocalOperatorOnlyInBinaries(t *testing.T) {
 	allowedIn := func(path string) bool {
 		return strings.HasPrefix(path, "cmd/") || path == "nvr/policy.go" || strings.HasPrefix(path, "nvr/nvrtest/")
 	}
+	namedOnlyIn(t, "LocalOperator(", allowedIn)
+}
+
+// TestNotifyPrincipalOnlyInNotify: a notification principal stands for a
+// user without any credential (the store takes it as valid while the user
+// exists, so every message can be decided at send time). Anything that
+// could mint one could act as any user, so outside its definition only
+// the notifier and the store's check may name it.
+func TestNotifyPrincipalOnlyInNotify(t *testing.T) {
+	namedOnlyIn(t, "NotifyPrincipal(", func(path string) bool {
+		return strings.HasPrefix(path, "nvr/notify/") || path == "nvr/notify_policy.go"
+	})
+	namedOnlyIn(t, "CredentialNotify", func(path string) bool {
+		return path == "nvr/notify_policy.go" || path == "nvr/principal.go" || path == "db/policy.go"
+	})
+}
+
+// namedOnlyIn fails for every non-test Go file of the module that contains
+// name outside the paths allowedIn accepts, and when no file names it at
+// all (the check would be looking in the wrong place).
+func namedOnlyIn(t *testing.T, name string, allowedIn func(path string) bool) {
+	t.Helper()
 	found := 0
 	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -357,12 +379,12 @@ func TestLocalOperatorOnlyInBinaries(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if !bytes.Contains(src, []byte("LocalOperator(")) {
+		if !bytes.Contains(src, []byte(name)) {
 			return nil
 		}
 		found++
 		if !allowedIn(rel) {
-			t.Errorf("%s names nvr.Policy.LocalOperator: only cmd/ may grant the local operator", rel)
+			t.Errorf("%s names %s, which only its own places may", rel, name)
 		}
 		return nil
 	})
@@ -370,6 +392,6 @@ func TestLocalOperatorOnlyInBinaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	if found < 2 {
-		t.Fatalf("LocalOperator named in %d files: the check is looking in the wrong place", found)
+		t.Fatalf("%s named in %d files: the check is looking in the wrong place", name, found)
 	}
 }
