@@ -65,7 +65,10 @@ func allowedByScope(s TokenScope, a Action) bool {
 	case ScopeTrigger:
 		return a == ActionViewCamera || a == ActionTriggerEvent
 	case ScopeMQTT:
-		return a == ActionViewCamera || a == ActionViewRecordings || a == ActionTriggerEvent || a == ActionManageCamera
+		// Home Assistant's switches: recording (manage) and the privacy
+		// shutter (presence automations close it when someone comes home).
+		return a == ActionViewCamera || a == ActionViewRecordings || a == ActionTriggerEvent || a == ActionManageCamera ||
+			a == ActionSwitchShutter
 	}
 	return false
 }

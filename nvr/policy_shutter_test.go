@@ -84,7 +84,7 @@ func TestPolicyShutterSwitchRoles(t *testing.T) {
 		for _, cc := range credCases {
 			t.Run(rc.name+"/"+cc.name, func(t *testing.T) {
 				got := specAllows(rc.kind, true, nvr.ActionSwitchShutter, cc.scope)
-				if w := want[rc.kind] && cc.scope == nvr.ScopeAll; got != w {
+				if w := want[rc.kind] && (cc.scope == nvr.ScopeAll || cc.scope == nvr.ScopeMQTT); got != w {
 					t.Fatalf("spec says %v, want %v", got, w)
 				}
 				if specAllows(rc.kind, false, nvr.ActionSwitchShutter, cc.scope) {

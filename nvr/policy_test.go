@@ -73,6 +73,7 @@ var credCases = []credCase{
 	{"token-view", nvr.CredentialToken, nvr.ScopeView},
 	{"token-trigger", nvr.CredentialToken, nvr.ScopeTrigger},
 	{"token-all", nvr.CredentialToken, nvr.ScopeAll},
+	{"token-mqtt", nvr.CredentialToken, nvr.ScopeMQTT},
 }
 
 type userState int
@@ -145,6 +146,9 @@ func specAllows(k roleKind, sameHousehold bool, a nvr.Action, scope nvr.TokenSco
 		inScope = a == nvr.ActionViewCamera || a == nvr.ActionViewLive || a == nvr.ActionViewRecordings
 	case nvr.ScopeTrigger:
 		inScope = a == nvr.ActionViewCamera || a == nvr.ActionTriggerEvent
+	case nvr.ScopeMQTT: // Home Assistant: state, thumbnails, triggers, the recording and shutter switches
+		inScope = a == nvr.ActionViewCamera || a == nvr.ActionViewRecordings || a == nvr.ActionTriggerEvent ||
+			a == nvr.ActionManageCamera || a == nvr.ActionSwitchShutter
 	}
 	if !inScope {
 		return false

@@ -256,6 +256,50 @@ func TestMQTTEndToEnd(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	// Home Assistant's privacy switch, as mosquitto_pub sends it: the
+	// shutter closes (the API says so, live view is refused), the switch
+	// reads ON, and OFF opens it again.
+	pub := func(topic, payload string) {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, "mosquitto_pub", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-t", topic, "-m", payload)
+		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+xdg)
+		if err := os.WriteFile(filepath.Join(xdg, "mosquitto_pub"), []byte("-u hearth\n-P "+mqttBrokerPassword+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("mosquitto_pub %s: %v: %s", topic, err, out)
+		}
+	}
+	shutter := func() (closed bool) {
+		t.Helper()
+		code, body := c.call("GET", "/api/cameras/"+cam, "")
+		var st struct {
+			Shutter struct {
+				Closed bool `json:"closed"`
+			} `json:"shutter"`
+		}
+		if code != 200 || json.Unmarshal([]byte(body), &st) != nil {
+			t.Fatalf("camera: %d %s", code, body)
+		}
+		return st.Shutter.Closed
+	}
+	if code, _ := c.call("GET", "/api/cameras/"+cam+"/snapshot", ""); code != 200 {
+		t.Fatalf("snapshot before the shutter closed: %d", code)
+	}
+	pub(prefix+"/"+cam+"/privacy/set", "ON")
+	until(30*time.Second, "the privacy switch ON", func(m map[string][]string) bool {
+		ps := m[prefix+"/"+cam+"/privacy"]
+		return len(ps) > 0 && ps[len(ps)-1] == hexOf("ON") && shutter()
+	})
+	if code, _ := c.call("GET", "/api/cameras/"+cam+"/snapshot", ""); code != 404 {
+		t.Errorf("snapshot while Home Assistant had closed the shutter: %d, want 404 (the policy's refusal)", code)
+	}
+	pub(prefix+"/"+cam+"/privacy/set", "OFF")
+	until(30*time.Second, "the privacy switch OFF", func(m map[string][]string) bool {
+		ps := m[prefix+"/"+cam+"/privacy"]
+		return len(ps) > 0 && ps[len(ps)-1] == hexOf("OFF") && !shutter()
+	})
+
 	for topic, ps := range messages() {
 		if strings.Contains(topic, other) || strings.Contains(strings.Join(ps, ""), hexOf(other)) {
 			t.Errorf("Bravo's camera appears on %s", topic)

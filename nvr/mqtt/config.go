@@ -35,6 +35,9 @@ type Config struct {
 	// (default 256).
 	QueueSize int
 	Log       *slog.Logger
+	// Now is the clock the shutter's schedule is read with (nil:
+	// time.Now), so the privacy switch shows what the policy decides.
+	Now func() time.Time
 }
 
 // Validate checks c; its errors name no secret.
@@ -70,6 +73,9 @@ func (c Config) Validate() error {
 func (c Config) withDefaults() Config {
 	if c.ClientID == "" {
 		c.ClientID = "hearth"
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	if c.Interval == 0 {
 		c.Interval = 5 * time.Second
@@ -130,9 +136,11 @@ type Events interface {
 }
 
 // Cameras changes a camera's configuration for the holder of a manage
-// grant (*nvr.Directory).
+// grant, and switches its privacy shutter for the holder of a
+// switch-shutter grant (*nvr.Directory; both audited).
 type Cameras interface {
 	ConfigureCamera(ctx context.Context, g nvr.CameraGrant, ch nvr.CameraChanges) (nvr.Camera, error)
+	SwitchShutter(ctx context.Context, g nvr.CameraGrant, ch nvr.ShutterChange) (nvr.Shutter, error)
 }
 
 // Deps are the adapter's collaborators; all are required.

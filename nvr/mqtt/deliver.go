@@ -75,8 +75,11 @@ func (w *worker) thumbnail(ctx context.Context, c paho.Client, ev nvr.Event) {
 func (w *worker) command(ctx context.Context, c paho.Client, cmd command) {
 	p := w.in.Principal()
 	action := nvr.ActionManageCamera
-	if cmd.leaf == leafTrigger {
+	switch cmd.leaf {
+	case leafTrigger:
 		action = nvr.ActionTriggerEvent
+	case leafPrivacySet:
+		action = nvr.ActionSwitchShutter
 	}
 	g, err := w.deps.Policy.Camera(ctx, p, action, cmd.cam)
 	if err == nil && !w.in.Holds(g) {
@@ -92,6 +95,8 @@ func (w *worker) command(ctx context.Context, c paho.Client, cmd command) {
 		if _, err := w.deps.Events.Trigger(ctx, g, label, 0); err != nil {
 			w.log.Warn("mqtt trigger failed", "camera", string(cmd.cam), "err", nvr.ErrorMessage(err))
 		}
+	case leafPrivacySet:
+		w.switchShutter(ctx, c, g, cmd.payload)
 	case leafRecordSet:
 		var mode nvr.RecordMode
 		switch strings.ToUpper(strings.TrimSpace(cmd.payload)) {
@@ -111,11 +116,34 @@ func (w *worker) command(ctx context.Context, c paho.Client, cmd command) {
 			w.log.Warn("mqtt recording switch failed", "camera", string(cmd.cam), "err", nvr.ErrorMessage(err))
 			return
 		}
-		rec := "ON"
-		if cam.RecordMode == nvr.RecordOff {
-			rec = "OFF"
-		}
-		w.retain(ctx, c, w.t.camera(cam.ID, leafRecording), rec)
+		w.retain(ctx, c, w.t.camera(cam.ID, leafRecording), onOff(cam.RecordMode != nvr.RecordOff))
 		w.log.Info("mqtt recording switched", "camera", string(cam.ID), "mode", string(cam.RecordMode))
 	}
+}
+
+// switchShutter closes (ON) or opens (OFF) the granted camera's privacy
+// shutter by hand, audited as the integration's principal. An open the
+// schedule overrules is refused by the directory (KindConflict) and the
+// switch shows the state that holds, closed, at once.
+func (w *worker) switchShutter(ctx context.Context, c paho.Client, g nvr.CameraGrant, payload string) {
+	var closed bool
+	switch strings.ToUpper(strings.TrimSpace(payload)) {
+	case "ON":
+		closed = true
+	case "OFF":
+	default:
+		w.log.Warn("mqtt command refused: privacy/set wants ON or OFF", "camera", string(g.CameraID()))
+		return
+	}
+	sh, err := w.deps.Cameras.SwitchShutter(ctx, g, nvr.ShutterChange{Closed: &closed})
+	if err != nil {
+		w.log.Warn("mqtt privacy shutter switch failed", "camera", string(g.CameraID()), "err", nvr.ErrorMessage(err))
+		if cur, err := w.deps.Policy.Camera(ctx, w.in.Principal(), nvr.ActionViewCamera, g.CameraID()); err == nil && w.in.Holds(cur) {
+			delete(w.sent, w.t.camera(g.CameraID(), leafPrivacy)) // Home Assistant shows its own guess: say it again
+			w.retain(ctx, c, w.t.camera(g.CameraID(), leafPrivacy), onOff(cur.Camera().Shutter.ClosedAt(w.cfg.Now())))
+		}
+		return
+	}
+	w.retain(ctx, c, w.t.camera(g.CameraID(), leafPrivacy), onOff(sh.ClosedAt(w.cfg.Now())))
+	w.log.Info("mqtt privacy shutter switched", "camera", string(g.CameraID()), "closed", sh.ClosedAt(w.cfg.Now()))
 }

@@ -11,16 +11,20 @@ import (
 )
 
 // requiredKeys are the keys Home Assistant's MQTT discovery schema
-// requires (or that these entities cannot work without) per component.
+// requires (or that these entities cannot work without) per entity: its
+// component, and after a slash the object ID's suffix when a camera has
+// two of the component.
 var requiredKeys = map[string][]string{
-	"camera":        {"topic"},
-	"binary_sensor": {"state_topic"},
-	"sensor":        {"state_topic"},
-	"switch":        {"command_topic", "state_topic"},
+	"camera":          {"topic"},
+	"binary_sensor":   {"state_topic"},
+	"sensor":          {"state_topic"},
+	"switch":          {"command_topic", "state_topic"},
+	"switch/_privacy": {"command_topic", "state_topic"},
 }
 
-func discoveryTopic(disc, comp string, id nvr.CameraID) string {
-	return disc + "/" + comp + "/hearth/" + string(id) + "/config"
+func discoveryTopic(disc, entity string, id nvr.CameraID) string {
+	comp, suffix, _ := strings.Cut(entity, "/")
+	return disc + "/" + comp + "/hearth/" + string(id) + suffix + "/config"
 }
 
 // checkDiscovery parses camera c's four configs under disc and checks
@@ -336,6 +340,99 @@ func TestRecordingSwitchCommand(t *testing.T) {
 		m, _ := all.last(inB.TopicPrefix + "/" + string(w.camB1.ID) + "/recording")
 		return err == nil && c.RecordMode == nvr.RecordContinuous && string(m.payload) == "ON"
 	})
+}
+
+// Home Assistant's privacy switch closes and opens the shutter for an
+// owner's integration, audited as the integration's token; while closed
+// the policy grants no live view to anyone; a viewer's integration is
+// refused, and an open the schedule overrules leaves the switch ON.
+func TestPrivacyShutterCommand(t *testing.T) {
+	w := newWorld(t)
+	b := newBroker(t, false)
+	b.start()
+	inA := w.integrate(w.hA, w.viewerA, "")
+	inB := w.integrate(w.hB, w.ownerB, "bravo-ha")
+	all := b.subscribe("#")
+	w.run(b)
+	privacyOf := func(in nvr.Integration, c nvr.Camera) string {
+		m, _ := all.last(in.TopicPrefix + "/" + string(c.ID) + "/privacy")
+		return string(m.payload)
+	}
+	waitFor(t, 30*time.Second, "both privacy switches announced, open", func() bool {
+		_, a := all.last(discoveryTopic(inA.DiscoveryPrefix, "switch/_privacy", w.camA1.ID))
+		_, b := all.last(discoveryTopic(inB.DiscoveryPrefix, "switch/_privacy", w.camB1.ID))
+		return a && b && privacyOf(inA, w.camA1) == "OFF" && privacyOf(inB, w.camB1) == "OFF"
+	})
+
+	b.pub(inA.TopicPrefix+"/"+string(w.camA1.ID)+"/privacy/set", "ON")
+	waitFor(t, 30*time.Second, "the viewer's close refused", func() bool {
+		return strings.Contains(w.log.String(), "mqtt command refused") && strings.Contains(w.log.String(), "switch-shutter")
+	})
+	if c, err := w.store.Camera(w.ctx, w.camA1.ID); err != nil || c.Shutter.Closed {
+		t.Errorf("A1 after the viewer's ON: closed=%v %v, want open", c.Shutter.Closed, err)
+	}
+
+	live := func() error {
+		_, err := w.policy.Camera(w.ctx, w.ownerPrincipal(w.ownerB), nvr.ActionViewLive, w.camB1.ID)
+		return err
+	}
+	if err := live(); err != nil {
+		t.Fatalf("live view of B1 before the switch: %v", err)
+	}
+	b.pub(inB.TopicPrefix+"/"+string(w.camB1.ID)+"/privacy/set", "ON")
+	waitFor(t, 30*time.Second, "B1's shutter closed and shown ON", func() bool {
+		c, err := w.store.Camera(w.ctx, w.camB1.ID)
+		return err == nil && c.Shutter.Closed && privacyOf(inB, w.camB1) == "ON"
+	})
+	if err := live(); err == nil {
+		t.Error("live view of B1 granted while Home Assistant closed its shutter")
+	}
+	entries, err := w.store.Audit(w.ctx, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := false
+	for _, e := range entries {
+		if e.CameraID == w.camB1.ID && e.Action == "shutter-close" && e.Result == "ok" {
+			audited = e.UserID == w.ownerB.ID && e.Principal == inB.Principal().String()
+			if !audited {
+				t.Errorf("shutter-close audited as user %d %q, want the integration's token of user %d", e.UserID, e.Principal, w.ownerB.ID)
+			}
+		}
+	}
+	if !audited {
+		t.Error("no shutter-close audit row for B1")
+	}
+
+	b.pub(inB.TopicPrefix+"/"+string(w.camB1.ID)+"/privacy/set", "OFF")
+	waitFor(t, 30*time.Second, "B1's shutter open and shown OFF", func() bool {
+		c, err := w.store.Camera(w.ctx, w.camB1.ID)
+		return err == nil && !c.Shutter.Closed && privacyOf(inB, w.camB1) == "OFF"
+	})
+	if err := live(); err != nil {
+		t.Errorf("live view of B1 after Home Assistant opened it: %v", err)
+	}
+
+	// A schedule that keeps it closed for hours around now: Home Assistant's OFF is
+	// refused and its switch stays ON (what holds), not its own guess.
+	g, err := w.policy.Camera(w.ctx, w.ownerPrincipal(w.ownerB), nvr.ActionSwitchShutter, w.camB1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	minute := now.Hour()*60 + now.Minute()
+	around := nvr.DailyWindow{Start: (minute + 1440 - 60) % 1440, End: (minute + 120) % 1440}
+	if _, err := w.dir.SwitchShutter(w.ctx, g, nvr.ShutterChange{Schedule: &around}); err != nil {
+		t.Fatalf("schedule: %v", err)
+	}
+	waitFor(t, 30*time.Second, "B1 shown closed by its schedule", func() bool { return privacyOf(inB, w.camB1) == "ON" })
+	b.pub(inB.TopicPrefix+"/"+string(w.camB1.ID)+"/privacy/set", "OFF")
+	waitFor(t, 30*time.Second, "the overruled open refused", func() bool {
+		return strings.Contains(w.log.String(), "mqtt privacy shutter switch failed")
+	})
+	if privacyOf(inB, w.camB1) != "ON" {
+		t.Errorf("privacy switch shows %q after an overruled open, want ON", privacyOf(inB, w.camB1))
+	}
 }
 
 // A broker that is down at start, and again mid-run, blocks nothing:

@@ -31,6 +31,8 @@ const (
 	leafThumbnail  = "thumbnail" // the latest event's JPEG (retained)
 	leafRecording  = "recording" // ON/OFF: the recording switch's state (retained)
 	leafRecordSet  = "recording/set"
+	leafPrivacy    = "privacy" // ON/OFF: the privacy shutter, ON while closed (retained)
+	leafPrivacySet = "privacy/set"
 	leafTrigger    = "trigger" // command: payload is an optional label
 	discoveryNode  = "hearth"  // node_id in discovery topics
 	payloadOnline  = "online"
@@ -39,14 +41,26 @@ const (
 
 // retainedLeaves are cleared (empty retained payload) when a camera leaves
 // the principal's view, so nothing of it stays readable on the broker.
-func retainedLeaves() []string { return []string{leafState, leafMotion, leafThumbnail, leafRecording} }
+func retainedLeaves() []string {
+	return []string{leafState, leafMotion, leafThumbnail, leafRecording, leafPrivacy}
+}
 
-// components are the discovery entities of a camera. The privacy shutter
-// switch comes with the shutter itself (issue 18, not in this adapter yet).
-func components() []string { return []string{"camera", "binary_sensor", "sensor", "switch"} }
+// entity is one discovery entity of a camera: its component and the suffix
+// of its object ID after the camera ID ("" for the first of a component,
+// whose topic predates the second switch and so stays as it was).
+type entity struct{ component, suffix string }
 
-func (t topics) discoveryConfig(component string, id nvr.CameraID) string {
-	return t.discovery + "/" + component + "/" + discoveryNode + "/" + string(id) + "/config"
+// privacySuffix tells the shutter's switch from the recording switch in
+// its discovery topic; camera IDs are hex, so it cannot be part of one.
+const privacySuffix = "_privacy"
+
+// entities are the discovery entities of a camera.
+func entities() []entity {
+	return []entity{{"camera", ""}, {"binary_sensor", ""}, {"sensor", ""}, {"switch", ""}, {"switch", privacySuffix}}
+}
+
+func (t topics) discoveryConfig(e entity, id nvr.CameraID) string {
+	return t.discovery + "/" + e.component + "/" + discoveryNode + "/" + string(id) + e.suffix + "/config"
 }
 
 // discoveryCamera parses a discovery config topic of this integration back
@@ -60,7 +74,7 @@ func (t topics) discoveryCamera(topic string) (nvr.CameraID, bool) {
 	if len(parts) != 4 || parts[1] != discoveryNode || parts[3] != "config" {
 		return "", false
 	}
-	id, err := nvr.ParseCameraID(parts[2])
+	id, err := nvr.ParseCameraID(strings.TrimSuffix(parts[2], privacySuffix))
 	if err != nil {
 		return "", false
 	}
@@ -74,7 +88,7 @@ func (t topics) commandCamera(topic string) (nvr.CameraID, string, bool) {
 		return "", "", false
 	}
 	id, leaf, ok := strings.Cut(rest, "/")
-	if !ok || (leaf != leafRecordSet && leaf != leafTrigger) {
+	if !ok || (leaf != leafRecordSet && leaf != leafTrigger && leaf != leafPrivacySet) {
 		return "", "", false
 	}
 	cid, err := nvr.ParseCameraID(id)
@@ -126,12 +140,30 @@ func (t topics) discoveryConfigs(c nvr.Camera) map[string][]byte {
 	rec["payload_on"], rec["payload_off"] = "ON", "OFF"
 	rec["state_on"], rec["state_off"] = "ON", "OFF"
 
+	// ON means closed: "privacy on", what a presence automation turns on
+	// when someone comes home.
+	privacy := base("privacy", "Privacy shutter")
+	privacy["state_topic"] = t.camera(c.ID, leafPrivacy)
+	privacy["command_topic"] = t.camera(c.ID, leafPrivacySet)
+	privacy["payload_on"], privacy["payload_off"] = "ON", "OFF"
+	privacy["state_on"], privacy["state_off"] = "ON", "OFF"
+	privacy["icon"] = "mdi:eye-off"
+
 	out := map[string][]byte{}
-	for comp, payload := range map[string]map[string]any{"camera": cam, "binary_sensor": motion, "sensor": state, "switch": rec} {
+	for e, payload := range map[entity]map[string]any{{"camera", ""}: cam, {"binary_sensor", ""}: motion, {"sensor", ""}: state,
+		{"switch", ""}: rec, {"switch", privacySuffix}: privacy} {
 		b, _ := json.Marshal(payload) // maps of strings: cannot fail
-		out[t.discoveryConfig(comp, c.ID)] = b
+		out[t.discoveryConfig(e, c.ID)] = b
 	}
 	return out
+}
+
+// onOff is a switch's state payload.
+func onOff(on bool) string {
+	if on {
+		return "ON"
+	}
+	return "OFF"
 }
 
 // cameraState is the measured state Home Assistant shows: recording when

@@ -159,6 +159,7 @@ func (w *worker) session(ctx context.Context, c paho.Client, lost <-chan struct{
 	subs := map[string]paho.MessageHandler{
 		w.t.prefix + "/+/" + leafRecordSet:                  w.onCommand,
 		w.t.prefix + "/+/" + leafTrigger:                    w.onCommand,
+		w.t.prefix + "/+/" + leafPrivacySet:                 w.onCommand,
 		w.t.discovery + "/+/" + discoveryNode + "/+/config": w.onDiscovery,
 	}
 	for topic, h := range subs {
@@ -328,11 +329,8 @@ func (w *worker) pass(ctx context.Context, c paho.Client) {
 			}
 		}
 		w.retain(ctx, c, w.t.camera(id, leafState), cameraState(w.deps.Status.Status(g)))
-		rec := "ON"
-		if cam.RecordMode == nvr.RecordOff {
-			rec = "OFF"
-		}
-		w.retain(ctx, c, w.t.camera(id, leafRecording), rec)
+		w.retain(ctx, c, w.t.camera(id, leafRecording), onOff(cam.RecordMode != nvr.RecordOff))
+		w.retain(ctx, c, w.t.camera(id, leafPrivacy), onOff(cam.Shutter.ClosedAt(w.cfg.Now())))
 	}
 	for id := range w.announced {
 		if _, ok := vis[id]; !ok {
@@ -356,8 +354,8 @@ func (w *worker) pass(ctx context.Context, c paho.Client) {
 // forget removes camera id from Home Assistant and the broker: empty
 // retained payloads for its discovery configs and its retained state.
 func (w *worker) forget(ctx context.Context, c paho.Client, id nvr.CameraID) {
-	for _, comp := range components() {
-		_ = w.publish(ctx, c, w.t.discoveryConfig(comp, id), nil, true)
+	for _, e := range entities() {
+		_ = w.publish(ctx, c, w.t.discoveryConfig(e, id), nil, true)
 	}
 	for _, leaf := range retainedLeaves() {
 		topic := w.t.camera(id, leaf)
