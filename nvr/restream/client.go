@@ -10,6 +10,8 @@ import (
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/description"
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
+	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph265"
 	"github.com/pion/rtp"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -118,6 +120,7 @@ func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
 		enc     encoder
 		encInfo *media.StreamInfo
 		waitKey bool
+		nextSeq *uint16 // after the first packet: the client's sequence goes on across encoders
 	)
 	for {
 		u, err := sub.Next(ctx)
@@ -143,7 +146,7 @@ func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
 			if err != nil {
 				return err
 			}
-			if enc, err = newEncoder(f); err != nil {
+			if enc, err = newEncoder(f, nextSeq); err != nil {
 				return err
 			}
 			encInfo = u.Info
@@ -159,16 +162,24 @@ func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
 			if err := c.stream.WritePacketRTPWithNTP(medi, p, u.Wall); err != nil {
 				return err
 			}
+			nextSeq = new(p.SequenceNumber + 1)
 		}
 	}
 }
 
-func newEncoder(f format.Format) (encoder, error) {
+// newEncoder packetizes f's access units. A camera that reconnects gets a
+// new stream description and so a new encoder; seq (nil for the first)
+// continues the sequence numbers the client has seen, which a fresh random
+// start would turn into thousands of "lost" packets and, for some clients,
+// a reset of the session.
+func newEncoder(f format.Format, seq *uint16) (encoder, error) {
 	switch f := f.(type) {
 	case *format.H264:
-		return f.CreateEncoder()
+		e := &rtph264.Encoder{PayloadType: f.PayloadTyp, PacketizationMode: f.PacketizationMode, InitialSequenceNumber: seq}
+		return e, e.Init()
 	case *format.H265:
-		return f.CreateEncoder()
+		e := &rtph265.Encoder{PayloadType: f.PayloadTyp, MaxDONDiff: f.MaxDONDiff, InitialSequenceNumber: seq}
+		return e, e.Init()
 	}
 	return nil, errNoVideo
 }
