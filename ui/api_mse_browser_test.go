@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/ui/browsertest"
@@ -135,13 +136,13 @@ func TestMSEInChromium(t *testing.T) {
 		if st.Ended != nil {
 			break
 		}
-		if time.Since(revoked) > 3*time.Second {
-			t.Fatal("the page's session is still open 3 s after the revocation")
+		if time.Since(revoked) > 10*time.Second {
+			t.Fatal("the page's session is still open 10 s after the revocation")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if d := time.Since(revoked); d > time.Second || st.Ended.Code != 1008 {
-		t.Fatalf("session ended %v after the revocation with %+v; want ≤ 1 s, code 1008", d, st.Ended)
+	clocktest.Promptly(t, "the page saw the session end", time.Since(revoked), time.Second)
+	if st.Ended.Code != 1008 {
+		t.Fatalf("session ended with %+v, want code 1008", st.Ended)
 	}
-	t.Logf("the page saw the session end %v after the revocation", time.Since(revoked))
 }

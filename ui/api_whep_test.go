@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/view"
@@ -193,14 +194,10 @@ func TestWHEPRevocation(t *testing.T) {
 			}
 			select {
 			case <-c.Closed():
-			case <-time.After(5 * time.Second):
-				t.Fatal("session not ended 5 s after revocation")
+			case <-time.After(10 * time.Second):
+				t.Fatal("session not ended 10 s after revocation")
 			}
-			took := time.Since(start)
-			t.Logf("%s: session ended %v after the revocation", tc.name, took.Round(time.Millisecond))
-			if took > time.Second {
-				t.Fatalf("session ended %v after the revocation, want ≤ 1 s", took)
-			}
+			clocktest.Promptly(t, tc.name+": session ended", time.Since(start), time.Second)
 			if st := c.Stats(); st.WrongID != 0 {
 				t.Fatalf("viewer: %+v", st)
 			}

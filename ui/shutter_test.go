@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/view"
@@ -110,14 +111,10 @@ func TestShutterEndsViewing(t *testing.T) {
 	}
 	select {
 	case <-c.Closed():
-	case <-time.After(5 * time.Second):
-		t.Fatal("session not ended 5 s after the shutter closed")
+	case <-time.After(10 * time.Second):
+		t.Fatal("session not ended 10 s after the shutter closed")
 	}
-	took := time.Since(start)
-	t.Logf("session ended %v after the shutter closed", took.Round(time.Millisecond))
-	if took > time.Second {
-		t.Fatalf("session ended %v after the shutter closed, want ≤ 1 s", took)
-	}
+	clocktest.Promptly(t, "session ended at the shutter's close", time.Since(start), time.Second)
 
 	// Listed, and saying why there is no picture.
 	list := decode[struct {
