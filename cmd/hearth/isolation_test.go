@@ -251,6 +251,7 @@ func (c *stormClient) live(ctx context.Context, hold time.Duration) {
 // stormSize is one size of the storm.
 type stormSize struct {
 	households, cams, servers, clients, live, rounds int
+	restream                                         int // clients holding RTSP restream sessions (after the live ones)
 	viewers2                                         int // 1: odd households have a second viewer
 	period                                           time.Duration
 	minListings, minClipFrames, minLiveFrames        int64
@@ -266,19 +267,21 @@ func envInt(name string, def int) int {
 // TestStormIsolation is the February-2024 incident as a test: 64
 // simulated cameras in 8 households all killed and restarted together,
 // round after round, while 200 clients of random households list cameras
-// and events, fetch thumbnails and clips and hold WebRTC sessions, all
-// through the real "hearth serve". Every frame, thumbnail, clip and
-// listing is checked to belong to the requester. HEARTH_STORM_ROUNDS sets
+// and events, fetch thumbnails and clips and hold WebRTC sessions and RTSP
+// restream sessions, while each household's Home Assistant integration
+// publishes to a real broker, all through the real "hearth serve". Every
+// frame, thumbnail, clip, listing and MQTT message is checked to belong to
+// the requester (the household, for MQTT). HEARTH_STORM_ROUNDS sets
 // the rounds (100 for the long run); under the race detector it runs
 // smaller.
 func TestStormIsolation(t *testing.T) {
-	sz := stormSize{households: 8, cams: 8, viewers2: 1, servers: 4, clients: 200, live: 16, rounds: envInt("HEARTH_STORM_ROUNDS", 10),
+	sz := stormSize{households: 8, cams: 8, viewers2: 1, servers: 4, clients: 200, live: 16, restream: 8, rounds: envInt("HEARTH_STORM_ROUNDS", 10),
 		period: 3 * time.Second, minListings: 300, minClipFrames: 500, minLiveFrames: 200}
 	if raceEnabled {
-		sz = stormSize{households: 3, cams: 2, servers: 2, clients: 24, live: 3, rounds: envInt("HEARTH_STORM_ROUNDS", 3),
+		sz = stormSize{households: 3, cams: 2, servers: 2, clients: 24, live: 3, restream: 2, rounds: envInt("HEARTH_STORM_ROUNDS", 3),
 			period: 3 * time.Second, minListings: 20, minClipFrames: 20, minLiveFrames: 0} // pion under -race: few frames
 	}
-	t.Logf("storm: %d cameras in %d households, %d clients (%d live), %d rounds", sz.households*sz.cams, sz.households, sz.clients, sz.live, sz.rounds)
+	t.Logf("storm: %d cameras in %d households, %d clients (%d live, %d restream), %d rounds", sz.households*sz.cams, sz.households, sz.clients, sz.live, sz.restream, sz.rounds)
 	setupStart := time.Now()
 	site := newIsoSite(t, isoConfig{Households: sz.households, CamsPerHousehold: sz.cams, Servers: sz.servers, Tokens: true,
 		ViewersPerHousehold: func(h int) int { return 1 + h%2*sz.viewers2 },
@@ -292,8 +295,13 @@ func TestStormIsolation(t *testing.T) {
 	// user may see (the camera ID in the payload, and the camera ID read
 	// back from the thumbnail's pixels).
 	inbox := subscribeStorm(t, site, counts)
+	// Each household's Home Assistant over MQTT, and the RTSP restream.
+	paths := &stormPathCounts{}
+	ha := integrateStorm(t, site, counts, paths)
+	rtspAddr := freeLoopbackAddr(t)
 	// 200 clients share 127.0.0.1: the per-client connection cap is off.
-	srv := startServer(t, site.data, "--webrtc-ice", "loopback", "--max-conns-per-client", "0")
+	srv := startServer(t, site.data, "--webrtc-ice", "loopback", "--max-conns-per-client", "0",
+		"--config", ha.broker.config(), "--rtsp-listen", rtspAddr)
 	site.login(t, srv.url)
 	waitRecorded(t, site.data, site.allCams(), start, 2*time.Second, 90*time.Second)
 	t.Logf("recording after %v", time.Since(start))
@@ -318,6 +326,10 @@ func TestStormIsolation(t *testing.T) {
 			for ctx.Err() == nil {
 				if i < sz.live {
 					c.live(ctx, time.Duration(2000+rng.IntN(2000))*time.Millisecond)
+					continue
+				}
+				if i < sz.live+sz.restream {
+					c.restream(ctx, rtspAddr, inbox, paths, time.Duration(2000+rng.IntN(2000))*time.Millisecond)
 					continue
 				}
 				c.step(ctx)
@@ -408,12 +420,16 @@ func TestStormIsolation(t *testing.T) {
 	wg.Wait()
 	elapsed := time.Since(stormStart)
 	inbox.Close() // waits for notifications in flight to be checked
+	ha.Close()    // and for MQTT messages in flight
 
 	t.Logf("storm: %d rounds in %v, %d clients: checked %d listings (%d items), %d thumbnails (%d unreadable), %d clips (%d frames, %d unstamped samples), %d WebRTC sessions (%d frames), %d foreign probes, %d events triggered, %d foreign triggers refused, %d notifications (%d thumbnails read back), %d assignments removed mid-storm; %d violations",
 		sz.rounds, elapsed.Round(time.Second), sz.clients, counts.listings.Load(), counts.listed.Load(), counts.thumbs.Load(), counts.thumbUnread.Load(),
 		counts.clips.Load(), counts.clipFrames.Load(), counts.unstamped.Load(), counts.sessions.Load(), counts.liveFrames.Load(),
 		counts.probes.Load(), counts.triggers.Load(), counts.foreignTrig.Load(), counts.notified.Load(), counts.notifyThumbs.Load(),
 		inbox.revokedCount(), counts.violations.Load())
+	t.Logf("storm, outward paths: %d MQTT messages under the households' prefixes (%d event messages, %d thumbnails read back), %d RTSP restream sessions (%d pictures checked), %d foreign and %d revoked cameras refused over RTSP",
+		paths.mqttMessages.Load(), paths.mqttEvents.Load(), paths.mqttThumbs.Load(), paths.rtspSessions.Load(), paths.rtspFrames.Load(),
+		paths.rtspProbes.Load(), paths.rtspRevokedOK.Load())
 	if len(counts.notes) > 0 {
 		t.Logf("notes: %q", counts.notes) // violations, and triggers that failed
 	}
@@ -422,8 +438,10 @@ func TestStormIsolation(t *testing.T) {
 	}
 	if counts.listings.Load() < sz.minListings || counts.clipFrames.Load() < sz.minClipFrames || counts.liveFrames.Load() < sz.minLiveFrames ||
 		counts.thumbs.Load() == 0 || counts.probes.Load() == 0 || counts.sessions.Load() == 0 || counts.unstamped.Load() != 0 ||
-		counts.notified.Load() == 0 || (counts.notifyThumbs.Load() == 0 && !raceEnabled) {
-		t.Fatalf("too little checked to prove anything (want ≥ %d listings, ≥ %d clip frames, ≥ %d live frames, some thumbnails, probes and notifications with thumbnails, no unstamped samples)",
+		counts.notified.Load() == 0 || (counts.notifyThumbs.Load() == 0 && !raceEnabled) ||
+		paths.mqttEvents.Load() == 0 || (paths.mqttThumbs.Load() == 0 && !raceEnabled) ||
+		paths.rtspSessions.Load() == 0 || paths.rtspFrames.Load() == 0 || paths.rtspProbes.Load() == 0 {
+		t.Fatalf("too little checked to prove anything (want ≥ %d listings, ≥ %d clip frames, ≥ %d live frames, some thumbnails, probes and notifications with thumbnails, no unstamped samples; MQTT events and thumbnails, RTSP sessions with pictures and refused probes)",
 			sz.minListings, sz.minClipFrames, sz.minLiveFrames)
 	}
 	if code, _, _, err := (&stormClient{base: srv.url, hc: hc}).get(context.Background(), "/healthz"); err != nil || code != 200 {

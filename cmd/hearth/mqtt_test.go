@@ -5,12 +5,8 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,10 +14,6 @@ import (
 	"github.com/hearthnvr/hearth/streams/simcam"
 	"github.com/hearthnvr/hearth/streams/testpeer"
 )
-
-// mqttBrokerPassword is the test broker's; it must reach the broker from
-// the configuration file and appear nowhere in Hearth's output.
-const mqttBrokerPassword = "e2e-broker-pw-71c4a"
 
 // TestMQTTEndToEnd runs the real serve path with a configuration file
 // naming a real mosquitto (user and password): `hearth mqtt add` makes
@@ -33,56 +25,9 @@ const mqttBrokerPassword = "e2e-broker-pw-71c4a"
 func TestMQTTEndToEnd(t *testing.T) {
 	t.Parallel()
 	testpeer.Require(t, "ffmpeg") // the production thumbnailer's JPEG
-	for _, p := range []string{"/usr/sbin/mosquitto", "mosquitto_sub", "mosquitto_passwd"} {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Fatalf("test peer %s missing (Debian mosquitto, mosquitto-clients; .ci/deps installs them): %v", p, err)
-		}
-	}
-	dir := t.TempDir()
-	port := func() int {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
-	}()
-	pw := filepath.Join(dir, "passwd")
-	if out, err := exec.Command("mosquitto_passwd", "-c", "-b", pw, "hearth", mqttBrokerPassword).CombinedOutput(); err != nil {
-		t.Fatalf("mosquitto_passwd: %v: %s", err, out)
-	}
-	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous false\npassword_file %s\n", port, pw)
-	if os.Getuid() == 0 {
-		conf += "user root\n" // else mosquitto cannot read the private temp dir
-	}
-	writeFile(t, filepath.Join(dir, "mosquitto.conf"), conf)
-	var broker *exec.Cmd
-	startBroker := func() {
-		t.Helper()
-		broker = exec.Command("/usr/sbin/mosquitto", "-c", filepath.Join(dir, "mosquitto.conf"))
-		if err := broker.Start(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stopBroker := func() {
-		if broker != nil {
-			_ = broker.Process.Kill()
-			_ = broker.Wait()
-			broker = nil
-		}
-	}
-	startBroker()
-	t.Cleanup(stopBroker)
-	// The test's subscriber reads its credentials from a file too.
-	xdg := filepath.Join(dir, "xdg")
-	if err := os.MkdirAll(xdg, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(xdg, "mosquitto_sub"), "-u hearth\n-P "+mqttBrokerPassword+"\n")
+	broker := startMosquitto(t)
 	sub := func(ctx context.Context, args ...string) *exec.Cmd {
-		cmd := exec.CommandContext(ctx, "mosquitto_sub", append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(port)}, args...)...)
-		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+xdg)
-		return cmd
+		return broker.client(ctx, "mosquitto_sub", args...)
 	}
 
 	data := t.TempDir()
@@ -117,24 +62,12 @@ func TestMQTTEndToEnd(t *testing.T) {
 		t.Fatalf("mqtt add named no topic prefix: %s", out)
 	}
 
-	cfgPath := filepath.Join(dir, "hearth.toml")
-	writeFile(t, cfgPath, fmt.Sprintf("[mqtt]\nbroker = \"tcp://127.0.0.1:%d\"\nusername = \"hearth\"\npassword = %q\n", port, mqttBrokerPassword))
+	cfgPath := broker.config()
 
 	// Everything the broker carries, from before Hearth connects.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	var subOut syncBuffer
-	for end := time.Now().Add(10 * time.Second); ; {
-		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
-		if err == nil {
-			conn.Close()
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatalf("mosquitto not listening: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	subCmd := sub(ctx, "-t", "#", "-F", "%t\t%x")
 	subCmd.Stdout = &subOut
 	if err := subCmd.Start(); err != nil {
@@ -217,7 +150,7 @@ func TestMQTTEndToEnd(t *testing.T) {
 	// The broker goes away mid-run: recording goes on (measured: bytes
 	// indexed lately) and motion events keep being made; when the broker is
 	// back, Hearth reconnects and says online again.
-	stopBroker()
+	broker.stop()
 	waitLog := func(limit time.Duration, what, needle string) {
 		t.Helper()
 		end := time.Now().Add(limit)
@@ -244,7 +177,7 @@ func TestMQTTEndToEnd(t *testing.T) {
 	if code != 200 || json.Unmarshal([]byte(body), &st) != nil || st.Recording != "recording" {
 		t.Errorf("camera during the broker outage: %d %s, want recording", code, body)
 	}
-	startBroker()
+	broker.start()
 	for end := time.Now().Add(60 * time.Second); ; {
 		o, _ := sub(ctx, "-t", prefix+"/availability", "-C", "1", "-W", "3").Output()
 		if strings.TrimSpace(string(o)) == "online" {
@@ -259,17 +192,7 @@ func TestMQTTEndToEnd(t *testing.T) {
 	// Home Assistant's privacy switch, as mosquitto_pub sends it: the
 	// shutter closes (the API says so, live view is refused), the switch
 	// reads ON, and OFF opens it again.
-	pub := func(topic, payload string) {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, "mosquitto_pub", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-t", topic, "-m", payload)
-		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+xdg)
-		if err := os.WriteFile(filepath.Join(xdg, "mosquitto_pub"), []byte("-u hearth\n-P "+mqttBrokerPassword+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("mosquitto_pub %s: %v: %s", topic, err, out)
-		}
-	}
+	pub := func(topic, payload string) { broker.pub(ctx, topic, payload) }
 	shutter := func() (closed bool) {
 		t.Helper()
 		code, body := c.call("GET", "/api/cameras/"+cam, "")

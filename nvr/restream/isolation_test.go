@@ -1,69 +1,28 @@
 package restream_test
 
 import (
-	"errors"
+	"context"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/bluenviron/gortsplib/v5"
-	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/pion/rtp"
-
-	"github.com/hearthnvr/hearth/streams/sei"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
-// stampCount reads a restream URL with gortsplib's client for d and counts
-// the pictures whose SEI stamp names want and those naming another camera.
-// It runs on its own goroutine, so it returns its failure.
+// stampCount reads a restream URL for d and counts the pictures whose SEI
+// stamp names want and those naming another camera.
 func stampCount(url string, want string, d time.Duration) (own, foreign int64, err error) {
-	u, err := base.ParseURL(url)
-	if err != nil {
-		return 0, 0, err
-	}
-	tcp := gortsplib.ProtocolTCP
-	c := gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp}
-	if err := c.Start(); err != nil {
-		return 0, 0, err
-	}
-	defer c.Close()
-	desc, _, err := c.Describe(u)
-	if err != nil {
-		return 0, 0, err
-	}
-	var f *format.H264
-	medi := desc.FindFormat(&f)
-	if medi == nil {
-		return 0, 0, errors.New("no H.264 media")
-	}
-	dec, err := f.CreateDecoder()
-	if err != nil {
-		return 0, 0, err
-	}
-	if _, err := c.Setup(desc.BaseURL, medi, 0, 0); err != nil {
-		return 0, 0, err
-	}
-	var ownN, foreignN atomic.Int64
-	c.OnPacketRTP(medi, f, func(pkt *rtp.Packet) {
-		au, err := dec.Decode(pkt)
-		if err != nil {
-			return
+	counts, err := testpeer.RTSPStamps(context.Background(), url, d)
+	for id, n := range counts {
+		switch id {
+		case want:
+			own += n
+		case "": // no stamp: not a picture of any camera's
+		default:
+			foreign += n
 		}
-		if st, ok := sei.Find(au); ok {
-			if st.CameraID == want {
-				ownN.Add(1)
-			} else {
-				foreignN.Add(1)
-			}
-		}
-	})
-	if _, err := c.Play(nil); err != nil {
-		return 0, 0, err
 	}
-	time.Sleep(d) // count for d: the figure is frames in that time
-	return ownN.Load(), foreignN.Load(), nil
+	return own, foreign, err
 }
 
 // TestRestreamIsolation: two households play their own cameras at once
