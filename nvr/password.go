@@ -34,10 +34,12 @@ const (
 // ValidatePassword checks a new password's length.
 func ValidatePassword(pw string) error {
 	if len(pw) < MinPasswordLen {
-		return Errorf("validate password", KindInvalid, "password must be at least %d bytes", MinPasswordLen)
+		// Bytes, counted as characters for the person typing: a shorter
+		// password of multi-byte letters is still 8 bytes of secret.
+		return Errorf("validate password", KindInvalid, "password too short: use at least %d characters", MinPasswordLen)
 	}
 	if len(pw) > MaxPasswordLen {
-		return Errorf("validate password", KindInvalid, "password must be at most %d bytes", MaxPasswordLen)
+		return Errorf("validate password", KindInvalid, "password too long: use at most %d characters", MaxPasswordLen)
 	}
 	return nil
 }

@@ -438,7 +438,10 @@ function start() {
     tl.setView(ms - MOMENT_SPAN_MS / 2, MOMENT_SPAN_MS);
     tl.setPlayhead(ms, false);
     dayInput.value = dayOf(ms);
-    load().then(() => playAt(ms)).then((ok) => { if (!ok) goLive(`Nothing recorded at ${when(ms)} or after; showing live.`); });
+    // A link into a closed shutter period keeps playAt's explanation (and
+    // the moment, greyed on the timeline); only a link to nothing at all
+    // falls back to live.
+    load().then(() => playAt(ms)).then((ok) => { if (!ok && !tl.closedAt(ms)) goLive(`Nothing recorded at ${when(ms)} or after; showing live.`); });
     return;
   }
   tl.setView(Date.now() - LIVE_SPAN_MS * 0.8, LIVE_SPAN_MS);
