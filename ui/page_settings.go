@@ -38,7 +38,7 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, g nvr
 	}
 	for _, x := range sessions {
 		m.Sessions = append(m.Sessions, views.SessionRow{ID: x.PublicID, Created: x.CreatedAt, LastSeen: x.LastSeenAt,
-			Client:  x.ClientAddr + " " + x.UserAgent,
+			Client:  describeClient(x.ClientAddr, x.UserAgent),
 			Current: g.Principal().Kind == nvr.CredentialSession && g.Principal().CredentialID == x.ID})
 	}
 	tokens, err := s.dir.UserTokens(ctx, g)
