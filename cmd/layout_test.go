@@ -340,17 +340,18 @@ func TestLocalOperatorOnlyInBinaries(t *testing.T) {
 	namedOnlyIn(t, "LocalOperator(", allowedIn)
 }
 
-// TestNotifyPrincipalOnlyInNotify: a notification principal stands for a
-// user without any credential (the store takes it as valid while the user
-// exists, so every message can be decided at send time). Anything that
-// could mint one could act as any user, so outside its definition only
-// the notifier and the store's check may name it.
-func TestNotifyPrincipalOnlyInNotify(t *testing.T) {
-	namedOnlyIn(t, "NotifyPrincipal(", func(path string) bool {
-		return strings.HasPrefix(path, "nvr/notify/") || path == "nvr/notify_policy.go"
-	})
+// TestNotifyCredentialOnlyInPolicy: a notification principal holds one of
+// its user's notification channels as its credential (valid while the
+// channel is the user's), so that every message is decided at send time
+// for the user. Only the policy mints one (Policy.Recipient, after its own
+// decision), only the notifier asks for one, and outside the policy only
+// the store's check and the principal's name know the credential kind.
+func TestNotifyCredentialOnlyInPolicy(t *testing.T) {
 	namedOnlyIn(t, "CredentialNotify", func(path string) bool {
 		return path == "nvr/notify_policy.go" || path == "nvr/principal.go" || path == "db/policy.go"
+	})
+	namedOnlyIn(t, ".Recipient(ctx", func(path string) bool {
+		return strings.HasPrefix(path, "nvr/notify/")
 	})
 }
 

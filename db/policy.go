@@ -15,9 +15,10 @@ import (
 // belongs to the principal's user and is unexpired at :now. A session must
 // be within its absolute expiry and seen within the idle timeout; a token
 // must be unexpired (expires_at_ns = 0: never) and of the principal's scope.
-// A notification principal (kind 5, nvr.CredentialNotify) stands for the
-// user's own account: valid while the user row exists (a disabled user is
-// refused by the policy). Any other credential kind is never valid.
+// A notification principal (kind 5, nvr.CredentialNotify) holds one of
+// the user's notification channels: valid while that channel row exists
+// and is the user's (a disabled user is refused by the policy). Any other
+// credential kind is never valid.
 const credentialValid = `
 	CASE :kind
 	WHEN 1 THEN EXISTS (
@@ -28,7 +29,9 @@ const credentialValid = `
 		SELECT 1 FROM api_tokens t
 		WHERE t.id = :cred AND t.user_id = :uid AND t.scope = :scope
 		  AND (t.expires_at_ns = 0 OR :now < t.expires_at_ns))
-	WHEN 5 THEN 1
+	WHEN 5 THEN EXISTS (
+		SELECT 1 FROM notify_channels c
+		WHERE c.id = :cred AND c.user_id = :uid)
 	ELSE 0 END`
 
 const subjectQuery = `

@@ -216,13 +216,13 @@ func (n *Notifications) checkRule(ctx context.Context, u UserID, r NotifyRule) e
 		return err
 	}
 	if r.CameraID != "" {
-		if _, err := n.policy.NotifyCamera(ctx, u, ActionViewCamera, r.CameraID); err != nil {
+		if err := n.policy.userMaySee(ctx, u, ActionViewCamera, r.CameraID); err != nil {
 			return err
 		}
 	}
 	for _, k := range r.Kinds {
 		if k.AdminOnly() {
-			if _, err := n.policy.NotifyAdmin(ctx, u); err != nil {
+			if !n.policy.userAdministers(ctx, u) {
 				return Errorf("add rule", KindInvalid, "only the appliance admin can be told about %s", k)
 			}
 		}

@@ -270,7 +270,9 @@ func TestRuleCamerasCheckedAtSave(t *testing.T) {
 }
 
 // TestSendTimeDecisions is the policy's table for a notification
-// principal: who may be told of which camera's events.
+// recipient: who may be told of which camera's events, through which
+// channel. The channel is the recipient's credential: another user's
+// channel, a removed channel or a disabled user decides nothing.
 func TestSendTimeDecisions(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
@@ -282,6 +284,23 @@ func TestSendTimeDecisions(t *testing.T) {
 	admin, err := s.op.AddUser(ctx, nvr.NewUser{Name: "root", Admin: true, Password: "a long enough password"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	channels := map[nvr.UserID]nvr.NotifyChannel{}
+	recipient := func(u nvr.UserID) nvr.Recipient {
+		t.Helper()
+		ch, ok := channels[u]
+		if !ok {
+			if ch, err = s.notes.AddChannelFor(ctx, s.cli, u, nvr.NotifyChannel{Kind: nvr.ChannelWebhook, Name: "hook",
+				Target: "http://127.0.0.1:9/hook", LocalOK: true}); err != nil {
+				t.Fatal(err)
+			}
+			channels[u] = ch
+		}
+		r, err := s.pol.Recipient(ctx, ch)
+		if err != nil {
+			t.Fatalf("recipient of user %d's own channel: %v", u, err)
+		}
+		return r
 	}
 	cases := []struct {
 		name string
@@ -297,13 +316,12 @@ func TestSendTimeDecisions(t *testing.T) {
 		{"viewer, unassigned", s.viewerA.ID, s.camA2.ID, nvr.ActionViewRecordings, false},
 		{"owner, other home", s.ownerA.ID, s.camB.ID, nvr.ActionViewRecordings, false},
 		{"admin, a home's camera", admin.ID, s.camA1.ID, nvr.ActionViewRecordings, false},
-		{"no such user", 9999, s.camA1.ID, nvr.ActionViewRecordings, false},
 		{"owner, manage (never through a notification)", s.ownerA.ID, s.camA1.ID, nvr.ActionManageCamera, false},
 		{"owner, live (never through a notification)", s.ownerA.ID, s.camA1.ID, nvr.ActionViewLive, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			g, err := s.pol.NotifyCamera(ctx, c.user, c.a, c.cam)
+			g, err := s.pol.NotifyCamera(ctx, recipient(c.user), c.a, c.cam)
 			if (err == nil) != c.ok {
 				t.Fatalf("NotifyCamera: %v, want ok=%v", err, c.ok)
 			}
@@ -312,16 +330,43 @@ func TestSendTimeDecisions(t *testing.T) {
 			}
 		})
 	}
-	if _, err := s.pol.NotifyAdmin(ctx, admin.ID); err != nil {
+	if _, err := s.pol.NotifyAdmin(ctx, recipient(admin.ID)); err != nil {
 		t.Errorf("admin refused storage alerts: %v", err)
 	}
-	if _, err := s.pol.NotifyAdmin(ctx, s.ownerA.ID); err == nil {
+	if _, err := s.pol.NotifyAdmin(ctx, recipient(s.ownerA.ID)); err == nil {
 		t.Error("an owner was allowed storage alerts")
 	}
-	if err := s.op.SetDisabled(ctx, member.ID, true); err != nil {
+	if _, err := s.pol.NotifyCamera(ctx, nvr.Recipient{}, nvr.ActionViewCamera, s.camA1.ID); err == nil {
+		t.Error("a recipient the policy did not make was allowed")
+	}
+
+	// The channel is the credential: not someone else's, not a removed one.
+	forged := channels[s.viewerA.ID]
+	forged.UserID = s.ownerA.ID
+	if _, err := s.pol.Recipient(ctx, forged); err == nil {
+		t.Error("the viewer's channel made a recipient of the owner")
+	}
+	if _, err := s.pol.Recipient(ctx, nvr.NotifyChannel{Seq: 9999, UserID: 9999}); err == nil {
+		t.Error("a channel and user that do not exist made a recipient")
+	}
+	held := recipient(member.ID)
+	if err := s.notes.RemoveChannelFor(ctx, s.cli, member.ID, channels[member.ID].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.pol.NotifyCamera(ctx, member.ID, nvr.ActionViewRecordings, s.camA1.ID); err == nil {
-		t.Error("a disabled member was allowed")
+	if _, err := s.pol.NotifyCamera(ctx, held, nvr.ActionViewRecordings, s.camA2.ID); err == nil {
+		t.Error("a recipient whose channel was removed was allowed")
+	}
+	if _, err := s.pol.Recipient(ctx, channels[member.ID]); err == nil {
+		t.Error("a removed channel made a recipient")
+	}
+	r := recipient(s.viewerA.ID)
+	if err := s.op.SetDisabled(ctx, s.viewerA.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pol.NotifyCamera(ctx, r, nvr.ActionViewRecordings, s.camA1.ID); err == nil {
+		t.Error("a disabled viewer was allowed")
+	}
+	if _, err := s.pol.Recipient(ctx, channels[s.viewerA.ID]); err == nil {
+		t.Error("a disabled viewer's channel made a recipient")
 	}
 }

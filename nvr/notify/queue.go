@@ -121,8 +121,9 @@ func (s *Service) deliver(ctx context.Context, j job) {
 }
 
 // decide is the send-time decision: the channel is read again (a deleted
-// channel sends nothing), then the policy is asked as the user, and the
-// message is built from what the grant returned.
+// channel sends nothing), the policy makes the channel's recipient (the
+// user, holding that channel, enabled) and is asked as it, and the message
+// is built from what the grant returned.
 func (s *Service) decide(ctx context.Context, j job) (nvr.NotifyChannel, Message, error) {
 	ch, err := s.cfg.Store.NotifyChannel(ctx, j.user, j.channel)
 	if err != nil {
@@ -132,15 +133,18 @@ func (s *Service) decide(ctx context.Context, j job) (nvr.NotifyChannel, Message
 		return nvr.NotifyChannel{}, Message{}, err
 	}
 	var m Message
+	var r nvr.Recipient
+	r, err = s.cfg.Policy.Recipient(ctx, ch)
 	switch {
+	case err != nil:
 	case j.item.event != "":
-		m, err = s.decideEvent(ctx, j)
+		m, err = s.decideEvent(ctx, j, r)
 	case j.item.kind.AdminOnly():
-		_, err = s.cfg.Policy.NotifyAdmin(ctx, j.user)
+		_, err = s.cfg.Policy.NotifyAdmin(ctx, r)
 		m = Message{Kind: j.item.kind, At: j.item.at}
 	default:
 		var g nvr.CameraGrant
-		g, err = s.cfg.Policy.NotifyCamera(ctx, j.user, nvr.ActionViewCamera, j.item.cam)
+		g, err = s.cfg.Policy.NotifyCamera(ctx, r, nvr.ActionViewCamera, j.item.cam)
 		m = Message{Kind: j.item.kind, CameraID: g.CameraID(), CameraName: g.Camera().Name, At: j.item.at}
 	}
 	if err != nil {
@@ -152,12 +156,12 @@ func (s *Service) decide(ctx context.Context, j job) (nvr.NotifyChannel, Message
 	return ch, compose(m, s.cfg.BaseURL, s.cfg.Location), nil
 }
 
-// decideEvent asks for a grant on the event as the user and reads the
+// decideEvent asks for a grant on the event as the recipient and reads the
 // thumbnail through it, waiting (bounded by ThumbWait from the queueing)
 // for the event's first thumbnail to be written; each look is a fresh
 // decision.
-func (s *Service) decideEvent(ctx context.Context, j job) (Message, error) {
-	p := nvr.NotifyPrincipal(j.user)
+func (s *Service) decideEvent(ctx context.Context, j job, r nvr.Recipient) (Message, error) {
+	p := r.Principal()
 	g, err := s.cfg.Events.Grant(ctx, p, nvr.ActionViewRecordings, j.item.event)
 	if err != nil {
 		return Message{}, err

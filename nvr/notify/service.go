@@ -24,9 +24,9 @@ type Events interface {
 // Policy is the part of the access policy notify asks at send time.
 // *nvr.Policy implements it.
 type Policy interface {
-	NotifyCamera(ctx context.Context, u nvr.UserID, a nvr.Action, cam nvr.CameraID) (nvr.CameraGrant, error)
-	NotifyAdmin(ctx context.Context, u nvr.UserID) (nvr.AdminGrant, error)
-	NotifySelf(ctx context.Context, u nvr.UserID) (nvr.UserGrant, error)
+	Recipient(ctx context.Context, ch nvr.NotifyChannel) (nvr.Recipient, error)
+	NotifyCamera(ctx context.Context, r nvr.Recipient, a nvr.Action, cam nvr.CameraID) (nvr.CameraGrant, error)
+	NotifyAdmin(ctx context.Context, r nvr.Recipient) (nvr.AdminGrant, error)
 }
 
 // Store is the part of the database notify reads: candidate rules and the

@@ -13,12 +13,12 @@ import (
 // camera. The error says what the receiver answered, never the target or
 // the secret.
 func (s *Service) Test(ctx context.Context, u nvr.UserID, id nvr.NotifyChannelID) error {
-	if _, err := s.cfg.Policy.NotifySelf(ctx, u); err != nil {
-		return nvr.ErrNotFound
-	}
 	ch, err := s.cfg.Store.NotifyChannel(ctx, u, id)
 	if err != nil {
 		return err
+	}
+	if _, err := s.cfg.Policy.Recipient(ctx, ch); err != nil {
+		return nvr.ErrNotFound
 	}
 	snd := s.senders[ch.Kind]
 	if snd == nil {
