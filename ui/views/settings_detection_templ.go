@@ -26,10 +26,10 @@ type detectorOption struct{ Value, Label string }
 
 func detectorOptions() []detectorOption {
 	return []detectorOption{
-		{"auto", "auto: pixel when ffmpeg and a sub stream are there, else bitstream"},
-		{"bitstream", "bitstream: coded frame sizes, almost no CPU"},
-		{"pixel", "pixel: decoded frames through ffmpeg, uses zones and masks"},
-		{"off", "off: no motion detection (external triggers still work)"},
+		{"auto", "Automatic: picture analysis when ffmpeg and a sub stream are there, else frame sizes"},
+		{"bitstream", "Frame sizes: almost no CPU, no zones"},
+		{"pixel", "Picture analysis: decodes the sub stream with ffmpeg, honours zones and masks"},
+		{"off", "Off: no motion detection (doorbells and other triggers still make events)"},
 	}
 }
 
