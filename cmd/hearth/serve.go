@@ -18,6 +18,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/mqtt"
 	"github.com/hearthnvr/hearth/nvr/notify"
+	"github.com/hearthnvr/hearth/nvr/offsite"
 	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/nvr/recordstore"
 	"github.com/hearthnvr/hearth/nvr/restream"
@@ -161,8 +162,11 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	}
 	reserve := recordstore.NewReserve(recordstore.ReserveConfig{Path: filepath.Join(cfg.DataDir, recordstore.ReserveFileName),
 		Size: reserveSize, Log: log.With("part", "reserve")})
+	// The off-site copy hears of each durable fragment from the recorder
+	// and never makes it wait (nvr/offsite).
+	copier := offsite.NewCopier(offsite.Config{Targets: a.store, Log: log.With("part", "offsite")})
 	recorder := record.NewRecorder(record.RecorderConfig{Cameras: a.store, Ingest: ing,
-		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir,
+		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir, Offsite: copier,
 		OnDiskFull: func() { reserve.Release(); retention.Emergency() },
 		MaxBitrate: mbps(cfg.Service.CameraMaxMbps),
 		Log:        log.With("part", "recorder")})
@@ -277,6 +281,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	wg.Go(func() { _ = a.audits.Run(bgCtx) })
 	wg.Go(func() { _ = ing.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
+	wg.Go(func() { _ = copier.Run(bgCtx) })
 	wg.Go(func() { _ = evs.Run(bgCtx) })
 	wg.Go(func() { _ = notifier.Run(bgCtx) })
 	wg.Go(func() { _ = health.Run(bgCtx) })
