@@ -12,11 +12,14 @@ import (
 )
 
 const offsiteUsage = `hearth offsite <command> [--data DIR]
-  set HOUSEHOLD --dir PATH (--recipient age1… | --new-key FILE) [--continuous]
+  set HOUSEHOLD (--dir PATH | --sftp USER@HOST:PORT --path DIR)
+      (--recipient age1… | --new-key FILE) [--continuous]
       copies the household's event footage (and with --continuous all of
       it), encrypted to the household's key, to PATH (a NAS mount, a USB
-      disk); --new-key makes the key and writes its recovery file to FILE
-      (never kept on the appliance: move it off, keep it safe)
+      disk) or to DIR on an SFTP server (its host key is pinned on the
+      first connection; the line to add to its authorized_keys is printed);
+      --new-key makes the key and writes its recovery file to FILE (never
+      kept on the appliance: move it off, keep it safe)
   show HOUSEHOLD
   remove HOUSEHOLD
   restore --key FILE SRC DEST
@@ -55,6 +58,8 @@ func offsiteGrant(ctx context.Context, a *app, ref string) (nvr.OffsiteGrant, nv
 func cmdOffsiteSet(ctx context.Context, args []string, e env) error {
 	fs, data := adminFlags("offsite set", e)
 	dir := fs.String("dir", "", "target directory (absolute path)")
+	sftpAt := fs.String("sftp", "", "SFTP target: USER@HOST:PORT")
+	sftpPath := fs.String("path", "", "the directory on the SFTP server")
 	recipient := fs.String("recipient", "", "the household's age public key (age1…)")
 	newKey := fs.String("new-key", "", "make a new household key and write its recovery file here (must not exist)")
 	continuous := fs.Bool("continuous", false, "copy continuous footage too, not only events")
@@ -62,12 +67,26 @@ func cmdOffsiteSet(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	const usage = "hearth offsite set HOUSEHOLD --dir PATH (--recipient age1… | --new-key FILE) [--continuous]"
+	const usage = "hearth offsite set HOUSEHOLD (--dir PATH | --sftp USER@HOST:PORT --path DIR) (--recipient age1… | --new-key FILE) [--continuous]"
 	if err := wantArgs(pos, 1, usage); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return usagef("offsite set needs --dir\nusage: %s", usage)
+	if (*dir == "") == (*sftpAt == "") {
+		return usagef("offsite set needs one of --dir and --sftp\nusage: %s", usage)
+	}
+	t := nvr.OffsiteTarget{Kind: nvr.OffsiteDir, Path: *dir, Recipient: *recipient, Continuous: *continuous}
+	var sshKey offsite.SSHKey
+	if *sftpAt != "" {
+		user, addr, ok := strings.Cut(*sftpAt, "@")
+		if !ok || user == "" || addr == "" || *sftpPath == "" {
+			return usagef("--sftp wants USER@HOST:PORT and --path DIR\nusage: %s", usage)
+		}
+		var err error
+		if sshKey, err = offsite.GenerateSSHKey(); err != nil {
+			return err
+		}
+		t = nvr.OffsiteTarget{Kind: nvr.OffsiteSFTP, Path: *sftpPath, SFTPUser: user, SFTPAddr: addr,
+			SFTPKey: sshKey.Private, Recipient: *recipient, Continuous: *continuous}
 	}
 	if (*recipient == "") == (*newKey == "") {
 		return usagef("offsite set needs one of --recipient and --new-key\nusage: %s", usage)
@@ -77,14 +96,15 @@ func cmdOffsiteSet(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return errMessage(err)
 		}
-		t := nvr.OffsiteTarget{Kind: nvr.OffsiteDir, Path: *dir, Recipient: *recipient, Continuous: *continuous}
 		var key offsite.HouseholdKey
 		if *newKey != "" {
 			if key, err = offsite.GenerateKey(); err != nil {
 				return err
 			}
 			t.Recipient = key.Recipient
-			if err := nvr.ValidateOffsiteTarget(nvr.OffsiteTarget{Household: h.ID, Kind: t.Kind, Path: t.Path, Recipient: t.Recipient}); err != nil {
+			check := t
+			check.Household = h.ID
+			if err := nvr.ValidateOffsiteTarget(check); err != nil {
 				return errMessage(err)
 			}
 			// The recovery file first: a target set with a key nobody
@@ -100,6 +120,10 @@ func cmdOffsiteSet(ctx context.Context, args []string, e env) error {
 			return errMessage(err)
 		}
 		fmt.Fprintf(e.stdout, "off-site copy of household %q: %s, encrypted to %s\n", h.Name, t.Path, t.Recipient)
+		if t.Kind == nvr.OffsiteSFTP {
+			// The public half only: the private key stays in the database.
+			fmt.Fprintf(e.stdout, "add this line to %s's ~/.ssh/authorized_keys on %s:\n%s\n", t.SFTPUser, t.SFTPAddr, sshKey.Authorized)
+		}
 		if *newKey != "" {
 			fmt.Fprintf(e.stdout, "recovery key written to %s: move it off this appliance now; without it the copy cannot be read\n", *newKey)
 		}

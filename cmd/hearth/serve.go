@@ -164,7 +164,8 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Size: reserveSize, Log: log.With("part", "reserve")})
 	// The off-site copy hears of each durable fragment from the recorder
 	// and never makes it wait (nvr/offsite).
-	copier := offsite.NewCopier(offsite.Config{Targets: a.store, Log: log.With("part", "offsite")})
+	copier := offsite.NewCopier(offsite.Config{Targets: a.store, Pin: nvr.NewOffsite(a.store, time.Now).PinHostKey,
+		Log: log.With("part", "offsite")})
 	recorder := record.NewRecorder(record.RecorderConfig{Cameras: a.store, Ingest: ing,
 		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir, Offsite: copier,
 		OnDiskFull: func() { reserve.Release(); retention.Emergency() },

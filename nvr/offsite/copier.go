@@ -35,9 +35,12 @@ type Targets interface {
 // Config configures a Copier. Targets is required.
 type Config struct {
 	Targets Targets
-	// Open connects to a target (default: OpenTarget). It may pin the
-	// SFTP host key on first use through Pin.
+	// Open connects to a target (default: a DirTarget, or DialSFTP with
+	// Pin).
 	Open func(ctx context.Context, t nvr.OffsiteTarget) (Target, error)
+	// Pin pins an SFTP target's host key on first use
+	// (nvr.Offsite.PinHostKey); without it SFTP targets fail.
+	Pin PinFunc
 	// MaxSegments bounds the segments waiting to be copied; a notice for a
 	// new segment beyond it is dropped and counted (the local recording
 	// is untouched).
@@ -99,8 +102,14 @@ var _ nvr.FragmentSink = (*Copier)(nil)
 
 // NewCopier returns a Copier; call Run.
 func NewCopier(cfg Config) *Copier {
+	if cfg.Pin == nil {
+		cfg.Pin = func(context.Context, nvr.HouseholdID, string) error {
+			return errors.New("no place to pin the SFTP host key")
+		}
+	}
 	if cfg.Open == nil {
-		cfg.Open = OpenTarget
+		pin := cfg.Pin
+		cfg.Open = func(ctx context.Context, t nvr.OffsiteTarget) (Target, error) { return OpenTarget(ctx, t, pin) }
 	}
 	if cfg.MaxSegments <= 0 {
 		cfg.MaxSegments = defaultMaxSegments
@@ -433,13 +442,14 @@ func (c *Copier) closeTargets() {
 	}
 }
 
-// OpenTarget connects to t: a directory, or an SFTP server.
-func OpenTarget(ctx context.Context, t nvr.OffsiteTarget) (Target, error) {
+// OpenTarget connects to t: a directory, or an SFTP server (pinning its
+// host key through pin on first use).
+func OpenTarget(ctx context.Context, t nvr.OffsiteTarget, pin PinFunc) (Target, error) {
 	switch t.Kind {
 	case nvr.OffsiteDir:
 		return &DirTarget{Root: t.Path}, nil
 	case nvr.OffsiteSFTP:
-		return nil, errors.New("sftp targets: not wired yet")
+		return DialSFTP(ctx, t, pin)
 	}
 	return nil, fmt.Errorf("unknown target kind %q", t.Kind)
 }
