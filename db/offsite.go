@@ -88,15 +88,8 @@ func (w writes) PinOffsiteHostKey(ctx context.Context, h nvr.HouseholdID, key st
 
 // DeleteOffsiteTarget implements nvr.OffsiteWriter.
 func (w writes) DeleteOffsiteTarget(ctx context.Context, h nvr.HouseholdID) error {
-	const op = "delete offsite target"
-	res, err := w.c.ExecContext(ctx, `DELETE FROM offsite_targets WHERE household_id = ?`, int64(h))
-	if err != nil {
-		return internal(op, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return internal(op, err)
-	} else if n == 0 {
-		return notFound(op, "offsite target")
+	if _, err := w.c.ExecContext(ctx, `DELETE FROM offsite_targets WHERE household_id = ?`, int64(h)); err != nil {
+		return internal("delete offsite target", err)
 	}
 	return nil
 }

@@ -94,7 +94,8 @@ type OffsiteWriter interface {
 	// PinOffsiteHostKey stores the SFTP host key seen on first use; it
 	// changes nothing (KindConflict) when another key is already pinned.
 	PinOffsiteHostKey(ctx context.Context, h HouseholdID, key string) error
-	// DeleteOffsiteTarget removes h's target (none: KindNotFound).
+	// DeleteOffsiteTarget removes h's target; none is no error (a
+	// repeated removal changes nothing).
 	DeleteOffsiteTarget(ctx context.Context, h HouseholdID) error
 }
 

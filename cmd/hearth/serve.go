@@ -214,6 +214,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Status: cameraStatus{ing, recorder}, Setup: setup, Storage: retention, Events: evs, Log: log,
 		Reviews:       nvr.NewReviews(a.store, a.policy, time.Now),
 		Notifications: nvr.NewNotifications(a.store, a.policy, nil, nil), NotifyTest: notifier, VAPIDPublicKey: vapid.PublicKey(),
+		Offsite: nvr.NewOffsite(a.store, time.Now), OffsiteStatus: copier,
 		Playback: view.NewPlayback(a.store, filepath.Join(cfg.DataDir, recordstore.RecordingsDirName)),
 		Live:     ing,
 		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live},

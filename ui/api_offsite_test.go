@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hearthnvr/hearth/nvr/offsite"
+)
+
+// TestOffsiteAPI: the owner sets the household's off-site copy with a new
+// key, which is answered once and never again; the SFTP client key is
+// never answered; members and the admin are answered 404; bad input 400;
+// every change has its audit row.
+func TestOffsiteAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	owner, member, admin := f.login("ana"), f.login("mo"), f.login("root")
+	target := t.TempDir()
+
+	cases := []struct {
+		name string
+		cred any
+		body string
+		code int
+	}{
+		{"member", member, `{"kind":"dir","path":"` + target + `","new_key":true}`, http.StatusNotFound},
+		{"admin", admin, `{"kind":"dir","path":"` + target + `","new_key":true}`, http.StatusNotFound},
+		{"no key", owner, `{"kind":"dir","path":"` + target + `"}`, http.StatusBadRequest},
+		{"both keys", owner, `{"kind":"dir","path":"` + target + `","new_key":true,"recipient":"age1x"}`, http.StatusBadRequest},
+		{"bad kind", owner, `{"kind":"ftp","path":"` + target + `","new_key":true}`, http.StatusBadRequest},
+		{"relative path", owner, `{"kind":"dir","path":"nas","new_key":true}`, http.StatusBadRequest},
+		{"bad recipient", owner, `{"kind":"dir","path":"` + target + `","recipient":"ssh-ed25519 AAAA"}`, http.StatusBadRequest},
+		{"unknown field", owner, `{"kind":"dir","path":"` + target + `","new_key":true,"sftp_key":"x"}`, http.StatusBadRequest},
+		{"sftp without address", owner, `{"kind":"sftp","path":"/backup","new_key":true}`, http.StatusBadRequest},
+	}
+	for _, tc := range cases {
+		if r := f.do(http.MethodPut, "/api/household/offsite", []any{tc.cred}, tc.body); r.StatusCode != tc.code {
+			t.Errorf("%s: %d %s, want %d", tc.name, r.StatusCode, r.body, tc.code)
+		}
+	}
+	if r := f.do(http.MethodGet, "/api/household/offsite", []any{admin}, ""); r.StatusCode != http.StatusNotFound {
+		t.Errorf("admin GET: %d", r.StatusCode)
+	}
+
+	r := f.do(http.MethodPut, "/api/household/offsite", []any{owner}, `{"kind":"dir","path":"`+target+`","new_key":true}`)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("set: %d %s", r.StatusCode, r.body)
+	}
+	var set offsiteJSON
+	if err := json.Unmarshal([]byte(r.body), &set); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(set.RecoveryKey, "AGE-SECRET-KEY-1") || !strings.HasPrefix(set.Recipient, "age1") || !set.Configured {
+		t.Fatalf("set answered %+v", set)
+	}
+	// The recovery key really decrypts for the recipient answered.
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte(set.RecoveryKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := offsite.ReadIdentities(keyFile); err != nil {
+		t.Fatalf("recovery key: %v", err)
+	}
+	r = f.do(http.MethodGet, "/api/household/offsite", []any{owner}, "")
+	if r.StatusCode != http.StatusOK || strings.Contains(r.body, "AGE-SECRET-KEY") || !strings.Contains(r.body, set.Recipient) {
+		t.Fatalf("get: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodGet, "/api/household/offsite", []any{f.login("bea")}, ""); strings.Contains(r.body, set.Recipient) || strings.Contains(r.body, target) {
+		t.Errorf("owner B sees A's target: %s", r.body)
+	}
+
+	r = f.do(http.MethodPut, "/api/household/offsite", []any{owner},
+		`{"kind":"sftp","sftp_addr":"127.0.0.1:2222","sftp_user":"friend","path":"/backup","recipient":"`+set.Recipient+`"}`)
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, "ssh-ed25519 ") || strings.Contains(r.body, "PRIVATE KEY") {
+		t.Fatalf("sftp set: %d %s", r.StatusCode, r.body)
+	}
+	tgt, err := f.store.OffsiteTarget(context.Background(), f.homeA.ID)
+	if err != nil || !strings.Contains(tgt.SFTPKey.Reveal(), "PRIVATE KEY") {
+		t.Fatalf("stored target: %+v %v", tgt, err)
+	}
+	if r := f.do(http.MethodDelete, "/api/household/offsite", []any{member}, ""); r.StatusCode != http.StatusNotFound {
+		t.Errorf("member DELETE: %d", r.StatusCode)
+	}
+	if r := f.do(http.MethodDelete, "/api/household/offsite", []any{owner}, ""); r.StatusCode != http.StatusNoContent {
+		t.Errorf("owner DELETE: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodGet, "/api/household/offsite", []any{owner}, ""); !strings.Contains(r.body, `"configured":false`) {
+		t.Errorf("after DELETE: %s", r.body)
+	}
+	rows, err := f.store.Audit(context.Background(), 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for _, row := range rows {
+		if strings.HasPrefix(row.Action, "offsite-") {
+			n++
+			if strings.Contains(row.Detail, "PRIVATE") || strings.Contains(row.Detail, "AGE-SECRET") {
+				t.Errorf("audit row holds a key: %+v", row)
+			}
+		}
+	}
+	if n < 5 { // 2 refused by validation, set, sftp set, remove
+		t.Errorf("%d offsite audit rows, want at least 5", n)
+	}
+}
