@@ -20,6 +20,9 @@ type OffsiteGrant struct {
 // HouseholdID returns the granted household.
 func (g OffsiteGrant) HouseholdID() HouseholdID { return g.household }
 
+// User returns the granted owner (zero for the local operator).
+func (g OffsiteGrant) User() User { return g.subject.User }
+
 // Principal returns who was granted.
 func (g OffsiteGrant) Principal() Principal { return g.subject.Principal }
 

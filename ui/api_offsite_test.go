@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/offsite"
 )
 
@@ -107,5 +108,47 @@ func TestOffsiteAPI(t *testing.T) {
 	}
 	if n < 5 { // 2 refused by validation, set, sftp set, remove
 		t.Errorf("%d offsite audit rows, want at least 5", n)
+	}
+}
+
+// TestOffsitePage: the owner's page shows the target, the backlog and the
+// last copied time as the copier measures them; a member is shown the
+// not-found page, and the page never holds a private key.
+func TestOffsitePage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	owner := f.login("ana")
+	if r := f.do(http.MethodGet, "/settings/offsite", []any{owner}, ""); r.StatusCode != http.StatusOK ||
+		doc(t, r.body).Find(`[data-testid="offsite-none"]`).Length() != 1 {
+		t.Fatalf("unset page: %d", r.StatusCode)
+	}
+	target := t.TempDir()
+	r := f.do(http.MethodPut, "/api/household/offsite", []any{owner}, `{"kind":"dir","path":"`+target+`","new_key":true}`)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("set: %d %s", r.StatusCode, r.body)
+	}
+	// Three fragments recorded, none copied yet (the copier is not running).
+	f.copier.Durable(nvr.DurableFragments{Household: f.homeA.ID, Segment: nvr.Segment{ID: 1, CameraID: f.camA1.ID, Event: true},
+		File: filepath.Join(t.TempDir(), "x.mp4"), Fragments: make([]nvr.Fragment, 3)})
+	r = f.do(http.MethodGet, "/settings/offsite", []any{owner}, "")
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("page: %d", r.StatusCode)
+	}
+	d := doc(t, r.body)
+	for sel, want := range map[string]string{
+		`[data-testid="offsite-target"]`:       target,
+		`[data-testid="offsite-backlog"]`:      "3 fragments",
+		`[data-testid="offsite-last-copied"]`:  "never",
+		`[data-testid="settings-nav-offsite"]`: "Off-site copy",
+	} {
+		if got := strings.TrimSpace(d.Find(sel).Text()); !strings.Contains(got, want) {
+			t.Errorf("%s = %q, want %q", sel, got, want)
+		}
+	}
+	if strings.Contains(r.body, "AGE-SECRET-KEY") || strings.Contains(r.body, "PRIVATE KEY") {
+		t.Error("the page holds a private key")
+	}
+	if r := f.do(http.MethodGet, "/settings/offsite", []any{f.login("mo")}, ""); r.StatusCode != http.StatusNotFound {
+		t.Errorf("member: %d, want 404", r.StatusCode)
 	}
 }

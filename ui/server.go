@@ -291,6 +291,7 @@ func (s *Server) registerPages(rt *router) {
 	rt.pageUser("GET /settings/notifications", s.handleNotificationsPage)
 	rt.pageHousehold("GET /settings/people", s.handlePeoplePage)
 	rt.pageHousehold("GET /settings/cameras", s.handleHouseholdCamerasPage)
+	rt.pageOffsite("GET /settings/offsite", s.handleOffsitePage)
 	rt.pageCamera("GET /settings/cameras/{id}", nvr.ActionManageCamera, s.handleCameraEditPage)
 	rt.pageCamera("POST /settings/cameras/{id}/detection", nvr.ActionManageCamera, s.handleCameraDetectionForm)
 	rt.pageAdmin("GET /settings/admin", s.handleAdminPage)
