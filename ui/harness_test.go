@@ -18,8 +18,8 @@ import (
 	"github.com/hearthnvr/hearth/db"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
-	"github.com/hearthnvr/hearth/nvr/offsite"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/offsite"
 )
 
 // cheapArgon keeps password hashing fast in tests; production uses DefaultArgon2.
