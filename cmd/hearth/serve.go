@@ -164,7 +164,11 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Size: reserveSize, Log: log.With("part", "reserve")})
 	// The off-site copy hears of each durable fragment from the recorder
 	// and never makes it wait (nvr/offsite).
+	// At start it catches up on what a killed run left uncopied, once
+	// the recorder's recovery has made the index and files agree.
+	recovered := make(chan struct{})
 	copier := offsite.NewCopier(offsite.Config{Targets: a.store, Pin: nvr.NewOffsite(a.store, time.Now).PinHostKey,
+		Index: a.store, RecordingsDir: filepath.Join(cfg.DataDir, recordstore.RecordingsDirName), Ready: recovered,
 		Log: log.With("part", "offsite")})
 	recorder := record.NewRecorder(record.RecorderConfig{Cameras: a.store, Ingest: ing,
 		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir, Offsite: copier,
@@ -284,6 +288,13 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	wg.Go(func() { _ = ing.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
 	wg.Go(func() { _ = copier.Run(bgCtx) })
+	wg.Go(func() {
+		select {
+		case <-recorder.Recovered():
+			close(recovered)
+		case <-bgCtx.Done():
+		}
+	})
 	wg.Go(func() { _ = evs.Run(bgCtx) })
 	wg.Go(func() { _ = notifier.Run(bgCtx) })
 	wg.Go(func() { _ = health.Run(bgCtx) })

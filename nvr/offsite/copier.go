@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -22,6 +23,7 @@ const (
 	defaultMaxSegments = 512 // about 8 hours of one camera's minute segments
 	defaultMinBackoff  = time.Second
 	defaultMaxBackoff  = 30 * time.Second
+	defaultCatchUp     = 6 * time.Hour
 	// fragmentsPerRound bounds one segment's turn, so one camera's backlog
 	// does not starve another's.
 	fragmentsPerRound = 16
@@ -48,8 +50,25 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the pause after a failed copy
 	// (exponential, full jitter).
 	MinBackoff, MaxBackoff time.Duration
-	Log                    *slog.Logger
-	Now                    func() time.Time
+	// Index and RecordingsDir let the copier catch up at start: footage
+	// indexed within CatchUp before then (default 6 h) that the target
+	// lacks — the backlog of a killed process, or what was recorded
+	// while it was down — is sent after Ready is closed (the recorder's
+	// recovery, so the index and files agree). Nil Index: no catch-up.
+	Index         Index
+	RecordingsDir string
+	CatchUp       time.Duration
+	Ready         <-chan struct{}
+	Log           *slog.Logger
+	Now           func() time.Time
+}
+
+// Index is the part of the recording index the catch-up reads
+// (nvr.CameraLister and nvr.RecordingStore).
+type Index interface {
+	Cameras(ctx context.Context, h nvr.HouseholdID) ([]nvr.Camera, error)
+	SegmentsBetween(ctx context.Context, cam nvr.CameraID, stream string, from, to time.Time) ([]nvr.Segment, error)
+	Fragments(ctx context.Context, id nvr.SegmentID) ([]nvr.Fragment, error)
 }
 
 // Status is one household's copy as measured, for the storage page.
@@ -75,6 +94,9 @@ type pendingSeg struct {
 	indexed  int // fragments named by the index on the target
 	// closedIndexed: the index on the target says the segment is closed.
 	closedIndexed bool
+	// resume: the target may hold some of it already (the catch-up);
+	// the first round looks before sending.
+	resume bool
 }
 
 type householdState struct {
@@ -125,6 +147,9 @@ func NewCopier(cfg Config) *Copier {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.CatchUp <= 0 {
+		cfg.CatchUp = defaultCatchUp
 	}
 	return &Copier{cfg: cfg, wake: make(chan struct{}, 1),
 		pending: map[nvr.SegmentID]*pendingSeg{}, homes: map[nvr.HouseholdID]*householdState{}}
@@ -199,12 +224,24 @@ func (c *Copier) StatusOf(ctx context.Context, h nvr.HouseholdID) (Status, error
 }
 
 // Run copies until ctx ends; then it closes its targets. Fragments not
-// copied by then stay on local disk only.
+// copied by then stay on local disk only, until the next start's catch-up.
 func (c *Copier) Run(ctx context.Context) error {
 	defer c.closeTargets()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	ready := c.cfg.Ready
+	if c.cfg.Index == nil {
+		ready = nil
+	} else if ready == nil {
+		c.catchUp(ctx)
+	}
 	for {
+		select {
+		case <-ready:
+			ready = nil
+			c.catchUp(ctx)
+		default:
+		}
 		p, wait := c.next()
 		if p != nil {
 			c.copyRound(ctx, p)
@@ -219,7 +256,57 @@ func (c *Copier) Run(ctx context.Context) error {
 			return nil
 		case <-c.wake:
 		case <-timer.C:
+		case <-ready:
 		}
+	}
+}
+
+// catchUp queues the indexed footage of the last CatchUp of every camera
+// whose household has a target, marked to look on the target before
+// sending. Bounded by MaxSegments like any notice.
+func (c *Copier) catchUp(ctx context.Context) {
+	cams, err := c.cfg.Index.Cameras(ctx, 0)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.cfg.Log.Warn("off-site catch-up: read cameras", "err", err)
+		}
+		return
+	}
+	now := c.cfg.Now()
+	queued := 0
+	for _, cam := range cams {
+		if cam.HouseholdID == 0 {
+			continue
+		}
+		if _, err := c.cfg.Targets.OffsiteTarget(ctx, cam.HouseholdID); err != nil {
+			continue // no target (or none readable now): nothing to catch up
+		}
+		segs, err := c.cfg.Index.SegmentsBetween(ctx, cam.ID, "main", now.Add(-c.cfg.CatchUp), now)
+		if err != nil {
+			c.cfg.Log.Warn("off-site catch-up: read segments", "camera", cam.ID, "err", err)
+			continue
+		}
+		for _, s := range segs {
+			if s.State == nvr.SegmentDeleting {
+				continue
+			}
+			frags, err := c.cfg.Index.Fragments(ctx, s.ID)
+			if err != nil || len(frags) == 0 {
+				continue
+			}
+			c.mu.Lock()
+			if c.pending[s.ID] == nil && len(c.pending) < c.cfg.MaxSegments {
+				c.arrived++
+				c.pending[s.ID] = &pendingSeg{arrived: c.arrived, resume: true, n: nvr.DurableFragments{
+					Household: cam.HouseholdID, Segment: s, File: filepath.Join(c.cfg.RecordingsDir, filepath.FromSlash(s.Path)),
+					Fragments: frags, Closed: s.State == nvr.SegmentClosed}}
+				queued++
+			}
+			c.mu.Unlock()
+		}
+	}
+	if queued > 0 {
+		c.cfg.Log.Info("off-site catch-up: segments to check against the targets", "segments", queued)
 	}
 }
 
@@ -284,6 +371,7 @@ func (c *Copier) copyRound(ctx context.Context, p *pendingSeg) {
 	c.mu.Lock()
 	if q := c.pending[p.n.Segment.ID]; q != nil {
 		q.sent, q.indexed, q.sentInit = sent, indexed, sentInit
+		q.resume = q.resume && sent == 0
 		q.closedIndexed = err == nil && p.n.Closed && sent == len(p.n.Fragments)
 	}
 	h := c.home(hid)
@@ -315,6 +403,23 @@ func (c *Copier) send(ctx context.Context, t Target, r age.Recipient, p *pending
 	}
 	defer f.Close()
 	dir := segmentDir(p.n.Segment.Path)
+	if p.resume && sent == 0 {
+		// What an earlier run copied is whole on the target (rename):
+		// skip the init and the fragments already there, in order.
+		has, err := t.Has(ctx, path.Join(dir, initName))
+		if err != nil {
+			return sent, indexed, sentInit, err
+		}
+		sentInit = has
+		for has && sent < len(p.n.Fragments) {
+			if has, err = t.Has(ctx, path.Join(dir, fragmentName(sent+1))); err != nil {
+				return sent, indexed, sentInit, err
+			}
+			if has {
+				sent++
+			}
+		}
+	}
 	if !sentInit {
 		b, err := readAt(f, 0, p.n.Fragments[0].Offset)
 		if err != nil {

@@ -164,6 +164,24 @@ func (s *SFTPTarget) Put(ctx context.Context, name string, data []byte) error {
 	return nil
 }
 
+// Has implements Target.
+func (s *SFTPTarget) Has(ctx context.Context, name string) (bool, error) {
+	name, err := cleanName(name)
+	if err != nil {
+		return false, err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = s.conn.Close() })
+	defer stop()
+	_, err = s.client.Stat(path.Join(s.root, name))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look for %s: %w", name, err)
+	}
+	return true, nil
+}
+
 // Close implements Target.
 func (s *SFTPTarget) Close() error {
 	_ = s.client.Close()

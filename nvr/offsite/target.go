@@ -16,6 +16,9 @@ import (
 // Target is used by one goroutine at a time.
 type Target interface {
 	Put(ctx context.Context, name string, data []byte) error
+	// Has reports whether name is on the target (whole: Put renames
+	// only whole files into place).
+	Has(ctx context.Context, name string) (bool, error)
 	Close() error
 }
 
@@ -81,6 +84,25 @@ func (d *DirTarget) Put(ctx context.Context, name string, data []byte) error {
 		}
 	}
 	return nil
+}
+
+// Has implements Target.
+func (d *DirTarget) Has(ctx context.Context, name string) (bool, error) {
+	name, err := cleanName(name)
+	if err != nil {
+		return false, err
+	}
+	if fi, err := os.Stat(d.Root); err != nil || !fi.IsDir() {
+		return false, fmt.Errorf("target directory %s is not there", d.Root)
+	}
+	_, err = os.Stat(filepath.Join(d.Root, filepath.FromSlash(name)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look for %s: %w", name, err)
+	}
+	return true, nil
 }
 
 // Close implements Target.
