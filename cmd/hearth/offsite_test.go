@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -337,4 +339,78 @@ func restoredEndOf(out, f string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, os.ErrNotExist
+}
+
+// TestOffsiteHungTargetNeverDelaysRecording: the household's SFTP target
+// accepts connections and never answers (a box that hangs). Recording goes
+// on as before, and the owner reads the growing backlog and the problem
+// on the API.
+func TestOffsiteHungTargetNeverDelaysRecording(t *testing.T) {
+	t.Parallel()
+	site := newRecordingSite(t, 1)
+	hung, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	accepted := make(chan struct{})
+	go func() {
+		// Owned by the test: holds every connection open, silent, until
+		// the test ends.
+		defer close(accepted)
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				_ = c.Close()
+			}
+		}()
+		go func() { <-ctx.Done(); _ = hung.Close() }()
+		for {
+			c, err := hung.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-accepted })
+	keyFile := filepath.Join(t.TempDir(), "household.key")
+	out := mustCLI(t, "", "offsite", "set", "Alpha", "--sftp", "friend@"+hung.Addr().String(), "--path", "/backup",
+		"--new-key", keyFile, "--continuous", "--data", site.data)
+	if !strings.Contains(out, "ssh-ed25519 ") || strings.Contains(out, "PRIVATE KEY") {
+		t.Fatalf("set --sftp printed %q", out)
+	}
+	started := time.Now()
+	srv := startServer(t, site.data)
+	waitRecorded(t, site.data, site.cams, started, 5*time.Second, 60*time.Second)
+	c := newClient(t, srv.url)
+	c.login("ana", sitePassword)
+	var st struct {
+		Configured bool `json:"configured"`
+		Status     struct {
+			Backlog int    `json:"backlog_fragments"`
+			Error   string `json:"error"`
+		} `json:"status"`
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		code, body := c.call("GET", "/api/household/offsite", "")
+		if code != http.StatusOK {
+			t.Fatalf("GET offsite: %d %s", code, body)
+		}
+		if err := json.Unmarshal([]byte(body), &st); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(body, "PRIVATE KEY") || strings.Contains(body, "AGE-SECRET") {
+			t.Fatalf("the API answered a private key: %s", body)
+		}
+		if st.Configured && st.Status.Backlog >= 5 && st.Status.Error != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no backlog and error within 60 s: %s", body)
+		}
+	}
+	// Recording kept going all along: 5 s more of it, as fast as before.
+	waitRecorded(t, site.data, site.cams, started, 10*time.Second, 60*time.Second)
+	t.Logf("hung SFTP target: backlog %d fragments, error %q; recording went on", st.Status.Backlog, st.Status.Error)
 }

@@ -111,6 +111,9 @@ func DialSFTP(ctx context.Context, t nvr.OffsiteTarget, pin PinFunc) (*SFTPTarge
 		if errors.Is(err, ErrHostKeyMismatch) {
 			return nil, ErrHostKeyMismatch
 		}
+		if (dctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded)) && ctx.Err() == nil {
+			return nil, fmt.Errorf("ssh to %s: no answer within %v", t.SFTPAddr, sftpDialTimeout)
+		}
 		return nil, fmt.Errorf("ssh to %s: %w", t.SFTPAddr, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
