@@ -362,6 +362,13 @@ func (c *Copier) copyRound(ctx context.Context, p *pendingSeg) {
 		c.failed(hid, err)
 		return
 	}
+	// target may have started the segment over (a new place): take its
+	// progress now.
+	c.mu.Lock()
+	if q := c.pending[p.n.Segment.ID]; q != nil {
+		p.sent, p.indexed, p.sentInit, p.closedIndexed, p.resume = q.sent, q.indexed, q.sentInit, q.closedIndexed, q.resume
+	}
+	c.mu.Unlock()
 	rcpt, err := parseRecipient(conf.Recipient)
 	if err != nil {
 		c.failed(hid, err)
@@ -481,10 +488,20 @@ func readAt(f *os.File, off, n int64) ([]byte, error) {
 }
 
 // target returns h's open target, reopening it when its settings changed.
+// A target in a new place (or for a new key) starts every pending segment
+// of h over there, looking first at what it holds (resume), so no segment
+// on it lacks its init or its first fragments.
 func (c *Copier) target(ctx context.Context, h nvr.HouseholdID, conf nvr.OffsiteTarget) (Target, error) {
 	c.mu.Lock()
 	s := c.home(h)
 	t, old := s.target, s.conf
+	if old.Kind != "" && !samePlace(old, conf) {
+		for _, p := range c.pending {
+			if p.n.Household == h {
+				p.sent, p.indexed, p.sentInit, p.closedIndexed, p.resume = 0, 0, false, false, true
+			}
+		}
+	}
 	c.mu.Unlock()
 	if t != nil && sameTarget(old, conf) {
 		return t, nil
@@ -500,6 +517,11 @@ func (c *Copier) target(ctx context.Context, h nvr.HouseholdID, conf nvr.Offsite
 	s.target, s.conf = t, conf
 	c.mu.Unlock()
 	return t, nil
+}
+
+// samePlace: the same files on the same target, for the same key.
+func samePlace(a, b nvr.OffsiteTarget) bool {
+	return a.Kind == b.Kind && a.Path == b.Path && a.SFTPAddr == b.SFTPAddr && a.SFTPUser == b.SFTPUser && a.Recipient == b.Recipient
 }
 
 func sameTarget(a, b nvr.OffsiteTarget) bool {

@@ -375,3 +375,32 @@ func mountTmpfs(t *testing.T, size string) string {
 	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
 	return dir
 }
+
+// TestTargetMovedMidSegment: the owner points the copy elsewhere while a
+// segment is half copied; the new target gets the whole segment, init
+// and first fragments included, and restores alone.
+func TestTargetMovedMidSegment(t *testing.T) {
+	local, first, second := t.TempDir(), t.TempDir(), t.TempDir()
+	f := newCopierFixture(t, first, Config{})
+	n, whole := localSegment(t, local, 31, 4, 500)
+	part := n
+	part.Fragments = n.Fragments[:2]
+	f.copier.Durable(part)
+	waitFor(t, 10*time.Second, "two fragments on the first target", func() bool { return f.status(t).Backlog == 0 && !f.status(t).LastCopied.IsZero() })
+	f.mu.Lock()
+	f.conf.Path = second
+	f.mu.Unlock()
+	n.Closed = true
+	f.copier.Durable(n)
+	waitFor(t, 10*time.Second, "the segment on the second target", func() bool {
+		_, err := os.Stat(filepath.Join(second, "cam-31", "seg31", "000004.m4s.age"))
+		return err == nil && f.status(t).Backlog == 0
+	})
+	got, err := Restore(f.ids, second, t.TempDir())
+	if err != nil || len(got) != 1 || got[0].Fragments != 4 {
+		t.Fatalf("restore from the new target: %+v %v", got, err)
+	}
+	if b, _ := os.ReadFile(got[0].File); !bytes.Equal(b, whole) {
+		t.Error("restored footage differs")
+	}
+}
