@@ -111,6 +111,9 @@ type DurableFragments struct {
 	Fragments []Fragment
 	// Closed: the segment is finished; no more fragments follow.
 	Closed bool
+	// PreRoll and PostRoll are the camera's: a continuous camera's
+	// footage within them of an event is event footage.
+	PreRoll, PostRoll time.Duration
 }
 
 // FragmentSink receives DurableFragments from the recorder. Durable must

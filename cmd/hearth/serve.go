@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	// the recorder's recovery has made the index and files agree.
 	recovered := make(chan struct{})
 	copier := offsite.NewCopier(offsite.Config{Targets: a.store, Pin: nvr.NewOffsite(a.store, time.Now).PinHostKey,
-		Index: a.store, RecordingsDir: filepath.Join(cfg.DataDir, recordstore.RecordingsDirName), Ready: recovered,
+		Index: a.store, RecordingsDir: filepath.Join(cfg.DataDir, recordstore.RecordingsDirName), Ready: recovered, Events: a.store,
 		Log: log.With("part", "offsite")})
 	recorder := record.NewRecorder(record.RecorderConfig{Cameras: a.store, Ingest: ing,
 		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir, Offsite: copier,

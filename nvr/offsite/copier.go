@@ -57,10 +57,20 @@ type Config struct {
 	// recovery, so the index and files agree). Nil Index: no catch-up.
 	Index         Index
 	RecordingsDir string
-	CatchUp       time.Duration
-	Ready         <-chan struct{}
-	Log           *slog.Logger
-	Now           func() time.Time
+	// Events, when set, lets a household that copies event footage only
+	// copy a continuous camera's segments that hold some (an event, with
+	// the camera's pre- and post-roll); nil: only events-only cameras'.
+	Events  Events
+	CatchUp time.Duration
+	Ready   <-chan struct{}
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// Events finds events (nvr.EventStore), to pick the event footage of
+// continuous cameras.
+type Events interface {
+	Events(ctx context.Context, q nvr.EventQuery) ([]nvr.Event, error)
 }
 
 // Index is the part of the recording index the catch-up reads
@@ -97,7 +107,19 @@ type pendingSeg struct {
 	// resume: the target may hold some of it already (the catch-up);
 	// the first round looks before sending.
 	resume bool
+	// eventFootage: a continuous segment found to hold event footage;
+	// parkedUntil: one not (yet), looked at again then.
+	eventFootage bool
+	parkedUntil  time.Time
 }
+
+// parkFor is how long a continuous segment without event footage waits
+// before it is looked at again; eventGrace is how long after its end plus
+// the pre-roll it may still be claimed by an event being recorded.
+const (
+	parkFor    = 2 * time.Second
+	eventGrace = 30 * time.Second
+)
 
 type householdState struct {
 	Status
@@ -203,7 +225,7 @@ func (c *Copier) Status(ctx context.Context, g nvr.HouseholdGrant) (Status, erro
 
 // StatusOf reports household h's copy (for callers holding a grant over h).
 func (c *Copier) StatusOf(ctx context.Context, h nvr.HouseholdID) (Status, error) {
-	_, err := c.cfg.Targets.OffsiteTarget(ctx, h)
+	conf, err := c.cfg.Targets.OffsiteTarget(ctx, h)
 	if err != nil && !errors.Is(err, nvr.ErrNotFound) {
 		return Status{}, err
 	}
@@ -216,7 +238,10 @@ func (c *Copier) StatusOf(ctx context.Context, h nvr.HouseholdID) (Status, error
 	st.Configured = err == nil
 	st.Backlog = 0
 	for _, p := range c.pending {
-		if p.n.Household == h {
+		// A continuous segment not known to hold event footage is not
+		// owed to a household that copies events only.
+		owed := p.n.Segment.Event || p.eventFootage || conf.Continuous
+		if p.n.Household == h && owed {
 			st.Backlog += len(p.n.Fragments) - p.sent
 		}
 	}
@@ -324,6 +349,10 @@ func (c *Copier) next() (*pendingSeg, time.Duration) {
 			wait = min(wait, d)
 			continue
 		}
+		if d := p.parkedUntil.Sub(now); d > 0 {
+			wait = min(wait, d)
+			continue
+		}
 		if p.sent == len(p.n.Fragments) && p.indexed == p.sent && p.closedIndexed == p.n.Closed {
 			if p.n.Closed {
 				delete(c.pending, p.n.Segment.ID)
@@ -347,15 +376,19 @@ func (c *Copier) next() (*pendingSeg, time.Duration) {
 func (c *Copier) copyRound(ctx context.Context, p *pendingSeg) {
 	hid := p.n.Household
 	conf, err := c.cfg.Targets.OffsiteTarget(ctx, hid)
-	if errors.Is(err, nvr.ErrNotFound) || (err == nil && !p.n.Segment.Event && !conf.Continuous) {
-		// No target (removed, or never set), or footage this household
-		// does not copy: nothing to do for this segment.
+	if errors.Is(err, nvr.ErrNotFound) {
+		// No target (removed, or never set): nothing to do.
 		c.forget(p.n.Segment.ID)
 		return
 	}
 	if err != nil {
 		c.failed(hid, fmt.Errorf("read target: %w", err))
 		return
+	}
+	if !p.n.Segment.Event && !conf.Continuous && !p.eventFootage {
+		if !c.holdsEvent(ctx, p) {
+			return
+		}
 	}
 	t, err := c.target(ctx, hid, conf)
 	if err != nil {
@@ -398,6 +431,43 @@ func (c *Copier) copyRound(ctx context.Context, p *pendingSeg) {
 		}
 		c.failed(hid, err)
 	}
+}
+
+// holdsEvent decides whether continuous segment p holds event footage: an
+// event overlapping it once widened by the camera's pre- and post-roll.
+// Without one it is parked and looked at again, until no event can claim
+// it any more (closed, and past its end plus the pre-roll and a grace),
+// then forgotten.
+func (c *Copier) holdsEvent(ctx context.Context, p *pendingSeg) bool {
+	id := p.n.Segment.ID
+	if c.cfg.Events == nil {
+		c.forget(id)
+		return false
+	}
+	last := p.n.Fragments[len(p.n.Fragments)-1]
+	from, to := p.n.Segment.Start.Add(-p.n.PostRoll), last.End().Add(p.n.PreRoll)
+	evs, err := c.cfg.Events.Events(ctx, nvr.EventQuery{Cameras: []nvr.EventScope{{CameraID: p.n.Segment.CameraID}},
+		Start: from, End: to, Limit: 1})
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := c.pending[id]
+	if q == nil {
+		return false
+	}
+	switch {
+	case err == nil && len(evs) > 0:
+		q.eventFootage, q.parkedUntil = true, time.Time{}
+		return true
+	case err == nil && q.n.Closed && now.After(to.Add(eventGrace)):
+		delete(c.pending, id)
+	default:
+		if err != nil && ctx.Err() == nil {
+			c.cfg.Log.Warn("off-site: read events", "camera", p.n.Segment.CameraID, "err", err)
+		}
+		q.parkedUntil = now.Add(parkFor)
+	}
+	return false
 }
 
 // send writes the init, fragments and the index; it returns the progress

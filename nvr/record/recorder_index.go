@@ -50,8 +50,9 @@ type segmentIndex struct {
 
 	// offsite, when set, hears of each indexed fragment (nil: no copy);
 	// household is the camera's, to pick the copy's target.
-	offsite   nvr.FragmentSink
-	household nvr.HouseholdID
+	offsite           nvr.FragmentSink
+	household         nvr.HouseholdID
+	preRoll, postRoll time.Duration
 
 	open  map[uint64]*openSegment // by segmenter sequence number
 	batch []segment.Fragment      // durable, not yet in the index
@@ -245,5 +246,5 @@ func (x *segmentIndex) tellOffsite(o *openSegment, closed bool) {
 		return
 	}
 	x.offsite.Durable(nvr.DurableFragments{Household: x.household, Segment: o.row, File: o.abs,
-		Fragments: append([]nvr.Fragment(nil), o.frags...), Closed: closed})
+		Fragments: append([]nvr.Fragment(nil), o.frags...), Closed: closed, PreRoll: x.preRoll, PostRoll: x.postRoll})
 }
