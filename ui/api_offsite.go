@@ -18,8 +18,7 @@ import (
 // OffsiteStatusSource reports a household's copy as measured
 // (offsite.Copier).
 type OffsiteStatusSource interface {
-	Status(ctx context.Context, g nvr.HouseholdGrant) (offsite.Status, error)
-	StatusOf(ctx context.Context, h nvr.HouseholdID) (offsite.Status, error)
+	Status(ctx context.Context, g nvr.OffsiteGrant) (offsite.Status, error)
 }
 
 type offsiteStatusJSON struct {
@@ -66,7 +65,7 @@ func (s *Server) offsiteView(ctx context.Context, g nvr.OffsiteGrant) (offsiteJS
 	out := offsiteJSON{Configured: true, Kind: string(t.Kind), Path: t.Path, SFTPAddr: t.SFTPAddr, SFTPUser: t.SFTPUser,
 		HostKey: t.SFTPHostKey, Recipient: t.Recipient, Continuous: t.Continuous}
 	if s.offsiteStatus != nil {
-		st, err := s.offsiteStatus.StatusOf(ctx, g.HouseholdID())
+		st, err := s.offsiteStatus.Status(ctx, g)
 		if err != nil {
 			return offsiteJSON{}, err
 		}

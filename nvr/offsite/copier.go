@@ -215,15 +215,16 @@ func (c *Copier) home(h nvr.HouseholdID) *householdState {
 	return s
 }
 
-// Status reports the granted household's copy.
-func (c *Copier) Status(ctx context.Context, g nvr.HouseholdGrant) (Status, error) {
+// Status reports the granted household's copy (its owner's grant).
+func (c *Copier) Status(ctx context.Context, g nvr.OffsiteGrant) (Status, error) {
 	if !g.Valid() {
 		return Status{}, nvr.ErrNotFound
 	}
 	return c.StatusOf(ctx, g.HouseholdID())
 }
 
-// StatusOf reports household h's copy (for callers holding a grant over h).
+// StatusOf reports household h's copy, for the appliance's own use (tests,
+// the CLI); a request's answer goes through Status and its grant.
 func (c *Copier) StatusOf(ctx context.Context, h nvr.HouseholdID) (Status, error) {
 	conf, err := c.cfg.Targets.OffsiteTarget(ctx, h)
 	if err != nil && !errors.Is(err, nvr.ErrNotFound) {
@@ -300,6 +301,9 @@ func (c *Copier) catchUp(ctx context.Context) {
 	now := c.cfg.Now()
 	queued := 0
 	for _, cam := range cams {
+		if ctx.Err() != nil {
+			return
+		}
 		if cam.HouseholdID == 0 {
 			continue
 		}
@@ -324,7 +328,7 @@ func (c *Copier) catchUp(ctx context.Context) {
 				c.arrived++
 				c.pending[s.ID] = &pendingSeg{arrived: c.arrived, resume: true, n: nvr.DurableFragments{
 					Household: cam.HouseholdID, Segment: s, File: filepath.Join(c.cfg.RecordingsDir, filepath.FromSlash(s.Path)),
-					Fragments: frags, Closed: s.State == nvr.SegmentClosed}}
+					Fragments: frags, Closed: s.State == nvr.SegmentClosed, PreRoll: cam.PreRoll, PostRoll: cam.PostRoll}}
 				queued++
 			}
 			c.mu.Unlock()
