@@ -481,3 +481,56 @@ func TestOffsiteRestoreRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestOffsiteSFTPEndToEnd: the admin points a household's copy at a real
+// OpenSSH server (`hearth offsite set --sftp`), adds the printed key line
+// to its authorized_keys, and the serving binary copies the recordings
+// there, pinning the server's host key on first use; the server's files
+// restore with the household key alone into MP4s ffmpeg decodes.
+func TestOffsiteSFTPEndToEnd(t *testing.T) {
+	t.Parallel()
+	testpeer.Require(t, "ffmpeg")
+	sshd := testpeer.StartSSHD(t)
+	site := newRecordingSite(t, 1)
+	cam := site.cams[0]
+	keyFile := filepath.Join(t.TempDir(), "household.key")
+	root := filepath.Join(sshd.Root, "hearth")
+	out := mustCLI(t, "", "offsite", "set", "Alpha", "--sftp", sshd.User+"@"+sshd.Addr, "--path", root,
+		"--new-key", keyFile, "--continuous", "--data", site.data)
+	var line string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "ssh-ed25519 ") {
+			line = l
+		}
+	}
+	if line == "" || strings.Contains(out, "PRIVATE KEY") {
+		t.Fatalf("set --sftp printed %q", out)
+	}
+	sshd.Authorize(t, line)
+	if show := mustCLI(t, "", "offsite", "show", "Alpha", "--data", site.data); !strings.Contains(show, "not pinned yet") {
+		t.Errorf("before the first connection: %q", show)
+	}
+	srv := startServer(t, site.data)
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		m, _ := filepath.Glob(filepath.Join(root, cam, "*", "*.m4s.age"))
+		if len(m) >= 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fewer than 4 fragments on the SFTP server within 60 s: %v", m)
+		}
+	}
+	srv.stop(t)
+	if show := mustCLI(t, "", "offsite", "show", "Alpha", "--data", site.data); !strings.Contains(show, "ssh-ed25519 pinned") {
+		t.Errorf("after the first connection: %q", show)
+	}
+	dest := filepath.Join(t.TempDir(), "restored")
+	mustCLI(t, "", "offsite", "restore", "--key", keyFile, root, dest)
+	mp4s, _ := filepath.Glob(filepath.Join(dest, cam, "*.mp4"))
+	if len(mp4s) == 0 {
+		t.Fatal("nothing restored from the SFTP server")
+	}
+	for _, f := range mp4s {
+		ffmpegDecodes(t, f)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // TestSFTPTargetTrustOnFirstUse copies to a real OpenSSH server: the first
@@ -22,7 +23,8 @@ func TestSFTPTargetTrustOnFirstUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := startSSHD(t, key.Authorized)
+	srv := testpeer.StartSSHD(t)
+	srv.Authorize(t, key.Authorized)
 	var mu sync.Mutex
 	var pins []string
 	f := newCopierFixture(t, "", Config{Pin: func(_ context.Context, h nvr.HouseholdID, k string) error {
@@ -40,8 +42,8 @@ func TestSFTPTargetTrustOnFirstUse(t *testing.T) {
 		f.conf = c
 		f.mu.Unlock()
 	}
-	conf := nvr.OffsiteTarget{Household: 1, Kind: nvr.OffsiteSFTP, SFTPAddr: srv.addr, SFTPUser: srv.user,
-		SFTPKey: key.Private, Path: filepath.Join(srv.root, "hearth"), Recipient: f.key.Recipient}
+	conf := nvr.OffsiteTarget{Household: 1, Kind: nvr.OffsiteSFTP, SFTPAddr: srv.Addr, SFTPUser: srv.User,
+		SFTPKey: key.Private, Path: filepath.Join(srv.Root, "hearth"), Recipient: f.key.Recipient}
 	setConf(conf)
 
 	local := t.TempDir()
@@ -53,12 +55,12 @@ func TestSFTPTargetTrustOnFirstUse(t *testing.T) {
 		return st.Backlog == 0 && !st.LastCopied.IsZero() && st.Error == ""
 	})
 	mu.Lock()
-	if len(pins) != 1 || pins[0] != srv.hostKey {
-		t.Fatalf("pinned %q, want the server's %q", pins, srv.hostKey)
+	if len(pins) != 1 || pins[0] != srv.HostKey {
+		t.Fatalf("pinned %q, want the server's %q", pins, srv.HostKey)
 	}
 	mu.Unlock()
-	assertNoPlaintext(t, srv.root)
-	got, err := Restore(f.ids, filepath.Join(srv.root, "hearth"), t.TempDir())
+	assertNoPlaintext(t, srv.Root)
+	got, err := Restore(f.ids, filepath.Join(srv.Root, "hearth"), t.TempDir())
 	if err != nil || len(got) != 1 {
 		t.Fatalf("restore: %+v, %v", got, err)
 	}
@@ -75,7 +77,7 @@ func TestSFTPTargetTrustOnFirstUse(t *testing.T) {
 	waitFor(t, 30*time.Second, "a host key mismatch reported", func() bool {
 		return strings.Contains(f.status(t).Error, "host key differs")
 	})
-	if _, err := os.Stat(filepath.Join(srv.root, "hearth", "cam-22")); err == nil {
+	if _, err := os.Stat(filepath.Join(srv.Root, "hearth", "cam-22")); err == nil {
 		t.Error("footage was written to a server whose host key does not match")
 	}
 	if st := f.status(t); st.Backlog != 1 {
