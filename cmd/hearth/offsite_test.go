@@ -494,8 +494,8 @@ func TestOffsiteSFTPEndToEnd(t *testing.T) {
 	site := newRecordingSite(t, 1)
 	cam := site.cams[0]
 	keyFile := filepath.Join(t.TempDir(), "household.key")
-	root := filepath.Join(sshd.Root, "hearth")
-	out := mustCLI(t, "", "offsite", "set", "Alpha", "--sftp", sshd.User+"@"+sshd.Addr, "--path", root,
+	root := filepath.Join(sshd.Local, "hearth") // "/upload/hearth" in the server's chroot
+	out := mustCLI(t, "", "offsite", "set", "Alpha", "--sftp", sshd.User+"@"+sshd.Addr, "--path", sshd.Dir+"/hearth",
 		"--new-key", keyFile, "--continuous", "--data", site.data)
 	var line string
 	for _, l := range strings.Split(out, "\n") {

@@ -43,7 +43,7 @@ func TestSFTPTargetTrustOnFirstUse(t *testing.T) {
 		f.mu.Unlock()
 	}
 	conf := nvr.OffsiteTarget{Household: 1, Kind: nvr.OffsiteSFTP, SFTPAddr: srv.Addr, SFTPUser: srv.User,
-		SFTPKey: key.Private, Path: filepath.Join(srv.Root, "hearth"), Recipient: f.key.Recipient}
+		SFTPKey: key.Private, Path: srv.Dir + "/hearth", Recipient: f.key.Recipient}
 	setConf(conf)
 
 	local := t.TempDir()
@@ -59,8 +59,8 @@ func TestSFTPTargetTrustOnFirstUse(t *testing.T) {
 		t.Fatalf("pinned %q, want the server's %q", pins, srv.HostKey)
 	}
 	mu.Unlock()
-	assertNoPlaintext(t, srv.Root)
-	got, err := Restore(f.ids, filepath.Join(srv.Root, "hearth"), t.TempDir())
+	assertNoPlaintext(t, srv.Local)
+	got, err := Restore(f.ids, filepath.Join(srv.Local, "hearth"), t.TempDir())
 	if err != nil || len(got) != 1 {
 		t.Fatalf("restore: %+v, %v", got, err)
 	}
@@ -77,7 +77,7 @@ func TestSFTPTargetTrustOnFirstUse(t *testing.T) {
 	waitFor(t, 30*time.Second, "a host key mismatch reported", func() bool {
 		return strings.Contains(f.status(t).Error, "host key differs")
 	})
-	if _, err := os.Stat(filepath.Join(srv.Root, "hearth", "cam-22")); err == nil {
+	if _, err := os.Stat(filepath.Join(srv.Local, "hearth", "cam-22")); err == nil {
 		t.Error("footage was written to a server whose host key does not match")
 	}
 	if st := f.status(t); st.Backlog != 1 {

@@ -13,13 +13,17 @@ import (
 
 // SSHD is Debian's OpenSSH server started by a test on loopback: its own
 // host key, configuration and authorized_keys in a temporary directory,
-// key authentication only, SFTP by the in-process internal-sftp.
+// key authentication only, SFTP by the in-process internal-sftp, the
+// session chrooted to a directory of its own (as a friend's box would
+// confine a guest).
 type SSHD struct {
-	Addr     string // 127.0.0.1:port
-	HostKey  string // the server's host key, authorized_keys form ("ssh-ed25519 AAAA…")
-	User     string // the login ("root": sshd switches users only as root)
-	Root     string // a directory the user may write, for the test's files
-	authKeys string
+	Addr    string // 127.0.0.1:port
+	HostKey string // the server's host key, authorized_keys form ("ssh-ed25519 AAAA…")
+	User    string // the login ("root": sshd switches users only as root)
+	// Dir is a directory the user may write, as the server names it
+	// (inside the chroot); Local is the same directory on this machine.
+	Dir, Local string
+	authKeys   string
 }
 
 // Authorize adds an authorized_keys line; sshd reads the file at each
@@ -65,10 +69,21 @@ func StartSSHD(t testing.TB) *SSHD {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// sshd accepts a chroot only where every component of the path is
+	// root's and writable by no one else: not under /tmp (mode 1777), so
+	// under /run.
+	chroot, err := os.MkdirTemp("/run", "hearth-sshd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(chroot) })
+	if err := os.Chmod(chroot, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	f := strings.Fields(string(pub))
-	s := &SSHD{HostKey: f[0] + " " + f[1], User: "root", Root: filepath.Join(dir, "sftp-root"),
+	s := &SSHD{HostKey: f[0] + " " + f[1], User: "root", Dir: "/upload", Local: filepath.Join(chroot, "upload"),
 		authKeys: filepath.Join(dir, "authorized_keys")}
-	if err := os.Mkdir(s.Root, 0o700); err != nil {
+	if err := os.Mkdir(s.Local, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(s.authKeys, nil, 0o600); err != nil {
@@ -93,6 +108,7 @@ func StartSSHD(t testing.TB) *SSHD {
 			"AllowUsers root",
 			"Subsystem sftp internal-sftp",
 			"ForceCommand internal-sftp",
+			"ChrootDirectory " + chroot,
 			"AllowTcpForwarding no",
 			"X11Forwarding no",
 			"LogLevel ERROR",
