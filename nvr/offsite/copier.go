@@ -419,10 +419,16 @@ func (c *Copier) copyRound(ctx context.Context, p *pendingSeg) {
 		q.closedIndexed = err == nil && p.n.Closed && sent == len(p.n.Fragments)
 	}
 	h := c.home(hid)
-	if err == nil && sent > 0 {
-		last := p.n.Fragments[sent-1]
-		h.LastCopied, h.LastCopiedAt = last.End(), c.cfg.Now()
+	if err == nil {
 		h.Error, h.fails, h.nextTry = "", 0, time.Time{}
+		// The catch-up copies older footage after newer: the figure
+		// stays the newest footage copied.
+		if sent > 0 {
+			if end := p.n.Fragments[sent-1].End(); end.After(h.LastCopied) {
+				h.LastCopied = end
+			}
+			h.LastCopiedAt = c.cfg.Now()
+		}
 	}
 	c.mu.Unlock()
 	if err != nil {
