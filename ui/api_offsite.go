@@ -18,7 +18,11 @@ import (
 // OffsiteStatusSource reports a household's copy as measured
 // (offsite.Copier).
 type OffsiteStatusSource interface {
+	// Status is the owner's view, problem text included.
 	Status(ctx context.Context, g nvr.OffsiteGrant) (offsite.Status, error)
+	// Figures is the admin's: the counts, times and whether something is
+	// wrong, never where the copy goes.
+	Figures(ctx context.Context, g nvr.AdminGrant, h nvr.HouseholdID) (offsite.Status, error)
 }
 
 type offsiteStatusJSON struct {

@@ -152,3 +152,36 @@ func TestOffsitePage(t *testing.T) {
 		t.Errorf("member: %d, want 404", r.StatusCode)
 	}
 }
+
+// TestOffsiteOnAdminStoragePage: the admin's storage page has a line per
+// household with an off-site copy — backlog, last copied, whether there is
+// a problem — and nothing of where it goes or with which key.
+func TestOffsiteOnAdminStoragePage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	target := t.TempDir()
+	r := f.do(http.MethodPut, "/api/household/offsite", []any{f.login("ana")}, `{"kind":"dir","path":"`+target+`","new_key":true}`)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("set: %d %s", r.StatusCode, r.body)
+	}
+	var set offsiteJSON
+	if err := json.Unmarshal([]byte(r.body), &set); err != nil {
+		t.Fatal(err)
+	}
+	f.copier.Durable(nvr.DurableFragments{Household: f.homeA.ID, Segment: nvr.Segment{ID: 1, CameraID: f.camA1.ID, Event: true},
+		File: filepath.Join(t.TempDir(), "x.mp4"), Fragments: make([]nvr.Fragment, 2)})
+	r = f.do(http.MethodGet, "/settings/admin/system", []any{f.login("root")}, "")
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("system page: %d", r.StatusCode)
+	}
+	rows := doc(t, r.body).Find(`[data-testid="offsite-figure"]`)
+	if rows.Length() != 1 || !strings.Contains(rows.Text(), f.homeA.Name) || !strings.Contains(rows.Text(), "2 fragments") ||
+		!strings.Contains(rows.Text(), "never") {
+		t.Errorf("offsite figures: %d rows, %q", rows.Length(), rows.Text())
+	}
+	for _, s := range []string{target, set.Recipient, "AGE-SECRET-KEY"} {
+		if strings.Contains(r.body, s) {
+			t.Errorf("the admin's page shows %q", s)
+		}
+	}
+}

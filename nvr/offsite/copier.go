@@ -223,6 +223,24 @@ func (c *Copier) Status(ctx context.Context, g nvr.OffsiteGrant) (Status, error)
 	return c.StatusOf(ctx, g.HouseholdID())
 }
 
+// adminProblem stands for a copy's problem on the admin's page: its text
+// names the household's target, which is the household's business.
+const adminProblem = "a problem (its owner's page says which)"
+
+// Figures reports household h's copy to the appliance admin, for the
+// storage page: whether it is set, the backlog, the times, and whether
+// something is wrong, never what (the text names the target).
+func (c *Copier) Figures(ctx context.Context, g nvr.AdminGrant, h nvr.HouseholdID) (Status, error) {
+	if !g.Valid() {
+		return Status{}, nvr.ErrNotFound
+	}
+	st, err := c.StatusOf(ctx, h)
+	if st.Error != "" {
+		st.Error = adminProblem
+	}
+	return st, err
+}
+
 // StatusOf reports household h's copy, for the appliance's own use (tests,
 // the CLI); a request's answer goes through Status and its grant.
 func (c *Copier) StatusOf(ctx context.Context, h nvr.HouseholdID) (Status, error) {

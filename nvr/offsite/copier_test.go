@@ -341,6 +341,15 @@ func TestTargetRemovedMidCopy(t *testing.T) {
 	n.Closed = true
 	f.copier.Durable(n)
 	waitFor(t, 10*time.Second, "an error with the target gone", func() bool { return f.status(t).Error != "" })
+	// The admin's figures say something is wrong, never what (the text
+	// names the household's target).
+	fig, err := f.copier.Figures(context.Background(), nvr.NewPolicy(nil, nil, nil).LocalOperator(), 1)
+	if err != nil || fig.Error != adminProblem || strings.Contains(fig.Error, target) {
+		t.Errorf("admin figures %+v, %v", fig, err)
+	}
+	if _, err := f.copier.Figures(context.Background(), nvr.AdminGrant{}, 1); !errors.Is(err, nvr.ErrNotFound) {
+		t.Errorf("figures without a grant: %v", err)
+	}
 	if _, err := os.Stat(target); err == nil {
 		t.Fatal("the copier made the missing target directory")
 	}
