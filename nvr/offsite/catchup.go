@@ -9,7 +9,8 @@ import (
 
 // catchUp queues the indexed footage of the last CatchUp of every camera
 // whose household has a target, marked to look on the target before
-// sending. Bounded by MaxSegments like any notice.
+// sending. It takes at most half of MaxSegments, so live footage is never
+// dropped for old.
 func (c *Copier) catchUp(ctx context.Context) {
 	cams, err := c.cfg.Index.Cameras(ctx, 0)
 	if err != nil {
@@ -44,7 +45,8 @@ func (c *Copier) catchUp(ctx context.Context) {
 				continue
 			}
 			c.mu.Lock()
-			if c.pending[s.ID] == nil && len(c.pending) < c.cfg.MaxSegments {
+			// Half the table at most: live notices always find room.
+			if c.pending[s.ID] == nil && len(c.pending) < c.cfg.MaxSegments/2 {
 				c.arrived++
 				c.pending[s.ID] = &pendingSeg{arrived: c.arrived, resume: true, n: nvr.DurableFragments{
 					Household: cam.HouseholdID, Segment: s, File: filepath.Join(c.cfg.RecordingsDir, filepath.FromSlash(s.Path)),

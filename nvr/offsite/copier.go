@@ -289,8 +289,9 @@ func (c *Copier) Run(ctx context.Context) error {
 	}
 }
 
-// next picks the oldest pending segment whose household is not pausing
-// after a failure, or says how long to wait.
+// next picks the segment to copy — live ones before the catch-up's, the
+// oldest first — among those whose household is not pausing after a
+// failure, or says how long to wait.
 func (c *Copier) next() (*pendingSeg, time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -313,7 +314,9 @@ func (c *Copier) next() (*pendingSeg, time.Duration) {
 			}
 			continue // everything known is copied; wait for more
 		}
-		if best == nil || p.arrived < best.arrived {
+		// Live footage first (what a burglar would take next), then the
+		// catch-up's; each in arrival order.
+		if best == nil || (best.resume && !p.resume) || (best.resume == p.resume && p.arrived < best.arrived) {
 			best = p
 		}
 	}

@@ -413,3 +413,23 @@ func TestTargetMovedMidSegment(t *testing.T) {
 		t.Error("restored footage differs")
 	}
 }
+
+// TestLiveBeforeCatchUp: the worker takes live footage before the
+// catch-up's older segments, each in arrival order.
+func TestLiveBeforeCatchUp(t *testing.T) {
+	c := NewCopier(Config{Targets: targetsFunc(func(context.Context, nvr.HouseholdID) (nvr.OffsiteTarget, error) {
+		return nvr.OffsiteTarget{}, nvr.ErrNotFound
+	})})
+	frag := []nvr.Fragment{{Length: 1}}
+	c.pending[1] = &pendingSeg{arrived: 1, resume: true, n: nvr.DurableFragments{Household: 1, Segment: nvr.Segment{ID: 1}, Fragments: frag}}
+	c.pending[2] = &pendingSeg{arrived: 2, resume: true, n: nvr.DurableFragments{Household: 1, Segment: nvr.Segment{ID: 2}, Fragments: frag}}
+	c.pending[3] = &pendingSeg{arrived: 4, n: nvr.DurableFragments{Household: 1, Segment: nvr.Segment{ID: 3}, Fragments: frag}}
+	c.pending[4] = &pendingSeg{arrived: 3, n: nvr.DurableFragments{Household: 1, Segment: nvr.Segment{ID: 4}, Fragments: frag}}
+	for _, want := range []nvr.SegmentID{4, 3, 1, 2} {
+		p, _ := c.next()
+		if p == nil || p.n.Segment.ID != want {
+			t.Fatalf("next = %+v, want segment %d", p, want)
+		}
+		delete(c.pending, want)
+	}
+}
