@@ -101,6 +101,10 @@ var subRows = map[string]struct {
 	"nvr/record":      {nvr: []string{"nvr/recordstore"}},
 	"nvr/events":      {nvr: []string{"nvr/ingest"}},
 	"nvr/view":        {nvr: []string{"nvr/ingest", "nvr/recordstore"}},
+	// The off-site copy reads fragments back from the files the recorder
+	// names (nvr.DurableFragments): it needs no media plumbing, and the
+	// recorder does not import it (it is an nvr.FragmentSink).
+	"nvr/offsite": {streams: []string{}},
 }
 
 // subAllowed applies the table's row of an nvr subpackage. A subpackage
@@ -299,6 +303,10 @@ func TestTableRules(t *testing.T) {
 		{"nvr/ingest", "nvr", true},
 		{"nvr/view", "streams/webrtc", true},
 		{"nvr/view", "ui", false},
+		{"nvr/offsite", "nvr", true},
+		{"nvr/offsite", "nvr/record", false},
+		{"nvr/offsite", "streams/segment", false},
+		{"nvr/record", "nvr/offsite", false},
 		{"ui", "cmd/hearth", false},
 		{"cmd/hearth", "ui", true},
 		{"cmd/hearth", "db", true},

@@ -94,3 +94,6 @@ func (o DirectoryOps) AssignCamera(ctx context.Context, u UserID, c CameraID) er
 	}
 	return o.run(ctx, func(w DirectoryWriter) error { return o.d.assignCamera(ctx, w, user, c) })
 }
+
+// DecideOffsite is decideOffsite.
+var DecideOffsite = decideOffsite

@@ -19,6 +19,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/offsite"
 )
 
 // cheapArgon keeps password hashing fast in tests; production uses DefaultArgon2.
@@ -52,6 +53,7 @@ type fixture struct {
 	audits   *nvr.AuditQueue // denials' audit rows, written off the request path as in serve
 	dataDir  string
 	eventB   nvr.Event // a closed event of camB1, with a thumbnail
+	copier   *offsite.Copier
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -75,10 +77,14 @@ func newFixture(t *testing.T) *fixture {
 	policy := nvr.NewPolicy(store, f.clock, nil, nvr.WithDenialQueue(f.audits))
 	auth := nvr.NewAuth(store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock})
 	f.dataDir = t.TempDir()
+	// Not running: notices wait in it, so its figures are what a test
+	// handed it.
+	f.copier = offsite.NewCopier(offsite.Config{Targets: store})
 	f.events = events.NewEvents(events.EventsConfig{Store: store, Policy: policy, Cameras: store, DataDir: f.dataDir, Now: f.clock})
 	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events,
 		Reviews: nvr.NewReviews(store, policy, f.clock), Now: f.clock, Shutters: nvr.NewShutters(store, f.clock),
-		Notifications: nvr.NewNotifications(store, policy, nil, f.clock), VAPIDPublicKey: testVAPIDKey(t)})
+		Notifications: nvr.NewNotifications(store, policy, nil, f.clock), VAPIDPublicKey: testVAPIDKey(t),
+		Offsite: nvr.NewOffsite(store, f.clock), OffsiteStatus: f.copier})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"runtime"
+	"sort"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -143,6 +144,12 @@ func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.
 		m.Storage = views.StorageModel{Enabled: true, UsedBytes: st.UsedBytes, FreeBytes: st.DiskFreeBytes,
 			TotalBytes: st.DiskTotalBytes, RetentionDays: estimateRetentionDays(st), Refused: st.Refused, Problems: st.Problems}
 	}
+	if s.offsiteStatus != nil {
+		if m.Offsite, err = s.offsiteFigures(r, g, names); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
 	for _, c := range cams {
 		row := s.cameraRowOf(r, g.Principal(), c)
 		hc := views.HealthCamera{Name: c.Name, Household: names[c.HouseholdID], State: row.State}
@@ -168,4 +175,23 @@ func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.
 		m.CPUPercent = 100 * m.CPUSeconds / up.Seconds()
 	}
 	s.render(w, r, http.StatusOK, views.System(m))
+}
+
+// offsiteFigures is the storage page's line per household with an
+// off-site copy, in name order: figures only (offsite.Copier.Figures).
+func (s *Server) offsiteFigures(r *http.Request, g nvr.AdminGrant, names map[nvr.HouseholdID]string) ([]views.OffsiteFigure, error) {
+	var out []views.OffsiteFigure
+	for id, name := range names {
+		st, err := s.offsiteStatus.Figures(r.Context(), g, id)
+		if err != nil {
+			return nil, err
+		}
+		if !st.Configured {
+			continue
+		}
+		out = append(out, views.OffsiteFigure{Household: name, Backlog: st.Backlog, LastCopied: st.LastCopied,
+			Problem: st.Error, Dropped: st.Dropped})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Household < out[j].Household })
+	return out, nil
 }

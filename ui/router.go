@@ -18,6 +18,7 @@ const (
 	PolicyUser      RoutePolicy = "user"      // any valid, enabled user: their own account
 	PolicyHousehold RoutePolicy = "household" // owner of the caller's household (or the admin)
 	PolicyAdmin     RoutePolicy = "admin"     // the appliance admin
+	PolicyOffsite   RoutePolicy = "offsite"   // owner of the caller's household only (not the admin)
 	PolicyCamera    RoutePolicy = "camera"    // an action on the camera named by {id}
 	PolicyEvent     RoutePolicy = "event"     // an action on the camera of the event named by {eid}
 )
@@ -96,6 +97,24 @@ func (rt *router) household(pattern string, h func(http.ResponseWriter, *http.Re
 			return
 		}
 		g, err := rt.srv.policy.Household(r.Context(), p, self.User().HouseholdID)
+		if err != nil {
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		h(w, r, g)
+	}))
+}
+
+// offsite guards a route of the caller's household's off-site copy: its
+// owner only (Policy.Offsite).
+func (rt *router) offsite(pattern string, h func(http.ResponseWriter, *http.Request, nvr.OffsiteGrant)) {
+	rt.handle(Route{Pattern: pattern, Policy: PolicyOffsite}, rt.authenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
+		self, err := rt.srv.policy.Self(r.Context(), p)
+		if err != nil {
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		g, err := rt.srv.policy.Offsite(r.Context(), p, self.User().HouseholdID)
 		if err != nil {
 			rt.srv.writeError(w, r, err)
 			return

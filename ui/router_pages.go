@@ -41,6 +41,23 @@ func (rt *router) pageHousehold(pattern string, h func(http.ResponseWriter, *htt
 	}))
 }
 
+// pageOffsite is offsite for pages: the owner of the caller's household.
+func (rt *router) pageOffsite(pattern string, h func(http.ResponseWriter, *http.Request, nvr.OffsiteGrant)) {
+	rt.handle(Route{Pattern: pattern, Policy: PolicyOffsite, Page: true}, rt.pageAuthenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
+		self, err := rt.srv.policy.Self(r.Context(), p)
+		if err != nil {
+			rt.srv.pageError(w, r, err)
+			return
+		}
+		g, err := rt.srv.policy.Offsite(r.Context(), p, self.User().HouseholdID)
+		if err != nil {
+			rt.srv.pageError(w, r, err)
+			return
+		}
+		h(w, r, g)
+	}))
+}
+
 func (rt *router) pageAdmin(pattern string, h func(http.ResponseWriter, *http.Request, nvr.AdminGrant)) {
 	rt.handle(Route{Pattern: pattern, Policy: PolicyAdmin, Page: true}, rt.pageAuthenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
 		g, err := rt.srv.policy.Admin(r.Context(), p)

@@ -72,6 +72,10 @@ type Deps struct {
 	// (nil: the test route answers 503).
 	Notifications *nvr.Notifications
 	NotifyTest    NotifyTester
+	// Offsite holds the households' off-site targets and OffsiteStatus
+	// measures their copies; nil Offsite: the off-site routes answer 404.
+	Offsite       *nvr.Offsite
+	OffsiteStatus OffsiteStatusSource
 	// VAPIDPublicKey is the web push key browsers subscribe with; "":
 	// no web push.
 	VAPIDPublicKey string
@@ -112,7 +116,10 @@ type Server struct {
 
 	notes      *nvr.Notifications
 	notifyTest NotifyTester
-	vapidKey   string
+
+	offsite       *nvr.Offsite
+	offsiteStatus OffsiteStatusSource
+	vapidKey      string
 
 	mse mseState // the MSE live route (api_mse.go)
 }
@@ -141,6 +148,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, reviews: d.Reviews, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
 	s.notes, s.notifyTest, s.vapidKey = d.Notifications, d.NotifyTest, d.VAPIDPublicKey
+	s.offsite, s.offsiteStatus = d.Offsite, d.OffsiteStatus
 	s.shutters, s.onShutter = d.Shutters, d.OnShutter
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
@@ -260,6 +268,10 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.user("GET /api/notify/rules", s.handleNotifyRules)
 	rt.user("POST /api/notify/rules", s.handleAddNotifyRule)
 	rt.user("DELETE /api/notify/rules/{ruleid}", s.handleRemoveNotifyRule)
+
+	rt.offsite("GET /api/household/offsite", s.handleOffsite)
+	rt.offsite("PUT /api/household/offsite", s.handleSetOffsite)
+	rt.offsite("DELETE /api/household/offsite", s.handleRemoveOffsite)
 }
 
 // registerPages is the HTML side: server-rendered pages with the same
@@ -279,6 +291,7 @@ func (s *Server) registerPages(rt *router) {
 	rt.pageUser("GET /settings/notifications", s.handleNotificationsPage)
 	rt.pageHousehold("GET /settings/people", s.handlePeoplePage)
 	rt.pageHousehold("GET /settings/cameras", s.handleHouseholdCamerasPage)
+	rt.pageOffsite("GET /settings/offsite", s.handleOffsitePage)
 	rt.pageCamera("GET /settings/cameras/{id}", nvr.ActionManageCamera, s.handleCameraEditPage)
 	rt.pageCamera("POST /settings/cameras/{id}/detection", nvr.ActionManageCamera, s.handleCameraDetectionForm)
 	rt.pageAdmin("GET /settings/admin", s.handleAdminPage)

@@ -128,6 +128,9 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
+// offsite is the households' off-site settings.
+func (a *app) offsite() *nvr.Offsite { return nvr.NewOffsite(a.store, time.Now) }
+
 // operator is the directory as the CLI's local operator sees it: every
 // change goes through the same checks and audit rows as an admin's, under
 // the principal "cli".

@@ -80,6 +80,7 @@ commands:
   token       create | list | revoke
   notify      channel add|list|remove | rule add|list|remove | test   (a user's notifications)
   mqtt        add | list | remove (Home Assistant integrations; broker in the config file)
+  offsite     set | show | remove | restore (encrypted off-site copies of a household's footage)
   simcam      serve simulated cameras over RTSP (--listen, --cameras, --fps, --size, --flap, --stall, --user, --pass)
 
 Run "hearth <command> -h" for a command's flags.`
@@ -109,6 +110,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdNotify(ctx, rest, e)
 	case "mqtt":
 		err = cmdMQTT(ctx, rest, e)
+	case "offsite":
+		err = cmdOffsite(ctx, rest, e)
 	case "simcam":
 		err = cmdSimcam(ctx, rest, e)
 	case "backup":

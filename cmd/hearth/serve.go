@@ -18,6 +18,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr/ingest"
 	"github.com/hearthnvr/hearth/nvr/mqtt"
 	"github.com/hearthnvr/hearth/nvr/notify"
+	"github.com/hearthnvr/hearth/nvr/offsite"
 	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/nvr/recordstore"
 	"github.com/hearthnvr/hearth/nvr/restream"
@@ -161,8 +162,16 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	}
 	reserve := recordstore.NewReserve(recordstore.ReserveConfig{Path: filepath.Join(cfg.DataDir, recordstore.ReserveFileName),
 		Size: reserveSize, Log: log.With("part", "reserve")})
+	// The off-site copy hears of each durable fragment from the recorder
+	// and never makes it wait (nvr/offsite).
+	// At start it catches up on what a killed run left uncopied, once
+	// the recorder's recovery has made the index and files agree.
+	recovered := make(chan struct{})
+	copier := offsite.NewCopier(offsite.Config{Targets: a.store, Pin: nvr.NewOffsite(a.store, time.Now).PinHostKey,
+		Index: a.store, RecordingsDir: filepath.Join(cfg.DataDir, recordstore.RecordingsDirName), Ready: recovered, Events: a.store,
+		Log: log.With("part", "offsite")})
 	recorder := record.NewRecorder(record.RecorderConfig{Cameras: a.store, Ingest: ing,
-		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir,
+		Store: reserve.GuardStore(a.store), DataDir: cfg.DataDir, Offsite: copier,
 		OnDiskFull: func() { reserve.Release(); retention.Emergency() },
 		MaxBitrate: mbps(cfg.Service.CameraMaxMbps),
 		Log:        log.With("part", "recorder")})
@@ -209,6 +218,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Status: cameraStatus{ing, recorder}, Setup: setup, Storage: retention, Events: evs, Log: log,
 		Reviews:       nvr.NewReviews(a.store, a.policy, time.Now),
 		Notifications: nvr.NewNotifications(a.store, a.policy, nil, nil), NotifyTest: notifier, VAPIDPublicKey: vapid.PublicKey(),
+		Offsite: nvr.NewOffsite(a.store, time.Now), OffsiteStatus: copier,
 		Playback: view.NewPlayback(a.store, filepath.Join(cfg.DataDir, recordstore.RecordingsDirName)),
 		Live:     ing,
 		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live},
@@ -277,6 +287,14 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	wg.Go(func() { _ = a.audits.Run(bgCtx) })
 	wg.Go(func() { _ = ing.Run(bgCtx) })
 	wg.Go(func() { _ = reserve.Run(bgCtx) })
+	wg.Go(func() { _ = copier.Run(bgCtx) })
+	wg.Go(func() {
+		select {
+		case <-recorder.Recovered():
+			close(recovered)
+		case <-bgCtx.Done():
+		}
+	})
 	wg.Go(func() { _ = evs.Run(bgCtx) })
 	wg.Go(func() { _ = notifier.Run(bgCtx) })
 	wg.Go(func() { _ = health.Run(bgCtx) })

@@ -73,6 +73,9 @@ type RecorderConfig struct {
 	Store nvr.RecordingStore
 	// DataDir holds volume-id and the recordings directory.
 	DataDir string
+	// Offsite, when set, is told of every fragment once it is durable
+	// and indexed (the off-site copy); it never blocks the recording.
+	Offsite nvr.FragmentSink
 	// OnDiskFull is called (on the camera's recording goroutine, so it
 	// should return quickly) when a write fails with ENOSPC.
 	OnDiskFull func()

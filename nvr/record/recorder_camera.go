@@ -141,6 +141,7 @@ func (c *cameraRecorder) run(ctx context.Context) {
 	idx := &segmentIndex{
 		store: cfg.Store, vol: c.vol, cam: c.cam.ID, stream: "main", event: c.events(),
 		create: cfg.createFile, log: c.log, open: map[uint64]*openSegment{},
+		offsite: cfg.Offsite, household: c.cam.HouseholdID, preRoll: c.set.preRoll, postRoll: c.set.postRoll,
 	}
 	idx.onOpen = func() {}
 	idx.onFragment = c.indexed

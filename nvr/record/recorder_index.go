@@ -48,6 +48,12 @@ type segmentIndex struct {
 	onFragment func()
 	onIndexErr func(error)
 
+	// offsite, when set, hears of each indexed fragment (nil: no copy);
+	// household is the camera's, to pick the copy's target.
+	offsite           nvr.FragmentSink
+	household         nvr.HouseholdID
+	preRoll, postRoll time.Duration
+
 	open  map[uint64]*openSegment // by segmenter sequence number
 	batch []segment.Fragment      // durable, not yet in the index
 }
@@ -55,8 +61,9 @@ type segmentIndex struct {
 type openSegment struct {
 	row     nvr.Segment
 	abs     string
-	indexed int       // fragments in the index
-	end     time.Time // end of the last indexed fragment
+	indexed int            // fragments in the index
+	end     time.Time      // end of the last indexed fragment
+	frags   []nvr.Fragment // indexed, for the off-site notice (only with offsite set)
 }
 
 var (
@@ -185,6 +192,10 @@ func (x *segmentIndex) flush() {
 		o.indexed += len(frags)
 		o.end = end
 		x.onFragment()
+		if x.offsite != nil {
+			o.frags = append(o.frags, frags...)
+			x.tellOffsite(o, false)
+		}
 	}
 	x.batch = keep
 }
@@ -224,4 +235,16 @@ func (x *segmentIndex) Closed(c segment.Closed) {
 	if err := x.store.CloseSegment(ctx, o.row.ID, o.end, c.Size); err != nil {
 		x.onIndexErr(fmt.Errorf("close segment %d: %w", o.row.ID, err))
 	}
+	x.tellOffsite(o, true)
+}
+
+// tellOffsite hands the off-site copier every fragment of o indexed so
+// far: they are durable (fsynced) and in the index, so the copier may read
+// them back from the file. The sink never blocks.
+func (x *segmentIndex) tellOffsite(o *openSegment, closed bool) {
+	if x.offsite == nil || x.household == 0 {
+		return
+	}
+	x.offsite.Durable(nvr.DurableFragments{Household: x.household, Segment: o.row, File: o.abs,
+		Fragments: append([]nvr.Fragment(nil), o.frags...), Closed: closed, PreRoll: x.preRoll, PostRoll: x.postRoll})
 }

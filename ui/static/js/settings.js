@@ -66,6 +66,20 @@ for (const form of document.querySelectorAll('form[data-api]')) {
     if (submit) submit.disabled = true;
     try {
       const data = await call(form.dataset.method || 'POST', form.dataset.api, formBody(form));
+      if ('showRecovery' in form.dataset && data && (data.recovery_key || data.authorized_key)) {
+        // The household's private key is in this answer only: shown and
+        // offered as a file, never stored by the page.
+        const out = form.querySelector('[data-recovery-output]');
+        out.textContent = data.recovery_key || '';
+        const link = form.querySelector('[data-recovery-download]');
+        if (data.recovery_key) {
+          link.href = URL.createObjectURL(new Blob([data.recovery_key], { type: 'text/plain' }));
+          link.hidden = false;
+        }
+        form.querySelector('[data-authorized-output]').textContent = data.authorized_key || '';
+        show(form, 'Saved. Keep the recovery key now: it is not shown again and this appliance keeps no copy.', true);
+        return;
+      }
       if ('showToken' in form.dataset && data && data.token) {
         form.querySelector('[data-token-output]').textContent = data.token;
         show(form, 'Token created. Copy it now: it is not shown again.', true);
