@@ -94,3 +94,11 @@ func (o DirectoryOps) AssignCamera(ctx context.Context, u UserID, c CameraID) er
 	}
 	return o.run(ctx, func(w DirectoryWriter) error { return o.d.assignCamera(ctx, w, user, c) })
 }
+
+// DecideShareUse, DecideShareCreate and DecideShareManage are the share
+// link decisions.
+var (
+	DecideShareUse    = decideShareUse
+	DecideShareCreate = decideShareCreate
+	DecideShareManage = decideShareManage
+)

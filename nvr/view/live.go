@@ -218,6 +218,11 @@ func (l *LiveSessions) Lookup(g nvr.CameraGrant, id string) (*LiveSession, error
 	if s == nil || s.Grant.CameraID() != g.CameraID() || s.Grant.User().ID != g.User().ID || g.User().ID == 0 {
 		return nil, nvr.ErrNotFound
 	}
+	// A share link's session belongs to that link alone: neither its
+	// creator's own sessions nor another link's reach it, nor it theirs.
+	if s.Grant.ShareLinkID() != g.ShareLinkID() {
+		return nil, nvr.ErrNotFound
+	}
 	return s, nil
 }
 
