@@ -52,6 +52,9 @@ type Deps struct {
 	// Live gives granted cameras' hubs, for the MSE live route; nil (or no
 	// WebRTC.Sessions) when off.
 	Live LiveSource
+	// Shares makes, lists and revokes share links (their use is the
+	// policy's); nil: the management routes answer 404 and list none.
+	Shares *nvr.Shares
 	// Shutters reads privacy shutters' history (the switches are the
 	// Directory's); nil: the shutter routes answer 404.
 	Shutters *nvr.Shutters
@@ -99,6 +102,7 @@ type Server struct {
 	live     WebRTCLive
 	probe    Prober
 	shutters *nvr.Shutters
+	shares   *nvr.Shares
 	// onShutter: Deps.OnShutter.
 	onShutter func()
 	probes    chan struct{} // a slot per running probe
@@ -142,6 +146,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
 	s.notes, s.notifyTest, s.vapidKey = d.Notifications, d.NotifyTest, d.VAPIDPublicKey
 	s.shutters, s.onShutter = d.Shutters, d.OnShutter
+	s.shares = d.Shares
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
@@ -228,6 +233,7 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.admin("GET /api/admin/debug/pprof/{name...}", s.handlePprof)
 
 	s.registerAccountAndConfigRoutes(rt)
+	s.registerShareRoutes(rt)
 	s.registerPages(rt)
 }
 
