@@ -102,3 +102,6 @@ var (
 	DecideShareCreate = decideShareCreate
 	DecideShareManage = decideShareManage
 )
+
+// DecideViewingRow is decideViewingRow.
+var DecideViewingRow = decideViewingRow

@@ -199,6 +199,8 @@ func (s *Server) registerShareRoutes(rt *router) {
 	rt.user("GET /api/links", s.handleShares)
 	rt.user("DELETE /api/links/{lid}", s.handleRevokeShare)
 	rt.pageUser("GET /settings/links", s.handleSharesPage)
+	rt.user("GET /api/viewing", s.handleViewing)
+	rt.pageUser("GET /settings/viewing", s.handleViewingPage)
 
 	rt.shareLinkBare("GET /s/{secret}", s.handleShareRedirect)
 	rt.shareLink("GET /s/{secret}/{$}", nvr.ActionViewCamera, countNever, true, s.handleSharePage)

@@ -55,6 +55,8 @@ type Deps struct {
 	// Shares makes, lists and revokes share links (their use is the
 	// policy's); nil: the management routes answer 404 and list none.
 	Shares *nvr.Shares
+	// Viewing reads the household's viewing log; nil: it lists nothing.
+	Viewing *nvr.ViewingLog
 	// Shutters reads privacy shutters' history (the switches are the
 	// Directory's); nil: the shutter routes answer 404.
 	Shutters *nvr.Shutters
@@ -103,6 +105,7 @@ type Server struct {
 	probe    Prober
 	shutters *nvr.Shutters
 	shares   *nvr.Shares
+	viewing  *nvr.ViewingLog
 	// onShutter: Deps.OnShutter.
 	onShutter func()
 	probes    chan struct{} // a slot per running probe
@@ -146,7 +149,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
 	s.notes, s.notifyTest, s.vapidKey = d.Notifications, d.NotifyTest, d.VAPIDPublicKey
 	s.shutters, s.onShutter = d.Shutters, d.OnShutter
-	s.shares = d.Shares
+	s.shares, s.viewing = d.Shares, d.Viewing
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
