@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthnvr/hearth/ui/browsertest"
+)
+
+// shareLinkMade is the API's answer to a new link.
+type shareLinkMade struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
+}
+
+// makeLink creates a share link through the API as c's user.
+func makeLink(t *testing.T, c *client, cam, body string) shareLinkMade {
+	t.Helper()
+	code, out := c.call("POST", "/api/cameras/"+cam+"/links", body, "Origin", c.base)
+	var l shareLinkMade
+	if code != 201 || json.Unmarshal([]byte(out), &l) != nil || !strings.HasPrefix(l.URL, "/s/hsl_") {
+		t.Fatalf("create link: %d %s", code, out)
+	}
+	return l
+}
+
+// TestBrowserShareLink opens a live share link in a headless Chromium that
+// never signed in, decodes the linked camera's own ID from its frames, and
+// revokes the link: the frames stop and the page says the view ended,
+// within a generous bound (the figure is logged); the server's session row
+// says "revoked"; the link then answers the one refusal page.
+func TestBrowserShareLink(t *testing.T) {
+	t.Parallel()
+	site := newBrowserSite(t)
+	srv := startServer(t, site.data, "--webrtc-ice", "loopback")
+	ana := newClient(t, srv.url)
+	ana.login("ana", sitePassword)
+	link := makeLink(t, ana, site.alpha[0], `{"kind":"live","expires_in_hours":2}`)
+
+	b := browsertest.Start(t)
+	do(t, b, chromedp.Navigate(srv.url+link.URL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-video"]`)))
+	if got := waitDecodedID(t, b, `[data-testid="share-video"]`, 30*time.Second); got != site.alpha[0] {
+		t.Fatalf("the link shows camera %s, want %s", got, site.alpha[0])
+	}
+	if html := eval[string](t, b, `document.documentElement.outerHTML`); strings.Contains(html, "hsl_") || strings.Contains(html, site.alpha[1]) || strings.Contains(html, site.beta[0]) {
+		t.Fatal("the link's page holds its secret or another camera")
+	}
+	// Count decoded frames from here on.
+	eval[bool](t, b, `(() => { const v = document.querySelector('[data-testid="share-video"]'); window.__frames = 0;
+  const f = () => { window.__frames++; v.requestVideoFrameCallback(f); }; v.requestVideoFrameCallback(f); return true; })()`)
+	frames := func() int { return eval[int](t, b, `window.__frames`) }
+	waitShare(t, 10*time.Second, "frames after the first", func() bool { return frames() > 5 })
+
+	revoked := time.Now()
+	if code, out := ana.call("DELETE", "/api/links/"+link.ID, "", "Origin", srv.url); code != 204 {
+		t.Fatalf("revoke: %d %s", code, out)
+	}
+	// Ended: no new frame for half a second, or the page says so.
+	var endedAfter time.Duration
+	last, lastAt := frames(), time.Now()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		state := eval[string](t, b, `document.body.dataset.shareState || ""`)
+		n := frames()
+		if n != last {
+			last, lastAt = n, time.Now()
+		}
+		if state == "ended" || time.Since(lastAt) > 500*time.Millisecond {
+			endedAfter = lastAt.Sub(revoked)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the linked live view still plays %v after revocation (%d frames)", time.Since(revoked), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("last frame %v after revocation (promise: 1 s)", endedAfter.Round(time.Millisecond))
+	// The server's record: a link session that ended as revoked.
+	waitShare(t, 10*time.Second, "the session's row in the viewing log", func() bool {
+		_, out := ana.call("GET", "/api/viewing?camera="+site.alpha[0], "")
+		return strings.Contains(out, `"what":"share link (live)"`) && strings.Contains(out, "revoked")
+	})
+	do(t, b, chromedp.Navigate(srv.url+link.URL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-gone"]`)))
+}
+
+// waitShare polls cond every 50 ms until it holds or limit passes.
+func waitShare(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, limit)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
