@@ -103,8 +103,16 @@ func (pol *Policy) recheckShare(ctx context.Context, g CameraGrant) error {
 	return nil
 }
 
+// auditShare records a refused use of an existing link: queued when the
+// policy has a denial queue (so a refused link answers as fast as an
+// unknown one, which has no row), else written now.
 func (pol *Policy) auditShare(ctx context.Context, subj Subject, l ShareLink, a Action, result, why string) {
-	if err := pol.shares.AppendAudit(ctx, shareAudit(pol.now(), subj, l, a, result, why)); err != nil {
+	e := shareAudit(pol.now(), subj, l, a, result, why)
+	if pol.denials != nil {
+		pol.denials.Enqueue(e)
+		return
+	}
+	if err := pol.shares.AppendAudit(ctx, e); err != nil {
 		pol.log.Error("write audit row", "err", err, "camera", l.CameraID, "link", l.ID)
 	}
 }
