@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,7 +179,9 @@ func TestShareLinkSessionsApart(t *testing.T) {
 		return g
 	}
 	l1, l2 := link(), link()
-	ls := NewLiveSessions(pol, LiveConfig{})
+	// One session per holder: a link's viewers are counted against the
+	// link, not against its creator.
+	ls := NewLiveSessions(pol, LiveConfig{MaxPerUser: 1})
 	sOwn, err := ls.Admit(own, "whep", "main")
 	if err != nil {
 		t.Fatal(err)
@@ -186,6 +189,9 @@ func TestShareLinkSessionsApart(t *testing.T) {
 	sLink, err := ls.Admit(l1, "whep", "main")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := ls.Admit(l1, "whep", "main"); nvr.ErrorKind(err) != nvr.KindUnavailable || !strings.Contains(err.Error(), "this link has 1 viewers") {
+		t.Errorf("a second viewer of a one-viewer link: %v", err)
 	}
 	for _, c := range []struct {
 		name string
