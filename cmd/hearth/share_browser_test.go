@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,10 @@ func makeLink(t *testing.T, c *client, cam, body string) shareLinkMade {
 // never signed in, decodes the linked camera's own ID from its frames, and
 // revokes the link: the frames stop and the page says the view ended,
 // within a generous bound (the figure is logged); the server's session row
-// says "revoked"; the link then answers the one refusal page.
+// says "revoked"; the link then answers the one refusal page. Then the
+// owner makes a clip link with a passcode through the settings form, sees
+// it listed without its secret (pages fit a phone), and the clip link,
+// opened with its passcode, plays the camera's own recording.
 func TestBrowserShareLink(t *testing.T) {
 	t.Parallel()
 	site := newBrowserSite(t)
@@ -85,6 +89,66 @@ func TestBrowserShareLink(t *testing.T) {
 		return strings.Contains(out, `"what":"share link (live)"`) && strings.Contains(out, "revoked")
 	})
 	do(t, b, chromedp.Navigate(srv.url+link.URL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-gone"]`)))
+
+	// The owner's side, signed in: make a clip link with the settings
+	// form (links.js), see it listed without its secret, and the viewing
+	// log at a phone's width.
+	// A stretch the camera has recorded, for the clip.
+	var clipFrom, clipTo time.Time
+	waitShare(t, 60*time.Second, "5 s of camera A's recordings", func() bool {
+		now := time.Now().UTC()
+		_, out := ana.call("GET", "/api/cameras/"+site.alpha[0]+"/recordings?start="+now.Add(-time.Hour).Format(time.RFC3339)+"&end="+now.Format(time.RFC3339), "")
+		var got struct {
+			Ranges []struct{ Start, End time.Time } `json:"ranges"`
+		}
+		if json.Unmarshal([]byte(out), &got) != nil || len(got.Ranges) == 0 {
+			return false
+		}
+		r := got.Ranges[len(got.Ranges)-1]
+		clipFrom, clipTo = r.Start.Add(time.Second), r.End.Add(-time.Second)
+		return clipTo.Sub(clipFrom) >= 5*time.Second
+	})
+	browserLogin(t, b, srv.url, "ana")
+	do(t, b, chromedp.Navigate(srv.url+"/settings/links"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="link-form"]`)),
+		chromedp.SetValue(chromedp.CSS(`#link-camera`), site.alpha[0]),
+		chromedp.SetValue(chromedp.CSS(`#link-kind`), "clip"))
+	eval[bool](t, b, fmt.Sprintf(`(() => { const f = document.querySelector('[data-testid="link-form"]');
+  f.elements.kind.dispatchEvent(new Event('change'));
+  const iso = (d) => { const p = (n) => String(n).padStart(2, '0');
+    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()); };
+  f.elements.start.value = iso(new Date(%d)); f.elements.end.value = iso(new Date(%d));
+  f.elements.passcode.value = 'open sesame'; return true; })()`, clipFrom.Add(time.Second-1).Truncate(time.Second).UnixMilli(), clipTo.Truncate(time.Second).UnixMilli()))
+	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
+	made := waitText(t, b, `[data-testid="link-output"]`, 10*time.Second)
+	if !strings.HasPrefix(made, srv.url+"/s/hsl_") {
+		t.Fatalf("the form made %q", made)
+	}
+	do(t, b, chromedp.Navigate(srv.url+"/settings/links"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="link-row"]`)))
+	if html := eval[string](t, b, `document.documentElement.outerHTML`); strings.Contains(html, "hsl_") || !strings.Contains(html, "(passcode)") {
+		t.Fatal("the links page shows a secret, or not the new link's passcode")
+	}
+	for _, page := range []string{"/settings/links", "/settings/viewing"} {
+		do(t, b, chromedp.EmulateViewport(375, 800), chromedp.Navigate(srv.url+page), chromedp.WaitVisible(chromedp.CSS(`.settings-body`)))
+		if over := eval[string](t, b, overflowJS); over != "" {
+			t.Errorf("%s at 375 px scrolls sideways: %s", page, over)
+		}
+	}
+	if rows := eval[string](t, b, `[...document.querySelectorAll('[data-testid="viewing-row"]')].map(r => r.textContent).join("\n")`); !strings.Contains(rows, "share link (live)") {
+		t.Errorf("the viewing log page lacks the link's session: %s", rows)
+	}
+	// The new clip link with its passcode, as a stranger would open it.
+	do(t, b, chromedp.Navigate(made), chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-passcode-form"]`)),
+		chromedp.SetValue(chromedp.CSS(`#share-pass`), "open sesame"),
+		chromedp.Click(chromedp.CSS(`[data-testid="share-passcode-form"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-download"]`)))
+	// The recording plays, and it is the linked camera's.
+	eval[bool](t, b, `(() => { const v = document.querySelector('[data-testid="share-video"]'); v.muted = true; v.play().catch(() => {}); return true; })()`)
+	if answer := eval[string](t, b, `fetch('clip.mp4').then(async r => r.status + ' ' + (r.status === 200 ? '' : await r.text()))`); answer != "200 " {
+		t.Fatalf("the clip link's clip: %s", answer)
+	}
+	if got := waitDecodedID(t, b, `[data-testid="share-video"]`, 30*time.Second); got != site.alpha[0] {
+		t.Fatalf("the clip link shows camera %s, want %s", got, site.alpha[0])
+	}
 }
 
 // waitShare polls cond every 50 ms until it holds or limit passes.
