@@ -51,7 +51,7 @@ func (pol *Policy) ShareLink(ctx context.Context, secret, passcode string, a Act
 				pol.shareLimiter.Failed(key, "")
 				pol.auditShare(ctx, subj, l, a, "denied", "wrong passcode")
 			}
-			return CameraGrant{}, l, errSharePasscode
+			return CameraGrant{}, ShareLink{}, errSharePasscode
 		}
 		pol.shareLimiter.Succeeded(key, "")
 	}

@@ -301,3 +301,26 @@ func TestShareLinkCreateRules(t *testing.T) {
 		}
 	}
 }
+
+// TestShareLinkBeforeTheCameraJoined: a clip link cannot share footage
+// from before the camera joined the household (it belonged to another).
+func TestShareLinkBeforeTheCameraJoined(t *testing.T) {
+	t.Parallel()
+	f := newShareFixture(t)
+	ctx := context.Background()
+	if err := f.w.Ops.MoveCamera(ctx, f.camB.ID, f.away.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Hour)
+	otto := f.login(t, f.otto)
+	now := f.clock.Now()
+	before := nvr.TimeRange{Start: now.Add(-2 * time.Hour), End: now.Add(-30 * time.Minute)}
+	if _, _, err := f.create(t, otto, f.camB.ID, nvr.NewShareLink{Kind: nvr.ShareClip, Window: before}); nvr.ErrorKind(err) != nvr.KindInvalid {
+		t.Fatalf("clip link reaching before the move: %v, want invalid", err)
+	}
+	after := nvr.TimeRange{Start: now.Add(-30 * time.Minute), End: now.Add(-time.Minute)}
+	secret, _ := f.link(t, otto, f.camB.ID, nvr.NewShareLink{Kind: nvr.ShareClip, Window: after})
+	if _, _, err := f.pol.ShareLink(ctx, secret, "", nvr.ActionViewRecordings, true); err != nil {
+		t.Fatalf("clip link after the move: %v", err)
+	}
+}

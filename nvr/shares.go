@@ -49,6 +49,10 @@ func (s *Shares) Create(ctx context.Context, g CameraGrant, req NewShareLink) (s
 	if err := validateShare(&req, now); err != nil {
 		return "", ShareLinkInfo{}, err
 	}
+	if since := g.camera.HouseholdSince; req.Kind == ShareClip && !since.IsZero() && req.Window.Start.Before(since) {
+		return "", ShareLinkInfo{}, Errorf(op, KindInvalid, "the camera joined your household at %s; a link cannot share earlier footage",
+			since.UTC().Format(time.RFC3339))
+	}
 	facts := CameraFacts{Camera: g.camera, Exists: true}
 	if !decideShareCreate(g.subject, facts, req.Kind) {
 		return "", ShareLinkInfo{}, ErrNotFound

@@ -30,8 +30,9 @@ type Viewing struct {
 	Person   string // the account's name; for a link, its creator's
 	PersonID string // the account's public ID, "" for none
 	// What: "live", "recorded", "recordings opened" (a download or a
-	// player's request), "share link (live)", "share link (clip)",
-	// "configuration" (a change by the admin or the local operator).
+	// player's request), "share link (live)", "share link (recorded)",
+	// "share link made", "share link revoked", "configuration" (a change
+	// by the admin or the local operator).
 	What   string
 	Detail string // the session's carrier and why it ended, the change made
 }
@@ -173,6 +174,12 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 				v.What = "share link (" + strings.TrimPrefix(e.Action, "view-") + ")"
 				v.Detail = e.Detail
 			}
+		case e.Action == "create-share-link" || e.Action == "revoke-share-link":
+			v.What = "share link made"
+			if e.Action == "revoke-share-link" {
+				v.What = "share link revoked"
+			}
+			v.Detail = e.Detail
 		case !media && (e.Principal == "cli" || (person.ID != 0 && person.HouseholdID != h)) &&
 			(e.Result == "ok" || e.Result == "failed"):
 			v.What = "configuration"

@@ -117,7 +117,7 @@ func TestViewingLog(t *testing.T) {
 	}
 	// Newest first; the set-up's changes (cameras added, vic assigned) by
 	// the CLI come last.
-	want := []string{"local operator/configuration/0s", "olive/share link (live)/1m0s", "olive/recorded/30s", "vic/live/1m30s"}
+	want := []string{"local operator/configuration/0s", "olive/share link (live)/1m0s", "olive/share link made/0s", "olive/recorded/30s", "vic/live/1m30s"}
 	if len(got) < len(want) || strings.Join(got[:len(want)], ",") != strings.Join(want, ",") {
 		t.Fatalf("olive's log: %v, want %v first", got, want)
 	}
