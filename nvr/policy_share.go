@@ -41,19 +41,22 @@ func (pol *Policy) ShareLink(ctx context.Context, secret, passcode string, a Act
 		return CameraGrant{}, ShareLink{}, ErrNotFound
 	}
 	if l.HasPasscode() {
+		// The link is the account and its own "address": every holder of
+		// the secret is the same anonymous party, and one link's guessing
+		// must not slow another link.
 		key := "share-link:" + strconv.FormatInt(l.ID, 10)
-		if wait := pol.shareLimiter.Wait(key, ""); wait > 0 {
+		if wait := pol.shareLimiter.Wait(key, key); wait > 0 {
 			return CameraGrant{}, ShareLink{}, &Error{Op: "open share link", Kind: KindUnavailable,
 				Msg: "too many wrong passcodes; try again later", RetryAfter: wait}
 		}
 		if passcode == "" || len(passcode) > MaxSharePasscodeLen || !VerifyPassword(passcode, l.PasscodeHash) {
 			if passcode != "" {
-				pol.shareLimiter.Failed(key, "")
+				pol.shareLimiter.Failed(key, key)
 				pol.auditShare(ctx, subj, l, a, "denied", "wrong passcode")
 			}
 			return CameraGrant{}, ShareLink{}, errSharePasscode
 		}
-		pol.shareLimiter.Succeeded(key, "")
+		pol.shareLimiter.Succeeded(key, key)
 	}
 	if count {
 		ok, err := pol.shares.CountShareView(ctx, l.ID)

@@ -324,3 +324,35 @@ func TestShareLinkBeforeTheCameraJoined(t *testing.T) {
 		t.Fatalf("clip link after the move: %v", err)
 	}
 }
+
+// TestShareLinkPasscodeGuessing: wrong passcodes slow that link's
+// passcode checks down (KindUnavailable with a wait) and no other link's.
+func TestShareLinkPasscodeGuessing(t *testing.T) {
+	t.Parallel()
+	f := newShareFixture(t)
+	ctx := context.Background()
+	olive := f.login(t, f.olive)
+	a, _ := f.link(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive, Passcode: "right one"})
+	b, _ := f.link(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive, Passcode: "right two"})
+	limited := false
+	for i := range 50 {
+		_, _, err := f.pol.ShareLink(ctx, a, "wrong", nvr.ActionViewCamera, false)
+		if nvr.ErrorKind(err) == nvr.KindUnavailable {
+			t.Logf("slowed after %d wrong passcodes: %v", i, err)
+			limited = true
+			break
+		}
+		if nvr.ErrorKind(err) != nvr.KindUnauthorized {
+			t.Fatalf("wrong passcode %d: %v", i, err)
+		}
+	}
+	if !limited {
+		t.Fatal("50 wrong passcodes and no slowing down")
+	}
+	if _, _, err := f.pol.ShareLink(ctx, a, "right one", nvr.ActionViewCamera, false); nvr.ErrorKind(err) != nvr.KindUnavailable {
+		t.Errorf("the right passcode during the wait: %v, want to wait too", err)
+	}
+	if _, _, err := f.pol.ShareLink(ctx, b, "right two", nvr.ActionViewCamera, false); err != nil {
+		t.Errorf("another link during the first one's wait: %v", err)
+	}
+}
