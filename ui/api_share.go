@@ -122,8 +122,11 @@ func (s *Server) handleRevokeShare(w http.ResponseWriter, r *http.Request, g nvr
 // handleShareRedirect sends /s/{secret} to /s/{secret}/, so the page's
 // media URLs are relative and the page itself never holds the secret.
 func (s *Server) handleShareRedirect(w http.ResponseWriter, r *http.Request) {
+	// Header only: http.Redirect would repeat the URL, secret and all, in
+	// a body.
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, r.URL.Path+"/", http.StatusSeeOther)
+	w.Header().Set("Location", r.URL.Path+"/")
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 // handleSharePage is the link's minimal player: live view over WHEP, or
@@ -148,7 +151,8 @@ func (s *Server) handleSharePasscode(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sharePasscodeCookie, Value: pass, Path: "/s/" + secret + "/",
 		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/s/"+secret+"/", http.StatusSeeOther)
+	w.Header().Set("Location", "/s/"+secret+"/")
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 // shareRefused answers a refused link page: the passcode form when the

@@ -193,6 +193,33 @@ func TestShareLinkSweep(t *testing.T) {
 		t.Errorf("live link with a stray passcode cookie: %d", r.StatusCode)
 	}
 
+	// Every link route with both real links: nothing of another camera,
+	// no secret in any answer body.
+	clipSecret := secretOf(clip.URL)
+	for _, route := range f.srv.Routes() {
+		if route.Policy != PolicyShareLink {
+			continue
+		}
+		method, pattern := splitPattern(route.Pattern)
+		for _, l := range []struct {
+			secret string
+			opts   []any
+		}{{liveSecret, nil}, {clipSecret, []any{passCookie}}} {
+			p := strings.NewReplacer("{secret}", l.secret, "{sid}", "0123456789abcdef0123456789abcdef", "{$}", "").Replace(pattern)
+			for _, q := range []string{"", "?id=" + string(f.camB1.ID), "?camera=" + string(f.camA2.ID) + "&start=" + start + "&end=" + end} {
+				r := f.do(method, p+q, l.opts, "")
+				for _, leak := range []string{f.camB1.Name, string(f.camB1.ID), f.camA2.Name, string(f.camA2.ID), "hsl_"} {
+					if strings.Contains(r.body, leak) {
+						t.Errorf("%s%s through a link of A1 answered %d with %q", route.Pattern, q, r.StatusCode, leak)
+					}
+				}
+				if r.StatusCode == http.StatusOK && strings.HasSuffix(pattern, "clip.mp4") && q != "" {
+					t.Errorf("%s%s served a clip with parameters", route.Pattern, q)
+				}
+			}
+		}
+	}
+
 	// Revocation: not by the member for the owner's link, nor by B, nor
 	// by the viewer; by the owner; then the same refusal as unknown.
 	gone := f.get("/s/" + unknownShareSecret + "/")
