@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
@@ -55,3 +56,41 @@ func (d *DB) Audit(ctx context.Context, limit int) ([]nvr.AuditEntry, error) {
 	}
 	return es, internal(op, rows.Err())
 }
+
+// CameraAudit returns the audit rows of cams, newest first, at most limit
+// (the viewing log's read; audit_log_camera_at serves it).
+func (d *DB) CameraAudit(ctx context.Context, cams []nvr.CameraID, limit int) ([]nvr.AuditEntry, error) {
+	const op = "read camera audit"
+	if len(cams) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(cams)+1)
+	marks := make([]string, 0, len(cams))
+	for _, c := range cams {
+		args = append(args, string(c))
+		marks = append(marks, "?")
+	}
+	args = append(args, limit)
+	rows, err := d.reader.QueryContext(ctx, `
+		SELECT id, at_ns, COALESCE(user_id, 0), principal, COALESCE(camera_id, ''), action, result, detail
+		FROM audit_log WHERE camera_id IN (`+strings.Join(marks, ",")+`) ORDER BY at_ns DESC, id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	defer rows.Close()
+	var es []nvr.AuditEntry
+	for rows.Next() {
+		var (
+			e  nvr.AuditEntry
+			at int64
+		)
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Principal, &e.CameraID, &e.Action, &e.Result, &e.Detail); err != nil {
+			return nil, internal(op, err)
+		}
+		e.At = fromNs(at)
+		es = append(es, e)
+	}
+	return es, internal(op, rows.Err())
+}
+
+var _ nvr.ViewingStore = (*DB)(nil)

@@ -97,3 +97,14 @@ func (o DirectoryOps) AssignCamera(ctx context.Context, u UserID, c CameraID) er
 
 // DecideOffsite is decideOffsite.
 var DecideOffsite = decideOffsite
+
+// DecideShareUse, DecideShareCreate and DecideShareManage are the share
+// link decisions.
+var (
+	DecideShareUse    = decideShareUse
+	DecideShareCreate = decideShareCreate
+	DecideShareManage = decideShareManage
+)
+
+// DecideViewingRow is decideViewingRow.
+var DecideViewingRow = decideViewingRow

@@ -10,6 +10,21 @@ type CameraGrant struct {
 	camera  Camera
 	action  Action
 	subject Subject
+	// window is a share link's clip range: playback reads nothing outside
+	// it. Zero for every other grant.
+	window TimeRange
+}
+
+// Window returns the range a share link's grant is confined to, and
+// whether there is one; playback clamps every read to it.
+func (g CameraGrant) Window() (TimeRange, bool) { return g.window, !g.window.End.IsZero() }
+
+// ShareLinkID returns the share link a grant came from, or 0.
+func (g CameraGrant) ShareLinkID() int64 {
+	if g.subject.Principal.Kind != CredentialShareLink {
+		return 0
+	}
+	return g.subject.Principal.CredentialID
 }
 
 // Camera returns the camera the grant is for, as read during the decision.

@@ -15,6 +15,10 @@ type Policy struct {
 	now     func() time.Time
 	log     *slog.Logger
 	denials *AuditQueue // nil: denials are written before answering
+	// shares is the store's share links, when it holds them (nil: every
+	// link is unknown); shareLimiter slows passcode guessing per link.
+	shares       ShareStore
+	shareLimiter *LoginLimiter
 }
 
 // PolicyOption tunes a Policy at construction.
@@ -37,7 +41,10 @@ func NewPolicy(store PolicyStore, now func() time.Time, log *slog.Logger, opts .
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	pol := &Policy{store: store, now: now, log: log}
+	pol := &Policy{store: store, now: now, log: log, shareLimiter: NewLoginLimiter(now)}
+	// The database holds the links beside everything else; a store that
+	// does not (a test's fault-injecting fake) knows no link.
+	pol.shares, _ = store.(ShareStore)
 	for _, o := range opts {
 		o(pol)
 	}
@@ -100,6 +107,9 @@ func (pol *Policy) Event(g CameraGrant, ev Event) (EventGrant, error) {
 func (pol *Policy) Recheck(ctx context.Context, g CameraGrant) error {
 	if err := g.Require(g.action); err != nil {
 		return err
+	}
+	if g.subject.Principal.Kind == CredentialShareLink {
+		return pol.recheckShare(ctx, g)
 	}
 	now := pol.now()
 	subj, facts, err := pol.store.CameraAccess(ctx, g.subject.Principal, g.camera.ID, now)

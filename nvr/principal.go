@@ -42,6 +42,8 @@ func (p Principal) String() string {
 		return "setup"
 	case CredentialNotify:
 		return notifyPrincipalString(p)
+	case CredentialShareLink:
+		return "link:" + strconv.FormatInt(p.CredentialID, 10)
 	}
 	return "anonymous"
 }

@@ -27,6 +27,12 @@ type WebRTCLive = view.WebRTC
 // The grant comes first; ?stream=main|sub picks the stream (default main);
 // ?start=RFC3339 plays the recordings from then instead (api_whep_replay.go).
 func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
+	s.startWHEP(w, r, g, "/api/cameras/"+string(g.CameraID())+"/whep/")
+}
+
+// startWHEP answers a WHEP offer under grant g; the session's Location is
+// sessions + its ID (a share link's sessions live under the link's path).
+func (s *Server) startWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, sessions string) {
 	if !s.live.OK() {
 		s.writeError(w, r, nvr.Errorf("live view", nvr.KindUnavailable, "live view is not available on this server"))
 		return
@@ -66,7 +72,7 @@ func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.Camera
 	}
 	w.Header().Set("Content-Type", "application/sdp")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Location", "/api/cameras/"+string(g.CameraID())+"/whep/"+ans.Session.ID)
+	w.Header().Set("Location", sessions+ans.Session.ID)
 	// Trickle ICE: the viewer may PATCH its candidates to the Location
 	// (api_whep_trickle.go), conditional on this ETag if it likes.
 	w.Header().Set("Accept-Patch", trickleType)

@@ -145,7 +145,8 @@ func jsonError(err error) error {
 func logAttrsOf(r *http.Request, status int, bytes int64) []slog.Attr {
 	return []slog.Attr{
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path), // never the query: it may carry time ranges but also future secrets
+		// Never the query (it may carry secrets), nor a share link's secret.
+		slog.String("path", redactSharePath(r.URL.Path)),
 		slog.Int("status", status),
 		slog.Int64("bytes", bytes),
 		slog.String("remote", r.RemoteAddr),

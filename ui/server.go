@@ -52,6 +52,11 @@ type Deps struct {
 	// Live gives granted cameras' hubs, for the MSE live route; nil (or no
 	// WebRTC.Sessions) when off.
 	Live LiveSource
+	// Shares makes, lists and revokes share links (their use is the
+	// policy's); nil: the management routes answer 404 and list none.
+	Shares *nvr.Shares
+	// Viewing reads the household's viewing log; nil: it lists nothing.
+	Viewing *nvr.ViewingLog
 	// Shutters reads privacy shutters' history (the switches are the
 	// Directory's); nil: the shutter routes answer 404.
 	Shutters *nvr.Shutters
@@ -103,6 +108,8 @@ type Server struct {
 	live     WebRTCLive
 	probe    Prober
 	shutters *nvr.Shutters
+	shares   *nvr.Shares
+	viewing  *nvr.ViewingLog
 	// onShutter: Deps.OnShutter.
 	onShutter func()
 	probes    chan struct{} // a slot per running probe
@@ -150,6 +157,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	s.notes, s.notifyTest, s.vapidKey = d.Notifications, d.NotifyTest, d.VAPIDPublicKey
 	s.offsite, s.offsiteStatus = d.Offsite, d.OffsiteStatus
 	s.shutters, s.onShutter = d.Shutters, d.OnShutter
+	s.shares, s.viewing = d.Shares, d.Viewing
 	s.mse = newMSEState(d.Live)
 	s.router = newRouter(s)
 	s.registerRoutes(s.router)
@@ -236,6 +244,7 @@ func (s *Server) registerRoutes(rt *router) {
 	rt.admin("GET /api/admin/debug/pprof/{name...}", s.handlePprof)
 
 	s.registerAccountAndConfigRoutes(rt)
+	s.registerShareRoutes(rt)
 	s.registerPages(rt)
 }
 

@@ -41,6 +41,10 @@ func sweepRoutes(t *testing.T, f *fixture) []string {
 			}
 			continue
 		}
+		if route.Policy == PolicyShareLink {
+			problems = append(problems, sweepShareRoute(t, f, route)...)
+			continue
+		}
 		method, path := splitPattern(route.Pattern)
 		path = strings.NewReplacer(
 			"{id}", string(f.camB1.ID),

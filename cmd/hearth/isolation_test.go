@@ -312,6 +312,10 @@ func TestStormIsolation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
+	// Share link viewers (isolation_share_test.go): anonymous, through
+	// each household's live and clip links.
+	shares := makeStormShares(t, site, srv.url, start, time.Now().Add(-time.Second))
+	shares.run(ctx, &wg, site, srv.url, hc, counts, sz.live/2+1)
 	for i := range sz.clients {
 		rng := rand.New(rand.NewPCG(uint64(i), 7))
 		u := site.users[rng.IntN(len(site.users))]
@@ -433,6 +437,7 @@ func TestStormIsolation(t *testing.T) {
 	if len(counts.notes) > 0 {
 		t.Logf("notes: %q", counts.notes) // violations, and triggers that failed
 	}
+	shares.report(t, !raceEnabled)
 	if n := counts.violations.Load(); n != 0 {
 		t.Fatalf("%d isolation violations, first: %s", n, strings.Join(counts.notes, "\n"))
 	}

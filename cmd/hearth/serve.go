@@ -223,6 +223,8 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Live:     ing,
 		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live},
 		Shutters: nvr.NewShutters(a.store, time.Now),
+		Shares:   nvr.NewShares(a.store, time.Now, nvr.Argon2Params{}),
+		Viewing:  nvr.NewViewingLog(a.store),
 		// A closed shutter pauses recording and detection at once rather
 		// than at their next poll (the schedule is read at each poll).
 		OnShutter: func() { recorder.Reconcile(); evs.Reconcile() }})

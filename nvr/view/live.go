@@ -113,19 +113,33 @@ func (l *LiveSessions) Admit(g nvr.CameraGrant, kind, stream string) (*LiveSessi
 	_, _ = rand.Read(b[:])
 	s := &LiveSession{ID: hex.EncodeToString(b[:]), Grant: g, Kind: kind, Stream: stream, Start: l.cfg.Now(), l: l,
 		verified: time.Now()}
-	uid := g.User().ID
+	uid := holder(g)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.perCam[g.CameraID()] >= l.cfg.MaxPerCamera {
 		return nil, nvr.Errorf("start live session", nvr.KindUnavailable, "this camera has %d viewers, the most allowed; try again later", l.cfg.MaxPerCamera)
 	}
 	if l.perUser[uid] >= l.cfg.MaxPerUser {
+		if g.ShareLinkID() != 0 {
+			return nil, nvr.Errorf("start live session", nvr.KindUnavailable, "this link has %d viewers, the most allowed; try again later", l.cfg.MaxPerUser)
+		}
 		return nil, nvr.Errorf("start live session", nvr.KindUnavailable, "you have %d live sessions open, the most allowed; close one first", l.cfg.MaxPerUser)
 	}
 	l.byID[s.ID] = s
 	l.perCam[g.CameraID()]++
 	l.perUser[uid]++
 	return s, nil
+}
+
+// holder is whom the per-user limit counts a session against: its user,
+// or for a share link the link itself (a negative key no user has), so the
+// link's viewers neither use up its creator's sessions nor exceed the
+// limit together.
+func holder(g nvr.CameraGrant) nvr.UserID {
+	if id := g.ShareLinkID(); id != 0 {
+		return nvr.UserID(-id)
+	}
+	return g.User().ID
 }
 
 // SetStop installs the function that ends the session's media (it must not
@@ -196,7 +210,7 @@ func (s *LiveSession) End(bytes int64, reason string) {
 	if l.perCam[s.Grant.CameraID()]--; l.perCam[s.Grant.CameraID()] <= 0 {
 		delete(l.perCam, s.Grant.CameraID())
 	}
-	uid := s.Grant.User().ID
+	uid := holder(s.Grant)
 	if l.perUser[uid]--; l.perUser[uid] <= 0 {
 		delete(l.perUser, uid)
 	}
@@ -216,6 +230,11 @@ func (l *LiveSessions) Lookup(g nvr.CameraGrant, id string) (*LiveSession, error
 	defer l.mu.Unlock()
 	s := l.byID[id]
 	if s == nil || s.Grant.CameraID() != g.CameraID() || s.Grant.User().ID != g.User().ID || g.User().ID == 0 {
+		return nil, nvr.ErrNotFound
+	}
+	// A share link's session belongs to that link alone: neither its
+	// creator's own sessions nor another link's reach it, nor it theirs.
+	if s.Grant.ShareLinkID() != g.ShareLinkID() {
 		return nil, nvr.ErrNotFound
 	}
 	return s, nil

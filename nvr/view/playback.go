@@ -74,12 +74,27 @@ func (p *Playback) Ranges(ctx context.Context, g nvr.CameraGrant, r nvr.TimeRang
 
 // ownFootage clamps r to the time the granted camera has belonged to its
 // household: what a moved camera recorded before belonged to the old one.
+// A share link's grant is clamped to the link's range as well, so no read
+// through it reaches footage outside what was shared.
 func ownFootage(g nvr.CameraGrant, r nvr.TimeRange) (nvr.TimeRange, bool) {
-	since := g.Camera().HouseholdSince
+	since := floorOf(g)
 	if !since.IsZero() && r.Start.Before(since) {
 		r.Start = since
 	}
+	if w, ok := g.Window(); ok && r.End.After(w.End) {
+		r.End = w.End
+	}
 	return r, r.End.After(r.Start)
+}
+
+// floorOf is the earliest footage g may read: the camera's joining of its
+// household, or a share link's start when that is later.
+func floorOf(g nvr.CameraGrant) time.Time {
+	since := g.Camera().HouseholdSince
+	if w, ok := g.Window(); ok && w.Start.After(since) {
+		since = w.Start
+	}
+	return since
 }
 
 // ClipPlan is a clip's sources, resolved under the grant, ready to open.
@@ -105,12 +120,14 @@ func (p *Playback) PlanClip(ctx context.Context, g nvr.CameraGrant, r nvr.TimeRa
 	if err != nil {
 		return ClipPlan{}, nvr.Wrap(op, err)
 	}
-	// The key fragment before r.Start may predate a move: never serve a
-	// fragment that began before the camera joined this household.
-	since := g.Camera().HouseholdSince
+	// The key fragment before r.Start may predate a move (or a shared
+	// range): never serve a fragment that began before the camera joined
+	// this household, nor, through a link, one that began outside its range.
+	since := floorOf(g)
+	w, linked := g.Window()
 	frags := all[:0]
 	for _, f := range all {
-		if since.IsZero() || !f.Start.Before(since) {
+		if (since.IsZero() || !f.Start.Before(since)) && (!linked || f.Start.Before(w.End)) {
 			frags = append(frags, f)
 		}
 	}

@@ -1,0 +1,161 @@
+package nvr_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// TestViewingRowDecision is the table of who reads which row of the
+// viewing log.
+func TestViewingRowDecision(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	cam := nvr.Camera{ID: "cam-a", HouseholdID: 1, HouseholdSince: now.Add(-time.Hour)}
+	subj := func(u nvr.User, kind nvr.CredentialKind) nvr.Subject {
+		return nvr.Subject{Principal: nvr.Principal{UserID: u.ID, Kind: kind, CredentialID: 1, Scope: nvr.ScopeAll}, User: u, CredentialValid: true}
+	}
+	owner := nvr.User{ID: 1, HouseholdID: 1, Role: nvr.RoleOwner}
+	member := nvr.User{ID: 2, HouseholdID: 1, Role: nvr.RoleMember}
+	viewer := nvr.User{ID: 3, HouseholdID: 1, Role: nvr.RoleViewer}
+	stranger := nvr.User{ID: 4, HouseholdID: 2, Role: nvr.RoleOwner}
+	admin := nvr.User{ID: 5, Role: nvr.RoleMember, Admin: true}
+	row := func(uid nvr.UserID, principal string, at time.Time) nvr.AuditEntry {
+		return nvr.AuditEntry{At: at, UserID: uid, Principal: principal, CameraID: "cam-a", Action: "view-live", Result: "ended"}
+	}
+	recent := now.Add(-time.Minute)
+	cases := []struct {
+		name string
+		s    nvr.Subject
+		c    nvr.Camera
+		e    nvr.AuditEntry
+		want bool
+	}{
+		{"owner reads the viewer's row", subj(owner, nvr.CredentialSession), cam, row(3, "session:9", recent), true},
+		{"member reads the owner's row", subj(member, nvr.CredentialSession), cam, row(1, "session:8", recent), true},
+		{"member reads a link's row", subj(member, nvr.CredentialSession), cam, row(1, "link:4", recent), true},
+		{"member reads the admin's change", subj(member, nvr.CredentialSession), cam, row(5, "session:7", recent), true},
+		{"viewer reads their own", subj(viewer, nvr.CredentialSession), cam, row(3, "session:9", recent), true},
+		{"viewer reads the owner's", subj(viewer, nvr.CredentialSession), cam, row(1, "session:8", recent), false},
+		{"viewer reads a link's", subj(viewer, nvr.CredentialSession), cam, row(3, "link:4", recent), false},
+		{"viewer reads the CLI's", subj(viewer, nvr.CredentialSession), cam, row(0, "cli", recent), false},
+		{"stranger reads the household's", subj(stranger, nvr.CredentialSession), cam, row(3, "session:9", recent), false},
+		{"admin outside reads the household's", subj(admin, nvr.CredentialSession), cam, row(3, "session:9", recent), false},
+		{"owner reads the camera's old household's", subj(owner, nvr.CredentialSession), cam, row(3, "session:9", now.Add(-2*time.Hour)), false},
+		{"owner of the old household reads after the move", subj(stranger, nvr.CredentialSession), nvr.Camera{ID: "cam-a", HouseholdID: 1}, row(4, "session:1", now.Add(-2*time.Hour)), false},
+		{"row of another camera", subj(owner, nvr.CredentialSession), cam, nvr.AuditEntry{At: recent, UserID: 3, Principal: "session:9", CameraID: "cam-b"}, false},
+		{"camera gone", subj(owner, nvr.CredentialSession), nvr.Camera{}, row(3, "session:9", recent), false},
+		{"a link reads", subj(owner, nvr.CredentialShareLink), cam, row(3, "session:9", recent), false},
+		{"a disabled owner", subj(nvr.User{ID: 1, HouseholdID: 1, Role: nvr.RoleOwner, Disabled: true}, nvr.CredentialSession), cam, row(3, "session:9", recent), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := nvr.DecideViewingRow(c.s, c.c, c.e); got != c.want {
+				t.Fatalf("decideViewingRow = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestViewingLog reads the log from a real database: sessions (with their
+// durations) of the household's people and of a share link, the admin's
+// configuration change, filtered by camera and person; a viewer reads
+// their own only, another household nothing.
+func TestViewingLog(t *testing.T) {
+	t.Parallel()
+	f := newShareFixture(t)
+	ctx := context.Background()
+	olive, vic, otto := f.login(t, f.olive), f.login(t, f.vic), f.login(t, f.otto)
+	vl := nvr.NewViewingLog(f.w.DB)
+	session := func(p nvr.Principal, cam nvr.CameraID, a nvr.Action, d time.Duration) {
+		t.Helper()
+		g, err := f.pol.Camera(ctx, p, a, cam)
+		if err != nil {
+			t.Fatalf("grant: %v", err)
+		}
+		start := f.clock.Now()
+		f.clock.Advance(d)
+		if err := f.pol.AuditSession(g, nvr.MediaSession{Kind: "whep", Stream: "main", Start: start, End: f.clock.Now(), Reason: "closed"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	session(vic, f.camA.ID, nvr.ActionViewLive, 90*time.Second)
+	session(olive, f.camB.ID, nvr.ActionViewRecordings, 30*time.Second)
+	secret, _ := f.link(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive})
+	lg, _, err := f.pol.ShareLink(ctx, secret, "", nvr.ActionViewLive, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := f.clock.Now()
+	f.clock.Advance(time.Minute)
+	if err := f.pol.AuditSession(lg, nvr.MediaSession{Kind: "whep", Stream: "main", Start: start, End: f.clock.Now(), Reason: "revoked"}); err != nil {
+		t.Fatal(err)
+	}
+	name := "renamed by the operator"
+	if _, err := f.w.Ops.EditCamera(ctx, f.camA.ID, nvr.CameraChanges{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(p nvr.Principal, fl nvr.ViewingFilter) []nvr.Viewing {
+		t.Helper()
+		g, err := f.pol.Self(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs, err := vl.Read(ctx, g, fl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vs
+	}
+	all := read(olive, nvr.ViewingFilter{})
+	var got []string
+	for _, v := range all {
+		got = append(got, v.Person+"/"+v.What+"/"+v.Duration().String())
+	}
+	// Newest first; the set-up's changes (cameras added, vic assigned) by
+	// the CLI come last.
+	want := []string{"local operator/configuration/0s", "olive/share link (live)/1m0s", "olive/share link made/0s", "olive/recorded/30s", "vic/live/1m30s"}
+	if len(got) < len(want) || strings.Join(got[:len(want)], ",") != strings.Join(want, ",") {
+		t.Fatalf("olive's log: %v, want %v first", got, want)
+	}
+	for _, g := range got[len(want):] {
+		if g != "local operator/configuration/0s" {
+			t.Errorf("olive's log ends with %q, want only the set-up's changes", g)
+		}
+	}
+	if vs := read(olive, nvr.ViewingFilter{Camera: f.camB.ID}); len(vs) == 0 || vs[0].What != "recorded" {
+		t.Errorf("filtered by camera B: %+v", vs)
+	} else {
+		for _, v := range vs {
+			if v.Camera != f.camB.ID {
+				t.Errorf("filtered by camera B, got a row of %s", v.Camera)
+			}
+		}
+	}
+	if vs := read(olive, nvr.ViewingFilter{Person: f.vic.PublicID}); len(vs) != 1 || vs[0].Person != "vic" {
+		t.Errorf("filtered by vic: %+v", vs)
+	}
+	if vs := read(vic, nvr.ViewingFilter{}); len(vs) != 1 || vs[0].Person != "vic" {
+		t.Errorf("vic reads: %+v, want their own session only", vs)
+	}
+	if vs := read(otto, nvr.ViewingFilter{}); len(vs) != 0 {
+		t.Errorf("otto of another household reads %d rows", len(vs))
+	}
+	if vs := read(otto, nvr.ViewingFilter{Camera: f.camA.ID}); len(vs) != 0 {
+		t.Errorf("otto names camera A and reads %d rows", len(vs))
+	}
+	// The camera moves to otto's household: its history stays with Home.
+	if err := f.w.Ops.MoveCamera(ctx, f.camB.ID, f.away.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Otto reads the move that brought it (a configuration row), none of
+	// its past viewings.
+	for _, v := range read(otto, nvr.ViewingFilter{}) {
+		if v.What != "configuration" || v.Start.Before(f.clock.Now()) {
+			t.Errorf("after the move otto reads camera B's past: %+v", v)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestViewingLogAPI: the household's people read who opened its cameras'
+// recordings; a viewer reads their own only; another household, or a
+// filter naming its camera, reads nothing; bad filters are 400.
+func TestViewingLogAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// vic and ana each open camera A1's recordings (the fixture records
+	// nothing, so the clip answers 503 after the grant's audit row).
+	for _, who := range []string{"vic", "ana"} {
+		if r := f.get("/api/cameras/"+string(f.camA1.ID)+"/clip.mp4?start=2025-01-01T00:00:00Z&end=2025-01-01T00:01:00Z", f.login(who)); r.StatusCode == http.StatusNotFound {
+			t.Fatalf("%s opens A1's recordings: %d %s", who, r.StatusCode, r.body)
+		}
+	}
+	read := func(who, query string) ([]viewingJSON, response) {
+		t.Helper()
+		r := f.get("/api/viewing"+query, f.login(who))
+		var got struct {
+			Viewings []viewingJSON `json:"viewings"`
+		}
+		if r.StatusCode == http.StatusOK {
+			if err := json.Unmarshal([]byte(r.body), &got); err != nil {
+				t.Fatalf("%s: %v in %s", who, err, r.body)
+			}
+		}
+		return got.Viewings, r
+	}
+	people := func(vs []viewingJSON) string {
+		var out []string
+		for _, v := range vs {
+			if v.What == "recordings opened" {
+				out = append(out, v.Person)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	if vs, r := read("mo", ""); people(vs) != "ana,vic" {
+		t.Errorf("mo reads %q (%s), want ana's and vic's openings", people(vs), r.body)
+	}
+	if vs, r := read("vic", ""); people(vs) != "vic" || len(vs) != 1 {
+		t.Errorf("vic reads %s, want their own only", r.body)
+	}
+	if vs, _ := read("ana", "?person="+f.viewerA.PublicID); people(vs) != "vic" {
+		t.Errorf("ana filtered by vic: %q", people(vs))
+	}
+	if vs, _ := read("ana", "?camera="+string(f.camA2.ID)); people(vs) != "" {
+		t.Errorf("ana filtered by A2: %q", people(vs))
+	}
+	for _, q := range []string{"", "?camera=" + string(f.camA1.ID)} {
+		if _, r := read("bea", q); r.StatusCode != http.StatusOK || strings.Contains(r.body, f.camA1.Name) || strings.Contains(r.body, string(f.camA1.ID)) {
+			t.Errorf("bea reads %s: %d %s", q, r.StatusCode, r.body)
+		}
+	}
+	for _, q := range []string{"?camera=nope", "?person=x", "?limit=0", "?limit=100000"} {
+		if _, r := read("ana", q); r.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d %s, want 400", q, r.StatusCode, r.body)
+		}
+	}
+	if r := f.get("/settings/viewing", f.login("mo")); r.StatusCode != http.StatusOK || !strings.Contains(r.body, "viewing-row") || !strings.Contains(r.body, "vic") {
+		t.Errorf("viewing page: %d", r.StatusCode)
+	}
+}

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/hearthnvr/hearth/nvr"
+)
+
+// PolicyShareLink guards a route under /s/{secret}/: the share link whose
+// secret is in the path is the only credential it takes (a session cookie
+// or a bearer token is ignored), decided by Policy.ShareLink from the
+// link's row on every request. An unknown, expired, revoked or used-up
+// link answers 404 like any missing page.
+const PolicyShareLink RoutePolicy = "share-link"
+
+// sharePasscodeCookie carries a link's passcode, once entered, to the
+// link's own paths only (its Path is /s/{secret}/): the policy checks it
+// on every request, like the link itself.
+const sharePasscodeCookie = "hearth_link_passcode"
+
+// shareCounts tells whether a request to a link route starts a use that
+// takes one of the link's views.
+type shareCounts func(*http.Request) bool
+
+func countNever(*http.Request) bool  { return false }
+func countAlways(*http.Request) bool { return true }
+
+// countFromStart counts a download or a player's first request, not the
+// range requests of its seeks.
+func countFromStart(r *http.Request) bool {
+	rg := r.Header.Get("Range")
+	return rg == "" || strings.HasPrefix(rg, "bytes=0-")
+}
+
+// shareLink guards a route whose pattern names the link as {secret}. The
+// handler gets the policy's grant for action a on the link's camera and
+// the link as read. page routes answer a refusal with the link's HTML
+// refusal page (or the passcode form); API routes with JSON.
+func (rt *router) shareLink(pattern string, a nvr.Action, counts shareCounts, page bool,
+	h func(http.ResponseWriter, *http.Request, nvr.CameraGrant, nvr.ShareLink)) {
+	if !strings.Contains(pattern, "/s/{secret}/") {
+		panic("ui: share link route without /s/{secret}/: " + pattern)
+	}
+	rt.handle(Route{Pattern: pattern, Policy: PolicyShareLink, Action: a, Page: page}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		g, l, err := rt.srv.policy.ShareLink(r.Context(), r.PathValue("secret"), sharePasscode(r), a, counts(r))
+		if err != nil {
+			if page {
+				rt.srv.shareRefused(w, r, err)
+				return
+			}
+			rt.srv.writeError(w, r, err)
+			return
+		}
+		h(w, r, g, l)
+	}))
+}
+
+// sharePasscode is the passcode the browser holds for the link, if any.
+func sharePasscode(r *http.Request) string {
+	c, err := r.Cookie(sharePasscodeCookie)
+	if err != nil || len(c.Value) > nvr.MaxSharePasscodeLen {
+		return ""
+	}
+	return c.Value
+}
+
+// redactSharePath hides a link's secret in a logged path.
+func redactSharePath(p string) string {
+	rest, ok := strings.CutPrefix(p, "/s/")
+	if !ok {
+		return p
+	}
+	if _, tail, found := strings.Cut(rest, "/"); found {
+		return "/s/[link]/" + tail
+	}
+	return "/s/[link]"
+}
+
+// shareLinkBare registers a link route whose handler decides through the
+// policy itself (the redirect decides nothing and serves nothing; the
+// passcode form asks Policy.ShareLink with the passcode it was given).
+func (rt *router) shareLinkBare(pattern string, h http.HandlerFunc) {
+	rt.handle(Route{Pattern: pattern, Policy: PolicyShareLink, Page: true}, h)
+}

@@ -1,0 +1,54 @@
+// Share links settings: the form posts to the chosen camera's link route
+// (the camera is part of the path, so the policy decides on it) and shows
+// the new link once. Revoking goes through settings.js's [data-delete].
+
+const form = document.querySelector('form[data-share-form]');
+
+function iso(local) {
+  if (!local) return '';
+  const d = new Date(local);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}
+
+if (form) {
+  const out = form.querySelector('[data-link-output]');
+  const result = form.querySelector('[data-result]');
+  const kind = form.elements.kind;
+  const syncKind = () => {
+    const clip = kind.value === 'clip';
+    form.elements.start.disabled = !clip;
+    form.elements.end.disabled = !clip;
+  };
+  kind.addEventListener('change', syncKind);
+  syncKind();
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {
+      kind: kind.value,
+      expires_in_hours: Number.parseInt(form.elements.expires_in_hours.value || '0', 10),
+      passcode: form.elements.passcode.value,
+      max_views: Number.parseInt(form.elements.max_views.value || '0', 10),
+    };
+    if (kind.value === 'clip') {
+      body.start = iso(form.elements.start.value);
+      body.end = iso(form.elements.end.value);
+    }
+    const cam = encodeURIComponent(form.elements.camera.value);
+    try {
+      const resp = await fetch(`/api/cameras/${cam}/links`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const data = await resp.json().catch(() => null);
+      if (!resp.ok) throw new Error((data && data.error) || `failed (${resp.status})`);
+      out.textContent = new URL(data.url, window.location.href).toString();
+      result.textContent = 'Link made. Copy it now: it is not shown again.';
+      result.classList.remove('error');
+    } catch (err) {
+      result.textContent = err.message;
+      result.classList.add('error');
+    }
+  });
+}
