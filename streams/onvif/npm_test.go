@@ -33,10 +33,10 @@ type nodeProbe struct {
 	Info  struct {
 		Manufacturer, Model, SerialNumber string
 	} `json:"info"`
-	DefaultProfile string  `json:"defaultProfile"`
+	DefaultProfile string `json:"defaultProfile"`
 	Profiles       []struct {
 		Token, Name, Encoding, URI string
-		Width, Height             int
+		Width, Height              int
 	} `json:"profiles"`
 }
 
