@@ -94,3 +94,9 @@ func (o DirectoryOps) AssignCamera(ctx context.Context, u UserID, c CameraID) er
 	}
 	return o.run(ctx, func(w DirectoryWriter) error { return o.d.assignCamera(ctx, w, user, c) })
 }
+
+// DecideProbe is decideProbe.
+var DecideProbe = decideProbe
+
+// DecideDiscover is decideDiscover.
+var DecideDiscover = decideDiscover
