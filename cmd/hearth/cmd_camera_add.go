@@ -10,12 +10,13 @@ import (
 // cameraAdd is `hearth camera add`.
 func cameraAdd(ctx context.Context, args []string, e env) error {
 	fs, data := adminFlags("camera add", e)
-	var household, mainURL, subURL, transport, rtspUser string
+	var household, mainURL, subURL, transport, rtspUser, onvifAddr string
 	fs.StringVar(&household, "household", "", "household name or public ID (required)")
 	fs.StringVar(&mainURL, "main", "", "main stream URL, rtsp:// or rtsps:// (required)")
 	fs.StringVar(&subURL, "sub", "", "optional lower-resolution stream URL")
 	fs.StringVar(&transport, "transport", "tcp", "RTSP transport: tcp, udp or auto")
 	fs.StringVar(&rtspUser, "rtsp-user", "", "camera user name (password from stdin or prompt)")
+	fs.StringVar(&onvifAddr, "onvif", "", "find the streams over ONVIF at http://ADDR[:PORT] instead of --main/--sub")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -26,8 +27,11 @@ func cameraAdd(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 1, "hearth camera add NAME --household H --main URL"); err != nil {
 		return err
 	}
-	if household == "" || mainURL == "" {
-		return usagef("camera add needs --household and --main")
+	if onvifAddr != "" && (mainURL != "" || subURL != "") {
+		return usagef("--onvif finds the streams itself: give it without --main and --sub")
+	}
+	if household == "" || mainURL == "" && onvifAddr == "" {
+		return usagef("camera add needs --household and --main (or --onvif)")
 	}
 	tr, err := nvr.ParseTransport(transport)
 	if err != nil {
@@ -41,12 +45,17 @@ func cameraAdd(ctx context.Context, args []string, e env) error {
 		// The appliance admin's camera may reach this appliance (LocalOK).
 		nc := nvr.NewCamera{HouseholdID: h.ID, Name: pos[0], MainURL: mainURL, SubURL: subURL, Transport: tr,
 			LocalOK: true}
+		var pw string
 		if rtspUser != "" {
-			pw, err := readPassword(e, "camera password for "+rtspUser)
-			if err != nil {
+			if pw, err = readPassword(e, "camera password for "+rtspUser); err != nil {
 				return err
 			}
 			nc.Username, nc.Password = rtspUser, nvr.NewSecret(pw)
+		}
+		if onvifAddr != "" {
+			if nc.MainURL, nc.SubURL, err = onvifStreams(ctx, a, e, onvifAddr, rtspUser, pw); err != nil {
+				return err
+			}
 		}
 		c, err := a.operator().AddCamera(ctx, nc)
 		if err != nil {
