@@ -250,6 +250,8 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}/shutter", nvr.ActionViewCamera, s.handleShutter)
 	rt.camera("POST /api/cameras/{id}/shutter", nvr.ActionSwitchShutter, s.handleShutterSwitch)
 	rt.user("POST /api/cameras/test", s.handleProbeCamera) // owners and the admin; checked inside
+	rt.user("POST /api/onvif/probe", s.handleONVIFProbe)   // the policy's ProbeAddress decides inside
+	rt.admin("POST /api/admin/onvif/discover", s.handleONVIFDiscover)
 
 	rt.user("GET /api/notify/channels", s.handleNotifyChannels)
 	rt.user("POST /api/notify/channels", s.handleAddNotifyChannel)
