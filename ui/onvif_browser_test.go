@@ -1,0 +1,64 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthnvr/hearth/ui/browsertest"
+)
+
+// TestBrowserFindViaONVIF: in headless Chromium, on the add-camera form,
+// "Find via ONVIF" with the camera's address and credentials shows vendor,
+// model, codec and resolution of main and sub and fills both stream
+// fields with simcam's addresses; the camera is then added with them. A
+// wrong password says so and fills nothing.
+func TestBrowserFindViaONVIF(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const secret = "CANARY-onvif-browser"
+	sim := startONVIFSimcam(t, "admin", secret)
+	b := browsertest.Start(t)
+	browserLogin(t, b, f.ts.URL, "root")
+	browse(t, b,
+		chromedp.Navigate(f.ts.URL+"/settings/admin/cameras"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="onvif-find"]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="onvif-address-input"]`), "http://"+sim.ONVIFAddr()),
+		chromedp.SetValue(chromedp.CSS(`#cam-user`), "admin"),
+		chromedp.SetValue(chromedp.CSS(`#cam-pass`), "wrong"),
+		chromedp.Click(chromedp.CSS(`[data-testid="onvif-find-button"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="onvif-result"]').textContent.includes('refused')`, 20*time.Second)
+	if v := evalT[string](t, b, `document.querySelector('#cam-main').value`); v != "" {
+		t.Fatalf("a refused probe filled the main stream: %q", v)
+	}
+	browse(t, b,
+		chromedp.SetValue(chromedp.CSS(`#cam-pass`), secret),
+		chromedp.Click(chromedp.CSS(`[data-testid="onvif-find-button"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="onvif-result"]').textContent.includes('credentials work')`, 20*time.Second)
+	text := evalT[string](t, b, `document.querySelector('[data-testid="onvif-result"]').textContent`)
+	for _, want := range []string{"Acme Cam 9", "Main stream H264 640×368", "sub stream H264 512×288"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("result %q lacks %q", text, want)
+		}
+	}
+	if strings.Contains(text, secret) {
+		t.Fatal("the page shows the password")
+	}
+	if v := evalT[string](t, b, `document.querySelector('#cam-main').value`); v != sim.URL(1) {
+		t.Errorf("main stream field = %q, want %q", v, sim.URL(1))
+	}
+	if v := evalT[string](t, b, `document.querySelector('#cam-sub').value`); v != sim.URL(2) {
+		t.Errorf("sub stream field = %q, want %q", v, sim.URL(2))
+	}
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="camera-add-form"] button[type="submit"]`)))
+	waitJS(t, b, `[...document.querySelectorAll('[data-testid="camera-row"] code')].some((c) => c.textContent === `+jsString(sim.URL(1))+`)`, 20*time.Second)
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
