@@ -37,6 +37,9 @@ type ONVIFConfig struct {
 	// ClockOffset puts the device's clock this far from Now, to prove a
 	// client signs with the device's time rather than its own.
 	ClockOffset time.Duration
+	// PersonEvery, when positive, scripts a person detection on the
+	// events service (PersonTopic): present, then gone, at this interval.
+	PersonEvery time.Duration
 }
 
 // onvifDevice serves ONVIF for a Server.
@@ -49,6 +52,7 @@ type onvifDevice struct {
 	endpoint  string // urn:uuid of the device, stable for the server's life
 	maxSkew   time.Duration
 	maxBodyIn int64
+	pp        pullPoints
 }
 
 // openONVIF binds the device's listeners; serving starts with Run.
@@ -70,10 +74,12 @@ func (s *Server) openONVIF(cfg ONVIFConfig) error {
 		return fmt.Errorf("onvif: %w", err)
 	}
 	d := &onvifDevice{s: s, cfg: cfg, ln: ln, endpoint: "urn:uuid:" + uuidOf(cfg.Serial),
-		maxSkew: 5 * time.Minute, maxBodyIn: 64 << 10}
+		maxSkew: 5 * time.Minute, maxBodyIn: 64 << 10, pp: pullPoints{subs: map[string]*subscription{}}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /onvif/device_service", d.serve)
 	mux.HandleFunc("POST /onvif/media_service", d.serve)
+	mux.HandleFunc("POST /onvif/events_service", d.serve)
+	mux.HandleFunc("POST /onvif/pullpoint/{id}", d.serve)
 	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	s.onvif = d
 	if cfg.DiscoveryAddr != "" {
@@ -135,6 +141,7 @@ func (d *onvifDevice) run(ctx context.Context) {
 	for _, c := range d.udp {
 		d.s.wg.Go(func() { d.respond(c) })
 	}
+	d.s.wg.Go(func() { d.script(ctx) })
 	go func() { defer close(done); _ = d.http.Serve(d.ln) }()
 	<-ctx.Done()
 	<-done
@@ -168,8 +175,12 @@ type request struct {
 	} `xml:"Header"`
 	Body struct {
 		Op struct {
-			XMLName      xml.Name
-			ProfileToken string `xml:"ProfileToken"`
+			XMLName                xml.Name
+			ProfileToken           string `xml:"ProfileToken"`
+			InitialTerminationTime string `xml:"InitialTerminationTime"`
+			TerminationTime        string `xml:"TerminationTime"`
+			Timeout                string `xml:"Timeout"`
+			MessageLimit           string `xml:"MessageLimit"`
 		} `xml:",any"`
 	} `xml:"Body"`
 }
@@ -191,8 +202,24 @@ func (d *onvifDevice) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	host := r.Host
+	if id := r.PathValue("id"); id != "" {
+		switch op {
+		case "PullMessages":
+			d.pull(w, r, id, req.Body.Op.Timeout, req.Body.Op.MessageLimit)
+		case "Renew":
+			d.renew(w, id, req.Body.Op.TerminationTime)
+		case "Unsubscribe":
+			d.unsubscribe(w, id)
+		default:
+			d.fault(w, http.StatusBadRequest, "env:Receiver", "ter:ActionNotSupported", "optional action not implemented")
+		}
+		return
+	}
 	var answer string
 	switch op {
+	case "CreatePullPointSubscription":
+		d.createPullPoint(w, host, req.Body.Op.InitialTerminationTime)
+		return
 	case "GetSystemDateAndTime":
 		t := d.now().UTC()
 		answer = `<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:DateTimeType>NTP</tt:DateTimeType><tt:DaylightSavings>false</tt:DaylightSavings>` +
@@ -205,10 +232,14 @@ func (d *onvifDevice) serve(w http.ResponseWriter, r *http.Request) {
 	case "GetCapabilities":
 		answer = `<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Device><tt:XAddr>http://` + esc(host) + `/onvif/device_service</tt:XAddr></tt:Device>` +
 			`<tt:Media><tt:XAddr>http://` + esc(host) + `/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast>` +
-			`<tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media></tds:Capabilities></tds:GetCapabilitiesResponse>`
+			`<tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
+			`<tt:Events><tt:XAddr>http://` + esc(host) + `/onvif/events_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>` +
+			`<tt:WSPullPointSupport>true</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
+			`</tds:Capabilities></tds:GetCapabilitiesResponse>`
 	case "GetServices":
 		answer = `<tds:GetServicesResponse>` + service("http://www.onvif.org/ver10/device/wsdl", host, "/onvif/device_service") +
-			service("http://www.onvif.org/ver10/media/wsdl", host, "/onvif/media_service") + `</tds:GetServicesResponse>`
+			service("http://www.onvif.org/ver10/media/wsdl", host, "/onvif/media_service") +
+			service("http://www.onvif.org/ver10/events/wsdl", host, "/onvif/events_service") + `</tds:GetServicesResponse>`
 	case "GetVideoSources":
 		answer = `<trt:GetVideoSourcesResponse>`
 		for i, f := range d.s.feeds {
@@ -325,7 +356,9 @@ func xmlDateTime(t time.Time) string {
 
 const soapOpen = `<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"` +
 	` xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tds="http://www.onvif.org/ver10/device/wsdl"` +
-	` xmlns:trt="http://www.onvif.org/ver10/media/wsdl" xmlns:ter="http://www.onvif.org/ver10/error"><env:Body>`
+	` xmlns:trt="http://www.onvif.org/ver10/media/wsdl" xmlns:ter="http://www.onvif.org/ver10/error"` +
+	` xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"` +
+	` xmlns:wsa5="http://www.w3.org/2005/08/addressing" xmlns:tns1="http://www.onvif.org/ver10/topics"><env:Body>`
 
 func writeSOAP(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/soap+xml; charset=utf-8")
