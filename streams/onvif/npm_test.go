@@ -100,3 +100,42 @@ func TestNodeONVIFClient(t *testing.T) {
 		t.Error("npm onvif connected with a wrong password")
 	}
 }
+
+// TestNodeONVIFEvents: npm onvif subscribes to simcam's events through a
+// pull point and receives the scripted person detection.
+func TestNodeONVIFEvents(t *testing.T) {
+	t.Parallel()
+	node := requireNodeONVIF(t)
+	s := startSimcam(t, simcam.ONVIFConfig{PersonEvery: 200 * time.Millisecond})
+	host, port, err := net.SplitHostPort(s.ONVIFAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "events.js", host, port, user)
+	cmd.Dir = filepath.Join("testdata", "node")
+	cmd.Stdin = strings.NewReader(pass + "\n")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, _ := cmd.Output()
+	var res struct {
+		Error    string `json:"error"`
+		Messages []struct {
+			Topic string            `json:"topic"`
+			Data  map[string]string `json:"data"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil || res.Error != "" {
+		t.Fatalf("npm onvif events: %v %s\nstdout: %s\nstderr: %s", err, res.Error, out, stderr.String())
+	}
+	found := false
+	for _, m := range res.Messages {
+		if m.Topic == simcam.PersonTopic && m.Data["State"] == "true" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no person detection among %+v", res.Messages)
+	}
+}

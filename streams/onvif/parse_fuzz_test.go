@@ -13,6 +13,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`<s:Envelope><s:Body><X><SystemDateAndTime><UTCDateTime><Time><Hour>1</Hour><Minute>2</Minute><Second>3</Second></Time><Date><Year>2026</Year><Month>12</Month><Day>6</Day></Date></UTCDateTime></SystemDateAndTime></X></s:Body></s:Envelope>`))
 	f.Add([]byte(`<s:Envelope><s:Header><a:RelatesTo>uuid:1</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:2</a:Address></a:EndpointReference><d:Scopes>onvif://www.onvif.org/name/A</d:Scopes><d:XAddrs>http://10.0.0.1/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`))
 	f.Add([]byte(`<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`))
+	f.Add([]byte(`<s:Envelope><s:Body><tev:PullMessagesResponse><tev:TerminationTime>2026-12-06T21:00:00Z</tev:TerminationTime><wsnt:NotificationMessage><wsnt:Topic>tns1:RuleEngine/MyRuleDetector/PeopleDetect</wsnt:Topic><wsnt:Message><tt:Message UtcTime="2026-12-06T21:00:00Z" PropertyOperation="Changed"><tt:Source><tt:SimpleItem Name="Rule" Value="r"/></tt:Source><tt:Data><tt:SimpleItem Name="State" Value="true"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage></tev:PullMessagesResponse></s:Body></s:Envelope>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p profilesResponse
 		if _, err := parseEnvelope(b, &p); err == nil {
@@ -41,6 +42,21 @@ func FuzzParse(f *testing.F) {
 		if sf, err := parseEnvelope(b, &info); err == nil && sf != nil {
 			if fa := sf.fault(); len(fa.Reason) > 200+len("…") {
 				t.Fatalf("fault reason not truncated: %d bytes", len(fa.Reason))
+			}
+		}
+		var pm pullMessagesResponse
+		if _, err := parseEnvelope(b, &pm); err == nil {
+			ns := pm.notifications()
+			if len(ns) > maxNotifications {
+				t.Fatal("too many notifications")
+			}
+			for _, n := range ns {
+				if len(n.Source) > maxItems || len(n.Data) > maxItems || len(n.Topic) > 256+len("…") {
+					t.Fatalf("notification out of bounds: %+v", n)
+				}
+				if d, ok := Classify(n); ok && d.Kind == "" {
+					t.Fatalf("classified without a kind: %+v", n)
+				}
 			}
 		}
 		ds, err := ParseProbeMatches(b, "")

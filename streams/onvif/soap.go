@@ -76,6 +76,7 @@ type Client struct {
 	cfg    Config
 	device *url.URL
 	http   *http.Client
+	long   *http.Client // for long polls: no client-wide timeout, ctx bounds them
 
 	mu     sync.Mutex
 	offset time.Duration // device clock minus local clock
@@ -132,20 +133,21 @@ func New(cfg Config) (*Client, error) {
 			return nil
 		}}
 		tr = &http.Transport{
-			DialContext:           d.DialContext,
-			Proxy:                 nil, // a camera on the LAN is never reached through a proxy
-			MaxIdleConns:          2,
-			IdleConnTimeout:       30 * time.Second,
-			ResponseHeaderTimeout: DefaultTimeout,
-			TLSHandshakeTimeout:   DefaultTimeout,
+			DialContext:     d.DialContext,
+			Proxy:           nil, // a camera on the LAN is never reached through a proxy
+			MaxIdleConns:    2,
+			IdleConnTimeout: 30 * time.Second,
+			// No ResponseHeaderTimeout: a PullMessages long poll waits
+			// for its answer; every request has a deadline of its own.
+			TLSHandshakeTimeout: DefaultTimeout,
 		}
 	}
-	return &Client{cfg: cfg, device: u, http: &http.Client{
-		Transport: tr,
-		Timeout:   DefaultTimeout,
-		// A redirect could carry the signed request to another host.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}, nil
+	// A redirect could carry the signed request to another host.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{cfg: cfg, device: u,
+		http: &http.Client{Transport: tr, Timeout: DefaultTimeout, CheckRedirect: noRedirect},
+		long: &http.Client{Transport: tr, CheckRedirect: noRedirect},
+	}, nil
 }
 
 // Close releases idle connections.
@@ -185,8 +187,18 @@ func pathOf(xaddr string) string {
 	return u.Path
 }
 
+// callLong is call for a long poll: its own deadline (ctx's) instead of
+// the client's per-request bound.
+func (c *Client) callLong(ctx context.Context, endpoint, action, body string, out any) error {
+	return c.do(ctx, c.long, endpoint, action, body, true, out)
+}
+
 // call posts one SOAP request and decodes the answer's body into out.
 func (c *Client) call(ctx context.Context, endpoint, action, body string, auth bool, out any) error {
+	return c.do(ctx, c.http, endpoint, action, body, auth, out)
+}
+
+func (c *Client) do(ctx context.Context, hc *http.Client, endpoint, action, body string, auth bool, out any) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
@@ -205,7 +217,7 @@ func (c *Client) call(ctx context.Context, endpoint, action, body string, auth b
 		return fmt.Errorf("%s: %w", action, err)
 	}
 	req.Header.Set("Content-Type", `application/soap+xml; charset=utf-8; action="`+action+`"`)
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s: %w", shortAction(action), err)
 	}
