@@ -53,6 +53,7 @@ type onvifDevice struct {
 	maxSkew   time.Duration
 	maxBodyIn int64
 	pp        pullPoints
+	ptz       ptzHead
 }
 
 // openONVIF binds the device's listeners; serving starts with Run.
@@ -79,9 +80,16 @@ func (s *Server) openONVIF(cfg ONVIFConfig) error {
 	mux.HandleFunc("POST /onvif/device_service", d.serve)
 	mux.HandleFunc("POST /onvif/media_service", d.serve)
 	mux.HandleFunc("POST /onvif/events_service", d.serve)
+	mux.HandleFunc("POST /onvif/ptz_service", d.serve)
 	mux.HandleFunc("POST /onvif/pullpoint/{id}", d.serve)
 	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	s.onvif = d
+	for _, f := range s.feeds {
+		if f.cam.file == nil { // a looped file has no scene to move
+			view := d.viewOffset
+			f.cam.view.Store(&view)
+		}
+	}
 	if cfg.DiscoveryAddr != "" {
 		a, err := net.ResolveUDPAddr("udp", cfg.DiscoveryAddr)
 		if err == nil {
@@ -202,6 +210,18 @@ func (d *onvifDevice) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	host := r.Host
+	if r.URL.Path == "/onvif/ptz_service" {
+		var preq struct {
+			Body struct {
+				Op ptzRequest `xml:",any"`
+			} `xml:"Body"`
+		}
+		_ = xml.Unmarshal(body, &preq) // well-formed: checked above
+		if !d.servePTZ(w, op, preq.Body.Op) {
+			d.fault(w, http.StatusBadRequest, "env:Receiver", "ter:ActionNotSupported", "optional action not implemented")
+		}
+		return
+	}
 	if id := r.PathValue("id"); id != "" {
 		switch op {
 		case "PullMessages":
@@ -235,11 +255,12 @@ func (d *onvifDevice) serve(w http.ResponseWriter, r *http.Request) {
 			`<tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
 			`<tt:Events><tt:XAddr>http://` + esc(host) + `/onvif/events_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>` +
 			`<tt:WSPullPointSupport>true</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
-			`</tds:Capabilities></tds:GetCapabilitiesResponse>`
+			`<tt:PTZ><tt:XAddr>http://` + esc(host) + `/onvif/ptz_service</tt:XAddr></tt:PTZ></tds:Capabilities></tds:GetCapabilitiesResponse>`
 	case "GetServices":
 		answer = `<tds:GetServicesResponse>` + service("http://www.onvif.org/ver10/device/wsdl", host, "/onvif/device_service") +
 			service("http://www.onvif.org/ver10/media/wsdl", host, "/onvif/media_service") +
-			service("http://www.onvif.org/ver10/events/wsdl", host, "/onvif/events_service") + `</tds:GetServicesResponse>`
+			service("http://www.onvif.org/ver10/events/wsdl", host, "/onvif/events_service") +
+			service("http://www.onvif.org/ver20/ptz/wsdl", host, "/onvif/ptz_service") + `</tds:GetServicesResponse>`
 	case "GetVideoSources":
 		answer = `<trt:GetVideoSourcesResponse>`
 		for i, f := range d.s.feeds {
@@ -310,7 +331,8 @@ func (d *onvifDevice) profile(i int, elem string) string {
 		`<tt:Resolution><tt:Width>` + strconv.Itoa(c.Width) + `</tt:Width><tt:Height>` + strconv.Itoa(c.Height) + `</tt:Height></tt:Resolution>` +
 		`<tt:Quality>5</tt:Quality><tt:RateControl><tt:FrameRateLimit>` + strconv.Itoa(c.FPS) + `</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval>` +
 		`<tt:BitrateLimit>2048</tt:BitrateLimit></tt:RateControl><tt:H264><tt:GovLength>` + strconv.Itoa(c.GOP) + `</tt:GovLength><tt:H264Profile>Baseline</tt:H264Profile></tt:H264>` +
-		`<tt:SessionTimeout>PT60S</tt:SessionTimeout></tt:VideoEncoderConfiguration></trt:` + elem + `>`
+		`<tt:SessionTimeout>PT60S</tt:SessionTimeout></tt:VideoEncoderConfiguration>` +
+		`<tt:PTZConfiguration token="ptz_1"><tt:Name>head</tt:Name><tt:UseCount>` + strconv.Itoa(len(d.s.feeds)) + `</tt:UseCount><tt:NodeToken>node_1</tt:NodeToken></tt:PTZConfiguration></trt:` + elem + `>`
 }
 
 // authorized checks the request's UsernameToken: a PasswordDigest of the
@@ -358,7 +380,8 @@ const soapOpen = `<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env=
 	` xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tds="http://www.onvif.org/ver10/device/wsdl"` +
 	` xmlns:trt="http://www.onvif.org/ver10/media/wsdl" xmlns:ter="http://www.onvif.org/ver10/error"` +
 	` xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"` +
-	` xmlns:wsa5="http://www.w3.org/2005/08/addressing" xmlns:tns1="http://www.onvif.org/ver10/topics"><env:Body>`
+	` xmlns:wsa5="http://www.w3.org/2005/08/addressing" xmlns:tns1="http://www.onvif.org/ver10/topics"` +
+	` xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl"><env:Body>`
 
 func writeSOAP(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/soap+xml; charset=utf-8")
