@@ -139,3 +139,45 @@ func TestNodeONVIFEvents(t *testing.T) {
 		t.Fatalf("no person detection among %+v", res.Messages)
 	}
 }
+
+// TestNodeONVIFPTZ: npm onvif pans simcam's head right and stops it: the
+// picture moves (the scene shifts left), a preset it stores is listed,
+// and the status it reads agrees with simcam's head.
+func TestNodeONVIFPTZ(t *testing.T) {
+	t.Parallel()
+	node := requireNodeONVIF(t)
+	s := startSimcam(t, simcam.ONVIFConfig{})
+	host, port, err := net.SplitHostPort(s.ONVIFAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "ptz.js", host, port, user)
+	cmd.Dir = filepath.Join("testdata", "node")
+	cmd.Stdin = strings.NewReader(pass + "\n")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, _ := cmd.Output()
+	var res struct {
+		Error   string          `json:"error"`
+		Presets map[string]any  `json:"presets"`
+		Status  json.RawMessage `json:"status"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil || res.Error != "" {
+		t.Fatalf("npm onvif PTZ: %v %s\nstdout: %s\nstderr: %s", err, res.Error, out, stderr.String())
+	}
+	pan, tilt, _ := s.PTZPosition()
+	if pan <= 0 || tilt != 0 {
+		t.Fatalf("head at %v,%v after npm's move right", pan, tilt)
+	}
+	if dx, _ := s.Camera(1).ViewOffset(); pan > 0.01 && dx >= 0 {
+		t.Errorf("picture offset %d after panning right", dx)
+	}
+	if _, ok := res.Presets["gate"]; !ok {
+		t.Errorf("presets %v lack gate", res.Presets)
+	}
+	if !strings.Contains(string(res.Status), "IDLE") {
+		t.Errorf("status after stop: %s", res.Status)
+	}
+}

@@ -1,6 +1,7 @@
 package onvif
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -14,6 +15,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`<s:Envelope><s:Header><a:RelatesTo>uuid:1</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:2</a:Address></a:EndpointReference><d:Scopes>onvif://www.onvif.org/name/A</d:Scopes><d:XAddrs>http://10.0.0.1/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`))
 	f.Add([]byte(`<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`))
 	f.Add([]byte(`<s:Envelope><s:Body><tev:PullMessagesResponse><tev:TerminationTime>2026-12-06T21:00:00Z</tev:TerminationTime><wsnt:NotificationMessage><wsnt:Topic>tns1:RuleEngine/MyRuleDetector/PeopleDetect</wsnt:Topic><wsnt:Message><tt:Message UtcTime="2026-12-06T21:00:00Z" PropertyOperation="Changed"><tt:Source><tt:SimpleItem Name="Rule" Value="r"/></tt:Source><tt:Data><tt:SimpleItem Name="State" Value="true"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage></tev:PullMessagesResponse></s:Body></s:Envelope>`))
+	f.Add([]byte(`<s:Envelope><s:Body><tptz:GetStatusResponse><tptz:PTZStatus><tt:Position><tt:PanTilt x="0.5" y="-NaN"/><tt:Zoom x="Inf"/></tt:Position><tt:MoveStatus><tt:PanTilt>MOVING</tt:PanTilt></tt:MoveStatus></tptz:PTZStatus></tptz:GetStatusResponse></s:Body></s:Envelope>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p profilesResponse
 		if _, err := parseEnvelope(b, &p); err == nil {
@@ -58,6 +60,16 @@ func FuzzParse(f *testing.F) {
 					t.Fatalf("classified without a kind: %+v", n)
 				}
 			}
+		}
+		var st statusResponse
+		if _, err := parseEnvelope(b, &st); err == nil {
+			if s := st.status(); math.IsNaN(s.Pan) || math.IsInf(s.Pan, 0) || math.IsNaN(s.Tilt) || math.IsNaN(s.Zoom) {
+				t.Fatalf("status not finite: %+v", s)
+			}
+		}
+		var pr presetsResponse
+		if _, err := parseEnvelope(b, &pr); err == nil && len(pr.presets()) > maxPresetsKept {
+			t.Fatal("too many presets")
 		}
 		ds, err := ParseProbeMatches(b, "")
 		if err == nil {

@@ -227,3 +227,5 @@ func TestHostileDevice(t *testing.T) {
 		t.Errorf("the redirect was followed %d times", n)
 	}
 }
+
+func asFault(err error, f **onvif.Fault) bool { return errors.As(err, f) }
