@@ -85,7 +85,7 @@ const (
 	c.onvif_url, c.event_source`
 )
 
-// eventSource is the stored event_source of s ('' is Hearth's detector).
+// eventSource is the stored event_source of s (” is Hearth's detector).
 func eventSource(s nvr.EventSource) string {
 	if s == "" {
 		return string(nvr.EventSourceHearth)
