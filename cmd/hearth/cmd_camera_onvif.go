@@ -14,18 +14,19 @@ import (
 // (vendor, model, each chosen stream's codec and resolution) so the
 // operator sees it before the camera is saved. Credentials were given for
 // the device's host: a device that reports its streams on another host is
-// refused rather than handed them.
-func onvifStreams(ctx context.Context, a *app, e env, addr, user, pw string) (mainURL, subURL string, err error) {
+// refused rather than handed them. sameHost tells whether the main stream
+// is on the device's host (its ONVIF address may then be kept).
+func onvifStreams(ctx context.Context, a *app, e env, addr, user, pw string) (mainURL, subURL string, sameHost bool, err error) {
 	g := a.policy.LocalOperator().OperatorProbe()
 	res, err := onvifprobe.Prober{}.Probe(ctx, g, onvifprobe.Request{Address: addr, Username: user, Password: pw})
 	if err != nil {
-		return "", "", errMessage(err)
+		return "", "", false, errMessage(err)
 	}
 	if !res.CredentialsOK {
 		if user == "" {
-			return "", "", fmt.Errorf("onvif: the camera wants credentials: give --rtsp-user (password on stdin)")
+			return "", "", false, fmt.Errorf("onvif: the camera wants credentials: give --rtsp-user (password on stdin)")
 		}
-		return "", "", fmt.Errorf("onvif: the camera refused the credentials for %s", user)
+		return "", "", false, fmt.Errorf("onvif: the camera refused the credentials for %s", user)
 	}
 	fmt.Fprintf(e.stdout, "onvif: %s %s (firmware %s), %d video profiles\n", res.Manufacturer, res.Model, res.Firmware, len(res.Streams))
 	for _, s := range []struct {
@@ -36,7 +37,7 @@ func onvifStreams(ctx context.Context, a *app, e env, addr, user, pw string) (ma
 			continue
 		}
 		if s.st.OtherHost && user != "" {
-			return "", "", fmt.Errorf("onvif: the camera reports its %s stream on another host (%s); the credentials are for %s only: "+
+			return "", "", false, fmt.Errorf("onvif: the camera reports its %s stream on another host (%s); the credentials are for %s only: "+
 				"add it with --main/--sub and the credentials of that host", s.role, nvr.RedactURL(s.st.URL), addr)
 		}
 		fmt.Fprintf(e.stdout, "onvif: %s: profile %q %s %dx%d %s\n", s.role, s.st.Name, s.st.Encoding, s.st.Width, s.st.Height, nvr.RedactURL(s.st.URL))
@@ -45,7 +46,7 @@ func onvifStreams(ctx context.Context, a *app, e env, addr, user, pw string) (ma
 	if res.Sub != nil {
 		subURL = res.Sub.URL
 	}
-	return mainURL, subURL, nil
+	return mainURL, subURL, !res.Main.OtherHost, nil
 }
 
 // cameraDiscover is `hearth camera discover`: a WS-Discovery scan, the

@@ -67,6 +67,20 @@ func TestCameraAddONVIF(t *testing.T) {
 		t.Errorf("camera list does not show the ONVIF streams:\n%s", list)
 	}
 
+	// The ONVIF address was kept: the camera's own events may count; an
+	// ONVIF address on another host than the streams is refused.
+	id := cameraIDRe.FindStringSubmatch(out)
+	if id == nil {
+		t.Fatalf("no camera ID in %q", out)
+	}
+	mustCLI(t, "", "camera", "edit", id[1], "--event-source", "camera", "--data", data)
+	if _, errs, code := cli(t, "", "camera", "edit", id[1], "--onvif", "http://192.0.2.99", "--data", data); code != 1 || !strings.Contains(errs, "main stream's host") {
+		t.Errorf("ONVIF on another host: exit %d %q", code, errs)
+	}
+	if _, errs, code := cli(t, "", "camera", "edit", id[1], "--event-source", "sometimes", "--data", data); code != 2 {
+		t.Errorf("bad event source: exit %d %q", code, errs)
+	}
+
 	bad := []struct {
 		name, stdin, want string
 		args              []string
