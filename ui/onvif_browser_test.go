@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
@@ -54,8 +56,26 @@ func TestBrowserFindViaONVIF(t *testing.T) {
 	if v := evalT[string](t, b, `document.querySelector('#cam-sub').value`); v != sim.URL(2) {
 		t.Errorf("sub stream field = %q, want %q", v, sim.URL(2))
 	}
-	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="camera-add-form"] button[type="submit"]`)))
+	if v := evalT[string](t, b, `document.querySelector('#cam-onvif-url').value`); v != "http://"+sim.ONVIFAddr() {
+		t.Errorf("ONVIF address field = %q", v)
+	}
+	browse(t, b,
+		chromedp.SetValue(chromedp.CSS(`#cam-event-source`), "both"),
+		chromedp.Click(chromedp.CSS(`[data-testid="camera-add-form"] button[type="submit"]`)))
 	waitJS(t, b, `[...document.querySelectorAll('[data-testid="camera-row"] code')].some((c) => c.textContent === `+jsString(sim.URL(1))+`)`, 20*time.Second)
+	cams, err := f.store.Cameras(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := false
+	for _, c := range cams {
+		if c.MainURL == sim.URL(1) {
+			saved = c.ONVIFURL == "http://"+sim.ONVIFAddr()+"/onvif/device_service" && c.Detection.Source == nvr.EventSourceBoth && c.SubURL == sim.URL(2)
+		}
+	}
+	if !saved {
+		t.Errorf("the added camera lacks its ONVIF address or event source: %+v", cams)
+	}
 }
 
 // jsString quotes s as a JavaScript string literal.

@@ -173,6 +173,9 @@ for (const btn of document.querySelectorAll('button[data-onvif]')) {
       const desc = (s) => `${s.codec} ${s.width}×${s.height}${s.fps ? ` at ${s.fps} fps` : ''}`;
       form.querySelector('[name="main_url"]').value = r.main.url;
       form.querySelector('[name="sub_url"]').value = r.sub ? r.sub.url : '';
+      // Kept for the camera's own events and PTZ when its streams are on its host.
+      const onvif = form.querySelector('[name="onvif_url"]');
+      if (onvif) onvif.value = r.main.other_host ? '' : req.address;
       const name = form.querySelector('[name="name"]');
       if (name && !name.value && r.model) name.value = r.model;
       let text = `${who}: credentials work. Main stream ${desc(r.main)}`;
