@@ -328,6 +328,10 @@ func TestTableRules(t *testing.T) {
 		{"ui", "streams/onvif", false},
 		{"ui", "nvr/onvifprobe", true},
 		{"streams/simcam", "streams/onvif", true},
+		{"nvr/ptz", "streams/onvif", true},
+		{"nvr/events", "streams/onvif", true},
+		{"ui", "nvr/ptz", true},
+		{"nvr/ptz", "ui", false},
 	}
 	for _, c := range cases {
 		if got := allowed(c.from, c.to); got != c.want {
