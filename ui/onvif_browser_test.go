@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
@@ -81,4 +82,38 @@ func TestBrowserFindViaONVIF(t *testing.T) {
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// TestBrowserPTZButtons: in headless Chromium, the owner's camera page
+// shows the PTZ buttons for a camera with an ONVIF address; pressing
+// "pan right" moves simcam's head and its picture, and Stop says so.
+func TestBrowserPTZButtons(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	sim := startONVIFSimcam(t, "admin", "ptz-browser-pw")
+	cam := must(nvrtest.Operator(f.dir).AddCamera(context.Background(), nvr.NewCamera{HouseholdID: f.homeA.ID, Name: "Driveway",
+		MainURL: sim.URL(1), ONVIFURL: "http://" + sim.ONVIFAddr(), Username: "admin", Password: nvr.NewSecret("ptz-browser-pw"), LocalOK: true}))(t)
+	b := browsertest.Start(t)
+	browserLogin(t, b, f.ts.URL, "ana")
+	browse(t, b,
+		chromedp.Navigate(f.ts.URL+"/cameras/"+string(cam.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="ptz-right"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="ptz-right"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="ptz-message"]').textContent === 'Moving.'`, 20*time.Second)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if pan, _, _ := sim.PTZPosition(); pan > 0.02 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pan, _, _ := sim.PTZPosition(); pan <= 0.02 {
+		t.Fatalf("the head did not move: pan %v", pan)
+	}
+	if dx, _ := sim.Camera(1).ViewOffset(); dx >= 0 {
+		t.Errorf("the picture did not move: offset %d", dx)
+	}
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="ptz-stop"]`)))
+	waitJS(t, b, `document.querySelector('[data-testid="ptz-message"]').textContent === 'Stopped.'`, 20*time.Second)
 }
