@@ -26,12 +26,12 @@ func (g ProbeGrant) LocalOK() bool { return g.Valid() && g.localOK }
 // DiscoverGrant allows a WS-Discovery scan of the LAN. A scan sees every
 // household's cameras, so only the appliance admin gets one.
 type DiscoverGrant struct {
-	subject  Subject
-	operator bool
+	subject Subject
+	local   bool // the local operator's (the CLI on the data directory)
 }
 
 // Valid reports whether g came from the policy.
-func (g DiscoverGrant) Valid() bool { return g.operator || g.subject.usable() && g.subject.User.Admin }
+func (g DiscoverGrant) Valid() bool { return g.local || g.subject.usable() && g.subject.User.Admin }
 
 // decideProbe: the people who may add a camera may probe the address they
 // are adding: a household's owners, and the appliance admin (who adds
@@ -92,5 +92,5 @@ func (g AdminGrant) OperatorDiscover() DiscoverGrant {
 	if !g.Valid() {
 		return DiscoverGrant{}
 	}
-	return DiscoverGrant{subject: g.subject, operator: g.operator}
+	return DiscoverGrant{subject: g.subject, local: g.operator}
 }
