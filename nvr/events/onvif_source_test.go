@@ -97,3 +97,31 @@ func TestCameraActivity(t *testing.T) {
 func onvifDetection(kind string, active, instant bool, label string) onvif.Detection {
 	return onvif.Detection{Kind: kind, Active: active, Instant: instant, Label: label}
 }
+
+// TestEventSourcePicksDetectors: Hearth's detector runs for hearth (the
+// default) and both, the camera's subscription for camera and both (with
+// an ONVIF address only).
+func TestEventSourcePicksDetectors(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	for _, c := range []struct {
+		src                 nvr.EventSource
+		onvifURL            string
+		wantHearth, wantCam bool
+	}{
+		{"", "http://192.0.2.1/onvif/device_service", true, false},
+		{nvr.EventSourceHearth, "http://192.0.2.1/onvif/device_service", true, false},
+		{nvr.EventSourceCamera, "http://192.0.2.1/onvif/device_service", false, true},
+		{nvr.EventSourceBoth, "http://192.0.2.1/onvif/device_service", true, true},
+		{nvr.EventSourceBoth, "", true, false},
+	} {
+		cam := nvr.Camera{ID: "c", Enabled: true, MainURL: "rtsp://192.0.2.1/main", ONVIFURL: c.onvifURL,
+			Detection: nvr.Detection{Source: c.src}}
+		if got := keyOf(cam, now).want; got != c.wantHearth {
+			t.Errorf("%q: Hearth's detector %v, want %v", c.src, got, c.wantHearth)
+		}
+		if _, got := onvifKeyOf(cam, now); got != c.wantCam {
+			t.Errorf("%q: camera events %v, want %v", c.src, got, c.wantCam)
+		}
+	}
+}
