@@ -16,7 +16,8 @@ FUZZ_TARGETS  := ./nvr:FuzzVerifyPassword ./nvr:FuzzParseCameraURL ./nvr/view:Fu
                  ./streams/sei:FuzzParse ./streams/rtsp:FuzzAssembler ./streams/rtsp:FuzzSliceHeader ./streams/nal:FuzzUnescapePrefix \
                  ./streams/segment:FuzzScan ./streams/segment:FuzzFragmentDecoders ./db:FuzzFragmentBlob \
                  ./nvr/events:FuzzEventCursor ./nvr:FuzzDetectionZones ./ui:FuzzQueries \
-                 ./streams/webrtc:FuzzOffer ./streams/webrtc:FuzzTrickle ./streams/fmp4live:FuzzMuxer ./streams/replay:FuzzSegmentFile
+                 ./streams/webrtc:FuzzOffer ./streams/webrtc:FuzzTrickle ./streams/fmp4live:FuzzMuxer ./streams/replay:FuzzSegmentFile \
+                 ./streams/onvif:FuzzParse
 
 .PHONY: test deps fmt-check templ-check generate vet staticcheck unit storm storm-bounded fuzz build bench release
 

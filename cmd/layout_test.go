@@ -328,6 +328,18 @@ func TestTableRules(t *testing.T) {
 		{"db", "nvr/nvrtest", false},
 		{"nvr/nvrtest", "db", false},
 		{"nvr/record", "db", false},
+		// ONVIF: the client is media plumbing; the probe adapter brings it
+		// to the policy's grants; the web layer reaches it only through
+		// the adapter.
+		{"nvr/onvifprobe", "streams/onvif", true},
+		{"streams/onvif", "nvr", false},
+		{"ui", "streams/onvif", false},
+		{"ui", "nvr/onvifprobe", true},
+		{"streams/simcam", "streams/onvif", true},
+		{"nvr/ptz", "streams/onvif", true},
+		{"nvr/events", "streams/onvif", true},
+		{"ui", "nvr/ptz", true},
+		{"nvr/ptz", "ui", false},
 	}
 	for _, c := range cases {
 		if got := allowed(c.from, c.to); got != c.want {

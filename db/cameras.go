@@ -36,14 +36,15 @@ func (w writes) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, err
 		INSERT INTO cameras (id, household_id, name, main_url, sub_url, rtsp_username, rtsp_password,
 		                     transport, enabled, created_at_ns,
 		                     record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days,
-		                     detector, motion_sensitivity, motion_zones, events_enabled, local_ok)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                     detector, motion_sensitivity, motion_zones, events_enabled, local_ok,
+		                     onvif_url, event_source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.ID), int64(c.HouseholdID), c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(),
 		string(c.Transport), b2i(c.Enabled), ns(c.CreatedAt),
 		string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
 		days(c.RetainContinuous), days(c.RetainEvents),
 		string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents),
-		b2i(c.LocalOK))
+		b2i(c.LocalOK), c.ONVIFURL, eventSource(c.Detection.Source))
 	if err != nil {
 		return nvr.Camera{}, cameraWriteError(op, c, err)
 	}
@@ -74,13 +75,23 @@ const (
 	transport, enabled, created_at_ns,
 	record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days, household_since_ns,
 	detector, motion_sensitivity, motion_zones, events_enabled, local_ok,
-	shutter_closed, shutter_start_min, shutter_end_min, shutter_keep_recording`
+	shutter_closed, shutter_start_min, shutter_end_min, shutter_keep_recording,
+	onvif_url, event_source`
 	joinedCameraColumns = `c.id, c.household_id, c.name, c.main_url, c.sub_url, c.rtsp_username, c.rtsp_password,
 	c.transport, c.enabled, c.created_at_ns,
 	c.record_mode, c.pre_roll_ms, c.post_roll_ms, c.retain_continuous_days, c.retain_event_days, c.household_since_ns,
 	c.detector, c.motion_sensitivity, c.motion_zones, c.events_enabled, c.local_ok,
-	c.shutter_closed, c.shutter_start_min, c.shutter_end_min, c.shutter_keep_recording`
+	c.shutter_closed, c.shutter_start_min, c.shutter_end_min, c.shutter_keep_recording,
+	c.onvif_url, c.event_source`
 )
+
+// eventSource is the stored event_source of s (” is Hearth's detector).
+func eventSource(s nvr.EventSource) string {
+	if s == "" {
+		return string(nvr.EventSourceHearth)
+	}
+	return string(s)
+}
 
 // day is the unit of the retention columns.
 const day = 24 * time.Hour
@@ -99,13 +110,15 @@ type cameraRecording struct {
 	localOK                               bool
 	shutterClosed, keepRecording          bool
 	shutterStart, shutterEnd              int64
+	onvifURL, eventSource                 string
 }
 
 // dest returns the scan destinations, in the order of cameraColumns' tail.
 func (r *cameraRecording) dest() []any {
 	return []any{&r.mode, &r.preMs, &r.postMs, &r.continuousDays, &r.events, &r.householdSinceNs,
 		&r.detector, &r.sensitivity, &r.zones, &r.eventsEnabled, &r.localOK,
-		&r.shutterClosed, &r.shutterStart, &r.shutterEnd, &r.keepRecording}
+		&r.shutterClosed, &r.shutterStart, &r.shutterEnd, &r.keepRecording,
+		&r.onvifURL, &r.eventSource}
 }
 
 // apply sets c's recording settings from r.
@@ -118,7 +131,11 @@ func (r *cameraRecording) apply(c *nvr.Camera) {
 	c.HouseholdSince = fromNs(r.householdSinceNs)
 	c.Detection = nvr.Detection{Detector: nvr.DetectorMode(r.detector), Sensitivity: int(r.sensitivity),
 		Zones: r.zones, NoEvents: !r.eventsEnabled}
+	if r.eventSource != string(nvr.EventSourceHearth) {
+		c.Detection.Source = nvr.EventSource(r.eventSource) // "hearth" is the default, ""
+	}
 	c.LocalOK = r.localOK
+	c.ONVIFURL = r.onvifURL
 	c.Shutter = nvr.Shutter{Closed: r.shutterClosed, KeepRecording: r.keepRecording,
 		Schedule: nvr.DailyWindow{Start: int(r.shutterStart), End: int(r.shutterEnd)}}
 }
@@ -225,13 +242,13 @@ func (w writes) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 			                   record_mode = ?, pre_roll_ms = ?, post_roll_ms = ?,
 			                   retain_continuous_days = ?, retain_event_days = ?,
 			                   detector = ?, motion_sensitivity = ?, motion_zones = ?, events_enabled = ?,
-			                   local_ok = ?
+			                   local_ok = ?, onvif_url = ?, event_source = ?
 			WHERE id = ?`,
 			c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(), string(c.Transport), b2i(c.Enabled),
 			string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
 			days(c.RetainContinuous), days(c.RetainEvents),
 			string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents),
-			b2i(c.LocalOK), string(c.ID))
+			b2i(c.LocalOK), c.ONVIFURL, eventSource(c.Detection.Source), string(c.ID))
 		if err != nil {
 			return cameraWriteError(op, c, err)
 		}

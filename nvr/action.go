@@ -16,13 +16,14 @@ const (
 	ActionDeleteEvents                      // delete a camera's events (household owners only)
 	ActionPinEvents                         // pin or unpin a camera's events (owners and members)
 	ActionSwitchShutter                     // close or open a camera's privacy shutter, set its schedule (owners and members)
+	ActionControlPTZ                        // pan, tilt, zoom a camera and go to its presets (owners and members)
 )
 
 // Actions lists every action, for table tests and route sweeps.
 func Actions() []Action {
 	return []Action{ActionViewCamera, ActionViewLive, ActionViewRecordings, ActionTriggerEvent,
 		ActionManageCamera, ActionManageHousehold, ActionAdminister, ActionDeleteEvents, ActionPinEvents,
-		ActionSwitchShutter}
+		ActionSwitchShutter, ActionControlPTZ}
 }
 
 func (a Action) String() string {
@@ -47,6 +48,8 @@ func (a Action) String() string {
 		return "pin-events"
 	case ActionSwitchShutter:
 		return "switch-shutter"
+	case ActionControlPTZ:
+		return "control-ptz"
 	}
 	return "unknown"
 }

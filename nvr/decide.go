@@ -7,7 +7,7 @@ package nvr
 func isCameraAction(a Action) bool {
 	switch a {
 	case ActionViewCamera, ActionViewLive, ActionViewRecordings, ActionTriggerEvent, ActionManageCamera,
-		ActionDeleteEvents, ActionPinEvents, ActionSwitchShutter:
+		ActionDeleteEvents, ActionPinEvents, ActionSwitchShutter, ActionControlPTZ:
 		return true
 	}
 	return false
@@ -28,7 +28,10 @@ func isCameraAction(a Action) bool {
 // stream source or a wall display must not be able to lift the privacy it
 // is subject to), nor the appliance admin of another household. While the
 // shutter is closed no media action is granted to anyone, owners included;
-// the camera itself stays visible.
+// the camera itself stays visible. Moving a camera (PTZ) changes what
+// everyone in the household sees, so it is for the people who live with
+// it, owners and members; not a viewer, not a view-scope token, not the
+// appliance admin of another household (who sees no video of it).
 func decideCamera(s Subject, c CameraFacts, a Action) bool {
 	if !s.usable() || !c.Exists || !isCameraAction(a) || !allowedByScope(s.Principal.Scope, a) {
 		return false

@@ -207,6 +207,11 @@ type NewCamera struct {
 	// LocalOK: the appliance admin chose the URLs, which may then reach
 	// this appliance (see Camera.LocalOK). False for a household owner's.
 	LocalOK bool
+	// ONVIFURL, when set, is the camera's ONVIF device service, on the
+	// main stream's host (see Camera.ONVIFURL).
+	ONVIFURL string
+	// EventSource picks which events count ("" is Hearth's detector).
+	EventSource EventSource
 }
 
 // newCamera validates nc and returns the camera it describes, with a fresh
@@ -255,8 +260,30 @@ func (d *Directory) newCamera(nc NewCamera) (Camera, error) {
 	if c.Transport, err = ParseTransport(string(nc.Transport)); err != nil {
 		return Camera{}, err
 	}
+	if nc.ONVIFURL != "" {
+		if c.ONVIFURL, err = ParseONVIFURL(nc.ONVIFURL); err != nil {
+			return Camera{}, err
+		}
+		if !onvifOnMainHost(c.ONVIFURL, c.MainURL) {
+			return Camera{}, errONVIFHost
+		}
+	}
+	if nc.EventSource != "" {
+		if c.Detection.Source, err = ParseEventSource(string(nc.EventSource)); err != nil {
+			return Camera{}, err
+		}
+		if c.Detection.Source == EventSourceHearth {
+			c.Detection.Source = "" // the default
+		}
+	}
+	if c.Detection.Source.UsesCamera() && c.ONVIFURL == "" {
+		return Camera{}, errCameraEventsNeedONVIF
+	}
 	return c, nil
 }
+
+// errCameraEventsNeedONVIF refuses camera events without an ONVIF address.
+var errCameraEventsNeedONVIF = Errorf("camera onvif", KindInvalid, "the camera's own events need its ONVIF address")
 
 // addCameraRecorded adds a camera for s under action: the camera's ID is
 // drawn before the change, so its audit row names it.
@@ -368,6 +395,11 @@ type CameraChanges struct {
 	// false here, makes the camera's connections refuse this appliance
 	// again (see Camera.LocalOK); unchanged URLs keep the flag.
 	LocalOK *bool
+	// ONVIFURL sets the ONVIF device service ("" removes it); it must be
+	// on the main stream's host.
+	ONVIFURL *string
+	// EventSource picks which events count (see EventSource).
+	EventSource *EventSource
 	// Event detection settings (see Detection).
 	Detector    *DetectorMode
 	Sensitivity *int
@@ -441,10 +473,39 @@ func (d *Directory) editCamera(ctx context.Context, w DirectoryWriter, id Camera
 			}
 		}
 	}
+	if ch.ONVIFURL != nil {
+		c.ONVIFURL = ""
+		if *ch.ONVIFURL != "" {
+			if c.ONVIFURL, err = ParseONVIFURL(*ch.ONVIFURL); err != nil {
+				return Camera{}, err
+			}
+			if !onvifOnMainHost(c.ONVIFURL, c.MainURL) {
+				return Camera{}, errONVIFHost
+			}
+		}
+	} else if c.ONVIFURL != "" && !onvifOnMainHost(c.ONVIFURL, c.MainURL) {
+		// The main stream moved to another device: its ONVIF address (and,
+		// above, its credentials) stay behind.
+		c.ONVIFURL = ""
+	}
+	if ch.EventSource != nil {
+		if c.Detection.Source, err = ParseEventSource(string(*ch.EventSource)); err != nil {
+			return Camera{}, err
+		}
+		if c.Detection.Source == EventSourceHearth {
+			c.Detection.Source = "" // the default
+		}
+	}
+	if c.Detection.Source.UsesCamera() && c.ONVIFURL == "" {
+		if ch.EventSource != nil || ch.ONVIFURL != nil {
+			return Camera{}, errCameraEventsNeedONVIF
+		}
+		c.Detection.Source = "" // Hearth's detector: the address went with the main stream's host
+	}
 	switch {
 	case ch.LocalOK != nil && *ch.LocalOK:
 		c.LocalOK = true
-	case c.MainURL != old.MainURL || c.SubURL != old.SubURL:
+	case c.MainURL != old.MainURL || c.SubURL != old.SubURL || c.ONVIFURL != old.ONVIFURL:
 		c.LocalOK = false
 	}
 	if ch.Username != nil {

@@ -27,6 +27,33 @@ func ParseDetectorMode(s string) (DetectorMode, error) {
 	return "", Errorf("parse detector", KindInvalid, "motion detector must be auto, bitstream, pixel or off")
 }
 
+// EventSource picks which events count for a camera.
+type EventSource string
+
+// Event sources.
+const (
+	EventSourceHearth EventSource = "hearth" // Hearth's own motion detector (the default)
+	EventSourceCamera EventSource = "camera" // the camera's analytics over ONVIF (motion, person, vehicle, ...)
+	EventSourceBoth   EventSource = "both"   // both
+)
+
+// ParseEventSource validates an event source; "" means hearth.
+func ParseEventSource(s string) (EventSource, error) {
+	switch EventSource(s) {
+	case "":
+		return EventSourceHearth, nil
+	case EventSourceHearth, EventSourceCamera, EventSourceBoth:
+		return EventSource(s), nil
+	}
+	return "", Errorf("parse event source", KindInvalid, "event source must be hearth, camera or both")
+}
+
+// UsesHearth and UsesCamera tell which detectors an event source runs.
+func (s EventSource) UsesHearth() bool { return s != EventSourceCamera }
+
+// UsesCamera reports whether the camera's own events count.
+func (s EventSource) UsesCamera() bool { return s == EventSourceCamera || s == EventSourceBoth }
+
 // Detection defaults and limits.
 const (
 	DefaultSensitivity = 50
@@ -54,6 +81,9 @@ type Detection struct {
 	// NoEvents turns events off for the camera: no detection, and external
 	// triggers are refused.
 	NoEvents bool
+	// Source picks Hearth's detector, the camera's own events (ONVIF), or
+	// both; "" is the default, Hearth's detector.
+	Source EventSource
 }
 
 // WithDefaults fills zero settings with the defaults.
@@ -75,6 +105,9 @@ func (d Detection) Validate() error {
 	const op = "validate detection"
 	if _, err := ParseDetectorMode(string(d.Detector)); err != nil || d.Detector == "" {
 		return Errorf(op, KindInvalid, "motion detector must be auto, bitstream, pixel or off")
+	}
+	if _, err := ParseEventSource(string(d.Source)); err != nil {
+		return err
 	}
 	if d.Sensitivity < MinSensitivity || d.Sensitivity > MaxSensitivity {
 		return Errorf(op, KindInvalid, "motion sensitivity must be %d to %d", MinSensitivity, MaxSensitivity)

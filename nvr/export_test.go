@@ -108,3 +108,9 @@ var (
 
 // DecideViewingRow is decideViewingRow.
 var DecideViewingRow = decideViewingRow
+
+// DecideProbe is decideProbe.
+var DecideProbe = decideProbe
+
+// DecideDiscover is decideDiscover.
+var DecideDiscover = decideDiscover

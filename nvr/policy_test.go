@@ -111,7 +111,7 @@ func subjectFor(p nvr.Principal, u nvr.User, st userState) nvr.Subject {
 func isCameraAction(a nvr.Action) bool {
 	switch a {
 	case nvr.ActionViewCamera, nvr.ActionViewLive, nvr.ActionViewRecordings, nvr.ActionTriggerEvent, nvr.ActionManageCamera,
-		nvr.ActionDeleteEvents, nvr.ActionPinEvents, nvr.ActionSwitchShutter:
+		nvr.ActionDeleteEvents, nvr.ActionPinEvents, nvr.ActionSwitchShutter, nvr.ActionControlPTZ:
 		return true
 	}
 	return false
@@ -134,6 +134,9 @@ func isMedia(a nvr.Action) bool { return a == nvr.ActionViewLive || a == nvr.Act
 //   - switching the privacy shutter: the household's owners and members
 //     (the people who live with the camera), never viewers, the admin of
 //     another household, or a view- or trigger-scope token;
+//   - moving a camera (PTZ, presets): the household's owners and members,
+//     never viewers, the admin of another household, or a view- or
+//     trigger-scope token;
 //   - managing a household: its owner, or the admin; administering: the admin;
 //   - token scopes cut that down: view → view camera, live, recordings;
 //     trigger → view camera, trigger event; all → everything. Sessions are all.

@@ -99,6 +99,11 @@ type Camera struct {
 
 	// Shutter is the camera's privacy shutter (see shutter.go).
 	Shutter Shutter
+
+	// ONVIFURL is the camera's ONVIF device service, "" when none: where
+	// its events and PTZ are reached. It is on the main stream's host
+	// (ONVIFCredentials).
+	ONVIFURL string
 }
 
 // RecordMode selects what a camera records.

@@ -44,6 +44,10 @@ type adminCameraResponse struct {
 	RetainEventsDays     int            `json:"retain_events_days"`
 	// Event settings.
 	Detection detectionResponse `json:"detection"`
+	// ONVIF: the device service address ("" none) and which events count
+	// (hearth, camera or both).
+	ONVIFURL    string          `json:"onvif_url,omitempty"`
+	EventSource nvr.EventSource `json:"event_source"`
 	// Notices, in an answer to a change, say what happened to the stored
 	// credentials (nvr.CredentialNotices); Status is the settings page's
 	// line, the same sentences after "Saved.".
@@ -69,7 +73,15 @@ func adminCameraOf(c nvr.Camera, hid nvr.HouseholdPublicID) adminCameraResponse 
 		Transport: c.Transport, HasCredentials: c.Username != "" || c.Password.IsSet(),
 		RecordMode: c.RecordMode, PreRollSeconds: c.PreRoll.Seconds(), PostRollSeconds: c.PostRoll.Seconds(),
 		RetainContinuousDays: int(c.RetainContinuous / (24 * time.Hour)), RetainEventsDays: int(c.RetainEvents / (24 * time.Hour)),
-		Detection: detectionOf(c)}
+		Detection: detectionOf(c), ONVIFURL: c.ONVIFURL, EventSource: eventSourceOf(c)}
+}
+
+// eventSourceOf names c's event source, the default spelled out.
+func eventSourceOf(c nvr.Camera) nvr.EventSource {
+	if c.Detection.Source == "" {
+		return nvr.EventSourceHearth
+	}
+	return c.Detection.Source
 }
 
 // savedCameraOf answers a change of a camera from old (the zero Camera
@@ -262,6 +274,10 @@ type addCameraRequest struct {
 	Username    string        `json:"username"`
 	Password    string        `json:"password"`
 	Transport   nvr.Transport `json:"transport"`
+	// ONVIFURL, from "Find via ONVIF", keeps the device for its events and
+	// PTZ; EventSource picks which events count.
+	ONVIFURL    string          `json:"onvif_url"`
+	EventSource nvr.EventSource `json:"event_source"`
 }
 
 func (s *Server) handleAdminAddCamera(w http.ResponseWriter, r *http.Request, g nvr.AdminGrant) {
@@ -278,7 +294,7 @@ func (s *Server) handleAdminAddCamera(w http.ResponseWriter, r *http.Request, g 
 	// The admin's cameras may aim at this appliance (nvr.AdminDirectory.AddCamera).
 	c, err := s.dir.ForAdmin(g).AddCamera(r.Context(), nvr.NewCamera{HouseholdID: hid, Name: req.Name,
 		MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
-		Password: nvr.NewSecret(req.Password), Transport: req.Transport})
+		Password: nvr.NewSecret(req.Password), Transport: req.Transport, ONVIFURL: req.ONVIFURL, EventSource: req.EventSource})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -51,6 +51,25 @@ func (s *Server) checkCameraHost(ctx context.Context, u nvr.User, raw string) er
 	return nil
 }
 
+// checkONVIFHost is checkCameraHost for an ONVIF address (http/https).
+func (s *Server) checkONVIFHost(ctx context.Context, u nvr.User, raw string) error {
+	if u.Admin {
+		return nil
+	}
+	norm, err := nvr.ParseONVIFURL(raw)
+	if err != nil {
+		return err
+	}
+	parsed, err := url.Parse(norm)
+	if err != nil {
+		return errInvalid("the ONVIF address is not a valid URL")
+	}
+	if nvr.LocalCameraHost(ctx, parsed.Hostname(), s.lookup) {
+		return errLocalCamera
+	}
+	return nil
+}
+
 // sameCameraURL reports whether raw is the stored camera URL, once
 // normalized as it would be stored (credentials are kept apart).
 func sameCameraURL(raw, stored string) bool {
@@ -68,6 +87,10 @@ type householdCameraRequest struct {
 	Username  string        `json:"username"`
 	Password  string        `json:"password"`
 	Transport nvr.Transport `json:"transport"`
+	// ONVIFURL, from "Find via ONVIF", keeps the device for its events and
+	// PTZ (on the main stream's host); EventSource picks which events count.
+	ONVIFURL    string          `json:"onvif_url"`
+	EventSource nvr.EventSource `json:"event_source"`
 }
 
 // handleHouseholdAddCamera adds a camera to the owner's own household.
@@ -83,12 +106,18 @@ func (s *Server) handleHouseholdAddCamera(w http.ResponseWriter, r *http.Request
 			return
 		}
 	}
+	if req.ONVIFURL != "" {
+		if err := s.checkONVIFHost(r.Context(), g.User(), req.ONVIFURL); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	// The household's directory decides whether the camera may reach this
 	// appliance (only the admin's may); the ingest enforces it at every
 	// dial (rebinding-proof).
 	c, err := s.dir.ForHousehold(g).AddCamera(r.Context(), nvr.NewCamera{Name: req.Name,
 		MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
-		Password: nvr.NewSecret(req.Password), Transport: req.Transport})
+		Password: nvr.NewSecret(req.Password), Transport: req.Transport, ONVIFURL: req.ONVIFURL, EventSource: req.EventSource})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -104,6 +133,9 @@ type editCameraRequest struct {
 	Password  *string        `json:"password"` // "" or absent: keep the stored one
 	Transport *nvr.Transport `json:"transport"`
 	Enabled   *bool          `json:"enabled"`
+	// ONVIF address ("" removes it) and event source.
+	ONVIFURL    *string          `json:"onvif_url"`
+	EventSource *nvr.EventSource `json:"event_source"`
 	// Recording: continuous, events or off; rolls in seconds (0-300);
 	// retention in days (1-3650).
 	RecordMode           *nvr.RecordMode `json:"record_mode"`
@@ -163,8 +195,14 @@ func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.
 		}
 	}
 	ch := nvr.CameraChanges{Name: req.Name, MainURL: req.MainURL, SubURL: req.SubURL, Username: req.Username,
-		Transport: req.Transport, Enabled: req.Enabled}
-	if req.MainURL != nil || req.SubURL != nil {
+		Transport: req.Transport, Enabled: req.Enabled, ONVIFURL: req.ONVIFURL, EventSource: req.EventSource}
+	if req.ONVIFURL != nil && *req.ONVIFURL != cur.ONVIFURL && *req.ONVIFURL != "" {
+		if err := s.checkONVIFHost(r.Context(), g.User(), *req.ONVIFURL); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if req.MainURL != nil || req.SubURL != nil || req.ONVIFURL != nil && *req.ONVIFURL != cur.ONVIFURL {
 		// Who gave the URLs decides whether the camera may reach this
 		// appliance at connect time (see nvr.CameraChanges.LocalOK).
 		admin := g.User().Admin

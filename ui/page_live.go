@@ -133,11 +133,13 @@ func (s *Server) handleCameraPage(w http.ResponseWriter, r *http.Request, g nvr.
 	now := s.now()
 	diagnose := s.mayDiagnose(r.Context(), g)
 	_, switchErr := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionSwitchShutter, g.CameraID())
+	_, ptzErr := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionControlPTZ, g.CameraID())
 	m := views.CameraModel{Nav: navOf(u, "live"), ID: string(c.ID), Name: c.Name,
 		Day: now.Format("2006-01-02"), CanManage: diagnose,
 		Status: liveStatus(c, diagnose, now),
 		Shutter: views.ShutterView{CanSwitch: switchErr == nil && s.shutters != nil,
-			Closed: c.Shutter != nil && c.Shutter.Closed, Schedule: g.Camera().Shutter.Schedule.String()}}
+			Closed: c.Shutter != nil && c.Shutter.Closed, Schedule: g.Camera().Shutter.Schedule.String()},
+		PTZ: ptzErr == nil && g.Camera().ONVIFURL != ""}
 	s.render(w, r, http.StatusOK, views.Camera(m))
 }
 

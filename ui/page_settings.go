@@ -129,7 +129,8 @@ func cameraEditModel(g nvr.CameraGrant) views.CameraEditModel {
 	d := detectionOf(c)
 	return views.CameraEditModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, active), Camera: views.CameraForm{
 		ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, SubURL: c.SubURL, Transport: string(c.Transport),
-		Enabled: c.Enabled, HasCredentials: c.Username != "" || c.Password.IsSet()},
+		Enabled: c.Enabled, HasCredentials: c.Username != "" || c.Password.IsSet(),
+		ONVIFURL: c.ONVIFURL, EventSource: string(eventSourceOf(c))},
 		Recording: views.RecordingForm{Mode: string(c.RecordMode),
 			PreRollSeconds:       strconv.FormatFloat(c.PreRoll.Seconds(), 'f', -1, 64),
 			PostRollSeconds:      strconv.FormatFloat(c.PostRoll.Seconds(), 'f', -1, 64),

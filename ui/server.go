@@ -10,6 +10,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/ingest"
+	"github.com/hearthnvr/hearth/nvr/ptz"
 	"github.com/hearthnvr/hearth/nvr/view"
 )
 
@@ -113,6 +114,7 @@ type Server struct {
 	// onShutter: Deps.OnShutter.
 	onShutter func()
 	probes    chan struct{} // a slot per running probe
+	ptz       *ptz.Controller
 	lookup    nvr.LookupHost
 	resolver  *net.Resolver
 	started   time.Time
@@ -153,7 +155,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	}
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, reviews: d.Reviews, live: d.WebRTC, probe: d.Probe,
-		probes: make(chan struct{}, maxProbes), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
+		probes: make(chan struct{}, maxProbes), ptz: ptz.NewController(d.Now), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
 	s.notes, s.notifyTest, s.vapidKey = d.Notifications, d.NotifyTest, d.VAPIDPublicKey
 	s.offsite, s.offsiteStatus = d.Offsite, d.OffsiteStatus
 	s.shutters, s.onShutter = d.Shutters, d.OnShutter
@@ -266,7 +268,10 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.camera("GET /api/cameras/{id}/snapshot", nvr.ActionViewLive, s.handleSnapshot)
 	rt.camera("GET /api/cameras/{id}/shutter", nvr.ActionViewCamera, s.handleShutter)
 	rt.camera("POST /api/cameras/{id}/shutter", nvr.ActionSwitchShutter, s.handleShutterSwitch)
+	rt.camera("POST /api/cameras/{id}/ptz", nvr.ActionControlPTZ, s.handlePTZ)
 	rt.user("POST /api/cameras/test", s.handleProbeCamera) // owners and the admin; checked inside
+	rt.user("POST /api/onvif/probe", s.handleONVIFProbe)   // the policy's ProbeAddress decides inside
+	rt.admin("POST /api/admin/onvif/discover", s.handleONVIFDiscover)
 
 	rt.user("GET /api/notify/channels", s.handleNotifyChannels)
 	rt.user("POST /api/notify/channels", s.handleAddNotifyChannel)

@@ -16,11 +16,16 @@ const cameraUsage = `hearth camera <command> [--data DIR]
   add NAME --household H --main rtsp://... [--sub rtsp://...] [--transport tcp|udp|auto] [--rtsp-user U]
       (with --rtsp-user the camera password is read from stdin or prompted; a URL with a password in
       it is refused, as every local user can read a command line)
+  add NAME --household H --onvif http://ADDR[:PORT] [--rtsp-user U] [--transport T] [--event-source hearth|camera|both]
+      (asks the camera over ONVIF for its streams: main is the highest resolution profile, sub the
+      lowest; with --rtsp-user the password, read as above, is tried on ONVIF and stored for the streams)
+  discover [--target HOST:PORT] [--wait 3s]
+      (WS-Discovery: multicast on the LAN, or unicast to one device; prints each device's address)
   list [--household H]
   edit CAMERA-ID [--name N] [--main URL] [--sub URL|""] [--transport T] [--enable|--disable] [--rtsp-user U]
        [--events on|off] [--motion auto|bitstream|pixel|off] [--motion-sensitivity 1-100]
        [--record continuous|events|off] [--pre-roll 5s] [--post-roll 10s]
-       [--retain-continuous-days N] [--retain-events-days N]
+       [--retain-continuous-days N] [--retain-events-days N] [--onvif http://ADDR|""] [--event-source hearth|camera|both]
        [--zones '[{"name":"drive","polygon":[[0,0.5],[1,0.5],[1,1]]},{"name":"clock","mask":true,"polygon":...}]']
   remove CAMERA-ID
   move CAMERA-ID --household H
@@ -48,6 +53,8 @@ func cmdCamera(ctx context.Context, args []string, e env) error {
 		return cameraMove(ctx, rest, e)
 	case "shutter":
 		return cameraShutter(ctx, rest, e)
+	case "discover":
+		return cameraDiscover(ctx, rest, e)
 	}
 	return usagef("unknown camera command %q\nusage: %s", sub, cameraUsage)
 }
@@ -265,6 +272,14 @@ func cameraChanges(fs *flag.FlagSet) (nvr.CameraChanges, error) {
 			days := time.Duration(n) * 24 * time.Hour
 			*d.dst = &days
 		}
+	}
+	ch.ONVIFURL = str("onvif")
+	if v := str("event-source"); v != nil {
+		src, err := nvr.ParseEventSource(*v)
+		if err != nil || *v == "" {
+			return ch, usagef("--event-source must be hearth, camera or both")
+		}
+		ch.EventSource = &src
 	}
 	if v := str("zones"); v != nil {
 		zs, err := nvr.Detection{Zones: *v}.ParsedZones()

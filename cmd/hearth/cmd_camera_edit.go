@@ -26,6 +26,8 @@ func cameraEdit(ctx context.Context, args []string, e env) error {
 	fs.String("post-roll", "", "footage kept after an event, e.g. 10s (0 to 5m)")
 	fs.String("retain-continuous-days", "", "days of continuous footage kept (1-3650)")
 	fs.String("retain-events-days", "", "days of event footage kept (1-3650)")
+	fs.String("onvif", "", `the camera's ONVIF address, http://ADDR[:PORT], on the main stream's host ("" removes it)`)
+	fs.String("event-source", "", "which events count: hearth (Hearth's motion detector), camera (the camera's own, over ONVIF) or both")
 	fs.String("zones", "", `motion zones and masks (pixel detector), JSON: [{"name":..., "mask":true|false, "polygon":[[x,y],...]}] in 0..1 coordinates; "[]" clears`)
 	pos, err := parseArgs(fs, args)
 	if err != nil {

@@ -32,9 +32,9 @@ type detectorKey struct {
 func keyOf(c nvr.Camera, now time.Time) detectorKey {
 	d := c.Detection.WithDefaults()
 	return detectorKey{
-		detection: string(d.Detector) + "|" + strconv.Itoa(d.Sensitivity) + "|" + d.Zones,
+		detection: string(d.Detector) + "|" + strconv.Itoa(d.Sensitivity) + "|" + d.Zones + "|" + string(d.Source),
 		main:      c.MainURL, sub: c.SubURL, enabled: c.Enabled,
-		want: c.Enabled && !d.NoEvents && d.Detector != nvr.DetectorOff && !c.Shutter.PausesRecordingAt(now),
+		want: c.Enabled && !d.NoEvents && d.Detector != nvr.DetectorOff && d.Source.UsesHearth() && !c.Shutter.PausesRecordingAt(now),
 	}
 }
 

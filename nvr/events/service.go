@@ -83,7 +83,9 @@ type Events struct {
 	cams    map[nvr.CameraID]nvr.Camera                   // last camera list
 	open    map[nvr.CameraID]map[nvr.EventKind]*openEvent // in-progress events
 	running map[nvr.CameraID]*detectorRun
-	stopped bool // Run has ended: activity is ignored
+	// onvifRuns reads cameras' own events (onvif_source.go).
+	onvifRuns map[nvr.CameraID]*onvifRun
+	stopped   bool // Run has ended: activity is ignored
 }
 
 // openEvent is an event in progress, as Events tracks it in memory.
@@ -137,6 +139,7 @@ func NewEvents(cfg EventsConfig) *Events {
 		cams:      map[nvr.CameraID]nvr.Camera{},
 		open:      map[nvr.CameraID]map[nvr.EventKind]*openEvent{},
 		running:   map[nvr.CameraID]*detectorRun{},
+		onvifRuns: map[nvr.CameraID]*onvifRun{},
 	}
 }
 
@@ -161,6 +164,7 @@ func (e *Events) Run(ctx context.Context) error {
 	wg.Go(func() { e.thumbWorker(workCtx) })
 	defer func() {
 		e.stopDetectors()
+		e.stopONVIF()
 		e.closeAll()
 		cancelWork()
 		wg.Wait()
@@ -240,4 +244,5 @@ func (e *Events) reconcile(ctx context.Context) {
 		e.closeCamera(ctx, id)
 	}
 	e.reconcileDetectors(ctx, byID)
+	e.reconcileONVIF(ctx, byID)
 }

@@ -53,6 +53,8 @@ type Camera struct {
 	n       uint64
 	idr     atomic.Bool
 	file    *filePlayer // file mode; enc and frame are nil then
+	// view, when set, shifts the picture (the simulated PTZ head).
+	view atomic.Pointer[func(width, height int) (dx, dy int)]
 }
 
 // NewCamera validates cfg and returns a camera whose first frame is an IDR.
@@ -130,7 +132,11 @@ func (c *Camera) Next() (AccessUnit, error) {
 		return c.nextFromFile()
 	}
 	t := c.cfg.Now()
-	render(c.frame, c.idField, c.cfg.ID, c.cfg.Schedule, t)
+	dx, dy := 0, 0
+	if v := c.view.Load(); v != nil {
+		dx, dy = (*v)(c.cfg.Width, c.cfg.Height)
+	}
+	render(c.frame, c.idField, c.cfg.ID, c.cfg.Schedule, t, dx, dy)
 	force := c.n%uint64(c.cfg.GOP) == 0 || c.idr.Swap(false)
 	nalus, idr, err := c.enc.Encode(c.frame, force)
 	if err != nil {
@@ -158,4 +164,13 @@ func (c *Camera) Next() (AccessUnit, error) {
 	}
 	c.n++
 	return au, nil
+}
+
+// ViewOffset returns how far the picture is shifted now (by the simulated
+// PTZ head; 0, 0 without one).
+func (c *Camera) ViewOffset() (dx, dy int) {
+	if v := c.view.Load(); v != nil {
+		return (*v)(c.cfg.Width, c.cfg.Height)
+	}
+	return 0, 0
 }

@@ -51,7 +51,7 @@ func TestPatternRoundTrip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := h264enc.NewFrame(DefaultWidth, DefaultHeight, 0, 0, 0)
-			render(f, idField(tc.id), tc.id, Schedule{}, at)
+			render(f, idField(tc.id), tc.id, Schedule{}, at, 0, 0)
 			rng := rand.New(rand.NewPCG(3, 4))
 			for i, v := range f.Y {
 				f.Y[i] = byte(min(max(int(v)+rng.IntN(2*tc.noise+1)-tc.noise, 0), 255))
@@ -70,7 +70,7 @@ func TestPatternRoundTrip(t *testing.T) {
 func TestReadPatternRejects(t *testing.T) {
 	t.Parallel()
 	f := h264enc.NewFrame(DefaultWidth, DefaultHeight, 0, 0, 0)
-	render(f, idField(testID), testID, Schedule{}, time.UnixMilli(1))
+	render(f, idField(testID), testID, Schedule{}, time.UnixMilli(1), 0, 0)
 	flipped := append([]byte(nil), f.Y...)
 	fillRect(flipped, f.Width, 3*PatternBlock, TimeRow*PatternBlock, PatternBlock, PatternBlock, 255-flipped[TimeRow*PatternBlock*f.Width+3*PatternBlock])
 	cases := []struct {

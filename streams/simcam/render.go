@@ -18,8 +18,9 @@ const (
 	idTextY            = clockY + 22
 )
 
-// render draws the frame for wall-clock time t into f.
-func render(f *h264enc.Frame, id []byte, idText string, sched Schedule, t time.Time) {
+// render draws the frame for wall-clock time t into f, the scene shifted
+// by dx, dy (a PTZ head's view; the overlay stays put).
+func render(f *h264enc.Frame, id []byte, idText string, sched Schedule, t time.Time, dx, dy int) {
 	fillRect(f.Y, f.Width, 0, 0, f.Width, f.Height, bgY)
 	fillRect(f.Cb, f.Width/2, 0, 0, f.Width/2, f.Height/2, bgCb)
 	fillRect(f.Cr, f.Width/2, 0, 0, f.Width/2, f.Height/2, bgCr)
@@ -30,6 +31,8 @@ func render(f *h264enc.Frame, id []byte, idText string, sched Schedule, t time.T
 	drawText(f.Y, f.Width, f.Height, textX, idTextY, idText, textY)
 
 	x, y := objectPos(f.Width, f.Height, sched, t)
+	x = max(0, min(f.Width-objSize, x+dx)) &^ 1
+	y = max(OverlayHeight, min(f.Height-objSize, y+dy)) &^ 1
 	fillRect(f.Y, f.Width, x, y, objSize, objSize, objY)
 	fillRect(f.Cb, f.Width/2, x/2, y/2, objSize/2, objSize/2, objCb)
 	fillRect(f.Cr, f.Width/2, x/2, y/2, objSize/2, objSize/2, objCr)

@@ -33,6 +33,9 @@ type ServerConfig struct {
 	Stall bool
 	// Audio adds a G.711 µ-law 8 kHz tone track to every camera.
 	Audio bool
+	// ONVIF, when set, adds an ONVIF device (onvif.go) whose profiles
+	// point at these cameras; it requires the same Username and Password.
+	ONVIF *ONVIFConfig
 }
 
 // Server serves simulated cameras over RTSP. Create it with Listen, then call
@@ -47,6 +50,7 @@ type Server struct {
 	// before that (gortsplib streams need a started server), so requests
 	// arriving early get 503 instead of reading half-built feeds.
 	ready atomic.Bool
+	onvif *onvifDevice // nil without ONVIF
 
 	mu    sync.Mutex
 	conns map[*gortsplib.ServerConn]struct{}
@@ -92,6 +96,12 @@ func Listen(cfg ServerConfig) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, f := range s.feeds {
 		if err := f.open(s.rtsp); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("listen: %w", err)
+		}
+	}
+	if cfg.ONVIF != nil {
+		if err := s.openONVIF(*cfg.ONVIF); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("listen: %w", err)
 		}
@@ -170,6 +180,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.cfg.FlapEvery > 0 {
 		s.wg.Go(func() { s.flap(ctx) })
 	}
+	if s.onvif != nil {
+		s.wg.Go(func() { s.onvif.run(ctx) })
+	}
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- s.rtsp.Wait() }() // ends when s.rtsp is closed below
 	var err error
@@ -203,6 +216,9 @@ func (s *Server) flap(ctx context.Context) {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.cancel()
+		if s.onvif != nil {
+			s.onvif.close() // also when Run never started
+		}
 		s.wg.Wait() // the feeds stop writing before their streams close
 		for _, f := range s.feeds {
 			f.close()

@@ -32,6 +32,11 @@ type simcamConfig struct {
 	Audio         bool
 	User, Pass    string
 	File          string // loop this H.264/H.265 or MPEG-TS file instead of rendering
+	// ONVIF, when set, is the HTTP address of an ONVIF device whose
+	// profiles are the cameras (main: camera 1, sub: camera 2);
+	// Discovery, the UDP address of its unicast WS-Discovery responder.
+	ONVIF, Discovery string
+	SubW, SubH       int // camera 2's size when given (--sub-size)
 	// IDSeed, when set, derives the camera IDs from it, so a restarted
 	// simulator serves the same cameras (storm benchmarks).
 	IDSeed string
@@ -53,6 +58,12 @@ func (c simcamConfig) Validate() error {
 		}
 	} else if c.Width%16 != 0 || c.Height%16 != 0 || c.Width < simcam.MinWidth || c.Height < simcam.MinHeight || c.Width > 1920 || c.Height > 1088 {
 		return cmdline.Usagef("--size must be WxH in multiples of 16, from %dx%d to 1920x1088", simcam.MinWidth, simcam.MinHeight)
+	}
+	if c.Discovery != "" && c.ONVIF == "" {
+		return cmdline.Usagef("--onvif-discovery needs --onvif")
+	}
+	if c.SubW != 0 && (c.Cameras < 2 || c.File != "" || c.SubW%16 != 0 || c.SubH%16 != 0 || c.SubW < simcam.MinWidth || c.SubH < simcam.MinHeight || c.SubW > 1920 || c.SubH > 1088) {
+		return cmdline.Usagef("--sub-size needs --cameras 2 or more, a rendered camera, and WxH in multiples of 16 from %dx%d to 1920x1088", simcam.MinWidth, simcam.MinHeight)
 	}
 	if (c.User == "") != (c.Pass == "") {
 		return cmdline.Usagef("--user and --pass go together")
@@ -87,6 +98,10 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	fs.BoolVar(&cfg.Audio, "audio", false, "add a G.711 tone track")
 	fs.StringVar(&cfg.User, "user", "", "require this RTSP user name")
 	fs.StringVar(&cfg.Pass, "pass", "", "require this RTSP password (a test camera's, not a secret of Hearth's)")
+	fs.StringVar(&cfg.ONVIF, "onvif", "", "also serve an ONVIF device (device and media services) at this HTTP address, e.g. 127.0.0.1:8000;\n"+
+		"its profiles are the cameras: main is camera 1, sub camera 2")
+	fs.StringVar(&cfg.Discovery, "onvif-discovery", "", "answer WS-Discovery probes sent to this UDP address, e.g. 127.0.0.1:3702 (with --onvif)")
+	subSize := fs.String("sub-size", "", "camera 2's frame size WxH, so the ONVIF sub profile is smaller than main")
 	fs.StringVar(&cfg.IDSeed, "id-seed", "", "derive camera IDs from this text (the same IDs on every start) instead of random ones")
 	fs.StringVar(&cfg.File, "file", "", "loop this Annex-B H.264/H.265 (.h264 .264 .h265 .265 .hevc) or MPEG-TS (.ts) file\n"+
 		"on every camera, stamped with the camera's SEI; size comes from the file, and fps from its SPS, else --fps, else 25")
@@ -99,6 +114,11 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	}
 	if cfg.Width, cfg.Height, err = parseSize(*size); err != nil {
 		return err
+	}
+	if *subSize != "" {
+		if cfg.SubW, cfg.SubH, err = parseSize(*subSize); err != nil {
+			return err
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -120,14 +140,27 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		if cfg.File != "" {
 			cams[i] = simcam.CameraConfig{ID: cams[i].ID, FPS: fileFPS, File: cfg.File} // loaded once, shared by all cameras
 		}
+		if i == 1 && cfg.SubW != 0 {
+			cams[i].Width, cams[i].Height = cfg.SubW, cfg.SubH
+		}
 	}
-	srv, err := simcam.Listen(simcam.ServerConfig{Addr: cfg.Listen, Cameras: cams, Username: cfg.User,
-		Password: cfg.Pass, FlapEvery: cfg.Flap, Stall: cfg.Stall, Audio: cfg.Audio})
+	scfg := simcam.ServerConfig{Addr: cfg.Listen, Cameras: cams, Username: cfg.User,
+		Password: cfg.Pass, FlapEvery: cfg.Flap, Stall: cfg.Stall, Audio: cfg.Audio}
+	if cfg.ONVIF != "" {
+		scfg.ONVIF = &simcam.ONVIFConfig{Addr: cfg.ONVIF, DiscoveryAddr: cfg.Discovery}
+	}
+	srv, err := simcam.Listen(scfg)
 	if err != nil {
 		return fmt.Errorf("simcam: %w", err)
 	}
 	for i, c := range cams {
 		fmt.Fprintf(stdout, "camera %s %s\n", c.ID, srv.URL(i+1))
+	}
+	if a := srv.ONVIFAddr(); a != "" {
+		fmt.Fprintf(stdout, "onvif http://%s/onvif/device_service\n", a)
+	}
+	if a := srv.DiscoveryAddr(); a != "" {
+		fmt.Fprintf(stdout, "ws-discovery udp://%s\n", a)
 	}
 	if onListen != nil {
 		onListen(srv.Addr())

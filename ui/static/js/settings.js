@@ -7,6 +7,7 @@
 //   [data-delete], [data-patch][data-body], [data-post]   one-click calls
 //   input[data-assign]            PUT when ticked, DELETE when not
 //   button[data-probe]            "test connection" for a camera form
+//   button[data-onvif]            "find via ONVIF": fills a camera form's streams
 // Results are shown with textContent only.
 
 function resultFor(el) {
@@ -155,6 +156,48 @@ for (const btn of document.querySelectorAll('button[data-probe]')) {
       }
       // Stored credentials withheld from another host: say so.
       if (r.notice) out.textContent += ` Note: ${r.notice}.`;
+    } catch (err) {
+      out.textContent = err.message;
+      out.classList.add('error');
+    } finally {
+      btn.disabled = false;
+    }
+  });
+}
+
+// "Find via ONVIF": the address field has no name, so it is never sent
+// with the camera itself; the user name and password are the form's.
+for (const btn of document.querySelectorAll('button[data-onvif]')) {
+  btn.addEventListener('click', async () => {
+    const form = btn.closest('form');
+    const out = form.querySelector('[data-onvif-result]');
+    const f = formBody(form);
+    const req = { address: form.querySelector('[data-onvif-address]').value.trim(), username: f.username || '', password: f.password || '' };
+    btn.disabled = true;
+    out.classList.remove('error');
+    out.textContent = 'Asking the camera…';
+    try {
+      const r = await call('POST', '/api/onvif/probe', req);
+      const who = [r.manufacturer, r.model].filter((v) => v).join(' ') || 'The camera';
+      if (!r.credentials_ok) {
+        out.textContent = `${who} refused the user name and password (or wants some): enter the camera's own.`;
+        out.classList.add('error');
+        return;
+      }
+      const desc = (s) => `${s.codec} ${s.width}×${s.height}${s.fps ? ` at ${s.fps} fps` : ''}`;
+      form.querySelector('[name="main_url"]').value = r.main.url;
+      form.querySelector('[name="sub_url"]').value = r.sub ? r.sub.url : '';
+      // Kept for the camera's own events and PTZ when its streams are on its host.
+      const onvif = form.querySelector('[name="onvif_url"]');
+      if (onvif) onvif.value = r.main.other_host ? '' : req.address;
+      const name = form.querySelector('[name="name"]');
+      if (name && !name.value && r.model) name.value = r.model;
+      let text = `${who}: credentials work. Main stream ${desc(r.main)}`;
+      text += r.sub ? `, sub stream ${desc(r.sub)}.` : '; no smaller sub stream.';
+      if (r.main.other_host || (r.sub && r.sub.other_host)) {
+        text += ' Note: the camera reports a stream on another host; the credentials are sent only to the main stream\'s host.';
+      }
+      out.textContent = text + ' Check the fields, then add the camera.';
     } catch (err) {
       out.textContent = err.message;
       out.classList.add('error');

@@ -1,0 +1,207 @@
+package events
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"math/rand/v2"
+	"time"
+	"unicode"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/onvif"
+)
+
+// A camera whose event source is "camera" or "both" has its own analytics
+// (motion, person, vehicle, animal, line crossing, tamper) read over ONVIF:
+// one pull point subscription per camera, renewed while it lives, its
+// notifications classified (onvif.Classify) and recorded through the same
+// lifecycle as Hearth's detector and triggers. Motion becomes a motion
+// event; the others trigger events labelled with what the camera saw
+// (the store knows the kinds motion and trigger).
+
+const (
+	onvifPullWait   = 10 * time.Second // one PullMessages long poll
+	onvifTerm       = 2 * time.Minute  // subscription lifetime asked for
+	onvifRenewEvery = time.Minute      // renewed well before it ends
+	onvifBackoffMax = 30 * time.Second
+	onvifPullLimit  = 32
+)
+
+// onvifKey is what a camera's subscription depends on; a change restarts it.
+type onvifKey struct {
+	url, user string
+	password  [32]byte // a digest: a changed password restarts, no copy kept here
+	localOK   bool
+}
+
+type onvifRun struct {
+	key    onvifKey
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// onvifKeyOf returns c's key and whether its camera events are wanted now.
+func onvifKeyOf(c nvr.Camera, now time.Time) (onvifKey, bool) {
+	user, pw := c.ONVIFCredentials()
+	k := onvifKey{url: c.ONVIFURL, user: user, password: sha256.Sum256([]byte(pw.Reveal())), localOK: c.LocalOK}
+	want := c.Enabled && c.ONVIFURL != "" && !c.Detection.NoEvents && c.Detection.Source.UsesCamera() &&
+		!c.Shutter.PausesRecordingAt(now)
+	return k, want
+}
+
+func (e *Events) reconcileONVIF(ctx context.Context, cams map[nvr.CameraID]nvr.Camera) {
+	now := e.cfg.Now()
+	var stop []*onvifRun
+	e.mu.Lock()
+	for id, run := range e.onvifRuns {
+		c, ok := cams[id]
+		k, want := onvifKeyOf(c, now)
+		if !ok || !want || k != run.key {
+			stop = append(stop, run)
+			delete(e.onvifRuns, id)
+		}
+	}
+	e.mu.Unlock()
+	for _, run := range stop {
+		run.cancel()
+		<-run.done
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return
+	}
+	for id, c := range cams {
+		k, want := onvifKeyOf(c, now)
+		if _, ok := e.onvifRuns[id]; !want || ok {
+			continue
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		run := &onvifRun{key: k, cancel: cancel, done: make(chan struct{})}
+		e.onvifRuns[id] = run
+		go func() {
+			defer close(run.done)
+			e.cameraEvents(runCtx, c)
+		}()
+	}
+}
+
+func (e *Events) stopONVIF() {
+	e.mu.Lock()
+	runs := e.onvifRuns
+	e.onvifRuns = map[nvr.CameraID]*onvifRun{}
+	e.mu.Unlock()
+	for _, run := range runs {
+		run.cancel()
+		<-run.done
+	}
+}
+
+// cameraEvents reads camera c's events until ctx ends, subscribing again
+// after a failure with exponential backoff and full jitter.
+func (e *Events) cameraEvents(ctx context.Context, c nvr.Camera) {
+	log := e.cfg.Log.With("camera", string(c.ID))
+	backoff := time.Second
+	for ctx.Err() == nil {
+		start := time.Now()
+		err := e.pullCameraEvents(ctx, c)
+		if ctx.Err() != nil {
+			return
+		}
+		// The client's errors name the operation and the address, never
+		// the credentials.
+		log.Warn("camera events", "err", err)
+		if time.Since(start) > onvifBackoffMax {
+			backoff = time.Second // it worked for a while
+		}
+		t := time.NewTimer(rand.N(backoff) + 100*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(2*backoff, onvifBackoffMax)
+	}
+}
+
+// pullCameraEvents is one subscription's life.
+func (e *Events) pullCameraEvents(ctx context.Context, c nvr.Camera) error {
+	user, pw := c.ONVIFCredentials()
+	cl, err := onvif.New(onvif.Config{URL: c.ONVIFURL, Username: user, Password: pw.Reveal(), CheckAddr: nvr.CheckAddrFor(c.LocalOK)})
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if _, err := cl.SyncTime(ctx); err != nil && !errors.Is(err, onvif.ErrUnauthorized) {
+		return err
+	}
+	sub, err := cl.CreatePullPoint(ctx, onvifTerm)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Bounded: the camera drops it at its termination time anyway.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = sub.Unsubscribe(uctx)
+	}()
+	renewed := time.Now()
+	for ctx.Err() == nil {
+		if time.Since(renewed) >= onvifRenewEvery {
+			if err := sub.Renew(ctx, onvifTerm); err != nil {
+				return err
+			}
+			renewed = time.Now()
+		}
+		ns, err := sub.Pull(ctx, onvifPullWait, onvifPullLimit)
+		if err != nil {
+			return err
+		}
+		for _, n := range ns {
+			d, ok := onvif.Classify(n)
+			if !ok {
+				continue
+			}
+			if _, err := e.record(ctx, cameraActivity(c.ID, d, e.cfg.Now())); err != nil && ctx.Err() == nil {
+				e.cfg.Log.Warn("record camera event", "camera", string(c.ID), "err", err)
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// cameraActivity maps a camera's detection to the lifecycle's activity,
+// stamped with Hearth's clock (the camera's may be off). Motion is a
+// motion event; what else the camera saw is a trigger labelled with it.
+func cameraActivity(cam nvr.CameraID, d onvif.Detection, now time.Time) activity {
+	a := activity{cam: cam, kind: nvr.EventMotion, at: now, until: now, moving: d.Active, stop: !d.Active}
+	if d.Kind != onvif.KindMotion {
+		a.kind = nvr.EventTrigger
+		a.label = d.Kind
+		if d.Label != "" {
+			a.label += " (" + d.Label + ")"
+		}
+		a.label = cleanLabel(a.label)
+	}
+	if d.Instant {
+		a.until = now.Add(time.Second) // a crossing is a moment; the post roll does the rest
+	}
+	return a
+}
+
+// cleanLabel keeps a label the camera named within what a label may be:
+// printable characters, at most nvr.MaxLabelLen of them.
+func cleanLabel(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if len(out) == nvr.MaxLabelLen {
+			break
+		}
+		if unicode.IsPrint(r) {
+			out = append(out, r)
+		}
+	}
+	return string(out)
+}

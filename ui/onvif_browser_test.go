@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/ui/browsertest"
+)
+
+// TestBrowserFindViaONVIF: in headless Chromium, on the add-camera form,
+// "Find via ONVIF" with the camera's address and credentials shows vendor,
+// model, codec and resolution of main and sub and fills both stream
+// fields with simcam's addresses; the camera is then added with them. A
+// wrong password says so and fills nothing.
+func TestBrowserFindViaONVIF(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const secret = "CANARY-onvif-browser"
+	sim := startONVIFSimcam(t, "admin", secret)
+	b := browsertest.Start(t)
+	browserLogin(t, b, f.ts.URL, "root")
+	browse(t, b,
+		chromedp.Navigate(f.ts.URL+"/settings/admin/cameras"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="onvif-find"]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="onvif-address-input"]`), "http://"+sim.ONVIFAddr()),
+		chromedp.SetValue(chromedp.CSS(`#cam-user`), "admin"),
+		chromedp.SetValue(chromedp.CSS(`#cam-pass`), "wrong"),
+		chromedp.Click(chromedp.CSS(`[data-testid="onvif-find-button"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="onvif-result"]').textContent.includes('refused')`, 20*time.Second)
+	if v := evalT[string](t, b, `document.querySelector('#cam-main').value`); v != "" {
+		t.Fatalf("a refused probe filled the main stream: %q", v)
+	}
+	browse(t, b,
+		chromedp.SetValue(chromedp.CSS(`#cam-pass`), secret),
+		chromedp.Click(chromedp.CSS(`[data-testid="onvif-find-button"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="onvif-result"]').textContent.includes('credentials work')`, 20*time.Second)
+	text := evalT[string](t, b, `document.querySelector('[data-testid="onvif-result"]').textContent`)
+	for _, want := range []string{"Acme Cam 9", "Main stream H264 640×368", "sub stream H264 512×288"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("result %q lacks %q", text, want)
+		}
+	}
+	if strings.Contains(text, secret) {
+		t.Fatal("the page shows the password")
+	}
+	if v := evalT[string](t, b, `document.querySelector('#cam-main').value`); v != sim.URL(1) {
+		t.Errorf("main stream field = %q, want %q", v, sim.URL(1))
+	}
+	if v := evalT[string](t, b, `document.querySelector('#cam-sub').value`); v != sim.URL(2) {
+		t.Errorf("sub stream field = %q, want %q", v, sim.URL(2))
+	}
+	if v := evalT[string](t, b, `document.querySelector('#cam-onvif-url').value`); v != "http://"+sim.ONVIFAddr() {
+		t.Errorf("ONVIF address field = %q", v)
+	}
+	browse(t, b,
+		chromedp.SetValue(chromedp.CSS(`#cam-event-source`), "both"),
+		chromedp.Click(chromedp.CSS(`[data-testid="camera-add-form"] button[type="submit"]`)))
+	waitJS(t, b, `[...document.querySelectorAll('[data-testid="camera-row"] code')].some((c) => c.textContent === `+jsString(sim.URL(1))+`)`, 20*time.Second)
+	cams, err := f.store.Cameras(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := false
+	for _, c := range cams {
+		if c.MainURL == sim.URL(1) {
+			saved = c.ONVIFURL == "http://"+sim.ONVIFAddr()+"/onvif/device_service" && c.Detection.Source == nvr.EventSourceBoth && c.SubURL == sim.URL(2)
+		}
+	}
+	if !saved {
+		t.Errorf("the added camera lacks its ONVIF address or event source: %+v", cams)
+	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// TestBrowserPTZButtons: in headless Chromium, the owner's camera page
+// shows the PTZ buttons for a camera with an ONVIF address; pressing
+// "pan right" moves simcam's head and its picture, and Stop says so.
+func TestBrowserPTZButtons(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	sim := startONVIFSimcam(t, "admin", "ptz-browser-pw")
+	cam := must(nvrtest.Operator(f.dir).AddCamera(context.Background(), nvr.NewCamera{HouseholdID: f.homeA.ID, Name: "Driveway",
+		MainURL: sim.URL(1), ONVIFURL: "http://" + sim.ONVIFAddr(), Username: "admin", Password: nvr.NewSecret("ptz-browser-pw"), LocalOK: true}))(t)
+	b := browsertest.Start(t)
+	browserLogin(t, b, f.ts.URL, "ana")
+	browse(t, b,
+		chromedp.Navigate(f.ts.URL+"/cameras/"+string(cam.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="ptz-right"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="ptz-right"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="ptz-message"]').textContent === 'Moving.'`, 20*time.Second)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if pan, _, _ := sim.PTZPosition(); pan > 0.02 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pan, _, _ := sim.PTZPosition(); pan <= 0.02 {
+		t.Fatalf("the head did not move: pan %v", pan)
+	}
+	if dx, _ := sim.Camera(1).ViewOffset(); dx >= 0 {
+		t.Errorf("the picture did not move: offset %d", dx)
+	}
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="ptz-stop"]`)))
+	waitJS(t, b, `document.querySelector('[data-testid="ptz-message"]').textContent === 'Stopped.'`, 20*time.Second)
+}

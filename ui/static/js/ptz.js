@@ -1,0 +1,46 @@
+// The camera page's PTZ buttons: each press posts a short move to
+// /api/cameras/{id}/ptz (the camera stops by itself after it), Stop stops
+// it, and the presets list is read once and goes to the chosen one.
+// Messages are shown with textContent only.
+
+const box = document.querySelector('[data-ptz]');
+
+async function ptz(body) {
+  const resp = await fetch(`/api/cameras/${box.dataset.cameraId}/ptz`, {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (resp.status === 401) { window.location.assign('/login'); throw new Error('signed out'); }
+  const data = await resp.json().catch(() => ({}));
+  if (!resp.ok) throw new Error(data.error || `failed (${resp.status})`);
+  return data;
+}
+
+if (box) {
+  const message = box.querySelector('[data-ptz-message]');
+  const say = (text) => { message.textContent = text; };
+  for (const btn of box.querySelectorAll('[data-ptz-move]')) {
+    btn.addEventListener('click', async () => {
+      const [pan, tilt, zoom] = btn.dataset.ptzMove.split(',').map(Number);
+      try { await ptz({ action: 'move', pan, tilt, zoom }); say('Moving.'); } catch (err) { say(err.message); }
+    });
+  }
+  box.querySelector('[data-ptz-stop]').addEventListener('click', async () => {
+    try { await ptz({ action: 'stop' }); say('Stopped.'); } catch (err) { say(err.message); }
+  });
+  const presets = box.querySelector('[data-ptz-presets]');
+  ptz({ action: 'presets' }).then((r) => {
+    for (const p of r.presets || []) {
+      const o = document.createElement('option');
+      o.value = p.token;
+      o.textContent = p.name || p.token;
+      presets.append(o);
+    }
+  }).catch((err) => say(err.message));
+  presets.addEventListener('change', async () => {
+    if (!presets.value) return;
+    try { await ptz({ action: 'goto', preset: presets.value }); say('Going to the preset.'); } catch (err) { say(err.message); }
+    presets.value = '';
+  });
+}
