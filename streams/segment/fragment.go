@@ -44,6 +44,13 @@ func (r *trackRun) reset() {
 	r.data = r.data[:0]
 }
 
+// release drops the references to the units' payloads once the fragment
+// is built; the samples' metadata stays until reset.
+func (r *trackRun) release() {
+	clear(r.data)
+	r.data = r.data[:0]
+}
+
 func (r *trackRun) duration() int64 {
 	var d int64
 	for _, s := range r.samples {
