@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 )
 
 // benchConfig is the typed configuration of "hearth-bench".
@@ -253,13 +255,18 @@ func rssBytes() int64 {
 	return 0
 }
 
-// rssSampler records the peak RSS while it runs.
+// rssSampler records the peak RSS while it runs, and keeps the samples
+// (every 100 ms, at most maxRSSSamples) for the steady figure.
 type rssSampler struct {
-	mu   sync.Mutex
-	peak int64
-	stop context.CancelFunc
-	done chan struct{}
+	mu      sync.Mutex
+	peak    int64
+	samples []int64
+	stop    context.CancelFunc
+	done    chan struct{}
 }
+
+// maxRSSSamples bounds a sampler's memory: 10 minutes at 10 per second.
+const maxRSSSamples = 6000
 
 func sampleRSS(ctx context.Context) *rssSampler {
 	ctx, cancel := context.WithCancel(ctx)
@@ -269,8 +276,12 @@ func sampleRSS(ctx context.Context) *rssSampler {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
+			rss := rssBytes()
 			s.mu.Lock()
-			s.peak = max(s.peak, rssBytes())
+			s.peak = max(s.peak, rss)
+			if len(s.samples) < maxRSSSamples {
+				s.samples = append(s.samples, rss)
+			}
 			s.mu.Unlock()
 			select {
 			case <-ctx.Done():
@@ -284,11 +295,86 @@ func sampleRSS(ctx context.Context) *rssSampler {
 
 // Peak stops the sampler and returns the peak.
 func (s *rssSampler) Peak() int64 {
+	p, _ := s.Stop()
+	return p
+}
+
+// Stop stops the sampler and returns the peak and the steady RSS: the
+// median of the samples, which a collection's brief high does not move.
+func (s *rssSampler) Stop() (peak, steady int64) {
 	s.stop()
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.peak
+	if len(s.samples) > 0 {
+		sorted := slices.Clone(s.samples)
+		slices.Sort(sorted)
+		steady = sorted[len(sorted)/2]
+	}
+	return s.peak, steady
+}
+
+// ioWriteBytes is the bytes this process caused to be written to storage
+// (/proc/self/io write_bytes: page-cache pages dirtied, file data and
+// SQLite's alike), or -1 when the kernel does not say.
+func ioWriteBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "write_bytes:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
+}
+
+// filesSize sums the sizes of the files that exist among paths.
+func filesSize(paths ...string) int64 {
+	var n int64
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// perCameraTarget is the memory a camera may cost: 1.2 × the bytes of its
+// GOP (one copy of each unit is the floor: the hub's GOP cache, shared by
+// the recorder and viewers, plus the fragment being built) and 100 KiB of
+// session, queues and goroutines.
+func perCameraTarget(gopBytes float64) float64 { return 1.2*gopBytes + 100<<10 }
+
+// meanGOPBytes is the mean size of the cameras' latest complete GOPs.
+func meanGOPBytes(in *ingest.Ingest, cams []nvr.Camera) float64 {
+	var sum, n float64
+	for _, c := range cams {
+		if h := in.RecordHub(c.ID); h != nil {
+			if b := h.Stats().LastGOPBytes; b > 0 {
+				sum += float64(b)
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / n
+}
+
+// addPerCamera adds the "memory per camera" row: the RSS above the
+// process's before the cameras started, per camera, against the target.
+func addPerCamera(t *benchTable, before, steady int64, cams int, gop float64) {
+	per := float64(steady-before) / float64(cams)
+	want := perCameraTarget(gop)
+	t.add("memory per camera (steady - before)", fmt.Sprintf("%.0f KiB (GOP %.0f KiB)", per/1024, gop/1024),
+		fmt.Sprintf("≤ 1.2 × GOP + 100 KiB = %.0f KiB %s", want/1024, verdict(per <= want)))
 }
 
 // simcamChild is "hearth simcam" in another process, so the harness
