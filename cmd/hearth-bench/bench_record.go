@@ -37,7 +37,7 @@ func benchRecord(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 	store, cams, data := site.store, site.cams, site.dir
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rss0 := rssBytes()
+	rss0, rt0 := rssBytes(), takeRuntimeSnap()
 	in := ingest.NewIngest(ingest.IngestConfig{Cameras: store, StaggerWindow: 500 * time.Millisecond})
 	rec := record.NewRecorder(record.RecorderConfig{Cameras: store, Ingest: in, Store: store, DataDir: data})
 	var wg sync.WaitGroup
@@ -63,6 +63,7 @@ func benchRecord(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 	ioWritten, dbGrowth, syncs := ioWriteBytes()-io0, filesSize(dbFiles...)-db0, rec.Syncs()-syncs0
 	peak, steady := rss.Stop()
 	gop := meanGOPBytes(in, cams)
+	rt := takeRuntimeSnap()
 	heapSnapshot(cfg)
 
 	cpuPct := 100 * cpu.Seconds() / wall.Seconds()
@@ -83,6 +84,7 @@ func benchRecord(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 	t.add("RSS steady (median)", fmtMB(steady), "≤ 112 MiB at 32 cameras"+steadyWant)
 	t.add("RSS peak", fmtMB(peak), "≤ 140 MiB at 32 cameras"+peakWant)
 	addPerCamera(t, rss0, steady, len(cams), gop)
+	addRuntimeRows(t, rt0, rt, len(cams))
 	if received > 0 {
 		t.add("written / received", fmt.Sprintf("%.3f", written/received), "≈ 1 (passthrough)")
 	}

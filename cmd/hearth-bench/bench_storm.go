@@ -40,7 +40,7 @@ func benchStorm(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 	store, cams := site.store, site.cams
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rss0 := rssBytes()
+	rss0, rt0 := rssBytes(), takeRuntimeSnap()
 	whole := sampleRSS(ctx) // the peak of boot, steady and storm
 	in := ingest.NewIngest(ingest.IngestConfig{Cameras: store})
 	var wg sync.WaitGroup
@@ -59,6 +59,7 @@ func benchStorm(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 	}
 	steadyPeak, steady := steadyRSS.Stop()
 	gop := meanGOPBytes(in, cams)
+	rt := takeRuntimeSnap()
 	heapSnapshot(cfg) // the fleet streaming, before the storm
 
 	in.Admission().ResetPeak()
@@ -89,6 +90,7 @@ func benchStorm(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 	t.add("RSS before", fmtMB(rss0), "")
 	t.add("RSS steady / peak", fmtMB(steady)+" / "+fmtMB(peakRSS), fmt.Sprintf("peak ≤ 256 MiB at 500 cameras %s", verdict(len(cams) != 500 || peakRSS <= 256<<20)))
 	addPerCamera(t, rss0, steady, len(cams), gop)
+	addRuntimeRows(t, rt0, rt, len(cams))
 	if steady > 0 {
 		t.add("storm peak / steady", fmt.Sprintf("%.2f", float64(stormPeak)/float64(steady)), "≤ 1.5")
 	}

@@ -18,6 +18,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hearthnvr/hearth/cmd/internal/memtune"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/ingest"
 )
@@ -50,6 +51,10 @@ type benchConfig struct {
 	CPUProfile, MemProfile string
 	// Work holds the generated 1080p clip between runs.
 	Work string
+	// GCPercent and LimitMiB are serve's --gc-percent and
+	// --memory-limit-mib: the same defaults, so the figures are the
+	// appliance's; a limit of 256 shows a 1 GiB Pi's default here.
+	GCPercent, LimitMiB int
 }
 
 var benchScenarios = []string{"record", "storm", "clip", "index", "live"}
@@ -150,6 +155,8 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&cfg.Hearth, "hearth", "", "review: the hearth binary (default: hearth beside this program)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
 	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile at the end of the measured window to `file` (and the run's allocations to file.allocs)")
+	fs.IntVar(&cfg.GCPercent, "gc-percent", 0, "the collector's GOGC, as serve's flag (0: serve's default 50, or $GOGC)")
+	fs.IntVar(&cfg.LimitMiB, "memory-limit-mib", 0, "soft memory limit in MiB, as serve's flag (0: a quarter of this machine, or $GOMEMLIMIT; -1: none)")
 	fs.StringVar(&cfg.Work, "work", filepath.Join(os.TempDir(), "hearth-bench"), "directory for the generated test clip (kept between runs)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -173,7 +180,12 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer stopProfile()
+	mem := memtune.Config{GCPercent: cfg.GCPercent, LimitBytes: int64(cfg.LimitMiB) << 20}
+	if cfg.LimitMiB < 0 {
+		mem.LimitBytes = -1
+	}
 	printMachine(e.stdout)
+	fmt.Fprintf(e.stdout, "# runtime: %s (as hearth serve)\n", memtune.Apply(mem))
 	for _, s := range cfg.Scenarios {
 		var t *benchTable
 		switch s {
@@ -366,6 +378,27 @@ func meanGOPBytes(in *ingest.Ingest, cams []nvr.Camera) float64 {
 		return 0
 	}
 	return sum / n
+}
+
+// runtimeSnap is what the Go runtime says of the process's memory.
+type runtimeSnap struct {
+	goroutines   int
+	stacks, heap uint64 // goroutine stacks, in-use heap spans
+}
+
+func takeRuntimeSnap() runtimeSnap {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return runtimeSnap{goroutines: runtime.NumGoroutine(), stacks: m.StackInuse, heap: m.HeapInuse}
+}
+
+// addRuntimeRows adds where a camera's memory goes by the runtime's count:
+// goroutines and their stacks, the in-use heap (units, buffers, sessions).
+func addRuntimeRows(t *benchTable, before, now runtimeSnap, cams int) {
+	n := float64(cams)
+	t.add("goroutines per camera", fmt.Sprintf("%.1f", float64(now.goroutines-before.goroutines)/n), "")
+	t.add("goroutine stacks per camera", fmt.Sprintf("%.1f KiB", (float64(now.stacks)-float64(before.stacks))/n/1024), "")
+	t.add("in-use heap per camera", fmt.Sprintf("%.0f KiB", (float64(now.heap)-float64(before.heap))/n/1024), "")
 }
 
 // addPerCamera adds the "memory per camera" row: the RSS above the
