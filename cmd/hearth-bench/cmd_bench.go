@@ -155,7 +155,7 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&cfg.Hearth, "hearth", "", "review: the hearth binary (default: hearth beside this program)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
 	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile at the end of the measured window to `file` (and the run's allocations to file.allocs)")
-	fs.IntVar(&cfg.GCPercent, "gc-percent", 0, "the collector's GOGC, as serve's flag (0: serve's default 50, or $GOGC)")
+	fs.IntVar(&cfg.GCPercent, "gc-percent", 0, "the collector's GOGC, as serve's flag (0: serve's default 100, or $GOGC)")
 	fs.IntVar(&cfg.LimitMiB, "memory-limit-mib", 0, "soft memory limit in MiB, as serve's flag (0: a quarter of this machine, or $GOMEMLIMIT; -1: none)")
 	fs.StringVar(&cfg.Work, "work", filepath.Join(os.TempDir(), "hearth-bench"), "directory for the generated test clip (kept between runs)")
 	pos, err := parseArgs(fs, args)
@@ -384,12 +384,16 @@ func meanGOPBytes(in *ingest.Ingest, cams []nvr.Camera) float64 {
 type runtimeSnap struct {
 	goroutines   int
 	stacks, heap uint64 // goroutine stacks, in-use heap spans
+	gcs          uint32 // completed collections
+	pauseNs      uint64 // their stop-the-world pauses, summed
+	at           time.Time
 }
 
 func takeRuntimeSnap() runtimeSnap {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return runtimeSnap{goroutines: runtime.NumGoroutine(), stacks: m.StackInuse, heap: m.HeapInuse}
+	return runtimeSnap{goroutines: runtime.NumGoroutine(), stacks: m.StackInuse, heap: m.HeapInuse,
+		gcs: m.NumGC, pauseNs: m.PauseTotalNs, at: time.Now()}
 }
 
 // addRuntimeRows adds where a camera's memory goes by the runtime's count:
@@ -399,6 +403,13 @@ func addRuntimeRows(t *benchTable, before, now runtimeSnap, cams int) {
 	t.add("goroutines per camera", fmt.Sprintf("%.1f", float64(now.goroutines-before.goroutines)/n), "")
 	t.add("goroutine stacks per camera", fmt.Sprintf("%.1f KiB", (float64(now.stacks)-float64(before.stacks))/n/1024), "")
 	t.add("in-use heap per camera", fmt.Sprintf("%.0f KiB", (float64(now.heap)-float64(before.heap))/n/1024), "")
+	// The price of a small heap is collections: their rate is stable on a
+	// shared machine, their CPU is not.
+	if secs := now.at.Sub(before.at).Seconds(); secs > 0 {
+		gcs := now.gcs - before.gcs
+		t.add("GC cycles per second", fmt.Sprintf("%.1f (pauses %.2f ms each)", float64(gcs)/secs,
+			float64(now.pauseNs-before.pauseNs)/1e6/float64(max(gcs, 1))), "")
+	}
 }
 
 // addPerCamera adds the "memory per camera" row: the RSS above the

@@ -35,7 +35,7 @@ import (
 //	             min_free_percent = 5, min_free_bytes = 2147483648
 //	[http]       max_conns_per_client = 64
 //	[recording]  camera_max_mbps = 40
-//	[memory]     gc_percent = 0 (50, or $GOGC), limit_mib = 0 (a quarter of the machine; -1: none)
+//	[memory]     gc_percent = 0 (100, or $GOGC), limit_mib = 0 (a quarter of the machine; -1: none)
 //	[mqtt]       broker = "tcp://127.0.0.1:1883", username, password, ca_file,
 //	             client_id (no flags: the password lives in this file only)
 
@@ -127,8 +127,8 @@ type serviceOptions struct {
 	// RTSPListen is the RTSP restream's listen address (host:port); ""
 	// leaves the restream off (the default).
 	RTSPListen string
-	// GCPercent is the collector's GOGC (0: memtune.DefaultGCPercent, or
-	// $GOGC when set; -1: off). LimitMiB is the soft memory limit in MiB
+	// GCPercent is the collector's GOGC (0: memtune.DefaultGCPercent, 100,
+	// or $GOGC when set; -1: off). LimitMiB is the soft memory limit in MiB
 	// (0: a quarter of the machine's memory, or $GOMEMLIMIT; -1: none).
 	GCPercent, LimitMiB int
 }
@@ -314,7 +314,7 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.IntVar(&o.CameraMaxMbps, "camera-max-mbps", o.CameraMaxMbps, "a camera sending more than this (Mbit/s over 10 s) has its recording paused until it is back under (0: no ceiling)")
 	fs.StringVar(&o.RTSPListen, "rtsp-listen", o.RTSPListen, "serve cameras over RTSP here (host:port, e.g. :8554) to Home Assistant, VLC, ffmpeg: a user name and a view token as digest credentials (off when empty)")
 	fs.IntVar(&o.MaxConnsPerClient, "max-conns-per-client", o.MaxConnsPerClient, "simultaneous HTTP connections one client address may hold (0: no cap)")
-	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "the garbage collector's GOGC (0: 50, or $GOGC when set; -1: off)")
+	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "the garbage collector's GOGC (0: 100, or $GOGC when set; -1: off)")
 	fs.IntVar(&o.LimitMiB, "memory-limit-mib", o.LimitMiB, "soft memory limit in MiB: the collector works harder near it (0: a quarter of the machine's memory, or $GOMEMLIMIT; -1: none)")
 	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
 	return path

@@ -113,7 +113,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // demo prints its logins there).
 func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, webrtcPort int)) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	// The runtime's memory knobs, before anything allocates much: GOGC 50
+	// The runtime's memory knobs, before anything allocates much: GOGC 100
 	// and a soft limit of a quarter of the machine (docs/performance.md,
 	// "Footprint").
 	log.Info("memory", "runtime", memtune.Apply(cfg.Service.memory()).String())

@@ -16,12 +16,14 @@ import (
 	"strings"
 )
 
-// DefaultGCPercent is GOGC for serve. Hearth's live heap is mostly video
-// bytes (the hubs' current GOPs) that hold no pointers, so the collector's
-// mark phase barely touches them and collecting at 50 % growth instead of
-// Go's 100 % costs little CPU, while the heap between collections shrinks
-// by a quarter: record 32 × 1080p RSS steady 91 → 62.5 MiB on the bench.
-const DefaultGCPercent = 50
+// DefaultGCPercent is GOGC for serve: Go's own 100. Lower values shrink
+// the heap between collections (record 32 × 1080p RSS steady 91 → 69 →
+// 55 MiB at 100, 50, 25) but multiply the collections (1 → 5.4 → 12 per
+// second) and the CPU they take (mark and sweep 0.14 → 0.37 → 0.62 s of
+// CPU per 30 s), and record CPU is what a Pi runs out of first; the soft
+// limit below spends that CPU only when memory is short. A user who
+// prefers memory sets gc_percent (docs/performance.md, "Footprint").
+const DefaultGCPercent = 100
 
 // Limits of the automatic soft memory limit.
 const (
@@ -36,8 +38,9 @@ const (
 
 // Config is the runtime's memory configuration.
 type Config struct {
-	// GCPercent is GOGC: 0 takes DefaultGCPercent; negative turns the
-	// proportional collector off (then only the limit collects).
+	// GCPercent is GOGC: 0 takes DefaultGCPercent (or $GOGC when set);
+	// negative turns the proportional collector off (then only the limit
+	// collects).
 	GCPercent int
 	// LimitBytes is the soft memory limit: 0 takes a quarter of the
 	// machine's memory (none on a machine under 512 MiB), negative sets
