@@ -33,9 +33,11 @@ func (p *FragmentBuffers) get(n int) []byte {
 	if b, ok := p.pool.Get().(*[]byte); ok && cap(*b) >= n {
 		return (*b)[:0]
 	}
-	// A pooled buffer too small for this GOP is left to the collector:
-	// the pool drifts to the cameras' usual fragment size.
-	return make([]byte, 0, (n+fragmentRound-1)/fragmentRound*fragmentRound)
+	// A pooled buffer too small for this GOP is left to the collector, and
+	// the new one has a quarter more room: GOPs of one stream vary by
+	// tens of percent, and an exact fit would make the next larger GOP
+	// miss again (the pool drifts to the cameras' usual fragment size).
+	return make([]byte, 0, min((n+n/4+fragmentRound-1)/fragmentRound*fragmentRound, max(n, maxPooledFragment)))
 }
 
 // put returns b (from get) to the pool once it has been written.
