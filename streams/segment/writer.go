@@ -89,8 +89,10 @@ func (o WriterOptions) withDefaults() WriterOptions {
 // fragment per GOP. It is for one goroutine at a time.
 //
 // Sync policy: the init is fsynced at creation. Each fragment is written
-// with a single Write as soon as its GOP is complete (the next keyframe
-// arrived), so a killed process loses at most the GOP in flight. The file
+// with a single Write (to an *os.File: one writev per 1024 pieces, one in
+// practice) as soon as its GOP is complete (the next keyframe arrived), so
+// a killed process loses at most the GOP in flight (recovery cuts a torn
+// fragment off, however it was written). The file
 // is fsynced after a fragment write when SyncInterval has passed since the
 // previous fsync, on Sync when fragments are pending, and on Close; a power
 // loss therefore loses at most SyncInterval plus one GOP. OnFragment sees a
