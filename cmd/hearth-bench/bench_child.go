@@ -113,6 +113,12 @@ func startProfiles(cfg benchConfig) (stop func(), err error) {
 func heapSnapshot(cfg benchConfig) {
 	if cfg.MemProfile != "" {
 		writeHeapProfile(cfg.MemProfile)
+		// The goroutines at the same moment, grouped by stack, so each
+		// camera's goroutines can be counted and named.
+		if f, err := os.Create(cfg.MemProfile + ".goroutines"); err == nil {
+			_ = pprof.Lookup("goroutine").WriteTo(f, 1)
+			_ = f.Close()
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +18,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hearthnvr/hearth/cmd/internal/memtune"
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/ingest"
 )
 
 // benchConfig is the typed configuration of "hearth-bench".
@@ -48,6 +51,10 @@ type benchConfig struct {
 	CPUProfile, MemProfile string
 	// Work holds the generated 1080p clip between runs.
 	Work string
+	// GCPercent and LimitMiB are serve's --gc-percent and
+	// --memory-limit-mib: the same defaults, so the figures are the
+	// appliance's; a limit of 256 shows a 1 GiB Pi's default here.
+	GCPercent, LimitMiB int
 }
 
 var benchScenarios = []string{"record", "storm", "clip", "index", "live"}
@@ -147,7 +154,9 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	fs.IntVar(&cfg.ReviewClicks, "review-clicks", 40, "review: clicks on the timeline")
 	fs.StringVar(&cfg.Hearth, "hearth", "", "review: the hearth binary (default: hearth beside this program)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
-	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile at the end of the measured window to `file` (and the run's allocations to file.allocs)")
+	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile at the end of the measured window to `file` (the goroutines then to file.goroutines, the run's allocations to file.allocs)")
+	fs.IntVar(&cfg.GCPercent, "gc-percent", 0, "the collector's GOGC, as serve's flag (0: serve's default 100, or $GOGC)")
+	fs.IntVar(&cfg.LimitMiB, "memory-limit-mib", 0, "soft memory limit in MiB, as serve's flag (0: a quarter of this machine, or $GOMEMLIMIT; -1: none)")
 	fs.StringVar(&cfg.Work, "work", filepath.Join(os.TempDir(), "hearth-bench"), "directory for the generated test clip (kept between runs)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -171,7 +180,12 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer stopProfile()
+	mem := memtune.Config{GCPercent: cfg.GCPercent, LimitBytes: int64(cfg.LimitMiB) << 20}
+	if cfg.LimitMiB < 0 {
+		mem.LimitBytes = -1
+	}
 	printMachine(e.stdout)
+	fmt.Fprintf(e.stdout, "# runtime: %s (as hearth serve)\n", memtune.Apply(mem))
 	for _, s := range cfg.Scenarios {
 		var t *benchTable
 		switch s {
@@ -253,13 +267,18 @@ func rssBytes() int64 {
 	return 0
 }
 
-// rssSampler records the peak RSS while it runs.
+// rssSampler records the peak RSS while it runs, and keeps the samples
+// (every 100 ms, at most maxRSSSamples) for the steady figure.
 type rssSampler struct {
-	mu   sync.Mutex
-	peak int64
-	stop context.CancelFunc
-	done chan struct{}
+	mu      sync.Mutex
+	peak    int64
+	samples []int64
+	stop    context.CancelFunc
+	done    chan struct{}
 }
+
+// maxRSSSamples bounds a sampler's memory: 10 minutes at 10 per second.
+const maxRSSSamples = 6000
 
 func sampleRSS(ctx context.Context) *rssSampler {
 	ctx, cancel := context.WithCancel(ctx)
@@ -269,8 +288,12 @@ func sampleRSS(ctx context.Context) *rssSampler {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
+			rss := rssBytes()
 			s.mu.Lock()
-			s.peak = max(s.peak, rssBytes())
+			s.peak = max(s.peak, rss)
+			if len(s.samples) < maxRSSSamples {
+				s.samples = append(s.samples, rss)
+			}
 			s.mu.Unlock()
 			select {
 			case <-ctx.Done():
@@ -284,11 +307,118 @@ func sampleRSS(ctx context.Context) *rssSampler {
 
 // Peak stops the sampler and returns the peak.
 func (s *rssSampler) Peak() int64 {
+	p, _ := s.Stop()
+	return p
+}
+
+// Stop stops the sampler and returns the peak and the steady RSS: the
+// median of the samples, which a collection's brief high does not move.
+func (s *rssSampler) Stop() (peak, steady int64) {
 	s.stop()
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.peak
+	if len(s.samples) > 0 {
+		sorted := slices.Clone(s.samples)
+		slices.Sort(sorted)
+		steady = sorted[len(sorted)/2]
+	}
+	return s.peak, steady
+}
+
+// ioWriteBytes is the bytes this process caused to be written to storage
+// (/proc/self/io write_bytes: page-cache pages dirtied, file data and
+// SQLite's alike), or -1 when the kernel does not say.
+func ioWriteBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "write_bytes:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
+}
+
+// filesSize sums the sizes of the files that exist among paths.
+func filesSize(paths ...string) int64 {
+	var n int64
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// perCameraTarget is the memory a camera may cost: 1.2 × the bytes of its
+// GOP (one copy of each unit is the floor: the hub's GOP cache, shared by
+// the recorder and viewers, plus the fragment being built) and 100 KiB of
+// session, queues and goroutines.
+func perCameraTarget(gopBytes float64) float64 { return 1.2*gopBytes + 100<<10 }
+
+// meanGOPBytes is the mean size of the cameras' latest complete GOPs.
+func meanGOPBytes(in *ingest.Ingest, cams []nvr.Camera) float64 {
+	var sum, n float64
+	for _, c := range cams {
+		if h := in.RecordHub(c.ID); h != nil {
+			if b := h.Stats().LastGOPBytes; b > 0 {
+				sum += float64(b)
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / n
+}
+
+// runtimeSnap is what the Go runtime says of the process's memory.
+type runtimeSnap struct {
+	goroutines   int
+	stacks, heap uint64 // goroutine stacks, in-use heap spans
+	gcs          uint32 // completed collections
+	pauseNs      uint64 // their stop-the-world pauses, summed
+	at           time.Time
+}
+
+func takeRuntimeSnap() runtimeSnap {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return runtimeSnap{goroutines: runtime.NumGoroutine(), stacks: m.StackInuse, heap: m.HeapInuse,
+		gcs: m.NumGC, pauseNs: m.PauseTotalNs, at: time.Now()}
+}
+
+// addRuntimeRows adds where a camera's memory goes by the runtime's count:
+// goroutines and their stacks, the in-use heap (units, buffers, sessions).
+func addRuntimeRows(t *benchTable, before, now runtimeSnap, cams int) {
+	n := float64(cams)
+	t.add("goroutines per camera", fmt.Sprintf("%.1f", float64(now.goroutines-before.goroutines)/n), "")
+	t.add("goroutine stacks per camera", fmt.Sprintf("%.1f KiB", (float64(now.stacks)-float64(before.stacks))/n/1024), "")
+	t.add("in-use heap per camera", fmt.Sprintf("%.0f KiB", (float64(now.heap)-float64(before.heap))/n/1024), "")
+	// The price of a small heap is collections: their rate is stable on a
+	// shared machine, their CPU is not.
+	if secs := now.at.Sub(before.at).Seconds(); secs > 0 {
+		gcs := now.gcs - before.gcs
+		t.add("GC cycles per second", fmt.Sprintf("%.1f (pauses %.2f ms each)", float64(gcs)/secs,
+			float64(now.pauseNs-before.pauseNs)/1e6/float64(max(gcs, 1))), "")
+	}
+}
+
+// addPerCamera adds the "memory per camera" row: the RSS above the
+// process's before the cameras started, per camera, against the target.
+func addPerCamera(t *benchTable, before, steady int64, cams int, gop float64) {
+	per := float64(steady-before) / float64(cams)
+	want := perCameraTarget(gop)
+	t.add("memory per camera (steady - before)", fmt.Sprintf("%.0f KiB (GOP %.0f KiB)", per/1024, gop/1024),
+		fmt.Sprintf("≤ 1.2 × GOP + 100 KiB = %.0f KiB %s", want/1024, verdict(per <= want)))
 }
 
 // simcamChild is "hearth simcam" in another process, so the harness

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/hearthnvr/hearth/cmd/internal/memtune"
 	"github.com/hearthnvr/hearth/nvr/mqtt"
 	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/ui"
@@ -34,6 +35,7 @@ import (
 //	             min_free_percent = 5, min_free_bytes = 2147483648
 //	[http]       max_conns_per_client = 64
 //	[recording]  camera_max_mbps = 40
+//	[memory]     gc_percent = 0 (100, or $GOGC), limit_mib = 0 (a quarter of the machine; -1: none)
 //	[mqtt]       broker = "tcp://127.0.0.1:1883", username, password, ca_file,
 //	             client_id (no flags: the password lives in this file only)
 
@@ -52,6 +54,7 @@ type fileConfig struct {
 	Retention  fileRetain `toml:"retention"`
 	HTTP       fileHTTP   `toml:"http"`
 	Recording  fileRecord `toml:"recording"`
+	Memory     fileMemory `toml:"memory"`
 	MQTT       fileMQTT   `toml:"mqtt"`
 	path       string     // for messages
 	lines      map[string]int
@@ -83,6 +86,12 @@ type fileMQTT struct {
 
 type fileRecord struct {
 	CameraMaxMbps *int `toml:"camera_max_mbps"`
+}
+
+// fileMemory is the Go runtime's memory configuration (cmd/internal/memtune).
+type fileMemory struct {
+	GCPercent *int `toml:"gc_percent"`
+	LimitMiB  *int `toml:"limit_mib"`
 }
 
 type fileHTTP struct {
@@ -118,6 +127,19 @@ type serviceOptions struct {
 	// RTSPListen is the RTSP restream's listen address (host:port); ""
 	// leaves the restream off (the default).
 	RTSPListen string
+	// GCPercent is the collector's GOGC (0: memtune.DefaultGCPercent, 100,
+	// or $GOGC when set; -1: off). LimitMiB is the soft memory limit in MiB
+	// (0: a quarter of the machine's memory, or $GOMEMLIMIT; -1: none).
+	GCPercent, LimitMiB int
+}
+
+// memory is the runtime configuration o asks for.
+func (o serviceOptions) memory() memtune.Config {
+	c := memtune.Config{GCPercent: o.GCPercent, LimitBytes: int64(o.LimitMiB) << 20}
+	if o.LimitMiB < 0 {
+		c.LimitBytes = -1
+	}
+	return c
 }
 
 // tlsMode is how serve speaks HTTPS.
@@ -254,6 +276,12 @@ func (o serviceOptions) Validate() error {
 	if o.MaxConnsPerClient < 0 {
 		return usagef("--max-conns-per-client %d: want 0 (no cap) or more", o.MaxConnsPerClient)
 	}
+	if g := o.GCPercent; g != -1 && (g < 0 || g > 1000) {
+		return usagef("--gc-percent %d: want 1-1000, 0 (the default) or -1 (off)", g)
+	}
+	if o.LimitMiB < -1 {
+		return usagef("--memory-limit-mib %d: want MiB, 0 (a quarter of the machine) or -1 (none)", o.LimitMiB)
+	}
 	if a := o.RTSPListen; a != "" {
 		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
 			return usagef("--rtsp-listen %q is not host:port (for example :8554)", a)
@@ -286,6 +314,8 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.IntVar(&o.CameraMaxMbps, "camera-max-mbps", o.CameraMaxMbps, "a camera sending more than this (Mbit/s over 10 s) has its recording paused until it is back under (0: no ceiling)")
 	fs.StringVar(&o.RTSPListen, "rtsp-listen", o.RTSPListen, "serve cameras over RTSP here (host:port, e.g. :8554) to Home Assistant, VLC, ffmpeg: a user name and a view token as digest credentials (off when empty)")
 	fs.IntVar(&o.MaxConnsPerClient, "max-conns-per-client", o.MaxConnsPerClient, "simultaneous HTTP connections one client address may hold (0: no cap)")
+	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "the garbage collector's GOGC (0: 100, or $GOGC when set; -1: off)")
+	fs.IntVar(&o.LimitMiB, "memory-limit-mib", o.LimitMiB, "soft memory limit in MiB: the collector works harder near it (0: a quarter of the machine's memory, or $GOMEMLIMIT; -1: none)")
 	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
 	return path
 }
@@ -364,6 +394,8 @@ func loadConfig(path string) (fileConfig, error) {
 		{"retention.min_free_bytes", fc.Retention.MinFreeBytes, 0, 1 << 62},
 		{"http.max_conns_per_client", ptr64(fc.HTTP.MaxConnsPerClient), 0, 1 << 20},
 		{"recording.camera_max_mbps", ptr64(fc.Recording.CameraMaxMbps), 0, 100_000},
+		{"memory.gc_percent", ptr64(fc.Memory.GCPercent), -1, 1000},
+		{"memory.limit_mib", ptr64(fc.Memory.LimitMiB), -1, 1 << 30},
 	} {
 		if c.v != nil && (*c.v < c.min || *c.v > c.max) {
 			return fc, fmt.Errorf("config %s:%d: %s = %d is out of range (%d-%d)", path, fc.lines[c.key], c.key, *c.v, c.min, c.max)
@@ -534,6 +566,8 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	num("min-free-percent", &o.Retention.MinFreePercent, fc.Retention.MinFreePercent)
 	num("max-conns-per-client", &o.MaxConnsPerClient, fc.HTTP.MaxConnsPerClient)
 	num("camera-max-mbps", &o.CameraMaxMbps, fc.Recording.CameraMaxMbps)
+	num("gc-percent", &o.GCPercent, fc.Memory.GCPercent)
+	num("memory-limit-mib", &o.LimitMiB, fc.Memory.LimitMiB)
 	if fc.Retention.MinFreeBytes != nil && !set["min-free-bytes"] {
 		o.Retention.MinFreeBytes = *fc.Retention.MinFreeBytes
 	}

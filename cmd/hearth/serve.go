@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hearthnvr/hearth/cmd/internal/memtune"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/events"
 	"github.com/hearthnvr/hearth/nvr/ingest"
@@ -113,6 +114,10 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // demo prints its logins there).
 func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, webrtcPort int)) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// The runtime's memory knobs, before anything allocates much: GOGC 100
+	// and a soft limit of a quarter of the machine (docs/performance.md,
+	// "Footprint").
+	log.Info("memory", "runtime", memtune.Apply(cfg.Service.memory()).String())
 
 	// Bind first: a port in use is the most common start failure and must be
 	// reported before anything else is touched.

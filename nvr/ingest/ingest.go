@@ -105,6 +105,9 @@ var _ supervisor.ReadySource = (*rtsp.Client)(nil)
 // (Camera.LocalOK false) gets RefuseLocalAddr as the dial-time check: its
 // sessions, main and sub, TCP and UDP, never reach this appliance.
 func rtspSource(cfg IngestConfig) SourceFactory {
+	// One pool of picture-assembly scratch buffers for every camera: each
+	// needs one only while a picture's packets arrive (rtsp.Buffers).
+	bufs := &rtsp.Buffers{}
 	return func(c nvr.Camera, stream, url string) (supervisor.Source, error) {
 		// A sub stream on another host than the main one gets no
 		// credentials: they belong to the main stream's host.
@@ -121,6 +124,7 @@ func rtspSource(cfg IngestConfig) SourceFactory {
 			Logger:      cfg.Log.With("camera", string(c.ID), "stream", stream),
 			CheckAddr:   nvr.CheckAddrFor(c.LocalOK),
 			Resolver:    cfg.Resolver,
+			Buffers:     bufs,
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -120,6 +121,10 @@ type RecorderConfig struct {
 type Recorder struct {
 	cfg  RecorderConfig
 	wake chan struct{}
+	// buffers lends every camera's segment writer the buffer it builds a
+	// fragment in (docs/performance.md: footprint).
+	buffers segment.FragmentBuffers
+	syncs   atomic.Uint64 // fsyncs of segment files, for Syncs
 
 	mu        sync.Mutex
 	cams      map[nvr.CameraID]*cameraRecorder
@@ -184,6 +189,11 @@ func NewRecorder(cfg RecorderConfig) *Recorder {
 	}
 	return &Recorder{cfg: cfg, wake: make(chan struct{}, 1), cams: map[nvr.CameraID]*cameraRecorder{}, ready: make(chan struct{})}
 }
+
+// Syncs returns how many fsyncs of segment files the recorder has done
+// (each segment's init, its fragments' and its close), for the write
+// amplification figures of hearth bench.
+func (r *Recorder) Syncs() uint64 { return r.syncs.Load() }
 
 // Reconcile asks Run to re-read the camera list now. It never blocks.
 func (r *Recorder) Reconcile() {

@@ -151,7 +151,8 @@ func (c *cameraRecorder) run(ctx context.Context) {
 	}
 	seg := segment.NewSegmenter(segment.Config{
 		Files: idx, Observer: idx, Target: cfg.Target, FirstTarget: stagger(cfg.Target, c.index),
-		Writer: segment.WriterOptions{SyncInterval: cfg.SyncInterval, Now: cfg.Now},
+		Writer: segment.WriterOptions{SyncInterval: cfg.SyncInterval, Now: cfg.Now,
+			Buffers: &c.r.buffers, OnSync: func() { c.r.syncs.Add(1) }},
 	})
 	defer func() {
 		_ = seg.Close()

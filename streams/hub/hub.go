@@ -79,6 +79,10 @@ type Hub struct {
 	gop      []*media.Unit
 	gopBytes int
 	gopOver  bool // capped: dropped until the next keyframe
+	// lastGOPBytes is the size of the latest complete GOP (keyframe to the
+	// unit before the next one), 0 when it was capped: what a camera's
+	// memory is measured against (docs/performance.md).
+	lastGOPBytes int
 
 	units, bytes, dropped uint64
 	lastUnit              time.Time
@@ -161,6 +165,9 @@ func (h *Hub) cache(u *media.Unit, size int, sync bool) {
 		return // no video track: no GOPs to cache
 	}
 	if sync {
+		if h.key != nil && !h.gopOver {
+			h.lastGOPBytes = h.gopBytes
+		}
 		h.key = u
 		h.resetGOP(false)
 	} else if h.key == nil || h.gopOver {

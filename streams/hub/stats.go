@@ -25,6 +25,9 @@ type Stats struct {
 	Dropped uint64
 	// GOPUnits and GOPBytes describe the GOP cache now (0 while capped).
 	GOPUnits, GOPBytes int
+	// LastGOPBytes is the payload size of the latest complete GOP (0 before
+	// one completed, or when it passed the cache's cap).
+	LastGOPBytes int
 }
 
 // Stats returns a snapshot of the hub's counters. Safe for concurrent use.
@@ -33,15 +36,16 @@ func (h *Hub) Stats() Stats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st := Stats{
-		CameraID:    h.cameraID,
-		Units:       h.units,
-		Bytes:       h.bytes,
-		Rejected:    h.rejected.Load(),
-		LastUnit:    h.lastUnit,
-		Subscribers: len(h.subs),
-		Dropped:     h.dropped,
-		GOPUnits:    len(h.gop),
-		GOPBytes:    h.gopBytes,
+		CameraID:     h.cameraID,
+		Units:        h.units,
+		Bytes:        h.bytes,
+		Rejected:     h.rejected.Load(),
+		LastUnit:     h.lastUnit,
+		Subscribers:  len(h.subs),
+		Dropped:      h.dropped,
+		GOPUnits:     len(h.gop),
+		GOPBytes:     h.gopBytes,
+		LastGOPBytes: h.lastGOPBytes,
 	}
 	st.BitsPerSecond, st.FPS = h.rate.rates(now)
 	return st

@@ -33,6 +33,10 @@ type picture struct {
 // rtph264pay config-interval=-1 repeats SPS/PPS before every IDR slice).
 type assembler struct {
 	codec media.Codec
+	// bufs, when set, lends buf for each picture, which goes back once the
+	// picture is emitted and nothing of the next one is held (see Buffers);
+	// nil keeps one buffer for the assembler's life.
+	bufs *Buffers
 
 	buf    []byte // NAL unit bytes of the current picture, back to back
 	ends   []int  // end offset in buf of each NAL unit
@@ -106,8 +110,19 @@ func (a *assembler) add(n []byte) {
 		}
 		return
 	}
+	if a.buf == nil && a.bufs != nil {
+		a.buf = a.bufs.get()
+	}
 	a.buf = append(a.buf, n...)
 	a.ends = append(a.ends, len(a.buf))
+}
+
+// release gives an empty buf back to bufs.
+func (a *assembler) release() {
+	if a.bufs != nil && len(a.buf) == 0 && a.buf != nil {
+		a.bufs.put(a.buf)
+		a.buf = nil
+	}
 }
 
 // flush ends the current picture (which has slices) and emits it when it
@@ -143,10 +158,12 @@ func (a *assembler) flush(emit func(picture), byMarker bool) {
 		a.ends[i] -= cut
 	}
 	a.tail, a.slices, a.first, a.broken = -1, false, false, false
+	a.release()
 }
 
 // reset forgets any partial picture (after packet loss, for example).
 func (a *assembler) reset() {
 	a.buf, a.ends = a.buf[:0], a.ends[:0]
 	a.tail, a.slices, a.first, a.broken, a.lastByMarker = -1, false, false, false, false
+	a.release()
 }

@@ -57,6 +57,9 @@ type Config struct {
 	CheckAddr func(netip.Addr) error
 	// Resolver resolves the camera's host name (nil: net.DefaultResolver).
 	Resolver *net.Resolver
+	// Buffers, when set, lends the picture assembly's scratch buffers,
+	// shared with the other cameras' clients (nil: the client's own).
+	Buffers *Buffers
 }
 
 // Validate checks the configuration.
@@ -108,6 +111,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Buffers == nil {
+		c.Buffers = &Buffers{}
 	}
 	return c
 }

@@ -21,7 +21,10 @@ import (
 // Answers "need more packets" and "a continuation before any start" with
 // (nil, nil), as depacketizer does. One goroutine at a time.
 type h264Depacketizer struct {
-	fu      []byte // the FU-A NAL unit being reassembled
+	fu []byte // the FU-A NAL unit being reassembled
+	// bufs, when set, lends fu for each FU-A NAL unit; release gives it
+	// back (see Buffers). nil keeps one buffer for the depacketizer's life.
+	bufs    *Buffers
 	inFU    bool
 	nextSeq uint16
 	seen    bool // a packet other than an FU continuation was received
@@ -46,6 +49,9 @@ func (d *h264Depacketizer) decode(pkt *rtp.Packet) ([][]byte, error) {
 		start, end := p[1]&0x80 != 0, p[1]&0x40 != 0
 		switch {
 		case start:
+			if d.fu == nil && d.bufs != nil {
+				d.fu = d.bufs.get()
+			}
 			d.fu = append(append(d.fu[:0], p[0]&0xE0|p[1]&0x1F), p[2:]...)
 			d.inFU, d.seen = true, true
 		case !d.inFU && !d.seen:
@@ -101,6 +107,16 @@ func (d *h264Depacketizer) decode(pkt *rtp.Packet) ([][]byte, error) {
 		d.out = append(d.out, p)
 	}
 	return d.unwrapAnnexB(d.out)
+}
+
+// release gives the FU-A buffer back to bufs unless a NAL unit is being
+// reassembled in it. The caller is done with what decode returned.
+func (d *h264Depacketizer) release() {
+	if d.bufs != nil && !d.inFU && d.fu != nil {
+		clear(d.out) // it may alias fu
+		d.bufs.put(d.fu)
+		d.fu = nil
+	}
 }
 
 var annexBStart = []byte{0, 0, 0, 1}

@@ -57,7 +57,10 @@ type session struct {
 }
 
 type videoPath struct {
-	decode  func(*rtp.Packet) ([][]byte, error)
+	decode func(*rtp.Packet) ([][]byte, error)
+	// release, when set, is called once decode's result is consumed (the
+	// depacketizer gives its scratch buffer back).
+	release func()
 	asm     *assembler
 	state   videoState
 	pts     unwrapper
@@ -215,7 +218,8 @@ func (s *session) setup(desc *description.Session) error {
 			return &Error{Op: s.c.op + ": setup " + s.c.redacted, Kind: media.ErrUnsupported,
 				Msg: "H.264: interleaved packetization mode is not supported"}
 		}
-		v.decode = (&h264Depacketizer{}).decode
+		d := &h264Depacketizer{bufs: s.cfg.Buffers}
+		v.decode, v.release = d.decode, d.release
 		v.state.codec = media.H264
 		v.state.setParams(nil, f.SPS, f.PPS)
 	case *format.H265:
@@ -228,6 +232,7 @@ func (s *session) setup(desc *description.Session) error {
 		v.state.setParams(f.VPS, f.SPS, f.PPS)
 	}
 	v.asm = newAssembler(v.state.codec)
+	v.asm.bufs = s.cfg.Buffers
 	v.wall.clockRate = media.VideoClockRate
 	if s.sel.audio != nil {
 		a, err := newAudioPath(s.sel)
@@ -409,6 +414,9 @@ func (s *session) onVideo(pkt *rtp.Packet) {
 		v.asm.reset() // the picture in flight lost a packet
 	}
 	v.seqSeen, v.nextSeq, v.pt = true, pkt.SequenceNumber+1, pkt.PayloadType
+	if v.release != nil {
+		defer v.release()
+	}
 	nalus, err := v.decode(pkt)
 	if err != nil {
 		s.decodeError(err)

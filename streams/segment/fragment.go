@@ -44,6 +44,13 @@ func (r *trackRun) reset() {
 	r.data = r.data[:0]
 }
 
+// release drops the references to the units' payloads once the fragment
+// is built; the samples' metadata stays until reset.
+func (r *trackRun) release() {
+	clear(r.data)
+	r.data = r.data[:0]
+}
+
 func (r *trackRun) duration() int64 {
 	var d int64
 	for _, s := range r.samples {
@@ -122,6 +129,43 @@ func fragmentSize(runs []*trackRun) int {
 // mfhd sequence number; wall the capture time of the fragment's first
 // reference-track sample; ref the reference track's run (for prft).
 func appendFragment(dst []byte, seq uint32, wall time.Time, ref *trackRun, runs []*trackRun) []byte {
+	dst = appendFragmentHead(dst, seq, wall, ref, runs)
+	for _, r := range runs {
+		if len(r.samples) == 0 {
+			continue
+		}
+		for _, n := range r.data {
+			if r.t.video() {
+				dst = binary.BigEndian.AppendUint32(dst, uint32(len(n)))
+			}
+			dst = append(dst, n...)
+		}
+	}
+	return dst
+}
+
+// mdatPayloadSize is the size of the mdat box's payload for runs: video
+// NAL units with 4-byte length prefixes, audio frames as they are.
+func mdatPayloadSize(runs []*trackRun) int {
+	n := 0
+	for _, r := range runs {
+		if len(r.samples) == 0 {
+			continue
+		}
+		for _, d := range r.data {
+			n += len(d)
+			if r.t.video() {
+				n += 4
+			}
+		}
+	}
+	return n
+}
+
+// appendFragmentHead appends the fragment's prft, its moof and the mdat
+// box header to dst: everything but the samples, which follow in runs'
+// order (see appendFragment and Writer's vectored write).
+func appendFragmentHead(dst []byte, seq uint32, wall time.Time, ref *trackRun, runs []*trackRun) []byte {
 	w := boxWriter{b: dst}
 	// prft: wall clock of the first sample, for recovery and for clocks.
 	w.full("prft", 1, 0)
@@ -171,7 +215,6 @@ func appendFragment(dst []byte, seq uint32, wall time.Time, ref *trackRun, runs 
 	w.end() // moof
 	moofSize := w.pos() - moofAt
 
-	w.start("mdat")
 	i := 0
 	data := moofSize + 8
 	for _, r := range runs {
@@ -180,20 +223,15 @@ func appendFragment(dst []byte, seq uint32, wall time.Time, ref *trackRun, runs 
 		}
 		w.putU32(offsets[i], uint32(data))
 		i++
-		if r.t.video() {
-			for _, n := range r.data {
-				w.b = binary.BigEndian.AppendUint32(w.b, uint32(len(n)))
-				w.b = append(w.b, n...)
-				data += 4 + len(n)
-			}
-		} else {
-			for _, f := range r.data {
-				w.b = append(w.b, f...)
-				data += len(f)
+		for _, d := range r.data {
+			data += len(d)
+			if r.t.video() {
+				data += 4
 			}
 		}
 	}
-	w.end()
+	w.u32(uint32(8 + mdatPayloadSize(runs)))
+	w.str("mdat")
 	return w.b
 }
 

@@ -20,6 +20,7 @@ type rtpWriter struct {
 	track *pion.TrackLocalStaticRTP
 	codec media.Codec
 	pay   rtp.Payloader
+	h264  *h264Payloader // H.264: packetizes without allocating (pay unused)
 	seq   uint16
 	clock *retimer
 	annex []byte // reused Annex-B buffer
@@ -31,7 +32,7 @@ func newRTPWriter(ctx context.Context, p *pacer, track *pion.TrackLocalStaticRTP
 	w := &rtpWriter{track: track, codec: codec, seq: seq, clock: newRetimer(rate, base), pace: p, ctx: ctx}
 	switch codec {
 	case media.H264:
-		w.pay = &codecs.H264Payloader{}
+		w.h264 = &h264Payloader{}
 	case media.H265:
 		w.pay = &codecs.H265Payloader{}
 	case media.Opus:
@@ -58,6 +59,13 @@ func (w *rtpWriter) write(p rtp.Packet) (int, error) {
 // writeVideo sends one picture. Keyframes get the parameter sets in band
 // when the camera sent them out of band only, so every keyframe decodes.
 func (w *rtpWriter) writeVideo(u *media.Unit, ts uint32) (int, error) {
+	if w.h264 != nil {
+		var params [][]byte
+		if t := &u.Info.Tracks[u.Track]; u.Key && !hasParams(u.NALUs, w.codec) {
+			params = [][]byte{t.SPS, t.PPS}
+		}
+		return w.writePayloads(w.h264.payload(rtpMTU, params, u.NALUs), ts)
+	}
 	w.annex = w.annex[:0]
 	if u.Key {
 		t := &u.Info.Tracks[u.Track]
@@ -80,7 +88,11 @@ func (w *rtpWriter) writeVideo(u *media.Unit, ts uint32) (int, error) {
 			w.annex = append(append(w.annex, 0, 0, 0, 1), n...)
 		}
 	}
-	payloads := w.pay.Payload(rtpMTU, w.annex)
+	return w.writePayloads(w.pay.Payload(rtpMTU, w.annex), ts)
+}
+
+// writePayloads sends one picture's payloads, the marker on the last.
+func (w *rtpWriter) writePayloads(payloads [][]byte, ts uint32) (int, error) {
 	sent := 0
 	for i, p := range payloads {
 		n, err := w.write(rtp.Packet{Header: rtp.Header{Marker: i == len(payloads)-1, Timestamp: ts}, Payload: p})
