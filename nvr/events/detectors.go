@@ -10,14 +10,6 @@ import (
 	"github.com/hearthnvr/hearth/streams/hub"
 )
 
-// detectorRun is one camera's detector goroutine, built from one
-// configuration; a change of the settings or streams restarts it.
-type detectorRun struct {
-	key    detectorKey
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
 // detectorKey is what a running detector depends on.
 type detectorKey struct {
 	detection     string // settings, flattened
@@ -38,57 +30,17 @@ func keyOf(c nvr.Camera, now time.Time) detectorKey {
 	}
 }
 
+// reconcileDetectors keeps one detector goroutine per camera that wants
+// one, restarting it when its settings or streams change.
 func (e *Events) reconcileDetectors(ctx context.Context, cams map[nvr.CameraID]nvr.Camera) {
 	if e.cfg.Detectors == nil || e.cfg.hubs == nil {
 		return
 	}
 	now := e.cfg.Now()
-	var stop []*detectorRun
-	e.mu.Lock()
-	for id, run := range e.running {
-		c, ok := cams[id]
-		if !ok || keyOf(c, now) != run.key {
-			stop = append(stop, run)
-			delete(e.running, id)
-		}
-	}
-	e.mu.Unlock()
-	for _, run := range stop {
-		run.cancel()
-		<-run.done
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.stopped {
-		return
-	}
-	for id, c := range cams {
+	e.detectors.reconcile(ctx, cams, func(c nvr.Camera) (detectorKey, bool) {
 		k := keyOf(c, now)
-		if !k.want {
-			continue
-		}
-		if _, ok := e.running[id]; ok {
-			continue
-		}
-		runCtx, cancel := context.WithCancel(ctx)
-		run := &detectorRun{key: k, cancel: cancel, done: make(chan struct{})}
-		e.running[id] = run
-		go func() {
-			defer close(run.done)
-			e.detect(runCtx, c)
-		}()
-	}
-}
-
-func (e *Events) stopDetectors() {
-	e.mu.Lock()
-	runs := e.running
-	e.running = map[nvr.CameraID]*detectorRun{}
-	e.mu.Unlock()
-	for _, run := range runs {
-		run.cancel()
-		<-run.done
-	}
+		return k, k.want
+	}, e.detect)
 }
 
 // detect runs camera c's detector on its detection hub until ctx ends,

@@ -35,12 +35,6 @@ type onvifKey struct {
 	localOK   bool
 }
 
-type onvifRun struct {
-	key    onvifKey
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
 // onvifKeyOf returns c's key and whether its camera events are wanted now.
 func onvifKeyOf(c nvr.Camera, now time.Time) (onvifKey, bool) {
 	user, pw := c.ONVIFCredentials()
@@ -50,52 +44,12 @@ func onvifKeyOf(c nvr.Camera, now time.Time) (onvifKey, bool) {
 	return k, want
 }
 
+// reconcileONVIF keeps one pull point subscription per camera whose
+// event source includes the camera's own, restarting it when its address
+// or credentials change.
 func (e *Events) reconcileONVIF(ctx context.Context, cams map[nvr.CameraID]nvr.Camera) {
 	now := e.cfg.Now()
-	var stop []*onvifRun
-	e.mu.Lock()
-	for id, run := range e.onvifRuns {
-		c, ok := cams[id]
-		k, want := onvifKeyOf(c, now)
-		if !ok || !want || k != run.key {
-			stop = append(stop, run)
-			delete(e.onvifRuns, id)
-		}
-	}
-	e.mu.Unlock()
-	for _, run := range stop {
-		run.cancel()
-		<-run.done
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.stopped {
-		return
-	}
-	for id, c := range cams {
-		k, want := onvifKeyOf(c, now)
-		if _, ok := e.onvifRuns[id]; !want || ok {
-			continue
-		}
-		runCtx, cancel := context.WithCancel(ctx)
-		run := &onvifRun{key: k, cancel: cancel, done: make(chan struct{})}
-		e.onvifRuns[id] = run
-		go func() {
-			defer close(run.done)
-			e.cameraEvents(runCtx, c)
-		}()
-	}
-}
-
-func (e *Events) stopONVIF() {
-	e.mu.Lock()
-	runs := e.onvifRuns
-	e.onvifRuns = map[nvr.CameraID]*onvifRun{}
-	e.mu.Unlock()
-	for _, run := range runs {
-		run.cancel()
-		<-run.done
-	}
+	e.onvifRuns.reconcile(ctx, cams, func(c nvr.Camera) (onvifKey, bool) { return onvifKeyOf(c, now) }, e.cameraEvents)
 }
 
 // cameraEvents reads camera c's events until ctx ends, subscribing again

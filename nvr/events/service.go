@@ -79,12 +79,12 @@ type Events struct {
 
 	expiryClock nvr.RefClock // used by sweep only (the Run goroutine)
 
-	mu      sync.Mutex
-	cams    map[nvr.CameraID]nvr.Camera                   // last camera list
-	open    map[nvr.CameraID]map[nvr.EventKind]*openEvent // in-progress events
-	running map[nvr.CameraID]*detectorRun
+	mu        sync.Mutex
+	cams      map[nvr.CameraID]nvr.Camera                   // last camera list
+	open      map[nvr.CameraID]map[nvr.EventKind]*openEvent // in-progress events
+	detectors *cameraRuns[detectorKey]
 	// onvifRuns reads cameras' own events (onvif_source.go).
-	onvifRuns map[nvr.CameraID]*onvifRun
+	onvifRuns *cameraRuns[onvifKey]
 	stopped   bool // Run has ended: activity is ignored
 }
 
@@ -138,8 +138,8 @@ func NewEvents(cfg EventsConfig) *Events {
 		snapshots: make(chan struct{}, maxSnapshots),
 		cams:      map[nvr.CameraID]nvr.Camera{},
 		open:      map[nvr.CameraID]map[nvr.EventKind]*openEvent{},
-		running:   map[nvr.CameraID]*detectorRun{},
-		onvifRuns: map[nvr.CameraID]*onvifRun{},
+		detectors: newCameraRuns[detectorKey](),
+		onvifRuns: newCameraRuns[onvifKey](),
 	}
 }
 
@@ -163,8 +163,8 @@ func (e *Events) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(ctx)
 	wg.Go(func() { e.thumbWorker(workCtx) })
 	defer func() {
-		e.stopDetectors()
-		e.stopONVIF()
+		e.detectors.Stop()
+		e.onvifRuns.Stop()
 		e.closeAll()
 		cancelWork()
 		wg.Wait()
