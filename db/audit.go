@@ -35,9 +35,17 @@ func (d *DB) Audit(ctx context.Context, limit int) ([]nvr.AuditEntry, error) {
 	if limit <= 0 {
 		limit = DefaultAuditLimit
 	}
-	rows, err := d.reader.QueryContext(ctx, `
-		SELECT id, at_ns, COALESCE(user_id, 0), principal, COALESCE(camera_id, ''), action, result, detail
+	return d.auditRows(ctx, op, `
+		SELECT `+auditColumns+`
 		FROM audit_log ORDER BY at_ns DESC, id DESC LIMIT ?`, limit)
+}
+
+// auditColumns are an audit row's columns in auditRows' order.
+const auditColumns = `id, at_ns, COALESCE(user_id, 0), principal, COALESCE(camera_id, ''), action, result, detail`
+
+// auditRows runs query (selecting auditColumns) and reads its rows.
+func (d *DB) auditRows(ctx context.Context, op, query string, args ...any) ([]nvr.AuditEntry, error) {
+	rows, err := d.reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, internal(op, err)
 	}
@@ -71,26 +79,9 @@ func (d *DB) CameraAudit(ctx context.Context, cams []nvr.CameraID, limit int) ([
 		marks = append(marks, "?")
 	}
 	args = append(args, limit)
-	rows, err := d.reader.QueryContext(ctx, `
-		SELECT id, at_ns, COALESCE(user_id, 0), principal, COALESCE(camera_id, ''), action, result, detail
+	return d.auditRows(ctx, op, `
+		SELECT `+auditColumns+`
 		FROM audit_log WHERE camera_id IN (`+strings.Join(marks, ",")+`) ORDER BY at_ns DESC, id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, internal(op, err)
-	}
-	defer rows.Close()
-	var es []nvr.AuditEntry
-	for rows.Next() {
-		var (
-			e  nvr.AuditEntry
-			at int64
-		)
-		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Principal, &e.CameraID, &e.Action, &e.Result, &e.Detail); err != nil {
-			return nil, internal(op, err)
-		}
-		e.At = fromNs(at)
-		es = append(es, e)
-	}
-	return es, internal(op, rows.Err())
 }
 
 var _ nvr.ViewingStore = (*DB)(nil)
