@@ -152,10 +152,22 @@ func (r NotifyRule) Wants(k NotifyKind, label string, cam CameraID, t time.Time)
 	if !slices.Contains(r.Kinds, k) {
 		return false
 	}
-	if k == NotifyTrigger && len(r.Labels) > 0 && !slices.Contains(r.Labels, label) {
+	if k == NotifyTrigger && len(r.Labels) > 0 && !slices.ContainsFunc(r.Labels, func(want string) bool { return labelMatches(want, label) }) {
 		return false
 	}
 	return !r.Quiet(t)
+}
+
+// labelMatches reports whether a rule's label want names an event's label
+// got: the same label (case aside), or its first part when the event's
+// label is a kind with the camera's own rule after it, as a camera's
+// analytics name them ("person (PeopleRule)" for "person").
+func labelMatches(want, got string) bool {
+	if strings.EqualFold(want, got) {
+		return true
+	}
+	head, _, ok := strings.Cut(got, " (")
+	return ok && strings.EqualFold(want, head)
 }
 
 // Quiet reports whether t (in its own location) falls in the quiet hours.
