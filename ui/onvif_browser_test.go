@@ -10,6 +10,8 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/streams/simcam"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
@@ -116,4 +118,60 @@ func TestBrowserPTZButtons(t *testing.T) {
 	}
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="ptz-stop"]`)))
 	waitJS(t, b, `document.querySelector('[data-testid="ptz-message"]').textContent === 'Stopped.'`, 20*time.Second)
+}
+
+// TestBrowserPickDiscoveredCamera: the appliance admin, in headless
+// Chromium, presses "Search the network" on the add-camera form; simcam's
+// WS-Discovery responder answers the multicast probe (in a network
+// namespace of the test's own, whose loopback carries multicast), the
+// camera appears as a button naming its model and address, picking it
+// fills the ONVIF address, and with its password "Find via ONVIF" fills
+// both streams.
+func TestBrowserPickDiscoveredCamera(t *testing.T) {
+	if !testpeer.RunInNetns(t, "TestBrowserPickDiscoveredCamera") {
+		return
+	}
+	f := newFixture(t)
+	const secret = "CANARY-onvif-discovered"
+	sim, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Username: "admin", Password: secret,
+		Cameras: []simcam.CameraConfig{{ID: "aaaaaaaaaaaaaaaa0000000000000001", Width: 640, Height: 368},
+			{ID: "bbbbbbbbbbbbbbbb0000000000000002", Width: 512, Height: 288}},
+		ONVIF: &simcam.ONVIFConfig{Addr: "127.0.0.1:0", DiscoveryMulticast: "lo", Manufacturer: "Acme", Model: "Cam 9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sim.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	b := browsertest.Start(t)
+	browserLogin(t, b, f.ts.URL, "root")
+	browse(t, b,
+		chromedp.Navigate(f.ts.URL+"/settings/admin/cameras"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="onvif-scan-button"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="onvif-scan-button"]`)),
+	)
+	waitJS(t, b, `document.querySelectorAll('[data-testid="onvif-found-item"]').length > 0`, 30*time.Second)
+	item := evalT[string](t, b, `document.querySelector('[data-testid="onvif-found-item"]').textContent`)
+	if !strings.Contains(item, "Cam 9") || !strings.Contains(item, sim.ONVIFAddr()) {
+		t.Fatalf("found camera reads %q, want its model and address %s", item, sim.ONVIFAddr())
+	}
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="onvif-found-item"]`)))
+	want := "http://" + sim.ONVIFAddr() + "/onvif/device_service"
+	if v := evalT[string](t, b, `document.querySelector('[data-testid="onvif-address-input"]').value`); v != want {
+		t.Fatalf("picking the camera put %q in the address, want %q", v, want)
+	}
+	browse(t, b,
+		chromedp.SetValue(chromedp.CSS(`#cam-user`), "admin"),
+		chromedp.SetValue(chromedp.CSS(`#cam-pass`), secret),
+		chromedp.Click(chromedp.CSS(`[data-testid="onvif-find-button"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="onvif-result"]').textContent.includes('credentials work')`, 20*time.Second)
+	if v := evalT[string](t, b, `document.querySelector('#cam-main').value`); v != sim.URL(1) {
+		t.Errorf("main stream field = %q, want %q", v, sim.URL(1))
+	}
+	if v := evalT[string](t, b, `document.querySelector('#cam-sub').value`); v != sim.URL(2) {
+		t.Errorf("sub stream field = %q, want %q", v, sim.URL(2))
+	}
 }

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,49 +14,11 @@ import (
 	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
-// inNetns is set in the child that runs a test inside its own network
-// namespace.
-const inNetns = "HEARTH_ONVIF_NETNS"
-
-// runInNetns runs test name again, in a new network namespace whose
-// loopback carries multicast (the host's lo does not, and a test must not
-// send to the real LAN). It reports whether the caller is that child.
-func runInNetns(t *testing.T, name string) bool {
-	t.Helper()
-	if os.Getenv(inNetns) == "1" {
-		return true
-	}
-	unshare := testpeer.Require(t, "unshare")
-	if _, err := exec.LookPath("ip"); err != nil {
-		testpeer.Missing(t, "ip (iproute2) not found: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	script := `ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && exec "$@"`
-	cmd := exec.CommandContext(ctx, unshare, "--net", "sh", "-c", script, "sh", os.Args[0], "-test.run", "^"+name+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), inNetns+"=1")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if err != nil && strings.Contains(out.String(), "unshare failed") {
-		testpeer.Missing(t, "cannot create a network namespace (needs root or user namespaces): %s", out.String())
-	}
-	if err == nil && strings.Contains(out.String(), "--- SKIP: "+name) {
-		// The child skipped for a missing peer; under CI=true it fails instead.
-		t.Skipf("%s skipped in its network namespace:\n%s", name, out.String())
-	}
-	if err != nil || !strings.Contains(out.String(), "--- PASS: "+name) {
-		t.Fatalf("%s in a network namespace: %v\n%s", name, err, out.String())
-	}
-	t.Logf("ran in a network namespace:\n%s", out.String())
-	return false
-}
-
 // TestDiscoverMulticast: in a network namespace of its own, Hearth's
 // WS-Discovery probe to 239.255.255.250:3702 finds simcam's responder
 // (joined on lo), and so does npm onvif's independent discovery.
 func TestDiscoverMulticast(t *testing.T) {
-	if !runInNetns(t, "TestDiscoverMulticast") {
+	if !testpeer.RunInNetns(t, "TestDiscoverMulticast") {
 		return
 	}
 	s := startSimcam(t, simcam.ONVIFConfig{DiscoveryMulticast: "lo", Model: "SimCam 2"})

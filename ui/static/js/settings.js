@@ -165,6 +165,55 @@ for (const btn of document.querySelectorAll('button[data-probe]')) {
   });
 }
 
+// "Search the network" (the appliance admin's form only: a scan sees every
+// household's cameras): a WS-Discovery probe; each camera found becomes a
+// button that puts its address in the ONVIF field, for "Find via ONVIF".
+for (const btn of document.querySelectorAll('button[data-onvif-scan]')) {
+  btn.addEventListener('click', async () => {
+    const form = btn.closest('form');
+    const out = form.querySelector('[data-onvif-result]');
+    const list = form.querySelector('[data-onvif-found]');
+    btn.disabled = true;
+    out.classList.remove('error');
+    out.textContent = 'Searching the network for ONVIF cameras (3 s)…';
+    list.replaceChildren();
+    list.hidden = true;
+    try {
+      const r = await call('POST', '/api/admin/onvif/discover', { multicast: true, wait_ms: 3000 });
+      const devices = r.devices || [];
+      if (devices.length === 0) {
+        out.textContent = 'No ONVIF camera answered. Check that it is on this network and ONVIF is on in its own settings, or type its address.';
+        return;
+      }
+      for (const d of devices) {
+        if (!d.address) continue;
+        const li = document.createElement('li');
+        const pick = document.createElement('button');
+        pick.type = 'button';
+        pick.className = 'secondary';
+        pick.dataset.testid = 'onvif-found-item';
+        const host = (() => { try { return new URL(d.address).host; } catch { return d.address; } })();
+        pick.textContent = `${[d.name, d.hardware].filter((v) => v).join(' ') || 'ONVIF camera'} at ${host}`;
+        pick.addEventListener('click', () => {
+          form.querySelector('[data-onvif-address]').value = d.address;
+          out.classList.remove('error');
+          out.textContent = `${pick.textContent}: now type its user name and password below, then Find via ONVIF.`;
+          form.querySelector('[name="username"]').focus();
+        });
+        li.append(pick);
+        list.append(li);
+      }
+      list.hidden = false;
+      out.textContent = `Found ${devices.length === 1 ? 'one camera' : `${devices.length} cameras`}: pick one.`;
+    } catch (err) {
+      out.textContent = err.message;
+      out.classList.add('error');
+    } finally {
+      btn.disabled = false;
+    }
+  });
+}
+
 // "Find via ONVIF": the address field has no name, so it is never sent
 // with the camera itself; the user name and password are the form's.
 for (const btn of document.querySelectorAll('button[data-onvif]')) {
