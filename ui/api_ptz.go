@@ -9,7 +9,8 @@ import (
 
 // handlePTZ moves the camera (ActionControlPTZ: its household's owners and
 // members): {"action":"move","pan":..,"tilt":..,"zoom":..}, {"action":
-// "stop"}, {"action":"presets"} or {"action":"goto","preset":TOKEN}.
+// "stop"}, {"action":"presets"}, {"action":"goto","preset":TOKEN} or
+// {"action":"save","name":NAME}.
 // Rate-limited per camera (503 when too fast).
 func (s *Server) handlePTZ(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
 	var cmd ptz.Command

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,12 +51,41 @@ func TestPTZAPI(t *testing.T) {
 	if r := f.do(http.MethodPost, path, []any{mo}, `{"action":"presets"}`); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"presets":[]`) {
 		t.Errorf("presets: %d %s", r.StatusCode, r.body)
 	}
+	// Save where the head is, move away, go back to it.
+	r := f.do(http.MethodPost, path, []any{mo}, `{"action":"save","name":"Gate"}`)
+	var saved struct {
+		Presets []struct{ Token, Name string } `json:"presets"`
+	}
+	if r.StatusCode != http.StatusOK || json.Unmarshal([]byte(r.body), &saved) != nil || len(saved.Presets) != 1 || saved.Presets[0].Name != "Gate" || saved.Presets[0].Token == "" {
+		t.Fatalf("save preset: %d %s", r.StatusCode, r.body)
+	}
+	gate, _, _ := sim.PTZPosition()
+	if r := f.do(http.MethodPost, path, []any{mo}, `{"action":"presets"}`); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"name":"Gate"`) {
+		t.Errorf("presets after saving: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPost, path, []any{ana}, `{"action":"move","pan":-1}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("owner move back: %d %s", r.StatusCode, r.body)
+	}
+	waitCond := func(what string, cond func() bool) {
+		t.Helper()
+		for end := time.Now().Add(20 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("%s: not within 20 s", what)
+			}
+		}
+	}
+	waitCond("the head moved away from Gate", func() bool { pan, _, _ := sim.PTZPosition(); return pan < gate-0.05 })
+	if r := f.do(http.MethodPost, path, []any{ana}, `{"action":"goto","preset":"`+saved.Presets[0].Token+`"}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("goto Gate: %d %s", r.StatusCode, r.body)
+	}
+	waitCond("the head back at Gate", func() bool { pan, _, _ := sim.PTZPosition(); return math.Abs(pan-gate) < 0.01 })
 	for _, u := range []string{"vic", "root", "bea"} {
 		if r := f.do(http.MethodPost, path, []any{f.login(u)}, `{"action":"stop"}`); r.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: %d %s, want 404", u, r.StatusCode, r.body)
 		}
 	}
-	for _, bad := range []string{`{"action":"spin"}`, `{"action":"move","pan":5}`, `{"action":"goto"}`} {
+	for _, bad := range []string{`{"action":"spin"}`, `{"action":"move","pan":5}`, `{"action":"goto"}`,
+		`{"action":"save"}`, `{"action":"save","name":"   "}`, `{"action":"save","name":"` + strings.Repeat("x", 33) + `"}`} {
 		if r := f.do(http.MethodPost, path, []any{ana}, bad); r.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d %s, want 400", bad, r.StatusCode, r.body)
 		}

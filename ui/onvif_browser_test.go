@@ -118,6 +118,15 @@ func TestBrowserPTZButtons(t *testing.T) {
 	}
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="ptz-stop"]`)))
 	waitJS(t, b, `document.querySelector('[data-testid="ptz-message"]').textContent === 'Stopped.'`, 20*time.Second)
+
+	// Save this position under a name: it joins the presets list.
+	browse(t, b,
+		chromedp.SetValue(chromedp.CSS(`[data-testid="ptz-preset-name"]`), "Gate"),
+		chromedp.Click(chromedp.CSS(`[data-testid="ptz-save"]`)))
+	waitJS(t, b, `document.querySelector('[data-testid="ptz-message"]').textContent === 'Saved “Gate”.'`, 20*time.Second)
+	if n := evalT[int](t, b, `[...document.querySelectorAll('[data-testid="ptz-presets"] option')].filter((o) => o.textContent === 'Gate').length`); n != 1 {
+		t.Errorf("the presets list has %d options named Gate, want 1", n)
+	}
 }
 
 // TestBrowserPickDiscoveredCamera: the appliance admin, in headless

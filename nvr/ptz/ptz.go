@@ -8,8 +8,11 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/streams/onvif"
@@ -30,7 +33,7 @@ const (
 
 // Command is one PTZ request.
 type Command struct {
-	// Action is move, stop, presets or goto.
+	// Action is move, stop, presets, goto or save.
 	Action string `json:"action"`
 	// Pan, Tilt and Zoom are speeds in -1..1 for move.
 	Pan  float64 `json:"pan"`
@@ -38,6 +41,8 @@ type Command struct {
 	Zoom float64 `json:"zoom"`
 	// Preset is a preset's token, for goto.
 	Preset string `json:"preset"`
+	// Name names the position saved, for save.
+	Name string `json:"name"`
 }
 
 // Preset is one stored position.
@@ -113,9 +118,9 @@ func (c *Controller) Do(ctx context.Context, g nvr.CameraGrant, cmd Command) (Re
 		return Result{}, nvr.Errorf(op, nvr.KindInvalid, "the camera has no ONVIF address: set it in the camera's settings")
 	}
 	switch cmd.Action {
-	case "move", "stop", "presets", "goto":
+	case "move", "stop", "presets", "goto", "save":
 	default:
-		return Result{}, nvr.Errorf(op, nvr.KindInvalid, "action must be move, stop, presets or goto")
+		return Result{}, nvr.Errorf(op, nvr.KindInvalid, "action must be move, stop, presets, goto or save")
 	}
 	for _, v := range []float64{cmd.Pan, cmd.Tilt, cmd.Zoom} {
 		if math.IsNaN(v) || v < -1 || v > 1 {
@@ -124,6 +129,13 @@ func (c *Controller) Do(ctx context.Context, g nvr.CameraGrant, cmd Command) (Re
 	}
 	if cmd.Action == "goto" && (cmd.Preset == "" || len(cmd.Preset) > 64) {
 		return Result{}, nvr.Errorf(op, nvr.KindInvalid, "goto needs a preset token")
+	}
+	if cmd.Action == "save" {
+		name := strings.TrimSpace(cmd.Name)
+		if name == "" || utf8.RuneCountInString(name) > 32 || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+			return Result{}, nvr.Errorf(op, nvr.KindInvalid, "name the position: 1 to 32 printable characters")
+		}
+		cmd.Name = name
 	}
 	if !c.allow(cam.ID) {
 		return Result{}, errRate
@@ -167,6 +179,13 @@ func (c *Controller) run(ctx context.Context, cl *onvif.Client, cmd Command) (Re
 		return Result{}, cl.Stop(ctx, profile)
 	case "goto":
 		return Result{}, cl.GotoPreset(ctx, profile, cmd.Preset)
+	case "save":
+		// Saved where the head is now, under a new token the camera picks.
+		tok, err := cl.SetPreset(ctx, profile, cmd.Name)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Presets: []Preset{{Token: tok, Name: cmd.Name}}}, nil
 	}
 	ps, err := cl.Presets(ctx, profile)
 	if err != nil {

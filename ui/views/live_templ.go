@@ -908,7 +908,7 @@ func ptzControl(id string, show bool) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "\" data-testid=\"ptz\" role=\"group\" aria-label=\"Move the camera\"><button type=\"button\" data-ptz-move=\"-0.5,0,0\" data-testid=\"ptz-left\" aria-label=\"Pan left\">←</button> <button type=\"button\" data-ptz-move=\"0,0.5,0\" data-testid=\"ptz-up\" aria-label=\"Tilt up\">↑</button> <button type=\"button\" data-ptz-move=\"0,-0.5,0\" data-testid=\"ptz-down\" aria-label=\"Tilt down\">↓</button> <button type=\"button\" data-ptz-move=\"0.5,0,0\" data-testid=\"ptz-right\" aria-label=\"Pan right\">→</button> <button type=\"button\" data-ptz-move=\"0,0,0.5\" data-testid=\"ptz-zoom-in\" aria-label=\"Zoom in\">+</button> <button type=\"button\" data-ptz-move=\"0,0,-0.5\" data-testid=\"ptz-zoom-out\" aria-label=\"Zoom out\">−</button> <button type=\"button\" data-ptz-stop data-testid=\"ptz-stop\">Stop</button> <select data-ptz-presets data-testid=\"ptz-presets\" aria-label=\"Presets\"><option value=\"\">Presets…</option></select> <span class=\"muted\" data-ptz-message data-testid=\"ptz-message\" aria-live=\"polite\"></span></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "\" data-testid=\"ptz\" role=\"group\" aria-label=\"Move the camera\"><button type=\"button\" data-ptz-move=\"-0.5,0,0\" data-testid=\"ptz-left\" aria-label=\"Pan left\">←</button> <button type=\"button\" data-ptz-move=\"0,0.5,0\" data-testid=\"ptz-up\" aria-label=\"Tilt up\">↑</button> <button type=\"button\" data-ptz-move=\"0,-0.5,0\" data-testid=\"ptz-down\" aria-label=\"Tilt down\">↓</button> <button type=\"button\" data-ptz-move=\"0.5,0,0\" data-testid=\"ptz-right\" aria-label=\"Pan right\">→</button> <button type=\"button\" data-ptz-move=\"0,0,0.5\" data-testid=\"ptz-zoom-in\" aria-label=\"Zoom in\">+</button> <button type=\"button\" data-ptz-move=\"0,0,-0.5\" data-testid=\"ptz-zoom-out\" aria-label=\"Zoom out\">−</button> <button type=\"button\" data-ptz-stop data-testid=\"ptz-stop\">Stop</button> <select data-ptz-presets data-testid=\"ptz-presets\" aria-label=\"Presets\"><option value=\"\">Presets…</option></select> <input data-ptz-name data-testid=\"ptz-preset-name\" maxlength=\"32\" placeholder=\"Name this position\" aria-label=\"Name of the position to save\"> <button type=\"button\" data-ptz-save data-testid=\"ptz-save\">Save position</button> <span class=\"muted\" data-ptz-message data-testid=\"ptz-message\" aria-live=\"polite\"></span></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -942,7 +942,7 @@ func shutterControl(id string, sh ShutterView) templ.Component {
 			var templ_7745c5c3_Var45 string
 			templ_7745c5c3_Var45, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 255, Col: 86}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 257, Col: 86}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var45)
 			if templ_7745c5c3_Err != nil {
@@ -955,7 +955,7 @@ func shutterControl(id string, sh ShutterView) templ.Component {
 			var templ_7745c5c3_Var46 string
 			templ_7745c5c3_Var46, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(sh.Closed)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 255, Col: 122}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 257, Col: 122}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var46)
 			if templ_7745c5c3_Err != nil {
@@ -968,7 +968,7 @@ func shutterControl(id string, sh ShutterView) templ.Component {
 			var templ_7745c5c3_Var47 string
 			templ_7745c5c3_Var47, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(sh.Closed)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 255, Col: 188}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 257, Col: 188}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var47)
 			if templ_7745c5c3_Err != nil {

@@ -1,6 +1,7 @@
 // The camera page's PTZ buttons: each press posts a short move to
 // /api/cameras/{id}/ptz (the camera stops by itself after it), Stop stops
-// it, and the presets list is read once and goes to the chosen one.
+// it, the presets list is read once and goes to the chosen one, and Save
+// position stores where the head is under the name typed.
 // Messages are shown with textContent only.
 
 const box = document.querySelector('[data-ptz]');
@@ -30,14 +31,24 @@ if (box) {
     try { await ptz({ action: 'stop' }); say('Stopped.'); } catch (err) { say(err.message); }
   });
   const presets = box.querySelector('[data-ptz-presets]');
+  const addPreset = (p) => {
+    const o = document.createElement('option');
+    o.value = p.token;
+    o.textContent = p.name || p.token;
+    presets.append(o);
+  };
   ptz({ action: 'presets' }).then((r) => {
-    for (const p of r.presets || []) {
-      const o = document.createElement('option');
-      o.value = p.token;
-      o.textContent = p.name || p.token;
-      presets.append(o);
-    }
+    for (const p of r.presets || []) addPreset(p);
   }).catch((err) => say(err.message));
+  const name = box.querySelector('[data-ptz-name]');
+  box.querySelector('[data-ptz-save]').addEventListener('click', async () => {
+    if (!name.value.trim()) { say('Type a name for this position first.'); name.focus(); return; }
+    try {
+      const r = await ptz({ action: 'save', name: name.value });
+      for (const p of r.presets || []) { addPreset(p); say(`Saved “${p.name}”.`); }
+      name.value = '';
+    } catch (err) { say(err.message); }
+  });
   presets.addEventListener('change', async () => {
     if (!presets.value) return;
     try { await ptz({ action: 'goto', preset: presets.value }); say('Going to the preset.'); } catch (err) { say(err.message); }
