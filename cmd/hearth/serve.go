@@ -116,8 +116,9 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	// The runtime's memory knobs, before anything allocates much: GOGC 100
 	// and a soft limit of a quarter of the machine (docs/performance.md,
-	// "Footprint").
-	log.Info("memory", "runtime", memtune.Apply(cfg.Service.memory()).String())
+	// "Footprint"). Said with the serving line: a start failure stays one
+	// line.
+	runtimeMemory := memtune.Apply(cfg.Service.memory()).String()
 
 	// Bind first: a port in use is the most common start failure and must be
 	// reported before anything else is touched.
@@ -267,7 +268,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		}
 	}
 	log.Info("hearth serving", "version", version, "url", scheme+"://"+displayAddr(addr), "data", cfg.DataDir,
-		"webrtc_udp_tcp_port", rtc.Port())
+		"webrtc_udp_tcp_port", rtc.Port(), "memory", runtimeMemory)
 	if rtspSrv != nil {
 		fmt.Fprintf(e.stdout, "RTSP restream: rtsp://%s/cam/CAMERA-ID (user name and a view token)\n", displayAddr(rtspSrv.Addr().String()))
 		log.Info("rtsp restream serving", "addr", rtspSrv.Addr().String())
