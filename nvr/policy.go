@@ -78,14 +78,22 @@ func (pol *Policy) Camera(ctx context.Context, p Principal, a Action, id CameraI
 		}
 		return CameraGrant{}, ErrNotFound
 	}
-	if a.IsMedia() {
+	if a.IsMedia() || outsiderConfig(subj, facts, a) {
 		// The audit row is part of the grant: media is handed out only once
-		// the access is on record.
+		// the access is on record, and so is a household's camera
+		// configuration to the appliance admin from outside it (its
+		// viewing log lists the admin's configuration access).
 		if err := pol.store.AppendAudit(ctx, auditEntry(pol.now(), subj, id, a, "granted")); err != nil {
 			return CameraGrant{}, Wrap("authorize camera", err)
 		}
 	}
 	return CameraGrant{camera: facts.Camera, action: a, subject: subj}, nil
+}
+
+// outsiderConfig reports whether a grant is the appliance admin's to a
+// camera configuration of a household they do not belong to.
+func outsiderConfig(s Subject, c CameraFacts, a Action) bool {
+	return a == ActionManageCamera && s.User.Admin && s.User.HouseholdID != c.Camera.HouseholdID
 }
 
 // Event narrows camera grant g to one event the caller read with it: the

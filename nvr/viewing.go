@@ -129,7 +129,8 @@ func (vl *ViewingLog) Read(ctx context.Context, g UserGrant, f ViewingFilter) ([
 // "ended" row is one viewing, with the grant that opened it folded in; a
 // media grant with no session is a download or a session still open; a
 // link's use is named as such; a change by someone from outside the
-// household (the admin) or the CLI is configuration access.
+// household (the admin) or the CLI, and the admin's opening of a camera's
+// settings, is configuration access.
 func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]User, h HouseholdID, f ViewingFilter) []Viewing {
 	var out []Viewing
 	type key struct {
@@ -181,9 +182,12 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 			}
 			v.Detail = e.Detail
 		case !media && (e.Principal == "cli" || (person.ID != 0 && person.HouseholdID != h)) &&
-			(e.Result == "ok" || e.Result == "failed"):
+			(e.Result == "ok" || e.Result == "failed" || e.Result == "granted"):
 			v.What = "configuration"
 			v.Detail = e.Action + " (" + e.Result + ")"
+			if e.Result == "granted" {
+				v.Detail = "settings opened"
+			}
 			if e.Principal == "cli" {
 				v.Person = "local operator"
 			} else if person.Admin {

@@ -61,8 +61,9 @@ func TestViewingRowDecision(t *testing.T) {
 }
 
 // TestViewingLog reads the log from a real database: sessions (with their
-// durations) of the household's people and of a share link, the admin's
-// configuration change, filtered by camera and person; a viewer reads
+// durations) of the household's people and of a share link, the
+// operator's configuration change and the appliance admin opening a
+// camera's settings, filtered by camera and person; a viewer reads
 // their own only, another household nothing.
 func TestViewingLog(t *testing.T) {
 	t.Parallel()
@@ -98,6 +99,16 @@ func TestViewingLog(t *testing.T) {
 	if _, err := f.w.Ops.EditCamera(ctx, f.camA.ID, nvr.CameraChanges{Name: &name}); err != nil {
 		t.Fatal(err)
 	}
+	// The appliance admin, of no household, opens camera A's settings:
+	// configuration access, on record for the household.
+	root, err := f.w.Ops.AddUser(ctx, nvr.NewUser{Name: "root", Admin: true, Password: goodPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Second)
+	if _, err := f.pol.Camera(ctx, f.login(t, root), nvr.ActionManageCamera, f.camA.ID); err != nil {
+		t.Fatalf("the admin's configuration grant: %v", err)
+	}
 	read := func(p nvr.Principal, fl nvr.ViewingFilter) []nvr.Viewing {
 		t.Helper()
 		g, err := f.pol.Self(ctx, p)
@@ -117,9 +128,12 @@ func TestViewingLog(t *testing.T) {
 	}
 	// Newest first; the set-up's changes (cameras added, vic assigned) by
 	// the CLI come last.
-	want := []string{"local operator/configuration/0s", "olive/share link (live)/1m0s", "olive/share link made/0s", "olive/recorded/30s", "vic/live/1m30s"}
+	want := []string{"root (appliance admin)/configuration/0s", "local operator/configuration/0s", "olive/share link (live)/1m0s", "olive/share link made/0s", "olive/recorded/30s", "vic/live/1m30s"}
 	if len(got) < len(want) || strings.Join(got[:len(want)], ",") != strings.Join(want, ",") {
 		t.Fatalf("olive's log: %v, want %v first", got, want)
+	}
+	if all[0].Detail != "settings opened" {
+		t.Errorf("the admin's row says %q, want settings opened", all[0].Detail)
 	}
 	for _, g := range got[len(want):] {
 		if g != "local operator/configuration/0s" {
