@@ -19,15 +19,21 @@ async function ptz(body) {
 
 if (box) {
   const message = box.querySelector('[data-ptz-message]');
-  const say = (text) => { message.textContent = text; };
+  // "Moving." lasts as long as the move (the camera stops after about 2 s).
+  let clear = 0;
+  const say = (text, forMs) => {
+    message.textContent = text;
+    clearTimeout(clear);
+    if (forMs) clear = setTimeout(() => { message.textContent = ''; }, forMs);
+  };
   for (const btn of box.querySelectorAll('[data-ptz-move]')) {
     btn.addEventListener('click', async () => {
       const [pan, tilt, zoom] = btn.dataset.ptzMove.split(',').map(Number);
-      try { await ptz({ action: 'move', pan, tilt, zoom }); say('Moving.'); } catch (err) { say(err.message); }
+      try { await ptz({ action: 'move', pan, tilt, zoom }); say('Moving.', 2500); } catch (err) { say(err.message); }
     });
   }
   box.querySelector('[data-ptz-stop]').addEventListener('click', async () => {
-    try { await ptz({ action: 'stop' }); say('Stopped.'); } catch (err) { say(err.message); }
+    try { await ptz({ action: 'stop' }); say('Stopped.', 2500); } catch (err) { say(err.message); }
   });
   const presets = box.querySelector('[data-ptz-presets]');
   ptz({ action: 'presets' }).then((r) => {
@@ -37,6 +43,8 @@ if (box) {
       o.textContent = p.name || p.token;
       presets.append(o);
     }
+    // Shown only when the camera has presets to choose from.
+    presets.hidden = presets.options.length < 2;
   }).catch((err) => say(err.message));
   presets.addEventListener('change', async () => {
     if (!presets.value) return;
