@@ -407,48 +407,58 @@ func Shares(m SharesModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "</tbody></table></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "</tbody></table>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if len(m.Links) == 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<p data-testid=\"links-none\">No links yet.</p>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if m.CanMake && len(m.Cameras) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<section class=\"card\"><h2>Make a link</h2><form data-share-form data-testid=\"link-form\"><label for=\"link-camera\">Camera</label> <select id=\"link-camera\" name=\"camera\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<section class=\"card\"><h2>Make a link</h2><form data-share-form data-testid=\"link-form\"><label for=\"link-camera\">Camera</label> <select id=\"link-camera\" name=\"camera\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				for _, c := range m.Cameras {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<option value=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<option value=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var20 string
 					templ_7745c5c3_Var20, templ_7745c5c3_Err = templruntime.NewAttributeExpression(c.ID).Resolve(ctx)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/share.templ`, Line: 129, Col: 27}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/share.templ`, Line: 132, Col: 27}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var20)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var21 string
 					templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(c.Name)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/share.templ`, Line: 129, Col: 38}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/share.templ`, Line: 132, Col: 38}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</option>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "</option>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</select> <label for=\"link-kind\">Shows</label> <select id=\"link-kind\" name=\"kind\"><option value=\"live\">live view</option> <option value=\"clip\">a recording</option></select> <label for=\"link-start\">Recording from</label> <input id=\"link-start\" name=\"start\" type=\"datetime-local\" step=\"1\"> <label for=\"link-end\">Recording to</label> <input id=\"link-end\" name=\"end\" type=\"datetime-local\" step=\"1\"> <label for=\"link-exp\">Expires in hours (1 to 720)</label> <input id=\"link-exp\" name=\"expires_in_hours\" type=\"number\" min=\"1\" max=\"720\" value=\"24\"> <label for=\"link-pass\">Passcode (optional, 4 characters or more)</label> <input id=\"link-pass\" name=\"passcode\" type=\"text\" autocomplete=\"off\" minlength=\"4\" maxlength=\"128\"> <label for=\"link-max\">Most views (0: no limit)</label> <input id=\"link-max\" name=\"max_views\" type=\"number\" min=\"0\" max=\"10000\" value=\"0\"> <button type=\"submit\">Make link</button>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "</select> <label for=\"link-kind\">Shows</label> <select id=\"link-kind\" name=\"kind\"><option value=\"live\">live view</option> <option value=\"clip\">a recording</option></select><div data-link-range data-testid=\"link-range\"><label for=\"link-start\">Recording from</label> <input id=\"link-start\" name=\"start\" type=\"datetime-local\" step=\"1\"> <label for=\"link-end\">Recording to</label> <input id=\"link-end\" name=\"end\" type=\"datetime-local\" step=\"1\"></div><label for=\"link-exp\">Expires in hours (1 to 720)</label> <input id=\"link-exp\" name=\"expires_in_hours\" type=\"number\" min=\"1\" max=\"720\" value=\"24\"> <label for=\"link-pass\">Passcode (optional, 4 characters or more)</label> <input id=\"link-pass\" name=\"passcode\" type=\"text\" autocomplete=\"off\" minlength=\"4\" maxlength=\"128\"> <label for=\"link-max\">Most views (0: no limit)</label> <input id=\"link-max\" name=\"max_views\" type=\"number\" min=\"0\" max=\"10000\" value=\"0\"> <button type=\"submit\">Make link</button>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -456,7 +466,7 @@ func Shares(m SharesModel) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<output class=\"token\" data-link-output data-testid=\"link-output\"></output></form></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<output class=\"token\" data-link-output data-testid=\"link-output\"></output></form></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

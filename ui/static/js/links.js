@@ -18,6 +18,8 @@ if (form) {
     const clip = kind.value === 'clip';
     form.elements.start.disabled = !clip;
     form.elements.end.disabled = !clip;
+    // The recording's times are asked for only when a recording is shared.
+    form.querySelector('[data-link-range]').hidden = !clip;
   };
   kind.addEventListener('change', syncKind);
   syncKind();
@@ -32,6 +34,11 @@ if (form) {
     if (kind.value === 'clip') {
       body.start = iso(form.elements.start.value);
       body.end = iso(form.elements.end.value);
+      if (!body.start || !body.end) {
+        result.textContent = 'Choose when the recording starts and when it ends.';
+        result.classList.add('error');
+        return;
+      }
     }
     const cam = encodeURIComponent(form.elements.camera.value);
     try {

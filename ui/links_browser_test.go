@@ -1,0 +1,31 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthnvr/hearth/ui/browsertest"
+)
+
+// TestBrowserLinkForm: the share links page says when there are no links;
+// the recording's times are asked for only when a recording is shared,
+// and a recording without them is answered in words, before any request.
+func TestBrowserLinkForm(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := browsertest.Start(t)
+	browserLogin(t, b, f.ts.URL, "ana")
+	browse(t, b,
+		chromedp.Navigate(f.ts.URL+"/settings/links"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="link-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="links-none"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="link-range"]').hidden`, 10*time.Second)
+	browse(t, b, chromedp.SetValue(chromedp.CSS(`#link-kind`), "clip"))
+	evalT[bool](t, b, `document.querySelector('#link-kind').dispatchEvent(new Event('change')), true`)
+	waitJS(t, b, `!document.querySelector('[data-testid="link-range"]').hidden`, 10*time.Second)
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
+	waitJS(t, b, `document.querySelector('[data-testid="link-form"] [data-result]').textContent === 'Choose when the recording starts and when it ends.'`, 10*time.Second)
+}
