@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,4 +30,17 @@ func TestBrowserLinkForm(t *testing.T) {
 	waitJS(t, b, `!document.querySelector('[data-testid="link-range"]').hidden`, 10*time.Second)
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
 	waitJS(t, b, `document.querySelector('[data-testid="link-form"] [data-result]').textContent === 'Choose when the recording starts and when it ends.'`, 10*time.Second)
+}
+
+// TestLinksPageViewer: a viewer, who may not make links, is told who does
+// instead of finding an empty page; an owner is not told so.
+func TestLinksPageViewer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if r := f.get("/settings/links", f.login("vic")); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `data-testid="links-cannot-make"`) || strings.Contains(r.body, `data-testid="link-form"`) {
+		t.Errorf("viewer's links page: %d, no word on who makes links", r.StatusCode)
+	}
+	if r := f.get("/settings/links", f.login("ana")); strings.Contains(r.body, `data-testid="links-cannot-make"`) {
+		t.Error("the owner is told to ask someone else")
+	}
 }
