@@ -180,7 +180,7 @@ func Offsite(m OffsiteModel) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, " fragments</dd><dt>Last copied</dt><dd data-testid=\"offsite-last-copied\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, " fragments</dd><dt>Newest footage copied</dt><dd data-testid=\"offsite-last-copied\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -203,9 +203,9 @@ func Offsite(m OffsiteModel) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var9 string
-						templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs("(copied " + fmtTime(m.LastCopiedAt) + ")")
+						templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs("(copied at " + fmtTime(m.LastCopiedAt) + ")")
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/settings_offsite.templ`, Line: 72, Col: 72}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/settings_offsite.templ`, Line: 72, Col: 75}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 						if templ_7745c5c3_Err != nil {
