@@ -44,3 +44,25 @@ func TestLinksPageViewer(t *testing.T) {
 		t.Error("the owner is told to ask someone else")
 	}
 }
+
+// TestSharePasscodeTooMany: after too many wrong passcodes the recipient
+// gets the passcode form again, saying how long to wait (and Retry-After),
+// not a bare error page with a link to the household's live view.
+func TestSharePasscodeTooMany(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	l := f.makeShare(f.login("ana"), string(f.camA1.ID), `{"kind":"live","passcode":"4321"}`)
+	form := func(pass string) response {
+		return f.do(http.MethodPost, l.URL, []any{http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}, "passcode="+pass)
+	}
+	var r response
+	for i := 0; i < 20; i++ {
+		if r = form("0000"); r.StatusCode != http.StatusUnauthorized {
+			break
+		}
+	}
+	if r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, `data-testid="share-passcode-wait"`) ||
+		!strings.Contains(r.body, "Try again in") || r.Header.Get("Retry-After") == "" || strings.Contains(r.body, "Back to the live view") {
+		t.Fatalf("too many wrong passcodes: %d Retry-After %q\n%s", r.StatusCode, r.Header.Get("Retry-After"), r.body)
+	}
+}
