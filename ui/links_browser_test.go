@@ -62,7 +62,7 @@ func TestSharePasscodeTooMany(t *testing.T) {
 		}
 	}
 	if r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, `data-testid="share-passcode-wait"`) ||
-		!strings.Contains(r.body, "Try again in") || r.Header.Get("Retry-After") == "" || strings.Contains(r.body, "Back to the live view") {
+		!strings.Contains(r.body, "Try again in") || r.Header.Get("Retry-After") == "" || strings.Contains(r.body, "Back to the cameras") {
 		t.Fatalf("too many wrong passcodes: %d Retry-After %q\n%s", r.StatusCode, r.Header.Get("Retry-After"), r.body)
 	}
 }
