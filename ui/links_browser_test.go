@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
@@ -65,4 +66,23 @@ func TestSharePasscodeTooMany(t *testing.T) {
 		!strings.Contains(r.body, "Try again in") || r.Header.Get("Retry-After") == "" || strings.Contains(r.body, "Back to the cameras") {
 		t.Fatalf("too many wrong passcodes: %d Retry-After %q\n%s", r.StatusCode, r.Header.Get("Retry-After"), r.body)
 	}
+}
+
+// TestBrowserShareRevokedWhileWatching: a share link's live view revoked
+// while someone watches says so within seconds, instead of holding a
+// frozen picture until the connection times out.
+func TestBrowserShareRevokedWhileWatching(t *testing.T) {
+	t.Parallel()
+	f := newLiveFixture(t, view.LiveConfig{})
+	ana := f.login("ana")
+	l := f.makeShare(ana, string(f.camA1.ID), `{"kind":"live"}`)
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.Navigate(f.ts.URL+l.URL))
+	waitJS(t, b, `document.body.dataset.shareState === 'playing' && document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames > 0`, 20*time.Second)
+	if r := f.do(http.MethodDelete, "/api/links/"+l.ID, []any{ana}, ""); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", r.StatusCode, r.body)
+	}
+	revoked := time.Now()
+	waitJS(t, b, `document.body.dataset.shareState === 'ended'`, 9*time.Second)
+	t.Logf("the page said so %v after the revocation", time.Since(revoked).Round(100*time.Millisecond))
 }
