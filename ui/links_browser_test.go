@@ -31,6 +31,13 @@ func TestBrowserLinkForm(t *testing.T) {
 	waitJS(t, b, `!document.querySelector('[data-testid="link-range"]').hidden`, 10*time.Second)
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
 	waitJS(t, b, `document.querySelector('[data-testid="link-form"] [data-result]').textContent === 'Choose when the recording starts and when it ends.'`, 10*time.Second)
+	// A live link is made and shown once, with a button to copy it.
+	browse(t, b, chromedp.SetValue(chromedp.CSS(`#link-kind`), "live"))
+	waitJS(t, b, `document.querySelector('[data-testid="link-copy"]').hidden`, 10*time.Second)
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
+	waitJS(t, b, `document.querySelector('[data-testid="link-output"]').textContent.includes('/s/hsl_') && !document.querySelector('[data-testid="link-copy"]').hidden`, 10*time.Second)
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-copy"]`)))
+	waitJS(t, b, `['Link copied. It is not shown again.', 'The link is selected: copy it now, it is not shown again.'].includes(document.querySelector('[data-testid="link-form"] [data-result]').textContent)`, 10*time.Second)
 }
 
 // TestLinksPageViewer: a viewer, who may not make links, is told who does

@@ -492,7 +492,7 @@ func Shares(m SharesModel) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<output class=\"token\" data-link-output data-testid=\"link-output\"></output></form></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<output class=\"token\" data-link-output data-testid=\"link-output\"></output> <button type=\"button\" class=\"secondary\" data-link-copy data-testid=\"link-copy\" hidden>Copy link</button></form></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
