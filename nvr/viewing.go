@@ -169,7 +169,7 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 			}
 			v.What = "recordings opened"
 			if e.Action == ActionViewLive.String() {
-				v.What = "live (open, or ended unrecorded)"
+				v.What = "live (still open, or its end not logged)"
 			}
 			if isLinkPrincipal(e.Principal) {
 				v.What = "share link (" + strings.TrimPrefix(e.Action, "view-") + ")"
@@ -232,9 +232,28 @@ func sessionTimes(e AuditEntry) (time.Time, time.Time, string) {
 			}
 		case "session":
 			kind = v
-		case "reason":
-			reason = v
 		}
 	}
+	// The reason is the row's last field and may hold spaces ("peer gone").
+	if _, r, ok := strings.Cut(e.Detail, " reason="); ok {
+		reason = strings.TrimSpace(r)
+	}
+	if w, ok := endWords[reason]; ok {
+		return start, end, w
+	}
 	return start, end, strings.TrimSpace(kind + " " + reason)
+}
+
+// endWords say why a session ended in a household's words; a reason not
+// listed is shown as recorded, with its carrier (whep, mse).
+var endWords = map[string]string{
+	"closed":          "closed",
+	"revoked":         "access withdrawn",
+	"shutdown":        "Hearth stopped",
+	"refused":         "refused",
+	"error":           "failed",
+	"connect timeout": "did not connect",
+	"peer gone":       "connection lost",
+	"footage ended":   "end of the recording",
+	"source ended":    "the camera's stream ended",
 }

@@ -71,7 +71,7 @@ func TestViewingLog(t *testing.T) {
 	ctx := context.Background()
 	olive, vic, otto := f.login(t, f.olive), f.login(t, f.vic), f.login(t, f.otto)
 	vl := nvr.NewViewingLog(f.w.DB)
-	session := func(p nvr.Principal, cam nvr.CameraID, a nvr.Action, d time.Duration) {
+	session := func(p nvr.Principal, cam nvr.CameraID, a nvr.Action, d time.Duration, reason string) {
 		t.Helper()
 		g, err := f.pol.Camera(ctx, p, a, cam)
 		if err != nil {
@@ -79,12 +79,12 @@ func TestViewingLog(t *testing.T) {
 		}
 		start := f.clock.Now()
 		f.clock.Advance(d)
-		if err := f.pol.AuditSession(g, nvr.MediaSession{Kind: "whep", Stream: "main", Start: start, End: f.clock.Now(), Reason: "closed"}); err != nil {
+		if err := f.pol.AuditSession(g, nvr.MediaSession{Kind: "whep", Stream: "main", Start: start, End: f.clock.Now(), Reason: reason}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	session(vic, f.camA.ID, nvr.ActionViewLive, 90*time.Second)
-	session(olive, f.camB.ID, nvr.ActionViewRecordings, 30*time.Second)
+	session(vic, f.camA.ID, nvr.ActionViewLive, 90*time.Second, "peer gone")
+	session(olive, f.camB.ID, nvr.ActionViewRecordings, 30*time.Second, "closed")
 	secret, _ := f.link(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive})
 	lg, _, err := f.pol.ShareLink(ctx, secret, "", nvr.ActionViewLive, true)
 	if err != nil {
@@ -123,8 +123,16 @@ func TestViewingLog(t *testing.T) {
 	}
 	all := read(olive, nvr.ViewingFilter{})
 	var got []string
+	var details []string
 	for _, v := range all {
 		got = append(got, v.Person+"/"+v.What+"/"+v.Duration().String())
+		if strings.Contains(v.What, "live") || v.What == "recorded" {
+			details = append(details, v.Detail)
+		}
+	}
+	// Why a session ended, in words, whole ("peer gone" has a space).
+	if want := "access withdrawn,closed,connection lost"; strings.Join(details, ",") != want {
+		t.Errorf("sessions' details %q, want %q", details, want)
 	}
 	// Newest first; the set-up's changes (cameras added, vic assigned) by
 	// the CLI come last.

@@ -113,7 +113,7 @@ func (s *Server) handleSetOffsite(w http.ResponseWriter, r *http.Request, g nvr.
 		return
 	}
 	if req.NewKey == (strings.TrimSpace(req.Recipient) != "") {
-		s.writeError(w, r, errInvalid("give one of recipient (an age public key) and new_key"))
+		s.writeError(w, r, errInvalid("paste a household public key (age1…) or choose to make a new household key, one of the two (API: recipient or new_key)"))
 		return
 	}
 	t := nvr.OffsiteTarget{Kind: nvr.OffsiteKind(req.Kind), Path: req.Path, SFTPAddr: req.SFTPAddr, SFTPUser: req.SFTPUser,

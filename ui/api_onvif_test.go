@@ -74,7 +74,7 @@ func TestONVIFProbeAPI(t *testing.T) {
 		status     int
 		want       string
 	}{
-		{"ana", body(secret), http.StatusBadRequest, "reaches this appliance"},
+		{"ana", body(secret), http.StatusBadRequest, "reaches this Hearth appliance"},
 		{"ana", `{"address":"ftp://192.0.2.1"}`, http.StatusBadRequest, "http://"},
 		{"ana", `{}`, http.StatusBadRequest, "address is required"},
 		{"mo", body(secret), http.StatusNotFound, ""},

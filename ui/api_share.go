@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -164,6 +167,11 @@ func (s *Server) shareRefused(w http.ResponseWriter, r *http.Request, err error)
 		s.render(w, r, http.StatusUnauthorized, views.SharePasscode(views.SharePasscodeModel{Wrong: r.Method == http.MethodPost}))
 	case kind == nvr.KindNotFound:
 		s.render(w, r, http.StatusNotFound, views.ShareGone())
+	case retryAfter(err) > 0:
+		// Too many wrong passcodes: the form again, saying how long to wait.
+		wait := retryAfter(err)
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		s.render(w, r, http.StatusServiceUnavailable, views.SharePasscode(views.SharePasscodeModel{Wait: waitWords(wait)}))
 	default:
 		s.pageError(w, r, err)
 	}
@@ -221,4 +229,22 @@ func (s *Server) handleShareWHEPPatch(w http.ResponseWriter, r *http.Request, g 
 
 func (s *Server) handleShareWHEPDelete(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, _ nvr.ShareLink) {
 	s.handleWHEPDelete(w, r, g)
+}
+
+// retryAfter is a rate-limited error's wait, or 0.
+func retryAfter(err error) time.Duration {
+	var e *nvr.Error
+	if errors.As(err, &e) && e.Kind == nvr.KindUnavailable {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// waitWords says a wait the way a person would: "a minute", "3 minutes".
+func waitWords(d time.Duration) string {
+	m := int(math.Ceil(d.Minutes()))
+	if m <= 1 {
+		return "a minute"
+	}
+	return strconv.Itoa(m) + " minutes"
 }

@@ -103,6 +103,10 @@ func TestBrowserPTZButtons(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="ptz-right"]`)),
 	)
 	waitJS(t, b, `document.querySelector('[data-testid="ptz-message"]').textContent === 'Moving.'`, 20*time.Second)
+	// simcam starts with no presets: an empty list is not shown.
+	waitJS(t, b, `document.querySelector('[data-testid="ptz-presets"]').hidden`, 20*time.Second)
+	// The message goes when the move ends.
+	waitJS(t, b, `document.querySelector('[data-testid="ptz-message"]').textContent === ''`, 20*time.Second)
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if pan, _, _ := sim.PTZPosition(); pan > 0.02 {

@@ -15,7 +15,8 @@ func (s *Server) handleSharesPage(w http.ResponseWriter, r *http.Request, g nvr.
 	ctx := r.Context()
 	u := g.User()
 	m := views.SharesModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "links"),
-		CanMake: u.HouseholdID != 0 && (u.Role == nvr.RoleOwner || u.Role == nvr.RoleMember)}
+		CanMake: u.HouseholdID != 0 && (u.Role == nvr.RoleOwner || u.Role == nvr.RoleMember),
+		Viewer:  u.HouseholdID != 0 && u.Role == nvr.RoleViewer}
 	if s.shares != nil {
 		ls, err := s.shares.List(ctx, g)
 		if err != nil {

@@ -75,7 +75,7 @@ func newLiveFixture(t *testing.T, limits view.LiveConfig, withRecorder ...bool) 
 	}
 	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Now: f.clock, Playback: playback, Status: ing,
 		Live: ing, WebRTC: WebRTCLive{Engine: engine, Hubs: ing, Sessions: sessions},
-		Events: f.events, Shutters: nvr.NewShutters(f.store, f.clock)})
+		Events: f.events, Shutters: nvr.NewShutters(f.store, f.clock), Shares: nvr.NewShares(f.store, f.clock, cheapArgon)})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 

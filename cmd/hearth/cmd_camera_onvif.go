@@ -73,7 +73,14 @@ func cameraDiscover(ctx context.Context, args []string, e env) error {
 		for _, f := range found {
 			fmt.Fprintf(e.stdout, "device %s %q %q %s\n", f.Address, f.Name, f.Hardware, f.Endpoint)
 		}
-		fmt.Fprintf(e.stdout, "%d devices\n", len(found))
+		switch len(found) {
+		case 0:
+			fmt.Fprintln(e.stdout, "0 devices: no camera answered; check that it is on this network with ONVIF switched on, or try --wait 10s or --target HOST:PORT")
+		case 1:
+			fmt.Fprintln(e.stdout, "1 device")
+		default:
+			fmt.Fprintf(e.stdout, "%d devices\n", len(found))
+		}
 		return nil
 	})
 }

@@ -88,7 +88,7 @@ func TestCameraAddONVIF(t *testing.T) {
 	}{
 		{"wrong password", "wrong\n", "refused the credentials", []string{"--onvif", addr, "--rtsp-user", "admin"}, 1},
 		{"no credentials", "", "wants credentials", []string{"--onvif", addr}, 1},
-		{"not http", "", "want http://", []string{"--onvif", "ftp://" + s.ONVIFAddr()}, 1},
+		{"not http", "", "want the camera's address", []string{"--onvif", "ftp://" + s.ONVIFAddr()}, 1},
 		{"with --main", "", "without --main", []string{"--onvif", addr, "--main", s.URL(1)}, 2},
 	}
 	for _, b := range bad {
@@ -100,7 +100,7 @@ func TestCameraAddONVIF(t *testing.T) {
 	}
 
 	out = mustCLI(t, "", "camera", "discover", "--target", s.DiscoveryAddr(), "--wait", "3s", "--data", data)
-	if !strings.Contains(out, "device "+addr+"/onvif/device_service") || !strings.Contains(out, `"Cam 9"`) || !strings.Contains(out, "1 devices") {
+	if !strings.Contains(out, "device "+addr+"/onvif/device_service") || !strings.Contains(out, `"Cam 9"`) || !strings.Contains(out, "1 device\n") {
 		t.Errorf("discover: %s", out)
 	}
 }

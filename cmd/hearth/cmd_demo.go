@@ -144,14 +144,45 @@ func seedDemo(ctx context.Context, dataDir string) ([]demoLogin, []nvr.Camera, e
 		default:
 			return fmt.Errorf("read %s: %w", path, err)
 		}
-		cams, err = a.store.Cameras(ctx, 0)
-		return err
+		all, err := a.store.Cameras(ctx, 0)
+		if err != nil {
+			return err
+		}
+		cams = demoCameras(all)
+		return nil
 	})
 	if err == nil && len(cams) == 0 {
 		err = fmt.Errorf("demo data in %s has no cameras; remove the directory to start over", dataDir)
 	}
 	return logins, cams, err
 }
+
+// demoCameras keeps the demo's own cameras: the first made, all within a
+// minute at the first start (the seed makes them together). A camera
+// someone added since (a real one, or simcam --onvif) keeps its own
+// address instead of being pointed at a simulated camera at each start;
+// a demo camera renamed or moved stays the demo's.
+func demoCameras(all []nvr.Camera) []nvr.Camera {
+	if len(all) == 0 {
+		return nil
+	}
+	first := all[0].CreatedAt
+	for _, c := range all {
+		if c.CreatedAt.Before(first) {
+			first = c.CreatedAt
+		}
+	}
+	var out []nvr.Camera
+	for _, c := range all {
+		if c.CreatedAt.Sub(first) < time.Minute && len(out) < demoCameraCount {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// demoCameraCount is how many cameras createDemoWorld makes.
+const demoCameraCount = 4
 
 func createDemoWorld(ctx context.Context, a *app) ([]demoLogin, error) {
 	if hs, err := a.store.Households(ctx); err != nil || len(hs) > 0 {

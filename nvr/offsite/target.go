@@ -50,7 +50,7 @@ func (d *DirTarget) Put(ctx context.Context, name string, data []byte) error {
 	if fi, err := os.Stat(d.Root); err != nil || !fi.IsDir() {
 		// An unmounted USB disk leaves no directory: refuse rather than
 		// fill the directory under the mount point.
-		return fmt.Errorf("target directory %s is not there", d.Root)
+		return fmt.Errorf("target directory %s is not there: create it or mount its disk; the copy resumes by itself", d.Root)
 	}
 	abs := filepath.Join(d.Root, filepath.FromSlash(name))
 	dir := filepath.Dir(abs)
@@ -93,7 +93,7 @@ func (d *DirTarget) Has(ctx context.Context, name string) (bool, error) {
 		return false, err
 	}
 	if fi, err := os.Stat(d.Root); err != nil || !fi.IsDir() {
-		return false, fmt.Errorf("target directory %s is not there", d.Root)
+		return false, fmt.Errorf("target directory %s is not there: create it or mount its disk; the copy resumes by itself", d.Root)
 	}
 	_, err = os.Stat(filepath.Join(d.Root, filepath.FromSlash(name)))
 	if errors.Is(err, fs.ErrNotExist) {

@@ -77,7 +77,7 @@ func (pr Prober) Probe(ctx context.Context, g nvr.ProbeGrant, req Request) (Resu
 		return Result{}, nvr.Errorf(op, nvr.KindInvalid, "%s", err.Error())
 	}
 	if !g.LocalOK() && nvr.LocalCameraHost(ctx, u.Hostname(), pr.LookupHost) {
-		return Result{}, nvr.Errorf(op, nvr.KindInvalid, "the address reaches this appliance; refused")
+		return Result{}, nvr.Errorf(op, nvr.KindInvalid, "the address reaches this Hearth appliance itself, not a camera; refused")
 	}
 	c, err := onvif.New(onvif.Config{URL: u.String(), Username: req.Username, Password: req.Password,
 		CheckAddr: nvr.CheckAddrFor(g.LocalOK())})
@@ -94,11 +94,11 @@ func (pr Prober) Probe(ctx context.Context, g nvr.ProbeGrant, req Request) (Resu
 	case errors.Is(err, onvif.ErrUnauthorized):
 		return Result{Manufacturer: out.Manufacturer, Model: out.Model}, nil
 	case errors.Is(err, onvif.ErrAddrRefused):
-		return Result{}, nvr.Errorf(op, nvr.KindInvalid, "the address reaches this appliance; refused")
+		return Result{}, nvr.Errorf(op, nvr.KindInvalid, "the address reaches this Hearth appliance itself, not a camera; refused")
 	case err != nil:
 		// The client's errors name the operation and the transport's
 		// failure; neither carries the credentials.
-		return Result{}, &nvr.Error{Op: op, Kind: nvr.KindUnavailable, Msg: "no ONVIF answer: " + shorten(err), Err: err}
+		return Result{}, &nvr.Error{Op: op, Kind: nvr.KindUnavailable, Msg: "no ONVIF answer at this address: check it, and that ONVIF is switched on in the camera's own settings (" + shorten(err) + ")", Err: err}
 	}
 	for _, s := range res.Streams {
 		st := Stream{Profile: s.Token, Name: s.Name, Encoding: s.Encoding, Width: s.Width, Height: s.Height, FPS: s.FPS,

@@ -126,3 +126,24 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// TestPullQuietFullWait: with nothing to say, a PullMessages that waits
+// the whole long poll Hearth asks for (10 s, simcam's longest) is answered
+// with no messages, not cut off by the device's own request timeout.
+func TestPullQuietFullWait(t *testing.T) {
+	t.Parallel()
+	s := startSimcam(t, simcam.ONVIFConfig{})
+	c := newClient(t, s.ONVIFAddr(), user, pass)
+	ctx := ctxFor(t)
+	if _, err := c.SyncTime(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := c.CreatePullPoint(ctx, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := sub.Pull(ctx, 10*time.Second, 10)
+	if err != nil || len(ns) != 0 {
+		t.Fatalf("quiet pull: %d messages, %v; want none and no error", len(ns), err)
+	}
+}

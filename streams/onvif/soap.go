@@ -85,14 +85,19 @@ type Client struct {
 
 // ParseDeviceURL checks a device address: http or https, a host, no user
 // information (credentials are given apart), and the default device
-// service path when none is given.
+// service path when none is given. A bare HOST[:PORT], as people type a
+// camera's address, is taken as http://HOST[:PORT].
 func ParseDeviceURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+	raw = strings.TrimSpace(raw)
+	if raw != "" && !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("onvif address: %w", err)
+		return nil, errors.New("onvif address: not an address; want the camera's address, e.g. 192.168.1.20 or http://192.168.1.20:8000")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("onvif address %q: want http://HOST[:PORT]", u.Redacted())
+		return nil, fmt.Errorf("onvif address %q: want the camera's address, e.g. 192.168.1.20 or http://192.168.1.20:8000", u.Redacted())
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("onvif address %q: no host", u.Redacted())

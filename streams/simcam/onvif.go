@@ -82,7 +82,8 @@ func (s *Server) openONVIF(cfg ONVIFConfig) error {
 	mux.HandleFunc("POST /onvif/events_service", d.serve)
 	mux.HandleFunc("POST /onvif/ptz_service", d.serve)
 	mux.HandleFunc("POST /onvif/pullpoint/{id}", d.serve)
-	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+	// ReadTimeout outlasts a PullMessages long poll (maxPullWait).
+	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: maxPullWait + 10*time.Second}
 	s.onvif = d
 	for _, f := range s.feeds {
 		if f.cam.file == nil { // a looped file has no scene to move

@@ -211,14 +211,14 @@ func (d *onvifDevice) pull(w http.ResponseWriter, r *http.Request, id, timeout, 
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	var msgs []ONVIFEvent
-	for range 2 { // once now, once after a wake-up or the timeout
+	for i := range 2 { // once now, once after a wake-up or the timeout
 		d.pp.mu.Lock()
 		k := min(n, len(sub.queue))
 		msgs = append(msgs, sub.queue[:k]...)
 		sub.queue = sub.queue[k:]
 		d.pp.mu.Unlock()
-		if len(msgs) > 0 {
-			break
+		if len(msgs) > 0 || i == 1 {
+			break // the second look answers, even with nothing
 		}
 		select {
 		case <-sub.wake:

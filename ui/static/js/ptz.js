@@ -20,15 +20,21 @@ async function ptz(body) {
 
 if (box) {
   const message = box.querySelector('[data-ptz-message]');
-  const say = (text) => { message.textContent = text; };
+  // "Moving." lasts as long as the move (the camera stops after about 2 s).
+  let clear = 0;
+  const say = (text, forMs) => {
+    message.textContent = text;
+    clearTimeout(clear);
+    if (forMs) clear = setTimeout(() => { message.textContent = ''; }, forMs);
+  };
   for (const btn of box.querySelectorAll('[data-ptz-move]')) {
     btn.addEventListener('click', async () => {
       const [pan, tilt, zoom] = btn.dataset.ptzMove.split(',').map(Number);
-      try { await ptz({ action: 'move', pan, tilt, zoom }); say('Moving.'); } catch (err) { say(err.message); }
+      try { await ptz({ action: 'move', pan, tilt, zoom }); say('Moving.', 2500); } catch (err) { say(err.message); }
     });
   }
   box.querySelector('[data-ptz-stop]').addEventListener('click', async () => {
-    try { await ptz({ action: 'stop' }); say('Stopped.'); } catch (err) { say(err.message); }
+    try { await ptz({ action: 'stop' }); say('Stopped.', 2500); } catch (err) { say(err.message); }
   });
   const presets = box.querySelector('[data-ptz-presets]');
   const addPreset = (p) => {
@@ -39,6 +45,8 @@ if (box) {
   };
   ptz({ action: 'presets' }).then((r) => {
     for (const p of r.presets || []) addPreset(p);
+    // Shown only when the camera has presets to choose from.
+    presets.hidden = presets.options.length < 2;
   }).catch((err) => say(err.message));
   const name = box.querySelector('[data-ptz-name]');
   box.querySelector('[data-ptz-save]').addEventListener('click', async () => {
@@ -46,6 +54,7 @@ if (box) {
     try {
       const r = await ptz({ action: 'save', name: name.value });
       for (const p of r.presets || []) { addPreset(p); say(`Saved “${p.name}”.`); }
+      presets.hidden = false;
       name.value = '';
     } catch (err) { say(err.message); }
   });

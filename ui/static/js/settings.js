@@ -221,7 +221,11 @@ for (const btn of document.querySelectorAll('button[data-onvif]')) {
     const form = btn.closest('form');
     const out = form.querySelector('[data-onvif-result]');
     const f = formBody(form);
-    const req = { address: form.querySelector('[data-onvif-address]').value.trim(), username: f.username || '', password: f.password || '' };
+    const addrIn = form.querySelector('[data-onvif-address]');
+    let address = addrIn.value.trim();
+    // People type a camera's address as 192.168.1.20; ONVIF speaks http.
+    if (address && !address.includes('://')) { address = `http://${address}`; addrIn.value = address; }
+    const req = { address, username: f.username || '', password: f.password || '' };
     btn.disabled = true;
     out.classList.remove('error');
     out.textContent = 'Asking the camera…';

@@ -17,13 +17,37 @@ async function play() {
     say('');
     document.body.dataset.shareState = 'playing';
     window.addEventListener('pagehide', () => session.close());
+    const watch = watchRevoked(session);
     await session.closed;
+    clearInterval(watch);
     document.body.dataset.shareState = 'ended';
     say('The live view has ended. The link may have expired or been withdrawn.');
   } catch (err) {
     document.body.dataset.shareState = 'refused';
     say(err.status === 404 ? 'This link is not available.' : `Live view failed: ${err.detail || err.message}`);
   }
+}
+
+// The server ends a revoked or expired link's session at once, but the
+// browser notices the silence only when its connection times out (10 to
+// 30 s), showing a frozen picture meanwhile. When no frame came for 3 s,
+// ask the link's page (at most every 10 s; a page view is not counted):
+// gone ends the view now.
+function watchRevoked(session) {
+  if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) return 0;
+  let lastFrame = Date.now();
+  let lastAsk = 0;
+  const tick = () => { lastFrame = Date.now(); video.requestVideoFrameCallback(tick); };
+  video.requestVideoFrameCallback(tick);
+  return setInterval(async () => {
+    const now = Date.now();
+    if (now - lastFrame < 3000 || now - lastAsk < 10000) return;
+    lastAsk = now;
+    try {
+      const r = await fetch(window.location.href, { method: 'HEAD', credentials: 'same-origin', cache: 'no-store' });
+      if (r.status === 404) session.close();
+    } catch { /* offline: the connection's own timeout ends it */ }
+  }, 1000);
 }
 
 play();

@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthnvr/hearth/nvr/view"
+	"github.com/hearthnvr/hearth/ui/browsertest"
+)
+
+// TestBrowserLinkForm: the share links page says when there are no links;
+// the recording's times are asked for only when a recording is shared,
+// and a recording without them is answered in words, before any request.
+func TestBrowserLinkForm(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := browsertest.Start(t)
+	browserLogin(t, b, f.ts.URL, "ana")
+	browse(t, b,
+		chromedp.Navigate(f.ts.URL+"/settings/links"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="link-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="links-none"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="link-range"]').hidden`, 10*time.Second)
+	browse(t, b, chromedp.SetValue(chromedp.CSS(`#link-kind`), "clip"))
+	evalT[bool](t, b, `document.querySelector('#link-kind').dispatchEvent(new Event('change')), true`)
+	waitJS(t, b, `!document.querySelector('[data-testid="link-range"]').hidden`, 10*time.Second)
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
+	waitJS(t, b, `document.querySelector('[data-testid="link-form"] [data-result]').textContent === 'Choose when the recording starts and when it ends.'`, 10*time.Second)
+	// A live link is made and shown once, with a button to copy it.
+	browse(t, b, chromedp.SetValue(chromedp.CSS(`#link-kind`), "live"))
+	waitJS(t, b, `document.querySelector('[data-testid="link-copy"]').hidden`, 10*time.Second)
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
+	waitJS(t, b, `document.querySelector('[data-testid="link-output"]').textContent.includes('/s/hsl_') && !document.querySelector('[data-testid="link-copy"]').hidden`, 10*time.Second)
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-copy"]`)))
+	waitJS(t, b, `['Link copied. It is not shown again.', 'The link is selected: copy it now, it is not shown again.'].includes(document.querySelector('[data-testid="link-form"] [data-result]').textContent)`, 10*time.Second)
+}
+
+// TestLinksPageViewer: a viewer, who may not make links, is told who does
+// instead of finding an empty page; an owner is not told so.
+func TestLinksPageViewer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if r := f.get("/settings/links", f.login("vic")); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `data-testid="links-cannot-make"`) || strings.Contains(r.body, `data-testid="link-form"`) {
+		t.Errorf("viewer's links page: %d, no word on who makes links", r.StatusCode)
+	}
+	if r := f.get("/settings/links", f.login("ana")); strings.Contains(r.body, `data-testid="links-cannot-make"`) {
+		t.Error("the owner is told to ask someone else")
+	}
+}
+
+// TestSharePasscodeTooMany: after too many wrong passcodes the recipient
+// gets the passcode form again, saying how long to wait (and Retry-After),
+// not a bare error page with a link to the household's live view.
+func TestSharePasscodeTooMany(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	l := f.makeShare(f.login("ana"), string(f.camA1.ID), `{"kind":"live","passcode":"4321"}`)
+	form := func(pass string) response {
+		return f.do(http.MethodPost, l.URL, []any{http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}, "passcode="+pass)
+	}
+	var r response
+	for i := 0; i < 20; i++ {
+		if r = form("0000"); r.StatusCode != http.StatusUnauthorized {
+			break
+		}
+	}
+	if r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, `data-testid="share-passcode-wait"`) ||
+		!strings.Contains(r.body, "Try again in") || r.Header.Get("Retry-After") == "" || strings.Contains(r.body, "Back to the cameras") {
+		t.Fatalf("too many wrong passcodes: %d Retry-After %q\n%s", r.StatusCode, r.Header.Get("Retry-After"), r.body)
+	}
+}
+
+// TestBrowserShareRevokedWhileWatching: a share link's live view revoked
+// while someone watches says so within seconds, instead of holding a
+// frozen picture until the connection times out.
+func TestBrowserShareRevokedWhileWatching(t *testing.T) {
+	t.Parallel()
+	f := newLiveFixture(t, view.LiveConfig{})
+	ana := f.login("ana")
+	l := f.makeShare(ana, string(f.camA1.ID), `{"kind":"live"}`)
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.Navigate(f.ts.URL+l.URL))
+	waitJS(t, b, `document.body.dataset.shareState === 'playing' && document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames > 0`, 20*time.Second)
+	if r := f.do(http.MethodDelete, "/api/links/"+l.ID, []any{ana}, ""); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", r.StatusCode, r.body)
+	}
+	revoked := time.Now()
+	waitJS(t, b, `document.body.dataset.shareState === 'ended'`, 9*time.Second)
+	t.Logf("the page said so %v after the revocation", time.Since(revoked).Round(100*time.Millisecond))
+}
