@@ -38,6 +38,20 @@ func TestBrowserLinkForm(t *testing.T) {
 	waitJS(t, b, `document.querySelector('[data-testid="link-output"]').textContent.includes('/s/hsl_') && !document.querySelector('[data-testid="link-copy"]').hidden`, 10*time.Second)
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-copy"]`)))
 	waitJS(t, b, `['Link copied. It is not shown again.', 'The link is selected: copy it now, it is not shown again.'].includes(document.querySelector('[data-testid="link-form"] [data-result]').textContent)`, 10*time.Second)
+	// The list shows the new link at once, the link shown once stays on
+	// the page, and the new row's Revoke works without a reload.
+	waitJS(t, b, `document.querySelectorAll('[data-testid="link-row"]').length === 1 && !document.querySelector('[data-testid="links-none"]')`, 10*time.Second)
+	if row := evalT[string](t, b, `[...document.querySelectorAll('[data-testid="link-row"] td')].map((td) => td.textContent).join('|')`); !strings.HasPrefix(row, f.camA1.Name+"|live view|") || !strings.Contains(row, "|0|ana|Revoke") {
+		t.Errorf("the new link's row reads %q", row)
+	}
+	if out := evalT[string](t, b, `document.querySelector('[data-testid="link-output"]').textContent`); !strings.Contains(out, "/s/hsl_") {
+		t.Fatalf("the link shown once is gone after the list refreshed: %q", out)
+	}
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-revoke"]`)))
+	waitJS(t, b, `document.querySelectorAll('[data-testid="link-row"]').length === 0`, 10*time.Second)
+	if r := f.do(http.MethodGet, "/api/links", []any{f.login("ana")}, ""); r.StatusCode != http.StatusOK || strings.Contains(r.body, `"id"`) {
+		t.Errorf("links after revoking the new one: %d %s", r.StatusCode, r.body)
+	}
 }
 
 // TestLinksPageViewer: a viewer, who may not make links, is told who does

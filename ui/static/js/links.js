@@ -10,6 +10,46 @@ function iso(local) {
   return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
 
+// addRow puts the link just made at the top of the list above, in the
+// words the server writes its rows in (page_share.go), without reloading
+// the page, which would lose the link shown once. textContent only.
+const pad = (n) => String(n).padStart(2, '0');
+const day = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const clock = (d, secs) => `${pad(d.getHours())}:${pad(d.getMinutes())}${secs ? `:${pad(d.getSeconds())}` : ''}`;
+function addRow(l) {
+  const table = document.querySelector('[data-testid="links"]');
+  if (!table) return;
+  const cell = (label, text) => {
+    const td = document.createElement('td');
+    if (label) td.dataset.label = label;
+    td.textContent = text;
+    return td;
+  };
+  let shows = 'live view';
+  if (l.kind === 'clip') {
+    const a = new Date(l.start);
+    const b = new Date(l.end);
+    shows = `recording ${day(a)} ${clock(a, true)} to ${clock(b, true)}`;
+  }
+  if (l.passcode) shows += ' (passcode)';
+  const expires = new Date(l.expires);
+  const revoke = document.createElement('button');
+  revoke.type = 'button';
+  revoke.className = 'secondary';
+  revoke.dataset.delete = `/api/links/${encodeURIComponent(l.id)}`;
+  revoke.dataset.testid = 'link-revoke';
+  revoke.textContent = 'Revoke';
+  const tr = document.createElement('tr');
+  tr.dataset.testid = 'link-row';
+  tr.append(cell('Camera', l.camera_name), cell('Shows', shows), cell('Expires', `${day(expires)} ${clock(expires, false)}`),
+    cell('Views', l.max_views > 0 ? `${l.views} of ${l.max_views}` : String(l.views)), cell('Made by', l.created_by));
+  const last = document.createElement('td');
+  last.append(revoke);
+  tr.append(last);
+  table.tBodies[0].prepend(tr);
+  document.querySelector('[data-testid="links-none"]')?.remove();
+}
+
 if (form) {
   const out = form.querySelector('[data-link-output]');
   const result = form.querySelector('[data-result]');
@@ -72,6 +112,7 @@ if (form) {
       copy.hidden = false;
       result.textContent = 'Link made. Copy it now: it is not shown again.';
       result.classList.remove('error');
+      addRow(data);
     } catch (err) {
       result.textContent = err.message;
       result.classList.add('error');

@@ -111,15 +111,15 @@ async function oneClick(el, method, url, body) {
   }
 }
 
-for (const el of document.querySelectorAll('[data-delete]')) {
-  el.addEventListener('click', () => oneClick(el, 'DELETE', el.dataset.delete));
-}
-for (const el of document.querySelectorAll('[data-patch]')) {
-  el.addEventListener('click', () => oneClick(el, 'PATCH', el.dataset.patch, el.dataset.body));
-}
-for (const el of document.querySelectorAll('[data-post]')) {
-  el.addEventListener('click', () => oneClick(el, 'POST', el.dataset.post));
-}
+// One listener for the page, so rows a page adds later (a share link just
+// made) work like those it was served with.
+document.addEventListener('click', (ev) => {
+  const el = ev.target instanceof Element ? ev.target.closest('[data-delete], [data-patch], [data-post]') : null;
+  if (!el || el.disabled) return;
+  if (el.dataset.delete !== undefined) oneClick(el, 'DELETE', el.dataset.delete);
+  else if (el.dataset.patch !== undefined) oneClick(el, 'PATCH', el.dataset.patch, el.dataset.body);
+  else oneClick(el, 'POST', el.dataset.post);
+});
 
 for (const box of document.querySelectorAll('input[data-assign]')) {
   box.addEventListener('change', async () => {
