@@ -107,3 +107,21 @@ func TestBrowserShareRevokedWhileWatching(t *testing.T) {
 	waitJS(t, b, `document.body.dataset.shareState === 'ended'`, 9*time.Second)
 	t.Logf("the page said so %v after the revocation", time.Since(revoked).Round(100*time.Millisecond))
 }
+
+// TestSignedOutPagesLinkNowhere: a share link's page and the login page
+// show the name without a link a stranger could follow to the household's
+// sign-in; an account without API tokens says so instead of bare headers.
+func TestSignedOutPagesLinkNowhere(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	l := f.makeShare(f.login("ana"), string(f.camA1.ID), `{"kind":"live"}`)
+	for _, path := range []string{l.URL, "/login"} {
+		r := f.get(path)
+		if r.StatusCode != http.StatusOK || strings.Contains(r.body, `<a class="brand"`) || !strings.Contains(r.body, `<span class="brand">`) {
+			t.Errorf("%s: %d, the brand is a link or missing", path, r.StatusCode)
+		}
+	}
+	if r := f.get("/settings/account", f.login("mo")); !strings.Contains(r.body, `data-testid="tokens-none"`) {
+		t.Errorf("an account without tokens does not say so: %d", r.StatusCode)
+	}
+}

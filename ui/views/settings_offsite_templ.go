@@ -263,7 +263,7 @@ func Offsite(m OffsiteModel) templ.Component {
 						}
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</dl><button type=\"button\" data-delete=\"/api/household/offsite\" data-confirm=\"Stop the off-site copy? Files already copied stay on the target.\">Stop copying</button>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</dl><button type=\"button\" class=\"danger\" data-delete=\"/api/household/offsite\" data-confirm=\"Stop the off-site copy? Files already copied stay on the target.\">Stop copying</button>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
