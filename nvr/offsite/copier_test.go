@@ -16,6 +16,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // targetsFunc is a Targets from a function (the store's part the copier
@@ -208,13 +209,7 @@ func TestCopyAndRestoreRoundTrip(t *testing.T) {
 // TestAgeCLIDecrypts proves the layout is plain age: Debian's age CLI,
 // given only the recovery file, decrypts a fragment to the recorded bytes.
 func TestAgeCLIDecrypts(t *testing.T) {
-	ageBin, err := exec.LookPath("age")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("age CLI missing (.ci/deps installs it)")
-		}
-		t.Skip("age CLI missing (.ci/deps installs it)")
-	}
+	ageBin := testpeer.Require(t, "age")
 	local, target := t.TempDir(), t.TempDir()
 	f := newCopierFixture(t, target, Config{})
 	n, whole := localSegment(t, local, 3, 2, 1000)
@@ -369,10 +364,7 @@ func TestTargetRemovedMidCopy(t *testing.T) {
 func mountTmpfs(t *testing.T, size string) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("mounting a tmpfs needs root")
-		}
-		t.Skip("mounting a tmpfs needs root")
+		testpeer.Missing(t, "mounting a tmpfs needs root")
 	}
 	dir := filepath.Join(t.TempDir(), "target")
 	if err := os.Mkdir(dir, 0o700); err != nil {
