@@ -120,7 +120,8 @@ func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
 		enc     encoder
 		encInfo *media.StreamInfo
 		waitKey bool
-		nextSeq *uint16 // after the first packet: the client's sequence goes on across encoders
+		nextSeq uint16 // the client's next sequence number, once sent is set
+		sent    bool
 	)
 	for {
 		u, err := sub.Next(ctx)
@@ -146,7 +147,11 @@ func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
 			if err != nil {
 				return err
 			}
-			if enc, err = newEncoder(f, nextSeq); err != nil {
+			var seq *uint16 // the first encoder picks its own start
+			if sent {
+				seq = new(nextSeq)
+			}
+			if enc, err = newEncoder(f, seq); err != nil {
 				return err
 			}
 			encInfo = u.Info
@@ -162,7 +167,7 @@ func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
 			if err := c.stream.WritePacketRTPWithNTP(medi, p, u.Wall); err != nil {
 				return err
 			}
-			nextSeq = new(p.SequenceNumber + 1)
+			nextSeq, sent = p.SequenceNumber+1, true
 		}
 	}
 }
