@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/cmd/internal/stamps"
-	"github.com/hearthnvr/hearth/streams/webrtc/webrtctest"
 )
 
 // Share link viewers for the isolation storm (issue 21): each household's
@@ -110,38 +109,17 @@ func (s *stormShares) run(ctx context.Context, wg *sync.WaitGroup, site *isoSite
 // live holds one WebRTC session through link l, checking every frame's
 // stamp against the link's camera.
 func (s *stormShares) live(ctx context.Context, base string, hc *http.Client, counts *stormCounts, l stormLink, hold time.Duration) {
-	v, err := webrtctest.New(webrtctest.Options{WantID: l.cam, NoNACK: true})
-	if err != nil {
-		return
-	}
-	defer v.Close()
-	hdr := http.Header{"Origin": {base}}
-	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	status, loc, _, err := v.WHEP(wctx, hc, base+l.path+"whep", hdr)
-	if err != nil || status != http.StatusCreated {
+	st, ok := holdWHEP(ctx, hc, base, l.path+"whep", http.Header{"Origin": {base}}, l.cam, hold)
+	if !ok {
 		s.liveFailed.Add(1)
 		return
 	}
-	select {
-	case <-ctx.Done():
-	case <-v.Closed():
-	case <-time.After(hold):
-	}
-	st := v.Stats()
 	if st.WrongID != 0 {
 		s.wrongFrame.Add(int64(st.WrongID))
 		counts.violate("share link of %s: %d frames of another camera (last %s, household %s)", l.cam, st.WrongID, st.LastID, s.owner[st.LastID])
 	}
 	s.sessions.Add(1)
 	s.liveFrames.Add(int64(st.Frames))
-	if loc != "" {
-		req, _ := http.NewRequestWithContext(context.WithoutCancel(ctx), "DELETE", base+loc, nil)
-		req.Header = hdr
-		if resp, err := hc.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}
 }
 
 // clip downloads link l's clip and checks every frame's stamp.

@@ -213,39 +213,49 @@ func (c *stormClient) step(ctx context.Context) {
 // every frame's SEI stamp.
 func (c *stormClient) live(ctx context.Context, hold time.Duration) {
 	cam := c.visibleCam()
-	v, err := webrtctest.New(webrtctest.Options{WantID: cam, NoNACK: true})
-	if err != nil {
-		return
-	}
-	defer v.Close()
 	hdr := c.hdr.Clone()
 	hdr.Set("Origin", c.base)
+	st, ok := holdWHEP(ctx, c.hc, c.base, "/api/cameras/"+cam+"/whep", hdr, cam, hold)
+	if !ok {
+		return
+	}
+	if st.WrongID != 0 {
+		c.counts.violate("%s: live view of %s: %d frames of another camera (last %s)", c.u.name, cam, st.WrongID, st.LastID)
+	}
+	c.counts.sessions.Add(1)
+	c.counts.liveFrames.Add(int64(st.Frames))
+}
+
+// holdWHEP holds one WHEP session at base+path for hold (or until the
+// server or ctx ends it) as a pion viewer that reads every frame's SEI
+// stamp against camera want, then ends it with DELETE. ok is false when
+// the session was not admitted.
+func holdWHEP(ctx context.Context, hc *http.Client, base, path string, hdr http.Header, want string, hold time.Duration) (st webrtctest.Stats, ok bool) {
+	v, err := webrtctest.New(webrtctest.Options{WantID: want, NoNACK: true})
+	if err != nil {
+		return st, false
+	}
+	defer v.Close()
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	status, loc, _, err := v.WHEP(wctx, c.hc, c.base+"/api/cameras/"+cam+"/whep", hdr)
+	status, loc, _, err := v.WHEP(wctx, hc, base+path, hdr)
 	if err != nil || status != http.StatusCreated {
-		return
+		return st, false
 	}
 	select {
 	case <-ctx.Done():
 	case <-v.Closed():
 	case <-time.After(hold):
 	}
-	st := v.Stats()
-	if st.WrongID != 0 {
-		c.counts.violate("%s: live view of %s: %d frames of another camera (last %s)", c.u.name, cam, st.WrongID, st.LastID)
-	}
-	c.counts.sessions.Add(1)
-	c.counts.liveFrames.Add(int64(st.Frames))
+	st = v.Stats()
 	if loc != "" {
-		req, _ := http.NewRequestWithContext(context.WithoutCancel(ctx), "DELETE", c.base+loc, nil)
-		for k, vv := range hdr {
-			req.Header[k] = vv
-		}
-		if resp, err := c.hc.Do(req); err == nil {
+		req, _ := http.NewRequestWithContext(context.WithoutCancel(ctx), "DELETE", base+loc, nil)
+		req.Header = hdr.Clone()
+		if resp, err := hc.Do(req); err == nil {
 			resp.Body.Close()
 		}
 	}
+	return st, true
 }
 
 // stormSize is one size of the storm.
