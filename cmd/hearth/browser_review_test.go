@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -43,6 +44,61 @@ func viewSpan(t *testing.T, b *browsertest.Browser) int64 {
 
 func viewStart(t *testing.T, b *browsertest.Browser) int64 {
 	return eval[int64](t, b, `Number(document.querySelector('[data-timeline]').dataset.viewStart)`)
+}
+
+// viewAcrossMidnight sets the browser's time zone to the one whose clock
+// reads between 00:00 and 01:00 now, then pans the timeline (by mouse
+// drags, as a person would) until its view runs from 50 minutes before
+// that local midnight to 10 minutes after: its middle is in yesterday.
+func viewAcrossMidnight(t *testing.T, b *browsertest.Browser) {
+	t.Helper()
+	now := time.Now().UTC()
+	offset := (24 - now.Hour()) % 24 // hours east of UTC where it is 00:xx
+	if offset > 14 {
+		offset -= 24
+	}
+	zone := "Etc/GMT" // the IANA Etc zones' sign is inverted: Etc/GMT-3 is UTC+3
+	if offset > 0 {
+		zone += fmt.Sprintf("-%d", offset)
+	} else if offset < 0 {
+		zone += fmt.Sprintf("+%d", -offset)
+	}
+	if _, err := chromedp.Call(b.Context(), emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone}); err != nil {
+		t.Fatalf("time zone %s: %v", zone, err)
+	}
+	local := now.In(time.FixedZone(zone, offset*3600))
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, local.Location())
+	// Zoomed to an hour first (at most a few key presses either way).
+	for range 12 {
+		span := viewSpan(t, b)
+		if span == 3600*1000 {
+			break
+		}
+		key := "+"
+		if span < 3600*1000 {
+			key = "-"
+		}
+		do(t, b, chromedp.KeyEvent(key))
+	}
+	want := midnight.Add(-50 * time.Minute).UnixMilli()
+	box := timelineBox(t, b)
+	y := box[1] + box[3]/2
+	const left = input.MouseButton("left")
+	for range 20 {
+		delta := float64(viewStart(t, b)-want) / float64(viewSpan(t, b)) * box[2]
+		if math.Abs(delta) < 2 {
+			break
+		}
+		delta = max(-box[2]*0.4, min(box[2]*0.4, delta))
+		x0 := box[0] + box[2]/2 - delta/2
+		mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMousePressed, X: x0, Y: y, Button: left, Buttons: 1, ClickCount: 1})
+		mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: x0 + delta/2, Y: y, Button: left, Buttons: 1})
+		mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: x0 + delta, Y: y, Button: left, Buttons: 1})
+		mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseReleased, X: x0 + delta, Y: y, Button: left, ClickCount: 1})
+	}
+	if got := viewStart(t, b); got > want+int64(viewSpan(t, b)/50) || got < want-int64(viewSpan(t, b)/50) {
+		t.Fatalf("panned the view to start at %d, want about %d (local midnight %s less 50 min)", got, want, midnight)
+	}
 }
 
 // timelineBox is the timeline drawing's left, top, width and height in
@@ -263,6 +319,11 @@ func TestBrowserReview(t *testing.T) {
 		evs = append(evs, at)
 	}
 	slices.SortFunc(evs, time.Time.Compare)
+	// Home with a view across midnight whose middle is in the day before
+	// (no footage): both days in view are searched. The browser's zone is
+	// put where it is now between 00:00 and 01:00, so the view can cross
+	// midnight next to the footage. (Found by CI at 00:01 UTC.)
+	viewAcrossMidnight(t, b)
 	do(t, b, chromedp.KeyEvent(kb.Home))
 	waitJS(t, b, `document.querySelector('[data-testid="camera-page"]').dataset.mode === 'recorded'`, statusJS, 10*time.Second)
 	playing := func() time.Time {

@@ -367,15 +367,18 @@ dayInput.addEventListener('change', () => {
 });
 
 // jumpRecording plays the first (Home) or the latest (End, half a minute
-// before its end) recording of the day in view.
+// before its end) recording of the days in view: a view across midnight
+// shows both days' footage, so both are searched (the middle of such a
+// view may fall on a day with nothing while the footage beside it plays).
 async function jumpRecording(last) {
-  const mid = tl.t0 + tl.span / 2;
-  const d = new Date(mid);
-  const start = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const midnight = (ms) => { const d = new Date(ms); return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(); };
+  const from = midnight(tl.t0);
+  const last0 = midnight(tl.end() - 1);
+  const to = new Date(new Date(last0).setDate(new Date(last0).getDate() + 1)).getTime();
   let rs;
-  try { rs = await fetchRanges(start, start + 86400e3); } catch { rs = []; }
+  try { rs = await fetchRanges(from, to); } catch { rs = []; }
   if (rs.length === 0) {
-    const day = d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+    const day = new Date(tl.t0 + tl.span / 2).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
     // Recorded footage of another day must not play on under this day's
     // timeline: back to live, which is always now.
     if (mode === 'recorded') goLive(`Nothing was recorded on ${day}; showing live.`);
