@@ -267,6 +267,8 @@ func TestBrowserReview(t *testing.T) {
 	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseReleased, X: e1, Y: ry[2], Button: left, ClickCount: 1, Modifiers: shift})
 	waitJS(t, b, `document.querySelector('[data-testid="selection-text"]').textContent.startsWith('Nothing was recorded between') && document.querySelector('[data-testid="range-download"]').hidden`, statusJS, 5*time.Second)
 	do(t, b, chromedp.KeyEvent("l"))
+	// Live again: the day shown is today's, not the day chosen before.
+	waitJS(t, b, `(() => { const n = new Date(); return document.querySelector('[data-day]').value === n.getFullYear() + '-' + String(n.getMonth() + 1).padStart(2, '0') + '-' + String(n.getDate()).padStart(2, '0'); })()`, statusJS, 5*time.Second)
 
 	// Hovering an event marker previews that event's thumbnail.
 	mk := eval[[]float64](t, b, `(() => { const c = document.querySelector('.tl-event circle'); if (!c) return []; const r = c.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)

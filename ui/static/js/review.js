@@ -334,7 +334,13 @@ const rec = new RecordedPlayer(video, cameraId, {
 function tick() {
   const pos = mode === 'live' ? Date.now() : rec.position();
   tl.setPlayhead(pos, mode === 'live');
-  if (following) tl.reveal(pos);
+  if (following) {
+    tl.reveal(pos);
+    // The day shown follows the picture (live past midnight, or Live
+    // after another day was chosen), unless the user is choosing one.
+    const day = dayOf(pos);
+    if (dayInput.value !== day && document.activeElement !== dayInput) dayInput.value = day;
+  }
   clockEl.textContent = when(pos);
   clockEl.dateTime = iso(pos);
   if (mode === 'recorded') {
