@@ -96,8 +96,8 @@ type Events struct {
 	onvifRuns *cameraRuns[onvifKey]
 	// push maps the capabilities of push subscriptions to their camera's
 	// supervisor (onvif_push.go).
-	push *pushTargets
-	stopped   bool // Run has ended: activity is ignored
+	push    *pushTargets
+	stopped bool // Run has ended: activity is ignored
 }
 
 // openEvent is an event in progress, as Events tracks it in memory.
