@@ -145,8 +145,9 @@ func jsonError(err error) error {
 func logAttrsOf(r *http.Request, status int, bytes int64) []slog.Attr {
 	return []slog.Attr{
 		slog.String("method", r.Method),
-		// Never the query (it may carry secrets), nor a share link's secret.
-		slog.String("path", redactSharePath(r.URL.Path)),
+		// Never the query (it may carry secrets), nor a share link's
+		// secret, nor a push subscription's capability.
+		slog.String("path", redactPath(r.URL.Path)),
 		slog.Int("status", status),
 		slog.Int64("bytes", bytes),
 		slog.String("remote", r.RemoteAddr),

@@ -42,7 +42,8 @@ func IsPublicAllowed(pattern string) bool {
 		"GET /setup", "POST /setup", "POST /api/setup", // first run: the one-time token is the credential
 		"/api/",                     // JSON 404 for unknown API paths
 		"GET /login", "POST /login", // the login form
-		"/": // the HTML 404 page for unknown paths
+		notifyPattern, // ONVIF push: the capability in the path is the credential (api_onvif_notify.go)
+		"/":           // the HTML 404 page for unknown paths
 		return true
 	}
 	return false

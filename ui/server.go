@@ -247,6 +247,7 @@ func (s *Server) registerRoutes(rt *router) {
 
 	s.registerAccountAndConfigRoutes(rt)
 	s.registerShareRoutes(rt)
+	s.registerONVIFNotify(rt)
 	s.registerPages(rt)
 }
 

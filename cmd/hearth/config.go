@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -38,6 +39,7 @@ import (
 //	[memory]     gc_percent = 0 (100, or $GOGC), limit_mib = 0 (a quarter of the machine; -1: none)
 //	[mqtt]       broker = "tcp://127.0.0.1:1883", username, password, ca_file,
 //	             client_id (no flags: the password lives in this file only)
+//	[onvif]      callback_url = "http://192.168.1.10:8080" (where cameras without a pull point push events)
 
 // fileConfig is the decoded configuration file. Pointers tell "absent" from
 // a zero value, so only keys the file names override a default.
@@ -56,6 +58,7 @@ type fileConfig struct {
 	Recording  fileRecord `toml:"recording"`
 	Memory     fileMemory `toml:"memory"`
 	MQTT       fileMQTT   `toml:"mqtt"`
+	ONVIF      fileONVIF  `toml:"onvif"`
 	path       string     // for messages
 	lines      map[string]int
 }
@@ -82,6 +85,11 @@ type fileMQTT struct {
 	Password *string `toml:"password"`
 	CAFile   *string `toml:"ca_file"`
 	ClientID *string `toml:"client_id"`
+}
+
+// fileONVIF is what cameras need of Hearth over ONVIF.
+type fileONVIF struct {
+	CallbackURL *string `toml:"callback_url"`
 }
 
 type fileRecord struct {
@@ -127,6 +135,10 @@ type serviceOptions struct {
 	// RTSPListen is the RTSP restream's listen address (host:port); ""
 	// leaves the restream off (the default).
 	RTSPListen string
+	// ONVIFCallbackURL is Hearth's HTTP address as cameras reach it, for
+	// cameras without a pull point that push their events
+	// (events.EventsConfig.CallbackURL); "": derived per camera.
+	ONVIFCallbackURL string
 	// GCPercent is the collector's GOGC (0: memtune.DefaultGCPercent, 100,
 	// or $GOGC when set; -1: off). LimitMiB is the soft memory limit in MiB
 	// (0: a quarter of the machine's memory, or $GOMEMLIMIT; -1: none).
@@ -282,6 +294,9 @@ func (o serviceOptions) Validate() error {
 	if o.LimitMiB < -1 {
 		return usagef("--memory-limit-mib %d: want MiB, 0 (a quarter of the machine) or -1 (none)", o.LimitMiB)
 	}
+	if err := checkCallbackURL(o.ONVIFCallbackURL); err != nil {
+		return usagef("--onvif-callback-url: %v", err)
+	}
 	if a := o.RTSPListen; a != "" {
 		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
 			return usagef("--rtsp-listen %q is not host:port (for example :8554)", a)
@@ -313,11 +328,31 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.IntVar(&o.Retention.MinFreePercent, "min-free-percent", o.Retention.MinFreePercent, "keep this percentage of the recordings disk free (at most --min-free-bytes, at least 64 MiB or a tenth of a smaller disk)")
 	fs.IntVar(&o.CameraMaxMbps, "camera-max-mbps", o.CameraMaxMbps, "a camera sending more than this (Mbit/s over 10 s) has its recording paused until it is back under (0: no ceiling)")
 	fs.StringVar(&o.RTSPListen, "rtsp-listen", o.RTSPListen, "serve cameras over RTSP here (host:port, e.g. :8554) to Home Assistant, VLC, ffmpeg: a user name and a view token as digest credentials (off when empty)")
+	fs.StringVar(&o.ONVIFCallbackURL, "onvif-callback-url", o.ONVIFCallbackURL, "Hearth's address as cameras reach it (e.g. http://192.168.1.10:8080), where cameras without an ONVIF pull point push their events (default: the address that routes to each camera, with --listen's port)")
 	fs.IntVar(&o.MaxConnsPerClient, "max-conns-per-client", o.MaxConnsPerClient, "simultaneous HTTP connections one client address may hold (0: no cap)")
 	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "the garbage collector's GOGC (0: 100, or $GOGC when set; -1: off)")
 	fs.IntVar(&o.LimitMiB, "memory-limit-mib", o.LimitMiB, "soft memory limit in MiB: the collector works harder near it (0: a quarter of the machine's memory, or $GOMEMLIMIT; -1: none)")
 	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
 	return path
+}
+
+// checkCallbackURL accepts "" or an http(s) base address: a host, no
+// user information, no path beyond "/", no query.
+func checkCallbackURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	const want = "want http://HOST[:PORT] or https://HOST[:PORT] as cameras reach Hearth, e.g. http://192.168.1.10:8080"
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return errors.New(want)
+	case u.User != nil:
+		return errors.New("no user name or password in the address: " + want) // and none echoed
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q: %s", s, want)
+	}
+	return nil
 }
 
 // checkHostName accepts a DNS name, optionally "*." + a DNS name, without
@@ -428,6 +463,11 @@ func loadConfig(path string) (fileConfig, error) {
 		// Validate's messages name no password.
 		if err := m.Validate(); err != nil {
 			return fc, fmt.Errorf("config %s:%d: [mqtt]: %v", path, fc.lines["mqtt.broker"], err)
+		}
+	}
+	if v := fc.ONVIF.CallbackURL; v != nil {
+		if err := checkCallbackURL(*v); err != nil {
+			return fc, fmt.Errorf("config %s:%d: onvif.callback_url %v", path, fc.lines["onvif.callback_url"], err)
 		}
 	}
 	if fc.Listen != nil {
@@ -547,6 +587,7 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	str("tls-key", &o.TLS.KeyFile, fc.TLS.Key)
 	str("tls-redirect-http", &o.TLS.RedirectHTTP, fc.TLS.RedirectHTTP)
 	str("rtsp-listen", &o.RTSPListen, fc.RTSPListen)
+	str("onvif-callback-url", &o.ONVIFCallbackURL, fc.ONVIF.CallbackURL)
 	if fc.WebRTC.UDPPort != nil && !set["webrtc-udp-port"] {
 		o.WebRTC.UDPPort = *fc.WebRTC.UDPPort
 	}

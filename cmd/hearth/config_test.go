@@ -130,6 +130,8 @@ func TestConfigErrors(t *testing.T) {
 			want: []string{"hearth.toml:2", "webrtc.host_ips", "want an array of strings"}},
 		{name: "wrong type table", doc: "tls = \"auto\"\n",
 			want: []string{"hearth.toml:1", "tls", "want a table"}},
+		{name: "bad onvif callback", doc: "[onvif]\n\ncallback_url = \"192.168.1.10:8080\"\n",
+			want: []string{"hearth.toml:3", "onvif.callback_url", "http://HOST[:PORT]"}},
 		{name: "bad ice", doc: "[webrtc]\nice = \"wan\"\n",
 			want: []string{"hearth.toml:2", "webrtc.ice", "lan, loopback or all"}},
 		{name: "bad allowed host", doc: "\nallowed_hosts = [\"nvr.example.com\", \"http://evil/\"]\n",
@@ -302,6 +304,9 @@ func TestConfigValidate(t *testing.T) {
 		{"percent", func(o *serviceOptions) { o.Retention.MinFreePercent = 95 }, "0-90"},
 		{"negative connection cap", func(o *serviceOptions) { o.MaxConnsPerClient = -1 }, "--max-conns-per-client"},
 		{"negative camera ceiling", func(o *serviceOptions) { o.CameraMaxMbps = -1 }, "--camera-max-mbps"},
+		{"onvif callback", func(o *serviceOptions) { o.ONVIFCallbackURL = "https://nvr.lan:8443/" }, ""},
+		{"onvif callback with a path", func(o *serviceOptions) { o.ONVIFCallbackURL = "http://192.168.1.10:8080/hearth" }, "--onvif-callback-url"},
+		{"onvif callback with credentials", func(o *serviceOptions) { o.ONVIFCallbackURL = "http://u:p@192.168.1.10/" }, "no user name or password"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := ok

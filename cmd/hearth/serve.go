@@ -201,9 +201,17 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		}
 		onClose = mqttQueue.Closed
 	}
+	// Cameras without a pull point push their events to Hearth's own
+	// listener: the configured address, else the route toward each camera
+	// with this port and scheme.
+	listenPort := 0
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
+		listenPort = ta.Port
+	}
 	evs := events.NewEvents(events.EventsConfig{Store: a.store, Policy: a.policy, Cameras: a.store, Ingest: ing,
 		Recorder: recorder, DataDir: cfg.DataDir, Detectors: cfg.Detectors, Thumbnailer: cfg.Thumbnailer,
-		OnOpen: onOpen, OnClose: onClose, Log: log.With("part", "events")})
+		OnOpen: onOpen, OnClose: onClose, Log: log.With("part", "events"),
+		CallbackURL: cfg.Service.ONVIFCallbackURL, CallbackScheme: scheme, CallbackPort: listenPort})
 	notifier, health, vapid, err := newNotifier(cfg, a, evs, cameraStatus{ing, recorder}, retention, log)
 	if err != nil {
 		return err

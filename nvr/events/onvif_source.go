@@ -14,9 +14,15 @@ import (
 
 // A camera whose event source is "camera" or "both" has its own analytics
 // (motion, person, vehicle, animal, line crossing, tamper) read over ONVIF:
-// one pull point subscription per camera, renewed while it lives, its
-// notifications classified (onvif.Classify) and recorded through the same
-// lifecycle as Hearth's detector and triggers. Motion becomes a motion
+// one subscription per camera, renewed while it lives, its notifications
+// classified (onvif.Classify) and recorded through the same lifecycle as
+// Hearth's detector and triggers. The subscription is a pull point
+// wherever the camera offers one: Hearth asks, and the camera answers,
+// so nothing about Hearth's own address has to be right. A camera that
+// says it has none (onvif.PullPointSupported), or whose
+// CreatePullPointSubscription answers a SOAP fault other than "not
+// authorized", is subscribed with base notification and pushes its
+// events to Hearth instead (onvif_push.go). Motion becomes a motion
 // event; the others trigger events labelled with what the camera saw
 // (the store knows the kinds motion and trigger).
 
@@ -59,7 +65,7 @@ func (e *Events) cameraEvents(ctx context.Context, c nvr.Camera) {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		start := time.Now()
-		err := e.pullCameraEvents(ctx, c)
+		err := e.subscribeCameraEvents(ctx, c)
 		if ctx.Err() != nil {
 			return
 		}
@@ -80,8 +86,9 @@ func (e *Events) cameraEvents(ctx context.Context, c nvr.Camera) {
 	}
 }
 
-// pullCameraEvents is one subscription's life.
-func (e *Events) pullCameraEvents(ctx context.Context, c nvr.Camera) error {
+// subscribeCameraEvents is one subscription's life: a pull point when
+// the camera offers one, else base notification (push).
+func (e *Events) subscribeCameraEvents(ctx context.Context, c nvr.Camera) error {
 	user, pw := c.ONVIFCredentials()
 	cl, err := onvif.New(onvif.Config{URL: c.ONVIFURL, Username: user, Password: pw.Reveal(), CheckAddr: nvr.CheckAddrFor(c.LocalOK)})
 	if err != nil {
@@ -91,10 +98,31 @@ func (e *Events) pullCameraEvents(ctx context.Context, c nvr.Camera) error {
 	if _, err := cl.SyncTime(ctx); err != nil && !errors.Is(err, onvif.ErrUnauthorized) {
 		return err
 	}
-	sub, err := cl.CreatePullPoint(ctx, onvifTerm)
-	if err != nil {
+	// Whatever else fails in asking is left to CreatePullPoint's own
+	// answer; refused credentials fail both ways alike.
+	pull, err := cl.PullPointSupported(ctx)
+	if errors.Is(err, onvif.ErrUnauthorized) || ctx.Err() != nil {
 		return err
 	}
+	if err != nil {
+		pull = true
+	}
+	if pull {
+		sub, err := cl.CreatePullPoint(ctx, onvifTerm)
+		var fault *onvif.Fault
+		switch {
+		case err == nil:
+			return e.pullCameraEvents(ctx, c, sub)
+		case !errors.As(err, &fault):
+			return err
+		}
+		e.cfg.Log.Info("camera refused a pull point; trying base notification", "camera", string(c.ID), "err", err)
+	}
+	return e.pushCameraEvents(ctx, c, cl)
+}
+
+// pullCameraEvents reads a pull point until ctx ends or the camera fails.
+func (e *Events) pullCameraEvents(ctx context.Context, c nvr.Camera, sub *onvif.Subscription) error {
 	defer func() {
 		// Bounded: the camera drops it at its termination time anyway.
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
@@ -113,17 +141,24 @@ func (e *Events) pullCameraEvents(ctx context.Context, c nvr.Camera) error {
 		if err != nil {
 			return err
 		}
-		for _, n := range ns {
-			d, ok := onvif.Classify(n)
-			if !ok {
-				continue
-			}
-			if _, err := e.record(ctx, cameraActivity(c.ID, d, e.cfg.Now())); err != nil && ctx.Err() == nil {
-				e.cfg.Log.Warn("record camera event", "camera", string(c.ID), "err", err)
-			}
-		}
+		e.cameraNotifications(ctx, c, ns)
 	}
 	return ctx.Err()
+}
+
+// cameraNotifications records what camera c said, pulled or pushed alike:
+// each notification classified, and those that mean something to a
+// recorder recorded through the lifecycle.
+func (e *Events) cameraNotifications(ctx context.Context, c nvr.Camera, ns []onvif.Notification) {
+	for _, n := range ns {
+		d, ok := onvif.Classify(n)
+		if !ok {
+			continue
+		}
+		if _, err := e.record(ctx, cameraActivity(c.ID, d, e.cfg.Now())); err != nil && ctx.Err() == nil {
+			e.cfg.Log.Warn("record camera event", "camera", string(c.ID), "err", err)
+		}
+	}
 }
 
 // cameraActivity maps a camera's detection to the lifecycle's activity,

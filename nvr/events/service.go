@@ -62,6 +62,15 @@ type EventsConfig struct {
 	// Elapsed is a monotonic clock (time since an arbitrary origin) for
 	// the expiry's reference clock; default: since NewEvents.
 	Elapsed func() time.Duration
+	// CallbackURL is Hearth's HTTP address as cameras reach it (e.g.
+	// http://192.168.1.10:8080), for cameras without a pull point, which
+	// push their events to it (onvif_push.go). "": derived per camera,
+	// the local address the kernel routes toward the camera with
+	// CallbackScheme ("http" by default) and CallbackPort (0: no
+	// derivation; such cameras get no events).
+	CallbackURL    string
+	CallbackScheme string
+	CallbackPort   int
 
 	hubs eventHubSource // test seam
 }
@@ -85,7 +94,10 @@ type Events struct {
 	detectors *cameraRuns[detectorKey]
 	// onvifRuns reads cameras' own events (onvif_source.go).
 	onvifRuns *cameraRuns[onvifKey]
-	stopped   bool // Run has ended: activity is ignored
+	// push maps the capabilities of push subscriptions to their camera's
+	// supervisor (onvif_push.go).
+	push    *pushTargets
+	stopped bool // Run has ended: activity is ignored
 }
 
 // openEvent is an event in progress, as Events tracks it in memory.
@@ -140,6 +152,7 @@ func NewEvents(cfg EventsConfig) *Events {
 		open:      map[nvr.CameraID]map[nvr.EventKind]*openEvent{},
 		detectors: newCameraRuns[detectorKey](),
 		onvifRuns: newCameraRuns[onvifKey](),
+		push:      newPushTargets(),
 	}
 }
 

@@ -94,7 +94,8 @@ type capabilitiesResponse struct {
 			XAddr string `xml:"XAddr"`
 		} `xml:"Media"`
 		Events struct {
-			XAddr string `xml:"XAddr"`
+			XAddr     string `xml:"XAddr"`
+			PullPoint string `xml:"WSPullPointSupport"`
 		} `xml:"Events"`
 		PTZ struct {
 			XAddr string `xml:"XAddr"`

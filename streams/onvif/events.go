@@ -48,24 +48,32 @@ func (s simpleItems) kv() map[string]string {
 	return m
 }
 
-type pullMessagesResponse struct {
-	TerminationTime string `xml:"TerminationTime"`
-	Messages        []struct {
-		Topic   string `xml:"Topic"`
-		Message struct {
-			Inner struct {
-				UtcTime   string      `xml:"UtcTime,attr"`
-				Operation string      `xml:"PropertyOperation,attr"`
-				Source    simpleItems `xml:"Source"`
-				Data      simpleItems `xml:"Data"`
-			} `xml:"Message"`
+// notificationMessage is a wsnt:NotificationMessage, as PullMessages
+// answers and as Notify carries them.
+type notificationMessage struct {
+	Topic   string `xml:"Topic"`
+	Message struct {
+		Inner struct {
+			UtcTime   string      `xml:"UtcTime,attr"`
+			Operation string      `xml:"PropertyOperation,attr"`
+			Source    simpleItems `xml:"Source"`
+			Data      simpleItems `xml:"Data"`
 		} `xml:"Message"`
-	} `xml:"NotificationMessage"`
+	} `xml:"Message"`
 }
 
-func (r pullMessagesResponse) notifications() []Notification {
+type pullMessagesResponse struct {
+	TerminationTime string                `xml:"TerminationTime"`
+	Messages        []notificationMessage `xml:"NotificationMessage"`
+}
+
+func (r pullMessagesResponse) notifications() []Notification { return notificationsOf(r.Messages) }
+
+// notificationsOf turns at most maxNotifications messages into
+// Notifications, each bounded.
+func notificationsOf(msgs []notificationMessage) []Notification {
 	var out []Notification
-	for _, m := range r.Messages {
+	for _, m := range msgs {
 		if len(out) == maxNotifications {
 			break
 		}
@@ -83,8 +91,10 @@ func (r pullMessagesResponse) notifications() []Notification {
 	return out
 }
 
-// Subscription is a pull point on a device. Its methods are for one
-// goroutine at a time.
+// Subscription is a subscription on a device: a pull point
+// (CreatePullPoint), or a base notification subscription (Subscribe),
+// whose messages the device pushes and which has no Pull. Its methods are
+// for one goroutine at a time.
 type Subscription struct {
 	c *Client
 	// url is the pull point's address, on the device's host.
@@ -118,12 +128,18 @@ func (c *Client) CreatePullPoint(ctx context.Context, term time.Duration) (*Subs
 	if err := c.call(ctx, c.eventsURL(ctx), nsEvents+"/EventPortType/CreatePullPointSubscriptionRequest", body, true, &r); err != nil {
 		return nil, err
 	}
+	return c.subscriptionOf(r, "CreatePullPointSubscription")
+}
+
+// subscriptionOf makes a Subscription of a device's answer naming its
+// subscription manager (a pull point, or a base subscription's manager).
+func (c *Client) subscriptionOf(r createPullPointResponse, op string) (*Subscription, error) {
 	u, err := url.Parse(strings.TrimSpace(r.Address))
 	if err != nil || u.Path == "" {
-		return nil, fmt.Errorf("CreatePullPointSubscription: no subscription address")
+		return nil, fmt.Errorf("%s: no subscription address", op)
 	}
-	// The pull point is reached on the device's own host, whatever host
-	// the address names: the credentials stay with the device.
+	// The manager is reached on the device's own host, whatever host the
+	// address names: the credentials stay with the device.
 	pp := *c.device
 	pp.Path, pp.RawQuery = u.Path, u.RawQuery
 	s := &Subscription{c: c, url: pp.String()}

@@ -140,6 +140,51 @@ func TestNodeONVIFEvents(t *testing.T) {
 	}
 }
 
+// TestNodeONVIFPush: npm onvif subscribes by base notification to a
+// simcam without a pull point, naming a consumer it serves itself; simcam
+// pushes the scripted person detection there, and npm's renewal and
+// unsubscription of the subscription manager simcam named are honoured.
+func TestNodeONVIFPush(t *testing.T) {
+	t.Parallel()
+	node := requireNodeONVIF(t)
+	s := startSimcam(t, simcam.ONVIFConfig{PersonEvery: 200 * time.Millisecond, NoPullPoint: true})
+	host, port, err := net.SplitHostPort(s.ONVIFAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "push.js", host, port, user)
+	cmd.Dir = filepath.Join("testdata", "node")
+	cmd.Stdin = strings.NewReader(pass + "\n")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, _ := cmd.Output()
+	var res struct {
+		Error    string `json:"error"`
+		Posts    int    `json:"posts"`
+		Messages []struct {
+			Topic string            `json:"topic"`
+			Data  map[string]string `json:"data"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil || res.Error != "" {
+		t.Fatalf("npm onvif push: %v %s\nstdout: %s\nstderr: %s", err, res.Error, out, stderr.String())
+	}
+	found := false
+	for _, m := range res.Messages {
+		if m.Topic == simcam.PersonTopic && m.Data["State"] == "true" {
+			found = true
+		}
+	}
+	if !found || res.Posts == 0 {
+		t.Fatalf("no person detection among %d posts: %+v", res.Posts, res.Messages)
+	}
+	if n := s.ONVIFSubscriptions(); n != 0 {
+		t.Errorf("%d subscriptions after npm's Unsubscribe", n)
+	}
+}
+
 // TestNodeONVIFPTZ: npm onvif pans simcam's head right and stops it: the
 // picture moves (the scene shifts left), a preset it stores is listed,
 // and the status it reads agrees with simcam's head.

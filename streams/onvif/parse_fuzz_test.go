@@ -2,6 +2,7 @@ package onvif
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,7 +17,20 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`))
 	f.Add([]byte(`<s:Envelope><s:Body><tev:PullMessagesResponse><tev:TerminationTime>2026-12-06T21:00:00Z</tev:TerminationTime><wsnt:NotificationMessage><wsnt:Topic>tns1:RuleEngine/MyRuleDetector/PeopleDetect</wsnt:Topic><wsnt:Message><tt:Message UtcTime="2026-12-06T21:00:00Z" PropertyOperation="Changed"><tt:Source><tt:SimpleItem Name="Rule" Value="r"/></tt:Source><tt:Data><tt:SimpleItem Name="State" Value="true"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage></tev:PullMessagesResponse></s:Body></s:Envelope>`))
 	f.Add([]byte(`<s:Envelope><s:Body><tptz:GetStatusResponse><tptz:PTZStatus><tt:Position><tt:PanTilt x="0.5" y="-NaN"/><tt:Zoom x="Inf"/></tt:Position><tt:MoveStatus><tt:PanTilt>MOVING</tt:PanTilt></tt:MoveStatus></tptz:PTZStatus></tptz:GetStatusResponse></s:Body></s:Envelope>`))
+	f.Add([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><wsnt:NotificationMessage><wsnt:Topic>tns1:RuleEngine/CellMotionDetector/Motion</wsnt:Topic><wsnt:Message><tt:Message UtcTime="2026-12-06T21:00:00Z" PropertyOperation="Changed"><tt:Source><tt:SimpleItem Name="Rule" Value="MyMotion"/></tt:Source><tt:Data><tt:SimpleItem Name="IsMotion" Value="true"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify></s:Body></s:Envelope>`))
+	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><s:Envelope><s:Body><wsnt:Notify><wsnt:NotificationMessage><wsnt:Topic>&b;</wsnt:Topic></wsnt:NotificationMessage></wsnt:Notify></s:Body></s:Envelope>`))
+	f.Add([]byte(`<s:Envelope><s:Body><wsnt:Notify>` + strings.Repeat(`<wsnt:NotificationMessage><wsnt:Topic>tns1:X/Motion</wsnt:Topic></wsnt:NotificationMessage>`, 300) + `</wsnt:Notify></s:Body></s:Envelope>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if ns, err := ParseNotify(b); err == nil {
+			if len(ns) > maxNotifications {
+				t.Fatal("too many notifications in a Notify")
+			}
+			for _, n := range ns {
+				if len(n.Source) > maxItems || len(n.Data) > maxItems || len(n.Topic) > 256+len("…") {
+					t.Fatalf("notified notification out of bounds: %+v", n)
+				}
+			}
+		}
 		var p profilesResponse
 		if _, err := parseEnvelope(b, &p); err == nil {
 			for _, pr := range p.profiles() {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,6 +41,11 @@ type ONVIFConfig struct {
 	// PersonEvery, when positive, scripts a person detection on the
 	// events service (PersonTopic): present, then gone, at this interval.
 	PersonEvery time.Duration
+	// NoPullPoint models a camera without a pull point: the events
+	// service says WSPullPointSupport false and answers
+	// CreatePullPointSubscription with a fault, so a recorder must
+	// subscribe with base notification (wsnt:Subscribe) and be pushed to.
+	NoPullPoint bool
 }
 
 // onvifDevice serves ONVIF for a Server.
@@ -54,6 +60,10 @@ type onvifDevice struct {
 	maxBodyIn int64
 	pp        pullPoints
 	ptz       ptzHead
+	// ctx is run's: the pushers of base subscriptions (onvif_push.go)
+	// live under it, counted by pushers; set before serving starts.
+	ctx     context.Context
+	pushers sync.WaitGroup
 }
 
 // openONVIF binds the device's listeners; serving starts with Run.
@@ -82,6 +92,7 @@ func (s *Server) openONVIF(cfg ONVIFConfig) error {
 	mux.HandleFunc("POST /onvif/events_service", d.serve)
 	mux.HandleFunc("POST /onvif/ptz_service", d.serve)
 	mux.HandleFunc("POST /onvif/pullpoint/{id}", d.serve)
+	mux.HandleFunc("POST /onvif/subscription/{id}", d.serve)
 	// ReadTimeout outlasts a PullMessages long poll (maxPullWait).
 	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: maxPullWait + 10*time.Second}
 	s.onvif = d
@@ -146,6 +157,15 @@ func (s *Server) DiscoveryAddr() string {
 func (d *onvifDevice) run(ctx context.Context) {
 	stop := context.AfterFunc(ctx, d.close)
 	defer stop()
+	d.ctx = ctx
+	defer func() {
+		// No pusher starts once pp.closed is set (under the same lock as
+		// their start), so the wait below is the last word.
+		d.pp.mu.Lock()
+		d.pp.closed = true
+		d.pp.mu.Unlock()
+		d.pushers.Wait()
+	}()
 	done := make(chan struct{})
 	for _, c := range d.udp {
 		d.s.wg.Go(func() { d.respond(c) })
@@ -187,6 +207,7 @@ type request struct {
 			XMLName                xml.Name
 			ProfileToken           string `xml:"ProfileToken"`
 			InitialTerminationTime string `xml:"InitialTerminationTime"`
+			ConsumerAddress        string `xml:"ConsumerReference>Address"`
 			TerminationTime        string `xml:"TerminationTime"`
 			Timeout                string `xml:"Timeout"`
 			MessageLimit           string `xml:"MessageLimit"`
@@ -239,8 +260,23 @@ func (d *onvifDevice) serve(w http.ResponseWriter, r *http.Request) {
 	var answer string
 	switch op {
 	case "CreatePullPointSubscription":
+		if d.cfg.NoPullPoint {
+			d.fault(w, http.StatusBadRequest, "env:Receiver", "ter:ActionNotSupported", "no pull point on this device")
+			return
+		}
 		d.createPullPoint(w, host, req.Body.Op.InitialTerminationTime)
 		return
+	case "Subscribe":
+		d.subscribe(w, host, req.Body.Op.ConsumerAddress, req.Body.Op.InitialTerminationTime)
+		return
+	case "GetServiceCapabilities":
+		if r.URL.Path != "/onvif/events_service" {
+			d.fault(w, http.StatusBadRequest, "env:Receiver", "ter:ActionNotSupported", "optional action not implemented")
+			return
+		}
+		answer = `<tev:GetServiceCapabilitiesResponse><tev:Capabilities WSSubscriptionPolicySupport="false" WSPullPointSupport="` +
+			strconv.FormatBool(!d.cfg.NoPullPoint) + `" WSPausableSubscriptionManagerInterfaceSupport="false" MaxNotificationProducers="` +
+			strconv.Itoa(maxSubscriptions) + `" MaxPullPoints="` + strconv.Itoa(maxSubscriptions) + `"/></tev:GetServiceCapabilitiesResponse>`
 	case "GetSystemDateAndTime":
 		t := d.now().UTC()
 		answer = `<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:DateTimeType>NTP</tt:DateTimeType><tt:DaylightSavings>false</tt:DaylightSavings>` +
@@ -255,7 +291,7 @@ func (d *onvifDevice) serve(w http.ResponseWriter, r *http.Request) {
 			`<tt:Media><tt:XAddr>http://` + esc(host) + `/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast>` +
 			`<tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
 			`<tt:Events><tt:XAddr>http://` + esc(host) + `/onvif/events_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>` +
-			`<tt:WSPullPointSupport>true</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
+			`<tt:WSPullPointSupport>` + strconv.FormatBool(!d.cfg.NoPullPoint) + `</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
 			`<tt:PTZ><tt:XAddr>http://` + esc(host) + `/onvif/ptz_service</tt:XAddr></tt:PTZ></tds:Capabilities></tds:GetCapabilitiesResponse>`
 	case "GetServices":
 		answer = `<tds:GetServicesResponse>` + service("http://www.onvif.org/ver10/device/wsdl", host, "/onvif/device_service") +

@@ -46,11 +46,17 @@ type subscription struct {
 	queue    []ONVIFEvent
 	wake     chan struct{} // cap 1: a message arrived
 	finished bool
+	// consumer is a base subscription's consumer address ("" for a pull
+	// point); its pusher ends when stop is closed (the subscription left
+	// subs) and closes done.
+	consumer   string
+	stop, done chan struct{}
 }
 
 type pullPoints struct {
-	mu   sync.Mutex
-	subs map[string]*subscription
+	mu     sync.Mutex
+	subs   map[string]*subscription
+	closed bool // run has ended: no pusher starts
 }
 
 // EmitONVIFEvent raises ev on every live pull point of the device (no-op
@@ -77,7 +83,8 @@ func (s *Server) EmitONVIFEvent(ev ONVIFEvent) {
 	}
 }
 
-// ONVIFSubscriptions returns how many pull points are live.
+// ONVIFSubscriptions returns how many subscriptions (pull points and
+// base subscriptions) are live.
 func (s *Server) ONVIFSubscriptions() int {
 	if s.onvif == nil {
 		return 0
@@ -115,7 +122,7 @@ func (d *onvifDevice) pruneLocked() {
 	now := d.now()
 	for id, sub := range d.pp.subs {
 		if sub.finished || now.After(sub.expires) {
-			delete(d.pp.subs, id)
+			d.dropLocked(id)
 		}
 	}
 }
@@ -173,7 +180,7 @@ func (d *onvifDevice) createPullPoint(w http.ResponseWriter, host, initial strin
 		d.fault(w, http.StatusBadRequest, "env:Receiver", "ter:Action", "too many subscriptions")
 		return
 	}
-	sub := &subscription{id: newSubID(), expires: now.Add(term), wake: make(chan struct{}, 1)}
+	sub := &subscription{id: newSubID(), expires: now.Add(term), wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	d.pp.subs[sub.id] = sub
 	d.pp.mu.Unlock()
 	writeSOAP(w, http.StatusOK, `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://`+esc(host)+
@@ -194,8 +201,8 @@ func (d *onvifDevice) subscription(id string) *subscription {
 // within the asked timeout (at most maxPullWait), else nothing.
 func (d *onvifDevice) pull(w http.ResponseWriter, r *http.Request, id, timeout, limit string) {
 	sub := d.subscription(id)
-	if sub == nil {
-		d.fault(w, http.StatusBadRequest, "env:Sender", "ter:InvalidArgVal", "no such subscription")
+	if sub == nil || sub.consumer != "" {
+		d.fault(w, http.StatusBadRequest, "env:Sender", "ter:InvalidArgVal", "no such pull point")
 		return
 	}
 	wait, ok := parseISODuration(timeout)
@@ -230,16 +237,22 @@ func (d *onvifDevice) pull(w http.ResponseWriter, r *http.Request, id, timeout, 
 	now := d.now()
 	var b strings.Builder
 	b.WriteString(`<tev:PullMessagesResponse><tev:CurrentTime>` + isoTime(now) + `</tev:CurrentTime><tev:TerminationTime>` + isoTime(sub.expires) + `</tev:TerminationTime>`)
+	writeMessages(&b, msgs)
+	b.WriteString(`</tev:PullMessagesResponse>`)
+	writeSOAP(w, http.StatusOK, b.String())
+}
+
+// writeMessages writes msgs as wsnt:NotificationMessage elements, as
+// PullMessages answers them and Notify carries them.
+func writeMessages(b *strings.Builder, msgs []ONVIFEvent) {
 	for _, m := range msgs {
 		b.WriteString(`<wsnt:NotificationMessage><wsnt:Topic Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet">` + esc(m.Topic) +
 			`</wsnt:Topic><wsnt:Message><tt:Message UtcTime="` + isoTime(m.Time) + `" PropertyOperation="Changed"><tt:Source>`)
-		writeItems(&b, m.Source)
+		writeItems(b, m.Source)
 		b.WriteString(`</tt:Source><tt:Data>`)
-		writeItems(&b, m.Data)
+		writeItems(b, m.Data)
 		b.WriteString(`</tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>`)
 	}
-	b.WriteString(`</tev:PullMessagesResponse>`)
-	writeSOAP(w, http.StatusOK, b.String())
 }
 
 func writeItems(b *strings.Builder, items map[string]string) {
@@ -275,17 +288,32 @@ func (d *onvifDevice) renew(w http.ResponseWriter, id, term string) {
 		isoTime(now)+`</wsnt:CurrentTime></wsnt:RenewResponse>`)
 }
 
+// unsubscribe answers Unsubscribe. For a base subscription it answers
+// once its pusher has ended: after the answer nothing more is sent.
 func (d *onvifDevice) unsubscribe(w http.ResponseWriter, id string) {
 	d.pp.mu.Lock()
 	sub := d.pp.subs[id]
 	if sub != nil {
-		sub.finished = true
-		delete(d.pp.subs, id)
+		d.dropLocked(id)
 	}
 	d.pp.mu.Unlock()
 	if sub == nil {
 		d.fault(w, http.StatusBadRequest, "env:Sender", "ter:InvalidArgVal", "no such subscription")
 		return
 	}
+	if sub.done != nil {
+		select {
+		case <-sub.done:
+		case <-time.After(pushTimeout + time.Second): // bounded: a POST in flight times out
+		}
+	}
 	writeSOAP(w, http.StatusOK, `<wsnt:UnsubscribeResponse/>`)
+}
+
+// dropLocked ends subscription id: out of subs, its pusher (if any) told.
+func (d *onvifDevice) dropLocked(id string) {
+	sub := d.pp.subs[id]
+	sub.finished = true
+	delete(d.pp.subs, id)
+	close(sub.stop)
 }

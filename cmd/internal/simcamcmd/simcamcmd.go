@@ -36,7 +36,11 @@ type simcamConfig struct {
 	// profiles are the cameras (main: camera 1, sub: camera 2);
 	// Discovery, the UDP address of its unicast WS-Discovery responder.
 	ONVIF, Discovery string
-	SubW, SubH       int // camera 2's size when given (--sub-size)
+	// NoPullPoint makes the ONVIF device offer base notification (push)
+	// only; PersonEvery scripts its person detection (0: none).
+	NoPullPoint bool
+	PersonEvery time.Duration
+	SubW, SubH  int // camera 2's size when given (--sub-size)
 	// IDSeed, when set, derives the camera IDs from it, so a restarted
 	// simulator serves the same cameras (storm benchmarks).
 	IDSeed string
@@ -61,6 +65,12 @@ func (c simcamConfig) Validate() error {
 	}
 	if c.Discovery != "" && c.ONVIF == "" {
 		return cmdline.Usagef("--onvif-discovery needs --onvif")
+	}
+	if (c.NoPullPoint || c.PersonEvery != 0) && c.ONVIF == "" {
+		return cmdline.Usagef("--onvif-no-pullpoint and --onvif-person-every need --onvif")
+	}
+	if c.PersonEvery < 0 {
+		return cmdline.Usagef("--onvif-person-every must not be negative")
 	}
 	if c.SubW != 0 && (c.Cameras < 2 || c.File != "" || c.SubW%16 != 0 || c.SubH%16 != 0 || c.SubW < simcam.MinWidth || c.SubH < simcam.MinHeight || c.SubW > 1920 || c.SubH > 1088) {
 		return cmdline.Usagef("--sub-size needs --cameras 2 or more, a rendered camera, and WxH in multiples of 16 from %dx%d to 1920x1088", simcam.MinWidth, simcam.MinHeight)
@@ -101,6 +111,8 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	fs.StringVar(&cfg.ONVIF, "onvif", "", "also serve an ONVIF device (device and media services) at this HTTP address, e.g. 127.0.0.1:8000;\n"+
 		"its profiles are the cameras: main is camera 1, sub camera 2")
 	fs.StringVar(&cfg.Discovery, "onvif-discovery", "", "answer WS-Discovery probes sent to this UDP address, e.g. 127.0.0.1:3702 (with --onvif)")
+	fs.BoolVar(&cfg.NoPullPoint, "onvif-no-pullpoint", false, "the ONVIF device offers no pull point: events reach a recorder only by base notification (wsnt:Subscribe, then pushed Notify)")
+	fs.DurationVar(&cfg.PersonEvery, "onvif-person-every", 0, "raise an ONVIF person detection, present then gone, at this interval (with --onvif; 0: none)")
 	subSize := fs.String("sub-size", "", "camera 2's frame size WxH, so the ONVIF sub profile is smaller than main")
 	fs.StringVar(&cfg.IDSeed, "id-seed", "", "derive camera IDs from this text (the same IDs on every start) instead of random ones")
 	fs.StringVar(&cfg.File, "file", "", "loop this Annex-B H.264/H.265 (.h264 .264 .h265 .265 .hevc) or MPEG-TS (.ts) file\n"+
@@ -147,7 +159,7 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	scfg := simcam.ServerConfig{Addr: cfg.Listen, Cameras: cams, Username: cfg.User,
 		Password: cfg.Pass, FlapEvery: cfg.Flap, Stall: cfg.Stall, Audio: cfg.Audio}
 	if cfg.ONVIF != "" {
-		scfg.ONVIF = &simcam.ONVIFConfig{Addr: cfg.ONVIF, DiscoveryAddr: cfg.Discovery}
+		scfg.ONVIF = &simcam.ONVIFConfig{Addr: cfg.ONVIF, DiscoveryAddr: cfg.Discovery, NoPullPoint: cfg.NoPullPoint, PersonEvery: cfg.PersonEvery}
 	}
 	srv, err := simcam.Listen(scfg)
 	if err != nil {
