@@ -86,3 +86,43 @@ func TestAdminStorage(t *testing.T) {
 		t.Fatalf("storage without recording: %d", resp.StatusCode)
 	}
 }
+
+// TestCameraPageSaysRetentionWillNotFit: the owner's camera page says
+// when the space the household may fill holds fewer days of its footage
+// than the camera keeps (14 days of continuous footage by default), and
+// says nothing when it fits or when too little is recorded to tell.
+func TestCameraPageSaysRetentionWillNotFit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const gib = int64(1) << 30
+	var st record.RetentionStatus
+	f.srv = NewServer(Config{}, Deps{Policy: f.srv.policy, Auth: f.srv.auth, Directory: f.dir, Now: f.clock,
+		Storage: &fakeStorage{status: func() record.RetentionStatus { return st }}})
+	f.ts.Config.Handler = f.srv
+	ana := f.login("ana")
+	page := func() string {
+		t.Helper()
+		r := f.get("/settings/cameras/"+string(f.camA1.ID), ana)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("camera page: %d", r.StatusCode)
+		}
+		return r.body
+	}
+	// 2 days recorded take 10 GiB; 30 GiB usable hold about 6.
+	st = record.RetentionStatus{UsedBytes: 10 * gib, DiskTotalBytes: 64 * gib, DiskFreeBytes: 25 * gib, MinFreeBytes: 5 * gib,
+		Cameras:    []record.CameraRetentionStatus{{CameraID: f.camA1.ID, HouseholdID: f.homeA.ID, Bytes: 10 * gib, RetainedDays: 2}},
+		Households: []record.HouseholdRetentionStatus{{HouseholdID: f.homeA.ID, Bytes: 10 * gib}}}
+	if body := page(); !strings.Contains(body, `data-testid="retention-fit"`) ||
+		!strings.Contains(body, "holds about 6 days of its footage") || !strings.Contains(body, "before 30 days") {
+		t.Fatalf("no note that 6 days fit where 30 are kept: %s", body)
+	}
+	st.DiskFreeBytes = 200 * gib
+	if body := page(); strings.Contains(body, `data-testid="retention-fit"`) {
+		t.Fatalf("a note although 42 days fit")
+	}
+	st.DiskFreeBytes = 25 * gib
+	st.Cameras[0].RetainedDays = 0.02 // half an hour: no rate yet
+	if body := page(); strings.Contains(body, `data-testid="retention-fit"`) {
+		t.Fatalf("a note from half an hour of footage")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/ui/views"
 )
 
@@ -113,13 +114,53 @@ func (s *Server) handleHouseholdCamerasPage(w http.ResponseWriter, r *http.Reque
 // handleCameraEditPage edits one camera (owner of its household, or the
 // admin). The stored password is never part of the page.
 func (s *Server) handleCameraEditPage(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
-	m := cameraEditModel(g)
+	m := s.cameraEditModel(g)
 	m.Detection.Saved = r.URL.Query().Get("saved") == "detection"
 	s.render(w, r, http.StatusOK, views.CameraEdit(m))
 }
 
-// cameraEditModel is the camera's settings page as stored.
-func cameraEditModel(g nvr.CameraGrant) views.CameraEditModel {
+// cameraEditModel is the camera's settings page as stored, with what the
+// disk holds of its household's footage when that is less than the
+// camera keeps.
+func (s *Server) cameraEditModel(g nvr.CameraGrant) views.CameraEditModel {
+	m := cameraSettingsModel(g)
+	if s.storage != nil {
+		m.Recording.FitNote = retentionFitNote(s.storage.Status(), g.Camera())
+	}
+	return m
+}
+
+// retentionFitNote says, when the space the camera's household may fill
+// holds fewer days of its footage (at the rate recorded so far) than the
+// camera is set to keep, that the oldest will go sooner; else "". A
+// household that sets 30 days on a disk that holds 6 finds out only when
+// it looks for footage a week old.
+func retentionFitNote(st record.RetentionStatus, c nvr.Camera) string {
+	fit, ok := st.HouseholdFitDays(c.HouseholdID)
+	if !ok {
+		return ""
+	}
+	keep := c.RetainEvents
+	if c.RecordMode == nvr.RecordContinuous {
+		keep = max(keep, c.RetainContinuous)
+	}
+	want := keep.Hours() / 24
+	if want <= 0 || fit >= want {
+		return ""
+	}
+	days := "less than a day"
+	if fit >= 1.5 {
+		days = "about " + strconv.Itoa(int(fit+0.5)) + " days"
+	} else if fit >= 1 {
+		days = "about a day"
+	}
+	return "At the rate this household has recorded, the disk space it may fill holds " + days +
+		" of its footage, so the oldest is deleted to make room before " + strconv.Itoa(int(want+0.5)) +
+		" days. To keep more: record on events only, use a lower-quality stream, or add disk space."
+}
+
+// cameraSettingsModel is the camera's settings page as stored.
+func cameraSettingsModel(g nvr.CameraGrant) views.CameraEditModel {
 	c := g.Camera()
 	u := g.User()
 	active := "cameras"

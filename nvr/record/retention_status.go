@@ -103,3 +103,41 @@ func (r *Retention) describe(st *RetentionStatus, usage []nvr.RecordingUsage, li
 	slices.SortFunc(st.Cameras, func(a, b CameraRetentionStatus) int { return cmp.Compare(a.CameraID, b.CameraID) })
 	slices.SortFunc(st.Households, func(a, b HouseholdRetentionStatus) int { return cmp.Compare(a.HouseholdID, b.HouseholdID) })
 }
+
+// HouseholdFitDays estimates how many days of household h's footage the
+// space it may fill holds at the rate it has recorded so far: the disk
+// budget (recorded bytes plus the free space above the floor, at most the
+// byte cap), or less, its fair share or its quota. ok is false while it
+// has recorded less than an hour (too little to tell a rate from) or
+// nothing is known of the disk yet.
+func (st RetentionStatus) HouseholdFitDays(h nvr.HouseholdID) (days float64, ok bool) {
+	var kept float64
+	for _, c := range st.Cameras {
+		if c.HouseholdID == h {
+			kept = max(kept, c.RetainedDays)
+		}
+	}
+	var hs HouseholdRetentionStatus
+	for _, x := range st.Households {
+		if x.HouseholdID == h {
+			hs = x
+		}
+	}
+	if kept < 1.0/24 || hs.Bytes <= 0 || st.DiskTotalBytes <= 0 {
+		return 0, false
+	}
+	usable := st.UsedBytes + st.DiskFreeBytes - st.MinFreeBytes
+	if st.MaxBytes > 0 {
+		usable = min(usable, st.MaxBytes)
+	}
+	if hs.ShareBytes > 0 {
+		usable = min(usable, hs.ShareBytes)
+	}
+	if hs.QuotaBytes > 0 {
+		usable = min(usable, hs.QuotaBytes)
+	}
+	if usable <= 0 {
+		return 0, true
+	}
+	return kept * float64(usable) / float64(hs.Bytes), true
+}
