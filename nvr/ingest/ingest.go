@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -220,7 +221,6 @@ func (in *Ingest) startLocked(parent context.Context, c nvr.Camera, delay time.D
 	ctx, cancel := context.WithCancel(parent)
 	run := &cameraRun{config: c, cancel: cancel, done: make(chan struct{}), streams: map[string]*streamRun{}}
 	urls := map[string]string{"main": c.MainURL, "sub": c.SubURL}
-	var wg sync.WaitGroup
 	for _, stream := range []string{"main", "sub"} {
 		url := urls[stream]
 		if url == "" {
@@ -245,15 +245,28 @@ func (in *Ingest) startLocked(parent context.Context, c nvr.Camera, delay time.D
 			Logger:      log,
 		})
 		run.streams[stream] = &streamRun{hub: h, sup: sup}
-		wg.Go(func() { _ = sup.Run(ctx) })
 	}
-	go func() {
-		wg.Wait()
+	// The last stream to end closes the hubs and run.done (no goroutine
+	// waits for them: one stack fewer per camera).
+	var left atomic.Int32
+	left.Store(int32(len(run.streams)))
+	over := func() {
 		for _, s := range run.streams {
 			s.hub.Close() // ends subscribers and drops the cached GOP with the camera
 		}
 		close(run.done)
-	}()
+	}
+	if len(run.streams) == 0 {
+		over()
+	}
+	for _, sr := range run.streams {
+		go func() {
+			_ = sr.sup.Run(ctx)
+			if left.Add(-1) == 0 {
+				over()
+			}
+		}()
+	}
 	in.cameras[c.ID] = run
 	in.cfg.Log.Info("camera ingest started", "camera", string(c.ID), "streams", len(run.streams))
 }
