@@ -150,7 +150,7 @@ func (e *Events) callbackBase(ctx context.Context, cameraHost string) (string, e
 
 // pushCameraEvents is one base subscription's life: a capability made and
 // registered, the camera subscribed to push to it, renewed every
-// onvifRenewEvery, and what the camera pushes recorded until ctx ends or
+// half its term, and what the camera pushes recorded until ctx ends or
 // a renewal fails. On return the capability is dropped and the camera
 // unsubscribed.
 func (e *Events) pushCameraEvents(ctx context.Context, c nvr.Camera, cl *onvif.Client) error {
@@ -162,7 +162,7 @@ func (e *Events) pushCameraEvents(ctx context.Context, c nvr.Camera, cl *onvif.C
 	ch := make(chan []onvif.Notification, pushQueue)
 	e.push.add(capability, pushTarget{cam: c.ID, ch: ch})
 	defer e.push.remove(capability)
-	sub, err := cl.Subscribe(ctx, base+NotifyPath+capability, onvifTerm)
+	sub, err := cl.Subscribe(ctx, base+NotifyPath+capability, e.cfg.ONVIFTerm)
 	if err != nil {
 		return redactCapability(fmt.Errorf("subscribe (push): %w", err), capability)
 	}
@@ -172,14 +172,14 @@ func (e *Events) pushCameraEvents(ctx context.Context, c nvr.Camera, cl *onvif.C
 		_ = sub.Unsubscribe(uctx)
 	}()
 	e.cfg.Log.Info("camera events pushed: the camera has no pull point", "camera", string(c.ID), "callback", base+NotifyPath+"[capability]")
-	renew := time.NewTicker(onvifRenewEvery)
+	renew := time.NewTicker(e.cfg.ONVIFTerm / 2)
 	defer renew.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-renew.C:
-			if err := sub.Renew(ctx, onvifTerm); err != nil {
+			if err := sub.Renew(ctx, e.cfg.ONVIFTerm); err != nil {
 				return redactCapability(fmt.Errorf("renew (push): %w", err), capability)
 			}
 		case ns := <-ch:

@@ -22,6 +22,10 @@ const personNotify = `<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.or
 	`<tt:Message UtcTime="2026-12-06T21:00:00Z" PropertyOperation="Changed"><tt:Source><tt:SimpleItem Name="Rule" Value="Forged"/></tt:Source>` +
 	`<tt:Data><tt:SimpleItem Name="State" Value="true"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify></s:Body></s:Envelope>`
 
+// onvifTestTerm is the subscriptions' term in these tests: renewed each
+// second, they must outlive it several times over.
+const onvifTestTerm = 2 * time.Second
+
 // notifyEndpoint serves NotifyPath as the HTTP layer does (ui's
 // handleONVIFNotify: the statuses of the error kinds), on the port given
 // to Events, and remembers the capabilities cameras used.
@@ -29,6 +33,7 @@ type notifyEndpoint struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
 	seen []string
+	last time.Time // when the latest Notify was taken
 }
 
 func newNotifyEndpoint(t *testing.T, e func() *Events) *notifyEndpoint {
@@ -44,6 +49,7 @@ func newNotifyEndpoint(t *testing.T, e func() *Events) *notifyEndpoint {
 			if !strings.Contains(strings.Join(n.seen, " "), capability) {
 				n.seen = append(n.seen, capability)
 			}
+			n.last = time.Now()
 			n.mu.Unlock()
 		}
 		w.WriteHeader(map[nvr.Kind]int{0: http.StatusOK, nvr.KindNotFound: 404, nvr.KindTooLarge: 413, nvr.KindInvalid: 400, nvr.KindUnavailable: 503}[kindOf(err)])
@@ -58,6 +64,12 @@ func kindOf(err error) nvr.Kind {
 		return 0
 	}
 	return nvr.ErrorKind(err)
+}
+
+func (n *notifyEndpoint) lastNotify() time.Time {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.last
 }
 
 func (n *notifyEndpoint) capabilities() []string {
@@ -96,7 +108,7 @@ func TestCameraEventsPushed(t *testing.T) {
 	endpoint := newNotifyEndpoint(t, func() *Events { return e })
 	port := endpoint.srv.Listener.Addr().(*net.TCPAddr).Port
 	e = NewEvents(EventsConfig{Store: w.DB, Cameras: w.DB, DataDir: t.TempDir(), Tick: 20 * time.Millisecond, Poll: 50 * time.Millisecond,
-		CallbackPort: port})
+		CallbackPort: port, ONVIFTerm: onvifTestTerm})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
@@ -134,6 +146,15 @@ func TestCameraEventsPushed(t *testing.T) {
 	old := caps[0]
 	if n := sim.ONVIFSubscriptions(); n != 1 {
 		t.Errorf("%d subscriptions, want 1", n)
+	}
+	// Renewed at half its term, the subscription outlives three terms:
+	// the camera still pushes (it stops at its termination time unless
+	// renewed) to the same capability.
+	outlived := time.Now().Add(3 * onvifTestTerm)
+	waitFor("a Notify three terms on", func() bool { return endpoint.lastNotify().After(outlived) })
+	if caps := endpoint.capabilities(); len(caps) != 1 || sim.ONVIFSubscriptions() != 1 || sim.ONVIFSubscriptionsMade() != 1 {
+		t.Fatalf("after three terms: capabilities %d, subscriptions %d (%d made); want the one subscription renewed",
+			len(caps), sim.ONVIFSubscriptions(), sim.ONVIFSubscriptionsMade())
 	}
 
 	post := func(capability, body string) int {

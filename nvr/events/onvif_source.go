@@ -28,8 +28,7 @@ import (
 
 const (
 	onvifPullWait   = 10 * time.Second // one PullMessages long poll
-	onvifTerm       = 2 * time.Minute  // subscription lifetime asked for
-	onvifRenewEvery = time.Minute      // renewed well before it ends
+	onvifTerm       = 2 * time.Minute  // subscription lifetime asked for (EventsConfig.ONVIFTerm), renewed at half
 	onvifBackoffMax = 30 * time.Second
 	onvifPullLimit  = 32
 )
@@ -108,7 +107,7 @@ func (e *Events) subscribeCameraEvents(ctx context.Context, c nvr.Camera) error 
 		pull = true
 	}
 	if pull {
-		sub, err := cl.CreatePullPoint(ctx, onvifTerm)
+		sub, err := cl.CreatePullPoint(ctx, e.cfg.ONVIFTerm)
 		var fault *onvif.Fault
 		switch {
 		case err == nil:
@@ -129,15 +128,19 @@ func (e *Events) pullCameraEvents(ctx context.Context, c nvr.Camera, sub *onvif.
 		defer cancel()
 		_ = sub.Unsubscribe(uctx)
 	}()
+	// Renewed at half its term, well before the camera drops it; a long
+	// poll no longer than that, so the renewal is never late.
+	renewEvery := e.cfg.ONVIFTerm / 2
+	wait := min(onvifPullWait, renewEvery)
 	renewed := time.Now()
 	for ctx.Err() == nil {
-		if time.Since(renewed) >= onvifRenewEvery {
-			if err := sub.Renew(ctx, onvifTerm); err != nil {
+		if time.Since(renewed) >= renewEvery {
+			if err := sub.Renew(ctx, e.cfg.ONVIFTerm); err != nil {
 				return err
 			}
 			renewed = time.Now()
 		}
-		ns, err := sub.Pull(ctx, onvifPullWait, onvifPullLimit)
+		ns, err := sub.Pull(ctx, wait, onvifPullLimit)
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,8 @@ func TestCameraEventsFromONVIF(t *testing.T) {
 	w := dbtest.NewWorld(t, nil)
 	main, onvifURL, src, local, u, pw := sim.URL(1), "http://"+sim.ONVIFAddr(), nvr.EventSourceCamera, true, user, nvr.NewSecret(pass)
 	cam := w.Camera(t, nvr.CameraChanges{MainURL: &main, ONVIFURL: &onvifURL, EventSource: &src, LocalOK: &local, Username: &u, Password: &pw})
-	e := NewEvents(EventsConfig{Store: w.DB, Cameras: w.DB, DataDir: t.TempDir(), Tick: 20 * time.Millisecond, Poll: 50 * time.Millisecond})
+	e := NewEvents(EventsConfig{Store: w.DB, Cameras: w.DB, DataDir: t.TempDir(), Tick: 20 * time.Millisecond, Poll: 50 * time.Millisecond,
+		ONVIFTerm: onvifTestTerm})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
@@ -62,6 +63,12 @@ func TestCameraEventsFromONVIF(t *testing.T) {
 	}
 	if sim.ONVIFSubscriptions() != 1 {
 		t.Errorf("%d subscriptions, want 1", sim.ONVIFSubscriptions())
+	}
+	// Renewed at half its term, the pull point outlives three terms: the
+	// camera (which drops it at its termination time) made no other.
+	time.Sleep(3 * onvifTestTerm) // a span of the camera's clock to outlive, not a synchronisation
+	if made, now := sim.ONVIFSubscriptionsMade(), sim.ONVIFSubscriptions(); made != 1 || now != 1 {
+		t.Errorf("after three terms: %d subscriptions made, %d live; want the one, renewed", made, now)
 	}
 	hearth := nvr.EventSourceHearth
 	if _, err := w.Ops.EditCamera(context.Background(), cam.ID, nvr.CameraChanges{EventSource: &hearth}); err != nil {

@@ -62,6 +62,9 @@ type EventsConfig struct {
 	// Elapsed is a monotonic clock (time since an arbitrary origin) for
 	// the expiry's reference clock; default: since NewEvents.
 	Elapsed func() time.Duration
+	// ONVIFTerm is the lifetime asked for a camera's event subscription
+	// (pull point or push); it is renewed at half of it. Default 2 min.
+	ONVIFTerm time.Duration
 	// CallbackURL is Hearth's HTTP address as cameras reach it (e.g.
 	// http://192.168.1.10:8080), for cameras without a pull point, which
 	// push their events to it (onvif_push.go). "": derived per camera,
@@ -120,6 +123,9 @@ func NewEvents(cfg EventsConfig) *Events {
 	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Second
+	}
+	if cfg.ONVIFTerm <= 0 {
+		cfg.ONVIFTerm = onvifTerm
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 2 * time.Second

@@ -56,6 +56,7 @@ type subscription struct {
 type pullPoints struct {
 	mu     sync.Mutex
 	subs   map[string]*subscription
+	made   int  // subscriptions ever made, pull and push
 	closed bool // run has ended: no pusher starts
 }
 
@@ -94,6 +95,19 @@ func (s *Server) ONVIFSubscriptions() int {
 	defer d.pp.mu.Unlock()
 	d.pruneLocked()
 	return len(d.pp.subs)
+}
+
+// ONVIFSubscriptionsMade returns how many event subscriptions (pull
+// points and base subscriptions) the device has ever made: a client that
+// renews keeps one; one that lets them lapse makes more.
+func (s *Server) ONVIFSubscriptionsMade() int {
+	if s.onvif == nil {
+		return 0
+	}
+	d := s.onvif
+	d.pp.mu.Lock()
+	defer d.pp.mu.Unlock()
+	return d.pp.made
 }
 
 // script raises the scripted person event: present, then gone, each
@@ -182,6 +196,7 @@ func (d *onvifDevice) createPullPoint(w http.ResponseWriter, host, initial strin
 	}
 	sub := &subscription{id: newSubID(), expires: now.Add(term), wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	d.pp.subs[sub.id] = sub
+	d.pp.made++
 	d.pp.mu.Unlock()
 	writeSOAP(w, http.StatusOK, `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://`+esc(host)+
 		`/onvif/pullpoint/`+sub.id+`</wsa5:Address></tev:SubscriptionReference><wsnt:CurrentTime>`+isoTime(now)+

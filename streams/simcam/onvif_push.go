@@ -47,6 +47,7 @@ func (d *onvifDevice) subscribe(w http.ResponseWriter, host, consumer, initial s
 	sub := &subscription{id: newSubID(), expires: now.Add(term), wake: make(chan struct{}, 1), consumer: consumer,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	d.pp.subs[sub.id] = sub
+	d.pp.made++
 	d.pushers.Go(func() { d.push(d.ctx, sub, "http://"+host+"/onvif/subscription/"+sub.id) })
 	d.pp.mu.Unlock()
 	writeSOAP(w, http.StatusOK, `<wsnt:SubscribeResponse><wsnt:SubscriptionReference><wsa5:Address>http://`+esc(host)+
