@@ -75,7 +75,7 @@ func integrateStorm(t *testing.T, site *isoSite, counts *stormCounts, paths *sto
 			t.Fatalf("mqtt add %s named no topic prefix: %s", name, out)
 		}
 		disc := fmt.Sprintf("ha-%d", h)
-		cmd := m.broker.client(ctx, "mosquitto_sub", "-t", prefix+"/#", "-t", disc+"/#", "-F", "%t\t%x")
+		cmd := m.broker.Client(ctx, "mosquitto_sub", "-t", prefix+"/#", "-t", disc+"/#", "-F", "%t\t%x")
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)

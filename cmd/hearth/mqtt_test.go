@@ -27,7 +27,7 @@ func TestMQTTEndToEnd(t *testing.T) {
 	testpeer.Require(t, "ffmpeg") // the production thumbnailer's JPEG
 	broker := startMosquitto(t)
 	sub := func(ctx context.Context, args ...string) *exec.Cmd {
-		return broker.client(ctx, "mosquitto_sub", args...)
+		return broker.Client(ctx, "mosquitto_sub", args...)
 	}
 
 	data := t.TempDir()
@@ -150,7 +150,7 @@ func TestMQTTEndToEnd(t *testing.T) {
 	// The broker goes away mid-run: recording goes on (measured: bytes
 	// indexed lately) and motion events keep being made; when the broker is
 	// back, Hearth reconnects and says online again.
-	broker.stop()
+	broker.Stop()
 	waitLog := func(limit time.Duration, what, needle string) {
 		t.Helper()
 		end := time.Now().Add(limit)
@@ -177,7 +177,7 @@ func TestMQTTEndToEnd(t *testing.T) {
 	if code != 200 || json.Unmarshal([]byte(body), &st) != nil || st.Recording != "recording" {
 		t.Errorf("camera during the broker outage: %d %s, want recording", code, body)
 	}
-	broker.start()
+	broker.Start()
 	for end := time.Now().Add(60 * time.Second); ; {
 		o, _ := sub(ctx, "-t", prefix+"/availability", "-C", "1", "-W", "3").Output()
 		if strings.TrimSpace(string(o)) == "online" {
@@ -192,7 +192,7 @@ func TestMQTTEndToEnd(t *testing.T) {
 	// Home Assistant's privacy switch, as mosquitto_pub sends it: the
 	// shutter closes (the API says so, live view is refused), the switch
 	// reads ON, and OFF opens it again.
-	pub := func(topic, payload string) { broker.pub(ctx, topic, payload) }
+	pub := func(topic, payload string) { broker.Pub(ctx, topic, payload) }
 	shutter := func() (closed bool) {
 		t.Helper()
 		code, body := c.call("GET", "/api/cameras/"+cam, "")

@@ -5,13 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +19,7 @@ import (
 	"github.com/hearthnvr/hearth/nvr/mqtt"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
 	"github.com/hearthnvr/hearth/nvr/record"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // The tests talk to a real mosquitto broker, started per test on a free
@@ -35,139 +31,30 @@ var cheapArgon = nvr.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
 const brokerPassword = "s3cret-broker-pw-9f2c"
 
-func needPeers(t *testing.T) {
-	t.Helper()
-	for _, p := range []string{"/usr/sbin/mosquitto", "mosquitto_sub", "mosquitto_pub", "mosquitto_passwd"} {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Fatalf("test peer %s missing (install the Debian packages mosquitto and mosquitto-clients; .ci/deps does): %v", p, err)
-		}
-	}
-}
-
-// broker is a mosquitto process on 127.0.0.1:port.
+// broker is a mosquitto process on 127.0.0.1 (testpeer.Mosquitto), with
+// the user "hearth" when made withUser.
 type broker struct {
+	*testpeer.Mosquitto
 	t    *testing.T
-	port int
-	conf string
-	cmd  *exec.Cmd
-	done chan struct{}
-	user string // "" : anonymous
-	// clientConf is an XDG_CONFIG_HOME whose mosquitto_sub and
-	// mosquitto_pub files hold the test clients' credentials, so no
-	// password is on a command line, not even the test broker's.
-	clientConf string
-	out        *bytes.Buffer // the running broker's output, for failures
-	tlsCA      string        // the CA file of a TLS listener; "": plain
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	user string // "": anonymous
 }
 
 // newBroker writes the broker's config; withUser adds a password file and
-// refuses anonymous clients. Start it with start.
+// refuses anonymous clients. Start it with Start.
 func newBroker(t *testing.T, withUser bool) *broker {
 	t.Helper()
-	needPeers(t)
-	dir := t.TempDir()
-	b := &broker{t: t, port: freePort(t), conf: filepath.Join(dir, "mosquitto.conf")}
-	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\n", b.port)
+	b := &broker{t: t}
 	if withUser {
 		b.user = "hearth"
-		pw := filepath.Join(dir, "passwd")
-		if out, err := exec.Command("mosquitto_passwd", "-c", "-b", pw, b.user, brokerPassword).CombinedOutput(); err != nil {
-			t.Fatalf("mosquitto_passwd: %v: %s", err, out)
-		}
-		conf = fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous false\npassword_file %s\n", b.port, pw)
-		b.clientConf = filepath.Join(dir, "xdg")
-		if err := os.MkdirAll(b.clientConf, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		for _, tool := range []string{"mosquitto_sub", "mosquitto_pub"} {
-			opts := fmt.Sprintf("-u %s\n-P %s\n", b.user, brokerPassword)
-			if err := os.WriteFile(filepath.Join(b.clientConf, tool), []byte(opts), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
-	if os.Getuid() == 0 {
-		// Started as root, mosquitto switches to the user "mosquitto",
-		// who cannot read the test's private temporary directory.
-		conf += "user root\n"
-	}
-	if err := os.WriteFile(b.conf, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	b.Mosquitto = testpeer.NewMosquitto(t, b.user, brokerPassword)
 	return b
-}
-
-func (b *broker) start() {
-	b.t.Helper()
-	b.cmd = exec.Command("/usr/sbin/mosquitto", "-c", b.conf)
-	var out bytes.Buffer
-	b.cmd.Stdout, b.cmd.Stderr = &out, &out
-	b.out = &out
-	if err := b.cmd.Start(); err != nil {
-		b.t.Fatalf("start mosquitto: %v", err)
-	}
-	b.done = make(chan struct{})
-	go func() { _ = b.cmd.Wait(); close(b.done) }()
-	b.t.Cleanup(b.stop)
-	waitFor(b.t, 10*time.Second, "mosquitto listening", func() bool {
-		select {
-		case <-b.done:
-			b.t.Fatalf("mosquitto ended: %s", b.out.String())
-		default:
-		}
-		c, err := net.DialTimeout("tcp", b.addr(), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-}
-
-func (b *broker) stop() {
-	if b.cmd == nil || b.cmd.Process == nil {
-		return
-	}
-	_ = b.cmd.Process.Kill()
-	<-b.done
-	b.cmd = nil
-}
-
-func (b *broker) addr() string { return "127.0.0.1:" + strconv.Itoa(b.port) }
-func (b *broker) url() string  { return "tcp://" + b.addr() }
-
-func (b *broker) clientArgs() []string {
-	args := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(b.port)}
-	if b.tlsCA != "" {
-		args = append(args, "--cafile", b.tlsCA)
-	}
-	return args
-}
-
-// client is a mosquitto_sub or mosquitto_pub command for this broker.
-func (b *broker) client(ctx context.Context, tool string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, tool, append(b.clientArgs(), args...)...)
-	if b.clientConf != "" {
-		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+b.clientConf)
-	}
-	return cmd
 }
 
 // pub publishes with mosquitto_pub.
 func (b *broker) pub(topic, payload string) {
 	b.t.Helper()
-	if out, err := b.client(context.Background(), "mosquitto_pub", "-t", topic, "-m", payload, "-q", "1").CombinedOutput(); err != nil {
-		b.t.Fatalf("mosquitto_pub %s: %v: %s", topic, err, out)
-	}
+	b.Pub(context.Background(), topic, payload)
 }
 
 // msg is one message mosquitto_sub printed.
@@ -188,7 +75,7 @@ type collector struct {
 func (b *broker) subscribe(filter string) *collector {
 	b.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := b.client(ctx, "mosquitto_sub", "-t", filter, "-q", "1", "-F", "%r\t%t\t%x")
+	cmd := b.Client(ctx, "mosquitto_sub", "-t", filter, "-q", "1", "-F", "%r\t%t\t%x")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		b.t.Fatal(err)
@@ -372,7 +259,7 @@ func (w *world) integrate(h nvr.Household, u nvr.User, discovery string) nvr.Int
 // sooner (a restart of Hearth).
 func (w *world) run(b *broker) (stop func()) {
 	w.t.Helper()
-	return w.runWith(b, b.url(), "")
+	return w.runWith(b, b.URL(), "")
 }
 
 // runWith is run with a broker URL and CA file of the test's choosing.

@@ -82,7 +82,7 @@ func under(m msg, prefixes ...string) bool {
 func TestDiscoveryStateEventsAndIsolation(t *testing.T) {
 	w := newWorld(t)
 	b := newBroker(t, false)
-	b.start()
+	b.Start()
 	inA := w.integrate(w.hA, w.ownerA, "")
 	inB := w.integrate(w.hB, w.ownerB, "bravo-ha")
 	all := b.subscribe("#")
@@ -181,7 +181,7 @@ func TestDiscoveryStateEventsAndIsolation(t *testing.T) {
 // filter: the retained messages only (mosquitto_sub -W ends it).
 func retainedNow(t *testing.T, b *broker, filter string) []msg {
 	t.Helper()
-	out, err := b.client(context.Background(), "mosquitto_sub", "-t", filter, "-F", "%r\t%t\t%x", "-W", "2").Output()
+	out, err := b.Client(context.Background(), "mosquitto_sub", "-t", filter, "-F", "%r\t%t\t%x", "-W", "2").Output()
 	if err != nil && len(out) == 0 && !strings.Contains(err.Error(), "exit status 27") {
 		// Exit 27 is -W's timeout: the normal end of this read.
 		t.Fatalf("mosquitto_sub: %v", err)
@@ -202,7 +202,7 @@ func retainedNow(t *testing.T, b *broker, filter string) []msg {
 func TestWithdrawOnMoveAndRevoke(t *testing.T) {
 	w := newWorld(t)
 	b := newBroker(t, false)
-	b.start()
+	b.Start()
 	inA := w.integrate(w.hA, w.ownerA, "")
 	inB := w.integrate(w.hB, w.ownerB, "bravo-ha")
 	all := b.subscribe("#")
@@ -306,7 +306,7 @@ func (w *world) ownerPrincipal(u nvr.User) nvr.Principal {
 func TestRecordingSwitchCommand(t *testing.T) {
 	w := newWorld(t)
 	b := newBroker(t, false)
-	b.start()
+	b.Start()
 	inA := w.integrate(w.hA, w.viewerA, "") // the viewer sees A1 only
 	inB := w.integrate(w.hB, w.ownerB, "bravo-ha")
 	all := b.subscribe("#")
@@ -349,7 +349,7 @@ func TestRecordingSwitchCommand(t *testing.T) {
 func TestPrivacyShutterCommand(t *testing.T) {
 	w := newWorld(t)
 	b := newBroker(t, false)
-	b.start()
+	b.Start()
 	inA := w.integrate(w.hA, w.viewerA, "")
 	inB := w.integrate(w.hB, w.ownerB, "bravo-ha")
 	all := b.subscribe("#")
@@ -465,7 +465,7 @@ func TestBrokerOutage(t *testing.T) {
 		return strings.Contains(w.log.String(), "mqtt connect failed") && strings.Contains(w.log.String(), "dropped")
 	})
 
-	b.start()
+	b.Start()
 	col := b.subscribe(inA.TopicPrefix + "/#")
 	waitFor(t, 60*time.Second, "online after the broker came up", func() bool {
 		m, ok := col.last(inA.TopicPrefix + "/availability")
@@ -476,12 +476,12 @@ func TestBrokerOutage(t *testing.T) {
 		return ok
 	})
 
-	b.stop()
+	b.Stop()
 	flood()
 	waitFor(t, 30*time.Second, "the lost connection noticed", func() bool {
 		return strings.Contains(w.log.String(), "mqtt connection lost")
 	})
-	b.start()
+	b.Start()
 	col2 := b.subscribe(inA.TopicPrefix + "/#")
 	waitFor(t, 60*time.Second, "online again after the outage", func() bool {
 		m, ok := col2.last(inA.TopicPrefix + "/availability")
@@ -503,7 +503,7 @@ func TestBrokerOutage(t *testing.T) {
 func TestLeftoversOfAnEarlierRunAreCleared(t *testing.T) {
 	w := newWorld(t)
 	b := newBroker(t, false)
-	b.start()
+	b.Start()
 	inA := w.integrate(w.hA, w.ownerA, "")
 	all := b.subscribe("#")
 	stop := w.run(b)

@@ -69,23 +69,23 @@ func TestTLSBroker(t *testing.T) {
 	writeCA(t, dir, "hearth test broker CA")
 	other := t.TempDir()
 	writeCA(t, other, "someone else's CA")
-	conf, err := os.ReadFile(b.conf)
+	conf, err := os.ReadFile(b.ConfigFile())
 	if err != nil {
 		t.Fatal(err)
 	}
 	tlsConf := strings.Replace(string(conf), "allow_anonymous true\n", fmt.Sprintf(
 		"allow_anonymous true\ncafile %s\ncertfile %s\nkeyfile %s\n",
 		filepath.Join(dir, "ca.pem"), filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key")), 1)
-	if err := os.WriteFile(b.conf, []byte(tlsConf), 0o600); err != nil {
+	if err := os.WriteFile(b.ConfigFile(), []byte(tlsConf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	b.start()
-	b.tlsCA = filepath.Join(dir, "ca.pem")
+	b.Start()
+	b.TrustCA(filepath.Join(dir, "ca.pem"))
 	inA := w.integrate(w.hA, w.ownerA, "")
 	col := b.subscribe(inA.TopicPrefix + "/#")
 
 	// Signed by another CA: refused.
-	stop := w.runWith(b, "ssl://"+b.addr(), filepath.Join(other, "ca.pem"))
+	stop := w.runWith(b, "ssl://"+b.Addr(), filepath.Join(other, "ca.pem"))
 	waitFor(t, 30*time.Second, "the untrusted broker refused", func() bool {
 		return strings.Contains(w.log.String(), "mqtt connect failed") && strings.Contains(w.log.String(), "certificate")
 	})
@@ -94,7 +94,7 @@ func TestTLSBroker(t *testing.T) {
 		t.Errorf("%d messages through a broker whose certificate Hearth does not trust", n)
 	}
 
-	w.runWith(b, "ssl://"+b.addr(), filepath.Join(dir, "ca.pem"))
+	w.runWith(b, "ssl://"+b.Addr(), filepath.Join(dir, "ca.pem"))
 	waitFor(t, 30*time.Second, "online over TLS", func() bool {
 		m, ok := col.last(inA.TopicPrefix + "/availability")
 		return ok && string(m.payload) == "online"
