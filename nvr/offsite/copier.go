@@ -84,7 +84,8 @@ type Status struct {
 	LastCopied, LastCopiedAt time.Time
 	// Error is the last failure, safe to show; "" once a copy succeeds.
 	Error string
-	// Dropped counts segments not copied because the queue was full.
+	// Dropped counts segments left out of the queue because it was full,
+	// until they are queued again from the index (recoverDropped).
 	Dropped int
 }
 
@@ -107,10 +108,13 @@ type pendingSeg struct {
 
 type householdState struct {
 	Status
-	nextTry time.Time
-	fails   int
-	target  Target
-	conf    nvr.OffsiteTarget
+	// behindSince is the start of the earliest segment a full queue
+	// dropped and recoverDropped has not queued again; zero: none.
+	behindSince time.Time
+	nextTry     time.Time
+	fails       int
+	target      Target
+	conf        nvr.OffsiteTarget
 }
 
 // Copier is the recorder's nvr.FragmentSink: it copies durable fragments
@@ -175,6 +179,9 @@ func (c *Copier) Durable(n nvr.DurableFragments) {
 	case len(c.pending) >= c.cfg.MaxSegments:
 		h := c.home(n.Household)
 		h.Dropped++
+		if h.behindSince.IsZero() || n.Segment.Start.Before(h.behindSince) {
+			h.behindSince = n.Segment.Start
+		}
 		if h.Dropped == 1 {
 			c.cfg.Log.Warn("off-site queue full: a segment stays local only", "household", n.Household, "segment", n.Segment.ID)
 		}
@@ -271,6 +278,11 @@ func (c *Copier) Run(ctx context.Context) error {
 		default:
 		}
 		p, wait := c.next()
+		// Idle: what a full queue dropped comes next (after the recorder's
+		// recovery, like the catch-up).
+		if p == nil && ready == nil && c.recoverDropped(ctx) > 0 {
+			continue
+		}
 		if p != nil {
 			c.copyRound(ctx, p)
 			if ctx.Err() != nil {
