@@ -16,6 +16,11 @@ const (
 	defaultMinBackoff  = time.Second
 	defaultMaxBackoff  = 30 * time.Second
 	defaultCatchUp     = 6 * time.Hour
+	defaultOpTimeout   = time.Minute
+	// minTargetRate is the slowest link a put is given time for, in
+	// bytes a second (a household's upload to a friend's box): a 1 MB
+	// fragment may take 16 s on top of OpTimeout.
+	minTargetRate = 64 << 10
 	// fragmentsPerRound bounds one segment's turn, so one camera's backlog
 	// does not starve another's.
 	fragmentsPerRound = 16
@@ -42,6 +47,12 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the pause after a failed copy
 	// (exponential, full jitter).
 	MinBackoff, MaxBackoff time.Duration
+	// OpTimeout bounds one look on the target and, with time for its
+	// bytes at 64 KiB/s, one write (default 1 min). The SFTP target's
+	// connection is closed when it passes. A directory target's writes
+	// are system calls and cannot be interrupted: a hard-mounted NFS
+	// share that hangs holds the copier (docs/offsite.md).
+	OpTimeout time.Duration
 	// Index and RecordingsDir let the copier catch up at start: footage
 	// indexed within CatchUp before then (default 6 h) that the target
 	// lacks — the backlog of a killed process, or what was recorded
@@ -157,6 +168,9 @@ func NewCopier(cfg Config) *Copier {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.OpTimeout <= 0 {
+		cfg.OpTimeout = defaultOpTimeout
 	}
 	if cfg.CatchUp <= 0 {
 		cfg.CatchUp = defaultCatchUp

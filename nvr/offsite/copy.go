@@ -95,13 +95,13 @@ func (c *Copier) send(ctx context.Context, t Target, r age.Recipient, p *pending
 	if p.resume && sent == 0 {
 		// What an earlier run copied is whole on the target (rename):
 		// skip the init and the fragments already there, in order.
-		has, err := t.Has(ctx, path.Join(dir, initName))
+		has, err := c.has(ctx, t, path.Join(dir, initName))
 		if err != nil {
 			return sent, indexed, sentInit, err
 		}
 		sentInit = has
 		for has && sent < len(p.n.Fragments) {
-			if has, err = t.Has(ctx, path.Join(dir, fragmentName(sent+1))); err != nil {
+			if has, err = c.has(ctx, t, path.Join(dir, fragmentName(sent+1))); err != nil {
 				return sent, indexed, sentInit, err
 			}
 			if has {
@@ -145,12 +145,35 @@ func (c *Copier) send(ctx context.Context, t Target, r age.Recipient, p *pending
 	return sent, sent, sentInit, nil
 }
 
+// put seals plain to r and writes it as name, within OpTimeout plus the
+// time its bytes take at minTargetRate: one worker serves every household,
+// so a target that stops answering mid-write (a stalled NAS or link)
+// must give the worker back to the others, not hold it until it returns.
 func (c *Copier) put(ctx context.Context, t Target, r age.Recipient, name string, plain []byte) error {
 	sealed, err := seal(r, plain)
 	if err != nil {
 		return err
 	}
-	return t.Put(ctx, name, sealed)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout+time.Duration(len(sealed))*time.Second/minTargetRate)
+	defer cancel()
+	return withinDeadline(ctx, t.Put(ctx, name, sealed))
+}
+
+// has asks the target for name within OpTimeout (see put).
+func (c *Copier) has(ctx context.Context, t Target, name string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
+	defer cancel()
+	ok, err := t.Has(ctx, name)
+	return ok, withinDeadline(ctx, err)
+}
+
+// withinDeadline says so when err came of the operation's deadline (the
+// SFTP connection closed under it), for the storage page.
+func withinDeadline(ctx context.Context, err error) error {
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("the target stopped answering (no progress within the time allowed): %w", err)
+	}
+	return err
 }
 
 // readAt reads n bytes at off of the local segment (durable: the recorder

@@ -3,10 +3,12 @@ package offsite
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,4 +90,139 @@ func TestSFTPTargetTrustOnFirstUse(t *testing.T) {
 			t.Error("the status shows the client key")
 		}
 	}
+}
+
+// stallProxy forwards TCP connections to target until stall is set; then
+// it forwards nothing more either way (a link or NAS that stops answering
+// with the connection still open) until the test ends.
+type stallProxy struct {
+	addr  string
+	stall atomic.Bool
+}
+
+func newStallProxy(t *testing.T, target string) *stallProxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stallProxy{addr: l.Addr().String()}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	t.Cleanup(func() { close(done); l.Close(); wg.Wait() })
+	pipe := func(dst, src net.Conn) {
+		defer dst.Close()
+		defer src.Close()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			for p.stall.Load() {
+				select {
+				case <-done:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			if n > 0 {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			wg.Go(func() { pipe(s, c) })
+			wg.Go(func() { pipe(c, s) })
+		}
+	})
+	return p
+}
+
+// TestStalledTargetGivesWayToOthers: household 1 copies over SFTP to a
+// real OpenSSH server through a link that then stalls with the connection
+// open; household 2 copies to a directory. The one worker gives up on
+// household 1's write after its time (OpTimeout, here 1 s), says so on
+// household 1's storage page, and copies household 2's footage; before,
+// it waited on the stalled server for good and every household's copy
+// stopped with it.
+func TestStalledTargetGivesWayToOthers(t *testing.T) {
+	key, err := GenerateSSHKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := testpeer.StartSSHD(t)
+	srv.Authorize(t, key.Authorized)
+	link := newStallProxy(t, srv.Addr)
+	k1, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir2 := t.TempDir()
+	confs := map[nvr.HouseholdID]nvr.OffsiteTarget{
+		1: {Household: 1, Kind: nvr.OffsiteSFTP, SFTPAddr: link.addr, SFTPUser: srv.User, SFTPKey: key.Private,
+			Path: srv.Dir + "/hearth", Recipient: k1.Recipient},
+		2: {Household: 2, Kind: nvr.OffsiteDir, Path: dir2, Recipient: k2.Recipient},
+	}
+	c := NewCopier(Config{
+		Targets: targetsFunc(func(_ context.Context, h nvr.HouseholdID) (nvr.OffsiteTarget, error) {
+			if conf, ok := confs[h]; ok {
+				return conf, nil
+			}
+			return nvr.OffsiteTarget{}, nvr.ErrNotFound
+		}),
+		Pin:        func(context.Context, nvr.HouseholdID, string) error { return nil },
+		OpTimeout:  time.Second,
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	status := func(h nvr.HouseholdID) Status {
+		st, err := c.StatusOf(context.Background(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+
+	local := t.TempDir()
+	first, _ := localSegment(t, local, 31, 1, 1000)
+	first.Closed = true
+	c.Durable(first)
+	waitFor(t, 30*time.Second, "household 1's first copy over SFTP", func() bool {
+		st := status(1)
+		return st.Backlog == 0 && !st.LastCopied.IsZero()
+	})
+
+	link.stall.Store(true)
+	stuck, _ := localSegment(t, local, 32, 2, 200<<10)
+	stuck.Closed = true
+	c.Durable(stuck)
+	other, _ := localSegment(t, local, 33, 2, 1000)
+	other.Household, other.Closed = 2, true
+	c.Durable(other)
+	waitFor(t, 30*time.Second, "household 2's copy while household 1's target is stalled", func() bool {
+		_, err := os.Stat(filepath.Join(dir2, "cam-33", "seg33", "000002.m4s.age"))
+		return err == nil
+	})
+	waitFor(t, 30*time.Second, "household 1 told its target stopped answering", func() bool {
+		return strings.Contains(status(1).Error, "stopped answering")
+	})
 }
