@@ -59,8 +59,9 @@ const (
 	// viewingScan is how many audit rows one read looks through: the log
 	// holds other rows too (denials, grants merged into their sessions).
 	viewingScan = 5000
-	// sessionJoin is how soon after its grant a session must begin for
-	// the two rows to be one viewing.
+	// sessionJoin is how far from a session its requests' grants may be
+	// (before its start, after its end) to be part of that viewing, and
+	// how close repeated grants without a session are one viewing.
 	sessionJoin = 10 * time.Second
 )
 
@@ -133,12 +134,38 @@ func (vl *ViewingLog) Read(ctx context.Context, g UserGrant, f ViewingFilter) ([
 // settings, is configuration access.
 func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]User, h HouseholdID, f ViewingFilter) []Viewing {
 	var out []Viewing
-	type key struct {
+	// A session's requests (the page's timeline and still, the WebRTC
+	// offer, its trickle and teardown) are grants of the same person and
+	// camera around it: they are its one viewing, not rows of their own.
+	// (Before, opening a camera's page once read as five viewings.)
+	type who struct {
 		principal string
 		camera    CameraID
-		action    string
 	}
-	sessionKeys := map[key][]time.Time{}
+	type span struct{ from, to time.Time }
+	spans := map[who][]span{}
+	for _, e := range rows {
+		if e.Result == "ended" && (e.Action == ActionViewLive.String() || e.Action == ActionViewRecordings.String()) {
+			start, end, _ := sessionTimes(e)
+			k := who{e.Principal, e.CameraID}
+			spans[k] = append(spans[k], span{start.Add(-sessionJoin), end.Add(sessionJoin)})
+		}
+	}
+	inSession := func(e AuditEntry) bool {
+		for _, s := range spans[who{e.Principal, e.CameraID}] {
+			if !e.At.Before(s.from) && !e.At.After(s.to) {
+				return true
+			}
+		}
+		return false
+	}
+	// Grants without a session (a download, a still, a page left before
+	// its picture came) that repeat within sessionJoin are one viewing.
+	type grantSeen struct {
+		what string
+		at   time.Time
+	}
+	lastGrant := map[who]grantSeen{}
 	for _, e := range rows {
 		if len(out) >= f.Limit {
 			break
@@ -160,11 +187,8 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 			if isLinkPrincipal(e.Principal) {
 				v.What = "share link (" + v.What + ")"
 			}
-			k := key{e.Principal, e.CameraID, e.Action}
-			sessionKeys[k] = append(sessionKeys[k], start)
 		case media && e.Result == "granted":
-			k := key{e.Principal, e.CameraID, e.Action}
-			if folded(sessionKeys[k], e.At) {
+			if inSession(e) {
 				continue // the session's own row says it all
 			}
 			v.What = "recordings opened"
@@ -175,6 +199,12 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 				v.What = "share link (" + strings.TrimPrefix(e.Action, "view-") + ")"
 				v.Detail = e.Detail
 			}
+			k := who{e.Principal, e.CameraID}
+			if last, ok := lastGrant[k]; ok && last.what == v.What && last.at.Sub(e.At) <= sessionJoin {
+				lastGrant[k] = grantSeen{v.What, e.At}
+				continue // the same look, a request later (newest first)
+			}
+			lastGrant[k] = grantSeen{v.What, e.At}
 		case e.Action == "create-share-link" || e.Action == "revoke-share-link":
 			v.What = "share link made"
 			if e.Action == "revoke-share-link" {
@@ -199,17 +229,6 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 		out = append(out, v)
 	}
 	return out
-}
-
-// folded reports whether a session began within sessionJoin after a grant
-// at at (the grant opened it).
-func folded(starts []time.Time, at time.Time) bool {
-	for _, s := range starts {
-		if !s.Before(at) && s.Sub(at) <= sessionJoin {
-			return true
-		}
-	}
-	return false
 }
 
 // sessionTimes reads a session row's detail (AuditSession's format).

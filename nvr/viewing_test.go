@@ -83,7 +83,22 @@ func TestViewingLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	grant := func(p nvr.Principal, cam nvr.CameraID, a nvr.Action) {
+		t.Helper()
+		if _, err := f.pol.Camera(ctx, p, a, cam); err != nil {
+			t.Fatalf("grant: %v", err)
+		}
+	}
+	// Vic opens camera A's page: its timeline (two range reads) and the
+	// live session's requests, before, during and after it, are the one
+	// viewing of the session.
+	grant(vic, f.camA.ID, nvr.ActionViewRecordings)
+	grant(vic, f.camA.ID, nvr.ActionViewRecordings)
+	f.clock.Advance(time.Second)
 	session(vic, f.camA.ID, nvr.ActionViewLive, 90*time.Second, "peer gone")
+	f.clock.Advance(100 * time.Millisecond)
+	grant(vic, f.camA.ID, nvr.ActionViewLive) // the teardown's DELETE
+	f.clock.Advance(time.Minute)
 	session(olive, f.camB.ID, nvr.ActionViewRecordings, 30*time.Second, "closed")
 	secret, _ := f.link(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive})
 	lg, _, err := f.pol.ShareLink(ctx, secret, "", nvr.ActionViewLive, true)
@@ -162,6 +177,14 @@ func TestViewingLog(t *testing.T) {
 	}
 	if vs := read(vic, nvr.ViewingFilter{}); len(vs) != 1 || vs[0].Person != "vic" {
 		t.Errorf("vic reads: %+v, want their own session only", vs)
+	}
+	// A download without a session, its two requests a second apart:
+	// one row.
+	grant(vic, f.camA.ID, nvr.ActionViewRecordings)
+	f.clock.Advance(time.Second)
+	grant(vic, f.camA.ID, nvr.ActionViewRecordings)
+	if vs := read(vic, nvr.ViewingFilter{}); len(vs) != 2 || vs[0].What != "recordings opened" || vs[1].What != "live" {
+		t.Errorf("vic reads after a download: %+v, want it once and the session", vs)
 	}
 	if vs := read(otto, nvr.ViewingFilter{}); len(vs) != 0 {
 		t.Errorf("otto of another household reads %d rows", len(vs))
