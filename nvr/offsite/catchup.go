@@ -10,8 +10,8 @@ import (
 
 // catchUp queues the indexed footage of the last CatchUp of every camera
 // whose household has a target, marked to look on the target before
-// sending. It takes at most half of MaxSegments, so live footage is never
-// dropped for old.
+// sending. It takes at most half of each household's MaxSegments, so live
+// footage is never dropped for old.
 func (c *Copier) catchUp(ctx context.Context) {
 	now := c.cfg.Now()
 	queued, _ := c.queueIndexed(ctx, 0, now.Add(-c.cfg.CatchUp), now)
@@ -37,11 +37,9 @@ func (c *Copier) recoverDropped(ctx context.Context) (queuedAll int) {
 	}
 	var todo []behind
 	c.mu.Lock()
-	if len(c.pending) <= c.cfg.MaxSegments/4 {
-		for id, h := range c.homes {
-			if !h.behindSince.IsZero() && !now.Before(h.nextTry) {
-				todo = append(todo, behind{id, h.behindSince})
-			}
+	for id, h := range c.homes {
+		if !h.behindSince.IsZero() && !now.Before(h.nextTry) && h.queued <= c.cfg.MaxSegments/4 {
+			todo = append(todo, behind{id, h.behindSince})
 		}
 	}
 	c.mu.Unlock()
@@ -67,9 +65,9 @@ func (c *Copier) recoverDropped(ctx context.Context) (queuedAll int) {
 
 // queueIndexed queues the indexed main-stream segments of household h's
 // cameras (0: every household with a target) that overlap [from, to),
-// marked to look on the target before sending, while the queue is under
-// half full. resume is the start of the earliest segment left out for
-// want of room (zero when none was).
+// marked to look on the target before sending, while each household's
+// share of the queue is under half full. resume is the start of the
+// earliest segment left out for want of room (zero when none was).
 func (c *Copier) queueIndexed(ctx context.Context, h nvr.HouseholdID, from, to time.Time) (queued int, resume time.Time) {
 	cams, err := c.cfg.Index.Cameras(ctx, h)
 	if err != nil {
@@ -104,11 +102,10 @@ func (c *Copier) queueIndexed(ctx context.Context, h nvr.HouseholdID, from, to t
 			c.mu.Lock()
 			switch {
 			case c.pending[s.ID] != nil:
-			case len(c.pending) < c.cfg.MaxSegments/2: // half the table at most: live notices always find room
-				c.arrived++
-				c.pending[s.ID] = &pendingSeg{arrived: c.arrived, resume: true, n: nvr.DurableFragments{
+			case c.home(cam.HouseholdID).queued < c.cfg.MaxSegments/2: // half its share at most: live notices always find room
+				c.enqueue(&pendingSeg{resume: true, n: nvr.DurableFragments{
 					Household: cam.HouseholdID, Segment: s, File: filepath.Join(c.cfg.RecordingsDir, filepath.FromSlash(s.Path)),
-					Fragments: frags, Closed: s.State == nvr.SegmentClosed, PreRoll: cam.PreRoll, PostRoll: cam.PostRoll}}
+					Fragments: frags, Closed: s.State == nvr.SegmentClosed, PreRoll: cam.PreRoll, PostRoll: cam.PostRoll}})
 				queued++
 			case resume.IsZero() || s.Start.Before(resume):
 				resume = s.Start

@@ -42,7 +42,7 @@ func (c *Copier) holdsEvent(ctx context.Context, p *pendingSeg) bool {
 		q.eventFootage, q.parkedUntil = true, time.Time{}
 		return true
 	case err == nil && q.n.Closed && now.After(to.Add(eventGrace)):
-		delete(c.pending, id)
+		c.unqueue(id)
 	default:
 		if err != nil && ctx.Err() == nil {
 			c.cfg.Log.Warn("off-site: read events", "camera", p.n.Segment.CameraID, "err", err)

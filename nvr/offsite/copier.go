@@ -40,9 +40,10 @@ type Config struct {
 	// Pin pins an SFTP target's host key on first use
 	// (nvr.Offsite.PinHostKey); without it SFTP targets fail.
 	Pin PinFunc
-	// MaxSegments bounds the segments waiting to be copied; a notice for a
-	// new segment beyond it is dropped and counted (the local recording
-	// is untouched).
+	// MaxSegments bounds each household's segments waiting to be copied;
+	// a notice for a new segment beyond it is dropped and counted (the
+	// local recording is untouched) and queued again from the index once
+	// there is room (recoverDropped).
 	MaxSegments int
 	// MinBackoff and MaxBackoff bound the pause after a failed copy
 	// (exponential, full jitter).
@@ -122,10 +123,14 @@ type householdState struct {
 	// behindSince is the start of the earliest segment a full queue
 	// dropped and recoverDropped has not queued again; zero: none.
 	behindSince time.Time
-	nextTry     time.Time
-	fails       int
-	target      Target
-	conf        nvr.OffsiteTarget
+	// queued counts its segments in the queue: the bound is per
+	// household, so one whose target is away (its segments waiting)
+	// never crowds out another's.
+	queued  int
+	nextTry time.Time
+	fails   int
+	target  Target
+	conf    nvr.OffsiteTarget
 }
 
 // Copier is the recorder's nvr.FragmentSink: it copies durable fragments
@@ -189,8 +194,12 @@ func (c *Copier) Durable(n nvr.DurableFragments) {
 	p := c.pending[n.Segment.ID]
 	switch {
 	case p != nil:
+		if p.n.Household != n.Household { // the camera moved mid-segment
+			c.home(p.n.Household).queued--
+			c.home(n.Household).queued++
+		}
 		p.n = n
-	case len(c.pending) >= c.cfg.MaxSegments:
+	case c.home(n.Household).queued >= c.cfg.MaxSegments:
 		h := c.home(n.Household)
 		h.Dropped++
 		if h.behindSince.IsZero() || n.Segment.Start.Before(h.behindSince) {
@@ -200,13 +209,28 @@ func (c *Copier) Durable(n nvr.DurableFragments) {
 			c.cfg.Log.Warn("off-site queue full: a segment stays local only", "household", n.Household, "segment", n.Segment.ID)
 		}
 	default:
-		c.arrived++
-		c.pending[n.Segment.ID] = &pendingSeg{n: n, arrived: c.arrived}
+		c.enqueue(&pendingSeg{n: n})
 	}
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
 	default:
+	}
+}
+
+// enqueue adds p to the queue, in arrival order; c.mu is held.
+func (c *Copier) enqueue(p *pendingSeg) {
+	c.arrived++
+	p.arrived = c.arrived
+	c.pending[p.n.Segment.ID] = p
+	c.home(p.n.Household).queued++
+}
+
+// unqueue removes segment id from the queue; c.mu is held.
+func (c *Copier) unqueue(id nvr.SegmentID) {
+	if p := c.pending[id]; p != nil {
+		delete(c.pending, id)
+		c.home(p.n.Household).queued--
 	}
 }
 
@@ -336,7 +360,7 @@ func (c *Copier) next() (*pendingSeg, time.Duration) {
 		}
 		if p.sent == len(p.n.Fragments) && p.indexed == p.sent && p.closedIndexed == p.n.Closed {
 			if p.n.Closed {
-				delete(c.pending, p.n.Segment.ID)
+				c.unqueue(p.n.Segment.ID)
 			}
 			continue // everything known is copied; wait for more
 		}

@@ -425,3 +425,56 @@ func TestLiveBeforeCatchUp(t *testing.T) {
 		delete(c.pending, want)
 	}
 }
+
+// TestAbsentTargetCrowdsOutNoOne: household 1's target is away and its
+// share of the queue (12) fills with 20 segments; household 2, whose
+// target works, loses none of its ten to the full queue: the bound is per
+// household. Before, one household's absent NAS filled the one table and
+// every other household's footage was dropped with it.
+func TestAbsentTargetCrowdsOutNoOne(t *testing.T) {
+	key, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	away, dir2 := filepath.Join(t.TempDir(), "away"), t.TempDir()
+	confs := map[nvr.HouseholdID]nvr.OffsiteTarget{
+		1: {Household: 1, Kind: nvr.OffsiteDir, Path: away, Recipient: key.Recipient},
+		2: {Household: 2, Kind: nvr.OffsiteDir, Path: dir2, Recipient: key.Recipient},
+	}
+	c := NewCopier(Config{MaxSegments: 12, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+		Targets: targetsFunc(func(_ context.Context, h nvr.HouseholdID) (nvr.OffsiteTarget, error) {
+			if conf, ok := confs[h]; ok {
+				return conf, nil
+			}
+			return nvr.OffsiteTarget{}, nvr.ErrNotFound
+		})})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	local := t.TempDir()
+	for i := range 20 {
+		n, _ := localSegment(t, local, nvr.SegmentID(200+i), 1, 100)
+		n.Closed = true
+		c.Durable(n)
+	}
+	for i := range 10 {
+		n, _ := localSegment(t, local, nvr.SegmentID(300+i), 1, 100)
+		n.Household, n.Closed = 2, true
+		c.Durable(n)
+	}
+	waitFor(t, 30*time.Second, "household 2's ten segments on its target", func() bool {
+		for i := range 10 {
+			id := 300 + i
+			if _, err := os.Stat(filepath.Join(dir2, fmt.Sprintf("cam-%d", id), fmt.Sprintf("seg%d", id), "000001.m4s.age")); err != nil {
+				return false
+			}
+		}
+		return true
+	})
+	st1, _ := c.StatusOf(context.Background(), 1)
+	st2, _ := c.StatusOf(context.Background(), 2)
+	if st1.Dropped != 8 || st2.Dropped != 0 {
+		t.Errorf("dropped: household 1 %d (want 8 beyond its 12), household 2 %d (want 0)", st1.Dropped, st2.Dropped)
+	}
+}

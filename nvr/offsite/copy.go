@@ -259,7 +259,7 @@ func (c *Copier) failed(h nvr.HouseholdID, err error) {
 
 func (c *Copier) forget(id nvr.SegmentID) {
 	c.mu.Lock()
-	delete(c.pending, id)
+	c.unqueue(id)
 	c.mu.Unlock()
 }
 

@@ -60,7 +60,14 @@ func StartSSHD(t testing.TB) *SSHD {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	// Not t.TempDir: a session's process may still write its log as it
+	// ends after the server is killed, and t.TempDir's removal would fail
+	// the test on it. Removed, best effort, after the server.
+	dir, err := os.MkdirTemp("", "hearth-sshd-conf-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	hostKey := filepath.Join(dir, "host_ed25519")
 	if out, err := exec.Command(keygen, "-q", "-t", "ed25519", "-N", "", "-f", hostKey).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v: %s", err, out)
