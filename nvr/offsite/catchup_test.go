@@ -23,18 +23,7 @@ func TestCatchUpAfterKill(t *testing.T) {
 	cam := w.Camera(t, nvr.CameraChanges{})
 	rec := t.TempDir()
 	target := t.TempDir()
-	key, err := GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := nvr.NewPolicy(w.DB, nil, nil)
-	g, err := pol.OffsiteOperator(pol.LocalOperator(), w.Home.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := nvr.NewOffsite(w.DB, nil).Set(ctx, g, nvr.OffsiteTarget{Kind: nvr.OffsiteDir, Path: target, Recipient: key.Recipient}); err != nil {
-		t.Fatal(err)
-	}
+	key := setDirTarget(t, w, target)
 	// The segment file and its index rows, as the recorder leaves them.
 	n, whole := localSegment(t, rec, 1, 5, 2000)
 	rel := string(cam.ID) + "/seg.mp4"
@@ -133,18 +122,7 @@ func TestDroppedSegmentsFollowWhenTargetReturns(t *testing.T) {
 	if err := os.Mkdir(target, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	key, err := GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := nvr.NewPolicy(w.DB, nil, nil)
-	g, err := pol.OffsiteOperator(pol.LocalOperator(), w.Home.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := nvr.NewOffsite(w.DB, nil).Set(ctx, g, nvr.OffsiteTarget{Kind: nvr.OffsiteDir, Path: target, Recipient: key.Recipient}); err != nil {
-		t.Fatal(err)
-	}
+	setDirTarget(t, w, target)
 	if err := os.Remove(target); err != nil { // the NAS is off
 		t.Fatal(err)
 	}
@@ -216,4 +194,24 @@ func TestDroppedSegmentsFollowWhenTargetReturns(t *testing.T) {
 		st := status()
 		return st.Backlog == 0 && st.Dropped == 0
 	})
+}
+
+// setDirTarget gives w's household a directory target at dir, set as the
+// CLI does (the local operator, decided by the policy), and returns the
+// household's key.
+func setDirTarget(t *testing.T, w *dbtest.World, dir string) HouseholdKey {
+	t.Helper()
+	key, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := nvr.NewPolicy(w.DB, nil, nil)
+	g, err := pol.OffsiteOperator(pol.LocalOperator(), w.Home.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nvr.NewOffsite(w.DB, nil).Set(context.Background(), g, nvr.OffsiteTarget{Kind: nvr.OffsiteDir, Path: dir, Recipient: key.Recipient}); err != nil {
+		t.Fatal(err)
+	}
+	return key
 }

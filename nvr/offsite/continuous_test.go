@@ -20,18 +20,7 @@ func TestContinuousCameraEventFootage(t *testing.T) {
 	w := dbtest.NewWorld(t, nil)
 	cam := w.Camera(t, nvr.CameraChanges{})
 	target := t.TempDir()
-	key, err := GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := nvr.NewPolicy(w.DB, nil, nil)
-	g, err := pol.OffsiteOperator(pol.LocalOperator(), w.Home.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := nvr.NewOffsite(w.DB, nil).Set(ctx, g, nvr.OffsiteTarget{Kind: nvr.OffsiteDir, Path: target, Recipient: key.Recipient}); err != nil {
-		t.Fatal(err)
-	}
+	setDirTarget(t, w, target)
 	c := NewCopier(Config{Targets: w.DB, Events: w.DB})
 	cctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
