@@ -14,9 +14,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // cli runs one hearth command line in-process and returns its output and
@@ -49,22 +50,8 @@ type server struct {
 	done   chan int
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects a child's output while the test reads it.
+type syncBuffer = testpeer.SyncBuffer
 
 func startServer(t *testing.T, data string, extra ...string) *server {
 	t.Helper()

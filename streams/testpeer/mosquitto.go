@@ -1,7 +1,6 @@
 package testpeer
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -30,26 +29,7 @@ type Mosquitto struct {
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
-	out  *syncBuffer
-}
-
-// syncBuffer is the broker's output, written by the process's copier and
-// read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	out  *SyncBuffer
 }
 
 // NewMosquitto writes a broker's configuration for t: a listener on a
@@ -117,7 +97,7 @@ func (m *Mosquitto) TrustCA(caFile string) { m.caFile = caFile }
 func (m *Mosquitto) Start() {
 	m.t.Helper()
 	cmd := exec.Command("/usr/sbin/mosquitto", "-c", m.conf)
-	out := &syncBuffer{}
+	out := &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		m.t.Fatalf("start mosquitto: %v", err)

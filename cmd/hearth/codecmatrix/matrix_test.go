@@ -424,22 +424,8 @@ func tail(s string, n int) string {
 	return s
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects a child's output while the test reads it.
+type syncBuffer = testpeer.SyncBuffer
 
 // client is a logged-in API client.
 type client struct {

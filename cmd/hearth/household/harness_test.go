@@ -14,10 +14,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // hearthBin is the hearth binary the simulation drives: `serve` as a
@@ -65,23 +66,8 @@ func (b hearthBin) mustCLI(t *testing.T, stdin string, args ...string) string {
 	return out
 }
 
-// syncBuffer collects a child's stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects a child's output while the test reads it.
+type syncBuffer = testpeer.SyncBuffer
 
 // serverProc is one running `hearth serve` child process.
 type serverProc struct {
