@@ -86,7 +86,7 @@ func TestViewingLog(t *testing.T) {
 	session(vic, f.camA.ID, nvr.ActionViewLive, 90*time.Second, "peer gone")
 	session(olive, f.camB.ID, nvr.ActionViewRecordings, 30*time.Second, "closed")
 	secret, _ := f.link(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive})
-	lg, _, err := f.pol.ShareLink(ctx, secret, "", nvr.ActionViewLive, true)
+	lg, _, err := f.pol.ShareLink(ctx, secret, nvr.ShareProof{}, nvr.ActionViewLive, true)
 	if err != nil {
 		t.Fatal(err)
 	}

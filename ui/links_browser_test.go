@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,58 @@ func TestSignedOutPagesLinkNowhere(t *testing.T) {
 	}
 	if r := f.get("/settings/account", f.login("mo")); !strings.Contains(r.body, `data-testid="tokens-none"`) {
 		t.Errorf("an account without tokens does not say so: %d", r.StatusCode)
+	}
+}
+
+// TestSharePasscodeCookie: the cookie a right passcode earns never holds
+// the passcode; it opens its own link only (the passcode itself in the
+// cookie, or another link's cookie, opens nothing), and stops working
+// when the link is revoked.
+func TestSharePasscodeCookie(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	const pass = "otter lantern 42"
+	body := `{"kind":"live","passcode":"` + pass + `"}`
+	l := f.makeShare(ana, string(f.camA1.ID), body)
+	other := f.makeShare(ana, string(f.camA1.ID), body)
+	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	r := f.do(http.MethodPost, l.URL, []any{form}, "passcode="+url.QueryEscape(pass))
+	var unlock *http.Cookie
+	for _, c := range r.Cookies() {
+		if c.Name == shareUnlockCookie {
+			unlock = c
+		}
+	}
+	if r.StatusCode != http.StatusSeeOther || unlock == nil {
+		t.Fatalf("right passcode: %d, cookies %v", r.StatusCode, r.Header.Values("Set-Cookie"))
+	}
+	for _, h := range r.Header.Values("Set-Cookie") {
+		for _, leak := range []string{pass, url.QueryEscape(pass), url.PathEscape(pass), "otter"} {
+			if strings.Contains(h, leak) {
+				t.Errorf("Set-Cookie %q holds the passcode", h)
+				break
+			}
+		}
+	}
+	if r := f.get(l.URL, unlock); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `data-testid="share-page"`) {
+		t.Fatalf("the link with its cookie: %d", r.StatusCode)
+	}
+	for name, c := range map[string]*http.Cookie{
+		"the passcode as the cookie": {Name: shareUnlockCookie, Value: pass},
+		"a made-up cookie":           {Name: shareUnlockCookie, Value: strings.Repeat("A", len(unlock.Value))},
+	} {
+		if r := f.get(l.URL, c); r.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: %d, want the passcode form (401)", name, r.StatusCode)
+		}
+	}
+	if r := f.get(other.URL, unlock); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("another link with the same passcode, opened with this link's cookie: %d, want 401", r.StatusCode)
+	}
+	if r := f.do(http.MethodDelete, "/api/links/"+l.ID, []any{ana}, ""); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.get(l.URL, unlock); r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, `data-testid="share-gone"`) {
+		t.Errorf("the revoked link with its cookie: %d, want 404", r.StatusCode)
 	}
 }
