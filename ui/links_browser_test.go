@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthnvr/hearth/nvr/view"
@@ -90,7 +92,8 @@ func TestSharePasscodeTooMany(t *testing.T) {
 	}
 }
 
-// TestBrowserShareRevokedWhileWatching: a share link's live view revoked
+// TestBrowserShareRevokedWhileWatching: a share link's page says when it
+// expires in the reader's own time zone, not UTC; its live view revoked
 // while someone watches says so within seconds, instead of holding a
 // frozen picture until the connection times out.
 func TestBrowserShareRevokedWhileWatching(t *testing.T) {
@@ -99,8 +102,22 @@ func TestBrowserShareRevokedWhileWatching(t *testing.T) {
 	ana := f.login("ana")
 	l := f.makeShare(ana, string(f.camA1.ID), `{"kind":"live"}`)
 	b := browsertest.Start(t)
+	// The reader lives at UTC+5 (the IANA Etc zones' sign is inverted).
+	if _, err := chromedp.Call(b.Context(), emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Etc/GMT-5"}); err != nil {
+		t.Fatalf("time zone: %v", err)
+	}
 	browse(t, b, chromedp.Navigate(f.ts.URL+l.URL))
 	waitJS(t, b, `document.body.dataset.shareState === 'playing' && document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames > 0`, 20*time.Second)
+	when := evalT[string](t, b, `document.querySelector('[data-testid="share-when"]').textContent`)
+	at, err := time.Parse(time.RFC3339, evalT[string](t, b, `document.querySelector('[data-testid="share-when"] time').dateTime`))
+	if err != nil {
+		t.Fatalf("the expiry's datetime: %v", err)
+	}
+	local := at.In(time.FixedZone("UTC+5", 5*3600))
+	h12 := (local.Hour()+11)%12 + 1
+	if strings.Contains(when, "UTC") || (!strings.Contains(when, local.Format("15:04:05")) && !strings.Contains(when, fmt.Sprintf("%02d:%s", h12, local.Format("04:05")))) {
+		t.Errorf("the page reads %q; want the expiry at %s, the reader's time", when, local.Format("15:04:05 MST"))
+	}
 	if r := f.do(http.MethodDelete, "/api/links/"+l.ID, []any{ana}, ""); r.StatusCode != http.StatusNoContent {
 		t.Fatalf("revoke: %d %s", r.StatusCode, r.body)
 	}

@@ -1,7 +1,22 @@
-// A share link's live player: WHEP to the link's own path (relative to the
-// page, which never names the link's secret). When the link is revoked or
-// expires the server ends the session and the page says so.
+// A share link's page: its times in the reader's own zone, and the live
+// player: WHEP to the link's own path (relative to the page, which never
+// names the link's secret). When the link is revoked or expires the server
+// ends the session and the page says so.
 import { whepConnect } from './whep.js';
+
+// The server writes each moment in UTC, said so; whoever opened the link
+// reads their own clock, with its zone named (the sender's may differ).
+function localTimes() {
+  for (const t of document.querySelectorAll('time[data-local-time]')) {
+    const d = new Date(t.dateTime);
+    if (Number.isNaN(d.getTime())) continue;
+    t.textContent = d.toLocaleString(undefined, {
+      weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short',
+    });
+  }
+}
+localTimes();
 
 const video = document.querySelector('video[data-share-live]');
 const status = document.querySelector('[data-share-status]');
