@@ -181,3 +181,64 @@ func TestViewingLog(t *testing.T) {
 		}
 	}
 }
+
+// TestViewingLogPages: a log longer than a page is read page by page
+// through Next, and the pages together are the log read at once: no line
+// lost or repeated, and a session's opening folded into it even when the
+// page ends between the two rows. A cursor not made by the log is
+// invalid.
+func TestViewingLogPages(t *testing.T) {
+	t.Parallel()
+	f := newShareFixture(t)
+	ctx := context.Background()
+	olive, vic := f.login(t, f.olive), f.login(t, f.vic)
+	vl := nvr.NewViewingLog(f.w.DB)
+	for i := range 7 {
+		g, err := f.pol.Camera(ctx, vic, nvr.ActionViewLive, f.camA.ID)
+		if err != nil {
+			t.Fatalf("grant: %v", err)
+		}
+		start := f.clock.Now()
+		f.clock.Advance(time.Duration(i+1) * time.Minute)
+		if err := f.pol.AuditSession(g, nvr.MediaSession{Kind: "whep", Stream: "main", Start: start, End: f.clock.Now(), Reason: "closed"}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(time.Minute)
+	}
+	g, err := f.pol.Self(ctx, olive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(v nvr.Viewing) string { return v.Start.Format(time.TimeOnly) + " " + v.What + " " + v.Duration().String() }
+	whole, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{})
+	if err != nil || whole.Next != "" || len(whole.Viewings) < 7 {
+		t.Fatalf("the whole log: %d lines, next %q, %v", len(whole.Viewings), whole.Next, err)
+	}
+	var want, got []string
+	for _, v := range whole.Viewings {
+		want = append(want, line(v))
+	}
+	cursor, pages := "", 0
+	for {
+		p, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, v := range p.Viewings {
+			got = append(got, line(v))
+		}
+		if p.Next == "" || pages > 10 {
+			break
+		}
+		cursor = p.Next
+	}
+	if pages != (len(want)+1)/2 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%d pages of 2 read:\n%s\nwant:\n%s", pages, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, c := range []string{"x", "v1.", "v1.!!", "v1.MTIz"} {
+		if _, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{Cursor: c}); nvr.ErrorKind(err) != nvr.KindInvalid {
+			t.Errorf("cursor %q: %v, want invalid", c, err)
+		}
+	}
+}
