@@ -209,7 +209,9 @@ func TestViewingLogPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	line := func(v nvr.Viewing) string { return v.Start.Format(time.TimeOnly) + " " + v.What + " " + v.Duration().String() }
+	line := func(v nvr.Viewing) string {
+		return v.Start.Format(time.TimeOnly) + " " + v.What + " " + v.Duration().String()
+	}
 	whole, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{})
 	if err != nil || whole.Next != "" || len(whole.Viewings) < 7 {
 		t.Fatalf("the whole log: %d lines, next %q, %v", len(whole.Viewings), whole.Next, err)
