@@ -5,15 +5,25 @@
 import { whepConnect } from './whep.js';
 
 // The server writes each moment in UTC, said so; whoever opened the link
-// reads their own clock, with its zone named (the sender's may differ).
+// reads their own clock, with its zone named (the sender's may differ). A
+// moment on the same day as the one before it in its sentence (a clip's
+// end) is written as a time only.
 function localTimes() {
-  for (const t of document.querySelectorAll('time[data-local-time]')) {
-    const d = new Date(t.dateTime);
-    if (Number.isNaN(d.getTime())) continue;
-    t.textContent = d.toLocaleString(undefined, {
-      weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short',
-    });
+  const now = new Date();
+  for (const p of document.querySelectorAll('[data-testid="share-when"]')) {
+    let prevDay = '';
+    for (const t of p.querySelectorAll('time[data-local-time]')) {
+      const d = new Date(t.dateTime);
+      if (Number.isNaN(d.getTime())) continue;
+      const day = d.toDateString();
+      const opts = { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' };
+      if (day !== prevDay) {
+        Object.assign(opts, { weekday: 'short', day: 'numeric', month: 'short' });
+        if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
+      }
+      t.textContent = d.toLocaleString(undefined, opts);
+      prevDay = day;
+    }
   }
 }
 localTimes();
