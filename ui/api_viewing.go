@@ -55,19 +55,30 @@ func viewingFilter(r *http.Request) (nvr.ViewingFilter, error) {
 	return f, nil
 }
 
-func (s *Server) readViewing(r *http.Request, g nvr.UserGrant) (nvr.ViewingPage, nvr.ViewingFilter, error) {
+// viewingPageLines is how many lines the viewing log's page shows at
+// once (as many as the events list): 200, the API's default, ran to a
+// 26,000 px scroll on a phone.
+const viewingPageLines = 50
+
+// readViewing reads the page of the log the request asks for, lines at a
+// time when it names no limit.
+func (s *Server) readViewing(r *http.Request, g nvr.UserGrant, lines int) (nvr.ViewingPage, nvr.ViewingFilter, error) {
 	f, err := viewingFilter(r)
 	if err != nil || s.viewing == nil {
 		return nvr.ViewingPage{}, f, err
 	}
-	p, err := s.viewing.ReadPage(r.Context(), g, f)
+	read := f
+	if read.Limit == 0 {
+		read.Limit = lines
+	}
+	p, err := s.viewing.ReadPage(r.Context(), g, read)
 	return p, f, err
 }
 
 // handleViewing answers GET /api/viewing: a page of the log, and "next",
 // the cursor of the older lines, when there are more.
 func (s *Server) handleViewing(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
-	p, _, err := s.readViewing(r, g)
+	p, _, err := s.readViewing(r, g, 0)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -86,7 +97,7 @@ func (s *Server) handleViewing(w http.ResponseWriter, r *http.Request, g nvr.Use
 
 // handleViewingPage is the log as a page, with the same filters.
 func (s *Server) handleViewingPage(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
-	p, f, err := s.readViewing(r, g)
+	p, f, err := s.readViewing(r, g, viewingPageLines)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
