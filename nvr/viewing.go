@@ -289,10 +289,7 @@ func viewingsOf(rows, newer []AuditEntry, cams map[CameraID]Camera, people map[U
 		case !media && (e.Principal == "cli" || (person.ID != 0 && person.HouseholdID != h)) &&
 			(e.Result == "ok" || e.Result == "failed" || e.Result == "granted"):
 			v.What = "configuration"
-			v.Detail = e.Action + " (" + e.Result + ")"
-			if e.Result == "granted" {
-				v.Detail = "settings opened"
-			}
+			v.Detail = configWords(e.Action, e.Result)
 			if e.Principal == "cli" {
 				v.Person = "local operator"
 			} else if person.Admin {
@@ -347,6 +344,35 @@ func sessionTimes(e AuditEntry) (time.Time, time.Time, string) {
 		return start, end, w
 	}
 	return start, end, strings.TrimSpace(kind + " " + reason)
+}
+
+// cameraChangeWords name a change to a camera, recorded under its action
+// (with "admin:" when the admin or the operator made it), the way the
+// household would say it.
+var cameraChangeWords = map[string]string{
+	"add-camera":      "added the camera",
+	"edit-camera":     "changed the camera's settings",
+	"move-camera":     "moved the camera between households",
+	"remove-camera":   "removed the camera",
+	"assign-camera":   "let a viewer see the camera",
+	"unassign-camera": "stopped a viewer seeing the camera",
+}
+
+// configWords says what a configuration row did: the opening of the
+// camera's settings, a change in words, or (a change not listed) its
+// action; "(failed)" when it did not happen.
+func configWords(action, result string) string {
+	if result == "granted" {
+		return "settings opened"
+	}
+	w, ok := cameraChangeWords[strings.TrimPrefix(action, "admin:")]
+	if !ok {
+		w = action
+	}
+	if result != "ok" {
+		w += " (" + result + ")"
+	}
+	return w
 }
 
 // endWords say why a session ended in a household's words; a reason not

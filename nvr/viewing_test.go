@@ -143,6 +143,15 @@ func TestViewingLog(t *testing.T) {
 	if all[0].Detail != "settings opened" {
 		t.Errorf("the admin's row says %q, want settings opened", all[0].Detail)
 	}
+	// The operator's rename, in words rather than the audit's action.
+	if all[1].Detail != "changed the camera's settings" {
+		t.Errorf("the operator's rename reads %q", all[1].Detail)
+	}
+	for _, v := range all {
+		if strings.Contains(v.Detail, "-camera") || strings.Contains(v.Detail, "(ok)") {
+			t.Errorf("a %s line reads %q", v.What, v.Detail)
+		}
+	}
 	for _, g := range got[len(want):] {
 		if g != "local operator/configuration/0s" {
 			t.Errorf("olive's log ends with %q, want only the set-up's changes", g)
