@@ -55,6 +55,21 @@ func TestBrowserLinkForm(t *testing.T) {
 	if r := f.do(http.MethodGet, "/api/links", []any{f.login("ana")}, ""); r.StatusCode != http.StatusOK || strings.Contains(r.body, `"id"`) {
 		t.Errorf("links after revoking the new one: %d %s", r.StatusCode, r.body)
 	}
+
+	// The camera page's Share of a selected stretch leads here with the
+	// form filled in: the camera, a recording, and its times in the
+	// browser's zone (here UTC+5).
+	if _, err := chromedp.Call(b.Context(), emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Etc/GMT-5"}); err != nil {
+		t.Fatalf("time zone: %v", err)
+	}
+	q := url.Values{"camera": {string(f.camA2.ID)}, "kind": {"clip"}, "start": {"2025-03-01T12:00:05.000Z"}, "end": {"2025-03-01T12:10:00.000Z"}}
+	browse(t, b, chromedp.Navigate(f.ts.URL+"/settings/links?"+q.Encode()), chromedp.WaitVisible(chromedp.CSS(`[data-testid="link-form"]`)))
+	got := evalT[string](t, b, `(() => { const e = document.querySelector('[data-testid="link-form"]').elements;
+		return [e.camera.value, e.kind.value, e.start.value, e.end.value, document.querySelector('[data-testid="link-range"]').hidden].join(' '); })()`)
+	// (Chromium writes a whole minute without its seconds.)
+	if want := string(f.camA2.ID) + " clip 2025-03-01T17:00:05 2025-03-01T17:10 false"; got != want {
+		t.Errorf("the form from the camera page's Share reads %q, want %q", got, want)
+	}
 }
 
 // TestLinksPageViewer: a viewer, who may not make links, is told who does
@@ -67,6 +82,15 @@ func TestLinksPageViewer(t *testing.T) {
 	}
 	if r := f.get("/settings/links", f.login("ana")); strings.Contains(r.body, `data-testid="links-cannot-make"`) {
 		t.Error("the owner is told to ask someone else")
+	}
+	// The camera page offers Share (live, and a selected stretch) to
+	// whoever may make links, and to nobody else.
+	cam := "/cameras/" + string(f.camA1.ID)
+	if r := f.get(cam, f.login("ana")); !strings.Contains(r.body, `href="/settings/links?camera=`+string(f.camA1.ID)+`&amp;kind=live"`) || !strings.Contains(r.body, `data-testid="range-share"`) {
+		t.Errorf("the owner's camera page has no Share: %d", r.StatusCode)
+	}
+	if r := f.get(cam, f.login("vic")); r.StatusCode != http.StatusOK || strings.Contains(r.body, `data-testid="camera-share"`) || strings.Contains(r.body, `data-testid="range-share"`) {
+		t.Errorf("the viewer's camera page offers Share: %d", r.StatusCode)
 	}
 }
 

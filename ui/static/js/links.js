@@ -50,6 +50,27 @@ function addRow(l) {
   document.querySelector('[data-testid="links-none"]')?.remove();
 }
 
+// prefill takes the link to make from the address: the camera page's
+// Share (?camera=&kind=live) and its selection's Share (&kind=clip&start=
+// &end=, RFC 3339) lead here with it filled in, times in this browser's
+// zone as datetime-local wants them.
+function prefill() {
+  const q = new URLSearchParams(window.location.search);
+  const cam = q.get('camera');
+  if (cam && [...form.elements.camera.options].some((o) => o.value === cam)) form.elements.camera.value = cam;
+  const k = q.get('kind');
+  if (k === 'live' || k === 'clip') form.elements.kind.value = k;
+  const local = (s) => {
+    const d = new Date(s || '');
+    return Number.isNaN(d.getTime()) ? '' : `${day(d)}T${clock(d, true)}`;
+  };
+  for (const name of ['start', 'end']) {
+    const v = local(q.get(name));
+    if (v) form.elements[name].value = v;
+  }
+  if (cam || k) form.scrollIntoView({ block: 'start' });
+}
+
 if (form) {
   const out = form.querySelector('[data-link-output]');
   const result = form.querySelector('[data-result]');
@@ -80,6 +101,7 @@ if (form) {
     form.querySelector('[data-link-range]').hidden = !clip;
   };
   kind.addEventListener('change', syncKind);
+  prefill();
   syncKind();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
