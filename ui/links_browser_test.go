@@ -220,3 +220,19 @@ func TestSharePasscodeCookie(t *testing.T) {
 		t.Errorf("the revoked link with its cookie: %d, want 404", r.StatusCode)
 	}
 }
+
+// TestBrowserShareClipUnavailable: a clip link whose recording cannot be
+// played (here nothing was recorded) says so in words and offers no
+// download that would fail, instead of a dead player.
+func TestBrowserShareClipUnavailable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	start, end := f.now.Add(-2*time.Hour).UTC().Format(time.RFC3339), f.now.Add(-time.Hour).UTC().Format(time.RFC3339)
+	l := f.makeShare(f.login("ana"), string(f.camA1.ID), fmt.Sprintf(`{"kind":"clip","start":%q,"end":%q}`, start, end))
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.Navigate(f.ts.URL+l.URL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-video"]`)))
+	waitJS(t, b, `document.body.dataset.shareState === 'refused'`, 10*time.Second)
+	if s := evalT[string](t, b, `document.querySelector('[data-testid="share-status"]').textContent + '|' + document.querySelector('[data-testid="share-download"]').checkVisibility()`); !strings.HasPrefix(s, "This recording cannot be played") || !strings.HasSuffix(s, "|false") {
+		t.Errorf("the page of an unplayable clip reads %q", s)
+	}
+}

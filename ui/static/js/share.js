@@ -33,6 +33,21 @@ const status = document.querySelector('[data-share-status]');
 
 function say(text) { if (status) status.textContent = text; }
 
+// A clip that cannot be played (nothing was kept of that stretch, it was
+// deleted since, or the link's views are used up) says so in words,
+// instead of a dead player and a download that fails.
+const clip = document.querySelector('video[data-share-clip]');
+function clipFailed() {
+  document.body.dataset.shareState = 'refused';
+  say('This recording cannot be played: nothing of it is kept any more, or the link has been used up. Ask whoever sent it for a new one.');
+  const dl = document.querySelector('[data-share-download]');
+  if (dl) dl.hidden = true;
+}
+if (clip) {
+  clip.addEventListener('error', clipFailed);
+  if (clip.error) clipFailed(); // it failed before this module ran
+}
+
 async function play() {
   if (!video) return;
   say('Connecting…');
