@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,7 +51,19 @@ func TestBrowserLinkForm(t *testing.T) {
 	if out := evalT[string](t, b, `document.querySelector('[data-testid="link-output"]').textContent`); !strings.Contains(out, "/s/hsl_") {
 		t.Fatalf("the link shown once is gone after the list refreshed: %q", out)
 	}
+	// Revoke asks first, as other removals do: no keeps the link.
+	var accept atomic.Bool
+	asked := answerDialogs(t, b, &accept)
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-revoke"]`)))
+	if q := nextDialog(t, asked); !strings.HasPrefix(q, "Revoke this link?") {
+		t.Errorf("Revoke asks %q", q)
+	}
+	if n := evalT[int](t, b, `document.querySelectorAll('[data-testid="link-row"]').length`); n != 1 {
+		t.Fatalf("%d rows after answering no to Revoke", n)
+	}
+	accept.Store(true)
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-revoke"]`)))
+	nextDialog(t, asked)
 	waitJS(t, b, `document.querySelectorAll('[data-testid="link-row"]').length === 0`, 10*time.Second)
 	if r := f.do(http.MethodGet, "/api/links", []any{f.login("ana")}, ""); r.StatusCode != http.StatusOK || strings.Contains(r.body, `"id"`) {
 		t.Errorf("links after revoking the new one: %d %s", r.StatusCode, r.body)

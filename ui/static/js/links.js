@@ -38,6 +38,8 @@ function addRow(l) {
   revoke.className = 'secondary';
   revoke.dataset.delete = `/api/links/${encodeURIComponent(l.id)}`;
   revoke.dataset.testid = 'link-revoke';
+  // The question the server's rows ask (share.templ's revokeQuestion).
+  revoke.dataset.confirm = 'Revoke this link? Whoever has it can no longer open it, and it cannot be restored.';
   revoke.textContent = 'Revoke';
   const tr = document.createElement('tr');
   tr.dataset.testid = 'link-row';
