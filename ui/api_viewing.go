@@ -104,7 +104,7 @@ func (s *Server) handleViewingPage(w http.ResponseWriter, r *http.Request, g nvr
 	}
 	u := g.User()
 	m := views.ViewingModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "viewing"), Camera: string(f.Camera), Person: f.Person,
-		Older: f.Cursor != ""}
+		Older: f.Cursor != "", Own: u.Role == nvr.RoleViewer}
 	if p.Next != "" {
 		m.OlderURL = viewingURL(f, p.Next)
 	}

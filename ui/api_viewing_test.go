@@ -67,8 +67,13 @@ func TestViewingLogAPI(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400", q, r.StatusCode, r.body)
 		}
 	}
-	if r := f.get("/settings/viewing", f.login("mo")); r.StatusCode != http.StatusOK || !strings.Contains(r.body, "viewing-row") || !strings.Contains(r.body, "vic") {
+	if r := f.get("/settings/viewing", f.login("mo")); r.StatusCode != http.StatusOK || !strings.Contains(r.body, "viewing-row") || !strings.Contains(r.body, "vic") || strings.Contains(r.body, `data-testid="viewing-own"`) {
 		t.Errorf("viewing page: %d", r.StatusCode)
+	}
+	// A viewer, who reads only their own lines, is told so rather than
+	// left to think nobody else watches.
+	if r := f.get("/settings/viewing", f.login("vic")); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `data-testid="viewing-own"`) {
+		t.Errorf("the viewer's viewing page does not say it is their own: %d", r.StatusCode)
 	}
 
 	// More lines than a page: the API gives the older lines' cursor, the
