@@ -233,6 +233,13 @@ func TestBrowserReview(t *testing.T) {
 		t.Fatalf("preview text %q for %v", txt, hover)
 	}
 
+	// Every label of the scale is whole inside the timeline, the day's
+	// name at an edge too.
+	if cut := eval[string](t, b, `(() => { const tl = document.querySelector('[data-testid="timeline"]').getBoundingClientRect();
+		return [...document.querySelectorAll('.tl-label')].filter((l) => { const r = l.getBoundingClientRect(); return r.left < tl.left - 0.5 || r.right > tl.right + 0.5; }).map((l) => l.textContent).join(', '); })()`); cut != "" {
+		t.Errorf("timeline labels cut at its edges: %s", cut)
+	}
+
 	// Shift-drag selects a stretch of the recording and offers its clip
 	// (L brings the view back to now, + zooms in around it).
 	do(t, b, chromedp.KeyEvent("l"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"))
