@@ -94,10 +94,13 @@ const (
 // use.
 type ViewingLog struct {
 	store ViewingStore
+	scan  int // audit rows one read looks through: viewingScan
 }
 
 // NewViewingLog returns the viewing log over store.
-func NewViewingLog(store ViewingStore) *ViewingLog { return &ViewingLog{store: store} }
+func NewViewingLog(store ViewingStore) *ViewingLog {
+	return &ViewingLog{store: store, scan: viewingScan}
+}
 
 // Read returns the viewings the holder of g may read, newest first: the
 // first page (ReadPage).
@@ -154,7 +157,7 @@ func (vl *ViewingLog) ReadPage(ctx context.Context, g UserGrant, f ViewingFilter
 	for _, x := range users {
 		people[x.ID] = x
 	}
-	rows, err := vl.store.CameraAudit(ctx, ids, before, viewingScan)
+	rows, err := vl.store.CameraAudit(ctx, ids, before, vl.scan)
 	if err != nil {
 		return ViewingPage{}, Wrap(op, err)
 	}
@@ -177,9 +180,10 @@ func (vl *ViewingLog) ReadPage(ctx context.Context, g UserGrant, f ViewingFilter
 	}
 	vs, last := viewingsOf(decided(rows), decided(newer), byID, people, u.HouseholdID, f)
 	p := ViewingPage{Viewings: vs}
-	// More may lie past this page: it stopped at its limit, or the scan
-	// at its own (the cursor is then the last row looked through).
-	if len(rows) == viewingScan {
+	// More may lie past this page: it stopped at its limit, or, short of
+	// it, the scan stopped at its own (the cursor is then the last row
+	// looked through).
+	if last.IsZero() && len(rows) == vl.scan {
 		last = AuditCursor{At: rows[len(rows)-1].At, ID: rows[len(rows)-1].ID}
 	}
 	if !last.IsZero() {

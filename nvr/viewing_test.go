@@ -225,27 +225,37 @@ func TestViewingLogPages(t *testing.T) {
 	if err != nil || whole.Next != "" || len(whole.Viewings) < 7 {
 		t.Fatalf("the whole log: %d lines, next %q, %v", len(whole.Viewings), whole.Next, err)
 	}
-	var want, got []string
+	var want []string
 	for _, v := range whole.Viewings {
 		want = append(want, line(v))
 	}
-	cursor, pages := "", 0
-	for {
-		p, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{Limit: 2, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
+	readAll := func(vl *nvr.ViewingLog) (got []string, pages int) {
+		cursor := ""
+		for {
+			p, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{Limit: 2, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			for _, v := range p.Viewings {
+				got = append(got, line(v))
+			}
+			if p.Next == "" || pages > 20 {
+				return got, pages
+			}
+			cursor = p.Next
 		}
-		pages++
-		for _, v := range p.Viewings {
-			got = append(got, line(v))
-		}
-		if p.Next == "" || pages > 10 {
-			break
-		}
-		cursor = p.Next
 	}
+	got, pages := readAll(vl)
 	if pages != (len(want)+1)/2 || strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("%d pages of 2 read:\n%s\nwant:\n%s", pages, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// A read that looks through fewer rows than the log holds (5,000 in
+	// production) still pages through all of it, page end or scan end.
+	short := nvr.NewViewingLog(f.w.DB)
+	nvr.SetViewingScan(short, 5)
+	if got, _ := readAll(short); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("read 5 rows at a time:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	for _, c := range []string{"x", "v1.", "v1.!!", "v1.MTIz"} {
 		if _, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{Cursor: c}); nvr.ErrorKind(err) != nvr.KindInvalid {
