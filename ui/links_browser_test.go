@@ -223,6 +223,12 @@ func TestSharePasscodeCookie(t *testing.T) {
 			t.Errorf("%s: %d, want the passcode form (401)", name, r.StatusCode)
 		}
 	}
+	// A browser that kept the passcode in the old cookie is told to
+	// forget it.
+	old := f.get(l.URL, unlock, &http.Cookie{Name: "hearth_link_passcode", Value: pass})
+	if h := strings.Join(old.Header.Values("Set-Cookie"), "\n"); old.StatusCode != http.StatusOK || !strings.Contains(h, "hearth_link_passcode=;") || !strings.Contains(h, "Max-Age=0") {
+		t.Errorf("the old passcode cookie is not expired: %d %q", old.StatusCode, h)
+	}
 	if r := f.get(other.URL, unlock); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("another link with the same passcode, opened with this link's cookie: %d, want 401", r.StatusCode)
 	}

@@ -21,6 +21,20 @@ const PolicyShareLink RoutePolicy = "share-link"
 // nothing.
 const shareUnlockCookie = "hearth_link_unlock"
 
+// oldSharePasscodeCookie held the passcode itself (before the unlock): a
+// browser that still has it is told to forget it.
+const oldSharePasscodeCookie = "hearth_link_passcode"
+
+// forgetOldPasscode expires the old passcode cookie of the link's paths,
+// when the browser sent one.
+func (s *Server) forgetOldPasscode(w http.ResponseWriter, r *http.Request) {
+	if _, err := r.Cookie(oldSharePasscodeCookie); err != nil {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: oldSharePasscodeCookie, Path: "/s/" + r.PathValue("secret") + "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+}
+
 // shareCounts tells whether a request to a link route starts a use that
 // takes one of the link's views.
 type shareCounts func(*http.Request) bool
@@ -46,6 +60,7 @@ func (rt *router) shareLink(pattern string, a nvr.Action, counts shareCounts, pa
 	}
 	rt.handle(Route{Pattern: pattern, Policy: PolicyShareLink, Action: a, Page: page}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		rt.srv.forgetOldPasscode(w, r)
 		g, l, err := rt.srv.policy.ShareLink(r.Context(), r.PathValue("secret"), shareProof(r), a, counts(r))
 		if err != nil {
 			if page {
