@@ -176,6 +176,14 @@ func TestSignedOutPagesLinkNowhere(t *testing.T) {
 			t.Errorf("%s: %d, the brand is a link or missing", path, r.StatusCode)
 		}
 	}
+	// A link's pages (the player, the passcode form, the refusal) have one
+	// main landmark, the skip link's one target.
+	pass := f.makeShare(f.login("ana"), string(f.camA1.ID), `{"kind":"live","passcode":"4321"}`)
+	for _, path := range []string{l.URL, pass.URL, "/s/" + unknownShareSecret + "/"} {
+		if r := f.get(path); strings.Count(r.body, "<main") != 1 || strings.Count(r.body, `id="main"`) != 1 {
+			t.Errorf("%s: %d main landmarks, %d elements with id main", path, strings.Count(r.body, "<main"), strings.Count(r.body, `id="main"`))
+		}
+	}
 	if r := f.get("/settings/account", f.login("mo")); !strings.Contains(r.body, `data-testid="tokens-none"`) {
 		t.Errorf("an account without tokens does not say so: %d", r.StatusCode)
 	}

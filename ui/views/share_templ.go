@@ -60,7 +60,7 @@ func SharePage(m ShareModel) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<main id=\"main\" class=\"share\" data-testid=\"share-page\"><h1 data-testid=\"share-camera\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"share\" data-testid=\"share-page\"><h1 data-testid=\"share-camera\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -192,7 +192,7 @@ func SharePage(m ShareModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</main>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -244,7 +244,7 @@ func SharePasscode(m SharePasscodeModel) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<main id=\"main\" class=\"share\" data-testid=\"share-passcode\"><h1>This link needs a passcode</h1><form method=\"post\" action=\"\" data-testid=\"share-passcode-form\"><label for=\"share-pass\">Passcode</label> <input id=\"share-pass\" name=\"passcode\" type=\"password\" autocomplete=\"off\" required maxlength=\"128\"> <button type=\"submit\">Open</button> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"share\" data-testid=\"share-passcode\"><h1>This link needs a passcode</h1><form method=\"post\" action=\"\" data-testid=\"share-passcode-form\"><label for=\"share-pass\">Passcode</label> <input id=\"share-pass\" name=\"passcode\" type=\"password\" autocomplete=\"off\" required maxlength=\"128\"> <button type=\"submit\">Open</button> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -272,7 +272,7 @@ func SharePasscode(m SharePasscodeModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</form></main>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</form></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -317,7 +317,7 @@ func ShareGone() templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<main id=\"main\" class=\"share\" data-testid=\"share-gone\"><h1>This link is not available</h1><p>It may have expired or been withdrawn. Ask whoever sent it for a new one.</p></main>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<div class=\"share\" data-testid=\"share-gone\"><h1>This link is not available</h1><p>It may have expired or been withdrawn. Ask whoever sent it for a new one.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
