@@ -65,23 +65,43 @@ func (d *DB) auditRows(ctx context.Context, op, query string, args ...any) ([]nv
 	return es, internal(op, rows.Err())
 }
 
-// CameraAudit returns the audit rows of cams, newest first, at most limit
-// (the viewing log's read; audit_log_camera_at serves it).
-func (d *DB) CameraAudit(ctx context.Context, cams []nvr.CameraID, limit int) ([]nvr.AuditEntry, error) {
+// CameraAudit returns the audit rows of cams strictly older than before
+// (zero: from the newest), newest first, at most limit (the viewing log's
+// read; audit_log_camera_at serves it).
+func (d *DB) CameraAudit(ctx context.Context, cams []nvr.CameraID, before nvr.AuditCursor, limit int) ([]nvr.AuditEntry, error) {
+	if before.IsZero() {
+		return d.cameraAudit(ctx, cams, "", "DESC", limit)
+	}
+	return d.cameraAudit(ctx, cams, "AND (at_ns < ? OR (at_ns = ? AND id < ?))", "DESC", limit,
+		ns(before.At), ns(before.At), before.ID)
+}
+
+// CameraAuditAfter returns the audit rows of cams from after on (after's
+// own row included), oldest first, at most limit.
+func (d *DB) CameraAuditAfter(ctx context.Context, cams []nvr.CameraID, after nvr.AuditCursor, limit int) ([]nvr.AuditEntry, error) {
+	return d.cameraAudit(ctx, cams, "AND (at_ns > ? OR (at_ns = ? AND id >= ?))", "ASC", limit,
+		ns(after.At), ns(after.At), after.ID)
+}
+
+// cameraAudit reads the rows of cams that also meet where (with its
+// arguments), ordered by time then ID in dir.
+func (d *DB) cameraAudit(ctx context.Context, cams []nvr.CameraID, where, dir string, limit int, whereArgs ...any) ([]nvr.AuditEntry, error) {
 	const op = "read camera audit"
 	if len(cams) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(cams)+1)
+	args := make([]any, 0, len(cams)+len(whereArgs)+1)
 	marks := make([]string, 0, len(cams))
 	for _, c := range cams {
 		args = append(args, string(c))
 		marks = append(marks, "?")
 	}
+	args = append(args, whereArgs...)
 	args = append(args, limit)
 	return d.auditRows(ctx, op, `
 		SELECT `+auditColumns+`
-		FROM audit_log WHERE camera_id IN (`+strings.Join(marks, ",")+`) ORDER BY at_ns DESC, id DESC LIMIT ?`, args...)
+		FROM audit_log WHERE camera_id IN (`+strings.Join(marks, ",")+`) `+where+`
+		ORDER BY at_ns `+dir+`, id `+dir+` LIMIT ?`, args...)
 }
 
 var _ nvr.ViewingStore = (*DB)(nil)

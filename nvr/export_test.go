@@ -106,6 +106,9 @@ var (
 	DecideShareManage = decideShareManage
 )
 
+// SetViewingScan makes vl look through n audit rows a read.
+func SetViewingScan(vl *ViewingLog, n int) { vl.scan = n }
+
 // DecideViewingRow is decideViewingRow.
 var DecideViewingRow = decideViewingRow
 

@@ -13,7 +13,8 @@ var errSharePasscode = &Error{Op: "open share link", Kind: KindUnauthorized, Msg
 // ShareLink decides a request made with a share link's secret: the link
 // is looked up by the secret's digest and decided against its row, its
 // creator and its camera as they are now (decideShareUse), with the
-// passcode when the link has one. count marks a use that starts a media
+// proof of the passcode when the link has one (the passcode itself, or
+// the unlock a right passcode earned: ShareUnlock). count marks a use that starts a media
 // session or a download: it takes one of the link's views, atomically,
 // and a link without views left is refused. Unknown, malformed, expired,
 // revoked, used-up and out-of-scope links all answer the same
@@ -21,7 +22,7 @@ var errSharePasscode = &Error{Op: "open share link", Kind: KindUnauthorized, Msg
 // the principal "link:N". The grant is for the link's camera only, and a
 // clip link's grant carries its range (CameraGrant.Window), which
 // playback clamps every read to.
-func (pol *Policy) ShareLink(ctx context.Context, secret, passcode string, a Action, count bool) (CameraGrant, ShareLink, error) {
+func (pol *Policy) ShareLink(ctx context.Context, secret string, proof ShareProof, a Action, count bool) (CameraGrant, ShareLink, error) {
 	if pol.shares == nil || !IsShareSecret(secret) {
 		return CameraGrant{}, ShareLink{}, ErrNotFound
 	}
@@ -40,7 +41,9 @@ func (pol *Policy) ShareLink(ctx context.Context, secret, passcode string, a Act
 		pol.auditShare(ctx, subj, l, a, "denied", "")
 		return CameraGrant{}, ShareLink{}, ErrNotFound
 	}
-	if l.HasPasscode() {
+	// A browser that gave the right passcode shows its unlock, and is not
+	// slowed by someone else's guessing.
+	if l.HasPasscode() && !shareUnlocked(secret, l, proof.Unlock) {
 		// The link is the account and its own "address": every holder of
 		// the secret is the same anonymous party, and one link's guessing
 		// must not slow another link.
@@ -49,6 +52,7 @@ func (pol *Policy) ShareLink(ctx context.Context, secret, passcode string, a Act
 			return CameraGrant{}, ShareLink{}, &Error{Op: "open share link", Kind: KindUnavailable,
 				Msg: "too many wrong passcodes; try again later", RetryAfter: wait}
 		}
+		passcode := proof.Passcode
 		if passcode == "" || len(passcode) > MaxSharePasscodeLen || !VerifyPassword(passcode, l.PasscodeHash) {
 			if passcode != "" {
 				pol.shareLimiter.Failed(key, key)

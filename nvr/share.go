@@ -2,6 +2,9 @@ package nvr
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"strconv"
 	"time"
 )
@@ -122,4 +125,43 @@ func shareAction(k ShareKind) Action {
 		return ActionViewRecordings
 	}
 	return 0
+}
+
+// ShareProof is what a request shows for a link's passcode: the passcode
+// as typed into the link's form, or the unlock (ShareUnlock) that the
+// form's answer left in the browser. Zero: neither.
+type ShareProof struct {
+	Passcode string
+	Unlock   string
+}
+
+// shareUnlockLabel separates the unlock's HMAC from any other use of the
+// link's secret as a key.
+const shareUnlockLabel = "hearth share link unlock v1\x00"
+
+// ShareUnlock is what a browser keeps once it gave link l's passcode: an
+// HMAC-SHA256, keyed by the link's secret, of the link's ID and its
+// passcode's stored argon2id (which has a random salt). It never holds the
+// passcode and cannot be turned back into it; making one takes both the
+// secret (only in the link's URL) and the stored digest (only in the
+// database), so neither a leaked cookie jar without the database nor a
+// leaked database without the link forges one. It names one link: a
+// revoked link's row is gone, and its unlock with it. "" for a link
+// without a passcode.
+func ShareUnlock(secret string, l ShareLink) string {
+	if !l.HasPasscode() {
+		return ""
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(shareUnlockLabel + strconv.FormatInt(l.ID, 10) + "\x00" + l.PasscodeHash))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// MaxShareUnlockLen bounds an unlock read from a cookie.
+const MaxShareUnlockLen = 43
+
+// shareUnlocked reports whether unlock is link l's unlock for secret.
+func shareUnlocked(secret string, l ShareLink, unlock string) bool {
+	want := ShareUnlock(secret, l)
+	return want != "" && len(unlock) == len(want) && hmac.Equal([]byte(unlock), []byte(want))
 }

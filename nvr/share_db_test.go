@@ -106,7 +106,7 @@ func TestShareLinkPolicy(t *testing.T) {
 	if !strings.HasPrefix(live, "hsl_") || liveInfo.ExpiresAt.Sub(liveInfo.CreatedAt) != nvr.DefaultShareTTL {
 		t.Fatalf("live link %q expires %v after creation, want the hsl_ prefix and %v", live[:4], liveInfo.ExpiresAt.Sub(liveInfo.CreatedAt), nvr.DefaultShareTTL)
 	}
-	g, _, err := f.pol.ShareLink(ctx, live, "", nvr.ActionViewLive, true)
+	g, _, err := f.pol.ShareLink(ctx, live, nvr.ShareProof{}, nvr.ActionViewLive, true)
 	if err != nil || g.CameraID() != f.camA.ID {
 		t.Fatalf("live link: %v, camera %q; want a grant for camera A", err, g.CameraID())
 	}
@@ -114,7 +114,7 @@ func TestShareLinkPolicy(t *testing.T) {
 		t.Fatal("a live link's grant has a window")
 	}
 	for _, a := range []nvr.Action{nvr.ActionViewRecordings, nvr.ActionManageCamera, nvr.ActionSwitchShutter, nvr.ActionTriggerEvent, nvr.ActionDeleteEvents} {
-		if _, _, err := f.pol.ShareLink(ctx, live, "", a, false); nvr.ErrorKind(err) != nvr.KindNotFound {
+		if _, _, err := f.pol.ShareLink(ctx, live, nvr.ShareProof{}, a, false); nvr.ErrorKind(err) != nvr.KindNotFound {
 			t.Errorf("live link, %s: %v, want not found", a, err)
 		}
 	}
@@ -132,30 +132,30 @@ func TestShareLinkPolicy(t *testing.T) {
 	// A clip link: its grant's window is the range; a live request fails.
 	win := nvr.TimeRange{Start: f.clock.Now().Add(-2 * time.Hour), End: f.clock.Now().Add(-time.Hour)}
 	clip, _ := f.link(t, mia, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareClip, Window: win, TTL: time.Hour, Passcode: "1234", MaxViews: 2})
-	if _, _, err := f.pol.ShareLink(ctx, clip, "", nvr.ActionViewRecordings, true); nvr.ErrorKind(err) != nvr.KindUnauthorized {
+	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{}, nvr.ActionViewRecordings, true); nvr.ErrorKind(err) != nvr.KindUnauthorized {
 		t.Fatalf("clip link without passcode: %v, want unauthorized", err)
 	}
-	if _, _, err := f.pol.ShareLink(ctx, clip, "0000", nvr.ActionViewRecordings, true); nvr.ErrorKind(err) != nvr.KindUnauthorized {
+	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "0000"}, nvr.ActionViewRecordings, true); nvr.ErrorKind(err) != nvr.KindUnauthorized {
 		t.Fatalf("clip link, wrong passcode: %v, want unauthorized", err)
 	}
-	cg, _, err := f.pol.ShareLink(ctx, clip, "1234", nvr.ActionViewRecordings, true)
+	cg, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewRecordings, true)
 	if w, ok := cg.Window(); err != nil || !ok || w != win {
 		t.Fatalf("clip link: %v, window %v; want %v", err, w, win)
 	}
-	if _, _, err := f.pol.ShareLink(ctx, clip, "1234", nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
+	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
 		t.Fatalf("clip link used for live: %v, want not found", err)
 	}
 	// Views: the page (not counted) always opens; the second media use is
 	// the last one.
 	for i := range 3 {
-		if _, _, err := f.pol.ShareLink(ctx, clip, "1234", nvr.ActionViewCamera, false); err != nil {
+		if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewCamera, false); err != nil {
 			t.Fatalf("clip page %d: %v", i, err)
 		}
 	}
-	if _, _, err := f.pol.ShareLink(ctx, clip, "1234", nvr.ActionViewRecordings, true); err != nil {
+	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewRecordings, true); err != nil {
 		t.Fatalf("second view: %v", err)
 	}
-	if _, _, err := f.pol.ShareLink(ctx, clip, "1234", nvr.ActionViewRecordings, true); nvr.ErrorKind(err) != nvr.KindNotFound {
+	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewRecordings, true); nvr.ErrorKind(err) != nvr.KindNotFound {
 		t.Fatalf("third view of a 2-view link: %v, want not found", err)
 	}
 
@@ -168,14 +168,14 @@ func TestShareLinkPolicy(t *testing.T) {
 	if err := f.pol.Recheck(ctx, g); nvr.ErrorKind(err) != nvr.KindNotFound {
 		t.Fatalf("recheck at expiry: %v, want not found", err)
 	}
-	if _, _, err := f.pol.ShareLink(ctx, live, "", nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
+	if _, _, err := f.pol.ShareLink(ctx, live, nvr.ShareProof{}, nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
 		t.Fatalf("expired link: %v, want not found", err)
 	}
 
 	// Revocation and the creator's access.
 	olive, mia = f.login(t, f.olive), f.login(t, f.mia)
 	l2, l2info := f.link(t, mia, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive})
-	g2, _, err := f.pol.ShareLink(ctx, l2, "", nvr.ActionViewLive, true)
+	g2, _, err := f.pol.ShareLink(ctx, l2, nvr.ShareProof{}, nvr.ActionViewLive, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,25 +201,25 @@ func TestShareLinkPolicy(t *testing.T) {
 	if err := f.pol.Recheck(ctx, g2); nvr.ErrorKind(err) != nvr.KindNotFound {
 		t.Fatalf("recheck after revocation: %v, want not found", err)
 	}
-	if _, _, err := f.pol.ShareLink(ctx, l2, "", nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
+	if _, _, err := f.pol.ShareLink(ctx, l2, nvr.ShareProof{}, nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
 		t.Fatalf("revoked link: %v, want not found", err)
 	}
 
 	// Moving the camera ends its links.
 	l3, _ := f.link(t, olive, f.camB.ID, nvr.NewShareLink{Kind: nvr.ShareLive})
-	if _, _, err := f.pol.ShareLink(ctx, l3, "", nvr.ActionViewLive, true); err != nil {
+	if _, _, err := f.pol.ShareLink(ctx, l3, nvr.ShareProof{}, nvr.ActionViewLive, true); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.w.Ops.MoveCamera(ctx, f.camB.ID, f.away.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.pol.ShareLink(ctx, l3, "", nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
+	if _, _, err := f.pol.ShareLink(ctx, l3, nvr.ShareProof{}, nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
 		t.Fatalf("link to a moved camera: %v, want not found", err)
 	}
 
 	// Unknown and malformed secrets: the same refusal.
 	for _, s := range []string{"", "hsl_", "hsl_" + strings.Repeat("A", 43), live + "x", strings.Replace(live, "hsl_", "hth_", 1)} {
-		if _, _, err := f.pol.ShareLink(ctx, s, "", nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
+		if _, _, err := f.pol.ShareLink(ctx, s, nvr.ShareProof{}, nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
 			t.Errorf("secret %q: %v, want not found", s, err)
 		}
 	}
@@ -320,7 +320,7 @@ func TestShareLinkBeforeTheCameraJoined(t *testing.T) {
 	}
 	after := nvr.TimeRange{Start: now.Add(-30 * time.Minute), End: now.Add(-time.Minute)}
 	secret, _ := f.link(t, otto, f.camB.ID, nvr.NewShareLink{Kind: nvr.ShareClip, Window: after})
-	if _, _, err := f.pol.ShareLink(ctx, secret, "", nvr.ActionViewRecordings, true); err != nil {
+	if _, _, err := f.pol.ShareLink(ctx, secret, nvr.ShareProof{}, nvr.ActionViewRecordings, true); err != nil {
 		t.Fatalf("clip link after the move: %v", err)
 	}
 }
@@ -336,7 +336,7 @@ func TestShareLinkPasscodeGuessing(t *testing.T) {
 	b, _ := f.link(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive, Passcode: "right two"})
 	limited := false
 	for i := range 50 {
-		_, _, err := f.pol.ShareLink(ctx, a, "wrong", nvr.ActionViewCamera, false)
+		_, _, err := f.pol.ShareLink(ctx, a, nvr.ShareProof{Passcode: "wrong"}, nvr.ActionViewCamera, false)
 		if nvr.ErrorKind(err) == nvr.KindUnavailable {
 			t.Logf("slowed after %d wrong passcodes: %v", i, err)
 			limited = true
@@ -349,10 +349,10 @@ func TestShareLinkPasscodeGuessing(t *testing.T) {
 	if !limited {
 		t.Fatal("50 wrong passcodes and no slowing down")
 	}
-	if _, _, err := f.pol.ShareLink(ctx, a, "right one", nvr.ActionViewCamera, false); nvr.ErrorKind(err) != nvr.KindUnavailable {
+	if _, _, err := f.pol.ShareLink(ctx, a, nvr.ShareProof{Passcode: "right one"}, nvr.ActionViewCamera, false); nvr.ErrorKind(err) != nvr.KindUnavailable {
 		t.Errorf("the right passcode during the wait: %v, want to wait too", err)
 	}
-	if _, _, err := f.pol.ShareLink(ctx, b, "right two", nvr.ActionViewCamera, false); err != nil {
+	if _, _, err := f.pol.ShareLink(ctx, b, nvr.ShareProof{Passcode: "right two"}, nvr.ActionViewCamera, false); err != nil {
 		t.Errorf("another link during the first one's wait: %v", err)
 	}
 }

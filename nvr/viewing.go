@@ -2,7 +2,8 @@ package nvr
 
 import (
 	"context"
-
+	"encoding/base64"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -12,9 +13,13 @@ import (
 // every share link use and every change writes to) and the accounts it
 // names. Reads committed state; never caches. Safe for concurrent use.
 type ViewingStore interface {
-	// CameraAudit returns the audit rows of cams, newest first, at most
-	// limit.
-	CameraAudit(ctx context.Context, cams []CameraID, limit int) ([]AuditEntry, error)
+	// CameraAudit returns the audit rows of cams strictly older than
+	// before in the log's order (time, then row ID; zero: from the
+	// newest), newest first, at most limit.
+	CameraAudit(ctx context.Context, cams []CameraID, before AuditCursor, limit int) ([]AuditEntry, error)
+	// CameraAuditAfter returns the audit rows of cams from after on
+	// (after's own row included), oldest first, at most limit.
+	CameraAuditAfter(ctx context.Context, cams []CameraID, after AuditCursor, limit int) ([]AuditEntry, error)
 	// HouseholdCameras lists household h's cameras (PolicyStore's).
 	HouseholdCameras(ctx context.Context, h HouseholdID, assignedTo UserID) ([]Camera, error)
 	// Users lists the accounts of household h; h == 0: every account.
@@ -50,7 +55,23 @@ type ViewingFilter struct {
 	Camera CameraID // "": every camera
 	Person string   // an account's public ID; "": everyone
 	Limit  int      // 0: DefaultViewingLimit
+	Cursor string   // from a previous page's Next: older lines; "": the newest
 }
+
+// ViewingPage is one page of the log.
+type ViewingPage struct {
+	Viewings []Viewing
+	Next     string // the cursor of the older lines; "" on the last page
+}
+
+// AuditCursor is a place in the audit log's order: a row's time and ID.
+type AuditCursor struct {
+	At time.Time
+	ID int64
+}
+
+// IsZero reports whether c names no place (the newest end of the log).
+func (c AuditCursor) IsZero() bool { return c.ID == 0 && c.At.IsZero() }
 
 // Viewing log bounds.
 const (
@@ -58,7 +79,11 @@ const (
 	MaxViewingLimit     = 1000
 	// viewingScan is how many audit rows one read looks through: the log
 	// holds other rows too (denials, grants merged into their sessions).
+	// A page that had more to look through ends with a cursor.
 	viewingScan = 5000
+	// viewingFold is how many rows from a page's cursor on are read to
+	// fold the page's grants into sessions that ended on earlier pages.
+	viewingFold = 1000
 	// sessionJoin is how far from a session its requests' grants may be
 	// (before its start, after its end) to be part of that viewing, and
 	// how close repeated grants without a session are one viewing.
@@ -70,28 +95,48 @@ const (
 // use.
 type ViewingLog struct {
 	store ViewingStore
+	scan  int // audit rows one read looks through: viewingScan
 }
 
 // NewViewingLog returns the viewing log over store.
-func NewViewingLog(store ViewingStore) *ViewingLog { return &ViewingLog{store: store} }
+func NewViewingLog(store ViewingStore) *ViewingLog {
+	return &ViewingLog{store: store, scan: viewingScan}
+}
 
-// Read returns the viewings the holder of g may read, newest first.
-// KindInvalid for a limit out of range.
+// Read returns the viewings the holder of g may read, newest first: the
+// first page (ReadPage).
 func (vl *ViewingLog) Read(ctx context.Context, g UserGrant, f ViewingFilter) ([]Viewing, error) {
+	p, err := vl.ReadPage(ctx, g, f)
+	return p.Viewings, err
+}
+
+// ReadPage returns one page of the viewings the holder of g may read,
+// newest first, at most f.Limit, from f.Cursor on; its Next continues
+// with older lines. KindInvalid for a limit out of range or a cursor not
+// made by ReadPage.
+func (vl *ViewingLog) ReadPage(ctx context.Context, g UserGrant, f ViewingFilter) (ViewingPage, error) {
 	const op = "read viewing log"
 	if f.Limit == 0 {
 		f.Limit = DefaultViewingLimit
 	}
 	if f.Limit < 0 || f.Limit > MaxViewingLimit {
-		return nil, Errorf(op, KindInvalid, "limit must be 1 to %d", MaxViewingLimit)
+		return ViewingPage{}, Errorf(op, KindInvalid, "limit must be 1 to %d", MaxViewingLimit)
+	}
+	var before AuditCursor
+	if f.Cursor != "" {
+		c, err := parseAuditCursor(f.Cursor)
+		if err != nil {
+			return ViewingPage{}, err
+		}
+		before = c
 	}
 	u := g.subject.User
 	if !g.Valid() || u.HouseholdID == 0 {
-		return nil, nil
+		return ViewingPage{}, nil
 	}
 	cams, err := vl.store.HouseholdCameras(ctx, u.HouseholdID, 0)
 	if err != nil {
-		return nil, Wrap(op, err)
+		return ViewingPage{}, Wrap(op, err)
 	}
 	byID := map[CameraID]Camera{}
 	var ids []CameraID
@@ -103,27 +148,78 @@ func (vl *ViewingLog) Read(ctx context.Context, g UserGrant, f ViewingFilter) ([
 		ids = append(ids, c.ID)
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return ViewingPage{}, nil
 	}
 	users, err := vl.store.Users(ctx, 0)
 	if err != nil {
-		return nil, Wrap(op, err)
+		return ViewingPage{}, Wrap(op, err)
 	}
 	people := map[UserID]User{}
 	for _, x := range users {
 		people[x.ID] = x
 	}
-	rows, err := vl.store.CameraAudit(ctx, ids, viewingScan)
+	rows, err := vl.store.CameraAudit(ctx, ids, before, vl.scan)
 	if err != nil {
-		return nil, Wrap(op, err)
+		return ViewingPage{}, Wrap(op, err)
 	}
-	var kept []AuditEntry
-	for _, e := range rows {
-		if decideViewingRow(g.subject, byID[e.CameraID], e) {
-			kept = append(kept, e)
+	// This page's grants may have opened sessions whose rows (written
+	// when they ended) were on earlier pages, up to the cursor's own row.
+	var newer []AuditEntry
+	if !before.IsZero() {
+		if newer, err = vl.store.CameraAuditAfter(ctx, ids, before, viewingFold); err != nil {
+			return ViewingPage{}, Wrap(op, err)
 		}
 	}
-	return viewingsOf(kept, byID, people, u.HouseholdID, f), nil
+	decided := func(es []AuditEntry) []AuditEntry {
+		var kept []AuditEntry
+		for _, e := range es {
+			if decideViewingRow(g.subject, byID[e.CameraID], e) {
+				kept = append(kept, e)
+			}
+		}
+		return kept
+	}
+	vs, last := viewingsOf(decided(rows), decided(newer), byID, people, u.HouseholdID, f)
+	p := ViewingPage{Viewings: vs}
+	// More may lie past this page: it stopped at its limit, or, short of
+	// it, the scan stopped at its own (the cursor is then the last row
+	// looked through).
+	if last.IsZero() && len(rows) == vl.scan {
+		last = AuditCursor{At: rows[len(rows)-1].At, ID: rows[len(rows)-1].ID}
+	}
+	if !last.IsZero() {
+		p.Next = formatAuditCursor(last)
+	}
+	return p, nil
+}
+
+const auditCursorPrefix = "v1."
+
+func formatAuditCursor(c AuditCursor) string {
+	raw := strconv.FormatInt(c.At.UnixNano(), 10) + "." + strconv.FormatInt(c.ID, 10)
+	return auditCursorPrefix + base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func parseAuditCursor(s string) (AuditCursor, error) {
+	bad := Errorf("parse cursor", KindInvalid, "cursor is not valid: use the Show older link as given")
+	rest, ok := strings.CutPrefix(s, auditCursorPrefix)
+	if !ok || len(rest) > 64 {
+		return AuditCursor{}, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil {
+		return AuditCursor{}, bad
+	}
+	a, c, ok := strings.Cut(string(b), ".")
+	if !ok {
+		return AuditCursor{}, bad
+	}
+	atNs, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(c, 10, 64)
+	if err1 != nil || err2 != nil || id <= 0 {
+		return AuditCursor{}, bad
+	}
+	return AuditCursor{At: time.Unix(0, atNs).UTC(), ID: id}, nil
 }
 
 // viewingsOf turns decided rows (newest first) into viewings: a session's
@@ -131,8 +227,11 @@ func (vl *ViewingLog) Read(ctx context.Context, g UserGrant, f ViewingFilter) ([
 // media grant with no session is a download or a session still open; a
 // link's use is named as such; a change by someone from outside the
 // household (the admin) or the CLI, and the admin's opening of a camera's
-// settings, is configuration access.
-func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]User, h HouseholdID, f ViewingFilter) []Viewing {
+// settings, is configuration access. newer are decided rows newer than
+// rows (a later page's), read only to fold grants into their sessions.
+// When the limit stops it before the last row, it also returns the
+// place of the last row it read.
+func viewingsOf(rows, newer []AuditEntry, cams map[CameraID]Camera, people map[UserID]User, h HouseholdID, f ViewingFilter) ([]Viewing, AuditCursor) {
 	var out []Viewing
 	// A session's requests (the page's timeline and still, the WebRTC
 	// offer, its trickle and teardown) are grants of the same person and
@@ -144,11 +243,17 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 	}
 	type span struct{ from, to time.Time }
 	spans := map[who][]span{}
-	for _, e := range rows {
-		if e.Result == "ended" && (e.Action == ActionViewLive.String() || e.Action == ActionViewRecordings.String()) {
-			start, end, _ := sessionTimes(e)
-			k := who{e.Principal, e.CameraID}
-			spans[k] = append(spans[k], span{start.Add(-sessionJoin), end.Add(sessionJoin)})
+	isMedia := func(e AuditEntry) bool {
+		return e.Action == ActionViewLive.String() || e.Action == ActionViewRecordings.String()
+	}
+	// newer holds sessions that ended on earlier pages.
+	for _, es := range [][]AuditEntry{newer, rows} {
+		for _, e := range es {
+			if isMedia(e) && e.Result == "ended" {
+				start, end, _ := sessionTimes(e)
+				k := who{e.Principal, e.CameraID}
+				spans[k] = append(spans[k], span{start.Add(-sessionJoin), end.Add(sessionJoin)})
+			}
 		}
 	}
 	inSession := func(e AuditEntry) bool {
@@ -166,16 +271,16 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 		at   time.Time
 	}
 	lastGrant := map[who]grantSeen{}
-	for _, e := range rows {
+	for i, e := range rows {
 		if len(out) >= f.Limit {
-			break
+			return out, AuditCursor{At: rows[i-1].At, ID: rows[i-1].ID}
 		}
 		person := people[e.UserID]
 		if f.Person != "" && person.PublicID != f.Person {
 			continue
 		}
 		v := Viewing{Start: e.At, Camera: e.CameraID, CameraN: cams[e.CameraID].Name, Person: person.Name, PersonID: person.PublicID}
-		media := e.Action == ActionViewLive.String() || e.Action == ActionViewRecordings.String()
+		media := isMedia(e)
 		switch {
 		case media && e.Result == "ended":
 			start, end, detail := sessionTimes(e)
@@ -214,10 +319,7 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 		case !media && (e.Principal == "cli" || (person.ID != 0 && person.HouseholdID != h)) &&
 			(e.Result == "ok" || e.Result == "failed" || e.Result == "granted"):
 			v.What = "configuration"
-			v.Detail = e.Action + " (" + e.Result + ")"
-			if e.Result == "granted" {
-				v.Detail = "settings opened"
-			}
+			v.Detail = configWords(e.Action, e.Result)
 			if e.Principal == "cli" {
 				v.Person = "local operator"
 			} else if person.Admin {
@@ -228,7 +330,7 @@ func viewingsOf(rows []AuditEntry, cams map[CameraID]Camera, people map[UserID]U
 		}
 		out = append(out, v)
 	}
-	return out
+	return out, AuditCursor{}
 }
 
 // sessionTimes reads a session row's detail (AuditSession's format).
@@ -261,6 +363,35 @@ func sessionTimes(e AuditEntry) (time.Time, time.Time, string) {
 		return start, end, w
 	}
 	return start, end, strings.TrimSpace(kind + " " + reason)
+}
+
+// cameraChangeWords name a change to a camera, recorded under its action
+// (with "admin:" when the admin or the operator made it), the way the
+// household would say it.
+var cameraChangeWords = map[string]string{
+	"add-camera":      "added the camera",
+	"edit-camera":     "changed the camera's settings",
+	"move-camera":     "moved the camera between households",
+	"remove-camera":   "removed the camera",
+	"assign-camera":   "let a viewer see the camera",
+	"unassign-camera": "stopped a viewer seeing the camera",
+}
+
+// configWords says what a configuration row did: the opening of the
+// camera's settings, a change in words, or (a change not listed) its
+// action; "(failed)" when it did not happen.
+func configWords(action, result string) string {
+	if result == "granted" {
+		return "settings opened"
+	}
+	w, ok := cameraChangeWords[strings.TrimPrefix(action, "admin:")]
+	if !ok {
+		w = action
+	}
+	if result != "ok" {
+		w += " (" + result + ")"
+	}
+	return w
 }
 
 // endWords say why a session ended in a household's words; a reason not

@@ -101,7 +101,7 @@ func TestViewingLog(t *testing.T) {
 	f.clock.Advance(time.Minute)
 	session(olive, f.camB.ID, nvr.ActionViewRecordings, 30*time.Second, "closed")
 	secret, _ := f.link(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive})
-	lg, _, err := f.pol.ShareLink(ctx, secret, "", nvr.ActionViewLive, true)
+	lg, _, err := f.pol.ShareLink(ctx, secret, nvr.ShareProof{}, nvr.ActionViewLive, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +158,15 @@ func TestViewingLog(t *testing.T) {
 	if all[0].Detail != "settings opened" {
 		t.Errorf("the admin's row says %q, want settings opened", all[0].Detail)
 	}
+	// The operator's rename, in words rather than the audit's action.
+	if all[1].Detail != "changed the camera's settings" {
+		t.Errorf("the operator's rename reads %q", all[1].Detail)
+	}
+	for _, v := range all {
+		if strings.Contains(v.Detail, "-camera") || strings.Contains(v.Detail, "(ok)") {
+			t.Errorf("a %s line reads %q", v.What, v.Detail)
+		}
+	}
 	for _, g := range got[len(want):] {
 		if g != "local operator/configuration/0s" {
 			t.Errorf("olive's log ends with %q, want only the set-up's changes", g)
@@ -201,6 +210,79 @@ func TestViewingLog(t *testing.T) {
 	for _, v := range read(otto, nvr.ViewingFilter{}) {
 		if v.What != "configuration" || v.Start.Before(f.clock.Now()) {
 			t.Errorf("after the move otto reads camera B's past: %+v", v)
+		}
+	}
+}
+
+// TestViewingLogPages: a log longer than a page is read page by page
+// through Next, and the pages together are the log read at once: no line
+// lost or repeated, and a session's opening folded into it even when the
+// page ends between the two rows. A cursor not made by the log is
+// invalid.
+func TestViewingLogPages(t *testing.T) {
+	t.Parallel()
+	f := newShareFixture(t)
+	ctx := context.Background()
+	olive, vic := f.login(t, f.olive), f.login(t, f.vic)
+	vl := nvr.NewViewingLog(f.w.DB)
+	for i := range 7 {
+		g, err := f.pol.Camera(ctx, vic, nvr.ActionViewLive, f.camA.ID)
+		if err != nil {
+			t.Fatalf("grant: %v", err)
+		}
+		start := f.clock.Now()
+		f.clock.Advance(time.Duration(i+1) * time.Minute)
+		if err := f.pol.AuditSession(g, nvr.MediaSession{Kind: "whep", Stream: "main", Start: start, End: f.clock.Now(), Reason: "closed"}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(time.Minute)
+	}
+	g, err := f.pol.Self(ctx, olive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(v nvr.Viewing) string {
+		return v.Start.Format(time.TimeOnly) + " " + v.What + " " + v.Duration().String()
+	}
+	whole, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{})
+	if err != nil || whole.Next != "" || len(whole.Viewings) < 7 {
+		t.Fatalf("the whole log: %d lines, next %q, %v", len(whole.Viewings), whole.Next, err)
+	}
+	var want []string
+	for _, v := range whole.Viewings {
+		want = append(want, line(v))
+	}
+	readAll := func(vl *nvr.ViewingLog) (got []string, pages int) {
+		cursor := ""
+		for {
+			p, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{Limit: 2, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			for _, v := range p.Viewings {
+				got = append(got, line(v))
+			}
+			if p.Next == "" || pages > 20 {
+				return got, pages
+			}
+			cursor = p.Next
+		}
+	}
+	got, pages := readAll(vl)
+	if pages != (len(want)+1)/2 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%d pages of 2 read:\n%s\nwant:\n%s", pages, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// A read that looks through fewer rows than the log holds (5,000 in
+	// production) still pages through all of it, page end or scan end.
+	short := nvr.NewViewingLog(f.w.DB)
+	nvr.SetViewingScan(short, 5)
+	if got, _ := readAll(short); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("read 5 rows at a time:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, c := range []string{"x", "v1.", "v1.!!", "v1.MTIz"} {
+		if _, err := vl.ReadPage(ctx, g, nvr.ViewingFilter{Cursor: c}); nvr.ErrorKind(err) != nvr.KindInvalid {
+			t.Errorf("cursor %q: %v, want invalid", c, err)
 		}
 	}
 }

@@ -140,20 +140,24 @@ func (s *Server) handleSharePage(w http.ResponseWriter, r *http.Request, g nvr.C
 	s.render(w, r, http.StatusOK, views.SharePage(m))
 }
 
-// handleSharePasscode takes the passcode form: a right passcode is kept
-// in a cookie for the link's paths, a wrong one shows the form again.
+// handleSharePasscode takes the passcode form: a right passcode earns the
+// link's unlock, kept in a cookie for the link's paths (never the passcode
+// itself); a wrong one shows the form again.
 func (s *Server) handleSharePasscode(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	secret := r.PathValue("secret")
 	// The policy decides first: an unknown link answers the same page
 	// whatever was posted.
 	pass := r.PostFormValue("passcode")
-	if _, _, err := s.policy.ShareLink(r.Context(), secret, pass, nvr.ActionViewCamera, false); err != nil {
+	_, l, err := s.policy.ShareLink(r.Context(), secret, nvr.ShareProof{Passcode: pass}, nvr.ActionViewCamera, false)
+	if err != nil {
 		s.shareRefused(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sharePasscodeCookie, Value: pass, Path: "/s/" + secret + "/",
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+	if unlock := nvr.ShareUnlock(secret, l); unlock != "" {
+		http.SetCookie(w, &http.Cookie{Name: shareUnlockCookie, Value: unlock, Path: "/s/" + secret + "/",
+			HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+	}
 	w.Header().Set("Location", "/s/"+secret+"/")
 	w.WriteHeader(http.StatusSeeOther)
 }

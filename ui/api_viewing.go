@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -25,7 +26,8 @@ type viewingJSON struct {
 	Detail    string    `json:"detail,omitempty"`
 }
 
-// viewingFilter reads ?camera=&person=&limit=; a malformed value is 400.
+// viewingFilter reads ?camera=&person=&limit=&cursor=; a malformed value
+// is 400.
 func viewingFilter(r *http.Request) (nvr.ViewingFilter, error) {
 	q := r.URL.Query()
 	var f nvr.ViewingFilter
@@ -49,42 +51,66 @@ func viewingFilter(r *http.Request) (nvr.ViewingFilter, error) {
 		}
 		f.Limit = n
 	}
+	f.Cursor = q.Get("cursor")
 	return f, nil
 }
 
-func (s *Server) readViewing(r *http.Request, g nvr.UserGrant) ([]nvr.Viewing, nvr.ViewingFilter, error) {
+// viewingPageLines is how many lines the viewing log's page shows at
+// once (as many as the events list): 200, the API's default, ran to a
+// 26,000 px scroll on a phone.
+const viewingPageLines = 50
+
+// readViewing reads the page of the log the request asks for, lines at a
+// time when it names no limit.
+func (s *Server) readViewing(r *http.Request, g nvr.UserGrant, lines int) (nvr.ViewingPage, nvr.ViewingFilter, error) {
 	f, err := viewingFilter(r)
 	if err != nil || s.viewing == nil {
-		return nil, f, err
+		return nvr.ViewingPage{}, f, err
 	}
-	vs, err := s.viewing.Read(r.Context(), g, f)
-	return vs, f, err
+	read := f
+	if read.Limit == 0 {
+		read.Limit = lines
+	}
+	p, err := s.viewing.ReadPage(r.Context(), g, read)
+	return p, f, err
 }
 
-// handleViewing answers GET /api/viewing.
+// handleViewing answers GET /api/viewing: a page of the log, and "next",
+// the cursor of the older lines, when there are more.
 func (s *Server) handleViewing(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
-	vs, _, err := s.readViewing(r, g)
+	p, _, err := s.readViewing(r, g, 0)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]viewingJSON, 0, len(vs))
-	for _, v := range vs {
+	out := make([]viewingJSON, 0, len(p.Viewings))
+	for _, v := range p.Viewings {
 		out = append(out, viewingJSON{Start: v.Start, End: v.End, DurationS: v.Duration().Seconds(), Camera: string(v.Camera),
 			CameraN: v.CameraN, Person: v.Person, PersonID: v.PersonID, What: v.What, Detail: v.Detail})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"viewings": out})
+	body := map[string]any{"viewings": out}
+	if p.Next != "" {
+		body["next"] = p.Next
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // handleViewingPage is the log as a page, with the same filters.
 func (s *Server) handleViewingPage(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
-	vs, f, err := s.readViewing(r, g)
+	p, f, err := s.readViewing(r, g, viewingPageLines)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	u := g.User()
-	m := views.ViewingModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "viewing"), Camera: string(f.Camera), Person: f.Person}
+	m := views.ViewingModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "viewing"), Camera: string(f.Camera), Person: f.Person,
+		Older: f.Cursor != "", Own: u.Role == nvr.RoleViewer}
+	if p.Next != "" {
+		m.OlderURL = viewingURL(f, p.Next)
+	}
+	if m.Older {
+		m.NewestURL = viewingURL(f, "")
+	}
 	cams, err := s.policy.VisibleCameras(r.Context(), g.Principal(), nvr.ActionViewCamera)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -93,7 +119,7 @@ func (s *Server) handleViewingPage(w http.ResponseWriter, r *http.Request, g nvr
 	for _, c := range cams {
 		m.Cameras = append(m.Cameras, views.ShareCameraOption{ID: string(c.CameraID()), Name: c.Camera().Name})
 	}
-	for _, v := range vs {
+	for _, v := range p.Viewings {
 		d := ""
 		if v.Duration() > 0 {
 			d = v.Duration().Round(time.Second).String()
@@ -102,4 +128,26 @@ func (s *Server) handleViewingPage(w http.ResponseWriter, r *http.Request, g nvr
 			Duration: d, Detail: v.Detail})
 	}
 	s.render(w, r, http.StatusOK, views.Viewing(m))
+}
+
+// viewingURL is the log's page with f's filters from cursor on ("": the
+// newest lines).
+func viewingURL(f nvr.ViewingFilter, cursor string) string {
+	q := url.Values{}
+	if f.Camera != "" {
+		q.Set("camera", string(f.Camera))
+	}
+	if f.Person != "" {
+		q.Set("person", f.Person)
+	}
+	if f.Limit != 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if len(q) == 0 {
+		return "/settings/viewing"
+	}
+	return "/settings/viewing?" + q.Encode()
 }

@@ -11,9 +11,11 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -197,9 +199,25 @@ func TestEventReviewInBrowser(t *testing.T) {
 		t.Fatalf("marked event in the full list: reviewed %q", got)
 	}
 
-	// Mark all: the list empties, and says how many were marked.
+	// Mark all asks first, saying how far it reaches: one mis-tap on a
+	// phone would clear every marker. Answered no, nothing is marked.
 	openEvents(t, b, f.ts.URL, "")
+	var accept atomic.Bool
+	asked := answerDialogs(t, b, &accept)
+	const question = "Mark every unreviewed event on all cameras up to now as reviewed?"
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="events-mark-all"]`)))
+	if q := nextDialog(t, asked); q != question {
+		t.Errorf("mark all asks %q, want %q", q, question)
+	}
+	if n := evalT[int](t, b, `document.querySelectorAll('[data-testid="event-card"]').length`); n != 28 {
+		t.Fatalf("%d unreviewed rows after answering no to mark all, want 28", n)
+	}
+	// Answered yes: the list empties, and says how many were marked.
+	accept.Store(true)
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="events-mark-all"]`)))
+	if q := nextDialog(t, asked); q != question {
+		t.Errorf("mark all asks %q the second time", q)
+	}
 	waitJS(t, b, `document.querySelector('[data-events-status]').textContent === 'Marked 28 events reviewed. Nothing left to review.'`, 10*time.Second)
 	// An empty list says why: here a filter that matches nothing, not
 	// "nothing left to review".
@@ -280,4 +298,41 @@ func contains(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// answerDialogs answers every script dialog (confirm) the page opens, yes
+// when accept holds, and passes on each one's question.
+func answerDialogs(t *testing.T, b *browsertest.Browser, accept *atomic.Bool) <-chan string {
+	t.Helper()
+	asked := make(chan string, 8)
+	if err := chromedp.Listen(b.Context(), func(ev any) {
+		d, ok := ev.(*page.EventJavascriptDialogOpening)
+		if !ok {
+			return
+		}
+		select {
+		case asked <- d.Message:
+		default:
+		}
+		yes := accept.Load()
+		// Not from the listener itself, which must not block.
+		go func() {
+			_, _ = chromedp.Call(b.Context(), page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: yes})
+		}()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return asked
+}
+
+// nextDialog is the next dialog's question; none within 10 s fails.
+func nextDialog(t *testing.T, asked <-chan string) string {
+	t.Helper()
+	select {
+	case q := <-asked:
+		return q
+	case <-time.After(10 * time.Second):
+		t.Fatal("no question was asked")
+		return ""
+	}
 }

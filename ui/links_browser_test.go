@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthnvr/hearth/nvr/view"
@@ -47,10 +51,37 @@ func TestBrowserLinkForm(t *testing.T) {
 	if out := evalT[string](t, b, `document.querySelector('[data-testid="link-output"]').textContent`); !strings.Contains(out, "/s/hsl_") {
 		t.Fatalf("the link shown once is gone after the list refreshed: %q", out)
 	}
+	// Revoke asks first, as other removals do: no keeps the link.
+	var accept atomic.Bool
+	asked := answerDialogs(t, b, &accept)
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-revoke"]`)))
+	if q := nextDialog(t, asked); !strings.HasPrefix(q, "Revoke this link?") {
+		t.Errorf("Revoke asks %q", q)
+	}
+	if n := evalT[int](t, b, `document.querySelectorAll('[data-testid="link-row"]').length`); n != 1 {
+		t.Fatalf("%d rows after answering no to Revoke", n)
+	}
+	accept.Store(true)
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-revoke"]`)))
+	nextDialog(t, asked)
 	waitJS(t, b, `document.querySelectorAll('[data-testid="link-row"]').length === 0`, 10*time.Second)
 	if r := f.do(http.MethodGet, "/api/links", []any{f.login("ana")}, ""); r.StatusCode != http.StatusOK || strings.Contains(r.body, `"id"`) {
 		t.Errorf("links after revoking the new one: %d %s", r.StatusCode, r.body)
+	}
+
+	// The camera page's Share of a selected stretch leads here with the
+	// form filled in: the camera, a recording, and its times in the
+	// browser's zone (here UTC+5).
+	if _, err := chromedp.Call(b.Context(), emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Etc/GMT-5"}); err != nil {
+		t.Fatalf("time zone: %v", err)
+	}
+	q := url.Values{"camera": {string(f.camA2.ID)}, "kind": {"clip"}, "start": {"2025-03-01T12:00:05.000Z"}, "end": {"2025-03-01T12:10:00.000Z"}}
+	browse(t, b, chromedp.Navigate(f.ts.URL+"/settings/links?"+q.Encode()), chromedp.WaitVisible(chromedp.CSS(`[data-testid="link-form"]`)))
+	got := evalT[string](t, b, `(() => { const e = document.querySelector('[data-testid="link-form"]').elements;
+		return [e.camera.value, e.kind.value, e.start.value, e.end.value, document.querySelector('[data-testid="link-range"]').hidden].join(' '); })()`)
+	// (Chromium writes a whole minute without its seconds.)
+	if want := string(f.camA2.ID) + " clip 2025-03-01T17:00:05 2025-03-01T17:10 false"; got != want {
+		t.Errorf("the form from the camera page's Share reads %q, want %q", got, want)
 	}
 }
 
@@ -64,6 +95,15 @@ func TestLinksPageViewer(t *testing.T) {
 	}
 	if r := f.get("/settings/links", f.login("ana")); strings.Contains(r.body, `data-testid="links-cannot-make"`) {
 		t.Error("the owner is told to ask someone else")
+	}
+	// The camera page offers Share (live, and a selected stretch) to
+	// whoever may make links, and to nobody else.
+	cam := "/cameras/" + string(f.camA1.ID)
+	if r := f.get(cam, f.login("ana")); !strings.Contains(r.body, `href="/settings/links?camera=`+string(f.camA1.ID)+`&amp;kind=live"`) || !strings.Contains(r.body, `data-testid="range-share"`) {
+		t.Errorf("the owner's camera page has no Share: %d", r.StatusCode)
+	}
+	if r := f.get(cam, f.login("vic")); r.StatusCode != http.StatusOK || strings.Contains(r.body, `data-testid="camera-share"`) || strings.Contains(r.body, `data-testid="range-share"`) {
+		t.Errorf("the viewer's camera page offers Share: %d", r.StatusCode)
 	}
 }
 
@@ -89,7 +129,8 @@ func TestSharePasscodeTooMany(t *testing.T) {
 	}
 }
 
-// TestBrowserShareRevokedWhileWatching: a share link's live view revoked
+// TestBrowserShareRevokedWhileWatching: a share link's page says when it
+// expires in the reader's own time zone, not UTC; its live view revoked
 // while someone watches says so within seconds, instead of holding a
 // frozen picture until the connection times out.
 func TestBrowserShareRevokedWhileWatching(t *testing.T) {
@@ -98,8 +139,22 @@ func TestBrowserShareRevokedWhileWatching(t *testing.T) {
 	ana := f.login("ana")
 	l := f.makeShare(ana, string(f.camA1.ID), `{"kind":"live"}`)
 	b := browsertest.Start(t)
+	// The reader lives at UTC+5 (the IANA Etc zones' sign is inverted).
+	if _, err := chromedp.Call(b.Context(), emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Etc/GMT-5"}); err != nil {
+		t.Fatalf("time zone: %v", err)
+	}
 	browse(t, b, chromedp.Navigate(f.ts.URL+l.URL))
 	waitJS(t, b, `document.body.dataset.shareState === 'playing' && document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames > 0`, 20*time.Second)
+	when := evalT[string](t, b, `document.querySelector('[data-testid="share-when"]').textContent`)
+	at, err := time.Parse(time.RFC3339, evalT[string](t, b, `document.querySelector('[data-testid="share-when"] time').dateTime`))
+	if err != nil {
+		t.Fatalf("the expiry's datetime: %v", err)
+	}
+	local := at.In(time.FixedZone("UTC+5", 5*3600))
+	h12 := (local.Hour()+11)%12 + 1
+	if strings.Contains(when, "UTC") || (!strings.Contains(when, local.Format("15:04:05")) && !strings.Contains(when, fmt.Sprintf("%02d:%s", h12, local.Format("04:05")))) {
+		t.Errorf("the page reads %q; want the expiry at %s, the reader's time", when, local.Format("15:04:05 MST"))
+	}
 	if r := f.do(http.MethodDelete, "/api/links/"+l.ID, []any{ana}, ""); r.StatusCode != http.StatusNoContent {
 		t.Fatalf("revoke: %d %s", r.StatusCode, r.body)
 	}
@@ -121,7 +176,90 @@ func TestSignedOutPagesLinkNowhere(t *testing.T) {
 			t.Errorf("%s: %d, the brand is a link or missing", path, r.StatusCode)
 		}
 	}
+	// A link's pages (the player, the passcode form, the refusal) have one
+	// main landmark, the skip link's one target.
+	pass := f.makeShare(f.login("ana"), string(f.camA1.ID), `{"kind":"live","passcode":"4321"}`)
+	for _, path := range []string{l.URL, pass.URL, "/s/" + unknownShareSecret + "/"} {
+		if r := f.get(path); strings.Count(r.body, "<main") != 1 || strings.Count(r.body, `id="main"`) != 1 {
+			t.Errorf("%s: %d main landmarks, %d elements with id main", path, strings.Count(r.body, "<main"), strings.Count(r.body, `id="main"`))
+		}
+	}
 	if r := f.get("/settings/account", f.login("mo")); !strings.Contains(r.body, `data-testid="tokens-none"`) {
 		t.Errorf("an account without tokens does not say so: %d", r.StatusCode)
+	}
+}
+
+// TestSharePasscodeCookie: the cookie a right passcode earns never holds
+// the passcode; it opens its own link only (the passcode itself in the
+// cookie, or another link's cookie, opens nothing), and stops working
+// when the link is revoked.
+func TestSharePasscodeCookie(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	const pass = "otter lantern 42"
+	body := `{"kind":"live","passcode":"` + pass + `"}`
+	l := f.makeShare(ana, string(f.camA1.ID), body)
+	other := f.makeShare(ana, string(f.camA1.ID), body)
+	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	r := f.do(http.MethodPost, l.URL, []any{form}, "passcode="+url.QueryEscape(pass))
+	var unlock *http.Cookie
+	for _, c := range r.Cookies() {
+		if c.Name == shareUnlockCookie {
+			unlock = c
+		}
+	}
+	if r.StatusCode != http.StatusSeeOther || unlock == nil {
+		t.Fatalf("right passcode: %d, cookies %v", r.StatusCode, r.Header.Values("Set-Cookie"))
+	}
+	for _, h := range r.Header.Values("Set-Cookie") {
+		for _, leak := range []string{pass, url.QueryEscape(pass), url.PathEscape(pass), "otter"} {
+			if strings.Contains(h, leak) {
+				t.Errorf("Set-Cookie %q holds the passcode", h)
+				break
+			}
+		}
+	}
+	if r := f.get(l.URL, unlock); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `data-testid="share-page"`) {
+		t.Fatalf("the link with its cookie: %d", r.StatusCode)
+	}
+	for name, c := range map[string]*http.Cookie{
+		"the passcode as the cookie": {Name: shareUnlockCookie, Value: pass},
+		"a made-up cookie":           {Name: shareUnlockCookie, Value: strings.Repeat("A", len(unlock.Value))},
+	} {
+		if r := f.get(l.URL, c); r.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: %d, want the passcode form (401)", name, r.StatusCode)
+		}
+	}
+	// A browser that kept the passcode in the old cookie is told to
+	// forget it.
+	old := f.get(l.URL, unlock, &http.Cookie{Name: "hearth_link_passcode", Value: pass})
+	if h := strings.Join(old.Header.Values("Set-Cookie"), "\n"); old.StatusCode != http.StatusOK || !strings.Contains(h, "hearth_link_passcode=;") || !strings.Contains(h, "Max-Age=0") {
+		t.Errorf("the old passcode cookie is not expired: %d %q", old.StatusCode, h)
+	}
+	if r := f.get(other.URL, unlock); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("another link with the same passcode, opened with this link's cookie: %d, want 401", r.StatusCode)
+	}
+	if r := f.do(http.MethodDelete, "/api/links/"+l.ID, []any{ana}, ""); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.get(l.URL, unlock); r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, `data-testid="share-gone"`) {
+		t.Errorf("the revoked link with its cookie: %d, want 404", r.StatusCode)
+	}
+}
+
+// TestBrowserShareClipUnavailable: a clip link whose recording cannot be
+// played (here nothing was recorded) says so in words and offers no
+// download that would fail, instead of a dead player.
+func TestBrowserShareClipUnavailable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	start, end := f.now.Add(-2*time.Hour).UTC().Format(time.RFC3339), f.now.Add(-time.Hour).UTC().Format(time.RFC3339)
+	l := f.makeShare(f.login("ana"), string(f.camA1.ID), fmt.Sprintf(`{"kind":"clip","start":%q,"end":%q}`, start, end))
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.Navigate(f.ts.URL+l.URL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-video"]`)))
+	waitJS(t, b, `document.body.dataset.shareState === 'refused'`, 10*time.Second)
+	if s := evalT[string](t, b, `document.querySelector('[data-testid="share-status"]').textContent + '|' + document.querySelector('[data-testid="share-download"]').checkVisibility()`); !strings.HasPrefix(s, "This recording cannot be played") || !strings.HasSuffix(s, "|false") {
+		t.Errorf("the page of an unplayable clip reads %q", s)
 	}
 }

@@ -14,10 +14,26 @@ import (
 // link answers 404 like any missing page.
 const PolicyShareLink RoutePolicy = "share-link"
 
-// sharePasscodeCookie carries a link's passcode, once entered, to the
-// link's own paths only (its Path is /s/{secret}/): the policy checks it
-// on every request, like the link itself.
-const sharePasscodeCookie = "hearth_link_passcode"
+// shareUnlockCookie carries a link's unlock (nvr.ShareUnlock), earned by
+// entering its passcode, to the link's own paths only (its Path is
+// /s/{secret}/): the policy checks it on every request, like the link
+// itself. It never holds the passcode, and a revoked link's unlock opens
+// nothing.
+const shareUnlockCookie = "hearth_link_unlock"
+
+// oldSharePasscodeCookie held the passcode itself (before the unlock): a
+// browser that still has it is told to forget it.
+const oldSharePasscodeCookie = "hearth_link_passcode"
+
+// forgetOldPasscode expires the old passcode cookie of the link's paths,
+// when the browser sent one.
+func (s *Server) forgetOldPasscode(w http.ResponseWriter, r *http.Request) {
+	if _, err := r.Cookie(oldSharePasscodeCookie); err != nil {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: oldSharePasscodeCookie, Path: "/s/" + r.PathValue("secret") + "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+}
 
 // shareCounts tells whether a request to a link route starts a use that
 // takes one of the link's views.
@@ -44,7 +60,8 @@ func (rt *router) shareLink(pattern string, a nvr.Action, counts shareCounts, pa
 	}
 	rt.handle(Route{Pattern: pattern, Policy: PolicyShareLink, Action: a, Page: page}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		g, l, err := rt.srv.policy.ShareLink(r.Context(), r.PathValue("secret"), sharePasscode(r), a, counts(r))
+		rt.srv.forgetOldPasscode(w, r)
+		g, l, err := rt.srv.policy.ShareLink(r.Context(), r.PathValue("secret"), shareProof(r), a, counts(r))
 		if err != nil {
 			if page {
 				rt.srv.shareRefused(w, r, err)
@@ -57,13 +74,13 @@ func (rt *router) shareLink(pattern string, a nvr.Action, counts shareCounts, pa
 	}))
 }
 
-// sharePasscode is the passcode the browser holds for the link, if any.
-func sharePasscode(r *http.Request) string {
-	c, err := r.Cookie(sharePasscodeCookie)
-	if err != nil || len(c.Value) > nvr.MaxSharePasscodeLen {
-		return ""
+// shareProof is the unlock the browser holds for the link, if any.
+func shareProof(r *http.Request) nvr.ShareProof {
+	c, err := r.Cookie(shareUnlockCookie)
+	if err != nil || len(c.Value) > nvr.MaxShareUnlockLen {
+		return nvr.ShareProof{}
 	}
-	return c.Value
+	return nvr.ShareProof{Unlock: c.Value}
 }
 
 // redactSharePath hides a link's secret in a logged path.

@@ -172,7 +172,7 @@ func TestShareLinkSweep(t *testing.T) {
 	r := form("4321")
 	var passCookie *http.Cookie
 	for _, c := range r.Cookies() {
-		if c.Name == sharePasscodeCookie {
+		if c.Name == shareUnlockCookie {
 			passCookie = c
 		}
 	}
@@ -189,7 +189,7 @@ func TestShareLinkSweep(t *testing.T) {
 		t.Errorf("clip link used for live: %d %s, want 404", r.StatusCode, r.body)
 	}
 	// The passcode cookie opens nothing of another link.
-	if r := f.get(live.URL, &http.Cookie{Name: sharePasscodeCookie, Value: "4321"}); r.StatusCode != http.StatusOK {
+	if r := f.get(live.URL, &http.Cookie{Name: shareUnlockCookie, Value: "4321"}); r.StatusCode != http.StatusOK {
 		t.Errorf("live link with a stray passcode cookie: %d", r.StatusCode)
 	}
 

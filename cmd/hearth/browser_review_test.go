@@ -233,6 +233,13 @@ func TestBrowserReview(t *testing.T) {
 		t.Fatalf("preview text %q for %v", txt, hover)
 	}
 
+	// Every label of the scale is whole inside the timeline, the day's
+	// name at an edge too.
+	if cut := eval[string](t, b, `(() => { const tl = document.querySelector('[data-testid="timeline"]').getBoundingClientRect();
+		return [...document.querySelectorAll('.tl-label')].filter((l) => { const r = l.getBoundingClientRect(); return r.left < tl.left - 0.5 || r.right > tl.right + 0.5; }).map((l) => l.textContent).join(', '); })()`); cut != "" {
+		t.Errorf("timeline labels cut at its edges: %s", cut)
+	}
+
 	// Shift-drag selects a stretch of the recording and offers its clip
 	// (L brings the view back to now, + zooms in around it).
 	do(t, b, chromedp.KeyEvent("l"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"))
@@ -253,6 +260,13 @@ func TestBrowserReview(t *testing.T) {
 	if m := eval[string](t, b, `document.querySelector('[data-testid="camera-page"]').dataset.mode`); m != "live" {
 		t.Fatalf("a selection changed the player to %s", m)
 	}
+	// The owner may also share the stretch: Share leads to the link form
+	// with this camera and the same stretch.
+	share := eval[string](t, b, `(() => { const a = document.querySelector('[data-testid="range-share"]'); if (a.hidden) return 'hidden';
+		const u = new URL(a.href); const q = u.searchParams; return [u.pathname, q.get('camera'), q.get('kind'), q.get('start'), q.get('end')].join(' '); })()`)
+	if want := strings.Join([]string{"/settings/links", site.alpha[0], "clip", from, to}, " "); share != want {
+		t.Fatalf("the selection's Share: %q, want %q", share, want)
+	}
 
 	// A day with no footage says so when chosen, and a stretch selected in
 	// it offers no download (it would lead to the clip route's 404).
@@ -265,7 +279,7 @@ func TestBrowserReview(t *testing.T) {
 	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMousePressed, X: e0, Y: ry[2], Button: left, Buttons: 1, ClickCount: 1, Modifiers: shift})
 	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: e1, Y: ry[2], Button: left, Buttons: 1, Modifiers: shift})
 	mouse(t, b, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseReleased, X: e1, Y: ry[2], Button: left, ClickCount: 1, Modifiers: shift})
-	waitJS(t, b, `document.querySelector('[data-testid="selection-text"]').textContent.startsWith('Nothing was recorded between') && document.querySelector('[data-testid="range-download"]').hidden`, statusJS, 5*time.Second)
+	waitJS(t, b, `document.querySelector('[data-testid="selection-text"]').textContent.startsWith('Nothing was recorded between') && document.querySelector('[data-testid="range-download"]').hidden && document.querySelector('[data-testid="range-share"]').hidden`, statusJS, 5*time.Second)
 	do(t, b, chromedp.KeyEvent("l"))
 	// Live again: the day shown is today's, not the day chosen before.
 	waitJS(t, b, `(() => { const n = new Date(); return document.querySelector('[data-day]').value === n.getFullYear() + '-' + String(n.getMonth() + 1).padStart(2, '0') + '-' + String(n.getDate()).padStart(2, '0'); })()`, statusJS, 5*time.Second)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -50,9 +51,27 @@ func ParseTimeRange(startText, endText string, maxLen time.Duration) (nvr.TimeRa
 		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "end must be after start")
 	}
 	if maxLen > 0 && end.Sub(start) > maxLen {
-		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "the range must be at most %v", maxLen)
+		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "the range must be at most %s", durationWords(maxLen))
 	}
 	return nvr.TimeRange{Start: start, End: end}, nil
+}
+
+// durationWords says a whole number of days, hours or minutes the way a
+// person would ("6 hours", "31 days"), not as Go writes it ("6h0m0s").
+func durationWords(d time.Duration) string {
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}} {
+		if d >= u.d && d%u.d == 0 {
+			n := int64(d / u.d)
+			if n == 1 {
+				return "1 " + u.name
+			}
+			return strconv.FormatInt(n, 10) + " " + u.name + "s"
+		}
+	}
+	return d.String()
 }
 
 // rangeGap joins recordings closer than this in a timeline.

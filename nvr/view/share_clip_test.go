@@ -79,7 +79,7 @@ func TestShareLinkClipConfined(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lg, _, err := pol.ShareLink(ctx, secret, "", nvr.ActionViewRecordings, false)
+	lg, _, err := pol.ShareLink(ctx, secret, nvr.ShareProof{}, nvr.ActionViewRecordings, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestShareLinkSessionsApart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, _, err := pol.ShareLink(ctx, secret, "", nvr.ActionViewLive, true)
+		g, _, err := pol.ShareLink(ctx, secret, nvr.ShareProof{}, nvr.ActionViewLive, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -580,7 +580,10 @@ type CameraModel struct {
 	Status    CameraStatus
 	Day       string // YYYY-MM-DD shown first, in the server's zone
 	CanManage bool
-	Shutter   ShutterView
+	// CanShare: an owner or member, who may make share links (the policy
+	// decides again when one is made).
+	CanShare bool
+	Shutter  ShutterView
 	// PTZ: the policy lets this user move the camera, and it has an
 	// ONVIF address.
 	PTZ bool
@@ -632,7 +635,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var30 string
 			templ_7745c5c3_Var30, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 153, Col: 73}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 156, Col: 73}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var30)
 			if templ_7745c5c3_Err != nil {
@@ -645,7 +648,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var31 string
 			templ_7745c5c3_Var31, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.Name).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 153, Col: 101}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 156, Col: 101}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var31)
 			if templ_7745c5c3_Err != nil {
@@ -658,7 +661,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var32 string
 			templ_7745c5c3_Var32, templ_7745c5c3_Err = templ.JoinStringErrs(m.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 155, Col: 42}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 158, Col: 42}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var32))
 			if templ_7745c5c3_Err != nil {
@@ -680,13 +683,32 @@ func Camera(m CameraModel) templ.Component {
 				var templ_7745c5c3_Var33 string
 				templ_7745c5c3_Var33, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/settings/cameras/" + m.ID)).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 158, Col: 57}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 161, Col: 57}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var33)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "\" data-testid=\"camera-edit\">Edit camera</a>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "\" data-testid=\"camera-edit\">Edit camera</a> ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			if m.CanShare {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "<a href=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var34 string
+				templ_7745c5c3_Var34, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/settings/links?camera=" + m.ID + "&kind=live")).ResolveURL(ctx)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 164, Col: 77}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var34)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "\" data-testid=\"camera-share\" title=\"Make a link that lets someone watch this camera live\">Share</a>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -695,7 +717,7 @@ func Camera(m CameraModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "</div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -703,59 +725,59 @@ func Camera(m CameraModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "<div class=\"live-box\" data-camera-id=\"")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var34 string
-			templ_7745c5c3_Var34, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 163, Col: 46}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var34)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "\" data-player-box data-mode=\"live\"><video class=\"focus\" muted autoplay playsinline data-review data-playback data-camera-id=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "<div class=\"live-box\" data-camera-id=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var35 string
 			templ_7745c5c3_Var35, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 167, Col: 99}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 169, Col: 46}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var35)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "\" data-stream=\"main\" data-testid=\"camera-live\" aria-label=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "\" data-player-box data-mode=\"live\"><video class=\"focus\" muted autoplay playsinline data-review data-playback data-camera-id=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var36 string
-			templ_7745c5c3_Var36, templ_7745c5c3_Err = templruntime.NewAttributeExpression("Video of " + m.Name).Resolve(ctx)
+			templ_7745c5c3_Var36, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 167, Col: 180}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 173, Col: 99}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var36)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "\"></video><div class=\"player-overlay\" data-testid=\"player-overlay\"><span class=\"player-name\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "\" data-stream=\"main\" data-testid=\"camera-live\" aria-label=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var37 string
-			templ_7745c5c3_Var37, templ_7745c5c3_Err = templ.JoinStringErrs(m.Name)
+			templ_7745c5c3_Var37, templ_7745c5c3_Err = templruntime.NewAttributeExpression("Video of " + m.Name).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 171, Col: 39}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 173, Col: 180}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var37))
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var37)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "</span> <span class=\"player-mode\" data-player-mode data-testid=\"player-mode\">Live</span> <time class=\"player-clock\" data-player-clock data-testid=\"player-clock\"></time></div><p class=\"player-loading\" data-player-loading data-testid=\"player-loading\" hidden>Loading…</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 58, "\"></video><div class=\"player-overlay\" data-testid=\"player-overlay\"><span class=\"player-name\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var38 string
+			templ_7745c5c3_Var38, templ_7745c5c3_Err = templ.JoinStringErrs(m.Name)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 177, Col: 39}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var38))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "</span> <span class=\"player-mode\" data-player-mode data-testid=\"player-mode\">Live</span> <time class=\"player-clock\" data-player-clock data-testid=\"player-clock\"></time></div><p class=\"player-loading\" data-player-loading data-testid=\"player-loading\" hidden>Loading…</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -763,7 +785,7 @@ func Camera(m CameraModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 58, "</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "</div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -775,33 +797,43 @@ func Camera(m CameraModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<div class=\"player-bar\" data-testid=\"player-bar\"><button type=\"button\" data-step-prev data-testid=\"event-prev\" title=\"Previous event (P)\" aria-label=\"Previous event\">◀ Event</button> <button type=\"button\" class=\"live-button\" data-go-live data-testid=\"go-live\" aria-pressed=\"true\" title=\"Back to live (L)\">Live</button> <button type=\"button\" data-step-next data-testid=\"event-next\" title=\"Next event (N)\" aria-label=\"Next event\">Event ▶</button><div class=\"playback-controls\" data-playback-controls data-testid=\"playback-controls\" hidden><button type=\"button\" data-playback-pause data-testid=\"playback-pause\" aria-pressed=\"false\" title=\"Pause or play (space)\">Pause</button> <label for=\"pb-speed\" class=\"sr-only\">Speed</label> <select id=\"pb-speed\" data-playback-speed data-testid=\"playback-speed\" title=\"Speed\"><option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"4\">4×</option></select> <output class=\"sr-only\" data-playback-position data-testid=\"playback-position\"></output></div><span class=\"zoom\" role=\"group\" aria-label=\"Zoom\"><button type=\"button\" data-zoom-out data-testid=\"zoom-out\" aria-label=\"Zoom out\" title=\"Zoom out (-)\">−</button> <button type=\"button\" data-zoom-in data-testid=\"zoom-in\" aria-label=\"Zoom in\" title=\"Zoom in (+)\">+</button></span> <button type=\"button\" data-select-mode data-testid=\"select-mode\" aria-pressed=\"false\" title=\"Select a stretch to download (or shift-drag)\">Select</button> <label class=\"day-pick\"><span class=\"sr-only\">Day</span> <input type=\"date\" value=\"")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var38 string
-			templ_7745c5c3_Var38, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.Day).Resolve(ctx)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 203, Col: 37}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var38)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "\" data-day data-testid=\"timeline-day\"></label></div><div class=\"timeline\" data-timeline data-camera-id=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<div class=\"player-bar\" data-testid=\"player-bar\"><button type=\"button\" data-step-prev data-testid=\"event-prev\" title=\"Previous event (P)\" aria-label=\"Previous event\">◀ Event</button> <button type=\"button\" class=\"live-button\" data-go-live data-testid=\"go-live\" aria-pressed=\"true\" title=\"Back to live (L)\">Live</button> <button type=\"button\" data-step-next data-testid=\"event-next\" title=\"Next event (N)\" aria-label=\"Next event\">Event ▶</button><div class=\"playback-controls\" data-playback-controls data-testid=\"playback-controls\" hidden><button type=\"button\" data-playback-pause data-testid=\"playback-pause\" aria-pressed=\"false\" title=\"Pause or play (space)\">Pause</button> <label for=\"pb-speed\" class=\"sr-only\">Speed</label> <select id=\"pb-speed\" data-playback-speed data-testid=\"playback-speed\" title=\"Speed\"><option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"4\">4×</option></select> <output class=\"sr-only\" data-playback-position data-testid=\"playback-position\"></output></div><span class=\"zoom\" role=\"group\" aria-label=\"Zoom\"><button type=\"button\" data-zoom-out data-testid=\"zoom-out\" aria-label=\"Zoom out\" title=\"Zoom out (-)\">−</button> <button type=\"button\" data-zoom-in data-testid=\"zoom-in\" aria-label=\"Zoom in\" title=\"Zoom in (+)\">+</button></span> <button type=\"button\" data-select-mode data-testid=\"select-mode\" aria-pressed=\"false\" title=\"Select a stretch to download (or shift-drag)\">Select</button> <label class=\"day-pick\"><span class=\"sr-only\">Day</span> <input type=\"date\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var39 string
-			templ_7745c5c3_Var39, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
+			templ_7745c5c3_Var39, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.Day).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 206, Col: 60}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 209, Col: 37}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var39)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "\" data-testid=\"timeline\" tabindex=\"0\" role=\"group\" aria-label=\"Timeline: click or tap a moment to play it, drag to move, wheel or pinch to zoom, shift-drag to select. Keys: arrows step, space pauses, + and - zoom, Home and End jump to the first and latest recording, L goes live, N and P step through events.\"></div><p class=\"muted tl-status\" data-timeline-status aria-live=\"polite\" data-testid=\"timeline-status\"></p><div class=\"selection-bar\" data-selection data-testid=\"selection\" hidden><span data-selection-text data-testid=\"selection-text\"></span> <a href=\"#\" class=\"button\" data-download download data-testid=\"range-download\">Download</a> <button type=\"button\" data-clear-selection>Clear</button></div></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, "\" data-day data-testid=\"timeline-day\"></label></div><div class=\"timeline\" data-timeline data-camera-id=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var40 string
+			templ_7745c5c3_Var40, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 212, Col: 60}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var40)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "\" data-testid=\"timeline\" tabindex=\"0\" role=\"group\" aria-label=\"Timeline: click or tap a moment to play it, drag to move, wheel or pinch to zoom, shift-drag to select. Keys: arrows step, space pauses, + and - zoom, Home and End jump to the first and latest recording, L goes live, N and P step through events.\"></div><p class=\"muted tl-status\" data-timeline-status aria-live=\"polite\" data-testid=\"timeline-status\"></p><div class=\"selection-bar\" data-selection data-testid=\"selection\" hidden><span data-selection-text data-testid=\"selection-text\"></span> <a href=\"#\" class=\"button\" data-download download data-testid=\"range-download\">Download</a> ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if m.CanShare {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<a href=\"#\" class=\"button secondary\" data-share-range data-testid=\"range-share\" title=\"Make a link to this stretch of recording\" hidden>Share</a> ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "<button type=\"button\" data-clear-selection>Clear</button></div></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -835,7 +867,7 @@ func audioNote() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, "<p class=\"muted audio-note\" data-audio-note data-testid=\"audio-note\" hidden></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "<p class=\"muted audio-note\" data-audio-note data-testid=\"audio-note\" hidden></p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -864,7 +896,7 @@ func videoNote() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<p class=\"muted audio-note\" data-video-note data-testid=\"video-note\" hidden></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "<p class=\"muted audio-note\" data-video-note data-testid=\"video-note\" hidden></p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -895,20 +927,20 @@ func ptzControl(id string, show bool) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if show {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<div class=\"ptz\" data-ptz data-camera-id=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "<div class=\"ptz\" data-ptz data-camera-id=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var43 string
-			templ_7745c5c3_Var43, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
+			var templ_7745c5c3_Var44 string
+			templ_7745c5c3_Var44, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 239, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 248, Col: 47}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var43)
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var44)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "\" data-testid=\"ptz\" role=\"group\" aria-label=\"Move the camera\"><button type=\"button\" data-ptz-move=\"-0.5,0,0\" data-testid=\"ptz-left\" aria-label=\"Pan left\" title=\"Pan left\">←</button> <button type=\"button\" data-ptz-move=\"0,0.5,0\" data-testid=\"ptz-up\" aria-label=\"Tilt up\" title=\"Tilt up\">↑</button> <button type=\"button\" data-ptz-move=\"0,-0.5,0\" data-testid=\"ptz-down\" aria-label=\"Tilt down\" title=\"Tilt down\">↓</button> <button type=\"button\" data-ptz-move=\"0.5,0,0\" data-testid=\"ptz-right\" aria-label=\"Pan right\" title=\"Pan right\">→</button> <button type=\"button\" data-ptz-move=\"0,0,0.5\" data-testid=\"ptz-zoom-in\" aria-label=\"Zoom in\" title=\"Zoom in\">+</button> <button type=\"button\" data-ptz-move=\"0,0,-0.5\" data-testid=\"ptz-zoom-out\" aria-label=\"Zoom out\" title=\"Zoom out\">−</button> <button type=\"button\" data-ptz-stop data-testid=\"ptz-stop\">Stop</button> <select data-ptz-presets data-testid=\"ptz-presets\" aria-label=\"Presets\" hidden><option value=\"\">Presets…</option></select> <input data-ptz-name data-testid=\"ptz-preset-name\" maxlength=\"32\" placeholder=\"Name this position\" aria-label=\"Name of the position to save\"> <button type=\"button\" data-ptz-save data-testid=\"ptz-save\">Save position</button> <span class=\"muted\" data-ptz-message data-testid=\"ptz-message\" aria-live=\"polite\"></span></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, "\" data-testid=\"ptz\" role=\"group\" aria-label=\"Move the camera\"><button type=\"button\" data-ptz-move=\"-0.5,0,0\" data-testid=\"ptz-left\" aria-label=\"Pan left\" title=\"Pan left\">←</button> <button type=\"button\" data-ptz-move=\"0,0.5,0\" data-testid=\"ptz-up\" aria-label=\"Tilt up\" title=\"Tilt up\">↑</button> <button type=\"button\" data-ptz-move=\"0,-0.5,0\" data-testid=\"ptz-down\" aria-label=\"Tilt down\" title=\"Tilt down\">↓</button> <button type=\"button\" data-ptz-move=\"0.5,0,0\" data-testid=\"ptz-right\" aria-label=\"Pan right\" title=\"Pan right\">→</button> <button type=\"button\" data-ptz-move=\"0,0,0.5\" data-testid=\"ptz-zoom-in\" aria-label=\"Zoom in\" title=\"Zoom in\">+</button> <button type=\"button\" data-ptz-move=\"0,0,-0.5\" data-testid=\"ptz-zoom-out\" aria-label=\"Zoom out\" title=\"Zoom out\">−</button> <button type=\"button\" data-ptz-stop data-testid=\"ptz-stop\">Stop</button> <select data-ptz-presets data-testid=\"ptz-presets\" aria-label=\"Presets\" hidden><option value=\"\">Presets…</option></select> <input data-ptz-name data-testid=\"ptz-preset-name\" maxlength=\"32\" placeholder=\"Name this position\" aria-label=\"Name of the position to save\"> <button type=\"button\" data-ptz-save data-testid=\"ptz-save\">Save position</button> <span class=\"muted\" data-ptz-message data-testid=\"ptz-message\" aria-live=\"polite\"></span></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -935,61 +967,61 @@ func shutterControl(id string, sh ShutterView) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if sh.CanSwitch {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "<button type=\"button\" class=\"shutter-toggle\" data-shutter-toggle data-camera-id=\"")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var45 string
-			templ_7745c5c3_Var45, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 257, Col: 86}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var45)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "\" data-closed=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "<button type=\"button\" class=\"shutter-toggle\" data-shutter-toggle data-camera-id=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var46 string
-			templ_7745c5c3_Var46, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(sh.Closed)).Resolve(ctx)
+			templ_7745c5c3_Var46, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 257, Col: 122}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 266, Col: 86}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var46)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "\" data-testid=\"shutter-toggle\" aria-pressed=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "\" data-closed=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var47 string
 			templ_7745c5c3_Var47, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(sh.Closed)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 257, Col: 188}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 266, Col: 122}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var47)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, "\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "\" data-testid=\"shutter-toggle\" aria-pressed=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var48 string
+			templ_7745c5c3_Var48, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(sh.Closed)).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 266, Col: 188}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var48)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, "\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if sh.Closed {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "Open privacy shutter")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "Open privacy shutter")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "Close privacy shutter")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "Close privacy shutter")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "</button> <span class=\"muted\" data-shutter-message data-testid=\"shutter-message\" aria-live=\"polite\"></span>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 76, "</button> <span class=\"muted\" data-shutter-message data-testid=\"shutter-message\" aria-live=\"polite\"></span>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

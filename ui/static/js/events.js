@@ -388,10 +388,23 @@ narrow.addEventListener('change', () => load(false)); // regroup for the new wid
 form.addEventListener('submit', (ev) => { ev.preventDefault(); reload(); });
 form.addEventListener('change', reload);
 more.addEventListener('click', () => load(true));
+// markAllQuestion asks before marking: one tap on a phone would clear
+// every unreviewed marker, and the marking reaches past the day and kind
+// filters (to every event up to now, of the chosen camera or all).
+export function markAllQuestion(cameraName, filtered) {
+  let q = `Mark every unreviewed event ${cameraName ? `of ${cameraName}` : 'on all cameras'} up to now as reviewed?`;
+  if (filtered) q += ' This includes events the day and kind filters hide.';
+  return q;
+}
+
 markAll.addEventListener('click', async () => {
   const body = { before: new Date().toISOString() };
-  const cam = new FormData(form).get('camera');
+  const fd = new FormData(form);
+  const cam = fd.get('camera');
   if (cam) body.camera = cam;
+  const camSelect = form.querySelector('[name="camera"]');
+  const camName = cam && camSelect ? camSelect.selectedOptions[0]?.textContent || '' : '';
+  if (!window.confirm(markAllQuestion(camName, Boolean(fd.get('day') || fd.get('kind'))))) return;
   markAll.disabled = true;
   try {
     const r = await send('POST', api.reviewAll, body);

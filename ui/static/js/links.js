@@ -38,6 +38,8 @@ function addRow(l) {
   revoke.className = 'secondary';
   revoke.dataset.delete = `/api/links/${encodeURIComponent(l.id)}`;
   revoke.dataset.testid = 'link-revoke';
+  // The question the server's rows ask (share.templ's revokeQuestion).
+  revoke.dataset.confirm = 'Revoke this link? Whoever has it can no longer open it, and it cannot be restored.';
   revoke.textContent = 'Revoke';
   const tr = document.createElement('tr');
   tr.dataset.testid = 'link-row';
@@ -48,6 +50,27 @@ function addRow(l) {
   tr.append(last);
   table.tBodies[0].prepend(tr);
   document.querySelector('[data-testid="links-none"]')?.remove();
+}
+
+// prefill takes the link to make from the address: the camera page's
+// Share (?camera=&kind=live) and its selection's Share (&kind=clip&start=
+// &end=, RFC 3339) lead here with it filled in, times in this browser's
+// zone as datetime-local wants them.
+function prefill() {
+  const q = new URLSearchParams(window.location.search);
+  const cam = q.get('camera');
+  if (cam && [...form.elements.camera.options].some((o) => o.value === cam)) form.elements.camera.value = cam;
+  const k = q.get('kind');
+  if (k === 'live' || k === 'clip') form.elements.kind.value = k;
+  const local = (s) => {
+    const d = new Date(s || '');
+    return Number.isNaN(d.getTime()) ? '' : `${day(d)}T${clock(d, true)}`;
+  };
+  for (const name of ['start', 'end']) {
+    const v = local(q.get(name));
+    if (v) form.elements[name].value = v;
+  }
+  if (cam || k) form.scrollIntoView({ block: 'start' });
 }
 
 if (form) {
@@ -80,6 +103,7 @@ if (form) {
     form.querySelector('[data-link-range]').hidden = !clip;
   };
   kind.addEventListener('change', syncKind);
+  prefill();
   syncKind();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

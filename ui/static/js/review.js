@@ -38,6 +38,7 @@ const selectBtn = section.querySelector('[data-select-mode]');
 const selectionBar = section.querySelector('[data-selection]');
 const selectionText = section.querySelector('[data-selection-text]');
 const download = section.querySelector('[data-download]');
+const shareRange = section.querySelector('[data-share-range]'); // null: this user makes no links
 
 let mode = 'live'; // or 'recorded'
 let following = true; // the view keeps the playhead in sight until the user moves it
@@ -287,11 +288,17 @@ function onSelect(a, b, done) {
   if (recorded <= 0) {
     selectionText.textContent = `Nothing was recorded between ${hhmmss(a)} and ${hhmmss(b)}.`;
     download.hidden = true;
+    if (shareRange) shareRange.hidden = true;
     selectionBar.hidden = false;
     if (done && tl.selectMode) setSelectMode(false);
     return;
   }
   download.hidden = false;
+  if (shareRange) {
+    const q = new URLSearchParams({ camera: section.dataset.cameraId, kind: 'clip', start: iso(a), end: iso(b) });
+    shareRange.href = `/settings/links?${q}`;
+    shareRange.hidden = false;
+  }
   selectionText.textContent = `Selected ${hhmmss(a)}–${hhmmss(b)} (${len})`;
   download.href = api(`clip.mp4?start=${encodeURIComponent(iso(a))}&end=${encodeURIComponent(iso(b))}`);
   download.setAttribute('download', `${section.dataset.cameraName || 'camera'} ${new Date(a).toISOString().slice(0, 19).replace(/:/g, '-')}.mp4`);

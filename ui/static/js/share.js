@@ -1,12 +1,52 @@
-// A share link's live player: WHEP to the link's own path (relative to the
-// page, which never names the link's secret). When the link is revoked or
-// expires the server ends the session and the page says so.
+// A share link's page: its times in the reader's own zone, and the live
+// player: WHEP to the link's own path (relative to the page, which never
+// names the link's secret). When the link is revoked or expires the server
+// ends the session and the page says so.
 import { whepConnect } from './whep.js';
+
+// The server writes each moment in UTC, said so; whoever opened the link
+// reads their own clock, with its zone named (the sender's may differ). A
+// moment on the same day as the one before it in its sentence (a clip's
+// end) is written as a time only.
+function localTimes() {
+  const now = new Date();
+  for (const p of document.querySelectorAll('[data-testid="share-when"]')) {
+    let prevDay = '';
+    for (const t of p.querySelectorAll('time[data-local-time]')) {
+      const d = new Date(t.dateTime);
+      if (Number.isNaN(d.getTime())) continue;
+      const day = d.toDateString();
+      const opts = { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' };
+      if (day !== prevDay) {
+        Object.assign(opts, { weekday: 'short', day: 'numeric', month: 'short' });
+        if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
+      }
+      t.textContent = d.toLocaleString(undefined, opts);
+      prevDay = day;
+    }
+  }
+}
+localTimes();
 
 const video = document.querySelector('video[data-share-live]');
 const status = document.querySelector('[data-share-status]');
 
 function say(text) { if (status) status.textContent = text; }
+
+// A clip that cannot be played (nothing was kept of that stretch, it was
+// deleted since, or the link's views are used up) says so in words,
+// instead of a dead player and a download that fails.
+const clip = document.querySelector('video[data-share-clip]');
+function clipFailed() {
+  document.body.dataset.shareState = 'refused';
+  say('This recording cannot be played: nothing of it is kept any more, or the link has been used up. Ask whoever sent it for a new one.');
+  const dl = document.querySelector('[data-share-download]');
+  if (dl) dl.hidden = true;
+}
+if (clip) {
+  clip.addEventListener('error', clipFailed);
+  if (clip.error) clipFailed(); // it failed before this module ran
+}
 
 async function play() {
   if (!video) return;

@@ -226,7 +226,12 @@ export class Timeline {
       out.push(el('line', { x1: x, x2: x, y1: BAR_TOP - (major ? 6 : 3), y2: BAR_TOP, class: 'tl-tick' }));
       if (major) {
         const text = tt === mid ? dayLabel(tt) : step < 60e3 ? hhmmss(tt) : hhmm(tt);
-        out.push(el('text', { x, y: BAR_TOP - 8, class: tt === mid ? 'tl-label tl-day' : 'tl-label' }, text));
+        // A label near an edge is kept whole inside the bar (the day's
+        // name was cut to "n, Dec 7" at a phone's left edge): about 6 px
+        // a character at 11 px, half of it each side of the tick.
+        const half = text.length * 3.3;
+        const lx = Math.min(Math.max(x, half), this.width - half);
+        out.push(el('text', { x: lx, y: BAR_TOP - 8, class: tt === mid ? 'tl-label tl-day' : 'tl-label' }, text));
       }
     }
     return out;
