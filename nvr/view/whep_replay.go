@@ -12,6 +12,10 @@ import (
 // maxControlBytes bounds one playback control message.
 const maxControlBytes = 1 << 10
 
+// seekTakenWait bounds how long a seek's answer waits for the sender to
+// leave the old footage: a unit's send, or a wait for a unit's time.
+const seekTakenWait = time.Second
+
 // playbackControl is a message on a recorded-playback session's data
 // channel: {"op":"pause"}, {"op":"resume"}, {"op":"seek","at":RFC3339},
 // {"op":"speed","speed":1|2|4}. Each is answered with a playbackState.
@@ -44,7 +48,12 @@ func playbackControls(rd *replay.Reader, sess *atomic.Pointer[webrtc.Session]) f
 			case "resume":
 				rd.Resume()
 			case "seek":
-				err = rd.Seek(c.At)
+				// Answered once the sender is past the old footage: the
+				// browser takes frames after the answer for the new
+				// moment ("Loading…" ends at the first).
+				if err = rd.Seek(c.At); err == nil {
+					rd.SeekTaken(seekTakenWait)
+				}
 			case "speed":
 				err = rd.SetSpeed(c.Speed)
 			default:

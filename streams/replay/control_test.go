@@ -307,3 +307,55 @@ func TestConcurrentControls(t *testing.T) {
 	}
 	<-done
 }
+
+// TestSeekTaken: SeekTaken returns only once Next has taken the seek, so
+// a seek's answer sent after it follows every unit of the old position
+// (the sender was handed the old unit before; the browser takes frames
+// after the answer for the new moment). It returns at once while paused,
+// and at its bound when nobody calls Next.
+func TestSeekTaken(t *testing.T) {
+	ft := record(t, threeSpans...)
+	r := openTest(t, ft, epoch.Add(5*time.Second), newClock(true))
+	must(t, r)
+	old := must(t, r) // handed to the sender before the seek
+	if err := r.Seek(epoch.Add(71 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	taken := make(chan struct{})
+	go func() { r.SeekTaken(time.Minute); close(taken) }()
+	select {
+	case <-taken:
+		t.Fatal("SeekTaken returned before Next took the seek")
+	case <-time.After(100 * time.Millisecond): // a window to fail in, not a synchronisation
+	}
+	u := must(t, r)
+	select {
+	case <-taken:
+	case <-time.After(10 * time.Second):
+		t.Fatal("SeekTaken did not return once Next took the seek")
+	}
+	if !u.Key || u.Wall.Sub(epoch) != 70*time.Second || !u.Wall.After(old.Wall) {
+		t.Fatalf("the first unit after the seek is at %v (key %v), want the keyframe at 70 s", u.Wall.Sub(epoch), u.Key)
+	}
+
+	r.Pause()
+	if err := r.Seek(epoch.Add(3 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { r.SeekTaken(time.Minute); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("SeekTaken waited while paused")
+	}
+	r.Resume()
+	if err := r.Seek(epoch.Add(80 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r.SeekTaken(200 * time.Millisecond) // nobody calls Next: the bound ends it
+	if took := time.Since(start); took < 200*time.Millisecond {
+		t.Fatalf("SeekTaken returned after %v with the seek not taken", took)
+	}
+}

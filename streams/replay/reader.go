@@ -73,6 +73,7 @@ type Reader struct {
 	speed    float64
 	seek     []segment.ClipSource // a new plan from Seek, taken by Next
 	seekGen  uint64
+	taken    uint64 // the seekGen Next last took
 	reanchor bool // restart the schedule at the next unit
 	jumped   bool // ... and at once (a seek), not at the previous spacing
 	position time.Time
@@ -215,6 +216,34 @@ func (r *Reader) Seek(t time.Time) error {
 	return nil
 }
 
+// SeekTaken waits, at most limit, until Next has taken the latest Seek:
+// every unit of the old position was returned before, and its caller
+// (one goroutine sending what Next returns) has sent it. A seek's answer
+// sent after SeekTaken is thus behind the old footage on the wire, and a
+// receiver may take every frame after the answer for the new position.
+// It returns at once while paused (Next takes the seek at Resume and
+// returns nothing before) and when closed.
+func (r *Reader) SeekTaken(limit time.Duration) {
+	// A bound on a wait, not a schedule: the wall clock, whatever Clock
+	// the schedule runs on.
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		done := r.taken == r.seekGen || r.paused || r.closed
+		changed := r.changed
+		r.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return
+		}
+	}
+}
+
 // RequestKeyframe answers a receiver's picture-loss report: the next Next
 // goes back to the keyframe that began the GOP being played (up to a GOP is
 // sent again, with new timestamps), so the receiver can decode at once. It
@@ -255,6 +284,8 @@ func (r *Reader) Next(ctx context.Context) (*media.Unit, error) {
 			r.cur.close()
 			r.cur.reset(r.seek)
 			r.seek = nil
+			r.taken = r.seekGen
+			r.notify() // wakes SeekTaken
 		}
 		if r.rekey.Swap(false) && r.cur.rewind() {
 			r.reanchor, r.jumped = true, true
