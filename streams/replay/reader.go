@@ -74,8 +74,8 @@ type Reader struct {
 	seek     []segment.ClipSource // a new plan from Seek, taken by Next
 	seekGen  uint64
 	taken    uint64 // the seekGen Next last took
-	reanchor bool // restart the schedule at the next unit
-	jumped   bool // ... and at once (a seek), not at the previous spacing
+	reanchor bool   // restart the schedule at the next unit
+	jumped   bool   // ... and at once (a seek), not at the previous spacing
 	position time.Time
 	info     *media.StreamInfo
 
