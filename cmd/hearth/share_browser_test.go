@@ -30,7 +30,9 @@ func makeLink(t *testing.T, c *client, cam, body string) shareLinkMade {
 }
 
 // TestBrowserShareLink opens a live share link in a headless Chromium that
-// never signed in, decodes the linked camera's own ID from its frames, and
+// never signed in (as soon as the server is up: the camera is usually not
+// streaming yet, and the page must wait for it rather than give up, which
+// it did two times in three), decodes the linked camera's own ID from its frames, and
 // revokes the link: the frames stop and the page says the view ended,
 // within a generous bound (the figure is logged); the server's session row
 // says "revoked"; the link then answers the one refusal page. Then the
@@ -46,6 +48,13 @@ func TestBrowserShareLink(t *testing.T) {
 	link := makeLink(t, ana, site.alpha[0], `{"kind":"live","expires_in_hours":2}`)
 
 	b := browsertest.Start(t)
+	defer func() {
+		if t.Failed() {
+			t.Logf("share page: state %q, status %q; server log:\n%s",
+				eval[string](t, b, `document.body.dataset.shareState || ''`),
+				eval[string](t, b, `(document.querySelector('[data-share-status]') || {}).textContent || ''`), srv.stderr.String())
+		}
+	}()
 	do(t, b, chromedp.Navigate(srv.url+link.URL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-video"]`)))
 	if got := waitDecodedID(t, b, `[data-testid="share-video"]`, 30*time.Second); got != site.alpha[0] {
 		t.Fatalf("the link shows camera %s, want %s", got, site.alpha[0])
@@ -135,6 +144,11 @@ func TestBrowserShareLink(t *testing.T) {
 	}
 	if rows := eval[string](t, b, `[...document.querySelectorAll('[data-testid="viewing-row"]')].map(r => r.textContent).join("\n")`); !strings.Contains(rows, "share link (live)") {
 		t.Errorf("the viewing log page lacks the link's session: %s", rows)
+	}
+	// At 375 px (the page last loaded), a line's empty cell (no duration
+	// for "share link made") shows no label alone.
+	if bare := eval[int](t, b, `[...document.querySelectorAll('[data-testid="viewing-row"] td[data-label]')].filter(td => td.textContent.trim() === '' && td.offsetHeight > 0).length`); bare != 0 {
+		t.Errorf("%d empty cells of the viewing log show their label alone at 375 px", bare)
 	}
 	// The new clip link with its passcode, as a stranger would open it.
 	do(t, b, chromedp.Navigate(made), chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-passcode-form"]`)),

@@ -48,24 +48,63 @@ if (clip) {
   if (clip.error) clipFailed(); // it failed before this module ran
 }
 
+// A camera that is not streaming yet (just started, or reconnecting) is
+// waited for: the page tries again, backing off to RETRY_MAX_MS, for
+// about ten minutes (RETRIES); a live view that ends while the link is
+// still open (the camera restarted) reconnects the same way. Only a link
+// that is gone ends the view.
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 10000;
+const RETRIES = 60;
+
+function pause(ms) { return new Promise((resolve) => { setTimeout(resolve, ms); }); }
+
+// linkOpen asks the link's page (a HEAD: no view is counted) whether the
+// link still stands.
+async function linkOpen() {
+  try {
+    const r = await fetch(window.location.href, { method: 'HEAD', credentials: 'same-origin', cache: 'no-store' });
+    return r.status !== 404;
+  } catch {
+    return true; // offline: try again
+  }
+}
+
 async function play() {
   if (!video) return;
+  const url = new URL(video.dataset.shareLive, window.location.href).toString();
   say('Connecting…');
-  try {
-    const url = new URL(video.dataset.shareLive, window.location.href).toString();
-    const session = await whepConnect(video, url);
+  for (let attempt = 0; attempt < RETRIES; attempt++) {
+    let session;
+    try {
+      session = await whepConnect(video, url);
+    } catch (err) {
+      if (err.status !== 503) {
+        document.body.dataset.shareState = 'refused';
+        say(err.status === 404 ? 'This link is not available.' : `Live view failed: ${err.detail || err.message}`);
+        return;
+      }
+      document.body.dataset.shareState = 'waiting';
+      say('The camera is not streaming at the moment; trying again…');
+      await pause(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempt, 4)));
+      continue;
+    }
     say('');
     document.body.dataset.shareState = 'playing';
-    window.addEventListener('pagehide', () => session.close());
+    const leave = () => session.close();
+    window.addEventListener('pagehide', leave);
     const watch = watchRevoked(session);
     await session.closed;
     clearInterval(watch);
-    document.body.dataset.shareState = 'ended';
-    say('The live view has ended. The link may have expired or been withdrawn.');
-  } catch (err) {
-    document.body.dataset.shareState = 'refused';
-    say(err.status === 404 ? 'This link is not available.' : `Live view failed: ${err.detail || err.message}`);
+    window.removeEventListener('pagehide', leave);
+    if (!(await linkOpen())) break;
+    attempt = 0; // it played: a new run of waits
+    document.body.dataset.shareState = 'waiting';
+    say('The camera stopped; reconnecting…');
+    await pause(RETRY_MIN_MS);
   }
+  document.body.dataset.shareState = 'ended';
+  say('The live view has ended. The link may have expired or been withdrawn.');
 }
 
 // The server ends a revoked or expired link's session at once, but the
@@ -84,8 +123,7 @@ function watchRevoked(session) {
     if (now - lastFrame < 3000 || now - lastAsk < 10000) return;
     lastAsk = now;
     try {
-      const r = await fetch(window.location.href, { method: 'HEAD', credentials: 'same-origin', cache: 'no-store' });
-      if (r.status === 404) session.close();
+      if (!(await linkOpen())) session.close();
     } catch { /* offline: the connection's own timeout ends it */ }
   }, 1000);
 }
