@@ -40,6 +40,13 @@ func NewShares(store ShareStore, now func() time.Time, argon Argon2Params) *Shar
 // its secret, shown this once and stored only as a digest.
 // KindInvalid for a bad request; ErrNotFound when the holder of g may not
 // share this camera (decideShareCreate).
+// MayCreate reports whether the holder of g may make a link of kind k to
+// g's camera, by the same decision Create makes (without making one): for
+// pages, which offer "Share" only to whoever may.
+func (s *Shares) MayCreate(g CameraGrant, k ShareKind) bool {
+	return g.Require(ActionViewCamera) == nil && decideShareCreate(g.subject, CameraFacts{Camera: g.camera, Exists: true}, k)
+}
+
 func (s *Shares) Create(ctx context.Context, g CameraGrant, req NewShareLink) (string, ShareLinkInfo, error) {
 	const op = "create share link"
 	if err := g.Require(ActionViewCamera); err != nil {

@@ -136,7 +136,7 @@ func (s *Server) handleCameraPage(w http.ResponseWriter, r *http.Request, g nvr.
 	_, ptzErr := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionControlPTZ, g.CameraID())
 	m := views.CameraModel{Nav: navOf(u, "live"), ID: string(c.ID), Name: c.Name,
 		Day: now.Format("2006-01-02"), CanManage: diagnose,
-		CanShare: s.shares != nil && u.HouseholdID != 0 && (u.Role == nvr.RoleOwner || u.Role == nvr.RoleMember),
+		CanShare: s.shares != nil && s.shares.MayCreate(g, nvr.ShareLive),
 		Status:   liveStatus(c, diagnose, now),
 		Shutter: views.ShutterView{CanSwitch: switchErr == nil && s.shutters != nil,
 			Closed: c.Shutter != nil && c.Shutter.Closed, Schedule: g.Camera().Shutter.Schedule.String()},

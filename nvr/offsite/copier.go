@@ -206,7 +206,7 @@ func (c *Copier) Durable(n nvr.DurableFragments) {
 			h.behindSince = n.Segment.Start
 		}
 		if h.Dropped == 1 {
-			c.cfg.Log.Warn("off-site queue full: a segment stays local only", "household", n.Household, "segment", n.Segment.ID)
+			c.cfg.Log.Warn("off-site queue full: segments wait for room (read again from the index)", "household", n.Household, "segment", n.Segment.ID)
 		}
 	default:
 		c.enqueue(&pendingSeg{n: n})

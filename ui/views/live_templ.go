@@ -580,8 +580,8 @@ type CameraModel struct {
 	Status    CameraStatus
 	Day       string // YYYY-MM-DD shown first, in the server's zone
 	CanManage bool
-	// CanShare: an owner or member, who may make share links (the policy
-	// decides again when one is made).
+	// CanShare: the policy would let this user make a link to the camera
+	// (it decides again when one is made).
 	CanShare bool
 	Shutter  ShutterView
 	// PTZ: the policy lets this user move the camera, and it has an
