@@ -24,10 +24,6 @@ import (
 // other method is answered 405 rather than the HTML 404 of "/".
 const notifyPattern = events.NotifyPath + "{capability}"
 
-// maxNotifyBody bounds a Notify body (a camera's answers are bounded the
-// same: 1 MiB).
-const maxNotifyBody = 1 << 20
-
 func (s *Server) registerONVIFNotify(rt *router) {
 	rt.public(notifyPattern, s.handleONVIFNotify)
 }
@@ -48,7 +44,7 @@ func (s *Server) handleONVIFNotify(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, nvr.ErrNotFound)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxNotifyBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, events.MaxNotifyBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -35,8 +35,9 @@ const (
 	// pushQueue bounds the Notify bodies waiting for a supervisor; a
 	// camera pushing faster than they are recorded is answered 503.
 	pushQueue = 16
-	// maxNotifyBody is the largest Notify body read (onvif.MaxBody).
-	maxNotifyBody = onvif.MaxBody
+	// MaxNotifyBody is the largest Notify body read (onvif.MaxBody): the
+	// HTTP layer stops reading past it.
+	MaxNotifyBody = onvif.MaxBody
 )
 
 // pushTargets maps live capabilities to the supervisor of their camera.
@@ -117,7 +118,7 @@ func (e *Events) Notify(capability string, body []byte) error {
 	if !e.HasCapability(capability) {
 		return nvr.ErrNotFound
 	}
-	if len(body) > maxNotifyBody {
+	if len(body) > MaxNotifyBody {
 		return nvr.Errorf("camera notification", nvr.KindTooLarge, "larger than 1 MiB")
 	}
 	ns, err := onvif.ParseNotify(body)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/hearthnvr/hearth/db/dbtest"
 	"github.com/hearthnvr/hearth/nvr"
-	"github.com/hearthnvr/hearth/streams/simcam"
 )
 
 // personNotify is a camera's Notify of a person appearing.
@@ -42,7 +41,7 @@ func newNotifyEndpoint(t *testing.T, e func() *Events) *notifyEndpoint {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+NotifyPath+"{capability}", func(w http.ResponseWriter, r *http.Request) {
 		capability := r.PathValue("capability")
-		body, _ := io.ReadAll(io.LimitReader(r.Body, maxNotifyBody+1))
+		body, _ := io.ReadAll(io.LimitReader(r.Body, MaxNotifyBody+1))
 		err := e().Notify(capability, body)
 		if err == nil {
 			n.mu.Lock()
@@ -90,16 +89,7 @@ func (n *notifyEndpoint) capabilities() []string {
 func TestCameraEventsPushed(t *testing.T) {
 	t.Parallel()
 	const user, pass = "admin", "onvif-push-pw"
-	sim, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Username: user, Password: pass,
-		Cameras: []simcam.CameraConfig{{ID: string(nvr.NewCameraID())}},
-		ONVIF:   &simcam.ONVIFConfig{Addr: "127.0.0.1:0", PersonEvery: 300 * time.Millisecond, ClockOffset: time.Hour, NoPullPoint: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	simCtx, stopSim := context.WithCancel(context.Background())
-	simDone := make(chan error, 1)
-	go func() { simDone <- sim.Run(simCtx) }()
-	defer func() { stopSim(); <-simDone }()
+	sim := startONVIFSimcam(t, user, pass, true)
 
 	w := dbtest.NewWorld(t, nil)
 	main, onvifURL, src, local, u, pw := sim.URL(1), "http://"+sim.ONVIFAddr(), nvr.EventSourceCamera, true, user, nvr.NewSecret(pass)
@@ -169,7 +159,7 @@ func TestCameraEventsPushed(t *testing.T) {
 	if got := post(strings.Repeat("0", 32), personNotify); got != http.StatusNotFound {
 		t.Errorf("unknown capability: %d, want 404", got)
 	}
-	if got := post(old, personNotify[:len(personNotify)-20]+strings.Repeat(" ", maxNotifyBody)+"</s:Envelope>"); got != http.StatusRequestEntityTooLarge {
+	if got := post(old, personNotify[:len(personNotify)-20]+strings.Repeat(" ", MaxNotifyBody)+"</s:Envelope>"); got != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized: %d, want 413", got)
 	}
 	if got := post(old, "<html>no</html>"); got != http.StatusBadRequest {

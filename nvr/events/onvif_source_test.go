@@ -20,16 +20,7 @@ import (
 func TestCameraEventsFromONVIF(t *testing.T) {
 	t.Parallel()
 	const user, pass = "admin", "onvif-events-pw"
-	sim, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Username: user, Password: pass,
-		Cameras: []simcam.CameraConfig{{ID: string(nvr.NewCameraID())}},
-		ONVIF:   &simcam.ONVIFConfig{Addr: "127.0.0.1:0", PersonEvery: 300 * time.Millisecond, ClockOffset: time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	simCtx, stopSim := context.WithCancel(context.Background())
-	simDone := make(chan error, 1)
-	go func() { simDone <- sim.Run(simCtx) }()
-	defer func() { stopSim(); <-simDone }()
+	sim := startONVIFSimcam(t, user, pass, false)
 
 	w := dbtest.NewWorld(t, nil)
 	main, onvifURL, src, local, u, pw := sim.URL(1), "http://"+sim.ONVIFAddr(), nvr.EventSourceCamera, true, user, nvr.NewSecret(pass)
@@ -131,4 +122,23 @@ func TestEventSourcePicksDetectors(t *testing.T) {
 			t.Errorf("%q: camera events %v, want %v", c.src, got, c.wantCam)
 		}
 	}
+}
+
+// startONVIFSimcam runs a simcam with one camera and an ONVIF device an
+// hour off our clock, announcing a person every 300 ms, with
+// or without a pull point, until the test ends.
+func startONVIFSimcam(t *testing.T, user, pass string, noPullPoint bool) *simcam.Server {
+	t.Helper()
+	sim, err := simcam.Listen(simcam.ServerConfig{Addr: "127.0.0.1:0", Username: user, Password: pass,
+		Cameras: []simcam.CameraConfig{{ID: string(nvr.NewCameraID())}},
+		ONVIF: &simcam.ONVIFConfig{Addr: "127.0.0.1:0", PersonEvery: 300 * time.Millisecond, ClockOffset: time.Hour,
+			NoPullPoint: noPullPoint}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sim.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	return sim
 }
