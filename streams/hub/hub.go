@@ -211,7 +211,7 @@ func (h *Hub) Subscribe(opts SubscribeOptions) *Subscription {
 		s.shutdown()
 		return s
 	}
-	if opts.Start == StartCachedGOP && !h.gopOver && len(h.gop) > 0 && len(h.gop) <= len(s.ring) {
+	if opts.Start == StartCachedGOP && !h.gopOver && len(h.gop) > 0 && len(h.gop) <= s.limit {
 		s.prime(h.gop)
 	}
 	h.subs = append(h.subs, s)

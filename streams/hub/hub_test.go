@@ -437,3 +437,75 @@ func TestAudioOnly(t *testing.T) {
 		t.Fatalf("received %d + dropped %d, want 50", len(got), s.Dropped())
 	}
 }
+
+// A subscription's ring starts small and grows only as its consumer falls
+// behind, up to QueueUnits, keeping the queued units in order across a
+// grow from a ring that had wrapped; the bound and the overflow policy are
+// the same as with a ring allocated whole.
+func TestRingGrowsToItsBound(t *testing.T) {
+	h := New("cam-1", Options{})
+	defer h.Close()
+	units := gen(avInfo("cam-1"), 5000, 30, 0, false)
+	s := h.Subscribe(SubscribeOptions{QueueUnits: 2048, Overflow: KeepCompleteGOPs})
+	if len(s.ring) != initialRingUnits {
+		t.Fatalf("new ring holds %d entries, want %d", len(s.ring), initialRingUnits)
+	}
+	// A consumer that keeps up: the ring never grows.
+	var got []*media.Unit
+	for _, u := range units[:1000] {
+		h.Publish(u)
+		got = append(got, drain(s)...)
+	}
+	if len(s.ring) != initialRingUnits {
+		t.Fatalf("ring grew to %d entries for a consumer that kept up", len(s.ring))
+	}
+	// Wrap the head, then fall behind by more than the ring: it grows.
+	for _, u := range units[1000:1040] {
+		h.Publish(u)
+	}
+	for range 30 {
+		u, _ := s.TryNext()
+		got = append(got, u)
+	}
+	for _, u := range units[1040:1500] {
+		h.Publish(u)
+	}
+	if len(s.ring) <= initialRingUnits || len(s.ring) > 2048 {
+		t.Fatalf("ring holds %d entries after a 470-unit backlog", len(s.ring))
+	}
+	got = append(got, drain(s)...)
+	if len(got) != 1500 || s.Dropped() != 0 {
+		t.Fatalf("got %d units and dropped %d, want 1500 and 0", len(got), s.Dropped())
+	}
+	for i, u := range got {
+		if u != units[i] {
+			t.Fatalf("unit %d is PTS %d: out of order across the grow", i, u.PTS)
+		}
+	}
+	// A stall past the bound: the ring stops at QueueUnits and the queue
+	// keeps its complete GOPs, as before.
+	for _, u := range units[1500:] {
+		h.Publish(u)
+	}
+	if len(s.ring) != 2048 || s.Dropped() == 0 {
+		t.Fatalf("ring %d entries, dropped %d: want 2048 and some dropped", len(s.ring), s.Dropped())
+	}
+	backlog := drain(s)
+	if len(backlog) > 2048 || len(backlog) == 0 {
+		t.Fatalf("backlog of %d units, want 1-2048", len(backlog))
+	}
+	checkGOPs(t, units, backlog, true)
+
+	// Primed with a cached GOP longer than the first ring: the ring grows
+	// to hold it at once.
+	long := New("cam-2", Options{})
+	defer long.Close()
+	gop := gen(avInfo("cam-2"), 200, 300, 0, false)
+	for _, u := range gop {
+		long.Publish(u)
+	}
+	p := long.Subscribe(SubscribeOptions{QueueUnits: 512})
+	if primed := drain(p); len(primed) != 200 || primed[0] != gop[0] {
+		t.Fatalf("primed with %d units, want the cached GOP of 200", len(primed))
+	}
+}

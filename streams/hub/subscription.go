@@ -76,10 +76,19 @@ type Subscription struct {
 	mu      sync.Mutex
 	closed  bool
 	state   state
-	ring    []entry
+	ring    []entry // grows by doubling up to limit, as the queue needs it
+	limit   int     // the queue's bound: SubscribeOptions.QueueUnits
 	head, n int
 	dropped uint64
 }
+
+// initialRingUnits is a new subscription's ring before it needs more: a
+// consumer that keeps up (the recorder, a viewer) holds a few units at a
+// time, so a ring allocated at the full bound (the recorder's 2048 entries,
+// 32 KiB of pointers per camera) would be memory the collector scans on
+// every cycle for nothing. A ring primed with a cached GOP starts at the
+// GOP's length.
+const initialRingUnits = 64
 
 func newSubscription(h *Hub, opts SubscribeOptions) *Subscription {
 	size := opts.QueueUnits
@@ -92,8 +101,26 @@ func newSubscription(h *Hub, opts SubscribeOptions) *Subscription {
 		overflow: opts.Overflow,
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
-		ring:     make([]entry, size),
+		ring:     make([]entry, min(size, initialRingUnits)),
+		limit:    size,
 	}
+}
+
+// grow makes the ring at least want entries long (at most limit), keeping
+// the queued units in order. Called with s.mu held, or before s is shared.
+func (s *Subscription) grow(want int) {
+	size := len(s.ring)
+	for size < want && size < s.limit {
+		size = min(2*size, s.limit)
+	}
+	if size == len(s.ring) {
+		return
+	}
+	ring := make([]entry, size)
+	for i := range s.n {
+		ring[i] = s.ring[(s.head+i)%len(s.ring)]
+	}
+	s.ring, s.head = ring, 0
 }
 
 // CameraID returns the ID of the camera whose hub made this subscription.
@@ -179,6 +206,7 @@ func (s *Subscription) shutdown() {
 // prime queues the hub's cached GOP (gop[0] is its keyframe). Called by
 // Subscribe with the hub's mutex held, before s is visible to anyone.
 func (s *Subscription) prime(gop []*media.Unit) {
+	s.grow(len(gop))
 	for i, u := range gop {
 		s.ring[i] = entry{u: u, sync: i == 0}
 	}
@@ -215,6 +243,9 @@ func (s *Subscription) offer(u *media.Unit, sync bool) (dropped uint64) {
 			return dropped
 		}
 		s.state = live
+	}
+	if s.n == len(s.ring) {
+		s.grow(s.n + 1)
 	}
 	if s.n == len(s.ring) {
 		dropped = uint64(s.trim())
