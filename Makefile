@@ -61,8 +61,13 @@ vet:
 staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 
+# go test starts packages in the order they are named, two at a time on two
+# cores: the longest go first so both cores stay busy to the end. In
+# go list's alphabetical order ui (157 s) started last and ran alone for
+# its last two minutes (a warm-cache run: 773 s).
+UNIT_FIRST := ./cmd/hearth ./ui ./cmd/hearth/household ./cmd/hearth-bench ./db ./packaging ./nvr/record ./streams/motion ./streams/rtsp
 unit:
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 15m $(UNIT_FIRST) $$($(GO) list ./... | grep -vxF "$$($(GO) list $(UNIT_FIRST))")
 
 # The long fault tests at full size, without the race detector that would
 # slow them tenfold (under -race they run smaller): the reconnect storm with
