@@ -98,6 +98,9 @@ type ShareStore interface {
 	// audit makes of the stored link (with its ID), in one transaction,
 	// and returns l with its ID.
 	CreateShareLink(ctx context.Context, l ShareLink, digest []byte, audit func(ShareLink) AuditEntry) (ShareLink, error)
+	// CoveredRanges is RecordingStore's: a clip link must share footage
+	// that exists.
+	CoveredRanges(ctx context.Context, cam CameraID, stream string, from, to time.Time, gap time.Duration) ([]TimeRange, error)
 	// DeleteShareLink deletes link id and writes audit, in one transaction.
 	DeleteShareLink(ctx context.Context, id int64, audit AuditEntry) error
 	// ShareLinks lists the links of household h's cameras, newest first.

@@ -131,6 +131,12 @@ func TestShareLinkPolicy(t *testing.T) {
 
 	// A clip link: its grant's window is the range; a live request fails.
 	win := nvr.TimeRange{Start: f.clock.Now().Add(-2 * time.Hour), End: f.clock.Now().Add(-time.Hour)}
+	// With nothing recorded in the range, no link: it would open on nothing.
+	if _, _, err := f.create(t, mia, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareClip, Window: win}); nvr.ErrorKind(err) != nvr.KindInvalid ||
+		!strings.Contains(err.Error(), "nothing was recorded") {
+		t.Fatalf("clip link to a range without footage: %v, want invalid", err)
+	}
+	dbtest.Footage(t, f.w.DB, f.camA.ID, win.Start.Add(10*time.Minute), win.Start.Add(11*time.Minute))
 	clip, _ := f.link(t, mia, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareClip, Window: win, TTL: time.Hour, Passcode: "1234", MaxViews: 2})
 	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{}, nvr.ActionViewRecordings, true); nvr.ErrorKind(err) != nvr.KindUnauthorized {
 		t.Fatalf("clip link without passcode: %v, want unauthorized", err)
@@ -319,6 +325,7 @@ func TestShareLinkBeforeTheCameraJoined(t *testing.T) {
 		t.Fatalf("clip link reaching before the move: %v, want invalid", err)
 	}
 	after := nvr.TimeRange{Start: now.Add(-30 * time.Minute), End: now.Add(-time.Minute)}
+	dbtest.Footage(t, f.w.DB, f.camB.ID, after.Start.Add(time.Minute), after.Start.Add(2*time.Minute))
 	secret, _ := f.link(t, otto, f.camB.ID, nvr.NewShareLink{Kind: nvr.ShareClip, Window: after})
 	if _, _, err := f.pol.ShareLink(ctx, secret, nvr.ShareProof{}, nvr.ActionViewRecordings, true); err != nil {
 		t.Fatalf("clip link after the move: %v", err)

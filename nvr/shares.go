@@ -64,6 +64,20 @@ func (s *Shares) Create(ctx context.Context, g CameraGrant, req NewShareLink) (s
 	if !decideShareCreate(g.subject, facts, req.Kind) {
 		return "", ShareLinkInfo{}, ErrNotFound
 	}
+	if req.Kind == ShareClip {
+		// A link to a stretch with no footage would open on nothing: say so
+		// to the person making it rather than to the one it is sent to.
+		// Asked only once the link is allowed, and read here rather than
+		// through a recordings grant, which the viewing log would list as a
+		// viewing.
+		rs, err := s.store.CoveredRanges(ctx, g.camera.ID, "main", req.Window.Start, req.Window.End, 0)
+		if err != nil {
+			return "", ShareLinkInfo{}, Wrap(op, err)
+		}
+		if len(rs) == 0 {
+			return "", ShareLinkInfo{}, Errorf(op, KindInvalid, "nothing was recorded in that stretch, so the link would show nothing: choose a stretch with footage")
+		}
+	}
 	l := ShareLink{CameraID: g.camera.ID, CreatedBy: g.subject.User.ID, Kind: req.Kind,
 		CreatedAt: now, ExpiresAt: now.Add(req.TTL), MaxViews: req.MaxViews}
 	if req.Kind == ShareClip {

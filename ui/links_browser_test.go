@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/hearthnvr/hearth/db/dbtest"
 	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
@@ -249,12 +250,13 @@ func TestSharePasscodeCookie(t *testing.T) {
 }
 
 // TestBrowserShareClipUnavailable: a clip link whose recording cannot be
-// played (here nothing was recorded) says so in words and offers no
+// played (here its file is gone) says so in words and offers no
 // download that would fail, instead of a dead player.
 func TestBrowserShareClipUnavailable(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	start, end := f.now.Add(-2*time.Hour).UTC().Format(time.RFC3339), f.now.Add(-time.Hour).UTC().Format(time.RFC3339)
+	dbtest.Footage(t, f.store, f.camA1.ID, f.now.Add(-90*time.Minute), f.now.Add(-89*time.Minute))
 	l := f.makeShare(f.login("ana"), string(f.camA1.ID), fmt.Sprintf(`{"kind":"clip","start":%q,"end":%q}`, start, end))
 	b := browsertest.Start(t)
 	browse(t, b, chromedp.Navigate(f.ts.URL+l.URL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-video"]`)))

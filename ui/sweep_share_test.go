@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearthnvr/hearth/db/dbtest"
 )
 
 // unknownShareSecret is well formed and belongs to no link.
@@ -78,6 +80,7 @@ func TestShareLinkSweep(t *testing.T) {
 	ana, mo := f.login("ana"), f.login("mo")
 	live := f.makeShare(ana, string(f.camA1.ID), `{"kind":"live"}`)
 	start, end := f.now.Add(-2*time.Hour).UTC().Format(time.RFC3339), f.now.Add(-time.Hour).UTC().Format(time.RFC3339)
+	dbtest.Footage(t, f.store, f.camA1.ID, f.now.Add(-90*time.Minute), f.now.Add(-89*time.Minute))
 	clip := f.makeShare(mo, string(f.camA1.ID), fmt.Sprintf(`{"kind":"clip","start":%q,"end":%q,"passcode":"4321","max_views":3}`, start, end))
 	liveSecret := secretOf(live.URL)
 

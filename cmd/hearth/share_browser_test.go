@@ -46,6 +46,16 @@ func TestBrowserShareLink(t *testing.T) {
 	ana := newClient(t, srv.url)
 	ana.login("ana", sitePassword)
 	link := makeLink(t, ana, site.alpha[0], `{"kind":"live","expires_in_hours":2}`)
+	// A clip link to a stretch with no footage is refused in words before
+	// anyone is sent a link that opens on nothing.
+	empty := fmt.Sprintf(`{"kind":"clip","start":%q,"end":%q}`, time.Now().Add(-3*time.Hour).UTC().Format(time.RFC3339),
+		time.Now().Add(-2*time.Hour).UTC().Format(time.RFC3339))
+	if code, out := ana.call("POST", "/api/cameras/"+site.alpha[0]+"/links", empty, "Origin", srv.url); code != 400 || !strings.Contains(out, "nothing was recorded") {
+		t.Fatalf("clip link to a stretch without footage: %d %s, want 400 saying nothing was recorded", code, out)
+	}
+	if _, out := ana.call("GET", "/api/links", ""); strings.Count(out, `"id"`) != 1 {
+		t.Fatalf("links after the refused one: %s, want only the live link", out)
+	}
 
 	b := browsertest.Start(t)
 	defer func() {

@@ -110,3 +110,27 @@ func (w *World) SimCameras(t *testing.T, n, fps int) (*nvrtest.SimFleet, []nvr.C
 	}
 	return fleet, cams
 }
+
+// Footage indexes a closed segment of cam's main stream from start to end
+// as one fragment, without a file: what a coverage query (a timeline, a
+// clip link's check) sees of a recording. Playing it fails, as a
+// recording whose file is gone does.
+func Footage(t testing.TB, store nvr.RecordingStore, cam nvr.CameraID, start, end time.Time) nvr.Segment {
+	t.Helper()
+	ctx := context.Background()
+	seg, err := store.CreateSegment(ctx, nvr.Segment{CameraID: cam, Stream: "main", State: nvr.SegmentOpen,
+		Path: fmt.Sprintf("%s/%d-footage.mp4", cam, start.UnixNano()), Start: start, End: start, Codec: "h264"})
+	if err != nil {
+		t.Fatalf("footage: create segment: %v", err)
+	}
+	frag := nvr.Fragment{SegmentID: seg.ID, Offset: 1000, Length: 50000, Start: start,
+		Duration90k: int64(end.Sub(start)) * 90000 / int64(time.Second), Key: true}
+	if err := store.AddFragments(ctx, seg.ID, []nvr.Fragment{frag}); err != nil {
+		t.Fatalf("footage: add fragment: %v", err)
+	}
+	if err := store.CloseSegment(ctx, seg.ID, end, frag.Offset+frag.Length); err != nil {
+		t.Fatalf("footage: close segment: %v", err)
+	}
+	seg.State, seg.End = nvr.SegmentClosed, end
+	return seg
+}
