@@ -137,8 +137,13 @@ func TestSetupPage(t *testing.T) {
 	if r.StatusCode != http.StatusCreated || testID(t, r.body, "setup-done").Length() != 1 {
 		t.Fatalf("create: %d %s", r.StatusCode, r.body)
 	}
-	if r := f.postForm(vals); r.StatusCode != http.StatusNotFound {
-		t.Fatalf("second use: %d", r.StatusCode)
+	// The page that says the admin exists leads on to signing in: it was a
+	// dead end with no link, the header of a signed-out page has none.
+	if href := testID(t, r.body, "setup-signin").AttrOr("href", ""); href != "/login" {
+		t.Fatalf("done page: sign-in link %q, want /login: %s", href, r.body)
+	}
+	if r := f.postForm(vals); r.StatusCode != http.StatusNotFound || testID(t, r.body, "setup-signin").AttrOr("href", "") != "/login" {
+		t.Fatalf("second use: %d, or no sign-in link: %s", r.StatusCode, r.body)
 	}
 	// A form posted from another site is refused before the token is even read.
 	cross := f.do(http.MethodPost, "/setup", []any{http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
