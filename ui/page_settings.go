@@ -89,11 +89,25 @@ func (s *Server) handlePeoplePage(w http.ResponseWriter, r *http.Request, g nvr.
 // cameraRowOf is a camera for a settings list: its state and its URL, which
 // is stored without credentials.
 func (s *Server) cameraRowOf(r *http.Request, p nvr.Principal, c nvr.Camera) views.CameraRow {
-	row := views.CameraRow{ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, HasSub: c.SubURL != "", State: "unknown"}
+	row := views.CameraRow{ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, HasSub: c.SubURL != "", State: "Unknown"}
 	if g, err := s.policy.Camera(r.Context(), p, nvr.ActionManageCamera, c.ID); err == nil {
-		row.State = s.withStatus(r.Context(), g, "").State
+		row.State = stateWords(s.withStatus(r.Context(), g, ""), s.now())
 	}
 	return row
+}
+
+// stateWords is a camera's state as a settings list says it: the words of
+// the live page's status (liveStatus), never the ingest's raw state
+// ("auth-failed", "backoff"), which a household does not read.
+func stateWords(c cameraResponse, now time.Time) string {
+	st := liveStatus(c, true, now)
+	switch st.Badge {
+	case "streaming":
+		return "Streaming"
+	case "unknown":
+		return "Unknown"
+	}
+	return st.Headline
 }
 
 func (s *Server) handleHouseholdCamerasPage(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {

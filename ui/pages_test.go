@@ -521,3 +521,40 @@ func TestGridBadges(t *testing.T) {
 		}
 	}
 }
+
+// The settings camera list says a camera's state in the live page's words:
+// it showed the raw ingest state ("auth-failed", "backoff"), so an owner
+// who had typed a wrong camera password read "auth-failed" there while the
+// grid said "Camera refused the password".
+func TestSettingsCameraStateInWords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	states := map[nvr.CameraID]ingest.CameraStatus{
+		f.camA1.ID: {State: "streaming"},
+		f.camA2.ID: {State: "auth-failed", Streams: []ingest.StreamStatus{{Stream: "main", State: "auth-failed", LastError: "camera refused the credentials"}}},
+	}
+	f.ts.Close()
+	f.srv = NewServer(Config{}, Deps{Policy: nvr.NewPolicy(f.store, f.clock, nil),
+		Auth:      nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}),
+		Status:    statusFunc(func(g nvr.CameraGrant) ingest.CameraStatus { return states[g.CameraID()] }),
+		Directory: f.dir, Now: f.clock})
+	f.ts = httptest.NewServer(f.srv)
+	t.Cleanup(f.ts.Close)
+	got := map[string]string{}
+	testID(t, f.get("/settings/cameras", f.login("ana")).body, "camera-row").Each(func(_ int, s *goquery.Selection) {
+		got[s.AttrOr("data-camera-id", "")] = strings.TrimSpace(s.Find(`td[data-label="State"]`).Text())
+	})
+	want := map[string]string{
+		string(f.camA1.ID): "Streaming",
+		string(f.camA2.ID): "Camera refused the password",
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("settings camera states = %q, want %q", got, want)
+	}
+	for state, words := range map[string]string{"unreachable": "Camera unreachable", "backoff": "Lost the camera's picture, trying again",
+		"disabled": "Camera turned off in Hearth", "": "Unknown"} {
+		if got := stateWords(cameraResponse{State: state}, f.clock()); got != words {
+			t.Errorf("state %q: %q, want %q", state, got, words)
+		}
+	}
+}
