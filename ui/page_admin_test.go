@@ -90,3 +90,37 @@ func TestSystemPage(t *testing.T) {
 		t.Fatalf("system page shows a camera password")
 	}
 }
+
+// The admin's camera list removes a camera: no page had a way to, so a
+// camera added by mistake (or a dead one) stayed until someone ran
+// `hearth camera remove`. The button calls the admin route, asks first and
+// says the recordings go too; a household's own list has none (only the
+// admin removes cameras).
+func TestAdminCameraListRemoves(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	root := f.login("root")
+	r := f.get("/settings/admin/cameras", root)
+	var url, confirm string
+	testID(t, r.body, "camera-row").Each(func(_ int, s *goquery.Selection) {
+		if s.AttrOr("data-camera-id", "") == string(f.camA1.ID) {
+			b := s.Find(`[data-testid="camera-remove"]`)
+			url, confirm = b.AttrOr("data-delete", ""), b.AttrOr("data-confirm", "")
+		}
+	})
+	if url != "/api/admin/cameras/"+string(f.camA1.ID) || !strings.Contains(confirm, f.camA1.Name) || !strings.Contains(confirm, "recordings") {
+		t.Fatalf("remove button: %q, confirm %q", url, confirm)
+	}
+	if testID(t, r.body, "cameras").Find("[data-result]").Length() != 1 {
+		t.Fatalf("no place for the answer of Remove in the list")
+	}
+	if n := testID(t, f.get("/settings/cameras", f.login("ana")).body, "camera-remove").Length(); n != 0 {
+		t.Fatalf("the owner's list offers Remove %d times", n)
+	}
+	if d := f.do(http.MethodDelete, url, []any{root}, ""); d.StatusCode != http.StatusNoContent {
+		t.Fatalf("remove: %d %s", d.StatusCode, d.body)
+	}
+	if strings.Contains(f.get("/settings/admin/cameras", root).body, string(f.camA1.ID)) {
+		t.Fatalf("removed camera still listed")
+	}
+}
