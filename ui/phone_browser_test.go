@@ -77,3 +77,42 @@ func TestSettingsPagesFitAPhone(t *testing.T) {
 		}
 	}
 }
+
+// TestActionCellsStayInTheirRow: at desktop width every cell of a settings
+// table is as tall as its row. The action cell (Disable, Remove) was a flex
+// box, which takes a cell out of the table layout: the owner's own row, with
+// no buttons, drew its line under that cell apart from the rest of the row.
+func TestActionCellsStayInTheirRow(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := browsertest.Start(t)
+	const rowsJS = `(() => {
+  const out = [];
+  for (const tr of document.querySelectorAll('table.stack tbody tr')) {
+    const h = tr.getBoundingClientRect().height;
+    for (const td of tr.children) {
+      const th = td.getBoundingClientRect().height;
+      if (Math.abs(th - h) > 1) out.push(tr.children[0].textContent.trim() + ": a cell " + th + " px high in a row of " + h + " px");
+    }
+  }
+  return out.join("; ");
+})()`
+	for user, page := range map[string]string{"ana": "/settings/people", "root": "/settings/admin"} {
+		browse(t, b,
+			chromedp.EmulateViewport(1280, 800),
+			chromedp.Navigate(f.ts.URL+"/login"),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+			chromedp.SetValue(chromedp.CSS(`#username`), user),
+			chromedp.SetValue(chromedp.CSS(`#password`), testPassword),
+			chromedp.Click(chromedp.CSS(`[data-testid="login-form"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`nav`)),
+			chromedp.Navigate(f.ts.URL+page), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		got, err := browsertest.Eval[string](b, rowsJS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != "" {
+			t.Errorf("%s as %s at 1280 px: %s", page, user, got)
+		}
+	}
+}
