@@ -117,6 +117,14 @@ func TestAdminCameraListRemoves(t *testing.T) {
 	if n := testID(t, f.get("/settings/cameras", f.login("ana")).body, "camera-remove").Length(); n != 0 {
 		t.Fatalf("the owner's list offers Remove %d times", n)
 	}
+	// The camera's own settings page says where removing is: the owner
+	// looked there for a Remove button and found no word about it.
+	for user, want := range map[string]string{"ana": "ask the appliance admin", "root": "All cameras"} {
+		page := f.get("/settings/cameras/"+string(f.camA1.ID), f.login(user))
+		if got := testID(t, page.body, "camera-remove-note").Text(); !strings.Contains(got, want) {
+			t.Errorf("camera page as %s: remove note %q, want it to say %q", user, got, want)
+		}
+	}
 	if d := f.do(http.MethodDelete, url, []any{root}, ""); d.StatusCode != http.StatusNoContent {
 		t.Fatalf("remove: %d %s", d.StatusCode, d.body)
 	}
