@@ -132,3 +132,33 @@ func TestAdminCameraListRemoves(t *testing.T) {
 		t.Fatalf("removed camera still listed")
 	}
 }
+
+// The admin's accounts table sets a new password for an account: someone
+// who forgot theirs had no way back but `hearth user passwd` on the
+// appliance's shell, though PATCH /api/admin/users/{id} takes a password.
+func TestAdminSetsAPassword(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	root := f.login("root")
+	var api, method string
+	testID(t, f.get("/settings/admin", root).body, "account-row").Each(func(_ int, s *goquery.Selection) {
+		if strings.TrimSpace(s.Find("td").First().Text()) == "ana" {
+			form := s.Find(`[data-testid="account-password-form"]`)
+			if form.Find(`input[name="password"][type="password"][minlength="8"]`).Length() == 1 {
+				api, method = form.AttrOr("data-api", ""), form.AttrOr("data-method", "")
+			}
+		}
+	})
+	if api != "/api/admin/users/"+f.ownerA.PublicID || method != http.MethodPatch {
+		t.Fatalf("ana's password form: %s %q", method, api)
+	}
+	if r := f.do(http.MethodPatch, api, []any{root}, `{"password":"short"}`); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "at least 8") {
+		t.Fatalf("short password: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPatch, api, []any{root}, `{"password":"a new passphrase"}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("set password: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPost, "/api/login", nil, `{"username":"ana","password":"a new passphrase"}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("ana signs in with the new password: %d %s", r.StatusCode, r.body)
+	}
+}
