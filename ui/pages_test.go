@@ -551,7 +551,7 @@ func TestSettingsCameraStateInWords(t *testing.T) {
 	if !maps.Equal(got, want) {
 		t.Fatalf("settings camera states = %q, want %q", got, want)
 	}
-	for state, words := range map[string]string{"unreachable": "Camera unreachable", "backoff": "Lost the camera's picture, trying again",
+	for state, words := range map[string]string{"unreachable": "Camera unreachable", "backoff": "No picture from the camera yet, trying again",
 		"disabled": "Camera turned off in Hearth", "": "Unknown"} {
 		if got := stateWords(cameraResponse{State: state}, f.clock()); got != words {
 			t.Errorf("state %q: %q, want %q", state, got, words)
