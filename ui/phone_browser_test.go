@@ -116,3 +116,22 @@ func TestActionCellsStayInTheirRow(t *testing.T) {
 		}
 	}
 }
+
+// TestLongCameraNameFitsAPhone: a camera named with 64 characters and no
+// space (the longest name allowed) does not push its pages sideways at
+// 375 px; its heading ran 1200 px past the screen on the camera page and
+// on its settings page.
+func TestLongCameraNameFitsAPhone(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cam := f.addCamera(f.homeA.ID, strings.Repeat("W", 64), "rtsp://192.0.2.60/main")
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.EmulateViewport(375, 812))
+	browserLogin(t, b, f.ts.URL, "ana")
+	for _, page := range []string{"/", "/cameras/" + string(cam.ID), "/settings/cameras", "/settings/cameras/" + string(cam.ID)} {
+		browse(t, b, chromedp.Navigate(f.ts.URL+page), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		if w := evalT[int](t, b, `document.documentElement.scrollWidth`); w > 375 {
+			t.Errorf("%s at 375 px: the page is %d px wide", page, w)
+		}
+	}
+}
