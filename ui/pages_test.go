@@ -558,3 +558,23 @@ func TestSettingsCameraStateInWords(t *testing.T) {
 		}
 	}
 }
+
+// A household with no camera yet is told so on its Cameras page, and where
+// to add one: the page showed the column headings over nothing.
+func TestCamerasPageSaysNoneYet(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	home := must(nvrtest.Operator(f.dir).AddHousehold(context.Background(), "Gamma"))(t)
+	f.addUser("gil", home.ID, nvr.RoleOwner, false)
+	r := f.get("/settings/cameras", f.login("gil"))
+	if r.StatusCode != http.StatusOK || !strings.Contains(testID(t, r.body, "cameras-none").Text(), "No cameras yet") {
+		t.Fatalf("empty household's cameras page: %d %s", r.StatusCode, r.body)
+	}
+	if _, hidden := testID(t, r.body, "cameras").Find("table").Attr("hidden"); !hidden {
+		t.Errorf("the empty table is shown")
+	}
+	// With cameras, the list and no such line.
+	if r := f.get("/settings/cameras", f.login("ana")); testID(t, r.body, "cameras-none").Length() != 0 || testID(t, r.body, "camera-row").Length() == 0 {
+		t.Errorf("a household with cameras: %s", r.body)
+	}
+}
