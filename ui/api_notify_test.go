@@ -7,8 +7,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
@@ -143,4 +147,28 @@ func pushKeys(t *testing.T) string {
 	_, _ = rand.Read(auth)
 	return fmt.Sprintf(`{"p256dh":%q,"auth":%q}`, base64.RawURLEncoding.EncodeToString(k.PublicKey().Bytes()),
 		base64.RawURLEncoding.EncodeToString(auth))
+}
+
+// The rules table says how often a rule may tell in words: a rule made
+// with the form's 60 read "At most every 1m0s", Go's duration syntax.
+func TestNotifyRuleCooldownInWords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	for _, secs := range []int{60, 90, 3600, 0} {
+		if r := f.do(http.MethodPost, "/api/notify/rules", []any{ana}, fmt.Sprintf(`{"kinds":["motion"],"cooldown_seconds":%d}`, secs)); r.StatusCode != http.StatusCreated {
+			t.Fatalf("rule with %d s: %d %s", secs, r.StatusCode, r.body)
+		}
+	}
+	var got []string
+	testID(t, f.get("/settings/notifications", ana).body, "rule-row").Each(func(_ int, s *goquery.Selection) {
+		got = append(got, strings.TrimSpace(s.Find(`td[data-label="At most every"]`).Text()))
+	})
+	slices.Sort(got)
+	if want := []string{"1 hour", "1 minute", "1 minute 30 seconds", "no limit"}; !slices.Equal(got, want) {
+		t.Fatalf("cooldowns %q, want %q", got, want)
+	}
+	if w := cooldownWords(2*time.Hour + 5*time.Second); w != "2 hours 5 seconds" {
+		t.Errorf("2h0m5s: %q", w)
+	}
 }
