@@ -578,3 +578,39 @@ func TestCamerasPageSaysNoneYet(t *testing.T) {
 		t.Errorf("a household with cameras: %s", r.body)
 	}
 }
+
+// TestSettingsFormsNeverGET: every form the page script sends as JSON
+// (data-api, the share form) says method="post". Without it, a form sent
+// before the script ran (a slow phone, Enter pressed early) or without
+// script went out as GET to the page itself, with the password, camera
+// password or share passcode in the address: in the browser's history and
+// a reverse proxy's access log.
+func TestSettingsFormsNeverGET(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	pages := map[string][]string{
+		"ana": {"/settings/account", "/settings/people", "/settings/cameras", "/settings/cameras/" + string(f.camA1.ID),
+			"/settings/notifications", "/settings/offsite", "/settings/links", "/cameras/" + string(f.camA1.ID)},
+		"root": {"/settings/admin", "/settings/admin/cameras"},
+	}
+	forms := 0
+	for user, list := range pages {
+		c := f.login(user)
+		for _, page := range list {
+			r := f.get(page, c)
+			if r.StatusCode != http.StatusOK {
+				t.Fatalf("%s as %s: %d", page, user, r.StatusCode)
+			}
+			doc(t, r.body).Find("form[data-api], form[data-share-form]").Each(func(_ int, s *goquery.Selection) {
+				forms++
+				if !strings.EqualFold(s.AttrOr("method", ""), "post") {
+					t.Errorf("%s as %s: form %s (%q) has method %q, want post", page, user, s.AttrOr("data-testid", ""),
+						s.AttrOr("data-api", ""), s.AttrOr("method", ""))
+				}
+			})
+		}
+	}
+	if forms < 12 {
+		t.Fatalf("only %d forms checked", forms)
+	}
+}

@@ -146,7 +146,7 @@ func Admin(m AdminModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</tbody></table><form data-api=\"/api/admin/households\" data-method=\"POST\" data-reload class=\"row\"><label for=\"hh-name\">New household</label> <input id=\"hh-name\" name=\"name\" required maxlength=\"64\"> <button type=\"submit\">Add household</button></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</tbody></table><form method=\"post\" data-api=\"/api/admin/households\" data-method=\"POST\" data-reload class=\"row\"><label for=\"hh-name\">New household</label> <input id=\"hh-name\" name=\"name\" required maxlength=\"64\"> <button type=\"submit\">Add household</button></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -313,14 +313,14 @@ func Admin(m AdminModel) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\">Remove</button> <details class=\"set-password\"><summary>New password</summary><form data-api=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\">Remove</button> <details class=\"set-password\"><summary>New password</summary><form method=\"post\" data-api=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var17 string
 				templ_7745c5c3_Var17, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/api/admin/users/" + a.ID).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/settings_admin.templ`, Line: 92, Col: 52}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/settings_admin.templ`, Line: 92, Col: 66}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var17)
 				if templ_7745c5c3_Err != nil {
@@ -378,7 +378,7 @@ func Admin(m AdminModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</tbody></table><h3>Add an account</h3><form data-api=\"/api/admin/users\" data-method=\"POST\" data-reload data-testid=\"account-add-form\"><label for=\"acc-name\">User name</label> <input id=\"acc-name\" name=\"name\" required autocomplete=\"off\"> <label for=\"acc-household\">Household</label> <select id=\"acc-household\" name=\"household_id\"><option value=\"\">none (appliance admin only)</option> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</tbody></table><h3>Add an account</h3><form method=\"post\" data-api=\"/api/admin/users\" data-method=\"POST\" data-reload data-testid=\"account-add-form\"><label for=\"acc-name\">User name</label> <input id=\"acc-name\" name=\"name\" required autocomplete=\"off\"> <label for=\"acc-household\">Household</label> <select id=\"acc-household\" name=\"household_id\"><option value=\"\">none (appliance admin only)</option> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
