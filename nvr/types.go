@@ -176,7 +176,8 @@ func (c Camera) ValidateRecording() error {
 		max  time.Duration
 	}{{"pre roll", c.PreRoll, MaxPreRoll}, {"post roll", c.PostRoll, MaxPostRoll}} {
 		if r.d < 0 || r.d > r.max || r.d%time.Millisecond != 0 {
-			return Errorf(op, KindInvalid, "%s must be 0 to %v in whole milliseconds", r.name, r.max)
+			// In seconds, as the settings page asks for them: "5m0s" is Go's.
+			return Errorf(op, KindInvalid, "%s must be 0 to %g seconds, in whole milliseconds", r.name, r.max.Seconds())
 		}
 	}
 	for _, r := range []struct {

@@ -114,6 +114,12 @@ func TestProbeCamera(t *testing.T) {
 	if bad.OK || bad.ErrorClass != ingest.ProbeAuth || strings.Contains(body, "wrong-one") {
 		t.Fatalf("wrong password: %s", body)
 	}
+	// A path the camera does not serve is said to be one, not "does not
+	// speak RTSP" (a mistyped path in the URL).
+	_, path, body := probe(root, `{"url":"rtsp://`+sim.Addr()+`/cam/9","username":"cam","password":"`+pw+`"}`)
+	if path.OK || path.ErrorClass != ingest.ProbeProtocol || !strings.Contains(path.Error, "no stream at this path") {
+		t.Fatalf("wrong path: %s", body)
+	}
 	// A port nobody listens on: the simcam's, once it is closed, is not
 	// guaranteed free; a listener we close ourselves is.
 	_, down, body := probe(root, `{"url":"rtsp://127.0.0.1:`+closedPort(t)+`/x"}`)

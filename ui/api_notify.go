@@ -302,6 +302,10 @@ func ruleFromRequest(req notifyRuleRequest) (nvr.NotifyRule, error) {
 		}
 		rule.CameraID = id
 	}
+	if len(req.Kinds) == 0 {
+		// Said in the form's words too: the boxes are all a person sees.
+		return rule, errInvalid("a rule needs at least one kind: tick one under \"Tell me about\"")
+	}
 	for _, k := range req.Kinds {
 		nk, err := nvr.ParseNotifyKind(k)
 		if err != nil {
@@ -310,7 +314,7 @@ func ruleFromRequest(req notifyRuleRequest) (nvr.NotifyRule, error) {
 		rule.Kinds = append(rule.Kinds, nk)
 	}
 	if (req.QuietStart == "") != (req.QuietEnd == "") {
-		return rule, errInvalid("quiet_start and quiet_end go together")
+		return rule, errInvalid("quiet hours need both a start and an end (Quiet from and Quiet until; quiet_start and quiet_end go together)")
 	}
 	if req.QuietStart != "" {
 		var err error

@@ -7,8 +7,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
@@ -59,10 +63,11 @@ func TestNotifyAPI(t *testing.T) {
 		{"web push by hand", "/api/notify/channels", `{"kind":"webpush","name":"x","target":"https://203.0.113.7/"}`, "web push"},
 		{"address with header", "/api/notify/channels", `{"kind":"email","name":"x","target":"a@b.example\r\nBcc: c@d.example"}`, "e-mail"},
 		{"unknown field", "/api/notify/channels", `{"kind":"email","name":"x","target":"a@b.example","local_ok":true}`, "local_ok"},
-		{"no kinds", "/api/notify/rules", `{"kinds":[]}`, "at least one kind"},
+		{"no kinds", "/api/notify/rules", `{"kinds":[]}`, "at least one kind: tick one under \\\"Tell me about\\\""},
 		{"unknown rule kind", "/api/notify/rules", `{"kinds":["smoke"]}`, "kind must be"},
 		{"bad quiet hours", "/api/notify/rules", `{"kinds":["motion"],"quiet_start":"25:00","quiet_end":"07:00"}`, "quiet_start"},
-		{"half quiet hours", "/api/notify/rules", `{"kinds":["motion"],"quiet_start":"22:00"}`, "go together"},
+		{"half quiet hours", "/api/notify/rules", `{"kinds":["motion"],"quiet_start":"22:00"}`, "both a start and an end (Quiet from and Quiet until"},
+		{"half quiet hours, the end", "/api/notify/rules", `{"kinds":["motion"],"quiet_end":"07:00"}`, "both a start and an end"},
 		{"long cooldown", "/api/notify/rules", `{"kinds":["motion"],"cooldown_seconds":100000}`, "cooldown"},
 		{"storage for an owner", "/api/notify/rules", `{"kinds":["storage-low"]}`, "admin"},
 		{"push keys missing", "/api/notify/webpush", `{"name":"p","subscription":{"endpoint":"https://203.0.113.7/p","keys":{"p256dh":"","auth":""}}}`, "subscription keys"},
@@ -142,4 +147,28 @@ func pushKeys(t *testing.T) string {
 	_, _ = rand.Read(auth)
 	return fmt.Sprintf(`{"p256dh":%q,"auth":%q}`, base64.RawURLEncoding.EncodeToString(k.PublicKey().Bytes()),
 		base64.RawURLEncoding.EncodeToString(auth))
+}
+
+// The rules table says how often a rule may tell in words: a rule made
+// with the form's 60 read "At most every 1m0s", Go's duration syntax.
+func TestNotifyRuleCooldownInWords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	for _, secs := range []int{60, 90, 3600, 0} {
+		if r := f.do(http.MethodPost, "/api/notify/rules", []any{ana}, fmt.Sprintf(`{"kinds":["motion"],"cooldown_seconds":%d}`, secs)); r.StatusCode != http.StatusCreated {
+			t.Fatalf("rule with %d s: %d %s", secs, r.StatusCode, r.body)
+		}
+	}
+	var got []string
+	testID(t, f.get("/settings/notifications", ana).body, "rule-row").Each(func(_ int, s *goquery.Selection) {
+		got = append(got, strings.TrimSpace(s.Find(`td[data-label="At most every"]`).Text()))
+	})
+	slices.Sort(got)
+	if want := []string{"1 hour", "1 minute", "1 minute 30 seconds", "no limit"}; !slices.Equal(got, want) {
+		t.Fatalf("cooldowns %q, want %q", got, want)
+	}
+	if w := cooldownWords(2*time.Hour + 5*time.Second); w != "2 hours 5 seconds" {
+		t.Errorf("2h0m5s: %q", w)
+	}
 }

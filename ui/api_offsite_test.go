@@ -121,6 +121,9 @@ func TestOffsitePage(t *testing.T) {
 	if r := f.do(http.MethodGet, "/settings/offsite", []any{owner}, ""); r.StatusCode != http.StatusOK ||
 		doc(t, r.body).Find(`[data-testid="offsite-none"]`).Length() != 1 {
 		t.Fatalf("unset page: %d", r.StatusCode)
+	} else if l := doc(t, r.body).Find(`label[for="offsite-path"]`).Text(); !strings.Contains(l, "on this appliance") {
+		// The default kind is a directory here: the label spoke of SFTP only.
+		t.Fatalf("directory label %q does not say it may be on this appliance", l)
 	}
 	target := t.TempDir()
 	r := f.do(http.MethodPut, "/api/household/offsite", []any{owner}, `{"kind":"dir","path":"`+target+`","new_key":true}`)

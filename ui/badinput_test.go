@@ -55,6 +55,7 @@ func TestBadInput(t *testing.T) {
 		{"form post", "POST", "/api/login", []any{http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}, `username=ana&password=x`, 415, "application/json"},
 		{"bad household name", "POST", "/api/admin/households", []any{admin}, `{"name":"a\nb"}`, 400, "control characters"},
 		{"non-rtsp camera", "POST", "/api/admin/cameras", []any{admin}, `{"household_id":"` + string(f.homeA.PublicID) + `","name":"x","main_url":"http://192.0.2.1/"}`, 400, "rtsp://"},
+		{"pre-roll too long", "PATCH", "/api/cameras/" + string(f.camA1.ID), []any{admin}, `{"pre_roll_s":1000}`, 400, "pre roll must be 0 to 300 seconds"},
 		{"missing cookie", "POST", "/api/admin/households", []any{jsonCT}, `{"name":"Gamma"}`, 401, "authentication required"},
 		{"forged cookie", "POST", "/api/admin/households", []any{forged}, `{"name":"Gamma"}`, 401, "authentication required"},
 		{"garbage cookie", "GET", "/api/cameras", []any{garbage}, ``, 401, "authentication required"},

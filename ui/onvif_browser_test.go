@@ -188,3 +188,39 @@ func TestBrowserPickDiscoveredCamera(t *testing.T) {
 		t.Errorf("sub stream field = %q, want %q", v, sim.URL(2))
 	}
 }
+
+// TestBrowserTestConnection: "Test connection" on the add-camera form says
+// what went wrong in words (not "Failed (auth): …", the API's class), never
+// shows the password typed, and names codec and size once it connects.
+func TestBrowserTestConnection(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const secret = "CANARY-test-connection"
+	sim := startSimcam(t, "cam", secret)
+	b := browsertest.Start(t)
+	browserLogin(t, b, f.ts.URL, "root")
+	browse(t, b,
+		chromedp.Navigate(f.ts.URL+"/settings/admin/cameras"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="camera-test"]`)),
+		chromedp.SetValue(chromedp.CSS(`#cam-main`), sim.URL(1)),
+		chromedp.SetValue(chromedp.CSS(`#cam-user`), "cam"),
+		chromedp.SetValue(chromedp.CSS(`#cam-pass`), "wrong-one"),
+		chromedp.Click(chromedp.CSS(`[data-testid="camera-test"]`)),
+	)
+	const result = `document.querySelector('[data-testid="probe-result"]').textContent`
+	waitJS(t, b, result+`.startsWith('Failed')`, 20*time.Second)
+	if got := evalT[string](t, b, result); got != "Failed: the camera refused the user name or password." {
+		t.Errorf("wrong password: %q", got)
+	}
+	browse(t, b,
+		chromedp.SetValue(chromedp.CSS(`#cam-pass`), secret),
+		chromedp.Click(chromedp.CSS(`[data-testid="camera-test"]`)),
+	)
+	waitJS(t, b, result+`.startsWith('Connected')`, 20*time.Second)
+	if got := evalT[string](t, b, result); !strings.HasPrefix(got, "Connected: H264 ") {
+		t.Errorf("right password: %q", got)
+	}
+	if strings.Contains(evalT[string](t, b, `document.body.innerText`), secret) {
+		t.Fatal("the page shows the camera password")
+	}
+}

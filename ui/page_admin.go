@@ -84,7 +84,7 @@ func (s *Server) handleAdminCamerasPage(w http.ResponseWriter, r *http.Request, 
 	}
 	u := g.User()
 	m := views.CamerasModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "admin-cameras"), Title: "All cameras",
-		AddAPI: "/api/admin/cameras", Households: opts}
+		AddAPI: "/api/admin/cameras", Households: opts, RemoveAPI: "/api/admin/cameras/"}
 	for _, c := range cams {
 		row := s.cameraRowOf(r, g.Principal(), c)
 		row.Household = names[c.HouseholdID]

@@ -90,3 +90,75 @@ func TestSystemPage(t *testing.T) {
 		t.Fatalf("system page shows a camera password")
 	}
 }
+
+// The admin's camera list removes a camera: no page had a way to, so a
+// camera added by mistake (or a dead one) stayed until someone ran
+// `hearth camera remove`. The button calls the admin route, asks first and
+// says the recordings go too; a household's own list has none (only the
+// admin removes cameras).
+func TestAdminCameraListRemoves(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	root := f.login("root")
+	r := f.get("/settings/admin/cameras", root)
+	var url, confirm string
+	testID(t, r.body, "camera-row").Each(func(_ int, s *goquery.Selection) {
+		if s.AttrOr("data-camera-id", "") == string(f.camA1.ID) {
+			b := s.Find(`[data-testid="camera-remove"]`)
+			url, confirm = b.AttrOr("data-delete", ""), b.AttrOr("data-confirm", "")
+		}
+	})
+	if url != "/api/admin/cameras/"+string(f.camA1.ID) || !strings.Contains(confirm, f.camA1.Name) || !strings.Contains(confirm, "recordings") {
+		t.Fatalf("remove button: %q, confirm %q", url, confirm)
+	}
+	if testID(t, r.body, "cameras").Find("[data-result]").Length() != 1 {
+		t.Fatalf("no place for the answer of Remove in the list")
+	}
+	if n := testID(t, f.get("/settings/cameras", f.login("ana")).body, "camera-remove").Length(); n != 0 {
+		t.Fatalf("the owner's list offers Remove %d times", n)
+	}
+	// The camera's own settings page says where removing is: the owner
+	// looked there for a Remove button and found no word about it.
+	for user, want := range map[string]string{"ana": "ask the appliance admin", "root": "All cameras"} {
+		page := f.get("/settings/cameras/"+string(f.camA1.ID), f.login(user))
+		if got := testID(t, page.body, "camera-remove-note").Text(); !strings.Contains(got, want) {
+			t.Errorf("camera page as %s: remove note %q, want it to say %q", user, got, want)
+		}
+	}
+	if d := f.do(http.MethodDelete, url, []any{root}, ""); d.StatusCode != http.StatusNoContent {
+		t.Fatalf("remove: %d %s", d.StatusCode, d.body)
+	}
+	if strings.Contains(f.get("/settings/admin/cameras", root).body, string(f.camA1.ID)) {
+		t.Fatalf("removed camera still listed")
+	}
+}
+
+// The admin's accounts table sets a new password for an account: someone
+// who forgot theirs had no way back but `hearth user passwd` on the
+// appliance's shell, though PATCH /api/admin/users/{id} takes a password.
+func TestAdminSetsAPassword(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	root := f.login("root")
+	var api, method string
+	testID(t, f.get("/settings/admin", root).body, "account-row").Each(func(_ int, s *goquery.Selection) {
+		if strings.TrimSpace(s.Find("td").First().Text()) == "ana" {
+			form := s.Find(`[data-testid="account-password-form"]`)
+			if form.Find(`input[name="password"][type="password"][minlength="8"]`).Length() == 1 {
+				api, method = form.AttrOr("data-api", ""), form.AttrOr("data-method", "")
+			}
+		}
+	})
+	if api != "/api/admin/users/"+f.ownerA.PublicID || method != http.MethodPatch {
+		t.Fatalf("ana's password form: %s %q", method, api)
+	}
+	if r := f.do(http.MethodPatch, api, []any{root}, `{"password":"short"}`); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "at least 8") {
+		t.Fatalf("short password: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPatch, api, []any{root}, `{"password":"a new passphrase"}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("set password: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPost, "/api/login", nil, `{"username":"ana","password":"a new passphrase"}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("ana signs in with the new password: %d %s", r.StatusCode, r.body)
+	}
+}

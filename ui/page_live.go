@@ -66,6 +66,12 @@ func liveStatus(c cameraResponse, diagnose bool, now time.Time) views.CameraStat
 		st.Headline = "Connecting…"
 	case "backoff", "reconnecting":
 		st.Headline = "Lost the camera's picture, trying again"
+		if seen == "" {
+			// Never a picture: nothing was lost, and what fails is most
+			// likely the camera's address (a wrong path, another model's).
+			st.Headline = "No picture from the camera yet, trying again"
+			st.Advice = owner("If this lasts, check its address with Test connection in its settings.", "If this lasts, an owner of your household can check its settings.")
+		}
 	case "auth-failed":
 		st.Headline = "Camera refused the password"
 		st.Advice = owner("Enter the camera's password again in its settings.", "An owner of your household can fix it in Settings.")

@@ -89,11 +89,25 @@ func (s *Server) handlePeoplePage(w http.ResponseWriter, r *http.Request, g nvr.
 // cameraRowOf is a camera for a settings list: its state and its URL, which
 // is stored without credentials.
 func (s *Server) cameraRowOf(r *http.Request, p nvr.Principal, c nvr.Camera) views.CameraRow {
-	row := views.CameraRow{ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, HasSub: c.SubURL != "", State: "unknown"}
+	row := views.CameraRow{ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, HasSub: c.SubURL != "", State: "Unknown"}
 	if g, err := s.policy.Camera(r.Context(), p, nvr.ActionManageCamera, c.ID); err == nil {
-		row.State = s.withStatus(r.Context(), g, "").State
+		row.State = stateWords(s.withStatus(r.Context(), g, ""), s.now())
 	}
 	return row
+}
+
+// stateWords is a camera's state as a settings list says it: the words of
+// the live page's status (liveStatus), never the ingest's raw state
+// ("auth-failed", "backoff"), which a household does not read.
+func stateWords(c cameraResponse, now time.Time) string {
+	st := liveStatus(c, true, now)
+	switch st.Badge {
+	case "streaming":
+		return "Streaming"
+	case "unknown":
+		return "Unknown"
+	}
+	return st.Headline
 }
 
 func (s *Server) handleHouseholdCamerasPage(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {
@@ -237,11 +251,31 @@ func (s *Server) handleNotificationsPage(w http.ResponseWriter, r *http.Request,
 			row.Quiet = minutesClock(rule.QuietStart) + "–" + minutesClock(rule.QuietEnd)
 		}
 		if rule.Cooldown > 0 {
-			row.Cooldown = rule.Cooldown.String()
+			row.Cooldown = cooldownWords(rule.Cooldown)
 		}
 		m.Rules = append(m.Rules, row)
 	}
 	s.render(w, r, http.StatusOK, views.Notifications(m))
+}
+
+// cooldownWords says a rule's cooldown as the form asked for it, in words
+// ("1 minute 30 seconds"), not Go's "1m30s".
+func cooldownWords(d time.Duration) string {
+	var parts []string
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}} {
+		n := int(d / u.d)
+		d -= time.Duration(n) * u.d
+		switch {
+		case n == 1:
+			parts = append(parts, "1 "+u.name)
+		case n > 1:
+			parts = append(parts, strconv.Itoa(n)+" "+u.name+"s")
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func notifyKindWords(k nvr.NotifyKind) string {

@@ -521,3 +521,96 @@ func TestGridBadges(t *testing.T) {
 		}
 	}
 }
+
+// The settings camera list says a camera's state in the live page's words:
+// it showed the raw ingest state ("auth-failed", "backoff"), so an owner
+// who had typed a wrong camera password read "auth-failed" there while the
+// grid said "Camera refused the password".
+func TestSettingsCameraStateInWords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	states := map[nvr.CameraID]ingest.CameraStatus{
+		f.camA1.ID: {State: "streaming"},
+		f.camA2.ID: {State: "auth-failed", Streams: []ingest.StreamStatus{{Stream: "main", State: "auth-failed", LastError: "camera refused the credentials"}}},
+	}
+	f.ts.Close()
+	f.srv = NewServer(Config{}, Deps{Policy: nvr.NewPolicy(f.store, f.clock, nil),
+		Auth:      nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}),
+		Status:    statusFunc(func(g nvr.CameraGrant) ingest.CameraStatus { return states[g.CameraID()] }),
+		Directory: f.dir, Now: f.clock})
+	f.ts = httptest.NewServer(f.srv)
+	t.Cleanup(f.ts.Close)
+	got := map[string]string{}
+	testID(t, f.get("/settings/cameras", f.login("ana")).body, "camera-row").Each(func(_ int, s *goquery.Selection) {
+		got[s.AttrOr("data-camera-id", "")] = strings.TrimSpace(s.Find(`td[data-label="State"]`).Text())
+	})
+	want := map[string]string{
+		string(f.camA1.ID): "Streaming",
+		string(f.camA2.ID): "Camera refused the password",
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("settings camera states = %q, want %q", got, want)
+	}
+	for state, words := range map[string]string{"unreachable": "Camera unreachable", "backoff": "No picture from the camera yet, trying again",
+		"disabled": "Camera turned off in Hearth", "": "Unknown"} {
+		if got := stateWords(cameraResponse{State: state}, f.clock()); got != words {
+			t.Errorf("state %q: %q, want %q", state, got, words)
+		}
+	}
+}
+
+// A household with no camera yet is told so on its Cameras page, and where
+// to add one: the page showed the column headings over nothing.
+func TestCamerasPageSaysNoneYet(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	home := must(nvrtest.Operator(f.dir).AddHousehold(context.Background(), "Gamma"))(t)
+	f.addUser("gil", home.ID, nvr.RoleOwner, false)
+	r := f.get("/settings/cameras", f.login("gil"))
+	if r.StatusCode != http.StatusOK || !strings.Contains(testID(t, r.body, "cameras-none").Text(), "No cameras yet") {
+		t.Fatalf("empty household's cameras page: %d %s", r.StatusCode, r.body)
+	}
+	if _, hidden := testID(t, r.body, "cameras").Find("table").Attr("hidden"); !hidden {
+		t.Errorf("the empty table is shown")
+	}
+	// With cameras, the list and no such line.
+	if r := f.get("/settings/cameras", f.login("ana")); testID(t, r.body, "cameras-none").Length() != 0 || testID(t, r.body, "camera-row").Length() == 0 {
+		t.Errorf("a household with cameras: %s", r.body)
+	}
+}
+
+// TestSettingsFormsNeverGET: every form the page script sends as JSON
+// (data-api, the share form) says method="post". Without it, a form sent
+// before the script ran (a slow phone, Enter pressed early) or without
+// script went out as GET to the page itself, with the password, camera
+// password or share passcode in the address: in the browser's history and
+// a reverse proxy's access log.
+func TestSettingsFormsNeverGET(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	pages := map[string][]string{
+		"ana": {"/settings/account", "/settings/people", "/settings/cameras", "/settings/cameras/" + string(f.camA1.ID),
+			"/settings/notifications", "/settings/offsite", "/settings/links", "/cameras/" + string(f.camA1.ID)},
+		"root": {"/settings/admin", "/settings/admin/cameras"},
+	}
+	forms := 0
+	for user, list := range pages {
+		c := f.login(user)
+		for _, page := range list {
+			r := f.get(page, c)
+			if r.StatusCode != http.StatusOK {
+				t.Fatalf("%s as %s: %d", page, user, r.StatusCode)
+			}
+			doc(t, r.body).Find("form[data-api], form[data-share-form]").Each(func(_ int, s *goquery.Selection) {
+				forms++
+				if !strings.EqualFold(s.AttrOr("method", ""), "post") {
+					t.Errorf("%s as %s: form %s (%q) has method %q, want post", page, user, s.AttrOr("data-testid", ""),
+						s.AttrOr("data-api", ""), s.AttrOr("method", ""))
+				}
+			})
+		}
+	}
+	if forms < 12 {
+		t.Fatalf("only %d forms checked", forms)
+	}
+}

@@ -77,3 +77,61 @@ func TestSettingsPagesFitAPhone(t *testing.T) {
 		}
 	}
 }
+
+// TestActionCellsStayInTheirRow: at desktop width every cell of a settings
+// table is as tall as its row. The action cell (Disable, Remove) was a flex
+// box, which takes a cell out of the table layout: the owner's own row, with
+// no buttons, drew its line under that cell apart from the rest of the row.
+func TestActionCellsStayInTheirRow(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := browsertest.Start(t)
+	const rowsJS = `(() => {
+  const out = [];
+  for (const tr of document.querySelectorAll('table.stack tbody tr')) {
+    const h = tr.getBoundingClientRect().height;
+    for (const td of tr.children) {
+      const th = td.getBoundingClientRect().height;
+      if (Math.abs(th - h) > 1) out.push(tr.children[0].textContent.trim() + ": a cell " + th + " px high in a row of " + h + " px");
+    }
+  }
+  return out.join("; ");
+})()`
+	for user, page := range map[string]string{"ana": "/settings/people", "root": "/settings/admin"} {
+		browse(t, b,
+			chromedp.EmulateViewport(1280, 800),
+			chromedp.Navigate(f.ts.URL+"/login"),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+			chromedp.SetValue(chromedp.CSS(`#username`), user),
+			chromedp.SetValue(chromedp.CSS(`#password`), testPassword),
+			chromedp.Click(chromedp.CSS(`[data-testid="login-form"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`nav`)),
+			chromedp.Navigate(f.ts.URL+page), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		got, err := browsertest.Eval[string](b, rowsJS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != "" {
+			t.Errorf("%s as %s at 1280 px: %s", page, user, got)
+		}
+	}
+}
+
+// TestLongCameraNameFitsAPhone: a camera named with 64 characters and no
+// space (the longest name allowed) does not push its pages sideways at
+// 375 px; its heading ran 1200 px past the screen on the camera page and
+// on its settings page.
+func TestLongCameraNameFitsAPhone(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cam := f.addCamera(f.homeA.ID, strings.Repeat("W", 64), "rtsp://192.0.2.60/main")
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.EmulateViewport(375, 812))
+	browserLogin(t, b, f.ts.URL, "ana")
+	for _, page := range []string{"/", "/cameras/" + string(cam.ID), "/settings/cameras", "/settings/cameras/" + string(cam.ID)} {
+		browse(t, b, chromedp.Navigate(f.ts.URL+page), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		if w := evalT[int](t, b, `document.documentElement.scrollWidth`); w > 375 {
+			t.Errorf("%s at 375 px: the page is %d px wide", page, w)
+		}
+	}
+}

@@ -30,6 +30,7 @@ func (s *Server) handleSetupPage(w http.ResponseWriter, r *http.Request) {
 	if !m.Valid {
 		status = http.StatusNotFound
 		m.Token = ""
+		m.SetUp = s.adminExists(r)
 	}
 	s.render(w, r, status, views.Setup(m))
 }
@@ -43,6 +44,7 @@ func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) {
 	m := views.SetupPage{Token: token, Username: r.PostForm.Get("username"), Valid: s.setup != nil && s.setup.Valid(token)}
 	if !m.Valid {
 		m.Token = ""
+		m.SetUp = s.adminExists(r)
 		s.render(w, r, http.StatusNotFound, views.Setup(m))
 		return
 	}
@@ -60,6 +62,13 @@ func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.InfoContext(r.Context(), "appliance admin created by first-run setup", "user", u.Name)
 	s.render(w, r, http.StatusCreated, views.Setup(views.SetupPage{AdminName: u.Name}))
+}
+
+// adminExists tells whether an appliance admin exists (the login page says
+// the opposite publicly already).
+func (s *Server) adminExists(r *http.Request) bool {
+	n, err := s.dir.AdminCount(r.Context())
+	return err == nil && n > 0
 }
 
 type setupRequest struct {

@@ -115,8 +115,9 @@ func TestSetupPage(t *testing.T) {
 	if got := f.get("/static/app.css"); got.StatusCode != http.StatusOK || !strings.HasPrefix(got.Header.Get("Content-Type"), "text/css") {
 		t.Fatalf("stylesheet: %d %q", got.StatusCode, got.Header.Get("Content-Type"))
 	}
-	if r := f.get("/setup?token=nonsense"); r.StatusCode != http.StatusNotFound || testID(t, r.body, "setup-form").Length() != 0 {
-		t.Fatalf("bad token page: %d", r.StatusCode)
+	if r := f.get("/setup?token=nonsense"); r.StatusCode != http.StatusNotFound || testID(t, r.body, "setup-form").Length() != 0 ||
+		!strings.Contains(testID(t, r.body, "setup-invalid").Text(), "Restart") {
+		t.Fatalf("bad token page before any admin: %d %s", r.StatusCode, r.body)
 	}
 
 	vals := url.Values{"token": {f.token}, "username": {"<b>root</b>"}, "password": {testPassword}, "password2": {testPassword}}
@@ -137,8 +138,20 @@ func TestSetupPage(t *testing.T) {
 	if r.StatusCode != http.StatusCreated || testID(t, r.body, "setup-done").Length() != 1 {
 		t.Fatalf("create: %d %s", r.StatusCode, r.body)
 	}
-	if r := f.postForm(vals); r.StatusCode != http.StatusNotFound {
-		t.Fatalf("second use: %d", r.StatusCode)
+	// The page that says the admin exists leads on to signing in: it was a
+	// dead end with no link, the header of a signed-out page has none.
+	if href := testID(t, r.body, "setup-signin").AttrOr("href", ""); href != "/login" {
+		t.Fatalf("done page: sign-in link %q, want /login: %s", href, r.body)
+	}
+	// Once the admin exists, a used link says so and leads to signing in:
+	// it told to restart serve for a new link, which then prints none.
+	if r := f.postForm(vals); r.StatusCode != http.StatusNotFound || testID(t, r.body, "setup-signin").AttrOr("href", "") != "/login" ||
+		!strings.Contains(testID(t, r.body, "setup-invalid").Text(), "already set up") || strings.Contains(r.body, "Restart") {
+		t.Fatalf("second use: %d, or no sign-in link: %s", r.StatusCode, r.body)
+	}
+	if r := f.get("/setup?token=" + url.QueryEscape(f.token)); r.StatusCode != http.StatusNotFound ||
+		!strings.Contains(testID(t, r.body, "setup-invalid").Text(), "already set up") {
+		t.Fatalf("used link opened again: %d %s", r.StatusCode, r.body)
 	}
 	// A form posted from another site is refused before the token is even read.
 	cross := f.do(http.MethodPost, "/setup", []any{http.Header{"Content-Type": {"application/x-www-form-urlencoded"},

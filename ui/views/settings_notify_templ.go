@@ -162,7 +162,7 @@ func Notifications(m NotifyModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</tbody></table><form data-api=\"/api/notify/channels\" data-method=\"POST\" data-reload data-testid=\"channel-form\"><label for=\"ch-kind\">Kind</label> <select id=\"ch-kind\" name=\"kind\"><option value=\"ntfy\">ntfy (phone app; your own server or ntfy.sh)</option> <option value=\"webhook\">Webhook (JSON, for home automation)</option> <option value=\"email\">E-mail</option></select> <label for=\"ch-name\">Name</label> <input id=\"ch-name\" name=\"name\" required maxlength=\"64\" placeholder=\"My phone\"> <label for=\"ch-target\">Topic URL, webhook URL or e-mail address</label> <input id=\"ch-target\" name=\"target\" required maxlength=\"2048\" inputmode=\"url\" placeholder=\"https://ntfy.sh/my-secret-topic\"> <label for=\"ch-secret\">Secret (optional): the webhook's signing key or the ntfy access token</label> <input id=\"ch-secret\" name=\"secret\" type=\"password\" autocomplete=\"off\" maxlength=\"4096\" data-omit-empty> <button type=\"submit\">Add channel</button>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</tbody></table><form method=\"post\" data-api=\"/api/notify/channels\" data-method=\"POST\" data-reload data-testid=\"channel-form\"><label for=\"ch-kind\">Kind</label> <select id=\"ch-kind\" name=\"kind\"><option value=\"ntfy\">ntfy (phone app; your own server or ntfy.sh)</option> <option value=\"webhook\">Webhook (JSON, for home automation)</option> <option value=\"email\">E-mail</option></select> <label for=\"ch-name\">Name</label> <input id=\"ch-name\" name=\"name\" required maxlength=\"64\" placeholder=\"My phone\"> <label for=\"ch-target\">Topic URL, webhook URL or e-mail address</label> <input id=\"ch-target\" name=\"target\" required maxlength=\"2048\" inputmode=\"url\" placeholder=\"https://ntfy.sh/my-secret-topic\"> <label for=\"ch-secret\">Secret (optional): the webhook's signing key or the ntfy access token</label> <input id=\"ch-secret\" name=\"secret\" type=\"password\" autocomplete=\"off\" maxlength=\"4096\" data-omit-empty> <button type=\"submit\">Add channel</button>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -283,7 +283,7 @@ func Notifications(m NotifyModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</tbody></table><form data-api=\"/api/notify/rules\" data-method=\"POST\" data-reload data-testid=\"rule-form\"><label for=\"rule-camera\">Camera</label> <select id=\"rule-camera\" name=\"camera\"><option value=\"\">Every camera I can see</option> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</tbody></table><form method=\"post\" data-api=\"/api/notify/rules\" data-method=\"POST\" data-reload data-testid=\"rule-form\"><label for=\"rule-camera\">Camera</label> <select id=\"rule-camera\" name=\"camera\"><option value=\"\">Every camera I can see</option> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

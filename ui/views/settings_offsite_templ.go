@@ -277,7 +277,7 @@ func Offsite(m OffsiteModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</section><section class=\"card\"><h2>Set the target</h2><form data-api=\"/api/household/offsite\" data-method=\"PUT\" data-show-recovery data-testid=\"offsite-form\"><label for=\"offsite-kind\">Kind</label> <select id=\"offsite-kind\" name=\"kind\"><option value=\"dir\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</section><section class=\"card\"><h2>Set the target</h2><form method=\"post\" data-api=\"/api/household/offsite\" data-method=\"PUT\" data-show-recovery data-testid=\"offsite-form\"><label for=\"offsite-kind\">Kind</label> <select id=\"offsite-kind\" name=\"kind\"><option value=\"dir\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -297,7 +297,7 @@ func Offsite(m OffsiteModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, ">SFTP (a friend's box)</option></select> <label for=\"offsite-path\">Directory (on the SFTP server, for SFTP)</label> <input id=\"offsite-path\" name=\"path\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, ">SFTP (a friend's box)</option></select> <label for=\"offsite-path\">Directory (on this appliance, or on the SFTP server for SFTP)</label> <input id=\"offsite-path\" name=\"path\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

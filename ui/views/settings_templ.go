@@ -703,7 +703,7 @@ func Account(m AccountModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</p><h2>Change password</h2><p class=\"muted\">This signs out your other sessions and revokes your API tokens; create new tokens afterwards.</p><form data-api=\"/api/me/password\" data-method=\"POST\" data-testid=\"password-form\"><label for=\"pw-current\">Current password</label> <input id=\"pw-current\" name=\"current_password\" type=\"password\" autocomplete=\"current-password\" required> <label for=\"pw-new\">New password (at least 8 characters)</label> <input id=\"pw-new\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" minlength=\"8\" required> <button type=\"submit\">Change password</button>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</p><h2>Change password</h2><p class=\"muted\">This signs out your other sessions and revokes your API tokens; create new tokens afterwards.</p><form method=\"post\" data-api=\"/api/me/password\" data-method=\"POST\" data-testid=\"password-form\"><label for=\"pw-current\">Current password</label> <input id=\"pw-current\" name=\"current_password\" type=\"password\" autocomplete=\"current-password\" required> <label for=\"pw-new\">New password (at least 8 characters)</label> <input id=\"pw-new\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" minlength=\"8\" required> <button type=\"submit\">Change password</button>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -873,7 +873,7 @@ func Account(m AccountModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<form data-api=\"/api/me/tokens\" data-method=\"POST\" data-show-token data-testid=\"token-form\"><label for=\"tok-name\">Name</label> <input id=\"tok-name\" name=\"name\" required maxlength=\"64\"> <label for=\"tok-scope\">Scope</label> <select id=\"tok-scope\" name=\"scope\"><option value=\"view\">view: cameras, live, recordings</option> <option value=\"trigger\">trigger: create events</option> <option value=\"all\">all: everything you may do</option></select> <label for=\"tok-exp\">Expires in days (0: never)</label> <input id=\"tok-exp\" name=\"expires_in_days\" type=\"number\" min=\"0\" max=\"3650\" value=\"90\" data-type=\"int\"> <button type=\"submit\">Create token</button>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<form method=\"post\" data-api=\"/api/me/tokens\" data-method=\"POST\" data-show-token data-testid=\"token-form\"><label for=\"tok-name\">Name</label> <input id=\"tok-name\" name=\"name\" required maxlength=\"64\"> <label for=\"tok-scope\">Scope</label> <select id=\"tok-scope\" name=\"scope\"><option value=\"view\">view: cameras, live, recordings</option> <option value=\"trigger\">trigger: create events</option> <option value=\"all\">all: everything you may do</option></select> <label for=\"tok-exp\">Expires in days (0: never)</label> <input id=\"tok-exp\" name=\"expires_in_days\" type=\"number\" min=\"0\" max=\"3650\" value=\"90\" data-type=\"int\"> <button type=\"submit\">Create token</button>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

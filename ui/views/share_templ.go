@@ -518,7 +518,7 @@ func Shares(m SharesModel) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if m.CanMake && len(m.Cameras) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<section class=\"card\"><h2>Make a link</h2><form data-share-form data-testid=\"link-form\"><label for=\"link-camera\">Camera</label> <select id=\"link-camera\" name=\"camera\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<section class=\"card\"><h2>Make a link</h2><form method=\"post\" data-share-form data-testid=\"link-form\"><label for=\"link-camera\">Camera</label> <select id=\"link-camera\" name=\"camera\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -151,7 +151,7 @@ for (const btn of document.querySelectorAll('button[data-probe]')) {
       if (r.ok) {
         out.textContent = `Connected: ${r.codec.toUpperCase()} ${r.width}×${r.height}${r.fps ? ` at ${r.fps} fps` : ''}.`;
       } else {
-        out.textContent = `Failed (${r.error_class}): ${r.error}.`;
+        out.textContent = `Failed: ${r.error}.`; // the words; error_class is for scripts
         out.classList.add('error');
       }
       // Stored credentials withheld from another host: say so.
