@@ -115,6 +115,10 @@ func (s *Server) handleNotifyChannels(w http.ResponseWriter, r *http.Request, g 
 	writeJSON(w, http.StatusOK, map[string]any{"channels": out})
 }
 
+// emailNotSetUp answers an e-mail channel on an appliance without a mail
+// relay: added anyway, it would only fail at every message.
+const emailNotSetUp = "e-mail is not set up on this appliance: its admin first gives Hearth a mail relay (hearth serve --smtp-addr)"
+
 func (s *Server) handleAddNotifyChannel(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
 	if s.notificationsOff(w, r) {
 		return
@@ -129,8 +133,12 @@ func (s *Server) handleAddNotifyChannel(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	kind, err := nvr.ParseNotifyChannelKind(req.Kind)
-	if err == nil && kind == nvr.ChannelWebPush {
+	switch {
+	case err != nil:
+	case kind == nvr.ChannelWebPush:
 		err = errInvalid("a web push channel is made by the browser: use \"Notify this device\" on the Notifications page")
+	case kind == nvr.ChannelEmail && !s.email:
+		err = errInvalid(emailNotSetUp)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

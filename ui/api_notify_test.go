@@ -172,3 +172,35 @@ func TestNotifyRuleCooldownInWords(t *testing.T) {
 		t.Errorf("2h0m5s: %q", w)
 	}
 }
+
+// TestEmailChannelNeedsARelay: on an appliance without a mail relay an
+// e-mail channel is refused when added, in words that say who sets it up,
+// and the form offers it greyed out; with a relay both take it. Before, it
+// was accepted and failed at every message, which only "Send a test" told.
+func TestEmailChannelNeedsARelay(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.srv.email = false // before any request to this fixture's server
+	ana := f.login("ana")
+	const body = `{"kind":"email","name":"Me","target":"ana@example.com"}`
+	if r := f.do(http.MethodPost, "/api/notify/channels", []any{ana}, body); r.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(r.body, "e-mail is not set up on this appliance") || !strings.Contains(r.body, "admin") {
+		t.Fatalf("e-mail channel without a relay: %d %s, want 400 saying it is not set up", r.StatusCode, r.body)
+	}
+	if r := f.get("/settings/notifications", ana); r.StatusCode != http.StatusOK ||
+		!strings.Contains(r.body, `<option value="email" disabled data-testid="email-off">E-mail (not set up on this appliance)</option>`) {
+		t.Fatalf("notifications page without a relay: %d, want the e-mail choice greyed out:\n%s", r.StatusCode, r.body)
+	}
+	if r := f.get("/api/notify/channels", ana); strings.Contains(r.body, "ana@example.com") {
+		t.Fatalf("the refused channel was stored: %s", r.body)
+	}
+
+	g := newFixture(t)
+	ana = g.login("ana")
+	if r := g.do(http.MethodPost, "/api/notify/channels", []any{ana}, body); r.StatusCode != http.StatusCreated {
+		t.Fatalf("e-mail channel with a relay: %d %s, want 201", r.StatusCode, r.body)
+	}
+	if r := g.get("/settings/notifications", ana); !strings.Contains(r.body, `<option value="email">E-mail</option>`) {
+		t.Fatalf("notifications page with a relay lacks the e-mail choice:\n%s", r.body)
+	}
+}

@@ -205,7 +205,7 @@ func (s *Server) handleNotificationsPage(w http.ResponseWriter, r *http.Request,
 	ctx := r.Context()
 	u := g.User()
 	m := views.NotifyModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "notifications"), Admin: u.Admin,
-		Push: s.vapidKey != ""}
+		Push: s.vapidKey != "", Email: s.email}
 	chs, err := s.notes.Channels(ctx, g)
 	if err != nil {
 		s.pageError(w, r, err)

@@ -85,8 +85,12 @@ type Deps struct {
 	// VAPIDPublicKey is the web push key browsers subscribe with; "":
 	// no web push.
 	VAPIDPublicKey string
-	Log            *slog.Logger
-	Now            func() time.Time
+	// EmailNotifications: the appliance has a mail relay (serve
+	// --smtp-addr), so e-mail channels can send; without one they are
+	// refused when added rather than failing at every message.
+	EmailNotifications bool
+	Log                *slog.Logger
+	Now                func() time.Time
 }
 
 // CameraStatusSource reports a granted camera's ingest state.
@@ -129,6 +133,7 @@ type Server struct {
 	offsite       *nvr.Offsite
 	offsiteStatus OffsiteStatusSource
 	vapidKey      string
+	email         bool // a mail relay is set up (Deps.EmailNotifications)
 
 	mse mseState // the MSE live route (api_mse.go)
 }
@@ -156,7 +161,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, reviews: d.Reviews, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), ptz: ptz.NewController(d.Now), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
-	s.notes, s.notifyTest, s.vapidKey = d.Notifications, d.NotifyTest, d.VAPIDPublicKey
+	s.notes, s.notifyTest, s.vapidKey, s.email = d.Notifications, d.NotifyTest, d.VAPIDPublicKey, d.EmailNotifications
 	s.offsite, s.offsiteStatus = d.Offsite, d.OffsiteStatus
 	s.shutters, s.onShutter = d.Shutters, d.OnShutter
 	s.shares, s.viewing = d.Shares, d.Viewing
