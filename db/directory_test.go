@@ -95,16 +95,18 @@ func TestHouseholds(t *testing.T) {
 func TestDeleteHouseholdRefusedWhileNonEmpty(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	// The refusal says what is left, for the admin to move or remove.
 	tests := []struct {
 		name string
 		fill func(w *worldish)
+		want string
 	}{
 		{"user", func(w *worldish) {
 			w.user = must[nvr.User](w.t)(w.d.CreateUser(ctx, nvr.User{Name: "alice", HouseholdID: w.h.ID, Role: nvr.RoleOwner}, "x"))
-		}},
+		}, "household still has 1 person and 0 cameras: move or remove them first"},
 		{"camera", func(w *worldish) {
 			w.cam = must[nvr.Camera](w.t)(w.d.CreateCamera(ctx, nvr.Camera{ID: nvr.NewCameraID(), HouseholdID: w.h.ID, Name: "Door", MainURL: "rtsp://h/"}))
-		}},
+		}, "household still has 0 people and 1 camera: move or remove them first"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +116,7 @@ func TestDeleteHouseholdRefusedWhileNonEmpty(t *testing.T) {
 			tt.fill(w)
 			err := d.DeleteHousehold(ctx, w.h.ID)
 			wantKind(t, err, nvr.KindConflict)
-			if got, want := nvr.ErrorMessage(err), "household still has users or cameras"; got != want {
+			if got, want := nvr.ErrorMessage(err), tt.want; got != want {
 				t.Fatalf("message = %q, want %q", got, want)
 			}
 			if w.user.ID != 0 {

@@ -121,7 +121,14 @@ func (w writes) DeleteHousehold(ctx context.Context, id nvr.HouseholdID) error {
 	res, err := w.c.ExecContext(ctx, `DELETE FROM households WHERE id = ?`, id)
 	switch {
 	case isForeignKey(err):
-		return conflict(op, "household still has users or cameras", err)
+		// Say what is left, so the admin knows what to move or remove.
+		var people, cameras int
+		if qerr := w.c.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM users WHERE household_id = ?),
+			(SELECT count(*) FROM cameras WHERE household_id = ?)`, id, id).Scan(&people, &cameras); qerr != nil {
+			return conflict(op, "household still has people or cameras: move or remove them first", err)
+		}
+		return conflict(op, fmt.Sprintf("household still has %s and %s: move or remove them first",
+			plural(people, "person", "people"), plural(cameras, "camera", "cameras")), err)
 	case err != nil:
 		return internal(op, err)
 	}
@@ -131,4 +138,12 @@ func (w writes) DeleteHousehold(ctx context.Context, id nvr.HouseholdID) error {
 // isDecimal reports whether s is non-empty and all ASCII digits.
 func isDecimal(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// plural says n with the noun's singular or plural form.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

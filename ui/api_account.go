@@ -113,7 +113,7 @@ func (s *Server) handleCreateMyToken(w http.ResponseWriter, r *http.Request, g n
 		return
 	}
 	if req.ExpiresIn < 0 || req.ExpiresIn > 3650 {
-		s.writeError(w, r, errInvalid("expires_in_days must be 0 (never) to 3650"))
+		s.writeError(w, r, errInvalid("expires in days must be 0 (never) to 3650"))
 		return
 	}
 	if req.Scope == "" {

@@ -4,7 +4,9 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +162,23 @@ func TestAdminSetsAPassword(t *testing.T) {
 	}
 	if r := f.do(http.MethodPost, "/api/login", nil, `{"username":"ana","password":"a new passphrase"}`); r.StatusCode != http.StatusOK {
 		t.Fatalf("ana signs in with the new password: %d %s", r.StatusCode, r.body)
+	}
+}
+
+// TestRollLimitsMatchTheServer: the camera form lets a person type the
+// pre- and post-roll the server takes, no less: the post-roll field
+// stopped at 300 seconds while the server takes an hour.
+func TestRollLimitsMatchTheServer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.get("/settings/cameras/"+string(f.camA1.ID), f.login("ana"))
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("camera settings: %d", r.StatusCode)
+	}
+	for name, limit := range map[string]time.Duration{"pre_roll_s": nvr.MaxPreRoll, "post_roll_s": nvr.MaxPostRoll} {
+		m := regexp.MustCompile(`name="` + name + `"[^>]* max="(\d+)"`).FindStringSubmatch(r.body)
+		if m == nil || m[1] != strconv.Itoa(int(limit.Seconds())) {
+			t.Errorf("%s field's max %v, want the server's %v s", name, m, limit.Seconds())
+		}
 	}
 }

@@ -164,7 +164,7 @@ func Notifications(m NotifyModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</tbody></table><form method=\"post\" data-api=\"/api/notify/channels\" data-method=\"POST\" data-reload data-testid=\"channel-form\"><label for=\"ch-kind\">Kind</label> <select id=\"ch-kind\" name=\"kind\"><option value=\"ntfy\">ntfy (phone app; your own server or ntfy.sh)</option> <option value=\"webhook\">Webhook (JSON, for home automation)</option> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</tbody></table><form method=\"post\" data-api=\"/api/notify/channels\" data-method=\"POST\" data-reload data-testid=\"channel-form\"><label for=\"ch-kind\">Kind</label> <select id=\"ch-kind\" name=\"kind\"><option value=\"ntfy\">ntfy (phone app)</option> <option value=\"webhook\">Webhook (home automation)</option> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

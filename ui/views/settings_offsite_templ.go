@@ -287,7 +287,7 @@ func Offsite(m OffsiteModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, ">a directory on this appliance (NAS mount, USB disk)</option> <option value=\"sftp\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, ">a directory here (NAS, USB disk)</option> <option value=\"sftp\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
