@@ -78,6 +78,11 @@ func liveStatus(c cameraResponse, diagnose bool, now time.Time) views.CameraStat
 	case "unreachable":
 		st.Headline = "Camera unreachable"
 		st.Advice = "Check its power and network."
+		if seen == "" && diagnose {
+			// Never reached: a mistyped host name or address fails the same
+			// way as a camera without power.
+			st.Advice = "Check its power and network, and its address in its settings."
+		}
 	case "unsupported":
 		st.Headline = "Camera sends video Hearth cannot show"
 		st.Advice = owner("Set it to H.264 or H.265 in the camera's own settings.", "An owner of your household can change the camera's settings.")

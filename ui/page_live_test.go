@@ -31,6 +31,8 @@ func TestLiveStatusWords(t *testing.T) {
 			Headline: "Camera unreachable since Tue 3 Mar 09:05", Advice: "Check its power and network.", Seen: "No picture since Tue 3 Mar 09:05.", Detail: raw}},
 		{"never seen", cam("unreachable", nil), false, views.CameraStatus{Badge: "offline",
 			Headline: "Camera unreachable", Advice: "Check its power and network.", Seen: "No picture yet."}},
+		{"never seen, owner", cam("unreachable", nil), true, views.CameraStatus{Badge: "offline",
+			Headline: "Camera unreachable", Advice: "Check its power and network, and its address in its settings.", Seen: "No picture yet.", Detail: raw}},
 		{"password, member", cam("auth-failed", nil), false, views.CameraStatus{Badge: "offline",
 			Headline: "Camera refused the password", Advice: "An owner of your household can fix it in Settings.", Seen: "No picture yet."}},
 		{"password, owner", cam("auth-failed", nil), true, views.CameraStatus{Badge: "offline",
