@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -64,8 +65,28 @@ type notifyRuleRequest struct {
 }
 
 func channelOf(c nvr.NotifyChannel) notifyChannelResponse {
-	return notifyChannelResponse{ID: c.ID, Kind: c.Kind, Name: c.Name, Target: c.Target, SecretSet: c.Secret.IsSet(),
+	return notifyChannelResponse{ID: c.ID, Kind: c.Kind, Name: c.Name, Target: shownTarget(c), SecretSet: c.Secret.IsSet(),
 		CreatedAt: c.CreatedAt.UTC()}
+}
+
+// shownTarget is a channel's target as pages and API answers show it. A
+// URL's path and query are often the secret itself (an ntfy topic, a
+// webhook's token, a push endpoint), so only its scheme and host are
+// shown: with the channel's name that tells channels apart, and a screen
+// or a proxy's log of the page gives nobody the topic. An e-mail address
+// is shown whole.
+func shownTarget(c nvr.NotifyChannel) string {
+	if c.Kind == nvr.ChannelEmail {
+		return c.Target
+	}
+	u, err := url.Parse(c.Target)
+	if err != nil || u.Host == "" {
+		return "…"
+	}
+	if (u.Path == "" || u.Path == "/") && u.RawQuery == "" {
+		return u.Scheme + "://" + u.Host
+	}
+	return u.Scheme + "://" + u.Host + "/…"
 }
 
 func ruleOf(r nvr.NotifyRule) notifyRuleResponse {

@@ -204,3 +204,33 @@ func TestEmailChannelNeedsARelay(t *testing.T) {
 		t.Fatalf("notifications page with a relay lacks the e-mail choice:\n%s", r.body)
 	}
 }
+
+// TestChannelTargetShownWithoutItsSecret: an ntfy topic or a webhook's
+// token is in the path or query of its URL, so the channel list (page and
+// API) shows only the scheme and host; an e-mail address is shown whole.
+func TestChannelTargetShownWithoutItsSecret(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	for _, body := range []string{
+		`{"kind":"ntfy","name":"Phone","target":"https://ntfy.example/alvarez-topic-CANARY1"}`,
+		`{"kind":"webhook","name":"Automation","target":"https://203.0.113.7/hook?token=CANARY2"}`,
+		`{"kind":"email","name":"Mail","target":"ana@example.com"}`,
+	} {
+		if r := f.do(http.MethodPost, "/api/notify/channels", []any{ana}, body); r.StatusCode != http.StatusCreated || strings.Contains(r.body, "CANARY") {
+			t.Fatalf("add %s: %d %s", body, r.StatusCode, r.body)
+		}
+	}
+	api := f.get("/api/notify/channels", ana)
+	page := f.get("/settings/notifications", ana)
+	for name, r := range map[string]response{"API": api, "page": page} {
+		if r.StatusCode != http.StatusOK || strings.Contains(r.body, "CANARY") {
+			t.Fatalf("%s: %d, shows a topic or token: %s", name, r.StatusCode, r.body)
+		}
+		for _, want := range []string{"https://ntfy.example/…", "https://203.0.113.7/…", "ana@example.com"} {
+			if !strings.Contains(r.body, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+	}
+}

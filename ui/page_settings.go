@@ -213,7 +213,7 @@ func (s *Server) handleNotificationsPage(w http.ResponseWriter, r *http.Request,
 	}
 	for _, c := range chs {
 		m.Channels = append(m.Channels, views.NotifyChannelRow{ID: string(c.ID), Kind: string(c.Kind), Name: c.Name,
-			Target: c.Target, SecretSet: c.Secret.IsSet()})
+			Target: shownTarget(c), SecretSet: c.Secret.IsSet()})
 	}
 	grants, err := s.policy.VisibleCameras(ctx, g.Principal(), nvr.ActionViewCamera)
 	if err != nil {
