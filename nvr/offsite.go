@@ -2,6 +2,7 @@ package nvr
 
 import (
 	"context"
+	"net"
 	"strings"
 	"time"
 )
@@ -67,6 +68,10 @@ func ValidateOffsiteTarget(t OffsiteTarget) error {
 		}
 		if strings.ContainsAny(t.SFTPAddr+t.SFTPUser, " \t\r\n/") {
 			return Errorf(op, KindInvalid, "the SFTP address or user holds invalid characters")
+		}
+		if _, port, err := net.SplitHostPort(t.SFTPAddr); err != nil || port == "" {
+			// Accepted without one, it failed only at the first copy.
+			return Errorf(op, KindInvalid, "the SFTP address needs a port: host:22 for SSH's usual one")
 		}
 	default:
 		return Errorf(op, KindInvalid, "the target kind must be %q or %q", OffsiteDir, OffsiteSFTP)

@@ -35,6 +35,12 @@ func TestOffsiteSettingsInDatabase(t *testing.T) {
 	}
 	sftp := nvr.OffsiteTarget{Kind: nvr.OffsiteSFTP, Path: "/backup", SFTPAddr: "127.0.0.1:2222", SFTPUser: "friend",
 		SFTPKey: nvr.NewSecret("-----BEGIN OPENSSH PRIVATE KEY-----secret"), Recipient: key.Recipient}
+	// An address without a port is refused when typed, not at the first copy.
+	noPort := sftp
+	noPort.SFTPAddr = "192.0.2.77"
+	if err := svc.Set(ctx, g, noPort); nvr.ErrorKind(err) != nvr.KindInvalid || !strings.Contains(err.Error(), "needs a port") {
+		t.Errorf("SFTP address without a port: %v, want invalid saying it needs a port", err)
+	}
 	if err := svc.Set(ctx, g, sftp); err != nil {
 		t.Fatal(err)
 	}
