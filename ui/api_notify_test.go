@@ -234,3 +234,32 @@ func TestChannelTargetShownWithoutItsSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestNotificationsPageSaysNoneYet: a person who has set nothing up reads
+// that there are no channels and no rules (and that nothing is sent
+// without a rule), not column headings over nothing; once there are some,
+// the tables list them.
+func TestNotificationsPageSaysNoneYet(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	r := f.get("/settings/notifications", ana)
+	for _, want := range []string{`data-testid="channels-none">No channels yet: add one below, or use Notify this device above.</p>`, `data-testid="rules-none"`, "nothing is sent until you add one"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("empty notifications page lacks %s", want)
+		}
+	}
+	if strings.Contains(r.body, `data-testid="channels"`) || strings.Contains(r.body, `data-testid="rules"`) {
+		t.Error("empty notifications page shows a table")
+	}
+	if r := f.do(http.MethodPost, "/api/notify/channels", []any{ana}, `{"kind":"ntfy","name":"Phone","target":"https://ntfy.example/t"}`); r.StatusCode != http.StatusCreated {
+		t.Fatalf("add channel: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPost, "/api/notify/rules", []any{ana}, `{"kinds":["motion"]}`); r.StatusCode != http.StatusCreated {
+		t.Fatalf("add rule: %d %s", r.StatusCode, r.body)
+	}
+	r = f.get("/settings/notifications", ana)
+	if !strings.Contains(r.body, `data-testid="channels"`) || !strings.Contains(r.body, `data-testid="rule-row"`) || strings.Contains(r.body, "-none\"") {
+		t.Errorf("notifications page with a channel and a rule:\n%s", r.body)
+	}
+}
