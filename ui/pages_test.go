@@ -462,9 +462,10 @@ func (f statusFunc) Status(g nvr.CameraGrant) ingest.CameraStatus { return f(g) 
 
 var _ CameraStatusSource = statusFunc(nil)
 
-func TestGridBadges(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+// withAuthFailedCamera restarts f's server with a status source in which
+// camera A1 streams and A2's camera refused the password.
+func withAuthFailedCamera(t *testing.T, f *fixture) {
+	t.Helper()
 	states := map[nvr.CameraID]ingest.CameraStatus{
 		f.camA1.ID: {State: "streaming"},
 		f.camA2.ID: {State: "auth-failed", Streams: []ingest.StreamStatus{{Stream: "main", State: "auth-failed", LastError: "camera refused the credentials"}}},
@@ -476,6 +477,12 @@ func TestGridBadges(t *testing.T) {
 		Directory: f.dir, Now: f.clock})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
+}
+
+func TestGridBadges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	withAuthFailedCamera(t, f)
 	got := map[string]string{}
 	testID(t, f.get("/", f.login("ana")).body, "tile").Each(func(_ int, s *goquery.Selection) {
 		got[s.AttrOr("data-camera-id", "")] = strings.Join(strings.Fields(s.Find(`[data-testid="badge"]`).Text()), " ") +
@@ -529,17 +536,7 @@ func TestGridBadges(t *testing.T) {
 func TestSettingsCameraStateInWords(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	states := map[nvr.CameraID]ingest.CameraStatus{
-		f.camA1.ID: {State: "streaming"},
-		f.camA2.ID: {State: "auth-failed", Streams: []ingest.StreamStatus{{Stream: "main", State: "auth-failed", LastError: "camera refused the credentials"}}},
-	}
-	f.ts.Close()
-	f.srv = NewServer(Config{}, Deps{Policy: nvr.NewPolicy(f.store, f.clock, nil),
-		Auth:      nvr.NewAuth(f.store, nvr.AuthConfig{Argon2: cheapArgon, Now: f.clock}),
-		Status:    statusFunc(func(g nvr.CameraGrant) ingest.CameraStatus { return states[g.CameraID()] }),
-		Directory: f.dir, Now: f.clock})
-	f.ts = httptest.NewServer(f.srv)
-	t.Cleanup(f.ts.Close)
+	withAuthFailedCamera(t, f)
 	got := map[string]string{}
 	testID(t, f.get("/settings/cameras", f.login("ana")).body, "camera-row").Each(func(_ int, s *goquery.Selection) {
 		got[s.AttrOr("data-camera-id", "")] = strings.TrimSpace(s.Find(`td[data-label="State"]`).Text())
