@@ -306,10 +306,25 @@ function onSelect(a, b, done) {
   if (done && tl.selectMode) setSelectMode(false); // one selection per press of Select
 }
 
+// kbSel is the stretch chosen with the arrow keys in select mode
+// ([anchor, end]): a keyboard cannot drag, so ←/→ widen a selection from
+// the playhead instead of stepping, and Enter on the timeline (or Select
+// again) ends it.
+let kbSel = null;
+
 function setSelectMode(on) {
   tl.selectMode = on;
+  kbSel = null;
   selectBtn.setAttribute('aria-pressed', String(on));
-  if (on) status('Drag across the timeline to select a stretch to download.');
+  if (on) status('Drag across the timeline to select a stretch to download, or press ← and → to widen it from the playhead.');
+}
+
+// selectByKey widens the keyboard selection by one step (dir -1 or 1).
+function selectByKey(dir, step, from) {
+  const anchor = kbSel ? kbSel[0] : (tl.playhead ?? from);
+  const end = Math.min(Date.now(), (kbSel ? kbSel[1] : anchor) + dir * step);
+  kbSel = [anchor, end];
+  if (end !== anchor) onSelect(Math.min(anchor, end), Math.max(anchor, end), false);
 }
 
 function dayOf(ms) { const d = new Date(ms); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; }
@@ -410,6 +425,17 @@ document.addEventListener('keydown', (ev) => {
   const onControl = target.closest('button, a, summary');
   const step = tl.span / (ev.shiftKey ? 4 : 20);
   const from = mode === 'live' ? Date.now() : rec.position();
+  if (tl.selectMode && (ev.key === 'ArrowLeft' || ev.key === 'ArrowRight')) {
+    selectByKey(ev.key === 'ArrowLeft' ? -1 : 1, step, from);
+    ev.preventDefault();
+    return;
+  }
+  if (tl.selectMode && kbSel && ev.key === 'Enter' && target === root) {
+    setSelectMode(false);
+    if (!download.hidden) download.focus();
+    ev.preventDefault();
+    return;
+  }
   switch (ev.key) {
     case 'ArrowLeft': playAt(from - step); break;
     case 'ArrowRight':
