@@ -205,6 +205,13 @@ func TestBrowserOfflineCameraSaysWhy(t *testing.T) {
 	if vis, _ := browsertest.Eval[string](b, `['player-mode', 'player-clock'].map((id) => getComputedStyle(document.querySelector('[data-testid="' + id + '"]')).visibility).join(' ')`); vis != "hidden hidden" {
 		t.Errorf("the offline camera's page shows its live label and clock (visibility %q)", vis)
 	}
+	// Nor once the live player has connected (WHEP answers for a camera
+	// the server cannot reach; no frame ever comes): the words are still
+	// over the picture, so "LIVE" over "Camera unreachable" must not show.
+	if vis, _ := browsertest.Eval[string](b, `(() => { document.querySelector('[data-player-box]').dataset.player = 'playing';
+	  return ['player-mode', 'player-clock'].map((id) => getComputedStyle(document.querySelector('[data-testid="' + id + '"]')).visibility).join(' '); })()`); vis != "hidden hidden" {
+		t.Errorf("the offline camera's page, its player connected, shows its live label and clock over the status words (visibility %q)", vis)
+	}
 
 	// An owner: the same words; the raw detail behind a closed toggle.
 	shots := screenshotDir(t)

@@ -205,9 +205,11 @@ function showReviewed(li, reviewed) {
   li.dataset.reviewed = String(reviewed);
   const b = li.querySelector('.ev-mark');
   b.setAttribute('aria-pressed', String(reviewed));
-  const t = reviewed ? 'Reviewed: mark unreviewed (r)' : 'Mark reviewed (r)';
-  b.title = t;
-  b.setAttribute('aria-label', t);
+  const t = reviewed ? 'Reviewed: mark unreviewed' : 'Mark reviewed';
+  b.title = `${t} (r)`;
+  // Which event: a screen reader going through the buttons heard the same
+  // words on every row.
+  b.setAttribute('aria-label', `${t}: ${li.dataset.desc}`);
 }
 
 function row(ev) {
@@ -249,8 +251,10 @@ function row(ev) {
   open.addEventListener('click', opened);
   open.addEventListener('auxclick', (e) => { if (e.button === 1) opened(); });
 
+  li.dataset.desc = `${what} on ${camName} at ${time.textContent}`;
   const actions = el('div', 'ev-actions');
   const play = button('▶', 'Play the clip here', () => openClip(li, ev, `${camName} · ${what} · ${when.toLocaleString()}`));
+  play.setAttribute('aria-label', `Play the clip here: ${li.dataset.desc}`);
   play.dataset.testid = 'event-play';
   const mark = button('✓', 'Mark reviewed (r)', () => setReviewed(li, li.dataset.reviewed !== 'true'), 'secondary ev-mark');
   mark.dataset.testid = 'event-mark';

@@ -58,7 +58,21 @@ function when(ms) {
   const d = new Date(ms);
   const today = new Date();
   if (d.toDateString() === today.toDateString()) return hhmmss(ms);
-  return `${d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' })} ${hhmmss(ms)}`;
+  // Another year's date says its year (a link to 2020 read as this year).
+  const year = d.getFullYear() === today.getFullYear() ? {} : { year: 'numeric' };
+  return `${d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', ...year })} ${hhmmss(ms)}`;
+}
+
+// The server answers for at most 31 days of recordings at a time: the
+// next recording after a moment is looked for in the 30 days after it.
+const SEARCH_AHEAD_MS = 30 * 86400e3;
+
+// nothingAt says there is nothing to play at ms: "or after" only when the
+// search reached now.
+function nothingAt(ms) {
+  return Date.now() - ms > SEARCH_AHEAD_MS
+    ? `Nothing recorded at ${when(ms)} or in the 30 days after`
+    : `Nothing recorded at ${when(ms)} or after`;
 }
 
 async function getJSON(url) {
@@ -160,7 +174,7 @@ async function recordedFrom(ms, slack) {
   let next = ranges.find((r) => r.a > ms);
   if (!next) {
     try {
-      next = (await fetchRanges(ms, Math.max(ms, Date.now()) + 60e3)).find((r) => r.b > ms);
+      next = (await fetchRanges(ms, Math.min(Math.max(ms, Date.now()) + 60e3, ms + SEARCH_AHEAD_MS))).find((r) => r.b > ms);
     } catch { next = null; }
   }
   return next ? { at: Math.max(ms, next.a), end: next.b, gap: true } : null;
@@ -198,7 +212,7 @@ async function playAt(ms, { slackPx = 0, why = '' } = {}) {
     return false;
   }
   if (!target) {
-    status(`Nothing recorded at ${when(ms)} or after.${mode === 'live' ? '' : ' Choose another moment, or Live.'}`);
+    status(`${nothingAt(ms)}.${mode === 'live' ? '' : ' Choose another moment, or Live.'}`);
     return false;
   }
   status(target.gap && target.at - ms > 1000
@@ -306,10 +320,25 @@ function onSelect(a, b, done) {
   if (done && tl.selectMode) setSelectMode(false); // one selection per press of Select
 }
 
+// kbSel is the stretch chosen with the arrow keys in select mode
+// ([anchor, end]): a keyboard cannot drag, so ←/→ widen a selection from
+// the playhead instead of stepping, and Enter on the timeline (or Select
+// again) ends it.
+let kbSel = null;
+
 function setSelectMode(on) {
   tl.selectMode = on;
+  kbSel = null;
   selectBtn.setAttribute('aria-pressed', String(on));
-  if (on) status('Drag across the timeline to select a stretch to download.');
+  if (on) status('Drag across the timeline to select a stretch to download, or press ← and → to widen it from the playhead.');
+}
+
+// selectByKey widens the keyboard selection by one step (dir -1 or 1).
+function selectByKey(dir, step, from) {
+  const anchor = kbSel ? kbSel[0] : (tl.playhead ?? from);
+  const end = Math.min(Date.now(), (kbSel ? kbSel[1] : anchor) + dir * step);
+  kbSel = [anchor, end];
+  if (end !== anchor) onSelect(Math.min(anchor, end), Math.max(anchor, end), false);
 }
 
 function dayOf(ms) { const d = new Date(ms); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; }
@@ -410,6 +439,17 @@ document.addEventListener('keydown', (ev) => {
   const onControl = target.closest('button, a, summary');
   const step = tl.span / (ev.shiftKey ? 4 : 20);
   const from = mode === 'live' ? Date.now() : rec.position();
+  if (tl.selectMode && (ev.key === 'ArrowLeft' || ev.key === 'ArrowRight')) {
+    selectByKey(ev.key === 'ArrowLeft' ? -1 : 1, step, from);
+    ev.preventDefault();
+    return;
+  }
+  if (tl.selectMode && kbSel && ev.key === 'Enter' && target === root) {
+    setSelectMode(false);
+    if (!download.hidden) download.focus();
+    ev.preventDefault();
+    return;
+  }
   switch (ev.key) {
     case 'ArrowLeft': playAt(from - step); break;
     case 'ArrowRight':
@@ -457,7 +497,7 @@ function start() {
     // A link into a closed shutter period keeps playAt's explanation (and
     // the moment, greyed on the timeline); only a link to nothing at all
     // falls back to live.
-    load().then(() => playAt(ms)).then((ok) => { if (!ok && !tl.closedAt(ms)) goLive(`Nothing recorded at ${when(ms)} or after; showing live.`); });
+    load().then(() => playAt(ms)).then((ok) => { if (!ok && !tl.closedAt(ms)) goLive(`${nothingAt(ms)}; showing live.`); });
     return;
   }
   tl.setView(Date.now() - LIVE_SPAN_MS * 0.8, LIVE_SPAN_MS);

@@ -212,6 +212,7 @@ export class Timeline {
     const step = STEPS.find((s) => s / per >= LABEL_PX) || STEPS[STEPS.length - 1];
     const minor = step / (step >= 3600e3 && step % 4 === 0 ? 4 : 2);
     const out = [];
+    let lastRight = -Infinity; // where the last label drawn ends
     const base = localMidnight(this.t0 - 86400e3);
     const first = base + Math.floor((this.t0 - base) / minor) * minor;
     // Ticks step from a local midnight; whether one is major (labelled) is
@@ -224,13 +225,19 @@ export class Timeline {
       const mid = localMidnight(tt);
       const major = (tt - mid) % step === 0;
       out.push(el('line', { x1: x, x2: x, y1: BAR_TOP - (major ? 6 : 3), y2: BAR_TOP, class: 'tl-tick' }));
-      if (major) {
+      // A time whose tick is off the bar is not labelled (pulled inside,
+      // it sat on the next label, where another time was); the day's
+      // name is, so the day in view stays said.
+      if (major && (tt === mid || (x >= 0 && x <= this.width))) {
         const text = tt === mid ? dayLabel(tt) : step < 60e3 ? hhmmss(tt) : hhmm(tt);
         // A label near an edge is kept whole inside the bar (the day's
         // name was cut to "n, Dec 7" at a phone's left edge): about 6 px
         // a character at 11 px, half of it each side of the tick.
         const half = text.length * 3.3;
         const lx = Math.min(Math.max(x, half), this.width - half);
+        // One that would overlap the label before it is left out.
+        if (lx - half < lastRight + 4) continue;
+        lastRight = lx + half;
         out.push(el('text', { x: lx, y: BAR_TOP - 8, class: tt === mid ? 'tl-label tl-day' : 'tl-label' }, text));
       }
     }
