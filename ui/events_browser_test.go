@@ -64,6 +64,7 @@ func seedReviewEvents(t *testing.T, f *fixture) []nvr.Event {
 	return evs
 }
 
+// browserLogin signs user in through the login form.
 func browserLogin(t *testing.T, b *browsertest.Browser, base, user string) {
 	t.Helper()
 	browse(t, b,

@@ -18,19 +18,6 @@ import (
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
-// signIn signs user in through the login form.
-func signIn(t *testing.T, b *browsertest.Browser, base, user string) {
-	t.Helper()
-	browse(t, b,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SetValue(chromedp.CSS(`#username`), user),
-		chromedp.SetValue(chromedp.CSS(`#password`), testPassword),
-		chromedp.Click(chromedp.CSS(`[data-testid="login-form"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav`)),
-	)
-}
-
 // gridColumnsJS is the number of columns the grid lays out now.
 const gridColumnsJS = `getComputedStyle(document.querySelector('[data-testid="grid"]')).gridTemplateColumns.split(' ').length`
 
@@ -44,7 +31,7 @@ func TestBrowserGridLayoutAndOpen(t *testing.T) {
 	f := newLiveFixture(t, view.LiveConfig{})
 	b := browsertest.Start(t)
 	browse(t, b, chromedp.EmulateViewport(1280, 800))
-	signIn(t, b, f.ts.URL, "ana")
+	browserLogin(t, b, f.ts.URL, "ana")
 	browse(t, b, chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid-layout"]`)))
 
 	cols := func(want int) {
@@ -191,7 +178,7 @@ func TestBrowserOfflineCameraSaysWhy(t *testing.T) {
 
 	// A member: the words, and no raw detail anywhere in the page.
 	browse(t, b, chromedp.EmulateViewport(1280, 800))
-	signIn(t, b, f.ts.URL, "mo")
+	browserLogin(t, b, f.ts.URL, "mo")
 	words("member's grid")
 	html, _ := browsertest.Eval[string](b, `document.documentElement.outerHTML`)
 	if strings.Contains(html, "127.0.0.1") || strings.Contains(html, "status-detail") {
@@ -216,7 +203,7 @@ func TestBrowserOfflineCameraSaysWhy(t *testing.T) {
 	// An owner: the same words; the raw detail behind a closed toggle.
 	shots := screenshotDir(t)
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="logout-form"] button`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)))
-	signIn(t, b, f.ts.URL, "ana")
+	browserLogin(t, b, f.ts.URL, "ana")
 	for _, w := range []int64{375, 1280} {
 		for _, dark := range []bool{false, true} {
 			scheme := map[bool]string{false: "light", true: "dark"}[dark]

@@ -56,15 +56,8 @@ func TestSettingsPagesFitAPhone(t *testing.T) {
 		"root": {"/settings/admin", "/settings/admin/cameras", "/settings/admin/system"},
 	}
 	for _, user := range []string{"ana", "root"} {
-		browse(t, b,
-			chromedp.EmulateViewport(375, 812),
-			chromedp.Navigate(f.ts.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-			chromedp.SetValue(chromedp.CSS(`#username`), user),
-			chromedp.SetValue(chromedp.CSS(`#password`), testPassword),
-			chromedp.Click(chromedp.CSS(`[data-testid="login-form"] button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`nav`)),
-		)
+		browse(t, b, chromedp.EmulateViewport(375, 812))
+		browserLogin(t, b, f.ts.URL, user)
 		for _, page := range pages[user] {
 			for _, dark := range []bool{false, true} {
 				colorScheme(t, b, dark)
@@ -112,15 +105,9 @@ func TestActionCellsStayInTheirRow(t *testing.T) {
   return out.join("; ");
 })()`
 	for user, page := range map[string]string{"ana": "/settings/people", "root": "/settings/admin"} {
-		browse(t, b,
-			chromedp.EmulateViewport(1280, 800),
-			chromedp.Navigate(f.ts.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-			chromedp.SetValue(chromedp.CSS(`#username`), user),
-			chromedp.SetValue(chromedp.CSS(`#password`), testPassword),
-			chromedp.Click(chromedp.CSS(`[data-testid="login-form"] button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`nav`)),
-			chromedp.Navigate(f.ts.URL+page), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		browse(t, b, chromedp.EmulateViewport(1280, 800))
+		browserLogin(t, b, f.ts.URL, user)
+		browse(t, b, chromedp.Navigate(f.ts.URL+page), chromedp.WaitVisible(chromedp.CSS(`main`)))
 		got, err := browsertest.Eval[string](b, rowsJS)
 		if err != nil {
 			t.Fatal(err)
