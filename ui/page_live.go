@@ -83,6 +83,11 @@ func liveStatus(c cameraResponse, diagnose bool, now time.Time) views.CameraStat
 			// way as a camera without power.
 			st.Advice = "Check its power and network, and its address in its settings."
 		}
+	case "no-stream":
+		// The camera answers but has nothing at the URL's path: the address
+		// is wrong, not the camera or the network.
+		st.Headline = "The camera has no stream at this address"
+		st.Advice = owner("Check the part of its URL after the address in its settings (the camera's manual names it).", "An owner of your household can fix its address in Settings.")
 	case "unsupported":
 		st.Headline = "Camera sends video Hearth cannot show"
 		st.Advice = owner("Set it to H.264 or H.265 in the camera's own settings.", "An owner of your household can change the camera's settings.")

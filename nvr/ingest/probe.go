@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -124,7 +123,7 @@ func probeError(err, ctxErr error) error {
 		return &ProbeError{Class: ProbeUnsupported, Msg: msg}
 	case errors.Is(err, media.ErrNoMedia):
 		return &ProbeError{Class: ProbeNoVideo, Msg: "connected, but no video arrived"}
-	case errors.Is(err, media.ErrProtocol) && errors.As(err, &re) && strings.Contains(re.Msg, "404 (Not Found)"):
+	case errors.Is(err, media.ErrNotFound):
 		// The camera answered, but has nothing at this path: a mistyped
 		// or another model's path, which "does not speak RTSP" hid.
 		return &ProbeError{Class: ProbeProtocol, Msg: "the camera answered but has no stream at this path: check the part of the URL after the address (its manual names it)"}

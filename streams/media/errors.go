@@ -15,6 +15,9 @@ var (
 	ErrUnsupported = errors.New("unsupported stream")
 	// ErrNoMedia: connected, but no media arrived within the read timeout.
 	ErrNoMedia = errors.New("no media")
+	// ErrNotFound: the camera answered, but has no stream at this path
+	// (RTSP 404): the URL's path is wrong, not the camera.
+	ErrNotFound = errors.New("no stream at this path")
 	// ErrProtocol: the peer spoke broken RTSP/SDP/RTP.
 	ErrProtocol = errors.New("protocol error")
 )

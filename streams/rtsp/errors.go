@@ -21,7 +21,7 @@ import (
 // kept, so nothing can print a secret it quoted.
 type Error struct {
 	Op   string // e.g. `camera 0123… main: describe rtsp://host/path`
-	Kind error  // media.ErrAuth, ErrUnreachable, ErrUnsupported, ErrNoMedia or ErrProtocol
+	Kind error  // media.ErrAuth, ErrUnreachable, ErrUnsupported, ErrNotFound, ErrNoMedia or ErrProtocol
 	Msg  string // redacted detail
 	// Refused tells that Config.CheckAddr refused the address (Kind is then
 	// media.ErrUnreachable); errors.Is(err, ErrAddrRefused) tests it.
@@ -79,6 +79,8 @@ func classify(err error, playing, heard bool) error {
 			return media.ErrUnreachable
 		case base.StatusUnsupportedTransport:
 			return media.ErrUnsupported
+		case base.StatusNotFound:
+			return media.ErrNotFound
 		}
 		return media.ErrProtocol
 	case errors.As(err, &sdp), errors.As(err, &ctMiss), errors.As(err, &ctBad):

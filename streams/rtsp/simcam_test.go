@@ -183,13 +183,13 @@ func TestSimcamStall(t *testing.T) {
 	t.Logf("error after %v: %v", took, err)
 }
 
-// TestSimcamUnknownPath: a path the camera does not have is a protocol
-// error (404), not an auth or reachability one.
+// TestSimcamUnknownPath: a path the camera does not have (404) is its own
+// class, not a protocol, auth or reachability one: the URL is wrong.
 func TestSimcamUnknownPath(t *testing.T) {
 	t.Parallel()
 	srv := startSimcam(t, simcam.ServerConfig{Cameras: []simcam.CameraConfig{{ID: idA}}})
 	_, err := runErr(t, Config{CameraID: idA, URL: "rtsp://" + srv.Addr() + "/cam/9"}, 10*time.Second)
-	requireKind(t, err, media.ErrProtocol)
+	requireKind(t, err, media.ErrNotFound)
 }
 
 // TestRunReadySignalsHandshake: ready is called once PLAY is answered, even

@@ -79,6 +79,9 @@ func (b Backoff) classify(err error) (State, time.Duration) {
 		return StateUnsupported, b.UnsupportedMin
 	case errors.Is(err, media.ErrUnreachable):
 		return StateUnreachable, 0
+	case errors.Is(err, media.ErrNotFound):
+		// The usual pace: a camera still booting may answer 404 for a while.
+		return StateNoStream, 0
 	}
 	return StateBackoff, 0
 }

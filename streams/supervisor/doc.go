@@ -18,13 +18,14 @@
 //	   │                           └────────┬─────────────────┘
 //	   │                        source returned, panicked or stalled
 //	   │                                    ▼
-//	   └──── pause ends ──── backoff | unreachable | auth-failed | unsupported
+//	   └──── pause ends ──── backoff | unreachable | auth-failed | unsupported | no-stream
 //
 //	any state ──ctx done──▶ stopped (Run returns)
 //
 // The failure state is picked with errors.Is on the source's error:
 // media.ErrAuth → auth-failed, media.ErrUnreachable → unreachable,
-// media.ErrUnsupported → unsupported, anything else (media.ErrProtocol,
+// media.ErrUnsupported → unsupported, media.ErrNotFound → no-stream,
+// anything else (media.ErrProtocol,
 // media.ErrNoMedia from the read timeout, a recovered panic, a source that
 // returned nil) → backoff.
 //

@@ -28,12 +28,15 @@ const (
 	StateUnreachable State = "unreachable"
 	// StateUnsupported: pausing after the stream had nothing Hearth carries.
 	StateUnsupported State = "unsupported"
+	// StateNoStream: pausing after the camera said it has no stream at the
+	// URL's path (a mistyped path, another model's).
+	StateNoStream State = "no-stream"
 )
 
 // Waiting reports whether s is one of the pauses after a failure.
 func (s State) Waiting() bool {
 	switch s {
-	case StateBackoff, StateAuthFailed, StateUnreachable, StateUnsupported:
+	case StateBackoff, StateAuthFailed, StateUnreachable, StateUnsupported, StateNoStream:
 		return true
 	}
 	return false

@@ -78,6 +78,9 @@ func TestFailureClasses(t *testing.T) {
 		{"unsupported", func(context.Context, func(*media.Unit)) error {
 			return fmt.Errorf("no H.264/H.265 track (MJPEG): %w", media.ErrUnsupported)
 		}, StateUnsupported, 5 * time.Minute, "MJPEG"},
+		{"no stream at the path", func(context.Context, func(*media.Unit)) error {
+			return fmt.Errorf("describe rtsp://cam/cam/9: 404 (Not Found): %w", media.ErrNotFound)
+		}, StateNoStream, 0, "404"},
 		{"protocol", func(context.Context, func(*media.Unit)) error {
 			return fmt.Errorf("bad SDP: %w", media.ErrProtocol)
 		}, StateBackoff, 0, "bad SDP"},
