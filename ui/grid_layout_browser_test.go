@@ -211,6 +211,22 @@ func TestBrowserOfflineCameraSaysWhy(t *testing.T) {
 			for _, page := range []struct{ name, path string }{{"grid", "/"}, {"camera", "/cameras/" + cam}} {
 				browse(t, b, chromedp.EmulateViewport(w, 800), chromedp.Navigate(f.ts.URL+page.path), chromedp.WaitVisible(chromedp.CSS(`main`)))
 				words("owner's " + page.name)
+				if page.name == "camera" {
+					// The camera's name on the picture stays clear of the
+					// words: at 375 px a long status (here the words for a
+					// camera without a stream at its path) filled the box
+					// to its top and ran under the name.
+					over, _ := browsertest.Eval[bool](b, `(() => { const p = document.querySelector('[data-testid="camera-page"] .status-panel');
+					  p.querySelector('.status-headline').textContent = 'The camera has no stream at this address';
+					  const a = p.querySelector('[data-testid="status-advice"]');
+					  if (a) a.textContent = "Check the part of its URL after the address in its settings (the camera's manual names it).";
+					  const n = document.querySelector('.player-name').getBoundingClientRect();
+					  const h = document.querySelector('[data-testid="camera-page"] .status-headline').getBoundingClientRect();
+					  return n.bottom > h.top && n.top < h.bottom && n.right > h.left && n.left < h.right; })()`)
+					if over {
+						t.Errorf("camera page at %d px (%s): the camera's name overlaps the status headline", w, scheme)
+					}
+				}
 				if page.name == "grid" { // the other tile plays before the picture is taken
 					waitJS(t, b, fmt.Sprintf(`document.querySelector('[data-camera-id="%s"]').dataset.player === 'playing'`, f.camA1.ID), 15*time.Second)
 				}
