@@ -16,6 +16,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
 
 // TestNotifyAPI: users manage their own channels and rules; secrets are
@@ -168,7 +169,7 @@ func TestNotifyRuleCooldownInWords(t *testing.T) {
 	if want := []string{"1 hour", "1 minute", "1 minute 30 seconds", "no limit"}; !slices.Equal(got, want) {
 		t.Fatalf("cooldowns %q, want %q", got, want)
 	}
-	if w := cooldownWords(2*time.Hour + 5*time.Second); w != "2 hours 5 seconds" {
+	if w := view.DurationWords(2*time.Hour + 5*time.Second); w != "2 hours 5 seconds" {
 		t.Errorf("2h0m5s: %q", w)
 	}
 }

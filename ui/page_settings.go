@@ -8,6 +8,7 @@ import (
 
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/record"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/ui/views"
 )
 
@@ -251,31 +252,11 @@ func (s *Server) handleNotificationsPage(w http.ResponseWriter, r *http.Request,
 			row.Quiet = minutesClock(rule.QuietStart) + "–" + minutesClock(rule.QuietEnd)
 		}
 		if rule.Cooldown > 0 {
-			row.Cooldown = cooldownWords(rule.Cooldown)
+			row.Cooldown = view.DurationWords(rule.Cooldown)
 		}
 		m.Rules = append(m.Rules, row)
 	}
 	s.render(w, r, http.StatusOK, views.Notifications(m))
-}
-
-// cooldownWords says a rule's cooldown as the form asked for it, in words
-// ("1 minute 30 seconds"), not Go's "1m30s".
-func cooldownWords(d time.Duration) string {
-	var parts []string
-	for _, u := range []struct {
-		d    time.Duration
-		name string
-	}{{time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}} {
-		n := int(d / u.d)
-		d -= time.Duration(n) * u.d
-		switch {
-		case n == 1:
-			parts = append(parts, "1 "+u.name)
-		case n > 1:
-			parts = append(parts, strconv.Itoa(n)+" "+u.name+"s")
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 func notifyKindWords(k nvr.NotifyKind) string {

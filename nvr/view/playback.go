@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
@@ -51,27 +52,34 @@ func ParseTimeRange(startText, endText string, maxLen time.Duration) (nvr.TimeRa
 		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "end must be after start")
 	}
 	if maxLen > 0 && end.Sub(start) > maxLen {
-		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "the range must be at most %s", durationWords(maxLen))
+		return nvr.TimeRange{}, nvr.Errorf(op, nvr.KindInvalid, "the range must be at most %s", DurationWords(maxLen))
 	}
 	return nvr.TimeRange{Start: start, End: end}, nil
 }
 
-// durationWords says a whole number of days, hours or minutes the way a
-// person would ("6 hours", "31 days"), not as Go writes it ("6h0m0s").
-func durationWords(d time.Duration) string {
+// DurationWords says d the way a person would ("6 hours", "31 days",
+// "1 minute 30 seconds"), not as Go writes it ("6h0m0s"): whole days,
+// hours, minutes and seconds, the units that are not zero. Under a second
+// it is Go's.
+func DurationWords(d time.Duration) string {
+	if d < time.Second {
+		return d.String()
+	}
+	var parts []string
 	for _, u := range []struct {
 		d    time.Duration
 		name string
-	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}} {
-		if d >= u.d && d%u.d == 0 {
-			n := int64(d / u.d)
-			if n == 1 {
-				return "1 " + u.name
-			}
-			return strconv.FormatInt(n, 10) + " " + u.name + "s"
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}} {
+		n := int64(d / u.d)
+		d -= time.Duration(n) * u.d
+		switch {
+		case n == 1:
+			parts = append(parts, "1 "+u.name)
+		case n > 1:
+			parts = append(parts, strconv.FormatInt(n, 10)+" "+u.name+"s")
 		}
 	}
-	return d.String()
+	return strings.Join(parts, " ")
 }
 
 // rangeGap joins recordings closer than this in a timeline.
