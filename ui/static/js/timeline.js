@@ -231,9 +231,11 @@ export class Timeline {
       if (major && (tt === mid || (x >= 0 && x <= this.width))) {
         const text = tt === mid ? dayLabel(tt) : step < 60e3 ? hhmmss(tt) : hhmm(tt);
         // A label near an edge is kept whole inside the bar (the day's
-        // name was cut to "n, Dec 7" at a phone's left edge): about 6 px
-        // a character at 11 px, half of it each side of the tick.
-        const half = text.length * 3.3;
+        // name was cut to "n, Dec 7" at a phone's left edge): about 6.6 px
+        // a character at 11 px, half of it each side of the tick; the
+        // day's name is bold, about 8 px a character ("Mon, Dec 7" stuck
+        // 2 px out at the left edge).
+        const half = text.length * (tt === mid ? 4 : 3.3);
         const lx = Math.min(Math.max(x, half), this.width - half);
         // One that would overlap the label before it is left out.
         if (lx - half < lastRight + 4) continue;
