@@ -219,24 +219,25 @@ func (c *cameraRecorder) run(ctx context.Context) {
 // write fails. An idle stream is fsynced on time: Next waits at most one
 // sync interval.
 func (c *cameraRecorder) record(ctx context.Context, sub *hub.Subscription, seg *segment.Segmenter, idx *segmentIndex) error {
+	// One timer for the recorder's life, reset before each wait (since Go
+	// 1.23 a Reset timer never delivers a stale time).
+	idle := time.NewTimer(c.r.cfg.SyncInterval)
+	defer idle.Stop()
 	for {
 		c.turns.Add(1)
 		u, ok := sub.TryNext()
 		if !ok {
-			nctx, cancel := context.WithTimeout(ctx, c.r.cfg.SyncInterval)
+			idle.Reset(c.r.cfg.SyncInterval)
 			var err error
-			u, err = sub.Next(nctx)
-			cancel()
-			// The error says why Next returned: nctx.Err() cannot, since
-			// cancel has just set it whatever happened. Only the sync
-			// deadline means "idle"; anything else (hub.ErrClosed when the
-			// camera's pipeline restarts) ends this subscription, so run
-			// subscribes to the camera's new hub.
+			u, err = sub.NextWithin(ctx, idle.C)
+			// Only ErrIdle means "idle"; anything else (hub.ErrClosed when
+			// the camera's pipeline restarts) ends this subscription, so
+			// run subscribes to the camera's new hub.
 			switch {
 			case err == nil:
 			case ctx.Err() != nil:
 				return nil
-			case errors.Is(err, context.DeadlineExceeded):
+			case errors.Is(err, hub.ErrIdle):
 				// An idle stream is measured too: a camera that stopped
 				// flooding resumes without sending.
 				if _, err := c.overRate(0, seg); err != nil {

@@ -509,3 +509,40 @@ func TestRingGrowsToItsBound(t *testing.T) {
 		t.Fatalf("primed with %d units, want the cached GOP of 200", len(primed))
 	}
 }
+
+// NextWithin gives up with ErrIdle only when nothing is queued: a queued
+// unit wins over a fired idle channel, and a reused timer keeps working
+// turn after turn, as the recorder uses it.
+func TestNextWithinIdle(t *testing.T) {
+	h := New("cam-1", Options{})
+	defer h.Close()
+	s := h.Subscribe(SubscribeOptions{Start: StartNextKeyframe})
+	fired := make(chan time.Time, 1)
+	fired <- time.Now()
+	if u, err := s.NextWithin(t.Context(), fired); u != nil || !errors.Is(err, ErrIdle) {
+		t.Fatalf("empty queue, idle fired: got %v, %v; want ErrIdle", u, err)
+	}
+	units := gen(avInfo("cam-1"), 3, 30, 0, false)
+	for _, u := range units {
+		h.Publish(u)
+	}
+	fired <- time.Now()
+	for i, want := range units {
+		u, err := s.NextWithin(t.Context(), fired)
+		if err != nil || u != want {
+			t.Fatalf("unit %d: got %v, %v with idle fired; want the queued unit", i, u, err)
+		}
+	}
+	timer := time.NewTimer(time.Millisecond)
+	defer timer.Stop()
+	for turn := range 3 {
+		timer.Reset(time.Millisecond)
+		if _, err := s.NextWithin(t.Context(), timer.C); !errors.Is(err, ErrIdle) {
+			t.Fatalf("turn %d: got %v, want ErrIdle from the reset timer", turn, err)
+		}
+	}
+	s.Close()
+	if _, err := s.NextWithin(t.Context(), nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("closed: got %v, want ErrClosed", err)
+	}
+}

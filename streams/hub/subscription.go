@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/hearthnvr/hearth/streams/media"
 )
 
 // ErrClosed is returned by Next once the subscription or its hub is closed.
 var ErrClosed = errors.New("hub: subscription closed")
+
+// ErrIdle is returned by NextWithin when its idle channel fires first.
+var ErrIdle = errors.New("hub: no unit within the idle time")
 
 // Start says where a new subscription begins.
 type Start int
@@ -145,6 +149,15 @@ func (s *Subscription) Dropped() uint64 {
 // is closed (ErrClosed) or ctx is done (ctx.Err()). Once closed, queued units
 // are gone: Next returns ErrClosed at once.
 func (s *Subscription) Next(ctx context.Context) (*media.Unit, error) {
+	return s.NextWithin(ctx, nil)
+}
+
+// NextWithin is Next that also gives up with ErrIdle when idle fires (nil
+// never fires). A consumer that waits with a time limit on every turn
+// passes a reused timer's channel here: a context.WithTimeout per wait
+// cost each camera's recorder a timer, a context and its cancellation
+// registration 25 times a second.
+func (s *Subscription) NextWithin(ctx context.Context, idle <-chan time.Time) (*media.Unit, error) {
 	for {
 		u, err := s.pop()
 		if u != nil || err != nil {
@@ -155,6 +168,8 @@ func (s *Subscription) Next(ctx context.Context) (*media.Unit, error) {
 		case <-s.done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-idle:
+			return nil, ErrIdle
 		}
 	}
 }
