@@ -3,6 +3,7 @@ package rtsp
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
@@ -117,7 +118,7 @@ func (v *videoState) picture(nalus [][]byte, pts int64) (u videoUnit, ok bool, e
 	if u.Key {
 		u.NALUs = v.withParams(nalus, vps == nil, sps == nil, pps == nil)
 	} else {
-		u.NALUs = cloneNALUs(nalus, nil)
+		u.NALUs = cloneNALUs(nalus)
 	}
 	u.DTS, err = v.dts(u.NALUs, pts, restart)
 	if err != nil {
@@ -163,7 +164,7 @@ func (v *videoState) withParams(nalus [][]byte, needVPS, needSPS, needPPS bool) 
 		extra = append(extra, v.pps)
 	}
 	if len(extra) == 0 {
-		return cloneNALUs(nalus, nil)
+		return cloneNALUs(nalus)
 	}
 	at := 0
 	if len(nalus) > 0 && nalType(v.codec, nalus[0]) == typeAUD {
@@ -172,23 +173,21 @@ func (v *videoState) withParams(nalus [][]byte, needVPS, needSPS, needPPS bool) 
 	return cloneNALUs(nalus[:at], extra, nalus[at:])
 }
 
-// cloneNALUs copies NAL units into one new buffer (two allocations).
+// cloneNALUs copies NAL units into one new buffer (two allocations). The
+// bytes are copied by bytes.Join, which allocates without zeroing first:
+// make plus append cleared every byte of the stream once before copying
+// it (half of the recorder's memclr time in the record bench's profile).
 func cloneNALUs(parts ...[][]byte) [][]byte {
-	n, size := 0, 0
-	for _, p := range parts {
-		n += len(p)
-		for _, b := range p {
-			size += len(b)
-		}
+	all := parts[0]
+	if len(parts) > 1 {
+		all = slices.Concat(parts...)
 	}
-	buf := make([]byte, 0, size)
-	out := make([][]byte, 0, n)
-	for _, p := range parts {
-		for _, b := range p {
-			start := len(buf)
-			buf = append(buf, b...)
-			out = append(out, buf[start:len(buf):len(buf)])
-		}
+	buf := bytes.Join(all, nil)
+	out := make([][]byte, len(all))
+	at := 0
+	for i, b := range all {
+		out[i] = buf[at : at+len(b) : at+len(b)]
+		at += len(b)
 	}
 	return out
 }
