@@ -177,36 +177,39 @@ func (s *session) run(ctx context.Context) error {
 	s.log.Info("rtsp session playing",
 		"video", videoCodec, "audio", s.audioCodec(), "transport", s.cfg.Transport)
 
-	waitc := make(chan error, 1)
-	go func() { waitc <- s.gc.Wait() }() // ends when gc closes, at the latest in the deferred Close
-	// The watchdog runs here, on this goroutine's ticker, rather than on a
-	// goroutine of its own: one stack fewer per camera (a storm has 500).
-	tick := time.NewTicker(max(s.cfg.ReadTimeout/4, 10*time.Millisecond))
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			s.gc.Close()
-			<-waitc
-			return nil
-		case err := <-waitc:
-			if ctx.Err() != nil {
-				return nil
-			}
-			return s.fail("play", err, true)
-		case <-tick.C:
-			err := s.silent()
-			if err == nil {
-				continue
-			}
-			s.gc.Close()
-			<-waitc
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
+	// The watchdog is a timer, not a goroutine: gc.Wait blocks this one, and
+	// a silent stream closes gc from the timer's callback. A watchdog loop
+	// here needed a second goroutine parked on Wait: one stack more per
+	// camera, and a storm has 500 of them.
+	period := max(s.cfg.ReadTimeout/4, 10*time.Millisecond)
+	var (
+		silence atomic.Pointer[Error]
+		over    atomic.Bool
+		dog     atomic.Pointer[time.Timer]
+	)
+	t := time.AfterFunc(time.Hour, func() {
+		if over.Load() {
+			return
 		}
+		if err := s.silent(); err != nil {
+			silence.Store(err)
+			s.gc.Close()
+			return
+		}
+		dog.Load().Reset(period)
+	})
+	dog.Store(t)
+	t.Reset(period) // armed once stored: the callback finds it
+	err = s.gc.Wait() // ends when gc closes: silence, ctx (AfterFunc above) or a failure
+	over.Store(true)
+	t.Stop()
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case silence.Load() != nil:
+		return silence.Load()
 	}
+	return s.fail("play", err, true)
 }
 
 // setup SETUPs the chosen media and registers their packet callbacks
@@ -367,7 +370,7 @@ func (s *session) decodeError(err error) {
 }
 
 // silent reports ErrNoMedia when no video packet arrived for ReadTimeout.
-func (s *session) silent() error {
+func (s *session) silent() *Error {
 	idle := time.Since(s.start) - time.Duration(s.lastPacket.Load())
 	if idle < s.cfg.ReadTimeout {
 		return nil

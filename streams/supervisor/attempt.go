@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,8 +32,9 @@ type attempt struct {
 	start   time.Time
 	release func() // the admission slot; idempotent
 	cancel  context.CancelCauseFunc
-	// streamed ends the watchdog's connect phase on the first unit.
-	streamed context.CancelFunc
+	// watchdog is the timer of watch (nil when no timeout is set); the
+	// first unit moves it from the connect timeout to the read timeout.
+	watchdog atomic.Pointer[time.Timer]
 
 	// lastUnit is when the last unit arrived, as time since start.
 	lastUnit atomic.Int64
@@ -54,25 +54,21 @@ func (s *Supervisor) attempt(ctx context.Context, release func()) error {
 	defer release()
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	first, streamed := context.WithCancel(actx)
-	defer streamed()
-	a := &attempt{s: s, start: s.now(), release: release, cancel: cancel, streamed: streamed}
+	a := &attempt{s: s, start: s.now(), release: release, cancel: cancel}
 	s.update(func(st *Status) bool {
 		st.State, st.NextAttempt = StateConnecting, time.Time{}
 		st.Attempts++
 		return true
 	})
 
-	var wg sync.WaitGroup
 	if s.readTimeout > 0 || s.connTimeout > 0 {
-		wg.Go(func() { a.watch(actx, first) })
+		defer a.watch(actx)()
 	}
 	err := s.runSource(actx, a.publish, a.release)
 	s.mu.Lock()
 	a.closed.Store(true)
 	s.mu.Unlock()
 	cancel(errAttemptOver)
-	wg.Wait()
 	if a.streaming.Load() {
 		s.lastWarned = "" // the next failure is news again
 	}
@@ -172,7 +168,9 @@ func (a *attempt) firstUnit(at time.Duration) {
 		return
 	}
 	a.release()
-	a.streamed()
+	if t := a.watchdog.Load(); t != nil && s.readTimeout > 0 {
+		t.Reset(s.readTimeout) // from the connect timeout to the read timeout
+	}
 	if st.ConsecutiveFailures > 0 {
 		s.log.Info("streaming", "attempts", st.Attempts, "after_failures", st.ConsecutiveFailures,
 			"connect_time", at)
@@ -193,37 +191,49 @@ func (a *attempt) markStable() {
 	})
 }
 
-// watch fails the attempt when the first unit does not arrive within the
-// connect timeout, or a later one within the read timeout after the last.
-// It wakes about once per timeout, so units cost no timer resets.
-func (a *attempt) watch(ctx, first context.Context) {
+// watch arms the attempt's watchdog and returns its stop. The watchdog
+// fails the attempt when the first unit does not arrive within the connect
+// timeout, or a later one within the read timeout after the last. It is a
+// timer, not a goroutine (Run's goroutine is busy in the source): a
+// goroutine per camera asleep in it was one stack more per camera, 500 of
+// them in a storm, and scanned by every collection. It wakes about once
+// per timeout, so units cost no timer resets. The waits are real timers
+// (a testing/synctest bubble's in tests); idle time is measured with Now.
+func (a *attempt) watch(ctx context.Context) (stop func() bool) {
 	s := a.s
-	if ct := s.connTimeout; ct > 0 {
-		for !a.streaming.Load() {
-			idle := s.now().Sub(a.start)
-			if idle >= ct {
-				a.fail(fmt.Errorf("%w: no unit within %s of connecting", media.ErrNoMedia, ct))
+	check := func() {
+		if ctx.Err() != nil {
+			return // the attempt is over
+		}
+		at := s.now().Sub(a.start)
+		var wait time.Duration
+		switch {
+		case !a.streaming.Load() && s.connTimeout > 0:
+			if at >= s.connTimeout {
+				a.fail(fmt.Errorf("%w: no unit within %s of connecting", media.ErrNoMedia, s.connTimeout))
 				return
 			}
-			if s.sleep(first, ct-idle) != nil {
-				break // streaming now, or the attempt is over
+			wait = s.connTimeout - at
+		case !a.streaming.Load():
+			wait = s.readTimeout // no connect timeout: look again later
+		case s.readTimeout <= 0:
+			return // streaming, and nothing more to watch
+		default:
+			idle := at - time.Duration(a.lastUnit.Load())
+			if idle >= s.readTimeout {
+				a.fail(fmt.Errorf("%w: no unit for %s", media.ErrNoMedia, s.readTimeout))
+				return
 			}
+			wait = s.readTimeout - idle
 		}
-	} else {
-		<-first.Done()
+		a.watchdog.Load().Reset(wait)
 	}
-	rt := s.readTimeout
-	if rt <= 0 {
-		return
+	t := time.AfterFunc(time.Hour, check)
+	a.watchdog.Store(t)
+	first := s.connTimeout
+	if first <= 0 {
+		first = s.readTimeout
 	}
-	for ctx.Err() == nil {
-		idle := s.now().Sub(a.start) - time.Duration(a.lastUnit.Load())
-		if idle >= rt {
-			a.fail(fmt.Errorf("%w: no unit for %s", media.ErrNoMedia, rt))
-			return
-		}
-		if s.sleep(ctx, rt-idle) != nil {
-			return
-		}
-	}
+	t.Reset(first) // armed once stored: check finds it
+	return t.Stop
 }

@@ -93,14 +93,16 @@ type Config struct {
 	// supervisor except Status.
 	OnChange func(Status)
 
-	// Now is the clock (default time.Now). Replace Now and Sleep together:
-	// the timeouts measure with Now and wait with Sleep, so a fake Now with
-	// a real Sleep makes them fire early (Now jumps) or late (Now stands).
+	// Now is the clock (default time.Now). Replace Now and Sleep together.
+	// The read and connect timeouts measure with Now but wait on time's
+	// own timers (the watchdog is a timer, not a goroutine), so a fake Now
+	// needs the timeouts disabled, or a testing/synctest bubble, whose
+	// clock fakes both.
 	Now func() time.Time
 	// Sleep waits for d on the same clock as Now, or until ctx ends, and
-	// returns ctx.Err() in that case (default: a real timer). It must
-	// block: a Sleep that returns at once without time passing makes the
-	// timeout checks spin.
+	// returns ctx.Err() in that case (default: a real timer): the pauses
+	// before attempts. It must block: a Sleep that returns at once without
+	// time passing makes the backoff loop spin.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Rand is the source of jitter (default: a PCG seeded at random, one
 	// per supervisor). Only Run's goroutine uses it.
