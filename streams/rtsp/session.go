@@ -199,7 +199,7 @@ func (s *session) run(ctx context.Context) error {
 		dog.Load().Reset(period)
 	})
 	dog.Store(t)
-	t.Reset(period) // armed once stored: the callback finds it
+	t.Reset(period)   // armed once stored: the callback finds it
 	err = s.gc.Wait() // ends when gc closes: silence, ctx (AfterFunc above) or a failure
 	over.Store(true)
 	t.Stop()
