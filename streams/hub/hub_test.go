@@ -546,3 +546,63 @@ func TestNextWithinIdle(t *testing.T) {
 		t.Fatalf("closed: got %v, want ErrClosed", err)
 	}
 }
+
+// A WakeBatch subscription is woken by a keyframe or a full batch, not by
+// every unit, and a consumer's idle channel takes what was queued without
+// a wake-up: nothing is held back past the consumer's own time limit.
+func TestWakeBatch(t *testing.T) {
+	h := New("cam-1", Options{})
+	defer h.Close()
+	s := h.Subscribe(SubscribeOptions{Start: StartNextKeyframe, WakeBatch: 4})
+	units := gen(avInfo("cam-1"), 60, 30, 0, false) // keyframes at 0 and 30
+	woken := func() bool {
+		select {
+		case <-s.wake:
+			return true
+		default:
+			return false
+		}
+	}
+	h.Publish(units[0])
+	if !woken() {
+		t.Fatal("a keyframe did not wake the subscription")
+	}
+	drain(s)
+	for i, u := range units[1:5] {
+		h.Publish(u)
+		if w := woken(); w != (i == 3) {
+			t.Fatalf("after %d queued non-key units: woken %v, want %v", i+1, w, i == 3)
+		}
+	}
+	drain(s)
+	h.Publish(units[5])
+	if woken() {
+		t.Fatal("one non-key unit woke a batching subscription")
+	}
+	idle := make(chan time.Time, 1)
+	idle <- time.Now()
+	if u, err := s.NextWithin(t.Context(), idle); u != units[5] || err != nil {
+		t.Fatalf("idle with a unit queued: got %v, %v; want the unit", u, err)
+	}
+	// The unit arrives while the consumer waits: the idle channel hands it over.
+	got := make(chan *media.Unit, 1)
+	idle2 := make(chan time.Time, 1) // buffered: the goroutine may pop before it waits
+	go func() {
+		u, _ := s.NextWithin(t.Context(), idle2)
+		got <- u
+	}()
+	h.Publish(units[6])
+	idle2 <- time.Now()
+	if u := <-got; u != units[6] {
+		t.Fatalf("waiting consumer's idle: got %v, want the queued unit", u)
+	}
+	for _, u := range units[7:30] {
+		h.Publish(u)
+	}
+	drain(s)
+	woken()
+	h.Publish(units[30])
+	if !woken() {
+		t.Fatal("the second keyframe did not wake the subscription")
+	}
+}
