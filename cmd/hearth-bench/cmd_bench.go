@@ -155,7 +155,7 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&cfg.Hearth, "hearth", "", "review: the hearth binary (default: hearth beside this program)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
 	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile at the end of the measured window to `file` (the goroutines then to file.goroutines, the run's allocations to file.allocs)")
-	fs.IntVar(&cfg.GCPercent, "gc-percent", 0, "the collector's GOGC, as serve's flag (0: serve's default 100, or $GOGC)")
+	fs.IntVar(&cfg.GCPercent, "gc-percent", 0, "the collector's GOGC, as serve's flag (0: serve's default 40, or $GOGC)")
 	fs.IntVar(&cfg.LimitMiB, "memory-limit-mib", 0, "soft memory limit in MiB, as serve's flag (0: a quarter of this machine, or $GOMEMLIMIT; -1: none)")
 	fs.StringVar(&cfg.Work, "work", filepath.Join(os.TempDir(), "hearth-bench"), "directory for the generated test clip (kept between runs)")
 	pos, err := parseArgs(fs, args)

@@ -36,7 +36,7 @@ import (
 //	             min_free_percent = 5, min_free_bytes = 2147483648
 //	[http]       max_conns_per_client = 64
 //	[recording]  camera_max_mbps = 40
-//	[memory]     gc_percent = 0 (100, or $GOGC), limit_mib = 0 (a quarter of the machine; -1: none)
+//	[memory]     gc_percent = 0 (40, or $GOGC), limit_mib = 0 (a quarter of the machine; -1: none)
 //	[mqtt]       broker = "tcp://127.0.0.1:1883", username, password, ca_file,
 //	             client_id (no flags: the password lives in this file only)
 //	[onvif]      callback_url = "http://192.168.1.10:8080" (where cameras without a pull point push events)
@@ -139,7 +139,7 @@ type serviceOptions struct {
 	// cameras without a pull point that push their events
 	// (events.EventsConfig.CallbackURL); "": derived per camera.
 	ONVIFCallbackURL string
-	// GCPercent is the collector's GOGC (0: memtune.DefaultGCPercent, 100,
+	// GCPercent is the collector's GOGC (0: memtune.DefaultGCPercent, 40,
 	// or $GOGC when set; -1: off). LimitMiB is the soft memory limit in MiB
 	// (0: a quarter of the machine's memory, or $GOMEMLIMIT; -1: none).
 	GCPercent, LimitMiB int
@@ -330,7 +330,7 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	fs.StringVar(&o.RTSPListen, "rtsp-listen", o.RTSPListen, "serve cameras over RTSP here (host:port, e.g. :8554) to Home Assistant, VLC, ffmpeg: a user name and a view token as digest credentials (off when empty)")
 	fs.StringVar(&o.ONVIFCallbackURL, "onvif-callback-url", o.ONVIFCallbackURL, "Hearth's address as cameras reach it (e.g. http://192.168.1.10:8080), where cameras without an ONVIF pull point push their events (default: the address that routes to each camera, with --listen's port)")
 	fs.IntVar(&o.MaxConnsPerClient, "max-conns-per-client", o.MaxConnsPerClient, "simultaneous HTTP connections one client address may hold (0: no cap)")
-	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "the garbage collector's GOGC (0: 100, or $GOGC when set; -1: off)")
+	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "the garbage collector's GOGC (0: 40, or $GOGC when set; -1: off)")
 	fs.IntVar(&o.LimitMiB, "memory-limit-mib", o.LimitMiB, "soft memory limit in MiB: the collector works harder near it (0: a quarter of the machine's memory, or $GOMEMLIMIT; -1: none)")
 	fs.Int64Var(&o.Retention.MinFreeBytes, "min-free-bytes", o.Retention.MinFreeBytes, "cap of the --min-free-percent floor; with the percentage 0, the floor itself")
 	return path

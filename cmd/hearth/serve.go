@@ -114,7 +114,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // demo prints its logins there).
 func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, webrtcPort int)) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	// The runtime's memory knobs, before anything allocates much: GOGC 100
+	// The runtime's memory knobs, before anything allocates much: GOGC 40
 	// and a soft limit of a quarter of the machine (docs/performance.md,
 	// "Footprint"). Said with the serving line: a start failure stays one
 	// line.

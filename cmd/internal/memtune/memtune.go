@@ -16,14 +16,16 @@ import (
 	"strings"
 )
 
-// DefaultGCPercent is GOGC for serve: Go's own 100. Lower values shrink
-// the heap between collections (record 32 × 1080p RSS steady 91 → 69 →
-// 55 MiB at 100, 50, 25) but multiply the collections (1 → 5.4 → 12 per
-// second) and the CPU they take (mark and sweep 0.14 → 0.37 → 0.62 s of
-// CPU per 30 s), and record CPU is what a Pi runs out of first; the soft
-// limit below spends that CPU only when memory is short. A user who
-// prefers memory sets gc_percent (docs/performance.md, "Footprint").
-const DefaultGCPercent = 100
+// DefaultGCPercent is GOGC for serve: 40, not Go's 100. The heap between
+// collections is then 40 % over the live heap, which is mostly each
+// camera's GOP: record 32 × 1080p memory per camera 1230 KiB instead of
+// about 1750 (docs/performance.md, "Footprint"). It costs collections
+// (2.7 → 6-7 a second there), whose CPU was paid for by cutting the
+// recorder's system calls, wake-ups and per-unit timers in the same
+// change: record CPU per Mbit/s measured back to back stayed that of GOGC
+// 100 before it. A user short of CPU and not of memory sets gc_percent =
+// 100; the soft limit below still works harder only when memory is short.
+const DefaultGCPercent = 40
 
 // Limits of the automatic soft memory limit.
 const (

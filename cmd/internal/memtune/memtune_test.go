@@ -1,6 +1,7 @@
 package memtune
 
 import (
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -40,5 +41,34 @@ func TestMemTotal(t *testing.T) {
 				t.Errorf("memTotal = %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// Apply with nothing configured sets Hearth's GOGC, not Go's 100; $GOGC
+// set by an operator wins over that default, a configured value over both.
+// Not parallel: GOGC and the memory limit are the process's.
+func TestApplyGCPercent(t *testing.T) {
+	prevGC := debug.SetGCPercent(-1)
+	prevLimit := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		debug.SetGCPercent(prevGC)
+		debug.SetMemoryLimit(prevLimit)
+	})
+	gcPercent := func() int {
+		p := debug.SetGCPercent(-1)
+		debug.SetGCPercent(p)
+		return p
+	}
+	t.Setenv("GOGC", "")
+	if a := Apply(Config{LimitBytes: -1}); a.GCPercent != DefaultGCPercent || gcPercent() != DefaultGCPercent {
+		t.Fatalf("default: applied %d, runtime %d; want %d", a.GCPercent, gcPercent(), DefaultGCPercent)
+	}
+	t.Setenv("GOGC", "70")
+	debug.SetGCPercent(70) // as the runtime read it at start
+	if a := Apply(Config{LimitBytes: -1}); a.GCPercent != 70 {
+		t.Fatalf("$GOGC=70: applied %d, want 70", a.GCPercent)
+	}
+	if a := Apply(Config{GCPercent: 25, LimitBytes: -1}); a.GCPercent != 25 || gcPercent() != 25 {
+		t.Fatalf("configured 25: applied %d, runtime %d", a.GCPercent, gcPercent())
 	}
 }
