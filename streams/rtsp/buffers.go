@@ -23,8 +23,9 @@ type Buffers struct {
 	// aheadMu guards ahead, the read-ahead buffers not lent out: a free
 	// list rather than a sync.Pool, which every collection empties and
 	// which would then allocate 64 KiB afresh several times a second.
-	aheadMu sync.Mutex
-	ahead   []*[readAheadSize]byte
+	aheadMu   sync.Mutex
+	ahead     []*[readAheadSize]byte
+	aheadLent int // lent out now
 }
 
 // readAheadSize is how much a connection reads from its socket at once.
@@ -47,6 +48,7 @@ const maxFreeAhead = 4
 func (p *Buffers) getAhead() *[readAheadSize]byte {
 	p.aheadMu.Lock()
 	defer p.aheadMu.Unlock()
+	p.aheadLent++
 	if n := len(p.ahead); n > 0 {
 		b := p.ahead[n-1]
 		p.ahead[n-1] = nil
@@ -59,6 +61,7 @@ func (p *Buffers) getAhead() *[readAheadSize]byte {
 func (p *Buffers) putAhead(b *[readAheadSize]byte) {
 	p.aheadMu.Lock()
 	defer p.aheadMu.Unlock()
+	p.aheadLent--
 	if len(p.ahead) < maxFreeAhead {
 		p.ahead = append(p.ahead, b)
 	}
@@ -79,4 +82,11 @@ func (p *Buffers) put(b []byte) {
 	}
 	b = b[:0]
 	p.pool.Put(&b)
+}
+
+// lentAhead returns how many read-ahead buffers are lent out.
+func (p *Buffers) lentAhead() int {
+	p.aheadMu.Lock()
+	defer p.aheadMu.Unlock()
+	return p.aheadLent
 }

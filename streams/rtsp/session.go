@@ -330,7 +330,7 @@ func (s *session) dial(ctx context.Context, network, address string) (net.Conn, 
 	// another, allowed, connected: that refusal is not why a later failure
 	// happens.
 	s.refused.Store(nil)
-	return &countingConn{Conn: nc, n: &s.heard, bufs: s.cfg.Buffers}, nil
+	return newCountingConn(nc, &s.heard, s.cfg.Buffers), nil
 }
 
 // errCredentialsOtherHost refuses to follow a camera's redirect to another
@@ -348,49 +348,6 @@ func sameHostPort(address string, u *url.URL) bool {
 		}
 	}
 	return strings.EqualFold(address, net.JoinHostPort(u.Hostname(), port))
-}
-
-// countingConn counts the bytes read from a connection and reads ahead:
-// each read from the socket takes up to readAheadSize bytes into a lent
-// buffer, which serves the next Reads until it is empty and then goes
-// back. Reads come from one goroutine at a time (gortsplib's handshake,
-// then its reader), as net.Conn's Read would need for ordered bytes.
-type countingConn struct {
-	net.Conn
-	n    *atomic.Int64
-	bufs *Buffers
-
-	lent  *[readAheadSize]byte // nil when nothing is held
-	ahead []byte               // the lent buffer's bytes not handed out yet
-	err   error                // the socket's error, after ahead is drained
-}
-
-func (c *countingConn) Read(b []byte) (int, error) {
-	if len(c.ahead) == 0 {
-		if c.err != nil {
-			return 0, c.err
-		}
-		if len(b) >= readAheadSize {
-			n, err := c.Conn.Read(b)
-			c.n.Add(int64(n))
-			return n, err
-		}
-		buf := c.bufs.getAhead()
-		n, err := c.Conn.Read(buf[:])
-		c.n.Add(int64(n))
-		if n == 0 {
-			c.bufs.putAhead(buf)
-			return 0, err
-		}
-		c.lent, c.ahead, c.err = buf, buf[:n], err
-	}
-	n := copy(b, c.ahead)
-	c.ahead = c.ahead[n:]
-	if len(c.ahead) == 0 {
-		c.bufs.putAhead(c.lent)
-		c.lent, c.ahead = nil, nil
-	}
-	return n, nil
 }
 
 func (s *session) decodeError(err error) {
