@@ -218,8 +218,8 @@ func (c *cameraRecorder) run(ctx context.Context) {
 // recorderWakeBatch is the recorder subscription's WakeBatch: it is woken
 // at each keyframe (the writer cuts a fragment there), after this many
 // units, or after a sync interval, whichever comes first; not at every
-// picture. 16 units is 0.64 s at 25 fps, well inside the writer's one
-// second of fragment.
+// picture. 16 units is 0.64 s at 25 fps; at lower frame rates the sync
+// interval bounds the wait.
 const recorderWakeBatch = 16
 
 // record feeds sub into seg until ctx ends (nil) or the subscription or a

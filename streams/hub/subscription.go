@@ -163,10 +163,10 @@ func (s *Subscription) Next(ctx context.Context) (*media.Unit, error) {
 }
 
 // NextWithin is Next that also gives up with ErrIdle when idle fires (nil
-// never fires) and nothing is queued. A consumer that waits with a time limit on every turn
-// passes a reused timer's channel here: a context.WithTimeout per wait
-// cost each camera's recorder a timer, a context and its cancellation
-// registration 25 times a second.
+// never fires) and nothing is queued. A consumer that waits with a time
+// limit on every turn passes a reused timer's channel here: a
+// context.WithTimeout per wait cost each camera's recorder a timer, a
+// context and its cancellation registration 25 times a second.
 func (s *Subscription) NextWithin(ctx context.Context, idle <-chan time.Time) (*media.Unit, error) {
 	for {
 		u, err := s.pop()

@@ -7,7 +7,8 @@ import "sync"
 const maxPooledScratch = maxAUSize / 4
 
 // Buffers lends the scratch buffers sessions assemble pictures in: the
-// FU-A reassembly of one NAL unit and the assembler's picture in progress.
+// FU-A reassembly of one NAL unit and the assembler's picture in progress;
+// and the connections' read-ahead buffers (see readAheadSize).
 // Each is needed only from a picture's first packet to its last (a burst
 // of a few milliseconds) and is copied into the published unit at its end,
 // yet a session used to keep both for its whole life, each grown to the
@@ -22,7 +23,7 @@ type Buffers struct {
 
 	// aheadMu guards ahead, the read-ahead buffers not lent out: a free
 	// list rather than a sync.Pool, which every collection empties and
-	// which would then allocate 64 KiB afresh several times a second.
+	// which would then allocate 32 KiB afresh several times a second.
 	aheadMu   sync.Mutex
 	ahead     []*[readAheadSize]byte
 	aheadLent int // lent out now
@@ -37,10 +38,9 @@ type Buffers struct {
 const readAheadSize = 32 << 10
 
 // maxFreeAhead bounds the idle read-ahead buffers kept (128 KiB). A
-// connection holds one only from a read of the socket until gortsplib has
-// taken its last byte (well under a millisecond), so a fleet lends a few
-// at a time whatever its size; 16 kept cost the record bench 30 KiB per
-// camera with the collector's headroom.
+// connection holds one only from a read of the socket that returned bytes
+// until gortsplib has taken its last byte (well under a millisecond), so a
+// fleet lends a few at a time whatever its size.
 const maxFreeAhead = 4
 
 // getAhead lends a read-ahead buffer; putAhead gives it back once its
