@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -383,16 +384,37 @@ func meanGOPBytes(in *ingest.Ingest, cams []nvr.Camera) float64 {
 // runtimeSnap is what the Go runtime says of the process's memory.
 type runtimeSnap struct {
 	goroutines   int
-	stacks, heap uint64 // goroutine stacks, in-use heap spans
-	gcs          uint32 // completed collections
-	pauseNs      uint64 // their stop-the-world pauses, summed
+	stacks, heap uint64  // goroutine stacks, in-use heap spans
+	live, goal   uint64  // heap marked live by the last collection; the next one's trigger goal
+	kept         uint64  // free heap pages the runtime holds and has not returned to the OS
+	gcCPU        float64 // CPU seconds the collector has spent (marking, pauses, assists)
+	scavengeCPU  float64 // CPU seconds spent returning memory to the OS
+	gcs          uint32  // completed collections
+	pauseNs      uint64  // their stop-the-world pauses, summed
 	at           time.Time
 }
 
 func takeRuntimeSnap() runtimeSnap {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
+	samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/goal:bytes"},
+		{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/scavenge/total:cpu-seconds"}}
+	metrics.Read(samples)
+	u64 := func(s metrics.Sample) uint64 {
+		if s.Value.Kind() == metrics.KindUint64 {
+			return s.Value.Uint64()
+		}
+		return 0
+	}
+	f64 := func(s metrics.Sample) float64 {
+		if s.Value.Kind() == metrics.KindFloat64 {
+			return s.Value.Float64()
+		}
+		return 0
+	}
 	return runtimeSnap{goroutines: runtime.NumGoroutine(), stacks: m.StackInuse, heap: m.HeapInuse,
+		live: u64(samples[0]), goal: u64(samples[1]), kept: m.HeapIdle - m.HeapReleased,
+		gcCPU: f64(samples[2]), scavengeCPU: f64(samples[3]),
 		gcs: m.NumGC, pauseNs: m.PauseTotalNs, at: time.Now()}
 }
 
@@ -403,12 +425,21 @@ func addRuntimeRows(t *benchTable, before, now runtimeSnap, cams int) {
 	t.add("goroutines per camera", fmt.Sprintf("%.1f", float64(now.goroutines-before.goroutines)/n), "")
 	t.add("goroutine stacks per camera", fmt.Sprintf("%.1f KiB", (float64(now.stacks)-float64(before.stacks))/n/1024), "")
 	t.add("in-use heap per camera", fmt.Sprintf("%.0f KiB", (float64(now.heap)-float64(before.heap))/n/1024), "")
+	// Live is what the cameras hold; the goal is live plus GOGC's headroom,
+	// which the RSS follows; kept is freed heap not yet returned.
+	perKiB := func(a, b uint64) string { return fmt.Sprintf("%.0f KiB", (float64(a)-float64(b))/n/1024) }
+	t.add("live heap / heap goal per camera", perKiB(now.live, before.live)+" / "+perKiB(now.goal, before.goal), "")
+	t.add("free heap kept per camera", perKiB(now.kept, before.kept), "")
 	// The price of a small heap is collections: their rate is stable on a
 	// shared machine, their CPU is not.
 	if secs := now.at.Sub(before.at).Seconds(); secs > 0 {
 		gcs := now.gcs - before.gcs
 		t.add("GC cycles per second", fmt.Sprintf("%.1f (pauses %.2f ms each)", float64(gcs)/secs,
 			float64(now.pauseNs-before.pauseNs)/1e6/float64(max(gcs, 1))), "")
+		// The runtime's own estimate: steadier than the process's CPU on a
+		// shared machine, and what a lower GOGC is paid in.
+		t.add("GC / scavenger CPU, % of one core", fmt.Sprintf("%s / %s",
+			fmtPct(100*(now.gcCPU-before.gcCPU)/secs), fmtPct(100*(now.scavengeCPU-before.scavengeCPU)/secs)), "")
 	}
 }
 
