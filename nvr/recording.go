@@ -79,6 +79,20 @@ type RecordingUsage struct {
 // store refuses fragments that would stretch a segment past it.
 const MaxSegmentDuration = time.Hour
 
+// FragmentAppend is one open segment's share of a batched AddFragments.
+type FragmentAppend struct {
+	Segment   SegmentID
+	Fragments []Fragment
+}
+
+// FragmentBatcher is a RecordingStore that can index several segments'
+// fragments in one transaction. The result has one slot per append: nil,
+// or the error AddFragments would have returned for it alone; a failed
+// append never keeps the others from being indexed.
+type FragmentBatcher interface {
+	AddFragmentsBatch(ctx context.Context, batch []FragmentAppend) []error
+}
+
 // RecordingStore is the index of recorded segments. Implementations are safe
 // for concurrent use; every method reads or writes current committed state.
 // Errors are *Error values: KindNotFound for a missing segment, KindInvalid
