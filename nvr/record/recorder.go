@@ -99,6 +99,10 @@ type RecorderConfig struct {
 	// AssumedGOP stands for the GOP until one is measured (default 10 s,
 	// the longest common camera setting).
 	AssumedGOP time.Duration
+	// IndexLinger is how long a camera's fragment append waits for other
+	// cameras' to share its index transaction (default 500 ms; negative:
+	// each append commits alone). See indexBatcher.
+	IndexLinger time.Duration
 	// MaxBitrate is the ingest rate ceiling of one camera's main stream,
 	// in bits per second, averaged over RateWindow: above it the camera's
 	// recording pauses (RecordingOverRate), so one camera cannot fill the
@@ -125,6 +129,10 @@ type Recorder struct {
 	// fragment in (docs/performance.md: footprint).
 	buffers segment.FragmentBuffers
 	syncs   atomic.Uint64 // fsyncs of segment files, for Syncs
+	// index commits the cameras' fragment appends together; recording
+	// is len(cams), which tells it when every camera has joined a batch.
+	index     *indexBatcher
+	recording atomic.Int64
 
 	mu        sync.Mutex
 	cams      map[nvr.CameraID]*cameraRecorder
@@ -163,6 +171,9 @@ func NewRecorder(cfg RecorderConfig) *Recorder {
 		cfg.AssumedGOP = defaultAssumedGOP
 
 	}
+	if cfg.IndexLinger == 0 {
+		cfg.IndexLinger = defaultIndexLinger
+	}
 	if cfg.MaxBitrate == 0 {
 		cfg.MaxBitrate = DefaultMaxCameraBitrate
 	}
@@ -187,13 +198,20 @@ func NewRecorder(cfg RecorderConfig) *Recorder {
 	if cfg.createFile == nil {
 		cfg.createFile = func(p string) (segment.File, error) { return segment.CreateFile(p) }
 	}
-	return &Recorder{cfg: cfg, wake: make(chan struct{}, 1), cams: map[nvr.CameraID]*cameraRecorder{}, ready: make(chan struct{})}
+	r := &Recorder{cfg: cfg, wake: make(chan struct{}, 1), cams: map[nvr.CameraID]*cameraRecorder{}, ready: make(chan struct{})}
+	r.index = newIndexBatcher(cfg.Store, cfg.IndexLinger, func() int { return int(r.recording.Load()) })
+	return r
 }
 
 // Syncs returns how many fsyncs of segment files the recorder has done
 // (each segment's init, its fragments' and its close), for the write
 // amplification figures of hearth bench.
 func (r *Recorder) Syncs() uint64 { return r.syncs.Load() }
+
+// IndexCommits returns how many index transactions the recorder's
+// fragment appends have taken (batched: several cameras' per
+// transaction), for the write amplification figures of hearth bench.
+func (r *Recorder) IndexCommits() uint64 { return r.index.commits.Load() }
 
 // Reconcile asks Run to re-read the camera list now. It never blocks.
 func (r *Recorder) Reconcile() {
@@ -217,6 +235,13 @@ func (r *Recorder) Run(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
+	// The batcher outlives the cameras (deferred calls run last first):
+	// the segments they close on the way out are indexed through it.
+	batchCtx, stopBatching := context.WithCancel(context.WithoutCancel(ctx))
+	var batching sync.WaitGroup
+	batching.Go(func() { r.index.run(batchCtx) })
+	defer batching.Wait()
+	defer stopBatching()
 	defer r.stopAll()
 	t := time.NewTicker(r.cfg.Poll)
 	defer t.Stop()
@@ -331,6 +356,7 @@ func (r *Recorder) reconcile(ctx context.Context, cams []nvr.Camera, vol records
 			delete(r.cams, id)
 		}
 	}
+	r.recording.Store(int64(len(r.cams)))
 	r.mu.Unlock()
 	for _, cr := range stop {
 		cr.stop()
@@ -345,12 +371,14 @@ func (r *Recorder) reconcile(ctx context.Context, cams []nvr.Camera, vol records
 		r.cams[id] = cr
 		cr.start(ctx)
 	}
+	r.recording.Store(int64(len(r.cams)))
 }
 
 func (r *Recorder) stopAll() {
 	r.mu.Lock()
 	cams := r.cams
 	r.cams = map[nvr.CameraID]*cameraRecorder{}
+	r.recording.Store(0)
 	r.mu.Unlock()
 	for _, cr := range cams {
 		cr.stop()

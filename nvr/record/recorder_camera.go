@@ -139,7 +139,7 @@ func (c *cameraRecorder) run(ctx context.Context) {
 	c.gate, _ = c.r.cfg.Store.(footageGate)
 	cfg := c.r.cfg
 	idx := &segmentIndex{
-		store: cfg.Store, vol: c.vol, cam: c.cam.ID, stream: "main", event: c.events(),
+		store: cfg.Store, add: c.r.index.add, vol: c.vol, cam: c.cam.ID, stream: "main", event: c.events(),
 		create: cfg.createFile, log: c.log, open: map[uint64]*openSegment{},
 		offsite: cfg.Offsite, household: c.cam.HouseholdID, preRoll: c.set.preRoll, postRoll: c.set.postRoll,
 	}

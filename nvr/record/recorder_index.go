@@ -35,7 +35,10 @@ const indexTimeout = 10 * time.Second
 // false "file without row", and any orphan file recovery finds is
 // unexpected (a copy, a restore) rather than routine.
 type segmentIndex struct {
-	store  nvr.RecordingStore
+	store nvr.RecordingStore
+	// add indexes fragments (the recorder's indexBatcher.add); nil:
+	// store.AddFragments.
+	add    func(ctx context.Context, id nvr.SegmentID, frags []nvr.Fragment) error
 	vol    recordstore.Volume
 	cam    nvr.CameraID
 	stream string // the subscription's stream, "main"
@@ -181,8 +184,12 @@ func (x *segmentIndex) flush() {
 			frags = append(frags, fr)
 			end = fr.End()
 		}
+		add := x.add
+		if add == nil {
+			add = x.store.AddFragments
+		}
 		ctx, cancel := x.ctx()
-		err := x.store.AddFragments(ctx, o.row.ID, frags)
+		err := add(ctx, o.row.ID, frags)
 		cancel()
 		if err != nil {
 			x.onIndexErr(fmt.Errorf("index fragments of segment %d: %w", o.row.ID, err))

@@ -35,8 +35,10 @@ func TestRecorderRecordsSimcam(t *testing.T) {
 
 	data := t.TempDir()
 	store := w.DB
+	// A linger as long as a GOP: whatever the cameras' phases, each
+	// append finds the other camera's within it.
 	rec := NewRecorder(RecorderConfig{Ingest: in, Store: store, DataDir: data, Target: 3 * time.Second,
-		Poll: 100 * time.Millisecond, Pause: 200 * time.Millisecond})
+		Poll: 100 * time.Millisecond, Pause: 200 * time.Millisecond, IndexLinger: 2 * time.Second})
 	stop := runRecorder(t, rec)
 
 	closedOf := func(id nvr.CameraID) int {
@@ -89,6 +91,17 @@ func TestRecorderRecordsSimcam(t *testing.T) {
 		if len(frags) == 0 || !frags[0].Key {
 			t.Errorf("segment %d: fragments %+v", s.ID, frags)
 		}
+	}
+	// The cameras' fragments shared index transactions (indexBatcher).
+	fragments := 0
+	for _, s := range segs {
+		frags, _ := store.Fragments(context.Background(), s.ID)
+		fragments += len(frags)
+	}
+	if commits := rec.IndexCommits(); commits == 0 || int(commits) >= fragments {
+		t.Errorf("%d index transactions for %d fragments of two cameras: want them shared", commits, fragments)
+	} else {
+		t.Logf("%d index transactions for %d fragments of two cameras", commits, fragments)
 	}
 	// The two cameras rotate at different times (staggered first target).
 	first := map[nvr.CameraID]time.Duration{}

@@ -311,6 +311,8 @@ type reserveGuard struct {
 	r *Reserve
 }
 
+var _ nvr.FragmentBatcher = reserveGuard{}
+
 // FootageAllowed refuses room to footage (an error matching
 // syscall.ENOSPC) from the moment the reserve is released until it is held
 // again. A released reserve is the database's room: whatever released it,
@@ -344,6 +346,38 @@ func (g reserveGuard) AddFragments(ctx context.Context, id nvr.SegmentID, frags 
 		err = g.RecordingStore.AddFragments(ctx, id, frags)
 	}
 	return err
+}
+
+// AddFragmentsBatch does the same for a batch when the store can batch
+// (nvr.FragmentBatcher): the appends the full disk refused are retried
+// together. A store that cannot gets the appends one by one.
+func (g reserveGuard) AddFragmentsBatch(ctx context.Context, batch []nvr.FragmentAppend) []error {
+	fb, ok := g.RecordingStore.(nvr.FragmentBatcher)
+	if !ok {
+		errs := make([]error, len(batch))
+		for i, a := range batch {
+			errs[i] = g.AddFragments(ctx, a.Segment, a.Fragments)
+		}
+		return errs
+	}
+	errs := fb.AddFragmentsBatch(ctx, batch)
+	var retry []int
+	for i, err := range errs {
+		if diskFull(err) {
+			retry = append(retry, i)
+		}
+	}
+	if len(retry) == 0 || !g.r.Release() {
+		return errs
+	}
+	again := make([]nvr.FragmentAppend, len(retry))
+	for j, i := range retry {
+		again[j] = batch[i]
+	}
+	for j, err := range fb.AddFragmentsBatch(ctx, again) {
+		errs[retry[j]] = err
+	}
+	return errs
 }
 
 // CloseSegment does the same for the segment's close.

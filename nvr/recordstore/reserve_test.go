@@ -3,6 +3,7 @@ package recordstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -302,4 +303,62 @@ func TestReserveConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireHeld(t, path, testReserveSize)
+}
+
+// batchingStore is a countingStore that batches: while full is set, every
+// append of segment 1 fails with SQLITE_FULL's message, the others pass.
+type batchingStore struct {
+	countingStore
+	batches [][]nvr.SegmentID
+}
+
+func (s *batchingStore) AddFragmentsBatch(_ context.Context, batch []nvr.FragmentAppend) []error {
+	errs := make([]error, len(batch))
+	var ids []nvr.SegmentID
+	for i, a := range batch {
+		ids = append(ids, a.Segment)
+		if a.Segment == 1 && s.full.Load() {
+			errs[i] = errors.New("add fragments: database or disk is full (13)")
+		}
+	}
+	s.batches = append(s.batches, ids)
+	return errs
+}
+
+// TestReserveGuardBatch: a batch the full disk refused in part releases
+// the reserve and retries only the refused appends, together; a store
+// that cannot batch gets the appends one by one, still guarded.
+func TestReserveGuardBatch(t *testing.T) {
+	t.Parallel()
+	r, path := newTestReserve(t, func(string) (DiskSpace, error) {
+		return DiskSpace{TotalBytes: 1 << 30, FreeBytes: 1 << 29}, nil
+	})
+	inner := &batchingStore{}
+	g := r.GuardStore(inner)
+	ctx := context.Background()
+	if _, err := g.CreateSegment(ctx, nvr.Segment{}); err != nil { // holds the reserve
+		t.Fatal(err)
+	}
+	requireHeld(t, path, testReserveSize)
+	fb, ok := g.(nvr.FragmentBatcher)
+	if !ok {
+		t.Fatal("the guarded store does not batch")
+	}
+	inner.full.Store(true)
+	batch := []nvr.FragmentAppend{{Segment: 2}, {Segment: 1}, {Segment: 3}}
+	errs := fb.AddFragmentsBatch(ctx, batch)
+	if len(errs) != 3 || errs[0] != nil || errs[2] != nil || errs[1] == nil {
+		t.Fatalf("batch on a full disk: %v", errs)
+	}
+	if fmt.Sprint(inner.batches) != "[[2 1 3] [1]]" || r.Held() {
+		t.Fatalf("batches %v, reserve held %v: want the refused append retried alone once the reserve went", inner.batches, r.Held())
+	}
+	requireGone(t, path)
+
+	// A store without batches: one AddFragments per append, through the guard.
+	plain := &countingStore{}
+	g2 := r.GuardStore(plain).(nvr.FragmentBatcher)
+	if errs := g2.AddFragmentsBatch(ctx, batch); len(errs) != 3 || errs[0] != nil || plain.adds.Load() != 3 {
+		t.Fatalf("batch on a store without batches: %v, %d adds", errs, plain.adds.Load())
+	}
 }
