@@ -194,9 +194,11 @@ function setMode(m) {
   modeEl.textContent = m === 'live' ? 'Live' : 'Recorded';
 }
 
+// setPaused names the button by what it does next, as media players do:
+// no pressed state, which a screen reader read as "Play, pressed".
 function setPaused(p) {
   pauseBtn.textContent = p ? 'Play' : 'Pause';
-  pauseBtn.setAttribute('aria-pressed', String(p));
+  pauseBtn.dataset.paused = String(p);
 }
 
 // playAt switches the player to the footage at ms (or the next recorded
