@@ -39,7 +39,7 @@ func benchRecord(ctx context.Context, cfg benchConfig, e env) (*benchTable, erro
 	store, cams, data := site.store, site.cams, site.dir
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rss0, rt0 := rssBytes(), takeRuntimeSnap()
+	rss0, rt0 := settledBefore()
 	// Write amplification is counted over the whole run, from before the
 	// first segment to the end: over the window alone, the fragments
 	// written at its edges but indexed (or not) across them moved it by

@@ -40,7 +40,7 @@ func benchStorm(ctx context.Context, cfg benchConfig, e env) (*benchTable, error
 	store, cams := site.store, site.cams
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rss0, rt0 := rssBytes(), takeRuntimeSnap()
+	rss0, rt0 := settledBefore()
 	whole := sampleRSS(ctx) // the peak of boot, steady and storm
 	in := ingest.NewIngest(ingest.IngestConfig{Cameras: store})
 	var wg sync.WaitGroup
