@@ -33,3 +33,24 @@ func TestOldMomentLinkSaysWhatWasSearched(t *testing.T) {
 		t.Errorf("a link to 2020 says %q, want the year and 'or in the 30 days after; showing live.'", got)
 	}
 }
+
+// TestFutureMomentLinkSaysSo: a link to a moment that has not come yet
+// said "Nothing recorded at … or after"; it now says the time has not come
+// and shows live.
+func TestFutureMomentLinkSaysSo(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.EmulateViewport(375, 800))
+	browserLogin(t, b, f.ts.URL, "ana")
+	future := time.Now().Add(30 * 24 * time.Hour).UTC()
+	browse(t, b,
+		chromedp.Navigate(f.ts.URL+"/cameras/"+string(f.camA1.ID)+"?t="+future.Format(time.RFC3339)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="timeline"]`)),
+	)
+	waitJS(t, b, `document.querySelector('[data-testid="timeline-status"]').textContent.includes('has not come yet') && document.querySelector('[data-testid="camera-page"]').dataset.mode === 'live'`, 10*time.Second)
+	got := evalT[string](t, b, `document.querySelector('[data-testid="timeline-status"]').textContent`)
+	if !strings.Contains(got, "showing live.") || strings.Contains(got, "Nothing recorded") {
+		t.Errorf("a link a month ahead says %q", got)
+	}
+}

@@ -69,6 +69,9 @@ const SEARCH_AHEAD_MS = 30 * 86400e3;
 
 // nothingAt says there is nothing to play at ms: "or after" only when the
 // search reached now.
+// FUTURE_SLACK_MS forgives a link written on a clock a little ahead.
+const FUTURE_SLACK_MS = 60e3;
+
 function nothingAt(ms) {
   return Date.now() - ms > SEARCH_AHEAD_MS
     ? `Nothing recorded at ${when(ms)} or in the 30 days after`
@@ -490,6 +493,12 @@ function start() {
     const ms = Date.parse(t);
     if (Number.isNaN(ms)) {
       goLive(`The link's time "${t}" is not a time; showing live.`);
+      return;
+    }
+    // A moment to come (a link written ahead, a clock set wrong): said as
+    // such, not as "nothing recorded at … or after".
+    if (ms > Date.now() + FUTURE_SLACK_MS) {
+      goLive(`The link's time, ${when(ms)}, has not come yet; showing live.`);
       return;
     }
     setMode('recorded');
