@@ -163,6 +163,14 @@ func TestEventReviewInBrowser(t *testing.T) {
 			t.Fatalf("row of %s links to %q, want /cameras/%s?t=%s", ev.ID, href, ev.CameraID, ev.Start.Format(time.RFC3339Nano))
 		}
 	}
+	// Marking a row reviewed counts it out of what is left to review at
+	// once (the count stood still until a reload); unmarking counts it in.
+	mark := fmt.Sprintf(`[data-event-id="%s"] .ev-mark`, evs[0].ID)
+	browse(t, b, chromedp.Click(chromedp.CSS(mark)))
+	waitJS(t, b, `document.querySelector('[data-events-status]').textContent === '29 unreviewed events.'`, 10*time.Second)
+	browse(t, b, chromedp.Click(chromedp.CSS(mark)))
+	waitJS(t, b, `document.querySelector('[data-events-status]').textContent === '30 unreviewed events.'`, 10*time.Second)
+
 	// One event in a filter: the singular.
 	openEvents(t, b, f.ts.URL, "?kind=trigger")
 	if got := evalT[string](t, b, `document.querySelector('[data-events-status]').textContent`); got != "1 unreviewed event." {

@@ -197,6 +197,7 @@ async function setReviewed(li, reviewed, keepalive = false) {
   try {
     await send(reviewed ? 'POST' : 'DELETE', api.reviewed(id), undefined, keepalive);
     showReviewed(li, reviewed);
+    status(summary()); // the count of what is left to review follows
   } catch (err) { status(err.message); }
 }
 
@@ -313,7 +314,11 @@ function summary() {
     if (fd.get('day') || fd.get('kind') || fd.get('camera')) return 'No events match these filters.';
     return show() === 'unreviewed' ? 'Nothing left to review.' : 'No events yet.';
   }
-  const what = show() === 'unreviewed' ? plural(shown, 'unreviewed event') : plural(shown, 'event');
+  // Rows marked reviewed stay in the unreviewed list (greyed) until it
+  // is loaded again, but no longer count as left to review.
+  const left = shown - list.querySelectorAll('.ev-row.reviewed').length;
+  if (show() === 'unreviewed' && left === 0 && !cursor) return 'Nothing left to review.';
+  const what = show() === 'unreviewed' ? plural(left, 'unreviewed event') : plural(shown, 'event');
   return cursor ? `${what} shown, more below.` : `${what}.`;
 }
 
