@@ -142,6 +142,18 @@ func TestBrowserShareLink(t *testing.T) {
 	if !strings.HasPrefix(made, srv.url+"/s/hsl_") {
 		t.Fatalf("the form made %q", made)
 	}
+	// The link is shown once: its copy button takes the focus (on a phone
+	// it had landed below the fold). A refusal reads as a sentence, not
+	// as the server's lowercase words.
+	if !eval[bool](t, b, `document.activeElement === document.querySelector('[data-link-copy]')`) {
+		t.Error("the copy button does not have the focus once the link is made")
+	}
+	eval[bool](t, b, `(() => { const f = document.querySelector('[data-testid="link-form"]'); f.elements.passcode.value = 'ab'; return true; })()`)
+	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
+	refusal := waitText(t, b, `[data-testid="link-form"] [data-result].error`, 10*time.Second)
+	if !strings.Contains(strings.ToLower(refusal), "passcode") || refusal[:1] != strings.ToUpper(refusal[:1]) || !strings.HasSuffix(refusal, ".") {
+		t.Errorf("a short passcode is refused with %q, want a sentence about the passcode", refusal)
+	}
 	do(t, b, chromedp.Navigate(srv.url+"/settings/links"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="link-row"]`)))
 	if html := eval[string](t, b, `document.documentElement.outerHTML`); strings.Contains(html, "hsl_") || !strings.Contains(html, "(passcode)") {
 		t.Fatal("the links page shows a secret, or not the new link's passcode")

@@ -4,6 +4,14 @@
 
 const form = document.querySelector('form[data-share-form]');
 
+// sentence makes the server's error text ("a passcode has 4 to 128
+// characters") read as a sentence on the page.
+function sentence(s) {
+  const t = String(s || '').trim();
+  if (!t) return t;
+  return t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
+}
+
 function iso(local) {
   if (!local) return '';
   const d = new Date(local);
@@ -137,8 +145,12 @@ if (form) {
       result.textContent = 'Link made. Copy it now: it is not shown again.';
       result.classList.remove('error');
       addRow(data);
+      // The link is shown once: on a phone it landed below the fold, so
+      // the copy button comes into view with the focus.
+      copy.focus();
+      copy.scrollIntoView({ block: 'nearest' });
     } catch (err) {
-      result.textContent = err.message;
+      result.textContent = sentence(err.message);
       result.classList.add('error');
     }
   });
