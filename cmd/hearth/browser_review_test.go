@@ -375,10 +375,12 @@ func TestBrowserReview(t *testing.T) {
 	// of the view.
 	answers := eval[int](t, b, `Number(document.querySelector('video[data-review]').dataset.answers || 0)`)
 	do(t, b, chromedp.Focus(chromedp.CSS(`[data-timeline]`)), chromedp.KeyEvent(" "))
-	waitJS(t, b, `(() => { const p = document.querySelector('[data-testid="playback-pause"]'); return p.dataset.paused === 'true' && p.textContent === 'Play' && !p.hasAttribute('aria-pressed'); })()`, statusJS, 5*time.Second)
+	waitJS(t, b, `(() => { const p = document.querySelector('[data-testid="playback-pause"]'); return p.dataset.paused === 'true' && p.textContent === 'Play' && !p.hasAttribute('aria-pressed')
+	  && document.querySelector('[data-player-mode]').textContent === 'Paused' && document.querySelector('[data-timeline-status]').textContent.startsWith('Paused at'); })()`, statusJS, 5*time.Second)
 	waitJS(t, b, fmt.Sprintf(`Number(document.querySelector('video[data-review]').dataset.answers || 0) > %d`, answers), statusJS, 10*time.Second)
 	do(t, b, chromedp.KeyEvent(" "))
-	waitJS(t, b, `(() => { const p = document.querySelector('[data-testid="playback-pause"]'); return p.dataset.paused === 'false' && p.textContent === 'Pause' && !p.hasAttribute('aria-pressed'); })()`, statusJS, 5*time.Second)
+	waitJS(t, b, `(() => { const p = document.querySelector('[data-testid="playback-pause"]'); return p.dataset.paused === 'false' && p.textContent === 'Pause' && !p.hasAttribute('aria-pressed')
+	  && document.querySelector('[data-player-mode]').textContent === 'Recorded' && document.querySelector('[data-timeline-status]').textContent.startsWith('Playing from'); })()`, statusJS, 5*time.Second)
 	// The step must stay inside the footage, or it lands on the first
 	// recording's start and looks like no step: from the second event
 	// after that start (about 25 s of footage before it, the simulated

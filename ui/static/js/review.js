@@ -202,6 +202,7 @@ function setMode(m) {
 function setPaused(p) {
   pauseBtn.textContent = p ? 'Play' : 'Pause';
   pauseBtn.dataset.paused = String(p);
+  if (mode === 'recorded') modeEl.textContent = p ? 'Paused' : 'Recorded';
 }
 
 // playAt switches the player to the footage at ms (or the next recorded
@@ -269,6 +270,9 @@ function togglePause() {
   }
   if (rec.paused) rec.resume(); else rec.pause();
   setPaused(rec.paused);
+  // Said under the picture too: only the button's word changed, and the
+  // line below still read "Playing from …" while the picture held.
+  status(rec.paused ? `Paused at ${when(rec.position())}.` : `Playing from ${when(rec.position())}.`);
   if (rec.paused) setURL(rec.position());
 }
 
