@@ -219,7 +219,7 @@ func TestBrowserZoneEditor(t *testing.T) {
 	}
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="detection-save"]`)))
 	waitJS(t, b, `(() => { const r = document.querySelector('[data-testid="detection-result"]');
-		return r.classList.contains('error') && r.textContent.includes('zone points must be within 0..1'); })()`, 10*time.Second)
+		return r.classList.contains('error') && r.textContent.includes('Zone points must be within 0..1'); })()`, 10*time.Second)
 	if v, _ := browsertest.Eval[string](b, `document.querySelector('[data-testid="zones-json"]').value`); v != bad {
 		t.Fatalf("after the refused save the field holds %q, want the input", v)
 	}

@@ -2,15 +2,9 @@
 // (the camera is part of the path, so the policy decides on it) and shows
 // the new link once. Revoking goes through settings.js's [data-delete].
 
-const form = document.querySelector('form[data-share-form]');
+import { sentence } from './words.js';
 
-// sentence makes the server's error text ("a passcode has 4 to 128
-// characters") read as a sentence on the page.
-function sentence(s) {
-  const t = String(s || '').trim();
-  if (!t) return t;
-  return t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
-}
+const form = document.querySelector('form[data-share-form]');
 
 function iso(local) {
   if (!local) return '';

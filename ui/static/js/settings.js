@@ -10,6 +10,8 @@
 //   button[data-onvif]            "find via ONVIF": fills a camera form's streams
 // Results are shown with textContent only.
 
+import { sentence } from './words.js';
+
 function resultFor(el) {
   const scope = el.closest('form, section') || document;
   return scope.querySelector('[data-result]');
@@ -34,7 +36,7 @@ async function call(method, url, body) {
   if (resp.status !== 204) {
     try { data = await resp.json(); } catch { data = null; }
   }
-  if (!resp.ok) throw new Error((data && data.error) || `failed (${resp.status})`);
+  if (!resp.ok) throw new Error(sentence((data && data.error) || `failed (${resp.status})`));
   return data;
 }
 
