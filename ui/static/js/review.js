@@ -67,11 +67,11 @@ function when(ms) {
 // next recording after a moment is looked for in the 30 days after it.
 const SEARCH_AHEAD_MS = 30 * 86400e3;
 
-// nothingAt says there is nothing to play at ms: "or after" only when the
-// search reached now.
 // FUTURE_SLACK_MS forgives a link written on a clock a little ahead.
 const FUTURE_SLACK_MS = 60e3;
 
+// nothingAt says there is nothing to play at ms: "or after" only when the
+// search reached now.
 function nothingAt(ms) {
   return Date.now() - ms > SEARCH_AHEAD_MS
     ? `Nothing recorded at ${when(ms)} or in the 30 days after`
