@@ -36,8 +36,7 @@ const indexTimeout = 10 * time.Second
 // unexpected (a copy, a restore) rather than routine.
 type segmentIndex struct {
 	store nvr.RecordingStore
-	// add indexes fragments (the recorder's indexBatcher.add); nil:
-	// store.AddFragments.
+	// add indexes fragments: the recorder's indexBatcher.add.
 	add    func(ctx context.Context, id nvr.SegmentID, frags []nvr.Fragment) error
 	vol    recordstore.Volume
 	cam    nvr.CameraID
@@ -184,12 +183,8 @@ func (x *segmentIndex) flush() {
 			frags = append(frags, fr)
 			end = fr.End()
 		}
-		add := x.add
-		if add == nil {
-			add = x.store.AddFragments
-		}
 		ctx, cancel := x.ctx()
-		err := add(ctx, o.row.ID, frags)
+		err := x.add(ctx, o.row.ID, frags)
 		cancel()
 		if err != nil {
 			x.onIndexErr(fmt.Errorf("index fragments of segment %d: %w", o.row.ID, err))

@@ -51,7 +51,7 @@ func (e *storageEnv) segments() []nvr.Segment { return allSegments(e.t, e.store)
 func (e *storageEnv) record(cam nvr.CameraID, seconds int, target time.Duration, crash bool) {
 	e.t.Helper()
 	var files []*os.File
-	idx := &segmentIndex{store: e.store, vol: e.vol, cam: cam, stream: "main", log: slog.New(slog.DiscardHandler),
+	idx := &segmentIndex{store: e.store, add: e.store.AddFragments, vol: e.vol, cam: cam, stream: "main", log: slog.New(slog.DiscardHandler),
 		open: map[uint64]*openSegment{}, onOpen: func() {}, onFragment: func() {},
 		onIndexErr: func(err error) { e.t.Errorf("index: %v", err) },
 		create: func(p string) (segment.File, error) {
