@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 )
 
 // downloadRecheck is how often a download in flight has its grant decided
@@ -55,13 +56,21 @@ var errDownloadRevoked = errors.New("download: access revoked")
 // connection's write deadline to now, so a write blocked on a slow reader
 // fails at once too; net/http then closes the connection short of its
 // Content-Length. The send buffer is bounded, so little is delivered after
-// that. The caller calls stop when the response is done.
+// that. While the grant cannot be decided (the database fails or is slow),
+// each Read waits once the last decision is view.LiveUnverifiedLimit old,
+// and the download ends after view.LiveUnverifiedEnd, as a live session
+// does. The caller calls stop when the response is done.
 type guardedDownload struct {
 	io.ReadSeeker
-	revoked chan struct{}
+	ctx      context.Context
+	revoked  chan struct{}
+	verified *view.Verification
 }
 
 func (d *guardedDownload) Read(p []byte) (int, error) {
+	if err := d.verified.Wait(d.ctx); err != nil {
+		return 0, errDownloadRevoked
+	}
 	select {
 	case <-d.revoked:
 		return 0, errDownloadRevoked
@@ -73,9 +82,15 @@ func (d *guardedDownload) Read(p []byte) (int, error) {
 // guardDownload starts the watcher of g for the response w.
 func (s *Server) guardDownload(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, body io.ReadSeeker) (*guardedDownload, func()) {
 	boundSendBuffer(r)
-	d := &guardedDownload{ReadSeeker: body, revoked: make(chan struct{})}
 	ctx, cancel := context.WithCancel(r.Context())
+	d := &guardedDownload{ReadSeeker: body, ctx: ctx, revoked: make(chan struct{}), verified: view.NewVerification()}
 	rc := http.NewResponseController(w)
+	end := func(msg string, args ...any) {
+		close(d.revoked)
+		d.verified.Stop()
+		_ = rc.SetWriteDeadline(time.Now())
+		s.log.InfoContext(ctx, msg, args...)
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -87,12 +102,22 @@ func (s *Server) guardDownload(w http.ResponseWriter, r *http.Request, g nvr.Cam
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := s.policy.Recheck(ctx, g); err != nil && ctx.Err() == nil {
-					close(d.revoked)
-					_ = rc.SetWriteDeadline(time.Now())
-					s.log.InfoContext(ctx, "download ended: access revoked", "camera", string(g.CameraID()))
-					return
-				}
+			}
+			began := time.Now()
+			rctx, rcancel := context.WithTimeout(ctx, view.LiveUnverifiedEnd)
+			err := s.policy.Recheck(rctx, g)
+			rcancel()
+			switch kind := nvr.ErrorKind(err); {
+			case err == nil:
+				d.verified.Decided(began)
+			case ctx.Err() != nil:
+				return
+			case kind == nvr.KindNotFound || kind == nvr.KindUnauthorized:
+				end("download ended: access revoked", "camera", string(g.CameraID()))
+				return
+			case d.verified.Since() > view.LiveUnverifiedEnd:
+				end("download ended: its grant cannot be checked", "camera", string(g.CameraID()), "err", err)
+				return
 			}
 		}
 	}()

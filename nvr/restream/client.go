@@ -104,7 +104,7 @@ func (s *Server) start(ss *gortsplib.ServerSession, c *client, g nvr.CameraGrant
 		defer sub.Close()
 		// pump returns only with an error; one it caused (the hub closed,
 		// a write failed) rather than the session's end closes the session.
-		if err := c.pump(ctx, sub); ctx.Err() == nil {
+		if err := c.pump(ctx, sub, ls); ctx.Err() == nil {
 			s.cfg.Log.Info("restream client ended", "camera", string(c.target.camera), "stream", c.target.stream, "err", err)
 			ss.Close()
 		}
@@ -113,8 +113,9 @@ func (s *Server) start(ss *gortsplib.ServerSession, c *client, g nvr.CameraGrant
 }
 
 // pump writes the subscription's video units to the client's stream
-// until ctx ends or the hub closes; it always returns why it stopped.
-func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
+// until ctx ends or the hub closes, holding them while ls's grant cannot
+// be decided (WaitVerified); it always returns why it stopped.
+func (c *client) pump(ctx context.Context, sub *hub.Subscription, ls *view.LiveSession) error {
 	medi := c.stream.Desc.Medias[0]
 	var (
 		enc     encoder
@@ -126,6 +127,10 @@ func (c *client) pump(ctx context.Context, sub *hub.Subscription) error {
 	for {
 		u, err := sub.Next(ctx)
 		if err != nil {
+			return err
+		}
+		// No unit leaves on a grant nobody could check of late.
+		if err := ls.WaitVerified(ctx); err != nil {
 			return err
 		}
 		vt := u.Info.Video()

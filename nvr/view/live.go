@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -52,15 +53,31 @@ const (
 	StopRevoked  = "revoked"  // its grant is gone (Run)
 	StopShutdown = "shutdown" // the registry stopped (Run's context ended)
 	// StopUnverified: the grant could not be decided again (the database
-	// failed or was too slow) for longer than LiveUnverifiedLimit.
+	// failed or was too slow) for longer than LiveUnverifiedEnd.
 	StopUnverified = "unverified"
 )
 
-// LiveUnverifiedLimit is how long a session may go on while its grant
-// cannot be decided again: a read that fails once (a busy disk) does not
-// end every session, and a database that stays down ends them all within
-// about a second, the same bound as a revocation.
-const LiveUnverifiedLimit = time.Second
+// How a session fares while its grant cannot be decided again (the
+// database fails or is slow: a busy SD card, a loaded machine).
+const (
+	// LiveUnverifiedLimit is how long a session's media flows after its
+	// grant was last decided. Past it, WaitVerified holds every unit until a
+	// recheck answers again: media is never handed out on a grant older
+	// than a revocation may take, however late the recheck's read is.
+	LiveUnverifiedLimit = time.Second
+	// LiveUnverifiedEnd is how long a session stays open, held, while its
+	// grant cannot be decided: a read slower than a second (seen under load)
+	// pauses the picture instead of ending the session, and a database that
+	// stays down ends every session, as StopUnverified.
+	LiveUnverifiedEnd = 15 * time.Second
+	// liveRecheckTimeout bounds one recheck's read. Holding media does not
+	// depend on it (WaitVerified counts from the last decision), so it is
+	// long enough for a slow read to finish rather than fail.
+	liveRecheckTimeout = 5 * time.Second
+)
+
+// ErrSessionStopped is WaitVerified's answer once the session was stopped.
+var ErrSessionStopped = errors.New("live session stopped")
 
 // LiveSession is one admitted media session.
 type LiveSession struct {
@@ -71,12 +88,13 @@ type LiveSession struct {
 	Start  time.Time
 	l      *LiveSessions
 
-	verified time.Time // last good recheck (admission first); Run's own
-
 	mu         sync.Mutex
 	stop       func()
 	stopReason string
 	media      any
+
+	verified *Verification
+	held     bool // media is held, logged once per hold; Run's own
 }
 
 // NewLiveSessions returns the registry over pol.
@@ -112,7 +130,7 @@ func (l *LiveSessions) Admit(g nvr.CameraGrant, kind, stream string) (*LiveSessi
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	s := &LiveSession{ID: hex.EncodeToString(b[:]), Grant: g, Kind: kind, Stream: stream, Start: l.cfg.Now(), l: l,
-		verified: time.Now()}
+		verified: NewVerification()}
 	uid := holder(g)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -174,7 +192,8 @@ func (s *LiveSession) Media() any {
 // sees it end and calls End).
 func (s *LiveSession) Stop() { s.stopWith(StopClosed) }
 
-// stopWith records the first reason and runs the stop function.
+// stopWith records the first reason, ends WaitVerified and runs the stop
+// function.
 func (s *LiveSession) stopWith(reason string) {
 	s.mu.Lock()
 	if s.stopReason == "" {
@@ -182,10 +201,19 @@ func (s *LiveSession) stopWith(reason string) {
 	}
 	stop := s.stop
 	s.mu.Unlock()
+	s.verified.Stop()
 	if stop != nil {
 		stop()
 	}
 }
+
+// WaitVerified returns nil at once while the session's grant was decided
+// within LiveUnverifiedLimit, and otherwise waits until a recheck decides it
+// again (Verification.Wait). Whatever carries the session calls it before
+// handing out each unit, after taking it from its source: that is what
+// keeps media from flowing on a grant nobody could check. Errors:
+// ErrSessionStopped, or ctx's.
+func (s *LiveSession) WaitVerified(ctx context.Context) error { return s.verified.Wait(ctx) }
 
 // StopReason tells why the session was stopped (StopClosed, StopRevoked,
 // StopUnverified, StopShutdown), or "" while nobody stopped it.
@@ -250,10 +278,9 @@ func (l *LiveSessions) Count() int {
 // Run re-decides every session's grant every Recheck until ctx ends, and
 // stops the sessions whose grant is gone (user deleted or disabled, token
 // revoked, a viewer's assignment removed, camera moved or deleted). When
-// the database cannot answer, a session goes on for at most
-// LiveUnverifiedLimit since its grant was last decided, then is stopped as
-// StopUnverified: media is never handed out on a grant left unchecked for
-// longer than a revocation may take.
+// the database cannot answer, a session's media is held (WaitVerified)
+// from LiveUnverifiedLimit after its grant was last decided, and the
+// session is stopped as StopUnverified after LiveUnverifiedEnd.
 func (l *LiveSessions) Run(ctx context.Context) error {
 	t := time.NewTicker(l.cfg.Recheck)
 	defer t.Stop()
@@ -274,21 +301,35 @@ func (l *LiveSessions) Run(ctx context.Context) error {
 			if s.StopReason() != "" {
 				continue // ending already
 			}
-			rctx, cancel := context.WithTimeout(ctx, LiveUnverifiedLimit)
+			began := time.Now()
+			rctx, cancel := context.WithTimeout(ctx, liveRecheckTimeout)
 			err := l.policy.Recheck(rctx, s.Grant)
 			cancel()
 			switch kind := nvr.ErrorKind(err); {
 			case err == nil:
-				s.verified = time.Now() // monotonic: the injected clock may stand still
+				s.verified.Decided(began)
+				// A read slower than the limit answers for a moment
+				// already past it: the media stays held until the next.
+				switch stale := s.verified.Since() > LiveUnverifiedLimit; {
+				case stale && !s.held:
+					s.held = true
+					l.cfg.Log.Warn("live session held: its grant's check took too long; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "took", time.Since(began))
+				case !stale && s.held:
+					s.held = false
+					l.cfg.Log.Info("live session resumed: its grant was checked again", "session", s.ID[:8], "camera", s.Grant.CameraID())
+				}
 			case ctx.Err() != nil:
 			case kind == nvr.KindNotFound || kind == nvr.KindUnauthorized:
 				l.cfg.Log.Info("live session revoked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
 				s.stopWith(StopRevoked)
-			case time.Since(s.verified) > LiveUnverifiedLimit:
+			case s.verified.Since() > LiveUnverifiedEnd:
 				l.cfg.Log.Warn("live session ended: its grant cannot be checked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
 				s.stopWith(StopUnverified)
+			case s.verified.Since() > LiveUnverifiedLimit && !s.held:
+				s.held = true
+				l.cfg.Log.Warn("live session held: its grant cannot be checked; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
 			default:
-				l.cfg.Log.Warn("live session recheck failed; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
+				l.cfg.Log.Debug("live session recheck failed; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
 			}
 		}
 	}

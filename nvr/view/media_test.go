@@ -196,3 +196,95 @@ func TestStartWHEP(t *testing.T) {
 		t.Fatalf("an ended session: %v", err)
 	}
 }
+
+// TestMediaHeldWhileUnverified: once a session's grant has gone undecided
+// for LiveUnverifiedLimit (the database fails), neither MSE nor WHEP hands
+// out another frame; when the database answers again both flow on, the
+// sessions still open. Nothing here bounds how fast the machine is: the
+// hold is certain once a second has passed with every read failing, and
+// the resumption is waited for.
+func TestMediaHeldWhileUnverified(t *testing.T) {
+	t.Parallel()
+	w := &liveWorld{}
+	pol := nvr.NewPolicy(w.store(), policyClock, nil)
+	sessions := view.NewLiveSessions(pol, view.LiveConfig{Recheck: 20 * time.Millisecond, Now: policyClock})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = sessions.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	g := liveGrant(t, pol, testUserID, testCamID)
+	cam := startCamera(t, testCamID)
+
+	m, err := view.StartMSE(cam, sessions, g, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	engine, err := webrtc.Listen(webrtc.Config{IPFilter: webrtc.LoopbackOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(engine.Close)
+	live := view.WebRTC{Engine: engine, Hubs: cam, Sessions: sessions}
+	client, err := webrtctest.New(webrtctest.Options{WantID: string(testCamID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	offer, err := client.Offer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := live.StartWHEP(ctx, g, view.WHEPOffer{SDP: offer, Stream: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Answer(ans.SDP); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.WaitFrames(3, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// drain reads MSE parts until one is withheld for d; it reports whether
+	// one was within 50 parts (5 s of the camera's).
+	drain := func(d time.Duration) bool {
+		for range 50 {
+			pctx, pcancel := context.WithTimeout(ctx, d)
+			_, err := m.Next(pctx)
+			pcancel()
+			if errors.Is(err, context.DeadlineExceeded) {
+				return true
+			}
+			if err != nil {
+				t.Fatalf("MSE: %v", err)
+			}
+		}
+		return false
+	}
+
+	w.failing.Store(true)
+	time.Sleep(view.LiveUnverifiedLimit + 200*time.Millisecond)
+	// From here on every unit is held: the camera publishes ten a second,
+	// and none may pass in the next second.
+	if !drain(time.Second) {
+		t.Fatal("MSE parts went on with the grant undecided")
+	}
+	before := client.Stats().Frames
+	time.Sleep(time.Second)
+	if n := client.Stats().Frames - before; n > 0 {
+		t.Fatalf("WHEP: %d frames with the grant undecided for over a second", n)
+	}
+
+	w.failing.Store(false)
+	pctx, pcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer pcancel()
+	if _, err := m.Next(pctx); err != nil {
+		t.Fatalf("MSE after the database came back: %v", err)
+	}
+	if err := client.WaitFrames(before+3, 30*time.Second); err != nil {
+		t.Fatalf("WHEP after the database came back: %v", err)
+	}
+	if r := m.Session.StopReason() + ans.Session.StopReason(); r != "" {
+		t.Fatalf("stopped by a database that failed for about 3 s: %q", r)
+	}
+}

@@ -70,6 +70,9 @@ func (m *MSEStream) Next(ctx context.Context) (MSEPart, error) {
 		}
 		return MSEPart{}, err
 	}
+	if err := m.Session.WaitVerified(ctx); err != nil {
+		return MSEPart{}, err
+	}
 	out, err := m.mux.Write(u)
 	if err != nil {
 		return MSEPart{}, err

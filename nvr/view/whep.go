@@ -125,6 +125,7 @@ func (l WebRTC) StartWHEP(ctx context.Context, g nvr.CameraGrant, offer WHEPOffe
 		closeSource()
 		return WHEPAnswer{}, err
 	}
+	cfg.Source = verifiedSource{Source: cfg.Source, ls: ls}
 	log = log.With("camera", string(g.CameraID()), "session", ls.ID[:8], "stream", offer.Stream, "kind", kind)
 	cfg.OnEnd = func(end webrtc.End) {
 		ls.End(end.Bytes, end.Reason)
@@ -142,6 +143,37 @@ func (l WebRTC) StartWHEP(ctx context.Context, g nvr.CameraGrant, offer WHEPOffe
 	info := sess.Info()
 	log.Info("media session started", "video", info.Video, "audio", info.Audio, "audio_note", info.AudioNote)
 	return WHEPAnswer{SDP: answer, Session: ls, ETag: whepETag(ls), Video: info.Video, Audio: info.Audio, AudioNote: info.AudioNote}, nil
+}
+
+// verifiedSource hands out its source's units only while the session's
+// grant is decided (LiveSession.WaitVerified). It passes on the optional
+// interfaces the WebRTC session looks for.
+type verifiedSource struct {
+	webrtc.Source
+	ls *LiveSession
+}
+
+func (v verifiedSource) Next(ctx context.Context) (*media.Unit, error) {
+	u, err := v.Source.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.ls.WaitVerified(ctx); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (v verifiedSource) RequestKeyframe() {
+	if kr, ok := v.Source.(webrtc.KeyframeRequester); ok {
+		kr.RequestKeyframe()
+	}
+}
+
+func (v verifiedSource) Close() {
+	if c, ok := v.Source.(webrtc.Closer); ok {
+		c.Close()
+	}
 }
 
 // whepError maps session errors onto client-safe kinds.
