@@ -427,6 +427,20 @@ func (d *Directory) ConfigureCamera(ctx context.Context, g CameraGrant, ch Camer
 	return c, err
 }
 
+// RemoveCamera deletes the granted camera for the holder of a manage grant
+// (the household's owners, the admin) and records the change. Its viewer
+// assignments and share links go with it; its recordings and events are
+// no longer served and their files are removed by retention
+// (db.DeleteCamera). Live sessions on it end at their next recheck.
+func (d *Directory) RemoveCamera(ctx context.Context, g CameraGrant) error {
+	if err := g.Require(ActionManageCamera); err != nil {
+		return err
+	}
+	return d.change(ctx, g.subject, g.CameraID(), "remove-camera", func(w DirectoryWriter) error {
+		return d.removeCamera(ctx, w, g.CameraID())
+	})
+}
+
 // editCamera validates and applies changes to a camera's configuration.
 // Its ID and household never change here (see moveCamera).
 func (d *Directory) editCamera(ctx context.Context, w DirectoryWriter, id CameraID, ch CameraChanges) (Camera, error) {

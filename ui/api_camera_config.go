@@ -171,6 +171,16 @@ func (req editCameraRequest) recordingChanges(ch *nvr.CameraChanges) {
 
 // handleEditCamera changes a camera's configuration (owner of its household
 // or the admin: ActionManageCamera).
+// handleRemoveCamera deletes the granted camera (owners and the admin):
+// 204, or 404 as for any camera the caller may not manage.
+func (s *Server) handleRemoveCamera(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
+	if err := s.dir.RemoveCamera(r.Context(), g); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *Server) handleEditCamera(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
 	var req editCameraRequest
 	if err := decodeJSON(r, &req); err != nil {

@@ -73,6 +73,43 @@ func TestOwnerAddsAndEditsCameras(t *testing.T) {
 	}
 }
 
+// TestOwnerRemovesCamera: the household's owners (and the admin) remove a
+// camera by DELETE /api/cameras/{id}; a member, another household's owner
+// and a second DELETE all get the same 404, and nothing of the camera is
+// served after.
+func TestOwnerRemovesCamera(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	path := "/api/cameras/" + string(f.camA1.ID)
+	for _, user := range []string{"mo", "bea"} {
+		if r := f.do(http.MethodDelete, path, []any{f.login(user)}, ""); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("remove as %s: %d %s, want 404", user, r.StatusCode, r.body)
+		}
+	}
+	if _, err := f.store.Camera(context.Background(), f.camA1.ID); err != nil {
+		t.Fatalf("a refused remove removed the camera: %v", err)
+	}
+	ana := f.login("ana")
+	if r := f.do(http.MethodDelete, path, []any{ana}, ""); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("owner removes: %d %s", r.StatusCode, r.body)
+	}
+	if _, err := f.store.Camera(context.Background(), f.camA1.ID); nvr.ErrorKind(err) != nvr.KindNotFound {
+		t.Fatalf("after remove, the store has it: %v", err)
+	}
+	for _, p := range []string{path, path + "/recordings"} {
+		if r := f.get(p, ana); r.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s after remove: %d", p, r.StatusCode)
+		}
+	}
+	if r := f.do(http.MethodDelete, path, []any{ana}, ""); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("second remove: %d", r.StatusCode)
+	}
+	// The admin removes through the same route.
+	if r := f.do(http.MethodDelete, "/api/cameras/"+string(f.camB1.ID), []any{f.login("root")}, ""); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("admin removes: %d %s", r.StatusCode, r.body)
+	}
+}
+
 // startSimcam serves one simulated camera on loopback, with credentials.
 func startSimcam(t *testing.T, user, pass string) *simcam.Server {
 	t.Helper()

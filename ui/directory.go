@@ -25,6 +25,7 @@ type directory interface {
 	ChangeOwnPassword(ctx context.Context, g nvr.UserGrant, password string) error
 
 	ConfigureCamera(ctx context.Context, g nvr.CameraGrant, ch nvr.CameraChanges) (nvr.Camera, error)
+	RemoveCamera(ctx context.Context, g nvr.CameraGrant) error
 	// SwitchShutter and SetShutterKeepRecording change a camera's privacy
 	// shutter, each with its audit row in one transaction.
 	SwitchShutter(ctx context.Context, g nvr.CameraGrant, ch nvr.ShutterChange) (nvr.Shutter, error)

@@ -96,8 +96,7 @@ func TestSystemPage(t *testing.T) {
 // The admin's camera list removes a camera: no page had a way to, so a
 // camera added by mistake (or a dead one) stayed until someone ran
 // `hearth camera remove`. The button calls the admin route, asks first and
-// says the recordings go too; a household's own list has none (only the
-// admin removes cameras).
+// says the recordings go too.
 func TestAdminCameraListRemoves(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -116,15 +115,16 @@ func TestAdminCameraListRemoves(t *testing.T) {
 	if testID(t, r.body, "cameras").Find("[data-result]").Length() != 1 {
 		t.Fatalf("no place for the answer of Remove in the list")
 	}
-	if n := testID(t, f.get("/settings/cameras", f.login("ana")).body, "camera-remove").Length(); n != 0 {
-		t.Fatalf("the owner's list offers Remove %d times", n)
-	}
-	// The camera's own settings page says where removing is: the owner
-	// looked there for a Remove button and found no word about it.
-	for user, want := range map[string]string{"ana": "ask the appliance admin", "root": "All cameras"} {
+	// The camera's own settings page removes it too, by the camera route
+	// the owners and the admin share, and goes back to the list it came
+	// from.
+	for user, back := range map[string]string{"ana": "/settings/cameras", "root": "/settings/admin/cameras"} {
 		page := f.get("/settings/cameras/"+string(f.camA1.ID), f.login(user))
-		if got := testID(t, page.body, "camera-remove-note").Text(); !strings.Contains(got, want) {
-			t.Errorf("camera page as %s: remove note %q, want it to say %q", user, got, want)
+		b := testID(t, page.body, "camera-remove")
+		if b.AttrOr("data-delete", "") != "/api/cameras/"+string(f.camA1.ID) || b.AttrOr("data-redirect", "") != back ||
+			!strings.Contains(b.AttrOr("data-confirm", ""), "recordings") {
+			t.Errorf("camera page as %s: remove button %q, back to %q, confirm %q", user,
+				b.AttrOr("data-delete", ""), b.AttrOr("data-redirect", ""), b.AttrOr("data-confirm", ""))
 		}
 	}
 	if d := f.do(http.MethodDelete, url, []any{root}, ""); d.StatusCode != http.StatusNoContent {

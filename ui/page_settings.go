@@ -119,7 +119,7 @@ func (s *Server) handleHouseholdCamerasPage(w http.ResponseWriter, r *http.Reque
 	}
 	u := g.User()
 	m := views.CamerasModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "cameras"), Title: "Cameras",
-		AddAPI: "/api/household/cameras"}
+		AddAPI: "/api/household/cameras", RemoveAPI: "/api/cameras/"}
 	for _, c := range cams {
 		m.Cameras = append(m.Cameras, s.cameraRowOf(r, g.Principal(), c))
 	}

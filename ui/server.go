@@ -271,6 +271,7 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.household("DELETE /api/household/members/{uid}", s.handleHouseholdRemoveMember)
 	rt.household("POST /api/household/cameras", s.handleHouseholdAddCamera)
 	rt.camera("PATCH /api/cameras/{id}", nvr.ActionManageCamera, s.handleEditCamera)
+	rt.camera("DELETE /api/cameras/{id}", nvr.ActionManageCamera, s.handleRemoveCamera)
 	rt.camera("GET /api/cameras/{id}/snapshot", nvr.ActionViewLive, s.handleSnapshot)
 	rt.camera("GET /api/cameras/{id}/shutter", nvr.ActionViewCamera, s.handleShutter)
 	rt.camera("POST /api/cameras/{id}/shutter", nvr.ActionSwitchShutter, s.handleShutterSwitch)

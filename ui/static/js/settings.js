@@ -5,6 +5,7 @@
 //                                 checkboxes with data-type="list" → list of their values,
 //                                 data-omit-empty)
 //   [data-delete], [data-patch][data-body], [data-post]   one-click calls
+//                                 (data-confirm asks first; data-redirect: where to go after)
 //   input[data-assign]            PUT when ticked, DELETE when not
 //   button[data-probe]            "test connection" for a camera form
 //   button[data-onvif]            "find via ONVIF": fills a camera form's streams
@@ -104,7 +105,8 @@ async function oneClick(el, method, url, body) {
   el.disabled = true;
   try {
     const data = await call(method, url, body);
-    if (method === 'DELETE' && el.closest('tr')) el.closest('tr').remove();
+    if (el.dataset.redirect) window.location.assign(el.dataset.redirect);
+    else if (method === 'DELETE' && el.closest('tr')) el.closest('tr').remove();
     else if (method === 'PATCH') window.location.reload();
     else show(el, (data && data.status) || 'Done.', true);
   } catch (err) {
