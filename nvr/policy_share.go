@@ -14,9 +14,11 @@ var errSharePasscode = &Error{Op: "open share link", Kind: KindUnauthorized, Msg
 // is looked up by the secret's digest and decided against its row, its
 // creator and its camera as they are now (decideShareUse), with the
 // proof of the passcode when the link has one (the passcode itself, or
-// the unlock a right passcode earned: ShareUnlock). count marks a use that starts a media
-// session or a download: it takes one of the link's views, atomically,
-// and a link without views left is refused. Unknown, malformed, expired,
+// the unlock a right passcode earned: ShareUnlock). count marks a use that
+// starts a media session or a download: a link without views left is
+// refused, and the caller takes the view with UseShareView once the media
+// is ready, before handing any out, so a camera that is not streaming or
+// a clip that cannot be made uses none. Unknown, malformed, expired,
 // revoked, used-up and out-of-scope links all answer the same
 // ErrNotFound. Every decision about an existing link is audited under
 // the principal "link:N". The grant is for the link's camera only, and a
@@ -62,15 +64,9 @@ func (pol *Policy) ShareLink(ctx context.Context, secret string, proof ShareProo
 		}
 		pol.shareLimiter.Succeeded(key, key)
 	}
-	if count {
-		ok, err := pol.shares.CountShareView(ctx, l.ID)
-		if err != nil {
-			return CameraGrant{}, ShareLink{}, Wrap("open share link", err)
-		}
-		if !ok {
-			pol.auditShare(ctx, subj, l, a, "denied", "no views left")
-			return CameraGrant{}, ShareLink{}, ErrNotFound
-		}
+	if count && l.MaxViews > 0 && l.Views >= l.MaxViews {
+		pol.auditShare(ctx, subj, l, a, "denied", "no views left")
+		return CameraGrant{}, ShareLink{}, ErrNotFound
 	}
 	// Every use is on record before anything is handed out.
 	if err := pol.shares.AppendAudit(ctx, shareAudit(now, subj, l, a, "granted", "")); err != nil {
@@ -81,6 +77,31 @@ func (pol *Policy) ShareLink(ctx context.Context, secret string, proof ShareProo
 		g.window = l.Window
 	}
 	return g, l, nil
+}
+
+// UseShareView takes one of the link's views for a use ShareLink granted
+// with count, atomically: ErrNotFound when none is left (another use took
+// the last one meanwhile), audited. The caller calls it when the session
+// or download is ready and before anything is handed out; a use that
+// failed before that takes no view.
+func (pol *Policy) UseShareView(ctx context.Context, g CameraGrant) error {
+	id := g.ShareLinkID()
+	if pol.shares == nil || id == 0 {
+		return ErrNotFound
+	}
+	ok, err := pol.shares.CountShareView(ctx, id)
+	if err != nil {
+		return Wrap("use share link", err)
+	}
+	if !ok {
+		l := ShareLink{ID: id, CameraID: g.CameraID(), CreatedBy: g.subject.User.ID, Kind: ShareLive}
+		if _, clip := g.Window(); clip {
+			l.Kind = ShareClip
+		}
+		pol.auditShare(ctx, g.subject, l, g.action, "denied", "no views left")
+		return ErrNotFound
+	}
+	return nil
 }
 
 // recheckShare decides a link grant again (Recheck): the link must still

@@ -151,20 +151,38 @@ func TestShareLinkPolicy(t *testing.T) {
 	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewLive, true); nvr.ErrorKind(err) != nvr.KindNotFound {
 		t.Fatalf("clip link used for live: %v, want not found", err)
 	}
-	// Views: the page (not counted) always opens; the second media use is
-	// the last one.
+	// Views: the page (not counted) always opens; a counted use takes its
+	// view only with UseShareView, once its media is ready (a use that
+	// failed before that, a camera not streaming, takes none); the second
+	// view is the last one, and a use granted before it was taken finds
+	// none left.
 	for i := range 3 {
 		if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewCamera, false); err != nil {
 			t.Fatalf("clip page %d: %v", i, err)
 		}
 	}
-	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewRecordings, true); err != nil {
-		t.Fatalf("second view: %v", err)
+	var counted []nvr.CameraGrant
+	for i := range 3 {
+		ug, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewRecordings, true)
+		if err != nil {
+			t.Fatalf("counted use %d granted before any view was taken: %v", i, err)
+		}
+		counted = append(counted, ug)
+	}
+	for i, ug := range counted[:2] {
+		if err := f.pol.UseShareView(ctx, ug); err != nil {
+			t.Fatalf("taking view %d of 2: %v", i+1, err)
+		}
+	}
+	if err := f.pol.UseShareView(ctx, counted[2]); nvr.ErrorKind(err) != nvr.KindNotFound {
+		t.Fatalf("a third view of a 2-view link: %v, want not found", err)
 	}
 	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewRecordings, true); nvr.ErrorKind(err) != nvr.KindNotFound {
-		t.Fatalf("third view of a 2-view link: %v, want not found", err)
+		t.Fatalf("a counted use of a used-up link: %v, want not found", err)
 	}
-
+	if _, _, err := f.pol.ShareLink(ctx, clip, nvr.ShareProof{Passcode: "1234"}, nvr.ActionViewCamera, false); err != nil {
+		t.Fatalf("the page of a used-up link: %v", err)
+	}
 	// Expiry at the fake clock: the live link lives 24 h.
 	f.clock.Advance(nvr.DefaultShareTTL - time.Second)
 	if err := f.pol.Recheck(ctx, g); err != nil {

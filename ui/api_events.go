@@ -162,7 +162,7 @@ func (s *Server) handleEventClip(w http.ResponseWriter, r *http.Request, g nvr.E
 		s.writeError(w, r, err)
 		return
 	}
-	s.serveClip(w, r, g.CameraGrant(), tr)
+	s.serveClip(w, r, g.CameraGrant(), tr, nil)
 }
 
 type pinRequest struct {

@@ -55,11 +55,11 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request, g nvr.Camera
 		s.writeError(w, r, err)
 		return
 	}
-	s.serveClip(w, r, g, tr)
+	s.serveClip(w, r, g, tr, nil)
 }
 
 // serveClip opens the granted camera's clip of tr and serves it.
-func (s *Server) serveClip(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, tr nvr.TimeRange) {
+func (s *Server) serveClip(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, tr nvr.TimeRange, use shareUse) {
 	clip, err := s.playback.OpenClip(r.Context(), g, tr)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -69,6 +69,12 @@ func (s *Server) serveClip(w http.ResponseWriter, r *http.Request, g nvr.CameraG
 		return
 	}
 	defer clip.Close()
+	// A share link's view is taken only now: a clip that cannot be made
+	// takes none.
+	if err := use.take(r.Context()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	for _, skipped := range clip.Skipped {
 		s.log.WarnContext(r.Context(), "clip skipped damaged footage", "err", skipped, "camera", string(g.CameraID()))
 	}

@@ -134,7 +134,7 @@ func (s *Server) handleShareRedirect(w http.ResponseWriter, r *http.Request) {
 
 // handleSharePage is the link's minimal player: live view over WHEP, or
 // the clip with a download link.
-func (s *Server) handleSharePage(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, l nvr.ShareLink) {
+func (s *Server) handleSharePage(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, l nvr.ShareLink, _ shareUse) {
 	m := views.ShareModel{Camera: g.Camera().Name, Live: l.Kind == nvr.ShareLive, Start: l.Window.Start, End: l.Window.End,
 		Expires: l.ExpiresAt}
 	s.render(w, r, http.StatusOK, views.SharePage(m))
@@ -183,16 +183,16 @@ func (s *Server) shareRefused(w http.ResponseWriter, r *http.Request, err error)
 
 // handleShareWHEP starts the link's live session; its Location is under
 // the link's path.
-func (s *Server) handleShareWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, _ nvr.ShareLink) {
+func (s *Server) handleShareWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, _ nvr.ShareLink, use shareUse) {
 	if r.URL.Query().Has("start") {
 		s.writeError(w, r, errInvalid("a live link plays live only"))
 		return
 	}
-	s.startWHEP(w, r, g, "/s/"+r.PathValue("secret")+"/whep/")
+	s.startWHEP(w, r, g, "/s/"+r.PathValue("secret")+"/whep/", use)
 }
 
 // handleShareClip serves the link's clip: its whole range, nothing else.
-func (s *Server) handleShareClip(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, l nvr.ShareLink) {
+func (s *Server) handleShareClip(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, l nvr.ShareLink, use shareUse) {
 	if len(r.URL.Query()) > 0 {
 		s.writeError(w, r, errInvalid("a link's clip is its whole range; it takes no parameters"))
 		return
@@ -206,7 +206,7 @@ func (s *Server) handleShareClip(w http.ResponseWriter, r *http.Request, g nvr.C
 		s.writeError(w, r, nvr.ErrNotFound)
 		return
 	}
-	s.serveClip(w, r, g, win)
+	s.serveClip(w, r, g, win, use)
 }
 
 // registerShareRoutes: the management API and the public link routes.
@@ -227,11 +227,11 @@ func (s *Server) registerShareRoutes(rt *router) {
 	rt.shareLink("GET /s/{secret}/clip.mp4", nvr.ActionViewRecordings, countFromStart, false, s.handleShareClip)
 }
 
-func (s *Server) handleShareWHEPPatch(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, _ nvr.ShareLink) {
+func (s *Server) handleShareWHEPPatch(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, _ nvr.ShareLink, _ shareUse) {
 	s.handleWHEPPatch(w, r, g)
 }
 
-func (s *Server) handleShareWHEPDelete(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, _ nvr.ShareLink) {
+func (s *Server) handleShareWHEPDelete(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, _ nvr.ShareLink, _ shareUse) {
 	s.handleWHEPDelete(w, r, g)
 }
 

@@ -27,12 +27,12 @@ type WebRTCLive = view.WebRTC
 // The grant comes first; ?stream=main|sub picks the stream (default main);
 // ?start=RFC3339 plays the recordings from then instead (api_whep_replay.go).
 func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
-	s.startWHEP(w, r, g, "/api/cameras/"+string(g.CameraID())+"/whep/")
+	s.startWHEP(w, r, g, "/api/cameras/"+string(g.CameraID())+"/whep/", nil)
 }
 
 // startWHEP answers a WHEP offer under grant g; the session's Location is
 // sessions + its ID (a share link's sessions live under the link's path).
-func (s *Server) startWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, sessions string) {
+func (s *Server) startWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, sessions string, use shareUse) {
 	if !s.live.OK() {
 		s.writeError(w, r, nvr.Errorf("live view", nvr.KindUnavailable, "live view is not available on this server"))
 		return
@@ -67,6 +67,13 @@ func (s *Server) startWHEP(w http.ResponseWriter, r *http.Request, g nvr.CameraG
 	}
 	ans, err := s.live.StartWHEP(r.Context(), g, req)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// A share link's view is taken only now: a camera that is not
+	// streaming (the share page retries while it waits) takes none.
+	if err := use.take(r.Context()); err != nil {
+		ans.Session.Stop()
 		s.writeError(w, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -49,19 +50,33 @@ func countFromStart(r *http.Request) bool {
 	return rg == "" || strings.HasPrefix(rg, "bytes=0-")
 }
 
+// shareUse takes one of the link's views for a counted use
+// (Policy.UseShareView); nil for a use that takes none.
+type shareUse func(context.Context) error
+
+// take takes the view, if the use counts. Call it once the media is ready
+// and before any is handed out.
+func (u shareUse) take(ctx context.Context) error {
+	if u == nil {
+		return nil
+	}
+	return u(ctx)
+}
+
 // shareLink guards a route whose pattern names the link as {secret}. The
-// handler gets the policy's grant for action a on the link's camera and
-// the link as read. page routes answer a refusal with the link's HTML
+// handler gets the policy's grant for action a on the link's camera, the
+// link as read, and the use to take when the request counts (counts). page routes answer a refusal with the link's HTML
 // refusal page (or the passcode form); API routes with JSON.
 func (rt *router) shareLink(pattern string, a nvr.Action, counts shareCounts, page bool,
-	h func(http.ResponseWriter, *http.Request, nvr.CameraGrant, nvr.ShareLink)) {
+	h func(http.ResponseWriter, *http.Request, nvr.CameraGrant, nvr.ShareLink, shareUse)) {
 	if !strings.Contains(pattern, "/s/{secret}/") {
 		panic("ui: share link route without /s/{secret}/: " + pattern)
 	}
 	rt.handle(Route{Pattern: pattern, Policy: PolicyShareLink, Action: a, Page: page}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		rt.srv.forgetOldPasscode(w, r)
-		g, l, err := rt.srv.policy.ShareLink(r.Context(), r.PathValue("secret"), shareProof(r), a, counts(r))
+		count := counts(r)
+		g, l, err := rt.srv.policy.ShareLink(r.Context(), r.PathValue("secret"), shareProof(r), a, count)
 		if err != nil {
 			if page {
 				rt.srv.shareRefused(w, r, err)
@@ -70,7 +85,11 @@ func (rt *router) shareLink(pattern string, a nvr.Action, counts shareCounts, pa
 			rt.srv.writeError(w, r, err)
 			return
 		}
-		h(w, r, g, l)
+		var use shareUse
+		if count {
+			use = func(ctx context.Context) error { return rt.srv.policy.UseShareView(ctx, g) }
+		}
+		h(w, r, g, l, use)
 	}))
 }
 
