@@ -470,6 +470,20 @@ func TestBrowserReview(t *testing.T) {
 	if viewStart(t, b) != v0 {
 		t.Fatalf("a drag in select mode panned the view")
 	}
+	// Select mode on a phone: a tap marks the start and another the end,
+	// and neither plays footage (a tap there used to).
+	selBefore := eval[string](t, b, `document.querySelector('[data-testid="selection-text"]').textContent`)
+	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid="select-mode"]`)))
+	touch(t, b, input.DispatchTouchEventTypeTouchStart, [2]float64{cx - 60, cy})
+	touch(t, b, input.DispatchTouchEventTypeTouchEnd)
+	waitJS(t, b, `document.querySelector('[data-timeline-status]').textContent.includes('now tap where the stretch ends')`, statusJS, 5*time.Second)
+	touch(t, b, input.DispatchTouchEventTypeTouchStart, [2]float64{cx + 20, cy})
+	touch(t, b, input.DispatchTouchEventTypeTouchEnd)
+	waitJS(t, b, `document.querySelector('[data-testid="selection-text"]').textContent !== `+strconv.Quote(selBefore)+
+		` && document.querySelector('[data-testid="select-mode"]').getAttribute('aria-pressed') === 'false'`, statusJS, 5*time.Second)
+	if mode := eval[string](t, b, `document.querySelector('[data-testid="camera-page"]').dataset.mode`); mode != "live" || viewStart(t, b) != v0 {
+		t.Fatalf("two taps in select mode: mode %q, view moved %d ms", mode, viewStart(t, b)-v0)
+	}
 	// A long press previews the time under the finger and plays nothing.
 	touch(t, b, input.DispatchTouchEventTypeTouchStart, [2]float64{cx, cy})
 	waitJS(t, b, `!document.querySelector('[data-testid="timeline-preview"]').hidden`, statusJS, 5*time.Second)

@@ -337,9 +337,10 @@ let kbSel = null;
 
 function setSelectMode(on) {
   tl.selectMode = on;
+  tl.selectFrom = null;
   kbSel = null;
   selectBtn.setAttribute('aria-pressed', String(on));
-  if (on) status('Drag across the timeline to select a stretch to download, or press ← and → to widen it from the playhead.');
+  if (on) status('Drag across the timeline, or tap where a stretch starts and then where it ends, to select it for download; or press ← and → to widen it from the playhead.');
 }
 
 // selectByKey widens the keyboard selection by one step (dir -1 or 1).
@@ -356,6 +357,7 @@ const tl = new Timeline(root, {
   onPick: (ms) => playAt(ms, { slackPx: SNAP_PX }),
   onEvent: openEvent,
   onSelect,
+  onSelectStart: (ms) => status(`From ${hhmmss(ms)}: now tap where the stretch ends.`),
   onView: () => {
     following = false; // the user looks elsewhere: the view stays where they put it
     dayInput.value = dayOf(tl.t0 + tl.span / 2);

@@ -11,6 +11,7 @@
 //   horizontal wheel              pans
 //   click / tap                   onPick(ms), or onEvent(ev) on a marker
 //   shift+drag, or drag in select mode (touch)   onSelect(a, b)
+//   in select mode, a tap and another tap        onSelectStart(a), then onSelect(a, b)
 //   hover (mouse) / long-press (touch)   preview: the time there and the
 //                                 nearest event's thumbnail
 // The view is kept in data-view-start / data-view-span (ms) on the root,
@@ -62,6 +63,7 @@ export class Timeline {
     this.live = true;
     this.selection = null; // [a, b]
     this.selectMode = false; // touch: a drag selects instead of panning
+    this.selectFrom = null; // select mode: the first tap's time, until the second
     this.clusters = [];
     this.width = 0;
     this.svg = el('svg', { class: 'timeline-svg', 'aria-hidden': 'true' });
@@ -407,6 +409,22 @@ export class Timeline {
       return;
     }
     if (g.moved) return;
+    if (this.selectMode) {
+      // A tap in select mode marks the stretch's start, the next its end:
+      // on a phone a tap is easier than a drag along a thin bar, and
+      // playing footage there surprised whoever had pressed Select.
+      const t = this.at(x);
+      const from = this.selectFrom;
+      if (from === null) {
+        this.selectFrom = t;
+        this.setSelection([t, t]);
+        if (this.hooks.onSelectStart) this.hooks.onSelectStart(t);
+      } else if (t !== from) {
+        this.selectFrom = null;
+        this.hooks.onSelect(Math.min(from, t), Math.max(from, t), true);
+      }
+      return;
+    }
     const c = this.clusterAt(x, p.y);
     if (c) {
       if (c.events.length === 1) { this.hooks.onEvent(c.events[0]); return; }
