@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/view"
 	"github.com/hearthnvr/hearth/ui/views"
 )
 
@@ -122,9 +123,9 @@ func (s *Server) handleViewingPage(w http.ResponseWriter, r *http.Request, g nvr
 	for _, v := range p.Viewings {
 		d := ""
 		if v.Duration() > 0 {
-			d = v.Duration().Round(time.Second).String()
+			d = view.DurationWords(v.Duration().Round(time.Second))
 		}
-		m.Rows = append(m.Rows, views.ViewingRow{Start: v.Start, Camera: v.CameraN, Person: v.Person, What: v.What,
+		m.Rows = append(m.Rows, views.ViewingRow{Start: v.Start, End: v.End, Camera: v.CameraN, Person: v.Person, What: v.What,
 			Duration: d, Detail: v.Detail})
 	}
 	s.render(w, r, http.StatusOK, views.Viewing(m))
