@@ -74,6 +74,10 @@ func TestBrowserGridLayoutAndOpen(t *testing.T) {
 	browse(t, b, chromedp.EmulateViewport(375, 800))
 	cols(3) // a chosen layout holds on a phone too
 	shot("3-375-dark")
+	// Its small tiles keep the cameras' names whole ("Fro…" before).
+	if cut := evalT[string](t, b, `[...document.querySelectorAll('[data-testid="tile-link"]')].filter(a => a.scrollWidth > a.clientWidth + 1 || a.scrollHeight > a.clientHeight + 1).map(a => a.textContent).join(', ')`); cut != "" {
+		t.Errorf("3×3 at 375 px cuts the names %s", cut)
+	}
 	browse(t, b, chromedp.EmulateViewport(1280, 800))
 	shot("3-1280-dark")
 	colorScheme(t, b, false)
