@@ -12,7 +12,7 @@ import (
 // read transaction, so they are one snapshot.
 
 const shareColumns = `id, camera_id, created_by, kind, start_ns, end_ns, created_at_ns, expires_at_ns,
-	passcode_hash, max_views, views`
+	passcode_hash, max_views, views, note`
 
 func scanShareLink(row interface{ Scan(...any) error }, extra ...any) (nvr.ShareLink, error) {
 	var (
@@ -20,7 +20,7 @@ func scanShareLink(row interface{ Scan(...any) error }, extra ...any) (nvr.Share
 		cam, kind                        string
 		by, start, end, created, expires int64
 	)
-	dest := append([]any{&l.ID, &cam, &by, &kind, &start, &end, &created, &expires, &l.PasscodeHash, &l.MaxViews, &l.Views}, extra...)
+	dest := append([]any{&l.ID, &cam, &by, &kind, &start, &end, &created, &expires, &l.PasscodeHash, &l.MaxViews, &l.Views, &l.Note}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nvr.ShareLink{}, err
 	}
@@ -91,10 +91,10 @@ func (d *DB) CreateShareLink(ctx context.Context, l nvr.ShareLink, digest []byte
 	const op = "create share link"
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO share_links
-			(token_digest, camera_id, created_by, kind, start_ns, end_ns, created_at_ns, expires_at_ns, passcode_hash, max_views)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			(token_digest, camera_id, created_by, kind, start_ns, end_ns, created_at_ns, expires_at_ns, passcode_hash, max_views, note)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			digest, string(l.CameraID), int64(l.CreatedBy), string(l.Kind), ns(l.Window.Start), ns(l.Window.End),
-			ns(l.CreatedAt), ns(l.ExpiresAt), l.PasscodeHash, l.MaxViews)
+			ns(l.CreatedAt), ns(l.ExpiresAt), l.PasscodeHash, l.MaxViews, l.Note)
 		if err != nil {
 			return internal(op, err)
 		}
@@ -133,7 +133,7 @@ func (d *DB) ShareLinks(ctx context.Context, h nvr.HouseholdID) ([]nvr.ShareLink
 	const op = "list share links"
 	rows, err := d.reader.QueryContext(ctx, `
 		SELECT l.id, l.camera_id, l.created_by, l.kind, l.start_ns, l.end_ns, l.created_at_ns, l.expires_at_ns,
-			l.passcode_hash, l.max_views, l.views, c.name, c.household_id, COALESCE(u.name, '')
+			l.passcode_hash, l.max_views, l.views, l.note, c.name, c.household_id, COALESCE(u.name, '')
 		FROM share_links l JOIN cameras c ON c.id = l.camera_id LEFT JOIN users u ON u.id = l.created_by
 		WHERE c.household_id = ? ORDER BY l.created_at_ns DESC, l.id DESC`, int64(h))
 	if err != nil {

@@ -57,6 +57,7 @@ type ShareLink struct {
 	PasscodeHash string
 	MaxViews     int // 0: no limit
 	Views        int
+	Note         string // the household's label for it (NewShareLink.Note)
 }
 
 // HasPasscode reports whether the link asks for a passcode.

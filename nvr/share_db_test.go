@@ -293,15 +293,17 @@ func TestShareLinkCreateRules(t *testing.T) {
 		{Kind: nvr.ShareLive, TTL: time.Second},
 		{Kind: nvr.ShareLive, Passcode: "12"},
 		{Kind: nvr.ShareLive, MaxViews: -1},
+		{Kind: nvr.ShareLive, Note: strings.Repeat("n", nvr.MaxShareNoteLen+1)},
+		{Kind: nvr.ShareLive, Note: "for the\nplumber"},
 	}
 	for _, req := range bad {
 		if _, _, err := f.create(t, olive, f.camA.ID, req); nvr.ErrorKind(err) != nvr.KindInvalid {
 			t.Errorf("create %+v: %v, want invalid", req, err)
 		}
 	}
-	_, info, err := f.create(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive, TTL: nvr.MaxShareTTL})
-	if err != nil || info.ExpiresAt.Sub(info.CreatedAt) != nvr.MaxShareTTL {
-		t.Fatalf("30-day link: %v, %+v", err, info)
+	_, info, err := f.create(t, olive, f.camA.ID, nvr.NewShareLink{Kind: nvr.ShareLive, TTL: nvr.MaxShareTTL, Note: "  för Anna ✓  "})
+	if err != nil || info.ExpiresAt.Sub(info.CreatedAt) != nvr.MaxShareTTL || info.Note != "för Anna ✓" {
+		t.Fatalf("30-day link with a note: %v, %+v", err, info)
 	}
 	// Listings: the owner sees it, the viewer and the other household none,
 	// and nobody else may revoke it.

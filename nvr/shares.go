@@ -3,7 +3,10 @@ package nvr
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // NewShareLink is a request for a link.
@@ -13,7 +16,14 @@ type NewShareLink struct {
 	TTL      time.Duration // 0: DefaultShareTTL
 	Passcode string        // "": none
 	MaxViews int           // 0: no limit
+	// Note is the household's own label ("for the plumber"), at most
+	// MaxShareNoteLen characters; "" for none. Never shown on the link's
+	// page.
+	Note string
 }
+
+// MaxShareNoteLen bounds a link's note, in characters.
+const MaxShareNoteLen = 80
 
 // Shares makes, lists and revokes share links, each change with its audit
 // row in one transaction. Using a link is the policy's (Policy.ShareLink).
@@ -79,7 +89,7 @@ func (s *Shares) Create(ctx context.Context, g CameraGrant, req NewShareLink) (s
 		}
 	}
 	l := ShareLink{CameraID: g.camera.ID, CreatedBy: g.subject.User.ID, Kind: req.Kind,
-		CreatedAt: now, ExpiresAt: now.Add(req.TTL), MaxViews: req.MaxViews}
+		CreatedAt: now, ExpiresAt: now.Add(req.TTL), MaxViews: req.MaxViews, Note: req.Note}
 	if req.Kind == ShareClip {
 		l.Window = req.Window
 	}
@@ -128,6 +138,11 @@ func validateShare(req *NewShareLink, now time.Time) error {
 	}
 	if req.Passcode != "" && (len(req.Passcode) < MinSharePasscodeLen || len(req.Passcode) > MaxSharePasscodeLen) {
 		return Errorf(op, KindInvalid, "a passcode has %d to %d characters", MinSharePasscodeLen, MaxSharePasscodeLen)
+	}
+	req.Note = strings.TrimSpace(req.Note)
+	if !utf8.ValidString(req.Note) || utf8.RuneCountInString(req.Note) > MaxShareNoteLen ||
+		strings.IndexFunc(req.Note, unicode.IsControl) >= 0 {
+		return Errorf(op, KindInvalid, "a note has at most %d characters, on one line", MaxShareNoteLen)
 	}
 	if req.MaxViews < 0 || req.MaxViews > MaxShareViews {
 		return Errorf(op, KindInvalid, "max views is from 0 (no limit) to %d", MaxShareViews)

@@ -22,6 +22,7 @@ type createShareRequest struct {
 	ExpiresInHours int    `json:"expires_in_hours"` // 0: 24
 	Passcode       string `json:"passcode"`
 	MaxViews       int    `json:"max_views"`
+	Note           string `json:"note"` // the household's label, at most 80 characters
 }
 
 // shareJSON is a link as listed: never its secret (it is not stored).
@@ -37,6 +38,7 @@ type shareJSON struct {
 	Passcode    bool      `json:"passcode"`
 	MaxViews    int       `json:"max_views"`
 	Views       int       `json:"views"`
+	Note        string    `json:"note,omitempty"`
 	CreatedBy   string    `json:"created_by"`
 	URL         string    `json:"url,omitempty"`   // the creation answer only
 	Token       string    `json:"token,omitempty"` // the same, for the settings form's one-time output
@@ -46,7 +48,7 @@ type shareJSON struct {
 func shareOf(l nvr.ShareLinkInfo) shareJSON {
 	return shareJSON{ID: l.PublicID(), Camera: string(l.CameraID), CameraName: l.CameraName, Kind: string(l.Kind),
 		Start: l.Window.Start, End: l.Window.End, Created: l.CreatedAt, Expires: l.ExpiresAt,
-		Passcode: l.HasPasscode(), MaxViews: l.MaxViews, Views: l.Views, CreatedBy: l.CreatorName}
+		Passcode: l.HasPasscode(), MaxViews: l.MaxViews, Views: l.Views, Note: l.Note, CreatedBy: l.CreatorName}
 }
 
 // handleCreateShare makes a link to the camera: 201 with its URL, shown
@@ -67,7 +69,7 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request, g nvr
 		return
 	}
 	nl := nvr.NewShareLink{Kind: nvr.ShareKind(req.Kind), TTL: time.Duration(req.ExpiresInHours) * time.Hour,
-		Passcode: req.Passcode, MaxViews: req.MaxViews}
+		Passcode: req.Passcode, MaxViews: req.MaxViews, Note: req.Note}
 	if req.Kind == string(nvr.ShareClip) {
 		tr, err := view.ParseTimeRange(req.Start, req.End, nvr.MaxShareClip)
 		if err != nil {

@@ -37,7 +37,7 @@ func TestBrowserLinkForm(t *testing.T) {
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
 	waitJS(t, b, `document.querySelector('[data-testid="link-form"] [data-result]').textContent === 'Choose when the recording starts and when it ends.'`, 10*time.Second)
 	// A live link is made and shown once, with a button to copy it.
-	browse(t, b, chromedp.SetValue(chromedp.CSS(`#link-kind`), "live"))
+	browse(t, b, chromedp.SetValue(chromedp.CSS(`#link-kind`), "live"), chromedp.SendKeys(`#link-note`, "for the plumber"))
 	waitJS(t, b, `document.querySelector('[data-testid="link-copy"]').hidden`, 10*time.Second)
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="link-form"] button[type="submit"]`)))
 	waitJS(t, b, `document.querySelector('[data-testid="link-output"]').textContent.includes('/s/hsl_') && !document.querySelector('[data-testid="link-copy"]').hidden`, 10*time.Second)
@@ -46,8 +46,18 @@ func TestBrowserLinkForm(t *testing.T) {
 	// The list shows the new link at once, the link shown once stays on
 	// the page, and the new row's Revoke works without a reload.
 	waitJS(t, b, `document.querySelectorAll('[data-testid="link-row"]').length === 1 && !document.querySelector('[data-testid="links-none"]')`, 10*time.Second)
-	if row := evalT[string](t, b, `[...document.querySelectorAll('[data-testid="link-row"] td')].map((td) => td.textContent).join('|')`); !strings.HasPrefix(row, f.camA1.Name+"|live view|") || !strings.Contains(row, "|0|ana|Revoke") {
+	if row := evalT[string](t, b, `[...document.querySelectorAll('[data-testid="link-row"] td')].map((td) => td.textContent).join('|')`); !strings.HasPrefix(row, f.camA1.Name+"for the plumber|live view|") || !strings.Contains(row, "|0|ana|Revoke") {
 		t.Errorf("the new link's row reads %q", row)
+	}
+	// The note is the household's: in their list, never on the link's page.
+	if r := f.get("/settings/links", f.login("ana")); testID(t, r.body, "link-note").Text() != "for the plumber" {
+		t.Errorf("the list's note after a reload: %q", testID(t, r.body, "link-note").Text())
+	}
+	shared := evalT[string](t, b, `document.querySelector('[data-testid="link-output"]').textContent`)
+	if i := strings.Index(shared, "/s/"); i < 0 {
+		t.Errorf("the link shown: %q", shared)
+	} else if r := f.get(shared[i:]); r.StatusCode != http.StatusOK || strings.Contains(r.body, "plumber") {
+		t.Errorf("the link's page (%q): %d, shows the household's note: %t", shared, r.StatusCode, strings.Contains(r.body, "plumber"))
 	}
 	if out := evalT[string](t, b, `document.querySelector('[data-testid="link-output"]').textContent`); !strings.Contains(out, "/s/hsl_") {
 		t.Fatalf("the link shown once is gone after the list refreshed: %q", out)

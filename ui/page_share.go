@@ -24,7 +24,7 @@ func (s *Server) handleSharesPage(w http.ResponseWriter, r *http.Request, g nvr.
 			return
 		}
 		for _, l := range ls {
-			row := views.ShareRow{ID: l.PublicID(), Camera: l.CameraName, Kind: string(l.Kind), CreatedBy: l.CreatorName,
+			row := views.ShareRow{ID: l.PublicID(), Camera: l.CameraName, Note: l.Note, Kind: string(l.Kind), CreatedBy: l.CreatorName,
 				Expires: l.ExpiresAt, Passcode: l.HasPasscode(), Views: strconv.Itoa(l.Views)}
 			if l.MaxViews > 0 {
 				row.Views += " of " + strconv.Itoa(l.MaxViews)

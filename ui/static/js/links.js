@@ -45,7 +45,15 @@ function addRow(l) {
   revoke.textContent = 'Revoke';
   const tr = document.createElement('tr');
   tr.dataset.testid = 'link-row';
-  tr.append(cell('Camera', l.camera_name), cell('Shows', shows), cell('Expires', `${day(expires)} ${clock(expires, false)}`),
+  const camera = cell('Camera', l.camera_name);
+  if (l.note) {
+    const note = document.createElement('span');
+    note.className = 'link-note';
+    note.dataset.testid = 'link-note';
+    note.textContent = l.note;
+    camera.append(note);
+  }
+  tr.append(camera, cell('Shows', shows), cell('Expires', `${day(expires)} ${clock(expires, false)}`),
     cell('Views', l.max_views > 0 ? `${l.views} of ${l.max_views}` : String(l.views)), cell('Made by', l.created_by));
   const last = document.createElement('td');
   last.append(revoke);
@@ -114,6 +122,7 @@ if (form) {
       expires_in_hours: Number.parseInt(form.elements.expires_in_hours.value || '0', 10),
       passcode: form.elements.passcode.value,
       max_views: Number.parseInt(form.elements.max_views.value || '0', 10),
+      note: form.elements.note.value,
     };
     if (kind.value === 'clip') {
       body.start = iso(form.elements.start.value);
