@@ -356,6 +356,11 @@ func (d *Directory) createToken(ctx context.Context, w DirectoryWriter, u UserID
 		// a token made now would die unseen; say so instead.
 		return "", APIToken{}, Errorf(op, KindConflict, "%s is disabled; enable the account first, then create the token", owner.Name)
 	}
+	if scope == ScopeTrigger && owner.Role != RoleOwner && owner.Role != RoleMember {
+		// Only a household's owners and members trigger events: the token
+		// would be refused on every use (a bare 404), so refuse it here.
+		return "", APIToken{}, Errorf(op, KindInvalid, "only a household's owners and members trigger events, so a trigger token for %s would do nothing; make a view token", owner.Name)
+	}
 	token := newSecretToken(apiTokenPrefix)
 	now := d.now()
 	t := APIToken{UserID: u, Name: name, Scope: scope, TokenHash: HashToken(token), CreatedAt: now}

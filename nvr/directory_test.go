@@ -743,6 +743,26 @@ func TestCreateToken(t *testing.T) {
 	})
 }
 
+// A viewer (or an account in no household) cannot trigger events, so a
+// trigger token for one is refused in words when made; before, it was made
+// and every use answered a bare 404.
+func TestCreateTriggerTokenNeedsATrigger(t *testing.T) {
+	t.Parallel()
+	for _, role := range []nvr.Role{nvr.RoleViewer, ""} {
+		store := &fakeDirectoryStore{createToken: func(_ context.Context, tok nvr.APIToken) (nvr.APIToken, error) { return tok, nil },
+			userByRef: func(context.Context, string) (nvr.User, error) {
+				return nvr.User{ID: 7, Name: "vic", HouseholdID: 1, Role: role}, nil
+			}}
+		_, _, err := nvr.Ops(newDirectory(store)).CreateToken(context.Background(), 7, "doorbell", nvr.ScopeTrigger, 0)
+		if nvr.ErrorKind(err) != nvr.KindInvalid || !strings.Contains(nvr.ErrorMessage(err), "view token") {
+			t.Errorf("a trigger token for role %q: %v, want invalid with advice", role, err)
+		}
+		if _, _, err := nvr.Ops(newDirectory(store)).CreateToken(context.Background(), 7, "grid", nvr.ScopeView, 0); err != nil {
+			t.Errorf("a view token for role %q: %v", role, err)
+		}
+	}
+}
+
 func enabledUser7(context.Context, string) (nvr.User, error) {
 	return nvr.User{ID: 7, Name: "pat", HouseholdID: 1, Role: nvr.RoleMember}, nil
 }

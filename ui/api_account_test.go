@@ -110,3 +110,22 @@ func TestChangeMyPassword(t *testing.T) {
 		t.Fatalf("login with the new password: %v", err)
 	}
 }
+
+// The account page offers a trigger token only to whoever may trigger
+// events (a household's owners and members), and the API refuses one to a
+// viewer in words; before, a viewer's trigger token was made and every use
+// answered a bare 404.
+func TestTriggerTokenOnlyForWhoMayTrigger(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for user, offered := range map[string]bool{"ana": true, "mo": true, "vic": false} {
+		page := f.get("/settings/account", f.login(user))
+		if got := strings.Contains(page.body, `<option value="trigger">`); got != offered {
+			t.Errorf("%s's account page offers a trigger token: %t, want %t", user, got, offered)
+		}
+	}
+	r := f.do(http.MethodPost, "/api/me/tokens", []any{f.login("vic")}, `{"name":"doorbell","scope":"trigger"}`)
+	if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "view token") {
+		t.Fatalf("viewer's trigger token: %d %s, want 400 with advice", r.StatusCode, r.body)
+	}
+}

@@ -873,7 +873,17 @@ func Account(m AccountModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<form method=\"post\" data-api=\"/api/me/tokens\" data-method=\"POST\" data-show-token data-testid=\"token-form\"><label for=\"tok-name\">Name</label> <input id=\"tok-name\" name=\"name\" required maxlength=\"64\"> <label for=\"tok-scope\">Scope</label> <select id=\"tok-scope\" name=\"scope\"><option value=\"view\">view: cameras, live, recordings</option> <option value=\"trigger\">trigger: create events</option> <option value=\"all\">all: everything you may do</option></select> <label for=\"tok-exp\">Expires in days (0: never)</label> <input id=\"tok-exp\" name=\"expires_in_days\" type=\"number\" min=\"0\" max=\"3650\" value=\"90\" data-type=\"int\"> <button type=\"submit\">Create token</button>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<form method=\"post\" data-api=\"/api/me/tokens\" data-method=\"POST\" data-show-token data-testid=\"token-form\"><label for=\"tok-name\">Name</label> <input id=\"tok-name\" name=\"name\" required maxlength=\"64\"> <label for=\"tok-scope\">Scope</label> <select id=\"tok-scope\" name=\"scope\"><option value=\"view\">view: cameras, live, recordings</option> ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if m.Role == "owner" || m.Role == "member" {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<option value=\"trigger\">trigger: create events</option> ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, "<option value=\"all\">all: everything you may do</option></select> <label for=\"tok-exp\">Expires in days (0: never)</label> <input id=\"tok-exp\" name=\"expires_in_days\" type=\"number\" min=\"0\" max=\"3650\" value=\"90\" data-type=\"int\"> <button type=\"submit\">Create token</button>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -881,7 +891,7 @@ func Account(m AccountModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<output class=\"token\" data-token-output data-testid=\"token-output\"></output></form></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<output class=\"token\" data-token-output data-testid=\"token-output\"></output></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
