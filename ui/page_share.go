@@ -28,6 +28,9 @@ func (s *Server) handleSharesPage(w http.ResponseWriter, r *http.Request, g nvr.
 				Expires: l.ExpiresAt, Passcode: l.HasPasscode(), Views: strconv.Itoa(l.Views)}
 			if l.MaxViews > 0 {
 				row.Views += " of " + strconv.Itoa(l.MaxViews)
+				if l.Views >= l.MaxViews {
+					row.Views += ", used up"
+				}
 			}
 			row.Range = "live view"
 			if l.Kind == nvr.ShareClip {

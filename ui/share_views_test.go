@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,15 @@ func TestShareViewsTakenByMediaOnly(t *testing.T) {
 	}
 	if status, _ := post(); status != http.StatusNotFound {
 		t.Fatalf("a second live view of a 1-view link: %d, want 404", status)
+	}
+	// Opened again, the link's page says it is used up instead of offering
+	// a player that would be refused; the household's list says so too.
+	page := f.get(link.URL)
+	if page.StatusCode != http.StatusOK || !strings.Contains(testID(t, page.body, "share-used-up").Text(), "allowed 1 view") ||
+		testID(t, page.body, "share-video").Length() != 0 {
+		t.Fatalf("the used-up link's page: %d %s", page.StatusCode, page.body)
+	}
+	if got := testID(t, f.get("/settings/links", f.login("ana")).body, "link-row").Text(); !strings.Contains(got, "1 of 1, used up") {
+		t.Errorf("the list's row: %q", got)
 	}
 }

@@ -54,7 +54,7 @@ function addRow(l) {
     camera.append(note);
   }
   tr.append(camera, cell('Shows', shows), cell('Expires', `${day(expires)} ${clock(expires, false)}`),
-    cell('Views', l.max_views > 0 ? `${l.views} of ${l.max_views}` : String(l.views)), cell('Made by', l.created_by));
+    cell('Views', l.max_views > 0 ? `${l.views} of ${l.max_views}${l.views >= l.max_views ? ', used up' : ''}` : String(l.views)), cell('Made by', l.created_by));
   const last = document.createElement('td');
   last.append(revoke);
   tr.append(last);
