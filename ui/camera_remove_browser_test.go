@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,7 +27,8 @@ func TestOwnerRemovesCameraInBrowser(t *testing.T) {
 	page := f.ts.URL + "/settings/cameras/" + string(f.camA1.ID)
 	browse(t, b, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`[data-testid="camera-remove"]`)),
 		chromedp.ScrollIntoView(`[data-testid="camera-remove"]`), chromedp.Click(chromedp.CSS(`[data-testid="camera-remove"]`)))
-	want := "Remove the camera " + f.camA1.Name + "? Its recordings and events are deleted too."
+	want := "Remove the camera " + f.camA1.Name + "? Its recordings, events and share links are deleted too. " +
+		"To keep its footage, untick Enabled on its settings page instead."
 	if q := nextDialog(t, asked); q != want {
 		t.Fatalf("Remove asks %q, want %q", q, want)
 	}
@@ -39,6 +41,8 @@ func TestOwnerRemovesCameraInBrowser(t *testing.T) {
 		t.Fatalf("Remove asks %q the second time", q)
 	}
 	waitJS(t, b, `location.pathname === '/settings/cameras' && document.querySelector('[data-testid="cameras"]') !== null`, 10*time.Second)
+	// The list says what was done: before, it was merely one camera short.
+	waitJS(t, b, `document.querySelector('[data-testid="cameras"] [data-result]').textContent === `+strconv.Quote(f.camA1.Name+" removed."), 10*time.Second)
 	if n := evalT[int](t, b, `document.querySelectorAll('[data-camera-id="`+string(f.camA1.ID)+`"]').length`); n != 0 {
 		t.Fatalf("the removed camera is still listed (%d rows)", n)
 	}

@@ -5,7 +5,8 @@
 //                                 checkboxes with data-type="list" → list of their values,
 //                                 data-omit-empty)
 //   [data-delete], [data-patch][data-body], [data-post]   one-click calls
-//                                 (data-confirm asks first; data-redirect: where to go after)
+//                                 (data-confirm asks first; data-redirect: where to go after;
+//                                 data-done: what to say once done, there or on that page)
 //   input[data-assign]            PUT when ticked, DELETE when not
 //   button[data-probe]            "test connection" for a camera form
 //   button[data-onvif]            "find via ONVIF": fills a camera form's streams
@@ -100,20 +101,42 @@ for (const form of document.querySelectorAll('form[data-api]')) {
   });
 }
 
+// DONE_KEY carries a one-click call's data-done words across its
+// data-redirect, to the next page's first result line.
+const DONE_KEY = 'hearth.settings.done';
+
 async function oneClick(el, method, url, body) {
   if (el.dataset.confirm && !window.confirm(el.dataset.confirm)) return;
   el.disabled = true;
+  const out = resultFor(el); // before the row goes
   try {
     const data = await call(method, url, body);
-    if (el.dataset.redirect) window.location.assign(el.dataset.redirect);
-    else if (method === 'DELETE' && el.closest('tr')) el.closest('tr').remove();
-    else if (method === 'PATCH') window.location.reload();
+    if (el.dataset.redirect) {
+      if (el.dataset.done) {
+        try { window.sessionStorage.setItem(DONE_KEY, el.dataset.done); } catch { /* no note, still done */ }
+      }
+      window.location.assign(el.dataset.redirect);
+    } else if (method === 'DELETE' && el.closest('tr')) {
+      el.closest('tr').remove();
+      if (out && el.dataset.done) { out.textContent = el.dataset.done; out.classList.remove('error'); }
+    } else if (method === 'PATCH') window.location.reload();
     else show(el, (data && data.status) || 'Done.', true);
   } catch (err) {
     show(el, err.message, false);
     el.disabled = false;
   }
 }
+
+// The words of a call made on the page before (data-done, across its
+// redirect), once.
+try {
+  const done = window.sessionStorage.getItem(DONE_KEY);
+  if (done) {
+    window.sessionStorage.removeItem(DONE_KEY);
+    const out = document.querySelector('[data-result]');
+    if (out) out.textContent = done;
+  }
+} catch { /* storage off: nothing to say */ }
 
 // One listener for the page, so rows a page adds later (a share link just
 // made) work like those it was served with.
