@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -43,7 +42,6 @@ func thumbJPEG(t *testing.T, c color.RGBA) []byte {
 // first.
 func seedReviewEvents(t *testing.T, f *fixture) []nvr.Event {
 	t.Helper()
-	ctx := context.Background()
 	var evs []nvr.Event
 	for i := range 30 {
 		cam, kind, label, tint := f.camA1.ID, nvr.EventMotion, "", color.RGBA{70, 110, 150, 255}
@@ -53,12 +51,11 @@ func seedReviewEvents(t *testing.T, f *fixture) []nvr.Event {
 		if i == 3 {
 			kind, label = nvr.EventTrigger, "doorbell"
 		}
-		ev := f.addEvent(cam, kind, f.now.Add(-time.Duration(i+1)*90*time.Second), label, thumbJPEG(t, tint))
+		score := 0.0
 		if kind == nvr.EventMotion {
-			if err := f.store.ExtendEvent(ctx, ev.ID, ev.Start, 0.2+float64(i%7)/10, nil); err != nil && nvr.ErrorKind(err) != nvr.KindNotFound {
-				t.Fatal(err)
-			}
+			score = 0.2 + float64(i%7)/10
 		}
+		ev := f.addScoredEvent(cam, kind, f.now.Add(-time.Duration(i+1)*90*time.Second), label, thumbJPEG(t, tint), score)
 		evs = append(evs, ev)
 	}
 	return evs
@@ -122,6 +119,10 @@ func TestEventReviewInBrowser(t *testing.T) {
 	openEvents(t, b, f.ts.URL, "")
 	if got := evalT[string](t, b, `document.querySelector('[data-events-status]').textContent`); got != "30 unreviewed events." {
 		t.Fatalf("status = %q", got)
+	}
+	// A motion event's peak reads as a strength, not a bare percentage.
+	if got := evalT[string](t, b, fmt.Sprintf(`document.querySelector('[data-event-id="%s"] .ev-score').textContent`, evs[0].ID)); got != "strength 20%" {
+		t.Errorf("the newest event's score reads %q, want %q", got, "strength 20%")
 	}
 	visible := evalT[int](t, b, `[...document.querySelectorAll('[data-testid="event-card"]')].filter(r => {
 		const b = r.getBoundingClientRect(); return b.height > 0 && b.top >= 0 && b.bottom <= innerHeight; }).length`)

@@ -111,9 +111,15 @@ func newFixture(t *testing.T) *fixture {
 // thumbnail file of data when data is not nil, as Events would.
 func (f *fixture) addEvent(cam nvr.CameraID, kind nvr.EventKind, start time.Time, label string, data []byte) nvr.Event {
 	f.t.Helper()
+	return f.addScoredEvent(cam, kind, start, label, data, 0)
+}
+
+// addScoredEvent is addEvent with the detector's peak score.
+func (f *fixture) addScoredEvent(cam nvr.CameraID, kind nvr.EventKind, start time.Time, label string, data []byte, score float64) nvr.Event {
+	f.t.Helper()
 	ctx := context.Background()
 	ev := must(f.store.CreateEvent(ctx, nvr.Event{CameraID: cam, Kind: kind, Label: label, Start: start,
-		Last: start.Add(10 * time.Second), CreatedAt: start}))(f.t)
+		Last: start.Add(10 * time.Second), CreatedAt: start, Score: score}))(f.t)
 	if err := f.store.CloseEvent(ctx, ev.ID, start.Add(10*time.Second)); err != nil {
 		f.t.Fatalf("close event: %v", err)
 	}

@@ -155,7 +155,7 @@ func detectionSection(cameraID string, d DetectionForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</select><p class=\"muted\" id=\"det-detector-hint\">Frame sizes costs almost no CPU but knows no zones. Picture analysis decodes the sub stream with ffmpeg and honours zones and masks. Automatic uses picture analysis when ffmpeg and a sub stream are there, else frame sizes. Off: no motion detection; doorbells and other triggers still make events.</p><label for=\"det-sens\">Sensitivity, 1 (only large changes) to 100 (the slightest)</label><div class=\"slider\"><input type=\"range\" min=\"1\" max=\"100\" step=\"1\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</select><p class=\"muted\" id=\"det-detector-hint\">Frame sizes cost almost no CPU but knows no zones. Picture analysis decodes the sub stream with ffmpeg and honours zones and masks. Automatic uses picture analysis when ffmpeg and a sub stream are there, else frame sizes. Off: no motion detection; doorbells and other triggers still make events.</p><label for=\"det-sens\">Sensitivity, 1 (only large changes) to 100 (the slightest)</label><div class=\"slider\"><input type=\"range\" min=\"1\" max=\"100\" step=\"1\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -241,10 +241,13 @@ function row(ev) {
   title.append(el('span', 'ev-cam', camName), el('span', `ev-kind ev-kind-${ev.kind === 'trigger' ? 'trigger' : 'motion'}`, what));
   const dur = el('span', 'ev-dur', ev.open ? 'ongoing' : duration(new Date(ev.end) - when));
   dur.title = 'Duration';
-  const score = el('span', 'ev-score', ev.score > 0 ? `${Math.round(Math.min(ev.score, 1) * 100)}%` : '');
-  score.title = 'Score';
+  // The detector's peak, said as what it is: a bare "50%" meant nothing,
+  // and its tooltip never shows on a phone.
+  const strength = ev.score > 0 ? `${Math.round(Math.min(ev.score, 1) * 100)}%` : '';
+  const score = el('span', 'ev-score', strength ? `strength ${strength}` : '');
+  score.title = 'How strong the motion was at its peak';
   open.append(picture, time, title, dur, score);
-  open.setAttribute('aria-label', `${what} on ${camName} at ${when.toLocaleString()}, ${ev.open ? 'ongoing' : duration(new Date(ev.end) - when)}: open the camera at this moment`);
+  open.setAttribute('aria-label', `${what} on ${camName} at ${when.toLocaleString()}, ${ev.open ? 'ongoing' : duration(new Date(ev.end) - when)}${strength ? `, strength ${strength}` : ''}: open the camera at this moment`);
   // Opening an event is looking at it: mark it reviewed on the way out
   // (keepalive outlives the navigation). A modified click (click) or a
   // middle one (auxclick) opens a tab and marks too; ✓ undoes it.

@@ -336,11 +336,21 @@ function onSelect(a, b, done) {
 let kbSel = null;
 
 function setSelectMode(on) {
+  const was = tl.selectMode;
   tl.selectMode = on;
   tl.selectFrom = null;
   kbSel = null;
   selectBtn.setAttribute('aria-pressed', String(on));
-  if (on) status('Drag across the timeline, or tap where a stretch starts and then where it ends, to select it for download; or press ← and → to widen it from the playhead.');
+  // The hint names what this screen has: a phone has no arrow keys. It
+  // gives way to the usual one when select mode ends (the selection bar
+  // says what was chosen).
+  if (on && window.matchMedia('(pointer: coarse)').matches) {
+    status('Drag across the timeline, or tap where a stretch starts and then where it ends, to select it for download.');
+  } else if (on) {
+    status('Drag across the timeline, or click where a stretch starts and then where it ends, to select it for download; or press ← and → to widen it from the playhead.');
+  } else if (was) {
+    status(hint);
+  }
 }
 
 // selectByKey widens the keyboard selection by one step (dir -1 or 1).
@@ -357,7 +367,7 @@ const tl = new Timeline(root, {
   onPick: (ms) => playAt(ms, { slackPx: SNAP_PX }),
   onEvent: openEvent,
   onSelect,
-  onSelectStart: (ms) => status(`From ${hhmmss(ms)}: now tap where the stretch ends.`),
+  onSelectStart: (ms) => status(`From ${hhmmss(ms)}: now ${window.matchMedia('(pointer: coarse)').matches ? 'tap' : 'click'} where the stretch ends.`),
   onView: () => {
     following = false; // the user looks elsewhere: the view stays where they put it
     dayInput.value = dayOf(tl.t0 + tl.span / 2);
