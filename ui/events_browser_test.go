@@ -120,6 +120,11 @@ func TestEventReviewInBrowser(t *testing.T) {
 	if got := evalT[string](t, b, `document.querySelector('[data-events-status]').textContent`); got != "30 unreviewed events." {
 		t.Fatalf("status = %q", got)
 	}
+	// Times read as on the camera page, 24-hour (the list wrote 12-hour
+	// times in an en-US browser, the camera page 24-hour ones).
+	if got := evalT[string](t, b, fmt.Sprintf(`document.querySelector('[data-event-id="%s"] .ev-time').textContent`, evs[0].ID)); got != evs[0].Start.Local().Format("15:04:05") {
+		t.Errorf("the newest event's time reads %q, want %q", got, evs[0].Start.Local().Format("15:04:05"))
+	}
 	// A motion event's peak reads as a strength, not a bare percentage.
 	if got := evalT[string](t, b, fmt.Sprintf(`document.querySelector('[data-event-id="%s"] .ev-score').textContent`, evs[0].ID)); got != "strength 20%" {
 		t.Errorf("the newest event's score reads %q, want %q", got, "strength 20%")

@@ -118,7 +118,7 @@ func TestBrowserGridLayoutAndOpen(t *testing.T) {
 	waitJS(t, b, `!document.fullscreenElement`, 10*time.Second)
 	browse(t, b, chromedp.DoubleClick(chromedp.CSS(fmt.Sprintf(`video[data-camera-id="%s"]`, other))))
 	waitJS(t, b, fmt.Sprintf(`document.fullscreenElement && document.fullscreenElement.dataset.cameraId === "%s"`, other), 10*time.Second)
-	time.Sleep(500 * time.Millisecond) // longer than the wait for a double click: no navigation may follow
+	time.Sleep(time.Second) // longer than the wait for a double click (400 ms): no navigation may follow
 	if path, _ := browsertest.Eval[string](b, `location.pathname`); path != "/" {
 		t.Fatalf("double click navigated to %s", path)
 	}

@@ -8,6 +8,11 @@
 // delete. Every value from the server is set with textContent or as an
 // attribute.
 
+// Times read as on the camera page (24-hour, the day when not today): the
+// list wrote them in the browser's 12-hour style, the dialog with the
+// date in numbers, the camera page in 24 hours.
+import { hhmmss, moment } from './timeline.js';
+
 const PAGE_SIZE = 50;
 
 // The event routes in one place. An event in the list carries its own
@@ -235,7 +240,7 @@ function row(ev) {
   } else {
     picture = el('span', 'ev-thumb no-thumb', 'no picture');
   }
-  const time = el('time', 'ev-time', when.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+  const time = el('time', 'ev-time', hhmmss(when.getTime()));
   time.dateTime = ev.start;
   const title = el('span', 'event-title');
   title.append(el('span', 'ev-cam', camName), el('span', `ev-kind ev-kind-${ev.kind === 'trigger' ? 'trigger' : 'motion'}`, what));
@@ -247,7 +252,7 @@ function row(ev) {
   const score = el('span', 'ev-score', strength ? `strength ${strength}` : '');
   score.title = 'How strong the motion was at its peak';
   open.append(picture, time, title, dur, score);
-  open.setAttribute('aria-label', `${what} on ${camName} at ${when.toLocaleString()}, ${ev.open ? 'ongoing' : duration(new Date(ev.end) - when)}${strength ? `, strength ${strength}` : ''}: open the camera at this moment`);
+  open.setAttribute('aria-label', `${what} on ${camName} at ${moment(when.getTime())}, ${ev.open ? 'ongoing' : duration(new Date(ev.end) - when)}${strength ? `, strength ${strength}` : ''}: open the camera at this moment`);
   // Opening an event is looking at it: mark it reviewed on the way out
   // (keepalive outlives the navigation). A modified click (click) or a
   // middle one (auxclick) opens a tab and marks too; ✓ undoes it.
@@ -257,7 +262,7 @@ function row(ev) {
 
   li.dataset.desc = `${what} on ${camName} at ${time.textContent}`;
   const actions = el('div', 'ev-actions');
-  const play = button('▶', 'Play the clip here', () => openClip(li, ev, `${camName} · ${what} · ${when.toLocaleString()}`));
+  const play = button('▶', 'Play the clip here', () => openClip(li, ev, `${camName} · ${what} · ${moment(when.getTime())}`));
   play.setAttribute('aria-label', `Play the clip here: ${li.dataset.desc}`);
   play.dataset.testid = 'event-play';
   const mark = button('✓', 'Mark reviewed (r)', () => setReviewed(li, li.dataset.reviewed !== 'true'), 'secondary ev-mark');

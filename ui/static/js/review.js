@@ -7,7 +7,7 @@
 // page links here with ?t= too. Data from the server is only ever set as
 // textContent.
 
-import { Timeline, hhmmss } from './timeline.js';
+import { Timeline, hhmmss, moment as when } from './timeline.js';
 import { RecordedPlayer } from './recorded.js';
 import { livePlayerFor } from './player.js';
 
@@ -52,16 +52,6 @@ function status(text) { statusEl.textContent = text; }
 const iso = (ms) => new Date(ms).toISOString();
 const api = (path) => `/api/cameras/${encodeURIComponent(cameraId)}/${path}`;
 
-// when says a moment as a household reads it: the time, with the day
-// unless it is today.
-function when(ms) {
-  const d = new Date(ms);
-  const today = new Date();
-  if (d.toDateString() === today.toDateString()) return hhmmss(ms);
-  // Another year's date says its year (a link to 2020 read as this year).
-  const year = d.getFullYear() === today.getFullYear() ? {} : { year: 'numeric' };
-  return `${d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', ...year })} ${hhmmss(ms)}`;
-}
 
 // The server answers for at most 31 days of recordings at a time: the
 // next recording after a moment is looked for in the 30 days after it.

@@ -16,7 +16,8 @@ function localTimes() {
       const d = new Date(t.dateTime);
       if (Number.isNaN(d.getTime())) continue;
       const day = d.toDateString();
-      const opts = { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' };
+      // 24-hour, as every other page of Hearth writes times.
+      const opts = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' };
       if (day !== prevDay) {
         Object.assign(opts, { weekday: 'short', day: 'numeric', month: 'short' });
         if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';

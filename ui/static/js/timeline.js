@@ -43,6 +43,16 @@ function el(name, attrs, text) {
 const pad = (n) => String(n).padStart(2, '0');
 export function hhmmss(ms) { const d = new Date(ms); return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`; }
 function hhmm(ms) { const d = new Date(ms); return `${pad(d.getHours())}:${pad(d.getMinutes())}`; }
+// moment says a moment as a household reads it, the same on every page:
+// the 24-hour time, with the day unless it is today.
+export function moment(ms) {
+  const d = new Date(ms);
+  const today = new Date();
+  if (d.toDateString() === today.toDateString()) return hhmmss(ms);
+  // Another year's date says its year (a link to 2020 read as this year).
+  const year = d.getFullYear() === today.getFullYear() ? {} : { year: 'numeric' };
+  return `${d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', ...year })} ${hhmmss(ms)}`;
+}
 function dayLabel(ms) { return new Date(ms).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' }); }
 
 // localMidnight is the start of ms's day in the browser's zone.
