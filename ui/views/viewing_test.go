@@ -22,6 +22,7 @@ func TestViewingSpan(t *testing.T) {
 	}{
 		{time.Time{}, "2026-12-07 14:02", 1},
 		{start, "2026-12-07 14:02", 1},
+		{start.Add(20 * time.Second), "2026-12-07 14:02", 1},
 		{start.Add(8 * time.Minute), "2026-12-07 14:02–14:10", 2},
 		{start.Add(10 * time.Hour), "2026-12-07 14:02 – 2026-12-08 00:02", 2},
 	} {
