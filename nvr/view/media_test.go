@@ -118,6 +118,27 @@ func TestStartMSE(t *testing.T) {
 	}
 }
 
+// startWHEPClient makes a real WebRTC peer expecting testCamID's frames
+// and starts a WHEP session of live's main stream for it (its answer not
+// yet applied).
+func startWHEPClient(t *testing.T, live view.WebRTC, g nvr.CameraGrant) (*webrtctest.Client, view.WHEPAnswer) {
+	t.Helper()
+	client, err := webrtctest.New(webrtctest.Options{WantID: string(testCamID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	offer, err := client.Offer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := live.StartWHEP(context.Background(), g, view.WHEPOffer{SDP: offer, Stream: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, ans
+}
+
 // TestStartWHEP: a WHEP session of the granted camera delivers that
 // camera's frames to a real WebRTC peer; its owner finds it again by ID
 // (and no one else does), a malformed trickle fragment is refused as
@@ -148,19 +169,7 @@ func TestStartWHEP(t *testing.T) {
 		t.Fatalf("refused sessions hold %d slots", n)
 	}
 
-	client, err := webrtctest.New(webrtctest.Options{WantID: string(testCamID)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(client.Close)
-	offer, err := client.Offer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ans, err := live.StartWHEP(ctx, g, view.WHEPOffer{SDP: offer, Stream: "main"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, ans := startWHEPClient(t, live, g)
 	if ans.Video != view.CodecH264 || ans.ETag == "" || ans.Session == nil {
 		t.Fatalf("answer: video %q, etag %q", ans.Video, ans.ETag)
 	}
@@ -226,19 +235,7 @@ func TestMediaHeldWhileUnverified(t *testing.T) {
 	}
 	t.Cleanup(engine.Close)
 	live := view.WebRTC{Engine: engine, Hubs: cam, Sessions: sessions}
-	client, err := webrtctest.New(webrtctest.Options{WantID: string(testCamID)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(client.Close)
-	offer, err := client.Offer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ans, err := live.StartWHEP(ctx, g, view.WHEPOffer{SDP: offer, Stream: "main"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, ans := startWHEPClient(t, live, g)
 	if err := client.Answer(ans.SDP); err != nil {
 		t.Fatal(err)
 	}
