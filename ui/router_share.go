@@ -65,8 +65,9 @@ func (u shareUse) take(ctx context.Context) error {
 
 // shareLink guards a route whose pattern names the link as {secret}. The
 // handler gets the policy's grant for action a on the link's camera, the
-// link as read, and the use to take when the request counts (counts). page routes answer a refusal with the link's HTML
-// refusal page (or the passcode form); API routes with JSON.
+// link as read, and the use to take when the request counts (counts).
+// page routes answer a refusal with the link's HTML refusal page (or the
+// passcode form); API routes with JSON.
 func (rt *router) shareLink(pattern string, a nvr.Action, counts shareCounts, page bool,
 	h func(http.ResponseWriter, *http.Request, nvr.CameraGrant, nvr.ShareLink, shareUse)) {
 	if !strings.Contains(pattern, "/s/{secret}/") {
