@@ -315,7 +315,7 @@ func viewingsOf(rows, newer []AuditEntry, cams map[CameraID]Camera, people map[U
 			if e.Action == "revoke-share-link" {
 				v.What = "share link revoked"
 			}
-			v.Detail = e.Detail
+			v.Detail = shareDetailWords(e.Detail)
 		case !media && (e.Principal == "cli" || (person.ID != 0 && person.HouseholdID != h)) &&
 			(e.Result == "ok" || e.Result == "failed" || e.Result == "granted"):
 			v.What = "configuration"
@@ -375,6 +375,60 @@ var cameraChangeWords = map[string]string{
 	"remove-camera":   "removed the camera",
 	"assign-camera":   "let a viewer see the camera",
 	"unassign-camera": "stopped a viewer seeing the camera",
+}
+
+// shareDetailWords says a share link's audit detail (shareDetail: "share
+// link 12 kind=live expires=... max_views=1") in words: "live view, until
+// 2026-12-08 12:50 UTC, 1 view". A detail in another shape is kept as it is.
+func shareDetailWords(detail string) string {
+	fields := strings.Fields(detail)
+	if len(fields) < 3 || fields[0] != "share" || fields[1] != "link" {
+		return detail
+	}
+	at := func(v string) string {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return v
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	var kind, span, views, passcode, until string
+	var start, end string
+	for _, f := range fields[3:] {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "kind":
+			kind = "live view"
+			if v == string(ShareClip) {
+				kind = "a recording"
+			}
+		case "start":
+			start = at(v)
+		case "end":
+			end = at(v)
+		case "expires":
+			until = "until " + at(v)
+		case "passcode":
+			passcode = "with a passcode"
+		case "max_views":
+			views = v + " views"
+			if v == "1" {
+				views = "1 view"
+			}
+		default:
+			return detail
+		}
+	}
+	if start != "" || end != "" {
+		span = "from " + start + " to " + end
+	}
+	var words []string
+	for _, w := range []string{kind, span, until, views, passcode} {
+		if w != "" {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, ", ")
 }
 
 // configWords says what a configuration row did: the opening of the
