@@ -3,6 +3,9 @@ package nvr
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -66,8 +69,55 @@ func (pol *Policy) OffsiteOperator(g AdminGrant, h HouseholdID) (OffsiteGrant, e
 // with its audit row (OffsiteStore.OffsiteChange); a refused one leaves a
 // row of its own. Safe for concurrent use.
 type Offsite struct {
-	store OffsiteStore
-	now   func() time.Time
+	store     OffsiteStore
+	now       func() time.Time
+	localDirs []string // where a household's "dir" target may be (WithLocalDirs)
+}
+
+// WithLocalDirs returns o letting households' own settings name a "dir"
+// target only inside one of dirs: the folders the appliance's admin set
+// aside for copies (hearth.toml offsite_dirs: a mounted USB disk, a NAS
+// share). Without any, a household copies over SFTP only. The local
+// operator (the CLI, root on the box) may name any folder. A household's
+// folder could otherwise be anywhere the service may write: Hearth's own
+// data directory, another household's copies, a system folder.
+func (o *Offsite) WithLocalDirs(dirs []string) *Offsite {
+	c := *o
+	c.localDirs = nil
+	for _, d := range dirs {
+		c.localDirs = append(c.localDirs, filepath.Clean(d))
+	}
+	return &c
+}
+
+// LocalDirs are the folders households' local copies may go into.
+func (o *Offsite) LocalDirs() []string { return append([]string(nil), o.localDirs...) }
+
+// checkLocalDir refuses a household's folder that is not an existing
+// directory inside one of the local dirs, symbolic links followed.
+func (o *Offsite) checkLocalDir(path string) error {
+	const op = "offsite target"
+	where := "copy over SFTP, or ask the appliance's admin to set a folder aside for copies (offsite_dirs in hearth.toml)"
+	if len(o.localDirs) == 0 {
+		return Errorf(op, KindInvalid, "this appliance has no folder set aside for copies: %s", where)
+	}
+	resolved, err := filepath.EvalSymlinks(filepath.Clean(path))
+	if err != nil {
+		return Errorf(op, KindInvalid, "the folder %s does not exist on the appliance (or Hearth cannot reach it)", path)
+	}
+	if fi, err := os.Stat(resolved); err != nil || !fi.IsDir() {
+		return Errorf(op, KindInvalid, "%s is not a folder", path)
+	}
+	for _, root := range o.localDirs {
+		if r, err := filepath.EvalSymlinks(root); err == nil {
+			root = r
+		}
+		if resolved == root || strings.HasPrefix(resolved, root+string(filepath.Separator)) {
+			return nil
+		}
+	}
+	return Errorf(op, KindInvalid, "copies may go only into %s on this appliance: choose a folder there, or %s",
+		strings.Join(o.localDirs, " or "), where)
 }
 
 // NewOffsite returns the off-site settings service.
@@ -96,7 +146,11 @@ func (o *Offsite) Set(ctx context.Context, g OffsiteGrant, t OffsiteTarget) erro
 	}
 	t.Household, t.UpdatedAt = g.HouseholdID(), o.now()
 	e := o.entry(g.Principal(), "offsite-set", fmt.Sprintf("household %d: %s target %s", t.Household, t.Kind, redactedWhere(t)))
-	if err := ValidateOffsiteTarget(t); err != nil {
+	err := ValidateOffsiteTarget(t)
+	if err == nil && t.Kind == OffsiteDir && !g.operator {
+		err = o.checkLocalDir(t.Path)
+	}
+	if err != nil {
 		e.Result = "failed"
 		_ = o.store.AppendAudit(ctx, e)
 		return err

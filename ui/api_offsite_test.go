@@ -188,3 +188,29 @@ func TestOffsiteOnAdminStoragePage(t *testing.T) {
 		}
 	}
 }
+
+// TestOffsiteFolderWhereTheAdminSays: an owner's local folder must lie in
+// one the appliance's admin set aside (here the temporary directory); the
+// refusal says where copies may go. Before, an owner could have the
+// appliance write into any folder it may write, its own data included.
+func TestOffsiteFolderWhereTheAdminSays(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	for _, path := range []string{"/etc", "/", filepath.Join(t.TempDir(), "no", "such")} {
+		r := f.do(http.MethodPut, "/api/household/offsite", []any{ana}, `{"kind":"dir","path":"`+path+`","new_key":true}`)
+		if r.StatusCode != http.StatusBadRequest || (!strings.Contains(r.body, "copies may go only into") && !strings.Contains(r.body, "does not exist")) {
+			t.Errorf("owner's folder %s: %d %s, want 400 saying where copies may go", path, r.StatusCode, r.body)
+		}
+	}
+	if r := f.do(http.MethodGet, "/api/household/offsite", []any{ana}, ""); !strings.Contains(r.body, `"configured":false`) {
+		t.Errorf("after the refusals the household has a target: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.do(http.MethodPut, "/api/household/offsite", []any{ana}, `{"kind":"dir","path":"`+t.TempDir()+`","new_key":true}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("a folder set aside: %d %s", r.StatusCode, r.body)
+	}
+	// The page says where a local copy may go.
+	if got := testID(t, f.get("/settings/offsite", ana).body, "offsite-dirs").Text(); !strings.Contains(got, os.TempDir()) {
+		t.Errorf("the page's folder hint: %q", got)
+	}
+}

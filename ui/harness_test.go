@@ -84,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 	f.srv = NewServer(Config{}, Deps{Policy: policy, Auth: auth, Directory: f.dir, Events: f.events,
 		Reviews: nvr.NewReviews(store, policy, f.clock), Now: f.clock, Shutters: nvr.NewShutters(store, f.clock),
 		Notifications: nvr.NewNotifications(store, policy, nil, f.clock), VAPIDPublicKey: testVAPIDKey(t), EmailNotifications: true,
-		Offsite: nvr.NewOffsite(store, f.clock), OffsiteStatus: f.copier,
+		Offsite: nvr.NewOffsite(store, f.clock).WithLocalDirs([]string{os.TempDir()}), OffsiteStatus: f.copier,
 		Shares: nvr.NewShares(store, f.clock, cheapArgon), Viewing: nvr.NewViewingLog(store)})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)

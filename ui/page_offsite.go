@@ -22,7 +22,7 @@ func (s *Server) handleOffsitePage(w http.ResponseWriter, r *http.Request, g nvr
 	u := g.User()
 	m := views.OffsiteModel{Nav: navOf(u, "settings"), SN: settingsNavOf(u, "offsite"), Configured: v.Configured,
 		Kind: v.Kind, Path: v.Path, SFTPAddr: v.SFTPAddr, SFTPUser: v.SFTPUser, HostKey: v.HostKey,
-		Recipient: v.Recipient, Continuous: v.Continuous}
+		Recipient: v.Recipient, Continuous: v.Continuous, LocalDirs: s.offsite.LocalDirs()}
 	if st := v.Status; st != nil {
 		m.HasStatus, m.Backlog, m.Error, m.Dropped = true, st.Backlog, st.Error, st.Dropped
 		if st.LastCopied != nil {

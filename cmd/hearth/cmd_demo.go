@@ -41,6 +41,16 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	// The demo's households may try an off-site copy to a local folder:
+	// one set aside beside the demo's data, as an admin would a USB disk.
+	offsiteDir, err := filepath.Abs(filepath.Join(cfg.DataDir, "offsite-copies"))
+	if err == nil {
+		err = os.MkdirAll(offsiteDir, 0o750)
+	}
+	if err != nil {
+		return fmt.Errorf("demo: off-site folder: %w", err)
+	}
+	cfg.Service.OffsiteDirs = []string{offsiteDir}
 	simCams := make([]simcam.CameraConfig, len(cams))
 	for i, c := range cams {
 		simCams[i] = simcam.CameraConfig{ID: string(c.ID)}
@@ -73,7 +83,8 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "Open %s/ in a browser and sign in with one of the logins below.\n", url)
 		fmt.Fprintf(e.stdout, "Ports: HTTP %s (--listen), WebRTC media UDP and TCP %d (--webrtc-udp-port), cameras RTSP %s.\n",
 			portOf(url), webrtcPort, portOf(sim.Addr()))
-		fmt.Fprintf(e.stdout, "%d simulated cameras at rtsp://%s/cam/1..%d\n\nLogins:\n", len(cams), sim.Addr(), len(cams))
+		fmt.Fprintf(e.stdout, "%d simulated cameras at rtsp://%s/cam/1..%d\n", len(cams), sim.Addr(), len(cams))
+		fmt.Fprintf(e.stdout, "Off-site copies to a local folder go inside %s (offsite_dirs).\n\nLogins:\n", offsiteDir)
 		for _, l := range logins {
 			fmt.Fprintf(e.stdout, "  %-6s %-20s  %s\n", l.User, l.Password, l.Role+householdNote(l.Household))
 		}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -49,6 +50,8 @@ type fileConfig struct {
 	LogLevel *slog.Level `toml:"log_level"`
 	// AllowedHosts are public host names the UI is reached by.
 	AllowedHosts *[]string `toml:"allowed_hosts"`
+	// OffsiteDirs are the folders households may copy footage into.
+	OffsiteDirs *[]string `toml:"offsite_dirs"`
 	// RTSPListen turns the RTSP restream on at this address.
 	RTSPListen *string    `toml:"rtsp_listen"`
 	TLS        fileTLS    `toml:"tls"`
@@ -119,9 +122,12 @@ type serviceOptions struct {
 	// AllowedHosts are host names answered besides IP addresses and LAN
 	// names (ui.HostPolicy: the DNS-rebinding defence).
 	AllowedHosts []string
-	TLS          tlsOptions
-	WebRTC       webrtcOptions
-	Retention    retentionOptions
+	// OffsiteDirs are the folders a household's off-site copy may go
+	// into (nvr.Offsite.WithLocalDirs); none: SFTP only.
+	OffsiteDirs []string
+	TLS         tlsOptions
+	WebRTC      webrtcOptions
+	Retention   retentionOptions
 	// MaxConnsPerClient caps simultaneous HTTP connections from one IP
 	// address (ui.LimitConnsPerClient); 0: no cap.
 	MaxConnsPerClient int
@@ -272,6 +278,11 @@ func (o serviceOptions) Validate() error {
 			return usagef("--allowed-hosts: %v", err)
 		}
 	}
+	for _, d := range o.OffsiteDirs {
+		if !filepath.IsAbs(d) || filepath.Clean(d) == "/" {
+			return usagef("--offsite-dirs: %q is not an absolute folder below /", d)
+		}
+	}
 	r := o.Retention
 	if r.ContinuousDays < 0 || r.EventsDays < 0 {
 		return usagef("retention days must not be negative")
@@ -311,6 +322,10 @@ func addServiceFlags(fs *flag.FlagSet, o *serviceOptions) *string {
 	path := fs.String("config", "", "configuration file (TOML); flags given on the command line override it")
 	fs.Func("allowed-hosts", "comma-separated public host names the web UI is reached by, e.g. nvr.example.com or *.example.com (IP addresses and LAN names always work)", func(s string) error {
 		o.AllowedHosts = splitList(s)
+		return nil
+	})
+	fs.Func("offsite-dirs", "comma-separated folders households may copy footage into (a mounted USB disk, a NAS share); none: SFTP only", func(s string) error {
+		o.OffsiteDirs = splitList(s)
 		return nil
 	})
 	fs.Var(&o.TLS.Mode, "tls", "HTTPS: off, auto (self-signed certificate in <data>/tls) or files (--tls-cert, --tls-key)")
@@ -452,6 +467,13 @@ func loadConfig(path string) (fileConfig, error) {
 			}
 		}
 	}
+	if fc.OffsiteDirs != nil {
+		for _, d := range *fc.OffsiteDirs {
+			if !filepath.IsAbs(d) || filepath.Clean(d) == "/" {
+				return fc, fmt.Errorf("config %s:%d: offsite_dirs: %q is not an absolute folder below /", path, fc.lines["offsite_dirs"], d)
+			}
+		}
+	}
 	if fc.AllowedHosts != nil {
 		for _, h := range *fc.AllowedHosts {
 			if err := checkHostName(h); err != nil {
@@ -579,6 +601,9 @@ func (fc fileConfig) applyTo(cfg *serveConfig, o *serviceOptions, set map[string
 	}
 	if fc.AllowedHosts != nil && !set["allowed-hosts"] {
 		o.AllowedHosts = append([]string(nil), *fc.AllowedHosts...)
+	}
+	if fc.OffsiteDirs != nil && !set["offsite-dirs"] {
+		o.OffsiteDirs = append([]string(nil), *fc.OffsiteDirs...)
 	}
 	if fc.TLS.Mode != nil && !set["tls"] {
 		o.TLS.Mode = *fc.TLS.Mode

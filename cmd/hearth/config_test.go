@@ -136,6 +136,8 @@ func TestConfigErrors(t *testing.T) {
 			want: []string{"hearth.toml:2", "webrtc.ice", "lan, loopback or all"}},
 		{name: "bad allowed host", doc: "\nallowed_hosts = [\"nvr.example.com\", \"http://evil/\"]\n",
 			want: []string{"hearth.toml:2", "allowed_hosts", "not a host name"}},
+		{name: "bad offsite dir", doc: "\noffsite_dirs = [\"/mnt/backup\", \"backup\"]\n",
+			want: []string{"hearth.toml:2", "offsite_dirs", "absolute folder"}},
 		{name: "bad tls mode", doc: "[tls]\nmode = \"on\"\n",
 			want: []string{"hearth.toml:2", "tls.mode", `"on"`, "off, auto or files"}},
 		{name: "bad log level", doc: "\nlog_level = \"loud\"\n",
@@ -183,6 +185,7 @@ listen = "127.0.0.1:9000"
 data = "/from/file"
 log_level = "debug"
 allowed_hosts = ["nvr.example.com", "*.dyn.example.net"]
+offsite_dirs = ["/mnt/backup"]
 [tls]
 mode = "auto"
 redirect_http = ":9080"
@@ -211,6 +214,7 @@ camera_max_mbps = 80
 		}
 		want := serviceOptions{
 			AllowedHosts:      []string{"nvr.example.com", "*.dyn.example.net"},
+			OffsiteDirs:       []string{"/mnt/backup"},
 			TLS:               tlsOptions{Mode: tlsAuto, RedirectHTTP: ":9080"},
 			WebRTC:            webrtcOptions{UDPPort: 9189, HostIPs: []string{"192.0.2.10", "2001:db8::10"}, ICE: iceAll},
 			Retention:         retentionOptions{ContinuousDays: 7, EventsDays: 60, MinFreePercent: 10, MinFreeBytes: 1000},
@@ -230,7 +234,8 @@ camera_max_mbps = 80
 		cfg, o, err := parseServeWithConfig(t, "--listen", "127.0.0.1:7000", "--config", p, "--data", "/from/flag",
 			"--log-level", "warn", "--tls", "off", "--tls-redirect-http", "", "--webrtc-udp-port", "7189",
 			"--webrtc-host-ips", "192.0.2.99", "--retain-continuous-days", "3", "--min-free-bytes", "5",
-			"--allowed-hosts", "cam.example.org", "--webrtc-ice", "loopback", "--max-conns-per-client", "0")
+			"--allowed-hosts", "cam.example.org", "--webrtc-ice", "loopback", "--max-conns-per-client", "0",
+			"--offsite-dirs", "/media/usb, /srv/nas")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,6 +244,7 @@ camera_max_mbps = 80
 		}
 		want := serviceOptions{
 			AllowedHosts: []string{"cam.example.org"},
+			OffsiteDirs:  []string{"/media/usb", "/srv/nas"},
 			TLS:          tlsOptions{Mode: tlsOff},
 			WebRTC:       webrtcOptions{UDPPort: 7189, HostIPs: []string{"192.0.2.99"}, ICE: iceLoopback},
 			// Flags not given keep the file's values.

@@ -233,7 +233,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 		Reviews:       nvr.NewReviews(a.store, a.policy, time.Now),
 		Notifications: nvr.NewNotifications(a.store, a.policy, nil, nil), NotifyTest: notifier, VAPIDPublicKey: vapid.PublicKey(),
 		EmailNotifications: cfg.Notify.SMTPAddr != "",
-		Offsite:            nvr.NewOffsite(a.store, time.Now), OffsiteStatus: copier,
+		Offsite:            nvr.NewOffsite(a.store, time.Now).WithLocalDirs(cfg.Service.OffsiteDirs), OffsiteStatus: copier,
 		Playback: view.NewPlayback(a.store, filepath.Join(cfg.DataDir, recordstore.RecordingsDirName)),
 		Live:     ing,
 		WebRTC:   ui.WebRTCLive{Engine: rtc, Hubs: ing, Sessions: live},
