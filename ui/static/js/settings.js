@@ -70,7 +70,18 @@ for (const form of document.querySelectorAll('form[data-api]')) {
     const submit = form.querySelector('button[type="submit"]');
     if (submit) submit.disabled = true;
     try {
-      const data = await call(form.dataset.method || 'POST', form.dataset.api, formBody(form));
+      const body = formBody(form);
+      // A new household key replaces the one in the field: sending both
+      // was refused as "one of the two", and the field is filled with the
+      // key in use.
+      if ('showRecovery' in form.dataset && body.new_key) delete body.recipient;
+      const data = await call(form.dataset.method || 'POST', form.dataset.api, body);
+      if ('showRecovery' in form.dataset && data) {
+        // The tick is spent: left on, the next Save (ticking "continuous",
+        // say) made another key, silently replacing the one just shown.
+        if (form.elements.new_key) form.elements.new_key.checked = false;
+        if (data.recipient && form.elements.recipient) form.elements.recipient.value = data.recipient;
+      }
       if ('showRecovery' in form.dataset && data && (data.recovery_key || data.authorized_key)) {
         // The household's private key is in this answer only: shown and
         // offered as a file, never stored by the page.
@@ -91,7 +102,9 @@ for (const form of document.querySelectorAll('form[data-api]')) {
         return;
       }
       for (const pw of form.querySelectorAll('input[type="password"]')) pw.value = '';
-      show(form, (data && data.status) || 'Saved.', true);
+      // status is a sentence on most answers; the off-site answer's is the
+      // copy's figures (it read "[object Object]").
+      show(form, (data && typeof data.status === 'string' && data.status) || 'Saved.', true);
       if ('reload' in form.dataset) window.location.reload();
     } catch (err) {
       show(form, err.message, false);
@@ -120,7 +133,7 @@ async function oneClick(el, method, url, body) {
       el.closest('tr').remove();
       if (out && el.dataset.done) { out.textContent = el.dataset.done; out.classList.remove('error'); }
     } else if (method === 'PATCH') window.location.reload();
-    else show(el, (data && data.status) || 'Done.', true);
+    else show(el, (data && typeof data.status === 'string' && data.status) || 'Done.', true);
   } catch (err) {
     show(el, err.message, false);
     el.disabled = false;
