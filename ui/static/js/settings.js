@@ -14,9 +14,14 @@
 
 import { sentence } from './words.js';
 
+// resultFor is where el's answer is written: its form's line, else its
+// section's own line (not one inside a row's form: a closed "New password"
+// drawer's line took the answer to Disable, and nobody saw it).
 function resultFor(el) {
-  const scope = el.closest('form, section') || document;
-  return scope.querySelector('[data-result]');
+  const form = el.closest('form');
+  if (form) return form.querySelector('[data-result]');
+  const scope = el.closest('section') || document;
+  return [...scope.querySelectorAll('[data-result]')].find((r) => !r.closest('form')) || scope.querySelector('[data-result]');
 }
 
 function show(el, text, ok) {
