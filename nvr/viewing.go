@@ -457,7 +457,10 @@ var endWords = map[string]string{
 	"refused":         "refused",
 	"error":           "failed",
 	"connect timeout": "did not connect",
-	"peer gone":       "connection lost",
-	"footage ended":   "end of the recording",
-	"source ended":    "the camera's stream ended",
+	// The browser's connection went without a goodbye: mostly a page left
+	// or closed, sometimes the network ("connection lost" alone read as
+	// a fault on every ordinary viewing).
+	"peer gone":     "page left or connection lost",
+	"footage ended": "end of the recording",
+	"source ended":  "the camera's stream ended",
 }

@@ -146,7 +146,7 @@ func TestViewingLog(t *testing.T) {
 		}
 	}
 	// Why a session ended, in words, whole ("peer gone" has a space).
-	if want := "access withdrawn,closed,connection lost"; strings.Join(details, ",") != want {
+	if want := "access withdrawn,closed,page left or connection lost"; strings.Join(details, ",") != want {
 		t.Errorf("sessions' details %q, want %q", details, want)
 	}
 	// Newest first; the set-up's changes (cameras added, vic assigned) by
