@@ -12,7 +12,8 @@ import (
 // account exists. The appliance admin, who sees every account, gets the
 // precise answers from AddUser instead.
 var errNameUnusable = &Error{Op: "add member", Kind: KindInvalid,
-	Msg: "that user name cannot be used; choose another (1-64 characters of letters, digits, '.', '_', '@' or '-', starting with a letter or digit, and not all digits)"}
+	Msg: "that user name cannot be used: it is taken on this appliance (names are shared by every household on it), or it breaks the rule " +
+		"of 1-64 characters of letters, digits, '.', '_', '@' or '-', starting with a letter or digit, and not all digits; choose another"}
 
 // AddHouseholdMember creates an account in the granted household for its
 // owner. The password and role are checked first, since their answers do
