@@ -41,7 +41,31 @@ func ValidatePassword(pw string) error {
 	if len(pw) > MaxPasswordLen {
 		return Errorf("validate password", KindInvalid, "password too long: use at most %d characters", MaxPasswordLen)
 	}
+	// Long enough is not enough (NIST SP 800-63B: refuse passwords known
+	// to be guessed first). A walkthrough set "password" and eight spaces.
+	if strings.Count(pw, pw[:1]) == len(pw) {
+		return Errorf("validate password", KindInvalid, "a password of one character repeated is guessed at once: choose another")
+	}
+	if commonPassword(strings.ToLower(pw)) {
+		return Errorf("validate password", KindInvalid, "that one is among the first a guesser tries: choose another")
+	}
 	return nil
+}
+
+// commonPassword reports whether pw (in lower case) is among the most used
+// passwords of MinPasswordLen or more in published leaks.
+func commonPassword(pw string) bool {
+	switch pw {
+	case "password", "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword",
+		"12345678", "123456789", "1234567890", "0123456789", "87654321", "12341234", "11223344",
+		"qwertyui", "qwertyuiop", "qwerty12", "qwerty123", "1q2w3e4r", "1qaz2wsx", "zaq12wsx",
+		"asdfghjk", "asdfghjkl", "abcdefgh", "abcd1234", "abc12345", "iloveyou", "sunshine",
+		"football", "baseball", "princess", "letmein1", "welcome1", "trustno1", "superman",
+		"starwars", "whatever", "computer", "michelle", "jennifer", "corvette", "mercedes",
+		"hearth123", "changeme", "administrator", "admin123", "adminadmin", "camera123":
+		return true
+	}
+	return false
 }
 
 // HashPassword returns pw hashed with argon2id in PHC string form.

@@ -147,10 +147,15 @@ func TestValidatePassword(t *testing.T) {
 	}{
 		{"empty", "", false},
 		{"7 chars", "1234567", false},
-		{"8 chars", "12345678", true},
-		{"max bytes", strings.Repeat("a", nvr.MaxPasswordLen), true},
-		{"one byte over", strings.Repeat("a", nvr.MaxPasswordLen+1), false},
-		{"spaces count", "        ", true},
+		{"8 chars", "k3y-stone", true},
+		{"max bytes", strings.Repeat("ab", nvr.MaxPasswordLen/2), true},
+		{"one byte over", strings.Repeat("ab", nvr.MaxPasswordLen/2) + "c", false},
+		{"spaces count", "a bc de f", true},
+		{"one character repeated", "        ", false},
+		{"one digit repeated", "11111111", false},
+		{"common", "iloveyou", false},
+		{"common in capitals", "QWERTY123", false},
+		{"common digits", "12345678", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
