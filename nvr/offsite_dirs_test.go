@@ -38,6 +38,7 @@ func TestOffsiteLocalDirs(t *testing.T) {
 		elsewhere:                   "copies may go only into " + root,
 		link:                        "copies may go only into",
 		"/":                         "copies may go only into",
+		"/no/such/folder":           "copies may go only into", // not "does not exist": nothing said of elsewhere
 		filepath.Join(root, "nope"): "does not exist",
 		file:                        "is not a folder",
 	} {

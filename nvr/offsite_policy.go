@@ -94,30 +94,47 @@ func (o *Offsite) WithLocalDirs(dirs []string) *Offsite {
 func (o *Offsite) LocalDirs() []string { return append([]string(nil), o.localDirs...) }
 
 // checkLocalDir refuses a household's folder that is not an existing
-// directory inside one of the local dirs, symbolic links followed.
+// directory inside one of the local dirs, symbolic links followed. A path
+// outside them is refused before the file system is asked, so the answer
+// tells nothing of what exists elsewhere on the appliance.
 func (o *Offsite) checkLocalDir(path string) error {
 	const op = "offsite target"
 	where := "copy over SFTP, or ask the appliance's admin to set a folder aside for copies (offsite_dirs in hearth.toml)"
 	if len(o.localDirs) == 0 {
 		return Errorf(op, KindInvalid, "this appliance has no folder set aside for copies: %s", where)
 	}
+	outside := Errorf(op, KindInvalid, "copies may go only into %s on this appliance: choose a folder there, or %s",
+		strings.Join(o.localDirs, " or "), where)
+	if !o.insideLocalDir(filepath.Clean(path), false) {
+		return outside
+	}
 	resolved, err := filepath.EvalSymlinks(filepath.Clean(path))
 	if err != nil {
 		return Errorf(op, KindInvalid, "the folder %s does not exist on the appliance (or Hearth cannot reach it)", path)
 	}
+	if !o.insideLocalDir(resolved, true) {
+		return outside
+	}
 	if fi, err := os.Stat(resolved); err != nil || !fi.IsDir() {
 		return Errorf(op, KindInvalid, "%s is not a folder", path)
 	}
+	return nil
+}
+
+// insideLocalDir reports whether path is one of the local dirs or below
+// one; resolved compares with the dirs' own links followed.
+func (o *Offsite) insideLocalDir(path string, resolved bool) bool {
 	for _, root := range o.localDirs {
-		if r, err := filepath.EvalSymlinks(root); err == nil {
-			root = r
+		if resolved {
+			if r, err := filepath.EvalSymlinks(root); err == nil {
+				root = r
+			}
 		}
-		if resolved == root || strings.HasPrefix(resolved, root+string(filepath.Separator)) {
-			return nil
+		if path == root || strings.HasPrefix(path, root+string(filepath.Separator)) {
+			return true
 		}
 	}
-	return Errorf(op, KindInvalid, "copies may go only into %s on this appliance: choose a folder there, or %s",
-		strings.Join(o.localDirs, " or "), where)
+	return false
 }
 
 // NewOffsite returns the off-site settings service.
