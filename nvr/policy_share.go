@@ -64,7 +64,7 @@ func (pol *Policy) ShareLink(ctx context.Context, secret string, proof ShareProo
 		}
 		pol.shareLimiter.Succeeded(key, key)
 	}
-	if count && l.MaxViews > 0 && l.Views >= l.MaxViews {
+	if count && l.UsedUp() {
 		pol.auditShare(ctx, subj, l, a, "denied", "no views left")
 		return CameraGrant{}, ShareLink{}, ErrNotFound
 	}

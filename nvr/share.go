@@ -60,6 +60,9 @@ type ShareLink struct {
 	Note         string // the household's label for it (NewShareLink.Note)
 }
 
+// UsedUp reports whether the link's views are all taken.
+func (l ShareLink) UsedUp() bool { return l.MaxViews > 0 && l.Views >= l.MaxViews }
+
 // HasPasscode reports whether the link asks for a passcode.
 func (l ShareLink) HasPasscode() bool { return l.PasscodeHash != "" }
 

@@ -138,7 +138,7 @@ func (s *Server) handleShareRedirect(w http.ResponseWriter, r *http.Request) {
 // the clip with a download link.
 func (s *Server) handleSharePage(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, l nvr.ShareLink, _ shareUse) {
 	m := views.ShareModel{Camera: g.Camera().Name, Live: l.Kind == nvr.ShareLive, Start: l.Window.Start, End: l.Window.End,
-		Expires: l.ExpiresAt, MaxViews: l.MaxViews, UsedUp: l.MaxViews > 0 && l.Views >= l.MaxViews}
+		Expires: l.ExpiresAt, MaxViews: l.MaxViews, UsedUp: l.UsedUp()}
 	s.render(w, r, http.StatusOK, views.SharePage(m))
 }
 

@@ -63,18 +63,12 @@ var errDownloadRevoked = errors.New("download: access revoked")
 type guardedDownload struct {
 	io.ReadSeeker
 	ctx      context.Context
-	revoked  chan struct{}
-	verified *view.Verification
+	verified *view.Verification // stopped on a refusal: Wait then fails
 }
 
 func (d *guardedDownload) Read(p []byte) (int, error) {
 	if err := d.verified.Wait(d.ctx); err != nil {
 		return 0, errDownloadRevoked
-	}
-	select {
-	case <-d.revoked:
-		return 0, errDownloadRevoked
-	default:
 	}
 	return d.ReadSeeker.Read(p)
 }
@@ -83,10 +77,9 @@ func (d *guardedDownload) Read(p []byte) (int, error) {
 func (s *Server) guardDownload(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant, body io.ReadSeeker) (*guardedDownload, func()) {
 	boundSendBuffer(r)
 	ctx, cancel := context.WithCancel(r.Context())
-	d := &guardedDownload{ReadSeeker: body, ctx: ctx, revoked: make(chan struct{}), verified: view.NewVerification()}
+	d := &guardedDownload{ReadSeeker: body, ctx: ctx, verified: view.NewVerification()}
 	rc := http.NewResponseController(w)
 	end := func(msg string, args ...any) {
-		close(d.revoked)
 		d.verified.Stop()
 		_ = rc.SetWriteDeadline(time.Now())
 		s.log.InfoContext(ctx, msg, args...)
@@ -103,19 +96,14 @@ func (s *Server) guardDownload(w http.ResponseWriter, r *http.Request, g nvr.Cam
 				return
 			case <-t.C:
 			}
-			began := time.Now()
-			rctx, rcancel := context.WithTimeout(ctx, view.LiveUnverifiedEnd)
-			err := s.policy.Recheck(rctx, g)
-			rcancel()
-			switch kind := nvr.ErrorKind(err); {
-			case err == nil:
-				d.verified.Decided(began)
-			case ctx.Err() != nil:
+			outcome, err := d.verified.Check(ctx, func(rctx context.Context) error { return s.policy.Recheck(rctx, g) })
+			switch outcome {
+			case view.Cancelled:
 				return
-			case kind == nvr.KindNotFound || kind == nvr.KindUnauthorized:
+			case view.Revoked:
 				end("download ended: access revoked", "camera", string(g.CameraID()))
 				return
-			case d.verified.Since() > view.LiveUnverifiedEnd:
+			case view.Unverified:
 				end("download ended: its grant cannot be checked", "camera", string(g.CameraID()), "err", err)
 				return
 			}

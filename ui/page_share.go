@@ -28,7 +28,7 @@ func (s *Server) handleSharesPage(w http.ResponseWriter, r *http.Request, g nvr.
 				Expires: l.ExpiresAt, Passcode: l.HasPasscode(), Views: strconv.Itoa(l.Views)}
 			if l.MaxViews > 0 {
 				row.Views += " of " + strconv.Itoa(l.MaxViews)
-				if l.Views >= l.MaxViews {
+				if l.UsedUp() {
 					row.Views += ", used up"
 				}
 			}

@@ -301,35 +301,27 @@ func (l *LiveSessions) Run(ctx context.Context) error {
 			if s.StopReason() != "" {
 				continue // ending already
 			}
-			began := time.Now()
-			rctx, cancel := context.WithTimeout(ctx, liveRecheckTimeout)
-			err := l.policy.Recheck(rctx, s.Grant)
-			cancel()
-			switch kind := nvr.ErrorKind(err); {
-			case err == nil:
-				s.verified.Decided(began)
-				// A read slower than the limit answers for a moment
-				// already past it: the media stays held until the next.
-				switch stale := s.verified.Since() > LiveUnverifiedLimit; {
-				case stale && !s.held:
-					s.held = true
-					l.cfg.Log.Warn("live session held: its grant's check took too long; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "took", time.Since(began))
-				case !stale && s.held:
-					s.held = false
-					l.cfg.Log.Info("live session resumed: its grant was checked again", "session", s.ID[:8], "camera", s.Grant.CameraID())
-				}
-			case ctx.Err() != nil:
-			case kind == nvr.KindNotFound || kind == nvr.KindUnauthorized:
-				l.cfg.Log.Info("live session revoked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
+			outcome, err := s.verified.Check(ctx, func(rctx context.Context) error { return l.policy.Recheck(rctx, s.Grant) })
+			log := l.cfg.Log.With("session", s.ID[:8], "camera", s.Grant.CameraID())
+			switch outcome {
+			case Revoked:
+				log.Info("live session revoked", "err", err)
 				s.stopWith(StopRevoked)
-			case s.verified.Since() > LiveUnverifiedEnd:
-				l.cfg.Log.Warn("live session ended: its grant cannot be checked", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
+			case Unverified:
+				log.Warn("live session ended: its grant cannot be checked", "err", err)
 				s.stopWith(StopUnverified)
-			case s.verified.Since() > LiveUnverifiedLimit && !s.held:
-				s.held = true
-				l.cfg.Log.Warn("live session held: its grant cannot be checked; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
-			default:
-				l.cfg.Log.Debug("live session recheck failed; retrying", "session", s.ID[:8], "camera", s.Grant.CameraID(), "err", err)
+			case Verified, Undecided:
+				// Logged once per hold. A read slower than the limit holds
+				// the media too: its answer is that old already.
+				switch held := s.verified.Held(); {
+				case held && !s.held:
+					log.Warn("live session held: its grant cannot be checked in time; retrying", "err", err)
+				case !held && s.held:
+					log.Info("live session resumed: its grant was checked again")
+				case err != nil:
+					log.Debug("live session recheck failed; retrying", "err", err)
+				}
+				s.held = s.verified.Held()
 			}
 		}
 	}

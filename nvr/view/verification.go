@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/hearthnvr/hearth/nvr"
 )
 
 // Verification is when a media session's grant was last decided, and the
@@ -32,6 +34,51 @@ func (v *Verification) Decided(began time.Time) {
 	}
 	v.wakeLocked()
 }
+
+// Outcome is what one recheck (Verification.Check) makes of a session.
+type Outcome int
+
+const (
+	// Verified: decided again. Media flows, unless the read itself took
+	// longer than LiveUnverifiedLimit (its answer is that old already).
+	Verified Outcome = iota
+	// Revoked: the grant is gone; stop the session.
+	Revoked
+	// Undecided: the read failed or timed out; try again. Media is held
+	// once LiveUnverifiedLimit has passed since the last decision.
+	Undecided
+	// Unverified: undecided for longer than LiveUnverifiedEnd; stop.
+	Unverified
+	// Cancelled: the checker's own context ended.
+	Cancelled
+)
+
+// Check decides the grant again with recheck (Policy.Recheck, one read
+// bounded by liveRecheckTimeout), records a good answer as of when the read
+// began, and says what became of the session; err is recheck's. Live
+// sessions (LiveSessions.Run) and clip downloads share it, so both treat a
+// slow or failing database alike.
+func (v *Verification) Check(ctx context.Context, recheck func(context.Context) error) (Outcome, error) {
+	began := time.Now()
+	rctx, cancel := context.WithTimeout(ctx, liveRecheckTimeout)
+	err := recheck(rctx)
+	cancel()
+	switch kind := nvr.ErrorKind(err); {
+	case err == nil:
+		v.Decided(began)
+		return Verified, nil
+	case ctx.Err() != nil:
+		return Cancelled, err
+	case kind == nvr.KindNotFound || kind == nvr.KindUnauthorized:
+		return Revoked, err
+	case v.Since() > LiveUnverifiedEnd:
+		return Unverified, err
+	}
+	return Undecided, err
+}
+
+// Held reports whether Wait holds media now.
+func (v *Verification) Held() bool { return v.Since() > LiveUnverifiedLimit }
 
 // Since is how long ago the grant was last decided.
 func (v *Verification) Since() time.Duration {
