@@ -19,10 +19,13 @@ import (
 // camera is put to the policy as the user (404 for one they may not see).
 // Secrets are write-only: answers say whether one is set, never what.
 
-// NotifyTester sends a test message on one of a user's channels now
-// (nvr/notify.Service); errors carry a message safe for the user.
-type NotifyTester interface {
+// Notifier is the running delivery engine (nvr/notify.Service): Test sends
+// a test message on one of a user's channels now (its errors carry a
+// message safe for the user); LastDelivery says what became of a channel's
+// last messages, asked only for a channel already read as the user's.
+type Notifier interface {
 	Test(ctx context.Context, u nvr.UserID, id nvr.NotifyChannelID) error
+	LastDelivery(seq int64) notify.Delivery
 }
 
 type notifyChannelResponse struct {
@@ -32,6 +35,11 @@ type notifyChannelResponse struct {
 	Target    string                `json:"target"`
 	SecretSet bool                  `json:"secret_set"`
 	CreatedAt time.Time             `json:"created_at"`
+	// What became of its last messages since Hearth started: when one
+	// was last delivered, when one was last given up on and why.
+	LastSent    *time.Time `json:"last_sent,omitempty"`
+	LastFailed  *time.Time `json:"last_failed,omitempty"`
+	LastFailure string     `json:"last_failure,omitempty"`
 }
 
 type notifyChannelRequest struct {
@@ -64,9 +72,27 @@ type notifyRuleRequest struct {
 	Thumbnail       *bool    `json:"thumbnail"` // absent: true
 }
 
-func channelOf(c nvr.NotifyChannel) notifyChannelResponse {
-	return notifyChannelResponse{ID: c.ID, Kind: c.Kind, Name: c.Name, Target: shownTarget(c), SecretSet: c.Secret.IsSet(),
+func channelOf(c nvr.NotifyChannel, d notify.Delivery) notifyChannelResponse {
+	out := notifyChannelResponse{ID: c.ID, Kind: c.Kind, Name: c.Name, Target: shownTarget(c), SecretSet: c.Secret.IsSet(),
 		CreatedAt: c.CreatedAt.UTC()}
+	if !d.LastSent.IsZero() {
+		t := d.LastSent.UTC()
+		out.LastSent = &t
+	}
+	if !d.LastFailed.IsZero() {
+		t := d.LastFailed.UTC()
+		out.LastFailed, out.LastFailure = &t, d.Failure
+	}
+	return out
+}
+
+// lastDelivery is channel c's record, or none when notifications are not
+// running (the page then says nothing about deliveries).
+func (s *Server) lastDelivery(c nvr.NotifyChannel) notify.Delivery {
+	if s.notifier == nil {
+		return notify.Delivery{}
+	}
+	return s.notifier.LastDelivery(c.Seq)
 }
 
 // shownTarget is a channel's target as pages and API answers show it. A
@@ -131,7 +157,7 @@ func (s *Server) handleNotifyChannels(w http.ResponseWriter, r *http.Request, g 
 	}
 	out := make([]notifyChannelResponse, 0, len(chs))
 	for _, c := range chs {
-		out = append(out, channelOf(c))
+		out = append(out, channelOf(c, s.lastDelivery(c)))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"channels": out})
 }
@@ -171,7 +197,7 @@ func (s *Server) handleAddNotifyChannel(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, channelOf(c))
+	writeJSON(w, http.StatusCreated, channelOf(c, notify.Delivery{}))
 }
 
 func (s *Server) handleRemoveNotifyChannel(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
@@ -206,14 +232,14 @@ func (s *Server) handleTestNotifyChannel(w http.ResponseWriter, r *http.Request,
 		// The channel must be the caller's: read through their grant first.
 		_, err = s.notes.Channel(r.Context(), g, id)
 	}
-	if err == nil && s.notifyTest == nil {
+	if err == nil && s.notifier == nil {
 		err = nvr.Errorf("test channel", nvr.KindUnavailable, "notifications are not running")
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.notifyTest.Test(r.Context(), g.User().ID, id); err != nil {
+	if err := s.notifier.Test(r.Context(), g.User().ID, id); err != nil {
 		if nvr.ErrorKind(err) == nvr.KindUnavailable {
 			writeJSON(w, http.StatusBadGateway, errorBody{Error: "the test message was not delivered: " + nvr.ErrorMessage(err)})
 			return
@@ -277,7 +303,7 @@ func (s *Server) handleAddWebPush(w http.ResponseWriter, r *http.Request, g nvr.
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, channelOf(c))
+	writeJSON(w, http.StatusCreated, channelOf(c, notify.Delivery{}))
 }
 
 func (s *Server) handleNotifyRules(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {

@@ -213,8 +213,10 @@ func (s *Server) handleNotificationsPage(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	for _, c := range chs {
+		d := s.lastDelivery(c)
 		m.Channels = append(m.Channels, views.NotifyChannelRow{ID: string(c.ID), Kind: string(c.Kind), Name: c.Name,
-			Target: shownTarget(c), SecretSet: c.Secret.IsSet()})
+			Target: shownTarget(c), SecretSet: c.Secret.IsSet(),
+			LastSent: d.LastSent, LastFailed: d.LastFailed, Failure: d.Failure, Failing: d.Failing()})
 	}
 	grants, err := s.policy.VisibleCameras(ctx, g.Principal(), nvr.ActionViewCamera)
 	if err != nil {

@@ -74,10 +74,11 @@ type Deps struct {
 	// (nil: the system resolver); tests give one talking to a fake DNS.
 	Resolver *net.Resolver
 	// Notifications holds users' notification channels and rules; nil:
-	// the notification routes answer 404. NotifyTest sends test messages
-	// (nil: the test route answers 503).
+	// the notification routes answer 404. Notifier sends test messages
+	// and keeps what became of each channel's last messages (nil: the
+	// test route answers 503, and pages say nothing of deliveries).
 	Notifications *nvr.Notifications
-	NotifyTest    NotifyTester
+	Notifier      Notifier
 	// Offsite holds the households' off-site targets and OffsiteStatus
 	// measures their copies; nil Offsite: the off-site routes answer 404.
 	Offsite       *nvr.Offsite
@@ -127,8 +128,8 @@ type Server struct {
 	router    *router
 	handler   http.Handler
 
-	notes      *nvr.Notifications
-	notifyTest NotifyTester
+	notes    *nvr.Notifications
+	notifier Notifier
 
 	offsite       *nvr.Offsite
 	offsiteStatus OffsiteStatusSource
@@ -161,7 +162,7 @@ func NewServer(cfg Config, d Deps) *Server {
 	s := &Server{cfg: cfg, policy: d.Policy, auth: d.Auth, dir: d.Directory, status: d.Status,
 		playback: d.Playback, setup: d.Setup, storage: d.Storage, events: d.Events, reviews: d.Reviews, live: d.WebRTC, probe: d.Probe,
 		probes: make(chan struct{}, maxProbes), ptz: ptz.NewController(d.Now), lookup: d.LookupHost, resolver: d.Resolver, started: time.Now(), log: d.Log, now: d.Now}
-	s.notes, s.notifyTest, s.vapidKey, s.email = d.Notifications, d.NotifyTest, d.VAPIDPublicKey, d.EmailNotifications
+	s.notes, s.notifier, s.vapidKey, s.email = d.Notifications, d.Notifier, d.VAPIDPublicKey, d.EmailNotifications
 	s.offsite, s.offsiteStatus = d.Offsite, d.OffsiteStatus
 	s.shutters, s.onShutter = d.Shutters, d.OnShutter
 	s.shares, s.viewing = d.Shares, d.Viewing

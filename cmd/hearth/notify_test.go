@@ -23,9 +23,10 @@ import (
 // notifyPeer is an HTTP receiver on the loopback that notes when each
 // request arrived.
 type notifyPeer struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	got []notifyHit
+	srv  *httptest.Server
+	mu   sync.Mutex
+	got  []notifyHit
+	code int // the answer's status; 0: 200
 }
 
 type notifyHit struct {
@@ -35,14 +36,20 @@ type notifyHit struct {
 	body   []byte
 }
 
-func newNotifyPeer(t *testing.T) *notifyPeer {
-	p := &notifyPeer{}
+func newNotifyPeer(t *testing.T) *notifyPeer { return newNotifyPeerAnswering(t, 0) }
+
+// newNotifyPeerAnswering answers every request with code (0: 200).
+func newNotifyPeerAnswering(t *testing.T, code int) *notifyPeer {
+	p := &notifyPeer{code: code}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		b, _ := io.ReadAll(r.Body)
 		p.mu.Lock()
 		p.got = append(p.got, notifyHit{at: at, method: r.Method, header: r.Header.Clone(), body: b})
 		p.mu.Unlock()
+		if p.code != 0 {
+			w.WriteHeader(p.code)
+		}
 	}))
 	t.Cleanup(p.srv.Close)
 	return p
@@ -59,7 +66,9 @@ func (p *notifyPeer) hits() []notifyHit {
 // on their phone's ntfy topic (the thumbnail attached, read back from its
 // pixels as that camera's) or a signed webhook; the delay from the
 // motion to the message is measured; a disabled user is told nothing
-// more; a camera that goes dark is announced offline.
+// more; a camera that goes dark is announced offline. A channel whose
+// receiver refuses its messages is shown as not delivered, with why, on
+// its user's page.
 func TestNotifyEndToEnd(t *testing.T) {
 	t.Parallel()
 	testpeer.Require(t, "ffmpeg")
@@ -90,8 +99,11 @@ func TestNotifyEndToEnd(t *testing.T) {
 		mustCLI(t, "", "camera", "edit", id, "--main", sim.URL(1), "--motion", "bitstream", "--data", data)
 	}
 
-	phone, hook := newNotifyPeer(t), newNotifyPeer(t)
+	phone, hook, moved := newNotifyPeer(t), newNotifyPeer(t), newNotifyPeerAnswering(t, http.StatusNotFound)
 	mustCLI(t, "", "notify", "channel", "add", "ana", "--kind", "ntfy", "--target", phone.srv.URL+"/ana-phone", "--allow-local", "--data", data)
+	// A webhook whose receiver has gone (Home Assistant's automation
+	// deleted): it answers 404 to every message.
+	mustCLI(t, "", "notify", "channel", "add", "ana", "--kind", "webhook", "--name", "Old automation", "--target", moved.srv.URL+"/api/webhook/gone-token", "--allow-local", "--data", data)
 	mustCLI(t, "hook key\n", "notify", "channel", "add", "bo", "--kind", "webhook", "--target", hook.srv.URL, "--secret-stdin", "--allow-local", "--data", data)
 	mustCLI(t, "", "notify", "rule", "add", "ana", "--kinds", "motion,offline,online", "--data", data)
 	mustCLI(t, "", "notify", "rule", "add", "bo", "--kinds", "motion", "--data", data)
@@ -194,5 +206,39 @@ func TestNotifyEndToEnd(t *testing.T) {
 		if strings.Contains(string(h.body), camA) {
 			t.Fatal("bo was told about ana's camera")
 		}
+	}
+
+	// What became of ana's messages is on her page: her phone's channel
+	// delivered; the gone webhook's not, with the receiver's answer and
+	// never the token in its URL.
+	if len(moved.hits()) == 0 {
+		t.Fatal("the gone webhook was never tried")
+	}
+	code, page := ana.call("GET", "/settings/notifications", "")
+	if code != 200 || !strings.Contains(page, `data-testid="channels-failing"`) || !strings.Contains(page, "Messages to “Old automation” are not arriving") {
+		t.Fatalf("ana's notifications page does not say a channel is failing: %d\n%s", code, page)
+	}
+	rows := strings.Split(page, `data-testid="channel-row"`)[1:]
+	if len(rows) != 2 {
+		t.Fatalf("ana's page lists %d channels, want 2", len(rows))
+	}
+	for _, row := range rows {
+		delivery := row[strings.Index(row, `data-testid="channel-delivery"`):]
+		delivery = delivery[:strings.Index(delivery, "</td>")]
+		switch {
+		case strings.Contains(row, "Old automation"):
+			if !strings.Contains(delivery, "Not delivered") || !strings.Contains(delivery, "404 Not Found") {
+				t.Errorf("the gone webhook's row: %s", delivery)
+			}
+		case !strings.Contains(delivery, "Delivered"):
+			t.Errorf("the phone's row: %s", delivery)
+		}
+	}
+	if strings.Contains(page, "gone-token") {
+		t.Fatal("the page shows the webhook's token")
+	}
+	code, body := ana.call("GET", "/api/notify/channels", "")
+	if code != 200 || !strings.Contains(body, `"last_failure":"receiver answered 404 Not Found"`) || !strings.Contains(body, `"last_sent"`) || strings.Contains(body, "gone-token") {
+		t.Fatalf("ana's channels in the API: %d %s", code, body)
 	}
 }

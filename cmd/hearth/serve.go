@@ -231,7 +231,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ing, recorder}, Setup: setup, Storage: retention, Events: evs, Log: log,
 		Reviews:       nvr.NewReviews(a.store, a.policy, time.Now),
-		Notifications: nvr.NewNotifications(a.store, a.policy, nil, nil), NotifyTest: notifier, VAPIDPublicKey: vapid.PublicKey(),
+		Notifications: nvr.NewNotifications(a.store, a.policy, nil, nil), Notifier: notifier, VAPIDPublicKey: vapid.PublicKey(),
 		EmailNotifications: cfg.Notify.SMTPAddr != "",
 		Offsite:            nvr.NewOffsite(a.store, time.Now).WithLocalDirs(cfg.Service.OffsiteDirs), OffsiteStatus: copier,
 		Playback: view.NewPlayback(a.store, filepath.Join(cfg.DataDir, recordstore.RecordingsDirName)),

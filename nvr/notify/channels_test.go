@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/mail"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -168,8 +169,11 @@ func TestRetryAndDrop(t *testing.T) {
 	s := newSite(t, func(c *notify.Config) { c.MaxAttempts = 3; c.Queue = 1 })
 	down, refuses := newReceiver(t), newReceiver(t)
 	down.code, refuses.code = 503, 400
-	s.subscribe(s.ownerA, nvr.ChannelWebhook, down.srv.URL, "", nvr.NotifyTrigger)
-	s.subscribe(s.ownerB, nvr.ChannelWebhook, refuses.srv.URL, "", nvr.NotifyTrigger)
+	downCh := s.subscribe(s.ownerA, nvr.ChannelWebhook, down.srv.URL, "", nvr.NotifyTrigger)
+	refusesCh := s.subscribe(s.ownerB, nvr.ChannelWebhook, refuses.srv.URL, "", nvr.NotifyTrigger)
+	if d := s.svc.LastDelivery(downCh.Seq); d != (notify.Delivery{}) {
+		t.Fatalf("a channel that sent nothing has a record: %+v", d)
+	}
 	s.trigger(s.camA1, "doorbell")
 	s.trigger(s.camB, "doorbell")
 	waitFor(t, 10*time.Second, "both given up", func() bool { return s.svc.Stats().Failed == 2 })
@@ -179,13 +183,31 @@ func TestRetryAndDrop(t *testing.T) {
 	if n := len(refuses.all()); n != 1 {
 		t.Errorf("400 receiver asked %d times, want 1", n)
 	}
+	// The household sees that its messages stopped arriving, and why, in
+	// words that carry neither the target's path nor its secret.
+	for ch, want := range map[nvr.NotifyChannel]string{downCh: "503", refusesCh: "400"} {
+		d := s.svc.LastDelivery(ch.Seq)
+		if !d.Failing() || !d.LastSent.IsZero() || !strings.Contains(d.Failure, want) {
+			t.Errorf("%s: record %+v, want failing with %q", ch.Target, d, want)
+		}
+		if u, _ := url.Parse(ch.Target); strings.Contains(d.Failure, u.Host) || strings.Contains(d.Failure, ch.Target) {
+			t.Errorf("failure words name the target: %q", d.Failure)
+		}
+	}
+	// The receiver recovers: the next message clears the failure.
+	down.setCode(200)
+	s.trigger(s.camA1, "doorbell")
+	waitFor(t, 10*time.Second, "a message delivered", func() bool { return !s.svc.LastDelivery(downCh.Seq).LastSent.IsZero() })
+	if d := s.svc.LastDelivery(downCh.Seq); d.Failing() || d.Failure == "" {
+		t.Errorf("after a delivery: %+v, want not failing, the old failure kept", d)
+	}
 
 	// Queue of one: the first message held in flight, the second queued,
 	// the third dropped and counted.
 	hold := newReceiver(t)
 	hold.hold = make(chan struct{})
 	t.Cleanup(func() { close(hold.hold) })
-	s.subscribe(s.viewerA, nvr.ChannelWebhook, hold.srv.URL, "", nvr.NotifyTrigger)
+	holdCh := s.subscribe(s.viewerA, nvr.ChannelWebhook, hold.srv.URL, "", nvr.NotifyTrigger)
 	s.trigger(s.camA1, "doorbell")
 	waitFor(t, 10*time.Second, "first in flight", func() bool { return len(hold.all()) == 1 })
 	s.trigger(s.camA1, "doorbell")
@@ -193,6 +215,9 @@ func TestRetryAndDrop(t *testing.T) {
 	dropped := s.svc.Stats().Dropped
 	s.trigger(s.camA1, "doorbell")
 	waitFor(t, 10*time.Second, "third dropped", func() bool { return s.svc.Stats().Dropped > dropped })
+	if d := s.svc.LastDelivery(holdCh.Seq); !d.Failing() || !strings.Contains(d.Failure, "dropped") {
+		t.Errorf("a dropped message: record %+v, want failing, dropped", d)
+	}
 }
 
 // TestTargetsStayOffTheAppliance: a user's own target may not point at

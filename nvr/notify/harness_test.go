@@ -227,6 +227,13 @@ type received struct {
 	Body         []byte
 }
 
+// setCode changes the answer status once requests may be arriving.
+func (r *receiver) setCode(code int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.code = code
+}
+
 func newReceiver(t *testing.T) *receiver {
 	r := &receiver{}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

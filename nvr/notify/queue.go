@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"time"
@@ -44,6 +45,7 @@ func (s *Service) enqueue(j job) {
 	case q.jobs <- j:
 	default:
 		s.dropped.Add(1)
+		s.noteFailedLocked(j.seq, errors.New("too many messages at once; this one was dropped"))
 		s.cfg.Log.Warn("notification queue full; dropped", "channel", string(j.channel), "kind", string(j.item.kind))
 	}
 }
@@ -75,8 +77,12 @@ func (s *Service) work(ctx context.Context, seq int64, q *queue) {
 	}
 }
 
-// errDenied: the policy (or the gone channel) said no at send time.
-var errDenied = errors.New("not allowed at send time")
+// errDenied: the policy (or the gone channel) said no at send time;
+// errChannelGone is the second, wrapping it.
+var (
+	errDenied      = errors.New("not allowed at send time")
+	errChannelGone = fmt.Errorf("channel removed: %w", errDenied)
+)
 
 // deliver makes the attempts of one job. Each attempt decides again: a
 // retry after a revocation sends nothing.
@@ -87,6 +93,9 @@ func (s *Service) deliver(ctx context.Context, j job) {
 		var m Message
 		ch, m, err = s.decide(ctx, j)
 		if errors.Is(err, errDenied) {
+			if errors.Is(err, errChannelGone) {
+				s.forgetDelivery(j.seq)
+			}
 			s.denied.Add(1)
 			s.cfg.Log.Debug("notification not sent: not allowed now", "channel", string(j.channel), "kind", string(j.item.kind))
 			return
@@ -101,6 +110,7 @@ func (s *Service) deliver(ctx context.Context, j job) {
 		}
 		if err == nil {
 			s.sent.Add(1)
+			s.noteSent(j.seq)
 			s.cfg.Log.Info("notification sent", "channel", string(j.channel), "kind", string(j.item.kind),
 				"camera", string(j.item.cam), "event", string(j.item.event), "attempt", attempt,
 				"after", s.cfg.Now().Sub(j.queued).Round(time.Millisecond))
@@ -117,6 +127,7 @@ func (s *Service) deliver(ctx context.Context, j job) {
 		return
 	}
 	s.failed.Add(1)
+	s.noteFailed(j.seq, err)
 	s.cfg.Log.Warn("notification failed; dropped", "channel", string(j.channel), "kind", string(j.item.kind), "err", err)
 }
 
@@ -128,7 +139,7 @@ func (s *Service) decide(ctx context.Context, j job) (nvr.NotifyChannel, Message
 	ch, err := s.cfg.Store.NotifyChannel(ctx, j.user, j.channel)
 	if err != nil {
 		if nvr.ErrorKind(err) == nvr.KindNotFound {
-			return nvr.NotifyChannel{}, Message{}, errDenied
+			return nvr.NotifyChannel{}, Message{}, errChannelGone
 		}
 		return nvr.NotifyChannel{}, Message{}, err
 	}

@@ -106,11 +106,12 @@ type Service struct {
 
 	sent, denied, dropped, failed atomic.Int64
 
-	mu       sync.Mutex
-	queues   map[int64]*queue          // by channel row
-	cooldown map[cooldownKey]time.Time // last message of a rule for a camera
-	runCtx   context.Context           // set by Run
-	wg       *sync.WaitGroup           // workers, set by Run
+	mu         sync.Mutex
+	queues     map[int64]*queue          // by channel row
+	cooldown   map[cooldownKey]time.Time // last message of a rule for a camera
+	deliveries map[int64]Delivery        // by channel row: what became of its last messages
+	runCtx     context.Context           // set by Run
+	wg         *sync.WaitGroup           // workers, set by Run
 }
 
 type cooldownKey struct {
@@ -160,7 +161,7 @@ func New(cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	s := &Service{cfg: cfg, intake: make(chan item, cfg.Intake),
-		queues: map[int64]*queue{}, cooldown: map[cooldownKey]time.Time{}}
+		queues: map[int64]*queue{}, cooldown: map[cooldownKey]time.Time{}, deliveries: map[int64]Delivery{}}
 	hc := newHTTPClients(cfg.HTTPTimeout, cfg.RootCAs)
 	s.senders = map[nvr.NotifyChannelKind]sender{
 		nvr.ChannelWebhook: webhook{http: hc},

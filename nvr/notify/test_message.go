@@ -25,12 +25,16 @@ func (s *Service) Test(ctx context.Context, u nvr.UserID, id nvr.NotifyChannelID
 		return nvr.Errorf("test channel", nvr.KindInvalid, "this channel kind cannot send from this build")
 	}
 	m := compose(Message{Kind: KindTest, At: s.cfg.Now()}, s.cfg.BaseURL, s.cfg.Location)
+	// A test is a message like any other on the channel's record: after a
+	// fix, a test that arrives clears the page's "not delivered".
 	if err := snd.send(ctx, ch, m); err != nil {
+		s.noteFailed(ch.Seq, err)
 		var pe permanentError
 		if errors.As(err, &pe) {
 			err = pe.err
 		}
 		return nvr.Errorf("test channel", nvr.KindUnavailable, "%s", err.Error())
 	}
+	s.noteSent(ch.Seq)
 	return nil
 }

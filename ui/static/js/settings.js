@@ -1,6 +1,7 @@
 // Settings: forms and buttons that call the JSON API (which decides access
 // on every request; the cross-origin middleware guards every change).
-//   form[data-api][data-method]   fields → JSON (checkbox → bool,
+//   form[data-api][data-method]   fields → JSON (data-confirm asks first, unless
+//                                 data-confirm-unless="name=value" holds; checkbox → bool,
 //                                 data-type="int"/"float" → number, "csv" → list of strings,
 //                                 checkboxes with data-type="list" → list of their values,
 //                                 data-omit-empty)
@@ -47,6 +48,13 @@ async function call(method, url, body) {
   return data;
 }
 
+// confirmNotNeeded: the form's data-confirm-unless ("role=viewer") holds,
+// so the change it warns of is not being made.
+function confirmNotNeeded(form) {
+  const [name, value] = (form.dataset.confirmUnless || '').split('=');
+  return name !== '' && form.elements[name] !== undefined && form.elements[name].value === value;
+}
+
 function formBody(form) {
   const body = {};
   for (const input of form.elements) {
@@ -72,6 +80,7 @@ function formBody(form) {
 for (const form of document.querySelectorAll('form[data-api]')) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    if (form.dataset.confirm && !confirmNotNeeded(form) && !window.confirm(form.dataset.confirm)) return;
     const submit = form.querySelector('button[type="submit"]');
     if (submit) submit.disabled = true;
     try {
