@@ -50,6 +50,42 @@ func (d *Directory) EndUserSession(ctx context.Context, g UserGrant, publicID st
 	})
 }
 
+// EndOtherUserSessions signs out every session of the user but the one
+// making the request (a phone left signed in at a friend's, a laptop
+// sold), in one audited change; it returns how many ended. Only a session
+// may ask: ErrNotFound for an API token, like the other account changes.
+func (d *Directory) EndOtherUserSessions(ctx context.Context, g UserGrant) (int, error) {
+	p := g.Principal()
+	if p.Kind != CredentialSession {
+		return 0, ErrNotFound
+	}
+	ss, err := d.UserSessions(ctx, g)
+	if err != nil {
+		return 0, err
+	}
+	var others []Session
+	for _, s := range ss {
+		if s.ID != p.CredentialID {
+			others = append(others, s)
+		}
+	}
+	if len(others) == 0 {
+		return 0, nil
+	}
+	err = d.change(ctx, g.subject, "", "end-other-sessions", func(w DirectoryWriter) error {
+		for _, s := range others {
+			if err := w.DeleteSession(ctx, s.ID); err != nil && ErrorKind(err) != KindNotFound {
+				return Wrap("end session", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(others), nil
+}
+
 // UserTokens lists the user's API tokens, without hashes.
 func (d *Directory) UserTokens(ctx context.Context, g UserGrant) ([]APIToken, error) {
 	ts, err := d.store.Tokens(ctx, g.User().ID)

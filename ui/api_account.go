@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -81,6 +82,24 @@ func (s *Server) handleEndMySession(w http.ResponseWriter, r *http.Request, g nv
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleEndOtherSessions signs out every other session of the user and
+// says how many, in words.
+func (s *Server) handleEndOtherSessions(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {
+	n, err := s.dir.EndOtherUserSessions(r.Context(), g)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := "No other sessions were signed in."
+	switch {
+	case n == 1:
+		status = "Signed out 1 other session."
+	case n > 1:
+		status = fmt.Sprintf("Signed out %d other sessions.", n)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ended": n, "status": status})
 }
 
 func (s *Server) handleMyTokens(w http.ResponseWriter, r *http.Request, g nvr.UserGrant) {

@@ -84,6 +84,31 @@ func TestMySessions(t *testing.T) {
 	if r := f.get("/api/me", laptop); r.StatusCode != http.StatusOK {
 		t.Fatalf("this session ended too: %d", r.StatusCode)
 	}
+
+	// Everywhere else: every other session of ana's ends, this one and
+	// another user's stay; an API token may not ask.
+	tablet, tv, mo := f.login("ana"), f.login("ana"), f.login("mo")
+	tok := decode[tokenResponse](t, f.do(http.MethodPost, "/api/me/tokens", []any{laptop}, `{"name":"script","scope":"all"}`).body)
+	if r := f.do(http.MethodDelete, "/api/me/sessions", []any{bearer(tok.Token)}, ""); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("a token ending sessions: %d", r.StatusCode)
+	}
+	r := f.do(http.MethodDelete, "/api/me/sessions", []any{laptop}, "")
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"ended":2`) || !strings.Contains(r.body, "Signed out 2 other sessions.") {
+		t.Fatalf("end other sessions: %d %s", r.StatusCode, r.body)
+	}
+	for _, c := range []*http.Cookie{tablet, tv} {
+		if r := f.get("/api/me", c); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("another session of ana's still works: %d", r.StatusCode)
+		}
+	}
+	for _, c := range []*http.Cookie{laptop, mo} {
+		if r := f.get("/api/me", c); r.StatusCode != http.StatusOK {
+			t.Fatalf("this session or another user's ended: %d", r.StatusCode)
+		}
+	}
+	if r := f.do(http.MethodDelete, "/api/me/sessions", []any{laptop}, ""); r.StatusCode != http.StatusOK || !strings.Contains(r.body, "No other sessions") {
+		t.Fatalf("nothing left to end: %d %s", r.StatusCode, r.body)
+	}
 }
 
 func TestChangeMyPassword(t *testing.T) {

@@ -19,6 +19,7 @@ type directory interface {
 	UserHousehold(ctx context.Context, g nvr.UserGrant) (nvr.Household, error)
 	UserSessions(ctx context.Context, g nvr.UserGrant) ([]nvr.Session, error)
 	EndUserSession(ctx context.Context, g nvr.UserGrant, publicID string) error
+	EndOtherUserSessions(ctx context.Context, g nvr.UserGrant) (int, error)
 	UserTokens(ctx context.Context, g nvr.UserGrant) ([]nvr.APIToken, error)
 	CreateOwnToken(ctx context.Context, g nvr.UserGrant, name string, scope nvr.TokenScope, ttl time.Duration) (string, nvr.APIToken, error)
 	RevokeUserToken(ctx context.Context, g nvr.UserGrant, publicID string) error

@@ -263,6 +263,7 @@ func (s *Server) registerAccountAndConfigRoutes(rt *router) {
 	rt.user("POST /api/me/password", s.handleChangeMyPassword)
 	rt.user("GET /api/me/sessions", s.handleMySessions)
 	rt.user("DELETE /api/me/sessions/{sid}", s.handleEndMySession)
+	rt.user("DELETE /api/me/sessions", s.handleEndOtherSessions)
 	rt.user("GET /api/me/tokens", s.handleMyTokens)
 	rt.user("POST /api/me/tokens", s.handleCreateMyToken)
 	rt.user("DELETE /api/me/tokens/{tid}", s.handleRevokeMyToken)

@@ -7,7 +7,8 @@
 //                                 data-omit-empty)
 //   [data-delete], [data-patch][data-body], [data-post]   one-click calls
 //                                 (data-confirm asks first; data-redirect: where to go after;
-//                                 data-done: what to say once done, there or on that page)
+//                                 data-done: what to say once done, there or on that page;
+//                                 data-removes: a selector of rows the call ended)
 //   input[data-assign]            PUT when ticked, DELETE when not
 //   button[data-probe]            "test connection" for a camera form
 //   button[data-onvif]            "find via ONVIF": fills a camera form's streams
@@ -113,6 +114,7 @@ for (const form of document.querySelectorAll('form[data-api]')) {
       if ('showToken' in form.dataset && data && data.token) {
         form.querySelector('[data-token-output]').textContent = data.token;
         show(form, 'Token created. Copy it now: it is not shown again.', true);
+        listToken(data);
         return;
       }
       for (const pw of form.querySelectorAll('input[type="password"]')) pw.value = '';
@@ -126,6 +128,41 @@ for (const form of document.querySelectorAll('form[data-api]')) {
       if (submit) submit.disabled = false;
     }
   });
+}
+
+// listToken adds a token just created to the list above its form, as the
+// page would list it after a reload (it used to appear only then).
+function listToken(tok) {
+  const body = document.querySelector('[data-testid="tokens"] tbody');
+  if (!body) return;
+  const pad = (n) => String(n).padStart(2, '0');
+  const when = (iso) => {
+    if (!iso) return 'never';
+    const d = new Date(iso);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  };
+  const tr = document.createElement('tr');
+  tr.dataset.testid = 'token-row';
+  for (const [label, text] of [['Name', tok.name], ['Scope', tok.scope], ['Last used', 'never'], ['Expires', when(tok.expires_at)]]) {
+    const td = document.createElement('td');
+    td.dataset.label = label;
+    td.textContent = text;
+    tr.append(td);
+  }
+  const td = document.createElement('td');
+  const revoke = document.createElement('button');
+  revoke.type = 'button';
+  revoke.className = 'secondary';
+  revoke.dataset.delete = `/api/me/tokens/${encodeURIComponent(tok.id)}`;
+  revoke.dataset.confirm = `Revoke the token ${tok.name}? Whatever uses it stops working, and it cannot be restored.`;
+  revoke.dataset.done = `${tok.name} revoked.`;
+  revoke.dataset.testid = 'token-revoke';
+  revoke.textContent = 'Revoke';
+  td.append(revoke);
+  tr.append(td);
+  body.append(tr);
+  const none = document.querySelector('[data-testid="tokens-none"]');
+  if (none) none.remove();
 }
 
 // DONE_KEY carries a one-click call's data-done words across its
@@ -147,6 +184,12 @@ async function oneClick(el, method, url, body) {
       el.closest('tr').remove();
       if (out && el.dataset.done) { out.textContent = el.dataset.done; out.classList.remove('error'); }
     } else if (method === 'PATCH') window.location.reload();
+    else if (el.dataset.removes) {
+      // The rows the call ended (the other sessions) go with it.
+      for (const row of document.querySelectorAll(el.dataset.removes)) row.remove();
+      show(el, (data && typeof data.status === 'string' && data.status) || 'Done.', true);
+      el.hidden = true;
+    }
     else show(el, (data && typeof data.status === 'string' && data.status) || 'Done.', true);
   } catch (err) {
     show(el, err.message, false);
