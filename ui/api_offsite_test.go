@@ -140,7 +140,7 @@ func TestOffsitePage(t *testing.T) {
 	d := doc(t, r.body)
 	for sel, want := range map[string]string{
 		`[data-testid="offsite-target"]`:       target,
-		`[data-testid="offsite-backlog"]`:      "3 fragments",
+		`[data-testid="offsite-backlog"]`:      "3 short pieces of footage",
 		`[data-testid="offsite-last-copied"]`:  "never",
 		`[data-testid="settings-nav-offsite"]`: "Off-site copy",
 	} {

@@ -3,6 +3,9 @@ package ui
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,5 +62,55 @@ func TestBrowserOffsiteNewKeyOnce(t *testing.T) {
 	waitJS(t, b, `document.querySelector('[data-testid="offsite-form"] [data-result]').textContent.startsWith('Saved. Keep the recovery key')`, 10*time.Second)
 	if got := recipient(); got == first {
 		t.Fatal("ticking new key with the old one in the field kept the old key")
+	}
+}
+
+// TestBrowserOffsiteCardFollowsChanges: the card at the top of the page
+// says what is set now. It used to keep saying "No off-site copy yet."
+// after a Save, and to show the stopped target after Stop copying, until
+// a reload. The SFTP server's fields show for an SFTP target only.
+func TestBrowserOffsiteCardFollowsChanges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.EmulateViewport(375, 812))
+	browserLogin(t, b, f.ts.URL, "ana")
+	var accept atomic.Bool
+	accept.Store(true)
+	asked := answerDialogs(t, b, &accept)
+	browse(t, b, chromedp.Navigate(f.ts.URL+"/settings/offsite"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="offsite-form"]`)))
+	sftpShown := func() bool {
+		return evalT[bool](t, b, `!document.querySelector('[data-testid="offsite-sftp-fields"]').hidden`)
+	}
+	if sftpShown() {
+		t.Fatal("the SFTP server's fields show for a folder here")
+	}
+	browse(t, b, chromedp.SetValue(chromedp.CSS(`#offsite-kind`), "sftp"))
+	evalT[bool](t, b, `document.querySelector('#offsite-kind').dispatchEvent(new Event('change'))`)
+	if !sftpShown() {
+		t.Fatal("the SFTP server's fields stay hidden for SFTP")
+	}
+	browse(t, b, chromedp.SetValue(chromedp.CSS(`#offsite-kind`), "dir"))
+	evalT[bool](t, b, `document.querySelector('#offsite-kind').dispatchEvent(new Event('change'))`)
+
+	dir := t.TempDir()
+	browse(t, b, chromedp.SetValue(chromedp.CSS(`#offsite-path`), dir),
+		chromedp.Click(chromedp.CSS(`[data-testid="offsite-form"] input[name="new_key"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="offsite-form"] button[type="submit"]`)))
+	waitJS(t, b, `(document.querySelector('[data-testid="offsite-target"]') || {textContent: ''}).textContent.trim() === `+strconv.Quote(dir), 10*time.Second)
+	if evalT[bool](t, b, `document.querySelector('[data-testid="offsite-none"]') !== null || !document.querySelector('[data-testid="offsite-recovery"]').textContent.includes('AGE-SECRET-KEY')`) {
+		t.Fatal("after Save the card still says no copy, or the recovery key went")
+	}
+
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="offsite-stop"]`)))
+	if q := nextDialog(t, asked); q != "Stop the off-site copy? Files already copied stay on the target." {
+		t.Fatalf("Stop asks %q", q)
+	}
+	waitJS(t, b, `document.querySelector('[data-testid="offsite-none"]') !== null`, 10*time.Second)
+	if got := evalT[string](t, b, `document.querySelector('[data-testid="offsite-status"] [data-result]').textContent`); got != "Stopped. Files already copied stay where they are." {
+		t.Fatalf("after Stop the card says %q", got)
+	}
+	if r := f.get("/api/household/offsite", f.login("ana")); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"configured":false`) {
+		t.Fatalf("after Stop the target is still set: %d %s", r.StatusCode, r.body)
 	}
 }

@@ -1,9 +1,6 @@
 package notify
 
-import (
-	"errors"
-	"time"
-)
+import "time"
 
 // Delivery is what became of the last messages on one channel, so that a
 // household sees on its settings page that its messages stopped arriving
@@ -18,8 +15,9 @@ type Delivery struct {
 	// LastFailed is when a message was last given up on (every attempt
 	// failed, or it was dropped); zero: none.
 	LastFailed time.Time
-	// Failure says why, in the words Test uses: what the receiver answered
-	// or how the connection failed, never the target's path or a secret.
+	// Failure says why, in the words Test uses (failureWords): what the
+	// receiver answered or how the connection failed, never the target's
+	// path or a secret.
 	Failure string
 }
 
@@ -55,14 +53,7 @@ func (s *Service) noteFailed(seq int64, err error) {
 }
 
 func (s *Service) noteFailedLocked(seq int64, err error) {
-	var pe permanentError
-	if errors.As(err, &pe) {
-		err = pe.err
-	}
-	why := "it could not be sent"
-	if err != nil {
-		why = err.Error()
-	}
+	why := failureWords(err)
 	s.noteLocked(seq, func(d *Delivery) { d.LastFailed, d.Failure = s.cfg.Now(), why })
 }
 

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"errors"
 
 	"github.com/hearthnvr/hearth/nvr"
 )
@@ -29,11 +28,7 @@ func (s *Service) Test(ctx context.Context, u nvr.UserID, id nvr.NotifyChannelID
 	// fix, a test that arrives clears the page's "not delivered".
 	if err := snd.send(ctx, ch, m); err != nil {
 		s.noteFailed(ch.Seq, err)
-		var pe permanentError
-		if errors.As(err, &pe) {
-			err = pe.err
-		}
-		return nvr.Errorf("test channel", nvr.KindUnavailable, "%s", err.Error())
+		return nvr.Errorf("test channel", nvr.KindUnavailable, "%s", failureWords(err))
 	}
 	s.noteSent(ch.Seq)
 	return nil
