@@ -264,7 +264,10 @@ func ValidateNotifyChannel(ctx context.Context, c NotifyChannel, lookup LookupHo
 		return Errorf(op, KindInvalid, "a push endpoint must be an https:// URL")
 	}
 	if !c.LocalOK && LocalCameraHost(ctx, u.Hostname(), lookup) {
-		return Errorf(op, KindInvalid, "target must not point at this appliance")
+		// Home Assistant on the same box is the common case: say how the
+		// appliance's admin allows it, since a household may not.
+		return Errorf(op, KindInvalid, "target must not point at this appliance: a receiver on this machine "+
+			"(Home Assistant beside Hearth) is added by the appliance's admin: hearth notify channel add USER --allow-local")
 	}
 	return nil
 }

@@ -88,6 +88,10 @@ const (
 	// (before its start, after its end) to be part of that viewing, and
 	// how close repeated grants without a session are one viewing.
 	sessionJoin = 10 * time.Second
+	// lookJoin is how close grants without a session of one person and
+	// camera must be to each other to be one look: a few minutes of
+	// browsing events, one visit to the admin's pages.
+	lookJoin = 2 * time.Minute
 )
 
 // ViewingLog reads who watched which camera of a household, from the
@@ -264,13 +268,34 @@ func viewingsOf(rows, newer []AuditEntry, cams map[CameraID]Camera, people map[U
 		}
 		return false
 	}
-	// Grants without a session (a download, a still, a page left before
-	// its picture came) that repeat within sessionJoin are one viewing.
-	type grantSeen struct {
+	// Grants without a session (a download, a still, the events list's
+	// pictures, the admin's reading of a camera's settings or status) that
+	// repeat within lookJoin of each other are one viewing, spanning them.
+	// (Before, one load of the admin's status page wrote four rows per
+	// camera into every household's log, burying its viewings.)
+	type lookSeen struct {
 		what string
-		at   time.Time
+		at   time.Time // the oldest grant folded so far
+		idx  int       // its viewing in out
 	}
-	lastGrant := map[who]grantSeen{}
+	lastLook := map[who]lookSeen{}
+	// fold reports whether e continues the look of its person and camera
+	// already in out (rows come newest first), stretching that look back.
+	fold := func(e AuditEntry, what string) bool {
+		k := who{e.Principal, e.CameraID}
+		last, ok := lastLook[k]
+		if ok && last.what == what && last.at.Sub(e.At) <= lookJoin {
+			v := &out[last.idx]
+			if v.End.IsZero() {
+				v.End = v.Start
+			}
+			v.Start = e.At
+			lastLook[k] = lookSeen{what, e.At, last.idx}
+			return true
+		}
+		lastLook[k] = lookSeen{what, e.At, len(out)}
+		return false
+	}
 	for i, e := range rows {
 		if len(out) >= f.Limit {
 			return out, AuditCursor{At: rows[i-1].At, ID: rows[i-1].ID}
@@ -304,12 +329,9 @@ func viewingsOf(rows, newer []AuditEntry, cams map[CameraID]Camera, people map[U
 				v.What = "share link (" + strings.TrimPrefix(e.Action, "view-") + ")"
 				v.Detail = e.Detail
 			}
-			k := who{e.Principal, e.CameraID}
-			if last, ok := lastGrant[k]; ok && last.what == v.What && last.at.Sub(e.At) <= sessionJoin {
-				lastGrant[k] = grantSeen{v.What, e.At}
+			if fold(e, v.What) {
 				continue // the same look, a request later (newest first)
 			}
-			lastGrant[k] = grantSeen{v.What, e.At}
 		case e.Action == "create-share-link" || e.Action == "revoke-share-link":
 			v.What = "share link made"
 			if e.Action == "revoke-share-link" {
@@ -324,6 +346,9 @@ func viewingsOf(rows, newer []AuditEntry, cams map[CameraID]Camera, people map[U
 				v.Person = "local operator"
 			} else if person.Admin {
 				v.Person = person.Name + " (appliance admin)"
+			}
+			if e.Result == "granted" && fold(e, v.What) {
+				continue
 			}
 		default:
 			continue
@@ -436,7 +461,7 @@ func shareDetailWords(detail string) string {
 // action; "(failed)" when it did not happen.
 func configWords(action, result string) string {
 	if result == "granted" {
-		return "settings opened"
+		return "settings or status read"
 	}
 	w, ok := cameraChangeWords[strings.TrimPrefix(action, "admin:")]
 	if !ok {

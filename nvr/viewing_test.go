@@ -121,9 +121,20 @@ func TestViewingLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Second)
-	if _, err := f.pol.Camera(ctx, f.login(t, root), nvr.ActionManageCamera, f.camA.ID); err != nil {
-		t.Fatalf("the admin's configuration grant: %v", err)
+	rootP := f.login(t, root)
+	adminReads := func() {
+		t.Helper()
+		if _, err := f.pol.Camera(ctx, rootP, nvr.ActionManageCamera, f.camA.ID); err != nil {
+			t.Fatalf("the admin's configuration grant: %v", err)
+		}
 	}
+	// One visit to the admin's pages reads the camera's status several
+	// times (each page, each part of it): one row, spanning them.
+	for range 4 {
+		adminReads()
+	}
+	f.clock.Advance(30 * time.Second)
+	adminReads()
 	read := func(p nvr.Principal, fl nvr.ViewingFilter) []nvr.Viewing {
 		t.Helper()
 		g, err := f.pol.Self(ctx, p)
@@ -151,12 +162,12 @@ func TestViewingLog(t *testing.T) {
 	}
 	// Newest first; the set-up's changes (cameras added, vic assigned) by
 	// the CLI come last.
-	want := []string{"root (appliance admin)/configuration/0s", "local operator/configuration/0s", "olive/share link (live)/1m0s", "olive/share link made/0s", "olive/recorded/30s", "vic/live/1m30s"}
+	want := []string{"root (appliance admin)/configuration/30s", "local operator/configuration/0s", "olive/share link (live)/1m0s", "olive/share link made/0s", "olive/recorded/30s", "vic/live/1m30s"}
 	if len(got) < len(want) || strings.Join(got[:len(want)], ",") != strings.Join(want, ",") {
 		t.Fatalf("olive's log: %v, want %v first", got, want)
 	}
-	if all[0].Detail != "settings opened" {
-		t.Errorf("the admin's row says %q, want settings opened", all[0].Detail)
+	if all[0].Detail != "settings or status read" {
+		t.Errorf("the admin's row says %q, want settings or status read", all[0].Detail)
 	}
 	// The operator's rename, in words rather than the audit's action.
 	if all[1].Detail != "changed the camera's settings" {
@@ -194,6 +205,12 @@ func TestViewingLog(t *testing.T) {
 	grant(vic, f.camA.ID, nvr.ActionViewRecordings)
 	if vs := read(vic, nvr.ViewingFilter{}); len(vs) != 2 || vs[0].What != "recordings opened" || vs[1].What != "live" {
 		t.Errorf("vic reads after a download: %+v, want it once and the session", vs)
+	}
+	// The admin back a few minutes later: a look of its own.
+	f.clock.Advance(5 * time.Minute)
+	adminReads()
+	if vs := read(olive, nvr.ViewingFilter{Person: root.PublicID}); len(vs) != 2 || vs[0].Duration() != 0 || vs[1].Duration() != 30*time.Second {
+		t.Errorf("the admin's two visits: %+v, want two rows, the older 30 s long", vs)
 	}
 	if vs := read(otto, nvr.ViewingFilter{}); len(vs) != 0 {
 		t.Errorf("otto of another household reads %d rows", len(vs))
