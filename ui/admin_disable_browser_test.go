@@ -32,3 +32,20 @@ func TestBrowserAdminDisableAnswerShows(t *testing.T) {
 	waitJS(t, b, `(() => { const r = [...document.querySelectorAll('[data-testid="admin-accounts"] [data-result]')].find((e) => e.textContent !== '');
 		return !!r && r.offsetParent !== null && r.textContent.includes('only appliance admin'); })()`, 10*time.Second)
 }
+
+// TestBrowserAddHouseholdRefusalShows: Add household's form has no result
+// line of its own; a refusal (a name in use) was written nowhere, so the
+// button seemed to do nothing. It shows in the section's line.
+func TestBrowserAddHouseholdRefusalShows(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.EmulateViewport(375, 800))
+	browserLogin(t, b, f.ts.URL, "root")
+	form := `form[data-api="/api/admin/households"]`
+	browse(t, b, chromedp.Navigate(f.ts.URL+"/settings/admin"), chromedp.WaitVisible(chromedp.CSS(form)),
+		chromedp.SetValue(chromedp.CSS(form+` input[name="name"]`), f.homeA.Name),
+		chromedp.Click(chromedp.CSS(form+` button[type="submit"]`)))
+	waitJS(t, b, `(() => { const r = [...document.querySelector('`+form+`').closest('section').querySelectorAll('[data-result]')].find((e) => e.textContent !== '');
+		return !!r && r.offsetParent !== null && r.textContent.includes('already exists'); })()`, 10*time.Second)
+}

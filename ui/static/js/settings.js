@@ -22,10 +22,13 @@ import { sentence } from './words.js';
 
 // resultFor is where el's answer is written: its form's line, else its
 // section's own line (not one inside a row's form: a closed "New password"
-// drawer's line took the answer to Disable, and nobody saw it).
+// drawer's line took the answer to Disable, and nobody saw it). A form
+// without a line of its own (Add household, a member's role) uses its
+// section's: its errors were written nowhere.
 function resultFor(el) {
   const form = el.closest('form');
-  if (form) return form.querySelector('[data-result]');
+  const own = form && form.querySelector('[data-result]');
+  if (own) return own;
   const scope = el.closest('section') || document;
   return [...scope.querySelectorAll('[data-result]')].find((r) => !r.closest('form')) || scope.querySelector('[data-result]');
 }
