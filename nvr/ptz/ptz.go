@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"math"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -153,7 +155,7 @@ func (c *Controller) Do(ctx context.Context, g nvr.CameraGrant, cmd Command) (Re
 		if errors.Is(err, onvif.ErrUnauthorized) {
 			return Result{}, &nvr.Error{Op: op, Kind: nvr.KindUnavailable, Msg: "the camera refused its stored credentials", Err: err}
 		}
-		return Result{}, &nvr.Error{Op: op, Kind: nvr.KindUnavailable, Msg: "the camera did not do it: " + short(err), Err: err}
+		return Result{}, &nvr.Error{Op: op, Kind: nvr.KindUnavailable, Msg: failureWords(err), Err: err}
 	}
 	return res, nil
 }
@@ -196,6 +198,26 @@ func (c *Controller) run(ctx context.Context, cl *onvif.Client, cmd Command) (Re
 		out.Presets = append(out.Presets, Preset{Token: p.Token, Name: p.Name})
 	}
 	return out, nil
+}
+
+// failureWords says why the camera did not move in a household's words:
+// a camera that cannot be reached is said so (the raw error named the
+// camera's ONVIF address and ran off a phone's screen); what the camera
+// answered is kept, shortened.
+func failureWords(err error) string {
+	var (
+		dnsErr *net.DNSError
+		opErr  *net.OpError
+		netErr net.Error
+	)
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
+		return "the camera could not be reached to move it: is it on and connected?"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "the camera did not answer in time"
+	}
+	return "the camera did not do it: " + short(err)
 }
 
 func short(err error) string {
