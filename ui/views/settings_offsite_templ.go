@@ -87,7 +87,7 @@ func Offsite(m OffsiteModel) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if m.Configured {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<dl><dt>Target</dt><dd data-testid=\"offsite-target\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<dl data-offsite-card><dt>Target</dt><dd data-testid=\"offsite-target\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -283,12 +283,12 @@ func Offsite(m OffsiteModel) templ.Component {
 						}
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</dl><button type=\"button\" class=\"danger\" data-delete=\"/api/household/offsite\" data-confirm=\"Stop the off-site copy? Files already copied stay on the target.\" data-refresh=\"[data-testid=offsite-status]\" data-done=\"Stopped. Files already copied stay where they are.\" data-testid=\"offsite-stop\">Stop copying</button>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</dl><button type=\"button\" class=\"danger\" data-delete=\"/api/household/offsite\" data-confirm=\"Stop the off-site copy? Files already copied stay on the target.\" data-redirect=\"/settings/offsite\" data-done=\"Stopped. Files already copied stay where they are.\" data-testid=\"offsite-stop\">Stop copying</button>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<p data-testid=\"offsite-none\">No off-site copy yet.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<p data-testid=\"offsite-none\" data-offsite-card>No off-site copy yet.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -297,7 +297,7 @@ func Offsite(m OffsiteModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</section><section class=\"card\"><h2>Set the target</h2><form method=\"post\" data-api=\"/api/household/offsite\" data-method=\"PUT\" data-show-recovery data-refresh=\"[data-testid=offsite-status]\" data-testid=\"offsite-form\"><label for=\"offsite-kind\">Kind</label> <select id=\"offsite-kind\" name=\"kind\"><option value=\"dir\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</section><section class=\"card\"><h2>Set the target</h2><form method=\"post\" data-api=\"/api/household/offsite\" data-method=\"PUT\" data-show-recovery data-reload data-done=\"Saved.\" data-testid=\"offsite-form\"><label for=\"offsite-kind\">Kind</label> <select id=\"offsite-kind\" name=\"kind\"><option value=\"dir\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -9,8 +9,7 @@
 //                                 (data-confirm asks first; data-redirect: where to go after;
 //                                 data-done: what to say once done, there or on that page;
 //                                 data-removes: a selector of rows the call ended)
-//   [data-refresh="selector"]     on a form or one-click call: once it succeeds, the
-//                                 page's parts matching selector are read again from the server
+//   form[data-reload][data-done]  reloads once saved, and says data-done on the new page
 //   [data-show-when="name=value"] shown (its fields sent) only while the form's field
 //                                 name has that value
 //   input[data-assign]            PUT when ticked, DELETE when not
@@ -116,7 +115,14 @@ for (const form of document.querySelectorAll('form[data-api]')) {
         }
         form.querySelector('[data-authorized-output]').textContent = data.authorized_key || '';
         show(form, 'Saved. Keep the recovery key now: it is not shown again and this appliance keeps no copy.', true);
-        await refresh(form.dataset.refresh);
+        // The page is not read again (the key would go), so the card
+        // above says what was saved instead of what was there before.
+        const card = document.querySelector('[data-offsite-card]');
+        if (card && data.configured) {
+          const where = data.kind === 'sftp' ? `sftp://${data.sftp_user}@${data.sftp_addr}${data.path}` : data.path;
+          card.textContent = `Saved: copying to ${where}. Reload this page once you have kept the key to follow the copy.`;
+          card.dataset.testid = 'offsite-saved';
+        }
         return;
       }
       if ('showToken' in form.dataset && data && data.token) {
@@ -129,8 +135,12 @@ for (const form of document.querySelectorAll('form[data-api]')) {
       // status is a sentence on most answers; the off-site answer's is the
       // copy's figures (it read "[object Object]").
       show(form, (data && typeof data.status === 'string' && data.status) || 'Saved.', true);
-      if ('reload' in form.dataset) window.location.reload();
-      await refresh(form.dataset.refresh);
+      if ('reload' in form.dataset) {
+        if (form.dataset.done) {
+          try { window.sessionStorage.setItem(DONE_KEY, form.dataset.done); } catch { /* no note, still saved */ }
+        }
+        window.location.reload();
+      }
     } catch (err) {
       show(form, err.message, false);
     } finally {
@@ -174,30 +184,6 @@ function listToken(tok) {
   if (none) none.remove();
 }
 
-// refresh reads this page again and puts the server's copy of each part
-// matching selector in place of the shown one; it returns the new parts.
-// A failed read leaves the page as it was: the change itself succeeded.
-async function refresh(selector) {
-  if (!selector) return [];
-  try {
-    const resp = await fetch(window.location.href, { credentials: 'same-origin' });
-    if (!resp.ok) return [];
-    const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
-    const fresh = [];
-    const shown = document.querySelectorAll(selector);
-    const served = doc.querySelectorAll(selector);
-    shown.forEach((el, i) => {
-      if (!served[i]) return;
-      const part = document.importNode(served[i], true);
-      el.replaceWith(part);
-      fresh.push(part);
-    });
-    return fresh;
-  } catch {
-    return [];
-  }
-}
-
 // Parts of a form that matter for one choice only (the SFTP server's
 // address for an SFTP target) are hidden, and their fields not sent,
 // for the others.
@@ -233,13 +219,6 @@ async function oneClick(el, method, url, body) {
     } else if (method === 'DELETE' && el.closest('tr')) {
       el.closest('tr').remove();
       if (out && el.dataset.done) { out.textContent = el.dataset.done; out.classList.remove('error'); }
-    } else if (el.dataset.refresh) {
-      // The part the call changed is read again (it showed the target
-      // just removed); the answer is said in its new copy.
-      const words = el.dataset.done || (data && typeof data.status === 'string' && data.status) || 'Done.';
-      const fresh = await refresh(el.dataset.refresh);
-      const line = fresh.map((f) => f.querySelector('[data-result]')).find((r) => r);
-      if (line) { line.textContent = words; line.classList.remove('error'); }
     } else if (method === 'PATCH') window.location.reload();
     else if (el.dataset.removes) {
       // The rows the call ended (the other sessions) go with it.
