@@ -47,6 +47,10 @@ type liveWords struct {
 	Headline string `json:"headline"`
 	Advice   string `json:"advice,omitempty"`
 	Seen     string `json:"seen,omitempty"`
+	// SeenAt is the last frame's time; SeenClock is how Headline and Seen
+	// write it (the server's zone), for a page to write it in its own.
+	SeenAt    *time.Time `json:"seen_at,omitempty"`
+	SeenClock string     `json:"seen_clock,omitempty"`
 }
 
 // streamResponse is one stream's live state.
@@ -110,6 +114,10 @@ func (s *Server) withStatus(ctx context.Context, g nvr.CameraGrant, hid nvr.Hous
 	}
 	w := liveStatus(r, diagnose, s.now())
 	r.Words = &liveWords{Badge: w.Badge, Headline: w.Headline, Advice: w.Advice, Seen: w.Seen}
+	if !w.SeenAt.IsZero() && w.SeenClock != "" {
+		at := w.SeenAt.UTC()
+		r.Words.SeenAt, r.Words.SeenClock = &at, w.SeenClock
+	}
 	return r
 }
 

@@ -46,6 +46,8 @@ func liveStatus(c cameraResponse, diagnose bool, now time.Time) views.CameraStat
 		}
 		return st
 	}
+	// A streaming camera's words are the player's while its picture comes
+	// ("Connecting…"): the panel is hidden once it plays.
 	st := views.CameraStatus{Badge: badgeOf(c)}
 	var main streamResponse
 	if len(c.Streams) > 0 {
@@ -54,6 +56,7 @@ func liveStatus(c cameraResponse, diagnose bool, now time.Time) views.CameraStat
 	seen := ""
 	if main.LastFrame != nil {
 		seen = clockOf(*main.LastFrame, now)
+		st.SeenAt, st.SeenClock = *main.LastFrame, seen
 	}
 	owner := func(own, other string) string {
 		if diagnose {

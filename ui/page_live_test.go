@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -57,7 +58,19 @@ func TestLiveStatusWords(t *testing.T) {
 		{"no ingest status", cameraResponse{}, false, views.CameraStatus{Badge: "unknown", Headline: "Connecting…"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := liveStatus(tc.c, tc.diagnose, now); got != tc.want {
+			got := liveStatus(tc.c, tc.diagnose, now)
+			// The moment the page rewrites in the reader's zone is the last
+			// frame, written as the words write it.
+			if lf := tc.c.Streams; len(lf) > 0 && lf[0].LastFrame != nil {
+				if !got.SeenAt.Equal(*lf[0].LastFrame) || got.SeenClock != clockOf(*lf[0].LastFrame, now) ||
+					(got.Seen != "" && !strings.Contains(got.Seen, got.SeenClock)) {
+					t.Errorf("seen at %v written %q, words %q", got.SeenAt, got.SeenClock, got.Seen)
+				}
+			} else if !got.SeenAt.IsZero() || got.SeenClock != "" {
+				t.Errorf("no frame seen, yet seen at %v %q", got.SeenAt, got.SeenClock)
+			}
+			got.SeenAt, got.SeenClock = time.Time{}, ""
+			if got != tc.want {
 				t.Errorf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})

@@ -24,6 +24,29 @@ function para(className, testid, text) {
   return p;
 }
 
+// inReadersZone writes the last frame's time, which the server's words
+// give in the appliance's zone (a container left at UTC), in the reader's:
+// "14:02" today, "Tue 3 Mar 09:05" before, as clockOf in page_live.go.
+function inReadersZone(text, seenAt, seenClock) {
+  if (!text || !seenAt || !seenClock) return text;
+  const d = new Date(seenAt);
+  if (Number.isNaN(d.getTime())) return text;
+  const pad = (n) => String(n).padStart(2, '0');
+  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const now = new Date();
+  const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  const local = today ? clock : `${d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short' }).replace(',', '')} ${clock}`;
+  return text.split(seenClock).join(local);
+}
+
+// The panels the page was served with, before the first refresh.
+for (const panel of document.querySelectorAll('[data-status-part="panel"][data-seen-at]')) {
+  if (!panel.dataset.seenAt) continue;
+  for (const p of panel.querySelectorAll('.status-headline, .status-seen')) {
+    p.textContent = inReadersZone(p.textContent, panel.dataset.seenAt, panel.dataset.seenClock);
+  }
+}
+
 // renderStatus redraws a camera's badge and the words over its picture
 // from /api/cameras: the words are the server's (liveStatus in
 // page_live.go), so the page's first rendering and this refresh agree;
@@ -40,9 +63,9 @@ function renderStatus(cam) {
   const panel = document.querySelector(`[data-status-for="${id}"][data-status-part="panel"]`);
   if (!panel) return;
   const wasOpen = !!panel.querySelector('details[open]'); // someone is reading it
-  const parts = [para('status-headline', 'status-headline', w.headline)];
+  const parts = [para('status-headline', 'status-headline', inReadersZone(w.headline, w.seen_at, w.seen_clock))];
   if (w.advice) parts.push(para('', 'status-advice', w.advice));
-  if (w.seen) parts.push(para('status-seen', 'status-seen', w.seen));
+  if (w.seen) parts.push(para('status-seen', 'status-seen', inReadersZone(w.seen, w.seen_at, w.seen_clock)));
   const s = cam.streams && cam.streams[0];
   if (s && s.last_error && w.badge !== 'streaming') {
     const d = document.createElement('details');
