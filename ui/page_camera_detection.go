@@ -28,7 +28,7 @@ func (s *Server) handleCameraDetectionForm(w http.ResponseWriter, r *http.Reques
 	case err == nil:
 		http.Redirect(w, r, "/settings/cameras/"+string(g.CameraID())+"?saved=detection#detection", http.StatusSeeOther)
 	case nvr.ErrorKind(err) == nvr.KindInvalid:
-		m := s.cameraEditModel(g)
+		m := s.cameraEditModel(r.Context(), g)
 		form.Error = nvr.ErrorMessage(err)
 		m.Detection = form
 		s.render(w, r, http.StatusBadRequest, views.CameraEdit(m))

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -129,7 +130,7 @@ func (s *Server) handleHouseholdCamerasPage(w http.ResponseWriter, r *http.Reque
 // handleCameraEditPage edits one camera (owner of its household, or the
 // admin). The stored password is never part of the page.
 func (s *Server) handleCameraEditPage(w http.ResponseWriter, r *http.Request, g nvr.CameraGrant) {
-	m := s.cameraEditModel(g)
+	m := s.cameraEditModel(r.Context(), g)
 	m.Detection.Saved = r.URL.Query().Get("saved") == "detection"
 	s.render(w, r, http.StatusOK, views.CameraEdit(m))
 }
@@ -137,12 +138,26 @@ func (s *Server) handleCameraEditPage(w http.ResponseWriter, r *http.Request, g 
 // cameraEditModel is the camera's settings page as stored, with what the
 // disk holds of its household's footage when that is less than the
 // camera keeps.
-func (s *Server) cameraEditModel(g nvr.CameraGrant) views.CameraEditModel {
+func (s *Server) cameraEditModel(ctx context.Context, g nvr.CameraGrant) views.CameraEditModel {
 	m := cameraSettingsModel(g)
 	if s.storage != nil {
 		m.Recording.FitNote = retentionFitNote(s.storage.Status(), g.Camera())
 	}
+	// What the camera is doing now, in the grid's words: a wrong password
+	// is fixed here, and the page used to say nothing of it.
+	m.Now = settingsStatusOf(liveStatus(s.withStatus(ctx, g, ""), true, s.now()))
 	return m
+}
+
+// settingsStatusOf is a camera's state as its settings page says it: the
+// live page's words, "Streaming" rather than the player's "Connecting…".
+func settingsStatusOf(st views.CameraStatus) views.CameraStatus {
+	if st.Badge == "streaming" {
+		return views.CameraStatus{Badge: st.Badge, Headline: "Streaming"}
+	}
+	st.Detail = "" // the grid's toggle holds it; the form's Test connection says more
+	st.Advice = strings.ReplaceAll(st.Advice, " in its settings", " below")
+	return st
 }
 
 // retentionFitNote says, when the space the camera's household may fill

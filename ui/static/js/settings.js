@@ -201,6 +201,33 @@ for (const part of document.querySelectorAll('[data-show-when]')) {
   apply();
 }
 
+// A camera's settings page says what the camera is doing now, and keeps
+// saying it after a Save (a password put right reconnects it in
+// seconds): the camera's status is read every few seconds for ten
+// minutes. The words are the server's (page_settings.go, settingsStatusOf).
+const now = document.querySelector('[data-camera-now]');
+if (now) {
+  const id = encodeURIComponent(now.dataset.cameraNow);
+  let reads = 0;
+  const read = async () => {
+    if (++reads > 200) return;
+    try {
+      const resp = await fetch(`/api/cameras/${id}`, { credentials: 'same-origin' });
+      if (resp.ok) {
+        const cam = await resp.json();
+        const w = cam.words || {};
+        const badge = now.querySelector('[data-now-badge]');
+        badge.className = `badge badge-${w.badge || 'unknown'}`;
+        badge.textContent = w.badge || 'unknown';
+        now.querySelector('[data-now-words]').textContent = w.badge === 'streaming' ? 'Streaming'
+          : [w.headline, (w.advice || '').replaceAll(' in its settings', ' below')].filter((x) => x).join('. ');
+      }
+    } catch { /* the next read tries again */ }
+    setTimeout(read, 3000);
+  };
+  setTimeout(read, 3000);
+}
+
 // DONE_KEY carries a one-click call's data-done words across its
 // data-redirect, to the next page's first result line.
 const DONE_KEY = 'hearth.settings.done';
