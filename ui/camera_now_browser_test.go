@@ -13,7 +13,9 @@ import (
 )
 
 // settableStatus reports every camera in the state a test sets.
-type settableStatus struct{ st atomic.Pointer[ingest.CameraStatus] }
+type settableStatus struct {
+	st atomic.Pointer[ingest.CameraStatus]
+}
 
 func (s *settableStatus) set(state string) {
 	s.st.Store(&ingest.CameraStatus{State: state, Streams: []ingest.StreamStatus{{Stream: "main", State: state}}})
