@@ -44,3 +44,26 @@ func TestCameraSettingsSayWhatIsWrong(t *testing.T) {
 	status.set("streaming")
 	waitJS(t, b, `document.querySelector('[data-now-words]').textContent === 'Streaming' && document.querySelector('[data-now-badge]').textContent === 'streaming'`, 15*time.Second)
 }
+
+// TestHealthShowsOnlyCurrentFailures: the admin's Storage and health page
+// showed a camera's last failure beside "Streaming", long after it had
+// reconnected; it reads as a fault of now. The failure shows while the
+// camera is down.
+func TestHealthShowsOnlyCurrentFailures(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	status := &settableStatus{}
+	f.srv.status = status
+	root := f.login("root")
+	for _, c := range []struct {
+		state  string
+		detail bool
+	}{{"unreachable", true}, {"streaming", false}} {
+		status.st.Store(&ingest.CameraStatus{State: c.state, Streams: []ingest.StreamStatus{{Stream: "main", State: c.state,
+			LastError: "camera unreachable: dial tcp 192.0.2.10:554: connect: connection refused"}}})
+		page := f.get("/settings/admin/system", root)
+		if n := testID(t, page.body, "health-detail").Length(); (n > 0) != c.detail {
+			t.Errorf("%s: %d failure details shown, want them: %v", c.state, n, c.detail)
+		}
+	}
+}

@@ -155,7 +155,9 @@ func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.
 		hc := views.HealthCamera{Name: c.Name, Household: names[c.HouseholdID], State: row.State}
 		if cg, err := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionManageCamera, c.ID); err == nil {
 			st := s.withStatus(r.Context(), cg, "")
-			if len(st.Streams) > 0 && st.Streams[0].LastError != "" {
+			// The last failure is the ingest's until the next one: shown
+			// beside "Streaming" it read as a fault of now.
+			if len(st.Streams) > 0 && st.Streams[0].LastError != "" && st.Streams[0].State != "streaming" {
 				hc.Detail = st.Streams[0].LastError
 			}
 			hc.Recording, hc.RecordingReason = st.Recording, st.RecordingReason
