@@ -62,9 +62,12 @@ func TestBrowserFindViaONVIF(t *testing.T) {
 	if v := evalT[string](t, b, `document.querySelector('#cam-onvif-url').value`); v != "http://"+sim.ONVIFAddr() {
 		t.Errorf("ONVIF address field = %q", v)
 	}
-	browse(t, b,
-		chromedp.SetValue(chromedp.CSS(`#cam-event-source`), "both"),
-		chromedp.Click(chromedp.CSS(`[data-testid="camera-add-form"] button[type="submit"]`)))
+	// The camera offers its own detections: they are taken too, without
+	// the household knowing to switch Events from (they were ignored).
+	if v := evalT[string](t, b, `document.querySelector('#cam-event-source').value`); v != "both" || !strings.Contains(text, "Its own detections are taken as events too") {
+		t.Errorf("events from %q after the probe (%q), want both, said", v, text)
+	}
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="camera-add-form"] button[type="submit"]`)))
 	waitJS(t, b, `[...document.querySelectorAll('[data-testid="camera-row"] code')].some((c) => c.textContent === `+jsString(sim.URL(1))+`)`, 20*time.Second)
 	cams, err := f.store.Cameras(context.Background(), 0)
 	if err != nil {

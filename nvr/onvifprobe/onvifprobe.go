@@ -54,6 +54,9 @@ type Result struct {
 	// CredentialsOK is false when the device refused the credentials (or
 	// wants some and none were given); the rest is then empty.
 	CredentialsOK bool `json:"credentials_ok"`
+	// Events: the camera offers its own detections (ONVIF events), so a
+	// form may take events from it.
+	Events bool `json:"events"`
 }
 
 // Prober probes devices. The zero value is ready; safe for concurrent use.
@@ -89,7 +92,7 @@ func (pr Prober) Probe(ctx context.Context, g nvr.ProbeGrant, req Request) (Resu
 	defer cancel()
 	res, err := c.Probe(ctx)
 	out := Result{Manufacturer: res.Device.Manufacturer, Model: res.Device.Model, Firmware: res.Device.FirmwareVersion,
-		CredentialsOK: res.CredentialsOK}
+		CredentialsOK: res.CredentialsOK, Events: res.Events}
 	switch {
 	case errors.Is(err, onvif.ErrUnauthorized):
 		return Result{Manufacturer: out.Manufacturer, Model: out.Model}, nil

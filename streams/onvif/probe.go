@@ -27,6 +27,8 @@ type ProbeResult struct {
 	// CredentialsOK is true when the device accepted the credentials (or
 	// none were given and it needed none).
 	CredentialsOK bool
+	// Events: the device offers an event service (its own detections).
+	Events bool
 }
 
 // Probe reads a device's identity and streams: GetSystemDateAndTime (clock
@@ -44,12 +46,18 @@ func (c *Client) Probe(ctx context.Context) (ProbeResult, error) {
 		return res, err
 	}
 	res.Device, res.CredentialsOK = info, true
-	if _, err := c.Capabilities(ctx); err != nil {
+	if caps, err := c.Capabilities(ctx); err == nil {
+		res.Events = caps.Events != ""
+	} else {
 		if errors.Is(err, ErrUnauthorized) {
 			return res, err
 		}
-		if _, err2 := c.Services(ctx); err2 != nil {
+		svcs, err2 := c.Services(ctx)
+		if err2 != nil {
 			return res, fmt.Errorf("media service: %w", errors.Join(err, err2))
+		}
+		for _, s := range svcs {
+			res.Events = res.Events || strings.TrimSpace(s.Namespace) == nsEvents
 		}
 	}
 	profiles, err := c.Profiles(ctx)

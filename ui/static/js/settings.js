@@ -407,6 +407,14 @@ for (const btn of document.querySelectorAll('button[data-onvif]')) {
       if (name && !name.value && r.model) name.value = r.model;
       let text = `${who}: credentials work. Main stream ${desc(r.main)}`;
       text += r.sub ? `, sub stream ${desc(r.sub)}.` : '; no smaller sub stream.';
+      // A camera with its own detections (a person, a line crossed) is
+      // heard as well as watched: left on Hearth's motion alone, they
+      // were ignored unless one knew to switch this.
+      const source = form.querySelector('[name="event_source"]');
+      if (source && r.events && !r.main.other_host && source.value === 'hearth') {
+        source.value = 'both';
+        text += ' Its own detections are taken as events too (Events from: both).';
+      }
       if (r.main.other_host || (r.sub && r.sub.other_host)) {
         text += ' Note: the camera reports a stream on another host; the credentials are sent only to the main stream\'s host.';
       }
