@@ -61,7 +61,7 @@ func (d *Directory) nameTakenAnswer(ctx context.Context, g HouseholdGrant, name 
 	}
 	for _, u := range us {
 		if decideHouseholdUser(g, u) && strings.EqualFold(u.Name, name) {
-			return Errorf("add member", KindConflict, "%s is already in your household", u.Name)
+			return Errorf("add member", KindConflict, "the user %s is already in your household", u.Name)
 		}
 	}
 	return errNameUnusable

@@ -49,7 +49,7 @@ func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pw := r.PostForm.Get("password"); pw != r.PostForm.Get("password2") {
-		m.Error = "the passwords do not match"
+		m.Error = "The passwords do not match."
 		s.render(w, r, http.StatusBadRequest, views.Setup(m))
 		return
 	}

@@ -212,7 +212,7 @@ func TestRouteSweepForeignUserNames(t *testing.T) {
 	// named as such (stranger walkthrough: "that user name cannot be used"
 	// for a member already there left the owner guessing).
 	for _, name := range []string{"mo", "MO"} {
-		if r := add(ana, "/api/household/members", name); r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "mo is already in your household") {
+		if r := add(ana, "/api/household/members", name); r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "the user mo is already in your household") {
 			t.Errorf("owner adding their own member %q: %d %s", name, r.StatusCode, r.body)
 		}
 	}
