@@ -91,26 +91,38 @@ func (h HouseholdDirectory) AddMember(ctx context.Context, nu NewUser) (User, er
 type MemberChanges struct {
 	Role     *Role
 	Disabled *bool
+	// Password sets a new one for a member who forgot theirs, and ends
+	// their sessions and API tokens, as the admin's reset does.
+	Password *string
 }
 
-// UpdateMember changes a member's role or disabled flag and returns the
-// account as stored afterwards.
+// UpdateMember changes a member's role, disabled flag or password and
+// returns the account as stored afterwards.
 func (h HouseholdDirectory) UpdateMember(ctx context.Context, id string, ch MemberChanges) (User, error) {
 	const action = "update-member"
 	if !h.g.Valid() {
 		return User{}, ErrNotFound
 	}
 	u, err := h.member(ctx, id)
-	if err == nil && ch.Role == nil && ch.Disabled == nil {
-		err = Errorf("update member", KindInvalid, "nothing to change: give role or disabled")
+	if err == nil && ch.Role == nil && ch.Disabled == nil && ch.Password == nil {
+		err = Errorf("update member", KindInvalid, "nothing to change: give role, disabled or password")
 	}
 	if err == nil && ch.Role != nil {
 		_, err = ParseRole(string(*ch.Role))
+	}
+	var hash string
+	if err == nil && ch.Password != nil {
+		hash, err = h.d.newPasswordHash(*ch.Password)
 	}
 	if err != nil {
 		return User{}, h.d.refused(ctx, h.g.subject, "", action, err)
 	}
 	if err := h.d.change(ctx, h.g.subject, "", action, func(w DirectoryWriter) error {
+		if ch.Password != nil {
+			if err := h.d.setPassword(ctx, w, u.ID, hash); err != nil {
+				return err
+			}
+		}
 		if ch.Role != nil {
 			if err := h.d.setRole(ctx, w, u.ID, *ch.Role); err != nil {
 				return err

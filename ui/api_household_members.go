@@ -34,6 +34,9 @@ func (s *Server) handleHouseholdAddMember(w http.ResponseWriter, r *http.Request
 type updateMemberRequest struct {
 	Role     *nvr.Role `json:"role"`
 	Disabled *bool     `json:"disabled"`
+	// Password: a new one for a member who forgot theirs (browser
+	// sessions only, like the account's own password).
+	Password *string `json:"password"`
 }
 
 func (s *Server) handleHouseholdUpdateMember(w http.ResponseWriter, r *http.Request, g nvr.HouseholdGrant) {
@@ -42,8 +45,12 @@ func (s *Server) handleHouseholdUpdateMember(w http.ResponseWriter, r *http.Requ
 		s.writeError(w, r, err)
 		return
 	}
+	if req.Password != nil && g.Principal().Kind != nvr.CredentialSession {
+		s.writeError(w, r, nvr.ErrNotFound) // an API token does not set passwords
+		return
+	}
 	u, err := s.dir.ForHousehold(g).UpdateMember(r.Context(), r.PathValue("uid"),
-		nvr.MemberChanges{Role: req.Role, Disabled: req.Disabled})
+		nvr.MemberChanges{Role: req.Role, Disabled: req.Disabled, Password: req.Password})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
