@@ -130,7 +130,7 @@ async function load(force = false) {
     if (cs.some((c) => c.b === null)) {
       closed = cs;
       tl.setData([], [], closed);
-      status('Privacy shutter closed: no footage is shown while it is closed.');
+      status('Privacy shutter closed: no footage is shown while it is closed. Closing it deletes nothing: earlier footage shows again once it opens.');
       return;
     }
     status(err.status === 503 ? 'Recording is not enabled.' : 'Could not load recordings.');
