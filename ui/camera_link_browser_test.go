@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthnvr/hearth/ui/browsertest"
@@ -44,13 +45,25 @@ func TestFutureMomentLinkSaysSo(t *testing.T) {
 	browse(t, b, chromedp.EmulateViewport(375, 800))
 	browserLogin(t, b, f.ts.URL, "ana")
 	future := time.Now().Add(30 * 24 * time.Hour).UTC()
+	// The fixture records nothing, so a later load of the live timeline
+	// says "Recording is not enabled." over the answer: every status the
+	// page writes is kept from its first moment, and the answer looked
+	// for among them (reading it once raced that load).
+	if _, err := chromedp.Call(b.Context(), page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.__statuses = [];
+		new MutationObserver(() => {
+			const s = document.querySelector('[data-testid="timeline-status"]');
+			if (s && s.textContent && window.__statuses[window.__statuses.length - 1] !== s.textContent) window.__statuses.push(s.textContent);
+		}).observe(document, {subtree: true, childList: true, characterData: true});`}); err != nil {
+		t.Fatal(err)
+	}
 	browse(t, b,
 		chromedp.Navigate(f.ts.URL+"/cameras/"+string(f.camA1.ID)+"?t="+future.Format(time.RFC3339)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="timeline"]`)),
 	)
-	waitJS(t, b, `document.querySelector('[data-testid="timeline-status"]').textContent.includes('has not come yet') && document.querySelector('[data-testid="camera-page"]').dataset.mode === 'live'`, 10*time.Second)
-	got := evalT[string](t, b, `document.querySelector('[data-testid="timeline-status"]').textContent`)
+	waitJS(t, b, `window.__statuses.some((s) => s.includes('has not come yet')) && document.querySelector('[data-testid="camera-page"]').dataset.mode === 'live'`, 10*time.Second)
+	got := evalT[string](t, b, `window.__statuses.find((s) => s.includes('has not come yet'))`)
 	if !strings.Contains(got, "showing live.") || strings.Contains(got, "Nothing recorded") {
-		t.Errorf("a link a month ahead says %q", got)
+		t.Errorf("a link a month ahead says %q (all it said: %v)", got, evalT[[]string](t, b, `window.__statuses`))
 	}
 }

@@ -126,17 +126,24 @@ func TestNotifyEndToEnd(t *testing.T) {
 	}
 	waitFor(90*time.Second, "two motion messages to each owner", func() bool { return len(phone.hits()) >= 2 && len(hook.hits()) >= 2 })
 
+	// A message waits at most ThumbWait (3 s) for its event's thumbnail,
+	// then goes without: on a loaded machine one may. Every picture sent
+	// must be of the owner's own camera, and each owner must get one.
 	var delays []time.Duration
+	pictured := map[string]int{}
 	for _, h := range phone.hits() {
-		if h.method != http.MethodPut || !strings.HasSuffix(h.header.Get("Filename"), ".jpg") {
-			t.Fatalf("ana's phone got %s Filename %q, want a PUT of a JPEG", h.method, h.header.Get("Filename"))
+		if !strings.Contains(h.header.Get("Click"), "/cameras/"+camA+"?t=") {
+			t.Fatalf("ana's message names another camera: %q", h.header.Get("Click"))
 		}
-		if !strings.Contains(h.header.Get("Filename"), camA) || !strings.Contains(h.header.Get("Click"), "/cameras/"+camA+"?t=") {
-			t.Fatalf("ana's message names another camera: %q %q", h.header.Get("Filename"), h.header.Get("Click"))
-		}
-		id, err := stamps.ThumbnailCamera("image/jpeg", h.body)
-		if err != nil || id != camA {
-			t.Fatalf("ana's thumbnail shows camera %q (%v), want %s", id, err, camA)
+		if h.method == http.MethodPut && strings.HasSuffix(h.header.Get("Filename"), ".jpg") {
+			if !strings.Contains(h.header.Get("Filename"), camA) {
+				t.Fatalf("ana's picture is named for another camera: %q", h.header.Get("Filename"))
+			}
+			id, err := stamps.ThumbnailCamera("image/jpeg", h.body)
+			if err != nil || id != camA {
+				t.Fatalf("ana's thumbnail shows camera %q (%v), want %s", id, err, camA)
+			}
+			pictured["ana"]++
 		}
 		click, err := url.Parse(h.header.Get("Click"))
 		if err != nil {
@@ -160,11 +167,17 @@ func TestNotifyEndToEnd(t *testing.T) {
 		if h.header.Get(notify.SignatureHeader) != notify.Sign([]byte("hook key"), h.body) {
 			t.Fatal("bo's webhook signature does not match")
 		}
-		if id, err := stamps.ThumbnailCamera("image/jpeg", p.Thumbnail); err != nil || id != camB {
-			t.Fatalf("bo's thumbnail shows camera %q (%v), want %s", id, err, camB)
+		if len(p.Thumbnail) > 0 {
+			if id, err := stamps.ThumbnailCamera("image/jpeg", p.Thumbnail); err != nil || id != camB {
+				t.Fatalf("bo's thumbnail shows camera %q (%v), want %s", id, err, camB)
+			}
+			pictured["bo"]++
 		}
 		moveStart, _ := sched.NextMove(p.Event.Start.Add(-2 * time.Second))
 		delays = append(delays, h.at.Sub(moveStart))
+	}
+	if pictured["ana"] == 0 || pictured["bo"] == 0 {
+		t.Fatalf("messages with a picture: %v of %d and %d, want one for each owner at least", pictured, len(phone.hits()), len(hook.hits()))
 	}
 	slices.Sort(delays)
 	t.Logf("motion to message received (thumbnail attached), %d messages: min %v, median %v, max %v",

@@ -55,12 +55,14 @@ func TestReadAheadHoldsNothingWhileWaiting(t *testing.T) {
 		err error
 	}
 	done := make(chan result, 1)
+	var consumed atomic.Int64
 	go func() {
 		var got []byte
 		b := make([]byte, 4096)
 		for {
 			n, err := c.Read(b)
 			got = append(got, b[:n]...)
+			consumed.Add(int64(n))
 			if err != nil {
 				done <- result{got, err}
 				return
@@ -68,10 +70,15 @@ func TestReadAheadHoldsNothingWhileWaiting(t *testing.T) {
 		}
 	}()
 	for burst := range 20 {
-		// The reader is waiting: it holds no buffer. (Checked after a
-		// pause; a reader that has not reached its read yet holds none
-		// either, so the pause can only make the check weaker, not flaky.)
-		time.Sleep(20 * time.Millisecond)
+		// The reader has read all sent so far and waits: it holds no
+		// buffer. (It used to be checked after a 20 ms pause, which a
+		// loaded machine's reader, still reading 200 KB, did not meet.)
+		for deadline := time.Now().Add(30 * time.Second); consumed.Load() < int64(len(want)); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("before burst %d: the reader read %d of %d bytes", burst, consumed.Load(), len(want))
+			}
+		}
+		time.Sleep(5 * time.Millisecond) // into its next wait; a reader not there yet holds none either
 		if n := bufs.lentAhead(); n != 0 {
 			t.Fatalf("before burst %d: %d read-ahead buffers lent to a waiting connection", burst, n)
 		}
