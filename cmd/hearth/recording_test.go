@@ -117,7 +117,12 @@ func waitRecorded(t *testing.T, data string, cams []string, since time.Time, d, 
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("footage not indexed within %v: %v", limit, until)
+			var spans []string
+			for _, s := range segs {
+				spans = append(spans, fmt.Sprintf("%s %s–%s", s.CameraID, s.Start.Format("15:04:05.000"), s.End.Format("15:04:05.000")))
+			}
+			t.Fatalf("footage since %s not indexed within %v: recorded until %v; segments: %s",
+				since.Format("15:04:05.000"), limit, until, strings.Join(spans, ", "))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
