@@ -152,7 +152,8 @@ func (s *Server) handleSystemPage(w http.ResponseWriter, r *http.Request, g nvr.
 	}
 	for _, c := range cams {
 		row := s.cameraRowOf(r, g.Principal(), c)
-		hc := views.HealthCamera{Name: c.Name, Household: names[c.HouseholdID], State: row.State}
+		hc := views.HealthCamera{Name: c.Name, Household: names[c.HouseholdID], State: row.State,
+			SeenAt: row.SeenAt, SeenClock: row.SeenClock}
 		if cg, err := s.policy.Camera(r.Context(), g.Principal(), nvr.ActionManageCamera, c.ID); err == nil {
 			st := s.withStatus(r.Context(), cg, "")
 			// The last failure is the ingest's until the next one: shown

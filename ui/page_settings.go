@@ -93,16 +93,16 @@ func (s *Server) handlePeoplePage(w http.ResponseWriter, r *http.Request, g nvr.
 func (s *Server) cameraRowOf(r *http.Request, p nvr.Principal, c nvr.Camera) views.CameraRow {
 	row := views.CameraRow{ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, HasSub: c.SubURL != "", State: "Unknown"}
 	if g, err := s.policy.Camera(r.Context(), p, nvr.ActionManageCamera, c.ID); err == nil {
-		row.State = stateWords(s.withStatus(r.Context(), g, ""), s.now())
+		st := liveStatus(s.withStatus(r.Context(), g, ""), true, s.now())
+		row.State, row.SeenAt, row.SeenClock = stateWordsOf(st), st.SeenAt, st.SeenClock
 	}
 	return row
 }
 
-// stateWords is a camera's state as a settings list says it: the words of
-// the live page's status (liveStatus), never the ingest's raw state
+// stateWordsOf is a camera's state as a settings list says it: the words
+// of the live page's status (liveStatus), never the ingest's raw state
 // ("auth-failed", "backoff"), which a household does not read.
-func stateWords(c cameraResponse, now time.Time) string {
-	st := liveStatus(c, true, now)
+func stateWordsOf(st views.CameraStatus) string {
 	switch st.Badge {
 	case "streaming":
 		return "Streaming"

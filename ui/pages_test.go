@@ -550,7 +550,7 @@ func TestSettingsCameraStateInWords(t *testing.T) {
 	}
 	for state, words := range map[string]string{"unreachable": "Camera unreachable", "backoff": "No picture from the camera yet, trying again",
 		"disabled": "Camera turned off in Hearth", "": "Unknown"} {
-		if got := stateWords(cameraResponse{State: state}, f.clock()); got != words {
+		if got := stateWordsOf(liveStatus(cameraResponse{State: state}, true, f.clock())); got != words {
 			t.Errorf("state %q: %q, want %q", state, got, words)
 		}
 	}

@@ -73,6 +73,25 @@ func TestBrowserOutageTimeInReadersZone(t *testing.T) {
 		waitJS(t, b, `document.querySelector('`+panel+` .status-headline').textContent === 'Camera unreachable since `+want+`'
 			&& document.querySelector('`+panel+` .status-seen').textContent === 'No picture since `+want+`.'`, 10*time.Second)
 	}
+	// The settings pages say it too: the household's camera list, the
+	// camera's own page (as served, and as its poll writes it again), and
+	// the admin's health table.
+	row := `[data-testid="camera-row"][data-camera-id="` + string(f.camA1.ID) + `"] td[data-label="State"]`
+	browse(t, b, chromedp.Navigate(f.ts.URL+"/settings/cameras"), chromedp.WaitVisible(chromedp.CSS(row)))
+	waitJS(t, b, `document.querySelector('`+row+`').textContent.trim() === 'Camera unreachable since `+want+`'`, 10*time.Second)
+	words := `[data-testid="camera-now"] [data-now-words]`
+	browse(t, b, chromedp.Navigate(f.ts.URL+"/settings/cameras/"+string(f.camA1.ID)), chromedp.WaitVisible(chromedp.CSS(words)))
+	nowWords := `document.querySelector('` + words + `').textContent.startsWith('Camera unreachable since ` + want + `. ')`
+	waitJS(t, b, nowWords, 10*time.Second)
+	if _, err := browsertest.Eval[bool](b, `(document.querySelector('`+words+`').textContent = 'stale', true)`); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, b, nowWords, 20*time.Second) // the poll, every 3 s
+	browserLogin(t, b, f.ts.URL, "root")
+	health := `[data-testid="health-camera"] td[data-label="State"]`
+	browse(t, b, chromedp.Navigate(f.ts.URL+"/settings/admin/system"), chromedp.WaitVisible(chromedp.CSS(health)))
+	waitJS(t, b, `[...document.querySelectorAll('`+health+`')].some((td) => td.textContent.trim() === 'Camera unreachable since `+want+`')`, 10*time.Second)
+
 	// The API keeps the server's words, with the moment for a page to use.
 	var list struct{ Cameras []cameraResponse }
 	if err := json.Unmarshal([]byte(f.get("/api/cameras", f.login("ana")).body), &list); err != nil {

@@ -6,6 +6,7 @@
 // as textContent.
 
 import { livePlayerFor } from './player.js';
+import { inReadersZone } from './when.js';
 
 const STATUS_POLL_MS = 10000;
 const LAYOUT_KEY = 'hearth.grid.layout';
@@ -22,21 +23,6 @@ function para(className, testid, text) {
   p.dataset.testid = testid;
   p.textContent = text;
   return p;
-}
-
-// inReadersZone writes the last frame's time, which the server's words
-// give in the appliance's zone (a container left at UTC), in the reader's:
-// "14:02" today, "Tue 3 Mar 09:05" before, as clockOf in page_live.go.
-function inReadersZone(text, seenAt, seenClock) {
-  if (!text || !seenAt || !seenClock) return text;
-  const d = new Date(seenAt);
-  if (Number.isNaN(d.getTime())) return text;
-  const pad = (n) => String(n).padStart(2, '0');
-  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  const now = new Date();
-  const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
-  const local = today ? clock : `${d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short' }).replace(',', '')} ${clock}`;
-  return text.split(seenClock).join(local);
 }
 
 // The panels the page was served with, before the first refresh.

@@ -18,6 +18,7 @@
 // Results are shown with textContent only.
 
 import { sentence } from './words.js';
+import { dateTime, inReadersZone } from './when.js';
 
 // resultFor is where el's answer is written: its form's line, else its
 // section's own line (not one inside a row's form: a closed "New password"
@@ -154,12 +155,7 @@ for (const form of document.querySelectorAll('form[data-api]')) {
 function listToken(tok) {
   const body = document.querySelector('[data-testid="tokens"] tbody');
   if (!body) return;
-  const pad = (n) => String(n).padStart(2, '0');
-  const when = (iso) => {
-    if (!iso) return 'never';
-    const d = new Date(iso);
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  };
+  const when = (iso) => dateTime(iso) || 'never';
   const tr = document.createElement('tr');
   tr.dataset.testid = 'token-row';
   for (const [label, text] of [['Name', tok.name], ['Scope', tok.scope], ['Last used', 'never'], ['Expires', when(tok.expires_at)]]) {
@@ -220,7 +216,7 @@ if (now) {
         badge.className = `badge badge-${w.badge || 'unknown'}`;
         badge.textContent = w.badge || 'unknown';
         now.querySelector('[data-now-words]').textContent = w.badge === 'streaming' ? 'Streaming'
-          : [w.headline, (w.advice || '').replaceAll(' in its settings', ' below')].filter((x) => x).join('. ');
+          : inReadersZone([w.headline, (w.advice || '').replaceAll(' in its settings', ' below')].filter((x) => x).join('. '), w.seen_at, w.seen_clock);
       }
     } catch { /* the next read tries again */ }
     setTimeout(read, 3000);
