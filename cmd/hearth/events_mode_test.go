@@ -1,12 +1,17 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/streams/testpeer"
 )
 
 // TestEventsOnlyCamera: a camera set to record only events (CLI) records
@@ -38,8 +43,10 @@ func TestEventsOnlyCamera(t *testing.T) {
 	}
 
 	trigger := time.Now()
-	if code, body := c.call("POST", "/api/cameras/"+cam+"/events", `{"label":"doorbell","duration_s":2}`,
-		"Authorization", "Bearer "+token); code != http.StatusCreated {
+	code, body := c.call("POST", "/api/cameras/"+cam+"/events", `{"label":"doorbell","duration_s":2}`,
+		"Authorization", "Bearer "+token)
+	var ev struct{ ID string }
+	if code != http.StatusCreated || json.Unmarshal([]byte(body), &ev) != nil || ev.ID == "" {
 		t.Fatalf("trigger: %d %s", code, body)
 	}
 	// Pre roll 2 s before, event 2 s, post roll 3 s: footage from about
@@ -73,6 +80,24 @@ func TestEventsOnlyCamera(t *testing.T) {
 	}
 	t.Logf("events-only: footage %v before to %v after the trigger, %d segments", trigger.Sub(first).Round(time.Millisecond),
 		last.Sub(trigger).Round(time.Millisecond), len(segs))
+
+	// What it kept plays: a clip of the span and the event's own clip,
+	// through the API, decoded by ffmpeg. (Playback once refused the
+	// event files' names, so nothing an events-only camera kept played.)
+	testpeer.Require(t, "ffmpeg")
+	c.login("ana", sitePassword)
+	span := "start=" + first.UTC().Format(time.RFC3339Nano) + "&end=" + last.UTC().Format(time.RFC3339Nano)
+	for i, path := range []string{"/api/cameras/" + cam + "/clip.mp4?" + span, "/api/events/" + ev.ID + "/clip.mp4"} {
+		code, clip := c.call("GET", path, "")
+		if code != http.StatusOK || len(clip) < 1000 {
+			t.Fatalf("GET %s: %d, %d bytes: %.200s", path, code, len(clip), clip)
+		}
+		file := filepath.Join(t.TempDir(), fmt.Sprintf("clip%d.mp4", i))
+		if err := os.WriteFile(file, []byte(clip), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ffmpegDecodes(t, file)
+	}
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,14 @@ func SegmentFileName(start time.Time, seq uint64, event bool) string {
 	}
 	return name + ".mp4"
 }
+
+// segmentFileName is the shape SegmentFileName writes, and the only one a
+// recorded file may have.
+var segmentFileName = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}(` + regexp.QuoteMeta(EventFileSuffix) + `|\.mp4)$`)
+
+// IsSegmentFileName reports whether name, a base name, is one that
+// SegmentFileName writes: continuous footage or an event's.
+func IsSegmentFileName(name string) bool { return segmentFileName.MatchString(name) }
 
 // EnsureDir creates a camera directory and fsyncs its parent, so the new
 // directory entry survives a crash before the first file in it.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/recordstore"
 	"github.com/hearthnvr/hearth/streams/segment"
 )
 
@@ -187,15 +189,18 @@ func (p *Playback) PlanClip(ctx context.Context, g nvr.CameraGrant, r nvr.TimeRa
 	return plan, nil
 }
 
-// segmentName is the only shape a recorded file may have.
-var segmentName = regexp.MustCompile(`^[0-9a-f]{32}/[0-9]{1,20}-[0-9]{1,20}\.mp4$`)
+// cameraDirName is the shape of a camera's directory: its ID.
+var cameraDirName = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // segmentPath resolves a row's path inside the recordings directory, and
 // only inside the granted camera's own subdirectory; the file must be a
 // regular file, not a planted link.
 func (p *Playback) segmentPath(cam nvr.CameraID, s nvr.Segment) (string, error) {
 	const op = "open segment"
-	if s.CameraID != cam || !segmentName.MatchString(s.Path) || filepath.Dir(s.Path) != string(cam) {
+	// The name is one the recorder writes: continuous footage, or an
+	// events-only camera's ("…-event.mp4").
+	dir, name := path.Split(s.Path)
+	if s.CameraID != cam || dir != string(cam)+"/" || !cameraDirName.MatchString(string(cam)) || !recordstore.IsSegmentFileName(name) {
 		return "", &nvr.Error{Op: op, Kind: nvr.KindInternal, Err: fmt.Errorf("segment %d has an unexpected path", s.ID)}
 	}
 	full := filepath.Join(p.dir, filepath.FromSlash(s.Path))

@@ -4,11 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/recordstore"
 )
 
 // A segment row whose file was replaced by a link, to /etc/passwd or to
@@ -73,5 +76,35 @@ func relink(t *testing.T, target, at string) {
 	}
 	if err := os.Symlink(target, at); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An events-only camera's footage ("…-event.mp4") plays and makes clips
+// like continuous footage: playback refused its files' names, so none of
+// it could be watched, downloaded or shared. A row naming a file the
+// recorder never writes is still refused.
+func TestPlaybackOpensEventFootage(t *testing.T) {
+	t.Parallel()
+	base := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	rng := nvr.TimeRange{Start: base, End: base.Add(10 * time.Second)}
+	dir := t.TempDir()
+	store, camA, _ := newPlaybackDB(t)
+	grant := nvrtest.CameraGrant(t, nvr.Camera{ID: camA}, nvr.ActionViewRecordings)
+	recordSpanAs(t, store, dir, camA, base, 10, true)
+	pb := NewPlayback(store, dir)
+	plan, err := pb.PlanClip(context.Background(), grant, rng)
+	if err != nil || len(plan.Sources) != 1 || !strings.HasSuffix(plan.Sources[0].Path, recordstore.EventFileSuffix) {
+		t.Fatalf("event footage: plan %+v, err %v", plan.Sources, err)
+	}
+	r, err := pb.OpenReplay(context.Background(), grant, base.Add(2*time.Second), ReplayOptions{Clock: clocktest.NewAuto(time.Unix(0, 0))})
+	if err != nil {
+		t.Fatalf("replay of event footage: %v", err)
+	}
+	r.Close()
+
+	for _, bad := range []string{"1-2-evil.mp4", "x.mp4", "1-2.mp4.bak", "1-2-event.mp4/x"} {
+		if _, err := pb.segmentPath(camA, nvr.Segment{ID: 9, CameraID: camA, Path: string(camA) + "/" + bad}); nvr.ErrorKind(err) != nvr.KindInternal {
+			t.Errorf("path %q: %v; want refused as unexpected", bad, err)
+		}
 	}
 }

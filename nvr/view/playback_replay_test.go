@@ -3,7 +3,6 @@ package view
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/hearthnvr/hearth/internal/clocktest"
 	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/nvr/nvrtest"
+	"github.com/hearthnvr/hearth/nvr/recordstore"
 	"github.com/hearthnvr/hearth/streams/media"
 	"github.com/hearthnvr/hearth/streams/replay"
 	"github.com/hearthnvr/hearth/streams/segment"
@@ -23,13 +23,20 @@ import (
 // the segment writer and simcam frames, and indexes it in store.
 func recordSpan(t *testing.T, store nvr.RecordingStore, dir string, cam nvr.CameraID, base time.Time, seconds int) {
 	t.Helper()
+	recordSpanAs(t, store, dir, cam, base, seconds, false)
+}
+
+// recordSpanAs records as recordSpan does, into a file named as the
+// recorder names continuous footage or (event) an events-only camera's.
+func recordSpanAs(t *testing.T, store nvr.RecordingStore, dir string, cam nvr.CameraID, base time.Time, seconds int, event bool) {
+	t.Helper()
 	feed := nvrtest.NewUnitFeed(t, cam, 10, 25, base)
-	rel := fmt.Sprintf("%s/%d-%d.mp4", cam, base.Unix(), seconds)
+	rel := string(cam) + "/" + recordstore.SegmentFileName(base, uint64(seconds), event)
 	if err := os.MkdirAll(filepath.Join(dir, string(cam)), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	seg, err := store.CreateSegment(ctx, nvr.Segment{CameraID: cam, Stream: "main", Path: rel, State: nvr.SegmentOpen, Start: base})
+	seg, err := store.CreateSegment(ctx, nvr.Segment{CameraID: cam, Stream: "main", Path: rel, State: nvr.SegmentOpen, Start: base, Event: event})
 	if err != nil {
 		t.Fatal(err)
 	}
