@@ -46,8 +46,8 @@ func runDemo(t *testing.T) (base string, logins map[string]string, started time.
 		base = "http://" + a
 	case code := <-done:
 		t.Fatalf("demo exited %d: %s", code, out.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("demo did not start")
+	case <-time.After(serveStartLimit):
+		t.Fatalf("demo did not start within %v", serveStartLimit)
 	}
 	started = time.Now()
 	logins = map[string]string{}

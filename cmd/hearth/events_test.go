@@ -54,8 +54,8 @@ func startServerWithEvents(t *testing.T, data string) *server {
 		s.url = "http://" + a
 	case code := <-s.done:
 		t.Fatalf("serve exited %d: %s", code, s.stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("serve did not start: %s", s.stderr.String())
+	case <-time.After(serveStartLimit):
+		t.Fatalf("serve did not start within %v: %s", serveStartLimit, s.stderr.String())
 	}
 	t.Cleanup(func() { s.stop(t) })
 	return s
