@@ -69,15 +69,55 @@ function renderStatus(cam) {
   panel.replaceChildren(...parts);
 }
 
+// Hearth itself out of reach (restarting, or this device off the
+// network): the badges say "unknown" rather than the last state heard
+// (green "streaming" over black pictures), and a line at the top of the
+// page says so until a poll is answered again.
+const UNREACHABLE_POLL_MS = 3000;
+let reachable = true;
+function setReachable(ok) {
+  if (ok === reachable) return;
+  reachable = ok;
+  const line = document.querySelector('[data-testid="server-unreachable"]');
+  if (ok) {
+    if (line) line.remove();
+    return;
+  }
+  if (!line) {
+    const p = para('server-unreachable', 'server-unreachable',
+      'Hearth is not answering: it may be restarting, or this device may have lost its network. Trying again…');
+    p.setAttribute('role', 'alert');
+    (document.querySelector('main') || document.body).prepend(p);
+  }
+  for (const badge of document.querySelectorAll('[data-status-part="badge"]')) {
+    badge.className = 'badge badge-unknown';
+    badge.dataset.badge = 'unknown';
+    badge.textContent = 'unknown';
+  }
+}
+
 async function refreshStatus() {
   let data;
   try {
     const resp = await fetch('/api/cameras', { credentials: 'same-origin' });
     if (resp.status === 401) { window.location.assign('/login'); return; }
+    // A proxy in front answers 502-504 while Hearth is down.
+    if (resp.status >= 502 && resp.status <= 504) { setReachable(false); return; }
     if (!resp.ok) return;
     data = await resp.json();
-  } catch { return; }
+  } catch {
+    setReachable(false);
+    return;
+  }
+  setReachable(true);
   for (const cam of data.cameras || []) renderStatus(cam);
+}
+
+// pollStatus refreshes the words every STATUS_POLL_MS, and more often
+// while Hearth is out of reach so that its return shows at once.
+async function pollStatus() {
+  await refreshStatus();
+  setTimeout(pollStatus, reachable ? STATUS_POLL_MS : UNREACHABLE_POLL_MS);
 }
 
 let refreshTimer = 0;
@@ -213,7 +253,7 @@ function start() {
   // The camera page's player (review.js) says when its live picture plays.
   document.addEventListener('hearth:live-playing', refreshSoon);
   if (document.querySelector('[data-status-for]')) {
-    setInterval(refreshStatus, STATUS_POLL_MS);
+    setTimeout(pollStatus, STATUS_POLL_MS);
   }
 }
 
