@@ -86,6 +86,24 @@ type Detection struct {
 	Source EventSource
 }
 
+// Running is the detector that runs for a camera with these settings:
+// Automatic is picture analysis when ffmpeg is installed and the camera
+// has a sub stream to decode, else frame sizes; picture analysis without
+// ffmpeg falls back to frame sizes. Zones and masks count only with
+// picture analysis.
+func (d Detection) Running(hasSub, ffmpeg bool) DetectorMode {
+	switch mode := d.WithDefaults().Detector; {
+	case d.NoEvents:
+		return DetectorOff
+	case mode == DetectorAuto && ffmpeg && hasSub, mode == DetectorPixel && ffmpeg:
+		return DetectorPixel
+	case mode == DetectorOff:
+		return DetectorOff
+	default:
+		return DetectorBitstream
+	}
+}
+
 // WithDefaults fills zero settings with the defaults.
 func (d Detection) WithDefaults() Detection {
 	if d.Detector == "" {

@@ -30,6 +30,7 @@ func (s *Server) handleCameraDetectionForm(w http.ResponseWriter, r *http.Reques
 	case nvr.ErrorKind(err) == nvr.KindInvalid:
 		m := s.cameraEditModel(r.Context(), g)
 		form.Error = nvr.ErrorMessage(err)
+		form.Running = m.Detection.Running // the saved settings' detector: the refused ones never ran
 		m.Detection = form
 		s.render(w, r, http.StatusBadRequest, views.CameraEdit(m))
 	default:

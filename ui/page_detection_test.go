@@ -250,3 +250,47 @@ func TestCameraSnapshotRoute(t *testing.T) {
 }
 
 func approx(a, b float64) bool { return math.Abs(a-b) <= 0.01 }
+
+// TestDetectorRunningSaysWhy: zones drawn for a camera whose Automatic
+// detector is frame sizes (no sub stream, or no ffmpeg) were ignored
+// without a word. The camera's page says which detector runs, and warns
+// that zones have no effect with it, and why.
+func TestDetectorRunningSaysWhy(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	page := "/settings/cameras/" + string(f.camA1.ID)
+	running := func() (string, string) {
+		t.Helper()
+		s := testID(t, f.get(page, ana).body, "detector-running")
+		return strings.Join(strings.Fields(s.Text()), " "), s.AttrOr("class", "")
+	}
+	set := func(body string) {
+		t.Helper()
+		if r := f.do(http.MethodPatch, "/api/cameras/"+string(f.camA1.ID), []any{ana}, body); r.StatusCode != http.StatusOK {
+			t.Fatalf("PATCH %s: %d %s", body, r.StatusCode, r.body)
+		}
+	}
+	set(`{"sub_url":"","detector":"auto","zones":` + triangleZones + `}`)
+	for _, tc := range []struct {
+		ffmpeg          bool
+		body, want, cls string
+	}{
+		{true, `{"detector":"auto"}`, "Running now: frame sizes, because this camera has no sub stream to analyse. Zones and masks have no effect with it: to use them, add its sub stream above or choose Picture analysis (it then decodes the main stream, at more CPU).", "warning"},
+		{false, `{"detector":"auto"}`, "Running now: frame sizes, because ffmpeg is not installed on the appliance. Zones and masks have no effect with it.", "warning"},
+		{true, `{"detector":"pixel"}`, "Running now: picture analysis. Zones and masks apply.", "muted"},
+		{false, `{"detector":"pixel"}`, "Running now: frame sizes, because ffmpeg is not installed on the appliance. Zones and masks have no effect with it.", "warning"},
+		{true, `{"detector":"bitstream"}`, "Running now: frame sizes. Zones and masks have no effect with it.", "warning"},
+		{true, `{"sub_url":"rtsp://192.0.2.10/sub","detector":"auto"}`, "Running now: picture analysis. Zones and masks apply.", "muted"},
+	} {
+		f.srv.cfg.FFmpeg = tc.ffmpeg
+		set(tc.body)
+		if got, cls := running(); got != tc.want || cls != tc.cls {
+			t.Errorf("ffmpeg %v, %s: %q (%s), want %q (%s)", tc.ffmpeg, tc.body, got, cls, tc.want, tc.cls)
+		}
+	}
+	set(`{"detector":"off"}`)
+	if n := testID(t, f.get(page, ana).body, "detection").Find(`[data-testid="detector-running"]`).Length(); n != 0 {
+		t.Errorf("detector off: %d running lines, want none", n)
+	}
+}

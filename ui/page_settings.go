@@ -146,7 +146,32 @@ func (s *Server) cameraEditModel(ctx context.Context, g nvr.CameraGrant) views.C
 	// What the camera is doing now, in the grid's words: a wrong password
 	// is fixed here, and the page used to say nothing of it.
 	m.Now = settingsStatusOf(liveStatus(s.withStatus(ctx, g, ""), true, s.now()))
+	m.Detection.Running = runningDetectorWords(g.Camera(), s.cfg.FFmpeg)
 	return m
+}
+
+// runningDetectorWords says which motion detector runs for the camera as
+// saved, and why when it is not the one chosen: zones drawn for a camera
+// whose Automatic detector is frame sizes were ignored without a word.
+func runningDetectorWords(c nvr.Camera, ffmpeg bool) string {
+	d := c.Detection.WithDefaults()
+	hasSub := c.SubURL != ""
+	switch d.Running(hasSub, ffmpeg) {
+	case nvr.DetectorOff:
+		return ""
+	case nvr.DetectorPixel:
+		return "Running now: picture analysis. Zones and masks apply."
+	}
+	const noZones = " Zones and masks have no effect with it"
+	switch {
+	case d.Detector == nvr.DetectorBitstream:
+		return "Running now: frame sizes." + noZones + "."
+	case !ffmpeg:
+		return "Running now: frame sizes, because ffmpeg is not installed on the appliance." + noZones + "."
+	default: // Automatic, no sub stream
+		return "Running now: frame sizes, because this camera has no sub stream to analyse." + noZones +
+			": to use them, add its sub stream above or choose Picture analysis (it then decodes the main stream, at more CPU)."
+	}
 }
 
 // settingsStatusOf is a camera's state as its settings page says it: the

@@ -25,6 +25,9 @@ type Config struct {
 	BodyTimeout time.Duration
 	// Hosts are the Host names answered (DNS-rebinding defence).
 	Hosts HostPolicy
+	// FFmpeg says ffmpeg is installed, so picture analysis can run: a
+	// camera's settings say which motion detector runs for it.
+	FFmpeg bool
 }
 
 // Deps are the domain services the server calls.

@@ -190,7 +190,9 @@ func TestBrowserZoneEditor(t *testing.T) {
 		t.Fatalf("%d zones listed, want 1", n)
 	}
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="detection-save"]`)))
-	waitJS(t, b, `document.querySelector('[data-testid="detection-result"]').textContent === 'Saved.'`, 10*time.Second)
+	// The saved page is read again (it says which detector now runs).
+	waitJS(t, b, `location.search === '?saved=detection' && document.querySelector('[data-testid="detection-result"]').textContent === 'Saved.'
+		&& document.querySelector('[data-testid="detector-running"]') !== null`, 10*time.Second)
 
 	d := storedDetection(t, f, f.camA1.ID)
 	zs, err := d.ParsedZones()

@@ -29,12 +29,20 @@ type eventMedia struct {
 }
 
 func newEventMedia(log *slog.Logger) eventMedia {
-	path, err := exec.LookPath("ffmpeg")
-	if err != nil {
+	path := ffmpegPath()
+	if path == "" {
 		log.Info("ffmpeg not found: motion from the bitstream, thumbnails as one-frame MP4")
-		path = ""
 	}
 	return eventMedia{ffmpeg: path, log: log}
+}
+
+// ffmpegPath is the ffmpeg the event media use, "" when none is installed.
+func ffmpegPath() string {
+	path, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return ""
+	}
+	return path
 }
 
 // detectors is the events.DetectorFactory.
@@ -44,12 +52,9 @@ func (m eventMedia) detectors(c nvr.Camera) (events.Detector, error) {
 		return nil, nil
 	}
 	sensitivity := float64(d.Sensitivity) / nvr.MaxSensitivity
-	mode := d.Detector
-	if mode == nvr.DetectorAuto {
-		mode = nvr.DetectorBitstream
-		if m.ffmpeg != "" && c.SubURL != "" {
-			mode = nvr.DetectorPixel
-		}
+	mode := d.Running(c.SubURL != "", m.ffmpeg != "")
+	if d.Detector == nvr.DetectorPixel && mode != nvr.DetectorPixel {
+		m.log.Warn("the pixel motion detector needs ffmpeg; using the bitstream detector", "camera", c.ID)
 	}
 	switch mode {
 	case nvr.DetectorOff:
@@ -57,10 +62,6 @@ func (m eventMedia) detectors(c nvr.Camera) (events.Detector, error) {
 	case nvr.DetectorBitstream:
 		return detectorAdapter{motion.NewBitstream(motion.BitstreamConfig{Sensitivity: sensitivity})}, nil
 	case nvr.DetectorPixel:
-		if m.ffmpeg == "" {
-			m.log.Warn("the pixel motion detector needs ffmpeg; using the bitstream detector", "camera", c.ID)
-			return detectorAdapter{motion.NewBitstream(motion.BitstreamConfig{Sensitivity: sensitivity})}, nil
-		}
 		zs, err := d.ParsedZones()
 		if err != nil {
 			return nil, err

@@ -228,7 +228,7 @@ func serve(ctx context.Context, cfg serveConfig, e env, ready func(url string, w
 	}
 	setup := nvr.NewSetup(a.directory, time.Now)
 	live := view.NewLiveSessions(a.policy, view.LiveConfig{Log: log.With("part", "live")})
-	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
+	srv := ui.NewServer(ui.Config{SecureCookies: ts != nil, Hosts: ui.HostPolicy{Allowed: cfg.Service.AllowedHosts}, FFmpeg: ffmpegPath() != ""}, ui.Deps{Policy: a.policy, Auth: a.auth, Directory: a.directory,
 		Status: cameraStatus{ing, recorder}, Setup: setup, Storage: retention, Events: evs, Log: log,
 		Reviews:       nvr.NewReviews(a.store, a.policy, time.Now),
 		Notifications: nvr.NewNotifications(a.store, a.policy, nil, nil), Notifier: notifier, VAPIDPublicKey: vapid.PublicKey(),

@@ -10,6 +10,7 @@
 //                                 data-done: what to say once done, there or on that page;
 //                                 data-removes: a selector of rows the call ended)
 //   form[data-reload][data-done]  reloads once saved, and says data-done on the new page
+//   form[data-redirect]           goes there once saved (the page that says what changed)
 //   [data-show-when="name=value"] shown (its fields sent) only while the form's field
 //                                 name has that value
 //   input[data-assign]            PUT when ticked, DELETE when not
@@ -130,6 +131,13 @@ for (const form of document.querySelectorAll('form[data-api]')) {
         form.querySelector('[data-token-output]').textContent = data.token;
         show(form, 'Token created. Copy it now: it is not shown again.', true);
         listToken(data);
+        return;
+      }
+      if (form.dataset.redirect) {
+        // The page as the server writes it after the save (the form post
+        // without script lands there too): what the save changed shows.
+        const to = new URL(form.dataset.redirect, window.location.href);
+        if (to.href === window.location.href) window.location.reload(); else window.location.assign(to.href);
         return;
       }
       for (const pw of form.querySelectorAll('input[type="password"]')) pw.value = '';
