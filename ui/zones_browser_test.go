@@ -192,7 +192,8 @@ func TestBrowserZoneEditor(t *testing.T) {
 	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="detection-save"]`)))
 	// The saved page is read again (it says which detector now runs).
 	waitJS(t, b, `location.search === '?saved=detection' && document.querySelector('[data-testid="detection-result"]').textContent === 'Saved.'
-		&& document.querySelector('[data-testid="detector-running"]') !== null`, 10*time.Second)
+		&& document.querySelector('[data-testid="detector-running"]') !== null
+		&& document.querySelectorAll('[data-testid="zone-overlay"] polygon.zone-poly').length === 1`, 15*time.Second)
 
 	d := storedDetection(t, f, f.camA1.ID)
 	zs, err := d.ParsedZones()
