@@ -11,8 +11,11 @@ import (
 
 // Page variants of the typed router helpers. They decide exactly as their
 // JSON twins do, but answer a browser: no or a dead session redirects to
-// /login, a denial renders the HTML 404 page (the same page as a path that
-// does not exist).
+// /login, a denial renders the HTML 404 page (the same status as a path
+// that does not exist). Where the denial tells the caller nothing they do
+// not know (a page every household has, a camera they watch), its words
+// say who may open it, so a member or viewer is not left with "nothing
+// here".
 
 func (rt *router) pageUser(pattern string, h func(http.ResponseWriter, *http.Request, nvr.UserGrant)) {
 	rt.handle(Route{Pattern: pattern, Policy: PolicyUser, Page: true}, rt.pageAuthenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
@@ -34,11 +37,19 @@ func (rt *router) pageHousehold(pattern string, h func(http.ResponseWriter, *htt
 		}
 		g, err := rt.srv.policy.Household(r.Context(), p, self.User().HouseholdID)
 		if err != nil {
-			rt.srv.pageError(w, r, err)
+			rt.srv.pageRefused(w, r, err, ownersOnlyWords(self.User()))
 			return
 		}
 		h(w, r, g)
 	}))
+}
+
+// ownersOnlyWords say who opens a page of the caller's household.
+func ownersOnlyWords(u nvr.User) string {
+	if u.HouseholdID == 0 {
+		return "This page is a household owner's; the appliance admin belongs to no household."
+	}
+	return "Only your household's owners can open this page. Ask one of them."
 }
 
 // pageOffsite is offsite for pages: the owner of the caller's household.
@@ -51,7 +62,7 @@ func (rt *router) pageOffsite(pattern string, h func(http.ResponseWriter, *http.
 		}
 		g, err := rt.srv.policy.Offsite(r.Context(), p, self.User().HouseholdID)
 		if err != nil {
-			rt.srv.pageError(w, r, err)
+			rt.srv.pageRefused(w, r, err, ownersOnlyWords(self.User()))
 			return
 		}
 		h(w, r, g)
@@ -62,7 +73,7 @@ func (rt *router) pageAdmin(pattern string, h func(http.ResponseWriter, *http.Re
 	rt.handle(Route{Pattern: pattern, Policy: PolicyAdmin, Page: true}, rt.pageAuthenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
 		g, err := rt.srv.policy.Admin(r.Context(), p)
 		if err != nil {
-			rt.srv.pageError(w, r, err)
+			rt.srv.pageRefused(w, r, err, "Only the appliance's admin can open this page.")
 			return
 		}
 		h(w, r, g)
@@ -75,8 +86,15 @@ func (rt *router) pageCamera(pattern string, a nvr.Action, h func(http.ResponseW
 		panic("ui: camera page without {id}: " + pattern)
 	}
 	rt.handle(Route{Pattern: pattern, Policy: PolicyCamera, Action: a, Page: true}, rt.pageAuthenticated(func(w http.ResponseWriter, r *http.Request, p nvr.Principal) {
-		g, err := rt.srv.policy.Camera(r.Context(), p, a, nvr.CameraID(r.PathValue("id")))
+		id := nvr.CameraID(r.PathValue("id"))
+		g, err := rt.srv.policy.Camera(r.Context(), p, a, id)
 		if err != nil {
+			// Someone who watches the camera knows it exists: they are told
+			// who changes it. Anyone else gets the plain 404.
+			if _, seeErr := rt.srv.policy.Camera(r.Context(), p, nvr.ActionViewCamera, id); seeErr == nil && a == nvr.ActionManageCamera {
+				rt.srv.pageRefused(w, r, err, "Only your household's owners can change this camera's settings. Ask one of them.")
+				return
+			}
 			rt.srv.pageError(w, r, err)
 			return
 		}
@@ -135,6 +153,16 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		msg = "Something went wrong on the server."
 	}
 	s.render(w, r, statusOf(kind), views.ErrorPage(views.ErrorModel{Status: statusOf(kind), Message: msg, Nav: s.requesterNav(r)}))
+}
+
+// pageRefused is pageError for a denial whose words may say who may open
+// the page: the status stays 404, as for any refusal.
+func (s *Server) pageRefused(w http.ResponseWriter, r *http.Request, err error, words string) {
+	if nvr.ErrorKind(err) != nvr.KindNotFound {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusNotFound, views.ErrorPage(views.ErrorModel{Status: http.StatusNotFound, Refused: true, Message: words, Nav: s.requesterNav(r)}))
 }
 
 func (s *Server) renderNotFound(w http.ResponseWriter, r *http.Request) {
