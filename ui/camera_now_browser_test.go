@@ -43,6 +43,12 @@ func TestCameraSettingsSayWhatIsWrong(t *testing.T) {
 	}
 	status.set("streaming")
 	waitJS(t, b, `document.querySelector('[data-now-words]').textContent === 'Streaming' && document.querySelector('[data-now-badge]').textContent === 'streaming'`, 15*time.Second)
+
+	// A rename shows in the page's heading at once: it kept the old name
+	// until a reload.
+	browse(t, b, chromedp.SetValue(chromedp.CSS(`#cam-name`), "Porch"),
+		chromedp.Click(chromedp.CSS(`[data-testid="camera-edit-form"] button[type="submit"]`)))
+	waitJS(t, b, `document.querySelector('.settings-body > h1').textContent === 'Camera: Porch' && document.title === 'Camera: Porch · Hearth'`, 10*time.Second)
 }
 
 // TestHealthShowsOnlyCurrentFailures: the admin's Storage and health page

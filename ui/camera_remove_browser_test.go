@@ -27,7 +27,7 @@ func TestOwnerRemovesCameraInBrowser(t *testing.T) {
 	page := f.ts.URL + "/settings/cameras/" + string(f.camA1.ID)
 	browse(t, b, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`[data-testid="camera-remove"]`)),
 		chromedp.ScrollIntoView(`[data-testid="camera-remove"]`), chromedp.Click(chromedp.CSS(`[data-testid="camera-remove"]`)))
-	want := "Remove the camera " + f.camA1.Name + "? Its recordings, events and share links are deleted too. " +
+	want := "Remove the camera " + f.camA1.Name + "? Its recordings, events, share links and the notification rules for it are deleted too. " +
 		"To keep its footage, untick Enabled on its settings page instead."
 	if q := nextDialog(t, asked); q != want {
 		t.Fatalf("Remove asks %q, want %q", q, want)

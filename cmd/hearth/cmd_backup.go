@@ -16,8 +16,9 @@ const backupUsage = "hearth backup DEST [--data DIR]"
 // backupHelp is printed after a backup: how to put it back.
 const backupHelp = `To restore: stop the service (systemctl stop hearth), copy the file back as
 %s, delete any hearth.db-wal and hearth.db-shm beside it, make it owned by the
-service user (chown hearth:hearth), start the service, then run
-"hearth check --repair" to reconcile the index with the recordings on disk.
+service user (chown hearth:hearth), then start the service: on start it
+reconciles the index with the recordings on disk. ("hearth check --repair"
+does the same with the service stopped, and says what it fixed.)
 `
 
 // cmdBackup writes a consistent copy of the database to DEST while serve may

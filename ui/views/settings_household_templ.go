@@ -1303,7 +1303,7 @@ func recordingFields(r RecordingForm) templ.Component {
 // removeCameraQuestion asks before a camera is removed, saying all that
 // goes with it and how to keep its footage instead.
 func removeCameraQuestion(name string) string {
-	return "Remove the camera " + name + "? Its recordings, events and share links are deleted too. " +
+	return "Remove the camera " + name + "? Its recordings, events, share links and the notification rules for it are deleted too. " +
 		"To keep its footage, untick Enabled on its settings page instead."
 }
 
@@ -1553,7 +1553,7 @@ func CameraEdit(m CameraEditModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 138, "<section class=\"card\" data-testid=\"camera-remove-section\"><h2>Remove this camera</h2><p>Removing it deletes its recordings, events and share links. To stop it but keep its footage, untick Enabled and save instead.</p><div class=\"actions\"><button type=\"button\" class=\"danger\" data-delete=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 138, "<section class=\"card\" data-testid=\"camera-remove-section\"><h2>Remove this camera</h2><p>Removing it deletes its recordings, events, share links and the notification rules for it. To stop it but keep its footage, untick Enabled and save instead.</p><div class=\"actions\"><button type=\"button\" class=\"danger\" data-delete=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

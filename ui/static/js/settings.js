@@ -141,6 +141,12 @@ for (const form of document.querySelectorAll('form[data-api]')) {
         return;
       }
       for (const pw of form.querySelectorAll('input[type="password"]')) pw.value = '';
+      // A camera renamed: the page's heading and title follow.
+      const heading = document.querySelector('.settings-body > h1');
+      if (form.dataset.cameraId && data && typeof data.name === 'string' && heading) {
+        heading.textContent = `Camera: ${data.name}`;
+        document.title = `Camera: ${data.name} · Hearth`;
+      }
       // status is a sentence on most answers; the off-site answer's is the
       // copy's figures (it read "[object Object]").
       show(form, (data && typeof data.status === 'string' && data.status) || 'Saved.', true);
