@@ -160,6 +160,18 @@ func (s *Server) handleCameraPage(w http.ResponseWriter, r *http.Request, g nvr.
 		Shutter: views.ShutterView{CanSwitch: switchErr == nil && s.shutters != nil,
 			Closed: c.Shutter != nil && c.Shutter.Closed, Schedule: g.Camera().Shutter.Schedule.String()},
 		PTZ: ptzErr == nil && g.Camera().ONVIFURL != ""}
+	// The cameras this user may watch besides this one, to open at the
+	// same moment (the policy decides again when one is opened).
+	others, err := s.policy.VisibleCameras(r.Context(), g.Principal(), nvr.ActionViewCamera)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, o := range others {
+		if o.CameraID() != g.CameraID() {
+			m.Others = append(m.Others, views.CameraOption{ID: string(o.CameraID()), Name: o.Camera().Name})
+		}
+	}
 	s.render(w, r, http.StatusOK, views.Camera(m))
 }
 

@@ -404,6 +404,19 @@ func TestBrowserReview(t *testing.T) {
 	pos := eval[float64](t, b, `new Date(document.querySelector('video[data-review]').dataset.position).getTime()`)
 	do(t, b, chromedp.KeyEvent(kb.ArrowLeft))
 	waitJS(t, b, fmt.Sprintf(`new Date(document.querySelector('video[data-review]').dataset.playingFrom).getTime() < %f - Number(document.querySelector('[data-timeline]').dataset.viewSpan) / 40`, pos), statusJS, 10*time.Second)
+	// "−10 s" (a phone has no arrow keys) plays from 10 s before the
+	// moment shown.
+	waitJS(t, b, `(() => { const d = document.querySelector('video[data-review]').dataset; return Math.abs(new Date(d.position) - new Date(d.playingFrom)) <= 5000; })()`, statusJS, 10*time.Second)
+	pos = eval[float64](t, b, `new Date(document.querySelector('video[data-review]').dataset.position).getTime()`)
+	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid="skip-back"]`)))
+	waitJS(t, b, fmt.Sprintf(`Math.abs(new Date(document.querySelector('video[data-review]').dataset.playingFrom).getTime() - (%f - 10000)) <= 3000`, pos), statusJS, 10*time.Second)
+	// The same moment on another camera: its page, at the moment shown
+	// (read once the position is the new session's).
+	waitJS(t, b, `(() => { const d = document.querySelector('video[data-review]').dataset; return Math.abs(new Date(d.position) - new Date(d.playingFrom)) <= 5000; })()`, statusJS, 10*time.Second)
+	pos = eval[float64](t, b, `new Date(document.querySelector('video[data-review]').dataset.position).getTime()`)
+	eval[bool](t, b, `(() => { const s = document.querySelector('[data-testid="other-camera"]'); s.value = `+strconv.Quote(site.alpha[1])+`; s.dispatchEvent(new Event('change')); return true; })()`)
+	waitJS(t, b, fmt.Sprintf(`location.pathname === %q && Math.abs(new Date(new URLSearchParams(location.search).get('t')).getTime() - %f) <= 3000
+		&& document.querySelector('[data-testid="camera-page"]').dataset.mode === 'recorded'`, "/cameras/"+site.alpha[1], pos), statusJS, 10*time.Second)
 
 	// ?t= opens the page at that moment, playing.
 	at := first.Add(5 * time.Second).Truncate(time.Second) // as RFC 3339 carries it below

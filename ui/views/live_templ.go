@@ -707,6 +707,9 @@ type CameraModel struct {
 	// PTZ: the policy lets this user move the camera, and it has an
 	// ONVIF address.
 	PTZ bool
+	// Others are the other cameras this user may watch: the page offers
+	// to open one at the moment shown.
+	Others []CameraOption
 }
 
 // ShutterView is the camera page's privacy shutter control.
@@ -755,7 +758,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var37 string
 			templ_7745c5c3_Var37, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 182, Col: 73}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 185, Col: 73}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var37)
 			if templ_7745c5c3_Err != nil {
@@ -768,7 +771,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var38 string
 			templ_7745c5c3_Var38, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.Name).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 182, Col: 101}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 185, Col: 101}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var38)
 			if templ_7745c5c3_Err != nil {
@@ -781,7 +784,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var39 string
 			templ_7745c5c3_Var39, templ_7745c5c3_Err = templ.JoinStringErrs(m.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 184, Col: 42}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 187, Col: 42}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var39))
 			if templ_7745c5c3_Err != nil {
@@ -803,7 +806,7 @@ func Camera(m CameraModel) templ.Component {
 				var templ_7745c5c3_Var40 string
 				templ_7745c5c3_Var40, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/settings/cameras/" + m.ID)).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 187, Col: 57}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 190, Col: 57}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var40)
 				if templ_7745c5c3_Err != nil {
@@ -822,7 +825,7 @@ func Camera(m CameraModel) templ.Component {
 				var templ_7745c5c3_Var41 string
 				templ_7745c5c3_Var41, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/settings/links?camera=" + m.ID + "&kind=live")).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 190, Col: 77}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 193, Col: 77}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var41)
 				if templ_7745c5c3_Err != nil {
@@ -852,7 +855,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var42 string
 			templ_7745c5c3_Var42, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 195, Col: 46}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 198, Col: 46}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var42)
 			if templ_7745c5c3_Err != nil {
@@ -865,7 +868,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var43 string
 			templ_7745c5c3_Var43, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 199, Col: 99}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 202, Col: 99}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var43)
 			if templ_7745c5c3_Err != nil {
@@ -878,7 +881,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var44 string
 			templ_7745c5c3_Var44, templ_7745c5c3_Err = templruntime.NewAttributeExpression("Video of " + m.Name).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 199, Col: 180}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 202, Col: 180}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var44)
 			if templ_7745c5c3_Err != nil {
@@ -891,7 +894,7 @@ func Camera(m CameraModel) templ.Component {
 			var templ_7745c5c3_Var45 string
 			templ_7745c5c3_Var45, templ_7745c5c3_Err = templ.JoinStringErrs(m.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 203, Col: 39}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 206, Col: 39}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var45))
 			if templ_7745c5c3_Err != nil {
@@ -917,43 +920,89 @@ func Camera(m CameraModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "<div class=\"player-bar\" data-testid=\"player-bar\"><button type=\"button\" data-step-prev data-testid=\"event-prev\" title=\"Previous event (P)\" aria-label=\"Previous event\">◀ Event</button> <button type=\"button\" class=\"live-button\" data-go-live data-testid=\"go-live\" aria-pressed=\"true\" title=\"Back to live (L)\">Live</button> <button type=\"button\" data-step-next data-testid=\"event-next\" title=\"Next event (N)\" aria-label=\"Next event\">Event ▶</button><div class=\"playback-controls\" data-playback-controls data-testid=\"playback-controls\" hidden><button type=\"button\" data-playback-pause data-testid=\"playback-pause\" data-paused=\"false\" title=\"Pause or play (space)\">Pause</button> <label for=\"pb-speed\" class=\"sr-only\">Speed</label> <select id=\"pb-speed\" data-playback-speed data-testid=\"playback-speed\" title=\"Speed\"><option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"4\">4×</option></select> <output class=\"sr-only\" data-playback-position data-testid=\"playback-position\"></output></div><span class=\"zoom\" role=\"group\" aria-label=\"Zoom\"><button type=\"button\" data-zoom-out data-testid=\"zoom-out\" aria-label=\"Zoom out\" title=\"Zoom out (-)\">−</button> <button type=\"button\" data-zoom-in data-testid=\"zoom-in\" aria-label=\"Zoom in\" title=\"Zoom in (+)\">+</button></span> <button type=\"button\" data-select-mode data-testid=\"select-mode\" aria-pressed=\"false\" title=\"Select a stretch to download (or shift-drag)\">Select</button> <label class=\"day-pick\"><span class=\"sr-only\">Day</span> <input type=\"date\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "<div class=\"player-bar\" data-testid=\"player-bar\"><button type=\"button\" data-step-prev data-testid=\"event-prev\" title=\"Previous event (P)\" aria-label=\"Previous event\">◀ Event</button> <button type=\"button\" class=\"live-button\" data-go-live data-testid=\"go-live\" aria-pressed=\"true\" title=\"Back to live (L)\">Live</button> <button type=\"button\" data-step-next data-testid=\"event-next\" title=\"Next event (N)\" aria-label=\"Next event\">Event ▶</button><div class=\"playback-controls\" data-playback-controls data-testid=\"playback-controls\" hidden><button type=\"button\" data-playback-pause data-testid=\"playback-pause\" data-paused=\"false\" title=\"Pause or play (space)\">Pause</button> <label for=\"pb-speed\" class=\"sr-only\">Speed</label> <select id=\"pb-speed\" data-playback-speed data-testid=\"playback-speed\" title=\"Speed\"><option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"4\">4×</option></select> <button type=\"button\" data-skip=\"-10\" data-testid=\"skip-back\" title=\"Back 10 seconds (J)\" aria-label=\"Back 10 seconds\">−10 s</button> <button type=\"button\" data-skip=\"10\" data-testid=\"skip-forward\" title=\"On 10 seconds (K)\" aria-label=\"On 10 seconds\">+10 s</button> <output class=\"sr-only\" data-playback-position data-testid=\"playback-position\"></output></div><span class=\"zoom\" role=\"group\" aria-label=\"Zoom\"><button type=\"button\" data-zoom-out data-testid=\"zoom-out\" aria-label=\"Zoom out\" title=\"Zoom out (-)\">−</button> <button type=\"button\" data-zoom-in data-testid=\"zoom-in\" aria-label=\"Zoom in\" title=\"Zoom in (+)\">+</button></span> <button type=\"button\" data-select-mode data-testid=\"select-mode\" aria-pressed=\"false\" title=\"Select a stretch to download (or shift-drag)\">Select</button> <label class=\"day-pick\"><span class=\"sr-only\">Day</span> <input type=\"date\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var46 string
 			templ_7745c5c3_Var46, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.Day).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 235, Col: 37}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 240, Col: 37}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var46)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "\" data-day data-testid=\"timeline-day\"></label></div><div class=\"timeline\" data-timeline data-camera-id=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "\" data-day data-testid=\"timeline-day\"></label> <button type=\"button\" data-fullscreen data-testid=\"camera-fullscreen\" title=\"Full screen (F)\" aria-label=\"Full screen\" hidden>⛶</button> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var47 string
-			templ_7745c5c3_Var47, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 238, Col: 60}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var47)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, "\" data-testid=\"timeline\" tabindex=\"0\" role=\"group\" aria-label=\"Timeline: click or tap a moment to play it, drag to move, wheel or pinch to zoom, shift-drag to select. Keys: arrows step, space pauses, + and - zoom, Home and End jump to the first and latest recording, L goes live, N and P step through events.\"></div><p class=\"muted tl-status\" data-timeline-status aria-live=\"polite\" data-testid=\"timeline-status\"></p><div class=\"selection-bar\" data-selection data-testid=\"selection\" hidden><span data-selection-text data-testid=\"selection-text\"></span> <a href=\"#\" class=\"button\" data-download download data-testid=\"range-download\">Download</a> ")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			if m.CanShare {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "<a href=\"#\" class=\"button secondary\" data-share-range data-testid=\"range-share\" title=\"Make a link to this stretch of recording\" hidden>Share</a> ")
+			if len(m.Others) > 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, "<label class=\"other-camera\"><span class=\"sr-only\">Open another camera at this moment</span> <select data-other-camera data-testid=\"other-camera\" title=\"Open another camera at the moment shown\"><option value=\"\" selected>Same moment on…</option> ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				for _, o := range m.Others {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "<option value=\"")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var47 string
+					templ_7745c5c3_Var47, templ_7745c5c3_Err = templruntime.NewAttributeExpression(o.ID).Resolve(ctx)
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 249, Col: 28}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var47)
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "\">")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var48 string
+					templ_7745c5c3_Var48, templ_7745c5c3_Err = templ.JoinStringErrs(o.Name)
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 249, Col: 39}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var48))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "</option>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, "</select></label>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "<button type=\"button\" data-clear-selection>Clear</button></div></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "</div><div class=\"timeline\" data-timeline data-camera-id=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var49 string
+			templ_7745c5c3_Var49, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.ID).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 255, Col: 60}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var49)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "\" data-testid=\"timeline\" tabindex=\"0\" role=\"group\" aria-label=\"Timeline: click or tap a moment to play it, drag to move, wheel or pinch to zoom, shift-drag to select. Keys: arrows step, J and K go back and on 10 seconds, space pauses, + and - zoom, Home and End jump to the first and latest recording, L goes live, N and P step through events, F is full screen.\"></div><p class=\"muted tl-status\" data-timeline-status aria-live=\"polite\" data-testid=\"timeline-status\"></p><div class=\"selection-bar\" data-selection data-testid=\"selection\" hidden><span data-selection-text data-testid=\"selection-text\"></span> <a href=\"#\" class=\"button\" data-download download data-testid=\"range-download\">Download</a> ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if m.CanShare {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 76, "<a href=\"#\" class=\"button secondary\" data-share-range data-testid=\"range-share\" title=\"Make a link to this stretch of recording\" hidden>Share</a> ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "<button type=\"button\" data-clear-selection>Clear</button></div></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -987,7 +1036,7 @@ func audioNote() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "<p class=\"muted audio-note\" data-audio-note data-testid=\"audio-note\" hidden></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "<p class=\"muted audio-note\" data-audio-note data-testid=\"audio-note\" hidden></p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1016,7 +1065,7 @@ func videoNote() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, "<p class=\"muted audio-note\" data-video-note data-testid=\"video-note\" hidden></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, "<p class=\"muted audio-note\" data-video-note data-testid=\"video-note\" hidden></p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1044,20 +1093,20 @@ func ptzControl(id string, show bool) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if show {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "<div class=\"ptz\" data-ptz data-camera-id=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "<div class=\"ptz\" data-ptz data-camera-id=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var51 string
-			templ_7745c5c3_Var51, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
+			var templ_7745c5c3_Var53 string
+			templ_7745c5c3_Var53, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 271, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 288, Col: 47}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var51)
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var53)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "\" data-testid=\"ptz\" role=\"group\" aria-label=\"Move the camera\"><button type=\"button\" data-ptz-move=\"-0.5,0,0\" data-testid=\"ptz-left\" aria-label=\"Pan left\" title=\"Pan left\">←</button> <button type=\"button\" data-ptz-move=\"0,0.5,0\" data-testid=\"ptz-up\" aria-label=\"Tilt up\" title=\"Tilt up\">↑</button> <button type=\"button\" data-ptz-move=\"0,-0.5,0\" data-testid=\"ptz-down\" aria-label=\"Tilt down\" title=\"Tilt down\">↓</button> <button type=\"button\" data-ptz-move=\"0.5,0,0\" data-testid=\"ptz-right\" aria-label=\"Pan right\" title=\"Pan right\">→</button> <button type=\"button\" data-ptz-move=\"0,0,0.5\" data-testid=\"ptz-zoom-in\" aria-label=\"Zoom in\" title=\"Zoom in\">+</button> <button type=\"button\" data-ptz-move=\"0,0,-0.5\" data-testid=\"ptz-zoom-out\" aria-label=\"Zoom out\" title=\"Zoom out\">−</button> <button type=\"button\" data-ptz-stop data-testid=\"ptz-stop\">Stop</button> <select data-ptz-presets data-testid=\"ptz-presets\" aria-label=\"Presets\" hidden><option value=\"\">Presets…</option></select> <input data-ptz-name data-testid=\"ptz-preset-name\" maxlength=\"32\" placeholder=\"Name this position\" aria-label=\"Name of the position to save\"> <button type=\"button\" data-ptz-save data-testid=\"ptz-save\">Save position</button> <span class=\"muted\" data-ptz-message data-testid=\"ptz-message\" aria-live=\"polite\"></span></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 81, "\" data-testid=\"ptz\" role=\"group\" aria-label=\"Move the camera\"><button type=\"button\" data-ptz-move=\"-0.5,0,0\" data-testid=\"ptz-left\" aria-label=\"Pan left\" title=\"Pan left\">←</button> <button type=\"button\" data-ptz-move=\"0,0.5,0\" data-testid=\"ptz-up\" aria-label=\"Tilt up\" title=\"Tilt up\">↑</button> <button type=\"button\" data-ptz-move=\"0,-0.5,0\" data-testid=\"ptz-down\" aria-label=\"Tilt down\" title=\"Tilt down\">↓</button> <button type=\"button\" data-ptz-move=\"0.5,0,0\" data-testid=\"ptz-right\" aria-label=\"Pan right\" title=\"Pan right\">→</button> <button type=\"button\" data-ptz-move=\"0,0,0.5\" data-testid=\"ptz-zoom-in\" aria-label=\"Zoom in\" title=\"Zoom in\">+</button> <button type=\"button\" data-ptz-move=\"0,0,-0.5\" data-testid=\"ptz-zoom-out\" aria-label=\"Zoom out\" title=\"Zoom out\">−</button> <button type=\"button\" data-ptz-stop data-testid=\"ptz-stop\">Stop</button> <select data-ptz-presets data-testid=\"ptz-presets\" aria-label=\"Presets\" hidden><option value=\"\">Presets…</option></select> <input data-ptz-name data-testid=\"ptz-preset-name\" maxlength=\"32\" placeholder=\"Name this position\" aria-label=\"Name of the position to save\"> <button type=\"button\" data-ptz-save data-testid=\"ptz-save\">Save position</button> <span class=\"muted\" data-ptz-message data-testid=\"ptz-message\" aria-live=\"polite\"></span></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1094,64 +1143,64 @@ func shutterControl(id string, sh ShutterView) templ.Component {
 				templ_7745c5c3_ElementWriter := templ_7745c5c3_Buffer
 				templ_7745c5c3_Buffer := templ.GetBuffer()
 				var templ_7745c5c3_ElementScripts []templ.ComponentScript
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 76, "<button type=\"button\" class=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 82, "<button type=\"button\" class=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var53 = []any{"shutter-toggle", templ.KV("secondary", !sh.Closed)}
-				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var53...)
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var54 string
-				templ_7745c5c3_Var54, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.CSSClasses(templ_7745c5c3_Var53).String()).Resolve(ctx)
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 1, Col: 0}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var54)
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "\" data-shutter-toggle data-camera-id=\"")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var55 string
-				templ_7745c5c3_Var55, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 295, Col: 125}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var55)
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "\" data-closed=\"")
+				var templ_7745c5c3_Var55 = []any{"shutter-toggle", templ.KV("secondary", !sh.Closed)}
+				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var55...)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var56 string
-				templ_7745c5c3_Var56, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(sh.Closed)).Resolve(ctx)
+				templ_7745c5c3_Var56, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.CSSClasses(templ_7745c5c3_Var55).String()).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 295, Col: 161}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 1, Col: 0}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var56)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, "\" data-testid=\"shutter-toggle\" aria-pressed=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 83, "\" data-shutter-toggle data-camera-id=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var57 string
-				templ_7745c5c3_Var57, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(sh.Closed)).Resolve(ctx)
+				templ_7745c5c3_Var57, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 295, Col: 227}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 312, Col: 125}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var57)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "\" data-closed=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var58 string
+				templ_7745c5c3_Var58, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(sh.Closed)).Resolve(ctx)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 312, Col: 161}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var58)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, "\" data-testid=\"shutter-toggle\" aria-pressed=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var59 string
+				templ_7745c5c3_Var59, templ_7745c5c3_Err = templruntime.NewAttributeExpression(boolAttr(sh.Closed)).Resolve(ctx)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/live.templ`, Line: 312, Col: 227}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var59)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 86, "\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1165,22 +1214,22 @@ func shutterControl(id string, sh ShutterView) templ.Component {
 				}
 				templ.ReleaseBuffer(templ_7745c5c3_Buffer)
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 81, ">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 87, ">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if sh.Closed {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 82, "Open privacy shutter")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 88, "Open privacy shutter")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 83, "Close privacy shutter")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 89, "Close privacy shutter")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "</button> <span class=\"muted\" data-shutter-message data-testid=\"shutter-message\" aria-live=\"polite\"></span>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 90, "</button> <span class=\"muted\" data-shutter-message data-testid=\"shutter-message\" aria-live=\"polite\"></span>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -406,6 +406,40 @@ section.querySelector('[data-step-next]').addEventListener('click', () => stepEv
 section.querySelector('[data-zoom-in]').addEventListener('click', () => { tl.zoom(0.5); loadSoon(); });
 section.querySelector('[data-zoom-out]').addEventListener('click', () => { tl.zoom(2); loadSoon(); });
 selectBtn.addEventListener('click', () => setSelectMode(!tl.selectMode));
+
+// skip moves the recording shown by s seconds (buttons, J and K): on a
+// phone there are no arrow keys, and a tap on a day-long timeline lands
+// minutes away.
+function skip(s) {
+  if (mode !== 'recorded') return;
+  const to = rec.position() + s * 1000;
+  if (to > Date.now() - 2000) goLive(); else playAt(to);
+}
+for (const b of section.querySelectorAll('[data-skip]')) b.addEventListener('click', () => skip(Number(b.dataset.skip)));
+
+// Full screen: the picture with its name and clock; where a page may not
+// take the screen (iPhone Safari), the video's own full screen.
+const fullBtn = section.querySelector('[data-fullscreen]');
+function toggleFullscreen() {
+  if (document.fullscreenElement) { document.exitFullscreen().catch(() => {}); return; }
+  if (box.requestFullscreen) box.requestFullscreen().catch(() => {});
+  else if (video.webkitEnterFullscreen) video.webkitEnterFullscreen();
+}
+if (fullBtn && (box.requestFullscreen || video.webkitEnterFullscreen)) {
+  fullBtn.hidden = false;
+  fullBtn.addEventListener('click', toggleFullscreen);
+}
+
+// Another camera at the moment shown: its page, at the same time when a
+// recording plays, live when this one is live.
+const otherSel = section.querySelector('[data-other-camera]');
+if (otherSel) {
+  otherSel.addEventListener('change', () => {
+    if (!otherSel.value) return;
+    const at = mode === 'recorded' ? `?t=${encodeURIComponent(iso(rec.position()))}` : '';
+    window.location.assign(`/cameras/${encodeURIComponent(otherSel.value)}${at}`);
+  });
+}
 section.querySelector('[data-clear-selection]').addEventListener('click', () => { tl.setSelection(null); selectionBar.hidden = true; });
 dayInput.addEventListener('change', () => {
   const [y, m, d] = dayInput.value.split('-').map(Number);
@@ -473,6 +507,9 @@ document.addEventListener('keydown', (ev) => {
     case 'Home': jumpRecording(false); break;
     case 'End': jumpRecording(true); break;
     case 'l': case 'L': goLive(); break;
+    case 'j': case 'J': skip(-10); break;
+    case 'k': case 'K': skip(10); break;
+    case 'f': case 'F': if (fullBtn && !fullBtn.hidden) toggleFullscreen(); break;
     case 'n': case 'N': stepEvent(1); break;
     case 'p': case 'P': stepEvent(-1); break;
     case 'Enter':
