@@ -933,7 +933,7 @@ func Camera(m CameraModel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "\" data-day data-testid=\"timeline-day\"></label> <button type=\"button\" data-fullscreen data-testid=\"camera-fullscreen\" title=\"Full screen (F)\" aria-label=\"Full screen\" hidden>⛶</button> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "\" data-day data-testid=\"timeline-day\"></label> <button type=\"button\" data-fullscreen data-testid=\"camera-fullscreen\" title=\"Full screen (F)\" hidden>Full screen</button> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
