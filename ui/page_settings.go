@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -91,12 +92,38 @@ func (s *Server) handlePeoplePage(w http.ResponseWriter, r *http.Request, g nvr.
 // cameraRowOf is a camera for a settings list: its state and its URL, which
 // is stored without credentials.
 func (s *Server) cameraRowOf(r *http.Request, p nvr.Principal, c nvr.Camera) views.CameraRow {
-	row := views.CameraRow{ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, HasSub: c.SubURL != "", State: "Unknown"}
+	row := views.CameraRow{ID: string(c.ID), Name: c.Name, MainURL: c.MainURL, HasSub: c.SubURL != "", State: "Unknown",
+		Records: recordsWords(c)}
 	if g, err := s.policy.Camera(r.Context(), p, nvr.ActionManageCamera, c.ID); err == nil {
 		st := liveStatus(s.withStatus(r.Context(), g, ""), true, s.now())
 		row.State, row.SeenAt, row.SeenClock = stateWordsOf(st), st.SeenAt, st.SeenClock
 	}
 	return row
+}
+
+// recordsWords is what a camera keeps, as a settings list says it.
+func recordsWords(c nvr.Camera) string {
+	switch c.RecordMode {
+	case nvr.RecordEvents:
+		return fmt.Sprintf("Events only (%s before, %s after)", durationWords(c.PreRoll), durationWords(c.PostRoll))
+	case nvr.RecordOff:
+		return "Nothing"
+	}
+	return "Everything"
+}
+
+// durationWords is a short duration as a household writes it: "5 s",
+// "1 min 30 s".
+func durationWords(d time.Duration) string {
+	d = d.Round(time.Second)
+	m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%d s", s)
+	case s == 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d min %d s", m, s)
 }
 
 // stateWordsOf is a camera's state as a settings list says it: the words

@@ -556,6 +556,26 @@ func TestSettingsCameraStateInWords(t *testing.T) {
 	}
 }
 
+// TestSettingsCamerasSayWhatIsRecorded: switched to events only, a camera
+// looked the same everywhere, so the gaps in its footage came as a
+// surprise. The household's camera list says what each keeps.
+func TestSettingsCamerasSayWhatIsRecorded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ana := f.login("ana")
+	if r := f.do(http.MethodPatch, "/api/cameras/"+string(f.camA2.ID), []any{ana}, `{"record_mode":"events","pre_roll_s":5,"post_roll_s":90}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("events only: %d %s", r.StatusCode, r.body)
+	}
+	got := map[string]string{}
+	testID(t, f.get("/settings/cameras", ana).body, "camera-row").Each(func(_ int, s *goquery.Selection) {
+		got[s.AttrOr("data-camera-id", "")] = strings.TrimSpace(s.Find(`[data-testid="camera-row-records"]`).Text())
+	})
+	want := map[string]string{string(f.camA1.ID): "Everything", string(f.camA2.ID): "Events only (5 s before, 1 min 30 s after)"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("what the list says is recorded: %q, want %q", got, want)
+	}
+}
+
 // A household with no camera yet is told so on its Cameras page, and where
 // to add one: the page showed the column headings over nothing.
 func TestCamerasPageSaysNoneYet(t *testing.T) {
