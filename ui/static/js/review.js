@@ -407,9 +407,10 @@ section.querySelector('[data-zoom-in]').addEventListener('click', () => { tl.zoo
 section.querySelector('[data-zoom-out]').addEventListener('click', () => { tl.zoom(2); loadSoon(); });
 selectBtn.addEventListener('click', () => setSelectMode(!tl.selectMode));
 
-// skip moves the recording shown by s seconds (buttons, J and K): on a
-// phone there are no arrow keys, and a tap on a day-long timeline lands
-// minutes away.
+// skip moves the recording shown by s seconds: on a phone there are no
+// arrow keys, and a tap on a day-long timeline lands minutes away. (No
+// key: J and K would mean back and pause to a YouTube hand, and the
+// arrows already step.)
 function skip(s) {
   if (mode !== 'recorded') return;
   const to = rec.position() + s * 1000;
@@ -507,8 +508,6 @@ document.addEventListener('keydown', (ev) => {
     case 'Home': jumpRecording(false); break;
     case 'End': jumpRecording(true); break;
     case 'l': case 'L': goLive(); break;
-    case 'j': case 'J': skip(-10); break;
-    case 'k': case 'K': skip(10); break;
     case 'f': case 'F': if (fullBtn && !fullBtn.hidden) toggleFullscreen(); break;
     case 'n': case 'N': stepEvent(1); break;
     case 'p': case 'P': stepEvent(-1); break;
