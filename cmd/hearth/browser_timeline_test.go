@@ -111,7 +111,12 @@ func checkTimelinePlayback(t *testing.T, b *browsertest.Browser, srv *server, ca
 	}
 	// The first readable frame is no more than a GOP before the clicked
 	// time and no later than it plus the time played since the click.
-	if early, late := from.Sub(clock), clock.Sub(from)-read.Sub(clicked); early > browserGOP+stampSlack || late > browserGOP+stampSlack {
+	// The click snaps to the recording's first moment, whose wall time is
+	// the RTSP session's anchor, taken at the first packet's arrival: a
+	// loaded CI machine delayed that 1.5 s behind the drawn clock once, so
+	// the early side allows 2 s there.
+	const firstMomentSlack = 2 * time.Second
+	if early, late := from.Sub(clock), clock.Sub(from)-read.Sub(clicked); early > browserGOP+firstMomentSlack || late > browserGOP+stampSlack {
 		t.Fatalf("clicked %s, decoded clock %s (read %v after the click)", from.Format(time.RFC3339Nano), clock.Format(time.RFC3339Nano), read.Sub(clicked))
 	}
 	t.Logf("timeline click at %s played over WebRTC; first decoded clock %s, read %v after the click", from.Format("15:04:05.000"), clock.Format("15:04:05.000"), read.Sub(clicked).Round(time.Millisecond))
