@@ -30,16 +30,41 @@ func (w *worker) event(ctx context.Context, c paho.Client, n notice) {
 	ev := n.ev
 	pl := eventPayload{Type: "start", ID: string(ev.ID), Camera: string(id), Kind: string(ev.Kind), Label: ev.Label,
 		Start: ev.Start.UTC().Format(time.RFC3339Nano), Score: ev.Score}
-	motion := "ON"
 	if n.closed {
-		pl.Type, pl.End, motion = "end", ev.End.UTC().Format(time.RFC3339Nano), "OFF"
+		pl.Type, pl.End = "end", ev.End.UTC().Format(time.RFC3339Nano)
 	}
 	b, _ := json.Marshal(pl) // strings and a number: cannot fail
 	_ = w.publish(ctx, c, w.t.camera(id, leafEvent), b, false)
-	w.retain(ctx, c, w.t.camera(id, leafMotion), motion)
+	w.retain(ctx, c, w.t.camera(id, leafMotion), onOff(w.stillOpen(id, ev, n.closed)))
 	if n.closed {
 		w.thumbnail(ctx, c, ev)
 	}
+}
+
+// stillOpen records ev as started or ended and reports whether any event
+// of the camera is still open: Home Assistant's motion sensor is ON while
+// one is, not only until the next one ends.
+func (w *worker) stillOpen(cam nvr.CameraID, ev nvr.Event, closed bool) bool {
+	open := w.open[cam]
+	if open == nil {
+		open = map[nvr.EventID]time.Time{}
+		w.open[cam] = open
+	}
+	if closed {
+		delete(open, ev.ID)
+	} else {
+		open[ev.ID] = ev.Start
+	}
+	for id, start := range open {
+		if ev.Start.Sub(start) > staleOpenEvent {
+			delete(open, id) // its end was never told
+		}
+	}
+	if len(open) == 0 {
+		delete(w.open, cam)
+		return false
+	}
+	return true
 }
 
 // thumbnail publishes the event's JPEG, if it has one, retained.

@@ -58,12 +58,24 @@ type worker struct {
 	announced map[nvr.CameraID]string // camera → its discovery configs, as sent
 	sent      map[string]string       // retained topic → payload sent
 	withdrawn bool                    // a removed integration's topics were cleared
+
+	// open are the events told as started and not yet as ended, per
+	// camera, with their start: motion is ON while any is open (a doorbell
+	// ending in the middle of a motion event turned it OFF). Kept across
+	// connections; touched by run's goroutine only.
+	open map[nvr.CameraID]map[nvr.EventID]time.Time
 }
+
+// staleOpenEvent bounds how long an event is held open without its end
+// being told (a notice dropped by a full queue): events are split at 30
+// minutes (events.DefaultMaxEventDuration), so twice that is surely over.
+const staleOpenEvent = time.Hour
 
 func newWorker(cfg Config, deps Deps, in nvr.Integration) *worker {
 	return &worker{cfg: cfg, deps: deps, in: in, t: topicsOf(in),
 		log:    cfg.Log.With("integration", integrationName(in)),
-		events: make(chan notice, cfg.QueueSize), cmds: make(chan command, cfg.QueueSize)}
+		events: make(chan notice, cfg.QueueSize), cmds: make(chan command, cfg.QueueSize),
+		open: map[nvr.CameraID]map[nvr.EventID]time.Time{}}
 }
 
 // offer hands a notice to the worker without waiting.
