@@ -27,7 +27,7 @@ func TestMotionStaysOnWhileAnyEventIsOpen(t *testing.T) {
 		{cam, doorbell, false, true},
 		{cam, motion, false, true},
 		{other, nvr.Event{ID: "o", Start: t0}, false, true}, // another camera's own
-		{cam, doorbell, true, true},                          // the motion is still open
+		{cam, doorbell, true, true},                         // the motion is still open
 		{cam, motion, true, false},
 		{cam, motion, true, false}, // an end told twice
 		{cam, nvr.Event{ID: "lost", Start: t0.Add(time.Minute)}, false, true},
