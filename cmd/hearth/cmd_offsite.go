@@ -231,16 +231,20 @@ func cmdOffsiteRestore(args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	segs, err := offsite.Restore(ids, pos[0], pos[1])
-	for _, s := range segs {
+	got, err := offsite.Restore(ids, pos[0], pos[1])
+	for _, s := range got.Segments {
 		fmt.Fprintf(e.stdout, "%s\t%d fragments\t%s – %s\n", s.File, s.Fragments, s.Start.UTC().Format("2006-01-02T15:04:05Z"), s.End.UTC().Format("2006-01-02T15:04:05Z"))
 	}
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	if len(segs) == 0 {
-		return fmt.Errorf("restore: no footage under %s", pos[0])
+	other := ""
+	if got.OtherKeys > 0 {
+		other = fmt.Sprintf(" (%s encrypted for another key passed over: another household's, or an earlier key of this one)", checkPlural(got.OtherKeys, "segment"))
 	}
-	fmt.Fprintf(e.stdout, "%d segments restored under %s\n", len(segs), pos[1])
+	if len(got.Segments) == 0 {
+		return fmt.Errorf("restore: no footage for this key under %s%s", pos[0], other)
+	}
+	fmt.Fprintf(e.stdout, "%d segments restored under %s%s\n", len(got.Segments), pos[1], other)
 	return nil
 }

@@ -61,7 +61,7 @@ func TestOffsiteRestoreRefuses(t *testing.T) {
 		{"no key flag", []string{"offsite", "restore", src, filepath.Join(dir, "d1")}, 2, "--key"},
 		{"one path", []string{"offsite", "restore", "--key", fileB, src}, 2, "usage"},
 		{"missing key file", []string{"offsite", "restore", "--key", filepath.Join(dir, "nope"), src, filepath.Join(dir, "d2")}, 1, "key file"},
-		{"another household's key", []string{"offsite", "restore", "--key", fileB, src, filepath.Join(dir, "d3")}, 1, "decrypt"},
+		{"another household's key", []string{"offsite", "restore", "--key", fileB, src, filepath.Join(dir, "d3")}, 1, "encrypted for another key passed over"},
 		{"no footage", []string{"offsite", "restore", "--key", fileB, empty, filepath.Join(dir, "d4")}, 1, "no footage"},
 		{"unknown command", []string{"offsite", "sync"}, 2, "unknown offsite command"},
 	}

@@ -83,7 +83,8 @@ func TestCatchUpAfterKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Restore(ids, target, t.TempDir())
+	restored, err := Restore(ids, target, t.TempDir())
+	got := restored.Segments
 	if err != nil || len(got) != 1 || got[0].Fragments != 5 {
 		t.Fatalf("restore: %+v %v", got, err)
 	}

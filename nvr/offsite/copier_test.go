@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -183,7 +184,8 @@ func TestCopyAndRestoreRoundTrip(t *testing.T) {
 	assertNoPlaintext(t, target)
 
 	dest := t.TempDir()
-	got, err := Restore(f.ids, target, dest)
+	restored, err := Restore(f.ids, target, dest)
+	got := restored.Segments
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +311,8 @@ func TestFullTargetThenRecovers(t *testing.T) {
 		st := f.status(t)
 		return st.Backlog == 0 && st.Error == ""
 	})
-	got, err := Restore(f.ids, target, t.TempDir())
+	restored, err := Restore(f.ids, target, t.TempDir())
+	got := restored.Segments
 	if err != nil || len(got) != 1 || got[0].Fragments != 4 {
 		t.Fatalf("restore after recovery: %+v, %v", got, err)
 	}
@@ -397,7 +400,8 @@ func TestTargetMovedMidSegment(t *testing.T) {
 		_, err := os.Stat(filepath.Join(second, "cam-31", "seg31", "000004.m4s.age"))
 		return err == nil && f.status(t).Backlog == 0
 	})
-	got, err := Restore(f.ids, second, t.TempDir())
+	restored, err := Restore(f.ids, second, t.TempDir())
+	got := restored.Segments
 	if err != nil || len(got) != 1 || got[0].Fragments != 4 {
 		t.Fatalf("restore from the new target: %+v %v", got, err)
 	}
@@ -477,4 +481,59 @@ func TestAbsentTargetCrowdsOutNoOne(t *testing.T) {
 	if st1.Dropped != 8 || st2.Dropped != 0 {
 		t.Errorf("dropped: household 1 %d (want 8 beyond its 12), household 2 %d (want 0)", st1.Dropped, st2.Dropped)
 	}
+}
+
+// TestRestoreFromAFolderHouseholdsShare: two households copying to one
+// folder (the admin's offsite_dirs offer the same one to both). A
+// restore with one household's key stopped at the first segment of the
+// other's ("identity did not match"), so its own cameras after it were
+// never reached. It restores its own, counts the others', and also takes
+// one camera's folder as its source. A key of neither restores nothing.
+func TestRestoreFromAFolderHouseholdsShare(t *testing.T) {
+	target := t.TempDir()
+	a, b := newCopierFixture(t, target, Config{}), newCopierFixture(t, target, Config{})
+	for _, c := range []struct {
+		f  *copierFixture
+		id nvr.SegmentID
+	}{{a, 7}, {b, 8}, {a, 9}} {
+		n, _ := localSegment(t, t.TempDir(), c.id, 3, 1000)
+		n.Closed = true
+		c.f.copier.Durable(n)
+	}
+	waitFor(t, 10*time.Second, "both copies done", func() bool {
+		return a.status(t).Backlog == 0 && b.status(t).Backlog == 0 && len(mustGlob(t, filepath.Join(target, "cam-*", "*", initName))) == 3
+	})
+	cams := func(r Restored) []string {
+		var out []string
+		for _, s := range r.Segments {
+			out = append(out, s.Camera)
+		}
+		return out
+	}
+	got, err := Restore(a.ids, target, t.TempDir())
+	if err != nil || !slices.Equal(cams(got), []string{"cam-7", "cam-9"}) || got.OtherKeys != 1 {
+		t.Fatalf("A's key over the shared folder: %v, %d of other keys, %v; want cam-7 and cam-9, 1", cams(got), got.OtherKeys, err)
+	}
+	got, err = Restore(b.ids, target, t.TempDir())
+	if err != nil || !slices.Equal(cams(got), []string{"cam-8"}) || got.OtherKeys != 2 {
+		t.Fatalf("B's key: %v, %d of other keys, %v", cams(got), got.OtherKeys, err)
+	}
+	got, err = Restore(a.ids, filepath.Join(target, "cam-9"), t.TempDir())
+	if err != nil || !slices.Equal(cams(got), []string{"cam-9"}) || got.OtherKeys != 0 {
+		t.Fatalf("one camera's folder: %v, %d of other keys, %v", cams(got), got.OtherKeys, err)
+	}
+	stranger := newCopierFixture(t, t.TempDir(), Config{})
+	got, err = Restore(stranger.ids, target, t.TempDir())
+	if err != nil || len(got.Segments) != 0 || got.OtherKeys != 3 {
+		t.Fatalf("a key of neither: %v, %d of other keys, %v", cams(got), got.OtherKeys, err)
+	}
+}
+
+func mustGlob(t *testing.T, pattern string) []string {
+	t.Helper()
+	m, err := filepath.Glob(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -27,6 +27,14 @@ type RestoredSegment struct {
 // maxRestoreSegments bounds one Restore.
 const maxRestoreSegments = 1 << 20
 
+// Restored is what Restore rebuilt, and what it left to other keys.
+type Restored struct {
+	Segments []RestoredSegment
+	// OtherKeys counts segments encrypted for none of the identities
+	// given: another household's, when households share a target folder.
+	OtherKeys int
+}
+
 // Restore rebuilds playable fragmented MP4s from an off-site copy at src
 // (a local directory: a mounted disk, or a copy fetched from the SFTP
 // host) with the household's identities alone: for each segment the init
@@ -34,39 +42,78 @@ const maxRestoreSegments = 1 << 20
 // (a copy cut off mid-event ends at its last whole fragment). Next to each
 // <dest>/<camera>/<segment>.mp4 it writes <segment>.json, the decrypted
 // time index. It never writes into src.
-func Restore(ids []age.Identity, src, dest string) ([]RestoredSegment, error) {
+//
+// src is the target folder (camera folders in it) or one camera's folder
+// (segment folders in it). Segments encrypted for other keys are counted
+// and passed over: households may share a target folder, each camera in
+// a folder of its own.
+func Restore(ids []age.Identity, src, dest string) (Restored, error) {
+	var out Restored
+	if isCameraDir(src) {
+		err := restoreCamera(ids, src, dest, filepath.Base(filepath.Clean(src)), &out)
+		sort.Slice(out.Segments, func(i, j int) bool { return out.Segments[i].File < out.Segments[j].File })
+		return out, err
+	}
 	cams, err := os.ReadDir(src)
 	if err != nil {
-		return nil, fmt.Errorf("read source: %w", err)
+		return out, fmt.Errorf("read source: %w", err)
 	}
-	var out []RestoredSegment
 	for _, cam := range cams {
 		if !cam.IsDir() {
 			continue
 		}
-		segs, err := os.ReadDir(filepath.Join(src, cam.Name()))
-		if err != nil {
-			return out, fmt.Errorf("read source: %w", err)
-		}
-		for _, seg := range segs {
-			if !seg.IsDir() {
-				continue
-			}
-			if len(out) >= maxRestoreSegments {
-				return out, fmt.Errorf("more than %d segments", maxRestoreSegments)
-			}
-			r, err := restoreSegment(ids, filepath.Join(src, cam.Name(), seg.Name()), filepath.Join(dest, cam.Name()), cam.Name(), seg.Name())
-			if errors.Is(err, errNoFootage) {
-				continue
-			}
-			if err != nil {
-				return out, fmt.Errorf("segment %s/%s: %w", cam.Name(), seg.Name(), err)
-			}
-			out = append(out, r)
+		if err := restoreCamera(ids, filepath.Join(src, cam.Name()), dest, cam.Name(), &out); err != nil {
+			return out, err
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
+	sort.Slice(out.Segments, func(i, j int) bool { return out.Segments[i].File < out.Segments[j].File })
 	return out, nil
+}
+
+// isCameraDir reports whether dir holds segment folders (an init file
+// one level down) rather than camera folders.
+func isCameraDir(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			if _, err := os.Stat(filepath.Join(dir, e.Name(), initName)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// restoreCamera restores the segments of one camera's folder into
+// dest/<cam>.
+func restoreCamera(ids []age.Identity, dir, dest, cam string, out *Restored) error {
+	segs, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("read source: %w", err)
+	}
+	for _, seg := range segs {
+		if !seg.IsDir() {
+			continue
+		}
+		if len(out.Segments)+out.OtherKeys >= maxRestoreSegments {
+			return fmt.Errorf("more than %d segments", maxRestoreSegments)
+		}
+		r, err := restoreSegment(ids, filepath.Join(dir, seg.Name()), filepath.Join(dest, cam), cam, seg.Name())
+		var other *age.NoIdentityMatchError
+		switch {
+		case errors.Is(err, errNoFootage):
+		case errors.As(err, &other):
+			out.OtherKeys++
+		case err != nil:
+			return fmt.Errorf("segment %s/%s: %w", cam, seg.Name(), err)
+		default:
+			out.Segments = append(out.Segments, r)
+		}
+	}
+	return nil
 }
 
 var errNoFootage = errors.New("no footage")

@@ -62,7 +62,8 @@ func TestSFTPTargetTrustOnFirstUse(t *testing.T) {
 	}
 	mu.Unlock()
 	assertNoPlaintext(t, srv.Local)
-	got, err := Restore(f.ids, filepath.Join(srv.Local, "hearth"), t.TempDir())
+	restored, err := Restore(f.ids, filepath.Join(srv.Local, "hearth"), t.TempDir())
+	got := restored.Segments
 	if err != nil || len(got) != 1 {
 		t.Fatalf("restore: %+v, %v", got, err)
 	}
