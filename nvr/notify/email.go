@@ -87,6 +87,16 @@ func (e email) send(ctx context.Context, ch nvr.NotifyChannel, m Message) error 
 // deliver speaks SMTP to the relay: TLS or STARTTLS as configured (a relay
 // that does not offer STARTTLS is refused, never fallen back from), AUTH
 // PLAIN only over TLS, one recipient.
+// relayError is a failure of the appliance's own mail relay (connecting,
+// greeting, TLS, sign-in, the sender refused): the appliance's admin
+// fixes it, not the household, whose part is the recipient's address.
+type relayError struct{ err error }
+
+func (e relayError) Error() string { return e.err.Error() }
+func (e relayError) Unwrap() error { return e.err }
+
+func relayFailure(err error) error { return relayError{err: err} }
+
 func (e email) deliver(ctx context.Context, to string, msg []byte) error {
 	timeout := e.cfg.Timeout
 	if timeout <= 0 {
@@ -103,7 +113,7 @@ func (e email) deliver(ctx context.Context, to string, msg []byte) error {
 		conn, err = d.DialContext(ctx, "tcp", e.cfg.Addr)
 	}
 	if err != nil {
-		return fmt.Errorf("smtp connect: %w", err)
+		return relayFailure(fmt.Errorf("smtp connect: %w", err))
 	}
 	defer conn.Close()
 	deadline := time.Now().Add(timeout)
@@ -113,27 +123,27 @@ func (e email) deliver(ctx context.Context, to string, msg []byte) error {
 	_ = conn.SetDeadline(deadline)
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
-		return fmt.Errorf("smtp greeting: %w", err)
+		return relayFailure(fmt.Errorf("smtp greeting: %w", err))
 	}
 	defer c.Close()
 	if err := c.Hello("hearth"); err != nil {
-		return fmt.Errorf("smtp hello: %w", err)
+		return relayFailure(fmt.Errorf("smtp hello: %w", err))
 	}
 	if e.cfg.Security == "" || e.cfg.Security == SMTPStartTLS {
 		if ok, _ := c.Extension("STARTTLS"); !ok {
-			return permanent(errors.New("smtp relay does not offer STARTTLS; refusing to send in clear"))
+			return relayFailure(permanent(errors.New("smtp relay does not offer STARTTLS; refusing to send in clear")))
 		}
 		if err := c.StartTLS(tlsCfg); err != nil {
-			return fmt.Errorf("smtp starttls: %w", err)
+			return relayFailure(fmt.Errorf("smtp starttls: %w", err))
 		}
 	}
 	if e.cfg.Username != "" {
 		if err := c.Auth(smtp.PlainAuth("", e.cfg.Username, e.cfg.Password.Reveal(), host)); err != nil {
-			return permanent(fmt.Errorf("smtp auth: %w", err))
+			return relayFailure(permanent(fmt.Errorf("smtp auth: %w", err)))
 		}
 	}
 	if err := c.Mail(e.cfg.From); err != nil {
-		return smtpErr("smtp mail from", err)
+		return relayFailure(smtpErr("smtp mail from", err))
 	}
 	if err := c.Rcpt(to); err != nil {
 		return smtpErr("smtp rcpt to", err)

@@ -24,6 +24,11 @@ func failureWords(err error) string {
 		authErr x509.UnknownAuthorityError
 		netErr  net.Error
 	)
+	var relay relayError
+	if errors.As(err, &relay) {
+		// Not the household's to fix: their channel is an address.
+		return "the appliance's mail server did not take it: the appliance's admin can check its mail settings (" + innermost(err).Error() + ")"
+	}
 	if errors.As(err, &pe) {
 		err = pe.err
 	}

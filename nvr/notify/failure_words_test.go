@@ -35,11 +35,19 @@ func TestFailureWords(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+hung.Addr().String()+"/x", nil)
 	_, timedOut := http.DefaultClient.Do(req)
 
+	// The appliance's mail relay down: the words send the household to
+	// the appliance's admin (they read "is the receiver running?" and
+	// could do nothing about it).
+	relayDown := email{cfg: SMTPConfig{Addr: closed, From: "hearth@example.com", Security: SMTPPlain, Timeout: 5 * time.Second}}.
+		deliver(context.Background(), "ana@example.com", []byte("x"))
+
 	for _, c := range []struct {
 		err  error
 		want string
 	}{
 		{refused, "nothing answers at that address: is the receiver running, and is the port right? (connection refused)"},
+		{relayDown, "the appliance's mail server did not take it: the appliance's admin can check its mail settings (connection refused)"},
+		{smtpErr("smtp rcpt to", errors.New("550 5.1.1 no such user")), "smtp rcpt to: 550 5.1.1 no such user"},
 		{timedOut, "the receiver did not answer in time (context deadline exceeded)"},
 		{permanent(errors.New("receiver answered 404 Not Found")), "receiver answered 404 Not Found"},
 		{nil, "it could not be sent"},
