@@ -336,6 +336,12 @@ func TestBrowserUI(t *testing.T) {
 	if id := waitDecodedID(t, b, `[data-testid="event-video"]`, 20*time.Second); id != cam {
 		t.Fatalf("event clip shows camera %q, want %q", id, cam)
 	}
+	// Download (a phone's player has none of its own) gets the same clip.
+	if got := eval[string](t, b, `(async () => { const a = document.querySelector('[data-testid="event-download"]');
+		const r = await fetch(a.href); const n = (await r.arrayBuffer()).byteLength;
+		return [a.href === document.querySelector('[data-testid="event-video"]').src, a.getAttribute('download').endsWith('.mp4'), r.status, r.headers.get('Content-Type'), n > 1000].join(' '); })()`); got != "true true 200 video/mp4 true" {
+		t.Fatalf("the clip's Download: %q", got)
+	}
 	dark(t, b, true)
 	shot("event-clip-dark", 375, 812)
 	dark(t, b, false)

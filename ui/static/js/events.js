@@ -285,7 +285,12 @@ function openClip(li, ev, title) {
   playerTitle.textContent = title;
   const link = el('a', 'button', 'Open camera at this moment');
   link.href = momentURL(String(ev.camera || ''), ev.start);
-  const acts = [link];
+  // A phone's player has no download of its own (iPhone Safari).
+  const save = el('a', 'button secondary', 'Download');
+  save.href = player.src;
+  save.setAttribute('download', `${title.replace(/[\\/:*?"<>|]/g, '-')}.mp4`);
+  save.dataset.testid = 'event-download';
+  const acts = [link, save];
   if (canPin) {
     const pinned = () => li.classList.contains('pinned');
     const pin = button(pinned() ? 'Unpin' : 'Pin', 'Keep this event and its footage', async () => {
