@@ -289,6 +289,11 @@ func TestDetectorRunningSaysWhy(t *testing.T) {
 			t.Errorf("ffmpeg %v, %s: %q (%s), want %q (%s)", tc.ffmpeg, tc.body, got, cls, tc.want, tc.cls)
 		}
 	}
+	// Without zones the words only inform.
+	set(`{"detector":"bitstream","zones":"[]"}`)
+	if got, cls := running(); cls != "muted" {
+		t.Errorf("no zones: %q (%s), want muted", got, cls)
+	}
 	set(`{"detector":"off"}`)
 	if n := testID(t, f.get(page, ana).body, "detection").Find(`[data-testid="detector-running"]`).Length(); n != 0 {
 		t.Errorf("detector off: %d running lines, want none", n)
