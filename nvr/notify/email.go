@@ -84,9 +84,6 @@ func (e email) send(ctx context.Context, ch nvr.NotifyChannel, m Message) error 
 	return e.deliver(ctx, to.Address, msg)
 }
 
-// deliver speaks SMTP to the relay: TLS or STARTTLS as configured (a relay
-// that does not offer STARTTLS is refused, never fallen back from), AUTH
-// PLAIN only over TLS, one recipient.
 // relayError is a failure of the appliance's own mail relay (connecting,
 // greeting, TLS, sign-in, the sender refused): the appliance's admin
 // fixes it, not the household, whose part is the recipient's address.
@@ -97,6 +94,9 @@ func (e relayError) Unwrap() error { return e.err }
 
 func relayFailure(err error) error { return relayError{err: err} }
 
+// deliver speaks SMTP to the relay: TLS or STARTTLS as configured (a relay
+// that does not offer STARTTLS is refused, never fallen back from), AUTH
+// PLAIN only over TLS, one recipient.
 func (e email) deliver(ctx context.Context, to string, msg []byte) error {
 	timeout := e.cfg.Timeout
 	if timeout <= 0 {
