@@ -1,13 +1,15 @@
 // Times in the reader's zone. The server writes times in the appliance's
 // zone, which may not be the household's (a container left at UTC); this
-// module writes them again in the reader's, and is where every page's
-// script formats a time, so that they all read alike:
+// module writes them again in the reader's, and live.js and settings.js
+// format their times with it:
 //   time[data-when]        (views.When) "2026-12-07 14:02", or "14:02" for
 //                          data-when="clock" (a span's end on the same day)
 //   [data-in-readers-zone] (views.InReadersZone) words that name a camera's
 //                          last frame: data-seen-clock, as the server wrote
 //                          it, is replaced by data-seen-at in this zone
-// Rows a page adds itself (links.js, listToken) use dateTime below.
+// A row a page adds itself is written in the reader's zone already
+// (settings.js listToken with dateTime below; links.js its own, with
+// seconds).
 
 const pad = (n) => String(n).padStart(2, '0');
 
