@@ -44,6 +44,10 @@ export class RecordedPlayer {
     this.answeredAt = 0; // when a seek was answered: frames received before are older footage
     this.clip = null; // {from, to} ms of the clip playing
     this.clipRefusal = '';
+    // The server's refusal of the recording itself (missing file, fault),
+    // when WHEP was refused so: the clip is tried too, but if it fails the
+    // words are these, not the browser's.
+    this.openFailure = '';
     this.poll = 0;
     this.gen = 0; // bumped by each play/stop so late answers of an old attempt are ignored
     this.watchFrames();
@@ -53,6 +57,10 @@ export class RecordedPlayer {
     video.addEventListener('error', () => {
       const e = video.error;
       if (this.transport !== 'clip' || !e || (e.code !== MediaError.MEDIA_ERR_DECODE && e.code !== MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED)) return;
+      if (this.openFailure) {
+        this.hooks.onStatus(`Hearth could not open this recording (${this.openFailure}).`);
+        return;
+      }
       const why = this.clipRefusal ? ` (${this.clipRefusal})` : '';
       this.hooks.onStatus(`This browser cannot play this recording${why}.`);
     });
@@ -127,6 +135,12 @@ export class RecordedPlayer {
       // the clip is tried next, and if it cannot play either, the error
       // handler says so with these words.
       this.clipRefusal = err instanceof WhepError && err.status === 400 ? err.detail || '' : '';
+      // 404 and up (401 aside) are about the recording, not the browser: a
+      // file gone from the disk, or a fault on the appliance.
+      this.openFailure = '';
+      if (err instanceof WhepError && err.status >= 404) {
+        this.openFailure = err.status === 500 ? 'a fault on the appliance; its log says more' : (err.detail || `the appliance answered ${err.status}`);
+      }
       if (err instanceof WhepError && err.status === 401) { window.location.assign('/login'); return; }
       this.openClip(from, Math.min(to, from + CLIP_MAX_MS));
     }
