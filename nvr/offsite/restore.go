@@ -49,25 +49,27 @@ type Restored struct {
 // a folder of its own.
 func Restore(ids []age.Identity, src, dest string) (Restored, error) {
 	var out Restored
-	if isCameraDir(src) {
-		err := restoreCamera(ids, src, dest, filepath.Base(filepath.Clean(src)), &out)
-		sort.Slice(out.Segments, func(i, j int) bool { return out.Segments[i].File < out.Segments[j].File })
-		return out, err
-	}
-	cams, err := os.ReadDir(src)
-	if err != nil {
-		return out, fmt.Errorf("read source: %w", err)
-	}
-	for _, cam := range cams {
-		if !cam.IsDir() {
-			continue
+	cams := []string{src}
+	if !isCameraDir(src) {
+		entries, err := os.ReadDir(src)
+		if err != nil {
+			return out, fmt.Errorf("read source: %w", err)
 		}
-		if err := restoreCamera(ids, filepath.Join(src, cam.Name()), dest, cam.Name(), &out); err != nil {
-			return out, err
+		cams = cams[:0]
+		for _, e := range entries {
+			if e.IsDir() {
+				cams = append(cams, filepath.Join(src, e.Name()))
+			}
+		}
+	}
+	var err error
+	for _, dir := range cams {
+		if err = restoreCamera(ids, dir, dest, filepath.Base(filepath.Clean(dir)), &out); err != nil {
+			break
 		}
 	}
 	sort.Slice(out.Segments, func(i, j int) bool { return out.Segments[i].File < out.Segments[j].File })
-	return out, nil
+	return out, err
 }
 
 // isCameraDir reports whether dir holds segment folders (an init file
