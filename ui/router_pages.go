@@ -91,9 +91,11 @@ func (rt *router) pageCamera(pattern string, a nvr.Action, h func(http.ResponseW
 		if err != nil {
 			// Someone who watches the camera knows it exists: they are told
 			// who changes it. Anyone else gets the plain 404.
-			if _, seeErr := rt.srv.policy.Camera(r.Context(), p, nvr.ActionViewCamera, id); seeErr == nil && a == nvr.ActionManageCamera {
-				rt.srv.pageRefused(w, r, err, "Only your household's owners can change this camera's settings. Ask one of them.")
-				return
+			if a == nvr.ActionManageCamera {
+				if _, seeErr := rt.srv.policy.Camera(r.Context(), p, nvr.ActionViewCamera, id); seeErr == nil {
+					rt.srv.pageRefused(w, r, err, "Only your household's owners can change this camera's settings. Ask one of them.")
+					return
+				}
 			}
 			rt.srv.pageError(w, r, err)
 			return
