@@ -37,18 +37,19 @@ func (w writes) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, err
 		                     transport, enabled, created_at_ns,
 		                     record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days,
 		                     detector, motion_sensitivity, motion_zones, events_enabled, local_ok,
-		                     onvif_url, event_source)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                     onvif_url, event_source, record_resume_mode)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.ID), int64(c.HouseholdID), c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(),
 		string(c.Transport), b2i(c.Enabled), ns(c.CreatedAt),
 		string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
 		days(c.RetainContinuous), days(c.RetainEvents),
 		string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents),
-		b2i(c.LocalOK), c.ONVIFURL, eventSource(c.Detection.Source))
+		b2i(c.LocalOK), c.ONVIFURL, eventSource(c.Detection.Source), string(resumeMode(c.RecordMode, nvr.RecordContinuous)))
 	if err != nil {
 		return nvr.Camera{}, cameraWriteError(op, c, err)
 	}
 	c.CreatedAt = fromNs(ns(c.CreatedAt))
+	c.ResumeRecordMode = resumeMode(c.RecordMode, nvr.RecordContinuous)
 	return c, nil
 }
 
@@ -76,14 +77,24 @@ const (
 	record_mode, pre_roll_ms, post_roll_ms, retain_continuous_days, retain_event_days, household_since_ns,
 	detector, motion_sensitivity, motion_zones, events_enabled, local_ok,
 	shutter_closed, shutter_start_min, shutter_end_min, shutter_keep_recording,
-	onvif_url, event_source`
+	onvif_url, event_source, record_resume_mode`
 	joinedCameraColumns = `c.id, c.household_id, c.name, c.main_url, c.sub_url, c.rtsp_username, c.rtsp_password,
 	c.transport, c.enabled, c.created_at_ns,
 	c.record_mode, c.pre_roll_ms, c.post_roll_ms, c.retain_continuous_days, c.retain_event_days, c.household_since_ns,
 	c.detector, c.motion_sensitivity, c.motion_zones, c.events_enabled, c.local_ok,
 	c.shutter_closed, c.shutter_start_min, c.shutter_end_min, c.shutter_keep_recording,
-	c.onvif_url, c.event_source`
+	c.onvif_url, c.event_source, c.record_resume_mode`
 )
+
+// resumeMode is the record_resume_mode stored with mode: mode itself, or
+// what was stored before (before) when mode is off, so that turning
+// recording back on restores the household's choice.
+func resumeMode(mode, before nvr.RecordMode) nvr.RecordMode {
+	if mode == nvr.RecordOff {
+		return before
+	}
+	return mode
+}
 
 // eventSource is the stored event_source of s (” is Hearth's detector).
 func eventSource(s nvr.EventSource) string {
@@ -111,6 +122,7 @@ type cameraRecording struct {
 	shutterClosed, keepRecording          bool
 	shutterStart, shutterEnd              int64
 	onvifURL, eventSource                 string
+	resumeMode                            string
 }
 
 // dest returns the scan destinations, in the order of cameraColumns' tail.
@@ -118,7 +130,7 @@ func (r *cameraRecording) dest() []any {
 	return []any{&r.mode, &r.preMs, &r.postMs, &r.continuousDays, &r.events, &r.householdSinceNs,
 		&r.detector, &r.sensitivity, &r.zones, &r.eventsEnabled, &r.localOK,
 		&r.shutterClosed, &r.shutterStart, &r.shutterEnd, &r.keepRecording,
-		&r.onvifURL, &r.eventSource}
+		&r.onvifURL, &r.eventSource, &r.resumeMode}
 }
 
 // apply sets c's recording settings from r.
@@ -136,6 +148,7 @@ func (r *cameraRecording) apply(c *nvr.Camera) {
 	}
 	c.LocalOK = r.localOK
 	c.ONVIFURL = r.onvifURL
+	c.ResumeRecordMode = nvr.RecordMode(r.resumeMode)
 	c.Shutter = nvr.Shutter{Closed: r.shutterClosed, KeepRecording: r.keepRecording,
 		Schedule: nvr.DailyWindow{Start: int(r.shutterStart), End: int(r.shutterEnd)}}
 }
@@ -242,13 +255,15 @@ func (w writes) UpdateCamera(ctx context.Context, c nvr.Camera) error {
 			                   record_mode = ?, pre_roll_ms = ?, post_roll_ms = ?,
 			                   retain_continuous_days = ?, retain_event_days = ?,
 			                   detector = ?, motion_sensitivity = ?, motion_zones = ?, events_enabled = ?,
-			                   local_ok = ?, onvif_url = ?, event_source = ?
+			                   local_ok = ?, onvif_url = ?, event_source = ?,
+			                   record_resume_mode = CASE WHEN ? = 'off' THEN record_resume_mode ELSE ? END
 			WHERE id = ?`,
 			c.Name, c.MainURL, c.SubURL, c.Username, c.Password.Reveal(), string(c.Transport), b2i(c.Enabled),
 			string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
 			days(c.RetainContinuous), days(c.RetainEvents),
 			string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents),
-			b2i(c.LocalOK), c.ONVIFURL, eventSource(c.Detection.Source), string(c.ID))
+			b2i(c.LocalOK), c.ONVIFURL, eventSource(c.Detection.Source),
+			string(c.RecordMode), string(c.RecordMode), string(c.ID))
 		if err != nil {
 			return cameraWriteError(op, c, err)
 		}

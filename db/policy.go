@@ -54,7 +54,7 @@ SELECT
 	COALESCE(c.events_enabled, 0), COALESCE(c.local_ok, 0),
 	COALESCE(c.shutter_closed, 0), COALESCE(c.shutter_start_min, 0), COALESCE(c.shutter_end_min, 0),
 	COALESCE(c.shutter_keep_recording, 0),
-	COALESCE(c.onvif_url, ''), COALESCE(c.event_source, 'hearth'),
+	COALESCE(c.onvif_url, ''), COALESCE(c.event_source, 'hearth'), COALESCE(c.record_resume_mode, 'continuous'),
 	EXISTS (SELECT 1 FROM camera_viewers v WHERE v.user_id = :uid AND v.camera_id = :cam)
 FROM (SELECT 1) AS one
 LEFT JOIN users u ON u.id = :uid

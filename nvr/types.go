@@ -75,8 +75,13 @@ type Camera struct {
 	// Recording settings (see ValidateRecording). A store fills a new
 	// camera's zero settings with the defaults below.
 	RecordMode RecordMode
-	PreRoll    time.Duration // footage kept before an event starts
-	PostRoll   time.Duration // footage kept after an event ends
+	// ResumeRecordMode is what turning recording back on restores: the
+	// last RecordMode other than off (continuous for a camera never set
+	// otherwise). Stores keep it on every write of RecordMode; it is read
+	// only, by a recording switch (Home Assistant's over MQTT).
+	ResumeRecordMode RecordMode
+	PreRoll          time.Duration // footage kept before an event starts
+	PostRoll         time.Duration // footage kept after an event ends
 	// RetainContinuous and RetainEvents are how long continuous and event
 	// footage is kept; whole days.
 	RetainContinuous time.Duration

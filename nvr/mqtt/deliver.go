@@ -129,7 +129,12 @@ func (w *worker) command(ctx context.Context, c paho.Client, cmd command) {
 			if g.Camera().RecordMode != nvr.RecordOff {
 				return // already recording in its mode (continuous or events)
 			}
-			mode = nvr.RecordContinuous
+			// Back to what the household had chosen: an events-only
+			// camera switched off and on stays events only.
+			mode = g.Camera().ResumeRecordMode
+			if mode == "" || mode == nvr.RecordOff {
+				mode = nvr.RecordContinuous
+			}
 		case "OFF":
 			mode = nvr.RecordOff
 		default:

@@ -340,6 +340,30 @@ func TestRecordingSwitchCommand(t *testing.T) {
 		m, _ := all.last(inB.TopicPrefix + "/" + string(w.camB1.ID) + "/recording")
 		return err == nil && c.RecordMode == nvr.RecordContinuous && string(m.payload) == "ON"
 	})
+
+	// An events-only camera switched off and on again records events only,
+	// as the household chose, not everything.
+	c, err := w.store.Camera(w.ctx, w.camB1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.RecordMode = nvr.RecordEvents
+	if err := w.store.UpdateCamera(w.ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	b.pub(inB.TopicPrefix+"/"+string(w.camB1.ID)+"/recording/set", "OFF")
+	waitFor(t, 30*time.Second, "B1 recording off again", func() bool {
+		c, err := w.store.Camera(w.ctx, w.camB1.ID)
+		return err == nil && c.RecordMode == nvr.RecordOff
+	})
+	b.pub(inB.TopicPrefix+"/"+string(w.camB1.ID)+"/recording/set", "ON")
+	waitFor(t, 30*time.Second, "B1 back to events only", func() bool {
+		c, err := w.store.Camera(w.ctx, w.camB1.ID)
+		return err == nil && c.RecordMode != nvr.RecordOff
+	})
+	if c, err := w.store.Camera(w.ctx, w.camB1.ID); err != nil || c.RecordMode != nvr.RecordEvents {
+		t.Errorf("B1 after OFF and ON: %q %v, want events (its mode before OFF)", c.RecordMode, err)
+	}
 }
 
 // Home Assistant's privacy switch closes and opens the shutter for an
