@@ -19,13 +19,23 @@ import (
 )
 
 // waitJS polls until the expression is true in the page, or fails with
-// what why says about the page then.
+// what why says about the page then. An expression that throws counts as
+// not yet true: a page the browser is still loading (after a select or a
+// link navigates) has its new address before its document, so a wait
+// that names both would otherwise fail on the half-loaded page (it did,
+// on CI). The last error is in the failure message.
 func waitJS(t *testing.T, b *browsertest.Browser, js, why string, limit time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
-	for !eval[bool](t, b, js) {
+	for n := 0; ; n++ {
+		ok, err := browsertest.Eval[bool](b, js)
+		if err == nil && ok {
+			return
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: %s; page state %s", js, eval[string](t, b, why), eval[string](t, b, reviewStateJS))
+			why, _ := browsertest.Eval[string](b, why)
+			state, _ := browsertest.Eval[string](b, reviewStateJS)
+			t.Fatalf("waiting for %s (%d tries, last error %v): %s; page state %s", js, n+1, err, why, state)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
