@@ -420,6 +420,7 @@ func TestCameraRecordingSettings(t *testing.T) {
 	c.RecordMode, c.PreRoll, c.PostRoll = nvr.RecordEvents, 0, 1500*time.Millisecond
 	c.RetainContinuous, c.RetainEvents = 24*time.Hour, 365*24*time.Hour
 	noErr(t, d.UpdateCamera(ctx, c))
+	c.ResumeRecordMode = nvr.RecordEvents // the store keeps the last mode other than off
 	if got := must[nvr.Camera](t)(d.Camera(ctx, c.ID)); !sameCamera(got, c) {
 		t.Fatalf("after update %+v, want %+v", got, c)
 	}
