@@ -140,6 +140,10 @@ func cameraMove(ctx context.Context, args []string, e env) error {
 			return errMessage(err)
 		}
 		fmt.Fprintf(e.stdout, "camera %s %q moved to household %s %q\n", c.ID, c.Name, h.PublicID, h.Name)
+		// The footage stays behind, unseen: say so, since moving the camera
+		// back does not show it again either (HouseholdSince moves on).
+		fmt.Fprintf(e.stdout, "%q sees what the camera records from now on. Its earlier recordings are kept until retention removes them, "+
+			"but no household can play them back, and moving the camera back does not change that.\n", h.Name)
 		return nil
 	})
 }

@@ -239,7 +239,9 @@ func TestRecordingAndClips(t *testing.T) {
 
 	// Moving the camera to Beta gives Beta its future, not Alpha's past.
 	movedAt := time.Now()
-	mustCLI(t, "", "camera", "move", cam, "--household", "Beta", "--data", site.data)
+	if out := mustCLI(t, "", "camera", "move", cam, "--household", "Beta", "--data", site.data); !strings.Contains(out, "no household can play them back") {
+		t.Errorf("camera move does not say the footage before it stays unseen: %s", out)
+	}
 	if code, _ := c.call("GET", "/api/cameras/"+cam+"/clip.mp4?"+q(from, to), ""); code != 404 {
 		t.Fatalf("old household after the move: %d", code)
 	}
