@@ -444,6 +444,17 @@ func TestBrowserReview(t *testing.T) {
 	if d := c.Sub(at); d < -(browserGOP+stampSlack) || d > 10*time.Second {
 		t.Fatalf("?t=%s shows %s", at.Format(time.RFC3339), c.Format(time.RFC3339Nano))
 	}
+	// A stretch that begins before the first recording: its clip is
+	// shorter than the stretch, and the selection bar says by how much.
+	// Zoomed out so that one step back from the playhead (a twentieth of
+	// the view) reaches well before the footage.
+	for n := 0; n < 20 && viewSpan(t, b) < 10*60*1000; n++ {
+		do(t, b, chromedp.KeyEvent("-"))
+	}
+	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid="select-mode"]`)))
+	do(t, b, chromedp.Focus(chromedp.CSS(`[data-timeline]`)), chromedp.KeyEvent(kb.ArrowLeft))
+	waitJS(t, b, `/^Selected .*\. Only \d+ s of it was recorded: the clip skips the \d+ (s|min) without footage\.$/.test(document.querySelector('[data-testid="selection-text"]').textContent)`,
+		`document.querySelector('[data-testid="selection-text"]').textContent`, 5*time.Second)
 	// A moment before any footage: said so, and the first recording plays.
 	before := first.Add(-time.Hour)
 	do(t, b, chromedp.Navigate(srv.url+"/cameras/"+cam+"?t="+before.UTC().Format(time.RFC3339)))

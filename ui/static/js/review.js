@@ -290,11 +290,17 @@ async function stepEvent(dir) {
   openEvent(ev);
 }
 
+// duration is a length as the selection bar words it: seconds below two
+// minutes, whole minutes above.
+function duration(ms) {
+  const secs = Math.round(ms / 1000);
+  return secs < 120 ? `${secs} s` : `${Math.round(secs / 60)} min`;
+}
+
 function onSelect(a, b, done) {
   b = Math.min(b, a + SELECT_MAX_MS);
   tl.setSelection([a, b]);
-  const secs = Math.round((b - a) / 1000);
-  const len = secs < 120 ? `${secs} s` : `${Math.round(secs / 60)} min`;
+  const len = duration(b - a);
   // A stretch with no footage has nothing to download: say so here
   // instead of letting the button lead to the clip route's 404.
   const recorded = loaded ? ranges.reduce((n, r) => n + Math.max(0, Math.min(b, r.b) - Math.max(a, r.a)), 0) : b - a;
@@ -312,7 +318,11 @@ function onSelect(a, b, done) {
     shareRange.href = `/settings/links?${q}`;
     shareRange.hidden = false;
   }
-  selectionText.textContent = `Selected ${hhmmss(a)}–${hhmmss(b)} (${len})`;
+  // The clip joins the footage and skips what was not recorded, so a
+  // stretch across a gap downloads shorter than it looks: say by how much.
+  const missing = b - a - recorded;
+  selectionText.textContent = `Selected ${hhmmss(a)}–${hhmmss(b)} (${len})` + (missing >= 2000
+    ? `. Only ${duration(recorded)} of it was recorded: the clip skips the ${duration(missing)} without footage.` : '');
   download.href = api(`clip.mp4?start=${encodeURIComponent(iso(a))}&end=${encodeURIComponent(iso(b))}`);
   download.setAttribute('download', `${section.dataset.cameraName || 'camera'} ${new Date(a).toISOString().slice(0, 19).replace(/:/g, '-')}.mp4`);
   selectionBar.hidden = false;
