@@ -455,6 +455,14 @@ func TestBrowserReview(t *testing.T) {
 	do(t, b, chromedp.Focus(chromedp.CSS(`[data-timeline]`)), chromedp.KeyEvent(kb.ArrowLeft))
 	waitJS(t, b, `/^Selected .*\. Only \d+ s of it was recorded: the clip skips the \d+ (s|min) without footage\.$/.test(document.querySelector('[data-testid="selection-text"]').textContent)`,
 		`document.querySelector('[data-testid="selection-text"]').textContent`, 5*time.Second)
+	// A time typed for the day shown plays that moment (in the browser's
+	// zone, which viewAcrossMidnight set).
+	typed := first.Add(12 * time.Second).Truncate(time.Second)
+	eval[bool](t, b, fmt.Sprintf(`(() => { const d = new Date(%d); const p = (n) => String(n).padStart(2, '0');
+		document.querySelector('[data-day]').value = d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());
+		const i = document.querySelector('[data-testid="timeline-time"]'); i.value = p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds());
+		i.dispatchEvent(new Event('change')); return true; })()`, typed.UnixMilli()))
+	waitJS(t, b, fmt.Sprintf(`document.querySelector('video[data-review]').dataset.playingFrom === %q`, typed.UTC().Format("2006-01-02T15:04:05.000Z")), statusJS, 10*time.Second)
 	// A moment before any footage: said so, and the first recording plays.
 	before := first.Add(-time.Hour)
 	do(t, b, chromedp.Navigate(srv.url+"/cameras/"+cam+"?t="+before.UTC().Format(time.RFC3339)))

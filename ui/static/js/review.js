@@ -34,6 +34,7 @@ const speedSel = section.querySelector('[data-playback-speed]');
 const positionEl = section.querySelector('[data-playback-position]');
 const liveBtn = section.querySelector('[data-go-live]');
 const dayInput = section.querySelector('[data-day]');
+const timeInput = section.querySelector('[data-time-of-day]');
 const selectBtn = section.querySelector('[data-select-mode]');
 const selectionBar = section.querySelector('[data-selection]');
 const selectionText = section.querySelector('[data-selection-text]');
@@ -462,6 +463,21 @@ dayInput.addEventListener('change', () => {
   // or the page says the day has none (the picture must not go on
   // showing another day under that day's timeline).
   jumpRecording(false);
+});
+
+// A time of the day shown plays that moment ("what happened at 14:32?"
+// is a household's usual question, and a day-long timeline is too coarse
+// to hit a minute by tapping). The browser fires change as each part of
+// the time is typed, so the last one, after a pause, counts.
+let timeTimer = 0;
+timeInput.addEventListener('change', () => {
+  clearTimeout(timeTimer);
+  timeTimer = setTimeout(() => {
+    const [y, m, d] = dayInput.value.split('-').map(Number);
+    const [hh, mm, ss = 0] = timeInput.value.split(':').map(Number);
+    if (!y || !m || !d || !Number.isFinite(hh) || !Number.isFinite(mm)) return;
+    playAt(new Date(y, m - 1, d, hh, mm, ss).getTime());
+  }, 600);
 });
 
 // jumpRecording plays the first (Home) or the latest (End, half a minute
