@@ -21,8 +21,10 @@ import (
 func TestLoginBruteForceThroughServer(t *testing.T) {
 	const pw = "a long enough passphrase"
 	const window = 12 * time.Second
+	t.Parallel()
 	for _, route := range []string{"/api/login", "/login"} {
 		t.Run(strings.TrimPrefix(route, "/"), func(t *testing.T) {
+			t.Parallel() // two servers, two accounts: the windows overlap
 			data := t.TempDir()
 			mustCLI(t, "", "household", "add", "Alpha", "--data", data)
 			mustCLI(t, pw+"\n", "user", "add", "ana", "--household", "Alpha", "--role", "owner", "--data", data)

@@ -57,6 +57,7 @@ func writeSegmentFile(t *testing.T, dir, cam string, seconds int) string {
 }
 
 func TestCheckCommand(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	mustCLI(t, "", "household", "add", "Alpha", "--data", data)
 	cam := addCamera(t, data, "Alpha", "porch", "rtsp://127.0.0.1:1/x")

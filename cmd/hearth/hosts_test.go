@@ -15,6 +15,7 @@ import (
 // state-changing request from a foreign Origin or a cross-site fetch with
 // 403 (CSRF) even with a valid session.
 func TestAllowedHostsThroughConfig(t *testing.T) {
+	t.Parallel()
 	const pw = "a long enough passphrase"
 	data := t.TempDir()
 	conf := filepath.Join(t.TempDir(), "hearth.toml")

@@ -190,6 +190,7 @@ func addCameraUser(t *testing.T, data, household, name, url, user, password stri
 // TestEndToEnd runs the real server with a temp data dir and the real admin
 // commands against it: two households, owners, a viewer, cameras.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	const pw = "a long enough passphrase"
 	canary := "CANARY-e2e-!"

@@ -21,6 +21,7 @@ import (
 // WebSocket of the second camera carries that camera's frames, from the
 // ingest hub the binary wires to the route.
 func TestMSELive(t *testing.T) {
+	t.Parallel()
 	site := newRecordingSite(t, 2)
 	srv := startServer(t, site.data)
 	c := newClient(t, srv.url)

@@ -131,6 +131,7 @@ func canaryForms(core, raw string) []string {
 // spellings: zero hits. The same run checks that names and labels with
 // shell syntax create no canary file and reach no argument position.
 func TestSecretCanaryEndToEnd(t *testing.T) {
+	t.Parallel()
 	core := fmt.Sprintf("CANARY-%08x", rand.Uint32())
 	raw := core + "-!"     // the password as stored
 	inURL := core + "-%21" // as typed into a camera URL
