@@ -125,8 +125,9 @@ type NotifyRule struct {
 	// time) between which nothing is sent; equal: no quiet hours. The span
 	// may wrap midnight (22:00–07:00).
 	QuietStart, QuietEnd int
-	// Cooldown is the least time between two messages of this rule for
-	// one camera; 0: none.
+	// Cooldown is the least time between two motion messages, or two
+	// trigger messages, of this rule for one camera; 0: none. Health
+	// changes (offline, online, stalled, storage low) are always sent.
 	Cooldown  time.Duration
 	Thumbnail bool // attach the event's thumbnail
 	CreatedAt time.Time

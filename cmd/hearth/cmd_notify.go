@@ -149,7 +149,7 @@ func cmdNotifyRule(ctx context.Context, args []string, e env) error {
 		fs.StringVar(&camera, "camera", "", "only this camera (its ID); default: every camera the user may see")
 		fs.StringVar(&labels, "labels", "", "only triggers with these labels (comma-separated)")
 		fs.StringVar(&quiet, "quiet", "", "quiet hours, HH:MM-HH:MM in this machine's time zone (e.g. 22:00-07:00)")
-		fs.DurationVar(&cooldown, "cooldown", 0, "least time between two messages of this rule for one camera (e.g. 5m)")
+		fs.DurationVar(&cooldown, "cooldown", 0, "least time between two motion, or two trigger, messages of this rule for one camera (e.g. 5m); health messages are always sent")
 		fs.BoolVar(&noThumb, "no-thumbnail", false, "send no thumbnail")
 	}
 	pos, err := parseArgs(fs, rest)

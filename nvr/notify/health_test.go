@@ -168,3 +168,65 @@ func healthEvents(t *testing.T, s *site, p nvr.Principal, kind nvr.EventKind) []
 	}
 	return page.Events
 }
+
+// TestCooldownHoldsBackFloodsNotHealth: a rule's cooldown turns a flood of
+// one kind into one message, but never holds back another kind: a trigger
+// does not silence the camera going offline right after, the offline
+// message does not silence "back online", and a second trigger within the
+// cooldown is still held back. Before, one key per rule and camera let a
+// motion message swallow the outage, and the outage its end (found by a
+// household's first week: one camera's "offline" and two cameras' "back
+// online" were never sent).
+func TestCooldownHoldsBackFloodsNotHealth(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	ctx := context.Background()
+	rx := newReceiver(t)
+	if _, err := s.notes.AddChannelFor(ctx, s.cli, s.ownerA.ID, nvr.NotifyChannel{Kind: nvr.ChannelWebhook, Name: "hook",
+		Target: rx.srv.URL, LocalOK: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.notes.AddRuleFor(ctx, s.cli, s.ownerA.ID, nvr.NotifyRule{Cooldown: time.Hour,
+		Kinds: []nvr.NotifyKind{nvr.NotifyTrigger, nvr.NotifyOffline, nvr.NotifyOnline}}); err != nil {
+		t.Fatal(err)
+	}
+	st := &fakeStatus{streaming: map[nvr.CameraID]bool{}, recording: map[nvr.CameraID]string{}}
+	for _, c := range []nvr.Camera{s.camA1, s.camA2, s.camB} {
+		st.set(c.ID, true, record.RecordingActive)
+	}
+	w := notify.NewHealthWatcher(notify.HealthConfig{
+		Sources: notify.HealthSources{Cameras: s.store, Monitor: s.pol, Status: st, Storage: &fakeStorage{}, Events: s.store},
+		Report:  s.svc.Health, Grace: 300 * time.Millisecond, Tick: 20 * time.Millisecond})
+	run(t, w.Run)
+	kinds := func() []nvr.NotifyKind {
+		var out []nvr.NotifyKind
+		for _, got := range rx.all() {
+			if p := webhookPayload(t, got); p.Camera != nil && p.Camera.ID == s.camA1.ID {
+				out = append(out, p.Kind)
+			}
+		}
+		return out
+	}
+
+	s.trigger(s.camA1, "doorbell")
+	waitFor(t, 10*time.Second, "the trigger's message", func() bool { return len(kinds()) == 1 })
+	st.set(s.camA1.ID, false, record.RecordingActive)
+	waitFor(t, 10*time.Second, "offline, within the trigger's cooldown", func() bool { return len(kinds()) == 2 })
+	st.set(s.camA1.ID, true, record.RecordingActive)
+	waitFor(t, 10*time.Second, "back online, within the offline message's cooldown", func() bool { return len(kinds()) == 3 })
+	s.trigger(s.camA1, "doorbell")
+	// The second trigger is held back: a later message (the next outage)
+	// arrives alone after it.
+	st.set(s.camA1.ID, false, record.RecordingActive)
+	waitFor(t, 10*time.Second, "the second outage", func() bool { return len(kinds()) >= 4 })
+	got := kinds()
+	want := []nvr.NotifyKind{nvr.NotifyTrigger, nvr.NotifyOffline, nvr.NotifyOnline, nvr.NotifyOffline}
+	if len(got) != len(want) {
+		t.Fatalf("messages %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("messages %v, want %v", got, want)
+		}
+	}
+}

@@ -117,6 +117,7 @@ type Service struct {
 type cooldownKey struct {
 	rule int64
 	cam  nvr.CameraID
+	kind nvr.NotifyKind
 }
 
 // item is one thing that happened, waiting for the dispatcher.
@@ -249,9 +250,11 @@ func (s *Service) dispatch(ctx context.Context, it item) {
 		if !r.Wants(it.kind, it.label, it.cam, local) {
 			continue
 		}
-		if r.Cooldown > 0 {
-			k := cooldownKey{rule: r.Seq, cam: it.cam}
+		if r.Cooldown > 0 && cooledDown(it.kind) {
+			k := cooldownKey{rule: r.Seq, cam: it.cam, kind: it.kind}
 			if last, ok := s.cooldown[k]; ok && now.Sub(last) < r.Cooldown {
+				s.cfg.Log.Debug("notification held back by its rule's cooldown", "camera", string(it.cam),
+					"kind", string(it.kind), "rule", r.Seq, "last_sent", last, "cooldown", r.Cooldown)
 				continue
 			}
 			s.cooldown[k] = now
@@ -272,6 +275,17 @@ func (s *Service) dispatch(ctx context.Context, it item) {
 			s.enqueue(job{user: u, channel: ch.ID, seq: ch.Seq, item: it, thumb: wantThumb[u], queued: now})
 		}
 	}
+}
+
+// cooledDown tells the kinds a rule's cooldown holds back: a flood of
+// motion (or of one trigger) becomes one message, each kind counted apart so
+// that motion never holds back the doorbell. A camera's health changes
+// (offline, back online, stalled, storage low) are never held back: each
+// is a change of state, already spaced by the health grace periods, and
+// dropping one leaves the household believing the state before it (a
+// camera "offline" that came back, or one "back online" that went again).
+func cooledDown(k nvr.NotifyKind) bool {
+	return k == nvr.NotifyMotion || k == nvr.NotifyTrigger
 }
 
 // forgetCooldowns keeps the cooldown map bounded: an entry older than the
