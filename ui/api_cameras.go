@@ -45,8 +45,12 @@ type cameraResponse struct {
 type liveWords struct {
 	Badge    string `json:"badge"`
 	Headline string `json:"headline"`
-	Advice   string `json:"advice,omitempty"`
-	Seen     string `json:"seen,omitempty"`
+	// Rec and RecText say whether the camera records now: on, armed
+	// (events only), off, waiting or fault, and the words for it.
+	Rec     string `json:"rec,omitempty"`
+	RecText string `json:"rec_text,omitempty"`
+	Advice  string `json:"advice,omitempty"`
+	Seen    string `json:"seen,omitempty"`
 	// SeenAt is the last frame's time; SeenClock is how Headline and Seen
 	// write it (the server's zone), for a page to write it in its own.
 	SeenAt    *time.Time `json:"seen_at,omitempty"`
@@ -113,7 +117,7 @@ func (s *Server) withStatus(ctx context.Context, g nvr.CameraGrant, hid nvr.Hous
 		r.Streams = append(r.Streams, sr)
 	}
 	w := liveStatus(r, diagnose, s.now())
-	r.Words = &liveWords{Badge: w.Badge, Headline: w.Headline, Advice: w.Advice, Seen: w.Seen}
+	r.Words = &liveWords{Badge: w.Badge, Headline: w.Headline, Advice: w.Advice, Seen: w.Seen, Rec: w.Rec, RecText: w.RecText}
 	if !w.SeenAt.IsZero() && w.SeenClock != "" {
 		at := w.SeenAt.UTC()
 		r.Words.SeenAt, r.Words.SeenClock = &at, w.SeenClock

@@ -5,12 +5,14 @@ import (
 	"time"
 
 	"github.com/hearthnvr/hearth/nvr"
+	"github.com/hearthnvr/hearth/nvr/record"
 	"github.com/hearthnvr/hearth/ui/views"
 )
 
 // badgeOf reduces a camera's ingest state to the badges of the UI:
 // streaming, reconnecting (connecting or waiting to retry), offline
-// (auth-failed, unreachable, unsupported, disabled, ...) and unknown when
+// (auth-failed, unreachable, unsupported, ...), off (turned off in Hearth,
+// on purpose) and unknown when
 // the server reports no ingest state. Why a camera is offline is said in
 // words by liveStatus, never by the raw state.
 func badgeOf(c cameraResponse) string {
@@ -21,8 +23,47 @@ func badgeOf(c cameraResponse) string {
 		return "reconnecting"
 	case "":
 		return "unknown" // no ingest status on this server
+	case "disabled":
+		return "off" // turned off on purpose: not a fault
 	}
 	return "offline"
+}
+
+// recordingWords says whether the camera records now, from the
+// recorder's measured state (c.Recording): the live badge says only
+// whether pictures arrive, and a camera may stream without recording
+// (events only, between events; recording off; a full disk). rec is the
+// pill's class, text its words; both "" when there is nothing to say (no
+// recorder on this server, or a camera turned off, which its badge says).
+func recordingWords(c cameraResponse) (rec, text string) {
+	if c.State == "disabled" {
+		return "", ""
+	}
+	switch st := c.Recording; {
+	case st == "":
+		return "", ""
+	case st == record.RecordingActive:
+		return "on", "Recording"
+	case st == record.RecordingArmed:
+		return "armed", "Records events only"
+	case st == record.RecordingOff:
+		return "off", "Not recording"
+	case st == record.RecordingShutter:
+		return "off", "Not recording: privacy shutter closed"
+	case st == record.RecordingWaiting:
+		if c.State == "streaming" {
+			return "waiting", "Starting to record"
+		}
+		return "waiting", "Not recording: no picture"
+	case st == record.RecordingStalled:
+		return "fault", "Recording stalled"
+	case st == record.RecordingDiskFull:
+		return "fault", "Not recording: disk full"
+	case st == record.RecordingOverRate:
+		return "fault", "Recording paused: the stream exceeds its rate limit"
+	default: // "error: ..."
+		return "fault", "Recording failed"
+	}
 }
 
 // liveStatus says in a household's words what a tile or the camera page
@@ -49,6 +90,7 @@ func liveStatus(c cameraResponse, diagnose bool, now time.Time) views.CameraStat
 	// A streaming camera's words are the player's while its picture comes
 	// ("Connecting…"): the panel is hidden once it plays.
 	st := views.CameraStatus{Badge: badgeOf(c)}
+	st.Rec, st.RecText = recordingWords(c)
 	var main streamResponse
 	if len(c.Streams) > 0 {
 		main = c.Streams[0]

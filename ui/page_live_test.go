@@ -53,7 +53,7 @@ func TestLiveStatusWords(t *testing.T) {
 			Headline: "No picture from the camera yet, trying again", Advice: "If this lasts, an owner of your household can check its settings.",
 			Seen: "No picture yet."}},
 		{"streaming", cam("streaming", &now), true, views.CameraStatus{Badge: "streaming", Headline: "Connecting…"}},
-		{"turned off", cameraResponse{State: "disabled"}, false, views.CameraStatus{Badge: "offline",
+		{"turned off", cameraResponse{State: "disabled"}, false, views.CameraStatus{Badge: "off",
 			Headline: "Camera turned off in Hearth", Advice: "An owner of your household can turn it on."}},
 		{"no ingest status", cameraResponse{}, false, views.CameraStatus{Badge: "unknown", Headline: "Connecting…"}},
 	} {
@@ -74,5 +74,37 @@ func TestLiveStatusWords(t *testing.T) {
 				t.Errorf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRecordingWords: the camera page says whether the camera records
+// now, from the recorder's measured state, apart from whether pictures
+// arrive: a streaming camera may record, record events only, or not
+// record at all, and a household could not tell them apart (the badge
+// said "streaming" for all three).
+func TestRecordingWords(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		state, recording, rec, text string
+	}{
+		{"streaming", "recording", "on", "Recording"},
+		{"streaming", "armed", "armed", "Records events only"},
+		{"streaming", "off", "off", "Not recording"},
+		{"streaming", "waiting", "waiting", "Starting to record"},
+		{"unreachable", "waiting", "waiting", "Not recording: no picture"},
+		{"streaming", "stalled", "fault", "Recording stalled"},
+		{"streaming", "disk-full", "fault", "Not recording: disk full"},
+		{"streaming", "shutter-closed", "off", "Not recording: privacy shutter closed"},
+		{"streaming", "error: open segment: permission denied", "fault", "Recording failed"},
+		{"disabled", "off", "", ""}, // the badge says "off"
+		{"streaming", "", "", ""},   // no recorder on this server
+	} {
+		rec, text := recordingWords(cameraResponse{State: tc.state, Recording: tc.recording})
+		if rec != tc.rec || text != tc.text {
+			t.Errorf("%s/%s: %q %q, want %q %q", tc.state, tc.recording, rec, text, tc.rec, tc.text)
+		}
+		if st := liveStatus(cameraResponse{State: tc.state, Recording: tc.recording}, false, time.Now()); st.Rec != tc.rec || st.RecText != tc.text {
+			t.Errorf("%s/%s: liveStatus carries %q %q", tc.state, tc.recording, st.Rec, st.RecText)
+		}
 	}
 }

@@ -97,12 +97,16 @@ func (s *Server) cameraRowOf(r *http.Request, p nvr.Principal, c nvr.Camera) vie
 	if g, err := s.policy.Camera(r.Context(), p, nvr.ActionManageCamera, c.ID); err == nil {
 		st := liveStatus(s.withStatus(r.Context(), g, ""), true, s.now())
 		row.State, row.SeenAt, row.SeenClock = stateWordsOf(st), st.SeenAt, st.SeenClock
+		row.Rec, row.RecText = st.Rec, st.RecText
 	}
 	return row
 }
 
 // recordsWords is what a camera keeps, as a settings list says it.
 func recordsWords(c nvr.Camera) string {
+	if !c.Enabled {
+		return "Nothing: the camera is turned off"
+	}
 	switch c.RecordMode {
 	case nvr.RecordEvents:
 		return fmt.Sprintf("Events only (%s before, %s after)", durationWords(c.PreRoll), durationWords(c.PostRoll))
@@ -205,7 +209,7 @@ func runningDetectorWords(c nvr.Camera, ffmpeg bool) string {
 // live page's words, "Streaming" rather than the player's "Connecting…".
 func settingsStatusOf(st views.CameraStatus) views.CameraStatus {
 	if st.Badge == "streaming" {
-		return views.CameraStatus{Badge: st.Badge, Headline: "Streaming"}
+		return views.CameraStatus{Badge: st.Badge, Headline: "Streaming", Rec: st.Rec, RecText: st.RecText}
 	}
 	st.Detail = "" // the grid's toggle holds it; the form's Test connection says more
 	st.Advice = strings.ReplaceAll(st.Advice, " in its settings", " below")

@@ -522,7 +522,7 @@ func TestGridBadges(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		state, badge string
-	}{{"connecting", "reconnecting"}, {"backoff", "reconnecting"}, {"streaming", "streaming"}, {"unreachable", "offline"}, {"disabled", "offline"}, {"", "unknown"}} {
+	}{{"connecting", "reconnecting"}, {"backoff", "reconnecting"}, {"streaming", "streaming"}, {"unreachable", "offline"}, {"disabled", "off"}, {"", "unknown"}} {
 		if b := badgeOf(cameraResponse{State: tc.state}); b != tc.badge {
 			t.Errorf("state %q: badge %q, want %q", tc.state, b, tc.badge)
 		}

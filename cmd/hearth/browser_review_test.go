@@ -184,6 +184,10 @@ func TestBrowserReview(t *testing.T) {
 		t.Fatalf("the camera page has %d players, want one", n)
 	}
 	waitJS(t, b, `document.querySelector('[data-testid="camera-page"]').dataset.mode === 'live'`, statusJS, 10*time.Second)
+	// Beside the badge, whether the camera records now (the recorder's
+	// measured state), shown from the page's first rendering or its poll.
+	waitJS(t, b, `(() => { const r = document.querySelector('[data-testid="rec"]'); return !r.hidden && r.dataset.rec === 'on' && r.textContent.trim() === 'Recording'; })()`,
+		`document.querySelector('[data-testid="rec"]').outerHTML`, 10*time.Second)
 	// The timeline is on the screen with the picture at 1280×800.
 	if box := timelineBox(t, b); box[1]+box[3] > 800 {
 		t.Fatalf("the timeline ends at y=%v, below the fold of 800", box[1]+box[3])

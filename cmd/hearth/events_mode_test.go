@@ -41,6 +41,20 @@ func TestEventsOnlyCamera(t *testing.T) {
 	if segs := segmentsOf(t, site.data); len(segs) != 0 {
 		t.Fatalf("an armed events-only camera wrote %d segments before any event", len(segs))
 	}
+	// The household is told so, from the recorder's state: it streams and
+	// records events only (the live badge alone said "streaming").
+	owner := newClient(t, srv.url)
+	owner.login("ana", sitePassword)
+	var st struct {
+		Words struct {
+			Badge, Rec string
+			RecText    string `json:"rec_text"`
+		}
+	}
+	if code, body := owner.call("GET", "/api/cameras/"+cam, ""); code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil ||
+		st.Words.Badge != "streaming" || st.Words.Rec != "armed" || st.Words.RecText != "Records events only" {
+		t.Errorf("an armed events-only camera's words: %d %s", code, body)
+	}
 
 	trigger := time.Now()
 	code, body := c.call("POST", "/api/cameras/"+cam+"/events", `{"label":"doorbell","duration_s":2}`,

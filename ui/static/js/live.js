@@ -46,6 +46,13 @@ function renderStatus(cam) {
     badge.dataset.badge = w.badge;
     badge.textContent = w.badge;
   }
+  const rec = document.querySelector(`[data-status-for="${id}"][data-status-part="rec"]`);
+  if (rec) {
+    rec.className = `rec rec-${w.rec || ''}`;
+    rec.dataset.rec = w.rec || '';
+    rec.textContent = w.rec_text || '';
+    rec.hidden = !w.rec;
+  }
   const panel = document.querySelector(`[data-status-for="${id}"][data-status-part="panel"]`);
   if (!panel) return;
   const wasOpen = !!panel.querySelector('details[open]'); // someone is reading it
