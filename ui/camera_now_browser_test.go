@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -72,4 +73,39 @@ func TestHealthShowsOnlyCurrentFailures(t *testing.T) {
 			t.Errorf("%s: %d failure details shown, want them: %v", c.state, n, c.detail)
 		}
 	}
+}
+
+// TestSaveKeepsTheOtherFormsEdits: a camera's settings page has two forms,
+// each with its own Save. Saving "Events and motion" read the page again
+// and silently dropped a retention typed in the form above ("Saved.", and
+// the old value back). Now that Save leaves the page as it is and says the
+// other form is not saved; its own Save then keeps both.
+func TestSaveKeepsTheOtherFormsEdits(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.EmulateViewport(1280, 800))
+	browserLogin(t, b, f.ts.URL, "ana")
+	browse(t, b, chromedp.Navigate(f.ts.URL+"/settings/cameras/"+string(f.camA1.ID)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="detection-form"]`)))
+	typeInto := func(testid, value string) {
+		t.Helper()
+		evalT[bool](t, b, `(() => { const i = document.querySelector('[data-testid="`+testid+`"]'); i.value = '`+value+`';
+			i.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+	}
+	typeInto("retain-continuous", "7")
+	typeInto("sensitivity", "70")
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="detection-form"] button[type="submit"]`)))
+	waitJS(t, b, `/^Saved\. Your changes in the camera's settings above are not saved yet: press its Save button\.$/.test(document.querySelector('[data-testid="detection-form"] [data-result]').textContent)`, 10*time.Second)
+	if v := evalT[string](t, b, `document.querySelector('[data-testid="retain-continuous"]').value`); v != "7" {
+		t.Fatalf("the retention typed above is %q after saving the form below, want it kept", v)
+	}
+	c, err := f.store.Camera(context.Background(), f.camA1.ID)
+	if err != nil || c.Detection.Sensitivity != 70 || c.RetainContinuous == 7*24*time.Hour {
+		t.Fatalf("after the detection Save: sensitivity %d, retention %v (%v)", c.Detection.Sensitivity, c.RetainContinuous, err)
+	}
+	browse(t, b, chromedp.Click(chromedp.CSS(`[data-testid="camera-edit-form"] button[type="submit"]`)))
+	waitFor(t, 10*time.Second, "the retention saved by its own form", func() bool {
+		c, err := f.store.Camera(context.Background(), f.camA1.ID)
+		return err == nil && c.RetainContinuous == 7*24*time.Hour && c.Detection.Sensitivity == 70
+	})
 }

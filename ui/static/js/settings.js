@@ -86,7 +86,28 @@ function formBody(form) {
   return body;
 }
 
+// Each form saves only its own fields, and a Save that reads the page
+// again (data-redirect, data-reload) dropped what was typed in another
+// form: a household changed retention, saved motion, read "Saved." and
+// lost the retention. unsaved holds the forms edited since their last
+// save; while another one has edits, a Save leaves the page as it is and
+// says which form still needs its own.
+const unsaved = new Set();
+
+// unsavedElsewhere names the forms other than form with edits not saved,
+// by their card's heading, and where they are.
+function unsavedElsewhere(form) {
+  return [...unsaved].filter((f) => f !== form && f.isConnected).map((f) => {
+    const h = f.closest('section')?.querySelector('h2');
+    const name = h ? `"${h.textContent.trim()}"` : (f.dataset.cameraId ? 'the camera\'s settings' : 'another form');
+    const where = form.compareDocumentPosition(f) & Node.DOCUMENT_POSITION_FOLLOWING ? 'below' : 'above';
+    return `${name} ${where}`;
+  });
+}
+
 for (const form of document.querySelectorAll('form[data-api]')) {
+  form.addEventListener('input', () => unsaved.add(form));
+  form.addEventListener('change', () => unsaved.add(form));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (form.dataset.confirm && !confirmNotNeeded(form) && !window.confirm(form.dataset.confirm)) return;
@@ -99,6 +120,13 @@ for (const form of document.querySelectorAll('form[data-api]')) {
       // key in use.
       if ('showRecovery' in form.dataset && body.new_key) delete body.recipient;
       const data = await call(form.dataset.method || 'POST', form.dataset.api, body);
+      unsaved.delete(form);
+      const others = unsavedElsewhere(form);
+      if (others.length > 0 && (form.dataset.redirect || 'reload' in form.dataset)) {
+        // Reading the page again would drop the other form's edits.
+        show(form, `Saved. Your changes in ${others.join(' and ')} are not saved yet: press its Save button.`, true);
+        return;
+      }
       if ('showRecovery' in form.dataset && data) {
         // The tick is spent: left on, the next Save (ticking "continuous",
         // say) made another key, silently replacing the one just shown.
@@ -149,7 +177,8 @@ for (const form of document.querySelectorAll('form[data-api]')) {
       }
       // status is a sentence on most answers; the off-site answer's is the
       // copy's figures (it read "[object Object]").
-      show(form, (data && typeof data.status === 'string' && data.status) || 'Saved.', true);
+      const saved = (data && typeof data.status === 'string' && data.status) || 'Saved.';
+      show(form, others.length > 0 ? `${saved} Your changes in ${others.join(' and ')} are not saved yet: press its Save button.` : saved, true);
       if ('reload' in form.dataset) {
         if (form.dataset.done) {
           try { window.sessionStorage.setItem(DONE_KEY, form.dataset.done); } catch { /* no note, still saved */ }
