@@ -29,7 +29,9 @@ const maxProbes = 4
 // the appliance itself or a link-local address: a household must not use
 // Hearth to reach services on its own host.
 var errLocalCamera = nvr.Errorf("camera url", nvr.KindInvalid,
-	"camera URL must not point at this appliance (loopback) or a link-local address")
+	"camera URL must not point at this appliance (loopback) or a link-local address: "+
+		"only the appliance admin can set such an address (for a restreamer running on this machine, say), "+
+		"in the camera's settings or with hearth camera add/edit")
 
 // checkCameraHost applies the loopback and link-local rule to a raw URL,
 // resolving a host name first.

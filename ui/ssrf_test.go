@@ -62,7 +62,7 @@ func TestCameraURLSSRF(t *testing.T) {
 	for _, list := range []struct {
 		urls []string
 		word string
-	}{{local, "loopback"}, {schemes, "rtsp"}} {
+	}{{local, "only the appliance admin can set such an address"}, {schemes, "rtsp"}} {
 		for _, u := range list.urls {
 			check("household add", http.MethodPost, "/api/household/cameras", `{"name":"X","main_url":"`+u+`"}`, u, list.word)
 			check("household add (sub)", http.MethodPost, "/api/household/cameras", `{"name":"X","main_url":"rtsp://192.0.2.61/","sub_url":"`+u+`"}`, u, list.word)
