@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -19,13 +23,24 @@ func adminFlags(name string, e env) (*flag.FlagSet, *string) {
 	return fs, data
 }
 
-// withApp opens the data directory for one admin command.
-func withApp(ctx context.Context, dataDir string, f func(*app) error) error {
+// withApp opens the data directory for one admin command. A database it
+// has to create is said on e.stderr (when set): run without --data away
+// from the server's directory, a command made a new, empty Hearth there,
+// answered "created", and the running server never saw the change.
+func withApp(ctx context.Context, e env, dataDir string, f func(*app) error) error {
+	_, statErr := os.Stat(filepath.Join(dataDir, databaseFile))
 	a, err := openApp(ctx, dataDir, appOptions{})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if errors.Is(statErr, fs.ErrNotExist) && e.stderr != nil {
+		where, err := filepath.Abs(dataDir)
+		if err != nil {
+			where = dataDir
+		}
+		fmt.Fprintf(e.stderr, "hearth: started a new, empty data directory at %s: a running server sees this only if it was started with --data %s\n", where, where)
+	}
 	return f(a)
 }
 

@@ -71,7 +71,7 @@ func cameraList(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 0, "hearth camera list [--household H]"); err != nil {
 		return err
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		h, err := householdRef(ctx, a, household)
 		if err != nil {
 			return err
@@ -107,7 +107,7 @@ func cameraRemove(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 1, "hearth camera remove CAMERA-ID"); err != nil {
 		return err
 	}
-	return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
+	return withCamera(ctx, e, *data, pos[0], func(a *app, c nvr.Camera) error {
 		if err := a.operator().RemoveCamera(ctx, c.ID); err != nil {
 			return errMessage(err)
 		}
@@ -131,7 +131,7 @@ func cameraMove(ctx context.Context, args []string, e env) error {
 	if household == "" {
 		return usagef("camera move needs --household")
 	}
-	return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
+	return withCamera(ctx, e, *data, pos[0], func(a *app, c nvr.Camera) error {
 		h, err := householdRef(ctx, a, household)
 		if err != nil {
 			return err
@@ -161,12 +161,12 @@ func refuseURLPasswords(fs *flag.FlagSet) error {
 	return nil
 }
 
-func withCamera(ctx context.Context, data, ref string, f func(*app, nvr.Camera) error) error {
+func withCamera(ctx context.Context, e env, data, ref string, f func(*app, nvr.Camera) error) error {
 	id, err := nvr.ParseCameraID(ref)
 	if err != nil {
 		return fmt.Errorf("camera %q: not found (camera IDs are 32 hex characters; see `hearth camera list`)", ref)
 	}
-	return withApp(ctx, data, func(a *app) error {
+	return withApp(ctx, e, data, func(a *app) error {
 		c, err := a.store.Camera(ctx, id)
 		if err != nil {
 			return fmt.Errorf("camera %s: %w", id, errMessage(err))

@@ -42,7 +42,7 @@ func cameraAdd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return usagef("--transport: %s", nvr.ErrorMessage(err))
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		h, err := householdRef(ctx, a, household)
 		if err != nil {
 			return err

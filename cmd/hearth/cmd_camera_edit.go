@@ -47,7 +47,7 @@ func cameraEdit(ctx context.Context, args []string, e env) error {
 		localOK := true // URLs from the appliance admin
 		ch.LocalOK = &localOK
 	}
-	return withCamera(ctx, *data, pos[0], func(a *app, old nvr.Camera) error {
+	return withCamera(ctx, e, *data, pos[0], func(a *app, old nvr.Camera) error {
 		if rtspUser != "" {
 			pw, err := readPassword(e, "camera password for "+rtspUser)
 			if err != nil {

@@ -65,7 +65,7 @@ func cameraDiscover(ctx context.Context, args []string, e env) error {
 	if *wait <= 0 || *wait > 10*time.Second {
 		return usagef("--wait must be more than 0 and at most 10s")
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		found, err := onvifprobe.Discover(ctx, a.policy.LocalOperator().OperatorDiscover(), *target, *wait)
 		if err != nil {
 			return errMessage(err)

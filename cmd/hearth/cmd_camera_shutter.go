@@ -51,7 +51,7 @@ func cameraShutter(ctx context.Context, args []string, e env) error {
 		}
 		ch.Schedule = &w
 	}
-	return withCamera(ctx, *data, pos[0], func(a *app, c nvr.Camera) error {
+	return withCamera(ctx, e, *data, pos[0], func(a *app, c nvr.Camera) error {
 		sh := c.Shutter
 		if ch.Closed != nil || ch.Schedule != nil {
 			var err error

@@ -60,7 +60,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("start simulated cameras: %w", err)
 	}
 	// The simulated cameras get a new port each run; point the cameras at it.
-	if err := withApp(ctx, cfg.DataDir, func(a *app) error {
+	if err := withApp(ctx, env{}, cfg.DataDir, func(a *app) error { // the demo makes its own directory on purpose
 		localOK := true // the demo's simulated cameras are on loopback
 		for i, c := range cams {
 			u := sim.URL(i + 1)
@@ -136,7 +136,7 @@ func seedDemo(ctx context.Context, dataDir string) ([]demoLogin, []nvr.Camera, e
 		logins []demoLogin
 		cams   []nvr.Camera
 	)
-	err := withApp(ctx, dataDir, func(a *app) error {
+	err := withApp(ctx, env{}, dataDir, func(a *app) error {
 		path := filepath.Join(dataDir, demoLoginsFile)
 		b, err := os.ReadFile(path)
 		switch {

@@ -24,7 +24,7 @@ func cmdHousehold(ctx context.Context, args []string, e env) error {
 		if err := wantArgs(pos, 1, "hearth household add NAME"); err != nil {
 			return err
 		}
-		return withApp(ctx, *data, func(a *app) error {
+		return withApp(ctx, e, *data, func(a *app) error {
 			h, err := a.operator().AddHousehold(ctx, pos[0])
 			if err != nil {
 				return errMessage(err)
@@ -36,7 +36,7 @@ func cmdHousehold(ctx context.Context, args []string, e env) error {
 		if err := wantArgs(pos, 0, "hearth household list"); err != nil {
 			return err
 		}
-		return withApp(ctx, *data, func(a *app) error {
+		return withApp(ctx, e, *data, func(a *app) error {
 			hs, err := a.store.Households(ctx)
 			if err != nil {
 				return err
@@ -52,7 +52,7 @@ func cmdHousehold(ctx context.Context, args []string, e env) error {
 		if err := wantArgs(pos, 1, "hearth household remove NAME|ID"); err != nil {
 			return err
 		}
-		return withApp(ctx, *data, func(a *app) error {
+		return withApp(ctx, e, *data, func(a *app) error {
 			h, err := a.store.HouseholdByRef(ctx, pos[0])
 			if err != nil {
 				return fmt.Errorf("household %q: %w", pos[0], errMessage(err))

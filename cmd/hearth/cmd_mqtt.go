@@ -48,7 +48,7 @@ func cmdMQTTAdd(ctx context.Context, args []string, e env) error {
 	if *user == "" {
 		return usagef("mqtt add needs --token-user\nusage: %s", usage)
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		h, err := householdRef(ctx, a, pos[0])
 		if err != nil {
 			return err
@@ -72,7 +72,7 @@ func cmdMQTTList(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 0, "hearth mqtt list"); err != nil {
 		return err
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		ins, err := a.store.Integrations(ctx)
 		if err != nil {
 			return fmt.Errorf("list integrations: %w", err)
@@ -108,7 +108,7 @@ func cmdMQTTRemove(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 1, "hearth mqtt remove HOUSEHOLD"); err != nil {
 		return err
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		h, err := householdRef(ctx, a, pos[0])
 		if err != nil {
 			return err

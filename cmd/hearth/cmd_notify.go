@@ -83,7 +83,7 @@ func cmdNotifyChannel(ctx context.Context, args []string, e env) error {
 				return fmt.Errorf("no secret on standard input")
 			}
 		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 			ch, err := notes(a).AddChannelFor(ctx, a.policy.LocalOperator(), u.ID, nvr.NotifyChannel{Kind: k, Name: name, Target: target,
 				Secret: nvr.NewSecret(secret), LocalOK: allowLocal})
 			if err != nil {
@@ -97,7 +97,7 @@ func cmdNotifyChannel(ctx context.Context, args []string, e env) error {
 		if err := wantArgs(pos, 1, "hearth notify channel list USER"); err != nil {
 			return err
 		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 			chs, err := notes(a).ChannelsFor(ctx, a.policy.LocalOperator(), u.ID)
 			if err != nil {
 				return err
@@ -117,7 +117,7 @@ func cmdNotifyChannel(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return fmt.Errorf("no channel %q", pos[1])
 		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 			if err := notes(a).RemoveChannelFor(ctx, a.policy.LocalOperator(), u.ID, id); err != nil {
 				return errMessage(err)
 			}
@@ -172,7 +172,7 @@ func cmdNotifyRule(ctx context.Context, args []string, e env) error {
 		if r.QuietStart, r.QuietEnd, err = parseQuiet(quiet); err != nil {
 			return err
 		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 			saved, err := notes(a).AddRuleFor(ctx, a.policy.LocalOperator(), u.ID, r)
 			if nvr.ErrorKind(err) == nvr.KindNotFound && camera != "" {
 				return fmt.Errorf("%s may not see camera %q (or there is none)", u.Name, camera)
@@ -187,7 +187,7 @@ func cmdNotifyRule(ctx context.Context, args []string, e env) error {
 		if err := wantArgs(pos, 1, "hearth notify rule list USER"); err != nil {
 			return err
 		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 			rules, err := notes(a).RulesFor(ctx, a.policy.LocalOperator(), u.ID)
 			if err != nil {
 				return err
@@ -216,7 +216,7 @@ func cmdNotifyRule(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return fmt.Errorf("no rule %q", pos[1])
 		}
-		return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+		return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 			if err := notes(a).RemoveRuleFor(ctx, a.policy.LocalOperator(), u.ID, id); err != nil {
 				return errMessage(err)
 			}
@@ -249,7 +249,7 @@ func cmdNotifyTest(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+	return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 		svc := notify.New(notify.Config{Store: a.store, Policy: a.policy, SMTP: smtp, BaseURL: strings.TrimSuffix(o.BaseURL, "/")})
 		if err := svc.Test(ctx, u.ID, id); err != nil {
 			return errMessage(err)

@@ -91,7 +91,7 @@ func cmdOffsiteSet(ctx context.Context, args []string, e env) error {
 	if (*recipient == "") == (*newKey == "") {
 		return usagef("offsite set needs one of --recipient and --new-key\nusage: %s", usage)
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		g, h, err := offsiteGrant(ctx, a, pos[0])
 		if err != nil {
 			return errMessage(err)
@@ -158,7 +158,7 @@ func cmdOffsiteShow(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 1, "hearth offsite show HOUSEHOLD"); err != nil {
 		return err
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		g, h, err := offsiteGrant(ctx, a, pos[0])
 		if err != nil {
 			return errMessage(err)
@@ -200,7 +200,7 @@ func cmdOffsiteRemove(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 1, "hearth offsite remove HOUSEHOLD"); err != nil {
 		return err
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		g, h, err := offsiteGrant(ctx, a, pos[0])
 		if err != nil {
 			return errMessage(err)

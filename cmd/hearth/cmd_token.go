@@ -50,7 +50,7 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return err
 		}
-		return withUser(ctx, *data, user, func(a *app, u nvr.User) error {
+		return withUser(ctx, e, *data, user, func(a *app, u nvr.User) error {
 			token, t, err := a.operator().CreateToken(ctx, u.PublicID, name, sc, ttl)
 			if err != nil {
 				return errMessage(err)
@@ -63,7 +63,7 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 		if err := wantArgs(pos, 0, "hearth token list [--user NAME]"); err != nil {
 			return err
 		}
-		return withApp(ctx, *data, func(a *app) error {
+		return withApp(ctx, e, *data, func(a *app) error {
 			var uid nvr.UserID
 			if user != "" {
 				u, err := userRef(ctx, a, user)
@@ -100,7 +100,7 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return usagef("token ID must be the 32-character ID shown by `hearth token list`")
 		}
-		return withApp(ctx, *data, func(a *app) error {
+		return withApp(ctx, e, *data, func(a *app) error {
 			// The row number the directory revokes by stays inside the
 			// store; the admin names the token by its public ID.
 			ts, err := a.store.Tokens(ctx, 0)

@@ -58,7 +58,7 @@ func userList(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 0, "hearth user list [--household H]"); err != nil {
 		return err
 	}
-	return withApp(ctx, *data, func(a *app) error { return listUsers(ctx, a, household, e) })
+	return withApp(ctx, e, *data, func(a *app) error { return listUsers(ctx, a, household, e) })
 }
 
 // userPasswd is `hearth user passwd`.
@@ -71,7 +71,7 @@ func userPasswd(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 1, "hearth user passwd NAME"); err != nil {
 		return err
 	}
-	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+	return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 		pw, err := readPassword(e, "new password for "+u.Name)
 		if err != nil {
 			return err
@@ -94,7 +94,7 @@ func userRemove(ctx context.Context, args []string, e env) error {
 	if err := wantArgs(pos, 1, "hearth user remove NAME"); err != nil {
 		return err
 	}
-	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+	return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 		if err := a.operator().RemoveUser(ctx, u.PublicID); err != nil {
 			return errMessage(err)
 		}
@@ -117,7 +117,7 @@ func userRole(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return usagef("%s", nvr.ErrorMessage(err))
 	}
-	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+	return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 		if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Role: &r}); err != nil {
 			return errMessage(err)
 		}
@@ -140,7 +140,7 @@ func userAdmin(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+	return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 		if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Admin: &on}); err != nil {
 			return errMessage(err)
 		}
@@ -159,7 +159,7 @@ func userDisable(ctx context.Context, sub string, args []string, e env) error {
 	if err := wantArgs(pos, 1, "hearth user "+sub+" NAME"); err != nil {
 		return err
 	}
-	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+	return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 		disabled := sub == "disable"
 		if _, err := a.operator().UpdateUser(ctx, u.PublicID, nvr.UserChanges{Disabled: &disabled}); err != nil {
 			return errMessage(err)
@@ -184,7 +184,7 @@ func userAssign(ctx context.Context, sub string, args []string, e env) error {
 	if err := wantArgs(pos, 2, "hearth user "+sub+" NAME CAMERA-ID"); err != nil {
 		return err
 	}
-	return withUser(ctx, *data, pos[0], func(a *app, u nvr.User) error {
+	return withUser(ctx, e, *data, pos[0], func(a *app, u nvr.User) error {
 		cam, err := nvr.ParseCameraID(pos[1])
 		if err != nil {
 			return fmt.Errorf("camera %q: not found", pos[1])
@@ -197,8 +197,8 @@ func userAssign(ctx context.Context, sub string, args []string, e env) error {
 	})
 }
 
-func withUser(ctx context.Context, data, ref string, f func(*app, nvr.User) error) error {
-	return withApp(ctx, data, func(a *app) error {
+func withUser(ctx context.Context, e env, data, ref string, f func(*app, nvr.User) error) error {
+	return withApp(ctx, e, data, func(a *app) error {
 		u, err := userRef(ctx, a, ref)
 		if err != nil {
 			return err

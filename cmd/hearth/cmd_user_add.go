@@ -26,7 +26,7 @@ func userAdd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return usagef("--role: %s", nvr.ErrorMessage(err))
 	}
-	return withApp(ctx, *data, func(a *app) error {
+	return withApp(ctx, e, *data, func(a *app) error {
 		h, err := householdRef(ctx, a, household)
 		if err != nil {
 			return err
