@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hearthnvr/hearth/nvr"
 	"github.com/hearthnvr/hearth/ui/browsertest"
 )
 
@@ -40,4 +41,30 @@ func TestEventButtonsSayWhichEvent(t *testing.T) {
 	// The name follows the mark.
 	evalT[bool](t, b, `(document.querySelector('[data-testid="event-mark"]').click(), true)`)
 	waitJS(t, b, `document.querySelector('[data-testid="event-mark"]').getAttribute('aria-label').startsWith('Reviewed: mark unreviewed: ')`, 5*time.Second)
+}
+
+// TestOutageRowsOfferNoClip: a camera's outage is an event with no footage
+// (none was recorded: that is the outage). Its row had a ▶ whose dialog
+// showed an empty player and a Download that answered {"error":"not
+// found"}. It now says "camera offline" and opens the camera at that
+// moment; only ✓ is offered.
+func TestOutageRowsOfferNoClip(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	out := f.addScoredEvent(f.camA1.ID, nvr.EventOffline, f.now.Add(-time.Hour), "", nil, 0)
+	motion := f.addScoredEvent(f.camA1.ID, nvr.EventMotion, f.now.Add(-30*time.Minute), "", nil, 0.5)
+	b := browsertest.Start(t)
+	browse(t, b, chromedp.EmulateViewport(375, 800))
+	browserLogin(t, b, f.ts.URL, "ana")
+	openEvents(t, b, f.ts.URL, "")
+	row := func(id nvr.EventID) string {
+		return evalT[string](t, b, `(() => { const r = document.querySelector('[data-event-id="`+string(id)+`"]'); if (!r) return 'missing';
+			return [...r.querySelectorAll('[data-testid]')].map((e) => e.dataset.testid).join(' ') + ' | ' + r.querySelector('.ev-kind').textContent; })()`)
+	}
+	if got := row(out.ID); got != "event-open event-mark | camera offline" {
+		t.Errorf("the outage's row: %q, want its link and ✓ only, saying camera offline", got)
+	}
+	if got := row(motion.ID); got != "event-open event-play event-mark | motion" {
+		t.Errorf("a motion row: %q, want its link, ▶ and ✓", got)
+	}
 }

@@ -223,7 +223,12 @@ function row(ev) {
   const cam = String(ev.camera || '');
   const when = new Date(ev.start);
   const camName = cameraNames.get(cam) || 'Camera';
-  const what = ev.label || ev.kind || 'event';
+  // A camera's outage or a stalled recorder has no footage to play (that
+  // is what it records): no ▶, whose clip answered a bare "not found";
+  // the row opens the camera at that moment, where the timeline shows the
+  // gap.
+  const health = ev.kind === 'offline' || ev.kind === 'stalled';
+  const what = ev.label || { offline: 'camera offline', stalled: 'recording stalled' }[ev.kind] || ev.kind || 'event';
   const li = el('li', 'ev-row event');
   li.dataset.eventId = id;
   li.dataset.testid = 'event-card';
@@ -243,7 +248,7 @@ function row(ev) {
   const time = el('time', 'ev-time', hhmmss(when.getTime()));
   time.dateTime = ev.start;
   const title = el('span', 'event-title');
-  title.append(el('span', 'ev-cam', camName), el('span', `ev-kind ev-kind-${ev.kind === 'trigger' ? 'trigger' : 'motion'}`, what));
+  title.append(el('span', 'ev-cam', camName), el('span', `ev-kind ev-kind-${ev.kind === 'trigger' ? 'trigger' : health ? 'health' : 'motion'}`, what));
   const dur = el('span', 'ev-dur', ev.open ? 'ongoing' : duration(new Date(ev.end) - when));
   dur.title = 'Duration';
   // The detector's peak, said as what it is: a bare "50%" meant nothing,
@@ -267,7 +272,7 @@ function row(ev) {
   play.dataset.testid = 'event-play';
   const mark = button('✓', 'Mark reviewed (r)', () => setReviewed(li, li.dataset.reviewed !== 'true'), 'secondary ev-mark');
   mark.dataset.testid = 'event-mark';
-  actions.append(play, mark);
+  if (health) actions.append(mark); else actions.append(play, mark);
   li.classList.toggle('pinned', Boolean(ev.pinned));
   li.append(open, actions);
   showReviewed(li, Boolean(ev.reviewed));
