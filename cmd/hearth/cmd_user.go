@@ -245,21 +245,26 @@ func listUsers(ctx context.Context, a *app, household string, e env) error {
 	tw := table(e.stdout)
 	fmt.Fprintln(tw, "ID\tNAME\tHOUSEHOLD\tROLE\tADMIN\tDISABLED")
 	for _, u := range us {
-		hn := "-"
+		// A role is within a household: an appliance admin without one
+		// read "member" there, a member of nothing.
+		hn, role := "-", "-"
 		if u.HouseholdID != 0 {
-			hn = hs[u.HouseholdID].Name
+			hn, role = hs[u.HouseholdID].Name, string(u.Role)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%t\n", u.PublicID, u.Name, hn, u.Role, u.Admin, u.Disabled)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%t\n", u.PublicID, u.Name, hn, role, u.Admin, u.Disabled)
 	}
 	return tw.Flush()
 }
 
 // describeUser says what u is; h is u's household.
 func describeUser(u nvr.User, h nvr.Household) string {
-	d := string(u.Role)
-	if u.HouseholdID != 0 {
-		d += fmt.Sprintf(" of household %s %q", h.PublicID, h.Name)
+	if u.HouseholdID == 0 {
+		if u.Admin {
+			return "appliance admin, in no household"
+		}
+		return "in no household"
 	}
+	d := fmt.Sprintf("%s of household %s %q", u.Role, h.PublicID, h.Name)
 	if u.Admin {
 		d += ", appliance admin"
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -21,5 +22,20 @@ func TestAdminCommandSaysItStartedANewDataDirectory(t *testing.T) {
 	}
 	if _, errs, code := cli(t, "", "household", "list", "--data", data); code != 0 || errs != "" {
 		t.Fatalf("second command: exit %d, stderr %q; want nothing said", code, errs)
+	}
+}
+
+// TestUserListSaysNoRoleOutsideAHousehold: a role is within a household;
+// the appliance admin, in none, was listed as a "member" (of nothing).
+func TestUserListSaysNoRoleOutsideAHousehold(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	added := mustCLI(t, "a long enough passphrase\n", "user", "add", "root", "--admin", "--data", data)
+	if !strings.Contains(added, "(appliance admin, in no household)") {
+		t.Errorf("user add: %s", added)
+	}
+	list := mustCLI(t, "", "user", "list", "--data", data)
+	if !regexp.MustCompile(`(?m)^\S+\s+root\s+-\s+-\s+true\s+false\s*$`).MatchString(list) {
+		t.Fatalf("user list:\n%s\nwant root with no household and no role, admin", list)
 	}
 }
