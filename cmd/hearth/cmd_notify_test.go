@@ -44,6 +44,10 @@ func TestNotifyCommands(t *testing.T) {
 	if err := json.Unmarshal(hits[0].body, &p); err != nil || p.Kind != notify.KindTest || p.Camera != nil {
 		t.Fatalf("test payload %s (%v)", hits[0].body, err)
 	}
+	// It says what it is, not only when it was sent.
+	if !strings.Contains(p.Body, "this channel works") {
+		t.Errorf("test message body %q", p.Body)
+	}
 	if hits[0].header.Get(notify.SignatureHeader) != notify.Sign([]byte("s3cret"), hits[0].body) {
 		t.Fatal("test message signature")
 	}

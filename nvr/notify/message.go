@@ -53,9 +53,14 @@ func compose(m Message, base string, loc *time.Location) Message {
 	case KindTest:
 		m.Title = "Test message from Hearth"
 	}
-	if m.CameraName != "" {
+	switch {
+	case m.CameraName != "":
 		m.Body = m.CameraName + " · " + m.At.In(loc).Format("Mon 2 Jan") + " " + when
-	} else {
+	case m.Kind == KindTest:
+		// A bare time told the reader nothing of why it came.
+		m.Body = "Sent " + m.At.In(loc).Format("Mon 2 Jan") + " " + when +
+			" from Hearth's notification settings: this channel works. Your rules choose which cameras and events send messages here."
+	default:
 		m.Body = m.At.In(loc).Format("Mon 2 Jan") + " " + when
 	}
 	if base != "" && m.CameraID != "" {
