@@ -152,13 +152,39 @@ func (d *DB) RepairOpenEvents(ctx context.Context, keep ...nvr.EventID) (int, er
 	if err != nil {
 		return 0, internal(op, err)
 	}
+	// A camera's outage (offline) is the health watcher's: it goes on
+	// across a restart while the camera stays dark, and the watcher
+	// continues or closes it (OpenHealthEvents), so a camera that never
+	// came back is not announced offline again after every restart.
 	res, err := d.writer.ExecContext(ctx, `UPDATE events SET end_ns = last_ns
-		WHERE end_ns IS NULL AND public_id NOT IN (SELECT value FROM json_each(?))`, string(keepJSON))
+		WHERE end_ns IS NULL AND kind <> 'offline' AND public_id NOT IN (SELECT value FROM json_each(?))`, string(keepJSON))
 	if err != nil {
 		return 0, internal(op, err)
 	}
 	n, err := res.RowsAffected()
 	return int(n), internal(op, err)
+}
+
+// OpenOutages lists the cameras' outages (offline events) still open,
+// oldest first: a restart leaves them open (RepairOpenEvents does not close
+// them) for the health watcher to continue or close.
+func (d *DB) OpenOutages(ctx context.Context) ([]nvr.Event, error) {
+	const op = "list open outages"
+	rows, err := d.reader.QueryContext(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE end_ns IS NULL AND kind = 'offline' AND state = 'live' ORDER BY start_ns`)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	defer rows.Close()
+	var out []nvr.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, internal(op, err)
+		}
+		out = append(out, e)
+	}
+	return out, internal(op, rows.Err())
 }
 
 // SetEventThumbnail records the event's thumbnail type.

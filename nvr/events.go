@@ -166,7 +166,8 @@ type EventStore interface {
 	ExtendEvent(ctx context.Context, id EventID, last time.Time, score float64, zones []string) error
 	// CloseEvent sets an open event's end.
 	CloseEvent(ctx context.Context, id EventID, end time.Time) error
-	// RepairOpenEvents closes every open event but those in keep at its
+	// RepairOpenEvents closes every open event but those in keep, and
+	// cameras' outages (offline, the health watcher's), at its
 	// Last (after a crash) and returns how many it closed. keep names the
 	// events the calling process has opened itself and still holds open.
 	RepairOpenEvents(ctx context.Context, keep ...EventID) (int, error)

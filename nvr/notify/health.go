@@ -39,13 +39,15 @@ type HealthSources struct {
 
 // HealthEvents is the part of the event store the watcher writes.
 type HealthEvents interface {
+	// OpenOutages lists the offline events a previous run left open.
+	OpenOutages(ctx context.Context) ([]nvr.Event, error)
 	CreateEvent(ctx context.Context, e nvr.Event) (nvr.Event, error)
 	ExtendEvent(ctx context.Context, id nvr.EventID, last time.Time, score float64, zones []string) error
 	CloseEvent(ctx context.Context, id nvr.EventID, end time.Time) error
 }
 
 // healthPersistEvery bounds how stale an ongoing outage's end is in the
-// store: after a crash, the start-up repair closes it at its last write.
+// store: after a stop, the next run goes on from it (see adopt).
 const healthPersistEvery = 10 * time.Second
 
 // HealthConfig configures a HealthWatcher.
@@ -74,6 +76,7 @@ type HealthWatcher struct {
 	// The watcher's state, used by Run's goroutine alone.
 	cams       map[nvr.CameraID]*camHealth
 	storageLow bool
+	adopted    bool // the outages left open by a previous run are taken over
 }
 
 type camHealth struct {
@@ -129,6 +132,9 @@ func (w *HealthWatcher) measure(ctx context.Context) {
 		return
 	}
 	now := w.cfg.Now()
+	if !w.adopted {
+		w.adopted = w.adopt(ctx, cams, now)
+	}
 	seen := map[nvr.CameraID]bool{}
 	for _, c := range cams {
 		if !c.Enabled {
@@ -158,6 +164,45 @@ func (w *HealthWatcher) measure(ctx context.Context) {
 		}
 		w.storageLow = low
 	}
+}
+
+// adopt takes over the outages a previous run left open (a restart, clean
+// or not, while a camera was dark): the household was told the camera is
+// offline and has not been told otherwise, so the outage goes on, with no
+// second "offline" message, until frames come ("back online", the outage
+// closed at the first frame). Before, every restart closed it and, a
+// grace later, opened a new one and announced it again: a camera unplugged
+// for the winter sent a mail per restart and its outage was cut in pieces.
+// An outage of a camera since disabled or removed is closed at its last
+// write. It reports whether the open outages could be read.
+func (w *HealthWatcher) adopt(ctx context.Context, cams []nvr.Camera, now time.Time) bool {
+	if w.cfg.Sources.Events == nil {
+		return true
+	}
+	open, err := w.cfg.Sources.Events.OpenOutages(ctx)
+	if err != nil {
+		w.cfg.Log.Warn("read outages left open", "err", err)
+		return false
+	}
+	enabled := map[nvr.CameraID]bool{}
+	for _, c := range cams {
+		enabled[c.ID] = c.Enabled
+	}
+	for _, ev := range open {
+		h := w.cams[ev.CameraID]
+		if !enabled[ev.CameraID] || (h != nil && h.offlineEv.id != "") {
+			o := outage{id: ev.ID, saved: ev.Last}
+			w.end(ctx, &o, ev.Last)
+			continue
+		}
+		if h == nil {
+			h = &camHealth{firstSeen: now}
+			w.cams[ev.CameraID] = h
+		}
+		h.known, h.offline = true, true
+		h.offlineEv = outage{id: ev.ID, saved: ev.Last}
+	}
+	return true
 }
 
 // camera applies one measurement of one camera.

@@ -230,3 +230,103 @@ func TestCooldownHoldsBackFloodsNotHealth(t *testing.T) {
 		}
 	}
 }
+
+// TestOutageGoesOnAcrossARestart: a camera dark across a restart of Hearth
+// is one outage, announced once. Before, the restart closed the outage
+// and, a grace later, opened another and announced it again (a camera
+// unplugged for the winter sent a mail per restart). The start-up repair
+// leaves it open, the next watcher takes it over without a message, and
+// "back online" still comes when frames do. An outage of a camera turned
+// off while Hearth was down is closed.
+func TestOutageGoesOnAcrossARestart(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	ctx := context.Background()
+	rx := newReceiver(t)
+	s.subscribe(s.ownerA, nvr.ChannelWebhook, rx.srv.URL, "", nvr.NotifyOffline, nvr.NotifyOnline)
+	st := &fakeStatus{streaming: map[nvr.CameraID]bool{}, recording: map[nvr.CameraID]string{}}
+	for _, c := range []nvr.Camera{s.camA1, s.camA2, s.camB} {
+		st.set(c.ID, true, record.RecordingActive)
+	}
+	const grace = 300 * time.Millisecond
+	start := func() (stop func()) {
+		w := notify.NewHealthWatcher(notify.HealthConfig{
+			Sources: notify.HealthSources{Cameras: s.store, Monitor: s.pol, Status: st, Storage: &fakeStorage{}, Events: s.store},
+			Report:  s.svc.Health, Grace: grace, Tick: 20 * time.Millisecond})
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { _ = w.Run(wctx); close(done) }()
+		return func() { cancel(); <-done }
+	}
+	kinds := func(cam nvr.CameraID) []nvr.NotifyKind {
+		var out []nvr.NotifyKind
+		for _, got := range rx.all() {
+			if p := webhookPayload(t, got); p.Camera != nil && p.Camera.ID == cam {
+				out = append(out, p.Kind)
+			}
+		}
+		return out
+	}
+	outages := func() []nvr.Event { return healthEvents(t, s, s.triggerA, nvr.EventOffline) }
+
+	stop := start()
+	st.set(s.camA1.ID, false, record.RecordingActive)
+	st.set(s.camA2.ID, false, record.RecordingActive)
+	waitFor(t, 10*time.Second, "A1 and A2 announced offline", func() bool {
+		return len(kinds(s.camA1.ID)) == 1 && len(kinds(s.camA2.ID)) == 1 && len(outages()) == 2
+	})
+	stop()
+	// Hearth restarts: the events lifecycle's repair, then a new watcher.
+	// A2 was turned off meanwhile.
+	if _, err := s.store.RepairOpenEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	if _, err := s.op.EditCamera(ctx, s.camA2.ID, nvr.CameraChanges{Enabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	stop = start()
+	defer func() { stop() }()
+	waitFor(t, 10*time.Second, "A2's outage closed", func() bool {
+		for _, ev := range outages() {
+			if ev.CameraID == s.camA2.ID && ev.Open() {
+				return false
+			}
+		}
+		return true
+	})
+	// Several graces with A1 still dark: no second message, one outage.
+	time.Sleep(5 * grace)
+	if k := kinds(s.camA1.ID); len(k) != 1 {
+		t.Fatalf("A1 after the restart: messages %v, want only the first offline", k)
+	}
+	var a1 []nvr.Event
+	for _, ev := range outages() {
+		if ev.CameraID == s.camA1.ID {
+			a1 = append(a1, ev)
+		}
+	}
+	if len(a1) != 1 || !a1[0].Open() {
+		t.Fatalf("A1's outages after the restart %+v, want one, still open", a1)
+	}
+	st.set(s.camA1.ID, true, record.RecordingActive)
+	waitFor(t, 10*time.Second, "A1 back online", func() bool { return len(kinds(s.camA1.ID)) == 2 })
+	if k := kinds(s.camA1.ID); k[1] != nvr.NotifyOnline {
+		t.Fatalf("A1's messages %v", k)
+	}
+	waitFor(t, 10*time.Second, "A1's one outage closed", func() bool {
+		n := 0
+		for _, ev := range outages() {
+			if ev.CameraID == s.camA1.ID {
+				n++
+				if ev.Open() {
+					return false
+				}
+			}
+		}
+		return n == 1
+	})
+	if k := kinds(s.camA2.ID); len(k) != 1 {
+		t.Errorf("A2, turned off while Hearth was down: messages %v, want only the first offline", k)
+	}
+}
