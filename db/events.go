@@ -154,7 +154,7 @@ func (d *DB) RepairOpenEvents(ctx context.Context, keep ...nvr.EventID) (int, er
 	}
 	// A camera's outage (offline) is the health watcher's: it goes on
 	// across a restart while the camera stays dark, and the watcher
-	// continues or closes it (OpenHealthEvents), so a camera that never
+	// continues or closes it (OpenOutages), so a camera that never
 	// came back is not announced offline again after every restart.
 	res, err := d.writer.ExecContext(ctx, `UPDATE events SET end_ns = last_ns
 		WHERE end_ns IS NULL AND kind <> 'offline' AND public_id NOT IN (SELECT value FROM json_each(?))`, string(keepJSON))

@@ -101,6 +101,8 @@ function setReachable(ok) {
     badge.dataset.badge = 'unknown';
     badge.textContent = 'unknown';
   }
+  // Whether a camera records is not known either while Hearth is away.
+  for (const rec of document.querySelectorAll('[data-status-part="rec"]')) rec.hidden = true;
 }
 
 async function refreshStatus() {
