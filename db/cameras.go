@@ -29,6 +29,12 @@ func (w writes) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, err
 	if err := c.ValidateRecording(); err != nil {
 		return nvr.Camera{}, invalid(op, nvr.ErrorMessage(err), nil)
 	}
+	// The mode the recording switch turns back on (record_resume_mode):
+	// the camera's own, or continuous for a camera stored off.
+	c.ResumeRecordMode = c.RecordMode
+	if c.RecordMode == nvr.RecordOff {
+		c.ResumeRecordMode = nvr.RecordContinuous
+	}
 	if err := c.Detection.Validate(); err != nil {
 		return nvr.Camera{}, invalid(op, nvr.ErrorMessage(err), nil)
 	}
@@ -44,12 +50,11 @@ func (w writes) CreateCamera(ctx context.Context, c nvr.Camera) (nvr.Camera, err
 		string(c.RecordMode), c.PreRoll.Milliseconds(), c.PostRoll.Milliseconds(),
 		days(c.RetainContinuous), days(c.RetainEvents),
 		string(c.Detection.Detector), c.Detection.Sensitivity, c.Detection.Zones, b2i(!c.Detection.NoEvents),
-		b2i(c.LocalOK), c.ONVIFURL, eventSource(c.Detection.Source), string(resumeMode(c.RecordMode, nvr.RecordContinuous)))
+		b2i(c.LocalOK), c.ONVIFURL, eventSource(c.Detection.Source), string(c.ResumeRecordMode))
 	if err != nil {
 		return nvr.Camera{}, cameraWriteError(op, c, err)
 	}
 	c.CreatedAt = fromNs(ns(c.CreatedAt))
-	c.ResumeRecordMode = resumeMode(c.RecordMode, nvr.RecordContinuous)
 	return c, nil
 }
 
@@ -85,16 +90,6 @@ const (
 	c.shutter_closed, c.shutter_start_min, c.shutter_end_min, c.shutter_keep_recording,
 	c.onvif_url, c.event_source, c.record_resume_mode`
 )
-
-// resumeMode is the record_resume_mode stored with mode: mode itself, or
-// what was stored before (before) when mode is off, so that turning
-// recording back on restores the household's choice.
-func resumeMode(mode, before nvr.RecordMode) nvr.RecordMode {
-	if mode == nvr.RecordOff {
-		return before
-	}
-	return mode
-}
 
 // eventSource is the stored event_source of s (” is Hearth's detector).
 func eventSource(s nvr.EventSource) string {

@@ -71,27 +71,11 @@ func TestHealthAlerts(t *testing.T) {
 	}
 	s.subscribe(admin, nvr.ChannelWebhook, rootR.srv.URL, "", nvr.NotifyStorageLow, nvr.NotifyOffline)
 
-	st := &fakeStatus{streaming: map[nvr.CameraID]bool{}, recording: map[nvr.CameraID]string{}}
-	for _, c := range []nvr.Camera{s.camA1, s.camA2, s.camB} {
-		st.set(c.ID, true, record.RecordingActive)
-	}
+	st := allStreaming(s)
 	storage := &fakeStorage{}
 	const grace = 300 * time.Millisecond
-	w := notify.NewHealthWatcher(notify.HealthConfig{
-		Sources: notify.HealthSources{Cameras: s.store, Monitor: s.pol, Status: st, Storage: storage, Events: s.store},
-		Report:  s.svc.Health, Grace: grace, Tick: 20 * time.Millisecond})
-	run(t, w.Run)
-
-	kinds := func(r *receiver, cam nvr.CameraID) []nvr.NotifyKind {
-		var out []nvr.NotifyKind
-		for _, got := range r.all() {
-			p := webhookPayload(t, got)
-			if (cam == "" && p.Camera == nil) || (p.Camera != nil && p.Camera.ID == cam) {
-				out = append(out, p.Kind)
-			}
-		}
-		return out
-	}
+	run(t, healthWatcher(s, st, storage, grace).Run)
+	kinds := func(r *receiver, cam nvr.CameraID) []nvr.NotifyKind { return receivedKinds(t, r, cam) }
 	// A1 goes dark: ana and vic (assigned) hear of it, bo does not.
 	stopped := time.Now()
 	st.set(s.camA1.ID, false, record.RecordingActive)
@@ -160,6 +144,36 @@ func TestHealthAlerts(t *testing.T) {
 }
 
 // healthEvents lists the events of kind that principal p may see.
+// healthWatcher is a watcher over s's cameras, their status in st and
+// storage, recording outages in s's store, reporting to s's service.
+func healthWatcher(s *site, st *fakeStatus, storage *fakeStorage, grace time.Duration) *notify.HealthWatcher {
+	return notify.NewHealthWatcher(notify.HealthConfig{
+		Sources: notify.HealthSources{Cameras: s.store, Monitor: s.pol, Status: st, Storage: storage, Events: s.store},
+		Report:  s.svc.Health, Grace: grace, Tick: 20 * time.Millisecond})
+}
+
+// allStreaming is a status where every camera of s streams and records.
+func allStreaming(s *site) *fakeStatus {
+	st := &fakeStatus{streaming: map[nvr.CameraID]bool{}, recording: map[nvr.CameraID]string{}}
+	for _, c := range []nvr.Camera{s.camA1, s.camA2, s.camB} {
+		st.set(c.ID, true, record.RecordingActive)
+	}
+	return st
+}
+
+// receivedKinds lists the kinds of the webhook messages r received about
+// camera cam, in order ("" : the messages about no camera).
+func receivedKinds(t *testing.T, r *receiver, cam nvr.CameraID) []nvr.NotifyKind {
+	var out []nvr.NotifyKind
+	for _, got := range r.all() {
+		p := webhookPayload(t, got)
+		if (cam == "" && p.Camera == nil) || (p.Camera != nil && p.Camera.ID == cam) {
+			out = append(out, p.Kind)
+		}
+	}
+	return out
+}
+
 func healthEvents(t *testing.T, s *site, p nvr.Principal, kind nvr.EventKind) []nvr.Event {
 	t.Helper()
 	page, err := s.events.List(context.Background(), p, events.EventFilter{Kind: kind})
@@ -190,23 +204,9 @@ func TestCooldownHoldsBackFloodsNotHealth(t *testing.T) {
 		Kinds: []nvr.NotifyKind{nvr.NotifyTrigger, nvr.NotifyOffline, nvr.NotifyOnline}}); err != nil {
 		t.Fatal(err)
 	}
-	st := &fakeStatus{streaming: map[nvr.CameraID]bool{}, recording: map[nvr.CameraID]string{}}
-	for _, c := range []nvr.Camera{s.camA1, s.camA2, s.camB} {
-		st.set(c.ID, true, record.RecordingActive)
-	}
-	w := notify.NewHealthWatcher(notify.HealthConfig{
-		Sources: notify.HealthSources{Cameras: s.store, Monitor: s.pol, Status: st, Storage: &fakeStorage{}, Events: s.store},
-		Report:  s.svc.Health, Grace: 300 * time.Millisecond, Tick: 20 * time.Millisecond})
-	run(t, w.Run)
-	kinds := func() []nvr.NotifyKind {
-		var out []nvr.NotifyKind
-		for _, got := range rx.all() {
-			if p := webhookPayload(t, got); p.Camera != nil && p.Camera.ID == s.camA1.ID {
-				out = append(out, p.Kind)
-			}
-		}
-		return out
-	}
+	st := allStreaming(s)
+	run(t, healthWatcher(s, st, &fakeStorage{}, 300*time.Millisecond).Run)
+	kinds := func() []nvr.NotifyKind { return receivedKinds(t, rx, s.camA1.ID) }
 
 	s.trigger(s.camA1, "doorbell")
 	waitFor(t, 10*time.Second, "the trigger's message", func() bool { return len(kinds()) == 1 })
@@ -244,29 +244,16 @@ func TestOutageGoesOnAcrossARestart(t *testing.T) {
 	ctx := context.Background()
 	rx := newReceiver(t)
 	s.subscribe(s.ownerA, nvr.ChannelWebhook, rx.srv.URL, "", nvr.NotifyOffline, nvr.NotifyOnline)
-	st := &fakeStatus{streaming: map[nvr.CameraID]bool{}, recording: map[nvr.CameraID]string{}}
-	for _, c := range []nvr.Camera{s.camA1, s.camA2, s.camB} {
-		st.set(c.ID, true, record.RecordingActive)
-	}
+	st := allStreaming(s)
 	const grace = 300 * time.Millisecond
 	start := func() (stop func()) {
-		w := notify.NewHealthWatcher(notify.HealthConfig{
-			Sources: notify.HealthSources{Cameras: s.store, Monitor: s.pol, Status: st, Storage: &fakeStorage{}, Events: s.store},
-			Report:  s.svc.Health, Grace: grace, Tick: 20 * time.Millisecond})
+		w := healthWatcher(s, st, &fakeStorage{}, grace)
 		wctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { _ = w.Run(wctx); close(done) }()
 		return func() { cancel(); <-done }
 	}
-	kinds := func(cam nvr.CameraID) []nvr.NotifyKind {
-		var out []nvr.NotifyKind
-		for _, got := range rx.all() {
-			if p := webhookPayload(t, got); p.Camera != nil && p.Camera.ID == cam {
-				out = append(out, p.Kind)
-			}
-		}
-		return out
-	}
+	kinds := func(cam nvr.CameraID) []nvr.NotifyKind { return receivedKinds(t, rx, cam) }
 	outages := func() []nvr.Event { return healthEvents(t, s, s.triggerA, nvr.EventOffline) }
 
 	stop := start()
