@@ -113,7 +113,12 @@ export class RecordedPlayer {
     this.waiting = true;
     this.pickAt = performance.now();
     this.video.dataset.playingFrom = new Date(from).toISOString();
-    if (this.transport === 'webrtc' && this.session) {
+    // A seek goes on the session playing, while its data channel can carry
+    // it: a session the server has ended (it ran out of footage, say) has a
+    // closed channel, and a seek queued there waited for an "open" that
+    // never came, leaving "Loading…" up for good. Then a new session opens.
+    const ch = this.session && this.session.channel;
+    if (this.transport === 'webrtc' && this.session && ch && (ch.readyState === 'open' || ch.readyState === 'connecting')) {
       this.answeredAt = -1;
       this.send({ op: 'seek', at: new Date(from).toISOString() });
       if (this.paused) this.resume();
